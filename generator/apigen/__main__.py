@@ -1,0 +1,7 @@
+"""``python -m apigen``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,364 @@
+"""From a normalised OpenAPI 3.x document to the IR (``ir.Api``).
+
+All naming happens here: package, resources, methods, arguments, endpoint
+constants and (through ``SchemaRegistry``) models. Parts that apigen cannot
+express are recorded in ``Api.skipped`` with the place and the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import paging
+from .diagnostics import ApigenError, Diagnostic, pointer
+from .ir import ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, Response, SecurityScheme, Skipped
+from .naming import NameScope, class_identifier, env_identifier, pascal, snake, snake_identifier
+from .normalize import HTTP_METHODS, resolve_pointer
+from .schemas import SchemaRegistry, is_class_like
+
+# Keyword arguments every generated method has; spec parameters must not shadow them.
+CALL_OPTION_ARGS = frozenset({"self", "timeout", "max_retries", "extra_headers", "extra_query", "idempotency_key"})
+CLIENT_ARGS = frozenset({"self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker", "headers", "http_client", "auth", "hooks"})
+CLIENT_ATTRS = frozenset({"request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries", "with_options", "copy"})
+IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}
+UNSAFE_METHODS = frozenset({"POST", "PATCH"})
+
+
+def _media_kind(media: str) -> str | None:
+    media = media.split(";")[0].strip().lower()
+    if media.startswith("application/") and "json" in media:
+        return "json"
+    if media == "application/x-www-form-urlencoded":
+        return "form"
+    if media.startswith("multipart/"):
+        return "multipart"
+    if media.startswith("text/"):
+        return "text"
+    if media:
+        return "binary"
+    return None
+
+
+_KIND_PREFERENCE = {"json": 0, "form": 1, "multipart": 2, "text": 3, "binary": 4}
+
+
+def _pick_media(content: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
+    best: tuple[int, str, str, dict[str, Any]] | None = None
+    for media, obj in content.items():
+        kind = _media_kind(str(media))
+        if kind is None:
+            continue
+        rank = _KIND_PREFERENCE[kind]
+        if best is None or rank < best[0]:
+            best = (rank, kind, str(media), obj if isinstance(obj, dict) else {})
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def _status(code: str) -> str:
+    return "default" if code.lower() == "default" else code.upper()
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class ApiBuilder:
+    def __init__(self, spec: dict[str, Any], package: str | None = None, source: str = "") -> None:
+        self.spec = spec
+        self.source = source
+        self.skipped: list[Skipped] = []
+        info = spec.get("info") or {}
+        self.title = _text(info.get("title")) or "API"
+        self.package = package or snake_identifier(self.title, "client")
+        self.env_prefix = env_identifier(self.package)
+        self.registry = SchemaRegistry(spec)
+
+    # -------------------------------------------------------------- helpers
+
+    def deref(self, node: Any, depth: int = 0) -> Any:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 50:
+            node = resolve_pointer(self.spec, node["$ref"])
+            depth += 1
+        return node
+
+    def skip(self, where: str, reason: str) -> None:
+        self.skipped.append(Skipped(where, reason))
+
+    # -------------------------------------------------------------- servers
+
+    def servers(self) -> tuple[str, ...]:
+        urls = []
+        for server in self.spec.get("servers") or []:
+            if not isinstance(server, dict) or not isinstance(server.get("url"), str):
+                continue
+            url = server["url"]
+            for name, var in (server.get("variables") or {}).items():
+                if isinstance(var, dict) and "default" in var:
+                    url = url.replace("{" + str(name) + "}", str(var["default"]))
+            urls.append(url.rstrip("/") if url != "/" else url)
+        return tuple(urls)
+
+    # -------------------------------------------------------------- security
+
+    def security_schemes(self) -> tuple[SecurityScheme, ...]:
+        scope = NameScope(CLIENT_ARGS)
+        out = []
+        schemes = (self.spec.get("components") or {}).get("securitySchemes") or {}
+        for name, raw in schemes.items():
+            scheme = self.deref(raw)
+            where = pointer("components", "securitySchemes", name)
+            if not isinstance(scheme, dict):
+                continue
+            kind = str(scheme.get("type", ""))
+            http_scheme = str(scheme.get("scheme", "")).lower()
+            py_name = scope.claim(snake_identifier(name, "credential"), snake_identifier(name, "credential") + "_credential")
+            common = dict(name=str(name), py_name=py_name, env=f"{self.env_prefix}_{env_identifier(py_name)}", description=_text(scheme.get("description")))
+            if kind == "apiKey" and scheme.get("in") in ("header", "query", "cookie"):
+                out.append(SecurityScheme(kind="apiKey", location=str(scheme["in"]), param_name=str(scheme.get("name", name)), **common))
+            elif kind == "http" and http_scheme == "bearer" or kind == "openIdConnect":
+                out.append(SecurityScheme(kind="bearer", **common))
+            elif kind == "http" and http_scheme == "basic":
+                out.append(SecurityScheme(kind="basic", **common))
+            elif kind == "oauth2":
+                flows = scheme.get("flows") or {}
+                token_url = refresh_url = None
+                scopes: list[str] = []
+                for flow_name in ("clientCredentials", "authorizationCode", "password", "implicit"):
+                    flow = flows.get(flow_name)
+                    if isinstance(flow, dict):
+                        token_url = token_url or flow.get("tokenUrl")
+                        refresh_url = refresh_url or flow.get("refreshUrl")
+                        scopes += [s for s in (flow.get("scopes") or {}) if s not in scopes]
+                out.append(SecurityScheme(kind="oauth2", token_url=token_url, refresh_url=refresh_url, scopes=tuple(scopes), flows=tuple(f for f in flows if isinstance(flows[f], dict)), **common))
+            else:
+                self.skip(where, f"security scheme type {kind!r} {http_scheme!r} is not supported; use the client's auth= hook")
+        return tuple(out)
+
+    def security(self, requirements: Any, known: set[str], where: str) -> tuple[tuple[str, ...], ...] | None:
+        if requirements is None:
+            return None
+        alternatives = []
+        for req in requirements if isinstance(requirements, list) else []:
+            if not isinstance(req, dict):
+                continue
+            names = tuple(str(n) for n in req)
+            if all(n in known for n in names):
+                alternatives.append(names)
+            else:
+                self.skip(where, f"security requirement {list(names)} names an unsupported scheme; that alternative is not applied")
+        return tuple(alternatives)
+
+    # -------------------------------------------------------------- operations
+
+    def parameters(self, path_item: dict[str, Any], op: dict[str, Any], context: str, where: str, args: NameScope) -> list[Parameter]:
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for raw in list(path_item.get("parameters") or []) + list(op.get("parameters") or []):
+            param = self.deref(raw)
+            if isinstance(param, dict) and "name" in param and "in" in param:
+                merged[(str(param["in"]), str(param["name"]))] = param
+        params = []
+        for (location, name), param in merged.items():
+            if location not in DEFAULT_STYLES:
+                self.skip(where, f"parameter {name!r} has unknown location {location!r}")
+                continue
+            if location == "header" and name.lower() in IGNORED_HEADERS:
+                self.skip(where, f"header parameter {name!r} is ignored (OpenAPI: the client sets it)")
+                continue
+            schema = param.get("schema")
+            if schema is None and isinstance(param.get("content"), dict):
+                picked = _pick_media(param["content"])
+                schema = picked[2].get("schema") if picked else None
+            ptype = self.registry.type_of(schema, context + pascal(name)) if schema is not None else PyType("str")
+            style, explode = param.get("style"), param.get("explode")
+            default_style, default_explode = DEFAULT_STYLES[location]
+            style = str(style) if style else default_style
+            explode = bool(explode) if explode is not None else style == "form"
+            py = snake_identifier(name, "param")
+            params.append(Parameter(
+                name=name, py_name=args.claim(py, f"{py}_{location}", f"{py}_param"), location=location,
+                required=location == "path" or bool(param.get("required")), type=ptype,
+                description=_text(param.get("description")),
+                style=style if style != default_style else None,
+                explode=explode if explode != default_explode or style != default_style else None,
+                deprecated=bool(param.get("deprecated")),
+            ))
+        # required path parameters first, in the order they appear in the path
+        path_order = {m: i for i, m in enumerate(re.findall(r"{([^}]+)}", where.split(" ", 1)[-1]))}
+        params.sort(key=lambda p: (p.location != "path", path_order.get(p.name, 0) if p.location == "path" else 0))
+        return params
+
+    def body(self, op: dict[str, Any], context: str, where: str, args: NameScope) -> Body | None:
+        raw = op.get("requestBody")
+        if raw is None:
+            return None
+        body = self.deref(raw)
+        content = body.get("content") if isinstance(body, dict) else None
+        if not isinstance(content, dict) or not content:
+            return None
+        picked = _pick_media(content)
+        if picked is None:
+            self.skip(where, "request body has no usable media type")
+            return None
+        kind, media, obj = picked
+        schema = obj.get("schema")
+        if kind in ("json", "form", "multipart"):
+            btype = self.registry.type_of(schema, context + "Request") if schema else ANY
+            if btype.models and len(btype.models) == 1 and btype.expr in btype.models and kind == "json" or kind in ("form", "multipart") and btype.models:
+                btype = btype.union(PyType("dict[str, Any]", imports=frozenset({"typing:Any"})))
+            elif btype.expr == "Any" and kind in ("form", "multipart"):
+                btype = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
+        elif kind == "text":
+            btype = PyType("str")
+        else:
+            btype = PyType("bytes")
+        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")), py_name=args.claim("body", "request_body"), description=_text(body.get("description")))
+
+    def responses(self, op: dict[str, Any], context: str, where: str) -> tuple[tuple[Response, ...], PyType]:
+        raw = op.get("responses") or {}
+        codes = sorted((str(c) for c in raw), key=lambda c: (c == "default", c.upper().replace("X", "0") if c != "default" else "", c))
+        success_schemas = [c for c in codes if c.startswith("2")]
+        out = []
+        return_type: PyType | None = None
+        for code in codes:
+            response = self.deref(raw[code] if code in raw else raw.get(int(code)) if code.isdigit() else None)
+            if not isinstance(response, dict):
+                continue
+            content = response.get("content")
+            picked = _pick_media(content) if isinstance(content, dict) and content else None
+            success = code.startswith("2")
+            if picked is None:
+                resp = Response(_status(code), "empty", None, _text(response.get("description")))
+                rtype = NONE
+            else:
+                kind, _media, obj = picked
+                if kind in ("json",):
+                    schema = obj.get("schema")
+                    if success:
+                        ctx = context + "Response" + ("" if len(success_schemas) == 1 else _status(code))
+                    else:
+                        ctx = context + ("Error" if code == "default" else "Error" + _status(code))
+                    ptype = self.registry.type_of(schema, ctx) if isinstance(schema, dict) and schema else None
+                    resp = Response(_status(code), "json", ptype, _text(response.get("description")))
+                    rtype = ptype or ANY
+                elif kind == "text":
+                    resp, rtype = Response(_status(code), "text", None, _text(response.get("description"))), PyType("str")
+                else:
+                    resp, rtype = Response(_status(code), "binary", None, _text(response.get("description"))), PyType("bytes")
+            out.append(resp)
+            if success:
+                return_type = rtype if return_type is None else return_type.union(rtype)
+        if return_type is None:
+            # only "default" declared: it describes the success response too
+            default = next((r for r in out if r.status == "default"), None)
+            if default is None or default.kind == "empty":
+                return_type = NONE
+            elif default.kind == "json":
+                return_type = default.type or ANY
+            else:
+                return_type = PyType("str") if default.kind == "text" else PyType("bytes")
+        if "Any" in return_type.expr.split(" | "):
+            return_type = ANY
+        return tuple(out), return_type
+
+    def method_name(self, op: dict[str, Any], method: str, path: str, tag_snake: str) -> list[str]:
+        op_id = op.get("operationId")
+        if isinstance(op_id, str) and snake(op_id):
+            full = snake(op_id)
+            candidates = []
+            if full.startswith(tag_snake + "_") and len(full) > len(tag_snake) + 1:
+                candidates.append(full[len(tag_snake) + 1:])
+            candidates.append(full)
+            return [snake_identifier(c, "call") for c in candidates]
+        parts = [method.lower()]
+        for segment in path.strip("/").split("/"):
+            if segment.startswith("{") and segment.endswith("}"):
+                parts += ["by", snake(segment[1:-1])]
+            elif segment:
+                parts.append(snake(segment))
+        return [snake_identifier("_".join(p for p in parts if p), "call")]
+
+    def build(self) -> Api:
+        schemes = self.security_schemes()
+        known = {s.name for s in schemes}
+        default_security = self.security(self.spec.get("security"), known, "/security") or ()
+        tag_info = {str(t.get("name")): _text(t.get("description")) for t in self.spec.get("tags") or [] if isinstance(t, dict)}
+        grouped: dict[str, list[tuple[str, str, dict[str, Any], dict[str, Any]]]] = {}
+        seen_ids: dict[str, str] = {}
+        problems = []
+        for path, raw_item in (self.spec.get("paths") or {}).items():
+            path_item = self.deref(raw_item)
+            if not isinstance(path_item, dict):
+                continue
+            for method in HTTP_METHODS:
+                op = path_item.get(method)
+                if not isinstance(op, dict):
+                    continue
+                op_id = op.get("operationId")
+                if isinstance(op_id, str):
+                    if op_id in seen_ids:
+                        at = pointer("paths", path, method, "operationId")
+                        problems.append(Diagnostic("error", f"duplicate operationId {op_id!r} (first used by {seen_ids[op_id]})", at, self.source))
+                    seen_ids[op_id] = f"{method.upper()} {path}"
+                tags = op.get("tags")
+                tag = str(tags[0]) if isinstance(tags, list) and tags and str(tags[0]).strip() else "default"
+                grouped.setdefault(tag, []).append((str(path), method, path_item, op))
+        if problems:
+            raise ApigenError(problems)
+        resource_scope = NameScope(CLIENT_ATTRS)
+        resources = []
+        for tag in sorted(grouped, key=lambda t: (snake_identifier(t, "default"), t)):
+            py_name = resource_scope.claim(snake_identifier(tag, "default"), snake_identifier(tag, "default") + "_api")
+            method_scope = NameScope({"with_raw_response"})
+            const_scope = NameScope()
+            ops = []
+            for path, method, path_item, op in grouped[tag]:
+                where = f"{method.upper()} {path}"
+                try:
+                    ops.append(self.operation(path, method, path_item, op, snake(tag), method_scope, const_scope, known, where))
+                except ApigenError:
+                    raise
+                except Exception as exc:  # an unexpected shape: report it, keep the rest
+                    self.skip(where, f"cannot express operation: {exc.__class__.__name__}: {exc}")
+            if ops:
+                cls = class_identifier(tag, "Default")
+                resources.append(Resource(tag, py_name, f"{cls}Resource", f"Async{cls}Resource", tag_info.get(tag, ""), tuple(ops)))
+        servers = self.servers()
+        webhooks = tuple(str(k) for k in (self.spec.get("webhooks") or {}))
+        for name in webhooks:
+            self.skip(pointer("webhooks", name), "webhooks describe requests the API sends, not calls a client makes")
+        info = self.spec.get("info") or {}
+        return Api(
+            title=self.title, version=_text(str(info.get("version", ""))) or "0", description=_text(info.get("description")),
+            package=self.package, env_prefix=self.env_prefix, base_url=servers[0] if servers else "",
+            servers=servers, security_schemes=schemes, default_security=default_security,
+            resources=tuple(resources), models=self.registry.defs, skipped=tuple(self.skipped), webhooks=webhooks,
+        )
+
+    def operation(self, path: str, method: str, path_item: dict[str, Any], op: dict[str, Any], tag_snake: str, method_scope: NameScope, const_scope: NameScope, known: set[str], where: str) -> Operation:
+        py_name = method_scope.claim(*self.method_name(op, method, path, tag_snake))
+        context = pascal(op["operationId"]) if isinstance(op.get("operationId"), str) and pascal(op["operationId"]) else pascal(f"{method} {path}")
+        args = NameScope(CALL_OPTION_ARGS)
+        params = self.parameters(path_item, op, context, where, args)
+        body = self.body(op, context, where, args)
+        responses, return_type = self.responses(op, context, where)
+        security = self.security(op.get("security"), known, pointer("paths", path, method, "security"))
+        operation = Operation(
+            operation_id=str(op.get("operationId") or py_name), py_name=py_name,
+            const_name=const_scope.claim("_" + py_name.upper().strip("_")), method=method.upper(), path=path,
+            summary=_text(op.get("summary")), description=_text(op.get("description")),
+            deprecated=bool(op.get("deprecated")), parameters=tuple(params), body=body,
+            responses=responses, return_type=return_type, security=security,
+            idempotent=method.upper() not in UNSAFE_METHODS,
+        )
+        pagination = paging.detect(self, op, operation)
+        if pagination is not None:
+            from dataclasses import replace
+
+            operation = replace(operation, pagination=pagination)
+        return operation
+
+
+def build_api(spec: dict[str, Any], package: str | None = None, source: str = "") -> Api:
+    return ApiBuilder(spec, package, source).build()

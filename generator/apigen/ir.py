@@ -1,0 +1,178 @@
+"""The intermediate representation: everything templates need, decided once.
+
+Frozen dataclasses only. Every identifier here is already sanitised and
+collision-free; every type is a Python expression over model class names and a
+few standard imports. Templates read the IR and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PyType:
+    """A type annotation as Python source, with the model classes it names."""
+
+    expr: str
+    models: frozenset[str] = frozenset()
+    imports: frozenset[str] = frozenset()  # e.g. "datetime:datetime", "typing:Any"
+
+    def union(self, other: PyType) -> PyType:
+        if self.expr == other.expr:
+            return self
+        return PyType(f"{self.expr} | {other.expr}", self.models | other.models, self.imports | other.imports)
+
+
+ANY = PyType("Any", imports=frozenset({"typing:Any"}))
+NONE = PyType("None")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str  # wire name
+    py_name: str
+    location: str  # path | query | header | cookie
+    required: bool
+    type: PyType
+    description: str = ""
+    style: str | None = None  # only when not the default for its location
+    explode: bool | None = None
+    deprecated: bool = False
+
+
+@dataclass(frozen=True)
+class Body:
+    kind: str  # json | form | multipart | binary | text
+    content_type: str
+    type: PyType
+    required: bool
+    py_name: str = "body"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: str  # "200", "2XX", "default"
+    kind: str  # json | text | binary | empty
+    type: PyType | None  # None: keep JSON as decoded
+    description: str = ""
+
+    @property
+    def is_success(self) -> bool:
+        return self.status.startswith("2")
+
+
+@dataclass(frozen=True)
+class Pagination:
+    style: str
+    item_type: PyType
+    items: tuple[str, ...] = ()
+    cursor_param: str | None = None
+    next_cursor: tuple[str, ...] | None = None
+    cursor_from_last_item: str | None = None
+    has_more: tuple[str, ...] | None = None
+    limit_param: str | None = None
+    offset_param: str | None = None
+    page_param: str | None = None
+    next_url: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    py_name: str
+    const_name: str  # module-level Endpoint constant
+    method: str  # upper case
+    path: str
+    summary: str
+    description: str
+    deprecated: bool
+    parameters: tuple[Parameter, ...]
+    body: Body | None
+    responses: tuple[Response, ...]
+    return_type: PyType
+    security: tuple[tuple[str, ...], ...] | None
+    pagination: Pagination | None = None
+    idempotent: bool = True
+
+    @property
+    def models(self) -> frozenset[str]:
+        found: set[str] = set(self.return_type.models)
+        for p in self.parameters:
+            found |= p.type.models
+        if self.body:
+            found |= self.body.type.models
+        for r in self.responses:
+            if r.type:
+                found |= r.type.models
+        if self.pagination:
+            found |= self.pagination.item_type.models
+        return frozenset(found)
+
+    @property
+    def imports(self) -> frozenset[str]:
+        found: set[str] = set(self.return_type.imports)
+        for p in self.parameters:
+            found |= p.type.imports
+        if self.body:
+            found |= self.body.type.imports
+        for r in self.responses:
+            if r.type:
+                found |= r.type.imports
+        if self.pagination:
+            found |= self.pagination.item_type.imports
+        return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # the tag as written in the spec
+    py_name: str  # attribute on the client and module file name
+    class_name: str
+    async_class_name: str
+    description: str
+    operations: tuple[Operation, ...]
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    name: str  # as in the spec
+    py_name: str  # keyword argument of Client
+    kind: str  # apiKey | bearer | basic | oauth2
+    env: str
+    description: str = ""
+    location: str | None = None  # apiKey: header | query | cookie
+    param_name: str | None = None  # apiKey: header/query/cookie name
+    token_url: str | None = None
+    refresh_url: str | None = None
+    scopes: tuple[str, ...] = ()
+    flows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    where: str  # "GET /pets" or a JSON pointer
+    reason: str
+
+
+@dataclass(frozen=True)
+class Api:
+    title: str
+    version: str
+    description: str
+    package: str
+    env_prefix: str
+    base_url: str
+    servers: tuple[str, ...]
+    security_schemes: tuple[SecurityScheme, ...]
+    default_security: tuple[tuple[str, ...], ...]
+    resources: tuple[Resource, ...]
+    models: dict[str, Any] = field(hash=False, compare=False)  # class name -> JSON Schema ($defs refs)
+    skipped: tuple[Skipped, ...] = ()
+    webhooks: tuple[str, ...] = ()
+
+    @property
+    def operations(self) -> list[Operation]:
+        return [op for r in self.resources for op in r.operations]

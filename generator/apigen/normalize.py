@@ -1,0 +1,481 @@
+"""Making every input look like one dialect: bundled OpenAPI 3.x, schemas in 3.1 style.
+
+* Swagger 2.0 is upgraded to 3.0 here (definitions, body/formData parameters,
+  consumes/produces, securityDefinitions, collectionFormat).
+* External ``$ref`` files next to the spec are bundled into the document;
+  remote or out-of-tree ones only when the caller allows it.
+* Every internal ``$ref`` must resolve, and chains of pure aliases must end:
+  both are fatal, with the pointer of the offending ``$ref``.
+* 3.0's ``nullable`` and boolean ``exclusiveMinimum`` become 3.1's type lists and
+  numbers, so later stages see one schema dialect.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Iterator
+
+from .diagnostics import ApigenError, Diagnostic, escape_pointer_token, pointer
+from .loader import Document, is_url, parse_text, read_source
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def normalize(doc: Document, allow_remote_refs: bool = False) -> dict[str, Any]:
+    data = copy.deepcopy(doc.data)
+    if "swagger" in data:
+        data = upgrade_swagger2(data)
+    data = bundle_external_refs(data, doc, allow_remote_refs)
+    check_refs(data, doc)
+    _walk_schemas(data, _uniform_schema)
+    return data
+
+
+# --------------------------------------------------------------------------- refs
+
+def resolve_pointer(data: Any, ref: str) -> Any:
+    """Resolve a local ``#/...`` reference; KeyError when it does not exist."""
+    if not ref.startswith("#"):
+        raise KeyError(ref)
+    node = data
+    for raw in ref[1:].split("/")[1:] if ref not in ("#", "#/") else []:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        token = _unquote(token)
+        if isinstance(node, list):
+            node = node[int(token)]
+        elif isinstance(node, dict):
+            node = node[token]
+        else:
+            raise KeyError(ref)
+    return node
+
+
+def _unquote(token: str) -> str:
+    if "%" not in token:
+        return token
+    from urllib.parse import unquote
+
+    return unquote(token)
+
+
+def iter_refs(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(node, path)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                yield where, ref
+            for key, value in current.items():
+                if key in ("example", "examples", "x-examples", "default", "enum", "const"):
+                    continue
+                if isinstance(value, (dict, list)):
+                    stack.append((value, where + (key,)))
+        elif isinstance(current, list):
+            for i, value in enumerate(current):
+                if isinstance(value, (dict, list)):
+                    stack.append((value, where + (i,)))
+
+
+def check_refs(data: dict[str, Any], doc: Document) -> None:
+    """Every local ``$ref`` resolves and no chain of pure ``$ref`` aliases loops."""
+    problems: list[Diagnostic] = []
+    for where, ref in iter_refs(data):
+        at = pointer(*where) + "/$ref"
+        if not ref.startswith("#"):
+            problems.append(_diag(doc, f"unresolved external $ref {ref!r}", at))
+            continue
+        try:
+            target = resolve_pointer(data, ref)
+        except (KeyError, IndexError, ValueError, TypeError):
+            problems.append(_diag(doc, f"$ref {ref!r} does not resolve", at))
+            continue
+        seen = {ref}
+        while isinstance(target, dict) and isinstance(target.get("$ref"), str) and len(target) == 1:
+            nxt = target["$ref"]
+            if nxt in seen:
+                problems.append(_diag(doc, f"circular $ref chain: {' -> '.join(sorted(seen))} -> {nxt}", at))
+                break
+            seen.add(nxt)
+            try:
+                target = resolve_pointer(data, nxt)
+            except (KeyError, IndexError, ValueError, TypeError):
+                break  # reported where that ref itself stands
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise ApigenError(problems)
+
+
+def _diag(doc: Document, message: str, at: str) -> Diagnostic:
+    return Diagnostic("error", message, at, doc.source, doc.line_of(at.removesuffix("/$ref")))
+
+
+# ------------------------------------------------------------------ bundling
+
+class _Bundler:
+    def __init__(self, root: dict[str, Any], doc: Document, allow_remote: bool) -> None:
+        self.root = root
+        self.doc = doc
+        self.allow_remote = allow_remote
+        self.files: dict[str, Any] = {}
+        self.hoisted: dict[tuple[str, str], str] = {}
+        self.active: set[tuple[str, str]] = set()
+        schemas = root.setdefault("components", {}).setdefault("schemas", {})
+        self.schema_names: set[str] = set(schemas)
+
+    def load(self, location: str, where: str) -> Any:
+        if location in self.files:
+            return self.files[location]
+        if is_url(location):
+            if not self.allow_remote:
+                raise ApigenError(_diag(self.doc, f"remote $ref {location!r} not fetched (pass --allow-remote-refs)", where))
+        else:
+            base = self.doc.base_dir
+            if base is not None and not self.allow_remote and not Path(location).resolve().is_relative_to(base):
+                raise ApigenError(_diag(self.doc, f"$ref {location!r} points outside the spec's folder (pass --allow-remote-refs)", where))
+            if not Path(location).exists():
+                raise ApigenError(_diag(self.doc, f"$ref file {location!r} does not exist", where))
+        try:
+            text, _ = read_source(location)
+            data = parse_text(text, location)
+        except ApigenError as exc:
+            raise ApigenError([*exc.diagnostics, _diag(self.doc, "while resolving this $ref", where)]) from None
+        self.files[location] = data
+        return data
+
+    def locate(self, ref: str, current: str) -> tuple[str, str]:
+        target, _, fragment = ref.partition("#")
+        if not target:
+            return current, fragment
+        if is_url(target):
+            return target, fragment
+        if is_url(current):
+            from urllib.parse import urljoin
+
+            return urljoin(current, target), fragment
+        return str((Path(current).parent / target).resolve()), fragment
+
+    def visit(self, node: Any, current: str, where: str) -> Any:
+        """Return ``node`` with every external ref (and refs inside external files) made internal."""
+        if isinstance(node, list):
+            return [self.visit(v, current, f"{where}/{i}") for i, v in enumerate(node)]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and (current != "" or not ref.startswith("#")):
+            return self.external(ref, current, where)
+        return {k: (v if k in ("example", "examples", "default", "enum") else self.visit(v, current, f"{where}/{escape_pointer_token(k)}")) for k, v in node.items()}
+
+    def external(self, ref: str, current: str, where: str) -> Any:
+        root_file = str(self.doc.base_dir / "_") if self.doc.base_dir else ""
+        location, fragment = self.locate(ref, current or root_file)
+        if not location:
+            raise ApigenError(_diag(self.doc, f"cannot resolve relative $ref {ref!r} of a spec read from a URL", where))
+        content = self.load(location, where)
+        try:
+            target = resolve_pointer(content, "#" + fragment) if fragment else content
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise ApigenError(_diag(self.doc, f"$ref {ref!r} does not resolve in {location}", where)) from None
+        key = (location, fragment)
+        if _looks_like_schema(target, fragment):
+            if key not in self.hoisted:
+                name = _free_name(fragment.rsplit("/", 1)[-1] if fragment else Path(location).stem, self.schema_names)
+                self.hoisted[key] = name
+                self.root["components"]["schemas"][name] = self.visit(target, location, where)
+            return {"$ref": "#/components/schemas/" + escape_pointer_token(self.hoisted[key])}
+        if key in self.active:
+            raise ApigenError(_diag(self.doc, f"circular external $ref {ref!r}", where))
+        self.active.add(key)
+        try:
+            return self.visit(target, location, where)
+        finally:
+            self.active.discard(key)
+
+
+def _looks_like_schema(node: Any, fragment: str) -> bool:
+    if "/schemas/" in fragment or "/definitions/" in fragment:
+        return True
+    if not isinstance(node, dict):
+        return False
+    if "in" in node and "name" in node:  # a parameter
+        return False
+    if "content" in node or "description" in node and "schema" in node:
+        return False
+    return bool({"type", "properties", "allOf", "oneOf", "anyOf", "items", "enum"} & set(node))
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    candidate, n = name or "Schema", 2
+    while candidate in taken:
+        candidate, n = f"{name}{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _has_external_ref(data: Any) -> bool:
+    return any(not ref.startswith("#") for _, ref in iter_refs(data))
+
+
+def bundle_external_refs(data: dict[str, Any], doc: Document, allow_remote: bool) -> dict[str, Any]:
+    if not _has_external_ref(data):
+        return data
+    bundler = _Bundler(data, doc, allow_remote)
+    for key in list(data):
+        if key != "components":
+            data[key] = bundler.visit(data[key], "", "/" + escape_pointer_token(key))
+    components = data.get("components", {})
+    for section, entries in list(components.items()):
+        if isinstance(entries, dict):
+            for name in list(entries):
+                entries[name] = bundler.visit(entries[name], "", pointer("components", section, name))
+    return data
+
+
+# --------------------------------------------------------- schema dialect
+
+_SCHEMA_LIST_KEYS = ("allOf", "oneOf", "anyOf", "prefixItems")
+_SCHEMA_DICT_KEYS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_KEYS = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else", "unevaluatedProperties")
+
+
+def _walk_schema(schema: Any, fn: Any) -> None:
+    if not isinstance(schema, dict):
+        return
+    fn(schema)
+    for key in _SCHEMA_LIST_KEYS:
+        for sub in schema.get(key) or ():
+            _walk_schema(sub, fn)
+    for key in _SCHEMA_DICT_KEYS:
+        sub = schema.get(key)
+        if isinstance(sub, dict):
+            for value in sub.values():
+                _walk_schema(value, fn)
+    for key in _SCHEMA_KEYS:
+        _walk_schema(schema.get(key), fn)
+
+
+def iter_schema_roots(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every place a schema starts: components, parameters, bodies, responses, headers."""
+    components = data.get("components") or {}
+    for schema in (components.get("schemas") or {}).values():
+        yield schema
+    containers: list[Any] = [components.get(k) for k in ("parameters", "requestBodies", "responses", "headers")]
+    for path_item in (data.get("paths") or {}).values():
+        containers.append(path_item)
+    for webhook in (data.get("webhooks") or {}).values():
+        containers.append(webhook)
+    stack = [c for c in containers if isinstance(c, (dict, list))]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+            continue
+        for key, value in node.items():
+            if key == "schema" and isinstance(value, dict):
+                yield value
+            elif key not in ("example", "examples") and isinstance(value, (dict, list)):
+                stack.append(value)
+
+
+def _walk_schemas(data: dict[str, Any], fn: Any) -> None:
+    for root in iter_schema_roots(data):
+        _walk_schema(root, fn)
+
+
+def _uniform_schema(schema: dict[str, Any]) -> None:
+    if schema.pop("nullable", False) is True or schema.pop("x-nullable", False) is True:
+        kind = schema.get("type")
+        if isinstance(kind, str):
+            schema["type"] = [kind, "null"]
+        elif isinstance(kind, list):
+            if "null" not in kind:
+                kind.append("null")
+        elif "$ref" in schema or any(k in schema for k in ("allOf", "oneOf", "anyOf")):
+            inner = {k: schema.pop(k) for k in list(schema) if k in ("$ref", "allOf", "oneOf", "anyOf")}
+            if len(inner.get("allOf", ())) == 1 and len(inner) == 1:
+                inner = inner["allOf"][0]
+            schema["anyOf"] = [inner, {"type": "null"}]
+        if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+            schema["enum"].append(None)
+    for bound, flag in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        if schema.get(flag) is True and bound in schema:
+            schema[flag] = schema.pop(bound)
+        elif isinstance(schema.get(flag), bool):
+            schema.pop(flag)
+    if "$ref" in schema and len(schema) > 1:
+        # 3.0 ignores siblings of $ref; keep the useful ones (description) but make
+        # the reference the schema's only structural keyword.
+        for key in list(schema):
+            if key not in ("$ref", "description", "title", "readOnly", "writeOnly", "deprecated", "default", "anyOf", "type"):
+                schema.pop(key)
+    if schema.get("type") == "file":
+        schema["type"] = "string"
+        schema["format"] = "binary"
+
+
+# --------------------------------------------------------- Swagger 2.0
+
+def _ref_2to3(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_ref_2to3(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "$ref" and isinstance(value, str):
+            for old, new in (("#/definitions/", "#/components/schemas/"), ("#/parameters/", "#/components/parameters/"), ("#/responses/", "#/components/responses/")):
+                if value.startswith(old):
+                    value = new + value[len(old):]
+            out[key] = value
+        elif key in ("example", "examples", "default", "enum", "x-example"):
+            out[key] = value
+        else:
+            out[key] = _ref_2to3(value)
+    return out
+
+
+_COLLECTION_FORMATS = {"csv": ("form", False), "ssv": ("spaceDelimited", False), "pipes": ("pipeDelimited", False), "multi": ("form", True), "tsv": ("form", False)}
+_PARAM_SCHEMA_KEYS = ("type", "format", "items", "enum", "default", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "multipleOf", "x-nullable")
+
+
+def _param_2to3(param: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in param.items() if k not in _PARAM_SCHEMA_KEYS and k not in ("collectionFormat", "allowEmptyValue")}
+    schema = {k: param[k] for k in _PARAM_SCHEMA_KEYS if k in param}
+    if schema.get("type") == "file":
+        schema = {"type": "string", "format": "binary"}
+    out["schema"] = schema
+    fmt = param.get("collectionFormat")
+    if param.get("type") == "array" and fmt in _COLLECTION_FORMATS:
+        style, explode = _COLLECTION_FORMATS[fmt]
+        if param.get("in") in ("query", "cookie"):
+            out["style"], out["explode"] = style, explode
+    return out
+
+
+def _form_body(params: list[dict[str, Any]], consumes: list[str]) -> dict[str, Any]:
+    properties, required = {}, []
+    for p in params:
+        prop = _param_2to3(p)["schema"]
+        if p.get("description"):
+            prop["description"] = p["description"]
+        properties[p["name"]] = prop
+        if p.get("required"):
+            required.append(p["name"])
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    has_file = any(p.get("type") == "file" for p in params)
+    media = "multipart/form-data" if has_file or "multipart/form-data" in consumes else "application/x-www-form-urlencoded"
+    return {"content": {media: {"schema": schema}}, "required": bool(required)}
+
+
+def _response_2to3(response: dict[str, Any], produces: list[str]) -> dict[str, Any]:
+    if "$ref" in response:
+        return response
+    out: dict[str, Any] = {"description": response.get("description", "")}
+    if "schema" in response:
+        out["content"] = {media: {"schema": response["schema"]} for media in produces or ["application/json"]}
+    if "headers" in response:
+        out["headers"] = {name: {"description": h.get("description", ""), "schema": {k: v for k, v in h.items() if k != "description"}} for name, h in response["headers"].items()}
+    out.update({k: v for k, v in response.items() if k.startswith("x-")})
+    return out
+
+
+def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
+    """Convert a Swagger 2.0 document to OpenAPI 3.0.3 (apigen's own converter)."""
+    spec = _ref_2to3(spec)
+    out: dict[str, Any] = {"openapi": "3.0.3", "info": spec.get("info") or {"title": "API", "version": "0"}}
+    host, base_path = spec.get("host"), spec.get("basePath") or ""
+    schemes = spec.get("schemes") or ["https"]
+    scheme = "https" if "https" in schemes else schemes[0]
+    out["servers"] = [{"url": f"{scheme}://{host}{base_path}" if host else base_path or "/"}]
+    for key in ("tags", "externalDocs", "security"):
+        if key in spec:
+            out[key] = spec[key]
+    out.update({k: v for k, v in spec.items() if k.startswith("x-")})
+    global_consumes = spec.get("consumes") or ["application/json"]
+    global_produces = spec.get("produces") or ["application/json"]
+    components: dict[str, Any] = {"schemas": spec.get("definitions") or {}}
+    body_params: dict[str, dict[str, Any]] = {}
+    params_out: dict[str, Any] = {}
+    for name, p in (spec.get("parameters") or {}).items():
+        if p.get("in") == "body":
+            body_params[name] = p
+        elif p.get("in") != "formData":
+            params_out[name] = _param_2to3(p)
+    if params_out:
+        components["parameters"] = params_out
+    if body_params:
+        components["requestBodies"] = {name: {"content": {m: {"schema": p.get("schema", {})} for m in global_consumes}, "required": bool(p.get("required")), **({"description": p["description"]} if p.get("description") else {})} for name, p in body_params.items()}
+    if spec.get("responses"):
+        components["responses"] = {n: _response_2to3(r, global_produces) for n, r in spec["responses"].items()}
+    schemes_out = {}
+    for name, sd in (spec.get("securityDefinitions") or {}).items():
+        kind = sd.get("type")
+        if kind == "basic":
+            schemes_out[name] = {"type": "http", "scheme": "basic"}
+        elif kind == "apiKey":
+            schemes_out[name] = {"type": "apiKey", "name": sd.get("name", name), "in": sd.get("in", "header")}
+        elif kind == "oauth2":
+            flow = {"implicit": "implicit", "password": "password", "application": "clientCredentials", "accessCode": "authorizationCode"}.get(sd.get("flow", ""), "clientCredentials")
+            body = {"scopes": sd.get("scopes") or {}}
+            if "authorizationUrl" in sd:
+                body["authorizationUrl"] = sd["authorizationUrl"]
+            if "tokenUrl" in sd:
+                body["tokenUrl"] = sd["tokenUrl"]
+            schemes_out[name] = {"type": "oauth2", "flows": {flow: body}}
+        if name in schemes_out and sd.get("description"):
+            schemes_out[name]["description"] = sd["description"]
+    if schemes_out:
+        components["securitySchemes"] = schemes_out
+    out["components"] = components
+
+    def resolve_param(p: dict[str, Any]) -> dict[str, Any]:
+        ref = p.get("$ref", "")
+        if ref.startswith("#/components/parameters/"):
+            name = ref.rsplit("/", 1)[1]
+            if name in body_params:
+                return body_params[name]
+            if name not in params_out and name in (spec.get("parameters") or {}):
+                return spec["parameters"][name]  # a formData parameter: inlined
+        return p
+
+    paths: dict[str, Any] = {}
+    for path, item in (spec.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        new_item: dict[str, Any] = {k: v for k, v in item.items() if k.startswith("x-") or k in ("summary", "description")}
+        shared = [resolve_param(p) for p in item.get("parameters") or []]
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            consumes = op.get("consumes") or global_consumes
+            produces = op.get("produces") or global_produces
+            new_op = {k: v for k, v in op.items() if k not in ("parameters", "responses", "consumes", "produces", "schemes")}
+            own = [resolve_param(p) for p in op.get("parameters") or []]
+            names = {(p.get("in"), p.get("name")) for p in own if "$ref" not in p}
+            merged = own + [p for p in shared if (p.get("in"), p.get("name")) not in names]
+            params, form = [], []
+            for p in merged:
+                if "$ref" in p:
+                    params.append(p)
+                elif p.get("in") == "body":
+                    new_op["requestBody"] = {"content": {m: {"schema": p.get("schema", {})} for m in consumes}, "required": bool(p.get("required"))}
+                    if p.get("description"):
+                        new_op["requestBody"]["description"] = p["description"]
+                elif p.get("in") == "formData":
+                    form.append(p)
+                else:
+                    params.append(_param_2to3(p))
+            if form:
+                new_op["requestBody"] = _form_body(form, consumes)
+            if params:
+                new_op["parameters"] = params
+            new_op["responses"] = {str(code): _response_2to3(r, produces) for code, r in (op.get("responses") or {"default": {"description": ""}}).items()}
+            new_item[method] = new_op
+        paths[path] = new_item
+    out["paths"] = paths
+    return out

@@ -1,0 +1,159 @@
+"""Rendering the IR into source files with Jinja2, escaping per output context.
+
+Templates see the IR and a handful of filters; every spec string reaches the
+output through one of them: ``pyrepr`` for string literals, ``docstring`` for
+docstrings, ``toml`` for pyproject values, ``md`` for README text. Identifiers
+in the IR are already sanitised. Undefined template variables are errors.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import __version__
+from .ir import Api, Operation, PyType, Resource
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")
+_PEP440 = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
+
+
+def templates_dir() -> Path:
+    """Templates ship inside the wheel as apigen/templates; in a checkout they are at the top."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
+
+
+def pyrepr(value: Any) -> str:
+    """A Python literal for a str/int/bool/None/tuple value (repr is escape-complete)."""
+    if isinstance(value, str):
+        return repr(value)
+    if value is None or isinstance(value, (bool, int)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(pyrepr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def clean_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text).strip()
+
+
+def doc_body(text: str) -> str:
+    """Text that is safe inside a triple-quoted docstring: no escape, no terminator."""
+    text = clean_text(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if text.endswith('"'):
+        text = text[:-1] + '\\"'
+    return text
+
+
+def docstring(parts: list[str] | str, indent: int = 0) -> str:
+    """A complete docstring literal from paragraphs of untrusted text."""
+    if isinstance(parts, str):
+        parts = [parts]
+    paragraphs = [doc_body(p) for p in parts if p and clean_text(p)]
+    if not paragraphs:
+        paragraphs = ["(no description in the spec)"]
+    pad = " " * indent
+    body = "\n\n".join(paragraphs)
+    lines = body.split("\n")
+    if len(lines) == 1 and len(lines[0]) + indent < 90:
+        return f'"""{lines[0]}"""'
+    text = "\n".join((pad + line) if line.strip() else "" for line in lines[1:])
+    return f'"""{lines[0]}\n{text}\n{pad}"""' if len(lines) > 1 else f'"""{lines[0]}\n{pad}"""'
+
+
+def toml_string(value: str) -> str:
+    out = ['"']
+    for ch in clean_text(value):
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def md(text: str) -> str:
+    """README text: one line, markup characters neutralised."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", clean_text(text).replace("\n", " "))
+
+
+def package_version(spec_version: str) -> str:
+    return spec_version if _PEP440.match(spec_version) else "0.1.0"
+
+
+def _imports(types: list[PyType]) -> list[str]:
+    """Import lines for standard types (``module:name`` pairs) used by some annotations."""
+    by_module: dict[str, set[str]] = {}
+    for t in types:
+        for item in t.imports:
+            if item == "typing:Any":  # every module imports it already
+                continue
+            module, _, name = item.partition(":")
+            by_module.setdefault(module, set()).add(name)
+    return [f"from {m} import {', '.join(sorted(names))}" for m, names in sorted(by_module.items())]
+
+
+def _operation_types(op: Operation) -> list[PyType]:
+    types = [op.return_type, *(p.type for p in op.parameters), *(r.type for r in op.responses if r.type)]
+    if op.body:
+        types.append(op.body.type)
+    if op.pagination:
+        types.append(op.pagination.item_type)
+    return types
+
+
+class Renderer:
+    def __init__(self, api: Api, spec_hash: str, template_dirs: list[Path] | None = None) -> None:
+        self.api = api
+        loaders = [jinja2.FileSystemLoader(str(d)) for d in (template_dirs or [])]
+        loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+            autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        )
+        self.env.filters.update(pyrepr=pyrepr, docstring=docstring, toml=toml_string, md=md)
+        self.common = {
+            "api": api, "apigen_version": __version__, "spec_hash": spec_hash,
+            "package_version": package_version(api.version),
+            "header": f"# Generated by apigen {__version__} from spec sha256:{spec_hash[:16]}. Do not edit by hand.",
+        }
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**self.common, **context)
+
+    def resource(self, resource: Resource) -> str:
+        types = [t for op in resource.operations for t in _operation_types(op)]
+        models = sorted({m for op in resource.operations for m in op.models})
+        names = {"AsyncAPIClient", "Endpoint", "RequestOptions", "ResponseType", "SyncAPIClient"}
+        if any(op.pagination for op in resource.operations):
+            names |= {"AsyncPaginator", "Pagination", "SyncPaginator"}
+        if any(p.style is not None or p.explode is not None for op in resource.operations for p in op.parameters):
+            names.add("ParamStyle")
+        return self.render("resource.py.jinja", resource=resource, models=models, std_imports=_imports(types), runtime_names=sorted(names))
+
+    def files(self, models_source: str) -> dict[str, str]:
+        """Every generated file except the runtime copy, by path relative to the output folder."""
+        pkg = self.api.package
+        out = {
+            "pyproject.toml": self.render("pyproject.toml.jinja"),
+            "README.md": self.render("README.md.jinja"),
+            f"{pkg}/__init__.py": self.render("package_init.py.jinja"),
+            f"{pkg}/client.py": self.render("client.py.jinja"),
+            f"{pkg}/py.typed": "",
+            f"{pkg}/models.py": self.common["header"] + "\n" + models_source,
+            f"{pkg}/resources/__init__.py": self.render("resources_init.py.jinja"),
+        }
+        for resource in self.api.resources:
+            out[f"{pkg}/resources/{resource.py_name}.py"] = self.resource(resource)
+        return out

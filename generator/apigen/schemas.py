@@ -1,0 +1,203 @@
+"""Naming every schema and turning schemas into Python type expressions.
+
+Component schemas keep their names (sanitised). Inline schemas that need a class
+(objects with properties, enums, allOf compositions) are hoisted into named
+definitions whose names come from where they stand: property ``category`` of
+``Pet`` becomes ``PetCategory``, the JSON body of ``createPet`` becomes
+``CreatePetRequest``. The result, ``defs``, is one flat JSON Schema ``$defs``
+table that the models stage hands to datamodel-code-generator, so the class names
+in generated code are exactly the names decided here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .ir import ANY, NONE, PyType
+from .naming import NameScope, class_identifier, pascal
+from .normalize import resolve_pointer
+
+_COMPONENT_PREFIX = "#/components/schemas/"
+_STRING_FORMATS = {
+    "date-time": PyType("datetime", imports=frozenset({"datetime:datetime"})),
+    "date": PyType("date", imports=frozenset({"datetime:date"})),
+    "uuid": PyType("UUID", imports=frozenset({"uuid:UUID"})),
+    "binary": PyType("bytes"),
+}
+_PRIMITIVES = {"integer": PyType("int"), "number": PyType("float"), "boolean": PyType("bool"), "null": NONE}
+
+
+def types_of(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return [str(k) for k in kind]
+    return [str(kind)] if isinstance(kind, str) else []
+
+
+def is_class_like(schema: Any) -> bool:
+    """Whether datamodel-code-generator makes a model or enum class we should name."""
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return False
+    enum = schema.get("enum")
+    if isinstance(enum, list) and any(v is not None for v in enum) and not ({"object", "array"} & set(types_of(schema))):
+        return True
+    all_of = schema.get("allOf")
+    if isinstance(all_of, list) and all_of and not (len(all_of) == 1 and "properties" not in schema):
+        return True
+    props = schema.get("properties")
+    return isinstance(props, dict) and bool(props) and not ({"array"} & set(types_of(schema)))
+
+
+class SchemaRegistry:
+    """Owns the model namespace of one API: component names, hoisted inline schemas."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.scope = NameScope()
+        self.defs: dict[str, Any] = {}
+        self.component_names: dict[str, str] = {}
+        self._ref_cache: dict[str, str] = {}
+        self._annotating: set[str] = set()
+        self._hoisted: dict[int, str] = {}  # id(inline schema) -> its class, so it is named once
+        components = (spec.get("components") or {}).get("schemas") or {}
+        for key in components:
+            self.component_names[key] = self.scope.claim(class_identifier(key, "Schema"))
+        for key, schema in components.items():
+            name = self.component_names[key]
+            self.defs[name] = self.rewrite(schema, name, top=True)
+
+    # ------------------------------------------------------------ rewriting
+
+    def hoist(self, schema: dict[str, Any], context: str) -> str:
+        if id(schema) in self._hoisted:
+            return self._hoisted[id(schema)]
+        name = self.scope.claim(class_identifier(context, "Schema"))
+        self._hoisted[id(schema)] = name
+        self.defs[name] = {}  # placeholder: recursion may refer to it
+        self.defs[name] = self.rewrite(schema, name, top=True)
+        return name
+
+    def _ref(self, ref: str, context: str) -> dict[str, Any]:
+        if ref.startswith(_COMPONENT_PREFIX) and "/" not in ref[len(_COMPONENT_PREFIX):]:
+            key = ref[len(_COMPONENT_PREFIX):].replace("~1", "/").replace("~0", "~")
+            if key in self.component_names:
+                return {"$ref": "#/$defs/" + self.component_names[key]}
+        if ref in self._ref_cache:
+            return {"$ref": "#/$defs/" + self._ref_cache[ref]}
+        target = resolve_pointer(self.spec, ref)
+        if not isinstance(target, dict):
+            return {}
+        name = self.scope.claim(class_identifier(pascal(ref.rsplit("/", 1)[-1]) or context, "Schema"))
+        self._ref_cache[ref] = name
+        self.defs[name] = {}
+        self.defs[name] = self.rewrite(target, name, top=True)
+        return {"$ref": "#/$defs/" + name}
+
+    def rewrite(self, schema: Any, context: str, top: bool = False) -> Any:
+        """Copy ``schema`` with refs pointing into ``$defs`` and inline classes hoisted."""
+        if not isinstance(schema, dict):
+            return schema
+        if "$ref" in schema:
+            out = {k: v for k, v in schema.items() if k in ("description", "title")}
+            out.update(self._ref(str(schema["$ref"]), context))
+            return out
+        if not top and is_class_like(schema):
+            return {"$ref": "#/$defs/" + self.hoist(schema, context)}
+        out = dict(schema)
+        if isinstance(schema.get("properties"), dict):
+            out["properties"] = {k: self.rewrite(v, context + pascal(k)) for k, v in schema["properties"].items()}
+        if isinstance(schema.get("items"), dict):
+            out["items"] = self.rewrite(schema["items"], context + "Item")
+        if isinstance(schema.get("additionalProperties"), dict):
+            out["additionalProperties"] = self.rewrite(schema["additionalProperties"], context + "Value")
+        if isinstance(schema.get("allOf"), list):
+            # members stay inline (the model merges them); their insides get names
+            out["allOf"] = [self.rewrite(m, context, top=True) for m in schema["allOf"]]
+        for key in ("oneOf", "anyOf"):
+            if isinstance(schema.get(key), list):
+                out[key] = [self.rewrite(m, self._variant_context(m, context, i)) for i, m in enumerate(schema[key])]
+        for key in ("not", "if", "then", "else", "patternProperties", "prefixItems", "$defs", "definitions"):
+            out.pop(key, None)
+        return out
+
+    def _variant_context(self, member: Any, context: str, index: int) -> str:
+        if isinstance(member, dict):
+            title = member.get("title")
+            if isinstance(title, str) and pascal(title):
+                return context + pascal(title)
+            props = member.get("properties")
+            if isinstance(props, dict):
+                for key in ("type", "kind", "object", "event"):
+                    const = props.get(key, {}).get("enum") if isinstance(props.get(key), dict) else None
+                    if isinstance(const, list) and len(const) == 1 and pascal(str(const[0])):
+                        return context + pascal(str(const[0]))
+        return f"{context}Variant{index + 1}"
+
+    # ------------------------------------------------------------ annotations
+
+    def type_of(self, schema: Any, context: str) -> PyType:
+        """Python type of a schema found in an operation, hoisting what needs a class."""
+        if not isinstance(schema, dict) or not schema:
+            return ANY
+        return self.annotate(self.rewrite(schema, context))
+
+    def annotate(self, schema: Any) -> PyType:
+        """Annotation of an already rewritten schema (refs point into ``defs``)."""
+        if not isinstance(schema, dict):
+            return ANY
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            name = ref[len("#/$defs/"):]
+            target = self.defs.get(name)
+            if is_class_like(target):
+                return PyType(name, frozenset({name}))
+            if name in self._annotating:  # a recursive alias: give up on precision, not on safety
+                return ANY
+            self._annotating.add(name)
+            try:
+                return self.annotate(target)
+            finally:
+                self._annotating.discard(name)
+        if isinstance(ref, str):
+            return ANY
+        kinds = types_of(schema)
+        nullable = "null" in kinds
+        kinds = [k for k in kinds if k != "null"]
+        for key in ("oneOf", "anyOf"):
+            members = schema.get(key)
+            if isinstance(members, list) and members:
+                result: PyType | None = None
+                for member in members:
+                    part = self.annotate(member)
+                    result = part if result is None else result.union(part)
+                assert result is not None
+                if "Any" in result.expr.split(" | "):
+                    result = ANY
+                return result.union(NONE) if nullable and result is not ANY else result
+        all_of = schema.get("allOf")
+        if isinstance(all_of, list) and len(all_of) == 1:
+            return self.annotate(all_of[0])
+        result = self._annotate_kinds(schema, kinds)
+        return result.union(NONE) if nullable and result is not ANY else result
+
+    def _annotate_kinds(self, schema: dict[str, Any], kinds: list[str]) -> PyType:
+        if len(kinds) > 1:
+            result: PyType | None = None
+            for kind in kinds:
+                part = self._annotate_kinds(schema, [kind])
+                result = part if result is None else result.union(part)
+            assert result is not None
+            return result
+        kind = kinds[0] if kinds else ("object" if "properties" in schema or "additionalProperties" in schema else "array" if "items" in schema else "")
+        if kind == "string":
+            return _STRING_FORMATS.get(str(schema.get("format")), PyType("str"))
+        if kind in _PRIMITIVES:
+            return _PRIMITIVES[kind]
+        if kind == "array":
+            item = self.annotate(schema.get("items")) if isinstance(schema.get("items"), dict) and schema.get("items") else ANY
+            return PyType(f"list[{item.expr}]", item.models, item.imports)
+        if kind == "object":
+            extra = schema.get("additionalProperties")
+            value = self.annotate(extra) if isinstance(extra, dict) and extra else ANY
+            return PyType(f"dict[str, {value.expr}]", value.models, value.imports)
+        return ANY
