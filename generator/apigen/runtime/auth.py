@@ -123,7 +123,8 @@ class OAuth2Session:
 
     def __repr__(self) -> str:
         kind = type(self._grant).__name__ if self._grant else "static token"
-        return f"OAuth2Session({kind}, token_url={self.token_url!r})"
+        url = redact_url(self.token_url) if self.token_url else None
+        return f"OAuth2Session({kind}, token_url={url!r})"
 
     @property
     def can_refresh(self) -> bool:
