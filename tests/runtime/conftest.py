@@ -22,7 +22,7 @@ from rt_faultserver import FaultServer  # noqa: E402
 class FakeClock:
     """Monotonic + wall clock and sleeps that only advance time and record the request."""
 
-    def __init__(self, start: float = 1_000_000.0) -> None:
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
         self.t = start
         self.sleeps: list[float] = []
 

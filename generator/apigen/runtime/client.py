@@ -365,14 +365,14 @@ class SyncAPIClient(BaseAPIClient):
         refreshed = False
         last: BaseException | None = None
         while True:
-            self._limiter.acquire()
             try:
-                breaker.before()
+                breaker.before()  # first: an open circuit fails fast without waiting for a token
             except CircuitOpenError as exc:
                 raise self._circuit_open(exc, p, last) from last
             token = None
             start = time.perf_counter()
             try:
+                self._limiter.acquire()
                 if oauth is not None:
                     token = oauth.token(http)
                     if token:
@@ -516,14 +516,14 @@ class AsyncAPIClient(BaseAPIClient):
         refreshed = False
         last: BaseException | None = None
         while True:
-            await self._limiter.acquire_async()
             try:
-                breaker.before()
+                breaker.before()  # first: an open circuit fails fast without waiting for a token
             except CircuitOpenError as exc:
                 raise self._circuit_open(exc, p, last) from last
             token = None
             start = time.perf_counter()
             try:
+                await self._limiter.acquire_async()
                 if oauth is not None:
                     token = await oauth.atoken(http)
                     if token:
