@@ -322,8 +322,10 @@ class ApiBuilder:
                 except Exception as exc:  # an unexpected shape: report it, keep the rest
                     self.skip(where, f"cannot express operation: {exc.__class__.__name__}: {exc}")
             if ops:
-                cls = class_identifier(tag, "Default")
-                resources.append(Resource(tag, py_name, f"{cls}Resource", f"Async{cls}Resource", tag_info.get(tag, ""), tuple(ops)))
+                cls = class_identifier(py_name, "Default")
+                sync_name = self.registry.scope.claim(f"{cls}Resource", f"{cls}Operations")
+                async_name = self.registry.scope.claim(f"Async{sync_name}")
+                resources.append(Resource(tag, py_name, sync_name, async_name, tag_info.get(tag, ""), tuple(ops)))
         servers = self.servers()
         webhooks = tuple(str(k) for k in (self.spec.get("webhooks") or {}))
         for name in webhooks:

@@ -12,9 +12,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .diagnostics import ApigenError
+
+if TYPE_CHECKING:
+    from .config import ClientConfig
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -25,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gen = sub.add_parser("generate", help="generate a client package from a spec", description="Generate an installable, typed client package from an OpenAPI document (2.0, 3.0, 3.1; YAML or JSON; path or URL).")
-    gen.add_argument("spec", metavar="SPEC", help="path or http(s) URL of the OpenAPI document")
+    gen.add_argument("spec", metavar="SPEC", nargs="?", help="path or http(s) URL of the OpenAPI document; without it, every client of [tool.apigen] in pyproject.toml")
+    gen.add_argument("--client", metavar="NAME", help="with no SPEC: only this client of the configuration")
     gen.add_argument("--output", "-o", type=Path, metavar="DIR", help="project folder of the generated package (default: generated/<name>)")
     gen.add_argument("--name", "-n", metavar="PACKAGE", help="package name (default: from info.title)")
     gen.add_argument("--strict", action="store_true", help="treat validation findings as errors")
@@ -35,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--summary-json", type=Path, metavar="FILE", help="also write the summary as JSON")
     gen.add_argument("--quiet", "-q", action="store_true", help="print only problems")
 
+    chk = sub.add_parser("check", help="exit 1 when generated clients are out of date", description="Regenerate the configured clients in memory and compare with the files on disk: stale, missing and extra files are listed and the exit status is 1.")
+    chk.add_argument("--client", metavar="NAME", help="only this client")
+
     val = sub.add_parser("validate", help="report problems in a spec", description="Load, validate and analyse a spec; print diagnostics and what generation would skip.")
     val.add_argument("spec", metavar="SPEC")
     val.add_argument("--strict", action="store_true", help="exit non-zero on any finding")
@@ -42,7 +50,48 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configured(client: str | None) -> list["ClientConfig"]:
+    from .config import find_config, load_clients
+
+    path = find_config(Path.cwd())
+    if path is None:
+        raise ApigenError("no SPEC given and no [tool.apigen] clients in pyproject.toml or apigen.toml here or above")
+    clients = load_clients(path)
+    if client is not None:
+        clients = [c for c in clients if c.name == client]
+        if not clients:
+            raise ApigenError(f"{path}: no client named {client!r}")
+    return clients
+
+
 def _generate(args: argparse.Namespace) -> int:
+    if args.spec is None:
+        for cfg in _configured(args.client):
+            one = argparse.Namespace(**{**vars(args), "spec": cfg.spec, "output": cfg.output, "name": cfg.name})
+            _generate_one(one)
+        return EXIT_OK
+    return _generate_one(args)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .pipeline import drift, render_package
+
+    status = EXIT_OK
+    for cfg in _configured(args.client):
+        files, _, _ = render_package(cfg.spec, cfg.name)
+        result = drift(files, cfg.output)
+        if result.clean:
+            print(f"{cfg.name}: up to date ({cfg.output})")
+            continue
+        status = EXIT_PROBLEM
+        print(f"{cfg.name}: out of date ({cfg.output})")
+        for label, items in (("stale (differs; hand edits included)", result.stale), ("missing", result.missing), ("extra", result.extra)):
+            for rel in items:
+                print(f"  {label}: {rel}")
+    return status
+
+
+def _generate_one(args: argparse.Namespace) -> int:
     from .pipeline import generate
 
     summary = generate(args.spec, args.output, args.name, strict=args.strict, allow_remote_refs=args.allow_remote_refs, force=args.force, template_dirs=[args.templates] if args.templates else None)
@@ -85,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return _generate(args) if args.command == "generate" else _validate(args)
+        handler = {"generate": _generate, "check": _check, "validate": _validate}[args.command]
+        return handler(args)
     except ApigenError as exc:
         for diag in exc.diagnostics:
             print(diag, file=sys.stderr)

@@ -65,7 +65,8 @@ def snake_identifier(text: str, fallback: str = "value") -> str:
 
 def class_identifier(text: str, fallback: str = "Model") -> str:
     name = safe_identifier(pascal(text), fallback)
-    if name in RESERVED_CLASS_NAMES:
+    if name.endswith("_") or name in RESERVED_CLASS_NAMES:  # keywords/builtins: None_ reads badly
+        name = name.rstrip("_")
         name += "Model"
     return name
 

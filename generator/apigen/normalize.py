@@ -91,13 +91,13 @@ def check_refs(data: dict[str, Any], doc: Document) -> None:
         except (KeyError, IndexError, ValueError, TypeError):
             problems.append(_diag(doc, f"$ref {ref!r} does not resolve", at))
             continue
-        seen = {ref}
+        seen = [ref]
         while isinstance(target, dict) and isinstance(target.get("$ref"), str) and len(target) == 1:
             nxt = target["$ref"]
             if nxt in seen:
-                problems.append(_diag(doc, f"circular $ref chain: {' -> '.join(sorted(seen))} -> {nxt}", at))
+                problems.append(_diag(doc, f"circular $ref chain: {' -> '.join(seen)} -> {nxt}", at))
                 break
-            seen.add(nxt)
+            seen.append(nxt)
             try:
                 target = resolve_pointer(data, nxt)
             except (KeyError, IndexError, ValueError, TypeError):
@@ -109,7 +109,7 @@ def check_refs(data: dict[str, Any], doc: Document) -> None:
 
 
 def _diag(doc: Document, message: str, at: str) -> Diagnostic:
-    return Diagnostic("error", message, at, doc.source, doc.line_of(at.removesuffix("/$ref")))
+    return Diagnostic("error", message, at, doc.source, doc.line_of(at))
 
 
 # ------------------------------------------------------------------ bundling
@@ -165,7 +165,7 @@ class _Bundler:
             return node
         ref = node.get("$ref")
         if isinstance(ref, str) and (current != "" or not ref.startswith("#")):
-            return self.external(ref, current, where)
+            return self.external(ref, current, where + "/$ref")
         return {k: (v if k in ("example", "examples", "default", "enum") else self.visit(v, current, f"{where}/{escape_pointer_token(k)}")) for k, v in node.items()}
 
     def external(self, ref: str, current: str, where: str) -> Any:

@@ -80,3 +80,28 @@ def generate(source: str, output: Path | None = None, package: str | None = None
     target = output if output is not None else Path("generated") / api.package
     write_atomically(target, files, force=force)
     return Summary(api.package, target, len(api.operations), len(api.resources), len(api.models), list(api.skipped), diagnostics)
+
+
+@dataclass
+class Drift:
+    stale: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.stale or self.missing or self.extra)
+
+
+def drift(files: dict[str, str], output: Path) -> Drift:
+    """Compare freshly rendered files with what is on disk (hand edits show up as stale)."""
+    result = Drift()
+    on_disk = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file() and "__pycache__" not in p.parts} if output.is_dir() else set()
+    for rel, text in sorted(files.items()):
+        path = output / rel
+        if rel not in on_disk:
+            result.missing.append(rel)
+        elif path.read_bytes() != text.encode("utf-8"):
+            result.stale.append(rel)
+    result.extra = sorted(on_disk - set(files))
+    return result

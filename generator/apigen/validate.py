@@ -31,7 +31,8 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
     severity = "error" if strict else "warning"
     findings: list[Diagnostic] = []
     try:
-        validator = _validator_class(doc.data)(doc.data)
+        base_uri = (doc.base_dir / "_").as_uri() if doc.base_dir is not None else ""
+        validator = _validator_class(doc.data)(doc.data, base_uri=base_uri)
         for error in validator.iter_errors():
             where = pointer(*error.absolute_path) if getattr(error, "absolute_path", None) else ""
             message = str(getattr(error, "message", error)).splitlines()[0]

@@ -1,0 +1,267 @@
+"""Serialisation of parameters and bodies into what goes on the wire.
+
+Follows the OpenAPI defaults (query/cookie ``form`` + explode, path/header ``simple``)
+with the per-parameter ``ParamStyle`` overrides the generator emits. Path values are
+percent-encoded per segment so a value can never add or remove path segments.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json
+import os
+from typing import Any, Mapping
+from urllib.parse import quote, urlencode
+
+import pydantic
+import pydantic_core
+
+from .endpoint import BodyKind, ParamStyle
+
+__all__ = [
+    "scalar_to_str",
+    "encode_path",
+    "encode_query",
+    "encode_header",
+    "encode_cookies",
+    "encode_body",
+    "jsonable",
+]
+
+_DEFAULT_STYLE = ParamStyle()
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON-compatible data; pydantic models dumped by alias, unset fields left out."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return pydantic_core.to_jsonable_python(value)
+
+
+def scalar_to_str(value: Any) -> str:
+    """One primitive value as text: bools lower-case, enums by value, dates ISO 8601."""
+    tp = type(value)
+    if tp is str:
+        return value  # type: ignore[no-any-return]
+    if tp is bool:
+        return "true" if value else "false"
+    if tp is int or tp is float:
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return scalar_to_str(value.value)
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (dict, list, tuple, pydantic.BaseModel)):
+        return json.dumps(jsonable(value), separators=(",", ":"))
+    return str(value)
+
+
+def _as_container(value: Any) -> Any:
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return value
+
+
+def _path_segment(value: Any) -> str:
+    text = quote(scalar_to_str(value), safe="")
+    # "." and ".." are dot-segments that URL normalisation would resolve: encode them.
+    if text == "." or text == "..":
+        return text.replace(".", "%2E")
+    return text
+
+
+def encode_path(template: str, params: Mapping[str, Any] | None, styles: Mapping[str, ParamStyle]) -> str:
+    """Substitute ``{name}`` placeholders; each value becomes exactly one encoded segment."""
+    if not params:
+        if "{" in template:
+            raise ValueError(f"missing path parameters for {template!r}")
+        return template
+    path = template
+    for name, value in params.items():
+        if value is None:
+            raise ValueError(f"path parameter {name!r} is required")
+        value = _as_container(value)
+        if isinstance(value, (list, tuple)):
+            text = ",".join(_path_segment(v) for v in value)
+        elif isinstance(value, dict):
+            style = styles.get(name, _DEFAULT_STYLE)
+            sep = "=" if style.explode else ","
+            text = ",".join(f"{_path_segment(k)}{sep}{_path_segment(v)}" for k, v in value.items())
+        else:
+            text = _path_segment(value)
+        path = path.replace("{" + name + "}", text)
+    if "{" in path:
+        raise ValueError(f"missing path parameters for {template!r}")
+    return path
+
+
+_DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+def encode_query(
+    params: Mapping[str, Any] | None, styles: Mapping[str, ParamStyle], out: list[tuple[str, Any]]
+) -> None:
+    """Append ``(name, text)`` pairs for every given (non-None) query parameter to ``out``."""
+    if not params:
+        return
+    for name, value in params.items():
+        if value is None:
+            continue
+        tp = type(value)
+        if tp is str:
+            out.append((name, value))
+            continue
+        if tp is int:
+            out.append((name, str(value)))
+            continue
+        value = _as_container(value)
+        style = styles.get(name, _DEFAULT_STYLE) if styles else _DEFAULT_STYLE
+        if isinstance(value, (list, tuple)):
+            if style.explode:
+                out.extend((name, scalar_to_str(v)) for v in value if v is not None)
+            else:
+                delim = _DELIMITERS.get(style.style, ",")
+                out.append((name, delim.join(scalar_to_str(v) for v in value if v is not None)))
+        elif isinstance(value, dict):
+            if style.style == "deepObject":
+                for k, v in value.items():
+                    if v is None:
+                        continue
+                    if isinstance(v, (list, tuple)):
+                        out.extend((f"{name}[{k}]", scalar_to_str(x)) for x in v)
+                    else:
+                        out.append((f"{name}[{k}]", scalar_to_str(v)))
+            elif style.explode:
+                out.extend((str(k), scalar_to_str(v)) for k, v in value.items() if v is not None)
+            else:
+                flat = []
+                for k, v in value.items():
+                    if v is not None:
+                        flat += [str(k), scalar_to_str(v)]
+                out.append((name, ",".join(flat)))
+        else:
+            out.append((name, scalar_to_str(value)))
+
+
+def encode_header(value: Any, style: ParamStyle = _DEFAULT_STYLE) -> str:
+    """Header value per ``simple`` style: lists comma-joined, objects k,v or k=v."""
+    value = _as_container(value)
+    if isinstance(value, (list, tuple)):
+        return ",".join(scalar_to_str(v) for v in value)
+    if isinstance(value, dict):
+        if style.explode:
+            return ",".join(f"{k}={scalar_to_str(v)}" for k, v in value.items())
+        return ",".join(f"{k},{scalar_to_str(v)}" for k, v in value.items())
+    return scalar_to_str(value)
+
+
+def encode_cookies(cookies: Mapping[str, Any]) -> str:
+    """A ``Cookie`` header value; values are percent-encoded so they cannot break the header."""
+    parts = []
+    for name, value in cookies.items():
+        if value is None:
+            continue
+        value = _as_container(value)
+        if isinstance(value, (list, tuple)):
+            text = ",".join(scalar_to_str(v) for v in value)
+        else:
+            text = scalar_to_str(value)
+        parts.append(f"{name}={quote(text, safe='')}")
+    return "; ".join(parts)
+
+
+def _form_fields(body: Any) -> list[tuple[str, Any]]:
+    body = _as_container(body)
+    if isinstance(body, Mapping):
+        return [(str(k), v) for k, v in body.items() if v is not None]
+    if isinstance(body, (list, tuple)):
+        return [(str(k), v) for k, v in body]
+    raise TypeError(f"form body must be a mapping or a model, not {type(body).__name__}")
+
+
+def _read(value: Any) -> bytes:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if hasattr(value, "read"):
+        data = value.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    raise TypeError(f"cannot send {type(value).__name__} as binary content")
+
+
+def _is_file(value: Any) -> bool:
+    return isinstance(value, (bytes, bytearray, memoryview)) or hasattr(value, "read") or (
+        isinstance(value, tuple) and 2 <= len(value) <= 3 and (value[0] is None or isinstance(value[0], str))
+    )
+
+
+def _disposition_quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _encode_multipart(fields: list[tuple[str, Any]]) -> tuple[bytes, str]:
+    # Encoded in memory (not streamed) so the body can be re-sent on a retry.
+    boundary = os.urandom(16).hex()
+    chunks: list[bytes] = []
+    for name, value in fields:
+        # A list of files is sent as repeated parts; any other non-string is JSON text.
+        values = value if isinstance(value, list) and value and all(_is_file(v) for v in value) else [value]
+        for item in values:
+            head = f'Content-Disposition: form-data; name="{_disposition_quote(name)}"'
+            ctype: str | None = None
+            if _is_file(item):
+                filename: str | None
+                if isinstance(item, tuple):
+                    filename, content = item[0], item[1]
+                    ctype = item[2] if len(item) == 3 else None
+                else:
+                    filename = os.path.basename(str(getattr(item, "name", ""))) or None
+                    content = item
+                head += f'; filename="{_disposition_quote(filename or name)}"'
+                data = _read(content)
+                ctype = ctype or "application/octet-stream"
+            else:
+                data = item.encode("utf-8") if isinstance(item, str) else scalar_to_str(item).encode("utf-8")
+            if ctype:
+                head += f"\r\nContent-Type: {ctype}"
+            chunks.append(f"--{boundary}\r\n{head}\r\n\r\n".encode("utf-8") + data + b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode("ascii"))
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def encode_body(kind: BodyKind | None, body: Any, content_type: str | None) -> tuple[bytes, str]:
+    """``(content, content_type)`` for a request body according to the endpoint's body kind."""
+    if kind is None or kind == "json":
+        if isinstance(body, pydantic.BaseModel):
+            data = body.model_dump_json(by_alias=True, exclude_unset=True).encode("utf-8")
+        else:
+            data = pydantic_core.to_json(jsonable(body))
+        return data, content_type or "application/json"
+    if kind == "form":
+        pairs: list[tuple[str, str]] = []
+        for k, v in _form_fields(body):
+            v = _as_container(v)
+            if isinstance(v, (list, tuple)):
+                pairs.extend((k, scalar_to_str(x)) for x in v)
+            else:
+                pairs.append((k, scalar_to_str(v)))
+        return urlencode(pairs).encode("ascii"), content_type or "application/x-www-form-urlencoded"
+    if kind == "multipart":
+        data, ctype = _encode_multipart(_form_fields(body))
+        return data, ctype
+    if kind == "binary":
+        return _read(body), content_type or "application/octet-stream"
+    if kind == "text":
+        text = body if isinstance(body, str) else scalar_to_str(body)
+        return text.encode("utf-8"), content_type or "text/plain; charset=utf-8"
+    raise ValueError(f"unknown body kind {kind!r}")

@@ -1,0 +1,73 @@
+"""Static descriptions of operations, emitted by the generator into resource modules.
+
+Generated code builds one ``Endpoint`` per operation at import time of its resource
+module and hands it to ``SyncAPIClient.request`` / ``AsyncAPIClient.request``. Keeping
+the description declarative keeps generated code thin: all behaviour (encoding,
+auth, retry, parsing) lives in the runtime, which is tested once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+ParamLocation = Literal["path", "query", "header", "cookie"]
+ContentKind = Literal["json", "text", "binary", "empty"]
+BodyKind = Literal["json", "form", "multipart", "binary", "text"]
+PaginationStyle = Literal["cursor", "offset", "page", "link", "next_url"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParamStyle:
+    """How one parameter is serialised; only emitted where it differs from the default.
+
+    Defaults (OpenAPI): query/cookie ``form`` + explode, path/header ``simple``.
+    """
+
+    style: str = "form"
+    explode: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseType:
+    """What a response with a given status carries and how to parse it.
+
+    ``type`` is anything ``pydantic.TypeAdapter`` accepts (a model class, ``list[Pet]``,
+    a union, ``str`` ...) or None to keep the decoded JSON as it is.
+    """
+
+    kind: ContentKind = "json"
+    type: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """How to walk the pages of a list operation. Paths are JSON wire-name paths."""
+
+    style: PaginationStyle
+    items: tuple[str, ...] = ()  # path to the item array in the body; () = body is the array
+    cursor_param: str | None = None  # query parameter that carries the cursor / page token
+    next_cursor: tuple[str, ...] | None = None  # path to the next cursor in the body
+    cursor_from_last_item: str | None = None  # Stripe: cursor = this field of the last item
+    has_more: tuple[str, ...] | None = None  # path to a boolean "more pages" flag
+    limit_param: str | None = None
+    offset_param: str | None = None
+    page_param: str | None = None
+    next_url: tuple[str, ...] | None = None  # path to a URL/URI of the next page (Twilio)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One operation: method, path template, security, bodies, responses, pagination."""
+
+    method: str
+    path: str
+    operation_id: str
+    responses: Mapping[str, ResponseType] = field(default_factory=dict)
+    # None: the API's default security; (): no credentials; else alternatives, each a
+    # tuple of scheme names that must all be applied together.
+    security: tuple[tuple[str, ...], ...] | None = None
+    param_styles: Mapping[str, ParamStyle] = field(default_factory=dict)
+    body_kind: BodyKind | None = None
+    body_content_type: str | None = None
+    pagination: Pagination | None = None

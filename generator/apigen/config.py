@@ -1,0 +1,62 @@
+"""The list of clients a project generates, from ``[tool.apigen]`` in pyproject.toml or apigen.toml.
+
+```toml
+[[tool.apigen.clients]]
+name = "petstore"
+spec = "specs/petstore.json"
+output = "generated/petstore"
+```
+
+Paths are relative to the file that declares them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import ApigenError
+from .loader import is_url
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    name: str
+    spec: str
+    output: Path
+
+
+def find_config(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        for candidate in (folder / "apigen.toml", folder / "pyproject.toml"):
+            if candidate.is_file() and _section(candidate) is not None:
+                return candidate
+    return None
+
+
+def _section(path: Path) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ApigenError(f"{path}: cannot read configuration: {exc}") from None
+    if path.name == "apigen.toml":
+        return data.get("tool", {}).get("apigen", data)
+    section = data.get("tool", {}).get("apigen")
+    return section if isinstance(section, dict) else None
+
+
+def load_clients(path: Path) -> list[ClientConfig]:
+    section = _section(path) or {}
+    clients = section.get("clients")
+    if not isinstance(clients, list) or not clients:
+        raise ApigenError(f"{path}: [tool.apigen] has no clients list")
+    out = []
+    for i, entry in enumerate(clients):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not isinstance(entry.get("spec"), str):
+            raise ApigenError(f"{path}: clients[{i}] needs string fields 'name' and 'spec'")
+        spec = entry["spec"] if is_url(entry["spec"]) else str(path.parent / entry["spec"])
+        output = path.parent / str(entry.get("output") or f"generated/{entry['name']}")
+        out.append(ClientConfig(entry["name"], spec, output))
+    return out
