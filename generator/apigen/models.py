@@ -84,7 +84,6 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
                 allow_population_by_field_name=True,
                 use_double_quotes=True,
                 capitalise_enum_members=True,
-                keep_model_order=True,
                 field_constraints=True,
                 set_default_enum_member=True,
                 output_datetime_class=DatetimeClassType.Datetime,

@@ -18,13 +18,13 @@ class Error(BaseModel):
     details: list[str] | None = None
 
 
-class FileInfo(BaseModel):
+class Token(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    id: str
-    size: int
-    content_type: str | None = None
+    access_token: str
+    token_type: str
+    expires_in: int | None = None
 
 
 class FileMeta(BaseModel):
@@ -35,53 +35,27 @@ class FileMeta(BaseModel):
     public: bool | None = None
 
 
-class GetHealthResponse(BaseModel):
+class FileInfo(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    status: str | None = None
+    id: str
+    size: int
+    content_type: str | None = None
 
 
-class ListWidgetsColorsItem(Enum):
+class WidgetInputColor(Enum):
     RED = "red"
     GREEN = "green"
     BLUE = "blue"
 
 
-class LoginRequest(BaseModel):
+class WidgetInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    username: str
-    password: str
-    remember_me: bool | None = False
-    scopes: list[str] | None = None
-
-
-class PostWidgetsWidgetIdArchiveResponse(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    job_id: str | None = None
-
-
-class Token(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    access_token: str
-    token_type: str
-    expires_in: int | None = None
-
-
-class UploadFileRequest(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    file: bytes
-    description: str | None = None
-    labels: list[str] | None = None
-    meta: FileMeta | None = None
+    name: str
+    color: WidgetInputColor | None = None
 
 
 class Widget(BaseModel):
@@ -103,15 +77,41 @@ class WidgetCreated(BaseModel):
     location: str | None = None
 
 
-class WidgetInput(BaseModel):
+class GetHealthResponse(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    name: str
-    color: WidgetInputColor | None = None
+    status: str | None = None
 
 
-class WidgetInputColor(Enum):
+class UploadFileRequest(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    file: bytes
+    description: str | None = None
+    labels: list[str] | None = None
+    meta: FileMeta | None = None
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    username: str
+    password: str
+    remember_me: bool | None = False
+    scopes: list[str] | None = None
+
+
+class ListWidgetsColorsItem(Enum):
     RED = "red"
     GREEN = "green"
     BLUE = "blue"
+
+
+class PostWidgetsWidgetIdArchiveResponse(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    job_id: str | None = None

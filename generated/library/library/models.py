@@ -9,6 +9,12 @@ from enum import Enum
 from datetime import date, datetime
 
 
+class BookStatus(Enum):
+    AVAILABLE = "available"
+    ON_LOAN = "on_loan"
+    LOST = "lost"
+
+
 class Author(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -16,6 +22,50 @@ class Author(BaseModel):
     name: str
     born: int | None = None
     website: str | None = None
+
+
+class Tier(Enum):
+    BASIC = "basic"
+    PREMIUM = "premium"
+
+
+class Loan(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    isbn: str
+    due: datetime
+    returned_at: datetime | None = None
+
+
+class LoanEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    event: Literal["book.returned"]
+    loan: Loan
+    member_id: int | None = None
+
+
+class Problem(BaseModel):
+    """
+    RFC 9457 problem details
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    type: str | None = "about:blank"
+    title: str | None = None
+    status: int | None = None
+    detail: str | None = None
+
+
+class ListBooksGenre(Enum):
+    FICTION = "fiction"
+    NON_FICTION = "non-fiction"
+    POETRY = "poetry"
+    NONE_TYPE_NONE = None
 
 
 class Book(BaseModel):
@@ -54,45 +104,6 @@ class BookCreate(BaseModel):
     authors: list[Author]
 
 
-class BookStatus(Enum):
-    AVAILABLE = "available"
-    ON_LOAN = "on_loan"
-    LOST = "lost"
-
-
-class ListBooksGenre(Enum):
-    FICTION = "fiction"
-    NON_FICTION = "non-fiction"
-    POETRY = "poetry"
-    NONE_TYPE_NONE = None
-
-
-class ListBooksResponse(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    items: list[Book]
-    next_cursor: str | None
-
-
-class Loan(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    isbn: str
-    due: datetime
-    returned_at: datetime | None = None
-
-
-class LoanEvent(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    event: Literal["book.returned"]
-    loan: Loan
-    member_id: int | None = None
-
-
 class Member(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -104,20 +115,9 @@ class Member(BaseModel):
     loans: list[Loan] | None = None
 
 
-class Problem(BaseModel):
-    """
-    RFC 9457 problem details
-    """
-
+class ListBooksResponse(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: str | None = "about:blank"
-    title: str | None = None
-    status: int | None = None
-    detail: str | None = None
-
-
-class Tier(Enum):
-    BASIC = "basic"
-    PREMIUM = "premium"
+    items: list[Book]
+    next_cursor: str | None

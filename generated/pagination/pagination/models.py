@@ -9,33 +9,20 @@ from datetime import datetime
 from enum import Enum
 
 
-class Charge(BaseModel):
+class Error(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    id: str
-    object: ChargeObject
-    amount: int
-    currency: str
-    customer: str | None = None
+    message: str
+    code: str | None = None
 
 
-class ChargeList(BaseModel):
+class CustomerCreate(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    object: ChargeListObject
-    data: list[Charge]
-    has_more: bool
-    url: str
-
-
-class ChargeListObject(Enum):
-    LIST = "list"
-
-
-class ChargeObject(Enum):
-    CHARGE = "charge"
+    email: str
+    name: str | None = None
 
 
 class Customer(BaseModel):
@@ -48,20 +35,48 @@ class Customer(BaseModel):
     created: datetime | None = None
 
 
-class CustomerCreate(BaseModel):
+class ChargeObject(Enum):
+    CHARGE = "charge"
+
+
+class Charge(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    email: str
-    name: str | None = None
+    id: str
+    object: ChargeObject
+    amount: int
+    currency: str
+    customer: str | None = None
 
 
-class Error(BaseModel):
+class ChargeListObject(Enum):
+    LIST = "list"
+
+
+class ChargeList(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    message: str
-    code: str | None = None
+    object: ChargeListObject
+    data: list[Charge]
+    has_more: bool
+    url: str
+
+
+class OrderStatus(Enum):
+    PLACED = "placed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+
+
+class Order(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: int
+    total: float
+    status: OrderStatus | None = None
 
 
 class Invoice(BaseModel):
@@ -71,6 +86,22 @@ class Invoice(BaseModel):
     number: str
     amount_due: int
     paid: bool | None = None
+
+
+class LogEntrySeverity(Enum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class LogEntry(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    timestamp: datetime | None = None
+    severity: LogEntrySeverity | None = None
+    message: str | None = None
 
 
 class ListCustomersResponse(BaseModel):
@@ -87,37 +118,6 @@ class ListLogsResponse(BaseModel):
     )
     entries: list[LogEntry] | None = None
     next_page_token: str | None = Field(None, alias="nextPageToken")
-
-
-class LogEntry(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    timestamp: datetime | None = None
-    severity: LogEntrySeverity | None = None
-    message: str | None = None
-
-
-class LogEntrySeverity(Enum):
-    DEBUG = "DEBUG"
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ERROR = "ERROR"
-
-
-class Order(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: int
-    total: float
-    status: OrderStatus | None = None
-
-
-class OrderStatus(Enum):
-    PLACED = "placed"
-    SHIPPED = "shipped"
-    DELIVERED = "delivered"
 
 
 class SearchOrdersResponse(BaseModel):

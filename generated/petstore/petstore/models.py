@@ -9,28 +9,14 @@ from enum import Enum
 from datetime import datetime
 
 
-class ApiResponse(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    code: int | None = None
-    type: str | None = None
-    message: str | None = None
+class OrderStatus(Enum):
+    """
+    Order Status
+    """
 
-
-class Category(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-        json_schema_extra={"xml": {"name": "Category"}},
-    )
-    id: int | None = None
-    name: str | None = None
-
-
-class FindPetsByStatusStatusItem(Enum):
-    AVAILABLE = "available"
-    PENDING = "pending"
-    SOLD = "sold"
+    PLACED = "placed"
+    APPROVED = "approved"
+    DELIVERED = "delivered"
 
 
 class Order(BaseModel):
@@ -46,14 +32,50 @@ class Order(BaseModel):
     complete: bool | None = False
 
 
-class OrderStatus(Enum):
+class Category(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={"xml": {"name": "Category"}},
+    )
+    id: int | None = None
+    name: str | None = None
+
+
+class User(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={"xml": {"name": "User"}},
+    )
+    id: int | None = None
+    username: str | None = None
+    first_name: str | None = Field(None, alias="firstName")
+    last_name: str | None = Field(None, alias="lastName")
+    email: str | None = None
+    password: str | None = None
+    phone: str | None = None
+    user_status: int | None = Field(None, alias="userStatus")
     """
-    Order Status
+    User Status
     """
 
-    PLACED = "placed"
-    APPROVED = "approved"
-    DELIVERED = "delivered"
+
+class Tag(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={"xml": {"name": "Tag"}},
+    )
+    id: int | None = None
+    name: str | None = None
+
+
+class PetStatus(Enum):
+    """
+    pet status in the store
+    """
+
+    AVAILABLE = "available"
+    PENDING = "pending"
+    SOLD = "sold"
 
 
 class Pet(BaseModel):
@@ -73,23 +95,19 @@ class Pet(BaseModel):
     status: PetStatus | None = None
 
 
-class PetStatus(Enum):
-    """
-    pet status in the store
-    """
+class ApiResponse(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    code: int | None = None
+    type: str | None = None
+    message: str | None = None
 
+
+class FindPetsByStatusStatusItem(Enum):
     AVAILABLE = "available"
     PENDING = "pending"
     SOLD = "sold"
-
-
-class Tag(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-        json_schema_extra={"xml": {"name": "Tag"}},
-    )
-    id: int | None = None
-    name: str | None = None
 
 
 class UpdatePetWithFormRequest(BaseModel):
@@ -117,22 +135,4 @@ class UploadFileRequest(BaseModel):
     file: bytes | None = None
     """
     file to upload
-    """
-
-
-class User(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-        json_schema_extra={"xml": {"name": "User"}},
-    )
-    id: int | None = None
-    username: str | None = None
-    first_name: str | None = Field(None, alias="firstName")
-    last_name: str | None = Field(None, alias="lastName")
-    email: str | None = None
-    password: str | None = None
-    phone: str | None = None
-    user_status: int | None = Field(None, alias="userStatus")
-    """
-    User Status
     """

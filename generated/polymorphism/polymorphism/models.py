@@ -9,36 +9,30 @@ from enum import Enum
 from uuid import UUID
 
 
+class PetBase(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    pet_type: str
+    name: str
+    age: int | None = None
+
+
 class CatPetType(Enum):
     CAT = "cat"
 
 
-class Circle(BaseModel):
+class Cat(PetBase):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    kind: Literal["Circle"]
-    radius: float
+    pet_type: Literal["cat"]
+    hunts: bool | None = None
+    lives_left: int | None = Field(None, ge=0, le=9)
 
 
-class CircleKind(Enum):
-    CIRCLE = "Circle"
-
-
-class ClickEvent(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    x: int
-    y: int
-    button: str | None = None
-
-
-class ComputeAreaResponse(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    area: float
+class DogPetType(Enum):
+    DOG = "dog"
 
 
 class DogBreed(Enum):
@@ -48,17 +42,17 @@ class DogBreed(Enum):
     SHEPHERD = "Shepherd"
 
 
-class DogPetType(Enum):
-    DOG = "dog"
-
-
-class EmailNotification(BaseModel):
+class Dog(PetBase):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    channel: Literal["EmailNotification"]
-    address: str
-    subject: str | None = None
+    pet_type: Literal["dog"]
+    breed: DogBreed | None = None
+    bark_volume: float | None = None
+
+
+class LizardPetType(Enum):
+    LIZARD = "lizard"
 
 
 class Lizard(BaseModel):
@@ -70,8 +64,37 @@ class Lizard(BaseModel):
     loves_rocks: bool | None = Field(None, alias="lovesRocks")
 
 
-class LizardPetType(Enum):
-    LIZARD = "lizard"
+class CircleKind(Enum):
+    CIRCLE = "Circle"
+
+
+class Circle(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    kind: Literal["Circle"]
+    radius: float
+
+
+class SquareKind(Enum):
+    SQUARE = "Square"
+
+
+class Square(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    kind: Literal["Square"]
+    side: float
+
+
+class ClickEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    x: int
+    y: int
+    button: str | None = None
 
 
 class PageView(BaseModel):
@@ -82,8 +105,21 @@ class PageView(BaseModel):
     referrer: str | None = None
 
 
-class EventPayload(RootModel[ClickEvent | PageView | str]):
-    root: ClickEvent | PageView | str
+class EmailNotification(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    channel: Literal["EmailNotification"]
+    address: str
+    subject: str | None = None
+
+
+class SmsNotification(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    channel: Literal["SmsNotification"]
+    phone: str
 
 
 class Person(BaseModel):
@@ -109,60 +145,24 @@ class Manager(Employee):
     reports: list[Employee] | None = None
 
 
-class PetBase(BaseModel):
+class ComputeAreaResponse(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    pet_type: str
-    name: str
-    age: int | None = None
-
-
-class Cat(PetBase):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    pet_type: Literal["cat"]
-    hunts: bool | None = None
-    lives_left: int | None = Field(None, ge=0, le=9)
-
-
-class Dog(PetBase):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    pet_type: Literal["dog"]
-    breed: DogBreed | None = None
-    bark_volume: float | None = None
+    area: float
 
 
 class Pet(RootModel[Cat | Dog | Lizard]):
     root: Cat | Dog | Lizard = Field(..., discriminator="pet_type")
 
 
-class SmsNotification(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    channel: Literal["SmsNotification"]
-    phone: str
-
-
-class Notification(RootModel[EmailNotification | SmsNotification]):
-    root: EmailNotification | SmsNotification = Field(..., discriminator="channel")
-
-
-class Square(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    kind: Literal["Square"]
-    side: float
-
-
 class Shape(RootModel[Circle | Square]):
     root: Circle | Square = Field(..., discriminator="kind")
 
 
-class SquareKind(Enum):
-    SQUARE = "Square"
+class EventPayload(RootModel[ClickEvent | PageView | str]):
+    root: ClickEvent | PageView | str
+
+
+class Notification(RootModel[EmailNotification | SmsNotification]):
+    root: EmailNotification | SmsNotification = Field(..., discriminator="channel")

@@ -10,31 +10,6 @@ from uuid import UUID
 from datetime import date, datetime
 
 
-class Item(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: UUID
-    name: str = Field(..., max_length=100, min_length=1)
-    kind: ItemKind
-    level: Level | None = Level.INTEGER_1
-    status: Status | None = Status.ACTIVE
-    review_status: NullableStatus | None = None
-    password: str | None = None
-    created_at: datetime | None = None
-    due_date: date | None = None
-    price: float | None = 0.0
-    quantity: int | None = Field(1, ge=0)
-    tags: list[str] | None = []
-    active: bool | None = True
-    note: str | None = None
-    thumbnail: bytes | None = None
-    checksum: str | None = None
-    metadata: dict[str, Any] | None = None
-    counts: dict[str, int] | None = None
-    owner: Owner | None = None
-
-
 class ItemKind(Enum):
     """
     String enum whose values need sanitising; "a-b" and "a_b" collide after naive sanitising, as do "A" and "a" case-insensitively.
@@ -66,20 +41,10 @@ class Level(IntEnum):
     INTEGER_10 = 10
 
 
-class NodeA(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    name: str | None = None
-    b: NodeB | None = None
-
-
-class NodeB(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    weight: float | None = None
-    a_list: list[NodeA] | None = None
+class Status(Enum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    PENDING = "pending"
 
 
 class NullableStatus(Enum):
@@ -97,12 +62,52 @@ class Owner(BaseModel):
     display_name: str | None = None
 
 
+class SettingsTheme(Enum):
+    LIGHT = "light"
+    DARK = "dark"
+    SYSTEM = "system"
+
+
 class SettingValue(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     value: str | None = None
     updated_at: datetime | None = None
+
+
+class TreeNode(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    value: str
+    parent: TreeNode | None = None
+    children: list[TreeNode] | None = None
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: UUID
+    name: str = Field(..., max_length=100, min_length=1)
+    kind: ItemKind
+    level: Level | None = Level.INTEGER_1
+    status: Status | None = Status.ACTIVE
+    review_status: NullableStatus | None = None
+    password: str | None = None
+    created_at: datetime | None = None
+    due_date: date | None = None
+    price: float | None = 0.0
+    quantity: int | None = Field(1, ge=0)
+    tags: list[str] | None = []
+    active: bool | None = True
+    note: str | None = None
+    thumbnail: bytes | None = None
+    checksum: str | None = None
+    metadata: dict[str, Any] | None = None
+    counts: dict[str, int] | None = None
+    owner: Owner | None = None
 
 
 class Settings(BaseModel):
@@ -121,26 +126,21 @@ class Settings(BaseModel):
     retries: int | None = 3
 
 
-class SettingsTheme(Enum):
-    LIGHT = "light"
-    DARK = "dark"
-    SYSTEM = "system"
-
-
-class Status(Enum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    PENDING = "pending"
-
-
-class TreeNode(BaseModel):
+class NodeA(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    value: str
-    parent: TreeNode | None = None
-    children: list[TreeNode] | None = None
+    name: str | None = None
+    b: NodeB | None = None
 
 
-NodeA.model_rebuild()
+class NodeB(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    weight: float | None = None
+    a_list: list[NodeA] | None = None
+
+
 TreeNode.model_rebuild()
+NodeA.model_rebuild()

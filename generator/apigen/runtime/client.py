@@ -8,7 +8,6 @@ breaker, the limiter (server quota headers) and the retry decision.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import Any, Mapping, TypeVar
@@ -458,7 +457,12 @@ class AsyncAPIClient(BaseAPIClient):
         self._http = http_client if http_client is not None else httpx.AsyncClient(
             timeout=timeout, headers=self._default_headers, follow_redirects=False
         )
-        self._sleep = self._retry.async_sleep or asyncio.sleep
+        if self._retry.async_sleep is not None:
+            self._sleep = self._retry.async_sleep
+        else:
+            import asyncio  # lazily: sync-only users never import asyncio
+
+            self._sleep = asyncio.sleep
 
     async def request(
         self,
