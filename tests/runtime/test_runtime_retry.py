@@ -214,3 +214,13 @@ def test_async_retry_behaviour(clock: FakeClock) -> None:
             await c2.aclose()
 
     asyncio.run(main())
+
+
+def test_client_side_errors_are_not_retried_nor_counted_by_the_breaker(clock: FakeClock) -> None:
+    from apigen.runtime import CircuitBreaker
+
+    handler, seen = scripted(httpx.LocalProtocolError("bad header"))
+    c = client(handler, clock, circuit_breaker=CircuitBreaker(failure_threshold=1, clock=clock))
+    with pytest.raises(APIConnectionError, match="LocalProtocolError"):
+        c.request(GET)
+    assert len(seen) == 1 and c.breaker_state == "closed"

@@ -25,6 +25,7 @@ from .pagination import AsyncPaginator, SyncPaginator
 from .ratelimit import RateLimiter
 from .responses import parse_success, response_type, status_error
 from .retry import (
+    CLIENT_SIDE_ERRORS,
     IDEMPOTENT_METHODS,
     RetryEvent,
     backoff,
@@ -382,7 +383,10 @@ class SyncAPIClient(BaseAPIClient):
                 start = time.perf_counter()
                 response = http.send(request, auth=self._custom_auth)
             except httpx.RequestError as exc:
-                breaker.failure()
+                if isinstance(exc, CLIENT_SIDE_ERRORS):
+                    breaker.release()
+                else:
+                    breaker.failure()
                 self._log_attempt(request, type(exc).__name__, start, p.attempts)
                 last = exc
                 self._sleep(self._transport_failure(p, request, exc, retries))
@@ -540,7 +544,10 @@ class AsyncAPIClient(BaseAPIClient):
                 start = time.perf_counter()
                 response = await http.send(request, auth=self._custom_auth)
             except httpx.RequestError as exc:
-                breaker.failure()
+                if isinstance(exc, CLIENT_SIDE_ERRORS):
+                    breaker.release()
+                else:
+                    breaker.failure()
                 self._log_attempt(request, type(exc).__name__, start, p.attempts)
                 last = exc
                 await self._sleep(self._transport_failure(p, request, exc, retries))
