@@ -47,19 +47,127 @@ def test_runtime_imports_only_stdlib_httpx_pydantic_and_itself() -> None:
     assert not any(RUNTIME.glob("*/")) or all(p.name == "__pycache__" for p in RUNTIME.iterdir() if p.is_dir())
 
 
-def test_copied_runtime_imports_without_apigen(tmp_path: Path) -> None:
+# The shape of what the generator emits (client.py + a resource), used to check that
+# the runtime's contract type-checks and works from inside a package.
+SAMPLE_CLIENT = '''
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import httpx
+import pydantic
+
+from ._runtime import (
+    DEFAULT_TIMEOUT, APIKeyScheme, AsyncAPIClient, AsyncPaginator, CircuitBreaker, Endpoint, HTTPBasicScheme,
+    HTTPBearerScheme, Hooks, OAuth2Scheme, Pagination, RateLimit, RequestOptions, ResponseType, RetryPolicy,
+    SecurityScheme, SyncAPIClient, SyncPaginator,
+)
+
+
+class Pet(pydantic.BaseModel):
+    id: int
+    name: str
+
+
+_GET_PET = Endpoint("GET", "/pets/{petId}", "get_pet", responses={"200": ResponseType("json", Pet)})
+_LIST_PETS = Endpoint("GET", "/pets", "list_pets", responses={"200": ResponseType("json", list[Pet])},
+                      pagination=Pagination("offset", offset_param="offset", limit_param="limit"))
+_SCHEMES: dict[str, SecurityScheme] = {
+    "api_key": APIKeyScheme(location="header", name="X-API-Key", env="PKG_API_KEY"),
+    "bearer": HTTPBearerScheme(env="PKG_BEARER"),
+    "basic": HTTPBasicScheme(env="PKG_BASIC"),
+    "oauth": OAuth2Scheme(token_url="https://x/token", refresh_url=None, scopes=("read",),
+                          flows=("clientCredentials",), env="PKG_OAUTH"),
+}
+
+
+class PetsResource:
+    def __init__(self, client: SyncAPIClient) -> None:
+        self._client = client
+
+    def get_pet(self, pet_id: int, *, options: RequestOptions | None = None) -> Pet:
+        result: Pet = self._client.request(_GET_PET, path={"petId": pet_id}, options=options)
+        return result
+
+    def list_pets(self, *, limit: int | None = None, options: RequestOptions | None = None) -> SyncPaginator[Pet]:
+        return self._client.paginate(_LIST_PETS, item_type=Pet, query={"limit": limit}, options=options)
+
+
+class AsyncPetsResource:
+    def __init__(self, client: AsyncAPIClient) -> None:
+        self._client = client
+
+    async def get_pet(self, pet_id: int) -> Pet:
+        result: Pet = await self._client.request(_GET_PET, path={"petId": pet_id})
+        return result
+
+    def list_pets(self, *, limit: int | None = None) -> AsyncPaginator[Pet]:
+        return self._client.paginate(_LIST_PETS, item_type=Pet, query={"limit": limit})
+
+
+class Client(SyncAPIClient):
+    def __init__(self, base_url: str | None = None, *, api_key: str | None = None,
+                 timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT, max_retries: int = 2,
+                 retry: RetryPolicy | None = None, rate_limit: RateLimit | None = None,
+                 circuit_breaker: CircuitBreaker | None = CircuitBreaker(),
+                 headers: Mapping[str, str] | None = None, http_client: httpx.Client | None = None,
+                 auth: httpx.Auth | None = None, hooks: Hooks | None = None) -> None:
+        super().__init__(
+            base_url=base_url or "https://petstore.example/v1", package="pkg", version="1.0.0",
+            security_schemes=_SCHEMES, credentials={"api_key": api_key}, default_security=(("api_key",),),
+            timeout=timeout, max_retries=max_retries, retry=retry, rate_limit=rate_limit,
+            circuit_breaker=circuit_breaker, headers=headers, http_client=http_client, auth=auth, hooks=hooks)
+        self.pets = PetsResource(self)
+
+
+class AsyncClient(AsyncAPIClient):
+    def __init__(self, base_url: str | None = None, *, api_key: str | None = None,
+                 http_client: httpx.AsyncClient | None = None, hooks: Hooks | None = None) -> None:
+        super().__init__(
+            base_url=base_url or "https://petstore.example/v1", package="pkg", version="1.0.0",
+            security_schemes={"api_key": APIKeyScheme(location="header", name="X-API-Key", env="PKG_API_KEY"),
+                              "oauth": OAuth2Scheme(token_url="/token", refresh_url=None, scopes=(),
+                                                    flows=("clientCredentials",), env="PKG_OAUTH")},
+            credentials={"api_key": api_key}, default_security=(("api_key",),),
+            http_client=http_client, hooks=hooks)
+        self.pets = AsyncPetsResource(self)
+
+
+def _handler(request: httpx.Request) -> httpx.Response:
+    if request.url.path == "/v1/pets":
+        offset = int(request.url.params.get("offset", "0"))
+        return httpx.Response(200, json=[{"id": i, "name": "p"} for i in range(offset, min(offset + 2, 5))])
+    return httpx.Response(200, json={"id": 1, "name": request.headers.get("x-api-key", "")})
+
+
+def demo() -> list[Any]:
+    with Client(api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(_handler))) as api:
+        return [api.pets.get_pet(1), [p.id for p in api.pets.list_pets(limit=2)]]
+'''
+
+
+def _make_package(tmp_path: Path) -> Path:
     pkg = tmp_path / "pkg"
     shutil.copytree(RUNTIME, pkg / "_runtime", ignore=shutil.ignore_patterns("__pycache__"))
     (pkg / "__init__.py").write_text("")
+    (pkg / "py.typed").write_text("")
+    (pkg / "client.py").write_text(SAMPLE_CLIENT)
+    return pkg
+
+
+def test_copied_runtime_imports_without_apigen(tmp_path: Path) -> None:
+    _make_package(tmp_path)
     code = (
         "import sys, json\n"
         "import pkg._runtime as rt\n"
         "assert rt.SyncAPIClient.__module__ == 'pkg._runtime.client'\n"
-        "c = rt.SyncAPIClient(base_url='https://x', package='pkg', version='1')\n"
-        "c.close()\n"
+        "from pkg.client import demo\n"
+        "pet, ids = demo()\n"
+        "assert (pet.id, pet.name, ids) == (1, 'k', [0, 1, 2, 3, 4]), (pet, ids)\n"
         "print(json.dumps(sorted(m for m in sys.modules if m == 'apigen' or m.startswith('apigen.'))))\n"
     )
-    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1"}
+    env = {"PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1"}
+    # -I: isolated mode, so neither PYTHONPATH nor the current directory can leak apigen in.
     proc = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n" + code],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -92,11 +200,13 @@ def test_import_stays_light() -> None:
         assert heavy not in added, added
 
 
-def test_mypy_strict_passes_on_runtime() -> None:
+def test_mypy_strict_passes_on_runtime_and_generated_shape(tmp_path: Path) -> None:
     if importlib.util.find_spec("mypy") is None:
         pytest.skip("mypy is not installed")
+    _make_package(tmp_path)
+    (tmp_path / "mypy.ini").write_text("[mypy]\n")  # keep the repository's config out of it
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file", "/dev/null", "apigen/runtime"],
-        capture_output=True, text=True, cwd=RUNTIME.parents[1], timeout=300,
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file", "mypy.ini", "pkg"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
