@@ -8,7 +8,6 @@ breaker, the limiter (server quota headers) and the retry decision.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import Any, Mapping, TypeVar
@@ -26,6 +25,7 @@ from .pagination import AsyncPaginator, SyncPaginator
 from .ratelimit import RateLimiter
 from .responses import parse_success, response_type, status_error
 from .retry import (
+    CLIENT_SIDE_ERRORS,
     IDEMPOTENT_METHODS,
     RetryEvent,
     backoff,
@@ -383,7 +383,10 @@ class SyncAPIClient(BaseAPIClient):
                 start = time.perf_counter()
                 response = http.send(request, auth=self._custom_auth)
             except httpx.RequestError as exc:
-                breaker.failure()
+                if isinstance(exc, CLIENT_SIDE_ERRORS):
+                    breaker.release()
+                else:
+                    breaker.failure()
                 self._log_attempt(request, type(exc).__name__, start, p.attempts)
                 last = exc
                 self._sleep(self._transport_failure(p, request, exc, retries))
@@ -458,7 +461,12 @@ class AsyncAPIClient(BaseAPIClient):
         self._http = http_client if http_client is not None else httpx.AsyncClient(
             timeout=timeout, headers=self._default_headers, follow_redirects=False
         )
-        self._sleep = self._retry.async_sleep or asyncio.sleep
+        if self._retry.async_sleep is not None:
+            self._sleep = self._retry.async_sleep
+        else:
+            import asyncio  # lazily: sync-only users never import asyncio
+
+            self._sleep = asyncio.sleep
 
     async def request(
         self,
@@ -536,7 +544,10 @@ class AsyncAPIClient(BaseAPIClient):
                 start = time.perf_counter()
                 response = await http.send(request, auth=self._custom_auth)
             except httpx.RequestError as exc:
-                breaker.failure()
+                if isinstance(exc, CLIENT_SIDE_ERRORS):
+                    breaker.release()
+                else:
+                    breaker.failure()
                 self._log_attempt(request, type(exc).__name__, start, p.attempts)
                 last = exc
                 await self._sleep(self._transport_failure(p, request, exc, retries))

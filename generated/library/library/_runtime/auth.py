@@ -9,18 +9,20 @@ tasks. Nothing here puts a secret into a repr, a log line or an exception messag
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, Union
 
 import httpx
 
 from .errors import APIConnectionError, APITimeoutError, AuthenticationError
 from .logs import redact_url
+
+if TYPE_CHECKING:  # asyncio is imported only when an async client needs it
+    import asyncio
 
 __all__ = [
     "APIKeyScheme",
@@ -227,6 +229,8 @@ class OAuth2Session:
         return self._accept(response, now)
 
     def _async_lock(self) -> asyncio.Lock:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         if self._alock is None or self._alock_loop is not loop:
             self._alock = asyncio.Lock()

@@ -112,8 +112,8 @@ class Hooks:
     - ``on_breaker(old_state, new_state)`` on circuit state changes
       ("closed", "open", "half_open")
 
-    With ``AsyncAPIClient`` a hook may also be a coroutine function; it is awaited.
-    ``on_breaker`` is always called synchronously.
+    With ``AsyncAPIClient``, ``on_request`` and ``on_response`` may also be coroutine
+    functions (they are awaited); ``on_retry`` and ``on_breaker`` are always plain calls.
     """
 
     on_request: Sequence[Callable[[httpx.Request], Any]] = field(default_factory=tuple)

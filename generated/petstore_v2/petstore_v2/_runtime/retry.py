@@ -16,12 +16,17 @@ import httpx
 
 from .options import RetryPolicy
 
-__all__ = ["RetryEvent", "IDEMPOTENT_METHODS", "retry_after_seconds", "exception_is_retryable", "status_is_retryable", "backoff"]
+__all__ = ["RetryEvent", "IDEMPOTENT_METHODS", "CLIENT_SIDE_ERRORS", "retry_after_seconds", "exception_is_retryable", "status_is_retryable", "backoff"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
 # Failures where the request never reached the server, so even POST is safe to repeat.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+# Failures caused on our side (invalid header value, unsupported scheme, undecodable
+# body): repeating cannot help and they say nothing about the server's health.
+CLIENT_SIDE_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.DecodingError,
+                      httpx.TooManyRedirects)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,8 @@ def retry_after_seconds(headers: httpx.Headers, clock: float | None = None) -> f
 
 def exception_is_retryable(exc: BaseException, method: str, idempotent: bool) -> bool:
     """Transport failures: never-sent ones always, others only for idempotent calls."""
+    if isinstance(exc, CLIENT_SIDE_ERRORS):
+        return False
     if isinstance(exc, _NOT_SENT):
         return True
     if isinstance(exc, httpx.TransportError):

@@ -9,7 +9,6 @@ up (X-RateLimit-Remaining: 0, IETF RateLimit headers) block everyone until the r
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 import time
@@ -68,7 +67,7 @@ class RateLimiter:
         self._clock = cfg.clock or time.monotonic
         self._wall = cfg.wall_clock or time.time
         self._sleep = cfg.sleep or time.sleep
-        self._async_sleep = cfg.async_sleep or asyncio.sleep
+        self._async_sleep = cfg.async_sleep
         self._lock = threading.Lock()
         self._rate = (cfg.requests / cfg.per) if cfg.requests else 0.0
         self._capacity = float(cfg.burst if cfg.burst else 1)
@@ -109,6 +108,10 @@ class RateLimiter:
             return
         wait = self._reserve()
         if wait > 0.0:
+            if self._async_sleep is None:
+                import asyncio  # lazily: sync-only users never import asyncio
+
+                self._async_sleep = asyncio.sleep
             await self._async_sleep(wait)
 
     def observe(self, headers: httpx.Headers) -> float | None:
