@@ -242,3 +242,17 @@ def test_async_oauth_and_api_key() -> None:
     assert len(s.token_requests) == 2
     assert all(r.url.params["api_key"] == "Q" for r in s.requests)
     assert s.requests[-1].headers["authorization"] == "Bearer tok-2"
+
+
+def test_oauth_env_refresh_token_for_authorization_code_flow(monkeypatch: pytest.MonkeyPatch) -> None:
+    schemes = {"oauth": OAuth2Scheme(token_url="/oauth/token", flows=("authorizationCode",), env="T_OAUTH")}
+    monkeypatch.setenv("T_OAUTH_REFRESH_TOKEN", "rt-env")
+    monkeypatch.setenv("T_OAUTH_CLIENT_ID", "cid")
+    monkeypatch.setenv("T_OAUTH_CLIENT_SECRET", "sec")
+    s = Server()
+    c = SyncAPIClient(base_url="https://api.test", package="t", version="1", security_schemes=schemes,
+                      default_security=(("oauth",),), http_client=mock_http(s))
+    c.request(ep())
+    form = parse_qs(s.token_requests[0].content.decode())
+    assert form == {"grant_type": ["refresh_token"], "refresh_token": ["rt-env"]}
+    assert s.token_requests[0].headers["authorization"] == "Basic " + base64.b64encode(b"cid:sec").decode()
