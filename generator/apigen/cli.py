@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("spec", metavar="SPEC")
     val.add_argument("--strict", action="store_true", help="exit non-zero on any finding")
     val.add_argument("--allow-remote-refs", action="store_true")
+
+    dif = sub.add_parser("diff", help="what changes for users of the generated client", description="Compare two versions of a spec (paths or URLs) as a user of the generated client sees them; each change is classified breaking or not.")
+    dif.add_argument("spec_old", metavar="OLD")
+    dif.add_argument("spec_new", metavar="NEW")
+    dif.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="report format (default: text; markdown for a pull request comment)")
+    dif.add_argument("--fail-on-breaking", action="store_true", help="exit 1 when any change is breaking")
     return parser
 
 
@@ -127,6 +133,12 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_PROBLEM if args.strict and diagnostics else EXIT_OK
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import run
+
+    return run(args.spec_old, args.spec_new, args.format, args.fail_on_breaking)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -134,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        handler = {"generate": _generate, "check": _check, "validate": _validate}[args.command]
+        handler = {"generate": _generate, "check": _check, "validate": _validate, "diff": _diff}[args.command]
         return handler(args)
     except ApigenError as exc:
         for diag in exc.diagnostics:
