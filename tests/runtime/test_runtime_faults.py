@@ -448,3 +448,22 @@ def test_oauth_single_token_request_across_8_tasks(fault_server: FaultServer, cl
 
     asyncio.run(main())
     assert len(fault_server.requests("/token")) == 2
+
+
+def test_server_quota_headers_pause_the_client(fault_server: FaultServer, clock: FakeClock) -> None:
+    """X-RateLimit-Remaining: 0 with a 0.3 s reset: the next request waits (real time) for it."""
+    fault_server.route("/quota", lambda r: Reply(json={}, headers={"X-RateLimit-Remaining": "0",
+                                                                  "X-RateLimit-Reset": "0.3"}) if r.n % 2 else
+                       Reply(json={}, headers={"RateLimit": "limit=5, remaining=0, reset=0.3"}))
+    with sync_client(fault_server, clock) as c:
+        c.request(ep("GET", "/quota"))
+        c.request(ep("GET", "/quota"))
+
+    async def main() -> None:
+        async with async_client(fault_server, clock) as ac:
+            await ac.request(ep("GET", "/quota"))
+
+    asyncio.run(main())
+    stamps = [r.at for r in fault_server.requests("/quota")]
+    assert stamps[1] - stamps[0] >= 0.28
+    assert stamps[2] - stamps[1] < 0.28  # a new client has its own limiter state

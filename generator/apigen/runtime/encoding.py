@@ -34,6 +34,9 @@ _DEFAULT_STYLE = ParamStyle()
 
 def jsonable(value: Any) -> Any:
     """Plain JSON-compatible data; pydantic models dumped by alias, unset fields left out."""
+    tp = type(value)
+    if tp is str or tp is int or tp is float or tp is bool or value is None:
+        return value
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, dict):
