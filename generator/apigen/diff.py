@@ -527,7 +527,7 @@ def _clean(text: str) -> str:
 def _md(text: str) -> str:
     """Markdown table cell text: specials escaped so a spec cannot inject markup into a PR comment."""
     text = _clean(text)
-    return re.sub(r"([\\`*_\[\]{}()<>#+!|~&])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", text)
 
 
 def format_text(changes: list[Change]) -> str:
