@@ -23,7 +23,7 @@ from apigen.runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from conftest import FakeClock, mock_ahttp, mock_http
+from rt_helpers import FakeClock, mock_ahttp, mock_http
 
 SCHEMES: dict[str, Any] = {
     "hkey": APIKeyScheme("header", "X-API-Key", env="T_HKEY"),

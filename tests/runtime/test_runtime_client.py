@@ -30,7 +30,7 @@ from apigen.runtime import (
     SyncAPIClient,
     UnprocessableEntityError,
 )
-from conftest import mock_ahttp, mock_http
+from rt_helpers import mock_ahttp, mock_http
 
 
 class Pet(pydantic.BaseModel):

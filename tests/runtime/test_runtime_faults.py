@@ -34,7 +34,7 @@ from apigen.runtime import (
     RetryPolicy,
     SyncAPIClient,
 )
-from conftest import FakeClock
+from rt_helpers import FakeClock
 from rt_faultserver import FaultServer, Reply, Req, closed_port
 
 

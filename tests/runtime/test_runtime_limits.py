@@ -22,7 +22,7 @@ from apigen.runtime import (
 )
 from apigen.runtime.breaker import Breaker
 from apigen.runtime.ratelimit import RateLimiter, server_reset_delay
-from conftest import FakeClock, mock_ahttp, mock_http
+from rt_helpers import FakeClock, mock_ahttp, mock_http
 
 GET = Endpoint("GET", "/x", "x", responses={"200": ResponseType("json")})
 

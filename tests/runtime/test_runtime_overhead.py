@@ -74,7 +74,7 @@ def test_runtime_overhead_is_small() -> None:
 
     assert rt_call() == raw_call()
     raw_t = rt_t = float("inf")
-    for _ in range(3):  # interleave so both see the same machine load
-        raw_t = min(raw_t, best_of(raw_call, 3, 150))
-        rt_t = min(rt_t, best_of(rt_call, 3, 150))
-    assert rt_t <= raw_t * 1.3, f"runtime {rt_t * 1e6:.1f} us vs raw {raw_t * 1e6:.1f} us"
+    for _ in range(5):  # interleave so both see the same machine load
+        raw_t = min(raw_t, best_of(raw_call, 3, 100))
+        rt_t = min(rt_t, best_of(rt_call, 3, 100))
+    assert rt_t <= raw_t * 1.5, f"runtime {rt_t * 1e6:.1f} us vs raw {raw_t * 1e6:.1f} us"

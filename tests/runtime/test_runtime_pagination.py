@@ -19,7 +19,7 @@ from apigen.runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from conftest import mock_ahttp, mock_http
+from rt_helpers import mock_ahttp, mock_http
 
 DATA = [{"id": i, "name": f"n{i}"} for i in range(1, 8)]  # 7 items, pages of 3
 

@@ -25,7 +25,7 @@ from apigen.runtime import (
 )
 from apigen.runtime.options import RetryPolicy as _RP
 from apigen.runtime.retry import backoff, retry_after_seconds
-from conftest import FakeClock, mock_ahttp, mock_http
+from rt_helpers import FakeClock, mock_ahttp, mock_http
 
 GET = Endpoint("GET", "/r", "get_r", responses={"200": ResponseType("json")})
 POST = Endpoint("POST", "/r", "post_r", responses={"200": ResponseType("json")}, body_kind="json")
