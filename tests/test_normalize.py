@@ -390,3 +390,28 @@ def test_normalize_does_not_mutate_the_loaded_document() -> None:
     before = json.dumps(doc.data, sort_keys=True)
     normalize(doc)
     assert json.dumps(doc.data, sort_keys=True) == before
+
+
+def test_bundled_spec_builds_three_operations_and_models_pet_owner_error(bundled: dict[str, Any]) -> None:
+    """fixtures/README: the bundled result has listPets, createPet, getPet and models Pet, Owner, Error
+    (one Pet model, not a Pet alias of a hoisted 'pet' schema)."""
+    from apigen.build import build_api
+
+    api = build_api(bundled, source=str(BUNDLE / "main.yaml"))
+    assert list(api.skipped) == []
+    assert len(api.operations) == 3
+    assert sorted(api.models) == ["Error", "Owner", "Pet"]
+
+
+@pytest.mark.parametrize("prop", ["default", "enum", "example"])
+def test_refs_in_properties_named_like_keywords_are_checked(prop: str) -> None:
+    """A *property* called 'default'/'enum'/'example' is a schema; its $ref must be checked like any other."""
+    data = {
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1"},
+        "paths": {},
+        "components": {"schemas": {"A": {"type": "object", "properties": {prop: {"$ref": "#/components/schemas/Nope"}}}}},
+    }
+    with pytest.raises(ApigenError) as info:
+        normalize(_doc(data))
+    assert info.value.diagnostics[0].pointer == f"/components/schemas/A/properties/{prop}/$ref"
