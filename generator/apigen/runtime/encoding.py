@@ -75,7 +75,12 @@ def _as_container(value: Any) -> Any:
 
 
 def _path_segment(value: Any) -> str:
-    text = quote(scalar_to_str(value), safe="")
+    if type(value) is int:
+        return str(value)
+    text = scalar_to_str(value)
+    if text.isascii() and text.isalnum():  # nothing to encode (the common id case)
+        return text
+    text = quote(text, safe="")
     # "." and ".." are dot-segments that URL normalisation would resolve: encode them.
     if text == "." or text == "..":
         return text.replace(".", "%2E")
