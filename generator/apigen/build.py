@@ -12,6 +12,7 @@ from typing import Any
 
 from . import paging
 from .diagnostics import ApigenError, Diagnostic, pointer
+from .loader import Document
 from .ir import ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, Response, SecurityScheme, Skipped
 from .naming import NameScope, class_identifier, env_identifier, pascal, snake, snake_identifier
 from .normalize import HTTP_METHODS, resolve_pointer
@@ -20,7 +21,9 @@ from .schemas import SchemaRegistry, is_class_like
 # Keyword arguments every generated method has; spec parameters must not shadow them.
 CALL_OPTION_ARGS = frozenset({"self", "timeout", "max_retries", "extra_headers", "extra_query", "idempotency_key"})
 CLIENT_ARGS = frozenset({"self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker", "headers", "http_client", "auth", "hooks"})
-CLIENT_ATTRS = frozenset({"request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries", "with_options", "copy"})
+CLIENT_ATTRS = frozenset({"request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries", "with_options", "copy", "breaker_state"})
+# Module files must be valid on every OS: Windows reserves these names with any extension.
+DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}
 UNSAFE_METHODS = frozenset({"POST", "PATCH"})
@@ -65,9 +68,10 @@ def _text(value: Any) -> str:
 
 
 class ApiBuilder:
-    def __init__(self, spec: dict[str, Any], package: str | None = None, source: str = "") -> None:
+    def __init__(self, spec: dict[str, Any], package: str | None = None, source: str = "", doc: Document | None = None) -> None:
         self.spec = spec
         self.source = source
+        self.doc = doc
         self.skipped: list[Skipped] = []
         info = spec.get("info") or {}
         self.title = _text(info.get("title")) or "API"
@@ -297,16 +301,20 @@ class ApiBuilder:
                     continue
                 op_id = op.get("operationId")
                 if isinstance(op_id, str):
+                    at = pointer("paths", path, method, "operationId")
                     if op_id in seen_ids:
-                        at = pointer("paths", path, method, "operationId")
-                        problems.append(Diagnostic("error", f"duplicate operationId {op_id!r} (first used by {seen_ids[op_id]})", at, self.source))
-                    seen_ids[op_id] = f"{method.upper()} {path}"
+                        first = seen_ids[op_id]
+                        line = self.doc.line_of(at) if self.doc else None
+                        first_line = self.doc.line_of(first) if self.doc else None
+                        problems.append(Diagnostic("error", f"duplicate operationId {op_id!r} (first used at {first}{f', line {first_line}' if first_line else ''})", at, self.source, line))
+                    else:
+                        seen_ids[op_id] = at
                 tags = op.get("tags")
                 tag = str(tags[0]) if isinstance(tags, list) and tags and str(tags[0]).strip() else "default"
                 grouped.setdefault(tag, []).append((str(path), method, path_item, op))
         if problems:
             raise ApigenError(problems)
-        resource_scope = NameScope(CLIENT_ATTRS)
+        resource_scope = NameScope(CLIENT_ATTRS | DEVICE_NAMES)
         resources = []
         for tag in sorted(grouped, key=lambda t: (snake_identifier(t, "default"), t)):
             py_name = resource_scope.claim(snake_identifier(tag, "default"), snake_identifier(tag, "default") + "_api")
@@ -362,5 +370,5 @@ class ApiBuilder:
         return operation
 
 
-def build_api(spec: dict[str, Any], package: str | None = None, source: str = "") -> Api:
-    return ApiBuilder(spec, package, source).build()
+def build_api(spec: dict[str, Any], package: str | None = None, source: str = "", doc: Document | None = None) -> Api:
+    return ApiBuilder(spec, package, source, doc).build()

@@ -22,12 +22,12 @@ class Diagnostic:
     line: int | None = None
 
     def __str__(self) -> str:
-        place = self.file or "<spec>"
+        place = self.file
         if self.line is not None:
             place += f":{self.line}"
         if self.pointer:
             place += f" at {self.pointer}"
-        return f"{place}: {self.severity}: {self.message}"
+        return f"{place}: {self.severity}: {self.message}" if place else f"apigen: {self.severity}: {self.message}"
 
 
 class ApigenError(Exception):

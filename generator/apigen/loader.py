@@ -47,7 +47,7 @@ class Document:
             if probe in self._lines:
                 return self._lines[probe]
             if not probe:
-                return None
+                return 1  # an empty document: its first line
             probe = probe.rsplit("/", 1)[0]
 
     def diagnostic(self, severity: str, message: str, pointer: str = "") -> Diagnostic:
@@ -77,6 +77,15 @@ def _line_index(text: str) -> dict[str, int]:
     return lines
 
 
+def _pointer_at_line(text: str, line: int) -> str:
+    """The JSON pointer of the value that starts on ``line`` (for constructor errors)."""
+    best = ""
+    for ptr, at in _line_index(text).items():
+        if at == line and len(ptr) > len(best):
+            best = ptr
+    return best
+
+
 def parse_text(text: str, source: str) -> Any:
     """Parse JSON or YAML text; syntax errors become diagnostics with a line."""
     stripped = text.lstrip()
@@ -94,7 +103,8 @@ def parse_text(text: str, source: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise ApigenError(Diagnostic("error", f"invalid YAML: {what}", "", source, line)) from None
+        where = _pointer_at_line(text, line) if isinstance(exc, yaml.constructor.ConstructorError) and line else ""
+        raise ApigenError(Diagnostic("error", f"invalid YAML: {what}", where, source, line)) from None
     except yaml.YAMLError as exc:
         raise ApigenError(Diagnostic("error", f"invalid YAML: {exc}", "", source)) from None
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import ApigenError, Diagnostic
+from .naming import NameScope, env_identifier, snake_identifier
+from .render import clean_text
 
 ROOT_PLACEHOLDER = "ApigenUnusedRoot"
 
@@ -22,19 +24,65 @@ ROOT_PLACEHOLDER = "ApigenUnusedRoot"
 KEPT_FORMATS = frozenset({"date-time", "date", "uuid", "binary", "int32", "int64", "float", "double"})
 
 
-def _plain_formats(node: Any) -> Any:
+def field_name(wire: str) -> str | None:
+    """The Python name apigen wants for a property, when the library's own would be wrong.
+
+    Non-ASCII names become their ASCII transliteration (Python would NFKC-normalise
+    them and let distinct wire names collide); ``model_*`` names would clash with
+    pydantic's own methods.
+    """
+    name = snake_identifier(wire, "field")
+    if name.startswith("model_"):
+        return "field_" + name
+    if wire.isascii():
+        return None
+    return name
+
+
+def enum_member_names(values: list[Any]) -> list[str]:
+    scope = NameScope()
+    names = []
+    for value in values:
+        base = env_identifier(str(value)) if str(value) else "EMPTY"
+        if base[0].isdigit():
+            base = "V" + base
+        names.append(scope.claim(base, base + "_VALUE"))
+    return names
+
+
+def prepare_schema(node: Any, aliases: dict[str, str]) -> Any:
+    """Copy a schema for the library: plain formats, clean text, decided names."""
     if isinstance(node, list):
-        return [_plain_formats(v) for v in node]
+        return [prepare_schema(v, aliases) for v in node]
     if not isinstance(node, dict):
         return node
     out = {}
     for key, value in node.items():
         if key == "format" and isinstance(value, str) and value not in KEPT_FORMATS:
             continue
-        if key in ("default", "enum", "const", "example", "examples"):
+        if key in ("description", "title") and isinstance(value, str):
+            out[key] = clean_text(value)
+        elif key in ("default", "enum", "const", "example", "examples"):
             out[key] = value
+        elif key == "properties" and isinstance(value, dict):
+            for wire in value:
+                wanted = field_name(str(wire))
+                if wanted:
+                    aliases[str(wire)] = wanted
+            out[key] = {k: prepare_schema(v, aliases) for k, v in value.items()}
+        elif isinstance(value, (dict, list)):
+            out[key] = prepare_schema(value, aliases)
         else:
-            out[key] = _plain_formats(value)
+            out[key] = value
+    enum = out.get("enum")
+    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum if v is not None) and "x-enum-varnames" not in out:
+        values = [v for v in enum if v is not None]
+        if values:
+            out["x-enum-varnames"] = enum_member_names(values)
+            if None in enum:  # the library names members of non-null values only
+                out["enum"] = values
+                kinds = out.get("type")
+                out["type"] = kinds if isinstance(kinds, list) else [kinds or "string", "null"]
     return out
 
 
@@ -63,7 +111,8 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
 
     from datamodel_code_generator.format import DatetimeClassType
 
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": _plain_formats(defs)}
+    aliases: dict[str, str] = {}
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(defs, aliases)}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -84,6 +133,7 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
                 allow_population_by_field_name=True,
                 use_double_quotes=True,
                 capitalise_enum_members=True,
+                aliases=aliases,
                 field_constraints=True,
                 set_default_enum_member=True,
                 output_datetime_class=DatetimeClassType.Datetime,

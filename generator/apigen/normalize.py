@@ -59,23 +59,37 @@ def _unquote(token: str) -> str:
     return unquote(token)
 
 
+# Keys whose values are data (not OpenAPI objects) when they stand in an object;
+# inside a map (properties, responses ...) the same words are just names.
+VALUE_KEYS = frozenset({"example", "x-example", "x-examples", "default", "enum", "const"})
+MAP_KEYS = frozenset({
+    "properties", "patternProperties", "responses", "schemas", "definitions", "$defs", "parameters",
+    "examples", "headers", "content", "links", "callbacks", "requestBodies", "securitySchemes",
+    "paths", "webhooks", "variables", "encoding", "pathItems", "dependentSchemas",
+})
+
+
+def skips_value(key: str, in_map: bool) -> bool:
+    return not in_map and key in VALUE_KEYS
+
+
 def iter_refs(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(node, path)]
+    stack: list[tuple[Any, tuple[Any, ...], bool]] = [(node, path, False)]
     while stack:
-        current, where = stack.pop()
+        current, where, in_map = stack.pop()
         if isinstance(current, dict):
             ref = current.get("$ref")
-            if isinstance(ref, str):
+            if isinstance(ref, str) and not in_map:
                 yield where, ref
             for key, value in current.items():
-                if key in ("example", "examples", "x-examples", "default", "enum", "const"):
+                if skips_value(key, in_map) or key == "examples" and not in_map and isinstance(value, list):
                     continue
                 if isinstance(value, (dict, list)):
-                    stack.append((value, where + (key,)))
+                    stack.append((value, where + (key,), not in_map and key in MAP_KEYS))
         elif isinstance(current, list):
             for i, value in enumerate(current):
                 if isinstance(value, (dict, list)):
-                    stack.append((value, where + (i,)))
+                    stack.append((value, where + (i,), False))
 
 
 def check_refs(data: dict[str, Any], doc: Document) -> None:
@@ -122,6 +136,7 @@ class _Bundler:
         self.files: dict[str, Any] = {}
         self.hoisted: dict[tuple[str, str], str] = {}
         self.active: set[tuple[str, str]] = set()
+        self.filled: set[str] = set()
         schemas = root.setdefault("components", {}).setdefault("schemas", {})
         self.schema_names: set[str] = set(schemas)
 
@@ -157,18 +172,21 @@ class _Bundler:
             return urljoin(current, target), fragment
         return str((Path(current).parent / target).resolve()), fragment
 
-    def visit(self, node: Any, current: str, where: str) -> Any:
+    def visit(self, node: Any, current: str, where: str, in_map: bool = False) -> Any:
         """Return ``node`` with every external ref (and refs inside external files) made internal."""
         if isinstance(node, list):
             return [self.visit(v, current, f"{where}/{i}") for i, v in enumerate(node)]
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
-        if isinstance(ref, str) and (current != "" or not ref.startswith("#")):
+        if isinstance(ref, str) and not in_map and (current != "" or not ref.startswith("#")):
             return self.external(ref, current, where + "/$ref")
-        return {k: (v if k in ("example", "examples", "default", "enum") else self.visit(v, current, f"{where}/{escape_pointer_token(k)}")) for k, v in node.items()}
+        return {
+            k: v if skips_value(k, in_map) else self.visit(v, current, f"{where}/{escape_pointer_token(k)}", not in_map and k in MAP_KEYS)
+            for k, v in node.items()
+        }
 
-    def external(self, ref: str, current: str, where: str) -> Any:
+    def _target(self, ref: str, current: str, where: str) -> tuple[str, str, Any]:
         root_file = str(self.doc.base_dir / "_") if self.doc.base_dir else ""
         location, fragment = self.locate(ref, current or root_file)
         if not location:
@@ -178,12 +196,24 @@ class _Bundler:
             target = resolve_pointer(content, "#" + fragment) if fragment else content
         except (KeyError, IndexError, ValueError, TypeError):
             raise ApigenError(_diag(self.doc, f"$ref {ref!r} does not resolve in {location}", where)) from None
+        return location, fragment, target
+
+    def resolve_external(self, ref: str, current: str, where: str) -> Any:
+        """The bundled content behind an external ref (for a component that is one)."""
+        location, _, target = self._target(ref, current, where)
+        return self.visit(target, location, where)
+
+    def external(self, ref: str, current: str, where: str) -> Any:
+        location, fragment, target = self._target(ref, current, where)
         key = (location, fragment)
-        if _looks_like_schema(target, fragment):
+        if _looks_like_schema(target, fragment) or key in self.hoisted:
             if key not in self.hoisted:
                 name = _free_name(fragment.rsplit("/", 1)[-1] if fragment else Path(location).stem, self.schema_names)
                 self.hoisted[key] = name
                 self.root["components"]["schemas"][name] = self.visit(target, location, where)
+            elif self.hoisted[key] not in self.filled:
+                self.filled.add(self.hoisted[key])
+                self.root["components"]["schemas"][self.hoisted[key]] = self.visit(target, location, where)
             return {"$ref": "#/components/schemas/" + escape_pointer_token(self.hoisted[key])}
         if key in self.active:
             raise ApigenError(_diag(self.doc, f"circular external $ref {ref!r}", where))
@@ -222,14 +252,28 @@ def bundle_external_refs(data: dict[str, Any], doc: Document, allow_remote: bool
     if not _has_external_ref(data):
         return data
     bundler = _Bundler(data, doc, allow_remote)
+    components = data.get("components", {})
+    root_file = str(doc.base_dir / "_") if doc.base_dir else ""
+    schemas = components.get("schemas") or {}
+    for name, entry in list(schemas.items()):
+        ref = entry.get("$ref") if isinstance(entry, dict) else None
+        if isinstance(ref, str) and not ref.startswith("#") and len(entry) == 1:
+            # `Pet: {$ref: pet.yaml}`: the bundled schema is Pet itself, not an alias of it
+            bundler.hoisted.setdefault(bundler.locate(ref, root_file), name)
     for key in list(data):
         if key != "components":
             data[key] = bundler.visit(data[key], "", "/" + escape_pointer_token(key))
-    components = data.get("components", {})
     for section, entries in list(components.items()):
         if isinstance(entries, dict):
             for name in list(entries):
-                entries[name] = bundler.visit(entries[name], "", pointer("components", section, name))
+                where = pointer("components", section, name)
+                ref = entries[name].get("$ref") if isinstance(entries[name], dict) else None
+                if section == "schemas" and isinstance(ref, str) and bundler.hoisted.get(bundler.locate(ref, root_file)) == name:
+                    if name not in bundler.filled:
+                        bundler.filled.add(name)
+                        entries[name] = bundler.resolve_external(ref, root_file, where + "/$ref")
+                else:
+                    entries[name] = bundler.visit(entries[name], "", where)
     return data
 
 
@@ -317,22 +361,22 @@ def _uniform_schema(schema: dict[str, Any]) -> None:
 
 # --------------------------------------------------------- Swagger 2.0
 
-def _ref_2to3(node: Any) -> Any:
+def _ref_2to3(node: Any, in_map: bool = False) -> Any:
     if isinstance(node, list):
         return [_ref_2to3(v) for v in node]
     if not isinstance(node, dict):
         return node
     out = {}
     for key, value in node.items():
-        if key == "$ref" and isinstance(value, str):
+        if key == "$ref" and isinstance(value, str) and not in_map:
             for old, new in (("#/definitions/", "#/components/schemas/"), ("#/parameters/", "#/components/parameters/"), ("#/responses/", "#/components/responses/")):
                 if value.startswith(old):
                     value = new + value[len(old):]
             out[key] = value
-        elif key in ("example", "examples", "default", "enum", "x-example"):
+        elif skips_value(key, in_map):
             out[key] = value
         else:
-            out[key] = _ref_2to3(value)
+            out[key] = _ref_2to3(value, not in_map and key in MAP_KEYS)
     return out
 
 

@@ -109,9 +109,10 @@ def _path(value: Any) -> tuple[str, ...] | None:
     return None
 
 
-def _from_extension(builder: ApiBuilder, ext: dict[str, Any], schema: Any, context: str) -> Pagination | None:
+def _from_extension(builder: ApiBuilder, ext: dict[str, Any], schema: Any, context: str, where: str) -> Pagination | None:
     style = ext.get("style")
     if style not in ("cursor", "offset", "page", "link", "next_url"):
+        builder.skip(where, f"unknown pagination style {str(style)[:40]!r} (cursor, offset, page, link, next_url); the operation returns its response unpaginated")
         return None
     items = _path(ext.get("items"))
     if items is None:
@@ -141,7 +142,7 @@ def detect(builder: ApiBuilder, op: dict[str, Any], operation: Operation) -> Pag
     context = pascal(context)
     ext = op.get("x-apigen-pagination")
     if isinstance(ext, dict):
-        return _from_extension(builder, ext, schema, context)
+        return _from_extension(builder, ext, schema, context, f"{operation.method} {operation.path}")
     if ext is False or schema is None:
         return None
     found = _items_path(builder, schema)

@@ -51,7 +51,7 @@ def check(source: str, strict: bool = False, allow_remote_refs: bool = False) ->
     if strict and diagnostics:
         raise ApigenError(diagnostics)
     spec = normalize(doc, allow_remote_refs=allow_remote_refs)
-    return diagnostics, build_api(spec, source=source)
+    return diagnostics, build_api(spec, source=source, doc=doc)
 
 
 def render_package(source: str, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, template_dirs: list[Path] | None = None) -> tuple[dict[str, str], Api, list[Diagnostic]]:
@@ -60,7 +60,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
     if strict and diagnostics:
         raise ApigenError(diagnostics)
     spec = normalize(doc, allow_remote_refs=allow_remote_refs)
-    api = build_api(spec, package=package, source=source)
+    api = build_api(spec, package=package, source=source, doc=doc)
     renderer = Renderer(api, spec_hash(doc.text), template_dirs)
     models = generate_models(api.models)
     files = renderer.files(models.source)

@@ -65,7 +65,6 @@ class ListBooksGenre(Enum):
     FICTION = "fiction"
     NON_FICTION = "non-fiction"
     POETRY = "poetry"
-    NONE_TYPE_NONE = None
 
 
 class Book(BaseModel):

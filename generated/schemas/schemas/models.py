@@ -16,16 +16,16 @@ class ItemKind(Enum):
     """
 
     CLASS = "class"
-    FIELD_1ST = "1st"
+    V1_ST = "1st"
     WITH_SPACE = "with space"
-    FIELD_ = ""
+    EMPTY = ""
     A_B = "a-b"
-    a_b_1 = "a_b"
+    A_B_VALUE = "a_b"
     NONE = "None"
     TRUE = "true"
     A = "A"
-    a_1 = "a"
-    ÑANDÚ = "ñandú"
+    A_VALUE = "a"
+    NANDU = "ñandú"
     UPPER_CASE = "UPPER_CASE"
 
 
@@ -50,7 +50,6 @@ class Status(Enum):
 class NullableStatus(Enum):
     OPEN = "open"
     CLOSED = "closed"
-    NONE_TYPE_NONE = None
 
 
 class Owner(BaseModel):

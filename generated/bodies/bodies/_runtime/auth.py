@@ -369,10 +369,11 @@ class AuthState:
         if value is None and scheme.env:
             env = scheme.env
             refresh, cid, secret = _env(env, "_REFRESH_TOKEN"), _env(env, "_CLIENT_ID"), _env(env, "_CLIENT_SECRET")
-            if refresh:
-                value = OAuth2RefreshToken(refresh, client_id=cid, client_secret=secret)
-            elif cid and secret:
+            client_credentials_ok = not scheme.flows or "clientCredentials" in scheme.flows
+            if cid and secret and (client_credentials_ok or not refresh):
                 value = OAuth2ClientCredentials(cid, secret)
+            elif refresh:
+                value = OAuth2RefreshToken(refresh, client_id=cid, client_secret=secret)
             else:
                 value = _env(env)
         if value is None or value == "":

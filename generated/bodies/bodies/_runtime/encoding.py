@@ -34,6 +34,9 @@ _DEFAULT_STYLE = ParamStyle()
 
 def jsonable(value: Any) -> Any:
     """Plain JSON-compatible data; pydantic models dumped by alias, unset fields left out."""
+    tp = type(value)
+    if tp is str or tp is int or tp is float or tp is bool or value is None:
+        return value
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, dict):
@@ -72,7 +75,12 @@ def _as_container(value: Any) -> Any:
 
 
 def _path_segment(value: Any) -> str:
-    text = quote(scalar_to_str(value), safe="")
+    if type(value) is int:
+        return str(value)
+    text = scalar_to_str(value)
+    if text.isascii() and text.isalnum():  # nothing to encode (the common id case)
+        return text
+    text = quote(text, safe="")
     # "." and ".." are dot-segments that URL normalisation would resolve: encode them.
     if text == "." or text == "..":
         return text.replace(".", "%2E")

@@ -234,8 +234,6 @@ class WidgetsResource:
     ) -> None:
         """DELETE /widgets/{widgetId}
 
-        `DELETE /widgets/{widgetId}`
-
         Args:
             widget_id: path parameter widgetId
         """
@@ -465,8 +463,6 @@ class AsyncWidgetsResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
         """DELETE /widgets/{widgetId}
-
-        `DELETE /widgets/{widgetId}`
 
         Args:
             widget_id: path parameter widgetId

@@ -92,8 +92,6 @@ class BooksResource:
     ) -> ListBooksResponse:
         """GET /books
 
-        `GET /books`
-
         Args:
             genre: query parameter genre
             published_after: query parameter published_after
@@ -129,8 +127,6 @@ class BooksResource:
     ) -> Book:
         """POST /books
 
-        `POST /books`
-
         Args:
             body: request body (application/json); a model or a plain dict
         """
@@ -159,8 +155,6 @@ class BooksResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Book:
         """GET /books/{isbn}
-
-        `GET /books/{isbn}`
 
         Args:
             isbn: path parameter isbn
@@ -192,8 +186,6 @@ class BooksResource:
     ) -> None:
         """DELETE /books/{isbn}
 
-        `DELETE /books/{isbn}`
-
         Args:
             isbn: path parameter isbn
         """
@@ -221,8 +213,6 @@ class BooksResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
         """PUT /books/{isbn}/cover
-
-        `PUT /books/{isbn}/cover`
 
         Args:
             isbn: path parameter isbn
@@ -262,8 +252,6 @@ class AsyncBooksResource:
     ) -> ListBooksResponse:
         """GET /books
 
-        `GET /books`
-
         Args:
             genre: query parameter genre
             published_after: query parameter published_after
@@ -299,8 +287,6 @@ class AsyncBooksResource:
     ) -> Book:
         """POST /books
 
-        `POST /books`
-
         Args:
             body: request body (application/json); a model or a plain dict
         """
@@ -329,8 +315,6 @@ class AsyncBooksResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Book:
         """GET /books/{isbn}
-
-        `GET /books/{isbn}`
 
         Args:
             isbn: path parameter isbn
@@ -362,8 +346,6 @@ class AsyncBooksResource:
     ) -> None:
         """DELETE /books/{isbn}
 
-        `DELETE /books/{isbn}`
-
         Args:
             isbn: path parameter isbn
         """
@@ -391,8 +373,6 @@ class AsyncBooksResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
         """PUT /books/{isbn}/cover
-
-        `PUT /books/{isbn}/cover`
 
         Args:
             isbn: path parameter isbn

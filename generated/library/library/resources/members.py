@@ -47,8 +47,6 @@ class MembersResource:
     ) -> Member:
         """GET /members/{memberId}
 
-        `GET /members/{memberId}`
-
         Args:
             member_id: path parameter memberId
         """
@@ -85,8 +83,6 @@ class AsyncMembersResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Member:
         """GET /members/{memberId}
-
-        `GET /members/{memberId}`
 
         Args:
             member_id: path parameter memberId

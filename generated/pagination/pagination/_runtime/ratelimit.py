@@ -36,6 +36,9 @@ def _reset_delta(value: str, now_epoch: float) -> float | None:
 
 def server_reset_delay(headers: httpx.Headers, now_epoch: float) -> float | None:
     """Seconds until the server's quota resets when it says none is left, else None."""
+    # One cheap scan first: most responses carry no rate-limit headers at all.
+    if b"ratelimit" not in b" ".join([k for k, _ in headers.raw]).lower():
+        return None
     remaining = headers.get("x-ratelimit-remaining")
     if remaining is not None:
         if remaining.strip() != "0":

@@ -122,8 +122,6 @@ class CustomersResource:
     ) -> Customer:
         """POST /customers
 
-        `POST /customers`
-
         Args:
             body: request body (application/json); a model or a plain dict
         """
@@ -152,8 +150,6 @@ class CustomersResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Customer:
         """GET /customers/{customerId}
-
-        `GET /customers/{customerId}`
 
         Args:
             customer_id: path parameter customerId
@@ -234,8 +230,6 @@ class AsyncCustomersResource:
     ) -> Customer:
         """POST /customers
 
-        `POST /customers`
-
         Args:
             body: request body (application/json); a model or a plain dict
         """
@@ -264,8 +258,6 @@ class AsyncCustomersResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Customer:
         """GET /customers/{customerId}
-
-        `GET /customers/{customerId}`
 
         Args:
             customer_id: path parameter customerId

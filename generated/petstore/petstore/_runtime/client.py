@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any, Mapping, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -65,6 +66,15 @@ class _Prepared:
         self.max_retries = max_retries
         self.plan = plan
         self.attempts = 0
+
+    def url_and_params(self) -> tuple[str, list[tuple[str, Any]] | None]:
+        """Encode the query ourselves when the URL has none: the same bytes httpx would
+        produce (stdlib ``urlencode``), at a fraction of the cost of its params merge."""
+        if not self.params:
+            return self.url, None
+        if "?" in self.url:
+            return self.url, self.params
+        return self.url + "?" + urlencode(self.params), None
 
 
 class BaseAPIClient:
@@ -359,8 +369,9 @@ class SyncAPIClient(BaseAPIClient):
         breaker = self._breaker
         hooks = self._hooks
         oauth = p.plan.oauth
-        request = http.build_request(p.method, p.url, params=p.params or None, headers=p.headers,
-                                     content=p.content, timeout=p.timeout)
+        url, params = p.url_and_params()
+        request = http.build_request(p.method, url, params=params, headers=p.headers, content=p.content,
+                                     timeout=p.timeout)
         retries = 0
         refreshed = False
         last: BaseException | None = None
@@ -518,8 +529,9 @@ class AsyncAPIClient(BaseAPIClient):
         breaker = self._breaker
         hooks = self._hooks
         oauth = p.plan.oauth
-        request = http.build_request(p.method, p.url, params=p.params or None, headers=p.headers,
-                                     content=p.content, timeout=p.timeout)
+        url, params = p.url_and_params()
+        request = http.build_request(p.method, url, params=params, headers=p.headers, content=p.content,
+                                     timeout=p.timeout)
         retries = 0
         refreshed = False
         last: BaseException | None = None

@@ -124,8 +124,6 @@ class PetsResource:
     ) -> Cat | Dog | Lizard:
         """GET /pets/{petId}
 
-        `GET /pets/{petId}`
-
         Args:
             pet_id: path parameter petId
         """
@@ -219,8 +217,6 @@ class AsyncPetsResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Cat | Dog | Lizard:
         """GET /pets/{petId}
-
-        `GET /pets/{petId}`
 
         Args:
             pet_id: path parameter petId

@@ -145,6 +145,7 @@ class _Cursor:
             if not url:
                 self.done = True
                 return
+            url = str(response.request.url.join(url))  # a relative reference resolves against this page
             self.url = url
             key = ("url", url)
         elif style == "next_url":

@@ -116,8 +116,6 @@ class DefaultResource:
     ) -> list[Item]:
         """GET /items
 
-        `GET /items`
-
         Args:
             kind: query parameter kind
             level: query parameter level
@@ -153,8 +151,6 @@ class DefaultResource:
     ) -> Item:
         """POST /items
 
-        `POST /items`
-
         Args:
             body: request body (application/json); a model or a plain dict
         """
@@ -183,8 +179,6 @@ class DefaultResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Item:
         """GET /items/{itemId}
-
-        `GET /items/{itemId}`
 
         Args:
             item_id: path parameter itemId
@@ -263,10 +257,7 @@ class DefaultResource:
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Settings:
-        """GET /settings
-
-        `GET /settings`
-        """
+        """GET /settings"""
         return cast(
             "Settings",
             self._client.request(
@@ -290,8 +281,6 @@ class DefaultResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Settings:
         """PUT /settings
-
-        `PUT /settings`
 
         Args:
             body: request body (application/json); a model or a plain dict
@@ -355,8 +344,6 @@ class AsyncDefaultResource:
     ) -> list[Item]:
         """GET /items
 
-        `GET /items`
-
         Args:
             kind: query parameter kind
             level: query parameter level
@@ -392,8 +379,6 @@ class AsyncDefaultResource:
     ) -> Item:
         """POST /items
 
-        `POST /items`
-
         Args:
             body: request body (application/json); a model or a plain dict
         """
@@ -422,8 +407,6 @@ class AsyncDefaultResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Item:
         """GET /items/{itemId}
-
-        `GET /items/{itemId}`
 
         Args:
             item_id: path parameter itemId
@@ -502,10 +485,7 @@ class AsyncDefaultResource:
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Settings:
-        """GET /settings
-
-        `GET /settings`
-        """
+        """GET /settings"""
         return cast(
             "Settings",
             await self._client.request(
@@ -529,8 +509,6 @@ class AsyncDefaultResource:
         extra_query: Mapping[str, Any] | None = None,
     ) -> Settings:
         """PUT /settings
-
-        `PUT /settings`
 
         Args:
             body: request body (application/json); a model or a plain dict
