@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 SPECS = sorted(p.name for p in HOSTILE.iterdir() if p.suffix in (".json", ".yaml"))
 
-ALLOWED_IMPORTS = {"__future__", "typing", "datetime", "uuid", "enum", "functools", "httpx", "pydantic", "decimal"}
+ALLOWED_IMPORTS = {"__future__", "typing", "datetime", "uuid", "enum", "functools", "httpx", "pydantic", "decimal", "importlib"}
 ALLOWED_CALLS = {
     "Endpoint", "ResponseType", "Pagination", "ParamStyle", "APIKeyScheme", "HTTPBearerScheme", "HTTPBasicScheme",
     "OAuth2Scheme", "CircuitBreaker", "Field", "ConfigDict", "model_rebuild", "TypeVar",

@@ -84,8 +84,7 @@ def _check(args: argparse.Namespace) -> int:
 
     status = EXIT_OK
     for cfg in _configured(args.client):
-        files, _, _ = render_package(cfg.spec, cfg.name)
-        result = drift(files, cfg.output)
+        result = drift(render_package(cfg.spec, cfg.name).files, cfg.output)
         if result.clean:
             print(f"{cfg.name}: up to date ({cfg.output})")
             continue

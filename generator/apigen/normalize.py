@@ -244,12 +244,12 @@ def _free_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _has_external_ref(data: Any) -> bool:
+def has_external_ref(data: Any) -> bool:
     return any(not ref.startswith("#") for _, ref in iter_refs(data))
 
 
 def bundle_external_refs(data: dict[str, Any], doc: Document, allow_remote: bool) -> dict[str, Any]:
-    if not _has_external_ref(data):
+    if not has_external_ref(data):
         return data
     bundler = _Bundler(data, doc, allow_remote)
     components = data.get("components", {})

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import build_api
 from .diagnostics import ApigenError, Diagnostic
-from .formatting import format_python
+from .cache import Cache, digest
+from .formatting import format_files
 from .ir import Api, Skipped
 from .loader import load
 from .models import generate_models
 from .naming import snake_identifier
-from .normalize import normalize
+from .normalize import has_external_ref, normalize
 from .render import Renderer
+from .split import split_models
 from .validate import validate
 from .writer import write_atomically
 
@@ -54,21 +58,98 @@ def check(source: str, strict: bool = False, allow_remote_refs: bool = False) ->
     return diagnostics, build_api(spec, source=source, doc=doc)
 
 
-def render_package(source: str, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, template_dirs: list[Path] | None = None) -> tuple[dict[str, str], Api, list[Diagnostic]]:
+@dataclass
+class Rendered:
+    """Every file of a package (runtime included), and what the summary reports."""
+
+    files: dict[str, str]
+    package: str
+    operations: int
+    resources: int
+    models: int
+    skipped: list[Skipped]
+    diagnostics: list[Diagnostic]
+    from_cache: bool = False
+
+
+BIG_SPEC = 1_000_000  # characters; validating these in a second process overlaps with generation
+
+
+def _validate_text(text: str, source: str, base_dir: str | None, strict: bool) -> list[Diagnostic]:
+    from .loader import Document, parse_text
+
+    doc = Document(parse_text(text, source), source, text, Path(base_dir) if base_dir else None)
+    return validate(doc, strict=strict)
+
+
+def _inputs_digest(template_dirs: list[Path] | None) -> str:
+    """What, besides the spec, decides the output: versions, templates, runtime."""
+    import black
+    import datamodel_code_generator
+
+    from . import __version__
+    from .render import templates_dir
+
+    parts: list[str] = [__version__, black.__version__, datamodel_code_generator.get_version()]
+    for folder in [*(template_dirs or []), templates_dir(), RUNTIME_DIR]:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                parts += [path.name, path.read_text(encoding="utf-8")]
+    return digest(*parts)
+
+
+def render_package(source: str, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, template_dirs: list[Path] | None = None, cache: Cache | None = None) -> Rendered:
+    cache = cache if cache is not None else Cache.default()
     doc = load(source)
-    diagnostics = validate(doc, strict=strict)
-    if strict and diagnostics:
-        raise ApigenError(diagnostics)
-    spec = normalize(doc, allow_remote_refs=allow_remote_refs)
-    api = build_api(spec, package=package, source=source, doc=doc)
-    renderer = Renderer(api, spec_hash(doc.text), template_dirs)
-    models = generate_models(api.models)
-    files = renderer.files(models.source)
-    for rel, text in files.items():
-        if rel.endswith(".py"):
-            files[rel] = format_python(text, rel)
+    spec = None
+    extra = ""
+    if has_external_ref(doc.data):
+        spec = normalize(doc, allow_remote_refs=allow_remote_refs)
+        extra = json.dumps(spec, sort_keys=True)
+    run_key = digest("run", _inputs_digest(template_dirs), doc.text, extra, package or "", str(strict), str(allow_remote_refs))
+    hit = cache.get("runs", run_key)
+    if isinstance(hit, dict):
+        diagnostics = [Diagnostic(**d) for d in hit["diagnostics"]]
+        if strict and diagnostics:
+            raise ApigenError(diagnostics)
+        return Rendered(hit["files"], hit["package"], hit["operations"], hit["resources"], hit["models"], [Skipped(**s) for s in hit["skipped"]], diagnostics, True)
+
+    pool = None
+    if len(doc.text) >= BIG_SPEC and (os.cpu_count() or 1) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=1)
+        pending = pool.submit(_validate_text, doc.text, doc.source, str(doc.base_dir) if doc.base_dir else None, strict)
+    try:
+        if pool is None:
+            diagnostics = validate(doc, strict=strict)
+            if strict and diagnostics:
+                raise ApigenError(diagnostics)
+        if spec is None:
+            spec = normalize(doc, allow_remote_refs=allow_remote_refs)
+        api = build_api(spec, package=package, source=source, doc=doc)
+        renderer = Renderer(api, spec_hash(doc.text), template_dirs)
+        models_key = digest("models", _inputs_digest(None), json.dumps(api.models, sort_keys=True))
+        models_source = cache.get("models", models_key)
+        if not isinstance(models_source, str):
+            models_source = generate_models(api.models).source
+            cache.put("models", models_key, models_source)
+        header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
+        files = format_files(renderer.files(split_models(models_source, header)), cache)
+        if pool is not None:
+            diagnostics = pending.result()
+            if strict and diagnostics:
+                raise ApigenError(diagnostics)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     files.update(runtime_files(api.package))
-    return files, api, diagnostics
+    rendered = Rendered(files, api.package, len(api.operations), len(api.resources), len(api.models), list(api.skipped), diagnostics)
+    cache.put("runs", run_key, {
+        "files": files, "package": api.package, "operations": rendered.operations, "resources": rendered.resources,
+        "models": rendered.models, "skipped": [vars(s) for s in api.skipped], "diagnostics": [vars(d) for d in diagnostics],
+    })
+    return rendered
 
 
 def generate(source: str, output: Path | None = None, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, force: bool = False, template_dirs: list[Path] | None = None) -> Summary:
@@ -76,10 +157,11 @@ def generate(source: str, output: Path | None = None, package: str | None = None
         cleaned = snake_identifier(package, "client")
         if cleaned != package:
             raise ApigenError(f"--name {package!r} is not a valid package name (try {cleaned!r})")
-    files, api, diagnostics = render_package(source, package, strict, allow_remote_refs, template_dirs)
-    target = output if output is not None else Path("generated") / api.package
-    write_atomically(target, files, force=force)
-    return Summary(api.package, target, len(api.operations), len(api.resources), len(api.models), list(api.skipped), diagnostics)
+    rendered = render_package(source, package, strict, allow_remote_refs, template_dirs)
+    target = output if output is not None else Path("generated") / rendered.package
+    if not drift(rendered.files, target).clean or not target.exists():
+        write_atomically(target, rendered.files, force=force, compiled=rendered.from_cache)
+    return Summary(rendered.package, target, rendered.operations, rendered.resources, rendered.models, rendered.skipped, rendered.diagnostics)
 
 
 @dataclass

@@ -16,6 +16,7 @@ import jinja2
 
 from . import __version__
 from .ir import Api, Operation, PyType, Resource
+from .split import SplitModels, models_init
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")
 _PEP440 = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
@@ -132,9 +133,12 @@ class Renderer:
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**self.common, **context)
 
-    def resource(self, resource: Resource) -> str:
+    def resource(self, resource: Resource, module_of: dict[str, str]) -> str:
         types = [t for op in resource.operations for t in _operation_types(op)]
-        models = sorted({m for op in resource.operations for m in op.models})
+        by_module: dict[str, list[str]] = {}
+        for name in sorted({m for op in resource.operations for m in op.models}):
+            by_module.setdefault(module_of[name], []).append(name)
+        models = sorted(by_module.items())
         names = {"AsyncAPIClient", "Endpoint", "RequestOptions", "ResponseType", "SyncAPIClient"}
         if any(op.pagination for op in resource.operations):
             names |= {"AsyncPaginator", "Pagination", "SyncPaginator"}
@@ -142,18 +146,21 @@ class Renderer:
             names.add("ParamStyle")
         return self.render("resource.py.jinja", resource=resource, models=models, std_imports=_imports(types), runtime_names=sorted(names))
 
-    def files(self, models_source: str) -> dict[str, str]:
+    def files(self, models: SplitModels) -> dict[str, str]:
         """Every generated file except the runtime copy, by path relative to the output folder."""
         pkg = self.api.package
+        header = self.common["header"] + "\n"
         out = {
             "pyproject.toml": self.render("pyproject.toml.jinja"),
             "README.md": self.render("README.md.jinja"),
             f"{pkg}/__init__.py": self.render("package_init.py.jinja"),
             f"{pkg}/client.py": self.render("client.py.jinja"),
             f"{pkg}/py.typed": "",
-            f"{pkg}/models.py": self.common["header"] + "\n" + models_source,
+            f"{pkg}/models/__init__.py": models_init(models, header),
             f"{pkg}/resources/__init__.py": self.render("resources_init.py.jinja"),
         }
+        for module, source in models.modules.items():
+            out[f"{pkg}/models/{module}.py"] = source
         for resource in self.api.resources:
-            out[f"{pkg}/resources/{resource.py_name}.py"] = self.resource(resource)
+            out[f"{pkg}/resources/{resource.py_name}.py"] = self.resource(resource, models.module_of)
         return out

@@ -33,8 +33,12 @@ def _looks_generated(output: Path) -> bool:
         return False
 
 
-def write_atomically(output: Path, files: dict[str, str], force: bool = False) -> None:
-    """Replace ``output`` with exactly ``files`` (relative posix paths -> text)."""
+def write_atomically(output: Path, files: dict[str, str], force: bool = False, compiled: bool = False) -> None:
+    """Replace ``output`` with exactly ``files`` (relative posix paths -> text).
+
+    ``compiled``: the files come from a cache entry whose files were compiled when
+    it was made, so compiling them again is skipped.
+    """
     output = output.absolute()
     if output.exists():
         if not output.is_dir():
@@ -48,7 +52,7 @@ def write_atomically(output: Path, files: dict[str, str], force: bool = False) -
             target = staging.joinpath(*_safe_relative(rel).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             text = files[rel]
-            if rel.endswith(".py"):
+            if rel.endswith(".py") and not compiled:
                 try:
                     compile(text, rel, "exec", dont_inherit=True)
                 except SyntaxError as exc:

@@ -14,9 +14,7 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    GetHealthResponse,
-)
+from ..models.get_health_response import GetHealthResponse
 
 __all__ = ["DefaultResource", "AsyncDefaultResource"]
 

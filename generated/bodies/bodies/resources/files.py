@@ -14,11 +14,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    Error,
-    FileInfo,
-    UploadFileRequest,
-)
+from ..models.error import Error
+from ..models.file_info import FileInfo
+from ..models.upload_file_request import UploadFileRequest
 
 __all__ = ["FilesResource", "AsyncFilesResource"]
 

@@ -14,11 +14,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    Error,
-    LoginRequest,
-    Token,
-)
+from ..models.error import Error
+from ..models.login_request import LoginRequest
+from ..models.token import Token
 
 __all__ = ["FormsResource", "AsyncFormsResource"]
 

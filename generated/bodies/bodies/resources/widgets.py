@@ -17,14 +17,12 @@ from .._runtime import (
 )
 from datetime import date
 from uuid import UUID
-from ..models import (
-    Error,
-    ListWidgetsColorsItem,
-    PostWidgetsWidgetIdArchiveResponse,
-    Widget,
-    WidgetCreated,
-    WidgetInput,
-)
+from ..models.error import Error
+from ..models.list_widgets_colors_item import ListWidgetsColorsItem
+from ..models.post_widgets_widget_id_archive_response import PostWidgetsWidgetIdArchiveResponse
+from ..models.widget import Widget
+from ..models.widget_created import WidgetCreated
+from ..models.widget_input import WidgetInput
 
 __all__ = ["WidgetsResource", "AsyncWidgetsResource"]
 

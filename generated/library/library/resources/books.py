@@ -15,13 +15,11 @@ from .._runtime import (
     SyncAPIClient,
 )
 from datetime import date
-from ..models import (
-    Book,
-    BookCreate,
-    ListBooksGenre,
-    ListBooksResponse,
-    Problem,
-)
+from ..models.book import Book
+from ..models.book_create import BookCreate
+from ..models.list_books_genre import ListBooksGenre
+from ..models.list_books_response import ListBooksResponse
+from ..models.problem import Problem
 
 __all__ = ["BooksResource", "AsyncBooksResource"]
 

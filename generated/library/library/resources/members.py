@@ -14,9 +14,7 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    Member,
-)
+from ..models.member import Member
 
 __all__ = ["MembersResource", "AsyncMembersResource"]
 

@@ -17,10 +17,8 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models import (
-    Charge,
-    ChargeList,
-)
+from ..models.charge import Charge
+from ..models.charge_list import ChargeList
 
 __all__ = ["ChargesResource", "AsyncChargesResource"]
 

@@ -17,12 +17,10 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models import (
-    Customer,
-    CustomerCreate,
-    Error,
-    ListCustomersResponse,
-)
+from ..models.customer import Customer
+from ..models.customer_create import CustomerCreate
+from ..models.error import Error
+from ..models.list_customers_response import ListCustomersResponse
 
 __all__ = ["CustomersResource", "AsyncCustomersResource"]
 

@@ -17,9 +17,7 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models import (
-    Invoice,
-)
+from ..models.invoice import Invoice
 
 __all__ = ["InvoicesResource", "AsyncInvoicesResource"]
 

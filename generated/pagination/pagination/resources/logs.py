@@ -17,10 +17,8 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models import (
-    ListLogsResponse,
-    LogEntry,
-)
+from ..models.list_logs_response import ListLogsResponse
+from ..models.log_entry import LogEntry
 
 __all__ = ["LogsResource", "AsyncLogsResource"]
 

@@ -17,10 +17,8 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models import (
-    Order,
-    SearchOrdersResponse,
-)
+from ..models.order import Order
+from ..models.search_orders_response import SearchOrdersResponse
 
 __all__ = ["OrdersResource", "AsyncOrdersResource"]
 

@@ -14,13 +14,11 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    ApiResponse,
-    FindPetsByStatusStatusItem,
-    Pet,
-    UpdatePetWithFormRequest,
-    UploadFileRequest,
-)
+from ..models.api_response import ApiResponse
+from ..models.find_pets_by_status_status_item import FindPetsByStatusStatusItem
+from ..models.pet import Pet
+from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
+from ..models.upload_file_request import UploadFileRequest
 
 __all__ = ["PetResource", "AsyncPetResource"]
 

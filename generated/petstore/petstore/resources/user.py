@@ -14,9 +14,7 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    User,
-)
+from ..models.user import User
 
 __all__ = ["UserResource", "AsyncUserResource"]
 

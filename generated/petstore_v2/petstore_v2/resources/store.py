@@ -14,9 +14,7 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    Order,
-)
+from ..models.order import Order
 
 __all__ = ["StoreResource", "AsyncStoreResource"]
 

@@ -14,13 +14,11 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    ClickEvent,
-    EmailNotification,
-    Manager,
-    PageView,
-    SmsNotification,
-)
+from ..models.click_event import ClickEvent
+from ..models.email_notification import EmailNotification
+from ..models.manager import Manager
+from ..models.page_view import PageView
+from ..models.sms_notification import SmsNotification
 
 __all__ = ["EventsResource", "AsyncEventsResource"]
 

@@ -14,11 +14,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    Cat,
-    Dog,
-    Lizard,
-)
+from ..models.cat import Cat
+from ..models.dog import Dog
+from ..models.lizard import Lizard
 
 __all__ = ["PetsResource", "AsyncPetsResource"]
 

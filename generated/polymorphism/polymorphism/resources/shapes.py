@@ -14,11 +14,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models import (
-    Circle,
-    ComputeAreaResponse,
-    Square,
-)
+from ..models.circle import Circle
+from ..models.compute_area_response import ComputeAreaResponse
+from ..models.square import Square
 
 __all__ = ["ShapesResource", "AsyncShapesResource"]
 

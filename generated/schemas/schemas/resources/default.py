@@ -16,14 +16,12 @@ from .._runtime import (
 )
 from datetime import date
 from uuid import UUID
-from ..models import (
-    Item,
-    ItemKind,
-    Level,
-    NodeA,
-    Settings,
-    TreeNode,
-)
+from ..models.item import Item
+from ..models.item_kind import ItemKind
+from ..models.level import Level
+from ..models.node_a import NodeA
+from ..models.settings import Settings
+from ..models.tree_node import TreeNode
 
 __all__ = ["DefaultResource", "AsyncDefaultResource"]
 

@@ -1,0 +1,169 @@
+"""Splitting the models module into one module per group of mutually dependent classes.
+
+A client of GitHub's API has thousands of models; one module of them takes
+seconds to import. Each strongly connected component of the class reference
+graph becomes its own module, importing the modules it depends on, so the module
+graph is acyclic and a resource imports only the models its operations reach.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from .naming import NameScope, snake_identifier
+
+WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+
+
+@dataclass(frozen=True)
+class SplitModels:
+    modules: dict[str, str]  # module name -> source
+    module_of: dict[str, str]  # class name -> module name
+
+
+def _strongly_connected(graph: dict[str, set[str]], order: list[str]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative (recursion would overflow on long chains)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    result: list[list[str]] = []
+    counter = 0
+    for root in order:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                result.append(component)
+    return result
+
+
+def _merge_imports(lines: list[str]) -> list[str]:
+    """``from m import a`` + ``from m import b`` -> ``from m import a, b``."""
+    grouped: dict[str, list[str]] = {}
+    plain = []
+    for line in lines:
+        if line.startswith("from "):
+            module, _, name = line[5:].partition(" import ")
+            grouped.setdefault(module, []).append(name)
+        else:
+            plain.append(line)
+    return plain + [f"from {m} import {', '.join(sorted(ns))}" for m, ns in sorted(grouped.items())]
+
+
+def split_models(source: str, header: str) -> SplitModels:
+    tree = ast.parse(source)
+    classes: dict[str, ast.ClassDef] = {}
+    rebuilds: dict[str, list[str]] = {}
+    imports: dict[str, str] = {}  # imported name -> "from x import" prefix
+    lines = source.splitlines(keepends=True)
+
+    def segment(node: ast.AST) -> str:
+        return "".join(lines[node.lineno - 1 : node.end_lineno])  # type: ignore[attr-defined]
+
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            for alias in node.names:
+                imports[alias.asname or alias.name] = f"from {node.module} import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                imports[alias.asname or alias.name] = f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+        elif isinstance(node, ast.ClassDef):
+            classes[node.name] = node
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in classes:
+                rebuilds.setdefault(func.value.id, []).append(segment(node))
+    names_used: dict[str, set[str]] = {}
+    graph: dict[str, set[str]] = {}
+    for name, node in classes.items():
+        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        used |= {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in classes}
+        names_used[name] = used
+        graph[name] = {u for u in used if u in classes and u != name}
+    order = list(classes)
+    position = {name: i for i, name in enumerate(order)}
+    components = [sorted(c, key=position.__getitem__) for c in _strongly_connected(graph, order)]
+    scope = NameScope(WINDOWS_DEVICE_NAMES | {"__init__"})
+    module_of: dict[str, str] = {}
+    for component in sorted(components, key=lambda c: position[c[0]]):
+        module = scope.claim(snake_identifier(component[0], "model"), snake_identifier(component[0], "model") + "_model")
+        for name in component:
+            module_of[name] = module
+    members: dict[str, list[str]] = {}
+    for name in order:
+        members.setdefault(module_of[name], []).append(name)
+    modules: dict[str, str] = {}
+    for module, names in members.items():
+        used = set().union(*(names_used[n] for n in names))
+        std = _merge_imports(sorted({imports[u] for u in used if u in imports}))
+        deps: dict[str, set[str]] = {}
+        for u in used:
+            if u in module_of and module_of[u] != module:
+                deps.setdefault(module_of[u], set()).add(u)
+        parts = [header, "from __future__ import annotations\n\n", *(line + "\n" for line in std)]
+        parts += [f"from .{dep} import {', '.join(sorted(ns))}\n" for dep, ns in sorted(deps.items())]
+        parts.append(f"\n__all__ = [{', '.join(repr(n) for n in names)}]\n\n")
+        for name in names:
+            parts.append("\n" + segment(classes[name]) + "\n")
+        for name in names:
+            parts += [r for r in rebuilds.get(name, [])]
+        modules[module] = "".join(parts)
+    return SplitModels(modules, module_of)
+
+
+def models_init(split: SplitModels, header: str) -> str:
+    """``models/__init__.py``: every model importable by name, each module loaded on first use."""
+    names = sorted(split.module_of)
+    lines = [header, '"""Models of the API; each is imported from its own module on first access."""\n\n',
+             "from __future__ import annotations\n\n", "import importlib\n", "from typing import TYPE_CHECKING, Any\n\n",
+             "if TYPE_CHECKING:\n"]
+    lines += [f"    from .{split.module_of[n]} import {n} as {n}\n" for n in names] or ["    pass\n"]
+    lines.append("\n_MODULE_OF = {\n")
+    lines += [f"    {n!r}: {split.module_of[n]!r},\n" for n in names]
+    lines.append("}\n\n__all__ = [\n")
+    lines += [f"    {n!r},\n" for n in names]
+    lines.append("]\n\n\n")
+    lines.append(
+        "def __getattr__(name: str) -> Any:\n"
+        "    module = _MODULE_OF.get(name)\n"
+        "    if module is None:\n"
+        '        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n'
+        '    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)\n'
+        "    globals()[name] = value\n"
+        "    return value\n\n\n"
+        "def __dir__() -> list[str]:\n"
+        "    return sorted(__all__)\n"
+    )
+    return "".join(lines)
