@@ -139,12 +139,23 @@ class Renderer:
         for name in sorted({m for op in resource.operations for m in op.models}):
             by_module.setdefault(module_of[name], []).append(name)
         models = sorted(by_module.items())
+
+        def grouped(names: set[str]) -> list[tuple[str, list[str]]]:
+            out: dict[str, list[str]] = {}
+            for name in sorted(names):
+                out.setdefault(module_of[name], []).append(name)
+            return sorted(out.items())
+
+        # models each operation needs at run time: its response types (loaded by a
+        # cached function on first call) and a paginator's item type (imported in the method)
+        op_models = {op.const_name: grouped({m for r in op.responses if r.type for m in r.type.models}) for op in resource.operations}
+        page_models = {op.const_name: grouped(set(op.pagination.item_type.models)) if op.pagination else [] for op in resource.operations}
         names = {"AsyncAPIClient", "Endpoint", "RequestOptions", "ResponseType", "SyncAPIClient"}
         if any(op.pagination for op in resource.operations):
             names |= {"AsyncPaginator", "Pagination", "SyncPaginator"}
         if any(p.style is not None or p.explode is not None for op in resource.operations for p in op.parameters):
             names.add("ParamStyle")
-        return self.render("resource.py.jinja", resource=resource, models=models, std_imports=_imports(types), runtime_names=sorted(names))
+        return self.render("resource.py.jinja", resource=resource, models=models, std_imports=_imports(types), runtime_names=sorted(names), op_models=op_models, page_models=page_models)
 
     def files(self, models: SplitModels) -> dict[str, str]:
         """Every generated file except the runtime copy, by path relative to the output folder."""

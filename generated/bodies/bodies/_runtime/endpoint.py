@@ -9,7 +9,7 @@ auth, retry, parsing) lives in the runtime, which is tested once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping, Union
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 ContentKind = Literal["json", "text", "binary", "empty"]
@@ -56,6 +56,11 @@ class Pagination:
     next_url: tuple[str, ...] | None = None  # path to a URL/URI of the next page (Twilio)
 
 
+# A mapping, or a (cached) function returning one: generated code passes a function
+# so that an operation's models are imported only when it is first called.
+Responses = Union[Mapping[str, ResponseType], Callable[[], Mapping[str, ResponseType]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """One operation: method, path template, security, bodies, responses, pagination."""
@@ -63,7 +68,7 @@ class Endpoint:
     method: str
     path: str
     operation_id: str
-    responses: Mapping[str, ResponseType] = field(default_factory=dict)
+    responses: Responses = field(default_factory=dict)
     # None: the API's default security; (): no credentials; else alternatives, each a
     # tuple of scheme names that must all be applied together.
     security: tuple[tuple[str, ...], ...] | None = None
@@ -71,3 +76,8 @@ class Endpoint:
     body_kind: BodyKind | None = None
     body_content_type: str | None = None
     pagination: Pagination | None = None
+
+    def response_types(self) -> Mapping[str, ResponseType]:
+        """The status -> ResponseType table, importing its models on first use."""
+        responses = self.responses
+        return responses() if callable(responses) else responses

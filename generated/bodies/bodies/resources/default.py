@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,17 +15,27 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.get_health_response import GetHealthResponse
+
+if TYPE_CHECKING:
+    from ..models.get_health_response import GetHealthResponse
 
 __all__ = ["DefaultResource", "AsyncDefaultResource"]
+
+
+@cache
+def _get_health_responses() -> dict[str, ResponseType]:
+    from ..models.get_health_response import GetHealthResponse
+
+    return {
+        "200": ResponseType("json", GetHealthResponse),
+    }
+
 
 _GET_HEALTH = Endpoint(
     method="GET",
     path="/health",
     operation_id="getHealth",
-    responses={
-        "200": ResponseType("json", GetHealthResponse),
-    },
+    responses=_get_health_responses,
     security=(),
 )
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,31 +15,51 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.error import Error
-from ..models.file_info import FileInfo
-from ..models.upload_file_request import UploadFileRequest
+
+if TYPE_CHECKING:
+    from ..models.error import Error
+    from ..models.file_info import FileInfo
+    from ..models.upload_file_request import UploadFileRequest
 
 __all__ = ["FilesResource", "AsyncFilesResource"]
+
+
+@cache
+def _upload_file_responses() -> dict[str, ResponseType]:
+    from ..models.error import Error
+    from ..models.file_info import FileInfo
+
+    return {
+        "201": ResponseType("json", FileInfo),
+        "413": ResponseType("json", Error),
+    }
+
 
 _UPLOAD_FILE = Endpoint(
     method="POST",
     path="/files",
     operation_id="uploadFile",
-    responses={
-        "201": ResponseType("json", FileInfo),
-        "413": ResponseType("json", Error),
-    },
+    responses=_upload_file_responses,
     body_kind="multipart",
     body_content_type="multipart/form-data",
 )
+
+
+@cache
+def _get_file_content_responses() -> dict[str, ResponseType]:
+    from ..models.error import Error
+
+    return {
+        "200": ResponseType("binary"),
+        "404": ResponseType("json", Error),
+    }
+
+
 _GET_FILE_CONTENT = Endpoint(
     method="GET",
     path="/files/{fileId}/content",
     operation_id="getFileContent",
-    responses={
-        "200": ResponseType("binary"),
-        "404": ResponseType("json", Error),
-    },
+    responses=_get_file_content_responses,
 )
 _PUT_FILE_CONTENT = Endpoint(
     method="PUT",

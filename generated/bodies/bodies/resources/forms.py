@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,20 +15,31 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.error import Error
-from ..models.login_request import LoginRequest
-from ..models.token import Token
+
+if TYPE_CHECKING:
+    from ..models.error import Error
+    from ..models.login_request import LoginRequest
+    from ..models.token import Token
 
 __all__ = ["FormsResource", "AsyncFormsResource"]
+
+
+@cache
+def _login_responses() -> dict[str, ResponseType]:
+    from ..models.error import Error
+    from ..models.token import Token
+
+    return {
+        "200": ResponseType("json", Token),
+        "401": ResponseType("json", Error),
+    }
+
 
 _LOGIN = Endpoint(
     method="POST",
     path="/login",
     operation_id="login",
-    responses={
-        "200": ResponseType("json", Token),
-        "401": ResponseType("json", Error),
-    },
+    responses=_login_responses,
     security=(),
     body_kind="form",
     body_content_type="application/x-www-form-urlencoded",

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -17,76 +18,135 @@ from .._runtime import (
 )
 from datetime import date
 from uuid import UUID
-from ..models.error import Error
-from ..models.list_widgets_colors_item import ListWidgetsColorsItem
-from ..models.post_widgets_widget_id_archive_response import PostWidgetsWidgetIdArchiveResponse
-from ..models.widget import Widget
-from ..models.widget_created import WidgetCreated
-from ..models.widget_input import WidgetInput
+
+if TYPE_CHECKING:
+    from ..models.error import Error
+    from ..models.list_widgets_colors_item import ListWidgetsColorsItem
+    from ..models.post_widgets_widget_id_archive_response import PostWidgetsWidgetIdArchiveResponse
+    from ..models.widget import Widget
+    from ..models.widget_created import WidgetCreated
+    from ..models.widget_input import WidgetInput
 
 __all__ = ["WidgetsResource", "AsyncWidgetsResource"]
+
+
+@cache
+def _list_widgets_responses() -> dict[str, ResponseType]:
+    from ..models.error import Error
+    from ..models.widget import Widget
+
+    return {
+        "200": ResponseType("json", list[Widget]),
+        "400": ResponseType("json", Error),
+        "default": ResponseType("json", Error),
+    }
+
 
 _LIST_WIDGETS = Endpoint(
     method="GET",
     path="/widgets",
     operation_id="listWidgets",
-    responses={
-        "200": ResponseType("json", list[Widget]),
-        "400": ResponseType("json", Error),
-        "default": ResponseType("json", Error),
-    },
+    responses=_list_widgets_responses,
     param_styles={
         "colors": ParamStyle("form", False),
     },
 )
-_UPSERT_WIDGET = Endpoint(
-    method="PUT",
-    path="/widgets",
-    operation_id="upsertWidget",
-    responses={
+
+
+@cache
+def _upsert_widget_responses() -> dict[str, ResponseType]:
+    from ..models.error import Error
+    from ..models.widget import Widget
+    from ..models.widget_created import WidgetCreated
+
+    return {
         "200": ResponseType("json", Widget),
         "201": ResponseType("json", WidgetCreated),
         "400": ResponseType("json", Error),
         "default": ResponseType("json", Error),
-    },
+    }
+
+
+_UPSERT_WIDGET = Endpoint(
+    method="PUT",
+    path="/widgets",
+    operation_id="upsertWidget",
+    responses=_upsert_widget_responses,
     body_kind="json",
     body_content_type="application/json",
 )
+
+
+@cache
+def _get_widget_version_responses() -> dict[str, ResponseType]:
+    from ..models.error import Error
+    from ..models.widget import Widget
+
+    return {
+        "200": ResponseType("json", Widget),
+        "404": ResponseType("json", Error),
+    }
+
+
 _GET_WIDGET_VERSION = Endpoint(
     method="GET",
     path="/widgets/{widgetId}/versions/{version}/at/{when}/flag/{flag}/ratio/{ratio}",
     operation_id="getWidgetVersion",
-    responses={
-        "200": ResponseType("json", Widget),
-        "404": ResponseType("json", Error),
-    },
+    responses=_get_widget_version_responses,
 )
+
+
+@cache
+def _delete_widget_responses() -> dict[str, ResponseType]:
+    from ..models.error import Error
+
+    return {
+        "204": ResponseType("empty"),
+        "404": ResponseType("json", Error),
+    }
+
+
 _DELETE_WIDGET = Endpoint(
     method="DELETE",
     path="/widgets/{widgetId}",
     operation_id="deleteWidget",
-    responses={
-        "204": ResponseType("empty"),
-        "404": ResponseType("json", Error),
-    },
+    responses=_delete_widget_responses,
 )
+
+
+@cache
+def _patch_widget_legacy_responses() -> dict[str, ResponseType]:
+    from ..models.widget import Widget
+
+    return {
+        "200": ResponseType("json", Widget),
+    }
+
+
 _PATCH_WIDGET_LEGACY = Endpoint(
     method="PATCH",
     path="/widgets/{widgetId}",
     operation_id="patchWidgetLegacy",
-    responses={
-        "200": ResponseType("json", Widget),
-    },
+    responses=_patch_widget_legacy_responses,
     body_kind="json",
     body_content_type="application/json",
 )
+
+
+@cache
+def _post_widgets_by_widget_id_archive_responses() -> dict[str, ResponseType]:
+    from ..models.post_widgets_widget_id_archive_response import PostWidgetsWidgetIdArchiveResponse
+
+    return {
+        "202": ResponseType("json", PostWidgetsWidgetIdArchiveResponse),
+    }
+
+
 _POST_WIDGETS_BY_WIDGET_ID_ARCHIVE = Endpoint(
     method="POST",
     path="/widgets/{widgetId}/archive",
     operation_id="post_widgets_by_widget_id_archive",
-    responses={
-        "202": ResponseType("json", PostWidgetsWidgetIdArchiveResponse),
-    },
+    responses=_post_widgets_by_widget_id_archive_responses,
 )
 
 

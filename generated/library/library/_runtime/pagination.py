@@ -63,7 +63,7 @@ class Page(Generic[T]):
     @property
     def data(self) -> Any:
         if self._data is _UNSET:
-            self._data = parse_success(self.response, response_type(self._endpoint.responses, self.response.status_code))
+            self._data = parse_success(self.response, response_type(self._endpoint.response_types(), self.response.status_code))
         return self._data
 
     def __repr__(self) -> str:

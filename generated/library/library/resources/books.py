@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -15,41 +16,71 @@ from .._runtime import (
     SyncAPIClient,
 )
 from datetime import date
-from ..models.book import Book
-from ..models.book_create import BookCreate
-from ..models.list_books_genre import ListBooksGenre
-from ..models.list_books_response import ListBooksResponse
-from ..models.problem import Problem
+
+if TYPE_CHECKING:
+    from ..models.book import Book
+    from ..models.book_create import BookCreate
+    from ..models.list_books_genre import ListBooksGenre
+    from ..models.list_books_response import ListBooksResponse
+    from ..models.problem import Problem
 
 __all__ = ["BooksResource", "AsyncBooksResource"]
+
+
+@cache
+def _list_books_responses() -> dict[str, ResponseType]:
+    from ..models.list_books_response import ListBooksResponse
+
+    return {
+        "200": ResponseType("json", ListBooksResponse),
+    }
+
 
 _LIST_BOOKS = Endpoint(
     method="GET",
     path="/books",
     operation_id="listBooks",
-    responses={
-        "200": ResponseType("json", ListBooksResponse),
-    },
+    responses=_list_books_responses,
 )
+
+
+@cache
+def _create_book_responses() -> dict[str, ResponseType]:
+    from ..models.book import Book
+    from ..models.problem import Problem
+
+    return {
+        "201": ResponseType("json", Book),
+        "422": ResponseType("json", Problem),
+    }
+
+
 _CREATE_BOOK = Endpoint(
     method="POST",
     path="/books",
     operation_id="createBook",
-    responses={
-        "201": ResponseType("json", Book),
-        "422": ResponseType("json", Problem),
-    },
+    responses=_create_book_responses,
     body_kind="json",
     body_content_type="application/json",
 )
+
+
+@cache
+def _get_book_responses() -> dict[str, ResponseType]:
+    from ..models.book import Book
+    from ..models.problem import Problem
+
+    return {
+        "200": ResponseType("json", Book),
+        "404": ResponseType("json", Problem),
+    }
+
+
 _GET_BOOK = Endpoint(
     method="GET",
     path="/books/{isbn}",
     operation_id="getBook",
-    responses={
-        "200": ResponseType("json", Book),
-        "404": ResponseType("json", Problem),
-    },
+    responses=_get_book_responses,
 )
 _DELETE_BOOK = Endpoint(
     method="DELETE",

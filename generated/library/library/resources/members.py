@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,17 +15,27 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.member import Member
+
+if TYPE_CHECKING:
+    from ..models.member import Member
 
 __all__ = ["MembersResource", "AsyncMembersResource"]
+
+
+@cache
+def _get_member_responses() -> dict[str, ResponseType]:
+    from ..models.member import Member
+
+    return {
+        "200": ResponseType("json", Member),
+    }
+
 
 _GET_MEMBER = Endpoint(
     method="GET",
     path="/members/{memberId}",
     operation_id="getMember",
-    responses={
-        "200": ResponseType("json", Member),
-    },
+    responses=_get_member_responses,
 )
 
 

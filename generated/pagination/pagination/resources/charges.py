@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -17,18 +18,28 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models.charge import Charge
-from ..models.charge_list import ChargeList
+
+if TYPE_CHECKING:
+    from ..models.charge import Charge
+    from ..models.charge_list import ChargeList
 
 __all__ = ["ChargesResource", "AsyncChargesResource"]
+
+
+@cache
+def _list_charges_responses() -> dict[str, ResponseType]:
+    from ..models.charge_list import ChargeList
+
+    return {
+        "200": ResponseType("json", ChargeList),
+    }
+
 
 _LIST_CHARGES = Endpoint(
     method="GET",
     path="/charges",
     operation_id="listCharges",
-    responses={
-        "200": ResponseType("json", ChargeList),
-    },
+    responses=_list_charges_responses,
     pagination=Pagination(
         style="cursor",
         items=("data",),
@@ -68,6 +79,8 @@ class ChargesResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.charge import Charge
+
         return cast(
             "SyncPaginator[Charge]",
             self._client.paginate(
@@ -116,6 +129,8 @@ class AsyncChargesResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.charge import Charge
+
         return cast(
             "AsyncPaginator[Charge]",
             self._client.paginate(

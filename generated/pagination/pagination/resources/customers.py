@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -17,20 +18,30 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models.customer import Customer
-from ..models.customer_create import CustomerCreate
-from ..models.error import Error
-from ..models.list_customers_response import ListCustomersResponse
+
+if TYPE_CHECKING:
+    from ..models.customer import Customer
+    from ..models.customer_create import CustomerCreate
+    from ..models.error import Error
+    from ..models.list_customers_response import ListCustomersResponse
 
 __all__ = ["CustomersResource", "AsyncCustomersResource"]
+
+
+@cache
+def _list_customers_responses() -> dict[str, ResponseType]:
+    from ..models.list_customers_response import ListCustomersResponse
+
+    return {
+        "200": ResponseType("json", ListCustomersResponse),
+    }
+
 
 _LIST_CUSTOMERS = Endpoint(
     method="GET",
     path="/customers",
     operation_id="listCustomers",
-    responses={
-        "200": ResponseType("json", ListCustomersResponse),
-    },
+    responses=_list_customers_responses,
     pagination=Pagination(
         style="cursor",
         items=("items",),
@@ -39,25 +50,45 @@ _LIST_CUSTOMERS = Endpoint(
         limit_param="limit",
     ),
 )
+
+
+@cache
+def _create_customer_responses() -> dict[str, ResponseType]:
+    from ..models.customer import Customer
+    from ..models.error import Error
+
+    return {
+        "201": ResponseType("json", Customer),
+        "422": ResponseType("json", Error),
+    }
+
+
 _CREATE_CUSTOMER = Endpoint(
     method="POST",
     path="/customers",
     operation_id="createCustomer",
-    responses={
-        "201": ResponseType("json", Customer),
-        "422": ResponseType("json", Error),
-    },
+    responses=_create_customer_responses,
     body_kind="json",
     body_content_type="application/json",
 )
+
+
+@cache
+def _get_customer_responses() -> dict[str, ResponseType]:
+    from ..models.customer import Customer
+    from ..models.error import Error
+
+    return {
+        "200": ResponseType("json", Customer),
+        "404": ResponseType("json", Error),
+    }
+
+
 _GET_CUSTOMER = Endpoint(
     method="GET",
     path="/customers/{customerId}",
     operation_id="getCustomer",
-    responses={
-        "200": ResponseType("json", Customer),
-        "404": ResponseType("json", Error),
-    },
+    responses=_get_customer_responses,
 )
 
 
@@ -89,6 +120,8 @@ class CustomersResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.customer import Customer
+
         return cast(
             "SyncPaginator[Customer]",
             self._client.paginate(
@@ -197,6 +230,8 @@ class AsyncCustomersResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.customer import Customer
+
         return cast(
             "AsyncPaginator[Customer]",
             self._client.paginate(

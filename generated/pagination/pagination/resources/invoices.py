@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -17,17 +18,27 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models.invoice import Invoice
+
+if TYPE_CHECKING:
+    from ..models.invoice import Invoice
 
 __all__ = ["InvoicesResource", "AsyncInvoicesResource"]
+
+
+@cache
+def _list_invoices_responses() -> dict[str, ResponseType]:
+    from ..models.invoice import Invoice
+
+    return {
+        "200": ResponseType("json", list[Invoice]),
+    }
+
 
 _LIST_INVOICES = Endpoint(
     method="GET",
     path="/invoices",
     operation_id="listInvoices",
-    responses={
-        "200": ResponseType("json", list[Invoice]),
-    },
+    responses=_list_invoices_responses,
     pagination=Pagination(
         style="link",
         items=(),
@@ -62,6 +73,8 @@ class InvoicesResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.invoice import Invoice
+
         return cast(
             "SyncPaginator[Invoice]",
             self._client.paginate(
@@ -107,6 +120,8 @@ class AsyncInvoicesResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.invoice import Invoice
+
         return cast(
             "AsyncPaginator[Invoice]",
             self._client.paginate(

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -17,18 +18,28 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models.list_logs_response import ListLogsResponse
-from ..models.log_entry import LogEntry
+
+if TYPE_CHECKING:
+    from ..models.list_logs_response import ListLogsResponse
+    from ..models.log_entry import LogEntry
 
 __all__ = ["LogsResource", "AsyncLogsResource"]
+
+
+@cache
+def _list_logs_responses() -> dict[str, ResponseType]:
+    from ..models.list_logs_response import ListLogsResponse
+
+    return {
+        "200": ResponseType("json", ListLogsResponse),
+    }
+
 
 _LIST_LOGS = Endpoint(
     method="GET",
     path="/logs",
     operation_id="listLogs",
-    responses={
-        "200": ResponseType("json", ListLogsResponse),
-    },
+    responses=_list_logs_responses,
     pagination=Pagination(
         style="cursor",
         items=("entries",),
@@ -65,6 +76,8 @@ class LogsResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.log_entry import LogEntry
+
         return cast(
             "SyncPaginator[LogEntry]",
             self._client.paginate(
@@ -110,6 +123,8 @@ class AsyncLogsResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.log_entry import LogEntry
+
         return cast(
             "AsyncPaginator[LogEntry]",
             self._client.paginate(

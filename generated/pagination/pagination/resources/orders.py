@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -17,18 +18,28 @@ from .._runtime import (
     SyncAPIClient,
     SyncPaginator,
 )
-from ..models.order import Order
-from ..models.search_orders_response import SearchOrdersResponse
+
+if TYPE_CHECKING:
+    from ..models.order import Order
+    from ..models.search_orders_response import SearchOrdersResponse
 
 __all__ = ["OrdersResource", "AsyncOrdersResource"]
+
+
+@cache
+def _list_orders_responses() -> dict[str, ResponseType]:
+    from ..models.order import Order
+
+    return {
+        "200": ResponseType("json", list[Order]),
+    }
+
 
 _LIST_ORDERS = Endpoint(
     method="GET",
     path="/orders",
     operation_id="listOrders",
-    responses={
-        "200": ResponseType("json", list[Order]),
-    },
+    responses=_list_orders_responses,
     pagination=Pagination(
         style="offset",
         items=(),
@@ -36,13 +47,22 @@ _LIST_ORDERS = Endpoint(
         offset_param="offset",
     ),
 )
+
+
+@cache
+def _search_orders_responses() -> dict[str, ResponseType]:
+    from ..models.search_orders_response import SearchOrdersResponse
+
+    return {
+        "200": ResponseType("json", SearchOrdersResponse),
+    }
+
+
 _SEARCH_ORDERS = Endpoint(
     method="GET",
     path="/orders/search",
     operation_id="searchOrders",
-    responses={
-        "200": ResponseType("json", SearchOrdersResponse),
-    },
+    responses=_search_orders_responses,
     pagination=Pagination(
         style="offset",
         items=("results",),
@@ -78,6 +98,8 @@ class OrdersResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.order import Order
+
         return cast(
             "SyncPaginator[Order]",
             self._client.paginate(
@@ -118,6 +140,8 @@ class OrdersResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.order import Order
+
         return cast(
             "SyncPaginator[Order]",
             self._client.paginate(
@@ -164,6 +188,8 @@ class AsyncOrdersResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.order import Order
+
         return cast(
             "AsyncPaginator[Order]",
             self._client.paginate(
@@ -204,6 +230,8 @@ class AsyncOrdersResource:
 
         Returns a paginator that fetches pages lazily; iterate it for every item.
         """
+        from ..models.order import Order
+
         return cast(
             "AsyncPaginator[Order]",
             self._client.paginate(

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,11 +15,13 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.api_response import ApiResponse
-from ..models.find_pets_by_status_status_item import FindPetsByStatusStatusItem
-from ..models.pet import Pet
-from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
-from ..models.upload_file_request import UploadFileRequest
+
+if TYPE_CHECKING:
+    from ..models.api_response import ApiResponse
+    from ..models.find_pets_by_status_status_item import FindPetsByStatusStatusItem
+    from ..models.pet import Pet
+    from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
+    from ..models.upload_file_request import UploadFileRequest
 
 __all__ = ["PetResource", "AsyncPetResource"]
 
@@ -46,36 +49,63 @@ _ADD_PET = Endpoint(
     body_kind="json",
     body_content_type="application/json",
 )
+
+
+@cache
+def _find_pets_by_status_responses() -> dict[str, ResponseType]:
+    from ..models.pet import Pet
+
+    return {
+        "200": ResponseType("json", list[Pet]),
+        "400": ResponseType("empty"),
+    }
+
+
 _FIND_PETS_BY_STATUS = Endpoint(
     method="GET",
     path="/pet/findByStatus",
     operation_id="findPetsByStatus",
-    responses={
-        "200": ResponseType("json", list[Pet]),
-        "400": ResponseType("empty"),
-    },
+    responses=_find_pets_by_status_responses,
     security=(("petstore_auth",),),
 )
+
+
+@cache
+def _find_pets_by_tags_responses() -> dict[str, ResponseType]:
+    from ..models.pet import Pet
+
+    return {
+        "200": ResponseType("json", list[Pet]),
+        "400": ResponseType("empty"),
+    }
+
+
 _FIND_PETS_BY_TAGS = Endpoint(
     method="GET",
     path="/pet/findByTags",
     operation_id="findPetsByTags",
-    responses={
-        "200": ResponseType("json", list[Pet]),
-        "400": ResponseType("empty"),
-    },
+    responses=_find_pets_by_tags_responses,
     security=(("petstore_auth",),),
 )
-_GET_PET_BY_ID = Endpoint(
-    method="GET",
-    path="/pet/{petId}",
-    operation_id="getPetById",
-    responses={
+
+
+@cache
+def _get_pet_by_id_responses() -> dict[str, ResponseType]:
+    from ..models.pet import Pet
+
+    return {
         "200": ResponseType("json", Pet),
         "400": ResponseType("empty"),
         "404": ResponseType("empty"),
         "default": ResponseType("empty"),
-    },
+    }
+
+
+_GET_PET_BY_ID = Endpoint(
+    method="GET",
+    path="/pet/{petId}",
+    operation_id="getPetById",
+    responses=_get_pet_by_id_responses,
     security=(("api_key",),),
 )
 _UPDATE_PET_WITH_FORM = Endpoint(
@@ -99,13 +129,22 @@ _DELETE_PET = Endpoint(
     },
     security=(("petstore_auth",),),
 )
+
+
+@cache
+def _upload_file_responses() -> dict[str, ResponseType]:
+    from ..models.api_response import ApiResponse
+
+    return {
+        "200": ResponseType("json", ApiResponse),
+    }
+
+
 _UPLOAD_FILE = Endpoint(
     method="POST",
     path="/pet/{petId}/uploadImage",
     operation_id="uploadFile",
-    responses={
-        "200": ResponseType("json", ApiResponse),
-    },
+    responses=_upload_file_responses,
     security=(("petstore_auth",),),
     body_kind="multipart",
     body_content_type="multipart/form-data",

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.order import Order
+
+if TYPE_CHECKING:
+    from ..models.order import Order
 
 __all__ = ["StoreResource", "AsyncStoreResource"]
 
@@ -27,26 +30,44 @@ _GET_INVENTORY = Endpoint(
     },
     security=(("api_key",),),
 )
+
+
+@cache
+def _place_order_responses() -> dict[str, ResponseType]:
+    from ..models.order import Order
+
+    return {
+        "200": ResponseType("json", Order),
+        "400": ResponseType("empty"),
+    }
+
+
 _PLACE_ORDER = Endpoint(
     method="POST",
     path="/store/order",
     operation_id="placeOrder",
-    responses={
-        "200": ResponseType("json", Order),
-        "400": ResponseType("empty"),
-    },
+    responses=_place_order_responses,
     body_kind="json",
     body_content_type="application/json",
 )
+
+
+@cache
+def _get_order_by_id_responses() -> dict[str, ResponseType]:
+    from ..models.order import Order
+
+    return {
+        "200": ResponseType("json", Order),
+        "400": ResponseType("empty"),
+        "404": ResponseType("empty"),
+    }
+
+
 _GET_ORDER_BY_ID = Endpoint(
     method="GET",
     path="/store/order/{orderId}",
     operation_id="getOrderById",
-    responses={
-        "200": ResponseType("json", Order),
-        "400": ResponseType("empty"),
-        "404": ResponseType("empty"),
-    },
+    responses=_get_order_by_id_responses,
 )
 _DELETE_ORDER = Endpoint(
     method="DELETE",

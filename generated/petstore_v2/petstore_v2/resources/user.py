@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.user import User
+
+if TYPE_CHECKING:
+    from ..models.user import User
 
 __all__ = ["UserResource", "AsyncUserResource"]
 
@@ -65,15 +68,24 @@ _LOGOUT_USER = Endpoint(
         "default": ResponseType("empty"),
     },
 )
+
+
+@cache
+def _get_user_by_name_responses() -> dict[str, ResponseType]:
+    from ..models.user import User
+
+    return {
+        "200": ResponseType("json", User),
+        "400": ResponseType("empty"),
+        "404": ResponseType("empty"),
+    }
+
+
 _GET_USER_BY_NAME = Endpoint(
     method="GET",
     path="/user/{username}",
     operation_id="getUserByName",
-    responses={
-        "200": ResponseType("json", User),
-        "400": ResponseType("empty"),
-        "404": ResponseType("empty"),
-    },
+    responses=_get_user_by_name_responses,
 )
 _UPDATE_USER = Endpoint(
     method="PUT",

@@ -257,7 +257,7 @@ class BaseAPIClient:
 
     def _error(self, p: _Prepared, response: httpx.Response, retry_after: float | None = None,
                note: str = "") -> APIStatusError:
-        return status_error(response, p.endpoint.responses, url=self._redact(response.request.url),
+        return status_error(response, p.endpoint.response_types(), url=self._redact(response.request.url),
                             attempts=p.attempts, retry_after=retry_after, note=note)
 
     def _emit_retry(self, p: _Prepared, request: httpx.Request, delay: float, reason: str,
@@ -275,7 +275,7 @@ class BaseAPIClient:
 
     def _parse(self, p: _Prepared, response: httpx.Response) -> Any:
         status = response.status_code
-        rt = response_type(p.endpoint.responses, status)
+        rt = response_type(p.endpoint.response_types(), status)
         if 200 <= status < 300 or rt is not None:
             return parse_success(response, rt)
         raise self._error(p, response)

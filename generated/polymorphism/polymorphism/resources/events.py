@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,37 +15,67 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.click_event import ClickEvent
-from ..models.email_notification import EmailNotification
-from ..models.manager import Manager
-from ..models.page_view import PageView
-from ..models.sms_notification import SmsNotification
+
+if TYPE_CHECKING:
+    from ..models.click_event import ClickEvent
+    from ..models.email_notification import EmailNotification
+    from ..models.manager import Manager
+    from ..models.page_view import PageView
+    from ..models.sms_notification import SmsNotification
 
 __all__ = ["EventsResource", "AsyncEventsResource"]
+
+
+@cache
+def _list_events_responses() -> dict[str, ResponseType]:
+    from ..models.click_event import ClickEvent
+    from ..models.page_view import PageView
+
+    return {
+        "200": ResponseType("json", list[ClickEvent | PageView | str]),
+    }
+
 
 _LIST_EVENTS = Endpoint(
     method="GET",
     path="/events",
     operation_id="listEvents",
-    responses={
-        "200": ResponseType("json", list[ClickEvent | PageView | str]),
-    },
+    responses=_list_events_responses,
 )
+
+
+@cache
+def _get_event_responses() -> dict[str, ResponseType]:
+    from ..models.email_notification import EmailNotification
+    from ..models.sms_notification import SmsNotification
+
+    return {
+        "200": ResponseType("json", EmailNotification | SmsNotification),
+    }
+
+
 _GET_EVENT = Endpoint(
     method="GET",
     path="/events/{eventId}",
     operation_id="getEvent",
-    responses={
-        "200": ResponseType("json", EmailNotification | SmsNotification),
-    },
+    responses=_get_event_responses,
 )
+
+
+@cache
+def _list_employees_responses() -> dict[str, ResponseType]:
+    from ..models.manager import Manager
+
+    return {
+        "200": ResponseType("json", list[Manager]),
+    }
+
+
 _LIST_EMPLOYEES = Endpoint(
     method="GET",
     path="/employees",
     operation_id="listEmployees",
-    responses={
-        "200": ResponseType("json", list[Manager]),
-    },
+    responses=_list_employees_responses,
 )
 
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,37 +15,71 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.cat import Cat
-from ..models.dog import Dog
-from ..models.lizard import Lizard
+
+if TYPE_CHECKING:
+    from ..models.cat import Cat
+    from ..models.dog import Dog
+    from ..models.lizard import Lizard
 
 __all__ = ["PetsResource", "AsyncPetsResource"]
+
+
+@cache
+def _list_pets_responses() -> dict[str, ResponseType]:
+    from ..models.cat import Cat
+    from ..models.dog import Dog
+    from ..models.lizard import Lizard
+
+    return {
+        "200": ResponseType("json", list[Cat | Dog | Lizard]),
+    }
+
 
 _LIST_PETS = Endpoint(
     method="GET",
     path="/pets",
     operation_id="listPets",
-    responses={
-        "200": ResponseType("json", list[Cat | Dog | Lizard]),
-    },
+    responses=_list_pets_responses,
 )
+
+
+@cache
+def _create_pet_responses() -> dict[str, ResponseType]:
+    from ..models.cat import Cat
+    from ..models.dog import Dog
+    from ..models.lizard import Lizard
+
+    return {
+        "201": ResponseType("json", Cat | Dog | Lizard),
+    }
+
+
 _CREATE_PET = Endpoint(
     method="POST",
     path="/pets",
     operation_id="createPet",
-    responses={
-        "201": ResponseType("json", Cat | Dog | Lizard),
-    },
+    responses=_create_pet_responses,
     body_kind="json",
     body_content_type="application/json",
 )
+
+
+@cache
+def _get_pet_responses() -> dict[str, ResponseType]:
+    from ..models.cat import Cat
+    from ..models.dog import Dog
+    from ..models.lizard import Lizard
+
+    return {
+        "200": ResponseType("json", Cat | Dog | Lizard),
+    }
+
+
 _GET_PET = Endpoint(
     method="GET",
     path="/pets/{petId}",
     operation_id="getPet",
-    responses={
-        "200": ResponseType("json", Cat | Dog | Lizard),
-    },
+    responses=_get_pet_responses,
 )
 
 

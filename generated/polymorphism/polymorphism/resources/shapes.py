@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -14,27 +15,47 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
 )
-from ..models.circle import Circle
-from ..models.compute_area_response import ComputeAreaResponse
-from ..models.square import Square
+
+if TYPE_CHECKING:
+    from ..models.circle import Circle
+    from ..models.compute_area_response import ComputeAreaResponse
+    from ..models.square import Square
 
 __all__ = ["ShapesResource", "AsyncShapesResource"]
+
+
+@cache
+def _list_shapes_responses() -> dict[str, ResponseType]:
+    from ..models.circle import Circle
+    from ..models.square import Square
+
+    return {
+        "200": ResponseType("json", list[Circle | Square]),
+    }
+
 
 _LIST_SHAPES = Endpoint(
     method="GET",
     path="/shapes",
     operation_id="listShapes",
-    responses={
-        "200": ResponseType("json", list[Circle | Square]),
-    },
+    responses=_list_shapes_responses,
 )
+
+
+@cache
+def _compute_area_responses() -> dict[str, ResponseType]:
+    from ..models.compute_area_response import ComputeAreaResponse
+
+    return {
+        "200": ResponseType("json", ComputeAreaResponse),
+    }
+
+
 _COMPUTE_AREA = Endpoint(
     method="POST",
     path="/shapes/area",
     operation_id="computeArea",
-    responses={
-        "200": ResponseType("json", ComputeAreaResponse),
-    },
+    responses=_compute_area_responses,
     body_kind="json",
     body_content_type="application/json",
 )

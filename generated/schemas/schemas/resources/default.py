@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 import httpx
 
@@ -16,72 +17,136 @@ from .._runtime import (
 )
 from datetime import date
 from uuid import UUID
-from ..models.item import Item
-from ..models.item_kind import ItemKind
-from ..models.level import Level
-from ..models.node_a import NodeA
-from ..models.settings import Settings
-from ..models.tree_node import TreeNode
+
+if TYPE_CHECKING:
+    from ..models.item import Item
+    from ..models.item_kind import ItemKind
+    from ..models.level import Level
+    from ..models.node_a import NodeA
+    from ..models.settings import Settings
+    from ..models.tree_node import TreeNode
 
 __all__ = ["DefaultResource", "AsyncDefaultResource"]
+
+
+@cache
+def _list_items_responses() -> dict[str, ResponseType]:
+    from ..models.item import Item
+
+    return {
+        "200": ResponseType("json", list[Item]),
+    }
+
 
 _LIST_ITEMS = Endpoint(
     method="GET",
     path="/items",
     operation_id="listItems",
-    responses={
-        "200": ResponseType("json", list[Item]),
-    },
+    responses=_list_items_responses,
 )
+
+
+@cache
+def _create_item_responses() -> dict[str, ResponseType]:
+    from ..models.item import Item
+
+    return {
+        "201": ResponseType("json", Item),
+    }
+
+
 _CREATE_ITEM = Endpoint(
     method="POST",
     path="/items",
     operation_id="createItem",
-    responses={
-        "201": ResponseType("json", Item),
-    },
+    responses=_create_item_responses,
     body_kind="json",
     body_content_type="application/json",
 )
+
+
+@cache
+def _get_item_responses() -> dict[str, ResponseType]:
+    from ..models.item import Item
+
+    return {
+        "200": ResponseType("json", Item),
+    }
+
+
 _GET_ITEM = Endpoint(
     method="GET",
     path="/items/{itemId}",
     operation_id="getItem",
-    responses={
-        "200": ResponseType("json", Item),
-    },
+    responses=_get_item_responses,
 )
+
+
+@cache
+def _get_tree_responses() -> dict[str, ResponseType]:
+    from ..models.tree_node import TreeNode
+
+    return {
+        "200": ResponseType("json", TreeNode),
+    }
+
+
 _GET_TREE = Endpoint(
     method="GET",
     path="/tree",
     operation_id="getTree",
-    responses={
-        "200": ResponseType("json", TreeNode),
-    },
+    responses=_get_tree_responses,
 )
+
+
+@cache
+def _get_graph_responses() -> dict[str, ResponseType]:
+    from ..models.node_a import NodeA
+
+    return {
+        "200": ResponseType("json", NodeA),
+    }
+
+
 _GET_GRAPH = Endpoint(
     method="GET",
     path="/graph",
     operation_id="getGraph",
-    responses={
-        "200": ResponseType("json", NodeA),
-    },
+    responses=_get_graph_responses,
 )
+
+
+@cache
+def _get_settings_responses() -> dict[str, ResponseType]:
+    from ..models.settings import Settings
+
+    return {
+        "200": ResponseType("json", Settings),
+    }
+
+
 _GET_SETTINGS = Endpoint(
     method="GET",
     path="/settings",
     operation_id="getSettings",
-    responses={
-        "200": ResponseType("json", Settings),
-    },
+    responses=_get_settings_responses,
 )
+
+
+@cache
+def _update_settings_responses() -> dict[str, ResponseType]:
+    from ..models.settings import Settings
+
+    return {
+        "200": ResponseType("json", Settings),
+    }
+
+
 _UPDATE_SETTINGS = Endpoint(
     method="PUT",
     path="/settings",
     operation_id="updateSettings",
-    responses={
-        "200": ResponseType("json", Settings),
-    },
+    responses=_update_settings_responses,
     body_kind="json",
     body_content_type="application/json",
 )
