@@ -175,7 +175,7 @@ def innermost_frame(stderr: str) -> str:
 def normalise_error(message: str) -> str:
     """Error text with names, paths, pointers and numbers taken out, for grouping."""
     text = message
-    text = re.sub(r"^(\S*?\.(json|ya?ml)|<spec>)(:\d+)?( at \S+)?: (error: )?", "", text)  # file:line at /pointer:
+    text = re.sub(r"^(\S*?\.(json|ya?ml)|<spec>|apigen)(:\d+)?( at \S+)?: (error: |internal error: )?", "", text)  # file:line at /pointer:
     text = re.sub(r"(/tmp|/work)/\S+", "<path>", text)
     text = re.sub(r"'[^']*'", "'…'", text)
     text = re.sub(r'"[^"]*"', '"…"', text)
@@ -259,6 +259,7 @@ def run_one(index: int, spec: Path, corpus: Path, timeout: float, keep: bool = F
             record["mypy_errors"] = int(m.group(1)) if m else (0 if rc == 0 else None)
             record["mypy_error_codes"] = dict(sorted(_count(re.findall(r"\[([a-z0-9-]+)\]$", out, re.M)).items(), key=lambda kv: -kv[1]))
             record["mypy_sample"] = [ln for ln in out.splitlines() if ": error:" in ln][:15]
+            record["mypy_summary"] = (out.strip().splitlines() or [""])[-1][:300]
         return record
     except Exception as exc:  # the runner's own trouble: record it, keep going
         record.update(status="generate-failed", stage="runner", error=f"{exc.__class__.__name__}: {exc}"[:500])
@@ -298,6 +299,8 @@ def summarize(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
     if not total:
         p("no results")
         return {}
+    revisions = sorted({r.get("apigen", "unknown") for r in records})
+    p(f"apigen:                     {', '.join(revisions)}")
     by_status = _count([r["status"] for r in records])
     ok = [r for r in records if r["status"] == "ok"]
     complete = [r for r in records if is_complete(r)]
@@ -397,6 +400,19 @@ def plot(records: list[dict[str, Any]], target: Path) -> bool:
 # --------------------------------------------------------------------------- main
 
 
+def apigen_revision() -> str:
+    """Commit of the apigen being measured (``+dirty`` when its tree has edits)."""
+    try:
+        import apigen
+
+        src = Path(apigen.__file__).resolve().parent
+        rev = subprocess.run(["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--", ".", "../../templates"], capture_output=True, text=True, timeout=10).stdout.strip()
+        return (rev or "unknown") + ("+dirty" if dirty else "")
+    except Exception:
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("specs", nargs="*", type=Path, help="spec files to run (default: every *.json under --corpus)")
@@ -442,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.out and args.out.exists():
         args.out.unlink()
 
-    print(f"running {len(specs)} specs with {args.jobs} jobs, {args.timeout:g} s limit each", file=sys.stderr)
+    revision = apigen_revision()
+    print(f"running {len(specs)} specs with {args.jobs} jobs, {args.timeout:g} s limit each, apigen {revision}", file=sys.stderr)
     records: list[dict[str, Any]] = []
     lock = threading.Lock()
     out_file = args.out.open("a", encoding="utf-8") if args.out else None
@@ -455,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             futures = {pool.submit(run_one, i, spec, corpus, args.timeout, args.keep, args.mypy): spec for i, spec in order}
             for n, fut in enumerate(cf.as_completed(futures), 1):
                 rec = fut.result()
+                rec["apigen"] = revision
                 with lock:
                     records.append(rec)
                     if out_file:
