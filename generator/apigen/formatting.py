@@ -22,7 +22,8 @@ PARALLEL_THRESHOLD = 400_000  # characters of unformatted code before a process 
 
 def format_python(source: str, path: str = "<generated>") -> str:
     try:
-        return black.format_file_contents(source, fast=True, mode=_MODE)
+        mode = _MODE if not path.endswith(".pyi") else black.Mode(target_versions=_MODE.target_versions, line_length=_MODE.line_length, is_pyi=True)
+        return black.format_file_contents(source, fast=True, mode=mode)
     except black.NothingChanged:
         return source
     except Exception as exc:  # black's InvalidInput and friends: a generator bug, not a spec problem
@@ -38,7 +39,7 @@ def format_files(files: dict[str, str], cache: Cache) -> dict[str, str]:
     out = dict(files)
     todo: list[tuple[str, str, str]] = []
     for path, source in files.items():
-        if not path.endswith(".py"):
+        if not path.endswith((".py", ".pyi")):
             continue
         key = digest("black", black.__version__, str(_MODE), source)
         hit = cache.get("black", key)

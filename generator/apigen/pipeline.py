@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -83,6 +84,11 @@ def _validate_text(text: str, source: str, base_dir: str | None, strict: bool) -
 
 
 def _inputs_digest(template_dirs: list[Path] | None) -> str:
+    return _inputs_digest_cached(tuple(template_dirs or ()))
+
+
+@functools.lru_cache(maxsize=8)
+def _inputs_digest_cached(template_dirs: tuple[Path, ...]) -> str:
     """What, besides the spec, decides the output: versions, templates, runtime."""
     import black
     import datamodel_code_generator
@@ -91,9 +97,10 @@ def _inputs_digest(template_dirs: list[Path] | None) -> str:
     from .render import templates_dir
 
     parts: list[str] = [__version__, black.__version__, datamodel_code_generator.get_version()]
-    for folder in [*(template_dirs or []), templates_dir(), RUNTIME_DIR]:
+    # the generator's own code too: a development checkout changes without a version bump
+    for folder in [*(template_dirs or []), templates_dir(), Path(__file__).parent]:
         for path in sorted(Path(folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
+            if path.is_file() and path.suffix in (".py", ".jinja", ".pyi", "") and "__pycache__" not in path.parts:
                 parts += [path.name, path.read_text(encoding="utf-8")]
     return digest(*parts)
 

@@ -167,9 +167,10 @@ class Renderer:
             f"{pkg}/__init__.py": self.render("package_init.py.jinja"),
             f"{pkg}/client.py": self.render("client.py.jinja"),
             f"{pkg}/py.typed": "",
-            f"{pkg}/models/__init__.py": models_init(models, header),
             f"{pkg}/resources/__init__.py": self.render("resources_init.py.jinja"),
         }
+        for name, source in models_init(models, header).items():
+            out[f"{pkg}/models/{name}"] = source
         for module, source in models.modules.items():
             out[f"{pkg}/models/{module}.py"] = source
         for resource in self.api.resources:

@@ -115,7 +115,7 @@ def split_models(source: str, header: str) -> SplitModels:
     order = list(classes)
     position = {name: i for i, name in enumerate(order)}
     components = [sorted(c, key=position.__getitem__) for c in _strongly_connected(graph, order)]
-    scope = NameScope(WINDOWS_DEVICE_NAMES | {"__init__"})
+    scope = NameScope(WINDOWS_DEVICE_NAMES | {"__init__", "_index"})
     module_of: dict[str, str] = {}
     for component in sorted(components, key=lambda c: position[c[0]]):
         module = scope.claim(snake_identifier(component[0], "model"), snake_identifier(component[0], "model") + "_model")
@@ -143,27 +143,44 @@ def split_models(source: str, header: str) -> SplitModels:
     return SplitModels(modules, module_of)
 
 
-def models_init(split: SplitModels, header: str) -> str:
-    """``models/__init__.py``: every model importable by name, each module loaded on first use."""
+def models_init(split: SplitModels, header: str) -> dict[str, str]:
+    """The ``models`` package files: a tiny lazy ``__init__``, its index, its type stub.
+
+    ``from pkg.models import Pet`` works at run time (``__getattr__`` imports the
+    one module that defines Pet) and for type checkers (``__init__.pyi``), while
+    importing the package itself costs almost nothing even with thousands of models.
+    """
     names = sorted(split.module_of)
-    lines = [header, '"""Models of the API; each is imported from its own module on first access."""\n\n',
-             "from __future__ import annotations\n\n", "import importlib\n", "from typing import TYPE_CHECKING, Any\n\n",
-             "if TYPE_CHECKING:\n"]
-    lines += [f"    from .{split.module_of[n]} import {n} as {n}\n" for n in names] or ["    pass\n"]
-    lines.append("\n_MODULE_OF = {\n")
-    lines += [f"    {n!r}: {split.module_of[n]!r},\n" for n in names]
-    lines.append("}\n\n__all__ = [\n")
-    lines += [f"    {n!r},\n" for n in names]
-    lines.append("]\n\n\n")
-    lines.append(
-        "def __getattr__(name: str) -> Any:\n"
-        "    module = _MODULE_OF.get(name)\n"
-        "    if module is None:\n"
-        '        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n'
-        '    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)\n'
-        "    globals()[name] = value\n"
-        "    return value\n\n\n"
-        "def __dir__() -> list[str]:\n"
-        "    return sorted(__all__)\n"
-    )
-    return "".join(lines)
+    init = "".join([
+        header,
+        '"""Models of the API; each is imported from its own module on first access."""\n\n',
+        "from __future__ import annotations\n\n",
+        "import importlib\n",
+        "from typing import Any\n\n\n",
+        "def __getattr__(name: str) -> Any:\n",
+        "    from ._index import MODULE_OF\n\n",
+        "    module = MODULE_OF.get(name)\n",
+        "    if module is None:\n",
+        '        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n',
+        '    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)\n',
+        "    globals()[name] = value\n",
+        "    return value\n\n\n",
+        "def __dir__() -> list[str]:\n",
+        "    from ._index import MODULE_OF\n\n",
+        "    return sorted(MODULE_OF)\n",
+    ])
+    index = "".join([
+        header,
+        '"""Which module defines which model (read by the package\'s lazy ``__getattr__``)."""\n\n',
+        "MODULE_OF: dict[str, str] = {\n",
+        *(f"    {n!r}: {split.module_of[n]!r},\n" for n in names),
+        "}\n",
+    ])
+    stub = "".join([
+        header,
+        *(f"from .{split.module_of[n]} import {n} as {n}\n" for n in names),
+        "\n__all__ = [\n",
+        *(f"    {n!r},\n" for n in names),
+        "]\n",
+    ])
+    return {"__init__.py": init, "_index.py": index, "__init__.pyi": stub}

@@ -4,60 +4,13 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .error import Error as Error
-    from .file_info import FileInfo as FileInfo
-    from .file_meta import FileMeta as FileMeta
-    from .get_health_response import GetHealthResponse as GetHealthResponse
-    from .list_widgets_colors_item import ListWidgetsColorsItem as ListWidgetsColorsItem
-    from .login_request import LoginRequest as LoginRequest
-    from .post_widgets_widget_id_archive_response import (
-        PostWidgetsWidgetIdArchiveResponse as PostWidgetsWidgetIdArchiveResponse,
-    )
-    from .token import Token as Token
-    from .upload_file_request import UploadFileRequest as UploadFileRequest
-    from .widget import Widget as Widget
-    from .widget_created import WidgetCreated as WidgetCreated
-    from .widget_input import WidgetInput as WidgetInput
-    from .widget_input_color import WidgetInputColor as WidgetInputColor
-
-_MODULE_OF = {
-    "Error": "error",
-    "FileInfo": "file_info",
-    "FileMeta": "file_meta",
-    "GetHealthResponse": "get_health_response",
-    "ListWidgetsColorsItem": "list_widgets_colors_item",
-    "LoginRequest": "login_request",
-    "PostWidgetsWidgetIdArchiveResponse": "post_widgets_widget_id_archive_response",
-    "Token": "token",
-    "UploadFileRequest": "upload_file_request",
-    "Widget": "widget",
-    "WidgetCreated": "widget_created",
-    "WidgetInput": "widget_input",
-    "WidgetInputColor": "widget_input_color",
-}
-
-__all__ = [
-    "Error",
-    "FileInfo",
-    "FileMeta",
-    "GetHealthResponse",
-    "ListWidgetsColorsItem",
-    "LoginRequest",
-    "PostWidgetsWidgetIdArchiveResponse",
-    "Token",
-    "UploadFileRequest",
-    "Widget",
-    "WidgetCreated",
-    "WidgetInput",
-    "WidgetInputColor",
-]
+from typing import Any
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
+    from ._index import MODULE_OF
+
+    module = MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
@@ -66,4 +19,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    from ._index import MODULE_OF
+
+    return sorted(MODULE_OF)

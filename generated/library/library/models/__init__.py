@@ -4,52 +4,13 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .author import Author as Author
-    from .book import Book as Book
-    from .book_create import BookCreate as BookCreate
-    from .book_status import BookStatus as BookStatus
-    from .list_books_genre import ListBooksGenre as ListBooksGenre
-    from .list_books_response import ListBooksResponse as ListBooksResponse
-    from .loan import Loan as Loan
-    from .loan_event import LoanEvent as LoanEvent
-    from .member import Member as Member
-    from .problem import Problem as Problem
-    from .tier import Tier as Tier
-
-_MODULE_OF = {
-    "Author": "author",
-    "Book": "book",
-    "BookCreate": "book_create",
-    "BookStatus": "book_status",
-    "ListBooksGenre": "list_books_genre",
-    "ListBooksResponse": "list_books_response",
-    "Loan": "loan",
-    "LoanEvent": "loan_event",
-    "Member": "member",
-    "Problem": "problem",
-    "Tier": "tier",
-}
-
-__all__ = [
-    "Author",
-    "Book",
-    "BookCreate",
-    "BookStatus",
-    "ListBooksGenre",
-    "ListBooksResponse",
-    "Loan",
-    "LoanEvent",
-    "Member",
-    "Problem",
-    "Tier",
-]
+from typing import Any
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
+    from ._index import MODULE_OF
+
+    module = MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
@@ -58,4 +19,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    from ._index import MODULE_OF
+
+    return sorted(MODULE_OF)

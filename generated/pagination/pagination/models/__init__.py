@@ -4,64 +4,13 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .charge import Charge as Charge
-    from .charge_list import ChargeList as ChargeList
-    from .charge_list_object import ChargeListObject as ChargeListObject
-    from .charge_object import ChargeObject as ChargeObject
-    from .customer import Customer as Customer
-    from .customer_create import CustomerCreate as CustomerCreate
-    from .error import Error as Error
-    from .invoice import Invoice as Invoice
-    from .list_customers_response import ListCustomersResponse as ListCustomersResponse
-    from .list_logs_response import ListLogsResponse as ListLogsResponse
-    from .log_entry import LogEntry as LogEntry
-    from .log_entry_severity import LogEntrySeverity as LogEntrySeverity
-    from .order import Order as Order
-    from .order_status import OrderStatus as OrderStatus
-    from .search_orders_response import SearchOrdersResponse as SearchOrdersResponse
-
-_MODULE_OF = {
-    "Charge": "charge",
-    "ChargeList": "charge_list",
-    "ChargeListObject": "charge_list_object",
-    "ChargeObject": "charge_object",
-    "Customer": "customer",
-    "CustomerCreate": "customer_create",
-    "Error": "error",
-    "Invoice": "invoice",
-    "ListCustomersResponse": "list_customers_response",
-    "ListLogsResponse": "list_logs_response",
-    "LogEntry": "log_entry",
-    "LogEntrySeverity": "log_entry_severity",
-    "Order": "order",
-    "OrderStatus": "order_status",
-    "SearchOrdersResponse": "search_orders_response",
-}
-
-__all__ = [
-    "Charge",
-    "ChargeList",
-    "ChargeListObject",
-    "ChargeObject",
-    "Customer",
-    "CustomerCreate",
-    "Error",
-    "Invoice",
-    "ListCustomersResponse",
-    "ListLogsResponse",
-    "LogEntry",
-    "LogEntrySeverity",
-    "Order",
-    "OrderStatus",
-    "SearchOrdersResponse",
-]
+from typing import Any
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
+    from ._index import MODULE_OF
+
+    module = MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
@@ -70,4 +19,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    from ._index import MODULE_OF
+
+    return sorted(MODULE_OF)

@@ -4,54 +4,13 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .api_response import ApiResponse as ApiResponse
-    from .category import Category as Category
-    from .find_pets_by_status_status_item import (
-        FindPetsByStatusStatusItem as FindPetsByStatusStatusItem,
-    )
-    from .order import Order as Order
-    from .order_status import OrderStatus as OrderStatus
-    from .pet import Pet as Pet
-    from .pet_status import PetStatus as PetStatus
-    from .tag import Tag as Tag
-    from .update_pet_with_form_request import UpdatePetWithFormRequest as UpdatePetWithFormRequest
-    from .upload_file_request import UploadFileRequest as UploadFileRequest
-    from .user import User as User
-
-_MODULE_OF = {
-    "ApiResponse": "api_response",
-    "Category": "category",
-    "FindPetsByStatusStatusItem": "find_pets_by_status_status_item",
-    "Order": "order",
-    "OrderStatus": "order_status",
-    "Pet": "pet",
-    "PetStatus": "pet_status",
-    "Tag": "tag",
-    "UpdatePetWithFormRequest": "update_pet_with_form_request",
-    "UploadFileRequest": "upload_file_request",
-    "User": "user",
-}
-
-__all__ = [
-    "ApiResponse",
-    "Category",
-    "FindPetsByStatusStatusItem",
-    "Order",
-    "OrderStatus",
-    "Pet",
-    "PetStatus",
-    "Tag",
-    "UpdatePetWithFormRequest",
-    "UploadFileRequest",
-    "User",
-]
+from typing import Any
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
+    from ._index import MODULE_OF
+
+    module = MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
@@ -60,4 +19,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    from ._index import MODULE_OF
+
+    return sorted(MODULE_OF)

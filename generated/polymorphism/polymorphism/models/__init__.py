@@ -4,91 +4,13 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .cat import Cat as Cat
-    from .cat_pet_type import CatPetType as CatPetType
-    from .circle import Circle as Circle
-    from .circle_kind import CircleKind as CircleKind
-    from .click_event import ClickEvent as ClickEvent
-    from .compute_area_response import ComputeAreaResponse as ComputeAreaResponse
-    from .dog import Dog as Dog
-    from .dog_breed import DogBreed as DogBreed
-    from .dog_pet_type import DogPetType as DogPetType
-    from .email_notification import EmailNotification as EmailNotification
-    from .employee import Employee as Employee
-    from .event_payload import EventPayload as EventPayload
-    from .lizard import Lizard as Lizard
-    from .lizard_pet_type import LizardPetType as LizardPetType
-    from .manager import Manager as Manager
-    from .notification import Notification as Notification
-    from .page_view import PageView as PageView
-    from .person import Person as Person
-    from .pet import Pet as Pet
-    from .pet_base import PetBase as PetBase
-    from .shape import Shape as Shape
-    from .sms_notification import SmsNotification as SmsNotification
-    from .square import Square as Square
-    from .square_kind import SquareKind as SquareKind
-
-_MODULE_OF = {
-    "Cat": "cat",
-    "CatPetType": "cat_pet_type",
-    "Circle": "circle",
-    "CircleKind": "circle_kind",
-    "ClickEvent": "click_event",
-    "ComputeAreaResponse": "compute_area_response",
-    "Dog": "dog",
-    "DogBreed": "dog_breed",
-    "DogPetType": "dog_pet_type",
-    "EmailNotification": "email_notification",
-    "Employee": "employee",
-    "EventPayload": "event_payload",
-    "Lizard": "lizard",
-    "LizardPetType": "lizard_pet_type",
-    "Manager": "manager",
-    "Notification": "notification",
-    "PageView": "page_view",
-    "Person": "person",
-    "Pet": "pet",
-    "PetBase": "pet_base",
-    "Shape": "shape",
-    "SmsNotification": "sms_notification",
-    "Square": "square",
-    "SquareKind": "square_kind",
-}
-
-__all__ = [
-    "Cat",
-    "CatPetType",
-    "Circle",
-    "CircleKind",
-    "ClickEvent",
-    "ComputeAreaResponse",
-    "Dog",
-    "DogBreed",
-    "DogPetType",
-    "EmailNotification",
-    "Employee",
-    "EventPayload",
-    "Lizard",
-    "LizardPetType",
-    "Manager",
-    "Notification",
-    "PageView",
-    "Person",
-    "Pet",
-    "PetBase",
-    "Shape",
-    "SmsNotification",
-    "Square",
-    "SquareKind",
-]
+from typing import Any
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
+    from ._index import MODULE_OF
+
+    module = MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
@@ -97,4 +19,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    from ._index import MODULE_OF
+
+    return sorted(MODULE_OF)

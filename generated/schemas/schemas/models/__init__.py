@@ -4,55 +4,13 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .item import Item as Item
-    from .item_kind import ItemKind as ItemKind
-    from .level import Level as Level
-    from .node_a import NodeA as NodeA
-    from .node_a import NodeB as NodeB
-    from .nullable_status import NullableStatus as NullableStatus
-    from .owner import Owner as Owner
-    from .setting_value import SettingValue as SettingValue
-    from .settings import Settings as Settings
-    from .settings_theme import SettingsTheme as SettingsTheme
-    from .status import Status as Status
-    from .tree_node import TreeNode as TreeNode
-
-_MODULE_OF = {
-    "Item": "item",
-    "ItemKind": "item_kind",
-    "Level": "level",
-    "NodeA": "node_a",
-    "NodeB": "node_a",
-    "NullableStatus": "nullable_status",
-    "Owner": "owner",
-    "SettingValue": "setting_value",
-    "Settings": "settings",
-    "SettingsTheme": "settings_theme",
-    "Status": "status",
-    "TreeNode": "tree_node",
-}
-
-__all__ = [
-    "Item",
-    "ItemKind",
-    "Level",
-    "NodeA",
-    "NodeB",
-    "NullableStatus",
-    "Owner",
-    "SettingValue",
-    "Settings",
-    "SettingsTheme",
-    "Status",
-    "TreeNode",
-]
+from typing import Any
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
+    from ._index import MODULE_OF
+
+    module = MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
@@ -61,4 +19,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    from ._index import MODULE_OF
+
+    return sorted(MODULE_OF)
