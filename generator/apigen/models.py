@@ -48,7 +48,7 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 def _default_fits(schema: dict[str, Any], value: Any) -> bool:
     """A default the schema's own type contradicts (``type: string, default: false``) is dropped."""
     if any(k in schema for k in ("oneOf", "anyOf", "allOf", "$ref")):
-        return value is None
+        return False  # the library would copy it into every variant, where it may not fit
     kinds = schema.get("type")
     kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
     if not kinds:
@@ -131,6 +131,59 @@ def _strip_placeholder(source: str, tree: ast.Module) -> str:
     return "".join(lines)
 
 
+def _object_parts(schema: Any, defs: dict[str, Any], seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], list[str]]:
+    """Properties and required names of a schema, through refs and allOf."""
+    if not isinstance(schema, dict):
+        return {}, []
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref[len("#/$defs/"):]
+        if name in seen or name not in defs:
+            return {}, []
+        return _object_parts(defs[name], defs, seen | {name})
+    props: dict[str, Any] = {}
+    required: list[str] = []
+    for part in schema.get("allOf") or []:
+        p, r = _object_parts(part, defs, seen)
+        props.update(p)
+        required += [x for x in r if x not in required]
+    props.update(schema.get("properties") or {})
+    required += [x for x in schema.get("required") or [] if x not in required]
+    return props, required
+
+
+def flatten_conflicting_allof(defs: dict[str, Any]) -> dict[str, Any]:
+    """Inline an allOf parent whose properties the child redeclares.
+
+    The library makes the child a subclass; a redeclared property with another
+    type (a narrower enum, an inline object) is an incompatible override that
+    mypy rejects. A flat class with the child's declaration winning is what the
+    spec means and type-checks.
+    """
+    out = dict(defs)
+    for name, schema in defs.items():
+        parts = schema.get("allOf") if isinstance(schema, dict) else None
+        if not isinstance(parts, list):
+            continue
+        own: set[str] = set((schema.get("properties") or {}))
+        for part in parts:
+            if isinstance(part, dict) and "$ref" not in part:
+                own |= set(_object_parts(part, defs)[0])
+        new_parts = []
+        changed = False
+        for part in parts:
+            if isinstance(part, dict) and "$ref" in part:
+                inherited, required = _object_parts(part, defs, frozenset({name}))
+                if own & set(inherited):
+                    new_parts.append({"type": "object", "properties": inherited, **({"required": required} if required else {})})
+                    changed = True
+                    continue
+            new_parts.append(part)
+        if changed:
+            out[name] = {**schema, "allOf": new_parts}
+    return out
+
+
 def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     """Run datamodel-code-generator once over all definitions; return one module."""
     if not defs:
@@ -140,7 +193,7 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     from datamodel_code_generator.format import DatetimeClassType
 
     aliases: dict[str, str] = {}
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(defs, aliases)}
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(flatten_conflicting_allof(defs), aliases)}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -22,6 +22,8 @@ MODULE_OF: dict[str, str] = {
     "Person": "person",
     "Pet": "pet",
     "PetBase": "pet_base",
+    "PetType": "pet_type",
+    "PetType1": "pet_type1",
     "Shape": "shape",
     "SmsNotification": "sms_notification",
     "Square": "square",

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from typing import Literal
-from .pet_base import PetBase
 
 __all__ = ["Cat"]
 
 
-class Cat(PetBase):
+class Cat(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     pet_type: Literal["cat"]
+    name: str
+    age: int | None = None
     hunts: bool | None = None
     lives_left: int | None = Field(None, ge=0, le=9)

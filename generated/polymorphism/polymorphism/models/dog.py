@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 from typing import Literal
 from .dog_breed import DogBreed
-from .pet_base import PetBase
 
 __all__ = ["Dog"]
 
 
-class Dog(PetBase):
+class Dog(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     pet_type: Literal["dog"]
+    name: str
+    age: int | None = None
     breed: DogBreed | None = None
     bark_volume: float | None = None
