@@ -212,6 +212,7 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
                 collapse_root_models=True,
                 snake_case_field=True,
                 allow_population_by_field_name=True,
+                allow_extra_fields=True,
                 use_double_quotes=True,
                 capitalise_enum_members=True,
                 aliases=aliases,

@@ -11,6 +11,7 @@ in generated code are exactly the names decided here.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .ir import ANY, NONE, PyType
@@ -45,7 +46,16 @@ def is_class_like(schema: Any) -> bool:
     if isinstance(all_of, list) and all_of and not (len(all_of) == 1 and "properties" not in schema):
         return True
     props = schema.get("properties")
-    return isinstance(props, dict) and bool(props) and not ({"array"} & set(types_of(schema)))
+    if isinstance(props, dict) and props:
+        return "array" not in types_of(schema)
+    # a free-form object ({type: object}) is a model too: it keeps every field
+    # (extra="allow") and gives the operation a named return type
+    extra = schema.get("additionalProperties")
+    return types_of(schema) in (["object"], ["object", "null"]) and not isinstance(extra, dict) and not any(k in schema for k in ("oneOf", "anyOf"))
+
+
+def _shape(schema: Any) -> str:
+    return json.dumps(schema, sort_keys=True, default=str)
 
 
 class SchemaRegistry:
@@ -59,9 +69,17 @@ class SchemaRegistry:
         self._ref_cache: dict[str, str] = {}
         self._annotating: set[str] = set()
         self._hoisted: dict[int, str] = {}  # id(inline schema) -> its class, so it is named once
+        # structural key -> class: bundled specs repeat component schemas inline; a
+        # copy gets the component's class instead of a second, numbered one
+        self._by_shape: dict[str, str] = {}
         components = (spec.get("components") or {}).get("schemas") or {}
         for key in components:
-            self.component_names[key] = self.scope.claim(class_identifier(key, "Schema"))
+            base = class_identifier(key, "Schema")
+            # `contact-details` and `ContactDetails` both want ContactDetails
+            self.component_names[key] = self.scope.claim(base, base + "Schema", base + "Model")
+        for key, schema in components.items():
+            if is_class_like(schema):
+                self._by_shape.setdefault(_shape(schema), self.component_names[key])
         for key, schema in components.items():
             name = self.component_names[key]
             self.defs[name] = self.rewrite(schema, name, top=True)
@@ -71,8 +89,15 @@ class SchemaRegistry:
     def hoist(self, schema: dict[str, Any], context: str) -> str:
         if id(schema) in self._hoisted:
             return self._hoisted[id(schema)]
-        name = self.scope.claim(class_identifier(context, "Schema"))
+        shape = _shape(schema)
+        if shape in self._by_shape:
+            self._hoisted[id(schema)] = self._by_shape[shape]
+            return self._by_shape[shape]
+        base = class_identifier(context, "Schema")
+        suffix = "Enum" if "enum" in schema else "Object"
+        name = self.scope.claim(base, base + suffix)
         self._hoisted[id(schema)] = name
+        self._by_shape[shape] = name
         self.defs[name] = {}  # placeholder: recursion may refer to it
         self.defs[name] = self.rewrite(schema, name, top=True)
         return name
@@ -87,7 +112,8 @@ class SchemaRegistry:
         target = resolve_pointer(self.spec, ref)
         if not isinstance(target, dict):
             return {}
-        name = self.scope.claim(class_identifier(pascal(ref.rsplit("/", 1)[-1]) or context, "Schema"))
+        last = class_identifier(pascal(ref.rsplit("/", 1)[-1]) or context, "Schema")
+        name = self.scope.claim(last, class_identifier(context, "Schema") + last, last + "Object")
         self._ref_cache[ref] = name
         self.defs[name] = {}
         self.defs[name] = self.rewrite(target, name, top=True)
@@ -115,22 +141,41 @@ class SchemaRegistry:
             out["allOf"] = [self.rewrite(m, context, top=True) for m in schema["allOf"]]
         for key in ("oneOf", "anyOf"):
             if isinstance(schema.get(key), list):
-                out[key] = [self.rewrite(m, self._variant_context(m, context, i)) for i, m in enumerate(schema[key])]
+                out[key] = [self.rewrite(m, self._variant_context(m, context, i, schema[key])) for i, m in enumerate(schema[key])]
         for key in ("not", "if", "then", "else", "patternProperties", "prefixItems", "$defs", "definitions"):
             out.pop(key, None)
         return out
 
-    def _variant_context(self, member: Any, context: str, index: int) -> str:
+    def _variant_context(self, member: Any, context: str, index: int, siblings: list[Any] | None = None) -> str:
+        """A name for one member of a oneOf/anyOf, from what sets it apart from the others."""
         if isinstance(member, dict):
             title = member.get("title")
             if isinstance(title, str) and pascal(title):
                 return context + pascal(title)
+            enum = member.get("enum")
+            if isinstance(enum, list) and enum and pascal(str(enum[0])):
+                return context + pascal(str(enum[0]))
+            for part in member.get("allOf") or []:  # named after the schema it extends
+                ref = part.get("$ref") if isinstance(part, dict) else None
+                if isinstance(ref, str) and ref.startswith(_COMPONENT_PREFIX):
+                    return context + class_identifier(ref.rsplit("/", 1)[-1], "Schema")
             props = member.get("properties")
             if isinstance(props, dict):
                 for key in ("type", "kind", "object", "event"):
                     const = props.get(key, {}).get("enum") if isinstance(props.get(key), dict) else None
                     if isinstance(const, list) and len(const) == 1 and pascal(str(const[0])):
                         return context + pascal(str(const[0]))
+                others = [o for o in siblings or [] if o is not member and isinstance(o, dict)]
+                if not any(is_class_like(o) for o in others):
+                    return context + "Object"
+                shared = set().union(*[set(o.get("properties") or {}) for o in others]) if others else set()
+                own = [k for k in list(member.get("required") or []) + list(props) if k not in shared and pascal(str(k))]
+                if own:
+                    return context + "With" + pascal(str(own[0]))
+                others_required = set().union(*[set(o.get("required") or []) for o in others]) if others else set()
+                needs = [k for k in member.get("required") or [] if k not in others_required and pascal(str(k))]
+                if needs:
+                    return context + "Requiring" + pascal(str(needs[0]))
         return f"{context}Variant{index + 1}"
 
     # ------------------------------------------------------------ annotations

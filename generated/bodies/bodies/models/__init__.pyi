@@ -3,7 +3,6 @@ from .error import Error as Error
 from .file_info import FileInfo as FileInfo
 from .file_meta import FileMeta as FileMeta
 from .get_health_response import GetHealthResponse as GetHealthResponse
-from .list_widgets_colors_item import ListWidgetsColorsItem as ListWidgetsColorsItem
 from .login_request import LoginRequest as LoginRequest
 from .post_widgets_widget_id_archive_response import (
     PostWidgetsWidgetIdArchiveResponse as PostWidgetsWidgetIdArchiveResponse,
@@ -20,7 +19,6 @@ __all__ = [
     "FileInfo",
     "FileMeta",
     "GetHealthResponse",
-    "ListWidgetsColorsItem",
     "LoginRequest",
     "PostWidgetsWidgetIdArchiveResponse",
     "Token",

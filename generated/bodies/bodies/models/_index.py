@@ -6,7 +6,6 @@ MODULE_OF: dict[str, str] = {
     "FileInfo": "file_info",
     "FileMeta": "file_meta",
     "GetHealthResponse": "get_health_response",
-    "ListWidgetsColorsItem": "list_widgets_colors_item",
     "LoginRequest": "login_request",
     "PostWidgetsWidgetIdArchiveResponse": "post_widgets_widget_id_archive_response",
     "Token": "token",

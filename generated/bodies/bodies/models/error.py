@@ -10,6 +10,7 @@ __all__ = ["Error"]
 
 class Error(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     code: int

@@ -10,6 +10,7 @@ __all__ = ["FileInfo"]
 
 class FileInfo(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str

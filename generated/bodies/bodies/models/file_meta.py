@@ -10,6 +10,7 @@ __all__ = ["FileMeta"]
 
 class FileMeta(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     title: str | None = None

@@ -10,6 +10,7 @@ __all__ = ["GetHealthResponse"]
 
 class GetHealthResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status: str | None = None

@@ -10,6 +10,7 @@ __all__ = ["LoginRequest"]
 
 class LoginRequest(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     username: str

@@ -10,6 +10,7 @@ __all__ = ["PostWidgetsWidgetIdArchiveResponse"]
 
 class PostWidgetsWidgetIdArchiveResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     job_id: str | None = None

@@ -10,6 +10,7 @@ __all__ = ["Token"]
 
 class Token(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     access_token: str

@@ -11,6 +11,7 @@ __all__ = ["UploadFileRequest"]
 
 class UploadFileRequest(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     file: bytes

@@ -11,6 +11,7 @@ __all__ = ["Widget"]
 
 class Widget(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str

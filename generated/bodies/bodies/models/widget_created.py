@@ -11,6 +11,7 @@ __all__ = ["WidgetCreated"]
 
 class WidgetCreated(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     widget: Widget

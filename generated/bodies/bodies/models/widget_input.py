@@ -11,6 +11,7 @@ __all__ = ["WidgetInput"]
 
 class WidgetInput(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str

@@ -21,11 +21,11 @@ from uuid import UUID
 
 if TYPE_CHECKING:
     from ..models.error import Error
-    from ..models.list_widgets_colors_item import ListWidgetsColorsItem
     from ..models.post_widgets_widget_id_archive_response import PostWidgetsWidgetIdArchiveResponse
     from ..models.widget import Widget
     from ..models.widget_created import WidgetCreated
     from ..models.widget_input import WidgetInput
+    from ..models.widget_input_color import WidgetInputColor
 
 __all__ = ["WidgetsResource", "AsyncWidgetsResource"]
 
@@ -161,7 +161,7 @@ class WidgetsResource:
         *,
         x_tenant: str,
         ids: list[int] | None = None,
-        colors: list[ListWidgetsColorsItem] | None = None,
+        colors: list[WidgetInputColor] | None = None,
         x_request_id: UUID | None = None,
         session_id: str | None = None,
         sort_by: str | None = None,
@@ -391,7 +391,7 @@ class AsyncWidgetsResource:
         *,
         x_tenant: str,
         ids: list[int] | None = None,
-        colors: list[ListWidgetsColorsItem] | None = None,
+        colors: list[WidgetInputColor] | None = None,
         x_request_id: UUID | None = None,
         session_id: str | None = None,
         sort_by: str | None = None,

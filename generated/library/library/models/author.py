@@ -10,6 +10,7 @@ __all__ = ["Author"]
 
 class Author(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str

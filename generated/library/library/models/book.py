@@ -14,6 +14,7 @@ __all__ = ["Book"]
 
 class Book(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     isbn: str = Field(..., examples=["9780262033848"])

@@ -11,6 +11,7 @@ __all__ = ["BookCreate"]
 
 class BookCreate(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     isbn: str

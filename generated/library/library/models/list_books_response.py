@@ -11,6 +11,7 @@ __all__ = ["ListBooksResponse"]
 
 class ListBooksResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     items: list[Book]

@@ -11,6 +11,7 @@ __all__ = ["Loan"]
 
 class Loan(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     isbn: str

@@ -12,6 +12,7 @@ __all__ = ["LoanEvent"]
 
 class LoanEvent(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     event: Literal["book.returned"]

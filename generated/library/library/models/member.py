@@ -12,6 +12,7 @@ __all__ = ["Member"]
 
 class Member(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: int

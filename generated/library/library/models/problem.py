@@ -14,6 +14,7 @@ class Problem(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: str | None = "about:blank"

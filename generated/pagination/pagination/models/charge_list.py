@@ -12,6 +12,7 @@ __all__ = ["ChargeList"]
 
 class ChargeList(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     object: ChargeListObject

@@ -10,6 +10,7 @@ __all__ = ["CustomerCreate"]
 
 class CustomerCreate(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     email: str

@@ -10,6 +10,7 @@ __all__ = ["Invoice"]
 
 class Invoice(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     number: str

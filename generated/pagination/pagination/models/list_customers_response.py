@@ -11,6 +11,7 @@ __all__ = ["ListCustomersResponse"]
 
 class ListCustomersResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     items: list[Customer]

@@ -11,6 +11,7 @@ __all__ = ["ListLogsResponse"]
 
 class ListLogsResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     entries: list[LogEntry] | None = None

@@ -12,6 +12,7 @@ __all__ = ["LogEntry"]
 
 class LogEntry(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     timestamp: datetime | None = None

@@ -11,6 +11,7 @@ __all__ = ["Order"]
 
 class Order(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: int

@@ -11,6 +11,7 @@ __all__ = ["SearchOrdersResponse"]
 
 class SearchOrdersResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     results: list[Order]

@@ -13,6 +13,7 @@ __all__ = ["Pet"]
 
 class Pet(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
         json_schema_extra={"xml": {"name": "Pet"}},
     )

@@ -10,6 +10,7 @@ __all__ = ["ApiResponse"]
 
 class ApiResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     code: int | None = None

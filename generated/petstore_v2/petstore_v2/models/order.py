@@ -12,6 +12,7 @@ __all__ = ["Order"]
 
 class Order(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
         json_schema_extra={"xml": {"name": "Order"}},
     )

@@ -10,6 +10,7 @@ __all__ = ["UpdatePetWithFormRequest"]
 
 class UpdatePetWithFormRequest(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str | None = None

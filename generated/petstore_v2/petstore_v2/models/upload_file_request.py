@@ -10,6 +10,7 @@ __all__ = ["UploadFileRequest"]
 
 class UploadFileRequest(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     additional_metadata: str | None = Field(None, alias="additionalMetadata")

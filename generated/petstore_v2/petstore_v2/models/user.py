@@ -10,6 +10,7 @@ __all__ = ["User"]
 
 class User(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
         json_schema_extra={"xml": {"name": "User"}},
     )

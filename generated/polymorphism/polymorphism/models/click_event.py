@@ -10,6 +10,7 @@ __all__ = ["ClickEvent"]
 
 class ClickEvent(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     x: int

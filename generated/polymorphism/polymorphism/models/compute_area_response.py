@@ -10,6 +10,7 @@ __all__ = ["ComputeAreaResponse"]
 
 class ComputeAreaResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     area: float

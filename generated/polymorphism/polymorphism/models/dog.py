@@ -12,6 +12,7 @@ __all__ = ["Dog"]
 
 class Dog(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     pet_type: Literal["dog"]

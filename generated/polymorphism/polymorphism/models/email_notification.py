@@ -11,6 +11,7 @@ __all__ = ["EmailNotification"]
 
 class EmailNotification(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     channel: Literal["EmailNotification"]

@@ -11,6 +11,7 @@ __all__ = ["Employee"]
 
 class Employee(Person):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     employee_number: int

@@ -11,6 +11,7 @@ __all__ = ["Lizard"]
 
 class Lizard(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     pet_type: Literal["lizard"]

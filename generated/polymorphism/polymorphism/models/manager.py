@@ -11,6 +11,7 @@ __all__ = ["Manager"]
 
 class Manager(Employee):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     reports: list[Employee] | None = None

@@ -10,6 +10,7 @@ __all__ = ["PageView"]
 
 class PageView(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     url: str

@@ -11,6 +11,7 @@ __all__ = ["Person"]
 
 class Person(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: UUID

@@ -10,6 +10,7 @@ __all__ = ["PetBase"]
 
 class PetBase(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     pet_type: str

@@ -11,6 +11,7 @@ __all__ = ["SmsNotification"]
 
 class SmsNotification(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     channel: Literal["SmsNotification"]

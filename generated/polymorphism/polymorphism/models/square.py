@@ -11,6 +11,7 @@ __all__ = ["Square"]
 
 class Square(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     kind: Literal["Square"]

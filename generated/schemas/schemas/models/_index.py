@@ -4,6 +4,7 @@
 MODULE_OF: dict[str, str] = {
     "Item": "item",
     "ItemKind": "item_kind",
+    "ItemMetadata": "item_metadata",
     "Level": "level",
     "NodeA": "node_a",
     "NodeB": "node_a",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
-from typing import Any
 from uuid import UUID
 from .item_kind import ItemKind
+from .item_metadata import ItemMetadata
 from .level import Level
 from .nullable_status import NullableStatus
 from .owner import Owner
@@ -18,6 +18,7 @@ __all__ = ["Item"]
 
 class Item(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: UUID
@@ -36,6 +37,6 @@ class Item(BaseModel):
     note: str | None = None
     thumbnail: bytes | None = None
     checksum: str | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: ItemMetadata | None = None
     counts: dict[str, int] | None = None
     owner: Owner | None = None

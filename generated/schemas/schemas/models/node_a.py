@@ -10,6 +10,7 @@ __all__ = ["NodeA", "NodeB"]
 
 class NodeA(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str | None = None
@@ -18,6 +19,7 @@ class NodeA(BaseModel):
 
 class NodeB(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     weight: float | None = None

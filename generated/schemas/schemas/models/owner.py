@@ -11,7 +11,7 @@ __all__ = ["Owner"]
 
 class Owner(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
     )
     user_id: UUID

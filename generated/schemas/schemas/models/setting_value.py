@@ -11,6 +11,7 @@ __all__ = ["SettingValue"]
 
 class SettingValue(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     value: str | None = None

@@ -10,6 +10,7 @@ __all__ = ["TreeNode"]
 
 class TreeNode(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     value: str
