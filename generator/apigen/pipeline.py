@@ -21,7 +21,8 @@ from .normalize import has_external_ref, normalize
 from .render import Renderer
 from .split import split_models
 from .validate import validate
-from .writer import write_atomically
+from . import __version__
+from .writer import MANIFEST, manifest, write_atomically
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
 
@@ -156,6 +157,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     files.update(runtime_files(api.package))
+    files[MANIFEST] = manifest(files, spec_hash(doc.text), __version__)
     rendered = Rendered(files, api.package, len(api.operations), len(api.resources), len(api.models), skipped, diagnostics)
     cache.put("runs", run_key, {
         "files": files, "package": api.package, "operations": rendered.operations, "resources": rendered.resources,
