@@ -174,3 +174,12 @@ def test_binary_and_text_bodies_and_responses():
     assert rec.last.content == b"\x00\x01" and rec.last.headers["content-type"] == "application/octet-stream"
     client, rec = bodies_client(lambda r: httpx.Response(200, text="plain words", headers={"content-type": "text/plain"}))
     assert client.files.get_file_text("f1") == "plain words"
+
+
+def test_response_not_matching_its_model_raises_typed_error_with_the_data():
+    client, _ = petstore_client(lambda r: httpx.Response(200, json={"id": "not-a-number", "photoUrls": []}))
+    with pytest.raises(petstore.APIResponseValidationError) as info:
+        client.pet.get_pet_by_id(1)
+    assert isinstance(info.value, petstore.APIError)
+    assert info.value.status_code == 200 and info.value.body == {"id": "not-a-number", "photoUrls": []}
+    assert "GET http://petstore.swagger.io/v2/pet/1 -> 200" in str(info.value)

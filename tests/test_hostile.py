@@ -397,7 +397,7 @@ def test_files_stay_inside_output_folder(gen: Generated) -> None:
         assert not path.is_symlink(), path
         assert path.resolve().is_relative_to(root), path
     assert gen.package.isidentifier() and gen.package.isascii()
-    assert sorted(p.name for p in gen.out.iterdir()) == sorted(["README.md", "pyproject.toml", gen.package])
+    assert sorted(p.name for p in gen.out.iterdir()) == sorted(["README.md", "apigen-manifest.json", "pyproject.toml", gen.package])
 
 
 def test_nothing_written_outside_the_output_folders(hostile: dict[str, Any]) -> None:

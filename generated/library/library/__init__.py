@@ -7,6 +7,7 @@ Covers type lists including "null", `examples` arrays, `const`, `exclusiveMinimu
 from ._runtime import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncPaginator,
@@ -35,6 +36,7 @@ __version__ = "2.0.0"
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncClient",

@@ -7,6 +7,7 @@ Hand-written apigen fixture (MIT). One list operation per pagination style (curs
 from ._runtime import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncPaginator,
@@ -35,6 +36,7 @@ __version__ = "1.0.0"
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncClient",

@@ -7,6 +7,7 @@ This is a sample server Petstore server.  You can find out more about Swagger at
 from ._runtime import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncPaginator,
@@ -35,6 +36,7 @@ __version__ = "1.0.0"
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncClient",

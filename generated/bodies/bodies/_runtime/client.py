@@ -14,12 +14,13 @@ from typing import Any, Mapping, TypeVar
 from urllib.parse import urlencode
 
 import httpx
+import pydantic
 
 from .auth import AuthPlan, AuthState, SecurityScheme
 from .breaker import Breaker
 from .encoding import encode_body, encode_cookies, encode_header, encode_path, encode_query
 from .endpoint import Endpoint, ParamStyle
-from .errors import APIConnectionError, APIStatusError, APITimeoutError, CircuitOpenError
+from .errors import APIConnectionError, APIResponseValidationError, APIStatusError, APITimeoutError, CircuitOpenError
 from .logs import SENSITIVE_QUERY_NAMES, redact_url
 from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
 from .pagination import AsyncPaginator, SyncPaginator
@@ -277,7 +278,18 @@ class BaseAPIClient:
         status = response.status_code
         rt = response_type(p.endpoint.response_types(), status)
         if 200 <= status < 300 or rt is not None:
-            return parse_success(response, rt)
+            try:
+                return parse_success(response, rt)
+            except pydantic.ValidationError as exc:
+                url = self._redact(response.request.url)
+                errors = exc.errors()
+                where = ".".join(str(x) for x in errors[0]["loc"]) if errors else ""
+                what = errors[0]["msg"] if errors else ""
+                raise APIResponseValidationError(
+                    f"{p.method} {url} -> {status}: the response does not match the declared type "
+                    f"({exc.error_count()} errors; first at {where or 'body'}: {what})",
+                    response=response, error=exc, attempts=p.attempts,
+                ) from exc
         raise self._error(p, response)
 
     def _circuit_open(self, exc: CircuitOpenError, p: _Prepared, last: BaseException | None) -> CircuitOpenError:

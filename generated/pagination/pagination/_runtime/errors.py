@@ -63,6 +63,24 @@ class APITimeoutError(APIConnectionError):
     """Connecting, writing, reading or waiting for a pooled connection timed out."""
 
 
+class APIResponseValidationError(APIError):
+    """A success response whose body does not match the type the spec declares.
+
+    Carries the response, its decoded body and pydantic's error, so the data is
+    never lost when an API drifts from its own description.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, error: Exception, attempts: int = 1) -> None:
+        super().__init__(message, request=response.request, attempts=attempts)
+        self.response = response
+        self.status_code = response.status_code
+        self.error = error
+        try:
+            self.body: Any = response.json()
+        except ValueError:
+            self.body = response.text
+
+
 class APIStatusError(APIError):
     """The server answered with a non-success status.
 

@@ -18,6 +18,7 @@ from .auth import (
 from .client import AsyncAPIClient, SyncAPIClient
 from .endpoint import Endpoint, PaginationStyle, ParamStyle, Pagination, ResponseType
 from .errors import (
+    APIResponseValidationError,
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -64,6 +65,7 @@ __all__ = [
     "APIError",
     "APIConnectionError",
     "APITimeoutError",
+    "APIResponseValidationError",
     "APIStatusError",
     "BadRequestError",
     "AuthenticationError",
