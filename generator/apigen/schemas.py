@@ -51,7 +51,7 @@ def is_class_like(schema: Any) -> bool:
     # a free-form object ({type: object}) is a model too: it keeps every field
     # (extra="allow") and gives the operation a named return type
     extra = schema.get("additionalProperties")
-    return types_of(schema) in (["object"], ["object", "null"]) and not isinstance(extra, dict) and not any(k in schema for k in ("oneOf", "anyOf"))
+    return types_of(schema) == ["object"] and not isinstance(extra, dict) and not any(k in schema for k in ("oneOf", "anyOf"))
 
 
 def _shape(schema: Any) -> str:
@@ -140,8 +140,16 @@ class SchemaRegistry:
             # members stay inline (the model merges them); their insides get names
             out["allOf"] = [self.rewrite(m, context, top=True) for m in schema["allOf"]]
         for key in ("oneOf", "anyOf"):
-            if isinstance(schema.get(key), list):
-                out[key] = [self.rewrite(m, self._variant_context(m, context, i, schema[key])) for i, m in enumerate(schema[key])]
+            members = schema.get(key)
+            if not isinstance(members, list):
+                continue
+            if isinstance(schema.get("properties"), dict) and schema["properties"] and all(isinstance(m, dict) and "$ref" not in m for m in members):
+                # an object with its own properties whose oneOf only adds constraints
+                # (which fields are required together): the model is the object; the
+                # server enforces the combination
+                out.pop(key, None)
+                continue
+            out[key] = [self.rewrite(m, self._variant_context(m, context, i, members)) for i, m in enumerate(members)]
         for key in ("not", "if", "then", "else", "patternProperties", "prefixItems", "$defs", "definitions"):
             out.pop(key, None)
         return out
