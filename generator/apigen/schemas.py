@@ -150,6 +150,14 @@ class SchemaRegistry:
                 out.pop(key, None)
                 continue
             out[key] = [self.rewrite(m, self._variant_context(m, context, i, members)) for i, m in enumerate(members)]
+        disc = schema.get("discriminator")
+        if isinstance(disc, dict) and isinstance(disc.get("mapping"), dict):
+            mapping = {}
+            for value, target in disc["mapping"].items():
+                if isinstance(target, str) and not target.startswith("#"):
+                    target = _COMPONENT_PREFIX + target  # a bare schema name
+                mapping[value] = self._ref(target, context).get("$ref", target) if isinstance(target, str) else target
+            out["discriminator"] = {**disc, "mapping": mapping}
         for key in ("not", "if", "then", "else", "patternProperties", "prefixItems", "$defs", "definitions"):
             out.pop(key, None)
         return out

@@ -14,6 +14,6 @@ class EmailNotification(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    channel: Literal["EmailNotification"]
+    channel: Literal["email"]
     address: str
     subject: str | None = None

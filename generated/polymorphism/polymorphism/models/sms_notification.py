@@ -14,5 +14,5 @@ class SmsNotification(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    channel: Literal["SmsNotification"]
+    channel: Literal["sms"]
     phone: str
