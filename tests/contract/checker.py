@@ -160,6 +160,9 @@ class Coercer:
         out: dict[str, Any] = {}
         for name, values in fields.items():
             sub = props.get(name, {})
+            if isinstance(values, dict):
+                out[name] = self._fold(values, sub)
+                continue
             if "array" in self.kinds(sub):
                 items = self.items_schema(sub)
                 out[name] = [self._best(v, items) for v in values]
@@ -167,6 +170,20 @@ class Coercer:
                     out[name] = [self._best(v, items) for v in values[0].split(",")]
             else:
                 out[name] = self._best(values[-1], sub)
+        return out
+
+    def _fold(self, node: dict[str, Any], schema: Any) -> Any:
+        props = _properties(self.spec, schema)
+        resolved = self.spec.deref(schema)
+        extra = resolved.get("additionalProperties", {}) if isinstance(resolved, dict) else {}
+        keys = list(node)
+        if keys and all(k.isdigit() or k == "" for k in keys) and "array" in self.kinds(schema):
+            items = self.items_schema(schema)
+            return [self._fold(v, items) if isinstance(v, dict) else self._best(v, items) for v in node.values()]
+        out = {}
+        for k, v in node.items():
+            sub = props.get(k, extra if isinstance(extra, dict) else {})
+            out[k] = self._fold(v, sub) if isinstance(v, dict) else self._best(v, sub)
         return out
 
     def _best(self, raw: Any, schema: Any) -> Any:
@@ -404,6 +421,9 @@ def _check_body(spec: SpecSchemas, coercer: Coercer, op: Any, request: httpx.Req
         fields: dict[str, list[str]] = {}
         for k, v in parse_qsl(content.decode("ascii"), keep_blank_values=True):
             fields.setdefault(k, []).append(v)
+        encoding = media.get("encoding") if isinstance(media.get("encoding"), dict) else {}
+        problems += _check_form_encoding(coercer, fields, schema, encoding)
+        fields = _fold_deep_objects(fields)
         obj = coercer.object_from_fields(fields, schema)
         for e in spec.errors(schema, obj):
             problems.append(f"form body {sorted(fields)}: {e}")
@@ -432,6 +452,46 @@ def _check_body(spec: SpecSchemas, coercer: Coercer, op: Any, request: httpx.Req
         except UnicodeDecodeError:
             problems.append("text body is not UTF-8")
     return problems
+
+
+def _check_form_encoding(coercer: Coercer, fields: dict[str, list[str]], schema: Any, encoding: dict[str, Any]) -> list[str]:
+    """An object property the spec's ``encoding`` declares ``style: deepObject`` must be sent as
+    ``name[key]=value`` pairs, not as one field holding JSON text."""
+    problems = []
+    props = _properties(coercer.spec, schema)
+    for name, enc in encoding.items():
+        if not isinstance(enc, dict) or enc.get("style") != "deepObject":
+            continue
+        kinds = coercer.kinds(props.get(name, {}))
+        if "object" not in kinds:
+            continue  # deepObject is undefined for arrays and scalars in OpenAPI
+        if name in fields:
+            problems.append(
+                f"form field {name!r} sent as {fields[name][0][:80]!r}; the spec's encoding declares "
+                "style=deepObject (name[key]=value pairs)"
+            )
+    return problems
+
+
+def _fold_deep_objects(fields: dict[str, list[str]]) -> dict[str, Any]:
+    """``a[b][c]=v`` form fields folded into nested objects under ``a`` (for schema validation)."""
+    out: dict[str, Any] = {}
+    for key, values in fields.items():
+        m = re.match(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$", key)
+        if not m:
+            out[key] = values
+            continue
+        node = out.setdefault(m.group(1), {})
+        if not isinstance(node, dict):
+            continue
+        path = re.findall(r"\[([^\[\]]*)\]", m.group(2))
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = values[-1] if len(values) == 1 else values
+    return out
 
 
 def query_auth_names(api: Any) -> set[str]:

@@ -241,6 +241,7 @@ class Synth:
         self.spec = spec
         self.direction = direction  # "request" skips optional readOnly, "response" optional writeOnly
         self.binary_as_bytes = binary_as_bytes
+        self.optional_depth = OPTIONAL_DEPTH
 
     # -------------------------------------------------------------- schemas
     def _resolve(self, schema: Any, stack: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -363,22 +364,30 @@ class Synth:
         ordered = [b for b in branches if not (isinstance(b, dict) and b.get("type") == "null" and len(b) == 1)]
         ordered += [b for b in branches if b not in ordered]
         last: Any = None
-        for branch in ordered:
-            part: Any = branch
-            if base:
-                resolved, _ = self._resolve(branch, stack)
-                part = self._merge([base, resolved])
+        saved = self.optional_depth
+        # First with optional properties, then with required ones only at this level
+        # (oneOf branches that differ only in `required` match several otherwise).
+        for optional_depth in (saved, min(saved, depth)):
+            self.optional_depth = optional_depth
             try:
-                candidate = self.value(part, depth, stack)
-            except RecursionError:
-                continue
-            if disc and isinstance(candidate, dict) and isinstance(disc.get("propertyName"), str):
-                tag = self._discriminator_value(disc, branch)
-                if tag is not None:
-                    candidate[disc["propertyName"]] = tag
-            last = candidate
-            if self.spec.is_valid(schema, _jsonish(candidate)):
-                return candidate
+                for branch in ordered:
+                    part: Any = branch
+                    if base:
+                        resolved, _ = self._resolve(branch, stack)
+                        part = self._merge([base, resolved])
+                    try:
+                        candidate = self.value(part, depth, stack)
+                    except RecursionError:
+                        continue
+                    if disc and isinstance(candidate, dict) and isinstance(disc.get("propertyName"), str):
+                        tag = self._discriminator_value(disc, branch)
+                        if tag is not None:
+                            candidate[disc["propertyName"]] = tag
+                    last = candidate
+                    if self.spec.is_valid(schema, _jsonish(candidate)):
+                        return candidate
+            finally:
+                self.optional_depth = saved
         return last
 
     def _discriminator_value(self, disc: dict[str, Any], branch: Any) -> str | None:
@@ -469,7 +478,7 @@ class Synth:
         for name, sub in props.items():
             is_required = name in required
             if not is_required:
-                if depth >= OPTIONAL_DEPTH:
+                if depth >= self.optional_depth:
                     continue
                 resolved, sub_stack = self._resolve(sub, stack)
                 if resolved.get(skip_flag) is True or (isinstance(sub, dict) and sub.get(skip_flag) is True):
@@ -488,7 +497,7 @@ class Synth:
                 extra = schema.get("additionalProperties")
                 out[name] = self.value(extra if isinstance(extra, dict) else {}, depth + 1, stack)
         extra = schema.get("additionalProperties")
-        if not props and isinstance(extra, dict) and extra and depth < OPTIONAL_DEPTH:
+        if not props and isinstance(extra, dict) and extra and depth < self.optional_depth:
             out.setdefault("key1", self.value(extra, depth + 1, stack))
         lo = schema.get("minProperties")
         if isinstance(lo, int):

@@ -17,6 +17,7 @@ import datetime
 import decimal
 import importlib
 import json
+import re
 import sys
 import types
 import typing
@@ -133,8 +134,8 @@ class Contract:
     def __init__(self, target: Target) -> None:
         self.target = target
         normalized = normalize(load(str(target.spec_path)))
-        self.api = build_api(normalize(load(str(target.spec_path))))
-        self.spec = SpecSchemas(normalized)
+        self.spec = SpecSchemas(normalized)  # a rewritten copy: build_api may keep or change `normalized`
+        self.api = build_api(normalized)
         self.req_synth = Synth(self.spec, direction="request")
         self.file_synth = Synth(self.spec, direction="request", binary_as_bytes=True)
         self.resp_synth = Synth(self.spec, direction="response")
@@ -348,9 +349,26 @@ def run_contract(target: Target) -> tuple[int, int, list[str]]:
     return called, contract.spec_operation_count(), failures
 
 
+def _cause(bullet: str) -> str:
+    """A failure line with its particulars blanked, so equal causes group together."""
+    text = re.sub(r"https?://\S+", "URL", bullet)
+    text = re.sub(r"input_value=.*", "", text)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)
+    text = re.sub(r"\b\d+\b", "N", text)
+    text = re.sub(r"list\[\w+\]", "list[T]", text)
+    return text.strip()[:160]
+
+
 def _report(name: str, called: int, expected: int, failures: list[str]) -> str:
-    head = f"{name}: {len(failures)} of {called} operations failed the contract"
-    return head + "\n" + "\n".join(failures)
+    causes: dict[str, int] = {}
+    for failure in failures:
+        for line in failure.splitlines():
+            if line.startswith("    - "):
+                key = _cause(line[6:])
+                causes[key] = causes.get(key, 0) + 1
+    head = f"{name}: {len(failures)} of {called} operations failed the contract\nfailures by cause:\n"
+    head += "\n".join(f"  {n:4d} x {c}" for c, n in sorted(causes.items(), key=lambda kv: -kv[1]))
+    return head + "\n\nper operation:\n" + "\n".join(failures)
 
 
 # ------------------------------------------------------------------ the tests
