@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -141,8 +142,14 @@ class Run:
         return self.returncode == 0
 
     def error_line(self) -> str:
-        lines = [line for line in (self.stderr + "\n" + self.stdout).splitlines() if line.strip()]
-        return lines[-1][:200] if lines else f"exit status {self.returncode}"
+        """The exception line (with its wrapped continuation lines), else the last line."""
+        lines = [line.strip() for line in (self.stderr + "\n" + self.stdout).splitlines() if line.strip()]
+        if not lines:
+            return f"exit status {self.returncode}"
+        for i in range(len(lines) - 1, -1, -1):
+            if re.match(r"^[A-Za-z_.]*(Error|Exception)\b", lines[i]):
+                return " ".join(lines[i : i + 3])[:300]
+        return lines[-1][:300]
 
 
 def run_measured(
