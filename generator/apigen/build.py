@@ -217,7 +217,12 @@ class ApiBuilder:
             btype = PyType("str")
         else:
             btype = PyType("bytes")
-        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")), py_name=args.claim("body", "request_body"), description=_text(body.get("description")))
+        styles = []
+        for field_name, enc in (obj.get("encoding") or {}).items() if kind == "form" and isinstance(obj.get("encoding"), dict) else ():
+            if isinstance(enc, dict) and isinstance(enc.get("style"), str):
+                style = enc["style"]
+                styles.append((str(field_name), style, bool(enc.get("explode", style == "form" or style == "deepObject"))))
+        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")), py_name=args.claim("body", "request_body"), description=_text(body.get("description")), styles=tuple(styles))
 
     def responses(self, op: dict[str, Any], context: str, where: str) -> tuple[tuple[Response, ...], PyType]:
         raw = op.get("responses") or {}

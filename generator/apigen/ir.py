@@ -50,6 +50,7 @@ class Body:
     required: bool
     py_name: str = "body"
     description: str = ""
+    styles: tuple[tuple[str, str, bool], ...] = ()  # form fields' (name, style, explode) from `encoding`
 
 
 @dataclass(frozen=True)

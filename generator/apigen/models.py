@@ -24,6 +24,12 @@ ROOT_PLACEHOLDER = "ApigenUnusedRoot"
 KEPT_FORMATS = frozenset({"date-time", "date", "uuid", "binary", "int32", "int64", "float", "double"})
 
 
+CONSTRAINT_KEYS = frozenset({
+    "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "multipleOf", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+})
+
+
 def field_name(wire: str) -> str | None:
     """The Python name apigen wants for a property, when the library's own would be wrong.
 
@@ -81,9 +87,12 @@ def prepare_schema(node: Any, aliases: dict[str, str]) -> Any:
     for key, value in node.items():
         if key == "format" and isinstance(value, str) and value not in KEPT_FORMATS:
             continue
-        if key == "pattern":
-            # pydantic-core's regex engine rejects some patterns Python accepts (and
-            # enforcing them on responses only breaks parsing); the server validates.
+        if key in CONSTRAINT_KEYS:
+            # Value constraints stay with the server, which validates requests. On the
+            # client they break parsing of real responses that drift from their spec,
+            # pydantic-core rejects some regexes Python accepts, and the model library
+            # turns constrained union members into classes of its own that take the
+            # names apigen chose.
             continue
         if key == "default" and not _default_fits(node, value):
             continue

@@ -153,7 +153,7 @@ class Renderer:
         names = {"AsyncAPIClient", "Endpoint", "RequestOptions", "ResponseType", "SyncAPIClient"}
         if any(op.pagination for op in resource.operations):
             names |= {"AsyncPaginator", "Pagination", "SyncPaginator"}
-        if any(p.style is not None or p.explode is not None for op in resource.operations for p in op.parameters):
+        if any(p.style is not None or p.explode is not None for op in resource.operations for p in op.parameters) or any(op.body and op.body.styles for op in resource.operations):
             names.add("ParamStyle")
         return self.render("resource.py.jinja", resource=resource, models=models, std_imports=_imports(types), runtime_names=sorted(names), op_models=op_models, page_models=page_models)
 

@@ -194,7 +194,7 @@ class BaseAPIClient:
                 hdrs["Cookie"] = text
         content: bytes | None = None
         if body is not None:
-            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type)
+            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type, endpoint.body_styles)
             hdrs["Content-Type"] = ctype
         timeout = self._timeout
         max_retries = self._max_retries

@@ -247,7 +247,20 @@ def _encode_multipart(fields: list[tuple[str, Any]]) -> tuple[bytes, str]:
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
-def encode_body(kind: BodyKind | None, body: Any, content_type: str | None) -> tuple[bytes, str]:
+def _bracket_pairs(name: str, value: Any, out: list[tuple[str, str]]) -> None:
+    value = _as_container(value)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if item is not None:
+                _bracket_pairs(f"{name}[{key}]", item, out)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _bracket_pairs(f"{name}[{index}]", item, out)
+    elif value is not None:
+        out.append((name, scalar_to_str(value)))
+
+
+def encode_body(kind: BodyKind | None, body: Any, content_type: str | None, styles: Mapping[str, ParamStyle] | None = None) -> tuple[bytes, str]:
     """``(content, content_type)`` for a request body according to the endpoint's body kind."""
     if kind is None or kind == "json":
         if isinstance(body, pydantic.BaseModel):
@@ -259,7 +272,12 @@ def encode_body(kind: BodyKind | None, body: Any, content_type: str | None) -> t
         pairs: list[tuple[str, str]] = []
         for k, v in _form_fields(body):
             v = _as_container(v)
-            if isinstance(v, (list, tuple)):
+            style = (styles or {}).get(k)
+            if isinstance(v, Mapping) or style is not None and style.style == "deepObject":
+                # nested objects as name[key][sub]=value: what Stripe, Rails and PHP
+                # servers decode, and OpenAPI's deepObject
+                _bracket_pairs(k, v, pairs)
+            elif isinstance(v, (list, tuple)):
                 pairs.extend((k, scalar_to_str(x)) for x in v)
             else:
                 pairs.append((k, scalar_to_str(v)))

@@ -24,9 +24,9 @@ class Book(BaseModel):
     """
     title: str = Field(..., examples=["Structure and Interpretation of Computer Programs"])
     subtitle: str | None = None
-    authors: list[Author] = Field(..., min_length=1)
-    pages: int | None = Field(None, ge=1)
-    rating: float | None = Field(None, gt=0.0, lt=5.5)
+    authors: list[Author]
+    pages: int | None = None
+    rating: float | None = None
     tags: list[str] | None = Field(None, examples=[["classic", "cs"]])
     published: date | None = None
     status: BookStatus | None = None

@@ -75,6 +75,8 @@ class Endpoint:
     param_styles: Mapping[str, ParamStyle] = field(default_factory=dict)
     body_kind: BodyKind | None = None
     body_content_type: str | None = None
+    # per-field encoding of form bodies (the media type's ``encoding``), e.g. deepObject
+    body_styles: Mapping[str, ParamStyle] = field(default_factory=dict)
     pagination: Pagination | None = None
 
     def response_types(self) -> Mapping[str, ResponseType]:

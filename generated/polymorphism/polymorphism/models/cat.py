@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from typing import Literal
 
 __all__ = ["Cat"]
@@ -18,4 +18,4 @@ class Cat(BaseModel):
     name: str
     age: int | None = None
     hunts: bool | None = None
-    lives_left: int | None = Field(None, ge=0, le=9)
+    lives_left: int | None = None

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from uuid import UUID
 from .item_kind import ItemKind
 from .item_metadata import ItemMetadata
@@ -22,7 +22,7 @@ class Item(BaseModel):
         populate_by_name=True,
     )
     id: UUID
-    name: str = Field(..., max_length=100, min_length=1)
+    name: str
     kind: ItemKind
     level: Level | None = Level.INTEGER_1
     status: Status | None = Status.ACTIVE
@@ -31,7 +31,7 @@ class Item(BaseModel):
     created_at: datetime | None = None
     due_date: date | None = None
     price: float | None = 0.0
-    quantity: int | None = Field(1, ge=0)
+    quantity: int | None = 1
     tags: list[str] | None = []
     active: bool | None = True
     note: str | None = None
