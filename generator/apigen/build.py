@@ -272,6 +272,8 @@ class ApiBuilder:
         return tuple(out), return_type
 
     def method_name(self, op: dict[str, Any], method: str, path: str, tag_snake: str) -> list[str]:
+        if isinstance(op.get("x-apigen-name"), str) and snake(op["x-apigen-name"]):
+            return [snake_identifier(op["x-apigen-name"], "call")]
         op_id = op.get("operationId")
         if isinstance(op_id, str) and snake(op_id):
             full = snake(op_id)
@@ -316,6 +318,8 @@ class ApiBuilder:
                         seen_ids[op_id] = at
                 tags = op.get("tags")
                 tag = str(tags[0]) if isinstance(tags, list) and tags and str(tags[0]).strip() else "default"
+                if isinstance(op.get("x-apigen-resource"), str):
+                    tag = op["x-apigen-resource"]
                 grouped.setdefault(tag, []).append((str(path), method, path_item, op))
         if problems:
             raise ApigenError(problems)

@@ -73,7 +73,7 @@ def _configured(client: str | None) -> list["ClientConfig"]:
 def _generate(args: argparse.Namespace) -> int:
     if args.spec is None:
         for cfg in _configured(args.client):
-            one = argparse.Namespace(**{**vars(args), "spec": cfg.spec, "output": cfg.output, "name": cfg.name})
+            one = argparse.Namespace(**{**vars(args), "spec": cfg.spec, "output": cfg.output, "name": cfg.name, "options": cfg.options})
             _generate_one(one)
         return EXIT_OK
     return _generate_one(args)
@@ -84,7 +84,7 @@ def _check(args: argparse.Namespace) -> int:
 
     status = EXIT_OK
     for cfg in _configured(args.client):
-        result = drift(render_package(cfg.spec, cfg.name).files, cfg.output)
+        result = drift(render_package(cfg.spec, cfg.name, options=cfg.options).files, cfg.output)
         if result.clean:
             print(f"{cfg.name}: up to date ({cfg.output})")
             continue
@@ -99,7 +99,7 @@ def _check(args: argparse.Namespace) -> int:
 def _generate_one(args: argparse.Namespace) -> int:
     from .pipeline import generate
 
-    summary = generate(args.spec, args.output, args.name, strict=args.strict, allow_remote_refs=args.allow_remote_refs, force=args.force, template_dirs=[args.templates] if args.templates else None)
+    summary = generate(args.spec, args.output, args.name, strict=args.strict, allow_remote_refs=args.allow_remote_refs, force=args.force, template_dirs=[args.templates] if args.templates else None, options=getattr(args, "options", None))
     for diag in summary.diagnostics:
         print(diag, file=sys.stderr)
     if not args.quiet:

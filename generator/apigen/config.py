@@ -13,10 +13,11 @@ Paths are relative to the file that declares them.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .customize import OPTION_KEYS, Options
 from .diagnostics import ApigenError
 from .loader import is_url
 
@@ -26,6 +27,7 @@ class ClientConfig:
     name: str
     spec: str
     output: Path
+    options: Options = field(default_factory=Options)
 
 
 def find_config(start: Path) -> Path | None:
@@ -58,5 +60,9 @@ def load_clients(path: Path) -> list[ClientConfig]:
             raise ApigenError(f"{path}: clients[{i}] needs string fields 'name' and 'spec'")
         spec = entry["spec"] if is_url(entry["spec"]) else str(path.parent / entry["spec"])
         output = path.parent / str(entry.get("output") or f"generated/{entry['name']}")
-        out.append(ClientConfig(entry["name"], spec, output))
+        unknown = set(entry) - {"name", "spec", "output"} - OPTION_KEYS
+        if unknown:
+            raise ApigenError(f"{path}: clients[{i}] has unknown keys {sorted(unknown)} (known: name, spec, output, {', '.join(sorted(OPTION_KEYS))})")
+        options = Options.from_config({k: v for k, v in entry.items() if k in OPTION_KEYS}, f"{path}: clients[{i}]")
+        out.append(ClientConfig(entry["name"], spec, output, options))
     return out

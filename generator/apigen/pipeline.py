@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import build_api
+from .customize import Options, apply_options
 from .diagnostics import ApigenError, Diagnostic
 from .cache import Cache, digest
 from .formatting import format_files
@@ -106,15 +107,16 @@ def _inputs_digest_cached(template_dirs: tuple[Path, ...]) -> str:
     return digest(*parts)
 
 
-def render_package(source: str, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, template_dirs: list[Path] | None = None, cache: Cache | None = None) -> Rendered:
+def render_package(source: str, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, template_dirs: list[Path] | None = None, cache: Cache | None = None, options: Options | None = None) -> Rendered:
     cache = cache if cache is not None else Cache.default()
+    options = options or Options()
     doc = load(source)
     spec = None
     extra = ""
     if has_external_ref(doc.data):
         spec = normalize(doc, allow_remote_refs=allow_remote_refs)
         extra = json.dumps(spec, sort_keys=True)
-    run_key = digest("run", _inputs_digest(template_dirs), doc.text, extra, package or "", str(strict), str(allow_remote_refs))
+    run_key = digest("run", _inputs_digest(template_dirs), doc.text, extra, package or "", str(strict), str(allow_remote_refs), options.key())
     hit = cache.get("runs", run_key)
     if isinstance(hit, dict):
         diagnostics = [Diagnostic(**d) for d in hit["diagnostics"]]
@@ -135,6 +137,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
                 raise ApigenError(diagnostics)
         if spec is None:
             spec = normalize(doc, allow_remote_refs=allow_remote_refs)
+        spec, excluded = apply_options(spec, options)
         api = build_api(spec, package=package, source=source, doc=doc)
         renderer = Renderer(api, spec_hash(doc.text), template_dirs)
         models_key = digest("models", _inputs_digest(None), json.dumps(api.models, sort_keys=True))
@@ -144,7 +147,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             cached_models = {"source": made.source, "untyped": list(made.untyped)}
             cache.put("models", models_key, cached_models)
         models_source = cached_models["source"]
-        skipped = list(api.skipped) + [
+        skipped = excluded + list(api.skipped) + [
             Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any") for name in cached_models["untyped"]
         ]
         header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
@@ -166,12 +169,12 @@ def render_package(source: str, package: str | None = None, strict: bool = False
     return rendered
 
 
-def generate(source: str, output: Path | None = None, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, force: bool = False, template_dirs: list[Path] | None = None) -> Summary:
+def generate(source: str, output: Path | None = None, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, force: bool = False, template_dirs: list[Path] | None = None, options: Options | None = None) -> Summary:
     if package is not None:
         cleaned = snake_identifier(package, "client")
         if cleaned != package:
             raise ApigenError(f"--name {package!r} is not a valid package name (try {cleaned!r})")
-    rendered = render_package(source, package, strict, allow_remote_refs, template_dirs)
+    rendered = render_package(source, package, strict, allow_remote_refs, template_dirs, options=options)
     target = output if output is not None else Path("generated") / rendered.package
     if not drift(rendered.files, target).clean or not target.exists():
         write_atomically(target, rendered.files, force=force, compiled=rendered.from_cache)

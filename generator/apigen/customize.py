@@ -1,0 +1,121 @@
+"""Per-client options from the configuration, applied to the spec before the IR.
+
+```toml
+[[tool.apigen.clients]]
+name = "github"
+spec = "specs/github.json"
+include_tags = ["repos", "issues"]          # or exclude_tags
+exclude_operations = ["repos/delete"]       # operationIds or "METHOD /path"; or include_operations
+base_url = "https://github.example.com/api/v3"
+[tool.apigen.clients.names]                 # operationId -> method name, tag -> resource name
+"repos/get" = "fetch"
+"tag:repos" = "repositories"
+[tool.apigen.clients.pagination]            # operationId -> x-apigen-pagination
+"repos/list-for-org" = { style = "link" }
+```
+
+Working on the spec keeps the rest of the pipeline unaware of configuration:
+names and pagination become ``x-apigen-*`` extensions the IR builder reads.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import ApigenError
+from .ir import Skipped
+from .normalize import HTTP_METHODS
+
+OPTION_KEYS = frozenset({"include_tags", "exclude_tags", "include_operations", "exclude_operations", "names", "pagination", "base_url"})
+
+
+@dataclass(frozen=True)
+class Options:
+    include_tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    include_operations: tuple[str, ...] = ()
+    exclude_operations: tuple[str, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)
+    pagination: dict[str, dict[str, Any]] = field(default_factory=dict)
+    base_url: str | None = None
+
+    @classmethod
+    def from_config(cls, raw: dict[str, Any], where: str) -> Options:
+        def strings(key: str) -> tuple[str, ...]:
+            value = raw.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ApigenError(f"{where}: {key} must be a list of strings")
+            return tuple(value)
+
+        names = raw.get("names", {})
+        pagination = raw.get("pagination", {})
+        if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+            raise ApigenError(f"{where}: names must map operationIds (or 'tag:NAME') to strings")
+        if not isinstance(pagination, dict) or not all(isinstance(v, dict) for v in pagination.values()):
+            raise ApigenError(f"{where}: pagination must map operationIds to tables")
+        base_url = raw.get("base_url")
+        if base_url is not None and not isinstance(base_url, str):
+            raise ApigenError(f"{where}: base_url must be a string")
+        return cls(strings("include_tags"), strings("exclude_tags"), strings("include_operations"), strings("exclude_operations"), dict(names), dict(pagination), base_url)
+
+    def key(self) -> str:
+        return repr(self)
+
+    @property
+    def empty(self) -> bool:
+        return self == Options()
+
+
+def _matches(op: dict[str, Any], method: str, path: str, wanted: tuple[str, ...]) -> bool:
+    return op.get("operationId") in wanted or f"{method.upper()} {path}" in wanted
+
+
+def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any], list[Skipped]]:
+    """A copy of ``spec`` with the client's options applied, and what they left out."""
+    if options.empty:
+        return spec, []
+    spec = copy.deepcopy(spec)
+    excluded: list[Skipped] = []
+    seen: set[str] = set()
+    for path, item in (spec.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            op_id = op.get("operationId")
+            tags = op.get("tags") if isinstance(op.get("tags"), list) and op.get("tags") else ["default"]
+            tag = str(tags[0])
+            where = f"{method.upper()} {path}"
+            keep = True
+            if options.include_tags and tag not in options.include_tags:
+                keep = False
+            if tag in options.exclude_tags:
+                keep = False
+            if options.include_operations and not _matches(op, method, path, options.include_operations):
+                keep = False
+            if _matches(op, method, path, options.exclude_operations):
+                keep = False
+            if not keep:
+                del item[method]
+                excluded.append(Skipped(where, "excluded by the client's configuration"))
+                continue
+            for key in (op_id, where):
+                if isinstance(key, str) and key in options.names:
+                    op["x-apigen-name"] = options.names[key]
+                    seen.add(key)
+                if isinstance(key, str) and key in options.pagination:
+                    op["x-apigen-pagination"] = options.pagination[key]
+                    seen.add(key)
+            if f"tag:{tag}" in options.names:
+                op["x-apigen-resource"] = options.names[f"tag:{tag}"]
+                seen.add(f"tag:{tag}")
+    unknown = sorted((set(options.names) | set(options.pagination)) - seen)
+    if unknown:
+        raise ApigenError(f"configuration names operations or tags the spec does not have: {', '.join(unknown)}")
+    if options.base_url:
+        spec["servers"] = [{"url": options.base_url}] + [s for s in spec.get("servers") or [] if isinstance(s, dict)]
+    return spec, excluded

@@ -1,0 +1,109 @@
+"""Configured clients: [tool.apigen] options, custom templates, incremental regeneration."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from apigen.cache import Cache
+from apigen.cli import main
+from apigen.pipeline import render_package
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    shutil.copy(REPO / "specs" / "petstore.json", tmp_path / "petstore.json")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("APIGEN_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def write_config(folder: Path, body: str) -> None:
+    (folder / "pyproject.toml").write_text(textwrap.dedent(body))
+
+
+def test_options_filter_rename_paginate_and_set_base_url(project, capsys):
+    write_config(project, """
+        [[tool.apigen.clients]]
+        name = "shop"
+        spec = "petstore.json"
+        output = "clients/shop"
+        exclude_tags = ["user"]
+        exclude_operations = ["deletePet", "GET /store/inventory"]
+        base_url = "https://staging.example.com/v2"
+        [tool.apigen.clients.names]
+        getPetById = "fetch"
+        "tag:pet" = "pets"
+        [tool.apigen.clients.pagination]
+        findPetsByStatus = { style = "page", page_param = "page" }
+    """)
+    assert main(["generate"]) == 0
+    out = capsys.readouterr().out
+    assert "excluded by the client's configuration" in out
+    pkg = project / "clients" / "shop" / "shop"
+    assert not (pkg / "resources" / "user.py").exists()
+    pets = (pkg / "resources" / "pets.py").read_text()
+    assert "def fetch(" in pets and "def get_pet_by_id(" not in pets
+    assert "def delete_pet(" not in pets
+    assert 'style="page"' in pets and 'page_param="page"' in pets
+    assert "def get_inventory(" not in (pkg / "resources" / "store.py").read_text()
+    assert 'DEFAULT_BASE_URL = "https://staging.example.com/v2"' in (pkg / "client.py").read_text()
+    assert main(["check"]) == 0
+
+
+def test_include_tags_keeps_only_those(project):
+    write_config(project, """
+        [[tool.apigen.clients]]
+        name = "store_only"
+        spec = "petstore.json"
+        include_tags = ["store"]
+    """)
+    assert main(["generate", "--client", "store_only"]) == 0
+    resources = sorted(p.name for p in (project / "generated/store_only/store_only/resources").glob("*.py"))
+    assert resources == ["__init__.py", "store.py"]
+
+
+@pytest.mark.parametrize("extra,message", [
+    ('colour = "blue"', "unknown keys"),
+    ('[tool.apigen.clients.names]\nnoSuchOperation = "x"', "does not have: noSuchOperation"),
+    ('include_tags = "pet"', "must be a list of strings"),
+])
+def test_bad_options_are_reported(project, capsys, extra, message):
+    write_config(project, '[[tool.apigen.clients]]\nname = "shop"\nspec = "petstore.json"\n' + extra + "\n")
+    assert main(["generate"]) == 1
+    assert message in capsys.readouterr().err
+    assert not (project / "generated").exists()
+
+
+def test_custom_template_overrides_one_file_only(project):
+    templates = project / "my-templates"
+    templates.mkdir()
+    (templates / "README.md.jinja").write_text("# {{ api.package }} (house style)\n")
+    assert main(["generate", "petstore.json", "--output", "out", "--name", "shop", "--templates", str(templates), "-q"]) == 0
+    assert (project / "out/README.md").read_text() == "# shop (house style)\n"
+    assert "class PetResource" in (project / "out/shop/resources/pet.py").read_text()  # the rest built in
+
+
+def test_incremental_regeneration_equals_a_cold_run(project):
+    spec = json.loads((project / "petstore.json").read_text())
+    cache = Cache(project / "cache")
+    render_package(str(project / "petstore.json"), "shop", cache=cache)
+    spec["paths"]["/pet/{petId}"]["get"]["summary"] = "Find one pet by its ID"
+    (project / "changed.json").write_text(json.dumps(spec))
+    warm = render_package(str(project / "changed.json"), "shop", cache=cache).files
+    cold = render_package(str(project / "changed.json"), "shop", cache=Cache(None)).files
+    assert warm == cold
+    assert "Find one pet by its ID" in warm["shop/resources/pet.py"]
+
+
+def test_unchanged_spec_is_served_from_the_cache(project):
+    cache = Cache(project / "cache")
+    first = render_package(str(project / "petstore.json"), "shop", cache=cache)
+    second = render_package(str(project / "petstore.json"), "shop", cache=cache)
+    assert not first.from_cache and second.from_cache and first.files == second.files
