@@ -174,10 +174,10 @@ class Coercer:
 
     def _fold(self, node: dict[str, Any], schema: Any) -> Any:
         props = _properties(self.spec, schema)
-        resolved = self.spec.deref(schema)
-        extra = resolved.get("additionalProperties", {}) if isinstance(resolved, dict) else {}
+        extra = _additional(self.spec, schema)
         keys = list(node)
-        if keys and all(k.isdigit() or k == "" for k in keys) and "array" in self.kinds(schema):
+        kinds = self.kinds(schema)
+        if keys and all(k.isdigit() or k == "" for k in keys) and ("array" in kinds or not kinds):
             items = self.items_schema(schema)
             return [self._fold(v, items) if isinstance(v, dict) else self._best(v, items) for v in node.values()]
         out = {}
@@ -206,6 +206,21 @@ def _properties(spec: SpecSchemas, schema: Any, depth: int = 0) -> dict[str, Any
             for k, v in _properties(spec, sub, depth + 1).items():
                 out.setdefault(k, v)
     return out
+
+
+def _additional(spec: SpecSchemas, schema: Any, depth: int = 0) -> Any:
+    """The additionalProperties schema of an object schema, looking through compositions."""
+    schema = spec.deref(schema)
+    if not isinstance(schema, dict) or depth > 10:
+        return {}
+    if isinstance(schema.get("additionalProperties"), dict):
+        return schema["additionalProperties"]
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key) or []:
+            found = _additional(spec, sub, depth + 1)
+            if found != {}:
+                return found
+    return {}
 
 
 # ---------------------------------------------------------------- the check

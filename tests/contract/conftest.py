@@ -30,7 +30,8 @@ def real_clients(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     generator reuses the rendered files instead of generating again.
     """
     root = tmp_path_factory.mktemp("contract-real")
-    cache_dir = request.config.cache.mkdir("apigen-contract-cache") if request.config.cache else root / "cache"
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    cache_dir = cache.mkdir("apigen-contract-cache") if cache is not None else root / "cache"
     env = {**os.environ, "APIGEN_CACHE_DIR": str(cache_dir)}
     procs = {}
     out: dict[str, tuple[Path, Path]] = {}

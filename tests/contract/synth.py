@@ -237,8 +237,12 @@ FORMATS: dict[str, Any] = {
 class Synth:
     """``value(schema)`` -> a JSON value valid for ``schema`` (as far as it can)."""
 
-    def __init__(self, spec: SpecSchemas, direction: str = "response", binary_as_bytes: bool = False) -> None:
+    def __init__(self, spec: SpecSchemas, direction: str = "response", binary_as_bytes: bool = False,
+                 nonempty_objects: bool = False) -> None:
         self.spec = spec
+        # Form and multipart bodies cannot express an empty object (a[b]=... has no form for {}):
+        # give such objects one property so that a required one is not lost on the wire.
+        self.nonempty_objects = nonempty_objects
         self.direction = direction  # "request" skips optional readOnly, "response" optional writeOnly
         self.binary_as_bytes = binary_as_bytes
         self.optional_depth = OPTIONAL_DEPTH
@@ -492,6 +496,12 @@ class Synth:
                 out[name] = self._minimal(sub, stack)
                 continue
             out[name] = self.value(sub, depth + 1, stack)
+        if not out and self.nonempty_objects and props and depth < HARD_DEPTH:
+            for name, sub in props.items():
+                resolved, _ = self._resolve(sub, stack)
+                if resolved.get("readOnly") is not True and sub is not False:
+                    out[name] = self.value(sub, depth + 1, stack)
+                    break
         for name in required:
             if name not in out:
                 extra = schema.get("additionalProperties")

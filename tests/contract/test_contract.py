@@ -137,7 +137,8 @@ class Contract:
         self.spec = SpecSchemas(normalized)  # a rewritten copy: build_api may keep or change `normalized`
         self.api = build_api(normalized)
         self.req_synth = Synth(self.spec, direction="request")
-        self.file_synth = Synth(self.spec, direction="request", binary_as_bytes=True)
+        self.form_synth = Synth(self.spec, direction="request", nonempty_objects=True)
+        self.file_synth = Synth(self.spec, direction="request", binary_as_bytes=True, nonempty_objects=True)
         self.resp_synth = Synth(self.spec, direction="response")
         self.query_auth = query_auth_names(self.api)
         self.pkg = _import_package(target.name, target.project)
@@ -266,7 +267,7 @@ class Contract:
         content = body_node.get("content") or {}
         media = content.get(op.body.content_type) or next(iter(content.values()), {}) or {}
         schema = media.get("schema", {})
-        synth = self.file_synth if kind == "multipart" else self.req_synth
+        synth = {"multipart": self.file_synth, "form": self.form_synth}.get(kind, self.req_synth)
         return synth.value(schema)
 
     # ---- one operation
