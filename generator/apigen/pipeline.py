@@ -116,7 +116,8 @@ def render_package(source: str, package: str | None = None, strict: bool = False
     if has_external_ref(doc.data):
         spec = normalize(doc, allow_remote_refs=allow_remote_refs)
         extra = json.dumps(spec, sort_keys=True)
-    run_key = digest("run", _inputs_digest(template_dirs), doc.text, extra, package or "", str(strict), str(allow_remote_refs), options.key())
+    # the source is part of the key: diagnostics name it
+    run_key = digest("run", _inputs_digest(template_dirs), source, doc.text, extra, package or "", str(strict), str(allow_remote_refs), options.key())
     hit = cache.get("runs", run_key)
     if isinstance(hit, dict):
         diagnostics = [Diagnostic(**d) for d in hit["diagnostics"]]
