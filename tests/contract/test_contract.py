@@ -7,8 +7,15 @@ with arguments synthesised from the spec's schemas, through an
 (checker.py) and answers with the operation's first success response: its example
 when one is given and valid, else a value synthesised from the response schema
 (synth.py). The client must send only valid requests and return a value of the
-declared type. One test per spec; failures are collected per operation and
-reported together. No network.
+declared type. Every optional parameter is sent too. JSON bodies go out as plain
+dicts (and must reach the wire unchanged), then once more as an instance of the
+generated request model. Paginated operations fetch their first page only. One
+test per spec; failures are collected per operation and reported together, grouped
+by cause. No network.
+
+The real specs are generated once per session into a temporary folder, with the
+apigen cache in pytest's cache folder: about 3 minutes cold on 2 cores, seconds
+when the generator is unchanged.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from synth import SpecSchemas, Synth, _jsonish
 
 BASE_URL = "http://contract.test/base"
 BASE_PATH = "/base"
-OPTIONAL_PARAMS = 3  # optional parameters sent per operation (the first ones declared)
+OPTIONAL_PARAMS = 1000  # optional parameters sent per operation (in practice: all of them)
 
 
 # ------------------------------------------------------------------ helpers
@@ -308,6 +315,9 @@ class Contract:
         elif len(ex.requests) > 1:
             failures.append(f"{len(ex.requests)} requests sent, expected 1")
         failures += [f"request: {p}" for p in dict.fromkeys(ex.problems)]
+        if op.body is not None and op.body.kind == "json" and ex.requests:
+            failures += self._json_body_round_trip(op, kwargs, ex.requests[0])
+            failures += self._call_with_model(method, op, kwargs, response)
         if failures:
             req = ex.requests[0] if ex.requests else None
             detail = f"\n      args: {sent[:600]}\n      answer: {answer}"
@@ -315,6 +325,53 @@ class Contract:
                 detail += f"\n      sent: {req.method} {req.url} body={_describe(req.content[:300])}"
             return [f"{where}:\n    - " + "\n    - ".join(failures) + detail]
         return []
+
+
+    def _json_body_round_trip(self, op: Any, kwargs: dict[str, Any], request: httpx.Request) -> list[str]:
+        """A plain dict/list body goes on the wire unchanged (no field renamed, dropped or added)."""
+        passed = kwargs.get(op.body.py_name)
+        if not isinstance(passed, (dict, list)) or not request.content:
+            return []
+        try:
+            sent = json.loads(request.content)
+        except ValueError:
+            return []
+        if sent != passed:
+            return [f"JSON body sent differs from the dict passed: sent {_describe(sent)}, passed {_describe(passed)}"]
+        return []
+
+    def _call_with_model(self, method: Any, op: Any, kwargs: dict[str, Any], response: httpx.Response) -> list[str]:
+        """The same call with the body as an instance of the generated request model."""
+        first = op.body.type.expr.split(" | ")[0].strip()
+        if not first.isidentifier() or first in ("bytes", "str", "int", "float", "bool", "Any"):
+            return []
+        cls = getattr(self.models, first, None)
+        if not isinstance(cls, type) or not hasattr(cls, "model_validate"):
+            return []
+        passed = kwargs[op.body.py_name]
+        try:
+            model = cls.model_validate(passed)
+        except Exception as exc:  # noqa: BLE001
+            return [f"request model {first} rejects a body valid for the spec: {str(exc).splitlines()[0][:300]} "
+                    f"({_describe(passed)})"]
+        ex = Exchange(op, response)
+        self.current = ex
+        out: list[str] = []
+        try:
+            result = method(**{**kwargs, op.body.py_name: model})
+            if op.pagination is not None and hasattr(result, "first_page"):
+                result.first_page()
+        except Exception as exc:  # noqa: BLE001
+            out.append(f"with body={first}(...) raised {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+        out += [f"request with body={first}(...): {p}" for p in dict.fromkeys(ex.problems)]
+        if ex.requests and isinstance(passed, dict):
+            try:
+                sent = json.loads(ex.requests[0].content)
+            except ValueError:
+                sent = None
+            if isinstance(sent, dict) and set(sent) != set(passed):
+                out.append(f"body={first}(...) sent fields {sorted(sent)}, the dict it was built from has {sorted(passed)}")
+        return out
 
 
 def _drop_next(value: Any, pagination: Any) -> Any:
