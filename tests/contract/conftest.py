@@ -10,17 +10,7 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-REAL = REPO / "specs" / "real"
-
-# name of the generated package -> gzipped spec in specs/real/
-REAL_SPECS = {
-    "contract_stripe": "stripe.com.json.gz",
-    "contract_twilio": "twilio.com.api.json.gz",
-    "contract_github": "api.github.com.json.gz",
-}
-
+from contract_paths import REAL, REAL_SPECS
 
 @pytest.fixture(scope="session")
 def real_clients(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:

@@ -12,7 +12,7 @@ from apigen.loader import load
 from apigen.normalize import normalize
 
 from checker import check_request, query_auth_names
-from conftest import REPO
+from contract_paths import REPO
 from synth import SpecSchemas, Synth
 
 BASE = "http://contract.test/base"

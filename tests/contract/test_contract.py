@@ -42,7 +42,7 @@ from apigen.loader import load
 from apigen.normalize import HTTP_METHODS, normalize
 
 from checker import check_request, operation_node, query_auth_names, spec_parameters
-from conftest import REAL_SPECS, REPO
+from contract_paths import REAL_SPECS, REPO
 from synth import SpecSchemas, Synth, _jsonish
 
 BASE_URL = "http://contract.test/base"
