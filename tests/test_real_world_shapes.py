@@ -95,3 +95,19 @@ def test_schema_the_model_library_folds_away_is_reported_not_fatal(tmp_path):
     document = spec({"A": {"type": "object", "properties": {"files": {"type": "object", "properties": {"content": {"type": "string"}}, "anyOf": [{"required": ["content"]}, {"required": ["filename"]}]}}}})
     summary = generate_and_import(tmp_path, document, "folded_shape")
     assert summary.operations == 1
+
+
+def test_nullable_enum_component_makes_its_uses_optional(tmp_path):
+    """GitHub: code-scanning-alert-dismissed-reason is a nullable enum; null must parse."""
+    document = spec({
+        "Reason": {"type": "string", "nullable": True, "enum": ["false positive", "won't fix", None]},
+        "A": {"type": "object", "required": ["reason"], "properties": {"reason": {"$ref": "#/components/schemas/Reason"}}},
+    })
+    generate_and_import(tmp_path, document, "nullable_enum")
+    code = IMPORT_ALL.format(root=str(tmp_path / "out/nullable_enum"), name="nullable_enum") + (
+        "from nullable_enum.models import A\n"
+        "assert A.model_validate({'reason': None}).reason is None\n"
+        "assert A.model_validate({'reason': \"won't fix\"}).reason.value == \"won't fix\"\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -193,6 +193,54 @@ def flatten_conflicting_allof(defs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _nullable_classes(defs: dict[str, Any]) -> set[str]:
+    from .schemas import is_class_like, types_of
+
+    found = set()
+    for name, schema in defs.items():
+        if not isinstance(schema, dict):
+            continue
+        enum = schema.get("enum")
+        nullable_enum = isinstance(enum, list) and None in enum
+        if nullable_enum or "null" in types_of(schema):
+            stripped = _strip_null(schema)
+            if is_class_like(stripped):
+                found.add(name)
+    return found
+
+
+def _strip_null(schema: dict[str, Any]) -> dict[str, Any]:
+    out = dict(schema)
+    kinds = out.get("type")
+    if isinstance(kinds, list):
+        kept = [k for k in kinds if k != "null"]
+        out["type"] = kept[0] if len(kept) == 1 else kept
+    if isinstance(out.get("enum"), list):
+        out["enum"] = [v for v in out["enum"] if v is not None]
+    return out
+
+
+def _wrap_refs(node: Any, targets: set[str]) -> Any:
+    if isinstance(node, list):
+        return [_wrap_refs(v, targets) for v in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[len("#/$defs/"):] in targets:
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return {**rest, "anyOf": [{"$ref": ref}, {"type": "null"}]}
+    return {k: v if k in ("default", "enum", "const", "example", "examples") else _wrap_refs(v, targets) for k, v in node.items()}
+
+
+def nullable_classes_at_use_sites(defs: dict[str, Any]) -> dict[str, Any]:
+    """A nullable enum or object component is a class that cannot hold None, so
+    the null moves to every place that refers to it (``X | None`` there)."""
+    targets = _nullable_classes(defs)
+    if not targets:
+        return defs
+    return {name: _wrap_refs(_strip_null(schema) if name in targets else schema, targets) for name, schema in defs.items()}
+
+
 def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     """Run datamodel-code-generator once over all definitions; return one module."""
     if not defs:
@@ -202,7 +250,7 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     from datamodel_code_generator.format import DatetimeClassType
 
     aliases: dict[str, str] = {}
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(flatten_conflicting_allof(defs), aliases)}
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(nullable_classes_at_use_sites(flatten_conflicting_allof(defs)), aliases)}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

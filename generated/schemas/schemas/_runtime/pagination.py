@@ -18,6 +18,7 @@ import pydantic_core
 
 from .endpoint import Endpoint, Pagination
 from .options import RequestOptions
+from .errors import APIResponseValidationError
 from .responses import adapter, parse_success, response_type
 
 __all__ = ["Page", "SyncPaginator", "AsyncPaginator"]
@@ -212,7 +213,14 @@ class _Base(Generic[T]):
         raw_items = _dig(body, spec.items) if spec is not None and spec.items else body
         if not isinstance(raw_items, list):
             raw_items = []
-        items: list[T] = self._list_adapter.validate_python(raw_items)
+        try:
+            items: list[T] = self._list_adapter.validate_python(raw_items)
+        except pydantic.ValidationError as exc:
+            raise APIResponseValidationError(
+                f"{response.request.method} page of {self._endpoint.path} -> {response.status_code}: "
+                f"items do not match the declared type ({exc.error_count()} errors)",
+                response=response, error=exc,
+            ) from exc
         cursor.advance(response, body, raw_items)
         return Page(items, body, response, self._endpoint)
 
