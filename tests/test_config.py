@@ -107,3 +107,30 @@ def test_unchanged_spec_is_served_from_the_cache(project):
     first = render_package(str(project / "petstore.json"), "shop", cache=cache)
     second = render_package(str(project / "petstore.json"), "shop", cache=cache)
     assert not first.from_cache and second.from_cache and first.files == second.files
+
+
+def test_incremental_validation_reports_the_same_findings(project, tmp_path):
+    """Path items validated in an earlier run are not validated again; findings stay the same."""
+    from apigen.cache import Cache
+    from apigen.loader import load
+    from apigen.validate import record_validation, validate, validate_incremental
+
+    spec = json.loads((project / "petstore.json").read_text())
+    for i in range(30):  # enough path items for incremental validation
+        spec["paths"][f"/extra/{i}"] = {"get": {"operationId": f"extra{i}", "responses": {"200": {"description": "ok"}}}}
+    spec["paths"]["/extra/3"]["get"]["responses"]["200"] = {"content": {}}  # invalid: no description
+    first_path = project / "first.json"
+    first_path.write_text(json.dumps(spec))
+    cache = Cache(tmp_path / "vcache")
+    first = load(str(first_path))
+    full = validate(first)
+    record_validation(first, full, cache)
+    spec["paths"]["/extra/7"]["get"]["summary"] = "changed"
+    spec["paths"]["/extra/8"]["get"]["responses"]["200"] = {"content": {}}  # a new problem in a changed item
+    second_path = project / "second.json"
+    second_path.write_text(json.dumps(spec))
+    second = load(str(second_path))
+    incremental = validate_incremental(second, cache)
+    assert incremental is not None
+    assert sorted((d.pointer, d.message) for d in incremental) == sorted((d.pointer, d.message) for d in validate(second))
+    assert all(d.file == str(second_path) for d in incremental)

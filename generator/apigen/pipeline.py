@@ -21,7 +21,7 @@ from .naming import snake_identifier
 from .normalize import has_external_ref, normalize
 from .render import Renderer
 from .split import split_models
-from .validate import validate
+from .validate import record_validation, validate, validate_incremental
 from . import __version__
 from .writer import MANIFEST, manifest, write_atomically
 
@@ -126,14 +126,20 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         return Rendered(hit["files"], hit["package"], hit["operations"], hit["resources"], hit["models"], [Skipped(**s) for s in hit["skipped"]], diagnostics, True)
 
     pool = None
-    if len(doc.text) >= BIG_SPEC and (os.cpu_count() or 1) > 1:
+    known = validate_incremental(doc, cache, strict)
+    if known is not None:
+        diagnostics = known
+        if strict and diagnostics:
+            raise ApigenError(diagnostics)
+    elif len(doc.text) >= BIG_SPEC and (os.cpu_count() or 1) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=1)
         pending = pool.submit(_validate_text, doc.text, doc.source, str(doc.base_dir) if doc.base_dir else None, strict)
     try:
-        if pool is None:
+        if pool is None and known is None:
             diagnostics = validate(doc, strict=strict)
+            record_validation(doc, diagnostics, cache, strict)
             if strict and diagnostics:
                 raise ApigenError(diagnostics)
         if spec is None:
@@ -155,6 +161,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         files = format_files(renderer.files(split_models(models_source, header)), cache)
         if pool is not None:
             diagnostics = pending.result()
+            record_validation(doc, diagnostics, cache, strict)
             if strict and diagnostics:
                 raise ApigenError(diagnostics)
     finally:
