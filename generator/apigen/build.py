@@ -15,7 +15,7 @@ from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
 from .ir import ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, Response, SecurityScheme, Skipped
 from .naming import NameScope, class_identifier, env_identifier, pascal, snake, snake_identifier
-from .normalize import HTTP_METHODS, resolve_pointer
+from .normalize import first_tag, iter_operations, resolve_pointer
 from .schemas import SchemaRegistry, is_class_like
 
 # Keyword arguments every generated method has; spec parameters must not shadow them.
@@ -298,29 +298,21 @@ class ApiBuilder:
         grouped: dict[str, list[tuple[str, str, dict[str, Any], dict[str, Any]]]] = {}
         seen_ids: dict[str, str] = {}
         problems = []
-        for path, raw_item in (self.spec.get("paths") or {}).items():
-            path_item = self.deref(raw_item)
-            if not isinstance(path_item, dict):
-                continue
-            for method in HTTP_METHODS:
-                op = path_item.get(method)
-                if not isinstance(op, dict):
-                    continue
-                op_id = op.get("operationId")
-                if isinstance(op_id, str):
-                    at = pointer("paths", path, method, "operationId")
-                    if op_id in seen_ids:
-                        first = seen_ids[op_id]
-                        line = self.doc.line_of(at) if self.doc else None
-                        first_line = self.doc.line_of(first) if self.doc else None
-                        problems.append(Diagnostic("error", f"duplicate operationId {op_id!r} (first used at {first}{f', line {first_line}' if first_line else ''})", at, self.source, line))
-                    else:
-                        seen_ids[op_id] = at
-                tags = op.get("tags")
-                tag = str(tags[0]) if isinstance(tags, list) and tags and str(tags[0]).strip() else "default"
-                if isinstance(op.get("x-apigen-resource"), str):
-                    tag = op["x-apigen-resource"]
-                grouped.setdefault(tag, []).append((str(path), method, path_item, op))
+        for path, method, path_item, op in iter_operations(self.spec):
+            op_id = op.get("operationId")
+            if isinstance(op_id, str):
+                at = pointer("paths", path, method, "operationId")
+                if op_id in seen_ids:
+                    first = seen_ids[op_id]
+                    line = self.doc.line_of(at) if self.doc else None
+                    first_line = self.doc.line_of(first) if self.doc else None
+                    problems.append(Diagnostic("error", f"duplicate operationId {op_id!r} (first used at {first}{f', line {first_line}' if first_line else ''})", at, self.source, line))
+                else:
+                    seen_ids[op_id] = at
+            tag = first_tag(op)
+            if isinstance(op.get("x-apigen-resource"), str):
+                tag = op["x-apigen-resource"]
+            grouped.setdefault(tag, []).append((path, method, path_item, op))
         if problems:
             raise ApigenError(problems)
         resource_scope = NameScope(CLIENT_ATTRS | DEVICE_NAMES)

@@ -26,7 +26,7 @@ from typing import Any
 
 from .diagnostics import ApigenError
 from .ir import Skipped
-from .normalize import HTTP_METHODS
+from .normalize import first_tag, iter_operations
 
 OPTION_KEYS = frozenset({"include_tags", "exclude_tags", "include_operations", "exclude_operations", "names", "pagination", "base_url"})
 
@@ -79,40 +79,33 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
     spec = copy.deepcopy(spec)
     excluded: list[Skipped] = []
     seen: set[str] = set()
-    for path, item in (spec.get("paths") or {}).items():
-        if not isinstance(item, dict):
+    for path, method, item, op in iter_operations(spec):
+        op_id = op.get("operationId")
+        tag = first_tag(op)
+        where = f"{method.upper()} {path}"
+        keep = True
+        if options.include_tags and tag not in options.include_tags:
+            keep = False
+        if tag in options.exclude_tags:
+            keep = False
+        if options.include_operations and not _matches(op, method, path, options.include_operations):
+            keep = False
+        if _matches(op, method, path, options.exclude_operations):
+            keep = False
+        if not keep:
+            del item[method]
+            excluded.append(Skipped(where, "excluded by the client's configuration"))
             continue
-        for method in HTTP_METHODS:
-            op = item.get(method)
-            if not isinstance(op, dict):
-                continue
-            op_id = op.get("operationId")
-            tags = op.get("tags") if isinstance(op.get("tags"), list) and op.get("tags") else ["default"]
-            tag = str(tags[0])
-            where = f"{method.upper()} {path}"
-            keep = True
-            if options.include_tags and tag not in options.include_tags:
-                keep = False
-            if tag in options.exclude_tags:
-                keep = False
-            if options.include_operations and not _matches(op, method, path, options.include_operations):
-                keep = False
-            if _matches(op, method, path, options.exclude_operations):
-                keep = False
-            if not keep:
-                del item[method]
-                excluded.append(Skipped(where, "excluded by the client's configuration"))
-                continue
-            for key in (op_id, where):
-                if isinstance(key, str) and key in options.names:
-                    op["x-apigen-name"] = options.names[key]
-                    seen.add(key)
-                if isinstance(key, str) and key in options.pagination:
-                    op["x-apigen-pagination"] = options.pagination[key]
-                    seen.add(key)
-            if f"tag:{tag}" in options.names:
-                op["x-apigen-resource"] = options.names[f"tag:{tag}"]
-                seen.add(f"tag:{tag}")
+        for key in (op_id, where):
+            if isinstance(key, str) and key in options.names:
+                op["x-apigen-name"] = options.names[key]
+                seen.add(key)
+            if isinstance(key, str) and key in options.pagination:
+                op["x-apigen-pagination"] = options.pagination[key]
+                seen.add(key)
+        if f"tag:{tag}" in options.names:
+            op["x-apigen-resource"] = options.names[f"tag:{tag}"]
+            seen.add(f"tag:{tag}")
     unknown = sorted((set(options.names) | set(options.pagination)) - seen)
     if unknown:
         raise ApigenError(f"configuration names operations or tags the spec does not have: {', '.join(unknown)}")

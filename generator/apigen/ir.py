@@ -99,32 +99,18 @@ class Operation:
     idempotent: bool = True
 
     @property
-    def models(self) -> frozenset[str]:
-        found: set[str] = set(self.return_type.models)
-        for p in self.parameters:
-            found |= p.type.models
+    def types(self) -> list[PyType]:
+        """Every type the operation's code names: return, parameters, body, responses, items."""
+        found = [self.return_type, *(p.type for p in self.parameters), *(r.type for r in self.responses if r.type)]
         if self.body:
-            found |= self.body.type.models
-        for r in self.responses:
-            if r.type:
-                found |= r.type.models
+            found.append(self.body.type)
         if self.pagination:
-            found |= self.pagination.item_type.models
-        return frozenset(found)
+            found.append(self.pagination.item_type)
+        return found
 
     @property
-    def imports(self) -> frozenset[str]:
-        found: set[str] = set(self.return_type.imports)
-        for p in self.parameters:
-            found |= p.type.imports
-        if self.body:
-            found |= self.body.type.imports
-        for r in self.responses:
-            if r.type:
-                found |= r.type.imports
-        if self.pagination:
-            found |= self.pagination.item_type.imports
-        return frozenset(found)
+    def models(self) -> frozenset[str]:
+        return frozenset(m for t in self.types for m in t.models)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,28 @@ from .loader import Document, is_url, parse_text, read_source
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
+def iter_operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """``(path, method, path_item, operation)`` for every operation, in document order."""
+    for path, item in list((spec.get("paths") or {}).items()):
+        if isinstance(item, dict) and isinstance(item.get("$ref"), str) and len(item) == 1:
+            try:
+                item = resolve_pointer(spec, item["$ref"])
+            except (KeyError, IndexError, ValueError, TypeError):
+                continue
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if isinstance(op, dict):
+                yield str(path), method, item, op
+
+
+def first_tag(op: dict[str, Any]) -> str:
+    """The operation's resource: its first tag (``default`` when it has none)."""
+    tags = op.get("tags")
+    return str(tags[0]) if isinstance(tags, list) and tags and str(tags[0]).strip() else "default"
+
+
 def normalize(doc: Document, allow_remote_refs: bool = False) -> dict[str, Any]:
     data = copy.deepcopy(doc.data)
     if "swagger" in data:

@@ -105,15 +105,6 @@ def _imports(types: list[PyType]) -> list[str]:
     return [f"from {m} import {', '.join(sorted(names))}" for m, names in sorted(by_module.items())]
 
 
-def _operation_types(op: Operation) -> list[PyType]:
-    types = [op.return_type, *(p.type for p in op.parameters), *(r.type for r in op.responses if r.type)]
-    if op.body:
-        types.append(op.body.type)
-    if op.pagination:
-        types.append(op.pagination.item_type)
-    return types
-
-
 class Renderer:
     def __init__(self, api: Api, spec_hash: str, template_dirs: list[Path] | None = None) -> None:
         self.api = api
@@ -134,7 +125,7 @@ class Renderer:
         return self.env.get_template(template).render(**self.common, **context)
 
     def resource(self, resource: Resource, module_of: dict[str, str]) -> str:
-        types = [t for op in resource.operations for t in _operation_types(op)]
+        types = [t for op in resource.operations for t in op.types]
         by_module: dict[str, list[str]] = {}
         for name in sorted({m for op in resource.operations for m in op.models}):
             by_module.setdefault(module_of[name], []).append(name)
