@@ -183,3 +183,9 @@ def test_response_not_matching_its_model_raises_typed_error_with_the_data():
     assert isinstance(info.value, petstore.APIError)
     assert info.value.status_code == 200 and info.value.body == {"id": "not-a-number", "photoUrls": []}
     assert "GET http://petstore.swagger.io/v2/pet/1 -> 200" in str(info.value)
+
+
+@pytest.mark.parametrize("base_url", ["/v2", "petstore.example/v2", "ftp://host/v2"])
+def test_relative_or_foreign_base_url_is_refused_at_construction(base_url):
+    with pytest.raises(ValueError, match="not an absolute http"):
+        petstore.Client(base_url=base_url, api_key="k")

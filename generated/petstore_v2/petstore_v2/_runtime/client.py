@@ -102,6 +102,11 @@ class BaseAPIClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         url = httpx.URL(self.base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(
+                f"base_url {base_url!r} is not an absolute http(s) URL; the spec names no absolute "
+                f"server, so pass one, e.g. Client(base_url='https://api.example.com{url.path if url.path != '/' else ''}')"
+            )
         self._origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
         self.package = package
         self.version = version
