@@ -57,7 +57,8 @@ for info in pkgutil.walk_packages(pkg.__path__, name + "."):
     importlib.import_module(info.name)
     modules += 1
 client_mod = importlib.import_module(name + ".client")
-client = client_mod.Client()
+# specs whose servers are relative (or missing) need a base URL from the user
+client = client_mod.Client() if client_mod.DEFAULT_BASE_URL.startswith(("http://", "https://")) else client_mod.Client("https://api.example.com")
 resources = 0
 for attr, value in vars(type(client)).items():
     if isinstance(value, (functools.cached_property, property)) and not attr.startswith("_"):
