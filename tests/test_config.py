@@ -113,7 +113,7 @@ def test_incremental_validation_reports_the_same_findings(project, tmp_path):
     """Path items validated in an earlier run are not validated again; findings stay the same."""
     from apigen.cache import Cache
     from apigen.loader import load
-    from apigen.validate import record_validation, validate, validate_incremental
+    from apigen.validate import ValidationMemo, validate
 
     spec = json.loads((project / "petstore.json").read_text())
     for i in range(30):  # enough path items for incremental validation
@@ -124,13 +124,13 @@ def test_incremental_validation_reports_the_same_findings(project, tmp_path):
     cache = Cache(tmp_path / "vcache")
     first = load(str(first_path))
     full = validate(first)
-    record_validation(first, full, cache)
+    ValidationMemo(first, cache, strict=False).record(full)
     spec["paths"]["/extra/7"]["get"]["summary"] = "changed"
     spec["paths"]["/extra/8"]["get"]["responses"]["200"] = {"content": {}}  # a new problem in a changed item
     second_path = project / "second.json"
     second_path.write_text(json.dumps(spec))
     second = load(str(second_path))
-    incremental = validate_incremental(second, cache)
+    incremental = ValidationMemo(second, cache, strict=False).incremental()
     assert incremental is not None
     assert sorted((d.pointer, d.message) for d in incremental) == sorted((d.pointer, d.message) for d in validate(second))
     assert all(d.file == str(second_path) for d in incremental)

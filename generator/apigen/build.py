@@ -8,13 +8,14 @@ express are recorded in ``Api.skipped`` with the place and the reason.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from . import paging
 from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
 from .ir import ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, Response, SecurityScheme, Skipped
-from .naming import NameScope, class_identifier, env_identifier, pascal, snake, snake_identifier
+from .naming import WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, pascal, snake, snake_identifier
 from .normalize import first_tag, iter_operations, resolve_pointer
 from .schemas import SchemaRegistry, is_class_like
 
@@ -22,8 +23,6 @@ from .schemas import SchemaRegistry, is_class_like
 CALL_OPTION_ARGS = frozenset({"self", "timeout", "max_retries", "extra_headers", "extra_query", "idempotency_key"})
 CLIENT_ARGS = frozenset({"self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker", "headers", "http_client", "auth", "hooks"})
 CLIENT_ATTRS = frozenset({"request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries", "with_options", "copy", "breaker_state"})
-# Module files must be valid on every OS: Windows reserves these names with any extension.
-DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}
 UNSAFE_METHODS = frozenset({"POST", "PATCH"})
@@ -209,10 +208,11 @@ class ApiBuilder:
         schema = obj.get("schema")
         if kind in ("json", "form", "multipart"):
             btype = self.registry.type_of(schema, context + "Request") if schema else ANY
-            if btype.models and len(btype.models) == 1 and btype.expr in btype.models and kind == "json" or kind in ("form", "multipart") and btype.models:
-                btype = btype.union(PyType("dict[str, Any]", imports=frozenset({"typing:Any"})))
-            elif btype.expr == "Any" and kind in ("form", "multipart"):
-                btype = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
+            plain_dict = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
+            if btype.models and (kind != "json" or btype.expr in btype.models):
+                btype = btype.union(plain_dict)  # the model, or the same fields as a dict
+            elif btype is ANY and kind != "json":
+                btype = plain_dict
         elif kind == "text":
             btype = PyType("str")
         else:
@@ -315,7 +315,7 @@ class ApiBuilder:
             grouped.setdefault(tag, []).append((path, method, path_item, op))
         if problems:
             raise ApigenError(problems)
-        resource_scope = NameScope(CLIENT_ATTRS | DEVICE_NAMES)
+        resource_scope = NameScope(CLIENT_ATTRS | WINDOWS_DEVICE_NAMES)
         resources = []
         for tag in sorted(grouped, key=lambda t: (snake_identifier(t, "default"), t)):
             py_name = resource_scope.claim(snake_identifier(tag, "default"), snake_identifier(tag, "default") + "_api")
@@ -365,8 +365,6 @@ class ApiBuilder:
         )
         pagination = paging.detect(self, op, operation)
         if pagination is not None:
-            from dataclasses import replace
-
             operation = replace(operation, pagination=pagination)
         return operation
 

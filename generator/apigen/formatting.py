@@ -17,13 +17,13 @@ from .cache import Cache, digest
 from .diagnostics import ApigenError
 
 _MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=100)
+_STUB_MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=100, is_pyi=True)
 PARALLEL_THRESHOLD = 400_000  # characters of unformatted code before a process pool pays off
 
 
 def format_python(source: str, path: str = "<generated>") -> str:
     try:
-        mode = _MODE if not path.endswith(".pyi") else black.Mode(target_versions=_MODE.target_versions, line_length=_MODE.line_length, is_pyi=True)
-        return black.format_file_contents(source, fast=True, mode=mode)
+        return black.format_file_contents(source, fast=True, mode=_STUB_MODE if path.endswith(".pyi") else _MODE)
     except black.NothingChanged:
         return source
     except Exception as exc:  # black's InvalidInput and friends: a generator bug, not a spec problem

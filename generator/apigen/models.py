@@ -296,7 +296,7 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
             # The library folded these schemas into the fields that use them; the IR
             # still names them, so they become aliases of Any (reported, not dropped).
             source += "\n" + "".join(f"{name}: TypeAlias = Any\n" for name in lost)
-            if "from typing import" not in source or "TypeAlias" not in source.split("class ", 1)[0]:
-                source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n", 1)
+            # split_models gives each module only the imports it uses, so a repeated name is harmless
+            source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n", 1)
             return ModelsModule(header + source, classes | frozenset(lost), tuple(lost))
     return ModelsModule(header + source, classes)

@@ -30,6 +30,10 @@ RESERVED_CLASS_NAMES = frozenset(
 )
 
 
+# Module files must be valid on every OS: Windows reserves these names with any extension.
+WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+
+
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .ir import Operation, Pagination
+from .naming import pascal
 
 if TYPE_CHECKING:
     from .build import ApiBuilder
@@ -122,7 +123,10 @@ def _from_extension(builder: ApiBuilder, ext: dict[str, Any], schema: Any, conte
     for key in items:
         item_schema = builder.deref(_properties(builder, item_schema).get(key))
     item_schema = builder.deref(item_schema).get("items") if isinstance(item_schema, dict) else None
-    text = lambda k: str(ext[k]) if isinstance(ext.get(k), str) else None  # noqa: E731
+
+    def text(key: str) -> str | None:
+        return str(ext[key]) if isinstance(ext.get(key), str) else None
+
     return Pagination(
         style=str(style), item_type=builder.registry.type_of(item_schema, context + "Item"), items=items,
         cursor_param=text("cursor_param"), next_cursor=_path(ext.get("next_cursor")),
@@ -137,8 +141,6 @@ def detect(builder: ApiBuilder, op: dict[str, Any], operation: Operation) -> Pag
         return None
     schema, headers = _success_schema(builder, op)
     context = operation.return_type.expr if operation.return_type.models and operation.return_type.expr in operation.return_type.models else operation.py_name
-    from .naming import pascal
-
     context = pascal(context)
     ext = op.get("x-apigen-pagination")
     if isinstance(ext, dict):

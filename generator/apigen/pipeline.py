@@ -21,7 +21,7 @@ from .naming import snake_identifier
 from .normalize import has_external_ref, normalize
 from .render import Renderer
 from .split import split_models
-from .validate import record_validation, validate, validate_incremental
+from .validate import ValidationMemo, validate
 from . import __version__
 from .writer import MANIFEST, manifest, write_atomically
 
@@ -126,7 +126,8 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         return Rendered(hit["files"], hit["package"], hit["operations"], hit["resources"], hit["models"], [Skipped(**s) for s in hit["skipped"]], diagnostics, True)
 
     pool = None
-    known = validate_incremental(doc, cache, strict)
+    memo = ValidationMemo(doc, cache, strict)
+    known = memo.incremental()
     if known is not None:
         diagnostics = known
         if strict and diagnostics:
@@ -139,7 +140,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
     try:
         if pool is None and known is None:
             diagnostics = validate(doc, strict=strict)
-            record_validation(doc, diagnostics, cache, strict)
+            memo.record(diagnostics)
             if strict and diagnostics:
                 raise ApigenError(diagnostics)
         if spec is None:
@@ -161,7 +162,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         files = format_files(renderer.files(split_models(models_source, header)), cache)
         if pool is not None:
             diagnostics = pending.result()
-            record_validation(doc, diagnostics, cache, strict)
+            memo.record(diagnostics)
             if strict and diagnostics:
                 raise ApigenError(diagnostics)
     finally:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .naming import NameScope, snake_identifier
+from .naming import WINDOWS_DEVICE_NAMES, NameScope, snake_identifier
 
-WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 
 
 @dataclass(frozen=True)

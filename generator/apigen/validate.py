@@ -8,8 +8,11 @@ and those are raised by the normaliser, which knows the exact place.
 
 from __future__ import annotations
 
+import json
+import warnings
 from typing import Any
 
+from .cache import Cache, digest
 from .diagnostics import Diagnostic, pointer
 from .loader import Document
 
@@ -30,22 +33,20 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
     """Return the document's schema violations as diagnostics (warnings unless strict)."""
     severity = "error" if strict else "warning"
     findings: list[Diagnostic] = []
-    import warnings
-
     try:
-        warnings.filterwarnings("ignore", module="openapi_schema_validator")
-        warnings.filterwarnings("ignore", category=FutureWarning)
-        base_uri = (doc.base_dir / "_").as_uri() if doc.base_dir is not None else ""
-        validator = _validator_class(doc.data)(doc.data, base_uri=base_uri)
-        for error in validator.iter_errors():
-            where = pointer(*error.absolute_path) if getattr(error, "absolute_path", None) else ""
-            message = str(getattr(error, "message", error)).splitlines()[0]
-            if len(message) > 300:
-                message = message[:297] + "..."
-            findings.append(doc.diagnostic(severity, message, where))
-            if len(findings) >= MAX_FINDINGS:
-                findings.append(Diagnostic(severity, f"more than {MAX_FINDINGS} findings; the rest are not shown", "", doc.source))
-                break
+        with warnings.catch_warnings():  # the validator warns about regexes; keep that to us
+            warnings.simplefilter("ignore")
+            base_uri = (doc.base_dir / "_").as_uri() if doc.base_dir is not None else ""
+            validator = _validator_class(doc.data)(doc.data, base_uri=base_uri)
+            for error in validator.iter_errors():
+                where = pointer(*error.absolute_path) if getattr(error, "absolute_path", None) else ""
+                message = str(getattr(error, "message", error)).splitlines()[0]
+                if len(message) > 300:
+                    message = message[:297] + "..."
+                findings.append(doc.diagnostic(severity, message, where))
+                if len(findings) >= MAX_FINDINGS:
+                    findings.append(Diagnostic(severity, f"more than {MAX_FINDINGS} findings; the rest are not shown", "", doc.source))
+                    break
     except Exception as exc:  # the validator itself gives up on some broken documents
         detail = str(exc).splitlines()[0] if str(exc) else ""
         detail = detail if len(detail) <= 200 else detail[:197] + "..."
@@ -53,73 +54,78 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
     return findings
 
 
-def validate_incremental(doc: Document, cache: Any, strict: bool = False) -> list[Diagnostic] | None:
-    """Validate only the path items that changed since an earlier run, or None.
+class ValidationMemo:
+    """Validation findings remembered per path item, so a regeneration re-validates only what changed.
 
-    Findings are cached per path item, keyed together with everything outside
-    ``paths`` (components, info, servers ...). When a few operations changed, a
-    document holding just those path items (and the rest unchanged) is validated;
-    when nothing is known yet, None tells the caller to validate the whole thing.
+    Each path item's findings are keyed together with everything outside
+    ``paths`` (components, info, servers ...). Findings the validator gives no
+    place for are kept from the last full run; they are warnings only, because a
+    strict run always validates the whole document. The keys are computed once
+    per run and serve both the look-up and the recording.
     """
-    import json
 
-    from .cache import digest
+    MIN_PATHS = 20
 
-    data = doc.data
-    paths = data.get("paths") if isinstance(data, dict) else None
-    if strict or not isinstance(paths, dict) or len(paths) < 20:
-        return None  # strict runs always validate the whole document
-    rest = {k: v for k, v in data.items() if k != "paths"}
-    base = digest("validation", str(strict), json.dumps(rest, sort_keys=True, default=str))
-    keys = {p: digest(base, p, json.dumps(item, sort_keys=True, default=str)) for p, item in paths.items()}
-    known = {p: cache.get("validation", k) for p, k in keys.items()}
-    changed = [p for p, v in known.items() if not isinstance(v, list)]
-    unattributed = cache.get("validation", digest(base, "unattributed"))
-    if len(changed) == len(paths) or len(changed) > len(paths) // 4 or not isinstance(unattributed, list):
-        return None
-    # findings the validator gave no place for: kept from the last full run (warnings
-    # only; a strict run validates everything again)
-    def here(d: dict[str, Any]) -> Diagnostic:
-        return Diagnostic(**{**d, "file": doc.source})  # findings name this run's file
+    def __init__(self, doc: Document, cache: Cache, strict: bool) -> None:
+        self.doc = doc
+        self.cache = cache
+        data = doc.data
+        paths = data.get("paths") if isinstance(data, dict) else None
+        self.usable = not strict and isinstance(paths, dict) and len(paths) >= self.MIN_PATHS
+        self.paths: dict[str, Any] = paths if self.usable else {}  # type: ignore[assignment]
+        self.rest = {k: v for k, v in data.items() if k != "paths"} if self.usable else {}
+        base = digest("validation", json.dumps(self.rest, sort_keys=True, default=str)) if self.usable else ""
+        self.unattributed_key = digest(base, "unattributed")
+        self.keys = {p: digest(base, p, json.dumps(item, sort_keys=True, default=str)) for p, item in self.paths.items()}
 
-    findings: list[Diagnostic] = [here(d) for d in unattributed]
-    for p in paths:
-        if p not in changed:
-            findings += [here(d) for d in known[p]]  # type: ignore[union-attr]
-    if changed:
-        from .loader import Document as _Doc
+    def _here(self, d: dict[str, Any]) -> Diagnostic:
+        return Diagnostic(**{**d, "file": self.doc.source})  # findings name this run's file
 
-        partial = _Doc({**rest, "paths": {p: paths[p] for p in changed}}, doc.source, doc.text, doc.base_dir)
-        partial._lines = doc._lines
-        fresh = validate(partial, strict=strict)
-        by_path: dict[str, list[dict[str, Any]]] = {p: [] for p in changed}
-        prefix = {pointer("paths", p): p for p in changed}
-        for finding in fresh:
-            owner = next((p for pre, p in prefix.items() if finding.pointer == pre or finding.pointer.startswith(pre + "/")), None)
-            line = doc.line_of(finding.pointer) if finding.pointer else finding.line
-            finding = Diagnostic(finding.severity, finding.message, finding.pointer, finding.file, line)
-            findings.append(finding)
-            if owner is not None:
+    @staticmethod
+    def _owner(finding: Diagnostic, prefixes: dict[str, str]) -> str | None:
+        head = "/".join(finding.pointer.split("/")[:3])  # /paths/<escaped path>
+        return prefixes.get(head)
+
+    def incremental(self) -> list[Diagnostic] | None:
+        """The findings, validating only changed path items; None when a full run is due."""
+        if not self.usable:
+            return None
+        known = {p: self.cache.get("validation", k) for p, k in self.keys.items()}
+        changed = {p for p, v in known.items() if not isinstance(v, list)}
+        unattributed = self.cache.get("validation", self.unattributed_key)
+        if len(changed) == len(self.paths) or len(changed) > len(self.paths) // 4 or not isinstance(unattributed, list):
+            return None
+        findings = [self._here(d) for d in unattributed]
+        for p in self.paths:
+            if p not in changed:
+                findings += [self._here(d) for d in known[p]]
+        if changed:
+            partial = Document({**self.rest, "paths": {p: self.paths[p] for p in self.paths if p in changed}}, self.doc.source, self.doc.text, self.doc.base_dir)
+            partial._lines = self.doc._lines
+            prefixes = {pointer("paths", p): p for p in changed}
+            by_path: dict[str, list[dict[str, Any]]] = {p: [] for p in changed}
+            for finding in validate(partial):
+                owner = self._owner(finding, prefixes)
+                findings.append(finding)
+                if owner is not None:
+                    by_path[owner].append(vars(finding))
+            for p in changed:
+                self.cache.put("validation", self.keys[p], by_path[p])
+        return findings
+
+    def record(self, findings: list[Diagnostic]) -> None:
+        """After a full validation, remember each path item's findings for later runs."""
+        if not self.usable:
+            return
+        prefixes = {pointer("paths", p): p for p in self.paths}
+        by_path: dict[str, list[dict[str, Any]]] = {p: [] for p in self.paths}
+        unattributed = []
+        for finding in findings:
+            owner = self._owner(finding, prefixes)
+            if owner is None:
+                unattributed.append(vars(finding))
+            else:
                 by_path[owner].append(vars(finding))
-        for p in changed:
-            cache.put("validation", keys[p], by_path[p])
-    return findings
-
-
-def record_validation(doc: Document, findings: list[Diagnostic], cache: Any, strict: bool = False) -> None:
-    """After a full validation, remember each path item's findings for later runs."""
-    import json
-
-    from .cache import digest
-
-    data = doc.data
-    paths = data.get("paths") if isinstance(data, dict) else None
-    if strict or not isinstance(paths, dict) or len(paths) < 20:
-        return
-    rest = {k: v for k, v in data.items() if k != "paths"}
-    base = digest("validation", str(strict), json.dumps(rest, sort_keys=True, default=str))
-    cache.put("validation", digest(base, "unattributed"), [vars(f) for f in findings if not f.pointer.startswith("/paths/")])
-    for p, item in paths.items():
-        pre = pointer("paths", p)
-        mine = [vars(f) for f in findings if f.pointer == pre or f.pointer.startswith(pre + "/")]
-        cache.put("validation", digest(base, p, json.dumps(item, sort_keys=True, default=str)), mine)
+        self.cache.put("validation", self.unattributed_key, unattributed)
+        for p, key in self.keys.items():
+            self.cache.put("validation", key, by_path[p])
