@@ -1,23 +1,38 @@
 """Formatting generated Python with black, in-process, per file, in parallel, cached.
 
-Black is the slowest stage on big APIs, so each file is formatted once per
-distinct content (the cache is keyed by the unformatted text and black's version)
-and the misses are spread over the machine's cores. Black's own AST safety
-check is skipped (fast mode): every file is compiled before it is written.
+Black is the slowest stage on big APIs (GitHub's client is about 200,000 lines), so
+black sees as little as it must:
+
+* apigen's own templates and the models splitter emit code in black's style
+  already (black's quotes, blank lines, docstrings, trailing commas). For those
+  files (``stable``) only the top-level statements and methods with a line over
+  the limit go through black, each on its own; the rest is black's output as it
+  stands. tests/test_formatting.py holds this to black's output on whole files.
+* datamodel-code-generator's module is formatted once, before it is split into
+  modules, in chunks spread over the machine's cores (``format_in_chunks``).
+* Every other file is formatted whole; each distinct content once (the cache is
+  keyed by the text without its provenance line, and black's version).
+
+Black's own AST safety check is skipped (fast mode): every file is compiled before
+it is written.
 """
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 
 import black
+from black.strings import fix_multiline_docstring, normalize_string_quotes, str_width
 
 from .cache import Cache, digest
 from .diagnostics import ApigenError
 
-_MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=100)
-_STUB_MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=100, is_pyi=True)
+LINE_LENGTH = 100
+_MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)
+_STUB_MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH, is_pyi=True)
 PARALLEL_THRESHOLD = 400_000  # characters of unformatted code before a process pool pays off
 
 
@@ -28,6 +43,135 @@ def format_python(source: str, path: str = "<generated>") -> str:
         return source
     except Exception as exc:  # black's InvalidInput and friends: a generator bug, not a spec problem
         raise ApigenError(f"internal error: generated {path} is not valid Python ({exc.__class__.__name__}: {str(exc)[:200]})") from None
+
+
+_BACKSLASH_NEWLINE = re.compile(r"\\\s*\n")
+
+
+def black_docstring(literal: str, indent: int) -> str:
+    """The docstring literal black would write for ``literal`` at column ``indent``.
+
+    The steps of black's docstring handling (linegen's visit_STRING), with black's
+    own helpers: strip, re-indent, pad quotes, closing quotes on their own line
+    when the last line would be too long.
+    """
+    if _BACKSLASH_NEWLINE.search(literal):
+        return literal  # black leaves these alone
+    body = literal[3:-3]
+    started_empty = not body
+    trailing_backslash = False
+    pad = " " * indent
+    body = fix_multiline_docstring(body, pad) if "\n" in literal else body.strip()
+    if body:
+        if body[0] == '"':
+            body = " " + body
+        if body[-1] == '"':
+            body += " "
+        if body[-1] == "\\" and (len(body) - len(body.rstrip("\\"))) % 2:
+            body += " "
+            trailing_backslash = True
+    elif not started_empty:
+        body = " "
+    lines = body.splitlines()
+    last = len(lines[-1]) if body and not body.endswith("\n") else 0
+    if len(lines) > 1 and last + 3 > LINE_LENGTH and indent + 3 <= LINE_LENGTH and not trailing_backslash:
+        return '"""' + body + "\n" + pad + '"""'
+    return '"""' + body + '"""'
+
+
+def from_import(module: str, names: list[str], indent: int = 0) -> str:
+    """``from module import names`` as black lays it out: one line, or one name per line."""
+    pad = " " * indent
+    line = f"{pad}from {module} import {', '.join(names)}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return f"{pad}from {module} import (\n" + "".join(f"{pad}    {name},\n" for name in names) + f"{pad})"
+
+
+# a string element, or a keyword set to a string, alone on its line: black leaves it long
+_UNSPLITTABLE = re.compile(r'^ +(\w+=)?"[^"\\]*"(: "[^"\\]*")?,\n$')
+
+
+def _fits(lines: list[str], first: int = 0, exempt: frozenset[int] = frozenset()) -> bool:
+    """No line over the limit; ``exempt`` line numbers (docstrings: black never wraps them) aside."""
+    for number, line in enumerate(lines, first):
+        width = len(line) - 1 if line.isascii() else str_width(line.rstrip("\n"))
+        if width > LINE_LENGTH and number not in exempt and not _UNSPLITTABLE.match(line):
+            return False
+    return True
+
+
+def _docstring_lines(tree: ast.Module) -> frozenset[int]:
+    """0-based numbers of the lines of string statements: docstrings, and attribute docstrings in classes."""
+    owners: list[ast.AST] = [tree]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            owners.append(node)
+            owners += [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            owners.append(node)
+    numbers: set[int] = set()
+    for owner in owners:
+        body = getattr(owner, "body", [])
+        for statement in body if isinstance(owner, ast.ClassDef) else body[:1]:
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str):
+                numbers.update(range(statement.lineno - 1, statement.end_lineno or statement.lineno))
+    return frozenset(numbers)
+
+
+def _start(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno
+
+
+def format_stable(source: str, path: str = "<generated>") -> str:
+    """Black's output for code that is already in black's style except for long lines.
+
+    Each top-level statement, and each method of a top-level class, that has a line
+    over the limit is formatted by black on its own (a method inside a stand-in
+    class); the lines between them are kept as they are.
+    """
+    lines = source.splitlines(keepends=True)
+    if _fits(lines):
+        return source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ApigenError(f"internal error: generated {path} is not valid Python ({exc})") from None
+    replacements: list[tuple[int, int, str]] = []  # 0-based [start, end) -> text
+    docstrings = _docstring_lines(tree)
+
+    def black_chunk(start: int, end: int, in_class: bool) -> None:
+        chunk = lines[start:end]
+        if _fits(chunk, start, docstrings):
+            return
+        if in_class:
+            text = format_python("class _:\n" + "".join(chunk), path).split("\n", 1)[1]
+        else:
+            text = format_python("".join(chunk), path)
+        replacements.append((start, end, text))
+
+    for node in tree.body:
+        start, end = _start(node) - 1, node.end_lineno or node.lineno
+        methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] if isinstance(node, ast.ClassDef) else []
+        if methods and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in node.body[node.body.index(methods[0]):]):
+            first = node.body.index(methods[0])
+            header_end = node.body[first - 1].end_lineno if first else node.lineno
+            black_chunk(start, header_end or node.lineno, False)  # the class line and docstring
+            for method in methods:
+                black_chunk(_start(method) - 1, method.end_lineno or method.lineno, True)
+        else:
+            black_chunk(start, end, False)
+    if not replacements:
+        return source
+    out: list[str] = []
+    position = 0
+    for start, end, text in sorted(replacements):
+        out += lines[position:start]
+        out.append(text)
+        position = end
+    out += lines[position:]
+    return "".join(out)
 
 
 def _format_batch(batch: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -45,16 +189,20 @@ def _split_header(source: str) -> tuple[str, str]:
     return "", source
 
 
-def format_files(files: dict[str, str], cache: Cache) -> dict[str, str]:
+def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = frozenset()) -> dict[str, str]:
     """Format every ``.py``/``.pyi`` entry of ``files`` (others untouched); returns a new dict.
 
-    The cache is keyed by each file's body without its provenance line, so a spec
-    that changed in one operation re-formats only the files that operation touches.
+    Paths in ``stable`` are in black's style already and go through ``format_stable``.
+    For the others the cache is keyed by each file's body without its provenance
+    line, so a spec that changed in one operation re-formats only what it touches.
     """
     out = dict(files)
     todo: list[tuple[str, str, str, str]] = []
     for path, source in files.items():
         if not path.endswith((".py", ".pyi")):
+            continue
+        if path in stable:
+            out[path] = format_stable(source, path)
             continue
         header, body = _split_header(source)
         key = digest("black", black.__version__, str(_MODE), path.endswith(".pyi") and "pyi" or "py", body)
@@ -79,3 +227,54 @@ def format_files(files: dict[str, str], cache: Cache) -> dict[str, str]:
         out[path] = header + formatted
         cache.put("black", key, formatted)
     return out
+
+
+# a string literal: triple-quoted (left alone), or one-line in either quote
+_STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
+
+
+def _requote(text: str) -> str:
+    """Black's quotes for the one-line strings of datamodel-code-generator's code (it has no comments)."""
+    return _STRING.sub(lambda m: normalize_string_quotes(m.group(0)) if m.group(0)[0] == "'" else m.group(0), text)
+
+
+def format_models(source: str) -> str:
+    """Black's output for datamodel-code-generator's module, black seeing only what it must.
+
+    dcg writes black's layout but for three things, which are mended here: its quotes,
+    its class docstrings (black strips and re-indents them, then puts a blank line
+    after), and lines over the limit (those classes go through black). Statements
+    other than classes are few (imports, rebuild calls) and go through black.
+    """
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    statements: list[str] = []
+    plain: list[str] = []  # consecutive statements other than classes, formatted together
+
+    def flush() -> None:
+        if plain:
+            statements.append(format_python("".join(plain)))
+            plain.clear()
+
+    for node in tree.body:
+        start, end = _start(node) - 1, node.end_lineno or node.lineno
+        if not isinstance(node, ast.ClassDef):
+            plain.append("".join(lines[start:end]))
+            continue
+        flush()
+        segment = lines[start:end]
+        first = node.body[0]
+        doc_end = 0
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            a, b = first.lineno - 1 - start, (first.end_lineno or first.lineno) - start
+            literal = "".join(segment[a:b]).strip()
+            if literal.startswith('"""') and literal.endswith('"""') and len(literal) >= 6:
+                fixed = "    " + black_docstring(literal, 4) + "\n"
+                segment[a:b] = [fixed] + (["\n"] if len(node.body) > 1 and segment[b:b + 1] != ["\n"] else [])
+                doc_end = a + 1
+        text = _requote("".join(segment))
+        body_lines = text.splitlines(keepends=True)
+        exempt = _docstring_lines(ast.parse(text)) if doc_end or '"""' in text else frozenset()
+        statements.append(text if _fits(body_lines, 0, exempt) else format_python(text))
+    flush()
+    return "\n\n".join(part.rstrip("\n") + "\n" for part in statements if part.strip())

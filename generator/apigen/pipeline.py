@@ -13,7 +13,7 @@ from .build import build_api
 from .customize import Options, apply_options
 from .diagnostics import ApigenError, Diagnostic
 from .cache import Cache, digest
-from .formatting import format_files
+from .formatting import format_files, format_models
 from .ir import Api, Skipped
 from .loader import load
 from .models import generate_models
@@ -152,14 +152,14 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         cached_models = cache.get("models", models_key)
         if not isinstance(cached_models, dict):
             made = generate_models(api.models)
-            cached_models = {"source": made.source, "untyped": list(made.untyped)}
+            cached_models = {"source": format_models(made.source), "untyped": list(made.untyped)}
             cache.put("models", models_key, cached_models)
         models_source = cached_models["source"]
         skipped = excluded + list(api.skipped) + [
             Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any") for name in cached_models["untyped"]
         ]
         header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
-        files = format_files(renderer.files(split_models(models_source, header)), cache)
+        files = format_files(renderer.files(split_models(models_source, header)), cache, renderer.black_stable())
         if pool is not None:
             diagnostics = pending.result()
             memo.record(diagnostics)

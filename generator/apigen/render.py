@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from black.strings import normalize_string_quotes
 
 from . import __version__
 from .ir import Api, Operation, PyType, Resource
+from .formatting import black_docstring, from_import
 from .split import SplitModels, models_init
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")
@@ -29,9 +31,12 @@ def templates_dir() -> Path:
 
 
 def pyrepr(value: Any) -> str:
-    """A Python literal for a str/int/bool/None/tuple value (repr is escape-complete)."""
+    """A Python literal for a str/int/bool/None/tuple value, quoted as black quotes it.
+
+    repr is escape-complete; black's own quote rule then picks the quotes.
+    """
     if isinstance(value, str):
-        return repr(value)
+        return normalize_string_quotes(repr(value))
     if value is None or isinstance(value, (bool, int)):
         return repr(value)
     if isinstance(value, (list, tuple)):
@@ -47,10 +52,7 @@ def clean_text(text: str) -> str:
 
 def doc_body(text: str) -> str:
     """Text that is safe inside a triple-quoted docstring: no escape, no terminator."""
-    text = clean_text(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    if text.endswith('"'):
-        text = text[:-1] + '\\"'
-    return text
+    return clean_text(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
 def docstring(parts: list[str] | str, indent: int = 0) -> str:
@@ -61,12 +63,11 @@ def docstring(parts: list[str] | str, indent: int = 0) -> str:
     if not paragraphs:
         paragraphs = ["(no description in the spec)"]
     pad = " " * indent
-    body = "\n\n".join(paragraphs)
-    lines = body.split("\n")
-    if len(lines) == 1 and len(lines[0]) + indent < 90:
-        return f'"""{lines[0]}"""'
+    lines = "\n\n".join(paragraphs).split("\n")
+    if len(lines) == 1:
+        return black_docstring(f'"""{lines[0]}"""', indent)
     text = "\n".join((pad + line) if line.strip() else "" for line in lines[1:])
-    return f'"""{lines[0]}\n{text}\n{pad}"""' if len(lines) > 1 else f'"""{lines[0]}\n{pad}"""'
+    return black_docstring(f'"""{lines[0]}\n{text}\n{pad}"""', indent)
 
 
 def toml_string(value: str) -> str:
@@ -108,13 +109,15 @@ def _imports(types: list[PyType]) -> list[str]:
 class Renderer:
     def __init__(self, api: Api, spec_hash: str, template_dirs: list[Path] | None = None) -> None:
         self.api = api
+        self.custom_templates = any((Path(d) / "resource.py.jinja").exists() for d in template_dirs or [])
+        self.model_modules: list[str] = []
         loaders = [jinja2.FileSystemLoader(str(d)) for d in (template_dirs or [])]
         loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         )
-        self.env.filters.update(pyrepr=pyrepr, docstring=docstring, toml=toml_string, md=md)
+        self.env.filters.update(pyrepr=pyrepr, docstring=docstring, toml=toml_string, md=md, from_import=from_import)
         self.common = {
             "api": api, "apigen_version": __version__, "spec_hash": spec_hash,
             "package_version": package_version(api.version),
@@ -148,6 +151,19 @@ class Renderer:
             names.add("ParamStyle")
         return self.render("resource.py.jinja", resource=resource, models=models, std_imports=_imports(types), runtime_names=sorted(names), op_models=op_models, page_models=page_models)
 
+    def black_stable(self) -> frozenset[str]:
+        """Files written in black's style already (see formatting.format_stable).
+
+        apigen's own resource template and the models splitter are; templates
+        from --templates are not assumed to be, so their output goes through black whole.
+        """
+        pkg = self.api.package
+        paths = {f"{pkg}/models/{name}" for name in ("_index.py", "__init__.pyi")}
+        paths |= {f"{pkg}/models/{module}.py" for module in self.model_modules}
+        if not self.custom_templates:
+            paths |= {f"{pkg}/resources/{resource.py_name}.py" for resource in self.api.resources}
+        return frozenset(paths)
+
     def files(self, models: SplitModels) -> dict[str, str]:
         """Every generated file except the runtime copy, by path relative to the output folder."""
         pkg = self.api.package
@@ -162,6 +178,7 @@ class Renderer:
         }
         for name, source in models_init(models, header).items():
             out[f"{pkg}/models/{name}"] = source
+        self.model_modules = list(models.modules)
         for module, source in models.modules.items():
             out[f"{pkg}/models/{module}.py"] = source
         for resource in self.api.resources:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from .formatting import from_import
 from .naming import WINDOWS_DEVICE_NAMES, NameScope, snake_identifier
 
 
@@ -78,7 +79,12 @@ def _merge_imports(lines: list[str]) -> list[str]:
             grouped.setdefault(module, []).append(name)
         else:
             plain.append(line)
-    return plain + [f"from {m} import {', '.join(sorted(ns))}" for m, ns in sorted(grouped.items())]
+    return plain + [from_import(m, sorted(ns)) for m, ns in sorted(grouped.items())]
+
+
+def _quoted(name: str) -> str:
+    """A string literal of an identifier, in black's double quotes."""
+    return f'"{name}"'
 
 
 def split_models(source: str, header: str) -> SplitModels:
@@ -134,12 +140,13 @@ def split_models(source: str, header: str) -> SplitModels:
             if u in module_of and module_of[u] != module:
                 deps.setdefault(module_of[u], set()).add(u)
         parts = [header, "from __future__ import annotations\n\n", *(line + "\n" for line in std)]
-        parts += [f"from .{dep} import {', '.join(sorted(ns))}\n" for dep, ns in sorted(deps.items())]
-        parts.append(f"\n__all__ = [{', '.join(repr(n) for n in names)}]\n\n")
-        for name in names:
-            parts.append("\n" + segment(classes[name]) + "\n")
-        for name in names:
-            parts += [r for r in rebuilds.get(name, [])]
+        parts += [from_import(f".{dep}", sorted(ns)) + "\n" for dep, ns in sorted(deps.items())]
+        # black's layout: two blank lines around classes, one newline at the end
+        parts.append(f"\n__all__ = [{', '.join(_quoted(n) for n in names)}]\n\n\n")
+        parts.append("\n\n".join(segment(classes[name]) for name in names))
+        rebuild_lines = [r for name in names for r in rebuilds.get(name, [])]
+        if rebuild_lines:
+            parts.append("\n\n" + "".join(rebuild_lines))
         modules[module] = "".join(parts)
     return SplitModels(modules, module_of)
 
@@ -174,14 +181,14 @@ def models_init(split: SplitModels, header: str) -> dict[str, str]:
         header,
         '"""Which module defines which model (read by the package\'s lazy ``__getattr__``)."""\n\n',
         "MODULE_OF: dict[str, str] = {\n",
-        *(f"    {n!r}: {split.module_of[n]!r},\n" for n in names),
+        *(f"    {_quoted(n)}: {_quoted(split.module_of[n])},\n" for n in names),
         "}\n",
     ])
     stub = "".join([
         header,
-        *(f"from .{split.module_of[n]} import {n} as {n}\n" for n in names),
+        *(from_import(f".{split.module_of[n]}", [f"{n} as {n}"]) + "\n" for n in names),
         "\n__all__ = [\n",
-        *(f"    {n!r},\n" for n in names),
+        *(f"    {_quoted(n)},\n" for n in names),
         "]\n",
     ])
     return {"__init__.py": init, "_index.py": index, "__init__.pyi": stub}
