@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,54 @@ def test_nullable_enum_component_makes_its_uses_optional(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def _model_names(tmp_path: Path, document: dict, name: str) -> set[str]:
+    generate_and_import(tmp_path, document, name)
+    index = (tmp_path / "out" / name / name / "models" / "_index.py").read_text()
+    return set(re.findall(r'^    "(\w+)":', index, re.M))
+
+
+def test_allof_parts_that_retype_a_property_make_no_numbered_class(tmp_path):
+    """GitHub webhooks: two inline allOf parts give ``user`` two object types; the
+    model library would invent ``User1``. The later declaration wins, as for overrides."""
+    document = spec({
+        "Login": {"type": "object", "properties": {"login": {"type": "string"}}},
+        "Account": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        "A": {"allOf": [
+            {"type": "object", "properties": {"user": {"$ref": "#/components/schemas/Login"}, "title": {"type": "string"}}},
+            {"type": "object", "properties": {"user": {"$ref": "#/components/schemas/Account"}}, "required": ["user"]},
+        ]},
+    })
+    names = _model_names(tmp_path, document, "allof_retype")
+    assert not [n for n in names if n[-1].isdigit()], names
+    source = (tmp_path / "out" / "allof_retype" / "allof_retype" / "models" / "a.py").read_text()
+    assert "user: Account\n" in source and "title: str | None = None" in source
+
+
+def test_oneof_members_are_named_by_what_sets_them_apart(tmp_path):
+    """Real shapes that used to end in ``VariantN`` (GitHub, Slack, Stripe)."""
+    member = lambda props, **extra: {"type": "object", "properties": props, **extra}  # noqa: E731
+    document = spec({
+        "Rule": {"oneOf": [  # GitHub environment protection rules: a `type` with an example
+            member({"id": {"type": "integer"}, "type": {"type": "string", "example": "wait_timer"}, "wait_timer": {"type": "integer"}}),
+            member({"id": {"type": "integer"}, "type": {"type": "string", "example": "branch_policy"}}),
+        ]},
+        "Labels": {"oneOf": [  # GitHub issues: one property, two shapes
+            member({"labels": {"type": "array", "items": {"type": "string"}}}),
+            member({"labels": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}}}),
+        ]},
+        "Identity": {"oneOf": [  # Slack users.identity: only nested objects differ
+            member({"ok": {"type": "boolean"}, "team": {"type": "string"}, "user": member({"id": {"type": "string"}})}, description="Schema for 'identity.basic' scope"),
+            member({"ok": {"type": "boolean"}, "team": {"type": "string"}, "user": member({"id": {"type": "string"}, "email": {"type": "string"}})}),
+        ]},
+        "A": {"type": "object", "properties": {
+            "rule": {"$ref": "#/components/schemas/Rule"},
+            "labels": {"$ref": "#/components/schemas/Labels"},
+            "identity": {"$ref": "#/components/schemas/Identity"},
+            "url": {"oneOf": [{"type": "string"}, {"type": "string", "enum": [""]}]},  # Stripe: "" clears a field
+        }},
+    })
+    names = _model_names(tmp_path, document, "variants")
+    assert {"RuleWithWaitTimer", "RuleBranchPolicy", "LabelsLabelsAsStringList", "LabelsLabelsAsObjectList", "IdentityWithUserEmail", "IdentityIdentityBasic"} <= names, sorted(names)
+    assert not [n for n in names if "Variant" in n], sorted(names)

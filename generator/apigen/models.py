@@ -9,12 +9,13 @@ an error, never a silent loss.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import ApigenError, Diagnostic
-from .naming import NameScope, env_identifier, snake_identifier
+from .naming import NameScope, env_identifier, pascal, snake_identifier
 from .render import clean_text
 
 ROOT_PLACEHOLDER = "ApigenUnusedRoot"
@@ -190,7 +191,43 @@ def flatten_conflicting_allof(defs: dict[str, Any]) -> dict[str, Any]:
             new_parts.append(part)
         if changed:
             out[name] = {**schema, "allOf": new_parts}
+        merged = _merge_conflicting_parts(out[name])
+        if merged is not None:
+            out[name] = merged
     return out
+
+
+def _merge_conflicting_parts(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """One object for an allOf of inline objects that give a property two different schemas.
+
+    The library would merge such a property into a class of its own, named after
+    the property and numbered (``User3``). The later declaration wins, as for a
+    redeclared parent property; the required lists add up.
+    """
+    parts = schema.get("allOf")
+    if not isinstance(parts, list) or not all(isinstance(p, dict) and "$ref" not in p and set(p) <= _PLAIN_OBJECT_KEYS for p in parts):
+        return None
+    seen: dict[str, Any] = {}
+    conflict = False
+    for part in parts:
+        for key, value in (part.get("properties") or {}).items():
+            if key in seen and seen[key] != value:
+                conflict = True
+            seen[key] = value
+    if not conflict:
+        return None
+    required: list[str] = []
+    for part in [schema, *parts]:
+        required += [r for r in part.get("required") or [] if r not in required]
+    merged = {k: v for k, v in schema.items() if k != "allOf"}
+    merged["type"] = "object"
+    merged["properties"] = {**(schema.get("properties") or {}), **seen}
+    if required:
+        merged["required"] = required
+    return merged
+
+
+_PLAIN_OBJECT_KEYS = frozenset({"type", "properties", "required", "title", "description", "additionalProperties"})
 
 
 def _nullable_classes(defs: dict[str, Any]) -> set[str]:
@@ -241,6 +278,45 @@ def nullable_classes_at_use_sites(defs: dict[str, Any]) -> dict[str, Any]:
     return {name: _wrap_refs(_strip_null(schema) if name in targets else schema, targets) for name, schema in defs.items()}
 
 
+def name_invented_classes(source: str, defs: dict[str, Any]) -> str:
+    """Context names for the classes datamodel-code-generator makes up on its own.
+
+    When allOf members give one property two different object types, the library
+    merges them into a new class named after the property, numbered on repeats
+    (GitHub's webhooks: ``User3``, ``Owner1``). Such a class is renamed after the
+    first class and field that use it (``WebhookIssueCommentDeletedIssueUser``).
+    The library's unnumbered names (after a field) are readable and stay.
+    """
+    tree = ast.parse(source)
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    invented = {n.name for n in classes if n.name[-1].isdigit()} - set(defs) - {ROOT_PLACEHOLDER}
+    if not invented:
+        return source
+    wanted: dict[str, str] = {}
+    for owner in classes:
+        for statement in owner.body:
+            if not (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)):
+                continue
+            for node in ast.walk(statement.annotation):
+                if isinstance(node, ast.Name) and node.id in invented and node.id not in wanted:
+                    wanted[node.id] = owner.name + pascal(statement.target.id)
+        for base in owner.bases:  # used only as a base class: named after the subclass
+            if isinstance(base, ast.Name) and base.id in invented and base.id not in wanted:
+                wanted[base.id] = owner.name + "Base"
+    taken = {n.name for n in classes} | set(defs)
+    renames: dict[str, str] = {}
+    for old in sorted(invented, key=lambda n: [c.name for c in classes].index(n)):
+        new = wanted.get(old)
+        if not new or new in taken:
+            continue  # nothing better to call it than the library did
+        taken.add(new)
+        renames[old] = new
+    if not renames:
+        return source
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in sorted(renames, key=len, reverse=True)) + r")(?!\w)")
+    return pattern.sub(lambda m: renames[m.group(1)], source)
+
+
 def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     """Run datamodel-code-generator once over all definitions; return one module."""
     if not defs:
@@ -283,7 +359,8 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     if not isinstance(source, str):
         raise ApigenError("model generation returned several modules; expected one")
     tree = ast.parse(source)
-    source = _strip_placeholder(source, tree)
+    source = name_invented_classes(_strip_placeholder(source, tree), defs)
+    tree = ast.parse(source)
     classes = frozenset(n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER)
     missing = sorted(set(defs) - classes)
     if missing:

@@ -12,6 +12,7 @@ in generated code are exactly the names decided here.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .ir import ANY, NONE, PyType
@@ -192,6 +193,9 @@ class SchemaRegistry:
                 needs = [k for k in member.get("required") or [] if k not in others_required and pascal(str(k))]
                 if needs:
                     return context + "Requiring" + pascal(str(needs[0]))
+            distinct = _distinct_trait(member, [o for o in siblings or [] if o is not member and isinstance(o, dict)])
+            if distinct:
+                return context + distinct
         return f"{context}Variant{index + 1}"
 
     # ------------------------------------------------------------ annotations
@@ -262,3 +266,76 @@ class SchemaRegistry:
             value = self.annotate(extra) if isinstance(extra, dict) and extra else ANY
             return PyType(f"dict[str, {value.expr}]", value.models, value.imports)
         return ANY
+
+
+def _shape_word(schema: Any) -> str | None:
+    """A word for what a schema holds: ``String``, ``StringList``, ``Object`` ..."""
+    if not isinstance(schema, dict):
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return class_identifier(ref.rsplit("/", 1)[-1], "Object")
+    kind = schema.get("type")
+    if kind == "array":
+        return (_shape_word(schema.get("items")) or "") + "List"
+    if isinstance(kind, str) and kind in ("string", "integer", "number", "boolean", "object"):
+        return kind.capitalize()
+    return None
+
+
+def _distinct_trait(member: dict[str, Any], others: list[dict[str, Any]]) -> str | None:
+    """The last resort before a number: a name part from what only this oneOf member has.
+
+    In order: the title of a parent it extends inline; the example or default of a
+    ``type``-like property; the first value of an enum property no sibling shares;
+    a property the siblings also have, holding another shape (``LabelsAsStringList``);
+    a bare object among members that are not classes (``Object``); the one or two
+    properties of a small member (``OnlyMessage``); a field of a nested object only
+    it has (``WithUserEmail``); an empty-string enum (``Empty``); a quoted phrase of
+    its description no sibling shares.
+    """
+    for part in member.get("allOf") or []:
+        title = part.get("title") if isinstance(part, dict) else None
+        if isinstance(title, str) and pascal(title):
+            return pascal(title)
+    props = member.get("properties") if isinstance(member.get("properties"), dict) else {}
+    for key in ("type", "kind", "object", "event"):
+        prop = props.get(key)
+        for attr in ("const", "example", "default"):
+            value = prop.get(attr) if isinstance(prop, dict) else None
+            if isinstance(value, str) and pascal(value):
+                return pascal(value)
+
+    def sibling_props(key: str) -> list[Any]:
+        return [(o.get("properties") or {}).get(key) for o in others if isinstance(o.get("properties"), dict) and key in o["properties"]]
+
+    for key, prop in props.items():
+        values = prop.get("enum") if isinstance(prop, dict) else None
+        if isinstance(values, list) and values and pascal(str(values[0])):
+            theirs = sibling_props(key)
+            if theirs and all(isinstance(t, dict) and isinstance(t.get("enum"), list) and not {str(v) for v in values} & {str(v) for v in t["enum"]} for t in theirs):
+                return pascal(str(values[0]))
+    for key, prop in props.items():
+        word = _shape_word(prop)
+        theirs = sibling_props(key)
+        if word and theirs and all(_shape_word(t) != word for t in theirs) and pascal(str(key)):
+            return pascal(str(key)) + "As" + word
+    if (member.get("type") == "object" or "properties" in member) and not any(is_class_like(o) for o in others):
+        return "Object"
+    if 0 < len(props) <= 2 and all(pascal(str(k)) for k in props):
+        return "Only" + "And".join(pascal(str(k)) for k in props)
+    for key, prop in props.items():  # a nested field only this member's object has
+        mine = set(prop.get("properties") or {}) if isinstance(prop, dict) else set()
+        theirs = sibling_props(key)
+        if mine and theirs:
+            shared = set().union(*[set(t.get("properties") or {}) for t in theirs if isinstance(t, dict)])
+            own = [k for k in prop["properties"] if k not in shared and pascal(str(k))]
+            if own and pascal(str(key)):
+                return "With" + pascal(str(key)) + pascal(str(own[0]))
+    if member.get("enum") == [""]:
+        return "Empty"
+    quoted = re.search(r"['`\"]([^'`\"]{1,60})['`\"]", str(member.get("description") or ""))
+    if quoted and pascal(quoted.group(1)) and not any(quoted.group(0) in str(o.get("description") or "") for o in others):
+        return pascal(quoted.group(1))
+    return None
+

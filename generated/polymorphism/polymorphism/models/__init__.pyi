@@ -19,8 +19,6 @@ from .page_view import PageView as PageView
 from .person import Person as Person
 from .pet import Pet as Pet
 from .pet_base import PetBase as PetBase
-from .pet_type import PetType as PetType
-from .pet_type1 import PetType1 as PetType1
 from .shape import Shape as Shape
 from .sms_notification import SmsNotification as SmsNotification
 from .square import Square as Square
@@ -47,8 +45,6 @@ __all__ = [
     "Person",
     "Pet",
     "PetBase",
-    "PetType",
-    "PetType1",
     "Shape",
     "SmsNotification",
     "Square",

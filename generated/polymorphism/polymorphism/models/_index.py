@@ -22,8 +22,6 @@ MODULE_OF: dict[str, str] = {
     "Person": "person",
     "Pet": "pet",
     "PetBase": "pet_base",
-    "PetType": "pet_type",
-    "PetType1": "pet_type1",
     "Shape": "shape",
     "SmsNotification": "sms_notification",
     "Square": "square",
