@@ -117,7 +117,7 @@ class ApiBuilder:
             kind = str(scheme.get("type", ""))
             http_scheme = str(scheme.get("scheme", "")).lower()
             py_name = scope.claim(snake_identifier(name, "credential"), snake_identifier(name, "credential") + "_credential")
-            common = dict(name=str(name), py_name=py_name, env=f"{self.env_prefix}_{env_identifier(py_name)}", description=_text(scheme.get("description")))
+            common: dict[str, Any] = dict(name=str(name), py_name=py_name, env=f"{self.env_prefix}_{env_identifier(py_name)}", description=_text(scheme.get("description")))
             if kind == "apiKey" and scheme.get("in") in ("header", "query", "cookie"):
                 out.append(SecurityScheme(kind="apiKey", location=str(scheme["in"]), param_name=str(scheme.get("name", name)), **common))
             elif kind == "http" and http_scheme == "bearer" or kind == "openIdConnect":

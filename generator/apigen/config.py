@@ -44,7 +44,8 @@ def _section(path: Path) -> dict[str, Any] | None:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ApigenError(f"{path}: cannot read configuration: {exc}") from None
     if path.name == "apigen.toml":
-        return data.get("tool", {}).get("apigen", data)
+        whole: dict[str, Any] = data.get("tool", {}).get("apigen", data)
+        return whole
     section = data.get("tool", {}).get("apigen")
     return section if isinstance(section, dict) else None
 

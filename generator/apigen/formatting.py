@@ -154,7 +154,7 @@ def format_stable(source: str, path: str = "<generated>") -> str:
     for node in tree.body:
         start, end = _start(node) - 1, node.end_lineno or node.lineno
         methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] if isinstance(node, ast.ClassDef) else []
-        if methods and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in node.body[node.body.index(methods[0]):]):
+        if isinstance(node, ast.ClassDef) and methods and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in node.body[node.body.index(methods[0]):]):
             first = node.body.index(methods[0])
             header_end = node.body[first - 1].end_lineno if first else node.lineno
             black_chunk(start, header_end or node.lineno, False)  # the class line and docstring

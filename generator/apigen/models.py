@@ -84,7 +84,7 @@ def prepare_schema(node: Any, aliases: dict[str, str]) -> Any:
         return [prepare_schema(v, aliases) for v in node]
     if not isinstance(node, dict):
         return node
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "format" and isinstance(value, str) and value not in KEPT_FORMATS:
             continue

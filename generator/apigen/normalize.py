@@ -519,7 +519,7 @@ def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
         components["requestBodies"] = {name: {"content": {m: {"schema": p.get("schema", {})} for m in global_consumes}, "required": bool(p.get("required")), **({"description": p["description"]} if p.get("description") else {})} for name, p in body_params.items()}
     if spec.get("responses"):
         components["responses"] = {n: _response_2to3(r, global_produces) for n, r in spec["responses"].items()}
-    schemes_out = {}
+    schemes_out: dict[str, dict[str, Any]] = {}
     for name, sd in (spec.get("securityDefinitions") or {}).items():
         kind = sd.get("type")
         if kind == "basic":
@@ -528,7 +528,7 @@ def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
             schemes_out[name] = {"type": "apiKey", "name": sd.get("name", name), "in": sd.get("in", "header")}
         elif kind == "oauth2":
             flow = {"implicit": "implicit", "password": "password", "application": "clientCredentials", "accessCode": "authorizationCode"}.get(sd.get("flow", ""), "clientCredentials")
-            body = {"scopes": sd.get("scopes") or {}}
+            body: dict[str, Any] = {"scopes": sd.get("scopes") or {}}
             if "authorizationUrl" in sd:
                 body["authorizationUrl"] = sd["authorizationUrl"]
             if "tokenUrl" in sd:
@@ -547,7 +547,8 @@ def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
             if name in body_params:
                 return body_params[name]
             if name not in params_out and name in (spec.get("parameters") or {}):
-                return spec["parameters"][name]  # a formData parameter: inlined
+                inlined: dict[str, Any] = spec["parameters"][name]  # a formData parameter
+                return inlined
         return p
 
     paths: dict[str, Any] = {}

@@ -298,7 +298,7 @@ def _distinct_trait(member: dict[str, Any], others: list[dict[str, Any]]) -> str
         title = part.get("title") if isinstance(part, dict) else None
         if isinstance(title, str) and pascal(title):
             return pascal(title)
-    props = member.get("properties") if isinstance(member.get("properties"), dict) else {}
+    props: dict[str, Any] = member["properties"] if isinstance(member.get("properties"), dict) else {}
     for key in ("type", "kind", "object", "event"):
         prop = props.get(key)
         for attr in ("const", "example", "default"):

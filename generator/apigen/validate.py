@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 from .cache import Cache, digest
 from .diagnostics import Diagnostic, pointer
@@ -31,7 +31,7 @@ def _validator_class(data: dict[str, Any]) -> Any:
 
 def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
     """Return the document's schema violations as diagnostics (warnings unless strict)."""
-    severity = "error" if strict else "warning"
+    severity: Literal["error", "warning"] = "error" if strict else "warning"
     findings: list[Diagnostic] = []
     try:
         with warnings.catch_warnings():  # the validator warns about regexes; keep that to us
