@@ -5,6 +5,9 @@
 Sides, each in a fresh interpreter, interleaved (floor, apigen, floor, apigen, ...):
 
   floor   python -c "import httpx, pydantic"
+  models  the floor plus importing the model the call returns, with the models it
+          refers to: what pydantic itself spends creating those classes (the part of
+          the apigen side a hand-written pydantic model of the same API costs too)
   apigen  import the generated GitHub client, build a Client on an httpx.MockTransport,
           call GET /repos/{owner}/{repo} once (client.repos.get) and get the
           FullRepository model back; the transport answers with GitHub's full repository
@@ -68,6 +71,7 @@ def main() -> int:
     env = {"PYTHONPATH": str(project)}
     sides = {
         "floor": [args.python, "-c", "import httpx, pydantic"],
+        "models": [args.python, "-c", f"import httpx, pydantic\nfrom github.models import {args.model}"],
         "apigen": [args.python, "-c", CHILD, str(body), args.model],
     }
     # one untimed run each: bytecode caches written, files in the page cache; and a check
@@ -94,7 +98,8 @@ def main() -> int:
 
     label = {
         "floor": 'python -c "import httpx, pydantic"',
-        "apigen": "import github, Client(), client.repos.get() -> FullRepository",
+        "models": f"import httpx, pydantic + the model classes {args.model} needs (pydantic's cost)",
+        "apigen": f"import github, Client(), client.repos.get() -> {args.model}",
     }
     print(f"\n## Import + one call in a fresh process ({args.repeat} repetitions, interleaved; medians)\n")
     fw, fc, fr = median(wall["floor"]), median(cpu["floor"]), median(rss["floor"])

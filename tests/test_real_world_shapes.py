@@ -163,3 +163,13 @@ def test_oneof_members_are_named_by_what_sets_them_apart(tmp_path):
     names = _model_names(tmp_path, document, "variants")
     assert {"RuleWithWaitTimer", "RuleBranchPolicy", "LabelsLabelsAsStringList", "LabelsLabelsAsObjectList", "IdentityWithUserEmail", "IdentityIdentityBasic"} <= names, sorted(names)
     assert not [n for n in names if "Variant" in n], sorted(names)
+
+
+def test_allof_of_one_inline_object_is_a_model(tmp_path):
+    """Zoom's registrant questions: a response schema ``allOf: [{properties: ...}]``
+    (no ``type``) is that object's model, not ``dict[str, Any]``."""
+    document = spec({}, {"allOf": [{"description": "Questions", "properties": {"questions": {"type": "array", "items": {"type": "string"}}}}]})
+    document["components"] = {}
+    generate_and_import(tmp_path, document, "allof_one")
+    resource = next((tmp_path / "out" / "allof_one" / "allof_one" / "resources").glob("[!_]*.py")).read_text()
+    assert ") -> GetAResponse:" in resource, resource[:3000]

@@ -44,7 +44,11 @@ def is_class_like(schema: Any) -> bool:
     if isinstance(enum, list) and any(v is not None for v in enum) and not ({"object", "array"} & set(types_of(schema))):
         return True
     all_of = schema.get("allOf")
-    if isinstance(all_of, list) and all_of and not (len(all_of) == 1 and "properties" not in schema):
+    if isinstance(all_of, list) and all_of:
+        if len(all_of) == 1 and "properties" not in schema:
+            # allOf of one: a $ref is an alias of it (an annotated reference); an inline
+            # object is that object's class (Zoom's registrant questions)
+            return is_class_like(all_of[0])
         return True
     props = schema.get("properties")
     if isinstance(props, dict) and props:
