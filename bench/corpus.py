@@ -369,6 +369,9 @@ def summarize(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
     return figures
 
 
+FIT_MIN_OPS = 50
+
+
 def plot(records: list[dict[str, Any]], target: Path) -> bool:
     try:
         import matplotlib
@@ -384,6 +387,20 @@ def plot(records: list[dict[str, Any]], target: Path) -> bool:
         pts = [(r["ops_spec"] or 0, r["gen_seconds"]) for r in records if r["status"] == status and r.get("gen_seconds") is not None]
         if pts:
             ax.scatter([max(x, 0.8) for x, _ in pts], [y for _, y in pts], s=8, c=colour, alpha=0.6, label=f"{status} ({len(pts)})")
+    fit = [(r["ops_spec"], r["gen_seconds"]) for r in records if r["status"] == "ok" and (r["ops_spec"] or 0) >= FIT_MIN_OPS and r.get("gen_seconds")]
+    if len(fit) >= 10:
+        # growth exponent: the slope of log(time) against log(operations); 1 is linear.
+        # Small specs are left out: their time is the interpreter and library start-up.
+        import math
+
+        xs = [math.log10(x) for x, _ in fit]
+        ys = [math.log10(y) for _, y in fit]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+        lo, hi = min(xs), max(xs)
+        ax.plot([10 ** lo, 10 ** hi], [10 ** (my + slope * (lo - mx)), 10 ** (my + slope * (hi - mx))], c="tab:green",
+                label=f"fit over specs with >= {FIT_MIN_OPS} operations: time ~ operations^{slope:.2f}")
+        print(f"growth: generation time ~ operations^{slope:.2f} over {len(fit)} specs with >= {FIT_MIN_OPS} operations (1.00 = linear)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("operations in the spec")
