@@ -189,17 +189,18 @@ def _split_header(source: str) -> tuple[str, str]:
     return "", source
 
 
-def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = frozenset()) -> dict[str, str]:
+def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = frozenset(), exact: frozenset[str] = frozenset()) -> dict[str, str]:
     """Format every ``.py``/``.pyi`` entry of ``files`` (others untouched); returns a new dict.
 
-    Paths in ``stable`` are in black's style already and go through ``format_stable``.
+    Paths in ``exact`` are black's output already and stay as they are; paths in
+    ``stable`` are in black's style but for long lines and go through ``format_stable``.
     For the others the cache is keyed by each file's body without its provenance
     line, so a spec that changed in one operation re-formats only what it touches.
     """
     out = dict(files)
     todo: list[tuple[str, str, str, str]] = []
     for path, source in files.items():
-        if not path.endswith((".py", ".pyi")):
+        if not path.endswith((".py", ".pyi")) or path in exact:
             continue
         if path in stable:
             out[path] = format_stable(source, path)

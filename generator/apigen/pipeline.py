@@ -159,7 +159,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any") for name in cached_models["untyped"]
         ]
         header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
-        files = format_files(renderer.files(split_models(models_source, header)), cache, renderer.black_stable())
+        files = format_files(renderer.files(split_models(models_source, header)), cache, renderer.black_stable(), renderer.black_exact())
         if pool is not None:
             diagnostics = pending.result()
             memo.record(diagnostics)

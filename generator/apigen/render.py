@@ -151,18 +151,22 @@ class Renderer:
             names.add("ParamStyle")
         return self.render("resource.py.jinja", resource=resource, models=models, std_imports=_imports(types), runtime_names=sorted(names), op_models=op_models, page_models=page_models)
 
-    def black_stable(self) -> frozenset[str]:
-        """Files written in black's style already (see formatting.format_stable).
-
-        apigen's own resource template and the models splitter are; templates
-        from --templates are not assumed to be, so their output goes through black whole.
-        """
+    def black_exact(self) -> frozenset[str]:
+        """Files that are black's output as they stand: the models package, put
+        together by split.py from classes black formatted (formatting.format_models)."""
         pkg = self.api.package
         paths = {f"{pkg}/models/{name}" for name in ("_index.py", "__init__.pyi")}
         paths |= {f"{pkg}/models/{module}.py" for module in self.model_modules}
-        if not self.custom_templates:
-            paths |= {f"{pkg}/resources/{resource.py_name}.py" for resource in self.api.resources}
         return frozenset(paths)
+
+    def black_stable(self) -> frozenset[str]:
+        """Files in black's style but for long lines (see formatting.format_stable):
+        the resources, when apigen's own template wrote them (templates from
+        --templates are not assumed to write black's style; black formats those whole)."""
+        pkg = self.api.package
+        if self.custom_templates:
+            return frozenset()
+        return frozenset(f"{pkg}/resources/{resource.py_name}.py" for resource in self.api.resources)
 
     def files(self, models: SplitModels) -> dict[str, str]:
         """Every generated file except the runtime copy, by path relative to the output folder."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .formatting import from_import
+from .formatting import LINE_LENGTH, from_import
 from .naming import WINDOWS_DEVICE_NAMES, NameScope, snake_identifier
 
 
@@ -87,6 +87,14 @@ def _quoted(name: str) -> str:
     return f'"{name}"'
 
 
+def _all_list(names: list[str]) -> str:
+    """``__all__ = [...]`` as black lays it out: one line, or one name per line."""
+    line = f"__all__ = [{', '.join(_quoted(n) for n in names)}]"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return "__all__ = [\n" + "".join(f"    {_quoted(n)},\n" for n in names) + "]"
+
+
 def split_models(source: str, header: str) -> SplitModels:
     tree = ast.parse(source)
     classes: dict[str, ast.ClassDef] = {}
@@ -142,7 +150,7 @@ def split_models(source: str, header: str) -> SplitModels:
         parts = [header, "from __future__ import annotations\n\n", *(line + "\n" for line in std)]
         parts += [from_import(f".{dep}", sorted(ns)) + "\n" for dep, ns in sorted(deps.items())]
         # black's layout: two blank lines around classes, one newline at the end
-        parts.append(f"\n__all__ = [{', '.join(_quoted(n) for n in names)}]\n\n\n")
+        parts.append("\n" + _all_list(names) + "\n\n\n")
         parts.append("\n\n".join(segment(classes[name]) for name in names))
         rebuild_lines = [r for name in names for r in rebuilds.get(name, [])]
         if rebuild_lines:
