@@ -173,3 +173,18 @@ def test_allof_of_one_inline_object_is_a_model(tmp_path):
     generate_and_import(tmp_path, document, "allof_one")
     resource = next((tmp_path / "out" / "allof_one" / "allof_one" / "resources").glob("[!_]*.py")).read_text()
     assert ") -> GetAResponse:" in resource, resource[:3000]
+
+
+def test_discriminator_mapping_into_other_files_is_left_out_and_reported(tmp_path):
+    """DigitalOcean: mappings name YAML files that are not part of the bundled document
+    (``models/droplet_actions.yml#/droplet_action``); the operation stays, the mapping goes."""
+    document = spec({
+        "Assign": {"type": "object", "properties": {"type": {"type": "string"}, "droplet_id": {"type": "integer"}}},
+        "Unassign": {"type": "object", "properties": {"type": {"type": "string"}}},
+        "A": {"oneOf": [{"$ref": "#/components/schemas/Assign"}, {"$ref": "#/components/schemas/Unassign"}],
+              "discriminator": {"propertyName": "type", "mapping": {"assign": "models/actions.yml#/assign", "unassign": "#/nowhere"}}},
+    })
+    summary = generate_and_import(tmp_path, document, "mapping")
+    assert summary.operations == 1
+    reasons = [s.reason for s in summary.skipped]
+    assert any("discriminator mapping does not resolve" in r and "models/actions.yml" in r for r in reasons), reasons

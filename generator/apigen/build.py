@@ -344,7 +344,7 @@ class ApiBuilder:
             title=self.title, version=_text(str(info.get("version", ""))) or "0", description=_text(info.get("description")),
             package=self.package, env_prefix=self.env_prefix, base_url=servers[0] if servers else "",
             servers=servers, security_schemes=schemes, default_security=default_security,
-            resources=tuple(resources), models=self.registry.defs, skipped=tuple(self.skipped), webhooks=webhooks,
+            resources=tuple(resources), models=self.registry.defs, skipped=tuple(self.skipped) + tuple(Skipped(w, r) for w, r in self.registry.dropped), webhooks=webhooks,
         )
 
     def operation(self, path: str, method: str, path_item: dict[str, Any], op: dict[str, Any], tag_snake: str, method_scope: NameScope, const_scope: NameScope, known: set[str], where: str) -> Operation:

@@ -72,6 +72,7 @@ class SchemaRegistry:
         self.defs: dict[str, Any] = {}
         self.component_names: dict[str, str] = {}
         self._ref_cache: dict[str, str] = {}
+        self.dropped: list[tuple[str, str]] = []  # (where, why): parts of schemas left out, for the summary
         self._annotating: set[str] = set()
         self._hoisted: dict[int, str] = {}  # id(inline schema) -> its class, so it is named once
         # structural key -> class: bundled specs repeat component schemas inline; a
@@ -158,11 +159,23 @@ class SchemaRegistry:
         disc = schema.get("discriminator")
         if isinstance(disc, dict) and isinstance(disc.get("mapping"), dict):
             mapping = {}
+            unresolved: list[str] = []
             for value, target in disc["mapping"].items():
-                if isinstance(target, str) and not target.startswith("#"):
+                if isinstance(target, str) and "#" not in target and "/" not in target:
                     target = _COMPONENT_PREFIX + target  # a bare schema name
-                mapping[value] = self._ref(target, context).get("$ref", target) if isinstance(target, str) else target
-            out["discriminator"] = {**disc, "mapping": mapping}
+                try:
+                    resolved = self._ref(target, context).get("$ref") if isinstance(target, str) else None
+                except (KeyError, IndexError, ValueError):
+                    resolved = None
+                if resolved:
+                    mapping[value] = resolved
+                else:
+                    unresolved.append(f"{value!r} -> {target!r}")
+            if unresolved:
+                # the mapping is a hint for picking the variant; the variants stay
+                shown = ", ".join(unresolved[:3]) + (f" and {len(unresolved) - 3} more" if len(unresolved) > 3 else "")
+                self.dropped.append((f"schema {context}", f"discriminator mapping does not resolve, left out: {shown}"))
+            out["discriminator"] = {**disc, "mapping": mapping} if mapping else {k: v for k, v in disc.items() if k != "mapping"}
         for key in ("not", "if", "then", "else", "patternProperties", "prefixItems", "$defs", "definitions"):
             out.pop(key, None)
         return out
