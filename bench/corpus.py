@@ -33,6 +33,7 @@ import re
 import shutil
 import signal
 import statistics
+import gzip
 import subprocess
 import sys
 import tempfile
@@ -445,12 +446,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mypy", action="store_true", help="also run mypy --strict on each generated package (slow)")
     ap.add_argument("--keep", action="store_true", help="keep the generated packages under /tmp (prints where)")
     ap.add_argument("--plot", action="store_true", help="write bench/corpus_time_vs_ops.png (needs matplotlib)")
-    ap.add_argument("--summarize", type=Path, metavar="JSONL", help="only print the figures of an existing results file")
+    ap.add_argument("--summarize", type=Path, metavar="JSONL", help="only print the figures of an existing results file (.jsonl or .jsonl.gz)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON at the end as well")
     args = ap.parse_args(argv)
 
     if args.summarize:
-        records = [json.loads(line) for line in args.summarize.read_text(encoding="utf-8").splitlines() if line.strip()]
+        raw = args.summarize.read_bytes()
+        text = (gzip.decompress(raw) if args.summarize.suffix == ".gz" else raw).decode("utf-8")
+        records = [json.loads(line) for line in text.splitlines() if line.strip()]
         figures = summarize(records)
         if args.plot:
             plot(records, HERE / "corpus_time_vs_ops.png")
