@@ -1,20 +1,23 @@
-"""Formatting generated Python with black, in-process, per file, in parallel, cached.
+"""Formatting generated Python: black's output, with black seeing as little as it must.
 
-Black is the slowest stage on big APIs (GitHub's client is about 200,000 lines), so
-black sees as little as it must:
+Black is the slowest stage on big APIs if it formats everything (GitHub's client
+is about 230,000 lines), so:
 
-* apigen's own templates and the models splitter emit code in black's style
-  already (black's quotes, blank lines, docstrings, trailing commas). For those
-  files (``stable``) only the top-level statements and methods with a line over
-  the limit go through black, each on its own; the rest is black's output as it
-  stands. tests/test_formatting.py holds this to black's output on whole files.
-* datamodel-code-generator's module is formatted once, before it is split into
-  modules, in chunks spread over the machine's cores (``format_in_chunks``).
-* Every other file is formatted whole; each distinct content once (the cache is
-  keyed by the text without its provenance line, and black's version).
+* apigen's resource template writes black's layout itself (black's quote and
+  docstring rules are called from the template filters). For those files
+  (``stable``) only the top-level statements and methods with a code line over the
+  limit go through black, each on its own (``format_stable``).
+* datamodel-code-generator's module is mended where it differs from black (quotes,
+  class docstrings) and only its classes with a long line go through black
+  (``format_models``); the models splitter then assembles the model modules in
+  black's layout, so they need nothing more (``exact``).
+* Every other file (client, package init, custom templates) is formatted whole,
+  each distinct content once (the cache is keyed by the text without its
+  provenance line, and black's version), in a process pool when there is much.
 
-Black's own AST safety check is skipped (fast mode): every file is compiled before
-it is written.
+tests/test_formatting.py and the contract tests hold the result to black's output
+on whole files. Black's own AST safety check is skipped (fast mode): every file is
+compiled before it is written.
 """
 
 from __future__ import annotations
