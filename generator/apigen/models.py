@@ -278,7 +278,7 @@ def nullable_classes_at_use_sites(defs: dict[str, Any]) -> dict[str, Any]:
     return {name: _wrap_refs(_strip_null(schema) if name in targets else schema, targets) for name, schema in defs.items()}
 
 
-def name_invented_classes(source: str, defs: dict[str, Any]) -> str:
+def name_invented_classes(source: str, tree: ast.Module, defs: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """Context names for the classes datamodel-code-generator makes up on its own.
 
     When allOf members give one property two different object types, the library
@@ -286,12 +286,13 @@ def name_invented_classes(source: str, defs: dict[str, Any]) -> str:
     (GitHub's webhooks: ``User3``, ``Owner1``). Such a class is renamed after the
     first class and field that use it (``WebhookIssueCommentDeletedIssueUser``).
     The library's unnumbered names (after a field) are readable and stay.
+    ``tree`` is the library's module as parsed (only names are read from it).
+    Returns the source with the renames made, and the renames.
     """
-    tree = ast.parse(source)
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     invented = {n.name for n in classes if n.name[-1].isdigit()} - set(defs) - {ROOT_PLACEHOLDER}
     if not invented:
-        return source
+        return source, {}
     wanted: dict[str, str] = {}
     for owner in classes:
         for statement in owner.body:
@@ -304,17 +305,18 @@ def name_invented_classes(source: str, defs: dict[str, Any]) -> str:
             if isinstance(base, ast.Name) and base.id in invented and base.id not in wanted:
                 wanted[base.id] = owner.name + "Base"
     taken = {n.name for n in classes} | set(defs)
+    position = {c.name: i for i, c in enumerate(classes)}
     renames: dict[str, str] = {}
-    for old in sorted(invented, key=lambda n: [c.name for c in classes].index(n)):
+    for old in sorted(invented, key=position.__getitem__):
         new = wanted.get(old)
         if not new or new in taken:
             continue  # nothing better to call it than the library did
         taken.add(new)
         renames[old] = new
     if not renames:
-        return source
+        return source, {}
     pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in sorted(renames, key=len, reverse=True)) + r")(?!\w)")
-    return pattern.sub(lambda m: renames[m.group(1)], source)
+    return pattern.sub(lambda m: renames[m.group(1)], source), renames
 
 
 def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
@@ -359,9 +361,8 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     if not isinstance(source, str):
         raise ApigenError("model generation returned several modules; expected one")
     tree = ast.parse(source)
-    source = name_invented_classes(_strip_placeholder(source, tree), defs)
-    tree = ast.parse(source)
-    classes = frozenset(n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER)
+    source, renames = name_invented_classes(_strip_placeholder(source, tree), tree, defs)
+    classes = frozenset(renames.get(n.name, n.name) for n in tree.body if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER)
     missing = sorted(set(defs) - classes)
     if missing:
         # Collapsed aliases (RootModel of a list, a union ...) need no class; the IR

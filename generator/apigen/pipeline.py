@@ -23,7 +23,7 @@ from .render import Renderer
 from .split import split_models
 from .validate import ValidationMemo, validate
 from . import __version__
-from .writer import MANIFEST, manifest, write_atomically
+from .writer import MANIFEST, hand_edits, manifest, write_atomically
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
 
@@ -147,7 +147,8 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             spec = normalize(doc, allow_remote_refs=allow_remote_refs)
         spec, excluded = apply_options(spec, options)
         api = build_api(spec, package=package, source=source, doc=doc)
-        renderer = Renderer(api, spec_hash(doc.text), template_dirs)
+        sha = spec_hash(doc.text)
+        renderer = Renderer(api, sha, template_dirs)
         models_key = digest("models", _inputs_digest(None), json.dumps(api.models, sort_keys=True))
         cached_models = cache.get("models", models_key)
         if not isinstance(cached_models, dict):
@@ -159,7 +160,8 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any") for name in cached_models["untyped"]
         ]
         header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
-        files = format_files(renderer.files(split_models(models_source, header)), cache, renderer.black_stable(), renderer.black_exact())
+        models = split_models(models_source, header)
+        files = format_files(renderer.files(models), cache, renderer.black_stable(), renderer.black_exact(models))
         if pool is not None:
             diagnostics = pending.result()
             memo.record(diagnostics)
@@ -169,7 +171,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     files.update(runtime_files(api.package))
-    files[MANIFEST] = manifest(files, spec_hash(doc.text), __version__)
+    files[MANIFEST] = manifest(files, sha, __version__)
     rendered = Rendered(files, api.package, len(api.operations), len(api.resources), len(api.models), skipped, diagnostics)
     cache.put("runs", run_key, {
         "files": files, "package": api.package, "operations": rendered.operations, "resources": rendered.resources,
@@ -185,7 +187,11 @@ def generate(source: str, output: Path | None = None, package: str | None = None
             raise ApigenError(f"--name {package!r} is not a valid package name (try {cleaned!r})")
     rendered = render_package(source, package, strict, allow_remote_refs, template_dirs, options=options)
     target = output if output is not None else Path("generated") / rendered.package
-    if not drift(rendered.files, target).clean or not target.exists():
+    # the manifest hashes every file: the same manifest and no hand edits means the
+    # folder already holds exactly these files (one read of the folder, not two)
+    recorded = target / MANIFEST
+    current = recorded.is_file() and recorded.read_text(encoding="utf-8") == rendered.files[MANIFEST] and not hand_edits(target)
+    if not current:
         write_atomically(target, rendered.files, force=force, compiled=rendered.from_cache)
     return Summary(rendered.package, target, rendered.operations, rendered.resources, rendered.models, rendered.skipped, rendered.diagnostics)
 

@@ -110,7 +110,6 @@ class Renderer:
     def __init__(self, api: Api, spec_hash: str, template_dirs: list[Path] | None = None) -> None:
         self.api = api
         self.custom_templates = any((Path(d) / "resource.py.jinja").exists() for d in template_dirs or [])
-        self.model_modules: list[str] = []
         loaders = [jinja2.FileSystemLoader(str(d)) for d in (template_dirs or [])]
         loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
         self.env = jinja2.Environment(
@@ -151,12 +150,12 @@ class Renderer:
             names.add("ParamStyle")
         return self.render("resource.py.jinja", resource=resource, models=models, std_imports=_imports(types), runtime_names=sorted(names), op_models=op_models, page_models=page_models)
 
-    def black_exact(self) -> frozenset[str]:
+    def black_exact(self, models: SplitModels) -> frozenset[str]:
         """Files that are black's output as they stand: the models package, put
         together by split.py from classes black formatted (formatting.format_models)."""
         pkg = self.api.package
         paths = {f"{pkg}/models/{name}" for name in ("_index.py", "__init__.pyi")}
-        paths |= {f"{pkg}/models/{module}.py" for module in self.model_modules}
+        paths |= {f"{pkg}/models/{module}.py" for module in models.modules}
         return frozenset(paths)
 
     def black_stable(self) -> frozenset[str]:
@@ -182,7 +181,6 @@ class Renderer:
         }
         for name, source in models_init(models, header).items():
             out[f"{pkg}/models/{name}"] = source
-        self.model_modules = list(models.modules)
         for module, source in models.modules.items():
             out[f"{pkg}/models/{module}.py"] = source
         for resource in self.api.resources:
