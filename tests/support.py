@@ -32,3 +32,15 @@ def iter_modules(package_dir: Path, package: str) -> Iterator[str]:
         if parts[-1] == "__init__":
             parts = parts[:-1]
         yield ".".join(parts)
+
+
+def changed_by_black(paths: list[Path], root: Path) -> list[str]:
+    """The files (relative to ``root``) black would change: generated code must be black's output."""
+    from apigen.formatting import format_python
+
+    changed = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        if format_python(text, path.name) != text:
+            changed.append(path.relative_to(root).as_posix())
+    return changed

@@ -14,7 +14,7 @@ import pytest
 from apigen.formatting import LINE_LENGTH, format_python, format_stable, from_import
 from apigen.render import docstring, pyrepr
 
-from support import GENERATED, configured_clients
+from support import GENERATED, changed_by_black, configured_clients
 
 CLIENTS = configured_clients()
 
@@ -31,7 +31,7 @@ def _python_files(name: str) -> list[str]:
 @pytest.mark.parametrize("name", [c[0] for c in CLIENTS])
 def test_golden_packages_are_unchanged_by_black(name):
     root = GENERATED / name
-    changed = [rel for rel in _python_files(name) if format_python((root / rel).read_text(encoding="utf-8"), rel) != (root / rel).read_text(encoding="utf-8")]
+    changed = changed_by_black([root / rel for rel in _python_files(name)], root)
     assert not changed, f"black would change these files of generated/{name}: {changed}"
 
 

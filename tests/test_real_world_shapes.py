@@ -6,7 +6,6 @@ Each test is a minimal reproduction of a failure cause from the corpus run
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import subprocess
@@ -15,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from apigen.cache import Cache
 from apigen.pipeline import generate
 
 
@@ -91,11 +89,15 @@ def test_invalid_keyword_shapes_and_contradicting_defaults_are_dropped(tmp_path)
     assert "pattern" not in model and '"inf"' not in model and "= False" not in model
 
 
-def test_schema_the_model_library_folds_away_is_reported_not_fatal(tmp_path):
-    """GitHub gist files: properties plus an anyOf of required-only branches."""
+def test_object_with_required_only_alternatives_is_its_model(tmp_path):
+    """GitHub gist files: properties plus an anyOf of required-only branches. The model
+    library used to fold it away; the alternatives only say which fields go together."""
     document = spec({"A": {"type": "object", "properties": {"files": {"type": "object", "properties": {"content": {"type": "string"}}, "anyOf": [{"required": ["content"]}, {"required": ["filename"]}]}}}})
     summary = generate_and_import(tmp_path, document, "folded_shape")
-    assert summary.operations == 1
+    assert summary.operations == 1 and not summary.skipped, summary.skipped
+    models = tmp_path / "out/folded_shape/folded_shape/models"
+    assert "files: AFiles | None" in (models / "a.py").read_text()
+    assert "class AFiles(BaseModel):" in (models / "a_files.py").read_text()
 
 
 def test_nullable_enum_component_makes_its_uses_optional(tmp_path):

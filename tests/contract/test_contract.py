@@ -454,12 +454,12 @@ def test_real_clients_are_what_black_writes(name: str, real_clients: dict[str, t
     """black only sees part of a client (formatting.format_stable); a fixed sample of
     each real client's files (every 4th resource, every 25th model module, the model
     index and stub) must be exactly what black makes of them."""
-    from apigen.formatting import format_python
+    from support import changed_by_black
 
     _, project = real_clients[name]
     package = project / name
     resources = sorted((package / "resources").glob("*.py"))
     models = sorted((package / "models").glob("*.py"))
     sample = resources[::4] + models[::25] + [package / "models" / "__init__.pyi", package / "models" / "_index.py", package / "client.py"]
-    changed = [str(p.relative_to(project)) for p in sample if format_python(p.read_text(encoding="utf-8"), p.name) != p.read_text(encoding="utf-8")]
+    changed = changed_by_black(sample, project)
     assert not changed, f"black would change: {changed}"
