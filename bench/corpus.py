@@ -448,12 +448,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", action="store_true", help="write bench/corpus_time_vs_ops.png (needs matplotlib)")
     ap.add_argument("--summarize", type=Path, metavar="JSONL", help="only print the figures of an existing results file (.jsonl or .jsonl.gz)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON at the end as well")
+    ap.add_argument("--apigen", metavar="REVS", help="with --summarize: only records made by these apigen revisions (comma-separated)")
     args = ap.parse_args(argv)
 
     if args.summarize:
         raw = args.summarize.read_bytes()
         text = (gzip.decompress(raw) if args.summarize.suffix == ".gz" else raw).decode("utf-8")
         records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        if args.apigen:
+            revisions = set(args.apigen.split(","))
+            records = [r for r in records if r.get("apigen") in revisions]
         figures = summarize(records)
         if args.plot:
             plot(records, HERE / "corpus_time_vs_ops.png")

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Where one cold generation goes: wall time and resident memory after each stage.
+
+Runs the stages of ``apigen.pipeline.render_package`` one after another in this
+process, without the cache and without overlapping validation with the rest (as
+the pipeline does for big specs), and prints, per stage, its wall time and the
+process's resident set afterwards. For a profile of a stage, run this under
+``python -m cProfile -s cumulative``.
+
+    python bench/stages.py                  # GitHub's description (@octokit/openapi)
+    python bench/stages.py --spec PATH
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import default_spec  # noqa: E402
+
+from apigen.build import build_api  # noqa: E402
+from apigen.cache import Cache  # noqa: E402
+from apigen.formatting import format_files, format_models  # noqa: E402
+from apigen.loader import load  # noqa: E402
+from apigen.models import generate_models  # noqa: E402
+from apigen.normalize import normalize  # noqa: E402
+from apigen.pipeline import spec_hash  # noqa: E402
+from apigen.render import Renderer  # noqa: E402
+from apigen.split import split_models  # noqa: E402
+from apigen.validate import validate  # noqa: E402
+
+
+def resident_mb() -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        return int(fh.read().split("VmRSS:")[1].split()[0]) // 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--spec", type=Path, help="spec file (default: GitHub's api.github.com.json)")
+    args = ap.parse_args()
+    source = str(args.spec or default_spec("github"))
+    print(f"{'stage':<22} {'wall':>8} {'resident':>9}")
+
+    def stage(name, work):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        result = work()
+        print(f"{name:<22} {time.perf_counter() - start:7.2f}s {resident_mb():7d} MB", flush=True)
+        return result
+
+    print(f"{'imports':<22} {'':>8} {resident_mb():7d} MB")
+    doc = stage("load", lambda: load(source))
+    stage("validate", lambda: validate(doc))
+    spec = stage("normalize", lambda: normalize(doc))
+    api = stage("build (IR)", lambda: build_api(spec, source=source, doc=doc))
+    renderer = Renderer(api, spec_hash(doc.text), None)
+    made = stage("models (dcg)", lambda: generate_models(api.models))
+    models_source = stage("format models", lambda: format_models(made.source))
+    header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
+    models = stage("split models", lambda: split_models(models_source, header))
+    files = stage("render", lambda: renderer.files(models))
+    stage("format files", lambda: format_files(files, Cache(None), renderer.black_stable(), renderer.black_exact(models)))
+    print(f"{len(api.operations)} operations, {len(api.models)} schemas, {sum(t.count(chr(10)) for t in files.values()):,} lines")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
