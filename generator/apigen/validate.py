@@ -29,6 +29,42 @@ def _validator_class(data: dict[str, Any]) -> Any:
     return osv.OpenAPIV30SpecValidator
 
 
+class _SeenIds(list[int]):
+    """A list whose membership test is a set look-up.
+
+    openapi-spec-validator's schema walker records the schemas it has seen in
+    plain lists and asks ``id in list`` on every visit: quadratic in the number
+    of schemas. On GitHub's description (about 2,000 schemas, 46,660 visits)
+    that was a third of the whole validation time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._set: set[int] = set()
+
+    def append(self, value: int) -> None:
+        super().append(value)
+        self._set.add(value)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._set
+
+
+def _speed_up(validator: Any) -> None:
+    """Give the schema walker set-backed seen-lists (same findings, linear time).
+
+    Leaves the validator as it is when its internals differ from the version
+    this was written for (openapi-spec-validator 0.7 to 0.9).
+    """
+    registry = getattr(validator, "keyword_validators_registry", None)
+    if registry is None or "schema" not in getattr(registry, "keyword_validators", {}):
+        return
+    walker = registry["schema"]
+    for attr in ("visited_schema_ids", "meta_checked_schema_ids"):
+        if type(getattr(walker, attr, None)) is list and not getattr(walker, attr):
+            setattr(walker, attr, _SeenIds())
+
+
 def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
     """Return the document's schema violations as diagnostics (warnings unless strict)."""
     severity: Literal["error", "warning"] = "error" if strict else "warning"
@@ -38,6 +74,7 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
             warnings.simplefilter("ignore")
             base_uri = (doc.base_dir / "_").as_uri() if doc.base_dir is not None else ""
             validator = _validator_class(doc.data)(doc.data, base_uri=base_uri)
+            _speed_up(validator)
             for error in validator.iter_errors():
                 where = pointer(*error.absolute_path) if getattr(error, "absolute_path", None) else ""
                 message = str(getattr(error, "message", error)).splitlines()[0]

@@ -1,0 +1,53 @@
+"""The validator's speed-up changes how fast findings come, never which."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from apigen import validate as validation
+from apigen.loader import Document
+
+
+def _spec() -> dict[str, Any]:
+    shared = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    schemas: dict[str, Any] = {f"S{i}": {"required": ["missing"], "allOf": [{"$ref": "#/components/schemas/Base"}, {"type": "object", "properties": {"x": {"$ref": "#/components/schemas/Base"}}}]} for i in range(30)}
+    schemas["Base"] = shared
+    schemas["Bad"] = {"type": "object", "default": "not an object"}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {f"/s{i}": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/S{i}"}}}}}}} for i in range(30)},
+        "components": {"schemas": schemas},
+    }
+
+
+def _findings(monkeypatch: Any, fast: bool) -> list[Any]:
+    if not fast:
+        monkeypatch.setattr(validation, "_speed_up", lambda validator: None)
+    doc = Document(copy.deepcopy(_spec()), "spec.json", "", None)
+    return validation.validate(doc)
+
+
+def test_speed_up_applies_to_the_installed_validator() -> None:
+    validator = validation._validator_class(_spec())(_spec())
+    validation._speed_up(validator)
+    walker = validator.keyword_validators_registry["schema"]
+    assert isinstance(walker.visited_schema_ids, validation._SeenIds)
+    assert isinstance(walker.meta_checked_schema_ids, validation._SeenIds)
+
+
+def test_same_findings_with_and_without_the_speed_up(monkeypatch: Any) -> None:
+    fast = _findings(monkeypatch, fast=True)
+    stock = _findings(monkeypatch, fast=False)
+    assert fast == stock
+    messages = [f.message for f in fast]
+    assert any("Required list has not defined properties" in m for m in messages), messages
+    assert any("not an object" in m for m in messages), messages
+
+
+def test_seen_ids_is_a_list_with_set_membership() -> None:
+    seen = validation._SeenIds()
+    seen.append(7)
+    assert 7 in seen and 8 not in seen
+    assert list(seen) == [7]
