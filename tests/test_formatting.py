@@ -102,3 +102,44 @@ def test_stable_source_without_long_lines_is_returned_as_is():
     # format_stable trusts its input's style: this is why only apigen's own
     # templates and splitter are routed through it (Renderer.black_stable)
     assert format_stable(source) == source
+
+
+def _model_class(name: str, fields: list[str]) -> str:
+    return f'class {name}(BaseModel):\n    """A model."""\n\n' + "".join(f"    {f}\n" for f in fields)
+
+
+def test_models_module_is_what_black_writes_with_long_members_batched():
+    from apigen.formatting import format_models
+
+    url = "https://api.example.com/repos/octocat/Hello-World/" + "x" * 40
+    fields = [
+        "id: int",
+        f"html_url: str = Field(..., examples=['{url}'])",
+        "short: str | None = None",
+        "reviewers: list[" + " | ".join(f"ReviewerKind{i}" for i in range(9)) + " | None]",
+        f"described: int | None = Field(None, description='{'d' * 95}', alias='describedField')",
+    ]
+    source = (
+        "from __future__ import annotations\n\nfrom pydantic import BaseModel, Field\n\n\n"
+        + _model_class("First", fields)
+        + "\n\n"
+        + _model_class("Second", ["id: int", fields[1], fields[3]])
+        + "\n\n"
+        + _model_class("Fits", ["id: int", "name: str"])
+    )
+    out = format_models(source)
+    assert out == format_python(source)
+    assert "    id: int\n    html_url: str = Field(\n" in out
+
+
+def test_black_members_lays_out_each_chunk_as_black_does_alone():
+    from apigen.formatting import black_members
+
+    chunks = [
+        "    value: str = Field(..., description='" + "v" * 90 + "')\n",
+        "    other: list[" + ", ".join(["int"] * 30) + "]\n",
+        "    fits: int = 1\n",
+    ]
+    alone = [format_python("class _:\n" + c).split("\n", 1)[1] for c in chunks]
+    assert black_members(chunks) == alone
+    assert black_members([]) == []

@@ -242,17 +242,58 @@ def _requote(text: str) -> str:
     return _STRING.sub(lambda m: normalize_string_quotes(m.group(0)) if m.group(0)[0] == "'" else m.group(0), text)
 
 
+_CUT = "    # apigen: cut\n"
+
+
+def black_members(chunks: list[str]) -> list[str]:
+    """Black's layout of each chunk, a class-body statement at four spaces, in one black call.
+
+    Black lays out each statement of a class body on its own, so the chunks go
+    through black together in one stand-in class, a comment line between them,
+    and are cut apart again: one call instead of one per statement, which on big
+    APIs is most of black's time.
+    """
+    if not chunks:
+        return []
+    text = format_python("class _:\n" + _CUT.join(chunks)).split("\n", 1)[1]
+    parts = text.split(_CUT)
+    if len(parts) != len(chunks):  # a chunk black joined to its neighbour: one at a time
+        return [format_python("class _:\n" + chunk).split("\n", 1)[1] for chunk in chunks]
+    return parts
+
+
+def _long_members(text: str, lines: list[str]) -> list[tuple[int, int]] | None:
+    """The line ranges of the members of this one class that have a long code line.
+
+    None when black must see the whole class (a long class line, or not one class).
+    """
+    tree = ast.parse(text)
+    docstrings = _docstring_lines(tree)  # docstrings may run long: black never wraps them
+    node = tree.body[0]
+    if len(tree.body) != 1 or not isinstance(node, ast.ClassDef) or not _fits(lines[: node.body[0].lineno - 1]):
+        return None
+    ranges = []
+    for member in node.body:
+        start, end = _start(member) - 1, member.end_lineno or member.lineno
+        if not _fits(lines[start:end], start, docstrings):
+            ranges.append((start, end))
+    return ranges
+
+
 def format_models(source: str) -> str:
     """Black's output for datamodel-code-generator's module, black seeing only what it must.
 
     dcg writes black's layout but for three things, which are mended here: its quotes,
     its class docstrings (black strips and re-indents them, then puts a blank line
-    after), and lines over the limit (those classes go through black). Statements
+    after), and lines over the limit (the class members with one go through black,
+    all in one call: ``black_members``). Statements
     other than classes are few (imports, rebuild calls) and go through black.
     """
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     statements: list[str] = []
+    # classes with long members: (index in statements, their lines, the members' line ranges)
+    pending: list[tuple[int, list[str], list[tuple[int, int]]]] = []
     plain: list[str] = []  # consecutive statements other than classes, formatted together
 
     def flush() -> None:
@@ -260,10 +301,12 @@ def format_models(source: str) -> str:
             statements.append(format_python("".join(plain)))
             plain.clear()
 
+    previous_end = 0
     for node in tree.body:
         start, end = _start(node) - 1, node.end_lineno or node.lineno
+        previous_end, end_before = end, previous_end
         if not isinstance(node, ast.ClassDef):
-            plain.append("".join(lines[start:end]))
+            plain.append("".join(lines[end_before if plain else start:end]))  # blank lines between them too
             continue
         flush()
         segment = lines[start:end]
@@ -276,8 +319,23 @@ def format_models(source: str) -> str:
                 segment[a:b] = [fixed] + (["\n"] if len(node.body) > 1 and segment[b:b + 1] != ["\n"] else [])
         text = _requote("".join(segment))
         body_lines = text.splitlines(keepends=True)
-        # docstrings may run long (black never wraps them): parse only to find them
-        fits = _fits(body_lines) or _fits(body_lines, 0, _docstring_lines(ast.parse(text)))
-        statements.append(text if fits else format_python(text))
+        if _fits(body_lines):
+            statements.append(text)
+            continue
+        ranges = _long_members(text, body_lines)
+        if ranges is None:
+            statements.append(format_python(text))
+        else:
+            pending.append((len(statements), body_lines, ranges))
+            statements.append(text)
     flush()
+    formatted = iter(black_members(["".join(body[a:b]) for _, body, ranges in pending for a, b in ranges]))
+    for index, body, ranges in pending:
+        out: list[str] = []
+        position = 0
+        for a, b in ranges:
+            out += body[position:a]
+            out.append(next(formatted))
+            position = b
+        statements[index] = "".join(out + body[position:])
     return "\n\n".join(part.rstrip("\n") + "\n" for part in statements if part.strip())
