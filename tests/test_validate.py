@@ -51,3 +51,47 @@ def test_seen_ids_is_a_list_with_set_membership() -> None:
     seen.append(7)
     assert 7 in seen and 8 not in seen
     assert list(seen) == [7]
+
+
+def _doc() -> Document:
+    import json
+
+    data = _spec()
+    return Document(data, "spec.json", json.dumps(data), None)
+
+
+def test_background_validation_finds_what_validation_here_finds() -> None:
+    background = validation.BackgroundValidation(_doc(), strict=False)
+    try:
+        found = background.result()
+    finally:
+        background.close()
+    assert found == validation.validate(_doc())
+    assert found and all(f.file == "spec.json" for f in found)
+
+
+def test_background_validation_without_fork_parses_the_text_in_a_pool(monkeypatch: Any) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    background = validation.BackgroundValidation(_doc(), strict=False)
+    try:
+        assert background._pool is not None
+        found = background.result()
+    finally:
+        background.close()
+    assert found == validation.validate(_doc())
+
+
+def test_a_validation_process_that_dies_is_reported_not_waited_for(monkeypatch: Any) -> None:
+    import os
+
+    monkeypatch.setattr(validation, "_validate_and_send", lambda doc, strict, send: os._exit(3))
+    for strict, severity in ((False, "warning"), (True, "error")):
+        background = validation.BackgroundValidation(_doc(), strict=strict)
+        try:
+            found = background.result()
+        finally:
+            background.close()
+        assert [(f.severity, f.file) for f in found] == [(severity, "spec.json")]
+        assert "ended without a result" in found[0].message

@@ -21,7 +21,7 @@ from .naming import snake_identifier
 from .normalize import has_external_ref, normalize
 from .render import Renderer
 from .split import split_models
-from .validate import ValidationMemo, validate
+from .validate import BackgroundValidation, ValidationMemo, validate
 from . import __version__
 from .writer import MANIFEST, hand_edits, manifest, write_atomically
 
@@ -78,13 +78,6 @@ class Rendered:
 BIG_SPEC = 1_000_000  # characters; validating these in a second process overlaps with generation
 
 
-def _validate_text(text: str, source: str, base_dir: str | None, strict: bool) -> list[Diagnostic]:
-    from .loader import Document, parse_text
-
-    doc = Document(parse_text(text, source), source, text, Path(base_dir) if base_dir else None)
-    return validate(doc, strict=strict)
-
-
 def _inputs_digest(template_dirs: list[Path] | None) -> str:
     return _inputs_digest_cached(tuple(template_dirs or ()))
 
@@ -125,7 +118,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             raise ApigenError(diagnostics)
         return Rendered(hit["files"], hit["package"], hit["operations"], hit["resources"], hit["models"], [Skipped(**s) for s in hit["skipped"]], diagnostics, True)
 
-    pool = None
+    background = None
     memo = ValidationMemo(doc, cache, strict)
     known = memo.incremental()
     if known is not None:
@@ -133,12 +126,9 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         if strict and diagnostics:
             raise ApigenError(diagnostics)
     elif len(doc.text) >= BIG_SPEC and (os.cpu_count() or 1) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(max_workers=1)
-        pending = pool.submit(_validate_text, doc.text, doc.source, str(doc.base_dir) if doc.base_dir else None, strict)
+        background = BackgroundValidation(doc, strict)
     try:
-        if pool is None and known is None:
+        if background is None and known is None:
             diagnostics = validate(doc, strict=strict)
             memo.record(diagnostics)
             if strict and diagnostics:
@@ -148,6 +138,10 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         spec, excluded = apply_options(spec, options)
         api = build_api(spec, package=package, source=source, doc=doc)
         sha = spec_hash(doc.text)
+        # the document is not needed past the IR: let it go before the model
+        # generator, the stage that needs most memory (about 90 MB on GitHub)
+        memo.release()
+        del doc, spec
         renderer = Renderer(api, sha, template_dirs)
         models_key = digest("models", _inputs_digest(None), json.dumps(api.models, sort_keys=True))
         cached_models = cache.get("models", models_key)
@@ -162,14 +156,14 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
         models = split_models(models_source, header)
         files = format_files(renderer.files(models), cache, renderer.black_stable(), renderer.black_exact(models))
-        if pool is not None:
-            diagnostics = pending.result()
+        if background is not None:
+            diagnostics = background.result()
             memo.record(diagnostics)
             if strict and diagnostics:
                 raise ApigenError(diagnostics)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if background is not None:
+            background.close()
     files.update(runtime_files(api.package))
     files[MANIFEST] = manifest(files, sha, __version__)
     rendered = Rendered(files, api.package, len(api.operations), len(api.resources), len(api.models), skipped, diagnostics)

@@ -104,7 +104,8 @@ class ValidationMemo:
     MIN_PATHS = 20
 
     def __init__(self, doc: Document, cache: Cache, strict: bool) -> None:
-        self.doc = doc
+        self.doc: Document | None = doc
+        self.source = doc.source
         self.cache = cache
         data = doc.data
         paths = data.get("paths") if isinstance(data, dict) else None
@@ -116,7 +117,13 @@ class ValidationMemo:
         self.keys = {p: digest(base, p, json.dumps(item, sort_keys=True, default=str)) for p, item in self.paths.items()}
 
     def _here(self, d: dict[str, Any]) -> Diagnostic:
-        return Diagnostic(**{**d, "file": self.doc.source})  # findings name this run's file
+        return Diagnostic(**{**d, "file": self.source})  # findings name this run's file
+
+    def release(self) -> None:
+        """Drop the references into the document; ``record`` needs only the keys."""
+        self.doc = None
+        self.paths = dict.fromkeys(self.paths)
+        self.rest = {}
 
     @staticmethod
     def _owner(finding: Diagnostic, prefixes: dict[str, str]) -> str | None:
@@ -137,6 +144,7 @@ class ValidationMemo:
             if p not in changed:
                 findings += [self._here(d) for d in known[p]]
         if changed:
+            assert self.doc is not None, "incremental() runs before release()"
             partial = Document({**self.rest, "paths": {p: self.paths[p] for p in self.paths if p in changed}}, self.doc.source, self.doc.text, self.doc.base_dir)
             partial._lines = self.doc._lines
             prefixes = {pointer("paths", p): p for p in changed}
@@ -166,3 +174,72 @@ class ValidationMemo:
         self.cache.put("validation", self.unattributed_key, unattributed)
         for p, key in self.keys.items():
             self.cache.put("validation", key, by_path[p])
+
+
+class BackgroundValidation:
+    """Validation of a big document in a second process, while this one generates.
+
+    Where the platform can fork, the child inherits the parsed document (nothing
+    is pickled or parsed again) and this process keeps only a pipe; the garbage
+    collector's objects are frozen across the fork, so the child's collections do
+    not copy the parent's pages. Elsewhere the text goes to a process pool and is
+    parsed there. If the child dies (killed, out of memory), ``result`` says so
+    in a finding instead of waiting for ever.
+    """
+
+    def __init__(self, doc: Document, strict: bool) -> None:
+        import gc
+        import multiprocessing
+
+        self.source = doc.source
+        self.strict = strict
+        self._pool: Any = None
+        self._process: Any = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            gc.freeze()
+            try:
+                self._process = context.Process(target=_validate_and_send, args=(doc, strict, send), daemon=True)
+                self._process.start()
+            finally:
+                gc.unfreeze()
+            send.close()  # the child has its copy of the document; the caller may let it go
+        else:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=1)
+            base_dir = str(doc.base_dir) if doc.base_dir else None
+            self._pending = self._pool.submit(_validate_text, doc.text, doc.source, base_dir, strict)
+
+    def result(self) -> list[Diagnostic]:
+        if self._pool is not None:
+            return self._pending.result()  # type: ignore[no-any-return]
+        try:
+            findings: list[Diagnostic] = self._receive.recv()
+        except EOFError:
+            severity: Literal["error", "warning"] = "error" if self.strict else "warning"
+            findings = [Diagnostic(severity, "the validation process ended without a result; the document was not validated", "", self.source)]
+        self._process.join()
+        return findings
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        elif self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+def _validate_and_send(doc: Document, strict: bool, send: Any) -> None:
+    send.send(validate(doc, strict=strict))
+    send.close()
+
+
+def _validate_text(text: str, source: str, base_dir: str | None, strict: bool) -> list[Diagnostic]:
+    from pathlib import Path
+
+    from .loader import parse_text
+
+    doc = Document(parse_text(text, source), source, text, Path(base_dir) if base_dir else None)
+    return validate(doc, strict=strict)
