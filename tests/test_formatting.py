@@ -143,3 +143,44 @@ def test_black_members_lays_out_each_chunk_as_black_does_alone():
     alone = [format_python("class _:\n" + c).split("\n", 1)[1] for c in chunks]
     assert black_members(chunks) == alone
     assert black_members([]) == []
+
+
+def _files_of_each_kind() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
+    long_call = "result = compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
+    files = {
+        "pkg/exact.py": 'x = "already black"\n',
+        "pkg/stable.py": "y = 1\n" + long_call,
+        "pkg/whole.py": "z = {'a':1}\n" + long_call,
+        "pkg/stub.pyi": "def f(a:int)->int: ...\n",
+        "README.md": "not python {'a':1}\n",
+    }
+    return files, frozenset({"pkg/stable.py"}), frozenset({"pkg/exact.py"})
+
+
+def test_format_files_in_workers_gives_what_it_gives_here(monkeypatch):
+    from apigen import formatting
+    from apigen.cache import Cache
+
+    files, stable, exact = _files_of_each_kind()
+    here = formatting.format_files(files, Cache(None), stable, exact)
+    monkeypatch.setattr(formatting, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(formatting.os, "cpu_count", lambda: 2)
+    in_workers = formatting.format_files(files, Cache(None), stable, exact)
+    assert in_workers == here
+    assert here["README.md"] == files["README.md"] and here["pkg/exact.py"] == files["pkg/exact.py"]
+    assert here["pkg/whole.py"].startswith('z = {"a": 1}\n') and here["pkg/stable.py"] == format_python(files["pkg/stable.py"])
+
+
+def test_a_module_that_does_not_compile_stops_the_run_in_workers_too(monkeypatch):
+    from apigen import formatting
+    from apigen.cache import Cache
+    from apigen.diagnostics import ApigenError
+
+    files, stable, exact = _files_of_each_kind()
+    files["pkg/broken.py"] = "def f(:\n"
+    exact = exact | {"pkg/broken.py"}
+    for threshold in (10**9, 0):
+        monkeypatch.setattr(formatting, "PARALLEL_THRESHOLD", threshold)
+        monkeypatch.setattr(formatting.os, "cpu_count", lambda: 2)
+        with pytest.raises(ApigenError, match="pkg/broken.py does not compile"):
+            formatting.format_files(files, Cache(None), stable, exact)
