@@ -8,6 +8,16 @@ For each spec and each repetition, interleaved:
   B  apigen regeneration: the same command again (same cache, same output folder)
   C  openapi-python-client generate --path SPEC --output-path DIR --overwrite
      (its own venv, bench/.venv-opc, created on first use; its ruff post-hooks run)
+  D  openapi-spec-validator alone, as apigen runs it (apigen.validate.validate on the
+     loaded document), in a fresh process
+  E  datamodel-code-generator alone, as apigen runs it (apigen.models.generate_models
+     on the schema table apigen hands it, written to a file before the repetitions),
+     in a fresh process
+
+D and E are the floor the two dependencies set (--no-floors leaves them out): apigen
+must run both, so even spread perfectly over every core a cold run cannot take less
+than (CPU of D + CPU of E) / cores, nor hold less memory than E's peak. The script
+prints that bound next to the target.
 
 Measured per run: wall time, CPU time (user + system of the run and every process it
 waited for: what the work costs, apart from how well it spreads over cores), the largest resident set of any one process of the run
@@ -67,6 +77,29 @@ def snapshot_generator(dest: Path) -> str:
     return f"{rev}{' + uncommitted changes' if dirty else ''}"
 
 
+# What D, E and their input run: the dependencies as apigen calls them.
+DUMP_DEFS = """
+import json, sys
+from apigen.build import build_api
+from apigen.loader import load
+from apigen.normalize import normalize
+doc = load(sys.argv[1])
+api = build_api(normalize(doc), source=sys.argv[1], doc=doc)
+open(sys.argv[2], "w", encoding="utf-8").write(json.dumps(api.models))
+"""
+VALIDATOR_ALONE = """
+import sys
+from apigen.loader import load
+from apigen.validate import validate
+validate(load(sys.argv[1]))
+"""
+DCG_ALONE = """
+import json, sys
+from apigen.models import generate_models
+generate_models(json.load(open(sys.argv[1], encoding="utf-8")))
+"""
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--github", type=Path, help="GitHub's api.github.com.json (default: the installed @octokit/openapi)")
@@ -78,6 +111,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per run before it is killed (default 1800)")
     ap.add_argument("--json", type=Path, help="also write every run as JSON to this file")
     ap.add_argument("--no-snapshot", action="store_true", help="run the installed apigen as it is, not a snapshot of the checkout")
+    ap.add_argument("--no-floors", action="store_true", help="leave out D and E (the dependencies alone)")
     args = ap.parse_args()
 
     names = args.only or ["github", "stripe"]
@@ -86,7 +120,7 @@ def main() -> int:
     opc_env = {"PATH": f"{opc.parent}{os.pathsep}{os.environ.get('PATH', '')}"} if opc else {}
     apigen = [sys.executable, "-m", "apigen", "generate"]
 
-    runs: dict[str, dict[str, list[Run]]] = {n: {"A": [], "B": [], "C": []} for n in names}
+    runs: dict[str, dict[str, list[Run]]] = {n: {"A": [], "B": [], "C": [], "D": [], "E": []} for n in names}
     scratch = Path(tempfile.mkdtemp(prefix="apigen-bench-gen-"))
     apigen_env: dict[str, str] = {}
     version = "installed apigen"
@@ -95,6 +129,12 @@ def main() -> int:
             version = "snapshot of " + snapshot_generator(scratch / "generator")
             apigen_env["PYTHONPATH"] = str(scratch / "generator")
         print(f"apigen: {version}", file=sys.stderr, flush=True)
+        floors: dict[str, list[tuple[str, list[str]]]] = {n: [] for n in names}
+        if not args.no_floors:
+            for name in names:
+                defs = scratch / f"{name}-defs.json"
+                subprocess.run([sys.executable, "-c", DUMP_DEFS, str(specs[name]), str(defs)], env={**os.environ, **apigen_env}, check=True)
+                floors[name] = [("D", [sys.executable, "-c", VALIDATOR_ALONE, str(specs[name])]), ("E", [sys.executable, "-c", DCG_ALONE, str(defs)])]
         for rep in range(args.repeat):
             for name in names:
                 spec = specs[name]
@@ -106,6 +146,7 @@ def main() -> int:
                 sides = [("A", cmd, env), ("B", cmd, env)]
                 if opc:
                     sides.append(("C", [str(opc), "generate", "--path", str(spec), "--output-path", str(opc_out), "--overwrite"], opc_env))
+                sides += [(side, c, apigen_env) for side, c in floors[name]]
                 for side, c, e in sides:
                     if side == "B" and not runs[name]["A"][-1].ok:
                         print(f"[{rep + 1}/{args.repeat}] {name} B: skipped (A failed, B would be a cold run)", file=sys.stderr, flush=True)
@@ -132,16 +173,19 @@ def main() -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-    label = {"A": "apigen cold", "B": "apigen regeneration (unchanged spec)", "C": f"openapi-python-client {OPC_VERSION}"}
+    label = {
+        "A": "apigen cold", "B": "apigen regeneration (unchanged spec)", "C": f"openapi-python-client {OPC_VERSION}",
+        "D": "openapi-spec-validator alone", "E": "datamodel-code-generator alone",
+    }
 
     def med(rs: list[Run], attr: str) -> float:
         ok = [getattr(r, attr) for r in rs if r.ok]
         return median(ok) if ok else float("nan")
 
-    print(f"\n## Generation ({args.repeat} repetitions, interleaved A B C; medians of successful runs)\n")
+    print(f"\n## Generation ({args.repeat} repetitions, interleaved A B C D E; medians of successful runs)\n")
     rows = []
     for name in names:
-        for side in "ABC":
+        for side in "ABCDE":
             rs = runs[name][side]
             if not rs:
                 continue
@@ -166,6 +210,24 @@ def main() -> int:
                     fmt(ratio(med(a, "tree_mb"), med(c, "tree_mb")), "x"),
                 ])
         print(table(["spec", "apigen run", "wall", "CPU", "max RSS (1 process)", "peak PSS (all processes)"], rows, [False, False, True, True, True, True]))
+        if not args.no_floors:
+            cores = os.cpu_count() or 1
+            print(f"\n## The floor the dependencies set ({cores} cores): D and E must both run\n")
+            rows = []
+            for name in names:
+                c, d, e = runs[name]["C"], runs[name]["D"], runs[name]["E"]
+                bound = (med(d, "cpu") + med(e, "cpu")) / cores
+                rows.append([
+                    name,
+                    fmt(med(d, "cpu"), " s"),
+                    fmt(med(e, "cpu"), " s"),
+                    f"{fmt(bound, ' s')} = {fmt(ratio(bound, med(c, 'wall')), 'x')}",
+                    f"{fmt(med(e, 'tree_mb'), ' MB', 0)} = {fmt(ratio(med(e, 'tree_mb'), med(c, 'tree_mb')), 'x')}",
+                ])
+            print(table(
+                ["spec", "validator CPU", "datamodel-code-generator CPU", "both, perfectly parallel: wall / opc wall", "dcg alone peak PSS / opc peak"],
+                rows, [False, True, True, True, True],
+            ))
     print(f"\n{load_note()}; python {sys.version.split()[0]}; apigen: {version}")
 
     if args.json:
