@@ -9,6 +9,8 @@ sample of the GitHub, Stripe and Twilio clients.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from apigen.formatting import LINE_LENGTH, format_python, format_stable, from_import
@@ -164,9 +166,19 @@ def test_format_files_in_workers_gives_what_it_gives_here(monkeypatch):
     files, stable, exact = _files_of_each_kind()
     here = formatting.format_files(files, Cache(None), stable, exact)
     monkeypatch.setattr(formatting, "PARALLEL_THRESHOLD", 0)
-    monkeypatch.setattr(formatting.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(formatting, "cores", lambda: 2)
+    pids: list[int] = []
+    real = formatting._finish_batch
+
+    def spy(batch):
+        pids.append(os.getpid())
+        return real(batch)
+
+    monkeypatch.setattr(formatting, "_finish_batch", spy)
     in_workers = formatting.format_files(files, Cache(None), stable, exact)
     assert in_workers == here
+    # four files, four batches: this process did two, a forked worker the others
+    assert pids == [os.getpid()] * 2
     assert here["README.md"] == files["README.md"] and here["pkg/exact.py"] == files["pkg/exact.py"]
     assert here["pkg/whole.py"].startswith('z = {"a": 1}\n') and here["pkg/stable.py"] == format_python(files["pkg/stable.py"])
 
@@ -181,6 +193,6 @@ def test_a_module_that_does_not_compile_stops_the_run_in_workers_too(monkeypatch
     exact = exact | {"pkg/broken.py"}
     for threshold in (10**9, 0):
         monkeypatch.setattr(formatting, "PARALLEL_THRESHOLD", threshold)
-        monkeypatch.setattr(formatting.os, "cpu_count", lambda: 2)
+        monkeypatch.setattr(formatting, "cores", lambda: 2)
         with pytest.raises(ApigenError, match="pkg/broken.py does not compile"):
             formatting.format_files(files, Cache(None), stable, exact)

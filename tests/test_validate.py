@@ -70,17 +70,21 @@ def test_background_validation_finds_what_validation_here_finds() -> None:
     assert found and all(f.file == "spec.json" for f in found)
 
 
-def test_background_validation_without_fork_parses_the_text_in_a_pool(monkeypatch: Any) -> None:
-    import multiprocessing
+def test_no_fork_while_another_thread_runs() -> None:
+    import threading
 
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    background = validation.BackgroundValidation(_doc(), strict=False)
+    from apigen.parallel import can_fork
+
+    assert can_fork()  # pytest runs the tests in one thread
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
     try:
-        assert background._pool is not None
-        found = background.result()
+        assert not can_fork()
     finally:
-        background.close()
-    assert found == validation.validate(_doc())
+        release.set()
+        other.join()
+    assert can_fork()
 
 
 def test_a_validation_process_that_dies_is_reported_not_waited_for(monkeypatch: Any) -> None:

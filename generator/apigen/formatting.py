@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 
@@ -33,6 +32,7 @@ from black.strings import fix_multiline_docstring, normalize_string_quotes, str_
 
 from .cache import Cache, digest
 from .diagnostics import ApigenError
+from .parallel import can_fork, cores
 
 LINE_LENGTH = 100
 _MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)
@@ -221,14 +221,11 @@ def _in_workers(batches: list[list[tuple[str, str, str]]], workers: int) -> list
     Forked workers find the batches in their copy of this module, so only the
     results are pickled; the garbage collector's objects are frozen across the
     forks, so the workers' collections do not copy the pages they share with
-    this process. Where the platform cannot fork, the batches are sent.
+    this process. Only where ``parallel.can_fork()``.
     """
     import multiprocessing
 
     global _INHERITED
-    if "fork" not in multiprocessing.get_all_start_methods():
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(_finish_batch, batches))
     _INHERITED = batches
     gc.freeze()
     try:
@@ -282,8 +279,8 @@ def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = f
             jobs.append((path, body, "black"))
             headers[path] = (header, key)
     total = sum(len(text) for _, text, _ in jobs)
-    workers = min(os.cpu_count() or 1, 8)
-    if total >= PARALLEL_THRESHOLD and workers > 1 and len(jobs) > 1:
+    workers = min(cores(), 8)
+    if total >= PARALLEL_THRESHOLD and workers > 1 and len(jobs) > 1 and can_fork():
         ordered = sorted(jobs, key=lambda job: -len(job[1]))
         batches = [ordered[i :: workers * 4] for i in range(workers * 4)]
         results = [item for batch in _in_workers([b for b in batches if b], workers) for item in batch]

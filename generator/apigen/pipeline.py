@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from .loader import load
 from .models import generate_models
 from .naming import snake_identifier
 from .normalize import has_external_ref, normalize
+from .parallel import can_fork, cores
 from .render import Renderer
 from .split import split_models
 from .validate import BackgroundValidation, ValidationMemo, validate
@@ -143,7 +143,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         diagnostics = known
         if strict and diagnostics:
             raise ApigenError(diagnostics)
-    elif len(doc.text) >= BIG_SPEC and (os.cpu_count() or 1) > 1:
+    elif len(doc.text) >= BIG_SPEC and cores() > 1 and can_fork():
         background = BackgroundValidation(doc, strict)
     try:
         if background is None and known is None:

@@ -177,14 +177,13 @@ class ValidationMemo:
 
 
 class BackgroundValidation:
-    """Validation of a big document in a second process, while this one generates.
+    """Validation of a big document in a forked process, while this one generates.
 
-    Where the platform can fork, the child inherits the parsed document (nothing
-    is pickled or parsed again) and this process keeps only a pipe; the garbage
-    collector's objects are frozen across the fork, so the child's collections do
-    not copy the parent's pages. Elsewhere the text goes to a process pool and is
-    parsed there. If the child dies (killed, out of memory), ``result`` says so
-    in a finding instead of waiting for ever.
+    The child inherits the parsed document (nothing is pickled or parsed again)
+    and this process keeps only a pipe; the garbage collector's objects are
+    frozen across the fork, so the child's collections do not copy the parent's
+    pages. Only where ``parallel.can_fork()``. If the child dies (killed, out of
+    memory), ``result`` says so in a finding instead of waiting for ever.
     """
 
     def __init__(self, doc: Document, strict: bool) -> None:
@@ -193,28 +192,18 @@ class BackgroundValidation:
 
         self.source = doc.source
         self.strict = strict
-        self._pool: Any = None
-        self._process: Any = None
-        if "fork" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("fork")
-            self._receive, send = context.Pipe(duplex=False)
-            gc.freeze()
-            try:
-                self._process = context.Process(target=_validate_and_send, args=(doc, strict, send), daemon=True)
-                self._process.start()
-            finally:
-                gc.unfreeze()
-            send.close()  # the child has its copy of the document; the caller may let it go
-        else:
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(max_workers=1)
-            base_dir = str(doc.base_dir) if doc.base_dir else None
-            self._pending = self._pool.submit(_validate_text, doc.text, doc.source, base_dir, strict)
+        _validator_class(doc.data)  # imported here: the child needs no import of its own
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        gc.freeze()
+        try:
+            self._process = context.Process(target=_validate_and_send, args=(doc, strict, send), daemon=True)
+            self._process.start()
+        finally:
+            gc.unfreeze()
+        send.close()  # the child has its copy of the document; the caller may let it go
 
     def result(self) -> list[Diagnostic]:
-        if self._pool is not None:
-            return self._pending.result()  # type: ignore[no-any-return]
         try:
             findings: list[Diagnostic] = self._receive.recv()
         except EOFError:
@@ -224,9 +213,8 @@ class BackgroundValidation:
         return findings
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-        elif self._process.is_alive():
+        self._receive.close()
+        if self._process.is_alive():
             self._process.terminate()
             self._process.join()
 
@@ -234,12 +222,3 @@ class BackgroundValidation:
 def _validate_and_send(doc: Document, strict: bool, send: Any) -> None:
     send.send(validate(doc, strict=strict))
     send.close()
-
-
-def _validate_text(text: str, source: str, base_dir: str | None, strict: bool) -> list[Diagnostic]:
-    from pathlib import Path
-
-    from .loader import parse_text
-
-    doc = Document(parse_text(text, source), source, text, Path(base_dir) if base_dir else None)
-    return validate(doc, strict=strict)
