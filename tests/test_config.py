@@ -90,16 +90,37 @@ def test_custom_template_overrides_one_file_only(project):
     assert "class PetResource" in (project / "out/shop/resources/pet.py").read_text()  # the rest built in
 
 
+class CountingCache(Cache):
+    """A cache that remembers which look-ups found something, by kind."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.hits: dict[str, int] = {}
+        self.misses: dict[str, int] = {}
+
+    def get(self, kind, key):
+        value = super().get(kind, key)
+        tally = self.hits if value is not None else self.misses
+        tally[kind] = tally.get(kind, 0) + 1
+        return value
+
+
 def test_incremental_regeneration_equals_a_cold_run(project):
     spec = json.loads((project / "petstore.json").read_text())
-    cache = Cache(project / "cache")
+    cache = CountingCache(project / "cache")
     render_package(str(project / "petstore.json"), "shop", cache=cache)
     spec["paths"]["/pet/{petId}"]["get"]["summary"] = "Find one pet by its ID"
     (project / "changed.json").write_text(json.dumps(spec))
+    cache.hits.clear()
+    cache.misses.clear()
     warm = render_package(str(project / "changed.json"), "shop", cache=cache).files
     cold = render_package(str(project / "changed.json"), "shop", cache=Cache(None)).files
     assert warm == cold
     assert "Find one pet by its ID" in warm["shop/resources/pet.py"]
+    # a summary changed: the run is new, its models and black-formatted files are not
+    assert cache.misses.get("runs") == 1 and "runs" not in cache.hits
+    assert cache.hits.get("models") == 1 and "models" not in cache.misses
+    assert cache.hits.get("black", 0) >= 3 and "black" not in cache.misses
 
 
 def test_unchanged_spec_is_served_from_the_cache(project):

@@ -23,9 +23,6 @@ import httpx
 
 from synth import BASE, SpecSchemas, escape
 
-_SCALARS = ("integer", "number", "boolean", "null", "string")
-
-
 # ---------------------------------------------------------------- spec access
 
 def operation_node(spec: SpecSchemas, op: Any) -> dict[str, Any]:
