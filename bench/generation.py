@@ -8,6 +8,9 @@ For each spec and each repetition, interleaved:
   B  apigen regeneration: the same command again (same cache, same output folder)
   C  openapi-python-client generate --path SPEC --output-path DIR --overwrite
      (its own venv, bench/.venv-opc, created on first use; its ruff post-hooks run)
+  F  apigen after one change: the spec with one operation's summary changed, with the
+     cache and output folder of A and B (what a CI job does when upstream edits a
+     description)
   D  openapi-spec-validator alone, as apigen runs it (apigen.validate.validate on the
      loaded document), in a fresh process
   E  datamodel-code-generator alone, as apigen runs it (apigen.models.generate_models
@@ -98,6 +101,16 @@ generate_models(json.load(open(sys.argv[1], encoding="utf-8")))
 """
 
 
+def one_summary_changed(spec: dict) -> dict:  # type: ignore[type-arg]
+    """The spec with the summary of its first operation changed."""
+    for item in spec.get("paths", {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            if isinstance(item, dict) and isinstance(item.get(method), dict):
+                item[method]["summary"] = str(item[method].get("summary", "")) + " (changed)"
+                return spec
+    raise SystemExit("no operation to change")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--github", type=Path, help="GitHub's api.github.com.json (default: the installed @octokit/openapi)")
@@ -118,7 +131,7 @@ def main() -> int:
     opc_env = {"PATH": f"{opc.parent}{os.pathsep}{os.environ.get('PATH', '')}"} if opc else {}
     apigen = [sys.executable, "-m", "apigen", "generate"]
 
-    runs: dict[str, dict[str, list[Run]]] = {n: {"A": [], "B": [], "C": [], "D": [], "E": []} for n in names}
+    runs: dict[str, dict[str, list[Run]]] = {n: {"A": [], "B": [], "F": [], "C": [], "D": [], "E": []} for n in names}
     scratch = Path(tempfile.mkdtemp(prefix="apigen-bench-gen-"))
     apigen_env: dict[str, str] = {}
     version = "installed apigen"
@@ -133,6 +146,9 @@ def main() -> int:
                 defs = scratch / f"{name}-defs.json"
                 subprocess.run([sys.executable, "-c", DUMP_DEFS, str(specs[name]), str(defs)], env={**os.environ, **apigen_env}, check=True)
                 floors[name] = [("D", [sys.executable, "-c", VALIDATOR_ALONE, str(specs[name])]), ("E", [sys.executable, "-c", DCG_ALONE, str(defs)])]
+        changed = {name: scratch / f"{name}-changed.json" for name in names}
+        for name in names:
+            changed[name].write_text(json.dumps(one_summary_changed(json.loads(Path(specs[name]).read_text(encoding="utf-8")))), encoding="utf-8")
         for rep in range(args.repeat):
             for name in names:
                 spec = specs[name]
@@ -141,13 +157,13 @@ def main() -> int:
                 cache.mkdir(parents=True)
                 cmd = [*apigen, str(spec), "--output", str(out), "--name", name, "-q"]
                 env = {**apigen_env, "APIGEN_CACHE_DIR": str(cache)}
-                sides = [("A", cmd, env), ("B", cmd, env)]
+                sides = [("A", cmd, env), ("B", cmd, env), ("F", [*apigen, str(changed[name]), "--output", str(out), "--name", name, "-q"], env)]
                 if opc:
                     sides.append(("C", [str(opc), "generate", "--path", str(spec), "--output-path", str(opc_out), "--overwrite"], opc_env))
                 sides += [(side, c, apigen_env) for side, c in floors[name]]
                 for side, c, e in sides:
-                    if side == "B" and not runs[name]["A"][-1].ok:
-                        print(f"[{rep + 1}/{args.repeat}] {name} B: skipped (A failed, B would be a cold run)", file=sys.stderr, flush=True)
+                    if side in "BF" and not runs[name]["A"][-1].ok:
+                        print(f"[{rep + 1}/{args.repeat}] {name} {side}: skipped (A failed, {side} would be a cold run)", file=sys.stderr, flush=True)
                         continue
                     for attempt in range(3):
                         if side == "A" and attempt:  # start cold again
@@ -172,7 +188,8 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
     label = {
-        "A": "apigen cold", "B": "apigen regeneration (unchanged spec)", "C": f"openapi-python-client {OPC_VERSION}",
+        "A": "apigen cold", "B": "apigen regeneration (unchanged spec)", "F": "apigen after one operation changed",
+        "C": f"openapi-python-client {OPC_VERSION}",
         "D": "openapi-spec-validator alone", "E": "datamodel-code-generator alone",
     }
 
@@ -180,10 +197,10 @@ def main() -> int:
         ok = [getattr(r, attr) for r in rs if r.ok]
         return median(ok) if ok else float("nan")
 
-    print(f"\n## Generation ({args.repeat} repetitions, interleaved A B C D E; medians of successful runs)\n")
+    print(f"\n## Generation ({args.repeat} repetitions, interleaved A B F C D E; medians of successful runs)\n")
     rows = []
     for name in names:
-        for side in "ABCDE":
+        for side in "ABFCDE":
             rs = runs[name][side]
             if not rs:
                 continue
@@ -197,7 +214,7 @@ def main() -> int:
         rows = []
         for name in names:
             c = runs[name]["C"]
-            for side in "AB":
+            for side in "ABF":
                 a = runs[name][side]
                 rows.append([
                     name,
