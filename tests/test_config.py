@@ -120,6 +120,7 @@ def test_incremental_regeneration_equals_a_cold_run(project):
     # a summary changed: the run is new, its models and black-formatted files are not
     assert cache.misses.get("runs") == 1 and "runs" not in cache.hits
     assert cache.hits.get("models") == 1 and "models" not in cache.misses
+    assert cache.hits.get("split") == 1 and "split" not in cache.misses
     assert cache.hits.get("black", 0) >= 3 and "black" not in cache.misses
 
 
@@ -140,6 +141,12 @@ def test_incremental_validation_reports_the_same_findings(project, tmp_path):
     for i in range(30):  # enough path items for incremental validation
         spec["paths"][f"/extra/{i}"] = {"get": {"operationId": f"extra{i}", "responses": {"200": {"description": "ok"}}}}
     spec["paths"]["/extra/3"]["get"]["responses"]["200"] = {"content": {}}  # invalid: no description
+    # findings outside the paths: one in a schema the changed item uses, one in a schema nothing uses
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Used"] = {"type": "object", "default": "not an object", "properties": {"next": {"$ref": "#/components/schemas/Deeper"}}}
+    schemas["Deeper"] = {"type": "array", "items": {"type": "string"}, "default": 3}
+    schemas["Unused"] = {"type": "integer", "default": "not a number"}
+    spec["paths"]["/extra/7"]["get"]["responses"]["200"] = {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Used"}}}}
     first_path = project / "first.json"
     first_path.write_text(json.dumps(spec))
     cache = Cache(tmp_path / "vcache")
@@ -151,7 +158,15 @@ def test_incremental_validation_reports_the_same_findings(project, tmp_path):
     second_path = project / "second.json"
     second_path.write_text(json.dumps(spec))
     second = load(str(second_path))
-    incremental = ValidationMemo(second, cache, strict=False).incremental()
+    memo = ValidationMemo(second, cache, strict=False)
+    reduced = memo._rest_reachable_from({"/extra/7": spec["paths"]["/extra/7"]})
+    assert sorted(reduced["components"]["schemas"]) == ["Deeper", "Used"]  # only what the changed item reaches
+    incremental = memo.incremental()
     assert incremental is not None
-    assert sorted((d.pointer, d.message) for d in incremental) == sorted((d.pointer, d.message) for d in validate(second))
+    everything = validate(second)
+    messages = {d.message for d in everything}
+    assert {"'not an object' is not of type 'object'", "'not a number' is not of type 'integer'", "3 is not of type 'array'"} <= messages
+    assert "/paths/~1extra~18/get/responses/200" in {d.pointer for d in everything}
+    # the same findings, each once
+    assert sorted((d.pointer, d.message) for d in incremental) == sorted((d.pointer, d.message) for d in everything)
     assert all(d.file == str(second_path) for d in incremental)

@@ -250,14 +250,15 @@ def _split_header(source: str) -> tuple[str, str]:
     return "", source
 
 
-def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = frozenset(), exact: frozenset[str] = frozenset()) -> dict[str, str]:
+def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = frozenset(), exact: frozenset[str] = frozenset(), compiled: frozenset[str] = frozenset()) -> dict[str, str]:
     """Format and compile every ``.py``/``.pyi`` entry of ``files`` (others untouched); returns a new dict.
 
     Paths in ``exact`` are black's output already and stay as they are; paths in
     ``stable`` are in black's style but for long lines and go through ``format_stable``.
     For the others the cache is keyed by each file's body without its provenance
     line, so a spec that changed in one operation re-formats only what it touches.
-    Every ``.py`` result is compiled (``compile_check``). When there is much to do
+    Every ``.py`` result is compiled (``compile_check``), but for the ``exact`` ones
+    in ``compiled`` (an earlier run compiled the same text). When there is much to do
     the files are spread over a process pool, biggest first, dealt round-robin so
     the workers finish together.
     """
@@ -266,6 +267,8 @@ def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = f
     headers: dict[str, tuple[str, str]] = {}  # path -> (provenance line, cache key) of black jobs
     for path, source in files.items():
         if not path.endswith((".py", ".pyi")):
+            continue
+        if path in exact and path in compiled:
             continue
         if path in exact or path in stable:
             jobs.append((path, source, "exact" if path in exact else "stable"))

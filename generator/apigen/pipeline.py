@@ -20,7 +20,7 @@ from .naming import snake_identifier
 from .normalize import has_external_ref, normalize
 from .parallel import can_fork, cores
 from .render import Renderer
-from .split import split_models
+from .split import SplitModels, split_models
 from .validate import BackgroundValidation, ValidationMemo, validate
 from . import __version__
 from .writer import MANIFEST, hand_edits, manifest, write_atomically
@@ -173,8 +173,19 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any") for name in cached_models["untyped"]
         ]
         header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
-        models = split_models(models_source, header)
-        files = format_files(renderer.files(models), cache, renderer.black_stable(), renderer.black_exact(models))
+        # the model modules of the same models, split and compiled by an earlier run:
+        # one cache entry, without the provenance line (it names the spec's hash)
+        split_key = digest("split", models_key, header.partition("\n")[2])
+        cached_split = cache.get("split", split_key)
+        if isinstance(cached_split, dict):
+            models = SplitModels({m: header + body for m, body in cached_split["modules"].items()}, cached_split["module_of"])
+            compiled = frozenset(f"{api.package}/models/{m}.py" for m in models.modules)
+        else:
+            models = split_models(models_source, header)
+            compiled = frozenset()
+        files = format_files(renderer.files(models), cache, renderer.black_stable(), renderer.black_exact(models), compiled)
+        if not isinstance(cached_split, dict):  # only now: these modules compiled
+            cache.put("split", split_key, {"modules": {m: text[len(header):] for m, text in models.modules.items()}, "module_of": models.module_of})
         if background is not None:
             diagnostics = background.result()
             memo.record(diagnostics)

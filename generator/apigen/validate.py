@@ -130,6 +130,63 @@ class ValidationMemo:
         head = "/".join(finding.pointer.split("/")[:3])  # /paths/<escaped path>
         return prefixes.get(head)
 
+    def _rest_reachable_from(self, items: dict[str, Any]) -> dict[str, Any]:
+        """Everything outside ``paths``, with only the reusable parts the changed items reach.
+
+        Validating a changed path item with all of ``components`` walks every schema
+        of the API again (seconds on GitHub); the parts it cannot reach add nothing
+        to its findings, and their own findings are known from the last full run.
+        Parts are kept whole (``components/<kind>/<name>``; Swagger 2's
+        ``definitions/<name>``, ``parameters/<name>``, ``responses/<name>``). A
+        reference anywhere else keeps everything, as before.
+        """
+        kept: dict[tuple[str, ...], Any] = {}
+        todo: list[Any] = [items]
+
+        def keep(ref: str) -> bool:
+            """Keep the part ``ref`` points into; False when it is not such a part."""
+            if not ref.startswith("#/"):
+                return False  # another file, or the whole document
+            tokens = [t.replace("~1", "/").replace("~0", "~") for t in ref[2:].split("/")]
+            depth = 3 if tokens[0] == "components" else 2
+            if tokens[0] not in ("components", "definitions", "parameters", "responses") or len(tokens) < depth:
+                return False
+            key = tuple(tokens[:depth])
+            if key not in kept:
+                part: Any = self.rest
+                for token in key:
+                    part = part.get(token) if isinstance(part, dict) else None
+                if part is None:
+                    return False  # a dangling reference: the validator's to report, as before
+                kept[key] = part
+                todo.append(part)
+            return True
+
+        while todo:
+            node = todo.pop()
+            if isinstance(node, list):
+                todo.extend(node)
+                continue
+            if not isinstance(node, dict):
+                continue
+            refs = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+            mapping = node.get("discriminator", {}).get("mapping") if isinstance(node.get("discriminator"), dict) else None
+            if isinstance(mapping, dict):
+                refs += [v for v in mapping.values() if isinstance(v, str) and v.startswith("#")]
+            if not all(keep(ref) for ref in refs):
+                return self.rest
+            todo.extend(v for k, v in node.items() if k != "$ref")
+        reduced = {k: v for k, v in self.rest.items() if k not in ("components", "definitions", "parameters", "responses")}
+        components = self.rest.get("components")
+        if isinstance(components, dict) and "securitySchemes" in components:  # named, not referenced
+            reduced["components"] = {"securitySchemes": components["securitySchemes"]}
+        for key, part in kept.items():
+            parent = reduced
+            for token in key[:-1]:
+                parent = parent.setdefault(token, {})
+            parent[key[-1]] = part
+        return reduced
+
     def incremental(self) -> list[Diagnostic] | None:
         """The findings, validating only changed path items; None when a full run is due."""
         if not self.usable:
@@ -145,15 +202,19 @@ class ValidationMemo:
                 findings += [self._here(d) for d in known[p]]
         if changed:
             assert self.doc is not None, "incremental() runs before release()"
-            partial = Document({**self.rest, "paths": {p: self.paths[p] for p in self.paths if p in changed}}, self.doc.source, self.doc.text, self.doc.base_dir)
+            items = {p: self.paths[p] for p in self.paths if p in changed}
+            partial = Document({**self._rest_reachable_from(items), "paths": items}, self.doc.source, self.doc.text, self.doc.base_dir)
             partial._lines = self.doc._lines
             prefixes = {pointer("paths", p): p for p in changed}
             by_path: dict[str, list[dict[str, Any]]] = {p: [] for p in changed}
+            seen = {(d.pointer, d.message) for d in findings}
             for finding in validate(partial):
                 owner = self._owner(finding, prefixes)
-                findings.append(finding)
                 if owner is not None:
                     by_path[owner].append(vars(finding))
+                elif (finding.pointer, finding.message) in seen:
+                    continue  # outside the changed items: known from the last full run
+                findings.append(finding)
             for p in changed:
                 self.cache.put("validation", self.keys[p], by_path[p])
         return findings
