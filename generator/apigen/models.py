@@ -97,9 +97,14 @@ def prepare_schema(node: Any, aliases: dict[str, str]) -> Any:
             continue
         if key == "default" and not _default_fits(node, value):
             continue
+        if key in ("example", "examples"):
+            # Sample values stay in the spec: as ``Field(examples=[...])`` they made a
+            # model harder to read (GitHub's URL fields each carried one), its module
+            # bigger, and most of the lines black had to wrap. Descriptions stay.
+            continue
         if key in ("description", "title") and isinstance(value, str):
             out[key] = clean_text(value)
-        elif key in ("default", "enum", "const", "example", "examples"):
+        elif key in ("default", "enum", "const"):
             out[key] = value
         elif key == "properties" and isinstance(value, dict):
             for wire in value:

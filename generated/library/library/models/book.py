@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from typing import Literal
 from .author import Author
 from .book_status import BookStatus
@@ -17,17 +17,17 @@ class Book(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    isbn: str = Field(..., examples=["9780262033848"])
+    isbn: str
     kind: Literal["book"]
     """
     Always the string "book" (3.1 const).
     """
-    title: str = Field(..., examples=["Structure and Interpretation of Computer Programs"])
+    title: str
     subtitle: str | None = None
     authors: list[Author]
     pages: int | None = None
     rating: float | None = None
-    tags: list[str] | None = Field(None, examples=[["classic", "cs"]])
+    tags: list[str] | None = None
     published: date | None = None
     status: BookStatus | None = None
     """

@@ -17,9 +17,9 @@ class Pet(BaseModel):
         populate_by_name=True,
         json_schema_extra={"xml": {"name": "Pet"}},
     )
-    id: int | None = Field(40, examples=[25])
+    id: int | None = 40
     category: Category | None = None
-    name: str = Field(..., examples=["doggie"])
+    name: str
     photo_urls: list[str] = Field(
         ..., alias="photoUrls", json_schema_extra={"xml": {"name": "photoUrl", "wrapped": True}}
     )

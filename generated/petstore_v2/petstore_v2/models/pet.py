@@ -19,7 +19,7 @@ class Pet(BaseModel):
     )
     id: int | None = None
     category: Category | None = None
-    name: str = Field(..., examples=["doggie"])
+    name: str
     photo_urls: list[str] = Field(
         ..., alias="photoUrls", json_schema_extra={"xml": {"name": "photoUrl", "wrapped": True}}
     )
