@@ -99,3 +99,22 @@ def test_a_validation_process_that_dies_is_reported_not_waited_for(monkeypatch: 
             background.close()
         assert [(f.severity, f.file) for f in found] == [(severity, "spec.json")]
         assert "ended without a result" in found[0].message
+
+
+def test_the_validation_process_records_the_findings_for_the_next_run(tmp_path: Any) -> None:
+    from apigen.cache import Cache
+
+    cache = Cache(tmp_path / "cache")
+    doc = _doc()
+    assert len(doc.data["paths"]) >= validation.ValidationMemo.MIN_PATHS
+    memo = validation.ValidationMemo(doc, cache, strict=False)
+    assert memo.incremental() is None  # nothing known yet
+    background = validation.BackgroundValidation(doc, strict=False, memo=memo)
+    try:
+        found = background.result()
+    finally:
+        background.close()
+    memo.release()  # this process never needed the per-item keys
+    assert memo._keys is None
+    again = validation.ValidationMemo(_doc(), cache, strict=False).incremental()
+    assert again is not None and sorted(map(repr, again)) == sorted(map(repr, found))

@@ -144,7 +144,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         if strict and diagnostics:
             raise ApigenError(diagnostics)
     elif len(doc.text) >= BIG_SPEC and cores() > 1 and can_fork():
-        background = BackgroundValidation(doc, strict)
+        background = BackgroundValidation(doc, strict, memo)
     try:
         if background is None and known is None:
             diagnostics = validate(doc, strict=strict)
@@ -187,8 +187,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         if not isinstance(cached_split, dict):  # only now: these modules compiled
             cache.put("split", split_key, {"modules": {m: text[len(header):] for m, text in models.modules.items()}, "module_of": models.module_of})
         if background is not None:
-            diagnostics = background.result()
-            memo.record(diagnostics)
+            diagnostics = background.result()  # the validation process recorded them
             if strict and diagnostics:
                 raise ApigenError(diagnostics)
     finally:

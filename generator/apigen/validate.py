@@ -97,8 +97,10 @@ class ValidationMemo:
     Each path item's findings are keyed together with everything outside
     ``paths`` (components, info, servers ...). Findings the validator gives no
     place for are kept from the last full run; they are warnings only, because a
-    strict run always validates the whole document. The keys are computed once
-    per run and serve both the look-up and the recording.
+    strict run always validates the whole document. The per-item keys are
+    computed at most once per run, and only when needed: for a look-up when the
+    last full run is known, and for the recording (in the validation process,
+    when validation runs beside the generation).
     """
 
     MIN_PATHS = 20
@@ -109,18 +111,27 @@ class ValidationMemo:
         self.cache = cache
         data = doc.data
         paths = data.get("paths") if isinstance(data, dict) else None
-        self.usable = not strict and isinstance(paths, dict) and len(paths) >= self.MIN_PATHS
+        self.usable = not strict and cache.root is not None and isinstance(paths, dict) and len(paths) >= self.MIN_PATHS
         self.paths: dict[str, Any] = paths if self.usable else {}  # type: ignore[assignment]
         self.rest = {k: v for k, v in data.items() if k != "paths"} if self.usable else {}
-        base = digest("validation", json.dumps(self.rest, sort_keys=True, default=str)) if self.usable else ""
-        self.unattributed_key = digest(base, "unattributed")
-        self.keys = {p: digest(base, p, json.dumps(item, sort_keys=True, default=str)) for p, item in self.paths.items()}
+        self.base = digest("validation", json.dumps(self.rest, sort_keys=True, default=str)) if self.usable else ""
+        self.unattributed_key = digest(self.base, "unattributed")
+        self._keys: dict[str, str] | None = None
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """Each path item's key: the item and everything outside ``paths``."""
+        if self._keys is None:
+            assert self.doc is not None, "the keys come from the document: compute them before release()"
+            self._keys = {p: digest(self.base, p, json.dumps(item, sort_keys=True, default=str)) for p, item in self.paths.items()}
+        return self._keys
 
     def _here(self, d: dict[str, Any]) -> Diagnostic:
         return Diagnostic(**{**d, "file": self.source})  # findings name this run's file
 
     def release(self) -> None:
-        """Drop the references into the document; ``record`` needs only the keys."""
+        """Drop the references into the document (after ``record``, or when the
+        validation process records)."""
         self.doc = None
         self.paths = dict.fromkeys(self.paths)
         self.rest = {}
@@ -191,10 +202,12 @@ class ValidationMemo:
         """The findings, validating only changed path items; None when a full run is due."""
         if not self.usable:
             return None
+        unattributed = self.cache.get("validation", self.unattributed_key)
+        if not isinstance(unattributed, list):
+            return None  # no full run with this document's components: no item keys needed
         known = {p: self.cache.get("validation", k) for p, k in self.keys.items()}
         changed = {p for p, v in known.items() if not isinstance(v, list)}
-        unattributed = self.cache.get("validation", self.unattributed_key)
-        if len(changed) == len(self.paths) or len(changed) > len(self.paths) // 4 or not isinstance(unattributed, list):
+        if len(changed) == len(self.paths) or len(changed) > len(self.paths) // 4:
             return None
         findings = [self._here(d) for d in unattributed]
         for p in self.paths:
@@ -244,21 +257,21 @@ class BackgroundValidation:
     and this process keeps only a pipe; the garbage collector's objects are
     frozen across the fork, so the child's collections do not copy the parent's
     pages. Only where ``parallel.can_fork()``. If the child dies (killed, out of
-    memory), ``result`` says so in a finding instead of waiting for ever.
+    memory), ``result`` says so in a finding instead of waiting for ever. With a
+    ``memo``, the child records the findings for later runs itself.
     """
 
-    def __init__(self, doc: Document, strict: bool) -> None:
+    def __init__(self, doc: Document, strict: bool, memo: ValidationMemo | None = None) -> None:
         import gc
         import multiprocessing
 
         self.source = doc.source
         self.strict = strict
-        _validator_class(doc.data)  # imported here: the child needs no import of its own
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         gc.freeze()
         try:
-            self._process = context.Process(target=_validate_and_send, args=(doc, strict, send), daemon=True)
+            self._process = context.Process(target=_validate_and_send, args=(doc, strict, send, memo), daemon=True)
             self._process.start()
         finally:
             gc.unfreeze()
@@ -280,6 +293,9 @@ class BackgroundValidation:
             self._process.join()
 
 
-def _validate_and_send(doc: Document, strict: bool, send: Any) -> None:
-    send.send(validate(doc, strict=strict))
+def _validate_and_send(doc: Document, strict: bool, send: Any, memo: ValidationMemo | None) -> None:
+    findings = validate(doc, strict=strict)
+    send.send(findings)
     send.close()
+    if memo is not None:  # after sending: the keys cost this process time, not the generation's
+        memo.record(findings)
