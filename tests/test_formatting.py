@@ -196,3 +196,36 @@ def test_a_module_that_does_not_compile_stops_the_run_in_workers_too(monkeypatch
         monkeypatch.setattr(formatting, "cores", lambda: 2)
         with pytest.raises(ApigenError, match="pkg/broken.py does not compile"):
             formatting.format_files(files, Cache(None), stable, exact)
+
+
+@pytest.mark.parametrize("spec", ["specs/polymorphism.yaml", "specs/schemas.yaml", "specs/petstore.json"])
+def test_split_reusing_the_formatting_parse_gives_what_parsing_again_gives(spec):
+    from apigen.build import build_api
+    from apigen.formatting import format_models_for_split
+    from apigen.loader import load
+    from apigen.models import generate_models
+    from apigen.normalize import normalize
+    from apigen.split import split_models
+
+    from support import REPO
+
+    doc = load(str(REPO / spec))
+    api = build_api(normalize(doc), source=spec, doc=doc)
+    formatted = format_models_for_split(generate_models(api.models).source)
+    again = split_models(formatted.source, "# header\n")
+    reused = split_models(formatted.source, "# header\n", formatted)
+    assert reused == again and len(reused.modules) > 1
+
+
+def test_a_docstring_that_reads_like_a_class_name_is_not_a_reference():
+    from apigen.split import split_models
+
+    source = (
+        "from __future__ import annotations\n\nfrom pydantic import BaseModel\n\n\n"
+        'class Pet(BaseModel):\n    """Owner"""\n\n    name: str\n\n\n'
+        "class Owner(BaseModel):\n    pets: list[Pet]\n"
+    )
+    split = split_models(source, "")
+    assert split.module_of["Pet"] != split.module_of["Owner"]  # no cycle through the docstring
+    assert "from .pet import Pet" in split.modules[split.module_of["Owner"]]
+    assert "import Owner" not in split.modules[split.module_of["Pet"]]

@@ -26,6 +26,7 @@ import ast
 import gc
 import re
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 
 import black
 from black.strings import fix_multiline_docstring, normalize_string_quotes, str_width
@@ -348,7 +349,22 @@ def _long_members(text: str, lines: list[str]) -> list[tuple[int, int]] | None:
     return ranges
 
 
+@dataclass(frozen=True)
+class FormattedModels:
+    """``format_models``' result, with what the models splitter would otherwise parse again."""
+
+    source: str  # the whole module in black's layout
+    tree: ast.Module  # the parse of datamodel-code-generator's module (same names, other layout)
+    lines: list[str]  # that module's lines
+    class_texts: dict[str, str]  # each class in black's layout, as it stands in ``source``
+
+
 def format_models(source: str) -> str:
+    """Black's output for datamodel-code-generator's module (see ``format_models_for_split``)."""
+    return format_models_for_split(source).source
+
+
+def format_models_for_split(source: str) -> FormattedModels:
     """Black's output for datamodel-code-generator's module, black seeing only what it must.
 
     dcg writes black's layout but for three things, which are mended here: its quotes,
@@ -370,6 +386,7 @@ def format_models(source: str) -> str:
             plain.clear()
 
     previous_end = 0
+    class_at: dict[int, str] = {}  # index in statements -> class name
     for node in tree.body:
         start, end = _start(node) - 1, node.end_lineno or node.lineno
         previous_end, end_before = end, previous_end
@@ -377,6 +394,7 @@ def format_models(source: str) -> str:
             plain.append("".join(lines[end_before if plain else start:end]))  # blank lines between them too
             continue
         flush()
+        class_at[len(statements)] = node.name
         segment = lines[start:end]
         first = node.body[0]
         if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
@@ -406,4 +424,5 @@ def format_models(source: str) -> str:
             out.append(next(formatted))
             position = b
         statements[index] = "".join(out + body[position:])
-    return "\n\n".join(part.rstrip("\n") + "\n" for part in statements if part.strip())
+    texts = {name: statements[index].rstrip("\n") + "\n" for index, name in class_at.items()}
+    return FormattedModels("\n\n".join(part.rstrip("\n") + "\n" for part in statements if part.strip()), tree, lines, texts)

@@ -12,7 +12,7 @@ from .build import build_api
 from .customize import Options, apply_options
 from .diagnostics import ApigenError, Diagnostic
 from .cache import Cache, digest
-from .formatting import format_files, format_models
+from .formatting import format_files, format_models_for_split
 from .ir import Api, Skipped
 from .loader import load
 from .models import generate_models
@@ -163,10 +163,12 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         renderer = Renderer(api, sha, template_dirs)
         models_key = digest("models", _inputs_digest(None), json.dumps(api.models, sort_keys=True))
         cached_models = cache.get("models", models_key)
+        formatted = None
         if not isinstance(cached_models, dict):
             made = generate_models(api.models)
             return_free_memory()
-            cached_models = {"source": format_models(made.source), "untyped": list(made.untyped)}
+            formatted = format_models_for_split(made.source)
+            cached_models = {"source": formatted.source, "untyped": list(made.untyped)}
             cache.put("models", models_key, cached_models)
         models_source = cached_models["source"]
         skipped = excluded + list(api.skipped) + [
@@ -181,7 +183,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             models = SplitModels({m: header + body for m, body in cached_split["modules"].items()}, cached_split["module_of"])
             compiled = frozenset(f"{api.package}/models/{m}.py" for m in models.modules)
         else:
-            models = split_models(models_source, header)
+            models = split_models(models_source, header, formatted)
             compiled = frozenset()
         files = format_files(renderer.files(models), cache, renderer.black_stable(), renderer.black_exact(models), compiled)
         if not isinstance(cached_split, dict):  # only now: these modules compiled

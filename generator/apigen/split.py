@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .formatting import LINE_LENGTH, from_import
+from .formatting import LINE_LENGTH, FormattedModels, from_import
 from .naming import WINDOWS_DEVICE_NAMES, NameScope, snake_identifier
 
 
@@ -95,15 +95,35 @@ def _all_list(names: list[str]) -> str:
     return "__all__ = [\n" + "".join(f"    {_quoted(n)},\n" for n in names) + "]"
 
 
-def split_models(source: str, header: str) -> SplitModels:
-    tree = ast.parse(source)
+def _uses(node: ast.AST, classes: dict[str, ast.ClassDef]) -> set[str]:
+    """The names a class uses: identifiers, and quoted class names (forward references)."""
+    used: set[str] = set()
+    docstrings = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Expr)}  # not references
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            used.add(n.id)
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in classes and id(n) not in docstrings:
+            used.add(n.value)
+    return used
+
+
+def split_models(source: str, header: str, formatted: FormattedModels | None = None) -> SplitModels:
+    """``source`` (the formatted models module) split into modules; ``formatted``, when
+    given, is where ``source`` came from and saves parsing it again."""
+    if formatted is not None:
+        tree, lines, texts = formatted.tree, formatted.lines, formatted.class_texts
+    else:
+        tree, lines, texts = ast.parse(source), source.splitlines(keepends=True), {}
     classes: dict[str, ast.ClassDef] = {}
     rebuilds: dict[str, list[str]] = {}
     imports: dict[str, str] = {}  # imported name -> "from x import" prefix
-    lines = source.splitlines(keepends=True)
 
     def segment(node: ast.AST) -> str:
-        return "".join(lines[node.lineno - 1 : node.end_lineno])  # type: ignore[attr-defined]
+        name = getattr(node, "name", None)
+        if name is not None and name in texts:
+            return texts[name]
+        text = "".join(lines[node.lineno - 1 : node.end_lineno])  # type: ignore[attr-defined]
+        return text if text.endswith("\n") else text + "\n"  # the module's last line may have none
 
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module != "__future__":
@@ -123,8 +143,7 @@ def split_models(source: str, header: str) -> SplitModels:
     names_used: dict[str, set[str]] = {}
     graph: dict[str, set[str]] = {}
     for name, node in classes.items():
-        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-        used |= {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in classes}
+        used = _uses(node, classes)
         names_used[name] = used
         graph[name] = {u for u in used if u in classes and u != name}
     order = list(classes)
