@@ -1,4 +1,4 @@
-"""When apigen may spread work over forked processes.
+"""When apigen may spread work over forked processes, and memory before it does.
 
 Forked children inherit what this process has already built (the parsed
 document, the batches of files), so nothing is pickled on the way in. Forking
@@ -27,3 +27,20 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
+
+
+def return_free_memory() -> None:
+    """Give the C allocator's free pages back to the system (glibc only; elsewhere nothing).
+
+    datamodel-code-generator leaves about 100 MB of freed memory in the heap on
+    GitHub's description; handed back, it is not counted against the run's peak,
+    nor copied by the formatting workers forked after it.
+    """
+    import ctypes
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl and other C libraries have no malloc_trim
+        pass

@@ -18,7 +18,7 @@ from .loader import load
 from .models import generate_models
 from .naming import snake_identifier
 from .normalize import has_external_ref, normalize
-from .parallel import can_fork, cores
+from .parallel import can_fork, cores, return_free_memory
 from .render import Renderer
 from .split import SplitModels, split_models
 from .validate import BackgroundValidation, ValidationMemo, validate
@@ -76,24 +76,6 @@ class Rendered:
 
 
 BIG_SPEC = 1_000_000  # characters; validating these in a second process overlaps with generation
-
-
-def return_free_memory() -> None:
-    """Give the C allocator's free pages back to the system (glibc only; elsewhere nothing).
-
-    datamodel-code-generator leaves about 100 MB of freed memory in the heap on
-    GitHub's description; handed back, it is not counted against the run's peak,
-    nor copied by the formatting workers forked after it.
-    """
-    import ctypes
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # musl and other C libraries have no malloc_trim
-        pass
 
 
 def _inputs_digest(template_dirs: list[Path] | None) -> str:
@@ -176,8 +158,8 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         ]
         header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
         # the model modules of the same models, split and compiled by an earlier run:
-        # one cache entry, without the provenance line (it names the spec's hash)
-        split_key = digest("split", models_key, header.partition("\n")[2])
+        # one cache entry (the header is the same for all of them: stored once)
+        split_key = digest("split", models_key, header)
         cached_split = cache.get("split", split_key)
         if isinstance(cached_split, dict):
             models = SplitModels({m: header + body for m, body in cached_split["modules"].items()}, cached_split["module_of"])
