@@ -134,17 +134,35 @@ def test_models_module_is_what_black_writes_with_long_members_batched():
     assert "    id: int\n    html_url: str = Field(\n" in out
 
 
-def test_black_members_lays_out_each_chunk_as_black_does_alone():
-    from apigen.formatting import black_members
-
-    chunks = [
-        "    value: str = Field(..., description='" + "v" * 90 + "')\n",
-        "    other: list[" + ", ".join(["int"] * 30) + "]\n",
-        "    fits: int = 1\n",
-    ]
-    alone = [format_python("class _:\n" + c).split("\n", 1)[1] for c in chunks]
-    assert black_members(chunks) == alone
-    assert black_members([]) == []
+def test_methods_go_through_black_by_signature_and_statement():
+    """format_stable gives black a method's signature and body statements apart; the
+    result must be what black makes of the whole file."""
+    long_type = " | ".join(f"ResourceKind{i}" for i in range(8))
+    source = (
+        "from __future__ import annotations\n\n\n"
+        "class Resource:\n"
+        '    """Operations."""\n\n'
+        "    def short(self) -> int:\n        return 1\n\n"
+        "    @property\n"
+        "    def described(\n"
+        "        self,\n"
+        f"        kinds: list[{long_type}] | None = None,\n"
+        "        *,\n"
+        "        timeout: float | None = None,\n"
+        "    ) -> int:\n"
+        '        """A docstring line far too long for the limit, which black leaves as it is: ' + "w" * 60 + '"""\n'
+        "        total = compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
+        "        return total\n\n"
+        "    async def fetch(\n"
+        "        self,\n"
+        "        name: str,\n"
+        "    ) -> str:\n"
+        '        return await self.client.request("GET", path={"owner": name, "repository": name, "identifier": name, "other": name})\n'
+    )
+    out = format_stable(source)
+    assert out == format_python(source)
+    assert out != source
+    assert '        """A docstring line far too long' in out  # left as it was
 
 
 def _files_of_each_kind() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:

@@ -129,12 +129,17 @@ def _start(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno
 
 
+_STAND_IN_BODY = "        pass\n"  # black never joins ``pass`` to its ``def`` line (it would ``...``)
+_STAND_IN_METHOD = "class _:\n    def _(self):\n"
+
+
 def format_stable(source: str, path: str = "<generated>") -> str:
     """Black's output for code that is already in black's style except for long lines.
 
-    Each top-level statement, and each method of a top-level class, that has a line
-    over the limit is formatted by black on its own (a method inside a stand-in
-    class); the lines between them are kept as they are.
+    What has a line over the limit goes through black, as black would lay it out on
+    its own: a top-level statement; in the methods of a top-level class, the
+    signature and each statement of the body, each inside a stand-in
+    (``black_in``); the lines between them are kept as they are.
     """
     lines = source.splitlines(keepends=True)
     if _fits(lines):
@@ -143,30 +148,59 @@ def format_stable(source: str, path: str = "<generated>") -> str:
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise ApigenError(f"internal error: generated {path} is not valid Python ({exc})") from None
-    replacements: list[tuple[int, int, str]] = []  # 0-based [start, end) -> text
     docstrings = _docstring_lines(tree)
+    # the chunks with a long line, by the stand-in black sees them in: 0-based [start, end)
+    top: list[tuple[int, int]] = []  # top-level statements
+    whole: list[tuple[int, int]] = []  # methods black sees whole
+    signatures: list[tuple[int, int]] = []  # decorators and def lines of methods
+    statements: list[tuple[int, int]] = []  # statements of method bodies
 
-    def black_chunk(start: int, end: int, in_class: bool) -> None:
-        chunk = lines[start:end]
-        if _fits(chunk, start, docstrings):
+    def long(start: int, end: int) -> bool:
+        return not _fits(lines[start:end], start, docstrings)
+
+    def collect_method(method: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """A method of a top-level class: its signature and its body's statements apart.
+
+        Black lays out a signature whatever the body, and each statement of a body on
+        its own; a method's docstring, most of its text, then never goes through black.
+        """
+        start, end = _start(method) - 1, method.end_lineno or method.lineno
+        if not long(start, end):
             return
-        if in_class:
-            text = format_python("class _:\n" + "".join(chunk), path).split("\n", 1)[1]
-        else:
-            text = format_python("".join(chunk), path)
-        replacements.append((start, end, text))
+        body_start = method.body[0].lineno - 1
+        if body_start <= method.lineno - 1 or lines[body_start][:8] != " " * 8 or lines[body_start][8] == " ":
+            whole.append((start, end))  # not laid out as the template lays out methods
+            return
+        if long(start, body_start):
+            signatures.append((start, body_start))
+        for statement in method.body:
+            a, b = _start(statement) - 1, statement.end_lineno or statement.lineno
+            if long(a, b):
+                statements.append((a, b))
 
     for node in tree.body:
         start, end = _start(node) - 1, node.end_lineno or node.lineno
         methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] if isinstance(node, ast.ClassDef) else []
         if isinstance(node, ast.ClassDef) and methods and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in node.body[node.body.index(methods[0]):]):
             first = node.body.index(methods[0])
-            header_end = node.body[first - 1].end_lineno if first else node.lineno
-            black_chunk(start, header_end or node.lineno, False)  # the class line and docstring
+            header_end = (node.body[first - 1].end_lineno if first else node.lineno) or node.lineno
+            if long(start, header_end):
+                top.append((start, header_end))  # the class line and docstring
             for method in methods:
-                black_chunk(_start(method) - 1, method.end_lineno or method.lineno, True)
-        else:
-            black_chunk(start, end, False)
+                collect_method(method)
+        elif long(start, end):
+            top.append((start, end))
+
+    def batch(ranges: list[tuple[int, int]], opening: str, suffix: str = "") -> list[tuple[tuple[int, int], str]]:
+        return [((a, b), black_in("".join(lines[a:b]) + suffix, opening, path)) for a, b in ranges]
+
+    replacements: list[tuple[int, int, str]] = []  # 0-based [start, end) -> text
+    for (a, b), formatted in batch(top, "") + batch(whole, "class _:\n") + batch(statements, _STAND_IN_METHOD):
+        replacements.append((a, b, formatted))
+    for (a, b), formatted in batch(signatures, "class _:\n", _STAND_IN_BODY):
+        if not formatted.endswith(_STAND_IN_BODY):
+            raise ApigenError(f"internal error: black moved the stand-in body of a method in {path}")
+        replacements.append((a, b, formatted[: -len(_STAND_IN_BODY)]))
     if not replacements:
         return source
     out: list[str] = []
@@ -311,24 +345,24 @@ def _requote(text: str) -> str:
     return _STRING.sub(lambda m: normalize_string_quotes(m.group(0)) if m.group(0)[0] == "'" else m.group(0), text)
 
 
-_CUT = "    # apigen: cut\n"
+def black_in(chunk: str, opening: str = "", path: str = "<generated>") -> str:
+    """Black's layout of ``chunk`` where it stands after ``opening``, a stand-in block
+    (``"class _:\\n"`` for a class member; nothing for a top-level statement).
+
+    Black lays out each statement on its own, so a statement with a long line goes
+    through black alone, not the file or class around it: black's time grows with
+    the lines it sees. (Several chunks in one call, a comment between them, were
+    tried: no faster on models, and a third slower on big resource files.)
+    """
+    text = format_python(opening + chunk, path)
+    if not text.startswith(opening):
+        raise ApigenError(f"internal error: black changed the stand-in around a statement of {path}")
+    return text[len(opening):]
 
 
 def black_members(chunks: list[str]) -> list[str]:
-    """Black's layout of each chunk, a class-body statement at four spaces, in one black call.
-
-    Black lays out each statement of a class body on its own, so the chunks go
-    through black together in one stand-in class, a comment line between them,
-    and are cut apart again: one call instead of one per statement, which on big
-    APIs is most of black's time.
-    """
-    if not chunks:
-        return []
-    text = format_python("class _:\n" + _CUT.join(chunks)).split("\n", 1)[1]
-    parts = text.split(_CUT)
-    if len(parts) != len(chunks):  # a chunk black joined to its neighbour: one at a time
-        return [format_python("class _:\n" + chunk).split("\n", 1)[1] for chunk in chunks]
-    return parts
+    """Black's layout of each chunk, a class-body statement at four spaces."""
+    return [black_in(chunk, "class _:\n") for chunk in chunks]
 
 
 def _long_members(text: str, lines: list[str]) -> list[tuple[int, int]] | None:
@@ -370,7 +404,7 @@ def format_models_for_split(source: str) -> FormattedModels:
     dcg writes black's layout but for three things, which are mended here: its quotes,
     its class docstrings (black strips and re-indents them, then puts a blank line
     after), and lines over the limit (the class members with one go through black,
-    all in one call: ``black_members``). Statements
+    each alone: ``black_members``). Statements
     other than classes are few (imports, rebuild calls) and go through black.
     """
     tree = ast.parse(source)
