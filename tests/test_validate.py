@@ -118,3 +118,18 @@ def test_the_validation_process_records_the_findings_for_the_next_run(tmp_path: 
     assert memo._keys is None
     again = validation.ValidationMemo(_doc(), cache, strict=False).incremental()
     assert again is not None and sorted(map(repr, again)) == sorted(map(repr, found))
+
+
+def test_incremental_validation_keeps_everything_when_a_reference_leaves_the_components(tmp_path: Any) -> None:
+    from apigen.cache import Cache
+
+    memo = validation.ValidationMemo(_doc(), Cache(tmp_path), strict=False)
+    schema_ref = {"$ref": "#/components/schemas/S1"}
+    reduced = memo._rest_reachable_from({"/s1": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": schema_ref}}}}}}})
+    assert sorted(reduced["components"]["schemas"]) == ["Base", "S1"]  # S1 and what it reaches
+    for ref in ("#/paths/~1s2/get", "other.yaml#/Thing", "#/components/schemas/Missing"):
+        item = {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": ref}}}}}}}
+        assert memo._rest_reachable_from({"/s1": item}) is memo.rest, ref
+    mapping = {"oneOf": [schema_ref], "discriminator": {"propertyName": "kind", "mapping": {"b": "#/components/schemas/Bad"}}}
+    reduced = memo._rest_reachable_from({"/s1": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": mapping}}}}}}})
+    assert sorted(reduced["components"]["schemas"]) == ["Bad", "Base", "S1"]  # mapping targets count too
