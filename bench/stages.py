@@ -3,9 +3,10 @@
 
 Runs the stages of ``apigen.pipeline.render_package`` one after another in this
 process, without the cache, without overlapping validation with the rest (as the
-pipeline does for big specs), and without letting the document go before model
-generation or giving freed memory back (as the pipeline does), and prints, per
-stage, its wall time and the process's resident set afterwards. For a profile of a stage, run this under
+pipeline does for big specs) and without letting the document go before model
+generation (as the pipeline does), and prints, per stage, its wall time and the
+process's resident set afterwards. ``--serial`` formats the files in this process
+only, so that stage's wall time is its CPU time. For a profile of a stage, run this under
 ``python -m cProfile -s cumulative``.
 
     python bench/stages.py                  # GitHub's description (@octokit/openapi)
@@ -25,10 +26,12 @@ from _common import default_spec  # noqa: E402
 
 from apigen.build import build_api  # noqa: E402
 from apigen.cache import Cache  # noqa: E402
+from apigen import formatting  # noqa: E402
 from apigen.formatting import format_files, format_models_for_split  # noqa: E402
 from apigen.loader import load  # noqa: E402
 from apigen.models import generate_models  # noqa: E402
 from apigen.normalize import normalize  # noqa: E402
+from apigen.parallel import return_free_memory  # noqa: E402
 from apigen.pipeline import spec_hash  # noqa: E402
 from apigen.render import Renderer  # noqa: E402
 from apigen.split import split_models  # noqa: E402
@@ -43,7 +46,10 @@ def resident_mb() -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--spec", type=Path, help="spec file (default: GitHub's api.github.com.json)")
+    ap.add_argument("--serial", action="store_true", help="format the files in this process only (wall time = CPU time)")
     args = ap.parse_args()
+    if args.serial:
+        formatting.PARALLEL_THRESHOLD = float("inf")  # type: ignore[assignment]
     source = str(args.spec or default_spec("github"))
     print(f"{'stage':<22} {'wall':>8} {'resident':>9}")
 
@@ -60,6 +66,7 @@ def main() -> int:
     api = stage("build (IR)", lambda: build_api(spec, source=source, doc=doc))
     renderer = Renderer(api, spec_hash(doc.text), None)
     made = stage("models (dcg)", lambda: generate_models(api.models))
+    stage("return free memory", return_free_memory)
     formatted = stage("format models", lambda: format_models_for_split(made.source))
     header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
     models = stage("split models", lambda: split_models(formatted.source, header, formatted))
