@@ -110,7 +110,7 @@ def _model_class(name: str, fields: list[str]) -> str:
     return f'class {name}(BaseModel):\n    """A model."""\n\n' + "".join(f"    {f}\n" for f in fields)
 
 
-def test_models_module_is_what_black_writes_with_long_members_batched():
+def test_models_module_is_what_black_writes_with_long_members_apart():
     from apigen.formatting import format_models
 
     url = "https://api.example.com/repos/octocat/Hello-World/" + "x" * 40

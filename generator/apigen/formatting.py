@@ -1,29 +1,27 @@
 """Formatting generated Python: black's output, with black seeing as little as it must.
 
 Black is the slowest stage on big APIs if it formats everything (GitHub's client
-is about 230,000 lines), so:
+is about 230,000 lines), and its time grows with the lines it sees, so:
 
 * apigen's resource template writes black's layout itself (black's quote and
   docstring rules are called from the template filters). For those files
-  (``stable``) only the top-level statements and methods with a code line over the
-  limit go through black, each on its own (``format_stable``).
+  (``stable``) only the statements with a code line over the limit go through
+  black, each alone inside a stand-in (``format_stable``, ``black_in``).
 * datamodel-code-generator's module is mended where it differs from black (quotes,
-  class docstrings) and only its classes with a long line go through black
-  (``format_models``); the models splitter then assembles the model modules in
-  black's layout, so they need nothing more (``exact``).
+  class docstrings) and only class members with a long line go through black
+  (``format_models_for_split``); the models splitter then assembles the model
+  modules in black's layout, so they need nothing more (``exact``).
 * Every other file (client, package init, custom templates) is formatted whole,
-  each distinct content once (the cache is keyed by the text without its
-  provenance line, and black's version), in a process pool when there is much.
+  each distinct content once (cached by content and black's version).
 
-tests/test_formatting.py and the contract tests hold the result to black's output
-on whole files. Black's own AST safety check is skipped (fast mode): every file is
-compiled after formatting, in the same worker.
+Every module is compiled after formatting (black's own AST check is skipped: fast
+mode), all in forked workers on every core when there is much. tests/test_formatting.py
+and the contract tests hold the result to black's output on whole files.
 """
 
 from __future__ import annotations
 
 import ast
-import gc
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,7 +31,7 @@ from black.strings import fix_multiline_docstring, normalize_string_quotes, str_
 
 from .cache import Cache, digest
 from .diagnostics import ApigenError
-from .parallel import can_fork, cores
+from .parallel import can_fork, cores, gc_frozen
 
 LINE_LENGTH = 100
 _MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)
@@ -129,6 +127,17 @@ def _start(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno
 
 
+def _splice(lines: list[str], replacements: list[tuple[int, int, str]]) -> str:
+    """``lines`` joined, each 0-based [start, end) range of ``replacements`` replaced by its text."""
+    out: list[str] = []
+    position = 0
+    for start, end, text in sorted(replacements):
+        out += lines[position:start]
+        out.append(text)
+        position = end
+    return "".join(out + lines[position:])
+
+
 _STAND_IN_BODY = "        pass\n"  # black never joins ``pass`` to its ``def`` line (it would ``...``)
 _STAND_IN_METHOD = "class _:\n    def _(self):\n"
 
@@ -191,26 +200,16 @@ def format_stable(source: str, path: str = "<generated>") -> str:
         elif long(start, end):
             top.append((start, end))
 
-    def batch(ranges: list[tuple[int, int]], opening: str, suffix: str = "") -> list[tuple[tuple[int, int], str]]:
-        return [((a, b), black_in("".join(lines[a:b]) + suffix, opening, path)) for a, b in ranges]
+    def black_each(ranges: list[tuple[int, int]], opening: str) -> list[tuple[int, int, str]]:
+        return [(a, b, black_in("".join(lines[a:b]), opening, path)) for a, b in ranges]
 
-    replacements: list[tuple[int, int, str]] = []  # 0-based [start, end) -> text
-    for (a, b), formatted in batch(top, "") + batch(whole, "class _:\n") + batch(statements, _STAND_IN_METHOD):
-        replacements.append((a, b, formatted))
-    for (a, b), formatted in batch(signatures, "class _:\n", _STAND_IN_BODY):
+    replacements = black_each(top, "") + black_each(whole, "class _:\n") + black_each(statements, _STAND_IN_METHOD)
+    for a, b in signatures:
+        formatted = black_in("".join(lines[a:b]) + _STAND_IN_BODY, "class _:\n", path)
         if not formatted.endswith(_STAND_IN_BODY):
             raise ApigenError(f"internal error: black moved the stand-in body of a method in {path}")
         replacements.append((a, b, formatted[: -len(_STAND_IN_BODY)]))
-    if not replacements:
-        return source
-    out: list[str] = []
-    position = 0
-    for start, end, text in sorted(replacements):
-        out += lines[position:start]
-        out.append(text)
-        position = end
-    out += lines[position:]
-    return "".join(out)
+    return _splice(lines, replacements) if replacements else source
 
 
 def compile_check(source: str, path: str) -> None:
@@ -254,35 +253,21 @@ def _in_workers(batches: list[list[tuple[str, str, str]]], workers: int) -> list
     """``_finish_batch`` of each batch, in ``workers`` processes (this one among them), in any order.
 
     Forked workers find the batches in their copy of this module, so only the
-    results are pickled; the garbage collector's objects are frozen across the
-    forks, so the workers' collections do not copy the pages they share with
-    this process. Only where ``parallel.can_fork()``.
+    results are pickled (``parallel.gc_frozen`` around the forks). Only where
+    ``parallel.can_fork()``.
     """
     import multiprocessing
 
     global _INHERITED
     _INHERITED = batches
-    gc.freeze()
     try:
         # this process does its share too: one worker fewer to fork
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with gc_frozen(), ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_finish_inherited, i) for i in range(len(batches)) if i % workers]
             here = [_finish_batch(batches[i]) for i in range(0, len(batches), workers)]
             return here + [future.result() for future in futures]
     finally:
-        gc.unfreeze()
         _INHERITED = []
-
-
-HEADER_PREFIX = "# Generated by apigen"
-
-
-def _split_header(source: str) -> tuple[str, str]:
-    """The provenance line names the spec's hash; it must not defeat the cache of the rest."""
-    if source.startswith(HEADER_PREFIX):
-        header, _, body = source.partition("\n")
-        return header + "\n", body
-    return "", source
 
 
 def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = frozenset(), exact: frozenset[str] = frozenset(), compiled: frozenset[str] = frozenset()) -> dict[str, str]:
@@ -290,8 +275,8 @@ def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = f
 
     Paths in ``exact`` are black's output already and stay as they are; paths in
     ``stable`` are in black's style but for long lines and go through ``format_stable``.
-    For the others the cache is keyed by each file's body without its provenance
-    line, so a spec that changed in one operation re-formats only what it touches.
+    For the others the cache is keyed by each file's text, so a spec that changed in
+    one operation re-formats only what it touches.
     Every ``.py`` result is compiled (``compile_check``), but for the ``exact`` ones
     in ``compiled`` (an earlier run compiled the same text). When there is much to do
     the files are spread over a process pool, biggest first, dealt round-robin so
@@ -299,7 +284,7 @@ def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = f
     """
     out = dict(files)
     jobs: list[tuple[str, str, str]] = []  # (path, text, how)
-    headers: dict[str, tuple[str, str]] = {}  # path -> (provenance line, cache key) of black jobs
+    keys: dict[str, str] = {}  # path -> cache key, of the files black formats whole
     for path, source in files.items():
         if not path.endswith((".py", ".pyi")):
             continue
@@ -308,14 +293,13 @@ def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = f
         if path in exact or path in stable:
             jobs.append((path, source, "exact" if path in exact else "stable"))
             continue
-        header, body = _split_header(source)
-        key = digest("black", black.__version__, str(_MODE), path.endswith(".pyi") and "pyi" or "py", body)
+        key = digest("black", black.__version__, str(_MODE), path.endswith(".pyi") and "pyi" or "py", source)
         hit = cache.get("black", key)
         if isinstance(hit, str):
-            jobs.append((path, header + hit, "exact"))
+            jobs.append((path, hit, "exact"))
         else:
-            jobs.append((path, body, "black"))
-            headers[path] = (header, key)
+            jobs.append((path, source, "black"))
+            keys[path] = key
     total = sum(len(text) for _, text, _ in jobs)
     workers = min(cores(), 8)
     if total >= PARALLEL_THRESHOLD and workers > 1 and len(jobs) > 1 and can_fork():
@@ -328,10 +312,8 @@ def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = f
     if errors:
         raise ApigenError(errors[0])
     for path, text, _ in results:
-        if path in headers:
-            header, key = headers[path]
-            cache.put("black", key, text)
-            text = header + text
+        if path in keys:
+            cache.put("black", keys[path], text)
         out[path] = text
     return out
 
@@ -358,11 +340,6 @@ def black_in(chunk: str, opening: str = "", path: str = "<generated>") -> str:
     if not text.startswith(opening):
         raise ApigenError(f"internal error: black changed the stand-in around a statement of {path}")
     return text[len(opening):]
-
-
-def black_members(chunks: list[str]) -> list[str]:
-    """Black's layout of each chunk, a class-body statement at four spaces."""
-    return [black_in(chunk, "class _:\n") for chunk in chunks]
 
 
 def _long_members(text: str, lines: list[str]) -> list[tuple[int, int]] | None:
@@ -404,14 +381,12 @@ def format_models_for_split(source: str) -> FormattedModels:
     dcg writes black's layout but for three things, which are mended here: its quotes,
     its class docstrings (black strips and re-indents them, then puts a blank line
     after), and lines over the limit (the class members with one go through black,
-    each alone: ``black_members``). Statements
+    each alone: ``black_in``). Statements
     other than classes are few (imports, rebuild calls) and go through black.
     """
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     statements: list[str] = []
-    # classes with long members: (index in statements, their lines, the members' line ranges)
-    pending: list[tuple[int, list[str], list[tuple[int, int]]]] = []
     plain: list[str] = []  # consecutive statements other than classes, formatted together
 
     def flush() -> None:
@@ -446,17 +421,7 @@ def format_models_for_split(source: str) -> FormattedModels:
         if ranges is None:
             statements.append(format_python(text))
         else:
-            pending.append((len(statements), body_lines, ranges))
-            statements.append(text)
+            statements.append(_splice(body_lines, [(a, b, black_in("".join(body_lines[a:b]), "class _:\n")) for a, b in ranges]))
     flush()
-    formatted = iter(black_members(["".join(body[a:b]) for _, body, ranges in pending for a, b in ranges]))
-    for index, body, ranges in pending:
-        out: list[str] = []
-        position = 0
-        for a, b in ranges:
-            out += body[position:a]
-            out.append(next(formatted))
-            position = b
-        statements[index] = "".join(out + body[position:])
     texts = {name: statements[index].rstrip("\n") + "\n" for index, name in class_at.items()}
     return FormattedModels("\n\n".join(part.rstrip("\n") + "\n" for part in statements if part.strip()), tree, lines, texts)

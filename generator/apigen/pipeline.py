@@ -110,7 +110,8 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         spec = normalize(doc, allow_remote_refs=allow_remote_refs)
         extra = json.dumps(spec, sort_keys=True)
     # the source is part of the key: diagnostics name it
-    run_key = digest("run", _inputs_digest(template_dirs), source, doc.text, extra, package or "", str(strict), str(allow_remote_refs), options.key())
+    sha = spec_hash(doc.text)
+    run_key = digest("run", _inputs_digest(template_dirs), source, sha, extra, package or "", str(strict), str(allow_remote_refs), options.key())
     hit = cache.get("runs", run_key)
     if isinstance(hit, dict):
         diagnostics = [Diagnostic(**d) for d in hit["diagnostics"]]
@@ -137,7 +138,6 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             spec = normalize(doc, allow_remote_refs=allow_remote_refs)
         spec, excluded = apply_options(spec, options)
         api = build_api(spec, package=package, source=source, doc=doc)
-        sha = spec_hash(doc.text)
         # the document is not needed past the IR: let it go before the model
         # generator, the stage that needs most memory (about 90 MB on GitHub)
         memo.release()
@@ -199,8 +199,7 @@ def generate(source: str, output: Path | None = None, package: str | None = None
     recorded = target / MANIFEST
     current = recorded.is_file() and recorded.read_text(encoding="utf-8") == rendered.files[MANIFEST] and not hand_edits(target)
     if not current:
-        # format_files compiled every module (and had, for a cache entry, when it was made)
-        write_atomically(target, rendered.files, force=force, compiled=True)
+        write_atomically(target, rendered.files, force=force)
     return Summary(rendered.package, target, rendered.operations, rendered.resources, rendered.models, rendered.skipped, rendered.diagnostics)
 
 

@@ -254,27 +254,24 @@ class BackgroundValidation:
     """Validation of a big document in a forked process, while this one generates.
 
     The child inherits the parsed document (nothing is pickled or parsed again)
-    and this process keeps only a pipe; the garbage collector's objects are
-    frozen across the fork, so the child's collections do not copy the parent's
-    pages. Only where ``parallel.can_fork()``. If the child dies (killed, out of
+    and this process keeps only a pipe (``parallel.gc_frozen`` around the fork).
+    Only where ``parallel.can_fork()``. If the child dies (killed, out of
     memory), ``result`` says so in a finding instead of waiting for ever. With a
     ``memo``, the child records the findings for later runs itself.
     """
 
     def __init__(self, doc: Document, strict: bool, memo: ValidationMemo | None = None) -> None:
-        import gc
         import multiprocessing
+
+        from .parallel import gc_frozen
 
         self.source = doc.source
         self.strict = strict
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        gc.freeze()
-        try:
+        with gc_frozen():
             self._process = context.Process(target=_validate_and_send, args=(doc, strict, send, memo), daemon=True)
             self._process.start()
-        finally:
-            gc.unfreeze()
         send.close()  # the child has its copy of the document; the caller may let it go
 
     def result(self) -> list[Diagnostic]:
