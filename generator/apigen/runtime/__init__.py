@@ -33,6 +33,7 @@ from .errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from .lenient import ResponseProblem, response_problems
 from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
 from .pagination import AsyncPaginator, Page, SyncPaginator
 from .retry import RetryEvent
@@ -51,6 +52,8 @@ __all__ = [
     "CircuitBreaker",
     "Hooks",
     "RetryEvent",
+    "ResponseProblem",
+    "response_problems",
     "SyncPaginator",
     "AsyncPaginator",
     "Page",
