@@ -176,13 +176,22 @@ def test_binary_and_text_bodies_and_responses():
     assert client.files.get_file_text("f1") == "plain words"
 
 
-def test_response_not_matching_its_model_raises_typed_error_with_the_data():
-    client, _ = petstore_client(lambda r: httpx.Response(200, json={"id": "not-a-number", "photoUrls": []}))
+def test_response_not_matching_its_model_is_lenient_unless_strict():
+    drifted = {"id": "not-a-number", "photoUrls": []}
+    client, _ = petstore_client(lambda r: httpx.Response(200, json=drifted))
+    pet = client.pet.get_pet_by_id(1)  # lenient by default: still a Pet
+    assert isinstance(pet, Pet) and pet.id == "not-a-number" and pet.name is None and pet.photo_urls == []
+    assert [p.path for p in petstore.response_problems(pet)] == ["$.id", "$.name"]
     with pytest.raises(petstore.APIResponseValidationError) as info:
-        client.pet.get_pet_by_id(1)
-    assert isinstance(info.value, petstore.APIError)
-    assert info.value.status_code == 200 and info.value.body == {"id": "not-a-number", "photoUrls": []}
+        client.pet.get_pet_by_id(1, strict_responses=True)  # per call
+    assert isinstance(info.value, petstore.APIError) and info.value.paths == ("$.id", "$.name")
+    assert info.value.status_code == 200 and info.value.body == drifted
     assert "GET http://petstore.swagger.io/v2/pet/1 -> 200" in str(info.value)
+    strict = petstore.Client(api_key="k", strict_responses=True,
+                             http_client=httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=drifted))))
+    with pytest.raises(petstore.APIResponseValidationError):
+        strict.pet.get_pet_by_id(1)
+    assert isinstance(strict.pet.get_pet_by_id(1, strict_responses=False), Pet)
 
 
 @pytest.mark.parametrize("base_url", ["/v2", "petstore.example/v2", "ftp://host/v2"])

@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from . import paging
+from . import envelope, paging
 from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
 from .ir import ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, Response, SecurityScheme, Skipped
@@ -20,12 +20,13 @@ from .normalize import first_tag, iter_operations, resolve_pointer
 from .schemas import SchemaRegistry, is_class_like
 
 # Keyword arguments every generated method has; spec parameters must not shadow them.
-CALL_OPTION_ARGS = frozenset({"self", "timeout", "max_retries", "extra_headers", "extra_query", "idempotency_key"})
-CLIENT_ARGS = frozenset({"self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker", "headers", "http_client", "auth", "hooks"})
+CALL_OPTION_ARGS = frozenset({"self", "timeout", "max_retries", "extra_headers", "extra_query", "idempotency_key", "strict_responses"})
+CLIENT_ARGS = frozenset({"self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker", "headers", "http_client", "auth", "hooks", "strict_responses"})
 CLIENT_ATTRS = frozenset({"request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries", "with_options", "copy", "breaker_state"})
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}
 UNSAFE_METHODS = frozenset({"POST", "PATCH"})
+JSON_TEXT = re.compile(r"\bJSON\b")  # "A JSON-based array of structured blocks"
 
 
 def _media_kind(media: str) -> str | None:
@@ -206,8 +207,10 @@ class ApiBuilder:
             return None
         kind, media, obj = picked
         schema = obj.get("schema")
+        model = None
         if kind in ("json", "form", "multipart"):
             btype = self.registry.type_of(schema, context + "Request") if schema else ANY
+            model = btype if btype.models else None
             plain_dict = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
             if btype.models and (kind != "json" or btype.expr in btype.models):
                 btype = btype.union(plain_dict)  # the model, or the same fields as a dict
@@ -222,7 +225,18 @@ class ApiBuilder:
             if isinstance(enc, dict) and isinstance(enc.get("style"), str):
                 style = enc["style"]
                 styles.append((str(field_name), style, bool(enc.get("explode", style == "form" or style == "deepObject"))))
-        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")), py_name=args.claim("body", "request_body"), description=_text(body.get("description")), styles=tuple(styles))
+        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")), py_name=args.claim("body", "request_body"), description=_text(body.get("description")), styles=tuple(styles), model=model, json_fields=self.json_fields(schema) if kind in ("form", "multipart") else ())
+
+    def json_fields(self, schema: Any) -> tuple[str, ...]:
+        """Top-level string properties whose description says they hold JSON (Slack's ``blocks``)."""
+        schema = self.deref(schema)
+        props = schema.get("properties") if isinstance(schema, dict) else None
+        found = []
+        for name, prop in (props or {}).items() if isinstance(props, dict) else ():
+            prop = self.deref(prop)
+            if isinstance(prop, dict) and prop.get("type") == "string" and JSON_TEXT.search(_text(prop.get("description"))):
+                found.append(str(name))
+        return tuple(found)
 
     def responses(self, op: dict[str, Any], context: str, where: str) -> tuple[tuple[Response, ...], PyType]:
         raw = op.get("responses") or {}
@@ -362,6 +376,7 @@ class ApiBuilder:
             deprecated=bool(op.get("deprecated")), parameters=tuple(params), body=body,
             responses=responses, return_type=return_type, security=security,
             idempotent=method.upper() not in UNSAFE_METHODS,
+            envelope=envelope.detect(self, op, responses),
         )
         pagination = paging.detect(self, op, operation)
         if pagination is not None:

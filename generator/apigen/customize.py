@@ -14,6 +14,9 @@ base_url = "https://github.example.com/api/v3"
 "repos/list-for-org" = { style = "link" }
 ```
 
+``error_envelope = { flag = "ok", error_value = false }`` declares that a success body
+with that flag value is the API's error (``false`` turns the detection off).
+
 Working on the spec keeps the rest of the pipeline unaware of configuration:
 names and pagination become ``x-apigen-*`` extensions the IR builder reads.
 """
@@ -28,7 +31,7 @@ from .diagnostics import ApigenError
 from .ir import Skipped
 from .normalize import first_tag, iter_operations
 
-OPTION_KEYS = frozenset({"include_tags", "exclude_tags", "include_operations", "exclude_operations", "names", "pagination", "base_url"})
+OPTION_KEYS = frozenset({"include_tags", "exclude_tags", "include_operations", "exclude_operations", "names", "pagination", "base_url", "error_envelope"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Options:
     names: dict[str, str] = field(default_factory=dict)
     pagination: dict[str, dict[str, Any]] = field(default_factory=dict)
     base_url: str | None = None
+    # x-apigen-error-envelope for every operation: {flag = "ok", error_value = false}, or
+    # false to turn the detection off
+    error_envelope: dict[str, Any] | bool | None = None
 
     @classmethod
     def from_config(cls, raw: dict[str, Any], where: str) -> Options:
@@ -58,7 +64,10 @@ class Options:
         base_url = raw.get("base_url")
         if base_url is not None and not isinstance(base_url, str):
             raise ApigenError(f"{where}: base_url must be a string")
-        return cls(strings("include_tags"), strings("exclude_tags"), strings("include_operations"), strings("exclude_operations"), dict(names), dict(pagination), base_url)
+        envelope = raw.get("error_envelope")
+        if envelope is True or not (envelope is None or envelope is False or isinstance(envelope, dict) and isinstance(envelope.get("flag"), str) and set(envelope) <= {"flag", "error_value"} and isinstance(envelope.get("error_value", False), (bool, str, int))):
+            raise ApigenError(f"{where}: error_envelope must be false or a table {{flag = \"ok\", error_value = false}}")
+        return cls(strings("include_tags"), strings("exclude_tags"), strings("include_operations"), strings("exclude_operations"), dict(names), dict(pagination), base_url, dict(envelope) if isinstance(envelope, dict) else envelope)
 
     def key(self) -> str:
         return repr(self)
@@ -109,6 +118,8 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
     unknown = sorted((set(options.names) | set(options.pagination)) - seen)
     if unknown:
         raise ApigenError(f"configuration names operations or tags the spec does not have: {', '.join(unknown)}")
+    if options.error_envelope is not None:
+        spec["x-apigen-error-envelope"] = options.error_envelope
     if options.base_url:
         spec["servers"] = [{"url": options.base_url}] + [s for s in spec.get("servers") or [] if isinstance(s, dict)]
     return spec, excluded

@@ -51,6 +51,19 @@ class Body:
     py_name: str = "body"
     description: str = ""
     styles: tuple[tuple[str, str, bool], ...] = ()  # form fields' (name, style, explode) from `encoding`
+    # the schema's own type (no dict alternative): the runtime maps a dict body's Python
+    # field names to wire names with it
+    model: PyType | None = None
+    json_fields: tuple[str, ...] = ()  # form fields typed string whose description says JSON
+
+
+@dataclass(frozen=True)
+class ErrorEnvelope:
+    """A success body that can be the API's error: ``flag`` (wire name) equal to ``error_value``."""
+
+    flag: str
+    error_value: bool | str | int
+    error_status: str | None  # the response whose model parses the error body
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,7 @@ class Operation:
     security: tuple[tuple[str, ...], ...] | None
     pagination: Pagination | None = None
     idempotent: bool = True
+    envelope: ErrorEnvelope | None = None
 
     @property
     def types(self) -> list[PyType]:
@@ -104,6 +118,8 @@ class Operation:
         found = [self.return_type, *(p.type for p in self.parameters), *(r.type for r in self.responses if r.type)]
         if self.body:
             found.append(self.body.type)
+            if self.body.model:
+                found.append(self.body.model)
         if self.pagination:
             found.append(self.pagination.item_type)
         return found

@@ -55,6 +55,7 @@ class Client(SyncAPIClient):
         http_client: httpx.Client | None = None,
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
+        strict_responses: bool = False,
     ) -> None:
         """Create a client for Library API (OpenAPI 3.1 fixture).
 
@@ -65,6 +66,7 @@ class Client(SyncAPIClient):
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
+            strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
         """
         super().__init__(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -84,6 +86,7 @@ class Client(SyncAPIClient):
             http_client=http_client,
             auth=auth,
             hooks=hooks,
+            strict_responses=strict_responses,
         )
 
     @cached_property
@@ -118,6 +121,7 @@ class AsyncClient(AsyncAPIClient):
         http_client: httpx.AsyncClient | None = None,
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
+        strict_responses: bool = False,
     ) -> None:
         """Create a client for Library API (OpenAPI 3.1 fixture).
 
@@ -128,6 +132,7 @@ class AsyncClient(AsyncAPIClient):
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
+            strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
         """
         super().__init__(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -147,6 +152,7 @@ class AsyncClient(AsyncAPIClient):
             http_client=http_client,
             auth=auth,
             hooks=hooks,
+            strict_responses=strict_responses,
         )
 
     @cached_property

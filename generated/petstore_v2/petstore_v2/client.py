@@ -67,6 +67,7 @@ class Client(SyncAPIClient):
         http_client: httpx.Client | None = None,
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
+        strict_responses: bool = False,
     ) -> None:
         """Create a client for Swagger Petstore.
 
@@ -78,6 +79,7 @@ class Client(SyncAPIClient):
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
+            strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
         """
         super().__init__(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -98,6 +100,7 @@ class Client(SyncAPIClient):
             http_client=http_client,
             auth=auth,
             hooks=hooks,
+            strict_responses=strict_responses,
         )
 
     @cached_property
@@ -140,6 +143,7 @@ class AsyncClient(AsyncAPIClient):
         http_client: httpx.AsyncClient | None = None,
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
+        strict_responses: bool = False,
     ) -> None:
         """Create a client for Swagger Petstore.
 
@@ -151,6 +155,7 @@ class AsyncClient(AsyncAPIClient):
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
+            strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
         """
         super().__init__(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -171,6 +176,7 @@ class AsyncClient(AsyncAPIClient):
             http_client=http_client,
             auth=auth,
             hooks=hooks,
+            strict_responses=strict_responses,
         )
 
     @cached_property

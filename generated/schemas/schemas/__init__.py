@@ -25,9 +25,11 @@ from ._runtime import (
     PermissionDeniedError,
     RateLimit,
     RateLimitError,
+    ResponseProblem,
     RetryPolicy,
     SyncPaginator,
     UnprocessableEntityError,
+    response_problems,
 )
 from .client import AsyncClient, Client
 
@@ -56,8 +58,10 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitError",
+    "ResponseProblem",
     "RetryPolicy",
     "SyncPaginator",
     "UnprocessableEntityError",
     "__version__",
+    "response_problems",
 ]

@@ -16,7 +16,7 @@ from .auth import (
     SecurityScheme,
 )
 from .client import AsyncAPIClient, SyncAPIClient
-from .endpoint import Endpoint, PaginationStyle, ParamStyle, Pagination, ResponseType
+from .endpoint import Endpoint, ErrorEnvelope, PaginationStyle, ParamStyle, Pagination, ResponseType
 from .errors import (
     APIResponseValidationError,
     APIConnectionError,
@@ -42,6 +42,7 @@ __all__ = [
     "SyncAPIClient",
     "AsyncAPIClient",
     "Endpoint",
+    "ErrorEnvelope",
     "ResponseType",
     "ParamStyle",
     "Pagination",

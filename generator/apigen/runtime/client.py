@@ -8,6 +8,7 @@ breaker, the limiter (server quota headers) and the retry decision.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any, Mapping, TypeVar
@@ -18,15 +19,24 @@ import pydantic
 
 from .auth import AuthPlan, AuthState, SecurityScheme
 from .breaker import Breaker
-from .encoding import encode_body, encode_cookies, encode_header, encode_path, encode_query
-from .endpoint import Endpoint, ParamStyle, ResponseType
+from .encoding import encode_body, encode_cookies, encode_header, encode_path, encode_query, wire_names
+from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType
 from .errors import APIConnectionError, APIStatusError, APITimeoutError, CircuitOpenError
 from .logs import SENSITIVE_QUERY_NAMES, redact_url
 from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
 from .pagination import AsyncPaginator, SyncPaginator
 from .ratelimit import RateLimiter
 from .lenient import ResponseProblem, json_path, lenient_value
-from .responses import parse_lenient, parse_success, response_type, status_error, validation_error
+from .responses import (
+    envelope_error_class,
+    flag_value,
+    parse_error_body,
+    parse_lenient,
+    parse_success,
+    response_type,
+    status_error,
+    validation_error,
+)
 from .retry import (
     CLIENT_SIDE_ERRORS,
     IDEMPOTENT_METHODS,
@@ -46,6 +56,7 @@ _DEFAULT_BREAKER = CircuitBreaker()
 _NO_HOOKS = Hooks()
 _DEFAULT_STYLE = ParamStyle(style="simple", explode=False)
 _DEBUG = logging.DEBUG
+_UNPARSED: Any = object()
 
 
 class _Prepared:
@@ -204,7 +215,10 @@ class BaseAPIClient:
                 hdrs["Cookie"] = text
         content: bytes | None = None
         if body is not None:
-            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type, endpoint.body_styles)
+            if endpoint.body_type is not None and isinstance(body, Mapping):
+                body = self._wire_body(endpoint, body)
+            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type, endpoint.body_styles,
+                                         endpoint.body_json_fields)
             hdrs["Content-Type"] = ctype
         timeout = self._timeout
         max_retries = self._max_retries
@@ -223,6 +237,15 @@ class BaseAPIClient:
                 max_retries = options.max_retries
         return _Prepared(endpoint, endpoint.method.upper(), url, params, hdrs, content, timeout,
                          idempotent, max_retries, plan, options)
+
+    def _wire_body(self, endpoint: Endpoint, body: Mapping[str, Any]) -> Any:
+        unknown: list[str] = []
+        assert endpoint.body_type is not None
+        wired = wire_names(endpoint.body_type(), body, unknown)
+        if unknown and self._log.isEnabledFor(_DEBUG):
+            self._log.debug("%s: body keys the spec does not declare, sent unchanged: %s",
+                            endpoint.operation_id, ", ".join(repr(k) for k in unknown[:20]))
+        return wired
 
     def _next_url(self, target: str) -> str:
         """Resolve a next-page URL or URI path; refuse to leave the API's origin."""
@@ -288,13 +311,38 @@ class BaseAPIClient:
         status = response.status_code
         rt = response_type(p.endpoint.response_types(), status)
         if 200 <= status < 300 or rt is not None:
+            envelope = p.endpoint.error_envelope
             try:
-                return parse_success(response, rt)
+                value = parse_success(response, rt)
             except pydantic.ValidationError as exc:
                 if rt is None or rt.type is None:
                     raise
+                if envelope is not None:
+                    self._check_envelope(p, response, envelope, _UNPARSED)
                 return self._drifted(p, response, rt, exc)
+            if envelope is not None:
+                self._check_envelope(p, response, envelope, value)
+            return value
         raise self._error(p, response)
+
+    def _check_envelope(self, p: _Prepared, response: httpx.Response, envelope: ErrorEnvelope, value: Any) -> None:
+        """Raise the typed status error when a success body is the API's error envelope."""
+        if value is _UNPARSED or not isinstance(value, (pydantic.BaseModel, dict)):
+            try:
+                value = json.loads(response.content) if response.content else None
+            except (ValueError, RecursionError):
+                return
+        flag = flag_value(value, envelope.flag)
+        expected = envelope.error_value
+        if type(flag) is not type(expected) or flag != expected:
+            return
+        responses = p.endpoint.response_types()
+        rt = responses.get(envelope.error_response) if envelope.error_response else None
+        body = parse_error_body(response, rt)
+        raise status_error(
+            response, responses, url=self._redact(response.request.url), attempts=p.attempts, body=body,
+            cls=envelope_error_class(body), note=f"the body is the API's error ({envelope.flag}={flag!r})",
+        )
 
     def _strict(self, options: RequestOptions | None) -> bool:
         if options is not None and options.strict_responses is not None:

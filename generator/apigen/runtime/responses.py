@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from enum import Enum
 from http import HTTPStatus
 from typing import Any, Mapping
 
@@ -15,7 +16,16 @@ import httpx
 import pydantic
 
 from .endpoint import ResponseType
-from .errors import APIResponseValidationError, APIStatusError, request_id_of, status_error_class
+from .errors import (
+    APIResponseValidationError,
+    APIStatusError,
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    request_id_of,
+    status_error_class,
+)
 from .lenient import ResponseProblem, attach_problems, lenient_value
 
 __all__ = [
@@ -28,6 +38,8 @@ __all__ = [
     "status_error",
     "validation_error",
     "is_json",
+    "flag_value",
+    "envelope_error_class",
 ]
 
 _NO_BODY: Any = object()
@@ -252,6 +264,57 @@ def status_error(
         message += f"; {note}"
     error_cls = cls or status_error_class(status)
     return error_cls(message, response=response, body=body, attempts=attempts, retry_after=retry_after)
+
+
+_FLAG_NAMES: dict[tuple[type, str], str | None] = {}
+
+
+def flag_value(body: Any, flag: str) -> Any:
+    """The value of wire field ``flag`` in a parsed body (model or dict); enums by value."""
+    if isinstance(body, pydantic.BaseModel):
+        cls = type(body)
+        key = (cls, flag)
+        if key not in _FLAG_NAMES:
+            if len(_FLAG_NAMES) > 4096:
+                _FLAG_NAMES.clear()
+            _FLAG_NAMES[key] = next((n for n, f in cls.model_fields.items() if (f.alias or n) == flag), None)
+        name = _FLAG_NAMES[key]
+        if name is not None:
+            value = getattr(body, name, None)
+        else:
+            value = (body.model_extra or {}).get(flag)
+    elif isinstance(body, dict):
+        value = body.get(flag)
+    else:
+        return None
+    return getattr(value, "value", value) if isinstance(value, Enum) else value
+
+
+# Error codes of envelope APIs (Slack's ``error``) that have an obvious typed class.
+_AUTH_CODES = frozenset({"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
+                         "no_authorization", "not_authenticated", "unauthorized", "invalid_token"})
+_PERMISSION_CODES = frozenset({"missing_scope", "no_permission", "not_allowed", "not_allowed_token_type",
+                               "access_denied", "restricted_action", "forbidden", "permission_denied"})
+_RATE_CODES = frozenset({"ratelimited", "rate_limited", "rate_limit_exceeded", "too_many_requests"})
+
+
+def envelope_error_class(body: Any) -> type[APIStatusError]:
+    """The error class for an envelope error, from its code (``error`` or ``code``)."""
+    code = flag_value(body, "error")
+    if not isinstance(code, str):
+        code = flag_value(body, "code")
+    if not isinstance(code, str):
+        return APIStatusError
+    code = code.lower()
+    if code in _AUTH_CODES:
+        return AuthenticationError
+    if code in _PERMISSION_CODES:
+        return PermissionDeniedError
+    if code in _RATE_CODES:
+        return RateLimitError
+    if code.endswith("_not_found") or code == "not_found":
+        return NotFoundError
+    return APIStatusError
 
 
 def validation_error(

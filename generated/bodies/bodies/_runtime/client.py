@@ -8,6 +8,7 @@ breaker, the limiter (server quota headers) and the retry decision.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any, Mapping, TypeVar
@@ -18,14 +19,24 @@ import pydantic
 
 from .auth import AuthPlan, AuthState, SecurityScheme
 from .breaker import Breaker
-from .encoding import encode_body, encode_cookies, encode_header, encode_path, encode_query
-from .endpoint import Endpoint, ParamStyle
-from .errors import APIConnectionError, APIResponseValidationError, APIStatusError, APITimeoutError, CircuitOpenError
+from .encoding import encode_body, encode_cookies, encode_header, encode_path, encode_query, wire_names
+from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType
+from .errors import APIConnectionError, APIStatusError, APITimeoutError, CircuitOpenError
 from .logs import SENSITIVE_QUERY_NAMES, redact_url
 from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
 from .pagination import AsyncPaginator, SyncPaginator
 from .ratelimit import RateLimiter
-from .responses import parse_success, response_type, status_error
+from .lenient import ResponseProblem, json_path, lenient_value
+from .responses import (
+    envelope_error_class,
+    flag_value,
+    parse_error_body,
+    parse_lenient,
+    parse_success,
+    response_type,
+    status_error,
+    validation_error,
+)
 from .retry import (
     CLIENT_SIDE_ERRORS,
     IDEMPOTENT_METHODS,
@@ -45,18 +56,20 @@ _DEFAULT_BREAKER = CircuitBreaker()
 _NO_HOOKS = Hooks()
 _DEFAULT_STYLE = ParamStyle(style="simple", explode=False)
 _DEBUG = logging.DEBUG
+_UNPARSED: Any = object()
 
 
 class _Prepared:
     """One call, encoded once and re-sent unchanged by every attempt."""
 
     __slots__ = ("endpoint", "method", "url", "params", "headers", "content", "timeout", "idempotent",
-                 "max_retries", "plan", "attempts")
+                 "max_retries", "plan", "attempts", "options")
 
     def __init__(self, endpoint: Endpoint, method: str, url: str, params: list[tuple[str, Any]],
                  headers: dict[str, str], content: bytes | None, timeout: Any, idempotent: bool,
-                 max_retries: int, plan: AuthPlan) -> None:
+                 max_retries: int, plan: AuthPlan, options: RequestOptions | None = None) -> None:
         self.endpoint = endpoint
+        self.options = options
         self.method = method
         self.url = url
         self.params = params
@@ -99,6 +112,7 @@ class BaseAPIClient:
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
         user_http_client: bool = False,
+        strict_responses: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         url = httpx.URL(self.base_url)
@@ -133,6 +147,8 @@ class BaseAPIClient:
             self._timeout = httpx.USE_CLIENT_DEFAULT
             self._call_headers = {}
         self._client_timeout = timeout
+        self._strict_responses = strict_responses
+        self._drift_warned: set[str] = set()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} base_url={redact_url(self.base_url)!r} package={self.package!r}>"
@@ -199,7 +215,10 @@ class BaseAPIClient:
                 hdrs["Cookie"] = text
         content: bytes | None = None
         if body is not None:
-            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type, endpoint.body_styles)
+            if endpoint.body_type is not None and isinstance(body, Mapping):
+                body = self._wire_body(endpoint, body)
+            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type, endpoint.body_styles,
+                                         endpoint.body_json_fields)
             hdrs["Content-Type"] = ctype
         timeout = self._timeout
         max_retries = self._max_retries
@@ -217,7 +236,16 @@ class BaseAPIClient:
             if options.max_retries is not None:
                 max_retries = options.max_retries
         return _Prepared(endpoint, endpoint.method.upper(), url, params, hdrs, content, timeout,
-                         idempotent, max_retries, plan)
+                         idempotent, max_retries, plan, options)
+
+    def _wire_body(self, endpoint: Endpoint, body: Mapping[str, Any]) -> Any:
+        unknown: list[str] = []
+        assert endpoint.body_type is not None
+        wired = wire_names(endpoint.body_type(), body, unknown)
+        if unknown and self._log.isEnabledFor(_DEBUG):
+            self._log.debug("%s: body keys the spec does not declare, sent unchanged: %s",
+                            endpoint.operation_id, ", ".join(repr(k) for k in unknown[:20]))
+        return wired
 
     def _next_url(self, target: str) -> str:
         """Resolve a next-page URL or URI path; refuse to leave the API's origin."""
@@ -283,19 +311,87 @@ class BaseAPIClient:
         status = response.status_code
         rt = response_type(p.endpoint.response_types(), status)
         if 200 <= status < 300 or rt is not None:
+            envelope = p.endpoint.error_envelope
             try:
-                return parse_success(response, rt)
+                value = parse_success(response, rt)
             except pydantic.ValidationError as exc:
-                url = self._redact(response.request.url)
-                errors = exc.errors()
-                where = ".".join(str(x) for x in errors[0]["loc"]) if errors else ""
-                what = errors[0]["msg"] if errors else ""
-                raise APIResponseValidationError(
-                    f"{p.method} {url} -> {status}: the response does not match the declared type "
-                    f"({exc.error_count()} errors; first at {where or 'body'}: {what})",
-                    response=response, error=exc, attempts=p.attempts,
-                ) from exc
+                if rt is None or rt.type is None:
+                    raise
+                if envelope is not None:
+                    self._check_envelope(p, response, envelope, _UNPARSED)
+                return self._drifted(p, response, rt, exc)
+            if envelope is not None:
+                self._check_envelope(p, response, envelope, value)
+            return value
         raise self._error(p, response)
+
+    def _check_envelope(self, p: _Prepared, response: httpx.Response, envelope: ErrorEnvelope, value: Any) -> None:
+        """Raise the typed status error when a success body is the API's error envelope."""
+        if value is _UNPARSED or not isinstance(value, (pydantic.BaseModel, dict)):
+            try:
+                value = json.loads(response.content) if response.content else None
+            except (ValueError, RecursionError):
+                return
+        flag = flag_value(value, envelope.flag)
+        expected = envelope.error_value
+        if type(flag) is not type(expected) or flag != expected:
+            return
+        responses = p.endpoint.response_types()
+        rt = responses.get(envelope.error_response) if envelope.error_response else None
+        body = parse_error_body(response, rt)
+        raise status_error(
+            response, responses, url=self._redact(response.request.url), attempts=p.attempts, body=body,
+            cls=envelope_error_class(body), note=f"the body is the API's error ({envelope.flag}={flag!r})",
+        )
+
+    def _strict(self, options: RequestOptions | None) -> bool:
+        if options is not None and options.strict_responses is not None:
+            return options.strict_responses
+        return self._strict_responses
+
+    def _drifted(self, p: _Prepared, response: httpx.Response, rt: ResponseType,
+                 exc: pydantic.ValidationError) -> Any:
+        """A success body that does not match its type: lenient value, or strict error."""
+        url = self._redact(response.request.url)
+        if self._strict(p.options):
+            raise validation_error(response, rt, exc, url=url, attempts=p.attempts) from exc
+        try:
+            value, problems, more = parse_lenient(response, rt)
+        except (ValueError, RecursionError):  # not JSON at all: nothing to keep
+            raise validation_error(response, rt, exc, url=url, attempts=p.attempts) from exc
+        self._warn_drift(p.endpoint.operation_id, p.method, url, problems, more)
+        return value
+
+    def _drifted_items(self, endpoint: Endpoint, response: httpx.Response, item_type: Any, raw_items: list[Any],
+                       exc: pydantic.ValidationError, options: RequestOptions | None) -> list[Any]:
+        """A page whose items do not match their type: lenient items, or strict error."""
+        url = self._redact(response.request.url)
+        rt = ResponseType("json", list[item_type])
+        if self._strict(options):
+            raise validation_error(response, rt, exc, url=url, attempts=1) from exc
+        items, problems, more = lenient_value(rt.type, raw_items)
+        if endpoint.pagination is not None and endpoint.pagination.items:
+            root = json_path(endpoint.pagination.items)  # paths from the body's root, not the list's
+            problems = tuple(ResponseProblem(root + x.path[1:], x.message) for x in problems)
+        self._warn_drift(endpoint.operation_id, endpoint.method.upper(), url, problems, more)
+        return list(items)
+
+    def _warn_drift(self, operation: str, method: str, url: str, problems: tuple[ResponseProblem, ...],
+                    more: int) -> None:
+        """WARNING once per operation and client (then DEBUG), with the JSON paths."""
+        first = operation not in self._drift_warned
+        level = logging.WARNING if first else logging.DEBUG
+        if not self._log.isEnabledFor(level):
+            return
+        self._drift_warned.add(operation)
+        count = len(problems) + more
+        shown = "; ".join(str(x) for x in problems[:5]) + ("; ..." if count > 5 else "")
+        self._log.log(
+            level,
+            "%s %s (%s): the response does not match the declared type (%d problem%s: %s); "
+            "returned leniently (strict_responses=True raises)",
+            method, url, operation, count, "" if count == 1 else "s", shown,
+        )
 
     def _circuit_open(self, exc: CircuitOpenError, p: _Prepared, last: BaseException | None) -> CircuitOpenError:
         exc.attempts = p.attempts
@@ -324,12 +420,14 @@ class SyncAPIClient(BaseAPIClient):
         http_client: httpx.Client | None = None,
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
+        strict_responses: bool = False,
     ) -> None:
         super().__init__(
             base_url=base_url, package=package, version=version, security_schemes=security_schemes,
             credentials=credentials, default_security=default_security, timeout=timeout,
             max_retries=max_retries, retry=retry, rate_limit=rate_limit, circuit_breaker=circuit_breaker,
             headers=headers, auth=auth, hooks=hooks, user_http_client=http_client is not None,
+            strict_responses=strict_responses,
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(
@@ -478,12 +576,14 @@ class AsyncAPIClient(BaseAPIClient):
         http_client: httpx.AsyncClient | None = None,
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
+        strict_responses: bool = False,
     ) -> None:
         super().__init__(
             base_url=base_url, package=package, version=version, security_schemes=security_schemes,
             credentials=credentials, default_security=default_security, timeout=timeout,
             max_retries=max_retries, retry=retry, rate_limit=rate_limit, circuit_breaker=circuit_breaker,
             headers=headers, auth=auth, hooks=hooks, user_http_client=http_client is not None,
+            strict_responses=strict_responses,
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(

@@ -56,6 +56,19 @@ class Pagination:
     next_url: tuple[str, ...] | None = None  # path to a URL/URI of the next page (Twilio)
 
 
+@dataclass(frozen=True, slots=True)
+class ErrorEnvelope:
+    """A success body that is really the API's error: ``flag`` equal to ``error_value``
+    (Slack: ``{"ok": false, "error": "channel_not_found"}`` with HTTP 200).
+
+    ``error_response`` names the declared response ("default") whose model parses it.
+    """
+
+    flag: str
+    error_value: Any = False
+    error_response: str | None = "default"
+
+
 # A mapping, or a (cached) function returning one: generated code passes a function
 # so that an operation's models are imported only when it is first called.
 Responses = Union[Mapping[str, ResponseType], Callable[[], Mapping[str, ResponseType]]]
@@ -77,6 +90,12 @@ class Endpoint:
     body_content_type: str | None = None
     # per-field encoding of form bodies (the media type's ``encoding``), e.g. deepObject
     body_styles: Mapping[str, ParamStyle] = field(default_factory=dict)
+    # the request body's declared type, loaded on first use: a dict body's Python field
+    # names (``from_``) are sent as their wire names (``From``)
+    body_type: Callable[[], Any] | None = None
+    # form fields typed string that hold JSON (Slack's ``blocks``): lists/dicts JSON-encoded
+    body_json_fields: frozenset[str] = frozenset()
+    error_envelope: ErrorEnvelope | None = None
     pagination: Pagination | None = None
 
     def response_types(self) -> Mapping[str, ResponseType]:

@@ -53,6 +53,7 @@ class DefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> GetHealthResponse:
         """Public, no tags, text/plain or JSON
 
@@ -67,6 +68,7 @@ class DefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -85,6 +87,7 @@ class AsyncDefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> GetHealthResponse:
         """Public, no tags, text/plain or JSON
 
@@ -99,6 +102,7 @@ class AsyncDefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )

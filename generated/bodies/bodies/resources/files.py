@@ -35,6 +35,13 @@ def _upload_file_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _upload_file_body() -> Any:
+    from ..models.upload_file_request import UploadFileRequest
+
+    return UploadFileRequest
+
+
 _UPLOAD_FILE = Endpoint(
     method="POST",
     path="/files",
@@ -42,6 +49,7 @@ _UPLOAD_FILE = Endpoint(
     responses=_upload_file_responses,
     body_kind="multipart",
     body_content_type="multipart/form-data",
+    body_type=_upload_file_body,
 )
 
 
@@ -96,6 +104,7 @@ class FilesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> FileInfo:
         """multipart/form-data with a file part and metadata parts
 
@@ -114,6 +123,7 @@ class FilesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -127,6 +137,7 @@ class FilesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> bytes:
         """Binary response (image/png)
 
@@ -147,6 +158,7 @@ class FilesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -160,6 +172,7 @@ class FilesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Raw application/octet-stream request body
 
@@ -180,6 +193,7 @@ class FilesResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -192,6 +206,7 @@ class FilesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> str:
         """text/plain response
 
@@ -216,6 +231,7 @@ class FilesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -236,6 +252,7 @@ class AsyncFilesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> FileInfo:
         """multipart/form-data with a file part and metadata parts
 
@@ -254,6 +271,7 @@ class AsyncFilesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -267,6 +285,7 @@ class AsyncFilesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> bytes:
         """Binary response (image/png)
 
@@ -287,6 +306,7 @@ class AsyncFilesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -300,6 +320,7 @@ class AsyncFilesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Raw application/octet-stream request body
 
@@ -320,6 +341,7 @@ class AsyncFilesResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -332,6 +354,7 @@ class AsyncFilesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> str:
         """text/plain response
 
@@ -356,6 +379,7 @@ class AsyncFilesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )

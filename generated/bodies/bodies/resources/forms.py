@@ -35,6 +35,13 @@ def _login_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _login_body() -> Any:
+    from ..models.login_request import LoginRequest
+
+    return LoginRequest
+
+
 _LOGIN = Endpoint(
     method="POST",
     path="/login",
@@ -43,6 +50,7 @@ _LOGIN = Endpoint(
     security=(),
     body_kind="form",
     body_content_type="application/x-www-form-urlencoded",
+    body_type=_login_body,
 )
 
 
@@ -61,6 +69,7 @@ class FormsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Token:
         """Form-urlencoded body, public operation (security overridden to none)
 
@@ -79,6 +88,7 @@ class FormsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -100,6 +110,7 @@ class AsyncFormsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Token:
         """Form-urlencoded body, public operation (security overridden to none)
 
@@ -118,6 +129,7 @@ class AsyncFormsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),

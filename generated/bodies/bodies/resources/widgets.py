@@ -67,6 +67,13 @@ def _upsert_widget_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _upsert_widget_body() -> Any:
+    from ..models.widget_input import WidgetInput
+
+    return WidgetInput
+
+
 _UPSERT_WIDGET = Endpoint(
     method="PUT",
     path="/widgets",
@@ -74,6 +81,7 @@ _UPSERT_WIDGET = Endpoint(
     responses=_upsert_widget_responses,
     body_kind="json",
     body_content_type="application/json",
+    body_type=_upsert_widget_body,
 )
 
 
@@ -123,6 +131,13 @@ def _patch_widget_legacy_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _patch_widget_legacy_body() -> Any:
+    from ..models.widget_input import WidgetInput
+
+    return WidgetInput
+
+
 _PATCH_WIDGET_LEGACY = Endpoint(
     method="PATCH",
     path="/widgets/{widgetId}",
@@ -130,6 +145,7 @@ _PATCH_WIDGET_LEGACY = Endpoint(
     responses=_patch_widget_legacy_responses,
     body_kind="json",
     body_content_type="application/json",
+    body_type=_patch_widget_legacy_body,
 )
 
 
@@ -169,6 +185,7 @@ class WidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Widget]:
         """Query array params (explode true and false), header and cookie params
 
@@ -203,6 +220,7 @@ class WidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -215,6 +233,7 @@ class WidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Widget | WidgetCreated:
         """200 with model A (updated) vs 201 with model B (created)
 
@@ -233,6 +252,7 @@ class WidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -249,6 +269,7 @@ class WidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Widget:
         """Path parameters of several types
 
@@ -277,6 +298,7 @@ class WidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -289,6 +311,7 @@ class WidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """DELETE /widgets/{widgetId}
 
@@ -305,6 +328,7 @@ class WidgetsResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -318,6 +342,7 @@ class WidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Widget:
         """Deprecated operation
 
@@ -340,6 +365,7 @@ class WidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -354,6 +380,7 @@ class WidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> PostWidgetsWidgetIdArchiveResponse:
         """Operation without an operationId (name must be derived)
 
@@ -374,6 +401,7 @@ class WidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -399,6 +427,7 @@ class AsyncWidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Widget]:
         """Query array params (explode true and false), header and cookie params
 
@@ -433,6 +462,7 @@ class AsyncWidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -445,6 +475,7 @@ class AsyncWidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Widget | WidgetCreated:
         """200 with model A (updated) vs 201 with model B (created)
 
@@ -463,6 +494,7 @@ class AsyncWidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -479,6 +511,7 @@ class AsyncWidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Widget:
         """Path parameters of several types
 
@@ -507,6 +540,7 @@ class AsyncWidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -519,6 +553,7 @@ class AsyncWidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """DELETE /widgets/{widgetId}
 
@@ -535,6 +570,7 @@ class AsyncWidgetsResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -548,6 +584,7 @@ class AsyncWidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Widget:
         """Deprecated operation
 
@@ -570,6 +607,7 @@ class AsyncWidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -584,6 +622,7 @@ class AsyncWidgetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> PostWidgetsWidgetIdArchiveResponse:
         """Operation without an operationId (name must be derived)
 
@@ -604,6 +643,7 @@ class AsyncWidgetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),

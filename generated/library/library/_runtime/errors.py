@@ -26,6 +26,7 @@ __all__ = [
     "InternalServerError",
     "CircuitOpenError",
     "status_error_class",
+    "request_id_of",
     "REQUEST_ID_HEADERS",
 ]
 
@@ -63,28 +64,45 @@ class APITimeoutError(APIConnectionError):
     """Connecting, writing, reading or waiting for a pooled connection timed out."""
 
 
+def request_id_of(headers: httpx.Headers) -> str | None:
+    """The first request-id header the server sent (see ``REQUEST_ID_HEADERS``)."""
+    for name in REQUEST_ID_HEADERS:
+        rid: str | None = headers.get(name)
+        if rid is not None:
+            return rid
+    return None
+
+
 class APIResponseValidationError(APIError):
     """A success response whose body does not match the type the spec declares.
 
-    Carries the response, its decoded body and pydantic's error, so the data is
-    never lost when an API drifts from its own description.
+    Raised only with ``strict_responses=True`` (by default such a response is parsed
+    leniently). Carries the response, its status, headers and request id, its decoded
+    body, pydantic's error, and ``problems`` / ``paths``: the JSON paths that failed.
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, error: Exception, attempts: int = 1) -> None:
+    def __init__(self, message: str, *, response: httpx.Response, error: Exception, attempts: int = 1,
+                 problems: tuple[Any, ...] = ()) -> None:
         super().__init__(message, request=response.request, attempts=attempts)
         self.response = response
         self.status_code = response.status_code
+        self.headers = response.headers
+        self.request_id = request_id_of(response.headers)
         self.error = error
+        self.problems = problems
+        self.paths: tuple[str, ...] = tuple(p.path for p in problems)
         try:
             self.body: Any = response.json()
-        except ValueError:
-            self.body = response.text
+        except (ValueError, RecursionError):
+            self.body = response.content.decode("utf-8", "replace")
 
 
 class APIStatusError(APIError):
-    """The server answered with a non-success status.
+    """The server answered with a non-success status (or a success status whose body is
+    the API's error envelope, e.g. Slack's ``{"ok": false}``).
 
-    ``body`` is the parsed error model when the spec declares one (else decoded JSON,
+    ``str(error)`` carries the server's own message, the status, request id and attempts.
+    A status without a class of its own (402, 405, 410 ...) raises this class. ``body`` is the parsed error model when the spec declares one (else decoded JSON,
     else text); ``raw`` the bytes as received.
     """
 
@@ -112,12 +130,7 @@ class APIStatusError(APIError):
         self.body = body
         self.raw = response.content
         self.retry_after = retry_after
-        rid = None
-        for name in REQUEST_ID_HEADERS:
-            rid = response.headers.get(name)
-            if rid is not None:
-                break
-        self.request_id = rid
+        self.request_id = request_id_of(response.headers)
 
 
 class BadRequestError(APIStatusError):

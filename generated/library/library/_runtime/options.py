@@ -39,7 +39,9 @@ class RequestOptions:
     """Per-call overrides. Every field None means "use the client's setting".
 
     ``idempotency_key`` is sent as the ``Idempotency-Key`` header and makes a POST or
-    PATCH safe to retry on any retryable failure.
+    PATCH safe to retry on any retryable failure. ``strict_responses`` True raises
+    ``APIResponseValidationError`` for a response that does not match its type, False
+    parses it leniently (None: the client's setting).
     """
 
     timeout: float | httpx.Timeout | None = None
@@ -47,6 +49,7 @@ class RequestOptions:
     extra_headers: Mapping[str, str] | None = None
     extra_query: Mapping[str, Any] | None = None
     idempotency_key: str | None = None
+    strict_responses: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

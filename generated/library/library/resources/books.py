@@ -55,6 +55,13 @@ def _create_book_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _create_book_body() -> Any:
+    from ..models.book_create import BookCreate
+
+    return BookCreate
+
+
 _CREATE_BOOK = Endpoint(
     method="POST",
     path="/books",
@@ -62,6 +69,7 @@ _CREATE_BOOK = Endpoint(
     responses=_create_book_responses,
     body_kind="json",
     body_content_type="application/json",
+    body_type=_create_book_body,
 )
 
 
@@ -118,6 +126,7 @@ class BooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> ListBooksResponse:
         """GET /books
 
@@ -140,6 +149,7 @@ class BooksResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -153,6 +163,7 @@ class BooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Book:
         """POST /books
 
@@ -169,6 +180,7 @@ class BooksResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -182,6 +194,7 @@ class BooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Book:
         """GET /books/{isbn}
 
@@ -200,6 +213,7 @@ class BooksResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -212,6 +226,7 @@ class BooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """DELETE /books/{isbn}
 
@@ -228,6 +243,7 @@ class BooksResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -240,6 +256,7 @@ class BooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """PUT /books/{isbn}/cover
 
@@ -258,6 +275,7 @@ class BooksResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -278,6 +296,7 @@ class AsyncBooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> ListBooksResponse:
         """GET /books
 
@@ -300,6 +319,7 @@ class AsyncBooksResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -313,6 +333,7 @@ class AsyncBooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Book:
         """POST /books
 
@@ -329,6 +350,7 @@ class AsyncBooksResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -342,6 +364,7 @@ class AsyncBooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Book:
         """GET /books/{isbn}
 
@@ -360,6 +383,7 @@ class AsyncBooksResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -372,6 +396,7 @@ class AsyncBooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """DELETE /books/{isbn}
 
@@ -388,6 +413,7 @@ class AsyncBooksResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -400,6 +426,7 @@ class AsyncBooksResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """PUT /books/{isbn}/cover
 
@@ -418,5 +445,6 @@ class AsyncBooksResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )

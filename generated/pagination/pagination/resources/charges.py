@@ -67,6 +67,7 @@ class ChargesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> SyncPaginator[Charge]:
         """Stripe-style pagination (starting_after/limit, has_more)
 
@@ -96,6 +97,7 @@ class ChargesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -117,6 +119,7 @@ class AsyncChargesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> AsyncPaginator[Charge]:
         """Stripe-style pagination (starting_after/limit, has_more)
 
@@ -146,6 +149,7 @@ class AsyncChargesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )

@@ -63,6 +63,13 @@ def _create_customer_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _create_customer_body() -> Any:
+    from ..models.customer_create import CustomerCreate
+
+    return CustomerCreate
+
+
 _CREATE_CUSTOMER = Endpoint(
     method="POST",
     path="/customers",
@@ -70,6 +77,7 @@ _CREATE_CUSTOMER = Endpoint(
     responses=_create_customer_responses,
     body_kind="json",
     body_content_type="application/json",
+    body_type=_create_customer_body,
 )
 
 
@@ -108,6 +116,7 @@ class CustomersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> SyncPaginator[Customer]:
         """Cursor pagination (cursor in query, next_cursor in body)
 
@@ -137,6 +146,7 @@ class CustomersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -150,6 +160,7 @@ class CustomersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Customer:
         """POST /customers
 
@@ -166,6 +177,7 @@ class CustomersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -179,6 +191,7 @@ class CustomersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Customer:
         """GET /customers/{customerId}
 
@@ -197,6 +210,7 @@ class CustomersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -218,6 +232,7 @@ class AsyncCustomersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> AsyncPaginator[Customer]:
         """Cursor pagination (cursor in query, next_cursor in body)
 
@@ -247,6 +262,7 @@ class AsyncCustomersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -260,6 +276,7 @@ class AsyncCustomersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Customer:
         """POST /customers
 
@@ -276,6 +293,7 @@ class AsyncCustomersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -289,6 +307,7 @@ class AsyncCustomersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Customer:
         """GET /customers/{customerId}
 
@@ -307,6 +326,7 @@ class AsyncCustomersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )

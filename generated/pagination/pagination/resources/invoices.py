@@ -62,6 +62,7 @@ class InvoicesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> SyncPaginator[Invoice]:
         """Page-number pagination with an RFC 8288 Link header
 
@@ -89,6 +90,7 @@ class InvoicesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -109,6 +111,7 @@ class AsyncInvoicesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> AsyncPaginator[Invoice]:
         """Page-number pagination with an RFC 8288 Link header
 
@@ -136,6 +139,7 @@ class AsyncInvoicesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )

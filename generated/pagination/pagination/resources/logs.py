@@ -65,6 +65,7 @@ class LogsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> SyncPaginator[LogEntry]:
         """Non-standard names, pagination declared explicitly by extension
 
@@ -92,6 +93,7 @@ class LogsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -112,6 +114,7 @@ class AsyncLogsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> AsyncPaginator[LogEntry]:
         """Non-standard names, pagination declared explicitly by extension
 
@@ -139,6 +142,7 @@ class AsyncLogsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )

@@ -87,6 +87,7 @@ class OrdersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> SyncPaginator[Order]:
         """Offset/limit pagination, bare array response
 
@@ -114,6 +115,7 @@ class OrdersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -128,6 +130,7 @@ class OrdersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> SyncPaginator[Order]:
         """Offset/limit pagination, wrapped in results
 
@@ -157,6 +160,7 @@ class OrdersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -177,6 +181,7 @@ class AsyncOrdersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> AsyncPaginator[Order]:
         """Offset/limit pagination, bare array response
 
@@ -204,6 +209,7 @@ class AsyncOrdersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -218,6 +224,7 @@ class AsyncOrdersResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> AsyncPaginator[Order]:
         """Offset/limit pagination, wrapped in results
 
@@ -247,6 +254,7 @@ class AsyncOrdersResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )

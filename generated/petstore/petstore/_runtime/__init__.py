@@ -16,7 +16,7 @@ from .auth import (
     SecurityScheme,
 )
 from .client import AsyncAPIClient, SyncAPIClient
-from .endpoint import Endpoint, PaginationStyle, ParamStyle, Pagination, ResponseType
+from .endpoint import Endpoint, ErrorEnvelope, PaginationStyle, ParamStyle, Pagination, ResponseType
 from .errors import (
     APIResponseValidationError,
     APIConnectionError,
@@ -33,6 +33,7 @@ from .errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from .lenient import ResponseProblem, response_problems
 from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
 from .pagination import AsyncPaginator, Page, SyncPaginator
 from .retry import RetryEvent
@@ -41,6 +42,7 @@ __all__ = [
     "SyncAPIClient",
     "AsyncAPIClient",
     "Endpoint",
+    "ErrorEnvelope",
     "ResponseType",
     "ParamStyle",
     "Pagination",
@@ -51,6 +53,8 @@ __all__ = [
     "CircuitBreaker",
     "Hooks",
     "RetryEvent",
+    "ResponseProblem",
+    "response_problems",
     "SyncPaginator",
     "AsyncPaginator",
     "Page",

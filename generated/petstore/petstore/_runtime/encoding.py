@@ -11,7 +11,9 @@ import datetime as _dt
 import enum
 import json
 import os
-from typing import Any, Mapping
+import types
+import typing
+from typing import Any, Mapping, Union
 from urllib.parse import quote, urlencode
 
 import pydantic
@@ -27,6 +29,7 @@ __all__ = [
     "encode_cookies",
     "encode_body",
     "jsonable",
+    "wire_names",
 ]
 
 _DEFAULT_STYLE = ParamStyle()
@@ -44,6 +47,90 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     return pydantic_core.to_jsonable_python(value)
+
+
+# model class -> (Python field name -> (wire name, field type), wire name -> field type)
+_FIELDS: dict[type, tuple[dict[str, tuple[str, Any]], dict[str, Any]]] = {}
+
+
+def _fields_of(cls: type[pydantic.BaseModel]) -> tuple[dict[str, tuple[str, Any]], dict[str, Any]]:
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        pass
+    if len(_FIELDS) > 4096:
+        _FIELDS.clear()
+    by_name = {name: (f.alias or name, f.annotation) for name, f in cls.model_fields.items()}
+    table = by_name, {wire: tp for wire, tp in by_name.values()}
+    _FIELDS[cls] = table
+    return table
+
+
+def _model_of(tp: Any, value: Mapping[str, Any]) -> type[pydantic.BaseModel] | None:
+    """The model a dict stands for: ``tp`` itself, or the union member sharing most keys."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _model_of(typing.get_args(tp)[0], value)
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel) and not issubclass(tp, pydantic.RootModel):
+        return tp
+    if origin is Union or origin is types.UnionType:
+        best, score = None, 0
+        for member in typing.get_args(tp):
+            cls = _model_of(member, value)
+            if cls is None:
+                continue
+            by_name, wires = _fields_of(cls)
+            shared = sum(1 for k in value if k in wires or k in by_name)
+            if shared > score:
+                best, score = cls, shared
+        return best
+    return None
+
+
+def _item_type(tp: Any) -> Any:
+    """The element type of a list annotation (through Optional), else None."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _item_type(typing.get_args(tp)[0])
+    if origin in (list, tuple, set, frozenset):
+        args = typing.get_args(tp)
+        return args[0] if args else None
+    if origin is Union or origin is types.UnionType:
+        for member in typing.get_args(tp):
+            item = _item_type(member)
+            if item is not None:
+                return item
+    return None
+
+
+def wire_names(tp: Any, value: Any, unknown: list[str] | None = None, where: str = "") -> Any:
+    """A dict body with its keys as the wire expects: Python field names (``from_``)
+    become wire names (``From``), also in nested objects; wire names stay; keys the
+    model does not declare are kept unchanged and listed in ``unknown``."""
+    if isinstance(value, Mapping):
+        cls = _model_of(tp, value)
+        if cls is None:
+            return value
+        by_name, wires = _fields_of(cls)
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in wires:
+                wire, field_type = key, wires[key]
+            elif key in by_name:
+                wire, field_type = by_name[key]
+            else:
+                if unknown is not None:
+                    unknown.append(f"{where}{key}")
+                out[key] = item
+                continue
+            out[wire] = wire_names(field_type, item, unknown, f"{where}{wire}.") if field_type is not None else item
+        return out
+    if isinstance(value, (list, tuple)):
+        item_type = _item_type(tp)
+        if item_type is None:
+            return value
+        return [wire_names(item_type, v, unknown, where) for v in value]
+    return value
 
 
 def scalar_to_str(value: Any) -> str:
@@ -134,7 +221,11 @@ def encode_query(
         value = _as_container(value)
         style = styles.get(name, _DEFAULT_STYLE) if styles else _DEFAULT_STYLE
         if isinstance(value, (list, tuple)):
-            if style.explode:
+            if style.style == "deepObject":
+                # OpenAPI leaves deepObject arrays undefined; Stripe's SDK (and qs, Rails)
+                # send name[0]=a&name[1]=b, nested objects as name[0][key]=v
+                _bracket_pairs(name, value, out)
+            elif style.explode:
                 out.extend((name, scalar_to_str(v)) for v in value if v is not None)
             else:
                 delim = _DELIMITERS.get(style.style, ",")
@@ -142,12 +233,7 @@ def encode_query(
         elif isinstance(value, dict):
             if style.style == "deepObject":
                 for k, v in value.items():
-                    if v is None:
-                        continue
-                    if isinstance(v, (list, tuple)):
-                        out.extend((f"{name}[{k}]", scalar_to_str(x)) for x in v)
-                    else:
-                        out.append((f"{name}[{k}]", scalar_to_str(v)))
+                    _bracket_pairs(f"{name}[{k}]", v, out)
             elif style.explode:
                 out.extend((str(k), scalar_to_str(v)) for k, v in value.items() if v is not None)
             else:
@@ -247,7 +333,7 @@ def _encode_multipart(fields: list[tuple[str, Any]]) -> tuple[bytes, str]:
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
-def _bracket_pairs(name: str, value: Any, out: list[tuple[str, str]]) -> None:
+def _bracket_pairs(name: str, value: Any, out: list[tuple[str, Any]]) -> None:
     value = _as_container(value)
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -260,8 +346,22 @@ def _bracket_pairs(name: str, value: Any, out: list[tuple[str, str]]) -> None:
         out.append((name, scalar_to_str(value)))
 
 
-def encode_body(kind: BodyKind | None, body: Any, content_type: str | None, styles: Mapping[str, ParamStyle] | None = None) -> tuple[bytes, str]:
-    """``(content, content_type)`` for a request body according to the endpoint's body kind."""
+def _json_text(value: Any) -> str:
+    return json.dumps(jsonable(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_body(
+    kind: BodyKind | None,
+    body: Any,
+    content_type: str | None,
+    styles: Mapping[str, ParamStyle] | None = None,
+    json_fields: frozenset[str] = frozenset(),
+) -> tuple[bytes, str]:
+    """``(content, content_type)`` for a request body according to the endpoint's body kind.
+
+    ``json_fields`` are form fields the spec types as a string holding JSON (Slack's
+    ``blocks``): a list or dict given for one is sent as its JSON text.
+    """
     if kind is None or kind == "json":
         if isinstance(body, pydantic.BaseModel):
             data = body.model_dump_json(by_alias=True, exclude_unset=True).encode("utf-8")
@@ -273,7 +373,11 @@ def encode_body(kind: BodyKind | None, body: Any, content_type: str | None, styl
         for k, v in _form_fields(body):
             v = _as_container(v)
             style = (styles or {}).get(k)
-            if isinstance(v, Mapping) or style is not None and style.style == "deepObject":
+            if k in json_fields and isinstance(v, (Mapping, list, tuple)):
+                pairs.append((k, _json_text(v)))
+            elif isinstance(v, Mapping) or style is not None and style.style == "deepObject" or (
+                isinstance(v, (list, tuple)) and any(isinstance(_as_container(x), Mapping) for x in v)
+            ):
                 # nested objects as name[key][sub]=value: what Stripe, Rails and PHP
                 # servers decode, and OpenAPI's deepObject
                 _bracket_pairs(k, v, pairs)
@@ -283,7 +387,11 @@ def encode_body(kind: BodyKind | None, body: Any, content_type: str | None, styl
                 pairs.append((k, scalar_to_str(v)))
         return urlencode(pairs).encode("ascii"), content_type or "application/x-www-form-urlencoded"
     if kind == "multipart":
-        data, ctype = _encode_multipart(_form_fields(body))
+        fields = _form_fields(body)
+        if json_fields:
+            fields = [(k, _json_text(v) if k in json_fields and isinstance(v, (Mapping, list, tuple)) else v)
+                      for k, v in fields]
+        data, ctype = _encode_multipart(fields)
         return data, ctype
     if kind == "binary":
         return _read(body), content_type or "application/octet-stream"

@@ -25,6 +25,14 @@ if TYPE_CHECKING:
 
 __all__ = ["PetResource", "AsyncPetResource"]
 
+
+@cache
+def _update_pet_body() -> Any:
+    from ..models.pet import Pet
+
+    return Pet
+
+
 _UPDATE_PET = Endpoint(
     method="PUT",
     path="/pet",
@@ -37,7 +45,17 @@ _UPDATE_PET = Endpoint(
     security=(("petstore_auth",),),
     body_kind="json",
     body_content_type="application/json",
+    body_type=_update_pet_body,
 )
+
+
+@cache
+def _add_pet_body() -> Any:
+    from ..models.pet import Pet
+
+    return Pet
+
+
 _ADD_PET = Endpoint(
     method="POST",
     path="/pet",
@@ -48,6 +66,7 @@ _ADD_PET = Endpoint(
     security=(("petstore_auth",),),
     body_kind="json",
     body_content_type="application/json",
+    body_type=_add_pet_body,
 )
 
 
@@ -108,6 +127,15 @@ _GET_PET_BY_ID = Endpoint(
     responses=_get_pet_by_id_responses,
     security=(("api_key",),),
 )
+
+
+@cache
+def _update_pet_with_form_body() -> Any:
+    from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
+
+    return UpdatePetWithFormRequest
+
+
 _UPDATE_PET_WITH_FORM = Endpoint(
     method="POST",
     path="/pet/{petId}",
@@ -118,6 +146,7 @@ _UPDATE_PET_WITH_FORM = Endpoint(
     security=(("petstore_auth",),),
     body_kind="form",
     body_content_type="application/x-www-form-urlencoded",
+    body_type=_update_pet_with_form_body,
 )
 _DELETE_PET = Endpoint(
     method="DELETE",
@@ -140,6 +169,13 @@ def _upload_file_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _upload_file_body() -> Any:
+    from ..models.upload_file_request import UploadFileRequest
+
+    return UploadFileRequest
+
+
 _UPLOAD_FILE = Endpoint(
     method="POST",
     path="/pet/{petId}/uploadImage",
@@ -148,6 +184,7 @@ _UPLOAD_FILE = Endpoint(
     security=(("petstore_auth",),),
     body_kind="multipart",
     body_content_type="multipart/form-data",
+    body_type=_upload_file_body,
 )
 
 
@@ -165,6 +202,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Update an existing pet
 
@@ -181,6 +219,7 @@ class PetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -193,6 +232,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Add a new pet to the store
 
@@ -209,6 +249,7 @@ class PetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -221,6 +262,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Pet]:
         """Finds Pets by status
 
@@ -243,6 +285,7 @@ class PetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -255,6 +298,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Pet]:
         """Finds Pets by tags
 
@@ -277,6 +321,7 @@ class PetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -289,6 +334,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Pet:
         """Find pet by ID
 
@@ -311,6 +357,7 @@ class PetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -325,6 +372,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Updates a pet in the store with form data
 
@@ -345,6 +393,7 @@ class PetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -358,6 +407,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Deletes a pet
 
@@ -380,6 +430,7 @@ class PetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -393,6 +444,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> ApiResponse:
         """Uploads an image
 
@@ -415,6 +467,7 @@ class PetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -435,6 +488,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Update an existing pet
 
@@ -451,6 +505,7 @@ class AsyncPetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -463,6 +518,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Add a new pet to the store
 
@@ -479,6 +535,7 @@ class AsyncPetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -491,6 +548,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Pet]:
         """Finds Pets by status
 
@@ -513,6 +571,7 @@ class AsyncPetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -525,6 +584,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Pet]:
         """Finds Pets by tags
 
@@ -547,6 +607,7 @@ class AsyncPetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -559,6 +620,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Pet:
         """Find pet by ID
 
@@ -581,6 +643,7 @@ class AsyncPetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -595,6 +658,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Updates a pet in the store with form data
 
@@ -615,6 +679,7 @@ class AsyncPetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -628,6 +693,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Deletes a pet
 
@@ -650,6 +716,7 @@ class AsyncPetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -663,6 +730,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> ApiResponse:
         """Uploads an image
 
@@ -685,6 +753,7 @@ class AsyncPetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),

@@ -42,6 +42,13 @@ def _place_order_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _place_order_body() -> Any:
+    from ..models.order import Order
+
+    return Order
+
+
 _PLACE_ORDER = Endpoint(
     method="POST",
     path="/store/order",
@@ -49,6 +56,7 @@ _PLACE_ORDER = Endpoint(
     responses=_place_order_responses,
     body_kind="json",
     body_content_type="application/json",
+    body_type=_place_order_body,
 )
 
 
@@ -93,6 +101,7 @@ class StoreResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> dict[str, int]:
         """Returns pet inventories by status
 
@@ -109,6 +118,7 @@ class StoreResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -122,6 +132,7 @@ class StoreResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Order:
         """Place an order for a pet
 
@@ -140,6 +151,7 @@ class StoreResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -153,6 +165,7 @@ class StoreResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Order:
         """Find purchase order by ID
 
@@ -175,6 +188,7 @@ class StoreResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -187,6 +201,7 @@ class StoreResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Delete purchase order by ID
 
@@ -207,6 +222,7 @@ class StoreResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -224,6 +240,7 @@ class AsyncStoreResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> dict[str, int]:
         """Returns pet inventories by status
 
@@ -240,6 +257,7 @@ class AsyncStoreResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -253,6 +271,7 @@ class AsyncStoreResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Order:
         """Place an order for a pet
 
@@ -271,6 +290,7 @@ class AsyncStoreResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -284,6 +304,7 @@ class AsyncStoreResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Order:
         """Find purchase order by ID
 
@@ -306,6 +327,7 @@ class AsyncStoreResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -318,6 +340,7 @@ class AsyncStoreResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Delete purchase order by ID
 
@@ -338,5 +361,6 @@ class AsyncStoreResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )

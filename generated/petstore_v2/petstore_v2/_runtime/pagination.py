@@ -18,7 +18,6 @@ import pydantic_core
 
 from .endpoint import Endpoint, Pagination
 from .options import RequestOptions
-from .errors import APIResponseValidationError
 from .responses import adapter, parse_success, response_type
 
 __all__ = ["Page", "SyncPaginator", "AsyncPaginator"]
@@ -28,13 +27,18 @@ T = TypeVar("T")
 _UNSET: Any = object()
 
 
-class _SyncFetcher(Protocol):
+class _Drift(Protocol):
+    def _drifted_items(self, endpoint: Endpoint, response: httpx.Response, item_type: Any, raw_items: list[Any],
+                       exc: pydantic.ValidationError, options: RequestOptions | None) -> list[Any]: ...
+
+
+class _SyncFetcher(_Drift, Protocol):
     def _fetch_page(self, endpoint: Endpoint, path: Mapping[str, Any] | None, query: Mapping[str, Any] | None,
                     headers: Mapping[str, Any] | None, cookies: Mapping[str, Any] | None, body: Any,
                     options: RequestOptions | None, url: str | None) -> httpx.Response: ...
 
 
-class _AsyncFetcher(Protocol):
+class _AsyncFetcher(_Drift, Protocol):
     def _fetch_page(self, endpoint: Endpoint, path: Mapping[str, Any] | None, query: Mapping[str, Any] | None,
                     headers: Mapping[str, Any] | None, cookies: Mapping[str, Any] | None, body: Any,
                     options: RequestOptions | None, url: str | None) -> Awaitable[httpx.Response]: ...
@@ -216,11 +220,8 @@ class _Base(Generic[T]):
         try:
             items: list[T] = self._list_adapter.validate_python(raw_items)
         except pydantic.ValidationError as exc:
-            raise APIResponseValidationError(
-                f"{response.request.method} page of {self._endpoint.path} -> {response.status_code}: "
-                f"items do not match the declared type ({exc.error_count()} errors)",
-                response=response, error=exc,
-            ) from exc
+            items = self._client._drifted_items(self._endpoint, response, self._item_type, raw_items, exc,
+                                                self._options)
         cursor.advance(response, body, raw_items)
         return Page(items, body, response, self._endpoint)
 

@@ -25,6 +25,14 @@ if TYPE_CHECKING:
 
 __all__ = ["PetResource", "AsyncPetResource"]
 
+
+@cache
+def _update_pet_body() -> Any:
+    from ..models.pet import Pet
+
+    return Pet
+
+
 _UPDATE_PET = Endpoint(
     method="PUT",
     path="/pet",
@@ -37,7 +45,17 @@ _UPDATE_PET = Endpoint(
     security=(("petstore_auth",),),
     body_kind="json",
     body_content_type="application/json",
+    body_type=_update_pet_body,
 )
+
+
+@cache
+def _add_pet_body() -> Any:
+    from ..models.pet import Pet
+
+    return Pet
+
+
 _ADD_PET = Endpoint(
     method="POST",
     path="/pet",
@@ -48,6 +66,7 @@ _ADD_PET = Endpoint(
     security=(("petstore_auth",),),
     body_kind="json",
     body_content_type="application/json",
+    body_type=_add_pet_body,
 )
 
 
@@ -107,6 +126,15 @@ _GET_PET_BY_ID = Endpoint(
     responses=_get_pet_by_id_responses,
     security=(("api_key",),),
 )
+
+
+@cache
+def _update_pet_with_form_body() -> Any:
+    from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
+
+    return UpdatePetWithFormRequest
+
+
 _UPDATE_PET_WITH_FORM = Endpoint(
     method="POST",
     path="/pet/{petId}",
@@ -117,6 +145,7 @@ _UPDATE_PET_WITH_FORM = Endpoint(
     security=(("petstore_auth",),),
     body_kind="form",
     body_content_type="application/x-www-form-urlencoded",
+    body_type=_update_pet_with_form_body,
 )
 _DELETE_PET = Endpoint(
     method="DELETE",
@@ -139,6 +168,13 @@ def _upload_file_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _upload_file_body() -> Any:
+    from ..models.upload_file_request import UploadFileRequest
+
+    return UploadFileRequest
+
+
 _UPLOAD_FILE = Endpoint(
     method="POST",
     path="/pet/{petId}/uploadImage",
@@ -147,6 +183,7 @@ _UPLOAD_FILE = Endpoint(
     security=(("petstore_auth",),),
     body_kind="multipart",
     body_content_type="multipart/form-data",
+    body_type=_upload_file_body,
 )
 
 
@@ -164,6 +201,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Update an existing pet
 
@@ -180,6 +218,7 @@ class PetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -192,6 +231,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Add a new pet to the store
 
@@ -208,6 +248,7 @@ class PetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -220,6 +261,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Pet]:
         """Finds Pets by status
 
@@ -242,6 +284,7 @@ class PetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -254,6 +297,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Pet]:
         """Finds Pets by tags
 
@@ -276,6 +320,7 @@ class PetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -288,6 +333,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Pet:
         """Find pet by ID
 
@@ -310,6 +356,7 @@ class PetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -324,6 +371,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Updates a pet in the store with form data
 
@@ -344,6 +392,7 @@ class PetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -357,6 +406,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Deletes a pet
 
@@ -379,6 +429,7 @@ class PetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -392,6 +443,7 @@ class PetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> ApiResponse:
         """uploads an image
 
@@ -414,6 +466,7 @@ class PetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -434,6 +487,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Update an existing pet
 
@@ -450,6 +504,7 @@ class AsyncPetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -462,6 +517,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Add a new pet to the store
 
@@ -478,6 +534,7 @@ class AsyncPetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -490,6 +547,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Pet]:
         """Finds Pets by status
 
@@ -512,6 +570,7 @@ class AsyncPetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -524,6 +583,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Pet]:
         """Finds Pets by tags
 
@@ -546,6 +606,7 @@ class AsyncPetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -558,6 +619,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Pet:
         """Find pet by ID
 
@@ -580,6 +642,7 @@ class AsyncPetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -594,6 +657,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Updates a pet in the store with form data
 
@@ -614,6 +678,7 @@ class AsyncPetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -627,6 +692,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Deletes a pet
 
@@ -649,6 +715,7 @@ class AsyncPetResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -662,6 +729,7 @@ class AsyncPetResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> ApiResponse:
         """uploads an image
 
@@ -684,6 +752,7 @@ class AsyncPetResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),

@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 
 __all__ = ["UserResource", "AsyncUserResource"]
 
+
+@cache
+def _create_user_body() -> Any:
+    from ..models.user import User
+
+    return User
+
+
 _CREATE_USER = Endpoint(
     method="POST",
     path="/user",
@@ -30,7 +38,17 @@ _CREATE_USER = Endpoint(
     },
     body_kind="json",
     body_content_type="application/json",
+    body_type=_create_user_body,
 )
+
+
+@cache
+def _create_users_with_array_input_body() -> Any:
+    from ..models.user import User
+
+    return list[User]
+
+
 _CREATE_USERS_WITH_ARRAY_INPUT = Endpoint(
     method="POST",
     path="/user/createWithArray",
@@ -40,7 +58,17 @@ _CREATE_USERS_WITH_ARRAY_INPUT = Endpoint(
     },
     body_kind="json",
     body_content_type="application/json",
+    body_type=_create_users_with_array_input_body,
 )
+
+
+@cache
+def _create_users_with_list_input_body() -> Any:
+    from ..models.user import User
+
+    return list[User]
+
+
 _CREATE_USERS_WITH_LIST_INPUT = Endpoint(
     method="POST",
     path="/user/createWithList",
@@ -50,6 +78,7 @@ _CREATE_USERS_WITH_LIST_INPUT = Endpoint(
     },
     body_kind="json",
     body_content_type="application/json",
+    body_type=_create_users_with_list_input_body,
 )
 _LOGIN_USER = Endpoint(
     method="GET",
@@ -87,6 +116,15 @@ _GET_USER_BY_NAME = Endpoint(
     operation_id="getUserByName",
     responses=_get_user_by_name_responses,
 )
+
+
+@cache
+def _update_user_body() -> Any:
+    from ..models.user import User
+
+    return User
+
+
 _UPDATE_USER = Endpoint(
     method="PUT",
     path="/user/{username}",
@@ -97,6 +135,7 @@ _UPDATE_USER = Endpoint(
     },
     body_kind="json",
     body_content_type="application/json",
+    body_type=_update_user_body,
 )
 _DELETE_USER = Endpoint(
     method="DELETE",
@@ -124,6 +163,7 @@ class UserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Create user
 
@@ -142,6 +182,7 @@ class UserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -155,6 +196,7 @@ class UserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Creates list of users with given input array
 
@@ -171,6 +213,7 @@ class UserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -184,6 +227,7 @@ class UserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Creates list of users with given input array
 
@@ -200,6 +244,7 @@ class UserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -213,6 +258,7 @@ class UserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> str:
         """Logs user into the system
 
@@ -235,6 +281,7 @@ class UserResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -246,6 +293,7 @@ class UserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Logs out current logged in user session
 
@@ -258,6 +306,7 @@ class UserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -269,6 +318,7 @@ class UserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> User:
         """Get user by user name
 
@@ -289,6 +339,7 @@ class UserResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -302,6 +353,7 @@ class UserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Updated user
 
@@ -324,6 +376,7 @@ class UserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -335,6 +388,7 @@ class UserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Delete user
 
@@ -355,6 +409,7 @@ class UserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -374,6 +429,7 @@ class AsyncUserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Create user
 
@@ -392,6 +448,7 @@ class AsyncUserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -405,6 +462,7 @@ class AsyncUserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Creates list of users with given input array
 
@@ -421,6 +479,7 @@ class AsyncUserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -434,6 +493,7 @@ class AsyncUserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Creates list of users with given input array
 
@@ -450,6 +510,7 @@ class AsyncUserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -463,6 +524,7 @@ class AsyncUserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> str:
         """Logs user into the system
 
@@ -485,6 +547,7 @@ class AsyncUserResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -496,6 +559,7 @@ class AsyncUserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Logs out current logged in user session
 
@@ -508,6 +572,7 @@ class AsyncUserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -519,6 +584,7 @@ class AsyncUserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> User:
         """Get user by user name
 
@@ -539,6 +605,7 @@ class AsyncUserResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -552,6 +619,7 @@ class AsyncUserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Updated user
 
@@ -574,6 +642,7 @@ class AsyncUserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -585,6 +654,7 @@ class AsyncUserResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> None:
         """Delete user
 
@@ -605,5 +675,6 @@ class AsyncUserResource:
                 max_retries=max_retries,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )

@@ -92,6 +92,7 @@ class EventsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[ClickEvent | PageView | str]:
         """anyOf without discriminator, including a primitive member
 
@@ -106,6 +107,7 @@ class EventsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -118,6 +120,7 @@ class EventsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> EmailNotification | SmsNotification:
         """anyOf with a discriminator and mapping
 
@@ -138,6 +141,7 @@ class EventsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -149,6 +153,7 @@ class EventsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Manager]:
         """allOf composition (multi-level inheritance)
 
@@ -163,6 +168,7 @@ class EventsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -181,6 +187,7 @@ class AsyncEventsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[ClickEvent | PageView | str]:
         """anyOf without discriminator, including a primitive member
 
@@ -195,6 +202,7 @@ class AsyncEventsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -207,6 +215,7 @@ class AsyncEventsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> EmailNotification | SmsNotification:
         """anyOf with a discriminator and mapping
 
@@ -227,6 +236,7 @@ class AsyncEventsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -238,6 +248,7 @@ class AsyncEventsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Manager]:
         """allOf composition (multi-level inheritance)
 
@@ -252,6 +263,7 @@ class AsyncEventsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )

@@ -54,6 +54,15 @@ def _create_pet_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _create_pet_body() -> Any:
+    from ..models.cat import Cat
+    from ..models.dog import Dog
+    from ..models.lizard import Lizard
+
+    return Cat | Dog | Lizard
+
+
 _CREATE_PET = Endpoint(
     method="POST",
     path="/pets",
@@ -61,6 +70,7 @@ _CREATE_PET = Endpoint(
     responses=_create_pet_responses,
     body_kind="json",
     body_content_type="application/json",
+    body_type=_create_pet_body,
 )
 
 
@@ -96,6 +106,7 @@ class PetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Cat | Dog | Lizard]:
         """List pets (oneOf with discriminator and explicit mapping)
 
@@ -110,6 +121,7 @@ class PetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -123,6 +135,7 @@ class PetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Cat | Dog | Lizard:
         """Create a pet (request body is a discriminated oneOf)
 
@@ -141,6 +154,7 @@ class PetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -154,6 +168,7 @@ class PetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Cat | Dog | Lizard:
         """GET /pets/{petId}
 
@@ -172,6 +187,7 @@ class PetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -190,6 +206,7 @@ class AsyncPetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Cat | Dog | Lizard]:
         """List pets (oneOf with discriminator and explicit mapping)
 
@@ -204,6 +221,7 @@ class AsyncPetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -217,6 +235,7 @@ class AsyncPetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Cat | Dog | Lizard:
         """Create a pet (request body is a discriminated oneOf)
 
@@ -235,6 +254,7 @@ class AsyncPetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -248,6 +268,7 @@ class AsyncPetsResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Cat | Dog | Lizard:
         """GET /pets/{petId}
 
@@ -266,6 +287,7 @@ class AsyncPetsResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )

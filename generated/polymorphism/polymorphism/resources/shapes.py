@@ -51,6 +51,14 @@ def _compute_area_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _compute_area_body() -> Any:
+    from ..models.circle import Circle
+    from ..models.square import Square
+
+    return Circle | Square
+
+
 _COMPUTE_AREA = Endpoint(
     method="POST",
     path="/shapes/area",
@@ -58,6 +66,7 @@ _COMPUTE_AREA = Endpoint(
     responses=_compute_area_responses,
     body_kind="json",
     body_content_type="application/json",
+    body_type=_compute_area_body,
 )
 
 
@@ -74,6 +83,7 @@ class ShapesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Circle | Square]:
         """oneOf with discriminator but no mapping (schema names are the values)
 
@@ -88,6 +98,7 @@ class ShapesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -101,6 +112,7 @@ class ShapesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> ComputeAreaResponse:
         """Inline oneOf without discriminator in the request body
 
@@ -119,6 +131,7 @@ class ShapesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -138,6 +151,7 @@ class AsyncShapesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Circle | Square]:
         """oneOf with discriminator but no mapping (schema names are the values)
 
@@ -152,6 +166,7 @@ class AsyncShapesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -165,6 +180,7 @@ class AsyncShapesResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> ComputeAreaResponse:
         """Inline oneOf without discriminator in the request body
 
@@ -183,6 +199,7 @@ class AsyncShapesResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),

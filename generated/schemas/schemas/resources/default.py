@@ -55,6 +55,13 @@ def _create_item_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _create_item_body() -> Any:
+    from ..models.item import Item
+
+    return Item
+
+
 _CREATE_ITEM = Endpoint(
     method="POST",
     path="/items",
@@ -62,6 +69,7 @@ _CREATE_ITEM = Endpoint(
     responses=_create_item_responses,
     body_kind="json",
     body_content_type="application/json",
+    body_type=_create_item_body,
 )
 
 
@@ -142,6 +150,13 @@ def _update_settings_responses() -> dict[str, ResponseType]:
     }
 
 
+@cache
+def _update_settings_body() -> Any:
+    from ..models.settings import Settings
+
+    return Settings
+
+
 _UPDATE_SETTINGS = Endpoint(
     method="PUT",
     path="/settings",
@@ -149,6 +164,7 @@ _UPDATE_SETTINGS = Endpoint(
     responses=_update_settings_responses,
     body_kind="json",
     body_content_type="application/json",
+    body_type=_update_settings_body,
 )
 _GET_LABELS = Endpoint(
     method="GET",
@@ -176,6 +192,7 @@ class DefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Item]:
         """GET /items
 
@@ -198,6 +215,7 @@ class DefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -211,6 +229,7 @@ class DefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Item:
         """POST /items
 
@@ -227,6 +246,7 @@ class DefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -240,6 +260,7 @@ class DefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Item:
         """GET /items/{itemId}
 
@@ -258,6 +279,7 @@ class DefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -269,6 +291,7 @@ class DefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> TreeNode:
         """Self-recursive schema
 
@@ -283,6 +306,7 @@ class DefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -294,6 +318,7 @@ class DefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> NodeA:
         """Mutually recursive schemas A -> B -> A
 
@@ -308,6 +333,7 @@ class DefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -319,6 +345,7 @@ class DefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Settings:
         """GET /settings"""
         return cast(
@@ -330,6 +357,7 @@ class DefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -342,6 +370,7 @@ class DefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Settings:
         """PUT /settings
 
@@ -358,6 +387,7 @@ class DefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -369,6 +399,7 @@ class DefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> dict[str, str]:
         """Free-form map response (additionalProperties with a schema, top level)
 
@@ -383,6 +414,7 @@ class DefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -404,6 +436,7 @@ class AsyncDefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> list[Item]:
         """GET /items
 
@@ -426,6 +459,7 @@ class AsyncDefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -439,6 +473,7 @@ class AsyncDefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Item:
         """POST /items
 
@@ -455,6 +490,7 @@ class AsyncDefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
                 ),
             ),
@@ -468,6 +504,7 @@ class AsyncDefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Item:
         """GET /items/{itemId}
 
@@ -486,6 +523,7 @@ class AsyncDefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -497,6 +535,7 @@ class AsyncDefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> TreeNode:
         """Self-recursive schema
 
@@ -511,6 +550,7 @@ class AsyncDefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -522,6 +562,7 @@ class AsyncDefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> NodeA:
         """Mutually recursive schemas A -> B -> A
 
@@ -536,6 +577,7 @@ class AsyncDefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -547,6 +589,7 @@ class AsyncDefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Settings:
         """GET /settings"""
         return cast(
@@ -558,6 +601,7 @@ class AsyncDefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -570,6 +614,7 @@ class AsyncDefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> Settings:
         """PUT /settings
 
@@ -586,6 +631,7 @@ class AsyncDefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
@@ -597,6 +643,7 @@ class AsyncDefaultResource:
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
     ) -> dict[str, str]:
         """Free-form map response (additionalProperties with a schema, top level)
 
@@ -611,6 +658,7 @@ class AsyncDefaultResource:
                     max_retries=max_retries,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
