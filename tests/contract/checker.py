@@ -301,9 +301,17 @@ def check_request(
         present = False
         if style == "deepObject" or ("object" in kinds and explode and "array" not in kinds and not kinds & {"string", "integer", "number", "boolean"}):
             if style == "deepObject":
-                fields = {k[len(name) + 1:-1]: v for k, v in query.items() if k.startswith(name + "[") and k.endswith("]")}
-                consumed |= {k for k in query if k.startswith(name + "[")}
-                fields = {k.split("][")[0]: v for k, v in fields.items()}
+                # name[key][sub]=v and name[0]=v (arrays as the official SDKs send them,
+                # stripe-python: expand[0]=customer), folded back into one value
+                mine = {k: v for k, v in query.items() if k.startswith(name + "[")}
+                consumed |= set(mine)
+                fields = {}
+                if mine:
+                    present = True
+                    folded = _fold_deep_objects(mine).get(name)
+                    value = coercer._fold(folded, schema) if isinstance(folded, dict) else folded
+                    for e in spec.errors(schema, value):
+                        problems.append(f"query parameter {name!r} (deepObject): {e}")
             else:
                 props = _properties(spec, schema)
                 fields = {k: v for k, v in query.items() if k in props}
