@@ -74,7 +74,7 @@ def detect(builder: ApiBuilder, op: dict[str, Any], responses: tuple[Response, .
         if not isinstance(value, (bool, str, int)):
             value = False
         return ErrorEnvelope(declared["flag"], value, error_status)
-    raw = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+    raw: dict[str, Any] = op["responses"] if isinstance(op.get("responses"), dict) else {}
     success = [_json_schema(builder, v) for k, v in raw.items() if str(k).startswith("2")]
     errors = {str(k): _json_schema(builder, v) for k, v in raw.items() if str(k).lower() == "default"}
     if len(success) != 1 or success[0] is None or not errors.get("default"):
