@@ -66,7 +66,7 @@ def main() -> int:
     spec = stage("normalize", lambda: normalize(doc))
     api = stage("build (IR)", lambda: build_api(spec, source=source, doc=doc))
     renderer = Renderer(api, spec_hash(doc.text), None)
-    del doc, spec  # as the pipeline does before model generation
+    doc = spec = None  # let both go, as the pipeline does before model generation
     stage("let the document go", gc.collect)
     made = stage("models (dcg)", lambda: generate_models(api.models))
     stage("return free memory", return_free_memory)

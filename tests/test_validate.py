@@ -31,7 +31,7 @@ def _findings(monkeypatch: Any, fast: bool) -> list[Any]:
 
 def test_speed_up_applies_to_the_installed_validator() -> None:
     validator = validation._validator_class(_spec())(_spec())
-    validation._speed_up(validator)
+    assert validation._speed_up(validator) is True
     walker = validator.keyword_validators_registry["schema"]
     assert isinstance(walker.visited_schema_ids, validation._SeenIds)
     assert isinstance(walker.meta_checked_schema_ids, validation._SeenIds)
@@ -51,6 +51,42 @@ def test_seen_ids_is_a_list_with_set_membership() -> None:
     seen.append(7)
     assert 7 in seen and 8 not in seen
     assert list(seen) == [7]
+
+
+def test_seen_ids_membership_follows_every_list_method() -> None:
+    """Whatever list method upstream calls, ``in`` answers as a plain list would."""
+    import random
+
+    rng = random.Random(18)
+    seen, plain = validation._SeenIds(), []
+    operations = [
+        lambda lst: lst.append(rng.randrange(20)),
+        lambda lst: lst.extend([rng.randrange(20), rng.randrange(20)]),
+        lambda lst: lst.insert(0, rng.randrange(20)),
+        lambda lst: lst.remove(lst[0]) if lst else None,
+        lambda lst: lst.pop() if lst else None,
+        lambda lst: lst.__setitem__(0, rng.randrange(20)) if lst else None,
+        lambda lst: lst.__delitem__(slice(0, 2)),
+        lambda lst: lst.__iadd__([rng.randrange(20)]),
+        lambda lst: lst.__imul__(2) if len(lst) < 30 else lst.clear(),
+        lambda lst: lst.clear() if rng.random() < 0.05 else None,
+    ]
+    for _ in range(2000):
+        operation = rng.choice(operations)
+        state = rng.getstate()
+        operation(seen)
+        rng.setstate(state)
+        operation(plain)
+        assert list(seen) == plain
+        assert all((i in seen) == (i in plain) for i in range(20))
+
+
+def test_speed_up_leaves_an_unrecognised_walker_alone() -> None:
+    validator = validation._validator_class(_spec())(_spec())
+    walker = validator.keyword_validators_registry["schema"]
+    walker.meta_checked_schema_ids = (1, 2)  # not the empty list it was written for
+    assert validation._speed_up(validator) is False
+    assert type(walker.visited_schema_ids) is list and walker.meta_checked_schema_ids == (1, 2)
 
 
 def _doc() -> Document:

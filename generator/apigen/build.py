@@ -17,7 +17,7 @@ from .loader import Document
 from .ir import ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, Response, SecurityScheme, Skipped
 from .naming import WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, pascal, snake, snake_identifier
 from .normalize import first_tag, iter_operations, resolve_pointer
-from .schemas import SchemaRegistry, is_class_like
+from .schemas import SchemaRegistry
 
 # Keyword arguments every generated method has; spec parameters must not shadow them.
 CALL_OPTION_ARGS = frozenset({"self", "timeout", "max_retries", "extra_headers", "extra_query", "idempotency_key", "strict_responses"})

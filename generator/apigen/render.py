@@ -16,7 +16,7 @@ import jinja2
 from black.strings import normalize_string_quotes
 
 from . import __version__
-from .ir import Api, Operation, PyType, Resource
+from .ir import Api, PyType, Resource
 from .formatting import black_docstring, from_import
 from .split import SplitModels, models_init
 

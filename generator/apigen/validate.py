@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, Literal
+from typing import Any, Iterable, Literal, Self, SupportsIndex
 
 from .cache import Cache, digest
 from .diagnostics import Diagnostic, pointer
@@ -35,34 +35,85 @@ class _SeenIds(list[int]):
     openapi-spec-validator's schema walker records the schemas it has seen in
     plain lists and asks ``id in list`` on every visit: quadratic in the number
     of schemas. On GitHub's description (about 2,000 schemas, 46,660 visits)
-    that was a third of the whole validation time.
+    that was a third of the whole validation time. Every mutating list method
+    keeps the set in step, so whatever upstream calls, membership stays exact
+    (a stale set would skip schemas and lose findings silently).
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._set: set[int] = set()
+    def __init__(self, values: Iterable[int] = ()) -> None:
+        super().__init__(values)
+        self._set: set[int] = set(self)
+
+    def _resync(self) -> None:
+        self._set = set(self)
 
     def append(self, value: int) -> None:
         super().append(value)
         self._set.add(value)
 
+    def extend(self, values: Iterable[int]) -> None:
+        super().extend(values)
+        self._resync()
+
+    def insert(self, index: SupportsIndex, value: int) -> None:
+        super().insert(index, value)
+        self._set.add(value)
+
+    def remove(self, value: int) -> None:
+        super().remove(value)
+        self._resync()
+
+    def pop(self, index: SupportsIndex = -1) -> int:
+        value = super().pop(index)
+        self._resync()
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self._set.clear()
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        self._resync()
+
+    def __delitem__(self, index: Any) -> None:
+        super().__delitem__(index)
+        self._resync()
+
+    def __iadd__(self, values: Iterable[int]) -> Self:  # type: ignore[override,misc]
+        self.extend(values)
+        return self
+
+    def __imul__(self, factor: SupportsIndex) -> Self:
+        super().__imul__(factor)
+        self._resync()
+        return self
+
     def __contains__(self, value: object) -> bool:
         return value in self._set
 
 
-def _speed_up(validator: Any) -> None:
+_PATCHED_ATTRIBUTES = ("visited_schema_ids", "meta_checked_schema_ids")
+
+
+def _speed_up(validator: Any) -> bool:
     """Give the schema walker set-backed seen-lists (same findings, linear time).
 
-    Leaves the validator as it is when its internals differ from the version
-    this was written for (openapi-spec-validator 0.7 to 0.9).
+    Patches only what it recognises: the schema keyword validator of
+    openapi-spec-validator 0.8.1 to 0.9, with both seen-lists present, empty and
+    plain lists. Anything else is left as it is and reported by the return value
+    (False), so an upstream change costs speed, never findings.
     """
     registry = getattr(validator, "keyword_validators_registry", None)
     if registry is None or "schema" not in getattr(registry, "keyword_validators", {}):
-        return
+        return False
     walker = registry["schema"]
-    for attr in ("visited_schema_ids", "meta_checked_schema_ids"):
-        if type(getattr(walker, attr, None)) is list and not getattr(walker, attr):
-            setattr(walker, attr, _SeenIds())
+    current = [getattr(walker, attr, None) for attr in _PATCHED_ATTRIBUTES]
+    if any(type(value) is not list or value for value in current):
+        return False
+    for attr in _PATCHED_ATTRIBUTES:
+        setattr(walker, attr, _SeenIds())
+    return True
 
 
 def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:

@@ -142,7 +142,8 @@ def test_response_kinds() -> None:
 )
 def test_status_errors_are_typed(status: int, cls: type[APIStatusError]) -> None:
     def handler(req: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, json={"code": "c", "message": "m"}, headers={"x-request-id": "req-9"})
+        return httpx.Response(status, content=b'{"code":"c","message":"m"}',
+                              headers={"x-request-id": "req-9", "content-type": "application/json"})
 
     c = make(handler, max_retries=0)
     with pytest.raises(cls) as info:
