@@ -106,11 +106,12 @@ def test_background_validation_finds_what_validation_here_finds() -> None:
     assert found and all(f.file == "spec.json" for f in found)
 
 
-def test_no_fork_while_another_thread_runs() -> None:
+def test_no_fork_while_another_thread_runs(monkeypatch: Any) -> None:
     import threading
 
     from apigen.parallel import can_fork
 
+    monkeypatch.delenv("APIGEN_FORK", raising=False)  # the no-fork CI run sets it
     assert can_fork()  # pytest runs the tests in one thread
     release = threading.Event()
     other = threading.Thread(target=release.wait)
@@ -123,10 +124,18 @@ def test_no_fork_while_another_thread_runs() -> None:
     assert can_fork()
 
 
+def test_apigen_fork_off_turns_forking_off(monkeypatch: Any) -> None:
+    from apigen.parallel import can_fork
+
+    monkeypatch.setenv("APIGEN_FORK", "off")
+    assert not can_fork()
+
+
 def test_a_validation_process_that_dies_is_reported_not_waited_for(monkeypatch: Any) -> None:
     import os
 
-    monkeypatch.setattr(validation, "_validate_and_send", lambda doc, strict, send: os._exit(3))
+    # takes whatever the real one takes: the child must die of the exit, not of a TypeError
+    monkeypatch.setattr(validation, "_validate_and_send", lambda *args: os._exit(3))
     for strict, severity in ((False, "warning"), (True, "error")):
         background = validation.BackgroundValidation(_doc(), strict=strict)
         try:
@@ -135,6 +144,7 @@ def test_a_validation_process_that_dies_is_reported_not_waited_for(monkeypatch: 
             background.close()
         assert [(f.severity, f.file) for f in found] == [(severity, "spec.json")]
         assert "ended without a result" in found[0].message
+        assert background._process.exitcode == 3
 
 
 def test_the_validation_process_records_the_findings_for_the_next_run(tmp_path: Any) -> None:

@@ -6,8 +6,8 @@ is only safe in a process with one thread: a lock another thread holds at the
 fork (the import lock, a logging lock) stays held for ever in the child. So
 apigen forks only when it runs alone, on a platform where fork is the native
 way to start a process (not macOS, where system libraries may break in a forked
-child, nor Windows, which has no fork); elsewhere the same work runs here, one
-step after the other.
+child, nor Windows, which has no fork); elsewhere (or with ``APIGEN_FORK=off``) the
+same work runs here, one step after the other.
 """
 
 from __future__ import annotations
@@ -22,7 +22,15 @@ from collections.abc import Iterator
 
 
 def can_fork() -> bool:
-    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    """Whether apigen may fork here; ``APIGEN_FORK=off`` says no, as macOS and Windows do
+    (CI runs a whole suite that way, so the serial path is tested on Linux too)."""
+    if os.environ.get("APIGEN_FORK", "").lower() in ("off", "0", "no"):
+        return False
+    return (
+        sys.platform != "darwin"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
 
 
 @contextlib.contextmanager

@@ -11,8 +11,10 @@ import pytest
 
 from apigen.runtime import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     AsyncAPIClient,
+    BadRequestError,
     Endpoint,
     Hooks,
     InternalServerError,
@@ -95,7 +97,7 @@ def test_get_gives_up_after_max_retries_and_says_attempts(clock: FakeClock) -> N
 
 def test_non_retryable_status_is_not_retried(clock: FakeClock) -> None:
     handler, seen = scripted(400)
-    with pytest.raises(Exception):
+    with pytest.raises(BadRequestError):
         client(handler, clock).request(GET)
     assert len(seen) == 1 and clock.sleeps == []
 
@@ -104,15 +106,16 @@ def test_non_retryable_status_is_not_retried(clock: FakeClock) -> None:
 @pytest.mark.parametrize("status", [500, 502, 504, 408])
 def test_post_patch_not_retried_when_server_may_have_acted(ep: Endpoint, status: int, clock: FakeClock) -> None:
     handler, seen = scripted(status, 200)
-    with pytest.raises(Exception):
+    with pytest.raises(APIStatusError) as info:
         client(handler, clock).request(ep, body={"a": 1})
-    assert len(seen) == 1
+    assert len(seen) == 1 and info.value.status_code == status and info.value.attempts == 1
 
 
 def test_post_not_retried_on_503_without_retry_after_nor_read_errors(clock: FakeClock) -> None:
     handler, seen = scripted(503, 200)
-    with pytest.raises(Exception):
+    with pytest.raises(InternalServerError) as info:
         client(handler, clock).request(POST, body={})
+    assert info.value.status_code == 503
     assert len(seen) == 1
     handler, seen = scripted(httpx.ReadError("reset"), 200)
     with pytest.raises(APIConnectionError):
