@@ -8,9 +8,12 @@ it only when a message needs a line.
 from __future__ import annotations
 
 import json
+import math
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import yaml
 
@@ -21,7 +24,11 @@ try:  # the C loader is ~10x faster on big specs
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _SafeLoader = yaml.SafeLoader
 
-MAX_URL_BYTES = 64 * 1024 * 1024
+MAX_SPEC_BYTES = 64 * 1024 * 1024  # a spec, or a file a $ref pulls in
+MAX_URL_BYTES = MAX_SPEC_BYTES
+DEFAULT_FETCH_DEADLINE = 60.0  # seconds for a whole download
+RATE_WINDOW = 5.0  # seconds ...
+MIN_RATE_BYTES = 1024  # ... in which a download must make this much progress
 
 
 def is_url(source: str) -> bool:
@@ -54,27 +61,79 @@ class Document:
         return Diagnostic(severity, message, pointer, self.source, self.line_of(pointer))  # type: ignore[arg-type]
 
 
-def _line_index(text: str) -> dict[str, int]:
+def _compose(text: str) -> Any:
     try:
-        root = yaml.compose(text, Loader=_SafeLoader)
+        return yaml.compose(text, Loader=_SafeLoader)
     except yaml.YAMLError:
-        return {}
-    lines: dict[str, int] = {}
+        return None
+
+
+def _walk_nodes(root: Any) -> Iterator[tuple[Any, str]]:
+    """``(node, pointer)`` of every node, each node once: an alias is not walked again
+    (its lines are those of the anchor), so an alias bomb costs what its text costs."""
+    seen: set[int] = set()
     stack: list[tuple[Any, str]] = [(root, "")]
     while stack:
         node, ptr = stack.pop()
-        if node is None:
+        if node is None or id(node) in seen:
             continue
-        lines.setdefault(ptr, node.start_mark.line + 1)
+        seen.add(id(node))
+        yield node, ptr
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                token = str(key.value).replace("~", "~0").replace("/", "~1")
-                lines[f"{ptr}/{token}"] = key.start_mark.line + 1
-                stack.append((value, f"{ptr}/{token}"))
+                stack.append((value, f"{ptr}/{_token(key)}"))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 stack.append((item, f"{ptr}/{i}"))
+
+
+def _token(key: Any) -> str:
+    return str(key.value).replace("~", "~0").replace("/", "~1")
+
+
+def _line_index(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for node, ptr in _walk_nodes(_compose(text)):
+        lines.setdefault(ptr, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, _ in node.value:
+                lines.setdefault(f"{ptr}/{_token(key)}", key.start_mark.line + 1)
     return lines
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def duplicate_keys(text: str, source: str) -> list[Diagnostic]:
+    """One error per key that a mapping repeats, naming the lines of both."""
+    found: list[Diagnostic] = []
+    for node, ptr in _walk_nodes(_compose(text)):
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        first: dict[tuple[str, str], Any] = {}
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == MERGE_TAG:
+                continue
+            earlier = first.setdefault((key.tag, key.value), key)
+            if earlier is not key:
+                found.append(Diagnostic(
+                    "error",
+                    f"duplicate key {str(key.value)!r}: first at {source}:{_place(earlier, key)}, again here; "
+                    "only one of the two would be kept",
+                    f"{ptr}/{_token(key)}", source, key.start_mark.line + 1,
+                ))
+    found.sort(key=lambda d: d.line or 0)
+    return found[:MAX_REPORTED]
+
+
+MAX_REPORTED = 50
+
+
+def _place(earlier: Any, later: Any) -> str:
+    """``line``, or ``line:column`` when both keys stand on one line (minified JSON)."""
+    line = earlier.start_mark.line + 1
+    same = earlier.start_mark.line == later.start_mark.line
+    return f"{line}:{earlier.start_mark.column + 1}" if same else str(line)
 
 
 def _pointer_at_line(text: str, line: int) -> str:
@@ -86,19 +145,106 @@ def _pointer_at_line(text: str, line: int) -> str:
     return best
 
 
+class _InputLimit(Exception):
+    """The text asks for more than apigen reads (aliases, expanded size)."""
+
+
+class _GuardedLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, counting what aliases and merge keys make it build again,
+    and noticing repeated keys (reported, with lines, by ``duplicate_keys``)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_uses = 0
+        self.merged_pairs = 0
+        self.repeated_key = False
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            self.alias_uses += 1
+            if self.alias_uses > MAX_YAML_ALIASES:
+                raise _InputLimit(f"more than {MAX_YAML_ALIASES} YAML alias uses (the limit; an alias bomb?)")
+        return super().construct_object(node, deep)
+
+    def flatten_mapping(self, node: Any) -> None:
+        super().flatten_mapping(node)
+        self.merged_pairs += len(node.value)
+        if self.merged_pairs > MAX_EXPANDED_NODES:
+            raise _InputLimit(f"YAML merge keys expand to more than {MAX_EXPANDED_NODES} entries (the limit)")
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode) and not self.repeated_key:
+            keys = [(k.tag, k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.tag != MERGE_TAG]
+            self.repeated_key = len(set(keys)) != len(keys)
+        return super().construct_mapping(node, deep)
+
+
+MAX_YAML_ALIASES = 10_000
+MAX_EXPANDED_NODES = 2_000_000
+
+
+def _check_expansion(data: Any) -> None:
+    """Refuse data whose aliases nest into itself or expand far beyond its text.
+
+    Sizes are memoised per object, so this costs one pass over the distinct
+    objects however large the expansion.
+    """
+    size: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        children = list(node.values()) if isinstance(node, dict) else node
+        if done:
+            open_.discard(key)
+            size[key] = 1 + sum(size.get(id(c), 1) for c in children)
+            if size[key] > MAX_EXPANDED_NODES:
+                raise _InputLimit(f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (the limit; an alias bomb?)")
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise _InputLimit("a YAML alias refers to a node that contains it (recursive structure)")
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if isinstance(c, (dict, list)))
+
+
 def parse_text(text: str, source: str) -> Any:
     """Parse JSON or YAML text; syntax errors become diagnostics with a line."""
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
+        repeated = False
+
+        def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            nonlocal repeated
+            mapping = dict(pairs)
+            repeated = repeated or len(mapping) != len(pairs)
+            return mapping
+
         try:
-            return json.loads(text)
+            data = json.loads(text, object_pairs_hook=pairs_hook)
         except json.JSONDecodeError as exc:
             if source.endswith(".json"):
                 raise ApigenError(
                     Diagnostic("error", f"invalid JSON: {exc.msg} (column {exc.colno})", "", source, exc.lineno)
                 ) from None
+        except RecursionError:
+            raise ApigenError(Diagnostic("error", "JSON nests too deeply to read", "", source)) from None
+        else:
+            if repeated:
+                raise ApigenError(duplicate_keys(text, source) or [Diagnostic("error", "duplicate keys", "", source)])
+            return data
+    loader = _GuardedLoader(text)
     try:
-        return yaml.load(text, Loader=_SafeLoader)
+        data = loader.get_single_data()
+        if loader.alias_uses:
+            _check_expansion(data)
+    except _InputLimit as exc:
+        raise ApigenError(Diagnostic("error", f"invalid YAML: {exc}", "", source)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -107,33 +253,103 @@ def parse_text(text: str, source: str) -> Any:
         raise ApigenError(Diagnostic("error", f"invalid YAML: {what}", where, source, line)) from None
     except yaml.YAMLError as exc:
         raise ApigenError(Diagnostic("error", f"invalid YAML: {exc}", "", source)) from None
+    except RecursionError:
+        raise ApigenError(Diagnostic("error", "YAML nests too deeply to read", "", source)) from None
+    finally:
+        loader.dispose()
+    if loader.repeated_key:
+        raise ApigenError(duplicate_keys(text, source) or [Diagnostic("error", "duplicate keys", "", source)])
+    return data
 
 
 def read_source(source: str) -> tuple[str, Path | None]:
     """Return the text behind a path or URL, and the folder relative refs resolve against."""
     if is_url(source):
-        import httpx
-
-        try:
-            response = httpx.get(source, follow_redirects=True, timeout=30.0)
-        except httpx.HTTPError as exc:
-            raise ApigenError(Diagnostic("error", f"cannot fetch spec: {exc.__class__.__name__}: {exc}", "", source)) from None
-        if response.status_code != 200:
-            raise ApigenError(Diagnostic("error", f"cannot fetch spec: HTTP {response.status_code}", "", source))
-        if len(response.content) > MAX_URL_BYTES:
-            raise ApigenError(Diagnostic("error", "spec is larger than 64 MiB", "", source))
-        return response.text, None
+        return fetch_text(source), None
     path = Path(source)
     if not path.exists():
         raise ApigenError(Diagnostic("error", "no such file", "", source))
     if path.is_dir():
         raise ApigenError(Diagnostic("error", "is a directory, not a spec file", "", source))
     try:
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise ApigenError(Diagnostic("error", f"spec is larger than {_mib(MAX_SPEC_BYTES)}", "", source))
         return path.read_text(encoding="utf-8-sig"), path.resolve().parent
     except UnicodeDecodeError as exc:
         raise ApigenError(Diagnostic("error", f"not UTF-8 text: {exc.reason} at byte {exc.start}", "", source)) from None
     except OSError as exc:
         raise ApigenError(Diagnostic("error", f"cannot read: {exc.strerror}", "", source)) from None
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MiB"
+
+
+def fetch_deadline() -> float:
+    """Seconds a whole download may take (``APIGEN_FETCH_DEADLINE``, default 60)."""
+    raw = os.environ.get("APIGEN_FETCH_DEADLINE", "")
+    try:
+        value = float(raw) if raw else DEFAULT_FETCH_DEADLINE
+    except ValueError:
+        raise ApigenError(f"APIGEN_FETCH_DEADLINE={raw!r} is not a number of seconds") from None
+    return value if value > 0 and math.isfinite(value) else DEFAULT_FETCH_DEADLINE
+
+
+def fetch_text(url: str, max_bytes: int | None = None, deadline: float | None = None,
+               clock: Callable[[], float] = time.monotonic) -> str:
+    """Download ``url`` as text, bounded in size and time while it streams.
+
+    The size cap counts decoded bytes (a gzip bomb stops at the cap too); the
+    deadline covers the whole download, since a per-read timeout lets a server
+    that trickles a byte at a time hold the run forever. A server that sends
+    less than ``MIN_RATE_BYTES`` within any ``RATE_WINDOW`` is given up sooner.
+    """
+    import httpx
+
+    limit = MAX_SPEC_BYTES if max_bytes is None else max_bytes
+    budget = fetch_deadline() if deadline is None else deadline
+    start = clock()
+
+    def fail(reason: str) -> ApigenError:
+        return ApigenError(Diagnostic("error", f"cannot fetch spec: {reason}", "", url))
+
+    def remaining() -> float:
+        left = budget - (clock() - start)
+        if left <= 0:
+            raise fail(f"download took longer than the {budget:g} s deadline (APIGEN_FETCH_DEADLINE)")
+        return left
+
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        # no byte for RATE_WINDOW is the slowest a server can be: the read timeout
+        timeout = httpx.Timeout(min(RATE_WINDOW, remaining()))
+        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout) as response:
+            if response.status_code != 200:
+                raise fail(f"HTTP {response.status_code}")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
+                raise fail(f"spec is larger than {_mib(limit)} (Content-Length {declared})")
+            window_start, window_bytes = clock(), 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise fail(f"spec is larger than {_mib(limit)}")
+                chunks.append(chunk)
+                remaining()
+                now = clock()
+                window_bytes += len(chunk)
+                if now - window_start >= RATE_WINDOW:
+                    if window_bytes < MIN_RATE_BYTES:
+                        raise fail(f"server too slow: less than {MIN_RATE_BYTES} bytes in {RATE_WINDOW:g} s")
+                    window_start, window_bytes = now, 0
+            encoding = response.encoding or "utf-8"
+    except httpx.HTTPError as exc:
+        raise fail(f"{exc.__class__.__name__}: {exc}") from None
+    try:
+        return b"".join(chunks).decode(encoding, errors="strict").lstrip("\ufeff")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise fail(f"not {encoding} text: {exc}") from None
 
 
 def load(source: str) -> Document:

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 from .diagnostics import ApigenError, Diagnostic, escape_pointer_token, pointer
 from .loader import Document, is_url, parse_text, read_source
+from .ref_policy import RefPolicy, RefRefused
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -118,34 +119,75 @@ def iter_refs(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any
                     stack.append((value, where + (i,), False))
 
 
+MAX_ALIAS_CHAIN = 100  # links of pure ``$ref`` aliases before the target
+
+
 def check_refs(data: dict[str, Any], doc: Document) -> None:
-    """Every local ``$ref`` resolves and no chain of pure ``$ref`` aliases loops."""
+    """Every local ``$ref`` resolves and no chain of pure ``$ref`` aliases loops or runs on.
+
+    Each ref's chain is followed once and remembered for every ref on it, so the
+    check stays linear in the number of refs however long the chains are.
+    """
     problems: list[Diagnostic] = []
+    outcome: dict[str, str | None] = {}  # ref -> None (fine) or what is wrong with its chain
+    depth: dict[str, int] = {}  # ref -> alias links after it
     for where, ref in iter_refs(data):
         at = pointer(*where) + "/$ref"
         if not ref.startswith("#"):
             problems.append(_diag(doc, f"unresolved external $ref {ref!r}", at))
-            continue
-        try:
-            target = resolve_pointer(data, ref)
-        except (KeyError, IndexError, ValueError, TypeError):
-            problems.append(_diag(doc, f"$ref {ref!r} does not resolve", at))
-            continue
-        seen = [ref]
-        while isinstance(target, dict) and isinstance(target.get("$ref"), str) and len(target) == 1:
-            nxt = target["$ref"]
-            if nxt in seen:
-                problems.append(_diag(doc, f"circular $ref chain: {' -> '.join(seen)} -> {nxt}", at))
-                break
-            seen.append(nxt)
-            try:
-                target = resolve_pointer(data, nxt)
-            except (KeyError, IndexError, ValueError, TypeError):
-                break  # reported where that ref itself stands
+        elif ref not in outcome:
+            _follow_chain(data, ref, outcome, depth)
+        problem = outcome.get(ref)
+        if problem is not None:
+            problems.append(_diag(doc, problem, at))
         if len(problems) >= 50:
             break
     if problems:
         raise ApigenError(problems)
+
+
+def _follow_chain(data: dict[str, Any], ref: str, outcome: dict[str, str | None], depth: dict[str, int]) -> None:
+    """Fill ``outcome`` (and ``depth``, the links to the chain's end) for ``ref`` and the
+    aliases its chain passes through.
+
+    A ref that does not resolve is reported where it stands; a loop, and a chain
+    longer than MAX_ALIAS_CHAIN, for every ref that leads into it.
+    """
+    chain: list[str] = []
+    on_chain: dict[str, int] = {}
+    current: str | None = ref
+    rest = 0  # links after the chain's last element
+    while current is not None:
+        if current in outcome:
+            known = outcome[current]
+            if known is not None and not known.startswith("$ref "):  # a loop or a long chain
+                outcome.update(dict.fromkeys(chain, known))
+                return
+            rest = depth.get(current, 0) + 1
+            break
+        if current in on_chain:
+            verdict = f"circular $ref chain: {_show_chain(chain[on_chain[current]:] + [current])}"
+            outcome.update(dict.fromkeys(chain, verdict))
+            return
+        on_chain[current] = len(chain)
+        chain.append(current)
+        try:
+            target = resolve_pointer(data, current)
+        except (KeyError, IndexError, ValueError, TypeError):
+            outcome[chain.pop()] = f"$ref {current!r} does not resolve"
+            rest = 1
+            break
+        nxt = target.get("$ref") if isinstance(target, dict) and len(target) == 1 else None
+        current = nxt if isinstance(nxt, str) and nxt.startswith("#") else None
+    too_long = f"$ref alias chain longer than {MAX_ALIAS_CHAIN} links"
+    for i, link in enumerate(chain):
+        depth[link] = len(chain) - 1 - i + rest
+        outcome[link] = too_long if depth[link] > MAX_ALIAS_CHAIN else None
+
+
+def _show_chain(refs: list[str]) -> str:
+    shown = refs if len(refs) <= 8 else [*refs[:4], f"... {len(refs) - 8} more ...", *refs[-4:]]
+    return " -> ".join(shown)
 
 
 def _diag(doc: Document, message: str, at: str) -> Diagnostic:
@@ -158,7 +200,7 @@ class _Bundler:
     def __init__(self, root: dict[str, Any], doc: Document, allow_remote: bool) -> None:
         self.root = root
         self.doc = doc
-        self.allow_remote = allow_remote
+        self.policy = RefPolicy.for_source(doc.source, doc.base_dir, allow_remote)
         self.files: dict[str, Any] = {}
         self.hoisted: dict[tuple[str, str], str] = {}
         self.active: set[tuple[str, str]] = set()
@@ -169,15 +211,8 @@ class _Bundler:
     def load(self, location: str, where: str) -> Any:
         if location in self.files:
             return self.files[location]
-        if is_url(location):
-            if not self.allow_remote:
-                raise ApigenError(_diag(self.doc, f"remote $ref {location!r} not fetched (pass --allow-remote-refs)", where))
-        else:
-            base = self.doc.base_dir
-            if base is not None and not self.allow_remote and not Path(location).resolve().is_relative_to(base):
-                raise ApigenError(_diag(self.doc, f"$ref {location!r} points outside the spec's folder (pass --allow-remote-refs)", where))
-            if not Path(location).exists():
-                raise ApigenError(_diag(self.doc, f"$ref file {location!r} does not exist", where))
+        if not is_url(location) and not Path(location).exists():
+            raise ApigenError(_diag(self.doc, f"$ref file {location!r} does not exist", where))
         try:
             text, _ = read_source(location)
             data = parse_text(text, location)
@@ -187,16 +222,18 @@ class _Bundler:
         return data
 
     def locate(self, ref: str, current: str) -> tuple[str, str]:
+        """``(location, fragment)`` of ``ref`` standing in the document at ``current``."""
         target, _, fragment = ref.partition("#")
         if not target:
             return current, fragment
-        if is_url(target):
-            return target, fragment
-        if is_url(current):
-            from urllib.parse import urljoin
+        return self.policy.locate(target, current), fragment
 
-            return urljoin(current, target), fragment
-        return str((Path(current).parent / target).resolve()), fragment
+    def permitted(self, location: str, current: str, ref: str, where: str) -> str:
+        """The location to read, or a fatal diagnostic when the ref rules refuse it."""
+        try:
+            return self.policy.check(location, current)
+        except RefRefused as exc:
+            raise ApigenError(_diag(self.doc, f"$ref {ref!r}: {exc}", where)) from None
 
     def visit(self, node: Any, current: str, where: str, in_map: bool = False) -> Any:
         """Return ``node`` with every external ref (and refs inside external files) made internal."""
@@ -213,10 +250,10 @@ class _Bundler:
         }
 
     def _target(self, ref: str, current: str, where: str) -> tuple[str, str, Any]:
-        root_file = str(self.doc.base_dir / "_") if self.doc.base_dir else ""
-        location, fragment = self.locate(ref, current or root_file)
-        if not location:
-            raise ApigenError(_diag(self.doc, f"cannot resolve relative $ref {ref!r} of a spec read from a URL", where))
+        current = current or self.policy.root
+        location, fragment = self.locate(ref, current)
+        if location != current:
+            location = self.permitted(location, current, ref, where)
         content = self.load(location, where)
         try:
             target = resolve_pointer(content, "#" + fragment) if fragment else content
@@ -279,7 +316,7 @@ def bundle_external_refs(data: dict[str, Any], doc: Document, allow_remote: bool
         return data
     bundler = _Bundler(data, doc, allow_remote)
     components = data.get("components", {})
-    root_file = str(doc.base_dir / "_") if doc.base_dir else ""
+    root_file = bundler.policy.root
     schemas = components.get("schemas") or {}
     for name, entry in list(schemas.items()):
         ref = entry.get("$ref") if isinstance(entry, dict) else None

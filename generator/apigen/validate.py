@@ -15,6 +15,7 @@ from typing import Any, Iterable, Literal, Self, SupportsIndex
 from .cache import Cache, digest
 from .diagnostics import Diagnostic, pointer
 from .loader import Document
+from .ref_policy import RefPolicy, validator_handlers
 
 MAX_FINDINGS = 50
 
@@ -124,7 +125,10 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
         with warnings.catch_warnings():  # the validator warns about regexes; keep that to us
             warnings.simplefilter("ignore")
             base_uri = (doc.base_dir / "_").as_uri() if doc.base_dir is not None else ""
-            validator = _validator_class(doc.data)(doc.data, base_uri=base_uri)
+            # whatever it follows, the validator reads only what the ref rules allow
+            handlers = validator_handlers(RefPolicy.for_source(doc.source, doc.base_dir, allow_remote=False))
+            guarded = type("GuardedValidator", (_validator_class(doc.data),), {"resolver_handlers": handlers})
+            validator = guarded(doc.data, base_uri=base_uri)
             _speed_up(validator)
             for error in validator.iter_errors():
                 where = pointer(*error.absolute_path) if getattr(error, "absolute_path", None) else ""
