@@ -15,7 +15,7 @@ from . import envelope, paging
 from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
 from .ir import ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, Response, SecurityScheme, Skipped
-from .naming import WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, pascal, snake, snake_identifier
+from .naming import WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, pascal, snake, snake_identifier, unshadowed_package
 from .normalize import first_tag, iter_operations, resolve_pointer
 from .schemas import SchemaRegistry
 
@@ -75,7 +75,7 @@ class ApiBuilder:
         self.skipped: list[Skipped] = []
         info = spec.get("info") or {}
         self.title = _text(info.get("title")) or "API"
-        self.package = package or snake_identifier(self.title, "client")
+        self.package = package or unshadowed_package(snake_identifier(self.title, "client"))
         self.env_prefix = env_identifier(self.package)
         self.registry = SchemaRegistry(spec)
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .console import say
 from .diagnostics import ApigenError
 
 if TYPE_CHECKING:
@@ -86,29 +89,42 @@ def _check(args: argparse.Namespace) -> int:
     for cfg in _configured(args.client):
         result = drift(render_package(cfg.spec, cfg.name, options=cfg.options).files, cfg.output)
         if result.clean:
-            print(f"{cfg.name}: up to date ({cfg.output})")
+            say(f"{cfg.name}: up to date ({cfg.output})")
             continue
         status = EXIT_PROBLEM
-        print(f"{cfg.name}: out of date ({cfg.output})")
+        say(f"{cfg.name}: out of date ({cfg.output})")
         for label, items in (("stale (differs; hand edits included)", result.stale), ("missing", result.missing), ("extra", result.extra)):
             for rel in items:
-                print(f"  {label}: {rel}")
+                say(f"  {label}: {rel}")
     return status
+
+
+_written: list[str] = []  # outputs this run replaced: what an error or interrupt leaves on disk
+
+
+def _on_disk(now: str = "") -> str:
+    """What the output folders hold after a run that did not finish."""
+    done = [f"{path} was regenerated" for path in _written]
+    return "; ".join([*done, now or ("nothing else was written" if done else "nothing was written")])
 
 
 def _generate_one(args: argparse.Namespace) -> int:
     from .pipeline import generate
 
     summary = generate(args.spec, args.output, args.name, strict=args.strict, allow_remote_refs=args.allow_remote_refs, force=args.force, template_dirs=[args.templates] if args.templates else None, options=getattr(args, "options", None))
+    if summary.written:
+        _written.append(str(summary.output))
     for diag in summary.diagnostics:
-        print(diag, file=sys.stderr)
+        say(diag, err=True)
+    for note in summary.notes:
+        say(f"apigen: note: {note}", err=True)
     if not args.quiet:
-        print(f"generated {summary.package} in {summary.output}")
-        print(f"  operations: {summary.operations} in {summary.resources} resources")
-        print(f"  models:     {summary.models}")
-        print(f"  skipped:    {len(summary.skipped)}")
+        say(f"generated {summary.package} in {summary.output}")
+        say(f"  operations: {summary.operations} in {summary.resources} resources")
+        say(f"  models:     {summary.models}")
+        say(f"  skipped:    {len(summary.skipped)}")
         for item in summary.skipped:
-            print(f"    {item.where}: {item.reason}")
+            say(f"    {item.where}: {item.reason}")
     if args.summary_json:
         args.summary_json.write_text(json.dumps({
             "package": summary.package, "output": str(summary.output), "operations": summary.operations,
@@ -124,11 +140,11 @@ def _validate(args: argparse.Namespace) -> int:
 
     diagnostics, api = check(args.spec, strict=args.strict, allow_remote_refs=args.allow_remote_refs)
     for diag in diagnostics:
-        print(diag)
+        say(diag)
     if api is not None:
         for item in api.skipped:
-            print(f"{args.spec}: note: {item.where}: {item.reason}")
-        print(f"{args.spec}: {len(api.operations)} operations, {len(diagnostics)} findings, {len(api.skipped)} parts apigen cannot express")
+            say(f"{args.spec}: note: {item.where}: {item.reason}")
+        say(f"{args.spec}: {len(api.operations)} operations, {len(diagnostics)} findings, {len(api.skipped)} parts apigen cannot express")
     return EXIT_PROBLEM if args.strict and diagnostics else EXIT_OK
 
 
@@ -138,31 +154,40 @@ def _diff(args: argparse.Namespace) -> int:
     return run(args.spec_old, args.spec_new, args.format, args.fail_on_breaking)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: temporary folders go, the message is honest
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    _written.clear()
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
     try:
         handler = {"generate": _generate, "check": _check, "validate": _validate, "diff": _diff}[args.command]
         return handler(args)
     except ApigenError as exc:
         for diag in exc.diagnostics:
-            print(diag, file=sys.stderr)
-        print("apigen: stopped; nothing was written", file=sys.stderr)
+            say(diag, err=True)
+        say(f"apigen: stopped; {_on_disk()}", err=True)
         return EXIT_PROBLEM
-    except KeyboardInterrupt:
-        print("apigen: interrupted; nothing was written", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        say(f"apigen: interrupted; {_on_disk(getattr(exc, 'on_disk', ''))}", err=True)
         return 130
     except RecursionError:
-        print("apigen: error: the spec nests too deeply to process (recursion limit)", file=sys.stderr)
+        say("apigen: error: the spec nests too deeply to process (recursion limit)", err=True)
         return EXIT_PROBLEM
     except Exception as exc:
         if os.environ.get("APIGEN_DEBUG"):
             raise
-        print(f"apigen: internal error: {exc.__class__.__name__}: {exc} (set APIGEN_DEBUG=1 for details)", file=sys.stderr)
+        say(f"apigen: internal error: {exc.__class__.__name__}: {exc} (set APIGEN_DEBUG=1 for details)", err=True)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Paths are relative to the file that declares them.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,4 +67,19 @@ def load_clients(path: Path) -> list[ClientConfig]:
             raise ApigenError(f"{path}: clients[{i}] has unknown keys {sorted(unknown)} (known: name, spec, output, {', '.join(sorted(OPTION_KEYS))})")
         options = Options.from_config({k: v for k, v in entry.items() if k in OPTION_KEYS}, f"{path}: clients[{i}]")
         out.append(ClientConfig(entry["name"], spec, output, options))
+    _check_outputs(path, out)
     return out
+
+
+def _check_outputs(path: Path, clients: list[ClientConfig]) -> None:
+    """Two clients may not write one folder, or one inside the other: the second would
+    replace the first (symlinks resolved, so two spellings of one folder count)."""
+    seen: list[tuple[Path, ClientConfig]] = []
+    for client in clients:
+        real = Path(os.path.realpath(client.output.absolute()))
+        for other_real, other in seen:
+            if real == other_real or real.is_relative_to(other_real) or other_real.is_relative_to(real):
+                how = "the same output" if real == other_real else "nested outputs"
+                raise ApigenError(f"{path}: clients {other.name!r} and {client.name!r} have {how} "
+                                  f"({other.output} and {client.output}); each client needs its own folder")
+        seen.append((real, client))

@@ -23,6 +23,7 @@ from typing import Any, Iterable, TextIO
 from .build import _pick_media, build_api
 from .diagnostics import escape_pointer_token
 from .ir import Api, Operation, Parameter, Response
+from .console import say_lines
 from .loader import load
 from .normalize import normalize, resolve_pointer
 
@@ -569,5 +570,5 @@ def render(changes: list[Change], fmt: str = "text") -> str:
 def run(old: str, new: str, fmt: str = "text", fail_on_breaking: bool = False, out: TextIO | None = None) -> int:
     """The ``apigen diff`` command: print the report; 1 when asked to fail and something breaks."""
     changes = diff_sources(old, new)
-    (out or sys.stdout).write(render(changes, fmt))
+    say_lines(render(changes, fmt), stream=out)
     return 1 if fail_on_breaking and any(c.breaking for c in changes) else 0

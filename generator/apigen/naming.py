@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 import unicodedata
 
 _BUILTINS = frozenset(dir(builtins))
@@ -106,3 +107,26 @@ class NameScope:
             n += 1
         self._taken.add(f"{base}{n}".lower())
         return f"{base}{n}"
+
+
+# What a generated package imports, or may (optional integrations): a package of that
+# name would be imported in their place and break the client, or everything else.
+DEPENDENCY_MODULES = frozenset({
+    "httpx", "httpcore", "h11", "h2", "anyio", "sniffio", "certifi", "idna", "pydantic", "pydantic_core",
+    "typing_extensions", "annotated_types", "typing_inspection", "exceptiongroup", "redis", "opentelemetry",
+    "apigen", "pip", "setuptools", "pkg_resources", "_distutils_hack", "wheel", "pytest", "_pytest",
+})
+
+
+def shadowed_module(name: str) -> str | None:
+    """What a top-level package called ``name`` would shadow ('' when nothing)."""
+    if name in sys.stdlib_module_names:
+        return "a module of the standard library"
+    if name in DEPENDENCY_MODULES:
+        return "a package generated clients import or install beside"
+    return None
+
+
+def unshadowed_package(name: str) -> str:
+    """A package name derived from the spec, moved off any module it would shadow."""
+    return f"{name}_client" if shadowed_module(name) else name

@@ -16,14 +16,14 @@ from .formatting import format_files, format_models_for_split
 from .ir import Api, Skipped
 from .loader import load
 from .models import generate_models
-from .naming import snake_identifier
+from .naming import shadowed_module, snake_identifier
 from .normalize import has_external_ref, normalize
 from .parallel import can_fork, cores, return_free_memory
 from .render import Renderer
 from .split import SplitModels, split_models
 from .validate import BackgroundValidation, ValidationMemo, validate
 from . import __version__
-from .writer import MANIFEST, hand_edits, manifest, write_atomically
+from .writer import MANIFEST, hand_edits, manifest, real_output, recover, write_atomically
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
 
@@ -37,6 +37,8 @@ class Summary:
     models: int
     skipped: list[Skipped] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    written: bool = False  # False: the folder already held exactly these files
+    notes: list[str] = field(default_factory=list)  # leftovers of interrupted runs cleaned up
 
 
 def runtime_files(package: str) -> dict[str, str]:
@@ -189,18 +191,30 @@ def render_package(source: str, package: str | None = None, strict: bool = False
 
 def generate(source: str, output: Path | None = None, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, force: bool = False, template_dirs: list[Path] | None = None, options: Options | None = None) -> Summary:
     if package is not None:
-        cleaned = snake_identifier(package, "client")
-        if cleaned != package:
-            raise ApigenError(f"--name {package!r} is not a valid package name (try {cleaned!r})")
+        check_package_name(package)
     rendered = render_package(source, package, strict, allow_remote_refs, template_dirs, options=options)
     target = output if output is not None else Path("generated") / rendered.package
+    folder = real_output(target)
+    notes = recover(folder)
     # the manifest hashes every file: the same manifest and no hand edits means the
     # folder already holds exactly these files (one read of the folder, not two)
-    recorded = target / MANIFEST
-    current = recorded.is_file() and recorded.read_text(encoding="utf-8") == rendered.files[MANIFEST] and not hand_edits(target)
+    recorded = folder / MANIFEST
+    current = recorded.is_file() and recorded.read_text(encoding="utf-8") == rendered.files[MANIFEST] and not hand_edits(folder)
     if not current:
-        write_atomically(target, rendered.files, force=force)
-    return Summary(rendered.package, target, rendered.operations, rendered.resources, rendered.models, rendered.skipped, rendered.diagnostics)
+        notes += write_atomically(folder, rendered.files, force=force)
+    return Summary(rendered.package, target, rendered.operations, rendered.resources, rendered.models, rendered.skipped,
+                   rendered.diagnostics, written=not current, notes=notes)
+
+
+def check_package_name(package: str) -> None:
+    """Refuse a package name that is no identifier, or that would shadow a module."""
+    cleaned = snake_identifier(package, "client")
+    if cleaned != package:
+        raise ApigenError(f"--name {package!r} is not a valid package name (try {cleaned!r})")
+    shadows = shadowed_module(package)
+    if shadows:
+        raise ApigenError(f"--name {package!r} would shadow {shadows} ({package!r}): importing either would "
+                          f"break; choose another name (e.g. {package + '_client'!r})")
 
 
 @dataclass

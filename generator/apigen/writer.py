@@ -1,17 +1,27 @@
 """Writing a generated package atomically.
 
 Files are written into a fresh temporary folder beside the target (every module
-was compiled when it was formatted), and only then is the old output swapped out.
-Any failure leaves the previous output byte-identical. Paths come from sanitised
-identifiers; they are checked once more to stay inside the output folder.
+was compiled when it was formatted), and only then does it take the output's
+place: one ``renameat2(RENAME_EXCHANGE)`` swaps the two folders, so at every
+instant, a SIGKILL included, the output path holds the complete old tree or the
+complete new one. Where the kernel or file system cannot exchange, two renames
+do it, and the next run puts back an old tree a kill left aside. Whatever an
+interrupted run leaves beside the output (``.NAME.apigen-*``) the next run
+removes. Paths come from sanitised identifiers; they are checked once more to
+stay inside the output folder.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
+import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -60,13 +70,77 @@ def _looks_generated(output: Path) -> bool:
         return False
 
 
-def write_atomically(output: Path, files: dict[str, str], force: bool = False) -> None:
+class WriteInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during the write, with what the output path holds now."""
+
+    def __init__(self, on_disk: str) -> None:
+        super().__init__(on_disk)
+        self.on_disk = on_disk
+
+
+def real_output(output: Path) -> Path:
+    """The folder to write: ``output`` with symlinks followed, so a linked output is
+    replaced where it really is and never split in two."""
+    output = output.absolute()
+    if output.is_symlink() and not output.exists():
+        raise ApigenError(f"{output}: is a symbolic link to {os.readlink(output)}, which does not exist; refusing to write through it")
+    return Path(os.path.realpath(output))
+
+
+TEMP_TAG = "apigen-tmp"  # a tree being written, or an old one being deleted
+ASIDE_TAG = "apigen-old"  # an old tree moved aside by the two-rename fallback
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process writes one output at a time: its leftovers are stale
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def recover(output: Path) -> list[str]:
+    """Undo what an interrupted run left beside ``output``; say what was done.
+
+    An old tree moved aside comes back when the output is missing (the run was
+    killed between its two renames); every other leftover of a dead run goes.
+    """
+    done: list[str] = []
+    try:
+        entries = sorted(output.parent.iterdir())
+    except OSError:
+        return done
+    leftover = re.compile(rf"\.{re.escape(output.name)}\.({TEMP_TAG}|{ASIDE_TAG})-(\d+)(-[^/]*)?")
+    for entry in entries:
+        match = leftover.fullmatch(entry.name)
+        if match is None or _pid_alive(int(match.group(2))):
+            continue
+        if match.group(1) == ASIDE_TAG and not os.path.lexists(output) and entry.is_dir():
+            os.rename(entry, output)
+            done.append(f"restored {output} from {entry.name}, left by an interrupted run")
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+            done.append(f"removed {entry.name}, left by an interrupted run")
+        else:
+            entry.unlink(missing_ok=True)
+            done.append(f"removed {entry.name}, left by an interrupted run")
+    return done
+
+
+def write_atomically(output: Path, files: dict[str, str], force: bool = False) -> list[str]:
     """Replace ``output`` with exactly ``files`` (relative posix paths -> text).
 
-    The modules were compiled before they got here (``formatting.format_files``;
-    the runtime copy is apigen's own, tested code).
+    Returns notes about leftovers of interrupted runs it cleaned up. The modules
+    were compiled before they got here (``formatting.format_files``; the runtime
+    copy is apigen's own, tested code).
     """
-    output = output.absolute()
+    output = real_output(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    notes = recover(output)
     if output.exists():
         if not output.is_dir():
             raise ApigenError(f"{output}: exists and is not a folder")
@@ -76,22 +150,79 @@ def write_atomically(output: Path, files: dict[str, str], force: bool = False) -
         if edited:
             listing = ", ".join(edited[:10]) + (f" and {len(edited) - 10} more" if len(edited) > 10 else "")
             raise ApigenError(f"{output}: files changed by hand since apigen wrote them: {listing}; regenerating would lose them (move the changes out, or pass --force)")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.apigen-", dir=output.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.{TEMP_TAG}-{os.getpid()}-", dir=output.parent))
+    swapped = False
     try:
-        for rel in sorted(files):
+        _fault("staging")
+        for i, rel in enumerate(sorted(files)):
             target = staging.joinpath(*_safe_relative(rel).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            text = files[rel]
             with open(target, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-        backup = None
-        if output.exists():
-            backup = output.with_name(f".{output.name}.apigen-old-{os.getpid()}")
-            os.rename(output, backup)
-        os.rename(staging, output)
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
-    except BaseException:
+                fh.write(files[rel])
+            if i == len(files) // 2:
+                _fault("writing")
+        _fault("staged")
+        if not output.exists():
+            os.rename(staging, output)  # fails, and leaves nothing half-done, if it appeared meanwhile
+            swapped = True
+            _fault("swapped")
+            return notes
+        if _exchange(staging, output):
+            swapped = True
+            _fault("swapped")
+        else:
+            aside = output.with_name(f".{output.name}.{ASIDE_TAG}-{os.getpid()}")
+            os.rename(output, aside)
+            _fault("aside")
+            os.rename(staging, output)
+            swapped = True
+            _fault("swapped")
+            staging = aside
+        shutil.rmtree(staging, ignore_errors=True)  # now the old tree
+        _fault("done")
+        return notes
+    except KeyboardInterrupt:
+        if swapped:
+            raise WriteInterrupted(f"{output} holds the complete new client; the old one, in "
+                                   f"{staging.name}, is removed by the next run") from None
         shutil.rmtree(staging, ignore_errors=True)
+        raise WriteInterrupted(f"nothing was written: {output} holds the previous client, untouched") from None
+    except BaseException:
+        if not swapped:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where
+    the system or file system cannot, so the caller falls back to two renames."""
+    if os.environ.get("APIGEN_TEST_NO_EXCHANGE") or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _fault(step: str) -> None:
+    """A test hook: ``APIGEN_TEST_FAULT=kill:STEP`` (SIGKILL) or ``interrupt:STEP`` (Ctrl-C)
+    at one step of the write, to prove what the output holds at each."""
+    fault = os.environ.get("APIGEN_TEST_FAULT")
+    if not fault:
+        return
+    kind, _, at = fault.partition(":")
+    if at != step:
+        return
+    if kind == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif kind == "interrupt":
+        raise KeyboardInterrupt
