@@ -214,7 +214,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _fault(step: str) -> None:
-    """A test hook: ``APIGEN_TEST_FAULT=kill:STEP`` (SIGKILL) or ``interrupt:STEP`` (Ctrl-C)
+    """A test hook: ``APIGEN_TEST_FAULT=kill:STEP`` (SIGKILL), ``term:STEP`` or ``interrupt:STEP`` (Ctrl-C)
     at one step of the write, to prove what the output holds at each."""
     fault = os.environ.get("APIGEN_TEST_FAULT")
     if not fault:
@@ -224,5 +224,7 @@ def _fault(step: str) -> None:
         return
     if kind == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
+    elif kind == "term":
+        os.kill(os.getpid(), signal.SIGTERM)
     elif kind == "interrupt":
         raise KeyboardInterrupt
