@@ -149,7 +149,7 @@ class _InputLimit(Exception):
     """The text asks for more than apigen reads (aliases, expanded size)."""
 
 
-class _GuardedLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+class _GuardedLoader(_SafeLoader):  # type: ignore[misc]
     """The safe loader, counting what aliases and merge keys make it build again,
     and noticing repeated keys (reported, with lines, by ``duplicate_keys``)."""
 

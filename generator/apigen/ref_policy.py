@@ -122,7 +122,7 @@ class _EveryScheme(dict[str, object]):
     def __getitem__(self, scheme: str) -> object:
         return self._read
 
-    def get(self, scheme: str, default: object = None) -> object:  # type: ignore[override]
+    def get(self, scheme: str, default: object = None) -> object:
         return self._read
 
 
