@@ -189,6 +189,10 @@ def test_paginated_items_are_lenient_with_paths_from_the_body_root(caplog: pytes
     with caplog.at_level(logging.WARNING, logger="pkg"):
         items = list(c.paginate(paged, item_type=Repo))
     assert [type(i) for i in items] == [Repo, Repo] and items[1].language is None
+    page_type = Endpoint("GET", "/repos", "repos/page2", responses={"200": ResponseType("json", dict[str, list[Repo]])},
+                         pagination=paged.pagination)
+    (page,) = client(answer({"data": [DRIFTED]})).paginate(page_type, item_type=Repo).pages()
+    assert isinstance(page.data["data"][0], Repo) and page.data["data"][0].id == "one"  # .data is lenient too
     assert "$.data[1].id" in caplog.records[0].getMessage()
     with pytest.raises(APIResponseValidationError):
         list(client(answer({"data": [DRIFTED]}), strict_responses=True).paginate(paged, item_type=Repo))
