@@ -247,3 +247,23 @@ def test_error_envelope_detected_when_the_body_fails_the_success_type() -> None:
     with pytest.raises(APIStatusError) as info:
         client(answer({"ok": False, "error": "nope"})).request(strict_ok)
     assert info.value.body == {"ok": False, "error": "nope"} and "nope" in str(info.value)
+
+
+def test_error_envelope_on_a_page_raises_instead_of_an_empty_list() -> None:
+    from apigen.runtime import Pagination
+
+    paged = Endpoint("GET", "/conversations.list", "conversations_list",
+                     responses={"200": ResponseType("json"), "default": ResponseType("json", SlackError)},
+                     error_envelope=ErrorEnvelope("ok", False, "default"),
+                     pagination=Pagination(style="cursor", items=("channels",), cursor_param="cursor",
+                                           next_cursor=("response_metadata", "next_cursor")))
+    with pytest.raises(AuthenticationError):
+        list(client(answer({"ok": False, "error": "invalid_auth"})).paginate(paged, item_type=dict))
+
+    async def go() -> None:
+        with pytest.raises(AuthenticationError):
+            async for _ in aclient(answer({"ok": False, "error": "invalid_auth"})).paginate(paged, item_type=dict):
+                pass
+
+    asyncio.run(go())
+    assert list(client(answer({"ok": True, "channels": [{"id": "C1"}]})).paginate(paged, item_type=dict)) == [{"id": "C1"}]
