@@ -13,8 +13,7 @@ loop ends, breaks or raises, and as a context manager.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Generic, Iterable, Iterator, TypeVar
+from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
 
 import httpx
 
@@ -33,6 +32,13 @@ T = TypeVar("T")
 
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 DONE = "[DONE]"
+
+
+class _End:
+    """The value of the ``[DONE]`` sentinel event: the stream ends there."""
+
+
+END = _End()
 
 
 class APIStreamError(APIError):
@@ -54,18 +60,37 @@ class APIStreamError(APIError):
                 self.body = event.data
 
 
-@dataclass(frozen=True)
 class ServerSentEvent:
-    """One dispatched event: ``event`` defaults to "message" as in the standard."""
+    """One dispatched event: ``event`` defaults to "message" as in the standard.
 
-    event: str = "message"
-    data: str = ""
-    id: str | None = None
-    retry: int | None = None
+    A plain slotted class rather than a frozen dataclass: one is made per event, and
+    a frozen dataclass costs three times as much to build.
+    """
+
+    __slots__ = ("event", "data", "id", "retry")
+
+    def __init__(self, event: str = "message", data: str = "", id: str | None = None,
+                 retry: int | None = None) -> None:
+        self.event = event
+        self.data = data
+        self.id = id
+        self.retry = retry
 
     def json(self) -> Any:
         """The data as JSON; ``ValueError`` (``json.JSONDecodeError``) when it is not."""
         return json.loads(self.data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServerSentEvent):
+            return NotImplemented
+        return (self.event, self.data, self.id, self.retry) == (
+            other.event, other.data, other.id, other.retry)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"ServerSentEvent(event={self.event!r}, data={self.data[:80]!r}, id={self.id!r}, "
+                f"retry={self.retry!r})")
 
 
 class SSEDecoder:
@@ -91,29 +116,31 @@ class SSEDecoder:
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]
         self._pending_cr = False
+        data = self._buffer + chunk if self._buffer else chunk
+        lines = data.splitlines(keepends=True)  # bytes: CR, LF and CRLF only, as the standard
+        if lines and not lines[-1].endswith((b"\n", b"\r")):
+            self._buffer = lines.pop()
+            if len(self._buffer) > self.max_event_bytes:
+                raise APIStreamError(f"an event-stream line is over {self.max_event_bytes} bytes")
+        else:
+            self._buffer = b""
+            self._pending_cr = data.endswith(b"\r")  # maybe half of a CRLF cut by the read
         events: list[ServerSentEvent] = []
-        data = self._buffer + chunk
-        start = 0
-        length = len(data)
-        while start < length:
-            cr = data.find(b"\r", start)
-            lf = data.find(b"\n", start)
-            if cr < 0 and lf < 0:
-                break
-            if cr < 0 or (0 <= lf < cr):
-                end, after = lf, lf + 1
-            elif cr == length - 1:  # CR at the end: a line, and maybe half of CRLF
-                end, after = cr, cr + 1
-                self._pending_cr = True
+        data_lines = self._data
+        for line in lines:
+            line = line.rstrip(b"\r\n")
+            if line.startswith(b"data: ") and not self._first_line:  # the common line
+                self._add_data(line[6:].decode("utf-8", errors="replace"))
+            elif not line and data_lines and not self._first_line:
+                events.append(ServerSentEvent(self._event or "message", "\n".join(data_lines),
+                                              self.last_event_id, self.retry))
+                self._event, data_lines, self._size = "", [], 0
+                self._data = data_lines
             else:
-                end, after = cr, cr + 2 if data[cr + 1:cr + 2] == b"\n" else cr + 1
-            event = self._line(data[start:end])
-            if event is not None:
-                events.append(event)
-            start = after
-        self._buffer = data[start:]
-        if len(self._buffer) > self.max_event_bytes:
-            raise APIStreamError(f"an event-stream line is over {self.max_event_bytes} bytes")
+                event = self._line(line)
+                data_lines = self._data
+                if event is not None:
+                    events.append(event)
         return events
 
     def flush(self) -> list[ServerSentEvent]:
@@ -140,10 +167,7 @@ class SSEDecoder:
         if colon and value.startswith(" "):
             value = value[1:]
         if name == "data":
-            self._size += len(value) + 1
-            if self._size > self.max_event_bytes:
-                raise APIStreamError(f"an event is over {self.max_event_bytes} bytes")
-            self._data.append(value)
+            self._add_data(value)
         elif name == "event":
             self._event = value
         elif name == "id":
@@ -153,6 +177,12 @@ class SSEDecoder:
             if value.isascii() and value.isdigit():
                 self.retry = int(value)
         return None
+
+    def _add_data(self, value: str) -> None:
+        self._size += len(value) + 1
+        if self._size > self.max_event_bytes:
+            raise APIStreamError(f"an event is over {self.max_event_bytes} bytes")
+        self._data.append(value)
 
     def _dispatch(self) -> ServerSentEvent | None:
         if not self._data:
@@ -195,23 +225,20 @@ class _StreamBase(Generic[T]):
 
         return request_id_of(self.response.headers)
 
-    def _values(self, events: Iterable[ServerSentEvent]) -> Iterator[T | None]:
-        """Each event's value; None marks the end (``[DONE]``)."""
-        for event in events:
-            self._events_seen += 1
-            if event.data == DONE:
-                yield None
-                return
-            if event.event == "error":
-                raise APIStreamError(_error_message(event), event=event,
-                                     request=self.response.request)
-            try:
-                yield self._parse(event)
-            except APIError:
-                raise
-            except (ValueError, TypeError, RecursionError) as exc:  # bad JSON is the server's fault
-                raise APIStreamError(f"an event's data could not be read: {type(exc).__name__}",
-                                     event=event, request=self.response.request) from exc
+    def _value(self, event: ServerSentEvent) -> T | _End:
+        """The event's value, or ``END`` for ``[DONE]``."""
+        self._events_seen += 1
+        if event.data == DONE:
+            return END
+        if event.event == "error":
+            raise APIStreamError(_error_message(event), event=event, request=self.response.request)
+        try:
+            return self._parse(event)
+        except APIError:
+            raise
+        except (ValueError, TypeError, RecursionError) as exc:  # bad JSON is the server's fault
+            raise APIStreamError(f"an event's data could not be read: {type(exc).__name__}",
+                                 event=event, request=self.response.request) from exc
 
     def _broken(self, exc: Exception) -> APIError:
         where = "before the first event" if not self._events_seen else (
@@ -228,15 +255,18 @@ class Stream(_StreamBase[T]):
 
     def __iter__(self) -> Iterator[T]:
         try:
+            decoder, value_of = self._decoder, self._value
             for chunk in self.response.iter_bytes():
-                for value in self._values(self._decoder.feed(chunk)):
-                    if value is None:
+                for event in decoder.feed(chunk):
+                    value = value_of(event)
+                    if value is END:
                         return
-                    yield value
-            for value in self._values(self._decoder.flush()):
-                if value is None:
+                    yield value  # type: ignore[misc]
+            for event in decoder.flush():
+                value = value_of(event)
+                if value is END:
                     return
-                yield value
+                yield value  # type: ignore[misc]
         except httpx.HTTPError as exc:
             raise self._broken(exc) from exc
         finally:
@@ -257,15 +287,18 @@ class AsyncStream(_StreamBase[T]):
 
     async def __aiter__(self) -> AsyncIterator[T]:
         try:
+            decoder, value_of = self._decoder, self._value
             async for chunk in self.response.aiter_bytes():
-                for value in self._values(self._decoder.feed(chunk)):
-                    if value is None:
+                for event in decoder.feed(chunk):
+                    value = value_of(event)
+                    if value is END:
                         return
-                    yield value
-            for value in self._values(self._decoder.flush()):
-                if value is None:
+                    yield value  # type: ignore[misc]
+            for event in decoder.flush():
+                value = value_of(event)
+                if value is END:
                     return
-                yield value
+                yield value  # type: ignore[misc]
         except httpx.HTTPError as exc:
             raise self._broken(exc) from exc
         finally:
