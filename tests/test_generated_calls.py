@@ -180,15 +180,17 @@ def test_response_not_matching_its_model_is_lenient_unless_strict():
     drifted = {"id": "not-a-number", "photoUrls": []}
     client, _ = petstore_client(lambda r: httpx.Response(200, json=drifted))
     pet = client.pet.get_pet_by_id(1)  # lenient by default: still a Pet
-    assert isinstance(pet, Pet) and pet.id == "not-a-number" and pet.name is None and pet.photo_urls == []
+    assert isinstance(pet, Pet) and pet.id == "not-a-number" and pet.name is None
+    assert pet.photo_urls == []
     assert [p.path for p in petstore.response_problems(pet)] == ["$.id", "$.name"]
     with pytest.raises(petstore.APIResponseValidationError) as info:
         client.pet.get_pet_by_id(1, strict_responses=True)  # per call
     assert isinstance(info.value, petstore.APIError) and info.value.paths == ("$.id", "$.name")
     assert info.value.status_code == 200 and info.value.body == drifted
     assert "GET http://petstore.swagger.io/v2/pet/1 -> 200" in str(info.value)
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, json=drifted))
     strict = petstore.Client(api_key="k", strict_responses=True,
-                             http_client=httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=drifted))))
+                             http_client=httpx.Client(transport=transport))
     with pytest.raises(petstore.APIResponseValidationError):
         strict.pet.get_pet_by_id(1)
     assert isinstance(strict.pet.get_pet_by_id(1, strict_responses=False), Pet)

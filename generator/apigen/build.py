@@ -20,8 +20,14 @@ from .normalize import first_tag, iter_operations, resolve_pointer
 from .schemas import SchemaRegistry
 
 # Keyword arguments every generated method has; spec parameters must not shadow them.
-CALL_OPTION_ARGS = frozenset({"self", "timeout", "max_retries", "extra_headers", "extra_query", "idempotency_key", "strict_responses"})
-CLIENT_ARGS = frozenset({"self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker", "headers", "http_client", "auth", "hooks", "strict_responses"})
+CALL_OPTION_ARGS = frozenset({
+    "self", "timeout", "max_retries", "extra_headers", "extra_query", "idempotency_key",
+    "strict_responses",
+})
+CLIENT_ARGS = frozenset({
+    "self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker",
+    "headers", "http_client", "auth", "hooks", "strict_responses",
+})
 CLIENT_ATTRS = frozenset({"request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries", "with_options", "copy", "breaker_state"})
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}
@@ -225,16 +231,21 @@ class ApiBuilder:
             if isinstance(enc, dict) and isinstance(enc.get("style"), str):
                 style = enc["style"]
                 styles.append((str(field_name), style, bool(enc.get("explode", style == "form" or style == "deepObject"))))
-        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")), py_name=args.claim("body", "request_body"), description=_text(body.get("description")), styles=tuple(styles), model=model, json_fields=self.json_fields(schema) if kind in ("form", "multipart") else ())
+        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")), py_name=args.claim("body", "request_body"), description=_text(body.get("description")), styles=tuple(styles),
+                    model=model,
+                    json_fields=self.json_fields(schema) if kind in ("form", "multipart") else ())
 
     def json_fields(self, schema: Any) -> tuple[str, ...]:
-        """Top-level string properties whose description says they hold JSON (Slack's ``blocks``)."""
+        """Top-level string properties whose description says they hold JSON (Slack's
+        ``blocks``)."""
         schema = self.deref(schema)
         props = schema.get("properties") if isinstance(schema, dict) else None
         found = []
         for name, prop in (props or {}).items() if isinstance(props, dict) else ():
             prop = self.deref(prop)
-            if isinstance(prop, dict) and prop.get("type") == "string" and JSON_TEXT.search(_text(prop.get("description"))):
+            if not isinstance(prop, dict) or prop.get("type") != "string":
+                continue
+            if JSON_TEXT.search(_text(prop.get("description"))):
                 found.append(str(name))
         return tuple(found)
 

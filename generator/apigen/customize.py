@@ -31,7 +31,10 @@ from .diagnostics import ApigenError
 from .ir import Skipped
 from .normalize import first_tag, iter_operations
 
-OPTION_KEYS = frozenset({"include_tags", "exclude_tags", "include_operations", "exclude_operations", "names", "pagination", "base_url", "error_envelope"})
+OPTION_KEYS = frozenset({
+    "include_tags", "exclude_tags", "include_operations", "exclude_operations", "names",
+    "pagination", "base_url", "error_envelope",
+})
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,16 @@ class Options:
         if base_url is not None and not isinstance(base_url, str):
             raise ApigenError(f"{where}: base_url must be a string")
         envelope = raw.get("error_envelope")
-        if envelope is True or not (envelope is None or envelope is False or isinstance(envelope, dict) and isinstance(envelope.get("flag"), str) and set(envelope) <= {"flag", "error_value"} and isinstance(envelope.get("error_value", False), (bool, str, int))):
-            raise ApigenError(f"{where}: error_envelope must be false or a table {{flag = \"ok\", error_value = false}}")
-        return cls(strings("include_tags"), strings("exclude_tags"), strings("include_operations"), strings("exclude_operations"), dict(names), dict(pagination), base_url, dict(envelope) if isinstance(envelope, dict) else envelope)
+        if not (envelope is None or envelope is False or _envelope_table(envelope)):
+            raise ApigenError(
+                f"{where}: error_envelope must be false or a table "
+                '{flag = "ok", error_value = false}'
+            )
+        return cls(
+            strings("include_tags"), strings("exclude_tags"), strings("include_operations"),
+            strings("exclude_operations"), dict(names), dict(pagination), base_url,
+            dict(envelope) if isinstance(envelope, dict) else envelope,
+        )
 
     def key(self) -> str:
         return repr(self)
@@ -75,6 +85,14 @@ class Options:
     @property
     def empty(self) -> bool:
         return self == Options()
+
+
+def _envelope_table(value: Any) -> bool:
+    return (
+        isinstance(value, dict) and isinstance(value.get("flag"), str)
+        and set(value) <= {"flag", "error_value"}
+        and isinstance(value.get("error_value", False), (bool, str, int))
+    )
 
 
 def _matches(op: dict[str, Any], method: str, path: str, wanted: tuple[str, ...]) -> bool:

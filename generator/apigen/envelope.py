@@ -63,10 +63,14 @@ def _boolean_values(builder: ApiBuilder, schema: Any) -> set[bool] | None:
     return {True, False}
 
 
-def detect(builder: ApiBuilder, op: dict[str, Any], responses: tuple[Response, ...]) -> ErrorEnvelope | None:
+def detect(
+    builder: ApiBuilder, op: dict[str, Any], responses: tuple[Response, ...]
+) -> ErrorEnvelope | None:
     """The operation's error envelope, from the extension or from its declarations."""
     declared = op.get(EXTENSION, builder.spec.get(EXTENSION))
-    error_status = next((r.status for r in responses if not r.is_success and r.kind == "json"), None)
+    error_status = next(
+        (r.status for r in responses if not r.is_success and r.kind == "json"), None
+    )
     if declared is False:
         return None
     if isinstance(declared, dict) and isinstance(declared.get("flag"), str):
@@ -76,7 +80,9 @@ def detect(builder: ApiBuilder, op: dict[str, Any], responses: tuple[Response, .
         return ErrorEnvelope(declared["flag"], value, error_status)
     raw: dict[str, Any] = op["responses"] if isinstance(op.get("responses"), dict) else {}
     success = [_json_schema(builder, v) for k, v in raw.items() if str(k).startswith("2")]
-    errors = {str(k): _json_schema(builder, v) for k, v in raw.items() if str(k).lower() == "default"}
+    errors = {
+        str(k): _json_schema(builder, v) for k, v in raw.items() if str(k).lower() == "default"
+    }
     if len(success) != 1 or success[0] is None or not errors.get("default"):
         return None
     ok_props = _properties(builder, success[0])

@@ -147,7 +147,10 @@ class Renderer:
         op_models = {op.const_name: grouped({m for r in op.responses if r.type for m in r.type.models}) for op in resource.operations}
         page_models = {op.const_name: grouped(set(op.pagination.item_type.models)) if op.pagination else [] for op in resource.operations}
         # a dict body's keys are mapped to wire names with the body's model (loaded on first call)
-        body_models = {op.const_name: grouped(set(op.body.model.models)) if op.body and op.body.model else [] for op in resource.operations}
+        body_models = {
+            op.const_name: grouped(set(op.body.model.models)) if op.body and op.body.model else []
+            for op in resource.operations
+        }
         names = {"AsyncAPIClient", "Endpoint", "RequestOptions", "ResponseType", "SyncAPIClient"}
         if any(op.envelope for op in resource.operations):
             names.add("ErrorEnvelope")
@@ -155,7 +158,11 @@ class Renderer:
             names |= {"AsyncPaginator", "Pagination", "SyncPaginator"}
         if any(p.style is not None or p.explode is not None for op in resource.operations for p in op.parameters) or any(op.body and op.body.styles for op in resource.operations):
             names.add("ParamStyle")
-        return self.render("resource.py.jinja", resource=resource, models=models, std_imports=_imports(types), runtime_names=sorted(names), op_models=op_models, page_models=page_models, body_models=body_models)
+        return self.render(
+            "resource.py.jinja", resource=resource, models=models, std_imports=_imports(types),
+            runtime_names=sorted(names), op_models=op_models, page_models=page_models,
+            body_models=body_models,
+        )
 
     def black_exact(self, models: SplitModels) -> frozenset[str]:
         """Files that are black's output as they stand: the models package, put

@@ -154,7 +154,8 @@ def test_status_errors_are_typed(status: int, cls: type[APIStatusError]) -> None
     assert err.body == Problem(code="c", message="m")  # the declared error model (404 or default)
     assert err.raw == b'{"code":"c","message":"m"}'
     assert err.response.status_code == status and err.headers["x-request-id"] == "req-9"
-    assert f"GET https://api.test/v3/pets/1 -> {status}" in str(err) and "(request id req-9, after 1 attempt)" in str(err)
+    assert f"GET https://api.test/v3/pets/1 -> {status}" in str(err)
+    assert "(request id req-9, after 1 attempt)" in str(err)
 
 
 def test_error_body_falls_back_to_json_then_text() -> None:

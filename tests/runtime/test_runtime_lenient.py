@@ -42,30 +42,62 @@ class Repo(pydantic.BaseModel):
 
 
 GET_REPO = Endpoint("GET", "/repo", "repos/get", responses={"200": ResponseType("json", Repo)})
-LIST_REPOS = Endpoint("GET", "/repos", "repos/list", responses={"200": ResponseType("json", list[Repo])})
-CREATE_REPO = Endpoint("POST", "/repos", "repos/create", responses={"201": ResponseType("json", Repo)})
+LIST_REPOS = Endpoint(
+    "GET", "/repos", "repos/list", responses={"200": ResponseType("json", list[Repo])}
+)
+CREATE_REPO = Endpoint(
+    "POST", "/repos", "repos/create", responses={"201": ResponseType("json", Repo)}
+)
 
-VALID = {"id": 1, "fullName": "o/r", "language": "Python", "owner": {"login": "o", "id": 7}, "topics": ["a"]}
+VALID = {
+    "id": 1,
+    "fullName": "o/r",
+    "language": "Python",
+    "owner": {"login": "o", "id": 7},
+    "topics": ["a"],
+}
 DRIFTED = {  # language missing (required), id a string, one topic a number, a new field
-    "id": "one", "fullName": "o/r", "owner": {"login": "o", "id": 7}, "topics": ["a", 2], "new": True,
+    "id": "one",
+    "fullName": "o/r",
+    "owner": {"login": "o", "id": 7},
+    "topics": ["a", 2],
+    "new": True,
 }
 
 
 def answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Any:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, content=json.dumps(body).encode(),
-                              headers={"content-type": "application/json", **(headers or {})})
+        return httpx.Response(
+            status,
+            content=json.dumps(body).encode(),
+            headers={"content-type": "application/json", **(headers or {})},
+        )
+
     return handler
 
 
 def client(handler: Any, **kw: Any) -> SyncAPIClient:
-    return SyncAPIClient(base_url="https://api.test", package="pkg", version="1", http_client=mock_http(handler),
-                         circuit_breaker=None, max_retries=0, **kw)
+    return SyncAPIClient(
+        base_url="https://api.test",
+        package="pkg",
+        version="1",
+        http_client=mock_http(handler),
+        circuit_breaker=None,
+        max_retries=0,
+        **kw,
+    )
 
 
 def aclient(handler: Any, **kw: Any) -> AsyncAPIClient:
-    return AsyncAPIClient(base_url="https://api.test", package="pkg", version="1", http_client=mock_ahttp(handler),
-                          circuit_breaker=None, max_retries=0, **kw)
+    return AsyncAPIClient(
+        base_url="https://api.test",
+        package="pkg",
+        version="1",
+        http_client=mock_ahttp(handler),
+        circuit_breaker=None,
+        max_retries=0,
+        **kw,
+    )
 
 
 def check_drifted(repo: Any) -> None:
@@ -80,7 +112,9 @@ def check_drifted(repo: Any) -> None:
     assert "required" in str(response_problems(repo)[1])
 
 
-def test_drifted_response_is_returned_as_its_type_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+def test_drifted_response_is_returned_as_its_type_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     c = client(answer(DRIFTED))
     with caplog.at_level(logging.DEBUG, logger="pkg"):
         first = c.request(GET_REPO)
@@ -91,7 +125,12 @@ def test_drifted_response_is_returned_as_its_type_and_logged_once(caplog: pytest
     assert len(warnings) == 1  # once per operation, the repeat at DEBUG
     text = warnings[0].getMessage()
     assert "repos/get" in text and "$.id" in text and "$.language" in text and "3 problems" in text
-    assert sum("does not match" in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG) == 1
+    assert (
+        sum(
+            "does not match" in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG
+        )
+        == 1
+    )
 
 
 def test_drifted_response_async() -> None:
@@ -102,7 +141,9 @@ def test_drifted_response_async() -> None:
     check_drifted(asyncio.run(go()))
 
 
-def test_valid_response_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_valid_response_takes_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def never(*a: Any) -> Any:
         raise AssertionError("lenient walk used for a valid response")
 
@@ -127,7 +168,9 @@ def strict_error(exc: APIResponseValidationError) -> None:
     assert exc.paths == ("$.id", "$.language", "$.topics[1]")
     assert exc.body == DRIFTED and exc.request_id == "req-1"
     text = str(exc)
-    assert "GET https://api.test/repo -> 200" in text and "$.id" in text and "request id req-1" in text
+    assert (
+        "GET https://api.test/repo -> 200" in text and "$.id" in text and "request id req-1" in text
+    )
 
 
 def test_strict_client_raises_with_status_and_paths() -> None:
@@ -155,7 +198,9 @@ def test_strict_per_call_sync_and_async() -> None:
 
 def test_body_that_is_not_json_raises_even_when_lenient() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=b"<html>oops", headers={"content-type": "application/json"})
+        return httpx.Response(
+            200, content=b"<html>oops", headers={"content-type": "application/json"}
+        )
 
     with pytest.raises(APIResponseValidationError, match="not valid JSON"):
         client(handler).request(GET_REPO)
@@ -176,34 +221,63 @@ def test_undeclared_success_prefers_the_success_type_over_default() -> None:
     class Error(pydantic.BaseModel):
         message: str
 
-    endpoint = Endpoint("POST", "/x", "x", responses={
-        "201": ResponseType("json", Repo), "default": ResponseType("json", Error)})
+    endpoint = Endpoint(
+        "POST",
+        "/x",
+        "x",
+        responses={"201": ResponseType("json", Repo), "default": ResponseType("json", Error)},
+    )
     assert type(client(answer(VALID, status=200)).request(endpoint)) is Repo
 
 
-def test_paginated_items_are_lenient_with_paths_from_the_body_root(caplog: pytest.LogCaptureFixture) -> None:
-    paged = Endpoint("GET", "/repos", "repos/page", responses={"200": ResponseType("json")},
-                     pagination=Pagination(style="cursor", items=("data",), cursor_param="cursor",
-                                           next_cursor=("next",)))
+def test_paginated_items_are_lenient_with_paths_from_the_body_root(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    paged = Endpoint(
+        "GET",
+        "/repos",
+        "repos/page",
+        responses={"200": ResponseType("json")},
+        pagination=Pagination(
+            style="cursor", items=("data",), cursor_param="cursor", next_cursor=("next",)
+        ),
+    )
     c = client(answer({"data": [VALID, DRIFTED], "next": None}))
     with caplog.at_level(logging.WARNING, logger="pkg"):
         items = list(c.paginate(paged, item_type=Repo))
     assert [type(i) for i in items] == [Repo, Repo] and items[1].language is None
-    page_type = Endpoint("GET", "/repos", "repos/page2", responses={"200": ResponseType("json", dict[str, list[Repo]])},
-                         pagination=paged.pagination)
+    page_type = Endpoint(
+        "GET",
+        "/repos",
+        "repos/page2",
+        responses={"200": ResponseType("json", dict[str, list[Repo]])},
+        pagination=paged.pagination,
+    )
     (page,) = client(answer({"data": [DRIFTED]})).paginate(page_type, item_type=Repo).pages()
-    assert isinstance(page.data["data"][0], Repo) and page.data["data"][0].id == "one"  # .data is lenient too
+    assert (
+        isinstance(page.data["data"][0], Repo) and page.data["data"][0].id == "one"
+    )  # .data is lenient too
     assert "$.data[1].id" in caplog.records[0].getMessage()
     with pytest.raises(APIResponseValidationError):
-        list(client(answer({"data": [DRIFTED]}), strict_responses=True).paginate(paged, item_type=Repo))
+        list(
+            client(answer({"data": [DRIFTED]}), strict_responses=True).paginate(
+                paged, item_type=Repo
+            )
+        )
 
 
 # ---------------------------------------------------------------- status errors
 
 SHAPES = [
-    ({"error": {"message": "Your card has insufficient funds.", "type": "card_error"}}, "Your card has insufficient funds."),
+    (
+        {"error": {"message": "Your card has insufficient funds.", "type": "card_error"}},
+        "Your card has insufficient funds.",
+    ),
     ({"message": "Not Found", "documentation_url": "https://docs"}, "Not Found"),
-    ({"error": "invalid_grant", "error_description": "Token expired"}, "invalid_grant: Token expired"),
+    (
+        {"error": "invalid_grant", "error_description": "Token expired"},
+        "invalid_grant: Token expired",
+    ),
     ({"detail": "Bad thing"}, "Bad thing"),
     ({"detail": [{"loc": ["body", "x"], "msg": "field required"}]}, "field required"),
     ({"title": "Forbidden", "status": 403}, "Forbidden"),
@@ -220,12 +294,20 @@ def test_status_error_message_carries_the_servers_message(body: Any, said: str) 
         c.request(GET_REPO)
     err = info.value
     assert type(err) is APIStatusError  # 402 has no class of its own
-    assert str(err) == f"GET https://api.test/repo -> 402 Payment Required: {said} (request id req_9, after 1 attempt)"
+    assert (
+        str(err) == f"GET https://api.test/repo -> 402 Payment Required: {said} "
+        "(request id req_9, after 1 attempt)"
+    )
     assert err.body == body
 
 
-@pytest.mark.parametrize("status,reason", [(405, "Method Not Allowed"), (410, "Gone"), (451, "Unavailable For Legal Reasons")])
-def test_statuses_without_a_class_raise_api_status_error_with_the_reason(status: int, reason: str) -> None:
+@pytest.mark.parametrize(
+    "status,reason",
+    [(405, "Method Not Allowed"), (410, "Gone"), (451, "Unavailable For Legal Reasons")],
+)
+def test_statuses_without_a_class_raise_api_status_error_with_the_reason(
+    status: int, reason: str
+) -> None:
     async def go() -> APIStatusError:
         with pytest.raises(APIStatusError) as info:
             await aclient(answer({}, status=status)).request(GET_REPO)
@@ -241,8 +323,12 @@ def test_declared_error_schema_field_is_the_message() -> None:
         fault_reason: str
         code: int
 
-    endpoint = Endpoint("GET", "/repo", "g", responses={"200": ResponseType("json", Repo),
-                                                        "default": ResponseType("json", Fault)})
+    endpoint = Endpoint(
+        "GET",
+        "/repo",
+        "g",
+        responses={"200": ResponseType("json", Repo), "default": ResponseType("json", Fault)},
+    )
     with pytest.raises(APIStatusError) as info:
         client(answer({"code": 3, "fault_reason": "quota used up"}, status=403)).request(endpoint)
     assert isinstance(info.value.body, Fault)
