@@ -106,6 +106,26 @@ def test_remote_ref_needs_the_flag_and_the_same_origin(secret_dir: Path, server:
     assert "/common.yaml" not in server.paths()
 
 
+def _redirect(to: str) -> Any:
+    def route(handler: Any) -> None:
+        handler.send_response(302)
+        handler.send_header("Location", to)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+    return route
+
+
+def test_a_ref_redirected_off_its_origin_is_not_followed(secret_dir: Path, server: Loopback, capsys: Any) -> None:
+    server.routes["/common.yaml"] = COMMON.encode()
+    server.routes["/hop.yaml"] = _redirect(f"http://localhost:{server.port}/common.yaml")
+    server.routes["/spec.json"] = _spec("/hop.yaml#/Common")
+    assert main(["generate", f"{server.url}/spec.json", "-o", str(secret_dir / "out"), "-q", "--allow-remote-refs"]) == 1
+    assert "redirects to" in capsys.readouterr().err
+    assert "/common.yaml" not in server.paths()
+    server.routes["/hop.yaml"] = _redirect("/common.yaml")  # on the same origin: followed
+    assert main(["generate", f"{server.url}/spec.json", "-o", str(secret_dir / "out"), "-q", "--allow-remote-refs"]) == 0
+
+
 def test_refs_inside_a_remote_ref_file_stay_remote(secret_dir: Path, server: Loopback, capsys: Any) -> None:
     """A local spec may pull a URL in (with the flag); what that URL references is remote too."""
     (secret_dir / "sub" / "spec.json").write_bytes(_spec(f"{server.url}/nested.yaml#/Nested"))

@@ -177,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         say(f"apigen: interrupted; {_on_disk(getattr(exc, 'on_disk', ''))}", err=True)
         return 130
+    except MemoryError:
+        say("apigen: error: out of memory reading or processing the spec", err=True)
+        return EXIT_PROBLEM
     except RecursionError:
         say("apigen: error: the spec nests too deeply to process (recursion limit)", err=True)
         return EXIT_PROBLEM

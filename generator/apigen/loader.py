@@ -262,10 +262,10 @@ def parse_text(text: str, source: str) -> Any:
     return data
 
 
-def read_source(source: str) -> tuple[str, Path | None]:
+def read_source(source: str, redirect_check: Callable[[str], None] | None = None) -> tuple[str, Path | None]:
     """Return the text behind a path or URL, and the folder relative refs resolve against."""
     if is_url(source):
-        return fetch_text(source), None
+        return fetch_text(source, redirect_check=redirect_check), None
     path = Path(source)
     if not path.exists():
         raise ApigenError(Diagnostic("error", "no such file", "", source))
@@ -296,13 +296,15 @@ def fetch_deadline() -> float:
 
 
 def fetch_text(url: str, max_bytes: int | None = None, deadline: float | None = None,
-               clock: Callable[[], float] = time.monotonic) -> str:
+               clock: Callable[[], float] = time.monotonic,
+               redirect_check: Callable[[str], None] | None = None) -> str:
     """Download ``url`` as text, bounded in size and time while it streams.
 
     The size cap counts decoded bytes (a gzip bomb stops at the cap too); the
     deadline covers the whole download, since a per-read timeout lets a server
     that trickles a byte at a time hold the run forever. A server that sends
     less than ``MIN_RATE_BYTES`` within any ``RATE_WINDOW`` is given up sooner.
+    Each redirect is shown to ``redirect_check`` first (it raises to refuse it).
     """
     import httpx
 
@@ -319,37 +321,52 @@ def fetch_text(url: str, max_bytes: int | None = None, deadline: float | None = 
             raise fail(f"download took longer than the {budget:g} s deadline (APIGEN_FETCH_DEADLINE)")
         return left
 
-    chunks: list[bytes] = []
-    size = 0
+    def body(response: httpx.Response) -> str:
+        if response.status_code != 200:
+            raise fail(f"HTTP {response.status_code}")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
+            raise fail(f"spec is larger than {_mib(limit)} (Content-Length {declared})")
+        chunks: list[bytes] = []
+        size = 0
+        window_start, window_bytes = clock(), 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise fail(f"spec is larger than {_mib(limit)}")
+            chunks.append(chunk)
+            remaining()
+            now = clock()
+            window_bytes += len(chunk)
+            if now - window_start >= RATE_WINDOW:
+                if window_bytes < MIN_RATE_BYTES:
+                    raise fail(f"server too slow: less than {MIN_RATE_BYTES} bytes in {RATE_WINDOW:g} s")
+                window_start, window_bytes = now, 0
+        encoding = response.encoding or "utf-8"
+        try:
+            return b"".join(chunks).decode(encoding, errors="strict").lstrip("\ufeff")
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise fail(f"not {encoding} text: {exc}") from None
+
     try:
         # no byte for RATE_WINDOW is the slowest a server can be: the read timeout
-        timeout = httpx.Timeout(min(RATE_WINDOW, remaining()))
-        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout) as response:
-            if response.status_code != 200:
-                raise fail(f"HTTP {response.status_code}")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
-                raise fail(f"spec is larger than {_mib(limit)} (Content-Length {declared})")
-            window_start, window_bytes = clock(), 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise fail(f"spec is larger than {_mib(limit)}")
-                chunks.append(chunk)
+        with httpx.Client(timeout=httpx.Timeout(min(RATE_WINDOW, remaining())), follow_redirects=False) as client:
+            target = url
+            for _ in range(MAX_REDIRECTS + 1):
+                with client.stream("GET", target) as response:
+                    following = response.next_request if response.is_redirect else None
+                    if following is None:
+                        return body(response)
+                target = str(following.url)
+                if redirect_check is not None:
+                    redirect_check(target)
                 remaining()
-                now = clock()
-                window_bytes += len(chunk)
-                if now - window_start >= RATE_WINDOW:
-                    if window_bytes < MIN_RATE_BYTES:
-                        raise fail(f"server too slow: less than {MIN_RATE_BYTES} bytes in {RATE_WINDOW:g} s")
-                    window_start, window_bytes = now, 0
-            encoding = response.encoding or "utf-8"
     except httpx.HTTPError as exc:
         raise fail(f"{exc.__class__.__name__}: {exc}") from None
-    try:
-        return b"".join(chunks).decode(encoding, errors="strict").lstrip("\ufeff")
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise fail(f"not {encoding} text: {exc}") from None
+    raise fail(f"more than {MAX_REDIRECTS} redirects")
+
+
+MAX_REDIRECTS = 10
 
 
 def load(source: str) -> Document:

@@ -213,8 +213,14 @@ class _Bundler:
             return self.files[location]
         if not is_url(location) and not Path(location).exists():
             raise ApigenError(_diag(self.doc, f"$ref file {location!r} does not exist", where))
+        def redirect_check(url: str) -> None:  # a redirect is a new location: the same rules
+            try:
+                self.policy.check(url, location)
+            except RefRefused as exc:
+                raise ApigenError(_diag(self.doc, f"$ref file {location!r} redirects to {url!r}: {exc}", where)) from None
+
         try:
-            text, _ = read_source(location)
+            text, _ = read_source(location, redirect_check)
             data = parse_text(text, location)
         except ApigenError as exc:
             raise ApigenError([*exc.diagnostics, _diag(self.doc, "while resolving this $ref", where)]) from None

@@ -136,7 +136,11 @@ def validator_handlers(policy: RefPolicy) -> dict[str, object]:
         if location.startswith("file:"):
             location = unquote(urlsplit(location).path)
         allowed = policy.check(location, policy.root)
-        text, _ = read_source(allowed)
+        text, _ = read_source(allowed, lambda url: _refuse_unless_allowed(policy, url, allowed))
         return parse_text(text, allowed)
 
     return _EveryScheme(read)
+
+
+def _refuse_unless_allowed(policy: RefPolicy, url: str, current: str) -> None:
+    policy.check(url, current)
