@@ -141,6 +141,25 @@ def test_escape_line_neutralises_commands_and_controls(line: str) -> None:
     _assert_inert(escape_line(line))
 
 
+def test_library_warnings_and_log_records_are_escaped_too(capsys: Any) -> None:
+    import logging
+    import warnings
+
+    from apigen.console import library_output_escaped
+
+    library = logging.getLogger("some.library")
+    library.propagate = False  # no handler anywhere: what logging's last resort prints
+    try:
+        with library_output_escaped():
+            warnings.warn("spec says \x1b[2J\n::error::boom", UserWarning, stacklevel=1)
+            library.warning("schema %s", "\x1b]0;x\x07\n::add-mask::y")
+    finally:
+        library.propagate = True
+    err = capsys.readouterr().err
+    _assert_inert(err)
+    assert "spec says \\x1b[2J" in err and "some.library: warning: schema \\x1b]0;x" in err, err
+
+
 def _writes_to_stdio(node: ast.AST) -> bool:
     if isinstance(node, ast.Call):
         func = node.func

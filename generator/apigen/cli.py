@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .console import say
+from .console import library_output_escaped, say
 from .diagnostics import ApigenError
 
 if TYPE_CHECKING:
@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
     try:
         handler = {"generate": _generate, "check": _check, "validate": _validate, "diff": _diff}[args.command]
-        return handler(args)
+        with library_output_escaped():
+            return handler(args)
     except ApigenError as exc:
         for diag in exc.diagnostics:
             say(diag, err=True)

@@ -12,9 +12,12 @@ become visible ``\\xNN`` / ``\\uNNNN`` escapes, and a line that would start with
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import sys
-from typing import TextIO
+import warnings
+from typing import Iterator, TextIO
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
 
@@ -47,3 +50,31 @@ def say_lines(text: str, err: bool = False, stream: TextIO | None = None) -> Non
     if len(lines) > 1 and lines[-1] == "":
         lines.pop()
     out.write("".join(escape_line(line) + "\n" for line in lines))
+
+
+class _EscapingHandler(logging.Handler):
+    """The last-resort handler of ``logging``, escaped like the rest (a library may log spec text)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            say(f"{record.name}: {record.levelname.lower()}: {record.getMessage()}", err=True)
+        except Exception:  # a logging call never stops apigen
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def library_output_escaped() -> Iterator[None]:
+    """While apigen runs, Python warnings and unhandled log records of the libraries it
+    calls are printed through ``say`` too (they may quote the spec)."""
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
+        say(f"apigen: warning: {category.__name__}: {message}", err=True)
+
+    saved = warnings.showwarning, logging.lastResort
+    warnings.showwarning = show
+    logging.lastResort = _EscapingHandler(logging.WARNING)
+    try:
+        yield
+    finally:
+        warnings.showwarning, logging.lastResort = saved
