@@ -7,9 +7,9 @@ starts outlives it.
 
 from __future__ import annotations
 
-import gzip
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterator
@@ -117,7 +117,10 @@ def endless(state_key: str, sent: dict[str, int], chunk: int = 1 << 20, at_most:
 
 def gzip_bomb(decoded_size: int) -> Route:
     """Answer a small gzip body that decodes to ``decoded_size`` bytes."""
-    body = gzip.compress(b"a" * decoded_size, compresslevel=9)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing, built a block at a time
+    block = b"a" * (1 << 20)
+    parts = [packer.compress(block) for _ in range(decoded_size // len(block))]
+    body = b"".join([*parts, packer.compress(b"a" * (decoded_size % len(block))), packer.flush()])
 
     def route(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
