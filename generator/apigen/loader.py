@@ -173,9 +173,12 @@ class _GuardedLoader(_SafeLoader):  # type: ignore[misc]
             raise _InputLimit(f"YAML merge keys expand to more than {MAX_EXPANDED_NODES} entries (the limit)")
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if isinstance(node, yaml.MappingNode) and not self.repeated_key:
-            keys = [(k.tag, k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.tag != MERGE_TAG]
-            self.repeated_key = len(set(keys)) != len(keys)
+        pairs = node.value
+        if len(pairs) > 1 and not self.repeated_key and isinstance(node, yaml.MappingNode):
+            scalars = [k.value for k, _ in pairs if isinstance(k, yaml.ScalarNode)]
+            if len(set(scalars)) != len(scalars):  # a repeat, or the same text with two tags: look closer
+                keys = [(k.tag, k.value) for k, _ in pairs if isinstance(k, yaml.ScalarNode) and k.tag != MERGE_TAG]
+                self.repeated_key = len(set(keys)) != len(keys)
         return super().construct_mapping(node, deep)
 
 

@@ -160,10 +160,10 @@ def _follow_chain(data: dict[str, Any], ref: str, outcome: dict[str, str | None]
     while current is not None:
         if current in outcome:
             known = outcome[current]
-            if known is not None and not known.startswith("$ref "):  # a loop or a long chain
+            if known is not None and known.startswith("circular"):  # every ref before it loops too
                 outcome.update(dict.fromkeys(chain, known))
                 return
-            rest = depth.get(current, 0) + 1
+            rest = depth.get(current, 0) + 1  # the known link and the links after it
             break
         if current in on_chain:
             verdict = f"circular $ref chain: {_show_chain(chain[on_chain[current]:] + [current])}"
@@ -213,6 +213,7 @@ class _Bundler:
             return self.files[location]
         if not is_url(location) and not Path(location).exists():
             raise ApigenError(_diag(self.doc, f"$ref file {location!r} does not exist", where))
+
         def redirect_check(url: str) -> None:  # a redirect is a new location: the same rules
             try:
                 self.policy.check(url, location)
