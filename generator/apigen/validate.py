@@ -8,9 +8,10 @@ and those are raised by the normaliser, which knows the exact place.
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
-from typing import Any, Iterable, Literal, Self, SupportsIndex
+from typing import Any, Iterable, Iterator, Literal, Self, SupportsIndex
 
 from .cache import Cache, digest
 from .diagnostics import Diagnostic, pointer
@@ -24,10 +25,95 @@ def _validator_class(data: dict[str, Any]) -> Any:
     import openapi_spec_validator as osv
 
     if "swagger" in data:
-        return osv.OpenAPIV2SpecValidator
+        return _placing(osv.OpenAPIV2SpecValidator)
     if str(data.get("openapi", "")).startswith("3.1"):
-        return osv.OpenAPIV31SpecValidator
-    return osv.OpenAPIV30SpecValidator
+        return _placing(osv.OpenAPIV31SpecValidator)
+    return _placing(osv.OpenAPIV30SpecValidator)
+
+
+# Set on a finding by the keyword validator that yielded it: the path (as the
+# validator walked it, through $refs) of the part it checked.
+_WALKED = "_apigen_walked"
+
+
+@functools.cache
+def _placing(validator_class: Any) -> Any:
+    """The spec validator whose keyword validators say which part each finding is about.
+
+    openapi-spec-validator checks schemas, parameters and operations one part at a
+    time; a finding from such a check carries a path relative to that part (or
+    none), so on its own it would be reported at the document's first line.
+    """
+    known = getattr(validator_class, "keyword_validators", None)
+    if not isinstance(known, dict) or not all(callable(getattr(cls, "__call__", None)) for cls in known.values()):
+        return validator_class  # another layout than 0.8 to 0.9: findings as the validator gives them
+    keywords = {name: _placing_keyword(cls, name == "default") for name, cls in known.items()}
+    return type(validator_class.__name__, (validator_class,), {"keyword_validators": keywords})
+
+
+def _placing_keyword(cls: Any, checks_default: bool) -> Any:
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        walked = next((tuple(a.parts) for a in args if hasattr(a, "parts") and hasattr(a, "read_value")), None)
+        if walked is not None and checks_default:
+            walked += ("default",)  # the value checked is the schema's (or parameter's) default
+        for error in cls.__call__(self, *args, **kwargs):
+            if walked is not None and not hasattr(error, _WALKED):
+                if not isinstance(error, OpenAPIValidationError):
+                    # what the spec validator would wrap it in (dropping our mark)
+                    error = OpenAPIValidationError.create_from(error)
+                setattr(error, _WALKED, walked)
+            yield error
+
+    return type(cls.__name__, (cls,), {"__call__": __call__})
+
+
+def _through_refs(data: Any, node: Any, where: list[Any]) -> tuple[Any, list[Any]]:
+    """Follow local ``$ref``s from ``node``; the pointer moves to where each one leads."""
+    from .normalize import resolve_pointer
+
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+        ref = node["$ref"]
+        if ref in seen:
+            break
+        seen.add(ref)
+        try:
+            node = resolve_pointer(data, ref)
+        except (KeyError, IndexError, ValueError, TypeError):
+            break
+        where = [t.replace("~1", "/").replace("~0", "~") for t in ref[1:].split("/")[1:]]
+    return node, where
+
+
+def document_path(data: Any, walked: tuple[Any, ...]) -> list[Any]:
+    """The path from the document root of a part the validator reached by ``walked``.
+
+    The validator steps through ``$ref``s as if they were not there; a finding
+    belongs where the referenced part is written (``/components/schemas/Pet``),
+    not under the reference. A reference into another file keeps the place of
+    the reference.
+    """
+    node, where = data, []
+    for i, token in enumerate(walked):
+        node, where = _through_refs(data, node, where)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
+            node = node[token]
+        else:
+            return where + list(walked[i:])
+        where = where + [token]
+    return _through_refs(data, node, where)[1]
+
+
+def _pointer_of(data: Any, error: Any) -> str:
+    relative = list(getattr(error, "absolute_path", None) or ())
+    walked = getattr(error, _WALKED, None)
+    if walked is None:
+        return pointer(*relative)  # the whole document was checked: the path is absolute
+    return pointer(*document_path(data, walked), *relative)
 
 
 class _SeenIds(list[int]):
@@ -131,7 +217,7 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
             validator = guarded(doc.data, base_uri=base_uri)
             _speed_up(validator)
             for error in validator.iter_errors():
-                where = pointer(*error.absolute_path) if getattr(error, "absolute_path", None) else ""
+                where = _pointer_of(doc.data, error)
                 message = str(getattr(error, "message", error)).splitlines()[0]
                 if len(message) > 300:
                     message = message[:297] + "..."
