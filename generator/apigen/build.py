@@ -33,6 +33,21 @@ IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}
 UNSAFE_METHODS = frozenset({"POST", "PATCH"})
 JSON_TEXT = re.compile(r"\bJSON\b")  # "A JSON-based array of structured blocks"
+PLACEHOLDER = re.compile(r"{([^{}]*)}")
+
+
+def path_placeholders(path: str) -> list[str]:
+    """The parameter names a path template substitutes, in order, each once."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(path)))
+
+
+def template_problem(path: str) -> str | None:
+    """Why no request can ever match this path template, or None when one can."""
+    if any(not name for name in PLACEHOLDER.findall(path)):
+        return "an empty {} placeholder"
+    if "{" in PLACEHOLDER.sub("", path) or "}" in PLACEHOLDER.sub("", path):
+        return "an unmatched brace"
+    return None
 
 
 def _media_kind(media: str) -> str | None:
@@ -194,8 +209,16 @@ class ApiBuilder:
                 explode=explode if explode != default_explode or style != default_style else None,
                 deprecated=bool(param.get("deprecated")),
             ))
+        placeholders = path_placeholders(where.split(" ", 1)[-1])
+        for name in placeholders:
+            if ("path", name) in merged:
+                continue
+            # a method without it could never be called: take it as a plain string
+            py = snake_identifier(name, "param")
+            params.append(Parameter(name=name, py_name=args.claim(py, f"{py}_path", f"{py}_param"), location="path", required=True, type=PyType("str")))
+            self.skip(where, f"path parameter {name!r} is used in the path but not declared; added as a required str argument")
         # required path parameters first, in the order they appear in the path
-        path_order = {m: i for i, m in enumerate(re.findall(r"{([^}]+)}", where.split(" ", 1)[-1]))}
+        path_order = {m: i for i, m in enumerate(placeholders)}
         params.sort(key=lambda p: (p.location != "path", path_order.get(p.name, 0) if p.location == "path" else 0))
         return params
 
@@ -349,6 +372,10 @@ class ApiBuilder:
             ops = []
             for path, method, path_item, op in grouped[tag]:
                 where = f"{method.upper()} {path}"
+                problem = template_problem(path)
+                if problem is not None:
+                    self.skip(where, f"the path template has {problem}; no request can match it, so the operation is left out")
+                    continue
                 try:
                     ops.append(self.operation(path, method, path_item, op, snake(tag), method_scope, const_scope, known, where))
                 except ApigenError:
