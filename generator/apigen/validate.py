@@ -95,7 +95,8 @@ def document_path(data: Any, walked: tuple[Any, ...]) -> list[Any]:
     not under the reference. A reference into another file keeps the place of
     the reference.
     """
-    node, where = data, []
+    node: Any = data
+    where: list[Any] = []
     for i, token in enumerate(walked):
         node, where = _through_refs(data, node, where)
         if isinstance(node, dict) and token in node:
