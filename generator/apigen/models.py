@@ -133,6 +133,7 @@ class ModelsModule:
     source: str
     classes: frozenset[str]
     untyped: tuple[str, ...] = ()  # IR names the library made no class for (aliases of Any)
+    notes: tuple[tuple[str, str], ...] = ()  # (where, what): how schemas were adapted, for the summary
 
 
 def _strip_placeholder(source: str, tree: ast.Module) -> str:
@@ -200,6 +201,117 @@ def flatten_conflicting_allof(defs: dict[str, Any]) -> dict[str, Any]:
         if merged is not None:
             out[name] = merged
     return out
+
+
+# Inheritance deeper than this is cut: the library linearises every class's bases
+# again and again (C3), so a 300-deep allOf chain took it 100 s; 48 levels cost it
+# nothing noticeable.
+MAX_INHERITANCE_DEPTH = 48
+# What cutting may copy in all (a 2,000-deep chain would copy a million fields)
+MAX_COPIED_FIELDS = 50_000
+
+
+def _allof_parents(schema: Any) -> list[str]:
+    """The classes a schema extends: its allOf members that are references."""
+    parts = schema.get("allOf") if isinstance(schema, dict) else None
+    names = []
+    for part in parts if isinstance(parts, list) else []:
+        ref = part.get("$ref") if isinstance(part, dict) else None
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            names.append(ref[len("#/$defs/"):])
+    return names
+
+
+def _own_fields(schema: Any) -> tuple[dict[str, Any], list[str]]:
+    """Properties and required names a schema declares itself (its inline allOf parts too)."""
+    props: dict[str, Any] = {}
+    required: list[str] = []
+    todo = [schema]
+    while todo:
+        node = todo.pop(0)
+        if not isinstance(node, dict) or "$ref" in node:
+            continue
+        todo[:0] = list(node.get("allOf") or []) if isinstance(node.get("allOf"), list) else []
+        if isinstance(node.get("properties"), dict):
+            props.update(node["properties"])
+        required += [r for r in node.get("required") or [] if isinstance(r, str) and r not in required]
+    return props, required
+
+
+def _inherited_fields(name: str, defs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Every field of ``name`` with its ancestors', later declarations winning (no recursion)."""
+    order: list[str] = []
+    seen: set[str] = set()
+    stack: list[tuple[str, bool]] = [(name, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if node in seen or node not in defs:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        stack.extend((parent, False) for parent in reversed(_allof_parents(defs[node])) if parent not in seen)
+    props: dict[str, Any] = {}
+    required: list[str] = []
+    for node in order:
+        own, own_required = _own_fields(defs[node])
+        props.update(own)
+        required += [r for r in own_required if r not in required]
+    return props, required
+
+
+def _topological(defs: dict[str, Any]) -> list[str]:
+    """Definitions, each after the classes it extends (cycles broken where met)."""
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1: being visited, 2: done
+    for root in defs:
+        stack: list[tuple[str, bool]] = [(root, False)]
+        while stack:
+            node, parents_done = stack.pop()
+            if parents_done:
+                state[node] = 2
+                order.append(node)
+                continue
+            if state.get(node) or node not in defs:
+                continue
+            state[node] = 1
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in reversed(_allof_parents(defs[node])) if not state.get(parent))
+    return order
+
+
+def cut_deep_inheritance(defs: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Make every class ``MAX_INHERITANCE_DEPTH`` levels down an allOf chain a flat class.
+
+    The cut class gets its ancestors' fields copied in and no bases; the classes
+    below it extend it as before, so no chain the library sees is deeper than the
+    limit. Returns the definitions and a note per cut class (for the summary);
+    an error when the copies would grow past ``MAX_COPIED_FIELDS``.
+    """
+    depth: dict[str, int] = {}
+    out = dict(defs)
+    notes: list[tuple[str, str]] = []
+    copied = 0
+    for name in _topological(defs):
+        parents = [p for p in _allof_parents(out[name]) if p in depth]
+        depth[name] = 1 + max((depth[p] for p in parents), default=-1)
+        if depth[name] < MAX_INHERITANCE_DEPTH:
+            continue
+        props, required = _inherited_fields(name, out)
+        copied += len(props)
+        if copied > MAX_COPIED_FIELDS:
+            raise ApigenError(Diagnostic("error", f"allOf inheritance is too deep to generate: schema {name} has more than {depth[name]} levels of parents and flattening them would copy over {MAX_COPIED_FIELDS} fields"))
+        flat = {k: v for k, v in out[name].items() if k not in ("allOf", "properties", "required")}
+        flat["type"] = "object"
+        flat["properties"] = props
+        if required:
+            flat["required"] = required
+        out[name] = flat
+        depth[name] = 0
+        notes.append((f"schema {name}", f"allOf inheritance {MAX_INHERITANCE_DEPTH} levels deep: a flat class with its parents' fields, not a subclass"))
+    return out, notes
 
 
 def _merge_conflicting_parts(schema: dict[str, Any]) -> dict[str, Any] | None:
@@ -333,7 +445,8 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     from datamodel_code_generator.format import DatetimeClassType
 
     aliases: dict[str, str] = {}
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(nullable_classes_at_use_sites(flatten_conflicting_allof(defs)), aliases)}
+    shallow, notes = cut_deep_inheritance(defs)
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(nullable_classes_at_use_sites(flatten_conflicting_allof(shallow)), aliases)}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -381,5 +494,5 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
             source += "\n" + "".join(f"{name}: TypeAlias = Any\n" for name in lost)
             # split_models gives each module only the imports it uses, so a repeated name is harmless
             source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n", 1)
-            return ModelsModule(header + source, classes | frozenset(lost), tuple(lost))
-    return ModelsModule(header + source, classes)
+            return ModelsModule(header + source, classes | frozenset(lost), tuple(lost), tuple(notes))
+    return ModelsModule(header + source, classes, notes=tuple(notes))

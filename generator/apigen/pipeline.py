@@ -152,12 +152,12 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             made = generate_models(api.models)
             return_free_memory()
             formatted = format_models_for_split(made.source)
-            cached_models = {"source": formatted.source, "untyped": list(made.untyped)}
+            cached_models = {"source": formatted.source, "untyped": list(made.untyped), "notes": [list(n) for n in made.notes]}
             cache.put("models", models_key, cached_models)
         models_source = cached_models["source"]
         skipped = excluded + list(api.skipped) + [
             Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any") for name in cached_models["untyped"]
-        ]
+        ] + [Skipped(where, what) for where, what in cached_models.get("notes", [])]
         header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
         # the model modules of the same models, split and compiled by an earlier run:
         # one cache entry (the header is the same for all of them: stored once)
