@@ -46,6 +46,85 @@ def field_name(wire: str) -> str | None:
     return name
 
 
+def _library_field_names(wires: list[str]) -> set[str]:
+    """The names datamodel-code-generator gives these ASCII properties of one class."""
+    try:
+        from datamodel_code_generator import PythonVersion
+        from datamodel_code_generator.model.field_name import PydanticFieldNameResolver
+    except ImportError:  # another layout: apigen's own spelling is the best guess
+        return {snake_identifier(w, "field") for w in wires}
+    resolver = PydanticFieldNameResolver(snake_case_field=True, target_python_version=PythonVersion.PY_310)
+    names: set[str] = set()
+    for wire in wires:
+        names.add(resolver.get_valid_field_name_and_alias(wire, excludes=set(names))[0])
+    return names
+
+
+def _families(defs: dict[str, Any]) -> list[list[str]]:
+    """Classes joined by allOf inheritance (a field name must be unique along it)."""
+    leader: dict[str, str] = {name: name for name in defs}
+
+    def find(name: str) -> str:
+        while leader[name] != name:
+            leader[name] = leader[leader[name]]
+            name = leader[name]
+        return name
+
+    for name, schema in defs.items():
+        for parent in _allof_parents(schema):
+            if parent in leader:
+                leader[find(parent)] = find(name)
+    groups: dict[str, list[str]] = {}
+    for name in defs:
+        groups.setdefault(find(name), []).append(name)
+    return list(groups.values())
+
+
+def colliding_field_names(defs: dict[str, Any]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Per-class names for properties whose Python names would collide.
+
+    A property apigen names itself (non-ASCII: its transliteration; ``model_*``)
+    can meet another property of the same class or inheritance line on one
+    name: fullwidth ``ｎａｍｅ`` and ``name``, ``näme`` and ``nàme``. The library
+    would stop; instead the later-coming name gets a number (``name_2``), under a
+    ``Class.property`` alias, and a note says so. Returns those aliases and notes.
+    """
+    aliases: dict[str, str] = {}
+    notes: list[tuple[str, str]] = []
+    for family in _families(defs):
+        own = {name: list(_own_fields(defs[name])[0]) for name in family}
+        taken: set[str] = set()
+        for name in family:
+            taken |= _library_field_names([w for w in own[name] if field_name(w) is None])
+        taken |= {t + "_" for t in taken}  # the library's suffix for names that shadow a type
+        chosen: dict[str, str] = {}
+        clashes = False
+        for name in family:
+            for wire in own[name]:
+                wanted = field_name(wire)
+                if wanted is None or wire in chosen:
+                    continue
+                if wanted in taken or wanted in chosen.values():
+                    clashes = True
+                chosen[wire] = wanted
+        if not clashes:
+            continue
+        claimed = set(taken)
+        for wire, wanted in chosen.items():
+            python = wanted
+            n = 2
+            while python in claimed or python + "_" in claimed:
+                python, n = f"{wanted}_{n}", n + 1
+            claimed.add(python)
+            chosen[wire] = python
+            for name in family:
+                if wire in own[name]:
+                    aliases[f"{name}.{wire}"] = python
+                    if python != wanted:
+                        notes.append((f"schema {name}", f"property {wire!r} is the field {python}: another of its properties is {wanted!r} in Python (the names differ only in Unicode form or spelling)"))
+    return aliases, notes
+
+
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
     "array": (list,), "object": (dict,), "null": (type(None),),
@@ -446,7 +525,11 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
 
     aliases: dict[str, str] = {}
     shallow, notes = cut_deep_inheritance(defs)
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(nullable_classes_at_use_sites(flatten_conflicting_allof(shallow)), aliases)}
+    adapted = nullable_classes_at_use_sites(flatten_conflicting_allof(shallow))
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(adapted, aliases)}
+    scoped, renamed = colliding_field_names(adapted)
+    aliases.update(scoped)
+    notes += renamed
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
