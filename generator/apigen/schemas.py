@@ -36,13 +36,51 @@ def types_of(schema: dict[str, Any]) -> list[str]:
     return [str(kind)] if isinstance(kind, str) else []
 
 
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string" if isinstance(value, str) else "other"
+
+
+def is_mixed_enum(schema: Any) -> bool:
+    """An enum a Python ``Enum`` cannot hold: values of several JSON types, or numbers
+    Python finds equal. ``Enum`` would make ``True`` an alias of ``1`` (``True == 1``)."""
+    enum = schema.get("enum") if isinstance(schema, dict) else None
+    if not isinstance(enum, list):
+        return False
+    values = [v for v in enum if v is not None]
+    kinds = {_json_kind(v) for v in values}
+    if "other" in kinds or not kinds:
+        return False
+    if len(kinds) > 1:
+        return True
+    return kinds == {"number"} and len(set(values)) < len({(type(v), v) for v in values})
+
+
+def literal_values(values: list[Any]) -> tuple[list[Any], bool]:
+    """The values a ``Literal`` can spell (not floats), and whether floats were left out."""
+    kept = [v for v in values if v is not None and not isinstance(v, float)]
+    return kept, any(isinstance(v, float) for v in values)
+
+
+def closed_tuple(schema: Any) -> bool:
+    """A 3.1 tuple: ``prefixItems`` and no further items, every position expected."""
+    prefix = schema.get("prefixItems") if isinstance(schema, dict) else None
+    if not isinstance(prefix, list) or not prefix or schema.get("items") is not False:
+        return False
+    least = schema.get("minItems")
+    return not isinstance(least, int) or isinstance(least, bool) or least >= len(prefix)
+
+
 def is_class_like(schema: Any) -> bool:
     """Whether datamodel-code-generator makes a model or enum class we should name."""
     if not isinstance(schema, dict) or "$ref" in schema:
         return False
     enum = schema.get("enum")
     if isinstance(enum, list) and any(v is not None for v in enum) and not ({"object", "array"} & set(types_of(schema))):
-        return True
+        return not is_mixed_enum(schema)  # a mixed one is a Literal where it is used
     all_of = schema.get("allOf")
     if isinstance(all_of, list) and all_of:
         if len(all_of) == 1 and "properties" not in schema:
@@ -89,6 +127,7 @@ class SchemaRegistry:
         for key, schema in components.items():
             name = self.component_names[key]
             self.defs[name] = self.rewrite(schema, name, top=True)
+            self._split_recursive_items(name)
 
     # ------------------------------------------------------------ rewriting
 
@@ -106,6 +145,7 @@ class SchemaRegistry:
         self._by_shape[shape] = name
         self.defs[name] = {}  # placeholder: recursion may refer to it
         self.defs[name] = self.rewrite(schema, name, top=True)
+        self._split_recursive_items(name)
         return name
 
     def _ref(self, ref: str, context: str) -> dict[str, Any]:
@@ -123,6 +163,7 @@ class SchemaRegistry:
         self._ref_cache[ref] = name
         self.defs[name] = {}
         self.defs[name] = self.rewrite(target, name, top=True)
+        self._split_recursive_items(name)
         return {"$ref": "#/$defs/" + name}
 
     def rewrite(self, schema: Any, context: str, top: bool = False) -> Any:
@@ -140,6 +181,8 @@ class SchemaRegistry:
             out["properties"] = {k: self.rewrite(v, context + pascal(k)) for k, v in schema["properties"].items()}
         if isinstance(schema.get("items"), dict):
             out["items"] = self.rewrite(schema["items"], context + "Item")
+        if isinstance(schema.get("prefixItems"), list):
+            out["prefixItems"] = [self.rewrite(m, f"{context}Item{i + 1}") for i, m in enumerate(schema["prefixItems"])]
         if isinstance(schema.get("additionalProperties"), dict):
             out["additionalProperties"] = self.rewrite(schema["additionalProperties"], context + "Value")
         if isinstance(schema.get("allOf"), list):
@@ -176,9 +219,26 @@ class SchemaRegistry:
                 shown = ", ".join(unresolved[:3]) + (f" and {len(unresolved) - 3} more" if len(unresolved) > 3 else "")
                 self.dropped.append((f"schema {context}", f"discriminator mapping does not resolve, left out: {shown}"))
             out["discriminator"] = {**disc, "mapping": mapping} if mapping else {k: v for k, v in disc.items() if k != "mapping"}
-        for key in ("not", "if", "then", "else", "patternProperties", "prefixItems", "$defs", "definitions"):
+        for key in ("not", "if", "then", "else", "patternProperties", "$defs", "definitions"):
             out.pop(key, None)
         return out
+
+    def _split_recursive_items(self, name: str) -> None:
+        """Give the items of an array that contains itself a class of their own.
+
+        datamodel-code-generator types an array whose items refer back to it
+        (``X: [ {str: X} ]``) as a bare ``list``, which mypy --strict rejects; through
+        a named item (``X: [XItem]``, ``XItem: {str: X}``) it types both.
+        """
+        schema = self.defs.get(name)
+        if not isinstance(schema, dict):
+            return
+        items = schema.get("items")
+        if not isinstance(items, dict) or not _refers_to(items, "#/$defs/" + name):
+            return
+        item = self.scope.claim(name + "Item", name + "Element")
+        self.defs[item] = items
+        self.defs[name] = {**schema, "items": {"$ref": "#/$defs/" + item}}
 
     def _variant_context(self, member: Any, context: str, index: int, siblings: list[Any] | None = None) -> str:
         """A name for one member of a oneOf/anyOf, from what sets it apart from the others."""
@@ -245,6 +305,8 @@ class SchemaRegistry:
         kinds = types_of(schema)
         nullable = "null" in kinds
         kinds = [k for k in kinds if k != "null"]
+        if is_mixed_enum(schema):
+            return _mixed_enum_type(schema["enum"], nullable)
         for key in ("oneOf", "anyOf"):
             members = schema.get(key)
             if isinstance(members, list) and members:
@@ -276,13 +338,51 @@ class SchemaRegistry:
         if kind in _PRIMITIVES:
             return _PRIMITIVES[kind]
         if kind == "array":
+            prefix = schema.get("prefixItems")
+            if closed_tuple(schema):
+                parts = [self.annotate(m) if isinstance(m, dict) and m else ANY for m in schema["prefixItems"]]
+                return PyType(
+                    f"tuple[{', '.join(p.expr for p in parts)}]",
+                    frozenset().union(*(p.models for p in parts)), frozenset().union(*(p.imports for p in parts)),
+                )
             item = self.annotate(schema.get("items")) if isinstance(schema.get("items"), dict) and schema.get("items") else ANY
+            if isinstance(prefix, list) and prefix and item is not ANY:  # an open tuple: a list of any position's type
+                for member in prefix:
+                    item = item.union(self.annotate(member) if isinstance(member, dict) and member else ANY)
+                item = ANY if "Any" in item.expr.split(" | ") else item
+            elif isinstance(prefix, list) and prefix:
+                item = ANY  # positions, then anything
             return PyType(f"list[{item.expr}]", item.models, item.imports)
         if kind == "object":
             extra = schema.get("additionalProperties")
             value = self.annotate(extra) if isinstance(extra, dict) and extra else ANY
             return PyType(f"dict[str, {value.expr}]", value.models, value.imports)
         return ANY
+
+
+def _mixed_enum_type(values: list[Any], nullable: bool) -> PyType:
+    """``Literal[1, "a", True]`` (``| None`` when null is a value): bools stay apart from numbers."""
+    from .render import pyrepr
+
+    kept, floats = literal_values(values)
+    result = PyType(f"Literal[{', '.join(pyrepr(v) for v in kept)}]", imports=frozenset({"typing:Literal"}))
+    if floats:
+        result = result.union(PyType("float"))
+    return result.union(NONE) if nullable or None in values else result
+
+
+def _refers_to(node: Any, ref: str) -> bool:
+    """Whether ``ref`` occurs anywhere inside a (rewritten) schema."""
+    todo = [node]
+    while todo:
+        here = todo.pop()
+        if isinstance(here, dict):
+            if here.get("$ref") == ref:
+                return True
+            todo.extend(v for k, v in here.items() if k not in ("enum", "const", "default", "example", "examples"))
+        elif isinstance(here, list):
+            todo.extend(here)
+    return False
 
 
 def _shape_word(schema: Any) -> str | None:
