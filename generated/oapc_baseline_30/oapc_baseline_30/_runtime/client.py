@@ -477,6 +477,8 @@ class SyncAPIClient(BaseAPIClient):
         response = self._send(p)
         if not 200 <= response.status_code < 300:
             raise self._error(p, response)
+        if endpoint.error_envelope is not None:
+            self._check_envelope(p, response, endpoint.error_envelope, _UNPARSED)
         return response
 
     def _send(self, p: _Prepared) -> httpx.Response:
@@ -639,6 +641,8 @@ class AsyncAPIClient(BaseAPIClient):
         response = await self._send(p)
         if not 200 <= response.status_code < 300:
             raise self._error(p, response)
+        if endpoint.error_envelope is not None:
+            self._check_envelope(p, response, endpoint.error_envelope, _UNPARSED)
         return response
 
     async def _send(self, p: _Prepared) -> httpx.Response:

@@ -18,7 +18,7 @@ import pydantic_core
 
 from .endpoint import Endpoint, Pagination
 from .options import RequestOptions
-from .responses import adapter, parse_success, response_type
+from .responses import adapter, parse_lenient, parse_success, response_type
 
 __all__ = ["Page", "SyncPaginator", "AsyncPaginator"]
 
@@ -68,7 +68,13 @@ class Page(Generic[T]):
     @property
     def data(self) -> Any:
         if self._data is _UNSET:
-            self._data = parse_success(self.response, response_type(self._endpoint.response_types(), self.response.status_code))
+            rt = response_type(self._endpoint.response_types(), self.response.status_code)
+            try:
+                self._data = parse_success(self.response, rt)
+            except pydantic.ValidationError:
+                if rt is None:
+                    raise
+                self._data = parse_lenient(self.response, rt)[0]  # drifted: typed where it fits
         return self._data
 
     def __repr__(self) -> str:
