@@ -37,6 +37,7 @@ from .lenient import ResponseProblem, response_problems
 from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
 from .pagination import AsyncPaginator, Page, SyncPaginator
 from .retry import RetryEvent
+from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
 
 __all__ = [
     "SyncAPIClient",
@@ -58,6 +59,10 @@ __all__ = [
     "SyncPaginator",
     "AsyncPaginator",
     "Page",
+    "Stream",
+    "AsyncStream",
+    "ServerSentEvent",
+    "APIStreamError",
     "APIKeyScheme",
     "HTTPBearerScheme",
     "HTTPBasicScheme",
