@@ -25,8 +25,18 @@ def chain_spec(depth: int) -> dict[str, object]:
         parts: list[object] = [{"$ref": f"#/components/schemas/S{i + 1}"}] if i + 1 < depth else []
         parts.append({"type": "object", "properties": {f"f{i}": {"type": "string"}}})
         schemas[f"S{i}"] = {"allOf": parts}
-    ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/S0"}}}}}
-    return {"openapi": "3.0.3", "info": {"title": "deep", "version": "1"}, "paths": {"/x": {"get": {"operationId": "getX", "responses": ok}}}, "components": {"schemas": schemas}}
+    ok = {
+        "200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/S0"}}},
+        }
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "deep", "version": "1"},
+        "paths": {"/x": {"get": {"operationId": "getX", "responses": ok}}},
+        "components": {"schemas": schemas},
+    }
 
 
 def main() -> None:
@@ -39,13 +49,25 @@ def main() -> None:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.monotonic()
             result = subprocess.run(
-                [sys.executable, "-m", "apigen", "generate", str(spec), "--output", str(Path(tmp) / "out"), "-q"],
-                env={**os.environ, "APIGEN_CACHE_DIR": "off"}, capture_output=True, text=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "apigen",
+                    "generate",
+                    str(spec),
+                    "--output",
+                    str(Path(tmp) / "out"),
+                    "-q",
+                ],
+                env={**os.environ, "APIGEN_CACHE_DIR": "off"},
+                capture_output=True,
+                text=True,
             )
             wall = time.monotonic() - start
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            print(f"{depth:5d}  {'ok' if result.returncode == 0 else 'exit ' + str(result.returncode):6s}  {wall:6.1f}  {cpu:5.1f}")
+            status = "ok" if result.returncode == 0 else f"exit {result.returncode}"
+            print(f"{depth:5d}  {status:6s}  {wall:6.1f}  {cpu:5.1f}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ def _chain(depth: int) -> dict[str, Any]:
     defs: dict[str, Any] = {}
     for i in range(depth):
         parts: list[Any] = [{"$ref": f"#/$defs/S{i + 1}"}] if i + 1 < depth else []
-        parts.append({"type": "object", "properties": {f"f{i}": {"type": "string"}}, "required": [f"f{i}"]})
+        parts.append(
+            {"type": "object", "properties": {f"f{i}": {"type": "string"}}, "required": [f"f{i}"]}
+        )
         defs[f"S{i}"] = {"allOf": parts}
     return defs
 
@@ -29,18 +31,24 @@ def _lattice(depth: int) -> dict[str, Any]:
     defs: dict[str, Any] = {}
     for i in range(depth):
         parents = [{"$ref": f"#/$defs/L{j}"} for j in (i + 1, i + 2) if j < depth]
-        defs[f"L{i}"] = {"allOf": [*parents, {"type": "object", "properties": {f"g{i}": {"type": "integer"}}}]}
+        defs[f"L{i}"] = {
+            "allOf": [*parents, {"type": "object", "properties": {f"g{i}": {"type": "integer"}}}]
+        }
     return defs
 
 
 def _longest_chain(defs: dict[str, Any]) -> int:
     depth: dict[str, int] = {}
     for name in reversed(list(defs)):  # parents come later in both payloads
-        depth[name] = 1 + max((depth[p] for p in _allof_parents(defs[name]) if p in depth), default=-1)
+        depth[name] = 1 + max(
+            (depth[p] for p in _allof_parents(defs[name]) if p in depth), default=-1
+        )
     return max(depth.values())
 
 
-@pytest.mark.parametrize("payload", [_chain(300), _lattice(200), _chain(500)], ids=["chain300", "lattice200", "chain500"])
+@pytest.mark.parametrize(
+    "payload", [_chain(300), _lattice(200), _chain(500)], ids=["chain300", "lattice200", "chain500"]
+)
 def test_cut_bounds_every_chain_and_keeps_every_field(payload: dict[str, Any]) -> None:
     cut, notes = cut_deep_inheritance(payload)
     assert _longest_chain(payload) > 150
@@ -55,10 +63,16 @@ def test_a_chain_within_the_limit_is_left_as_it_is() -> None:
     assert cut_deep_inheritance(shallow) == (shallow, [])
 
 
-def test_generated_classes_stay_within_the_limit_and_validate_every_field(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_generated_classes_stay_within_the_limit_and_validate_every_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(models, "MAX_INHERITANCE_DEPTH", 4)
     made = generate_models(_chain(20))
-    bases = {n.name: [b.id for b in n.bases if isinstance(b, ast.Name)] for n in ast.parse(made.source).body if isinstance(n, ast.ClassDef)}
+    bases = {
+        n.name: [b.id for b in n.bases if isinstance(b, ast.Name)]
+        for n in ast.parse(made.source).body
+        if isinstance(n, ast.ClassDef)
+    }
 
     def levels(name: str) -> int:
         return 1 + max((levels(b) for b in bases.get(name, []) if b in bases), default=-1)
@@ -91,11 +105,44 @@ def test_validation_collects_each_schema_s_properties_once(monkeypatch: pytest.M
 
     monkeypatch.setattr(keywords.SchemaValidator, "_collect_properties", counting)
     depth = 80
-    schemas = {name: {"allOf": [{"$ref": "#/components/schemas/" + p["$ref"].rsplit("/", 1)[1]} if "$ref" in p else p for p in s["allOf"]]} for name, s in _chain(depth).items()}
-    doc = Document({
-        "openapi": "3.0.3", "info": {"title": "deep", "version": "1"},
-        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/S0"}}}}}}}},
-        "components": {"schemas": schemas},
-    }, "deep.json", "", None)
+    schemas = {
+        name: {
+            "allOf": [
+                (
+                    {"$ref": "#/components/schemas/" + p["$ref"].rsplit("/", 1)[1]}
+                    if "$ref" in p
+                    else p
+                )
+                for p in s["allOf"]
+            ]
+        }
+        for name, s in _chain(depth).items()
+    }
+    doc = Document(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "deep", "version": "1"},
+            "paths": {
+                "/x": {
+                    "get": {
+                        "responses": {
+                            "200": {
+                                "description": "ok",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/S0"}
+                                    }
+                                },
+                            }
+                        }
+                    }
+                }
+            },
+            "components": {"schemas": schemas},
+        },
+        "deep.json",
+        "",
+        None,
+    )
     assert validate(doc) == []
     assert calls <= 3 * depth  # was depth * (depth - 1) / 2 and more: 3,160 here

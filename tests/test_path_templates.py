@@ -29,7 +29,9 @@ SPEC: dict[str, Any] = {
     "paths": {
         "/a/{missing}": _op("/a/{missing}"),
         # one declared, one not; the undeclared one has a name that is no identifier
-        "/b/{id}/c/{file-name}.json": _op("/b", [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]),
+        "/b/{id}/c/{file-name}.json": _op(
+            "/b", [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+        ),
         # declared, but as a query parameter: the path still needs its own argument
         "/d/{q}": _op("/d", [{"name": "q", "in": "query", "schema": {"type": "string"}}]),
         "/e/{}": _op("/e"),
@@ -47,7 +49,9 @@ def _operations() -> tuple[dict[str, Any], Any]:
 def test_undeclared_placeholders_become_required_string_path_arguments() -> None:
     ops, api = _operations()
     missing = [p for p in ops["/a/{missing}"].parameters if p.location == "path"]
-    assert [(p.name, p.py_name, p.required, p.type.expr) for p in missing] == [("missing", "missing", True, "str")]
+    assert [(p.name, p.py_name, p.required, p.type.expr) for p in missing] == [
+        ("missing", "missing", True, "str")
+    ]
     both = [p for p in ops["/b/{id}/c/{file-name}.json"].parameters if p.location == "path"]
     assert [(p.name, p.type.expr) for p in both] == [("id", "int"), ("file-name", "str")]
     assert both[1].py_name.isidentifier()
@@ -56,8 +60,14 @@ def test_undeclared_placeholders_become_required_string_path_arguments() -> None
     assert len({p.py_name for p in query_and_path}) == 2
     assert [p.name for p in ops["/g/{x}/{x}"].parameters] == ["x"]
     reported = {(s.where, s.reason) for s in api.skipped}
-    for where, name in [("GET /a/{missing}", "missing"), ("GET /b/{id}/c/{file-name}.json", "file-name"), ("GET /d/{q}", "q")]:
-        assert any(w == where and repr(name) in r and "not declared" in r for w, r in reported), reported
+    for where, name in [
+        ("GET /a/{missing}", "missing"),
+        ("GET /b/{id}/c/{file-name}.json", "file-name"),
+        ("GET /d/{q}", "q"),
+    ]:
+        assert any(
+            w == where and repr(name) in r and "not declared" in r for w, r in reported
+        ), reported
     assert not any("'id'" in r for _, r in reported)
 
 

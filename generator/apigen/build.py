@@ -215,8 +215,11 @@ class ApiBuilder:
                 continue
             # a method without it could never be called: take it as a plain string
             py = snake_identifier(name, "param")
-            params.append(Parameter(name=name, py_name=args.claim(py, f"{py}_path", f"{py}_param"), location="path", required=True, type=PyType("str")))
-            self.skip(where, f"path parameter {name!r} is used in the path but not declared; added as a required str argument")
+            py_name = args.claim(py, f"{py}_path", f"{py}_param")
+            params.append(Parameter(name=name, py_name=py_name, location="path", required=True,
+                                    type=PyType("str")))
+            self.skip(where, f"path parameter {name!r} is used in the path but not declared; "
+                      "added as a required str argument")
         # required path parameters first, in the order they appear in the path
         path_order = {m: i for i, m in enumerate(placeholders)}
         params.sort(key=lambda p: (p.location != "path", path_order.get(p.name, 0) if p.location == "path" else 0))
@@ -374,7 +377,8 @@ class ApiBuilder:
                 where = f"{method.upper()} {path}"
                 problem = template_problem(path)
                 if problem is not None:
-                    self.skip(where, f"the path template has {problem}; no request can match it, so the operation is left out")
+                    self.skip(where, f"the path template has {problem}; no request can match it, "
+                              "so the operation is left out")
                     continue
                 try:
                     ops.append(self.operation(path, method, path_item, op, snake(tag), method_scope, const_scope, known, where))

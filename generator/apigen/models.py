@@ -53,7 +53,9 @@ def _library_field_names(wires: list[str]) -> set[str]:
         from datamodel_code_generator.model.field_name import PydanticFieldNameResolver
     except ImportError:  # another layout: apigen's own spelling is the best guess
         return {snake_identifier(w, "field") for w in wires}
-    resolver = PydanticFieldNameResolver(snake_case_field=True, target_python_version=PythonVersion.PY_310)
+    resolver = PydanticFieldNameResolver(
+        snake_case_field=True, target_python_version=PythonVersion.PY_310
+    )
     names: set[str] = set()
     for wire in wires:
         names.add(resolver.get_valid_field_name_and_alias(wire, excludes=set(names))[0])
@@ -121,7 +123,11 @@ def colliding_field_names(defs: dict[str, Any]) -> tuple[dict[str, str], list[tu
                 if wire in own[name]:
                     aliases[f"{name}.{wire}"] = python
                     if python != wanted:
-                        notes.append((f"schema {name}", f"property {wire!r} is the field {python}: another of its properties is {wanted!r} in Python (the names differ only in Unicode form or spelling)"))
+                        notes.append((f"schema {name}", (
+                            f"property {wire!r} is the field {python}: another of its properties "
+                            f"is {wanted!r} in Python (the names differ only in Unicode form "
+                            "or spelling)"
+                        )))
     return aliases, notes
 
 
@@ -236,7 +242,7 @@ class ModelsModule:
     source: str
     classes: frozenset[str]
     untyped: tuple[str, ...] = ()  # IR names the library made no class for (aliases of Any)
-    notes: tuple[tuple[str, str], ...] = ()  # (where, what): how schemas were adapted, for the summary
+    notes: tuple[tuple[str, str], ...] = ()  # (where, what): schemas adapted, for the summary
 
 
 def _strip_placeholder(source: str, tree: ast.Module) -> str:
@@ -337,7 +343,8 @@ def _own_fields(schema: Any) -> tuple[dict[str, Any], list[str]]:
         todo[:0] = list(node.get("allOf") or []) if isinstance(node.get("allOf"), list) else []
         if isinstance(node.get("properties"), dict):
             props.update(node["properties"])
-        required += [r for r in node.get("required") or [] if isinstance(r, str) and r not in required]
+        required += [r for r in node.get("required") or []
+                     if isinstance(r, str) and r not in required]
     return props, required
 
 
@@ -355,7 +362,8 @@ def _inherited_fields(name: str, defs: dict[str, Any]) -> tuple[dict[str, Any], 
             continue
         seen.add(node)
         stack.append((node, True))
-        stack.extend((parent, False) for parent in reversed(_allof_parents(defs[node])) if parent not in seen)
+        parents = reversed(_allof_parents(defs[node]))
+        stack.extend((parent, False) for parent in parents if parent not in seen)
     props: dict[str, Any] = {}
     required: list[str] = []
     for node in order:
@@ -381,7 +389,8 @@ def _topological(defs: dict[str, Any]) -> list[str]:
                 continue
             state[node] = 1
             stack.append((node, True))
-            stack.extend((parent, False) for parent in reversed(_allof_parents(defs[node])) if not state.get(parent))
+            parents = reversed(_allof_parents(defs[node]))
+            stack.extend((parent, False) for parent in parents if not state.get(parent))
     return order
 
 
@@ -405,7 +414,11 @@ def cut_deep_inheritance(defs: dict[str, Any]) -> tuple[dict[str, Any], list[tup
         props, required = _inherited_fields(name, out)
         copied += len(props)
         if copied > MAX_COPIED_FIELDS:
-            raise ApigenError(Diagnostic("error", f"allOf inheritance is too deep to generate: schema {name} has more than {depth[name]} levels of parents and flattening them would copy over {MAX_COPIED_FIELDS} fields"))
+            raise ApigenError(Diagnostic("error", (
+                f"allOf inheritance is too deep to generate: schema {name} has more than "
+                f"{depth[name]} levels of parents and flattening them would copy over "
+                f"{MAX_COPIED_FIELDS} fields"
+            )))
         flat = {k: v for k, v in out[name].items() if k not in ("allOf", "properties", "required")}
         flat["type"] = "object"
         flat["properties"] = props
@@ -413,7 +426,8 @@ def cut_deep_inheritance(defs: dict[str, Any]) -> tuple[dict[str, Any], list[tup
             flat["required"] = required
         out[name] = flat
         depth[name] = 0
-        notes.append((f"schema {name}", f"allOf inheritance {MAX_INHERITANCE_DEPTH} levels deep: a flat class with its parents' fields, not a subclass"))
+        notes.append((f"schema {name}", f"allOf inheritance {MAX_INHERITANCE_DEPTH} levels deep: "
+                      "a flat class with its parents' fields, not a subclass"))
     return out, notes
 
 
@@ -550,7 +564,10 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     aliases: dict[str, str] = {}
     shallow, notes = cut_deep_inheritance(defs)
     adapted = nullable_classes_at_use_sites(flatten_conflicting_allof(shallow))
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": prepare_schema(adapted, aliases)}
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": prepare_schema(adapted, aliases),
+    }
     scoped, renamed = colliding_field_names(adapted)
     aliases.update(scoped)
     notes += renamed
@@ -602,5 +619,6 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
             source += "\n" + "".join(f"{name}: TypeAlias = Any\n" for name in lost)
             # split_models gives each module only the imports it uses, so a repeated name is harmless
             source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n", 1)
-            return ModelsModule(header + source, classes | frozenset(lost), tuple(lost), tuple(notes))
+            everything = classes | frozenset(lost)
+            return ModelsModule(header + source, everything, tuple(lost), tuple(notes))
     return ModelsModule(header + source, classes, notes=tuple(notes))

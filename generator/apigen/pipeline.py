@@ -152,7 +152,10 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             made = generate_models(api.models)
             return_free_memory()
             formatted = format_models_for_split(made.source)
-            cached_models = {"source": formatted.source, "untyped": list(made.untyped), "notes": [list(n) for n in made.notes]}
+            cached_models = {
+                "source": formatted.source, "untyped": list(made.untyped),
+                "notes": [list(n) for n in made.notes],
+            }
             cache.put("models", models_key, cached_models)
         models_source = cached_models["source"]
         skipped = excluded + list(api.skipped) + [

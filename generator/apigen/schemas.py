@@ -182,7 +182,8 @@ class SchemaRegistry:
         if isinstance(schema.get("items"), dict):
             out["items"] = self.rewrite(schema["items"], context + "Item")
         if isinstance(schema.get("prefixItems"), list):
-            out["prefixItems"] = [self.rewrite(m, f"{context}Item{i + 1}") for i, m in enumerate(schema["prefixItems"])]
+            positions = enumerate(schema["prefixItems"])
+            out["prefixItems"] = [self.rewrite(m, f"{context}Item{i + 1}") for i, m in positions]
         if isinstance(schema.get("additionalProperties"), dict):
             out["additionalProperties"] = self.rewrite(schema["additionalProperties"], context + "Value")
         if isinstance(schema.get("allOf"), list):
@@ -324,6 +325,9 @@ class SchemaRegistry:
         result = self._annotate_kinds(schema, kinds)
         return result.union(NONE) if nullable and result is not ANY else result
 
+    def _annotate_member(self, member: Any) -> PyType:
+        return self.annotate(member) if isinstance(member, dict) and member else ANY
+
     def _annotate_kinds(self, schema: dict[str, Any], kinds: list[str]) -> PyType:
         if len(kinds) > 1:
             result: PyType | None = None
@@ -340,15 +344,16 @@ class SchemaRegistry:
         if kind == "array":
             prefix = schema.get("prefixItems")
             if closed_tuple(schema):
-                parts = [self.annotate(m) if isinstance(m, dict) and m else ANY for m in schema["prefixItems"]]
+                parts = [self._annotate_member(m) for m in schema["prefixItems"]]
                 return PyType(
                     f"tuple[{', '.join(p.expr for p in parts)}]",
-                    frozenset().union(*(p.models for p in parts)), frozenset().union(*(p.imports for p in parts)),
+                    frozenset().union(*(p.models for p in parts)),
+                    frozenset().union(*(p.imports for p in parts)),
                 )
             item = self.annotate(schema.get("items")) if isinstance(schema.get("items"), dict) and schema.get("items") else ANY
-            if isinstance(prefix, list) and prefix and item is not ANY:  # an open tuple: a list of any position's type
-                for member in prefix:
-                    item = item.union(self.annotate(member) if isinstance(member, dict) and member else ANY)
+            if isinstance(prefix, list) and prefix and item is not ANY:
+                for member in prefix:  # an open tuple: a list of any position's type
+                    item = item.union(self._annotate_member(member))
                 item = ANY if "Any" in item.expr.split(" | ") else item
             elif isinstance(prefix, list) and prefix:
                 item = ANY  # positions, then anything
@@ -361,14 +366,18 @@ class SchemaRegistry:
 
 
 def _mixed_enum_type(values: list[Any], nullable: bool) -> PyType:
-    """``Literal[1, "a", True]`` (``| None`` when null is a value): bools stay apart from numbers."""
+    """``Literal[1, "a", True]`` (``| None`` for a null value): bools stay apart from numbers."""
     from .render import pyrepr
 
     kept, floats = literal_values(values)
-    result = PyType(f"Literal[{', '.join(pyrepr(v) for v in kept)}]", imports=frozenset({"typing:Literal"}))
+    spelled = ", ".join(pyrepr(v) for v in kept)
+    result = PyType(f"Literal[{spelled}]", imports=frozenset({"typing:Literal"}))
     if floats:
         result = result.union(PyType("float"))
     return result.union(NONE) if nullable or None in values else result
+
+
+_VALUE_KEYS = frozenset({"enum", "const", "default", "example", "examples"})
 
 
 def _refers_to(node: Any, ref: str) -> bool:
@@ -379,7 +388,7 @@ def _refers_to(node: Any, ref: str) -> bool:
         if isinstance(here, dict):
             if here.get("$ref") == ref:
                 return True
-            todo.extend(v for k, v in here.items() if k not in ("enum", "const", "default", "example", "examples"))
+            todo.extend(v for k, v in here.items() if k not in _VALUE_KEYS)
         elif isinstance(here, list):
             todo.extend(here)
     return False

@@ -45,8 +45,9 @@ def _placing(validator_class: Any) -> Any:
     none), so on its own it would be reported at the document's first line.
     """
     known = getattr(validator_class, "keyword_validators", None)
-    if not isinstance(known, dict) or not all(callable(getattr(cls, "__call__", None)) for cls in known.values()):
-        return validator_class  # another layout than 0.8 to 0.9: findings as the validator gives them
+    if not isinstance(known, dict) or not all(callable(getattr(c, "__call__", None))
+                                              for c in known.values()):
+        return validator_class  # not the layout of 0.8 to 0.9: findings as the validator gives them
     keywords = {name: _placing_keyword(cls, name == "default") for name, cls in known.items()}
     return type(validator_class.__name__, (validator_class,), {"keyword_validators": keywords})
 
@@ -55,7 +56,8 @@ def _placing_keyword(cls: Any, checks_default: bool) -> Any:
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        walked = next((tuple(a.parts) for a in args if hasattr(a, "parts") and hasattr(a, "read_value")), None)
+        paths = (a for a in args if hasattr(a, "parts") and hasattr(a, "read_value"))
+        walked = next((tuple(a.parts) for a in paths), None)
         if walked is not None and checks_default:
             walked += ("default",)  # the value checked is the schema's (or parameter's) default
         for error in cls.__call__(self, *args, **kwargs):
@@ -74,8 +76,10 @@ def _through_refs(data: Any, node: Any, where: list[Any]) -> tuple[Any, list[Any
     from .normalize import resolve_pointer
 
     seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
         ref = node["$ref"]
+        if not ref.startswith("#"):
+            break
         if ref in seen:
             break
         seen.add(ref)
