@@ -19,7 +19,14 @@ import pydantic
 
 from .auth import AuthPlan, AuthState, SecurityScheme
 from .breaker import Breaker
-from .encoding import encode_body, encode_cookies, encode_header, encode_path, encode_query, wire_names
+from .encoding import (
+    encode_body,
+    encode_cookies,
+    encode_header,
+    encode_path,
+    encode_query,
+    wire_names,
+)
 from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType
 from .errors import APIConnectionError, APIStatusError, APITimeoutError, CircuitOpenError
 from .logs import SENSITIVE_QUERY_NAMES, redact_url
@@ -217,8 +224,8 @@ class BaseAPIClient:
         if body is not None:
             if endpoint.body_type is not None and isinstance(body, Mapping):
                 body = self._wire_body(endpoint, body)
-            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type, endpoint.body_styles,
-                                         endpoint.body_json_fields)
+            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type,
+                                         endpoint.body_styles, endpoint.body_json_fields)
             hdrs["Content-Type"] = ctype
         timeout = self._timeout
         max_retries = self._max_retries
@@ -325,7 +332,8 @@ class BaseAPIClient:
             return value
         raise self._error(p, response)
 
-    def _check_envelope(self, p: _Prepared, response: httpx.Response, envelope: ErrorEnvelope, value: Any) -> None:
+    def _check_envelope(self, p: _Prepared, response: httpx.Response, envelope: ErrorEnvelope,
+                        value: Any) -> None:
         """Raise the typed status error when a success body is the API's error envelope."""
         if value is _UNPARSED or not isinstance(value, (pydantic.BaseModel, dict)):
             try:
@@ -340,8 +348,9 @@ class BaseAPIClient:
         rt = responses.get(envelope.error_response) if envelope.error_response else None
         body = parse_error_body(response, rt)
         raise status_error(
-            response, responses, url=self._redact(response.request.url), attempts=p.attempts, body=body,
-            cls=envelope_error_class(body), note=f"the body is the API's error ({envelope.flag}={flag!r})",
+            response, responses, url=self._redact(response.request.url), attempts=p.attempts,
+            body=body, cls=envelope_error_class(body),
+            note=f"the body is the API's error ({envelope.flag}={flag!r})",
         )
 
     def _strict(self, options: RequestOptions | None) -> bool:
@@ -362,8 +371,9 @@ class BaseAPIClient:
         self._warn_drift(p.endpoint.operation_id, p.method, url, problems, more)
         return value
 
-    def _drifted_items(self, endpoint: Endpoint, response: httpx.Response, item_type: Any, raw_items: list[Any],
-                       exc: pydantic.ValidationError, options: RequestOptions | None) -> list[Any]:
+    def _drifted_items(self, endpoint: Endpoint, response: httpx.Response, item_type: Any,
+                       raw_items: list[Any], exc: pydantic.ValidationError,
+                       options: RequestOptions | None) -> list[Any]:
         """A page whose items do not match their type: lenient items, or strict error."""
         url = self._redact(response.request.url)
         rt = ResponseType("json", list[item_type])
@@ -371,13 +381,14 @@ class BaseAPIClient:
             raise validation_error(response, rt, exc, url=url, attempts=1) from exc
         items, problems, more = lenient_value(rt.type, raw_items)
         if endpoint.pagination is not None and endpoint.pagination.items:
-            root = json_path(endpoint.pagination.items)  # paths from the body's root, not the list's
+            # paths from the body's root, not the list's
+            root = json_path(endpoint.pagination.items)
             problems = tuple(ResponseProblem(root + x.path[1:], x.message) for x in problems)
         self._warn_drift(endpoint.operation_id, endpoint.method.upper(), url, problems, more)
         return list(items)
 
-    def _warn_drift(self, operation: str, method: str, url: str, problems: tuple[ResponseProblem, ...],
-                    more: int) -> None:
+    def _warn_drift(self, operation: str, method: str, url: str,
+                    problems: tuple[ResponseProblem, ...], more: int) -> None:
         """WARNING once per operation and client (then DEBUG), with the JSON paths."""
         first = operation not in self._drift_warned
         level = logging.WARNING if first else logging.DEBUG

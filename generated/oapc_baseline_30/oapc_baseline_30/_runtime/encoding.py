@@ -71,8 +71,8 @@ def _model_of(tp: Any, value: Mapping[str, Any]) -> type[pydantic.BaseModel] | N
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
         return _model_of(typing.get_args(tp)[0], value)
-    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel) and not issubclass(tp, pydantic.RootModel):
-        return tp
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        return None if issubclass(tp, pydantic.RootModel) else tp
     if origin is Union or origin is types.UnionType:
         best, score = None, 0
         for member in typing.get_args(tp):
@@ -123,7 +123,8 @@ def wire_names(tp: Any, value: Any, unknown: list[str] | None = None, where: str
                     unknown.append(f"{where}{key}")
                 out[key] = item
                 continue
-            out[wire] = wire_names(field_type, item, unknown, f"{where}{wire}.") if field_type is not None else item
+            nested = field_type is not None
+            out[wire] = wire_names(field_type, item, unknown, f"{where}{wire}.") if nested else item
         return out
     if isinstance(value, (list, tuple)):
         item_type = _item_type(tp)
@@ -376,7 +377,8 @@ def encode_body(
             if k in json_fields and isinstance(v, (Mapping, list, tuple)):
                 pairs.append((k, _json_text(v)))
             elif isinstance(v, Mapping) or style is not None and style.style == "deepObject" or (
-                isinstance(v, (list, tuple)) and any(isinstance(_as_container(x), Mapping) for x in v)
+                isinstance(v, (list, tuple))
+                and any(isinstance(_as_container(x), Mapping) for x in v)
             ):
                 # nested objects as name[key][sub]=value: what Stripe, Rails and PHP
                 # servers decode, and OpenAPI's deepObject
@@ -389,7 +391,8 @@ def encode_body(
     if kind == "multipart":
         fields = _form_fields(body)
         if json_fields:
-            fields = [(k, _json_text(v) if k in json_fields and isinstance(v, (Mapping, list, tuple)) else v)
+            structured = (Mapping, list, tuple)
+            fields = [(k, _json_text(v) if k in json_fields and isinstance(v, structured) else v)
                       for k, v in fields]
         data, ctype = _encode_multipart(fields)
         return data, ctype

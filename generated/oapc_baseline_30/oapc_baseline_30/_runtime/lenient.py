@@ -17,7 +17,14 @@ from typing import Any, Union
 
 import pydantic
 
-__all__ = ["ResponseProblem", "response_problems", "lenient_value", "json_path", "ResponseList", "ResponseDict"]
+__all__ = [
+    "ResponseProblem",
+    "response_problems",
+    "lenient_value",
+    "json_path",
+    "ResponseList",
+    "ResponseDict",
+]
 
 _MAX_DEPTH = 64  # deeper drifted data is kept as decoded JSON, whole
 _MAX_PROBLEMS = 100  # recorded per response; the rest only counted
@@ -119,7 +126,9 @@ class _Walk:
             return raw
         return self.repair(tp, raw, loc, error)
 
-    def repair(self, tp: Any, raw: Any, loc: tuple[Any, ...], error: pydantic.ValidationError) -> Any:
+    def repair(
+        self, tp: Any, raw: Any, loc: tuple[Any, ...], error: pydantic.ValidationError
+    ) -> Any:
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
             return self.value(typing.get_args(tp)[0], raw, loc)
@@ -151,7 +160,9 @@ class _Walk:
         self.note(loc, (first["msg"] if first else "does not match") + "; kept as decoded JSON")
         return raw
 
-    def model(self, cls: type[pydantic.BaseModel], raw: dict[str, Any], loc: tuple[Any, ...]) -> Any:
+    def model(
+        self, cls: type[pydantic.BaseModel], raw: dict[str, Any], loc: tuple[Any, ...]
+    ) -> Any:
         values: dict[str, Any] = {}
         used: set[str] = set()
         fields_set: set[str] = set()
@@ -159,7 +170,9 @@ class _Walk:
             key = field.alias if field.alias is not None and field.alias in raw else name
             if key not in raw:
                 if field.is_required():
-                    self.note(loc + (field.alias or name,), "required field is missing; reads as None")
+                    self.note(
+                        loc + (field.alias or name,), "required field is missing; reads as None"
+                    )
                     values[name] = None
                 else:
                     values[name] = field.get_default(call_default_factory=True)

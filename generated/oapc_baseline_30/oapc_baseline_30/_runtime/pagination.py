@@ -28,8 +28,9 @@ _UNSET: Any = object()
 
 
 class _Drift(Protocol):
-    def _drifted_items(self, endpoint: Endpoint, response: httpx.Response, item_type: Any, raw_items: list[Any],
-                       exc: pydantic.ValidationError, options: RequestOptions | None) -> list[Any]: ...
+    def _drifted_items(self, endpoint: Endpoint, response: httpx.Response, item_type: Any,
+                       raw_items: list[Any], exc: pydantic.ValidationError,
+                       options: RequestOptions | None) -> list[Any]: ...
 
 
 class _SyncFetcher(_Drift, Protocol):
@@ -226,8 +227,8 @@ class _Base(Generic[T]):
         try:
             items: list[T] = self._list_adapter.validate_python(raw_items)
         except pydantic.ValidationError as exc:
-            items = self._client._drifted_items(self._endpoint, response, self._item_type, raw_items, exc,
-                                                self._options)
+            items = self._client._drifted_items(self._endpoint, response, self._item_type,
+                                                raw_items, exc, self._options)
         cursor.advance(response, body, raw_items)
         return Page(items, body, response, self._endpoint)
 

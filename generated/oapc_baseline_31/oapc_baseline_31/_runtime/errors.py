@@ -81,8 +81,8 @@ class APIResponseValidationError(APIError):
     body, pydantic's error, and ``problems`` / ``paths``: the JSON paths that failed.
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, error: Exception, attempts: int = 1,
-                 problems: tuple[Any, ...] = ()) -> None:
+    def __init__(self, message: str, *, response: httpx.Response, error: Exception,
+                 attempts: int = 1, problems: tuple[Any, ...] = ()) -> None:
         super().__init__(message, request=response.request, attempts=attempts)
         self.response = response
         self.status_code = response.status_code
@@ -101,8 +101,9 @@ class APIStatusError(APIError):
     """The server answered with a non-success status (or a success status whose body is
     the API's error envelope, e.g. Slack's ``{"ok": false}``).
 
-    ``str(error)`` carries the server's own message, the status, request id and attempts.
-    A status without a class of its own (402, 405, 410 ...) raises this class. ``body`` is the parsed error model when the spec declares one (else decoded JSON,
+    ``str(error)`` carries the server's own message, the status, request id and
+    attempts. A status without a class of its own (402, 405, 410 ...) raises this
+    class. ``body`` is the parsed error model when the spec declares one (else decoded JSON,
     else text); ``raw`` the bytes as received.
     """
 

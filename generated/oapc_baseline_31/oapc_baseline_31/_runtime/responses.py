@@ -124,7 +124,9 @@ def parse_success(response: httpx.Response, rt: ResponseType | None) -> Any:
     raise ValueError(f"unknown response kind {kind!r}")
 
 
-def parse_lenient(response: httpx.Response, rt: ResponseType) -> tuple[Any, tuple[ResponseProblem, ...], int]:
+def parse_lenient(
+    response: httpx.Response, rt: ResponseType
+) -> tuple[Any, tuple[ResponseProblem, ...], int]:
     """The body as its declared type where it fits (after the fast path failed).
 
     Returns the value, its problems and how many more problems went unrecorded. A
@@ -207,14 +209,16 @@ def server_message(body: Any) -> str | None:
         errors = body.get("errors")
         first = errors[0] if isinstance(errors, list) and errors else None
         if isinstance(first, dict):
-            found = _text(first.get("message")) or _text(first.get("detail")) or _text(first.get("msg"))
+            found = _text(first.get("message")) or _text(first.get("detail"))
+            found = found or _text(first.get("msg"))
         else:
             found = _text(first)
     if found is None:
         found = _text(error)
     if found is None:
         for key, value in body.items():
-            if isinstance(key, str) and any(w in key.lower() for w in _MESSAGE_WORDS) and _text(value):
+            named = isinstance(key, str) and any(w in key.lower() for w in _MESSAGE_WORDS)
+            if named and _text(value):
                 found = value
                 break
     return _clean(found) if found else None
@@ -263,7 +267,8 @@ def status_error(
     if note:
         message += f"; {note}"
     error_cls = cls or status_error_class(status)
-    return error_cls(message, response=response, body=body, attempts=attempts, retry_after=retry_after)
+    return error_cls(message, response=response, body=body, attempts=attempts,
+                     retry_after=retry_after)
 
 
 _FLAG_NAMES: dict[tuple[type, str], str | None] = {}
@@ -277,7 +282,8 @@ def flag_value(body: Any, flag: str) -> Any:
         if key not in _FLAG_NAMES:
             if len(_FLAG_NAMES) > 4096:
                 _FLAG_NAMES.clear()
-            _FLAG_NAMES[key] = next((n for n, f in cls.model_fields.items() if (f.alias or n) == flag), None)
+            fields = cls.model_fields.items()
+            _FLAG_NAMES[key] = next((n for n, f in fields if (f.alias or n) == flag), None)
         name = _FLAG_NAMES[key]
         if name is not None:
             value = getattr(body, name, None)
@@ -291,10 +297,14 @@ def flag_value(body: Any, flag: str) -> Any:
 
 
 # Error codes of envelope APIs (Slack's ``error``) that have an obvious typed class.
-_AUTH_CODES = frozenset({"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
-                         "no_authorization", "not_authenticated", "unauthorized", "invalid_token"})
-_PERMISSION_CODES = frozenset({"missing_scope", "no_permission", "not_allowed", "not_allowed_token_type",
-                               "access_denied", "restricted_action", "forbidden", "permission_denied"})
+_AUTH_CODES = frozenset({
+    "not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
+    "no_authorization", "not_authenticated", "unauthorized", "invalid_token",
+})
+_PERMISSION_CODES = frozenset({
+    "missing_scope", "no_permission", "not_allowed", "not_allowed_token_type", "access_denied",
+    "restricted_action", "forbidden", "permission_denied",
+})
 _RATE_CODES = frozenset({"ratelimited", "rate_limited", "rate_limit_exceeded", "too_many_requests"})
 
 
@@ -330,11 +340,13 @@ def validation_error(
     count = len(problems) + more
     if problems:
         shown = "; ".join(str(p) for p in problems[:3])
-        detail = f"{count} problem{'s' if count != 1 else ''}: {shown}{'; ...' if count > 3 else ''}"
+        plural = "s" if count != 1 else ""
+        detail = f"{count} problem{plural}: {shown}{'; ...' if count > 3 else ''}"
     else:
         detail = "the body is not valid JSON" if rt.kind == "json" else "the body does not validate"
     message = (
         f"{response.request.method} {url} -> {response.status_code}: the response does not match "
         f"the declared type ({_clean(detail)}) {_tail(request_id_of(response.headers), attempts)}"
     )
-    return APIResponseValidationError(message, response=response, error=error, attempts=attempts, problems=problems)
+    return APIResponseValidationError(message, response=response, error=error, attempts=attempts,
+                                      problems=problems)
