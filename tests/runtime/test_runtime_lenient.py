@@ -164,6 +164,8 @@ def test_top_level_list_keeps_valid_items_typed() -> None:
 
 
 def strict_error(exc: APIResponseValidationError) -> None:
+    assert isinstance(exc, APIStatusError)  # caught with the other status errors
+    assert exc.raw == json.dumps(DRIFTED).encode()
     assert exc.status_code == 200 and exc.response.status_code == 200
     assert exc.paths == ("$.id", "$.language", "$.topics[1]")
     assert exc.body == DRIFTED and exc.request_id == "req-1"
