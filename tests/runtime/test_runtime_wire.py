@@ -184,13 +184,14 @@ RETRIEVE_INTENT = Endpoint(
 )
 
 
-def test_deep_object_query_arrays_are_indexed_like_stripe_python() -> None:
+@pytest.mark.parametrize("is_async", [False, True])
+def test_deep_object_query_arrays_are_indexed_like_stripe_python(is_async: bool) -> None:
     rec = Recorder()
-    client(rec).request(
-        RETRIEVE_INTENT,
-        path={"intent": "pi_1"},
-        query={"expand": ["customer", "invoice.subscription"], "created": {"gte": 10, "lt": 20}},
-    )
+    query = {"expand": ["customer", "invoice.subscription"], "created": {"gte": 10, "lt": 20}}
+    if is_async:
+        asyncio.run(aclient(rec).request(RETRIEVE_INTENT, path={"intent": "pi_1"}, query=query))
+    else:
+        client(rec).request(RETRIEVE_INTENT, path={"intent": "pi_1"}, query=query)
     assert (
         rec.query
         == "expand[0]=customer&expand[1]=invoice.subscription&created[gte]=10&created[lt]=20"
