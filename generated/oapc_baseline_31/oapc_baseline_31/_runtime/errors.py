@@ -73,33 +73,10 @@ def request_id_of(headers: httpx.Headers) -> str | None:
     return None
 
 
-class APIResponseValidationError(APIError):
-    """A success response whose body does not match the type the spec declares.
-
-    Raised only with ``strict_responses=True`` (by default such a response is parsed
-    leniently). Carries the response, its status, headers and request id, its decoded
-    body, pydantic's error, and ``problems`` / ``paths``: the JSON paths that failed.
-    """
-
-    def __init__(self, message: str, *, response: httpx.Response, error: Exception,
-                 attempts: int = 1, problems: tuple[Any, ...] = ()) -> None:
-        super().__init__(message, request=response.request, attempts=attempts)
-        self.response = response
-        self.status_code = response.status_code
-        self.headers = response.headers
-        self.request_id = request_id_of(response.headers)
-        self.error = error
-        self.problems = problems
-        self.paths: tuple[str, ...] = tuple(p.path for p in problems)
-        try:
-            self.body: Any = response.json()
-        except (ValueError, RecursionError):
-            self.body = response.content.decode("utf-8", "replace")
-
-
 class APIStatusError(APIError):
-    """The server answered with a non-success status (or a success status whose body is
-    the API's error envelope, e.g. Slack's ``{"ok": false}``).
+    """The server answered with an error: a non-success status, a success status whose
+    body is the API's error envelope (Slack's ``{"ok": false}``), or, in strict mode, a
+    body that does not match its type (``APIResponseValidationError``).
 
     ``str(error)`` carries the server's own message, the status, request id and
     attempts. A status without a class of its own (402, 405, 410 ...) raises this
@@ -132,6 +109,27 @@ class APIStatusError(APIError):
         self.raw = response.content
         self.retry_after = retry_after
         self.request_id = request_id_of(response.headers)
+
+
+class APIResponseValidationError(APIStatusError):
+    """A success response whose body does not match the type the spec declares.
+
+    Raised only with ``strict_responses=True`` (by default such a response is parsed
+    leniently). A status error like the others (``status_code``, ``headers``,
+    ``request_id``, ``response``; ``body`` is the decoded JSON), plus pydantic's
+    ``error`` and ``problems`` / ``paths``: the JSON paths that failed.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, error: Exception,
+                 attempts: int = 1, problems: tuple[Any, ...] = ()) -> None:
+        try:
+            body: Any = response.json()
+        except (ValueError, RecursionError):
+            body = response.content.decode("utf-8", "replace")
+        super().__init__(message, response=response, body=body, attempts=attempts)
+        self.error = error
+        self.problems = problems
+        self.paths: tuple[str, ...] = tuple(p.path for p in problems)
 
 
 class BadRequestError(APIStatusError):
