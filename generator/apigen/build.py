@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from . import envelope, paging
+from . import envelope, paging, webhooks as webhook_ir
 from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
 from .ir import ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, Response, SecurityScheme, Skipped
@@ -392,15 +392,18 @@ class ApiBuilder:
                 async_name = self.registry.scope.claim(f"Async{sync_name}")
                 resources.append(Resource(tag, py_name, sync_name, async_name, tag_info.get(tag, ""), tuple(ops)))
         servers = self.servers()
-        webhooks = tuple(str(k) for k in (self.spec.get("webhooks") or {}))
-        for name in webhooks:
-            self.skip(pointer("webhooks", name), "webhooks describe requests the API sends, not calls a client makes")
+        webhooks, signature = webhook_ir.build_webhooks(self, servers)
+        helper = "webhooks"
+        if signature:  # the helper's attribute, after the resources (they keep their names)
+            helper = resource_scope.claim("webhooks", "webhook_events", "webhooks_helper")
         info = self.spec.get("info") or {}
         return Api(
             title=self.title, version=_text(str(info.get("version", ""))) or "0", description=_text(info.get("description")),
             package=self.package, env_prefix=self.env_prefix, base_url=servers[0] if servers else "",
             servers=servers, security_schemes=schemes, default_security=default_security,
-            resources=tuple(resources), models=self.registry.defs, skipped=tuple(self.skipped) + tuple(Skipped(w, r) for w, r in self.registry.dropped), webhooks=webhooks,
+            resources=tuple(resources), models=self.registry.defs,
+            skipped=tuple(self.skipped) + tuple(Skipped(w, r) for w, r in self.registry.dropped),
+            webhooks=webhooks, webhook_signature=signature, webhooks_attr=helper,
         )
 
     def operation(self, path: str, method: str, path_item: dict[str, Any], op: dict[str, Any], tag_snake: str, method_scope: NameScope, const_scope: NameScope, known: set[str], where: str) -> Operation:

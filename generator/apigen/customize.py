@@ -14,6 +14,10 @@ base_url = "https://github.example.com/api/v3"
 "repos/list-for-org" = { style = "link" }
 ```
 
+``webhooks = { scheme = "stripe" }`` sets how the API signs its webhooks (standard,
+stripe, github, slack, twilio, or hmac with ``header``, ``encoding``, ``prefix``), with
+``secret_env`` and ``tolerance`` (seconds).
+
 ``error_envelope = { flag = "ok", error_value = false }`` declares that a success body
 with that flag value is the API's error (``false`` turns the detection off).
 
@@ -30,10 +34,11 @@ from typing import Any
 from .diagnostics import ApigenError
 from .ir import Skipped
 from .normalize import first_tag, iter_operations
+from .webhooks import EXTENSION as WEBHOOKS_EXTENSION, webhook_config
 
 OPTION_KEYS = frozenset({
     "include_tags", "exclude_tags", "include_operations", "exclude_operations", "names",
-    "pagination", "base_url", "error_envelope",
+    "pagination", "base_url", "error_envelope", "webhooks",
 })
 
 
@@ -49,6 +54,9 @@ class Options:
     # x-apigen-error-envelope for every operation: {flag = "ok", error_value = false}, or
     # false to turn the detection off
     error_envelope: dict[str, Any] | bool | None = None
+    # x-apigen-webhooks: the signature scheme, e.g. {scheme = "stripe"} or
+    # {scheme = "hmac", header = "X-Signature", encoding = "base64"}; see webhooks.py
+    webhooks: dict[str, Any] | None = None
 
     @classmethod
     def from_config(cls, raw: dict[str, Any], where: str) -> Options:
@@ -73,10 +81,14 @@ class Options:
                 f"{where}: error_envelope must be false or a table "
                 '{flag = "ok", error_value = false}'
             )
+        hooks = raw.get("webhooks")
+        if hooks is not None:
+            webhook_config(hooks, where)
         return cls(
             strings("include_tags"), strings("exclude_tags"), strings("include_operations"),
             strings("exclude_operations"), dict(names), dict(pagination), base_url,
             dict(envelope) if isinstance(envelope, dict) else envelope,
+            dict(hooks) if hooks is not None else None,
         )
 
     def key(self) -> str:
@@ -138,6 +150,8 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
         raise ApigenError(f"configuration names operations or tags the spec does not have: {', '.join(unknown)}")
     if options.error_envelope is not None:
         spec["x-apigen-error-envelope"] = options.error_envelope
+    if options.webhooks is not None:
+        spec[WEBHOOKS_EXTENSION] = options.webhooks
     if options.base_url:
         spec["servers"] = [{"url": options.base_url}] + [s for s in spec.get("servers") or [] if isinstance(s, dict)]
     return spec, excluded

@@ -155,6 +155,32 @@ class SecurityScheme:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """A request the API sends (OAS 3.1 ``webhooks`` / ``x-webhooks``): its payload and marks."""
+
+    name: str  # the key in the spec
+    description: str
+    type: PyType  # the payload's type
+    content_type: str
+    event_header: tuple[str, str] | None = None  # (header, value) naming this event
+    event_fields: tuple[tuple[str, str], ...] = ()  # top-level fields with one allowed value
+
+
+@dataclass(frozen=True)
+class WebhookSignature:
+    """How the API signs its webhooks (runtime/webhooks.py schemes) and where the secret is."""
+
+    scheme: str  # standard | stripe | github | slack | twilio | hmac
+    env: str  # environment variable holding the secret(s)
+    source: str  # why this scheme: configuration, a header of the spec, the API's host
+    header: str | None = None  # hmac: the signature header
+    encoding: str = "hex"  # hmac: hex | base64
+    prefix: str = ""  # hmac: text before the digest
+    algorithm: str = "sha256"  # hmac
+    tolerance: int = 300  # seconds, schemes that sign a timestamp
+
+
+@dataclass(frozen=True)
 class Skipped:
     where: str  # "GET /pets" or a JSON pointer
     reason: str
@@ -174,7 +200,9 @@ class Api:
     resources: tuple[Resource, ...]
     models: dict[str, Any] = field(hash=False, compare=False)  # class name -> JSON Schema ($defs refs)
     skipped: tuple[Skipped, ...] = ()
-    webhooks: tuple[str, ...] = ()
+    webhooks: tuple[Webhook, ...] = ()
+    webhook_signature: WebhookSignature | None = None  # None: the API sends no webhooks we know of
+    webhooks_attr: str = "webhooks"  # the helper's attribute on the client
 
     @property
     def operations(self) -> list[Operation]:

@@ -92,7 +92,7 @@ VALUE_KEYS = frozenset({"example", "x-example", "x-examples", "default", "enum",
 MAP_KEYS = frozenset({
     "properties", "patternProperties", "responses", "schemas", "definitions", "$defs", "parameters",
     "examples", "headers", "content", "links", "callbacks", "requestBodies", "securitySchemes",
-    "paths", "webhooks", "variables", "encoding", "pathItems", "dependentSchemas",
+    "paths", "webhooks", "x-webhooks", "variables", "encoding", "pathItems", "dependentSchemas",
 })
 
 
@@ -378,8 +378,9 @@ def iter_schema_roots(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     containers: list[Any] = [components.get(k) for k in ("parameters", "requestBodies", "responses", "headers")]
     for path_item in (data.get("paths") or {}).values():
         containers.append(path_item)
-    for webhook in (data.get("webhooks") or {}).values():
-        containers.append(webhook)
+    for key in ("webhooks", "x-webhooks"):
+        section = data.get(key)
+        containers += list(section.values()) if isinstance(section, dict) else []
     stack = [c for c in containers if isinstance(c, (dict, list))]
     while stack:
         node = stack.pop()

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from black.strings import normalize_string_quotes
 
-from . import __version__
+from . import __version__, webhooks as webhook_ir
 from .ir import Api, PyType, Resource
 from .formatting import black_docstring, from_import
 from .split import SplitModels, models_init
@@ -164,6 +164,26 @@ class Renderer:
             body_models=body_models,
         )
 
+    def webhooks(self) -> str:
+        """The package's ``webhooks.py``: the signature scheme, the event union and table."""
+        sig = self.api.webhook_signature
+        assert sig is not None
+        union: list[str] = []
+        others: dict[str, str] = {}  # payload types that are not one model class: expr -> qualified
+        for hook in self.api.webhooks:
+            qualified = webhook_ir.qualified(hook.type)
+            if qualified not in union:
+                union.append(qualified)
+            if hook.type.expr not in hook.type.models:
+                others.setdefault(hook.type.expr, qualified)
+        return self.render(
+            "webhooks.py.jinja", sig=sig, scheme_class=webhook_ir.SCHEME_CLASSES[sig.scheme],
+            scheme_title=webhook_ir.SCHEME_TITLES[sig.scheme],
+            scheme_expr=webhook_ir.scheme_expression(sig),
+            union=union, others=others,
+            std_imports=_imports([h.type for h in self.api.webhooks]),
+        )
+
     def black_exact(self, models: SplitModels) -> frozenset[str]:
         """Files that are black's output as they stand: the models package, put
         together by split.py from classes black formatted (formatting.format_models)."""
@@ -193,6 +213,8 @@ class Renderer:
             f"{pkg}/py.typed": "",
             f"{pkg}/resources/__init__.py": self.render("resources_init.py.jinja"),
         }
+        if self.api.webhook_signature is not None:
+            out[f"{pkg}/webhooks.py"] = self.webhooks()
         for name, source in models_init(models, header).items():
             out[f"{pkg}/models/{name}"] = source
         for module, source in models.modules.items():

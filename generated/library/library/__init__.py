@@ -28,7 +28,9 @@ from ._runtime import (
     ResponseProblem,
     RetryPolicy,
     SyncPaginator,
+    UnknownWebhookEvent,
     UnprocessableEntityError,
+    WebhookVerificationError,
     response_problems,
 )
 from .client import AsyncClient, Client
@@ -61,7 +63,9 @@ __all__ = [
     "ResponseProblem",
     "RetryPolicy",
     "SyncPaginator",
+    "UnknownWebhookEvent",
     "UnprocessableEntityError",
+    "WebhookVerificationError",
     "__version__",
     "response_problems",
 ]

@@ -23,6 +23,7 @@ from ._runtime import (
 if TYPE_CHECKING:
     from .resources.books import AsyncBooksResource, BooksResource
     from .resources.members import AsyncMembersResource, MembersResource
+    from .webhooks import Webhooks
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -103,6 +104,13 @@ class Client(SyncAPIClient):
 
         return MembersResource(self)
 
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Verify and parse the webhooks the API sends: webhooks.unwrap(body, headers); secret from $LIBRARY_WEBHOOK_SECRET."""
+        from .webhooks import Webhooks
+
+        return Webhooks()
+
 
 class AsyncClient(AsyncAPIClient):
     """Library API (OpenAPI 3.1 fixture) 2.0.0 (async): one attribute per resource, each loaded on first use."""
@@ -168,3 +176,10 @@ class AsyncClient(AsyncAPIClient):
         from .resources.members import AsyncMembersResource
 
         return AsyncMembersResource(self)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Verify and parse the webhooks the API sends: webhooks.unwrap(body, headers); secret from $LIBRARY_WEBHOOK_SECRET."""
+        from .webhooks import Webhooks
+
+        return Webhooks()
