@@ -38,6 +38,17 @@ from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestO
 from .pagination import AsyncPaginator, Page, SyncPaginator
 from .retry import RetryEvent
 from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
+from .webhook_events import UnknownWebhookEvent, WebhookEventType, WebhookHelper
+from .webhooks import (
+    GitHubSignature,
+    HMACSignature,
+    SignatureScheme,
+    SlackSignature,
+    StandardWebhooks,
+    StripeSignature,
+    TwilioSignature,
+    WebhookVerificationError,
+)
 
 __all__ = [
     "SyncAPIClient",
@@ -85,4 +96,15 @@ __all__ = [
     "RateLimitError",
     "InternalServerError",
     "CircuitOpenError",
+    "WebhookHelper",
+    "WebhookEventType",
+    "UnknownWebhookEvent",
+    "WebhookVerificationError",
+    "SignatureScheme",
+    "StandardWebhooks",
+    "StripeSignature",
+    "GitHubSignature",
+    "SlackSignature",
+    "TwilioSignature",
+    "HMACSignature",
 ]
