@@ -15,6 +15,7 @@ from apigen.runtime import (
     Endpoint,
     NotFoundError,
     Page,
+    PaginationLoopError,
     Pagination,
     ResponseType,
     SyncAPIClient,
@@ -163,8 +164,10 @@ def test_link_to_foreign_origin_is_refused_and_loops_stop() -> None:
     seen.clear()
     loop = Endpoint("GET", "/loop", "l", pagination=Pagination("cursor", items=("items",), cursor_param="c",
                                                                   next_cursor=("next",)))
-    assert len(list(c.paginate(loop, item_type=Item))) == 2  # second page repeats the cursor: stop
-    assert len(seen) == 2
+    got: list[Item] = []
+    with pytest.raises(PaginationLoopError, match="page 2 repeats"):  # never loops, never silent
+        got.extend(c.paginate(loop, item_type=Item))
+    assert len(got) == 1 and len(seen) == 2
 
 
 def test_error_page_raises_typed_error() -> None:
