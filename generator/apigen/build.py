@@ -26,7 +26,7 @@ CALL_OPTION_ARGS = frozenset({
 })
 CLIENT_ARGS = frozenset({
     "self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker",
-    "headers", "http_client", "auth", "hooks", "strict_responses",
+    "headers", "http_client", "auth", "hooks", "strict_responses", "limits",
 })
 CLIENT_ATTRS = frozenset({"request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries", "with_options", "copy", "breaker_state"})
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})

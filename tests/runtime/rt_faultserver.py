@@ -41,6 +41,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     reset: bool = False  # abort the connection with a TCP RST instead of answering
+    trickle: float = 0.0  # seconds between single bytes of the body (a slow-drip server)
 
 
 Route = Callable[[Req], Reply]
@@ -107,7 +108,13 @@ class FaultServer:
         handler.send_header("Content-Length", str(len(payload)))
         handler.end_headers()
         if handler.command != "HEAD":
-            handler.wfile.write(payload)
+            if reply.trickle:
+                for i in range(len(payload)):
+                    handler.wfile.write(payload[i:i + 1])
+                    handler.wfile.flush()
+                    time.sleep(reply.trickle)
+            else:
+                handler.wfile.write(payload)
 
     def start(self) -> None:
         server = self

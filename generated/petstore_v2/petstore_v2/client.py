@@ -18,6 +18,7 @@ from ._runtime import (
     OAuth2ClientCredentials,
     OAuth2RefreshToken,
     RateLimit,
+    ResponseLimits,
     RetryPolicy,
     SecurityScheme,
     SyncAPIClient,
@@ -68,6 +69,7 @@ class Client(SyncAPIClient):
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
         strict_responses: bool = False,
+        limits: ResponseLimits | None = None,
     ) -> None:
         """Create a client for Swagger Petstore.
 
@@ -80,6 +82,7 @@ class Client(SyncAPIClient):
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
+            limits: what one answer may cost (decoded-size cap, attempt deadline).
         """
         super().__init__(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -101,6 +104,7 @@ class Client(SyncAPIClient):
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
+            limits=limits,
         )
 
     @cached_property
@@ -144,6 +148,7 @@ class AsyncClient(AsyncAPIClient):
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
         strict_responses: bool = False,
+        limits: ResponseLimits | None = None,
     ) -> None:
         """Create a client for Swagger Petstore.
 
@@ -156,6 +161,7 @@ class AsyncClient(AsyncAPIClient):
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
+            limits: what one answer may cost (decoded-size cap, attempt deadline).
         """
         super().__init__(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -177,6 +183,7 @@ class AsyncClient(AsyncAPIClient):
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
+            limits=limits,
         )
 
     @cached_property

@@ -547,6 +547,11 @@ class BaseAPIClient:
                 yield _READ, (response, budget)
                 raise self._error(p, response, note=f"unusable Location header ({type(exc).__name__})")
             trusted = trusted and same_origin
+            if trusted:  # a query credential lives in the URL the Location replaced
+                missing = [(n, v) for loc, n, v in p.plan.static
+                           if loc == "query" and n not in nxt.url.params]
+                if missing:
+                    nxt.url = nxt.url.copy_merge_params(missing)
             yield _CLOSE, response
             hops += 1
             current = nxt
