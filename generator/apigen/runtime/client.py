@@ -352,7 +352,7 @@ class BaseAPIClient:
         except APIError:
             raise
         except Exception as exc:  # the root guard: a body can raise nothing untyped
-            raise decode_failure(response, exc, "parsed", p.attempts) from exc
+            raise decode_failure(response, exc, "could not be parsed", p.attempts) from exc
 
     def _parse_declared(self, p: _Prepared, response: httpx.Response) -> Any:
         status = response.status_code
@@ -548,7 +548,7 @@ class BaseAPIClient:
                 raise self._error(p, response, note=f"unusable Location header ({type(exc).__name__})")
             trusted = trusted and same_origin
             if trusted:  # a query credential lives in the URL the Location replaced
-                missing = [(n, v) for loc, n, v in p.plan.static
+                missing: list[tuple[str, Any]] = [(n, v) for loc, n, v in p.plan.static
                            if loc == "query" and n not in nxt.url.params]
                 if missing:
                     nxt.url = nxt.url.copy_merge_params(missing)

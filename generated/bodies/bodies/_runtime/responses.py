@@ -122,7 +122,7 @@ def parse_success(response: httpx.Response, rt: ResponseType | None) -> Any:
             return adapter(rt.type).validate_json(response.content)
         except pydantic.ValidationError as exc:
             if is_invalid_json(exc):
-                raise decode_failure(response, exc, "decoded as JSON") from exc
+                raise decode_failure(response, exc, "is not valid JSON") from exc
             raise
     if kind == "empty":
         return None

@@ -19,7 +19,7 @@ from .errors import APIResponseDecodeError
 __all__ = ["decode_json", "decoded_or_text", "decode_failure", "is_invalid_json"]
 
 
-def decode_failure(response: httpx.Response, error: BaseException, what: str = "decoded",
+def decode_failure(response: httpx.Response, error: Exception, what: str = "could not be decoded",
                    attempts: int = 1) -> APIResponseDecodeError:
     """The typed error for a body that could not be turned into a value.
 
@@ -28,8 +28,8 @@ def decode_failure(response: httpx.Response, error: BaseException, what: str = "
     request = response.request
     reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
     return APIResponseDecodeError(
-        f"{request.method} {request.url.path} -> {response.status_code}: the body could not be "
-        f"{what} ({type(error).__name__}: {reason})",
+        f"{request.method} {request.url.path} -> {response.status_code}: the body {what} "
+        f"({type(error).__name__}: {reason})",
         response=response, error=error, attempts=attempts,
     )
 
@@ -42,7 +42,7 @@ def decode_json(response: httpx.Response, content: bytes | None = None) -> Any:
     try:
         return pydantic_core.from_json(data)
     except (ValueError, RecursionError) as exc:
-        raise decode_failure(response, exc, "decoded as JSON") from exc
+        raise decode_failure(response, exc, "is not valid JSON") from exc
 
 
 def decoded_or_text(response: httpx.Response) -> Any:

@@ -84,7 +84,7 @@ class Page(Generic[T]):
                         f"({exc.error_count()} errors)", response=self.response, error=exc) from exc
                 self._data = self._lenient(rt)  # drifted: typed where it fits
             except Exception as exc:
-                raise decode_failure(self.response, exc, "parsed") from exc
+                raise decode_failure(self.response, exc, "could not be parsed") from exc
         return self._data
 
     def _lenient(self, rt: Any) -> Any:
@@ -263,7 +263,7 @@ class _Base(Generic[T]):
         except APIError:
             raise
         except Exception as exc:  # the root guard, as in the client's _parse
-            raise decode_failure(response, exc, "read as a page") from exc
+            raise decode_failure(response, exc, "could not be read as a page") from exc
 
     def _parse_page(self, response: httpx.Response, cursor: _Cursor) -> Page[T]:
         spec = self._endpoint.pagination
