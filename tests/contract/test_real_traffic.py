@@ -26,25 +26,13 @@ from urllib.parse import parse_qsl, unquote
 import httpx
 import pytest
 
+from apigen.build import CLIENT_ARGS
 from apigen.pipeline import generate
 
 from contract_paths import REAL
 from support import import_generated
 
-STANDARD_ARGS = {
-    "self",
-    "base_url",
-    "timeout",
-    "max_retries",
-    "retry",
-    "rate_limit",
-    "circuit_breaker",
-    "headers",
-    "http_client",
-    "auth",
-    "hooks",
-    "strict_responses",
-}
+STANDARD_ARGS = set(CLIENT_ARGS)  # every constructor argument that is not a credential
 
 
 def load_spec(gz: str) -> dict[str, Any]:
