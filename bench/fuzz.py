@@ -78,9 +78,11 @@ class Tally:
         self.slowest = 0.0
 
     def report(self, elapsed: float) -> str:
-        lines = [f"{self.name}: {self.cases} cases in {elapsed:.0f} s, "
-                 f"{len(self.untyped)} untyped exceptions, {len(self.hangs)} hangs, "
-                 f"slowest case {self.slowest:.2f} s"]
+        lines = [
+            f"{self.name}: {self.cases} cases in {elapsed:.0f} s, "
+            f"{len(self.untyped)} untyped exceptions, {len(self.hangs)} hangs, "
+            f"slowest case {self.slowest:.2f} s"
+        ]
         for outcome, n in self.outcomes.most_common(14):
             lines.append(f"    {n:6d}  {outcome}")
         for text in (self.untyped + self.hangs)[:20]:
@@ -96,8 +98,14 @@ def _where(exc: BaseException) -> str:
     return f"{Path(frame.filename).name}:{frame.lineno} ({frame.name})" if frame else "?"
 
 
-def run_case(tally: Tally, index: int, budget: float, fn: Callable[[], str],
-             typed: tuple[type[BaseException], ...], on_hang: Callable[[], None] = lambda: None) -> None:
+def run_case(
+    tally: Tally,
+    index: int,
+    budget: float,
+    fn: Callable[[], str],
+    typed: tuple[type[BaseException], ...],
+    on_hang: Callable[[], None] = lambda: None,
+) -> None:
     tally.cases += 1
     start = time.monotonic()
     signal.setitimer(signal.ITIMER_REAL, budget)
@@ -111,7 +119,9 @@ def run_case(tally: Tally, index: int, budget: float, fn: Callable[[], str],
         outcome = type(exc).__name__
     except Exception as exc:  # what the campaign looks for
         outcome = "UNTYPED " + type(exc).__name__
-        tally.untyped.append(f"case {index}: {type(exc).__name__}: {str(exc)[:160]} at {_where(exc)}")
+        tally.untyped.append(
+            f"case {index}: {type(exc).__name__}: {str(exc)[:160]} at {_where(exc)}"
+        )
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
     tally.slowest = max(tally.slowest, time.monotonic() - start)
@@ -121,15 +131,48 @@ def run_case(tally: Tally, index: int, budget: float, fn: Callable[[], str],
 # -- hostile values shared by both campaigns ------------------------------------------------
 
 HOSTILE_STRINGS = [
-    "", " ", "\x1b[31mred\x1b[0m", "::error title=x::y", "\u202eevil", "a\x00b", "${{x}}",
-    "class", "def", "None", "__init__", "../../etc/passwd", "/etc/passwd", "C:\\x", "\ud800",
-    "ｎａｍｅ", "名前", "1abc", "a-b.c d", "\"'\"\"\"", "\\", "{x}", "#/components/schemas",
-    "x" * 5000, "🙂", "\r\n\r\nHTTP/1.1 200 OK", "import os; os.system('x')",
+    "",
+    " ",
+    "\x1b[31mred\x1b[0m",
+    "::error title=x::y",
+    "\u202eevil",
+    "a\x00b",
+    "${{x}}",
+    "class",
+    "def",
+    "None",
+    "__init__",
+    "../../etc/passwd",
+    "/etc/passwd",
+    "C:\\x",
+    "\ud800",
+    "ｎａｍｅ",
+    "名前",
+    "1abc",
+    "a-b.c d",
+    '"\'"""',
+    "\\",
+    "{x}",
+    "#/components/schemas",
+    "x" * 5000,
+    "🙂",
+    "\r\n\r\nHTTP/1.1 200 OK",
+    "import os; os.system('x')",
 ]
 HOSTILE_REFS = [
-    "#/components/schemas/Missing", "#/", "#", "", "#/components/schemas/../x",
-    "file:///etc/passwd", "/etc/passwd", "../../../../etc/passwd", "http://127.0.0.1:9/x.json",
-    "other.yaml#/X", "#/paths/~1pets/get", "#/components/schemas/%00", "#/definitions/X",
+    "#/components/schemas/Missing",
+    "#/",
+    "#",
+    "",
+    "#/components/schemas/../x",
+    "file:///etc/passwd",
+    "/etc/passwd",
+    "../../../../etc/passwd",
+    "http://127.0.0.1:9/x.json",
+    "other.yaml#/X",
+    "#/paths/~1pets/get",
+    "#/components/schemas/%00",
+    "#/definitions/X",
 ]
 HOSTILE_NUMBERS: list[Any] = [0, -1, 1.5, 10**30, -(10**30), 2**63, float("1e308"), True, False]
 
@@ -151,37 +194,78 @@ def hostile_value(rng: random.Random, depth: int = 0) -> Any:
     if roll < 0.8:  # deep nesting, spliced in as text by spec_text (serialisers recurse)
         return f"__DEEP_{rng.choice([50, 300, 1000, 5000])}__"
     if roll < 0.9:
-        return {rng.choice(HOSTILE_STRINGS): hostile_value(rng, depth + 1) for _ in range(rng.randint(0, 3))}
+        return {
+            rng.choice(HOSTILE_STRINGS): hostile_value(rng, depth + 1)
+            for _ in range(rng.randint(0, 3))
+        }
     return rng.choice([[], {}, "string", "object", "array", "integer", "null"])
 
 
 def random_schema(rng: random.Random, depth: int = 0) -> Any:
-    kind = rng.choice(["object", "array", "string", "integer", "number", "boolean", "null", "combo",
-                       "enum", "ref", "tuple", "types"])
+    kind = rng.choice(
+        [
+            "object",
+            "array",
+            "string",
+            "integer",
+            "number",
+            "boolean",
+            "null",
+            "combo",
+            "enum",
+            "ref",
+            "tuple",
+            "types",
+        ]
+    )
     if depth > 4:
         kind = "string"
     if kind == "object":
-        return {"type": "object", "required": [rng.choice(HOSTILE_STRINGS)],
-                "properties": {rng.choice(HOSTILE_STRINGS): random_schema(rng, depth + 1)
-                               for _ in range(rng.randint(0, 4))},
-                "additionalProperties": rng.choice([True, False, random_schema(rng, depth + 1)])}
+        return {
+            "type": "object",
+            "required": [rng.choice(HOSTILE_STRINGS)],
+            "properties": {
+                rng.choice(HOSTILE_STRINGS): random_schema(rng, depth + 1)
+                for _ in range(rng.randint(0, 4))
+            },
+            "additionalProperties": rng.choice([True, False, random_schema(rng, depth + 1)]),
+        }
     if kind == "array":
-        return {"type": "array", "items": random_schema(rng, depth + 1), "maxItems": rng.choice([0, 1, 5])}
+        return {
+            "type": "array",
+            "items": random_schema(rng, depth + 1),
+            "maxItems": rng.choice([0, 1, 5]),
+        }
     if kind == "combo":
-        return {rng.choice(["allOf", "oneOf", "anyOf"]): [random_schema(rng, depth + 1)
-                                                          for _ in range(rng.randint(0, 3))],
-                "discriminator": rng.choice([None, {"propertyName": rng.choice(HOSTILE_STRINGS)}])}
+        return {
+            rng.choice(["allOf", "oneOf", "anyOf"]): [
+                random_schema(rng, depth + 1) for _ in range(rng.randint(0, 3))
+            ],
+            "discriminator": rng.choice([None, {"propertyName": rng.choice(HOSTILE_STRINGS)}]),
+        }
     if kind == "enum":
-        return {"enum": [rng.choice(HOSTILE_STRINGS + HOSTILE_NUMBERS + [None]) for _ in range(rng.randint(0, 5))]}
+        return {
+            "enum": [
+                rng.choice(HOSTILE_STRINGS + HOSTILE_NUMBERS + [None])
+                for _ in range(rng.randint(0, 5))
+            ]
+        }
     if kind == "ref":
         return {"$ref": rng.choice(HOSTILE_REFS)}
     if kind == "tuple":
-        return {"type": "array", "prefixItems": [random_schema(rng, depth + 1) for _ in range(2)],
-                "items": rng.choice([False, True, {}])}
+        return {
+            "type": "array",
+            "prefixItems": [random_schema(rng, depth + 1) for _ in range(2)],
+            "items": rng.choice([False, True, {}]),
+        }
     if kind == "types":
         return {"type": rng.sample(["string", "integer", "null", "object", "array", "bogus"], 2)}
-    return {"type": kind, "format": rng.choice(["date-time", "uuid", "binary", "byte", "int64", "weird"]),
-            "nullable": rng.choice([True, False]), "default": hostile_value(rng, 3)}
+    return {
+        "type": kind,
+        "format": rng.choice(["date-time", "uuid", "binary", "byte", "int64", "weird"]),
+        "nullable": rng.choice([True, False]),
+        "default": hostile_value(rng, 3),
+    }
 
 
 # -- campaign 1: spec documents through the generator pipeline ---------------------------------
@@ -231,23 +315,52 @@ def mutate(rng: random.Random, doc: Any) -> Any:
         elif op < 0.6:
             del parent[key]
         elif op < 0.75 and isinstance(parent, dict):
-            parent[rng.choice(HOSTILE_STRINGS + ["$ref", "allOf", "type", "items", "x-apigen-pagination",
-                                                 "parameters", "security", "servers"])] = hostile_value(rng)
+            parent[
+                rng.choice(
+                    HOSTILE_STRINGS
+                    + [
+                        "$ref",
+                        "allOf",
+                        "type",
+                        "items",
+                        "x-apigen-pagination",
+                        "parameters",
+                        "security",
+                        "servers",
+                    ]
+                )
+            ] = hostile_value(rng)
         elif op < 0.85 and isinstance(doc, dict):
             paths = doc.setdefault("paths", {})
             if isinstance(paths, dict):
-                template = rng.choice(["/a/{missing}", "/{x}/{x}", "/b", "/" + rng.choice(HOSTILE_STRINGS)])
+                template = rng.choice(
+                    ["/a/{missing}", "/{x}/{x}", "/b", "/" + rng.choice(HOSTILE_STRINGS)]
+                )
                 method = rng.choice(["get", "post", "put", "delete", "patch", "trace", "bogus"])
-                paths[template] = {method: {
-                    "operationId": rng.choice(HOSTILE_STRINGS + ["listPets", "get"]),
-                    "parameters": [{"name": rng.choice(HOSTILE_STRINGS), "in": rng.choice(
-                        ["query", "path", "header", "cookie", "body", "nowhere"]),
-                        "schema": random_schema(rng)}],
-                    "responses": {rng.choice(["200", "2XX", "default", "999", "abc"]): {
-                        "description": rng.choice(HOSTILE_STRINGS),
-                        "content": {rng.choice(["application/json", "text/plain", "*/*", "x"]): {
-                            "schema": random_schema(rng)}}}},
-                }}
+                paths[template] = {
+                    method: {
+                        "operationId": rng.choice(HOSTILE_STRINGS + ["listPets", "get"]),
+                        "parameters": [
+                            {
+                                "name": rng.choice(HOSTILE_STRINGS),
+                                "in": rng.choice(
+                                    ["query", "path", "header", "cookie", "body", "nowhere"]
+                                ),
+                                "schema": random_schema(rng),
+                            }
+                        ],
+                        "responses": {
+                            rng.choice(["200", "2XX", "default", "999", "abc"]): {
+                                "description": rng.choice(HOSTILE_STRINGS),
+                                "content": {
+                                    rng.choice(["application/json", "text/plain", "*/*", "x"]): {
+                                        "schema": random_schema(rng)
+                                    }
+                                },
+                            }
+                        },
+                    }
+                }
         elif isinstance(doc, dict):
             comps = doc.setdefault("components", {})
             if isinstance(comps, dict):
@@ -277,7 +390,9 @@ def spec_text(rng: random.Random, doc: Any) -> tuple[str, str]:
             return text, ".json"
     if roll < 0.3:  # text corruption: truncation, stray bytes, YAML tricks
         cut = rng.randint(0, len(text))
-        extra = rng.choice(["", "\x00", "&a [*a, *a]", "{{{{", '"', "\ufeff", "- - -", "!!python/object:os.system"])
+        extra = rng.choice(
+            ["", "\x00", "&a [*a, *a]", "{{{{", '"', "\ufeff", "- - -", "!!python/object:os.system"]
+        )
         return text[:cut] + extra + text[cut:], rng.choice([".json", ".yaml"])
     return text, ".json"
 
@@ -302,8 +417,11 @@ def spec_campaign(rng: random.Random, cases: int, full_every: int, budget: float
             path = Path(tmp) / f"case{index % 7}{suffix}"
             path.write_text(text, encoding="utf-8", errors="surrogatepass")
             full = full_every > 0 and index % full_every == 0
-            argv = (["generate", str(path), "--output", str(Path(tmp) / "out"), "--force", "-q"] if full
-                    else ["validate", str(path)])
+            argv = (
+                ["generate", str(path), "--output", str(Path(tmp) / "out"), "--force", "-q"]
+                if full
+                else ["validate", str(path)]
+            )
 
             def one(argv: list[str] = argv) -> str:
                 sink = io.StringIO()
@@ -312,19 +430,29 @@ def spec_campaign(rng: random.Random, cases: int, full_every: int, budget: float
                 if code not in (0, 1):
                     raise RuntimeError(f"exit {code}: {sink.getvalue()[-300:]}")
                 verb = argv[0]
-                return f"{verb}: exit 0" if code == 0 else f"{verb}: exit 1 ({_reason(sink.getvalue())})"
+                return (
+                    f"{verb}: exit 0"
+                    if code == 0
+                    else f"{verb}: exit 1 ({_reason(sink.getvalue())})"
+                )
 
             run_case(tally, index, budget * (6 if full else 1), one, ())
             if index % 1000 == 999:
-                print(f"  specs: {index + 1} cases, {len(tally.untyped)} untyped, {len(tally.hangs)} hangs",
-                      flush=True)
+                print(
+                    f"  specs: {index + 1} cases, {len(tally.untyped)} untyped, {len(tally.hangs)} hangs",
+                    flush=True,
+                )
     return tally
 
 
 def _reason(output: str) -> str:
     if "nests too deeply" in output:
         return "nests too deeply"
-    if "not valid" in output.lower() or "cannot parse" in output.lower() or "malformed" in output.lower():
+    if (
+        "not valid" in output.lower()
+        or "cannot parse" in output.lower()
+        or "malformed" in output.lower()
+    ):
         return "unreadable document"
     return "diagnostics"
 
@@ -345,7 +473,9 @@ class RawServer:
     """Answers every request with ``responder(request_head)``: raw bytes, any framing."""
 
     def __init__(self) -> None:
-        self.responder: Callable[[bytes], Script] = lambda head: Script(b"HTTP/1.1 204 No Content\r\n\r\n")
+        self.responder: Callable[[bytes], Script] = lambda head: Script(
+            b"HTTP/1.1 204 No Content\r\n\r\n"
+        )
         server = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -369,8 +499,9 @@ class RawServer:
             allow_reuse_address = True
 
         self.httpd = Threaded(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     @property
@@ -384,14 +515,16 @@ class RawServer:
             time.sleep(script.pause)
             return
         if script.delivery == "reset":
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
             return
         if script.delivery == "cut":
             data = data[: max(1, len(data) // 2)]
         if script.delivery in ("pieces", "trickle"):
             step = 1 if script.delivery == "trickle" else max(1, len(data) // 7)
             for i in range(0, len(data), step):
-                sock.sendall(data[i:i + step])
+                sock.sendall(data[i : i + step])
                 time.sleep(script.pause)
         else:
             sock.sendall(data)
@@ -406,8 +539,34 @@ class RawServer:
 
 
 TIMEOUT = 0.25  # seconds; the client's timeout and so its attempt deadline
-STATUSES = [200] * 12 + [201, 202, 204, 206, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 409, 410,
-                         422, 429, 500, 502, 503, 504, 599, 199, 600, 999]
+STATUSES = [200] * 12 + [
+    201,
+    202,
+    204,
+    206,
+    301,
+    302,
+    303,
+    304,
+    307,
+    308,
+    400,
+    401,
+    403,
+    404,
+    409,
+    410,
+    422,
+    429,
+    500,
+    502,
+    503,
+    504,
+    599,
+    199,
+    600,
+    999,
+]
 
 
 def random_json(rng: random.Random, depth: int = 0) -> Any:
@@ -415,21 +574,48 @@ def random_json(rng: random.Random, depth: int = 0) -> Any:
     if depth > 3 or roll < 0.3:
         return rng.choice(HOSTILE_STRINGS[:12] + HOSTILE_NUMBERS + [None, "available", 1, "x"])
     if roll < 0.6:
-        keys = ["id", "name", "photoUrls", "status", "tag", "items", "data", "entries", "results",
-                "next_cursor", "nextPageToken", "has_more", "next", "cursor", "message", "error", "ok",
-                "email", "amount", "quantity", "petId", rng.choice(HOSTILE_STRINGS)]
+        keys = [
+            "id",
+            "name",
+            "photoUrls",
+            "status",
+            "tag",
+            "items",
+            "data",
+            "entries",
+            "results",
+            "next_cursor",
+            "nextPageToken",
+            "has_more",
+            "next",
+            "cursor",
+            "message",
+            "error",
+            "ok",
+            "email",
+            "amount",
+            "quantity",
+            "petId",
+            rng.choice(HOSTILE_STRINGS),
+        ]
         return {rng.choice(keys): random_json(rng, depth + 1) for _ in range(rng.randint(0, 8))}
     return [random_json(rng, depth + 1) for _ in range(rng.randint(0, 6))]
 
 
 def plausible_body(rng: random.Random) -> Any:
     pet = {"id": rng.randint(1, 10**6), "name": "rex", "photoUrls": [], "status": "available"}
-    return rng.choice([
-        pet, [pet, pet], {"items": [{"id": "c1", "email": "a@b"}], "next_cursor": rng.choice([None, "n", ""])},
-        {"data": [{"id": f"ch_{rng.randint(0, 9)}"}], "has_more": rng.choice([True, False])},
-        {"entries": [{"id": "e"}], "nextPageToken": rng.choice(["t", "", None])},
-        [{"id": rng.randint(0, 3)}], {"results": [{"id": 1}]}, {"a": 1, "b": 2},
-    ])
+    return rng.choice(
+        [
+            pet,
+            [pet, pet],
+            {"items": [{"id": "c1", "email": "a@b"}], "next_cursor": rng.choice([None, "n", ""])},
+            {"data": [{"id": f"ch_{rng.randint(0, 9)}"}], "has_more": rng.choice([True, False])},
+            {"entries": [{"id": "e"}], "nextPageToken": rng.choice(["t", "", None])},
+            [{"id": rng.randint(0, 3)}],
+            {"results": [{"id": 1}]},
+            {"a": 1, "b": 2},
+        ]
+    )
 
 
 _HUGE_STRING = b'"' + b"x" * 3_000_000 + b'"'  # over the campaign's 2 MB cap
@@ -440,7 +626,9 @@ def random_body(rng: random.Random) -> bytes:
     if roll < 0.3:
         return json.dumps(plausible_body(rng)).encode()
     if roll < 0.5:
-        return json.dumps(random_json(rng), ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")
+        return json.dumps(random_json(rng), ensure_ascii=False, default=str).encode(
+            "utf-8", "surrogatepass"
+        )
     choices: list[Callable[[], bytes]] = [
         lambda: b"[" * rng.choice([100, 5000, 200_000]) + b"]" * rng.choice([0, 100, 200_000]),
         lambda: b'{"id": ' + b"9" * rng.choice([20, 4301, 10_000]) + b"}",
@@ -459,22 +647,76 @@ def random_body(rng: random.Random) -> bytes:
 
 
 HEADER_POOL: list[Callable[[random.Random, str], tuple[str, str]]] = [
-    lambda r, u: ("Retry-After", r.choice(["-5", "nan", "inf", "1e309", "0", "1", "99999999999", "x",
-                                           "Fri, 31 Dec 9999 23:59:59 GMT", "Mon, 01 Jan 1990 00:00:00 GMT"])),
+    lambda r, u: (
+        "Retry-After",
+        r.choice(
+            [
+                "-5",
+                "nan",
+                "inf",
+                "1e309",
+                "0",
+                "1",
+                "99999999999",
+                "x",
+                "Fri, 31 Dec 9999 23:59:59 GMT",
+                "Mon, 01 Jan 1990 00:00:00 GMT",
+            ]
+        ),
+    ),
     lambda r, u: ("retry-after-ms", r.choice(["-1", "nan", "100", "1e400", ""])),
     lambda r, u: ("X-RateLimit-Remaining", r.choice(["0", "-1", "x"])),
     lambda r, u: ("X-RateLimit-Reset", r.choice(["nan", "inf", "1e308", "-5", "1700000000", "3"])),
     lambda r, u: ("RateLimit", r.choice(["remaining=0, reset=99999", "r=0;t=1e400", "garbage"])),
-    lambda r, u: ("Link", r.choice([f'<{u}/v2/invoices?page=2>; rel="next"', '<http://evil.test/x>; rel="next"',
-                                    '<http://[::1>; rel="next"', "<>; rel=next", '<;;;>, <', f'<{u}/x>; rel="next"'])),
-    lambda r, u: ("Location", r.choice(["/elsewhere", "http://127.0.0.1:9/x", "http://[::1", "", "ftp://x/",
-                                        f"{u}/v2/pet/1", "//evil.test/x", "\x00"])),
-    lambda r, u: ("Content-Type", r.choice(["application/json", "text/plain", "text/html", "",
-                                            "application/json; charset=bogus-8", "application/octet-stream",
-                                            "application/problem+json", "application/json; charset=utf-16"])),
+    lambda r, u: (
+        "Link",
+        r.choice(
+            [
+                f'<{u}/v2/invoices?page=2>; rel="next"',
+                '<http://evil.test/x>; rel="next"',
+                '<http://[::1>; rel="next"',
+                "<>; rel=next",
+                "<;;;>, <",
+                f'<{u}/x>; rel="next"',
+            ]
+        ),
+    ),
+    lambda r, u: (
+        "Location",
+        r.choice(
+            [
+                "/elsewhere",
+                "http://127.0.0.1:9/x",
+                "http://[::1",
+                "",
+                "ftp://x/",
+                f"{u}/v2/pet/1",
+                "//evil.test/x",
+                "\x00",
+            ]
+        ),
+    ),
+    lambda r, u: (
+        "Content-Type",
+        r.choice(
+            [
+                "application/json",
+                "text/plain",
+                "text/html",
+                "",
+                "application/json; charset=bogus-8",
+                "application/octet-stream",
+                "application/problem+json",
+                "application/json; charset=utf-16",
+            ]
+        ),
+    ),
     lambda r, u: ("Set-Cookie", r.choice(["a=b", "=;;;", "x" * 5000])),
     lambda r, u: ("X-Request-Id", r.choice(["abc", "\x1b[31m", "é"])),
-    lambda r, u: ("Content-Encoding", r.choice(["gzip", "deflate", "br", "zstd", "x-unknown", "identity"])),
+    lambda r, u: (
+        "Content-Encoding",
+        r.choice(["gzip", "deflate", "br", "zstd", "x-unknown", "identity"]),
+    ),
 ]
 
 
@@ -506,18 +748,36 @@ def encode(rng: random.Random, body: bytes, headers: list[tuple[str, str]]) -> b
 
 def random_response(rng: random.Random, base: str) -> Script:
     if rng.random() < 0.04:  # nonsense on the wire
-        data = rng.choice([b"garbage\r\n\r\n", b"HTTP/1.1 abc OK\r\n\r\n", b"HTTP/9.9 200 OK\r\n\r\n",
-                           b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", b"",
-                           b"HTTP/1.1 200 OK\r\nX: \x00\x01\r\n\r\n{}",
-                           b"HTTP/1.1 200 OK\r\n" + b"X-Long: " + b"a" * 200_000 + b"\r\n\r\n"])
+        data = rng.choice(
+            [
+                b"garbage\r\n\r\n",
+                b"HTTP/1.1 abc OK\r\n\r\n",
+                b"HTTP/9.9 200 OK\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+                b"",
+                b"HTTP/1.1 200 OK\r\nX: \x00\x01\r\n\r\n{}",
+                b"HTTP/1.1 200 OK\r\n" + b"X-Long: " + b"a" * 200_000 + b"\r\n\r\n",
+            ]
+        )
         return Script(data)
     status = rng.choice(STATUSES)
     headers: list[tuple[str, str]] = [("Content-Type", "application/json")]
     for _ in range(rng.randint(0, 3)):
         headers.append(rng.choice(HEADER_POOL)(rng, base))
     if status in (301, 302, 303, 307, 308) and rng.random() < 0.7:
-        headers.append(("Location", rng.choice(["/v2/pet/1", f"{base}/v2/store/inventory", "http://127.0.0.1:9/",
-                                                "http://localhost:1/x"])))
+        headers.append(
+            (
+                "Location",
+                rng.choice(
+                    [
+                        "/v2/pet/1",
+                        f"{base}/v2/store/inventory",
+                        "http://127.0.0.1:9/",
+                        "http://localhost:1/x",
+                    ]
+                ),
+            )
+        )
     body = encode(rng, random_body(rng), headers)
     framing = rng.random()
     if framing < 0.8:
@@ -526,7 +786,9 @@ def random_response(rng: random.Random, base: str) -> Script:
         headers.append(("Content-Length", str(max(0, len(body) + rng.choice([-3, -1, 5, 10**6])))))
     elif framing < 0.94:
         headers.append(("Transfer-Encoding", "chunked"))
-        body = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in [body[:7], body[7:]] if part)
+        body = b"".join(
+            b"%x\r\n%s\r\n" % (len(part), part) for part in [body[:7], body[7:]] if part
+        )
         body += rng.choice([b"0\r\n\r\n", b"zz\r\n", b""])
     headers.append(("Connection", "close"))
     head = f"HTTP/1.1 {status} {rng.choice(['OK', '', 'Weird Reason'])}\r\n".encode()
@@ -546,8 +808,13 @@ def random_response(rng: random.Random, base: str) -> Script:
     return Script(head + b"\r\n" + body, delivery, pause)
 
 
-def call_generated(rng: random.Random, kind: str, server: RawServer, loop: asyncio.AbstractEventLoop | None,
-                   packages: dict[str, Any]) -> str:
+def call_generated(
+    rng: random.Random,
+    kind: str,
+    server: RawServer,
+    loop: asyncio.AbstractEventLoop | None,
+    packages: dict[str, Any],
+) -> str:
     import httpx
 
     petstore, pagination = packages["petstore"], packages["pagination"]
@@ -559,21 +826,32 @@ def call_generated(rng: random.Random, kind: str, server: RawServer, loop: async
     async def async_sleep(seconds: float) -> None:
         sleeps.append(seconds)
 
-    retry = petstore.RetryPolicy(sleep=sleep, async_sleep=async_sleep, max_retries=rng.choice([0, 0, 1, 2]))
+    retry = petstore.RetryPolicy(
+        sleep=sleep, async_sleep=async_sleep, max_retries=rng.choice([0, 0, 1, 2])
+    )
     limit = petstore.RateLimit(requests=None, sleep=sleep, async_sleep=async_sleep)
     limits = petstore.ResponseLimits(max_bytes=2_000_000)
     follow = rng.random() < 0.25
     http: Any = None
     if follow:
-        http = (httpx.Client if kind == "sync" else httpx.AsyncClient)(follow_redirects=True, max_redirects=3,
-                                                                       timeout=TIMEOUT)
+        http = (httpx.Client if kind == "sync" else httpx.AsyncClient)(
+            follow_redirects=True, max_redirects=3, timeout=TIMEOUT
+        )
     use_paging = rng.random() < 0.35
     pkg = pagination if use_paging else petstore
     cls = pkg.Client if kind == "sync" else pkg.AsyncClient
     base = server.url + ("/v1" if use_paging else "/v2")
     creds = {"api_key_auth": "PAGING-SECRET"} if use_paging else {"api_key": "PET-SECRET"}
-    client = cls(base_url=base, timeout=TIMEOUT, retry=retry, rate_limit=limit, limits=limits,
-                 circuit_breaker=None, http_client=http, **creds)
+    client = cls(
+        base_url=base,
+        timeout=TIMEOUT,
+        retry=retry,
+        rate_limit=limit,
+        limits=limits,
+        circuit_breaker=None,
+        http_client=http,
+        **creds,
+    )
     if use_paging:
         op = rng.choice(["customers", "charges", "logs", "orders", "invoices", "get_customer"])
 
@@ -587,11 +865,15 @@ def call_generated(rng: random.Random, kind: str, server: RawServer, loop: async
             if op == "get_customer":
                 return await client.customers.get_customer("c1")
             pager = getattr(getattr(client, op), f"list_{op}")()
-            if hasattr(pager, "__await__"):  # list methods that are coroutines returning the paginator
+            if hasattr(
+                pager, "__await__"
+            ):  # list methods that are coroutines returning the paginator
                 pager = await pager
             return [item async for item in pager.limit(pages=15)]
     else:
-        op = rng.choice(["get_pet_by_id", "find_pets_by_status", "add_pet", "get_inventory", "delete_pet"])
+        op = rng.choice(
+            ["get_pet_by_id", "find_pets_by_status", "add_pet", "get_inventory", "delete_pet"]
+        )
 
         def sync_call() -> Any:
             if op == "get_pet_by_id":
@@ -660,10 +942,14 @@ def response_campaign(rng: random.Random, cases: int, budget: float) -> Tally:
             def one(r: random.Random = case_rng, kind: str = kind) -> str:
                 return call_generated(r, kind, server, state["loop"], packages)
 
-            run_case(tally, index, budget, one, (petstore.APIError, pagination.APIError), on_hang=renew)
+            run_case(
+                tally, index, budget, one, (petstore.APIError, pagination.APIError), on_hang=renew
+            )
             if index % 1000 == 999:
-                print(f"  responses: {index + 1} cases, {len(tally.untyped)} untyped, {len(tally.hangs)} hangs",
-                      flush=True)
+                print(
+                    f"  responses: {index + 1} cases, {len(tally.untyped)} untyped, {len(tally.hangs)} hangs",
+                    flush=True,
+                )
     finally:
         server.stop()
         state["loop"].close()
@@ -676,8 +962,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None, help="default: a random seed (printed)")
     parser.add_argument("--specs", type=int, default=10_000)
     parser.add_argument("--responses", type=int, default=10_000)
-    parser.add_argument("--full-every", type=int, default=50, help="every Nth spec case also renders a package")
-    parser.add_argument("--budget", type=float, default=10.0, help="seconds a case may take before it is a hang")
+    parser.add_argument(
+        "--full-every", type=int, default=50, help="every Nth spec case also renders a package"
+    )
+    parser.add_argument(
+        "--budget", type=float, default=10.0, help="seconds a case may take before it is a hang"
+    )
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     print(f"seed {seed}", flush=True)
