@@ -538,7 +538,7 @@ class RawServer:
         self.httpd.server_close()
 
 
-TIMEOUT = 0.25  # seconds; the client's timeout and so its attempt deadline
+TIMEOUT = 0.1  # seconds; the client's timeout and so its attempt deadline
 STATUSES = [200] * 12 + [
     201,
     202,
@@ -859,7 +859,7 @@ def call_generated(
             if op == "get_customer":
                 return client.customers.get_customer("c1")
             pager = getattr(getattr(client, op), f"list_{op}")()
-            return list(pager.limit(pages=15))
+            return list(pager.limit(pages=6))
 
         async def async_call() -> Any:
             if op == "get_customer":
@@ -869,7 +869,7 @@ def call_generated(
                 pager, "__await__"
             ):  # list methods that are coroutines returning the paginator
                 pager = await pager
-            return [item async for item in pager.limit(pages=15)]
+            return [item async for item in pager.limit(pages=6)]
     else:
         op = rng.choice(
             ["get_pet_by_id", "find_pets_by_status", "add_pet", "get_inventory", "delete_pet"]
