@@ -150,3 +150,16 @@ def test_a_symlinked_output_is_followed_not_split(tmp_path: Path) -> None:
     with pytest.raises(writer.ApigenError, match="does not exist"):
         writer.write_atomically(dangling, NEW)
 
+
+
+def test_staging_folders_of_earlier_versions_go_once_an_hour_old(tmp_path: Path) -> None:
+    out = tmp_path / "client"
+    writer.write_atomically(out, OLD)
+    stale, fresh = tmp_path / ".client.apigen-k3j_x9qa", tmp_path / ".client.apigen-p0o9i8u7"
+    for folder in (stale, fresh):
+        (folder / "pkg").mkdir(parents=True)
+    hours_ago = stale.stat().st_mtime - 2 * writer.LEGACY_AGE
+    os.utime(stale, (hours_ago, hours_ago))
+    writer.recover(out)
+    assert not stale.exists() and fresh.exists()  # a fresh one may belong to a run still going
+    assert _snapshot(out) == OLD

@@ -23,6 +23,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import ApigenError
@@ -94,6 +95,8 @@ ASIDE_TAG = "apigen-old"  # an old tree moved aside by the two-rename fallback
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # this process writes one output at a time: its leftovers are stale
+    if os.name == "nt":  # os.kill(pid, 0) is no probe there: leave other processes' folders alone
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -101,6 +104,16 @@ def _pid_alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True
     return True
+
+
+LEGACY_AGE = 3600.0  # seconds
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.lstat().st_mtime > seconds and path.is_dir() and not path.is_symlink()
+    except OSError:
+        return False
 
 
 def recover(output: Path) -> list[str]:
@@ -115,9 +128,16 @@ def recover(output: Path) -> list[str]:
     except OSError:
         return done
     leftover = re.compile(rf"\.{re.escape(output.name)}\.({TEMP_TAG}|{ASIDE_TAG})-(\d+)(-[^/]*)?")
+    # earlier versions staged in `.NAME.apigen-XXXXXXXX` (no process id): gone once an hour old
+    legacy = re.compile(rf"\.{re.escape(output.name)}\.apigen-[a-z0-9_]{{8}}")
     for entry in entries:
         match = leftover.fullmatch(entry.name)
-        if match is None or _pid_alive(int(match.group(2))):
+        if match is None:
+            if legacy.fullmatch(entry.name) and _older_than(entry, LEGACY_AGE):
+                shutil.rmtree(entry, ignore_errors=True)
+                done.append(f"removed {entry.name}, left by an interrupted run")
+            continue
+        if _pid_alive(int(match.group(2))):
             continue
         if match.group(1) == ASIDE_TAG and not os.path.lexists(output) and entry.is_dir():
             os.rename(entry, output)
