@@ -195,7 +195,7 @@ class ApiBuilder:
             if schema is None and isinstance(param.get("content"), dict):
                 picked = _pick_media(param["content"])
                 schema = picked[2].get("schema") if picked else None
-            ptype = self.registry.type_of(schema, context + pascal(name)) if schema is not None else PyType("str")
+            ptype = self.registry.type_of(schema, context + pascal(name), literals=True) if schema is not None else PyType("str")
             style, explode = param.get("style"), param.get("explode")
             default_style, default_explode = DEFAULT_STYLES[location]
             style = str(style) if style else default_style
@@ -402,6 +402,7 @@ class ApiBuilder:
             package=self.package, env_prefix=self.env_prefix, base_url=servers[0] if servers else "",
             servers=servers, security_schemes=schemes, default_security=default_security,
             resources=tuple(resources), models=self.registry.defs,
+            literal_aliases=self.registry.finish_literal_aliases(),
             skipped=tuple(self.skipped) + tuple(Skipped(w, r) for w, r in self.registry.dropped),
             webhooks=webhooks, webhook_signature=signature, webhooks_attr=helper,
         )

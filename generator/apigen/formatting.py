@@ -322,6 +322,11 @@ def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = f
 _STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 
 
+def string_literal(value: str) -> str:
+    """A Python literal of ``value`` (any text: it comes from a spec), in black's quotes."""
+    return str(normalize_string_quotes(repr(value)))
+
+
 def _requote(text: str) -> str:
     """Black's quotes for the one-line strings of datamodel-code-generator's code (it has no comments)."""
     return _STRING.sub(lambda m: normalize_string_quotes(m.group(0)) if m.group(0)[0] == "'" else m.group(0), text)

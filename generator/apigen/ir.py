@@ -199,6 +199,8 @@ class Api:
     default_security: tuple[tuple[str, ...], ...]
     resources: tuple[Resource, ...]
     models: dict[str, Any] = field(hash=False, compare=False)  # class name -> JSON Schema ($defs refs)
+    # open enum class -> its alias that also admits the plain values (``X | Literal[...]``)
+    literal_aliases: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     skipped: tuple[Skipped, ...] = ()
     webhooks: tuple[Webhook, ...] = ()
     webhook_signature: WebhookSignature | None = None  # None: the API sends no webhooks we know of

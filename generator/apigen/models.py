@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import ApigenError, Diagnostic
+from .formatting import LINE_LENGTH, format_python, string_literal
 from .naming import NameScope, env_identifier, pascal, snake_identifier
 from .render import clean_text
 
@@ -512,7 +513,7 @@ def nullable_classes_at_use_sites(defs: dict[str, Any]) -> dict[str, Any]:
     return {name: _wrap_refs(_strip_null(schema) if name in targets else schema, targets) for name, schema in defs.items()}
 
 
-def name_invented_classes(source: str, tree: ast.Module, defs: dict[str, Any]) -> tuple[str, dict[str, str]]:
+def name_invented_classes(tree: ast.Module, defs: dict[str, Any], reserved: frozenset[str] = frozenset()) -> dict[str, str]:
     """Context names for the classes datamodel-code-generator makes up on its own.
 
     When allOf members give one property two different object types, the library
@@ -520,13 +521,13 @@ def name_invented_classes(source: str, tree: ast.Module, defs: dict[str, Any]) -
     (GitHub's webhooks: ``User3``, ``Owner1``). Such a class is renamed after the
     first class and field that use it (``WebhookIssueCommentDeletedIssueUser``).
     The library's unnumbered names (after a field) are readable and stay.
-    ``tree`` is the library's module as parsed (only names are read from it).
-    Returns the source with the renames made, and the renames.
+    ``tree`` is the library's module as parsed. Returns the renames (made by
+    ``rename_edits``).
     """
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     invented = {n.name for n in classes if n.name[-1].isdigit()} - set(defs) - {ROOT_PLACEHOLDER}
     if not invented:
-        return source, {}
+        return {}
     wanted: dict[str, str] = {}
     for owner in classes:
         for statement in owner.body:
@@ -538,7 +539,7 @@ def name_invented_classes(source: str, tree: ast.Module, defs: dict[str, Any]) -
         for base in owner.bases:  # used only as a base class: named after the subclass
             if isinstance(base, ast.Name) and base.id in invented and base.id not in wanted:
                 wanted[base.id] = owner.name + "Base"
-    taken = {n.name for n in classes} | set(defs)
+    taken = {n.name for n in classes} | set(defs) | reserved
     position = {c.name: i for i, c in enumerate(classes)}
     renames: dict[str, str] = {}
     for old in sorted(invented, key=position.__getitem__):
@@ -547,13 +548,137 @@ def name_invented_classes(source: str, tree: ast.Module, defs: dict[str, Any]) -
             continue  # nothing better to call it than the library did
         taken.add(new)
         renames[old] = new
+    return renames
+
+
+Edit = tuple[int, int, int, str]  # (line, start column, end column in UTF-8 bytes, new text)
+
+
+def apply_edits(source: str, edits: list[Edit]) -> str:
+    """Replace the spans the syntax tree located; nothing else of the text changes.
+
+    Columns are the parser's, counted in UTF-8 bytes of their line.
+    """
+    lines = source.splitlines(keepends=True)
+    by_line: dict[int, list[Edit]] = {}
+    for edit in edits:
+        by_line.setdefault(edit[0], []).append(edit)
+    for number, line_edits in by_line.items():
+        raw = lines[number - 1].encode("utf-8")
+        for _, start, end, text in sorted(line_edits, key=lambda e: e[1], reverse=True):
+            raw = raw[:start] + text.encode("utf-8") + raw[end:]
+        lines[number - 1] = raw.decode("utf-8")
+    return "".join(lines)
+
+
+def _class_name_span(source_lines: list[str], node: ast.ClassDef) -> tuple[int, int, int]:
+    """Where a class statement spells its name (the tree gives only the ``class`` keyword)."""
+    raw = source_lines[node.lineno - 1].encode("utf-8")
+    match = re.compile(rb"class\s+(" + re.escape(node.name.encode()) + rb")\b").match(raw, node.col_offset)
+    if match is None:
+        raise ApigenError(f"internal error: class {node.name} not found where the parser put it")
+    return node.lineno, match.start(1), match.end(1)
+
+
+def rename_edits(source: str, tree: ast.Module, renames: dict[str, str]) -> list[Edit]:
+    """Edits that rename classes: their statements and every name that refers to them.
+
+    Only identifiers change; a string literal that spells a class name (a field's
+    ``alias="User3"``, a description) is data and stays as it is.
+    """
     if not renames:
-        return source, {}
-    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in sorted(renames, key=len, reverse=True)) + r")(?!\w)")
-    return pattern.sub(lambda m: renames[m.group(1)], source), renames
+        return []
+    lines = source.splitlines(keepends=True)
+    edits: list[Edit] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in renames and node.end_col_offset is not None:
+            edits.append((node.lineno, node.col_offset, node.end_col_offset, renames[node.id]))
+        elif isinstance(node, ast.ClassDef) and node.name in renames:
+            edits.append((*_class_name_span(lines, node), renames[node.name]))
+    return edits
 
 
-def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
+ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum"})
+
+
+def _enum_values(node: ast.ClassDef) -> list[Any] | None:
+    """The member values of an enum class the library wrote, or None for another class."""
+    if len(node.bases) != 1 or not isinstance(node.bases[0], ast.Name) or node.bases[0].id not in ENUM_BASES:
+        return None
+    values = []
+    for statement in node.body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant):
+            values.append(statement.value.value)
+    return values
+
+
+OPEN_BASES = {"str": "OpenStrEnum", "int": "OpenIntEnum"}
+OPEN_ENUMS_IMPORT = "from .._runtime.enums import OpenIntEnum, OpenStrEnum\n"
+ALIAS_IMPORTS = "from typing import TYPE_CHECKING, Literal, TypeAlias\n"
+
+
+def _value_kind(values: list[Any]) -> str | None:
+    if values and all(isinstance(v, str) for v in values):
+        return "str"
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    return None
+
+
+def literal_alias_block(alias: str, enum: str, values: list[Any]) -> str:
+    """``alias``: for type checkers the enum or one of its values as a literal; at run
+    time the enum itself, so pydantic validates into the (open) enum class."""
+    literal = ", ".join(string_literal(v) if isinstance(v, str) else repr(v) for v in values)
+    block = f"if TYPE_CHECKING:\n    {alias}: TypeAlias = {enum} | Literal[{literal}]\nelse:\n    {alias} = {enum}\n"
+    return block if all(len(line) <= LINE_LENGTH for line in block.splitlines()) else format_python(block)
+
+
+def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> str:
+    """Make the library's enums open, and let model fields take their plain values.
+
+    Each ``class X(Enum)`` of string or integer values gets the runtime's open base
+    (unknown values kept, members equal to their wire values). ``aliases`` maps such
+    a class to the name of its alias (``X | Literal[...]`` for type checkers); the
+    alias follows the class, and model fields annotated with the class use it.
+    All edits are made at positions the syntax tree gives.
+    """
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    opened: dict[str, list[Any]] = {}
+    edits: list[Edit] = []
+    for node in classes:
+        values = _enum_values(node)
+        kind = _value_kind(values) if values is not None else None
+        if kind is None:
+            continue
+        base = node.bases[0]
+        assert base.end_col_offset is not None
+        edits.append((base.lineno, base.col_offset, base.end_col_offset, OPEN_BASES[kind]))
+        opened[node.name] = values or []
+    if not opened:
+        return source
+    used = {name: aliases[name] for name in opened if name in aliases}
+    for node in classes:
+        if node.name in opened:
+            continue
+        for statement in node.body:
+            if isinstance(statement, ast.AnnAssign):
+                for sub in ast.walk(statement.annotation):
+                    if isinstance(sub, ast.Name) and sub.id in used and sub.end_col_offset is not None:
+                        edits.append((sub.lineno, sub.col_offset, sub.end_col_offset, used[sub.id]))
+    blocks: dict[int, str] = {}  # line after which a block goes -> the block
+    for node in classes:
+        if node.name in used and node.end_lineno:
+            blocks[node.end_lineno] = "\n\n" + literal_alias_block(used[node.name], node.name, opened[node.name])
+    last_import = max((n.end_lineno or n.lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))), default=0)
+    blocks[last_import] = blocks.get(last_import, "") + OPEN_ENUMS_IMPORT + (ALIAS_IMPORTS if used else "")
+    source = apply_edits(source, edits)
+    lines = source.splitlines(keepends=True)
+    for number in sorted(blocks, reverse=True):
+        lines.insert(number, blocks[number])
+    return "".join(lines)
+
+
+def generate_models(defs: dict[str, Any], header: str = "", literal_aliases: dict[str, str] | None = None) -> ModelsModule:
     """Run datamodel-code-generator once over all definitions; return one module."""
     if not defs:
         return ModelsModule(f'{header}"""Models: this API declares no schemas."""\n', frozenset())
@@ -604,7 +729,9 @@ def generate_models(defs: dict[str, Any], header: str = "") -> ModelsModule:
     if not isinstance(source, str):
         raise ApigenError("model generation returned several modules; expected one")
     tree = ast.parse(source)
-    source, renames = name_invented_classes(_strip_placeholder(source, tree), tree, defs)
+    renames = name_invented_classes(tree, defs, frozenset((literal_aliases or {}).values()))
+    source = _strip_placeholder(apply_edits(source, rename_edits(source, tree, renames)), tree)
+    source = open_enums(source, ast.parse(source), dict(literal_aliases or {}))
     classes = frozenset(renames.get(n.name, n.name) for n in tree.body if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER)
     missing = sorted(set(defs) - classes)
     if missing:

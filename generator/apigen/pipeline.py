@@ -145,11 +145,11 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         memo.release()
         del doc, spec
         renderer = Renderer(api, sha, template_dirs)
-        models_key = digest("models", _inputs_digest(None), json.dumps(api.models, sort_keys=True))
+        models_key = digest("models", _inputs_digest(None), json.dumps([api.models, api.literal_aliases], sort_keys=True))
         cached_models = cache.get("models", models_key)
         formatted = None
         if not isinstance(cached_models, dict):
-            made = generate_models(api.models)
+            made = generate_models(api.models, literal_aliases=api.literal_aliases)
             return_free_memory()
             formatted = format_models_for_split(made.source)
             cached_models = {

@@ -97,8 +97,75 @@ def is_class_like(schema: Any) -> bool:
     return types_of(schema) == ["object"] and not isinstance(extra, dict) and not any(k in schema for k in ("oneOf", "anyOf"))
 
 
+def open_enum_kind(schema: Any) -> str | None:
+    """``"str"`` or ``"int"`` for an enum whose class is open (keeps unknown values), else None."""
+    if not is_class_like(schema) or not isinstance(schema.get("enum"), list):
+        return None
+    values = [v for v in schema["enum"] if v is not None]
+    if values and all(isinstance(v, str) for v in values):
+        return "str"
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    return None
+
+
 def _shape(schema: Any) -> str:
     return json.dumps(schema, sort_keys=True, default=str)
+
+
+def _shared_enums(spec: dict[str, Any]) -> dict[str, list[str]]:
+    """Inline enums that several operations repeat: shape -> the names they stand under.
+
+    Such an enum gets one class; naming it after the first operation that uses it
+    (``ActionsGetActionsCacheListDirection`` for every ``direction``) misleads.
+    """
+    uses: dict[str, list[tuple[str, str]]] = {}
+
+    def walk(node: Any, key: str, where: str, seen: frozenset[str] = frozenset()) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, key, where, seen)
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            # shared parameters, bodies and responses count at every use; schemas
+            # under components are named after themselves
+            if not ref.startswith(_COMPONENT_PREFIX) and ref not in seen:
+                try:
+                    target = resolve_pointer(spec, ref)
+                except (KeyError, IndexError, ValueError, TypeError):
+                    return
+                walk(target, key, where, seen | {ref})
+            return
+        if isinstance(node.get("enum"), list) and is_class_like(node):
+            uses.setdefault(_shape(node), []).append((where, key))
+            return
+        if isinstance(node.get("name"), str) and isinstance(node.get("schema"), dict):
+            key = node["name"]  # a parameter: its enum stands under its name
+        for child_key, child in node.items():
+            if child_key == "properties" and isinstance(child, dict):
+                for prop, sub in child.items():
+                    walk(sub, str(prop), where, seen)
+            elif child_key not in ("example", "examples", "default", "enum", "const"):
+                walk(child, key, where, seen)
+
+    for path, item in (spec.get("paths") or {}).items() if isinstance(spec.get("paths"), dict) else ():
+        if isinstance(item, dict):
+            for method, op in item.items():
+                walk(op, "", f"{method} {path}" if isinstance(op, dict) else str(path))
+    shared = {}
+    for shape, found in uses.items():
+        if len({where for where, _ in found}) > 1:
+            shared[shape] = [key for _, key in found]
+    return shared
+
+
+def _value_words(values: list[Any]) -> str:
+    """A class name from an enum's first values: ``AscDesc``, ``OpenClosedAll``."""
+    words = [pascal(str(v)) for v in values[:3]]
+    return "".join(words) if all(words) else ""
 
 
 class SchemaRegistry:
@@ -116,6 +183,8 @@ class SchemaRegistry:
         # structural key -> class: bundled specs repeat component schemas inline; a
         # copy gets the component's class instead of a second, numbered one
         self._by_shape: dict[str, str] = {}
+        self._shared = _shared_enums(spec)
+        self.literal_aliases: dict[str, str] = {}  # open enum class -> its `| Literal[...]` alias
         components = (spec.get("components") or {}).get("schemas") or {}
         for key in components:
             base = class_identifier(key, "Schema")
@@ -140,7 +209,14 @@ class SchemaRegistry:
             return self._by_shape[shape]
         base = class_identifier(context, "Schema")
         suffix = "Enum" if "enum" in schema else "Object"
-        name = self.scope.claim(base, base + suffix)
+        if shape in self._shared:  # after what it stands under and its values, not one operation
+            keys = {k for k in self._shared[shape] if pascal(k)}
+            words = _value_words(list(schema["enum"]))
+            key = class_identifier(sorted(keys)[0], "Schema") if len(keys) == 1 else ""
+            candidates = [c for c in (key, key + words, words + "Enum") if c]
+            name = self.scope.claim(*candidates, base) if candidates else self.scope.claim(base, base + suffix)
+        else:
+            name = self.scope.claim(base, base + suffix)
         self._hoisted[id(schema)] = name
         self._by_shape[shape] = name
         self.defs[name] = {}  # placeholder: recursion may refer to it
@@ -278,13 +354,31 @@ class SchemaRegistry:
 
     # ------------------------------------------------------------ annotations
 
-    def type_of(self, schema: Any, context: str) -> PyType:
-        """Python type of a schema found in an operation, hoisting what needs a class."""
+    def type_of(self, schema: Any, context: str, literals: bool = False) -> PyType:
+        """Python type of a schema found in an operation, hoisting what needs a class.
+
+        ``literals``: an open enum is written as its alias that also takes the plain
+        strings (``Status | Literal["a", "b"]``), for parameters the caller fills in.
+        """
         if not isinstance(schema, dict) or not schema:
             return ANY
-        return self.annotate(self.rewrite(schema, context))
+        return self.annotate(self.rewrite(schema, context), literals)
 
-    def annotate(self, schema: Any) -> PyType:
+    def literal_alias(self, name: str) -> str | None:
+        """The alias of an open enum class that also admits its values as literals."""
+        if name not in self.literal_aliases:
+            if open_enum_kind(self.defs.get(name)) is None:
+                return None
+            self.literal_aliases[name] = self.scope.claim(name + "Value", name + "Literal")
+        return self.literal_aliases[name]
+
+    def finish_literal_aliases(self) -> dict[str, str]:
+        """Aliases for every open enum (model fields take literals too), in a stable order."""
+        for name in list(self.defs):
+            self.literal_alias(name)
+        return dict(self.literal_aliases)
+
+    def annotate(self, schema: Any, literals: bool = False) -> PyType:
         """Annotation of an already rewritten schema (refs point into ``defs``)."""
         if not isinstance(schema, dict):
             return ANY
@@ -293,12 +387,13 @@ class SchemaRegistry:
             name = ref[len("#/$defs/"):]
             target = self.defs.get(name)
             if is_class_like(target):
-                return PyType(name, frozenset({name}))
+                alias = self.literal_alias(name) if literals else None
+                return PyType(alias, frozenset({alias})) if alias else PyType(name, frozenset({name}))
             if name in self._annotating:  # a recursive alias: give up on precision, not on safety
                 return ANY
             self._annotating.add(name)
             try:
-                return self.annotate(target)
+                return self.annotate(target, literals)
             finally:
                 self._annotating.discard(name)
         if isinstance(ref, str):
@@ -313,7 +408,7 @@ class SchemaRegistry:
             if isinstance(members, list) and members:
                 result: PyType | None = None
                 for member in members:
-                    part = self.annotate(member)
+                    part = self.annotate(member, literals)
                     result = part if result is None else result.union(part)
                 assert result is not None
                 if "Any" in result.expr.split(" | "):
@@ -321,18 +416,18 @@ class SchemaRegistry:
                 return result.union(NONE) if nullable and result is not ANY else result
         all_of = schema.get("allOf")
         if isinstance(all_of, list) and len(all_of) == 1:
-            return self.annotate(all_of[0])
-        result = self._annotate_kinds(schema, kinds)
+            return self.annotate(all_of[0], literals)
+        result = self._annotate_kinds(schema, kinds, literals)
         return result.union(NONE) if nullable and result is not ANY else result
 
-    def _annotate_member(self, member: Any) -> PyType:
-        return self.annotate(member) if isinstance(member, dict) and member else ANY
+    def _annotate_member(self, member: Any, literals: bool = False) -> PyType:
+        return self.annotate(member, literals) if isinstance(member, dict) and member else ANY
 
-    def _annotate_kinds(self, schema: dict[str, Any], kinds: list[str]) -> PyType:
+    def _annotate_kinds(self, schema: dict[str, Any], kinds: list[str], literals: bool = False) -> PyType:
         if len(kinds) > 1:
             result: PyType | None = None
             for kind in kinds:
-                part = self._annotate_kinds(schema, [kind])
+                part = self._annotate_kinds(schema, [kind], literals)
                 result = part if result is None else result.union(part)
             assert result is not None
             return result
@@ -344,23 +439,23 @@ class SchemaRegistry:
         if kind == "array":
             prefix = schema.get("prefixItems")
             if closed_tuple(schema):
-                parts = [self._annotate_member(m) for m in schema["prefixItems"]]
+                parts = [self._annotate_member(m, literals) for m in schema["prefixItems"]]
                 return PyType(
                     f"tuple[{', '.join(p.expr for p in parts)}]",
                     frozenset().union(*(p.models for p in parts)),
                     frozenset().union(*(p.imports for p in parts)),
                 )
-            item = self.annotate(schema.get("items")) if isinstance(schema.get("items"), dict) and schema.get("items") else ANY
+            item = self.annotate(schema.get("items"), literals) if isinstance(schema.get("items"), dict) and schema.get("items") else ANY
             if isinstance(prefix, list) and prefix and item is not ANY:
                 for member in prefix:  # an open tuple: a list of any position's type
-                    item = item.union(self._annotate_member(member))
+                    item = item.union(self._annotate_member(member, literals))
                 item = ANY if "Any" in item.expr.split(" | ") else item
             elif isinstance(prefix, list) and prefix:
                 item = ANY  # positions, then anything
             return PyType(f"list[{item.expr}]", item.models, item.imports)
         if kind == "object":
             extra = schema.get("additionalProperties")
-            value = self.annotate(extra) if isinstance(extra, dict) and extra else ANY
+            value = self.annotate(extra, literals) if isinstance(extra, dict) and extra else ANY
             return PyType(f"dict[str, {value.expr}]", value.models, value.imports)
         return ANY
 

@@ -9,6 +9,7 @@ graph is acyclic and a resource imports only the models its operations reach.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .formatting import LINE_LENGTH, FormattedModels, from_import
@@ -95,16 +96,41 @@ def _all_list(names: list[str]) -> str:
     return "__all__ = [\n" + "".join(f"    {_quoted(n)},\n" for n in names) + "]"
 
 
-def _uses(node: ast.AST, classes: dict[str, ast.ClassDef]) -> set[str]:
-    """The names a class uses: identifiers, and quoted class names (forward references)."""
+def _annotation_nodes(node: ast.AST) -> set[int]:
+    """The ids of every node inside an annotation of ``node`` (where a string can be a type)."""
+    inside: set[int] = set()
+    for n in ast.walk(node):
+        annotation = n.annotation if isinstance(n, (ast.AnnAssign, ast.arg)) else None
+        if annotation is not None:
+            inside.update(id(sub) for sub in ast.walk(annotation))
+    return inside
+
+
+def _uses(node: ast.AST, classes: Mapping[str, ast.AST]) -> set[str]:
+    """The names a class uses: identifiers of its code, and class names quoted in its
+    annotations (forward references). A string anywhere else (a default, a
+    description, an alias) is data, never a dependency."""
     used: set[str] = set()
-    docstrings = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Expr)}  # not references
+    annotations = _annotation_nodes(node)
     for n in ast.walk(node):
         if isinstance(n, ast.Name):
             used.add(n.id)
-        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in classes and id(n) not in docstrings:
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in classes and id(n) in annotations:
             used.add(n.value)
     return used
+
+
+def _type_checking_alias(node: ast.AST) -> tuple[str, str] | None:
+    """``(alias, class)`` for the block ``if TYPE_CHECKING: A: TypeAlias = C | ... else: A = C``
+    (the models stage writes one after each open enum)."""
+    if not (isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+        return None
+    if len(node.orelse) != 1 or not isinstance(node.orelse[0], ast.Assign):
+        return None
+    runtime = node.orelse[0]
+    if len(runtime.targets) == 1 and isinstance(runtime.targets[0], ast.Name) and isinstance(runtime.value, ast.Name):
+        return runtime.targets[0].id, runtime.value.id
+    return None
 
 
 def split_models(source: str, header: str, formatted: FormattedModels | None = None) -> SplitModels:
@@ -115,8 +141,10 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
     else:
         tree, lines, texts = ast.parse(source), source.splitlines(keepends=True), {}
     classes: dict[str, ast.ClassDef] = {}
-    rebuilds: dict[str, list[str]] = {}
+    rebuilds: dict[str, list[str]] = {}  # class -> statements that follow it (rebuilds, its alias)
+    alias_of: dict[str, str] = {}  # alias -> the class it stands for
     imports: dict[str, str] = {}  # imported name -> "from x import" prefix
+    extra_uses: dict[str, set[str]] = {}  # class -> names the statements that follow it use
 
     def segment(node: ast.AST) -> str:
         name = getattr(node, "name", None)
@@ -128,7 +156,7 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module != "__future__":
             for alias in node.names:
-                imports[alias.asname or alias.name] = f"from {node.module} import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+                imports[alias.asname or alias.name] = f"from {'.' * node.level}{node.module or ''} import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 imports[alias.asname or alias.name] = f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
@@ -136,6 +164,10 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
             classes[node.name] = node
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             classes[node.target.id] = node  # type: ignore[assignment]  # `Name: TypeAlias = Any`
+        elif (pair := _type_checking_alias(node)) is not None and pair[1] in classes:
+            alias_of[pair[0]] = pair[1]
+            rebuilds.setdefault(pair[1], []).append(segment(node))
+            extra_uses.setdefault(pair[1], set()).update(_uses(node, classes))
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             func = node.value.func
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in classes:
@@ -143,9 +175,9 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
     names_used: dict[str, set[str]] = {}
     graph: dict[str, set[str]] = {}
     for name, node in classes.items():
-        used = _uses(node, classes)
+        used = _uses(node, classes) | extra_uses.get(name, set())
         names_used[name] = used
-        graph[name] = {u for u in used if u in classes and u != name}
+        graph[name] = {alias_of.get(u, u) for u in used if alias_of.get(u, u) in classes} - {name}
     order = list(classes)
     position = {name: i for i, name in enumerate(order)}
     components = [sorted(c, key=position.__getitem__) for c in _strongly_connected(graph, order)]
@@ -158,9 +190,12 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
     members: dict[str, list[str]] = {}
     for name in order:
         members.setdefault(module_of[name], []).append(name)
+    for alias_name, owner in alias_of.items():
+        module_of[alias_name] = module_of[owner]
+        members[module_of[owner]].insert(members[module_of[owner]].index(owner) + 1, alias_name)
     modules: dict[str, str] = {}
     for module, names in members.items():
-        used = set().union(*(names_used[n] for n in names))
+        used = set().union(*(names_used[n] for n in names if n in names_used))
         std = _merge_imports(sorted({imports[u] for u in used if u in imports}))
         deps: dict[str, set[str]] = {}
         for u in used:
@@ -170,7 +205,7 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
         parts += [from_import(f".{dep}", sorted(ns)) + "\n" for dep, ns in sorted(deps.items())]
         # black's layout: two blank lines around classes, one newline at the end
         parts.append("\n" + _all_list(names) + "\n\n\n")
-        parts.append("\n\n".join(segment(classes[name]) for name in names))
+        parts.append("\n\n".join(segment(classes[name]) for name in names if name in classes))
         rebuild_lines = [r for name in names for r in rebuilds.get(name, [])]
         if rebuild_lines:
             parts.append("\n\n" + "".join(rebuild_lines))

@@ -13,6 +13,7 @@ from .widget import Widget as Widget
 from .widget_created import WidgetCreated as WidgetCreated
 from .widget_input import WidgetInput as WidgetInput
 from .widget_input_color import WidgetInputColor as WidgetInputColor
+from .widget_input_color import WidgetInputColorValue as WidgetInputColorValue
 
 __all__ = [
     "Error",
@@ -27,4 +28,5 @@ __all__ = [
     "WidgetCreated",
     "WidgetInput",
     "WidgetInputColor",
+    "WidgetInputColorValue",
 ]

@@ -14,4 +14,5 @@ MODULE_OF: dict[str, str] = {
     "WidgetCreated": "widget_created",
     "WidgetInput": "widget_input",
     "WidgetInputColor": "widget_input_color",
+    "WidgetInputColorValue": "widget_input_color",
 }

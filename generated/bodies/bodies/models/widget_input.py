@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .widget_input_color import WidgetInputColor
+from .widget_input_color import WidgetInputColorValue
 
 __all__ = ["WidgetInput"]
 
@@ -15,4 +15,4 @@ class WidgetInput(BaseModel):
         populate_by_name=True,
     )
     name: str
-    color: WidgetInputColor | None = None
+    color: WidgetInputColorValue | None = None

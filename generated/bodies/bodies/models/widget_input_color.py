@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["WidgetInputColor"]
+__all__ = ["WidgetInputColor", "WidgetInputColorValue"]
 
 
-class WidgetInputColor(Enum):
+class WidgetInputColor(OpenStrEnum):
     RED = "red"
     GREEN = "green"
     BLUE = "blue"
+
+
+if TYPE_CHECKING:
+    WidgetInputColorValue: TypeAlias = WidgetInputColor | Literal["red", "green", "blue"]
+else:
+    WidgetInputColorValue = WidgetInputColor

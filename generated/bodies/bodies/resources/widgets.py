@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..models.widget import Widget
     from ..models.widget_created import WidgetCreated
     from ..models.widget_input import WidgetInput
-    from ..models.widget_input_color import WidgetInputColor
+    from ..models.widget_input_color import WidgetInputColorValue
 
 __all__ = ["WidgetsResource", "AsyncWidgetsResource"]
 
@@ -177,7 +177,7 @@ class WidgetsResource:
         *,
         x_tenant: str,
         ids: list[int] | None = None,
-        colors: list[WidgetInputColor] | None = None,
+        colors: list[WidgetInputColorValue] | None = None,
         x_request_id: UUID | None = None,
         session_id: str | None = None,
         sort_by: str | None = None,
@@ -419,7 +419,7 @@ class AsyncWidgetsResource:
         *,
         x_tenant: str,
         ids: list[int] | None = None,
-        colors: list[WidgetInputColor] | None = None,
+        colors: list[WidgetInputColorValue] | None = None,
         x_request_id: UUID | None = None,
         session_id: str | None = None,
         sort_by: str | None = None,

@@ -3,7 +3,9 @@ from .author import Author as Author
 from .book import Book as Book
 from .book_create import BookCreate as BookCreate
 from .book_status import BookStatus as BookStatus
+from .book_status import BookStatusValue as BookStatusValue
 from .list_books_genre import ListBooksGenre as ListBooksGenre
+from .list_books_genre import ListBooksGenreValue as ListBooksGenreValue
 from .list_books_response import ListBooksResponse as ListBooksResponse
 from .loan import Loan as Loan
 from .loan_event import LoanEvent as LoanEvent
@@ -16,7 +18,9 @@ __all__ = [
     "Book",
     "BookCreate",
     "BookStatus",
+    "BookStatusValue",
     "ListBooksGenre",
+    "ListBooksGenreValue",
     "ListBooksResponse",
     "Loan",
     "LoanEvent",

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 from typing import Literal
 from .author import Author
-from .book_status import BookStatus
+from .book_status import BookStatusValue
 
 __all__ = ["Book"]
 
@@ -29,7 +29,7 @@ class Book(BaseModel):
     rating: float | None = None
     tags: list[str] | None = None
     published: date | None = None
-    status: BookStatus | None = None
+    status: BookStatusValue | None = None
     """
     A $ref with a sibling description (allowed in 3.1).
     """

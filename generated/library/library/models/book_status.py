@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["BookStatus"]
+__all__ = ["BookStatus", "BookStatusValue"]
 
 
-class BookStatus(Enum):
+class BookStatus(OpenStrEnum):
     AVAILABLE = "available"
     ON_LOAN = "on_loan"
     LOST = "lost"
+
+
+if TYPE_CHECKING:
+    BookStatusValue: TypeAlias = BookStatus | Literal["available", "on_loan", "lost"]
+else:
+    BookStatusValue = BookStatus

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["ListBooksGenre"]
+__all__ = ["ListBooksGenre", "ListBooksGenreValue"]
 
 
-class ListBooksGenre(Enum):
+class ListBooksGenre(OpenStrEnum):
     FICTION = "fiction"
     NON_FICTION = "non-fiction"
     POETRY = "poetry"
+
+
+if TYPE_CHECKING:
+    ListBooksGenreValue: TypeAlias = ListBooksGenre | Literal["fiction", "non-fiction", "poetry"]
+else:
+    ListBooksGenreValue = ListBooksGenre

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
 
 __all__ = ["Tier"]
 
 
-class Tier(Enum):
+class Tier(OpenStrEnum):
     BASIC = "basic"
     PREMIUM = "premium"

@@ -20,7 +20,7 @@ from datetime import date
 if TYPE_CHECKING:
     from ..models.book import Book
     from ..models.book_create import BookCreate
-    from ..models.list_books_genre import ListBooksGenre
+    from ..models.list_books_genre import ListBooksGenreValue
     from ..models.list_books_response import ListBooksResponse
     from ..models.problem import Problem
 
@@ -119,7 +119,7 @@ class BooksResource:
     def list_books(
         self,
         *,
-        genre: ListBooksGenre | None = None,
+        genre: ListBooksGenreValue | None = None,
         published_after: date | None = None,
         min_rating: float | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -289,7 +289,7 @@ class AsyncBooksResource:
     async def list_books(
         self,
         *,
-        genre: ListBooksGenre | None = None,
+        genre: ListBooksGenreValue | None = None,
         published_after: date | None = None,
         min_rating: float | None = None,
         timeout: float | httpx.Timeout | None = None,

@@ -2,7 +2,9 @@
 from .charge import Charge as Charge
 from .charge_list import ChargeList as ChargeList
 from .charge_list_object import ChargeListObject as ChargeListObject
+from .charge_list_object import ChargeListObjectValue as ChargeListObjectValue
 from .charge_object import ChargeObject as ChargeObject
+from .charge_object import ChargeObjectValue as ChargeObjectValue
 from .customer import Customer as Customer
 from .customer_create import CustomerCreate as CustomerCreate
 from .error import Error as Error
@@ -11,15 +13,19 @@ from .list_customers_response import ListCustomersResponse as ListCustomersRespo
 from .list_logs_response import ListLogsResponse as ListLogsResponse
 from .log_entry import LogEntry as LogEntry
 from .log_entry_severity import LogEntrySeverity as LogEntrySeverity
+from .log_entry_severity import LogEntrySeverityValue as LogEntrySeverityValue
 from .order import Order as Order
 from .order_status import OrderStatus as OrderStatus
+from .order_status import OrderStatusValue as OrderStatusValue
 from .search_orders_response import SearchOrdersResponse as SearchOrdersResponse
 
 __all__ = [
     "Charge",
     "ChargeList",
     "ChargeListObject",
+    "ChargeListObjectValue",
     "ChargeObject",
+    "ChargeObjectValue",
     "Customer",
     "CustomerCreate",
     "Error",
@@ -28,7 +34,9 @@ __all__ = [
     "ListLogsResponse",
     "LogEntry",
     "LogEntrySeverity",
+    "LogEntrySeverityValue",
     "Order",
     "OrderStatus",
+    "OrderStatusValue",
     "SearchOrdersResponse",
 ]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .charge_object import ChargeObject
+from .charge_object import ChargeObjectValue
 
 __all__ = ["Charge"]
 
@@ -15,7 +15,7 @@ class Charge(BaseModel):
         populate_by_name=True,
     )
     id: str
-    object: ChargeObject
+    object: ChargeObjectValue
     amount: int
     currency: str
     customer: str | None = None

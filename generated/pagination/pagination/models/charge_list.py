@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 from .charge import Charge
-from .charge_list_object import ChargeListObject
+from .charge_list_object import ChargeListObjectValue
 
 __all__ = ["ChargeList"]
 
@@ -15,7 +15,7 @@ class ChargeList(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    object: ChargeListObject
+    object: ChargeListObjectValue
     data: list[Charge]
     has_more: bool
     url: str

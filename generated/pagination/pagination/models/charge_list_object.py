@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["ChargeListObject"]
+__all__ = ["ChargeListObject", "ChargeListObjectValue"]
 
 
-class ChargeListObject(Enum):
+class ChargeListObject(OpenStrEnum):
     LIST = "list"
+
+
+if TYPE_CHECKING:
+    ChargeListObjectValue: TypeAlias = ChargeListObject | Literal["list"]
+else:
+    ChargeListObjectValue = ChargeListObject

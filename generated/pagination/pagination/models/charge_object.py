@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["ChargeObject"]
+__all__ = ["ChargeObject", "ChargeObjectValue"]
 
 
-class ChargeObject(Enum):
+class ChargeObject(OpenStrEnum):
     CHARGE = "charge"
+
+
+if TYPE_CHECKING:
+    ChargeObjectValue: TypeAlias = ChargeObject | Literal["charge"]
+else:
+    ChargeObjectValue = ChargeObject

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pydantic import BaseModel, ConfigDict
-from .log_entry_severity import LogEntrySeverity
+from .log_entry_severity import LogEntrySeverityValue
 
 __all__ = ["LogEntry"]
 
@@ -16,5 +16,5 @@ class LogEntry(BaseModel):
         populate_by_name=True,
     )
     timestamp: datetime | None = None
-    severity: LogEntrySeverity | None = None
+    severity: LogEntrySeverityValue | None = None
     message: str | None = None

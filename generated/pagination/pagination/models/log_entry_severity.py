@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["LogEntrySeverity"]
+__all__ = ["LogEntrySeverity", "LogEntrySeverityValue"]
 
 
-class LogEntrySeverity(Enum):
+class LogEntrySeverity(OpenStrEnum):
     DEBUG = "DEBUG"
     INFO = "INFO"
     WARNING = "WARNING"
     ERROR = "ERROR"
+
+
+if TYPE_CHECKING:
+    LogEntrySeverityValue: TypeAlias = (
+        LogEntrySeverity | Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+else:
+    LogEntrySeverityValue = LogEntrySeverity

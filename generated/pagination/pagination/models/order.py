@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .order_status import OrderStatus
+from .order_status import OrderStatusValue
 
 __all__ = ["Order"]
 
@@ -16,4 +16,4 @@ class Order(BaseModel):
     )
     id: int
     total: float
-    status: OrderStatus | None = None
+    status: OrderStatusValue | None = None

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["OrderStatus"]
+__all__ = ["OrderStatus", "OrderStatusValue"]
 
 
-class OrderStatus(Enum):
+class OrderStatus(OpenStrEnum):
     PLACED = "placed"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+
+
+if TYPE_CHECKING:
+    OrderStatusValue: TypeAlias = OrderStatus | Literal["placed", "shipped", "delivered"]
+else:
+    OrderStatusValue = OrderStatus

@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["FindPetsByStatusStatusItem"]
+__all__ = ["FindPetsByStatusStatusItem", "FindPetsByStatusStatusItemValue"]
 
 
-class FindPetsByStatusStatusItem(Enum):
+class FindPetsByStatusStatusItem(OpenStrEnum):
     AVAILABLE = "available"
     PENDING = "pending"
     SOLD = "sold"
+
+
+if TYPE_CHECKING:
+    FindPetsByStatusStatusItemValue: TypeAlias = (
+        FindPetsByStatusStatusItem | Literal["available", "pending", "sold"]
+    )
+else:
+    FindPetsByStatusStatusItemValue = FindPetsByStatusStatusItem

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
-from .order_status import OrderStatus
+from .order_status import OrderStatusValue
 
 __all__ = ["Order"]
 
@@ -20,5 +20,5 @@ class Order(BaseModel):
     pet_id: int | None = Field(None, alias="petId")
     quantity: int | None = None
     ship_date: datetime | None = Field(None, alias="shipDate")
-    status: OrderStatus | None = None
+    status: OrderStatusValue | None = None
     complete: bool | None = False

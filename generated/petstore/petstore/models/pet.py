@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 from .category import Category
-from .pet_status import PetStatus
+from .pet_status import PetStatusValue
 from .tag import Tag
 
 __all__ = ["Pet"]
@@ -26,4 +26,4 @@ class Pet(BaseModel):
     tags: list[Tag] | None = Field(
         None, json_schema_extra={"xml": {"name": "tag", "wrapped": True}}
     )
-    status: PetStatus | None = None
+    status: PetStatusValue | None = None

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["PetStatus"]
+__all__ = ["PetStatus", "PetStatusValue"]
 
 
-class PetStatus(Enum):
+class PetStatus(OpenStrEnum):
     """
     pet status in the store
     """
@@ -16,3 +17,9 @@ class PetStatus(Enum):
     AVAILABLE = "available"
     PENDING = "pending"
     SOLD = "sold"
+
+
+if TYPE_CHECKING:
+    PetStatusValue: TypeAlias = PetStatus | Literal["available", "pending", "sold"]
+else:
+    PetStatusValue = PetStatus

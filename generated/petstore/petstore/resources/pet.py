@@ -18,7 +18,7 @@ from .._runtime import (
 
 if TYPE_CHECKING:
     from ..models.api_response import ApiResponse
-    from ..models.find_pets_by_status_status_item import FindPetsByStatusStatusItem
+    from ..models.find_pets_by_status_status_item import FindPetsByStatusStatusItemValue
     from ..models.pet import Pet
     from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
     from ..models.upload_file_request import UploadFileRequest
@@ -257,7 +257,7 @@ class PetResource:
     def find_pets_by_status(
         self,
         *,
-        status: list[FindPetsByStatusStatusItem],
+        status: list[FindPetsByStatusStatusItemValue],
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -543,7 +543,7 @@ class AsyncPetResource:
     async def find_pets_by_status(
         self,
         *,
-        status: list[FindPetsByStatusStatusItem],
+        status: list[FindPetsByStatusStatusItemValue],
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,

@@ -4,10 +4,15 @@ from .category import Category as Category
 from .find_pets_by_status_status_item import (
     FindPetsByStatusStatusItem as FindPetsByStatusStatusItem,
 )
+from .find_pets_by_status_status_item import (
+    FindPetsByStatusStatusItemValue as FindPetsByStatusStatusItemValue,
+)
 from .order import Order as Order
 from .order_status import OrderStatus as OrderStatus
+from .order_status import OrderStatusValue as OrderStatusValue
 from .pet import Pet as Pet
 from .pet_status import PetStatus as PetStatus
+from .pet_status import PetStatusValue as PetStatusValue
 from .tag import Tag as Tag
 from .update_pet_with_form_request import UpdatePetWithFormRequest as UpdatePetWithFormRequest
 from .upload_file_request import UploadFileRequest as UploadFileRequest
@@ -17,10 +22,13 @@ __all__ = [
     "ApiResponse",
     "Category",
     "FindPetsByStatusStatusItem",
+    "FindPetsByStatusStatusItemValue",
     "Order",
     "OrderStatus",
+    "OrderStatusValue",
     "Pet",
     "PetStatus",
+    "PetStatusValue",
     "Tag",
     "UpdatePetWithFormRequest",
     "UploadFileRequest",

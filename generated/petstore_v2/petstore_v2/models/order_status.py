@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["OrderStatus"]
+__all__ = ["OrderStatus", "OrderStatusValue"]
 
 
-class OrderStatus(Enum):
+class OrderStatus(OpenStrEnum):
     """
     Order Status
     """
@@ -16,3 +17,9 @@ class OrderStatus(Enum):
     PLACED = "placed"
     APPROVED = "approved"
     DELIVERED = "delivered"
+
+
+if TYPE_CHECKING:
+    OrderStatusValue: TypeAlias = OrderStatus | Literal["placed", "approved", "delivered"]
+else:
+    OrderStatusValue = OrderStatus

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["CatPetType"]
+__all__ = ["CatPetType", "CatPetTypeValue"]
 
 
-class CatPetType(Enum):
+class CatPetType(OpenStrEnum):
     CAT = "cat"
+
+
+if TYPE_CHECKING:
+    CatPetTypeValue: TypeAlias = CatPetType | Literal["cat"]
+else:
+    CatPetTypeValue = CatPetType

@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from .circle import Circle
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["CircleKind"]
+__all__ = ["CircleKind", "CircleKindValue"]
 
 
-class CircleKind(Enum):
+class CircleKind(OpenStrEnum):
     CIRCLE = "Circle"
+
+
+if TYPE_CHECKING:
+    CircleKindValue: TypeAlias = CircleKind | Literal["Circle"]
+else:
+    CircleKindValue = CircleKind

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 from typing import Literal
-from .dog_breed import DogBreed
+from .dog_breed import DogBreedValue
 
 __all__ = ["Dog"]
 
@@ -18,5 +18,5 @@ class Dog(BaseModel):
     pet_type: Literal["dog"]
     name: str
     age: int | None = None
-    breed: DogBreed | None = None
+    breed: DogBreedValue | None = None
     bark_volume: float | None = None

@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["DogBreed"]
+__all__ = ["DogBreed", "DogBreedValue"]
 
 
-class DogBreed(Enum):
+class DogBreed(OpenStrEnum):
     DINGO = "Dingo"
     HUSKY = "Husky"
     RETRIEVER = "Retriever"
     SHEPHERD = "Shepherd"
+
+
+if TYPE_CHECKING:
+    DogBreedValue: TypeAlias = DogBreed | Literal["Dingo", "Husky", "Retriever", "Shepherd"]
+else:
+    DogBreedValue = DogBreed

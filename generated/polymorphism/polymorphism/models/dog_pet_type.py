@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["DogPetType"]
+__all__ = ["DogPetType", "DogPetTypeValue"]
 
 
-class DogPetType(Enum):
+class DogPetType(OpenStrEnum):
     DOG = "dog"
+
+
+if TYPE_CHECKING:
+    DogPetTypeValue: TypeAlias = DogPetType | Literal["dog"]
+else:
+    DogPetTypeValue = DogPetType

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["LizardPetType"]
+__all__ = ["LizardPetType", "LizardPetTypeValue"]
 
 
-class LizardPetType(Enum):
+class LizardPetType(OpenStrEnum):
     LIZARD = "lizard"
+
+
+if TYPE_CHECKING:
+    LizardPetTypeValue: TypeAlias = LizardPetType | Literal["lizard"]
+else:
+    LizardPetTypeValue = LizardPetType

@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from .square import Square
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["SquareKind"]
+__all__ = ["SquareKind", "SquareKindValue"]
 
 
-class SquareKind(Enum):
+class SquareKind(OpenStrEnum):
     SQUARE = "Square"
+
+
+if TYPE_CHECKING:
+    SquareKindValue: TypeAlias = SquareKind | Literal["Square"]
+else:
+    SquareKindValue = SquareKind

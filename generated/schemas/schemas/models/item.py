@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict
 from uuid import UUID
-from .item_kind import ItemKind
+from .item_kind import ItemKindValue
 from .item_metadata import ItemMetadata
-from .level import Level
-from .nullable_status import NullableStatus
+from .level import Level, LevelValue
+from .nullable_status import NullableStatusValue
 from .owner import Owner
-from .status import Status
+from .status import Status, StatusValue
 
 __all__ = ["Item"]
 
@@ -23,10 +23,10 @@ class Item(BaseModel):
     )
     id: UUID
     name: str
-    kind: ItemKind
-    level: Level | None = Level.INTEGER_1
-    status: Status | None = Status.ACTIVE
-    review_status: NullableStatus | None = None
+    kind: ItemKindValue
+    level: LevelValue | None = Level.INTEGER_1
+    status: StatusValue | None = Status.ACTIVE
+    review_status: NullableStatusValue | None = None
     password: str | None = None
     created_at: datetime | None = None
     due_date: date | None = None

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["ItemKind"]
+__all__ = ["ItemKind", "ItemKindValue"]
 
 
-class ItemKind(Enum):
+class ItemKind(OpenStrEnum):
     """
     String enum whose values need sanitising; "a-b" and "a_b" collide after naive sanitising, as do "A" and "a" case-insensitively.
     """
@@ -25,3 +26,25 @@ class ItemKind(Enum):
     A_VALUE = "a"
     NANDU = "ñandú"
     UPPER_CASE = "UPPER_CASE"
+
+
+if TYPE_CHECKING:
+    ItemKindValue: TypeAlias = (
+        ItemKind
+        | Literal[
+            "class",
+            "1st",
+            "with space",
+            "",
+            "a-b",
+            "a_b",
+            "None",
+            "true",
+            "A",
+            "a",
+            "ñandú",
+            "UPPER_CASE",
+        ]
+    )
+else:
+    ItemKindValue = ItemKind

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from .._runtime.enums import OpenIntEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["Level"]
+__all__ = ["Level", "LevelValue"]
 
 
-class Level(IntEnum):
+class Level(OpenIntEnum):
     """
     Integer enum, including negative and zero.
     """
@@ -18,3 +19,9 @@ class Level(IntEnum):
     INTEGER_1 = 1
     INTEGER_2 = 2
     INTEGER_10 = 10
+
+
+if TYPE_CHECKING:
+    LevelValue: TypeAlias = Level | Literal[0, 1, 2, 10]
+else:
+    LevelValue = Level

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["NullableStatus"]
+__all__ = ["NullableStatus", "NullableStatusValue"]
 
 
-class NullableStatus(Enum):
+class NullableStatus(OpenStrEnum):
     OPEN = "open"
     CLOSED = "closed"
+
+
+if TYPE_CHECKING:
+    NullableStatusValue: TypeAlias = NullableStatus | Literal["open", "closed"]
+else:
+    NullableStatusValue = NullableStatus

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 from typing import Dict
 from .setting_value import SettingValue
-from .settings_theme import SettingsTheme
+from .settings_theme import SettingsTheme, SettingsThemeValue
 
 __all__ = ["Settings"]
 
@@ -23,5 +23,5 @@ class Settings(BaseModel):
     __annotations__ = {
         "__pydantic_extra__": Dict[str, SettingValue],
     }
-    theme: SettingsTheme | None = SettingsTheme.SYSTEM
+    theme: SettingsThemeValue | None = SettingsTheme.SYSTEM
     retries: int | None = 3

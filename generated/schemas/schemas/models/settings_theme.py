@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["SettingsTheme"]
+__all__ = ["SettingsTheme", "SettingsThemeValue"]
 
 
-class SettingsTheme(Enum):
+class SettingsTheme(OpenStrEnum):
     LIGHT = "light"
     DARK = "dark"
     SYSTEM = "system"
+
+
+if TYPE_CHECKING:
+    SettingsThemeValue: TypeAlias = SettingsTheme | Literal["light", "dark", "system"]
+else:
+    SettingsThemeValue = SettingsTheme

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["Status"]
+__all__ = ["Status", "StatusValue"]
 
 
-class Status(Enum):
+class Status(OpenStrEnum):
     ACTIVE = "active"
     INACTIVE = "inactive"
     PENDING = "pending"
+
+
+if TYPE_CHECKING:
+    StatusValue: TypeAlias = Status | Literal["active", "inactive", "pending"]
+else:
+    StatusValue = Status

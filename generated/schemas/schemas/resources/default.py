@@ -20,8 +20,8 @@ from uuid import UUID
 
 if TYPE_CHECKING:
     from ..models.item import Item
-    from ..models.item_kind import ItemKind
-    from ..models.level import Level
+    from ..models.item_kind import ItemKindValue
+    from ..models.level import LevelValue
     from ..models.node_a import NodeA
     from ..models.settings import Settings
     from ..models.tree_node import TreeNode
@@ -185,8 +185,8 @@ class DefaultResource:
     def list_items(
         self,
         *,
-        kind: ItemKind | None = None,
-        level: Level | None = None,
+        kind: ItemKindValue | None = None,
+        level: LevelValue | None = None,
         since: date | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -429,8 +429,8 @@ class AsyncDefaultResource:
     async def list_items(
         self,
         *,
-        kind: ItemKind | None = None,
-        level: Level | None = None,
+        kind: ItemKindValue | None = None,
+        level: LevelValue | None = None,
         since: date | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
