@@ -1,0 +1,130 @@
+"""The models stage and the splitter work on the syntax tree: names change, strings do not."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import types
+
+from apigen.build import build_api
+from apigen.models import apply_edits, name_invented_classes, open_enums, rename_edits
+from apigen.split import split_models
+
+LIBRARY_OUTPUT = '''from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class User3(BaseModel):
+    login: str | None = Field(None, description="User3 is what the library called me")
+
+
+class Issue(BaseModel):
+    user: User3 | None = Field(None, alias="User3")
+    users: list[User3] | None = None
+
+
+User3.model_rebuild()
+'''
+
+
+def test_an_invented_class_is_renamed_but_no_string_literal_is() -> None:
+    tree = ast.parse(LIBRARY_OUTPUT)
+    renames = name_invented_classes(tree, {"Issue": {}})
+    assert renames == {"User3": "IssueUser"}
+    renamed = apply_edits(LIBRARY_OUTPUT, rename_edits(LIBRARY_OUTPUT, tree, renames))
+    assert 'alias="User3"' in renamed  # the JSON property the field reads is unchanged
+    assert 'description="User3 is what the library called me"' in renamed
+    assert "class IssueUser(BaseModel):" in renamed
+    assert "user: IssueUser | None" in renamed and "list[IssueUser]" in renamed
+    assert "IssueUser.model_rebuild()" in renamed
+    assert "User3" not in renamed.replace('"User3', "")  # no identifier left behind
+
+
+def test_edits_count_columns_in_bytes_of_non_ascii_lines() -> None:
+    source = 'x = "été"; y = Old\n'
+    node = ast.parse(source).body[1].value  # type: ignore[attr-defined]
+    assert apply_edits(source, [(node.lineno, node.col_offset, node.end_col_offset, "New")]) == 'x = "été"; y = New\n'
+
+
+def test_an_enum_class_becomes_open_and_fields_take_its_alias() -> None:
+    source = '''from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel
+
+
+class Colour(Enum):
+    RED = "red"
+    GREEN = "gr\\"een"
+
+
+class Paint(BaseModel):
+    colour: Colour | None = Colour.RED
+    note: str | None = "Colour"
+'''
+    out = open_enums(source, ast.parse(source), {"Colour": "ColourValue"})
+    assert "class Colour(OpenStrEnum):" in out
+    assert "colour: ColourValue | None = Colour.RED" in out  # the default stays the member
+    assert 'note: str | None = "Colour"' in out
+    assert 'ColourValue: TypeAlias = Colour | Literal["red", \'gr"een\']' in out
+    module = types.ModuleType("apigen_models_under_test")
+    sys.modules[module.__name__] = module
+    try:
+        exec(out.replace("from .._runtime.enums", "from apigen.runtime.enums"), module.__dict__)  # noqa: S102
+    finally:
+        del sys.modules[module.__name__]
+    paint = module.Paint.model_validate({"colour": "blue"})
+    assert paint.colour == "blue" and type(paint.colour) is module.Colour
+
+
+def test_split_counts_dependencies_from_code_not_from_strings() -> None:
+    source = '''from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Order(BaseModel):
+    id: int | None = None
+
+
+class Shipment(BaseModel):
+    kind: str | None = Field("Order", description="Order")
+    """Order"""
+
+
+class Invoice(BaseModel):
+    order: Order | None = None
+    later: "Order | None" = None
+'''
+    split = split_models(source, "")
+    shipment = split.modules[split.module_of["Shipment"]]
+    invoice = split.modules[split.module_of["Invoice"]]
+    assert "import Order" not in shipment  # strings that spell a class are data
+    assert "from .order import Order" in invoice
+
+
+def _spec_with_shared_direction() -> dict:
+    direction = {"name": "direction", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}}
+    ok = {"200": {"description": "ok"}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Shared", "version": "1"},
+        "paths": {
+            "/caches": {"get": {"operationId": "actionsGetCacheList", "parameters": [{"$ref": "#/components/parameters/direction"}], "responses": ok}},
+            "/issues": {"get": {"operationId": "issuesListForRepo", "parameters": [{"$ref": "#/components/parameters/direction"}], "responses": ok}},
+            "/pulls": {"get": {"operationId": "pullsList", "parameters": [{"name": "state", "in": "query", "schema": {"type": "string", "enum": ["open", "closed"]}}], "responses": ok}},
+        },
+        "components": {"parameters": {"direction": direction}},
+    }
+
+
+def test_a_shared_enum_is_named_after_what_it_stands_under_not_an_operation() -> None:
+    api = build_api(_spec_with_shared_direction())
+    types = {op.operation_id: {p.name: p.type.expr for p in op.parameters} for op in api.operations}
+    assert types["actionsGetCacheList"]["direction"] == "DirectionValue"
+    assert types["issuesListForRepo"]["direction"] == "DirectionValue"
+    assert api.literal_aliases["Direction"] == "DirectionValue"
+    # an enum of one operation keeps that operation's context
+    assert types["pullsList"]["state"] == "PullsListStateValue"
