@@ -64,7 +64,8 @@ class Paint(BaseModel):
     colour: Colour | None = Colour.RED
     note: str | None = "Colour"
 '''
-    out = open_enums(source, ast.parse(source), {"Colour": "ColourValue"})
+    out, defined = open_enums(source, ast.parse(source), {"Colour": "ColourValue"})
+    assert defined == {"ColourValue"}
     assert "class Colour(OpenStrEnum):" in out
     assert "colour: ColourValue | None = Colour.RED" in out  # the default stays the member
     assert 'note: str | None = "Colour"' in out

@@ -633,14 +633,15 @@ def literal_alias_block(alias: str, enum: str, values: list[Any]) -> str:
     return block if all(len(line) <= LINE_LENGTH for line in block.splitlines()) else format_python(block)
 
 
-def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> str:
+def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> tuple[str, set[str]]:
     """Make the library's enums open, and let model fields take their plain values.
 
     Each ``class X(Enum)`` of string or integer values gets the runtime's open base
     (unknown values kept, members equal to their wire values). ``aliases`` maps such
     a class to the name of its alias (``X | Literal[...]`` for type checkers); the
     alias follows the class, and model fields annotated with the class use it.
-    All edits are made at positions the syntax tree gives.
+    All edits are made at positions the syntax tree gives. Returns the source and
+    the aliases it defined.
     """
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     opened: dict[str, list[Any]] = {}
@@ -655,7 +656,7 @@ def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> str:
         edits.append((base.lineno, base.col_offset, base.end_col_offset, OPEN_BASES[kind]))
         opened[node.name] = values or []
     if not opened:
-        return source
+        return source, set()
     used = {name: aliases[name] for name in opened if name in aliases}
     for node in classes:
         if node.name in opened:
@@ -675,7 +676,7 @@ def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> str:
     lines = source.splitlines(keepends=True)
     for number in sorted(blocks, reverse=True):
         lines.insert(number, blocks[number])
-    return "".join(lines)
+    return "".join(lines), set(used.values())
 
 
 def generate_models(defs: dict[str, Any], header: str = "", literal_aliases: dict[str, str] | None = None) -> ModelsModule:
@@ -731,21 +732,23 @@ def generate_models(defs: dict[str, Any], header: str = "", literal_aliases: dic
     tree = ast.parse(source)
     renames = name_invented_classes(tree, defs, frozenset((literal_aliases or {}).values()))
     source = _strip_placeholder(apply_edits(source, rename_edits(source, tree, renames)), tree)
-    source = open_enums(source, ast.parse(source), dict(literal_aliases or {}))
+    source, defined = open_enums(source, ast.parse(source), dict(literal_aliases or {}))
     classes = frozenset(renames.get(n.name, n.name) for n in tree.body if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER)
     missing = sorted(set(defs) - classes)
+    lost: list[str] = []
     if missing:
         # Collapsed aliases (RootModel of a list, a union ...) need no class; the IR
         # never imports them. Report the others.
         from .schemas import is_class_like
 
         lost = [m for m in missing if is_class_like(defs[m])]
-        if lost:
-            # The library folded these schemas into the fields that use them; the IR
-            # still names them, so they become aliases of Any (reported, not dropped).
-            source += "\n" + "".join(f"{name}: TypeAlias = Any\n" for name in lost)
-            # split_models gives each module only the imports it uses, so a repeated name is harmless
-            source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n", 1)
-            everything = classes | frozenset(lost)
-            return ModelsModule(header + source, everything, tuple(lost), tuple(notes))
-    return ModelsModule(header + source, classes, notes=tuple(notes))
+    # The library folded these schemas into the fields that use them; the IR still
+    # names them, so they become aliases of Any (reported, not dropped). An enum
+    # alias the IR named whose class did not come out open is the class itself.
+    plain = {a: e for e, a in (literal_aliases or {}).items() if a not in defined and (e in classes or e in lost)}
+    if lost or plain:
+        source += "\n" + "".join(f"{name}: TypeAlias = Any\n" for name in lost)
+        source += "".join(f"{alias}: TypeAlias = {enum}\n" for alias, enum in sorted(plain.items()))
+        # split_models gives each module only the imports it uses, so a repeated name is harmless
+        source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n", 1)
+    return ModelsModule(header + source, classes | frozenset(lost), tuple(lost), tuple(notes))

@@ -148,6 +148,11 @@ def _shared_enums(spec: dict[str, Any]) -> dict[str, list[str]]:
             if child_key == "properties" and isinstance(child, dict):
                 for prop, sub in child.items():
                     walk(sub, str(prop), where, seen)
+            elif child_key in ("oneOf", "anyOf") and isinstance(child, list):
+                for member in child:  # a variant is named after what sets it apart, as in hoisting
+                    values = member.get("enum") if isinstance(member, dict) else None
+                    trait = str(values[0]) or "empty" if isinstance(values, list) and values else ""
+                    walk(member, f"{key}_{trait}" if trait else key, where, seen)
             elif child_key not in ("example", "examples", "default", "enum", "const"):
                 walk(child, key, where, seen)
 
@@ -163,9 +168,27 @@ def _shared_enums(spec: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _value_words(values: list[Any]) -> str:
-    """A class name from an enum's first values: ``AscDesc``, ``OpenClosedAll``."""
-    words = [pascal(str(v)) for v in values[:3]]
-    return "".join(words) if all(words) else ""
+    """A class name from a short enum's values: ``AscDesc``, ``OpenClosedAll``; else ""."""
+    words = [pascal(str(v)) for v in values if v is not None]
+    name = "".join(words)
+    return name if 0 < len(words) <= 3 and all(words) and len(name) <= 30 else ""
+
+
+def _shared_enum_names(keys: list[str], values: list[Any]) -> list[str]:
+    """Names for an enum several operations share, most readable first.
+
+    The property or parameter it stands under when that is always the same
+    (``Direction``); else its values when they are few and short (``AscDesc``);
+    else the name it stands under most often.
+    """
+    named = [class_identifier(k, "Schema") for k in keys if pascal(k)]
+    words = _value_words(values)
+    if len(set(named)) == 1:
+        if len(values) == 1 and words and not named[0].endswith(words):  # a constant: ObjectList
+            return [named[0] + words]
+        return [named[0], named[0] + words] if words else [named[0]]
+    common = sorted(set(named), key=lambda n: (-named.count(n), n))[:1]
+    return [w for w in (words, *common, *(c + words for c in common if words)) if w]
 
 
 class SchemaRegistry:
@@ -209,12 +232,8 @@ class SchemaRegistry:
             return self._by_shape[shape]
         base = class_identifier(context, "Schema")
         suffix = "Enum" if "enum" in schema else "Object"
-        if shape in self._shared:  # after what it stands under and its values, not one operation
-            keys = {k for k in self._shared[shape] if pascal(k)}
-            words = _value_words(list(schema["enum"]))
-            key = class_identifier(sorted(keys)[0], "Schema") if len(keys) == 1 else ""
-            candidates = [c for c in (key, key + words, words + "Enum") if c]
-            name = self.scope.claim(*candidates, base) if candidates else self.scope.claim(base, base + suffix)
+        if shape in self._shared:  # after what it stands under or its values, not one operation
+            name = self.scope.claim(*_shared_enum_names(self._shared[shape], list(schema["enum"])), base)
         else:
             name = self.scope.claim(base, base + suffix)
         self._hoisted[id(schema)] = name
