@@ -241,7 +241,7 @@ class ApiBuilder:
         schema = obj.get("schema")
         model = None
         if kind in ("json", "form", "multipart"):
-            btype = self.registry.type_of(schema, context + "Request") if schema else ANY
+            btype = self.registry.request_type_of(schema, context + "Request") if schema else ANY
             model = btype if btype.models else None
             plain_dict = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
             if btype.models and (kind != "json" or btype.expr in btype.models):
@@ -402,7 +402,7 @@ class ApiBuilder:
             package=self.package, env_prefix=self.env_prefix, base_url=servers[0] if servers else "",
             servers=servers, security_schemes=schemes, default_security=default_security,
             resources=tuple(resources), models=self.registry.defs,
-            literal_aliases=self.registry.finish_literal_aliases(),
+            literal_aliases=self.registry.finish(),
             skipped=tuple(self.skipped) + tuple(Skipped(w, r) for w, r in self.registry.dropped),
             webhooks=webhooks, webhook_signature=signature, webhooks_attr=helper,
         )

@@ -109,6 +109,60 @@ def open_enum_kind(schema: Any) -> str | None:
     return None
 
 
+def _flag(schema: Any, key: str) -> bool:
+    """``readOnly`` / ``writeOnly`` on a property, also when set beside its $ref or in an allOf of one."""
+    if not isinstance(schema, dict):
+        return False
+    if schema.get(key) is True:
+        return True
+    parts = schema.get("allOf")
+    return isinstance(parts, list) and len(parts) == 1 and _flag(parts[0], key)
+
+
+def _direction_sensitive(schema: Any, reaches: Any) -> bool:
+    """Whether a schema differs between requests and responses (``reaches`` answers for refs)."""
+    if isinstance(schema, list):
+        return any(_direction_sensitive(v, reaches) for v in schema)
+    if not isinstance(schema, dict):
+        return False
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and reaches(ref[len("#/$defs/"):]):
+        return True
+    props = schema.get("properties")
+    if isinstance(props, dict):
+        required = schema["required"] if isinstance(schema.get("required"), list) else []
+        if any(_flag(p, "readOnly") for p in props.values()):
+            return True
+        if any(_flag(props.get(r), "writeOnly") for r in required):
+            return True
+    return any(
+        _direction_sensitive(v, reaches)
+        for k, v in schema.items()
+        if k not in ("default", "enum", "const", "example", "examples", "required", "$ref")
+    )
+
+
+def _without_required_write_only(node: Any) -> Any:
+    """A copy of a schema whose objects do not require their writeOnly properties."""
+    if isinstance(node, list):
+        return [_without_required_write_only(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        k: v if k in ("default", "enum", "const", "example", "examples") else _without_required_write_only(v)
+        for k, v in node.items()
+    }
+    props = node.get("properties")
+    if isinstance(props, dict) and isinstance(node.get("required"), list):
+        kept = [r for r in node["required"] if not _flag(props.get(r), "writeOnly")]
+        if len(kept) != len(node["required"]):
+            if kept:
+                out["required"] = kept
+            else:
+                del out["required"]
+    return out
+
+
 def _shape(schema: Any) -> str:
     return json.dumps(schema, sort_keys=True, default=str)
 
@@ -208,6 +262,8 @@ class SchemaRegistry:
         self._by_shape: dict[str, str] = {}
         self._shared = _shared_enums(spec)
         self.literal_aliases: dict[str, str] = {}  # open enum class -> its `| Literal[...]` alias
+        self._request_views: dict[str, str] = {}  # class -> its request view (readOnly left out)
+        self._needs_view: dict[str, bool] = {}
         components = (spec.get("components") or {}).get("schemas") or {}
         for key in components:
             base = class_identifier(key, "Schema")
@@ -383,6 +439,82 @@ class SchemaRegistry:
             return ANY
         return self.annotate(self.rewrite(schema, context), literals)
 
+    def request_type_of(self, schema: Any, context: str) -> PyType:
+        """Python type of a request body: models with readOnly properties as their request views."""
+        if not isinstance(schema, dict) or not schema:
+            return ANY
+        return self.annotate(self._to_request(self.rewrite(schema, context)))
+
+    def _needs_request_view(self, name: str) -> bool:
+        """Whether a class, or one it reaches, has readOnly or required writeOnly properties."""
+        if name not in self._needs_view:
+            self._needs_view[name] = False  # a cycle adds nothing
+            self._needs_view[name] = _direction_sensitive(self.defs.get(name), self._needs_request_view)
+        return self._needs_view[name]
+
+    def request_view(self, name: str) -> str:
+        """The class a request uses for ``name``: itself, or a copy without readOnly properties."""
+        if name in self._request_views:
+            return self._request_views[name]
+        if not self._needs_request_view(name):
+            return name
+        view = self.scope.claim(name + "Input", name + "RequestBody")
+        self._request_views[name] = view
+        self.defs[view] = {}  # placeholder: recursion may refer to it
+        self.defs[view] = self._to_request(self.defs[name])
+        return view
+
+    def _to_request(self, node: Any) -> Any:
+        """A rewritten schema as a request sends it: readOnly properties out, refs to views."""
+        if isinstance(node, list):
+            return [self._to_request(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                out[key] = "#/$defs/" + self.request_view(value[len("#/$defs/"):])
+            elif key == "properties" and isinstance(value, dict):
+                out[key] = {k: self._to_request(v) for k, v in value.items() if not _flag(v, "readOnly")}
+            elif key in ("default", "enum", "const", "example", "examples", "required"):
+                out[key] = value
+            elif key == "discriminator" and isinstance(value, dict) and isinstance(value.get("mapping"), dict):
+                out[key] = {**value, "mapping": {k: self._to_request({"$ref": v})["$ref"] for k, v in value["mapping"].items()}}
+            else:
+                out[key] = self._to_request(value)
+        if isinstance(node.get("required"), list):
+            read_only = self._read_only_names(node, frozenset())
+            out["required"] = [r for r in node["required"] if r not in read_only]
+            if not out["required"]:
+                del out["required"]
+        return out
+
+    def _read_only_names(self, node: Any, seen: frozenset[str]) -> set[str]:
+        """The readOnly properties of an object, its allOf parents' included."""
+        if not isinstance(node, dict):
+            return set()
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            name = ref[len("#/$defs/"):]
+            return set() if name in seen else self._read_only_names(self.defs.get(name), seen | {name})
+        props = node.get("properties")
+        names = {k for k, v in props.items() if _flag(v, "readOnly")} if isinstance(props, dict) else set()
+        for part in node.get("allOf") or []:
+            names |= self._read_only_names(part, seen)
+        return names
+
+    def finish(self) -> dict[str, str]:
+        """Close the table once every operation is built; returns the enums' literal aliases."""
+        self._finish_directions()
+        return self._finish_literal_aliases()
+
+    def _finish_directions(self) -> None:
+        """Response classes do not require writeOnly properties (a server never sends them)."""
+        views = set(self._request_views.values())
+        for name, schema in self.defs.items():
+            if name not in views:
+                self.defs[name] = _without_required_write_only(schema)
+
     def literal_alias(self, name: str) -> str | None:
         """The alias of an open enum class that also admits its values as literals."""
         if name not in self.literal_aliases:
@@ -391,7 +523,7 @@ class SchemaRegistry:
             self.literal_aliases[name] = self.scope.claim(name + "Value", name + "Literal")
         return self.literal_aliases[name]
 
-    def finish_literal_aliases(self) -> dict[str, str]:
+    def _finish_literal_aliases(self) -> dict[str, str]:
         """Aliases for every open enum (model fields take literals too), in a stable order."""
         for name in list(self.defs):
             self.literal_alias(name)

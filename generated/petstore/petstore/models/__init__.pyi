@@ -11,6 +11,7 @@ from .order import Order as Order
 from .order_status import OrderStatus as OrderStatus
 from .order_status import OrderStatusValue as OrderStatusValue
 from .pet import Pet as Pet
+from .pet_input import PetInput as PetInput
 from .pet_status import PetStatus as PetStatus
 from .pet_status import PetStatusValue as PetStatusValue
 from .tag import Tag as Tag
@@ -27,6 +28,7 @@ __all__ = [
     "OrderStatus",
     "OrderStatusValue",
     "Pet",
+    "PetInput",
     "PetStatus",
     "PetStatusValue",
     "Tag",

@@ -10,6 +10,7 @@ MODULE_OF: dict[str, str] = {
     "OrderStatus": "order_status",
     "OrderStatusValue": "order_status",
     "Pet": "pet",
+    "PetInput": "pet_input",
     "PetStatus": "pet_status",
     "PetStatusValue": "pet_status",
     "Tag": "tag",

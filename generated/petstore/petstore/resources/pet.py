@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..models.api_response import ApiResponse
     from ..models.find_pets_by_status_status_item import FindPetsByStatusStatusItemValue
     from ..models.pet import Pet
+    from ..models.pet_input import PetInput
     from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
     from ..models.upload_file_request import UploadFileRequest
 
@@ -197,7 +198,7 @@ class PetResource:
     def update_pet(
         self,
         *,
-        body: Pet | dict[str, Any],
+        body: PetInput | dict[str, Any],
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -226,7 +227,7 @@ class PetResource:
     def add_pet(
         self,
         *,
-        body: Pet | dict[str, Any],
+        body: PetInput | dict[str, Any],
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -483,7 +484,7 @@ class AsyncPetResource:
     async def update_pet(
         self,
         *,
-        body: Pet | dict[str, Any],
+        body: PetInput | dict[str, Any],
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -512,7 +513,7 @@ class AsyncPetResource:
     async def add_pet(
         self,
         *,
-        body: Pet | dict[str, Any],
+        body: PetInput | dict[str, Any],
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,

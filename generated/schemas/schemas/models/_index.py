@@ -3,6 +3,7 @@
 
 MODULE_OF: dict[str, str] = {
     "Item": "item",
+    "ItemInput": "item_input",
     "ItemKind": "item_kind",
     "ItemKindValue": "item_kind",
     "ItemMetadata": "item_metadata",

@@ -20,6 +20,7 @@ from uuid import UUID
 
 if TYPE_CHECKING:
     from ..models.item import Item
+    from ..models.item_input import ItemInput
     from ..models.item_kind import ItemKindValue
     from ..models.level import LevelValue
     from ..models.node_a import NodeA
@@ -223,7 +224,7 @@ class DefaultResource:
     def create_item(
         self,
         *,
-        body: Item | dict[str, Any],
+        body: ItemInput | dict[str, Any],
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -467,7 +468,7 @@ class AsyncDefaultResource:
     async def create_item(
         self,
         *,
-        body: Item | dict[str, Any],
+        body: ItemInput | dict[str, Any],
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
