@@ -29,9 +29,9 @@ __all__ = ["PetResource", "AsyncPetResource"]
 
 @cache
 def _update_pet_body() -> Any:
-    from ..models.pet import Pet
+    from ..models.pet_input import PetInput
 
-    return Pet
+    return PetInput
 
 
 _UPDATE_PET = Endpoint(
@@ -52,9 +52,9 @@ _UPDATE_PET = Endpoint(
 
 @cache
 def _add_pet_body() -> Any:
-    from ..models.pet import Pet
+    from ..models.pet_input import PetInput
 
-    return Pet
+    return PetInput
 
 
 _ADD_PET = Endpoint(

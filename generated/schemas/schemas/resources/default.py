@@ -58,9 +58,9 @@ def _create_item_responses() -> dict[str, ResponseType]:
 
 @cache
 def _create_item_body() -> Any:
-    from ..models.item import Item
+    from ..models.item_input import ItemInput
 
-    return Item
+    return ItemInput
 
 
 _CREATE_ITEM = Endpoint(
