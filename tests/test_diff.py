@@ -46,7 +46,8 @@ EXPECTED = {
     ("request-enum-value-added", "GET /pets", "/parameters/query/status"): False,
     ("request-enum-value-removed", "POST /pets", "/requestBody/size"): True,
     ("response-field-added", "GET /pets", "/responses/200/[]/nickname"): False,
-    ("response-field-removed", "POST /pets", "/responses/201/legacyCode"): True,
+    # optional: deployed clients read None, as the field's type always allowed
+    ("response-field-removed", "POST /pets", "/responses/201/legacyCode"): False,
     ("response-field-retyped", "POST /pets", "/responses/201/weight"): True,
     ("response-field-became-optional", "POST /pets", "/responses/201/name"): True,
     ("response-enum-value-added", "POST /pets", "/responses/201/status"): False,
@@ -165,7 +166,13 @@ def test_request_may_accept_more_response_may_return_less() -> None:
     old = _spec(In={"type": "object", "properties": {"n": {"type": "integer"}}}, Out={"type": "object", "properties": {"n": {"type": ["integer", "null"]}}})
     new = _spec(In={"type": "object", "properties": {"n": {"type": ["number", "null"]}}}, Out={"type": "object", "properties": {"n": {"type": "integer"}}})
     assert _kinds(old, new) == [("request-field-retyped", False), ("response-field-retyped", False)]
-    assert _kinds(new, old) == [("request-field-retyped", True), ("response-field-retyped", True)]
+    # an optional response field that may now be null: its model type already admits None
+    assert _kinds(new, old) == [("request-field-retyped", True), ("response-field-retyped", False)]
+    required = copy.deepcopy(new)
+    required["components"]["schemas"]["Out"]["required"] = ["n"]
+    now_nullable = copy.deepcopy(old)
+    now_nullable["components"]["schemas"]["Out"]["required"] = ["n"]
+    assert ("response-field-retyped", True) in _kinds(required, now_nullable)
 
 
 def test_body_and_return_type_changes() -> None:
@@ -225,4 +232,6 @@ def test_all_of_fields_and_inline_names_do_not_matter() -> None:
     assert _kinds(old, new) == []
     gone = copy.deepcopy(old)
     gone["components"]["schemas"]["Base"]["properties"] = {}
+    assert _kinds(old, gone) == [("response-field-removed", False)]  # it was optional
+    old["components"]["schemas"]["Base"]["required"] = ["id"]
     assert _kinds(old, gone) == [("response-field-removed", True)]

@@ -8,8 +8,12 @@ breaks existing callers, so CI can gate a regeneration on it (oasdiff does the
 same for HTTP clients in general; this is the Python-client view).
 
 Rules of thumb: a request may accept more and a response may return less without
-breaking anyone; the reverse breaks. Names (methods, arguments, client keyword
-arguments) are API in Python, so renaming one is breaking.
+breaking anyone; the reverse breaks. "Less" is what a client generated from the
+old spec reads without a problem: its enums are open (a new or undeclared value
+is kept), its models keep unknown fields, and an optional field already reads as
+None, so none of these break; a response field that may now be missing or null
+where the old model requires a value, or a new type, does. Names (methods,
+arguments, client keyword arguments) are API in Python, so renaming one is breaking.
 """
 
 from __future__ import annotations
@@ -169,6 +173,12 @@ def _within(narrow: frozenset[str], wide: frozenset[str]) -> bool:
             continue
         return False
     return True
+
+
+def _readable(types: frozenset[str]) -> frozenset[str]:
+    """What a generated model of these types reads without a problem: its enums are open,
+    so an enum of strings (or integers) takes any string (or integer)."""
+    return frozenset(t.removesuffix(":enum") for t in types)
 
 
 def _show(types: frozenset[str]) -> str:
@@ -366,7 +376,8 @@ class _Differ:
     def schema(self, old: dict[str, Any], new: dict[str, Any], direction: str, where: str, root_kind: str, what: str) -> None:
         self._walk(old, new, direction, where, root_kind, what, 0, frozenset())
 
-    def _walk(self, old: Any, new: Any, direction: str, where: str, retype_kind: str, what: str, depth: int, seen: frozenset[tuple[str, str]]) -> None:
+    def _walk(self, old: Any, new: Any, direction: str, where: str, retype_kind: str, what: str, depth: int, seen: frozenset[tuple[str, str]], optional: bool = False) -> None:
+        """Compare two schemas; ``optional``: an optional field (its model type admits None)."""
         if depth > MAX_DEPTH:
             return
         old_schema, old_ref = _resolve(self.old.spec, old)
@@ -380,8 +391,12 @@ class _Differ:
             seen = seen | {pair}
         old_types, new_types = _types(old_schema), _types(new_schema)
         if old_types != new_types:
-            # a request may accept more, a response may return less
-            ok = _within(old_types, new_types) if direction == "request" else _within(new_types, old_types)
+            # a request may accept more, a response may return less than a deployed
+            # client reads: its enums are open, and an optional field takes None
+            if direction == "request":
+                ok = _within(old_types, new_types)
+            else:
+                ok = _within(new_types, _readable(old_types) | ({"null"} if optional else set()))
             self.add(retype_kind, where, f"{what}: type changed from {_show(old_types)} to {_show(new_types)}", not ok)
         self._enums(old_schema, new_schema, direction, where, what)
         shared = {t.split(":")[0] for t in old_types} & {t.split(":")[0] for t in new_types}
@@ -401,7 +416,11 @@ class _Differ:
         for name in names:
             at = where + "/" + escape_pointer_token(name)
             if name not in new_props:
-                self.add(f"{direction}-field-removed", at, f"field {name!r} was removed", True)
+                if direction == "response" and name not in old_req:
+                    # deployed clients read None, as the field's type always allowed
+                    self.add("response-field-removed", at, f"optional field {name!r} was removed: it reads as None", False)
+                else:
+                    self.add(f"{direction}-field-removed", at, f"field {name!r} was removed", True)
             elif name not in old_props:
                 if direction == "response":
                     self.add("response-field-added", at, f"new field {name!r}", False)
@@ -414,7 +433,7 @@ class _Differ:
                     self.add("request-field-became-required", at, f"field {name!r} is now required", True)
                 elif direction == "response" and name in old_req and name not in new_req:
                     self.add("response-field-became-optional", at, f"field {name!r} is no longer required: it may be None", True)
-                self._walk(old_props[name], new_props[name], direction, at, f"{direction}-field-retyped", f"field {name!r}", depth + 1, seen)
+                self._walk(old_props[name], new_props[name], direction, at, f"{direction}-field-retyped", f"field {name!r}", depth + 1, seen, name not in old_req)
 
     def _enums(self, old: dict[str, Any], new: dict[str, Any], direction: str, where: str, what: str) -> None:
         before, after = _enum_values(old), _enum_values(new)
