@@ -194,11 +194,11 @@ def replay(name: str, spec_source: Path, again: bool = False) -> dict[str, Any]:
     failures: dict[str, list[str]] = {m: [] for m in (*MUTATIONS, "baseline")}
     for resource in contract.api.resources:
         for op in resource.operations:
-            success = _json_success(contract, op)
-            if success is None:
-                continue
-            status, _, schema = success
             try:
+                success = _json_success(contract, op)
+                if success is None:
+                    continue
+                status, _, schema = success
                 kwargs = contract.arguments(op)
                 value = contract.resp_synth.value(schema)
                 if op.pagination is not None:
@@ -246,6 +246,8 @@ def main() -> None:
     for name in names:
         print(f"{name} ...", file=sys.stderr, flush=True)
         results[name] = replay(name, INTEGRATIONS[name], args.again)
+        if args.json:  # after each API: a long run that stops keeps what it measured
+            args.json.write_text(json.dumps(results, indent=1, sort_keys=True))
     print(f"drift replay at {revision(REPO)}: calls that return a value / calls made")
     print("| API | operations | unmutated | unknown enum value | extra field | missing required (lenient) | missing required (strict) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -260,8 +262,6 @@ def main() -> None:
     for name, r in results.items():
         for kind, lines in r["failures"].items():
             print(f"  {name} {kind}: " + "; ".join(lines[:5]), file=sys.stderr)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1, sort_keys=True))
 
 
 if __name__ == "__main__":
