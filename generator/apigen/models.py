@@ -1,5 +1,9 @@
 """Pydantic v2 models from the IR's schema table, by datamodel-code-generator.
 
+The one module that talks to that library: its input is prepared here, and its
+output is changed only by edits at positions of its syntax tree (renamed
+invented classes, open enum bases, literal aliases), never by text search.
+
 The IR has already named every class, so the input handed over is a flat JSON
 Schema ``$defs`` table and the class names that come back are the IR's. The
 output is checked for that: a class the IR named but the library did not emit is
@@ -20,6 +24,13 @@ from .naming import NameScope, env_identifier, pascal, snake_identifier
 from .render import clean_text
 
 ROOT_PLACEHOLDER = "ApigenUnusedRoot"
+
+
+def library_version() -> str:
+    """The version of datamodel-code-generator (part of what decides the output)."""
+    from datamodel_code_generator import get_version
+
+    return str(get_version())
 
 # Formats whose pydantic types need extra packages (EmailStr) or reject values real
 # APIs send (AnyUrl for "about:blank" defaults); they stay plain strings.

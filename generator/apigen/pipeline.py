@@ -88,12 +88,12 @@ def _inputs_digest(template_dirs: list[Path] | None) -> str:
 def _inputs_digest_cached(template_dirs: tuple[Path, ...]) -> str:
     """What, besides the spec, decides the output: versions, templates, runtime."""
     import black
-    import datamodel_code_generator
 
     from . import __version__
+    from .models import library_version
     from .render import templates_dir
 
-    parts: list[str] = [__version__, black.__version__, datamodel_code_generator.get_version()]
+    parts: list[str] = [__version__, black.__version__, library_version()]
     # the generator's own code too: a development checkout changes without a version bump
     for folder in [*(template_dirs or []), templates_dir(), Path(__file__).parent]:
         for path in sorted(Path(folder).rglob("*")):
