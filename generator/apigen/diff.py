@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, TextIO
 
