@@ -672,11 +672,14 @@ def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> tuple[
     for node in classes:
         if node.name in opened:
             continue
-        for statement in node.body:
-            if isinstance(statement, ast.AnnAssign):
-                for sub in ast.walk(statement.annotation):
-                    if isinstance(sub, ast.Name) and sub.id in used and sub.end_col_offset is not None:
-                        edits.append((sub.lineno, sub.col_offset, sub.end_col_offset, used[sub.id]))
+        # field annotations, and the type argument of a RootModel[...] base, which
+        # must stay the type of its ``root`` field
+        typed = [s.annotation for s in node.body if isinstance(s, ast.AnnAssign)]
+        typed += [b.slice for b in node.bases if isinstance(b, ast.Subscript)]
+        for annotation in typed:
+            for sub in ast.walk(annotation):
+                if isinstance(sub, ast.Name) and sub.id in used and sub.end_col_offset is not None:
+                    edits.append((sub.lineno, sub.col_offset, sub.end_col_offset, used[sub.id]))
     blocks: dict[int, str] = {}  # line after which a block goes -> the block
     for node in classes:
         if node.name in used and node.end_lineno:

@@ -14,7 +14,9 @@ from .all_of_required_base import AllOfRequiredBase as AllOfRequiredBase
 from .all_of_required_derived import AllOfRequiredDerived as AllOfRequiredDerived
 from .all_of_sub_model import AllOfSubModel as AllOfSubModel
 from .all_of_sub_model_type_enum import AllOfSubModelTypeEnum as AllOfSubModelTypeEnum
+from .all_of_sub_model_type_enum import AllOfSubModelTypeEnumValue as AllOfSubModelTypeEnumValue
 from .an_all_of_enum import AnAllOfEnum as AnAllOfEnum
+from .an_all_of_enum import AnAllOfEnumValue as AnAllOfEnumValue
 from .an_array_with_a_circular_ref_in_items_object_a_item import (
     AnArrayWithACircularRefInItemsObjectAItem as AnArrayWithACircularRefInItemsObjectAItem,
 )
@@ -37,13 +39,22 @@ from .an_array_with_a_recursive_ref_in_items_object_item import (
     AnArrayWithARecursiveRefInItemsObjectItem as AnArrayWithARecursiveRefInItemsObjectItem,
 )
 from .an_enum import AnEnum as AnEnum
+from .an_enum import AnEnumValue as AnEnumValue
 from .an_enum_with_null import AnEnumWithNull as AnEnumWithNull
+from .an_enum_with_null import AnEnumWithNullValue as AnEnumWithNullValue
 from .an_enum_with_only_null import AnEnumWithOnlyNull as AnEnumWithOnlyNull
 from .an_int_enum import AnIntEnum as AnIntEnum
+from .an_int_enum import AnIntEnumValue as AnIntEnumValue
 from .another_all_of_sub_model import AnotherAllOfSubModel as AnotherAllOfSubModel
 from .another_all_of_sub_model_type import AnotherAllOfSubModelType as AnotherAllOfSubModelType
 from .another_all_of_sub_model_type_enum import (
     AnotherAllOfSubModelTypeEnum as AnotherAllOfSubModelTypeEnum,
+)
+from .another_all_of_sub_model_type_enum import (
+    AnotherAllOfSubModelTypeEnumValue as AnotherAllOfSubModelTypeEnumValue,
+)
+from .another_all_of_sub_model_type import (
+    AnotherAllOfSubModelTypeValue as AnotherAllOfSubModelTypeValue,
 )
 from .body_upload_file_tests_upload_post import (
     BodyUploadFileTestsUploadPost as BodyUploadFileTestsUploadPost,
@@ -64,13 +75,20 @@ from .bool_enum_tests_bool_enum_post_bool_enum import (
     BoolEnumTestsBoolEnumPostBoolEnum as BoolEnumTestsBoolEnumPostBoolEnum,
 )
 from .different_enum import DifferentEnum as DifferentEnum
+from .different_enum import DifferentEnumValue as DifferentEnumValue
 from .extended import Extended as Extended
 from .free_form_model import FreeFormModel as FreeFormModel
 from .get_location_header_types_int_enum_header import (
     GetLocationHeaderTypesIntEnumHeader as GetLocationHeaderTypesIntEnumHeader,
 )
+from .get_location_header_types_int_enum_header import (
+    GetLocationHeaderTypesIntEnumHeaderValue as GetLocationHeaderTypesIntEnumHeaderValue,
+)
 from .get_location_header_types_string_enum_header import (
     GetLocationHeaderTypesStringEnumHeader as GetLocationHeaderTypesStringEnumHeader,
+)
+from .get_location_header_types_string_enum_header import (
+    GetLocationHeaderTypesStringEnumHeaderValue as GetLocationHeaderTypesStringEnumHeaderValue,
 )
 from .get_models_allof_response import GetModelsAllofResponse as GetModelsAllofResponse
 from .get_models_oneof_with_required_const_response_with_color import (
@@ -114,6 +132,9 @@ from .model_with_merged_properties import ModelWithMergedProperties as ModelWith
 from .model_with_merged_properties_string_to_enum import (
     ModelWithMergedPropertiesStringToEnum as ModelWithMergedPropertiesStringToEnum,
 )
+from .model_with_merged_properties_string_to_enum import (
+    ModelWithMergedPropertiesStringToEnumValue as ModelWithMergedPropertiesStringToEnumValue,
+)
 from .model_with_no_properties import ModelWithNoProperties as ModelWithNoProperties
 from .model_with_primitive_additional_properties import (
     ModelWithPrimitiveAdditionalProperties as ModelWithPrimitiveAdditionalProperties,
@@ -150,6 +171,9 @@ from .status_code_patterns_response import StatusCodePatternsResponse as StatusC
 from .status_code_patterns_response_status import (
     StatusCodePatternsResponseStatus as StatusCodePatternsResponseStatus,
 )
+from .status_code_patterns_response_status import (
+    StatusCodePatternsResponseStatusValue as StatusCodePatternsResponseStatusValue,
+)
 from .test_inline_objects_request import TestInlineObjectsRequest as TestInlineObjectsRequest
 from .type_ import Type as Type
 from .validation_error import ValidationError as ValidationError
@@ -166,7 +190,9 @@ __all__ = [
     "AllOfRequiredDerived",
     "AllOfSubModel",
     "AllOfSubModelTypeEnum",
+    "AllOfSubModelTypeEnumValue",
     "AnAllOfEnum",
+    "AnAllOfEnumValue",
     "AnArrayWithACircularRefInItemsObjectAItem",
     "AnArrayWithACircularRefInItemsObjectAdditionalPropertiesA",
     "AnArrayWithACircularRefInItemsObjectAdditionalPropertiesB",
@@ -175,12 +201,17 @@ __all__ = [
     "AnArrayWithARecursiveRefInItemsObjectAdditionalPropertiesItem",
     "AnArrayWithARecursiveRefInItemsObjectItem",
     "AnEnum",
+    "AnEnumValue",
     "AnEnumWithNull",
+    "AnEnumWithNullValue",
     "AnEnumWithOnlyNull",
     "AnIntEnum",
+    "AnIntEnumValue",
     "AnotherAllOfSubModel",
     "AnotherAllOfSubModelType",
     "AnotherAllOfSubModelTypeEnum",
+    "AnotherAllOfSubModelTypeEnumValue",
+    "AnotherAllOfSubModelTypeValue",
     "BodyUploadFileTestsUploadPost",
     "BodyUploadFileTestsUploadPostSomeNullableObject",
     "BodyUploadFileTestsUploadPostSomeObject",
@@ -188,10 +219,13 @@ __all__ = [
     "BodyUploadFileTestsUploadPostValue",
     "BoolEnumTestsBoolEnumPostBoolEnum",
     "DifferentEnum",
+    "DifferentEnumValue",
     "Extended",
     "FreeFormModel",
     "GetLocationHeaderTypesIntEnumHeader",
+    "GetLocationHeaderTypesIntEnumHeaderValue",
     "GetLocationHeaderTypesStringEnumHeader",
+    "GetLocationHeaderTypesStringEnumHeaderValue",
     "GetModelsAllofResponse",
     "GetModelsOneofWithRequiredConstResponseWithColor",
     "GetModelsOneofWithRequiredConstResponseWithTexture",
@@ -214,6 +248,7 @@ __all__ = [
     "ModelWithDiscriminatedUnion",
     "ModelWithMergedProperties",
     "ModelWithMergedPropertiesStringToEnum",
+    "ModelWithMergedPropertiesStringToEnumValue",
     "ModelWithNoProperties",
     "ModelWithPrimitiveAdditionalProperties",
     "ModelWithPropertyRef",
@@ -232,6 +267,7 @@ __all__ = [
     "StatusCodePatternsError4XX",
     "StatusCodePatternsResponse",
     "StatusCodePatternsResponseStatus",
+    "StatusCodePatternsResponseStatusValue",
     "TestInlineObjectsRequest",
     "Type",
     "ValidationError",

@@ -7,9 +7,9 @@ from datetime import date, datetime as datetime_aliased
 from pydantic import BaseModel, ConfigDict, Field
 from typing import Any
 from uuid import UUID
-from .an_all_of_enum import AnAllOfEnum
-from .an_enum import AnEnum
-from .different_enum import DifferentEnum
+from .an_all_of_enum import AnAllOfEnum, AnAllOfEnumValue
+from .an_enum import AnEnumValue
+from .different_enum import DifferentEnumValue
 from .free_form_model import FreeFormModel
 from .model_with_union_property import ModelWithUnionProperty
 
@@ -26,10 +26,12 @@ class AModel(BaseModel):
         populate_by_name=True,
     )
     any_value: Any | None = "default"
-    an_enum_value: AnEnum
-    an_allof_enum_with_overridden_default: AnAllOfEnum
-    an_optional_allof_enum: AnAllOfEnum | None = AnAllOfEnum.A_DEFAULT
-    nested_list_of_enums: list[list[DifferentEnum]] | None = Field([], title="Nested List Of Enums")
+    an_enum_value: AnEnumValue
+    an_allof_enum_with_overridden_default: AnAllOfEnumValue
+    an_optional_allof_enum: AnAllOfEnumValue | None = AnAllOfEnum.A_DEFAULT
+    nested_list_of_enums: list[list[DifferentEnumValue]] | None = Field(
+        [], title="Nested List Of Enums"
+    )
     a_camel_date_time: datetime_aliased | date = Field(
         ..., alias="aCamelDateTime", title="Acameldatetime"
     )

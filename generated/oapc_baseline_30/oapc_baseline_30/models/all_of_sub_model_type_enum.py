@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from .._runtime.enums import OpenIntEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["AllOfSubModelTypeEnum"]
+__all__ = ["AllOfSubModelTypeEnum", "AllOfSubModelTypeEnumValue"]
 
 
-class AllOfSubModelTypeEnum(IntEnum):
+class AllOfSubModelTypeEnum(OpenIntEnum):
     INTEGER_0 = 0
     INTEGER_1 = 1
+
+
+if TYPE_CHECKING:
+    AllOfSubModelTypeEnumValue: TypeAlias = AllOfSubModelTypeEnum | Literal[0, 1]
+else:
+    AllOfSubModelTypeEnumValue = AllOfSubModelTypeEnum

@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["AnAllOfEnum"]
+__all__ = ["AnAllOfEnum", "AnAllOfEnumValue"]
 
 
-class AnAllOfEnum(Enum):
+class AnAllOfEnum(OpenStrEnum):
     FOO = "foo"
     BAR = "bar"
     A_DEFAULT = "a_default"
     OVERRIDDEN_DEFAULT = "overridden_default"
+
+
+if TYPE_CHECKING:
+    AnAllOfEnumValue: TypeAlias = (
+        AnAllOfEnum | Literal["foo", "bar", "a_default", "overridden_default"]
+    )
+else:
+    AnAllOfEnumValue = AnAllOfEnum

@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["AnEnum"]
+__all__ = ["AnEnum", "AnEnumValue"]
 
 
-class AnEnum(Enum):
+class AnEnum(OpenStrEnum):
     """
     For testing Enums in all the ways they can be used
     """
 
     FIRST_VALUE = "FIRST_VALUE"
     SECOND_VALUE = "SECOND_VALUE"
+
+
+if TYPE_CHECKING:
+    AnEnumValue: TypeAlias = AnEnum | Literal["FIRST_VALUE", "SECOND_VALUE"]
+else:
+    AnEnumValue = AnEnum

@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["AnEnumWithNull"]
+__all__ = ["AnEnumWithNull", "AnEnumWithNullValue"]
 
 
-class AnEnumWithNull(Enum):
+class AnEnumWithNull(OpenStrEnum):
     """
     For testing Enums with mixed string / null values
     """
 
     FIRST_VALUE = "FIRST_VALUE"
     SECOND_VALUE = "SECOND_VALUE"
+
+
+if TYPE_CHECKING:
+    AnEnumWithNullValue: TypeAlias = AnEnumWithNull | Literal["FIRST_VALUE", "SECOND_VALUE"]
+else:
+    AnEnumWithNullValue = AnEnumWithNull

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from .._runtime.enums import OpenIntEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["AnIntEnum"]
+__all__ = ["AnIntEnum", "AnIntEnumValue"]
 
 
-class AnIntEnum(IntEnum):
+class AnIntEnum(OpenIntEnum):
     """
     An enumeration.
     """
@@ -16,3 +17,9 @@ class AnIntEnum(IntEnum):
     INTEGER__1 = -1
     INTEGER_1 = 1
     INTEGER_2 = 2
+
+
+if TYPE_CHECKING:
+    AnIntEnumValue: TypeAlias = AnIntEnum | Literal[1, 2]
+else:
+    AnIntEnumValue = AnIntEnum

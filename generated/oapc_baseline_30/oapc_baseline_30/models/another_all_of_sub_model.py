@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .another_all_of_sub_model_type import AnotherAllOfSubModelType
-from .another_all_of_sub_model_type_enum import AnotherAllOfSubModelTypeEnum
+from .another_all_of_sub_model_type import AnotherAllOfSubModelTypeValue
+from .another_all_of_sub_model_type_enum import AnotherAllOfSubModelTypeEnumValue
 
 __all__ = ["AnotherAllOfSubModel"]
 
@@ -16,5 +16,5 @@ class AnotherAllOfSubModel(BaseModel):
         populate_by_name=True,
     )
     another_sub_property: str | None = None
-    type: AnotherAllOfSubModelType | None = None
-    type_enum: AnotherAllOfSubModelTypeEnum | None = None
+    type: AnotherAllOfSubModelTypeValue | None = None
+    type_enum: AnotherAllOfSubModelTypeEnumValue | None = None

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["AnotherAllOfSubModelType"]
+__all__ = ["AnotherAllOfSubModelType", "AnotherAllOfSubModelTypeValue"]
 
 
-class AnotherAllOfSubModelType(Enum):
+class AnotherAllOfSubModelType(OpenStrEnum):
     SUBMODEL = "submodel"
+
+
+if TYPE_CHECKING:
+    AnotherAllOfSubModelTypeValue: TypeAlias = AnotherAllOfSubModelType | Literal["submodel"]
+else:
+    AnotherAllOfSubModelTypeValue = AnotherAllOfSubModelType

@@ -15,7 +15,7 @@ from .body_upload_file_tests_upload_post_some_optional_object import (
     BodyUploadFileTestsUploadPostSomeOptionalObject,
 )
 from .body_upload_file_tests_upload_post_value import BodyUploadFileTestsUploadPostValue
-from .different_enum import DifferentEnum
+from .different_enum import DifferentEnumValue
 
 __all__ = ["BodyUploadFileTestsUploadPost"]
 
@@ -41,4 +41,4 @@ class BodyUploadFileTestsUploadPost(BaseModel):
     some_object: BodyUploadFileTestsUploadPostSomeObject
     some_optional_object: BodyUploadFileTestsUploadPostSomeOptionalObject | None = None
     some_nullable_object: BodyUploadFileTestsUploadPostSomeNullableObject | None
-    some_enum: DifferentEnum | None = None
+    some_enum: DifferentEnumValue | None = None

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .an_enum import AnEnum
-from .an_int_enum import AnIntEnum
+from .an_enum import AnEnumValue
+from .an_int_enum import AnIntEnumValue
 
 __all__ = ["ModelWithUnionProperty"]
 
@@ -15,4 +15,4 @@ class ModelWithUnionProperty(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    a_property: AnEnum | AnIntEnum | None = None
+    a_property: AnEnumValue | AnIntEnumValue | None = None

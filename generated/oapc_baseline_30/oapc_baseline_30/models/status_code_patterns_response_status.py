@@ -3,11 +3,20 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["StatusCodePatternsResponseStatus"]
+__all__ = ["StatusCodePatternsResponseStatus", "StatusCodePatternsResponseStatusValue"]
 
 
-class StatusCodePatternsResponseStatus(Enum):
+class StatusCodePatternsResponseStatus(OpenStrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
+
+
+if TYPE_CHECKING:
+    StatusCodePatternsResponseStatusValue: TypeAlias = (
+        StatusCodePatternsResponseStatus | Literal["success", "failure"]
+    )
+else:
+    StatusCodePatternsResponseStatusValue = StatusCodePatternsResponseStatus

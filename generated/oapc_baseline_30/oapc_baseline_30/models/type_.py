@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
 
 __all__ = ["Type"]
 
 
-class Type(Enum):
+class Type(OpenStrEnum):
     SUBMODEL = "submodel"

@@ -17,7 +17,7 @@ from .._runtime import (
 )
 
 if TYPE_CHECKING:
-    from ..models.an_int_enum import AnIntEnum
+    from ..models.an_int_enum import AnIntEnumValue
     from ..models.bool_enum_tests_bool_enum_post_bool_enum import BoolEnumTestsBoolEnumPostBoolEnum
 
 __all__ = ["EnumsResource", "AsyncEnumsResource"]
@@ -49,7 +49,7 @@ class EnumsResource:
     def int_enum_tests_int_enum_post(
         self,
         *,
-        int_enum: AnIntEnum,
+        int_enum: AnIntEnumValue,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -122,7 +122,7 @@ class AsyncEnumsResource:
     async def int_enum_tests_int_enum_post(
         self,
         *,
-        int_enum: AnIntEnum,
+        int_enum: AnIntEnumValue,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,

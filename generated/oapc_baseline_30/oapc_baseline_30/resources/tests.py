@@ -20,8 +20,8 @@ from datetime import date, datetime
 if TYPE_CHECKING:
     from ..models.a_form_data import AFormData
     from ..models.a_model import AModel
-    from ..models.an_enum import AnEnum
-    from ..models.an_enum_with_null import AnEnumWithNull
+    from ..models.an_enum import AnEnumValue
+    from ..models.an_enum_with_null import AnEnumWithNullValue
     from ..models.body_upload_file_tests_upload_post import BodyUploadFileTestsUploadPost
     from ..models.http_validation_error import HTTPValidationError
     from ..models.octet_stream_tests_octet_stream_post_response import (
@@ -329,8 +329,8 @@ class TestsResource:
     def get_user_list(
         self,
         *,
-        an_enum_value: list[AnEnum],
-        an_enum_value_with_null: list[AnEnumWithNull],
+        an_enum_value: list[AnEnumValue],
+        an_enum_value_with_null: list[AnEnumWithNullValue],
         an_enum_value_with_only_null: list[Any],
         some_date: date | datetime,
         timeout: float | httpx.Timeout | None = None,
@@ -892,8 +892,8 @@ class AsyncTestsResource:
     async def get_user_list(
         self,
         *,
-        an_enum_value: list[AnEnum],
-        an_enum_value_with_null: list[AnEnumWithNull],
+        an_enum_value: list[AnEnumValue],
+        an_enum_value_with_null: list[AnEnumWithNullValue],
         an_enum_value_with_only_null: list[Any],
         some_date: date | datetime,
         timeout: float | httpx.Timeout | None = None,

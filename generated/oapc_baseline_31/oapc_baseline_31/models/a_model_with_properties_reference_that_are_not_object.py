@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime as datetime_aliased
 from pydantic import BaseModel, ConfigDict
-from .an_enum import AnEnum
+from .an_enum import AnEnumValue
 
 __all__ = ["AModelWithPropertiesReferenceThatAreNotObject"]
 
@@ -15,7 +15,7 @@ class AModelWithPropertiesReferenceThatAreNotObject(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    enum_properties_ref: list[AnEnum]
+    enum_properties_ref: list[AnEnumValue]
     str_properties_ref: list[str]
     date_properties_ref: list[date]
     datetime_properties_ref: list[datetime_aliased]
@@ -25,7 +25,7 @@ class AModelWithPropertiesReferenceThatAreNotObject(BaseModel):
     double_properties_ref: list[float]
     file_properties_ref: list[bytes]
     bytestream_properties_ref: list[str]
-    enum_properties: list[AnEnum]
+    enum_properties: list[AnEnumValue]
     str_properties: list[str]
     date_properties: list[date]
     datetime_properties: list[datetime_aliased]
@@ -35,7 +35,7 @@ class AModelWithPropertiesReferenceThatAreNotObject(BaseModel):
     double_properties: list[float]
     file_properties: list[bytes]
     bytestream_properties: list[str]
-    enum_property_ref: AnEnum
+    enum_property_ref: AnEnumValue
     str_property_ref: str
     date_property_ref: date
     datetime_property_ref: datetime_aliased

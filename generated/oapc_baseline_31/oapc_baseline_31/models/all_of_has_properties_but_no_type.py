@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .all_of_sub_model_type_enum import AllOfSubModelTypeEnum
+from .all_of_sub_model_type_enum import AllOfSubModelTypeEnumValue
 
 __all__ = ["AllOfHasPropertiesButNoType"]
 
@@ -16,4 +16,4 @@ class AllOfHasPropertiesButNoType(BaseModel):
     )
     a_sub_property: str | None = None
     type: str | None = None
-    type_enum: AllOfSubModelTypeEnum | None = None
+    type_enum: AllOfSubModelTypeEnumValue | None = None

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from .._runtime.enums import OpenIntEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["AnotherAllOfSubModelTypeEnum"]
+__all__ = ["AnotherAllOfSubModelTypeEnum", "AnotherAllOfSubModelTypeEnumValue"]
 
 
-class AnotherAllOfSubModelTypeEnum(IntEnum):
+class AnotherAllOfSubModelTypeEnum(OpenIntEnum):
     INTEGER_0 = 0
+
+
+if TYPE_CHECKING:
+    AnotherAllOfSubModelTypeEnumValue: TypeAlias = AnotherAllOfSubModelTypeEnum | Literal[0]
+else:
+    AnotherAllOfSubModelTypeEnumValue = AnotherAllOfSubModelTypeEnum

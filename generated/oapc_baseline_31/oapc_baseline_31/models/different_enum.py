@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["DifferentEnum"]
+__all__ = ["DifferentEnum", "DifferentEnumValue"]
 
 
-class DifferentEnum(Enum):
+class DifferentEnum(OpenStrEnum):
     """
     An enumeration.
     """
 
     DIFFERENT = "DIFFERENT"
     OTHER = "OTHER"
+
+
+if TYPE_CHECKING:
+    DifferentEnumValue: TypeAlias = DifferentEnum | Literal["DIFFERENT", "OTHER"]
+else:
+    DifferentEnumValue = DifferentEnum

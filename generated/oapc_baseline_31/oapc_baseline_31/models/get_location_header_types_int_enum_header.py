@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from .._runtime.enums import OpenIntEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["GetLocationHeaderTypesIntEnumHeader"]
+__all__ = ["GetLocationHeaderTypesIntEnumHeader", "GetLocationHeaderTypesIntEnumHeaderValue"]
 
 
-class GetLocationHeaderTypesIntEnumHeader(IntEnum):
+class GetLocationHeaderTypesIntEnumHeader(OpenIntEnum):
     INTEGER_1 = 1
     INTEGER_2 = 2
     INTEGER_3 = 3
+
+
+if TYPE_CHECKING:
+    GetLocationHeaderTypesIntEnumHeaderValue: TypeAlias = (
+        GetLocationHeaderTypesIntEnumHeader | Literal[1, 2, 3]
+    )
+else:
+    GetLocationHeaderTypesIntEnumHeaderValue = GetLocationHeaderTypesIntEnumHeader

@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["GetLocationHeaderTypesStringEnumHeader"]
+__all__ = ["GetLocationHeaderTypesStringEnumHeader", "GetLocationHeaderTypesStringEnumHeaderValue"]
 
 
-class GetLocationHeaderTypesStringEnumHeader(Enum):
+class GetLocationHeaderTypesStringEnumHeader(OpenStrEnum):
     ONE = "one"
     TWO = "two"
     THREE = "three"
+
+
+if TYPE_CHECKING:
+    GetLocationHeaderTypesStringEnumHeaderValue: TypeAlias = (
+        GetLocationHeaderTypesStringEnumHeader | Literal["one", "two", "three"]
+    )
+else:
+    GetLocationHeaderTypesStringEnumHeaderValue = GetLocationHeaderTypesStringEnumHeader

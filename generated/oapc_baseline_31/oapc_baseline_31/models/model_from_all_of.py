@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .another_all_of_sub_model_type_enum import AnotherAllOfSubModelTypeEnum
+from .another_all_of_sub_model_type_enum import AnotherAllOfSubModelTypeEnumValue
 from .type_ import Type
 
 __all__ = ["ModelFromAllOf"]
@@ -17,5 +17,5 @@ class ModelFromAllOf(BaseModel):
     )
     a_sub_property: str | None = None
     type: Type | None = None
-    type_enum: AnotherAllOfSubModelTypeEnum | None = None
+    type_enum: AnotherAllOfSubModelTypeEnumValue | None = None
     another_sub_property: str | None = None

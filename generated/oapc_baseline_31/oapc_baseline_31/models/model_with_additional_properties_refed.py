@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from pydantic import RootModel
-from .an_enum import AnEnum
+from .an_enum import AnEnumValue
 
 __all__ = ["ModelWithAdditionalPropertiesRefed"]
 
 
-class ModelWithAdditionalPropertiesRefed(RootModel[dict[str, AnEnum]]):
-    root: dict[str, AnEnum]
+class ModelWithAdditionalPropertiesRefed(RootModel[dict[str, AnEnumValue]]):
+    root: dict[str, AnEnumValue]

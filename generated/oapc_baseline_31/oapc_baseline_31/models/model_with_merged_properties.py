@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
-from .model_with_merged_properties_string_to_enum import ModelWithMergedPropertiesStringToEnum
+from .model_with_merged_properties_string_to_enum import ModelWithMergedPropertiesStringToEnumValue
 
 __all__ = ["ModelWithMergedProperties"]
 
@@ -19,7 +19,9 @@ class ModelWithMergedProperties(BaseModel):
     """
     extended simpleString description
     """
-    string_to_enum: ModelWithMergedPropertiesStringToEnum | None = Field(None, alias="stringToEnum")
+    string_to_enum: ModelWithMergedPropertiesStringToEnumValue | None = Field(
+        None, alias="stringToEnum"
+    )
     string_to_date: date | None = Field(None, alias="stringToDate")
     number_to_int: int | None = Field(None, alias="numberToInt")
     any_to_string: str | None = Field("x", alias="anyToString")

@@ -3,11 +3,20 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["ModelWithMergedPropertiesStringToEnum"]
+__all__ = ["ModelWithMergedPropertiesStringToEnum", "ModelWithMergedPropertiesStringToEnumValue"]
 
 
-class ModelWithMergedPropertiesStringToEnum(Enum):
+class ModelWithMergedPropertiesStringToEnum(OpenStrEnum):
     A = "a"
     B = "b"
+
+
+if TYPE_CHECKING:
+    ModelWithMergedPropertiesStringToEnumValue: TypeAlias = (
+        ModelWithMergedPropertiesStringToEnum | Literal["a", "b"]
+    )
+else:
+    ModelWithMergedPropertiesStringToEnumValue = ModelWithMergedPropertiesStringToEnum

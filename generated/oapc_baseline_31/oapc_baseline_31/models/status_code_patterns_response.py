@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .status_code_patterns_response_status import StatusCodePatternsResponseStatus
+from .status_code_patterns_response_status import StatusCodePatternsResponseStatusValue
 
 __all__ = ["StatusCodePatternsResponse"]
 
@@ -14,4 +14,4 @@ class StatusCodePatternsResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    status: StatusCodePatternsResponseStatus | None = None
+    status: StatusCodePatternsResponseStatusValue | None = None

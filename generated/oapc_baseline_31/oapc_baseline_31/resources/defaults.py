@@ -18,7 +18,7 @@ from .._runtime import (
 from datetime import date
 
 if TYPE_CHECKING:
-    from ..models.an_enum import AnEnum
+    from ..models.an_enum import AnEnumValue
     from ..models.http_validation_error import HTTPValidationError
     from ..models.model_with_union_property import ModelWithUnionProperty
 
@@ -59,12 +59,12 @@ class DefaultsResource:
         float_with_int: float,
         int_prop: int,
         boolean_prop: bool,
-        list_prop: list[AnEnum],
+        list_prop: list[AnEnumValue],
         union_prop: float | str,
-        enum_prop: AnEnum,
+        enum_prop: AnEnumValue,
         model_prop: ModelWithUnionProperty,
         required_model_prop: ModelWithUnionProperty,
-        union_prop_with_ref: float | AnEnum | None = None,
+        union_prop_with_ref: float | AnEnumValue | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -135,12 +135,12 @@ class AsyncDefaultsResource:
         float_with_int: float,
         int_prop: int,
         boolean_prop: bool,
-        list_prop: list[AnEnum],
+        list_prop: list[AnEnumValue],
         union_prop: float | str,
-        enum_prop: AnEnum,
+        enum_prop: AnEnumValue,
         model_prop: ModelWithUnionProperty,
         required_model_prop: ModelWithUnionProperty,
-        union_prop_with_ref: float | AnEnum | None = None,
+        union_prop_with_ref: float | AnEnumValue | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,

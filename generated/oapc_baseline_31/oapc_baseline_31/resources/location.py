@@ -19,10 +19,10 @@ from datetime import datetime
 
 if TYPE_CHECKING:
     from ..models.get_location_header_types_int_enum_header import (
-        GetLocationHeaderTypesIntEnumHeader,
+        GetLocationHeaderTypesIntEnumHeaderValue,
     )
     from ..models.get_location_header_types_string_enum_header import (
-        GetLocationHeaderTypesStringEnumHeader,
+        GetLocationHeaderTypesStringEnumHeaderValue,
     )
 
 __all__ = ["LocationResource", "AsyncLocationResource"]
@@ -96,8 +96,8 @@ class LocationResource:
         string_header: str | None = None,
         number_header: float | None = None,
         integer_header: int | None = None,
-        int_enum_header: GetLocationHeaderTypesIntEnumHeader | None = None,
-        string_enum_header: GetLocationHeaderTypesStringEnumHeader | None = None,
+        int_enum_header: GetLocationHeaderTypesIntEnumHeaderValue | None = None,
+        string_enum_header: GetLocationHeaderTypesStringEnumHeaderValue | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -185,8 +185,8 @@ class AsyncLocationResource:
         string_header: str | None = None,
         number_header: float | None = None,
         integer_header: int | None = None,
-        int_enum_header: GetLocationHeaderTypesIntEnumHeader | None = None,
-        string_enum_header: GetLocationHeaderTypesStringEnumHeader | None = None,
+        int_enum_header: GetLocationHeaderTypesIntEnumHeaderValue | None = None,
+        string_enum_header: GetLocationHeaderTypesStringEnumHeaderValue | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
