@@ -75,10 +75,13 @@ def test_decoder_refuses_an_event_or_line_it_would_have_to_buffer_without_bound(
 class SSEServer:
     """Answers every request with the scripted writes, flushed one by one; ``abort``
     drops the connection after them without ending the chunked body; ``hold`` keeps it open
-    (a stream still going) until the client closes it. Bounded in time."""
+    (a stream still going) until the client closes it; the first ``fail_first`` requests
+    get the headers, then a dropped connection before any event. Bounded in time."""
 
-    def __init__(self, writes: list[bytes], abort: bool = False, hold: bool = False) -> None:
+    def __init__(self, writes: list[bytes], abort: bool = False, hold: bool = False,
+                 fail_first: int = 0, content_type: str = "text/event-stream") -> None:
         self.writes, self.abort, self.hold = writes, abort, hold
+        self.fail_first, self.content_type = fail_first, content_type
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.sock.settimeout(0.05)
         self.stopped = threading.Event()
@@ -105,11 +108,25 @@ class SSEServer:
                     if not part:
                         break
                     request += part
+                head_end = request.find(b"\r\n\r\n") + 4
+                length = 0
+                for line in request[:head_end].decode("latin-1").split("\r\n"):
+                    if line.lower().startswith("content-length:"):
+                        length = int(line.split(":", 1)[1])
+                while len(request) - head_end < length:  # read the body, so closing sends no RST
+                    part = conn.recv(65536)
+                    if not part:
+                        break
+                    request += part
                 self.requests += 1
-                head = ("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+                head = (f"HTTP/1.1 200 OK\r\ncontent-type: {self.content_type}\r\n"
                         "transfer-encoding: chunked\r\nconnection: close\r\nx-request-id: req-sse\r\n\r\n")
                 try:
                     conn.sendall(head.encode())
+                    if self.requests <= self.fail_first:
+                        conn.sendall(b"5\r\n: hi\n\r\n")  # a comment, then the line drops
+                        conn.shutdown(socket.SHUT_RDWR)
+                        continue
                     for write in self.writes:
                         conn.sendall(b"%x\r\n%s\r\n" % (len(write), write))
                         time.sleep(0.002)  # separate TCP reads, so the client sees the cuts
@@ -248,3 +265,107 @@ def test_without_a_schema_the_events_themselves_are_yielded(server_factory: Any)
     response = http.send(http.build_request("GET", server.url), stream=True)
     events = list(Stream(response, lambda e: e))
     assert events == [ServerSentEvent("ping", "x", "7", None)]
+
+
+# -- through the runtime client: an endpoint that may answer JSON or an event stream ---------
+
+from apigen.runtime import AsyncAPIClient, Endpoint, ResponseType, RetryPolicy, SyncAPIClient  # noqa: E402
+
+
+class Completion(pydantic.BaseModel):
+    id: str
+    text: str
+
+
+CHAT = Endpoint("POST", "/chat", "createChat", responses={
+    "200": ResponseType("json", Completion, events=True, event_type=Chunk)})
+EVENTS = Endpoint("GET", "/events", "listEvents", responses={
+    "200": ResponseType("event-stream", None, events=True, event_type=None)})
+
+
+def sync_client(server: SSEServer) -> SyncAPIClient:
+    return SyncAPIClient(base_url=server.url, package="ssetest", version="1",
+                         retry=RetryPolicy(sleep=lambda s: None), max_retries=2)
+
+
+def async_client(server: SSEServer) -> AsyncAPIClient:
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    return AsyncAPIClient(base_url=server.url, package="ssetest", version="1",
+                          retry=RetryPolicy(sleep=no_sleep), max_retries=2)
+
+
+def test_client_returns_a_typed_stream_when_the_server_streams(server_factory: Any) -> None:
+    server = server_factory(chat_writes())
+    with sync_client(server) as client:
+        stream = client.request(CHAT, body={"stream": True})
+        assert isinstance(stream, Stream)
+        with stream:
+            assert [c.delta for c in stream] == ["Hel", "lo", " world"]
+
+
+def test_client_parses_json_when_the_same_operation_answers_json(server_factory: Any) -> None:
+    server = server_factory([b'{"id": "c1", "text": "Hello world"}'], content_type="application/json")
+    with sync_client(server) as client:
+        value = client.request(CHAT, body={"stream": False})
+    assert value == Completion(id="c1", text="Hello world")
+
+
+def test_a_connection_lost_before_the_first_event_is_retried(server_factory: Any) -> None:
+    server = server_factory(chat_writes(), fail_first=1)
+    with sync_client(server) as client:
+        get_chat = Endpoint("GET", "/chat", "getChat", responses=CHAT.responses)
+        deltas = [c.delta for c in client.request(get_chat)]
+    assert deltas == ["Hel", "lo", " world"] and server.requests == 2
+
+
+def test_without_an_event_schema_the_client_yields_the_events(server_factory: Any) -> None:
+    server = server_factory([b"event: tick\ndata: 1\n\n", b"event: tick\ndata: 2\n\n"])
+    with sync_client(server) as client:
+        events = list(client.request(EVENTS))
+    assert [(e.event, e.data) for e in events] == [("tick", "1"), ("tick", "2")]
+
+
+def test_a_drifted_event_is_kept_leniently_and_strict_mode_raises(server_factory: Any) -> None:
+    from apigen.runtime import response_problems
+
+    drifted = [b'data: {"id": "c1", "delta": 5, "extra": true}\n\n']
+    server = server_factory(drifted)
+    with sync_client(server) as client:
+        (chunk,) = list(client.request(CHAT, body={"stream": True}))
+        assert chunk.id == "c1" and chunk.delta == 5
+        assert [p.path for p in response_problems(chunk)] == ["$.delta"]
+        from apigen.runtime import RequestOptions
+
+        with pytest.raises(APIStreamError, match="does not match Chunk"):
+            list(client.request(CHAT, body={"stream": True},
+                                options=RequestOptions(strict_responses=True)))
+
+
+def test_async_client_streams_and_retries_before_the_first_event(server_factory: Any) -> None:
+    server = server_factory(chat_writes(), fail_first=1)
+    get_chat = Endpoint("GET", "/chat", "getChat", responses=CHAT.responses)
+
+    async def main() -> list[str]:
+        async with async_client(server) as client:
+            stream = await client.request(get_chat)
+            assert isinstance(stream, AsyncStream)
+            async with stream:
+                return [c.delta async for c in stream]
+
+    assert asyncio.run(main()) == ["Hel", "lo", " world"] and server.requests == 2
+
+
+def test_async_client_stream_broken_after_events_raises(server_factory: Any) -> None:
+    server = server_factory([b'data: {"id": "c1", "delta": "a"}\n\n', b"data: {"], abort=True)
+
+    async def main() -> list[str]:
+        got: list[str] = []
+        async with async_client(server) as client:
+            with pytest.raises(APIConnectionError, match="after 1 event"):
+                async for chunk in await client.request(CHAT, body={"stream": True}):
+                    got.append(chunk.delta)
+        return got
+
+    assert asyncio.run(main()) == ["a"] and server.requests == 1
