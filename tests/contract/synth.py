@@ -21,6 +21,7 @@ import copy
 import json
 import math
 import re
+import urllib.parse
 from typing import Any, Iterable
 
 try:  # Python 3.11+: the regex parser moved
@@ -84,7 +85,8 @@ class SpecSchemas:
             ref = node["$ref"]
             if not ref.startswith(BASE + "#"):
                 break
-            node = self.pointer(ref[len(BASE) + 1:])
+            # a fragment is percent-decoded into the pointer (RFC 6901, section 6)
+            node = self.pointer(urllib.parse.unquote(ref[len(BASE) + 1:]))
             limit -= 1
         return node
 
