@@ -86,3 +86,16 @@ def test_missing_credentials(bodies):  # type: ignore[no-untyped-def]
         pytest.skip("bodies.yaml has no global security")
     req = httpx.Request("GET", f"{BASE}/widgets", headers={"X-Tenant": "t"})
     assert any("security" in p for p in _check(bodies, "list_widgets", req))
+
+
+def test_a_percent_encoded_ref_resolves_as_its_decoded_pointer() -> None:
+    """DigitalOcean writes ``#/paths/~1v2~1apps~1%7Bapp_id%7D/...``: the fragment is
+    percent-decoded before it is a JSON pointer (RFC 6901, section 6)."""
+    ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "string"}}}}}
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/apps/{app_id}": {"get": {"responses": ok}},
+        "/copy": {"get": {"responses": {"$ref": "#/paths/~1apps~1%7Bapp_id%7D/get/responses"}}},
+    }}
+    spec = SpecSchemas(doc)
+    resolved = spec.deref(spec.doc["paths"]["/copy"]["get"]["responses"])
+    assert resolved["200"]["description"] == "ok"
