@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import urlencode
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import httpx
@@ -116,13 +117,21 @@ def test_oneof_payload_qualified_and_marks_shared_by_members():
     from apigen.webhooks import qualified
 
     spec = json.loads(json.dumps(GITHUB_SHAPED))
-    spec["components"]["schemas"]["issues-opened-team"] = spec["components"]["schemas"]["issues-opened"]
+    spec["components"]["schemas"]["issues-opened-team"] = spec["components"]["schemas"][
+        "issues-opened"
+    ]
     body = spec["x-webhooks"]["issues-opened"]["post"]["requestBody"]["content"]["application/json"]
-    body["schema"] = {"oneOf": [{"$ref": "#/components/schemas/issues-opened"},
-                                {"$ref": "#/components/schemas/issues-opened-team"}]}
+    body["schema"] = {
+        "oneOf": [
+            {"$ref": "#/components/schemas/issues-opened"},
+            {"$ref": "#/components/schemas/issues-opened-team"},
+        ]
+    }
     api = build_api(normalize(spec))
     hook = api.webhooks[0]
-    assert hook.type.expr == "IssuesOpened | IssuesOpenedTeam" and hook.event_fields == (("action", "opened"),)
+    assert hook.type.expr == "IssuesOpened | IssuesOpenedTeam" and hook.event_fields == (
+        ("action", "opened"),
+    )
     assert qualified(hook.type) == "models.IssuesOpened | models.IssuesOpenedTeam"
 
 
@@ -219,9 +228,15 @@ def test_configured_scheme_and_attribute_collision():
     with pytest.raises(ApigenError, match="header"):
         Options.from_config({"webhooks": {"scheme": "hmac"}}, "test")
     # the extension may come from a spec: what reaches code and the README is a plain name
-    for hostile in ({"secret_env": "X\n## injected"}, {"header": "X-Sig\r\nEvil: 1"}, {"prefix": "`rm`"}):
+    for hostile in (
+        {"secret_env": "X\n## injected"},
+        {"header": "X-Sig\r\nEvil: 1"},
+        {"prefix": "`rm`"},
+    ):
         with pytest.raises(ApigenError, match="must match"):
-            build_api(normalize({**json.loads(json.dumps(GITHUB_SHAPED)), "x-apigen-webhooks": hostile}))
+            build_api(
+                normalize({**json.loads(json.dumps(GITHUB_SHAPED)), "x-apigen-webhooks": hostile})
+            )
 
 
 def test_summary_has_no_webhook_skip_for_the_golden_31_spec():
@@ -342,3 +357,69 @@ def test_petstore_client_has_no_webhooks_attribute():
     petstore = import_generated("petstore")
     assert not hasattr(petstore.Client, "webhooks")
     assert not (Path(petstore.__file__).parent / "webhooks.py").exists()
+
+
+# ---------------------------------------------------------------- the GitHub-shaped golden client
+
+hooks = import_generated("hooks")
+from hooks import models as hooks_models  # noqa: E402
+from hooks._runtime import GitHubSignature  # noqa: E402
+
+
+def _signed(body: bytes, event: str, secret: bytes = b"gh-secret", **extra: str) -> dict[str, str]:
+    return {"X-GitHub-Event": event, **extra, **GitHubSignature().sign(body, secret)}
+
+
+def test_golden_hooks_scheme_from_the_declared_header_secret_from_env(monkeypatch):
+    source = (GENERATED / "hooks" / "hooks" / "webhooks.py").read_text()
+    assert 'SECRET_ENV = "HOOKS_WEBHOOK_SECRET"' in source and "scheme=GitHubSignature()" in source
+    monkeypatch.setenv("HOOKS_WEBHOOK_SECRET", "rotated-out, gh-secret")
+    body = b'{"action":"opened","issue":{"number":1,"title":"t"}}'
+    assert isinstance(
+        hooks.Client().webhooks.unwrap(body, _signed(body, "issues")), hooks_models.IssuesOpened
+    )
+
+
+def test_golden_hooks_event_by_header_action_and_oneof():
+    helper = hooks.Client().webhooks
+    cases = [
+        (
+            b'{"action":"opened","issue":{"number":1,"title":"t"}}',
+            "issues",
+            hooks_models.IssuesOpened,
+        ),
+        (
+            b'{"action":"closed","issue":{"number":1,"title":"t","closed_at":null}}',
+            "issues",
+            hooks_models.IssuesClosed,
+        ),
+        (
+            b'{"action":"review_requested","requested_team":{"slug":"core"}}',
+            "pull_request",
+            hooks_models.ReviewRequestedTeam,
+        ),
+        (
+            b'{"action":"review_requested","requested_reviewer":{"login":"octocat"}}',
+            "pull_request",
+            hooks_models.ReviewRequestedReviewer,
+        ),
+        (b'{"zen":"Keep it logically awesome.","hook_id":null}', "ping", hooks_models.PingEvent),
+    ]
+    for body, event, cls in cases:
+        got = helper.unwrap(body, _signed(body, event), secret="gh-secret")
+        assert type(got) is cls, (event, body)
+        assert hooks.response_problems(got) == ()
+    # the action of another event under this header: not one the spec describes
+    reopened = b'{"action":"reopened","issue":{"number":1,"title":"t"}}'
+    got = helper.unwrap(reopened, _signed(reopened, "issues"), secret="gh-secret")
+    assert isinstance(got, hooks.UnknownWebhookEvent) and got.name == "issues"
+
+
+def test_golden_hooks_form_encoded_delivery_verified_on_raw_bytes():
+    payload = '{"action":"opened","issue":{"number":2,"title":"f"}}'
+    body = urlencode({"payload": payload}).encode()  # GitHub's "application/x-www-form-urlencoded"
+    headers = _signed(body, "issues", **{"Content-Type": "application/x-www-form-urlencoded"})
+    event = hooks.Client().webhooks.unwrap(body, headers, secret="gh-secret")
+    assert isinstance(event, hooks_models.IssuesOpened) and event.issue.number == 2
+    with pytest.raises(hooks.WebhookVerificationError, match="bad signature"):
+        hooks.Client().webhooks.unwrap(body + b"&x=1", headers, secret="gh-secret")

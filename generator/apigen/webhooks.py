@@ -248,7 +248,9 @@ def qualified(ptype: PyType) -> str:
     class Qualify(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
             if node.id in ptype.models:
-                return ast.copy_location(ast.Attribute(ast.Name("models", ast.Load()), node.id, ast.Load()), node)
+                return ast.copy_location(
+                    ast.Attribute(ast.Name("models", ast.Load()), node.id, ast.Load()), node
+                )
             return node
 
     return ast.unparse(Qualify().visit(ast.parse(ptype.expr, mode="eval")))
@@ -259,8 +261,12 @@ def scheme_expression(sig: WebhookSignature) -> str:
     from .render import pyrepr
 
     if sig.scheme == "hmac":
-        values = (("header", sig.header), ("encoding", sig.encoding), ("prefix", sig.prefix),
-                  ("algorithm", sig.algorithm))
+        values = (
+            ("header", sig.header),
+            ("encoding", sig.encoding),
+            ("prefix", sig.prefix),
+            ("algorithm", sig.algorithm),
+        )
         args = ", ".join(f"{k}={pyrepr(v)}" for k, v in values)
     elif sig.scheme in ("standard", "stripe", "slack"):
         args = f"tolerance={int(sig.tolerance)}"

@@ -26,8 +26,10 @@ def _members(tp: Any) -> tuple[Any, ...]:
     return typing.get_args(tp) or (tp,)
 
 
-def _unwrap_every_webhook(pkg_name: str, project: Path, spec: dict[str, Any], section: str) -> dict[str, Any]:
-    """name -> event: each webhook's payload synthesised, signed, unwrapped by the generated helper."""
+def _unwrap_every_webhook(
+    pkg_name: str, project: Path, spec: dict[str, Any], section: str
+) -> dict[str, Any]:
+    """name -> event: each payload synthesised, signed and unwrapped by the generated helper."""
     pkg = import_generated(pkg_name, project)
     hooks = importlib_module(pkg_name + ".webhooks")
     helper = hooks.Webhooks(secret=SECRET)
@@ -55,7 +57,9 @@ def importlib_module(name: str) -> Any:
     return importlib.import_module(name)
 
 
-def test_github_every_x_webhook_unwraps_to_its_model(real_clients: dict[str, tuple[Path, Path]]) -> None:
+def test_github_every_x_webhook_unwraps_to_its_model(
+    real_clients: dict[str, tuple[Path, Path]],
+) -> None:
     spec_path, project = real_clients["contract_github"]
     spec = json.loads(spec_path.read_text())
     events = _unwrap_every_webhook("contract_github", project, spec, "x-webhooks")
@@ -74,7 +78,9 @@ def test_stripe_event_envelope(real_clients: dict[str, tuple[Path, Path]]) -> No
     pkg = import_generated("contract_stripe", project)
     spec = json.loads(spec_path.read_text())
     prepared = SpecSchemas(spec)
-    body = json.dumps(Synth(prepared).value(prepared.doc["components"]["schemas"]["event"])).encode()
+    body = json.dumps(
+        Synth(prepared).value(prepared.doc["components"]["schemas"]["event"])
+    ).encode()
     hooks = importlib_module("contract_stripe.webhooks")
     headers = hooks.Webhooks().scheme.sign(body, b"whsec_stripe")
     event = pkg.Client().webhooks.unwrap(body, headers, secret="whsec_stripe")
@@ -107,12 +113,24 @@ def _openai_webhooks_spec(target: Path) -> dict[str, Any]:
 def test_openai_16_webhooks_typed_with_standard_webhooks(tmp_path: Path) -> None:
     spec = _openai_webhooks_spec(tmp_path / "openai-webhooks.json")
     out = tmp_path / "openai_hooks"
-    cmd = [sys.executable, "-m", "apigen", "generate", str(tmp_path / "openai-webhooks.json"),
-           "--output", str(out), "--name", "openai_hooks"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "apigen",
+        "generate",
+        str(tmp_path / "openai-webhooks.json"),
+        "--output",
+        str(out),
+        "--name",
+        "openai_hooks",
+    ]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "skipped:    0" in run.stdout  # no webhook left in the summary's skipped list
     events = _unwrap_every_webhook("openai_hooks", out, spec, "webhooks")
     assert len(events) == 16
     assert type(events["batch_completed"]).__name__ == "WebhookBatchCompleted"
-    assert "scheme=StandardWebhooks(tolerance=300)" in (out / "openai_hooks" / "webhooks.py").read_text()
+    assert (
+        "scheme=StandardWebhooks(tolerance=300)"
+        in (out / "openai_hooks" / "webhooks.py").read_text()
+    )

@@ -1,0 +1,110 @@
+"""apigen runtime core: the hand-written, tested part of every generated client.
+
+Copied verbatim into each generated package as ``<package>/_runtime``; depends only
+on the standard library, httpx and pydantic.
+"""
+
+from __future__ import annotations
+
+from .auth import (
+    APIKeyScheme,
+    HTTPBasicScheme,
+    HTTPBearerScheme,
+    OAuth2ClientCredentials,
+    OAuth2RefreshToken,
+    OAuth2Scheme,
+    SecurityScheme,
+)
+from .client import AsyncAPIClient, SyncAPIClient
+from .endpoint import Endpoint, ErrorEnvelope, PaginationStyle, ParamStyle, Pagination, ResponseType
+from .errors import (
+    APIResponseValidationError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CircuitOpenError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from .lenient import ResponseProblem, response_problems
+from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
+from .pagination import AsyncPaginator, Page, SyncPaginator
+from .retry import RetryEvent
+from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
+from .webhook_events import UnknownWebhookEvent, WebhookEventType, WebhookHelper
+from .webhooks import (
+    GitHubSignature,
+    HMACSignature,
+    SignatureScheme,
+    SlackSignature,
+    StandardWebhooks,
+    StripeSignature,
+    TwilioSignature,
+    WebhookVerificationError,
+)
+
+__all__ = [
+    "SyncAPIClient",
+    "AsyncAPIClient",
+    "Endpoint",
+    "ErrorEnvelope",
+    "ResponseType",
+    "ParamStyle",
+    "Pagination",
+    "PaginationStyle",
+    "RequestOptions",
+    "RetryPolicy",
+    "RateLimit",
+    "CircuitBreaker",
+    "Hooks",
+    "RetryEvent",
+    "ResponseProblem",
+    "response_problems",
+    "SyncPaginator",
+    "AsyncPaginator",
+    "Page",
+    "Stream",
+    "AsyncStream",
+    "ServerSentEvent",
+    "APIStreamError",
+    "APIKeyScheme",
+    "HTTPBearerScheme",
+    "HTTPBasicScheme",
+    "OAuth2Scheme",
+    "SecurityScheme",
+    "OAuth2ClientCredentials",
+    "OAuth2RefreshToken",
+    "DEFAULT_TIMEOUT",
+    "APIError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "CircuitOpenError",
+    "WebhookHelper",
+    "WebhookEventType",
+    "UnknownWebhookEvent",
+    "WebhookVerificationError",
+    "SignatureScheme",
+    "StandardWebhooks",
+    "StripeSignature",
+    "GitHubSignature",
+    "SlackSignature",
+    "TwilioSignature",
+    "HMACSignature",
+]

@@ -1,0 +1,740 @@
+"""``SyncAPIClient`` / ``AsyncAPIClient``: the one place a request is built, sent and parsed.
+
+Generated ``Client`` classes subclass these and only pass configuration; resource
+methods call ``request`` / ``paginate`` with an ``Endpoint``. Each attempt goes
+rate limiter -> circuit breaker -> auth -> hooks -> httpx, and its outcome feeds the
+breaker, the limiter (server quota headers) and the retry decision.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Mapping, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+import pydantic
+
+from .auth import AuthPlan, AuthState, SecurityScheme
+from .breaker import Breaker
+from .encoding import (
+    encode_body,
+    encode_cookies,
+    encode_header,
+    encode_path,
+    encode_query,
+    wire_names,
+)
+from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType
+from .errors import APIConnectionError, APIStatusError, APITimeoutError, CircuitOpenError
+from .logs import SENSITIVE_QUERY_NAMES, redact_url
+from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
+from .pagination import AsyncPaginator, SyncPaginator
+from .ratelimit import RateLimiter
+from .lenient import ResponseProblem, json_path, lenient_value
+from .responses import (
+    envelope_error_class,
+    flag_value,
+    parse_error_body,
+    parse_lenient,
+    parse_success,
+    response_type,
+    status_error,
+    validation_error,
+)
+from .retry import (
+    CLIENT_SIDE_ERRORS,
+    IDEMPOTENT_METHODS,
+    RetryEvent,
+    backoff,
+    exception_is_retryable,
+    retry_after_seconds,
+    status_is_retryable,
+)
+
+__all__ = ["BaseAPIClient", "SyncAPIClient", "AsyncAPIClient"]
+
+_SyncT = TypeVar("_SyncT", bound="SyncAPIClient")
+_AsyncT = TypeVar("_AsyncT", bound="AsyncAPIClient")
+
+_DEFAULT_BREAKER = CircuitBreaker()
+_NO_HOOKS = Hooks()
+_DEFAULT_STYLE = ParamStyle(style="simple", explode=False)
+_DEBUG = logging.DEBUG
+_UNPARSED: Any = object()
+
+
+class _Prepared:
+    """One call, encoded once and re-sent unchanged by every attempt."""
+
+    __slots__ = ("endpoint", "method", "url", "params", "headers", "content", "timeout", "idempotent",
+                 "max_retries", "plan", "attempts", "options")
+
+    def __init__(self, endpoint: Endpoint, method: str, url: str, params: list[tuple[str, Any]],
+                 headers: dict[str, str], content: bytes | None, timeout: Any, idempotent: bool,
+                 max_retries: int, plan: AuthPlan, options: RequestOptions | None = None) -> None:
+        self.endpoint = endpoint
+        self.options = options
+        self.method = method
+        self.url = url
+        self.params = params
+        self.headers = headers
+        self.content = content
+        self.timeout = timeout
+        self.idempotent = idempotent
+        self.max_retries = max_retries
+        self.plan = plan
+        self.attempts = 0
+
+    def url_and_params(self) -> tuple[str, list[tuple[str, Any]] | None]:
+        """Encode the query ourselves when the URL has none: the same bytes httpx would
+        produce (stdlib ``urlencode``), at a fraction of the cost of its params merge."""
+        if not self.params:
+            return self.url, None
+        if "?" in self.url:
+            return self.url, self.params
+        return self.url + "?" + urlencode(self.params), None
+
+
+class BaseAPIClient:
+    """Configuration, encoding and the retry decisions shared by both clients."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        package: str,
+        version: str,
+        security_schemes: Mapping[str, SecurityScheme] | None = None,
+        credentials: Mapping[str, Any] | None = None,
+        default_security: tuple[tuple[str, ...], ...] = (),
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = None,
+        circuit_breaker: CircuitBreaker | None = _DEFAULT_BREAKER,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        hooks: Hooks | None = None,
+        user_http_client: bool = False,
+        strict_responses: bool = False,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        url = httpx.URL(self.base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(
+                f"base_url {base_url!r} is not an absolute http(s) URL; the spec names no absolute "
+                f"server, so pass one, e.g. Client(base_url='https://api.example.com{url.path if url.path != '/' else ''}')"
+            )
+        self._origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
+        self.package = package
+        self.version = version
+        self._auth = AuthState(security_schemes or {}, credentials or {}, default_security, self.base_url)
+        self._sensitive_query = SENSITIVE_QUERY_NAMES | self._auth.query_names
+        self._retry = retry or RetryPolicy()
+        self._max_retries = self._retry.max_retries if self._retry.max_retries is not None else max_retries
+        self._wall = self._retry.clock or time.time
+        self._limiter = RateLimiter(rate_limit)
+        self._hooks = hooks or _NO_HOOKS
+        self._breaker = Breaker(circuit_breaker, self._breaker_changed)
+        self._log = logging.getLogger(package)
+        self._custom_auth: httpx.Auth | Any = auth if auth is not None else httpx.USE_CLIENT_DEFAULT
+        self.user_agent = f"{package}/{version} apigen-runtime httpx/{httpx.__version__}"
+        default_headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        if headers:
+            default_headers.update(headers)
+        self._default_headers = default_headers
+        if user_http_client:
+            # The user's client keeps its own timeout unless one was passed explicitly.
+            self._timeout: Any = httpx.USE_CLIENT_DEFAULT if timeout is DEFAULT_TIMEOUT else timeout
+            self._call_headers: dict[str, str] = dict(default_headers)
+        else:
+            self._timeout = httpx.USE_CLIENT_DEFAULT
+            self._call_headers = {}
+        self._client_timeout = timeout
+        self._strict_responses = strict_responses
+        self._drift_warned: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} base_url={redact_url(self.base_url)!r} package={self.package!r}>"
+
+    # -- observability ----------------------------------------------------------------
+
+    def _breaker_changed(self, old: str, new: str) -> None:
+        if self._log.isEnabledFor(logging.INFO):
+            self._log.info("circuit breaker %s -> %s", old, new)
+        for hook in self._hooks.on_breaker:
+            hook(old, new)
+
+    def _redact(self, url: httpx.URL | str) -> str:
+        return redact_url(url, self._sensitive_query)
+
+    def _log_attempt(self, request: httpx.Request, outcome: object, start: float, attempt: int) -> None:
+        if self._log.isEnabledFor(_DEBUG):
+            self._log.debug(
+                "%s %s -> %s in %.1f ms (attempt %d)",
+                request.method, self._redact(request.url), outcome, (time.perf_counter() - start) * 1000.0, attempt,
+            )
+
+    @property
+    def breaker_state(self) -> str:
+        """"closed", "open" or "half_open"."""
+        return self._breaker.state
+
+    # -- encoding ---------------------------------------------------------------------
+
+    def _prepare(
+        self,
+        endpoint: Endpoint,
+        path: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        headers: Mapping[str, Any] | None,
+        cookies: Mapping[str, Any] | None,
+        body: Any,
+        options: RequestOptions | None,
+        url: str | None = None,
+    ) -> _Prepared:
+        styles = endpoint.param_styles
+        params: list[tuple[str, Any]] = []
+        if url is None:
+            url = self.base_url + encode_path(endpoint.path, path, styles)
+            encode_query(query, styles, params)
+        hdrs = dict(self._call_headers)
+        if headers:
+            for name, value in headers.items():
+                if value is not None:
+                    hdrs[name] = encode_header(value, styles.get(name, _DEFAULT_STYLE))
+        plan = self._auth.plan(endpoint.security)
+        cookie_values: dict[str, Any] = dict(cookies) if cookies else {}
+        auth_cookies: list[str] = []
+        for loc, name, value in plan.static:
+            if loc == "header":
+                hdrs[name] = value
+            elif loc == "query":
+                params.append((name, value))
+            else:
+                auth_cookies.append(f"{name}={value}")
+        if cookie_values or auth_cookies:
+            text = "; ".join(p for p in [encode_cookies(cookie_values)] + auth_cookies if p)
+            if text:
+                hdrs["Cookie"] = text
+        content: bytes | None = None
+        if body is not None:
+            if endpoint.body_type is not None and isinstance(body, Mapping):
+                body = self._wire_body(endpoint, body)
+            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type,
+                                         endpoint.body_styles, endpoint.body_json_fields)
+            hdrs["Content-Type"] = ctype
+        timeout = self._timeout
+        max_retries = self._max_retries
+        idempotent = endpoint.method.upper() in IDEMPOTENT_METHODS
+        if options is not None:
+            if options.extra_query:
+                encode_query(options.extra_query, styles, params)
+            if options.extra_headers:
+                hdrs.update(options.extra_headers)
+            if options.idempotency_key:
+                hdrs["Idempotency-Key"] = options.idempotency_key
+                idempotent = True
+            if options.timeout is not None:
+                timeout = options.timeout
+            if options.max_retries is not None:
+                max_retries = options.max_retries
+        return _Prepared(endpoint, endpoint.method.upper(), url, params, hdrs, content, timeout,
+                         idempotent, max_retries, plan, options)
+
+    def _wire_body(self, endpoint: Endpoint, body: Mapping[str, Any]) -> Any:
+        unknown: list[str] = []
+        assert endpoint.body_type is not None
+        wired = wire_names(endpoint.body_type(), body, unknown)
+        if unknown and self._log.isEnabledFor(_DEBUG):
+            self._log.debug("%s: body keys the spec does not declare, sent unchanged: %s",
+                            endpoint.operation_id, ", ".join(repr(k) for k in unknown[:20]))
+        return wired
+
+    def _next_url(self, target: str) -> str:
+        """Resolve a next-page URL or URI path; refuse to leave the API's origin."""
+        url = httpx.URL(self._origin + "/").join(target)
+        if f"{url.scheme}://{url.netloc.decode('ascii')}" != self._origin:
+            raise APIConnectionError(f"refusing to follow a next-page link to another origin: {self._redact(url)}")
+        return str(url)
+
+    # -- decisions --------------------------------------------------------------------
+
+    def _transport_failure(self, p: _Prepared, request: httpx.Request, exc: httpx.RequestError,
+                           retries: int) -> float:
+        """Delay before retrying a failed attempt, or raise the final connection error."""
+        if retries < p.max_retries and exception_is_retryable(exc, p.method, p.idempotent):
+            delay = backoff(self._retry, retries)
+            self._emit_retry(p, request, delay, type(exc).__name__, None, exc)
+            return delay
+        cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+        plural = "s" if p.attempts != 1 else ""
+        raise cls(
+            f"{p.method} {self._redact(request.url)} failed: {type(exc).__name__} "
+            f"(after {p.attempts} attempt{plural})",
+            request=request, attempts=p.attempts,
+        ) from exc
+
+    def _status_failure(self, p: _Prepared, response: httpx.Response, retries: int) -> float:
+        """Delay before retrying a non-success response, or raise its typed error."""
+        status = response.status_code
+        policy = self._retry
+        retry_after = None
+        if status in policy.retry_statuses:
+            retry_after = retry_after_seconds(response.headers, self._wall())
+            if status_is_retryable(policy, status, p.idempotent, retry_after):
+                if retry_after is not None and retry_after > policy.max_retry_after:
+                    raise self._error(p, response, retry_after,
+                                      f"server asked to wait {retry_after:.0f} s, more than the "
+                                      f"{policy.max_retry_after:.0f} s limit")
+                if retries < p.max_retries:
+                    delay = retry_after if retry_after is not None else backoff(policy, retries)
+                    self._emit_retry(p, response.request, delay, str(status), status, None)
+                    return delay
+        raise self._error(p, response, retry_after)
+
+    def _error(self, p: _Prepared, response: httpx.Response, retry_after: float | None = None,
+               note: str = "") -> APIStatusError:
+        return status_error(response, p.endpoint.response_types(), url=self._redact(response.request.url),
+                            attempts=p.attempts, retry_after=retry_after, note=note)
+
+    def _emit_retry(self, p: _Prepared, request: httpx.Request, delay: float, reason: str,
+                    status: int | None, exc: BaseException | None) -> None:
+        hooks = self._hooks.on_retry
+        log = self._log.isEnabledFor(logging.INFO)
+        if not hooks and not log:
+            return
+        url = self._redact(request.url)
+        if log:
+            self._log.info("retrying %s %s in %.2f s after %s (attempt %d)", p.method, url, delay, reason, p.attempts)
+        event = RetryEvent(p.method, url, p.attempts, delay, reason, status, exc)
+        for hook in hooks:
+            hook(event)
+
+    def _parse(self, p: _Prepared, response: httpx.Response) -> Any:
+        status = response.status_code
+        rt = response_type(p.endpoint.response_types(), status)
+        if 200 <= status < 300 or rt is not None:
+            envelope = p.endpoint.error_envelope
+            try:
+                value = parse_success(response, rt)
+            except pydantic.ValidationError as exc:
+                if rt is None or rt.type is None:
+                    raise
+                if envelope is not None:
+                    self._check_envelope(p, response, envelope, _UNPARSED)
+                return self._drifted(p, response, rt, exc)
+            if envelope is not None:
+                self._check_envelope(p, response, envelope, value)
+            return value
+        raise self._error(p, response)
+
+    def _check_envelope(self, p: _Prepared, response: httpx.Response, envelope: ErrorEnvelope,
+                        value: Any) -> None:
+        """Raise the typed status error when a success body is the API's error envelope."""
+        if value is _UNPARSED or not isinstance(value, (pydantic.BaseModel, dict)):
+            try:
+                value = json.loads(response.content) if response.content else None
+            except (ValueError, RecursionError):
+                return
+        flag = flag_value(value, envelope.flag)
+        expected = envelope.error_value
+        if type(flag) is not type(expected) or flag != expected:
+            return
+        responses = p.endpoint.response_types()
+        rt = responses.get(envelope.error_response) if envelope.error_response else None
+        body = parse_error_body(response, rt)
+        raise status_error(
+            response, responses, url=self._redact(response.request.url), attempts=p.attempts,
+            body=body, cls=envelope_error_class(body),
+            note=f"the body is the API's error ({envelope.flag}={flag!r})",
+        )
+
+    def _strict(self, options: RequestOptions | None) -> bool:
+        if options is not None and options.strict_responses is not None:
+            return options.strict_responses
+        return self._strict_responses
+
+    def _drifted(self, p: _Prepared, response: httpx.Response, rt: ResponseType,
+                 exc: pydantic.ValidationError) -> Any:
+        """A success body that does not match its type: lenient value, or strict error."""
+        url = self._redact(response.request.url)
+        if self._strict(p.options):
+            raise validation_error(response, rt, exc, url=url, attempts=p.attempts) from exc
+        try:
+            value, problems, more = parse_lenient(response, rt)
+        except (ValueError, RecursionError):  # not JSON at all: nothing to keep
+            raise validation_error(response, rt, exc, url=url, attempts=p.attempts) from exc
+        self._warn_drift(p.endpoint.operation_id, p.method, url, problems, more)
+        return value
+
+    def _drifted_items(self, endpoint: Endpoint, response: httpx.Response, item_type: Any,
+                       raw_items: list[Any], exc: pydantic.ValidationError,
+                       options: RequestOptions | None) -> list[Any]:
+        """A page whose items do not match their type: lenient items, or strict error."""
+        url = self._redact(response.request.url)
+        rt = ResponseType("json", list[item_type])
+        if self._strict(options):
+            raise validation_error(response, rt, exc, url=url, attempts=1) from exc
+        items, problems, more = lenient_value(rt.type, raw_items)
+        if endpoint.pagination is not None and endpoint.pagination.items:
+            # paths from the body's root, not the list's
+            root = json_path(endpoint.pagination.items)
+            problems = tuple(ResponseProblem(root + x.path[1:], x.message) for x in problems)
+        self._warn_drift(endpoint.operation_id, endpoint.method.upper(), url, problems, more)
+        return list(items)
+
+    def _warn_drift(self, operation: str, method: str, url: str,
+                    problems: tuple[ResponseProblem, ...], more: int) -> None:
+        """WARNING once per operation and client (then DEBUG), with the JSON paths."""
+        first = operation not in self._drift_warned
+        level = logging.WARNING if first else logging.DEBUG
+        if not self._log.isEnabledFor(level):
+            return
+        self._drift_warned.add(operation)
+        count = len(problems) + more
+        shown = "; ".join(str(x) for x in problems[:5]) + ("; ..." if count > 5 else "")
+        self._log.log(
+            level,
+            "%s %s (%s): the response does not match the declared type (%d problem%s: %s); "
+            "returned leniently (strict_responses=True raises)",
+            method, url, operation, count, "" if count == 1 else "s", shown,
+        )
+
+    def _circuit_open(self, exc: CircuitOpenError, p: _Prepared, last: BaseException | None) -> CircuitOpenError:
+        exc.attempts = p.attempts
+        exc.__cause__ = last
+        return exc
+
+
+class SyncAPIClient(BaseAPIClient):
+    """Blocking client over one pooled ``httpx.Client`` (yours if ``http_client`` is given)."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        package: str,
+        version: str,
+        security_schemes: Mapping[str, SecurityScheme] | None = None,
+        credentials: Mapping[str, Any] | None = None,
+        default_security: tuple[tuple[str, ...], ...] = (),
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = None,
+        circuit_breaker: CircuitBreaker | None = _DEFAULT_BREAKER,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        auth: httpx.Auth | None = None,
+        hooks: Hooks | None = None,
+        strict_responses: bool = False,
+    ) -> None:
+        super().__init__(
+            base_url=base_url, package=package, version=version, security_schemes=security_schemes,
+            credentials=credentials, default_security=default_security, timeout=timeout,
+            max_retries=max_retries, retry=retry, rate_limit=rate_limit, circuit_breaker=circuit_breaker,
+            headers=headers, auth=auth, hooks=hooks, user_http_client=http_client is not None,
+            strict_responses=strict_responses,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client(
+            timeout=timeout, headers=self._default_headers, follow_redirects=False
+        )
+        self._sleep = self._retry.sleep or time.sleep
+
+    def request(
+        self,
+        endpoint: Endpoint,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: RequestOptions | None = None,
+    ) -> Any:
+        """Send one operation and return its parsed success value; raise APIError otherwise."""
+        p = self._prepare(endpoint, path, query, headers, cookies, body, options)
+        return self._parse(p, self._send(p))
+
+    def paginate(
+        self,
+        endpoint: Endpoint,
+        *,
+        item_type: Any,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: RequestOptions | None = None,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+    ) -> SyncPaginator[Any]:
+        """A lazy iterator over every item of every page (nothing is sent until iterated)."""
+        return SyncPaginator(self, endpoint, item_type, path=path, query=query, headers=headers,
+                             cookies=cookies, body=body, options=options, max_items=max_items,
+                             max_pages=max_pages)
+
+    def _fetch_page(self, endpoint: Endpoint, path: Mapping[str, Any] | None, query: Mapping[str, Any] | None,
+                    headers: Mapping[str, Any] | None, cookies: Mapping[str, Any] | None, body: Any,
+                    options: RequestOptions | None, url: str | None) -> httpx.Response:
+        p = self._prepare(endpoint, path, query, headers, cookies, body, options,
+                          url=None if url is None else self._next_url(url))
+        response = self._send(p)
+        if not 200 <= response.status_code < 300:
+            raise self._error(p, response)
+        if endpoint.error_envelope is not None:
+            self._check_envelope(p, response, endpoint.error_envelope, _UNPARSED)
+        return response
+
+    def _send(self, p: _Prepared) -> httpx.Response:
+        http = self._http
+        breaker = self._breaker
+        hooks = self._hooks
+        oauth = p.plan.oauth
+        url, params = p.url_and_params()
+        request = http.build_request(p.method, url, params=params, headers=p.headers, content=p.content,
+                                     timeout=p.timeout)
+        retries = 0
+        refreshed = False
+        last: BaseException | None = None
+        while True:
+            try:
+                breaker.before()  # first: an open circuit fails fast without waiting for a token
+            except CircuitOpenError as exc:
+                raise self._circuit_open(exc, p, last) from last
+            token = None
+            start = time.perf_counter()
+            try:
+                self._limiter.acquire()
+                if oauth is not None:
+                    token = oauth.token(http)
+                    if token:
+                        request.headers["Authorization"] = "Bearer " + token
+                p.attempts += 1
+                for hook in hooks.on_request:
+                    hook(request)
+                start = time.perf_counter()
+                response = http.send(request, auth=self._custom_auth)
+            except httpx.RequestError as exc:
+                if isinstance(exc, CLIENT_SIDE_ERRORS):
+                    breaker.release()
+                else:
+                    breaker.failure()
+                self._log_attempt(request, type(exc).__name__, start, p.attempts)
+                last = exc
+                self._sleep(self._transport_failure(p, request, exc, retries))
+                retries += 1
+                continue
+            except BaseException:
+                breaker.release()
+                raise
+            status = response.status_code
+            if status >= 500:
+                breaker.failure()
+            else:
+                breaker.success()
+            self._limiter.observe(response.headers)
+            self._log_attempt(request, status, start, p.attempts)
+            for rhook in hooks.on_response:
+                rhook(response)
+            if status < 400:
+                return response
+            if status == 401 and oauth is not None and not refreshed and oauth.can_refresh:
+                refreshed = True
+                response.close()
+                oauth.refresh(http, token)
+                continue
+            delay = self._status_failure(p, response, retries)
+            response.close()
+            last = None
+            self._sleep(delay)
+            retries += 1
+
+    def close(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self: _SyncT) -> _SyncT:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncAPIClient(BaseAPIClient):
+    """Asyncio client over one pooled ``httpx.AsyncClient``; same behaviour as the sync one."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        package: str,
+        version: str,
+        security_schemes: Mapping[str, SecurityScheme] | None = None,
+        credentials: Mapping[str, Any] | None = None,
+        default_security: tuple[tuple[str, ...], ...] = (),
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = None,
+        circuit_breaker: CircuitBreaker | None = _DEFAULT_BREAKER,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        auth: httpx.Auth | None = None,
+        hooks: Hooks | None = None,
+        strict_responses: bool = False,
+    ) -> None:
+        super().__init__(
+            base_url=base_url, package=package, version=version, security_schemes=security_schemes,
+            credentials=credentials, default_security=default_security, timeout=timeout,
+            max_retries=max_retries, retry=retry, rate_limit=rate_limit, circuit_breaker=circuit_breaker,
+            headers=headers, auth=auth, hooks=hooks, user_http_client=http_client is not None,
+            strict_responses=strict_responses,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient(
+            timeout=timeout, headers=self._default_headers, follow_redirects=False
+        )
+        if self._retry.async_sleep is not None:
+            self._sleep = self._retry.async_sleep
+        else:
+            import asyncio  # lazily: sync-only users never import asyncio
+
+            self._sleep = asyncio.sleep
+
+    async def request(
+        self,
+        endpoint: Endpoint,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: RequestOptions | None = None,
+    ) -> Any:
+        """Send one operation and return its parsed success value; raise APIError otherwise."""
+        p = self._prepare(endpoint, path, query, headers, cookies, body, options)
+        return self._parse(p, await self._send(p))
+
+    def paginate(
+        self,
+        endpoint: Endpoint,
+        *,
+        item_type: Any,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = None,
+        options: RequestOptions | None = None,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+    ) -> AsyncPaginator[Any]:
+        """A lazy async iterator over every item of every page (use ``async for``)."""
+        return AsyncPaginator(self, endpoint, item_type, path=path, query=query, headers=headers,
+                              cookies=cookies, body=body, options=options, max_items=max_items,
+                              max_pages=max_pages)
+
+    async def _fetch_page(self, endpoint: Endpoint, path: Mapping[str, Any] | None,
+                          query: Mapping[str, Any] | None, headers: Mapping[str, Any] | None,
+                          cookies: Mapping[str, Any] | None, body: Any, options: RequestOptions | None,
+                          url: str | None) -> httpx.Response:
+        p = self._prepare(endpoint, path, query, headers, cookies, body, options,
+                          url=None if url is None else self._next_url(url))
+        response = await self._send(p)
+        if not 200 <= response.status_code < 300:
+            raise self._error(p, response)
+        if endpoint.error_envelope is not None:
+            self._check_envelope(p, response, endpoint.error_envelope, _UNPARSED)
+        return response
+
+    async def _send(self, p: _Prepared) -> httpx.Response:
+        http = self._http
+        breaker = self._breaker
+        hooks = self._hooks
+        oauth = p.plan.oauth
+        url, params = p.url_and_params()
+        request = http.build_request(p.method, url, params=params, headers=p.headers, content=p.content,
+                                     timeout=p.timeout)
+        retries = 0
+        refreshed = False
+        last: BaseException | None = None
+        while True:
+            try:
+                breaker.before()  # first: an open circuit fails fast without waiting for a token
+            except CircuitOpenError as exc:
+                raise self._circuit_open(exc, p, last) from last
+            token = None
+            start = time.perf_counter()
+            try:
+                await self._limiter.acquire_async()
+                if oauth is not None:
+                    token = await oauth.atoken(http)
+                    if token:
+                        request.headers["Authorization"] = "Bearer " + token
+                p.attempts += 1
+                for hook in hooks.on_request:
+                    result = hook(request)
+                    if hasattr(result, "__await__"):
+                        await result
+                start = time.perf_counter()
+                response = await http.send(request, auth=self._custom_auth)
+            except httpx.RequestError as exc:
+                if isinstance(exc, CLIENT_SIDE_ERRORS):
+                    breaker.release()
+                else:
+                    breaker.failure()
+                self._log_attempt(request, type(exc).__name__, start, p.attempts)
+                last = exc
+                await self._sleep(self._transport_failure(p, request, exc, retries))
+                retries += 1
+                continue
+            except BaseException:
+                breaker.release()
+                raise
+            status = response.status_code
+            if status >= 500:
+                breaker.failure()
+            else:
+                breaker.success()
+            self._limiter.observe(response.headers)
+            self._log_attempt(request, status, start, p.attempts)
+            for rhook in hooks.on_response:
+                result = rhook(response)
+                if hasattr(result, "__await__"):
+                    await result
+            if status < 400:
+                return response
+            if status == 401 and oauth is not None and not refreshed and oauth.can_refresh:
+                refreshed = True
+                await response.aclose()
+                await oauth.arefresh(http, token)
+                continue
+            delay = self._status_failure(p, response, retries)
+            await response.aclose()
+            last = None
+            await self._sleep(delay)
+            retries += 1
+
+    async def aclose(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def close(self) -> None:
+        """Alias of ``aclose``."""
+        await self.aclose()
+
+    async def __aenter__(self: _AsyncT) -> _AsyncT:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

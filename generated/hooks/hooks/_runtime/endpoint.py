@@ -1,0 +1,104 @@
+"""Static descriptions of operations, emitted by the generator into resource modules.
+
+Generated code builds one ``Endpoint`` per operation at import time of its resource
+module and hands it to ``SyncAPIClient.request`` / ``AsyncAPIClient.request``. Keeping
+the description declarative keeps generated code thin: all behaviour (encoding,
+auth, retry, parsing) lives in the runtime, which is tested once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping, Union
+
+ParamLocation = Literal["path", "query", "header", "cookie"]
+ContentKind = Literal["json", "text", "binary", "empty"]
+BodyKind = Literal["json", "form", "multipart", "binary", "text"]
+PaginationStyle = Literal["cursor", "offset", "page", "link", "next_url"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParamStyle:
+    """How one parameter is serialised; only emitted where it differs from the default.
+
+    Defaults (OpenAPI): query/cookie ``form`` + explode, path/header ``simple``.
+    """
+
+    style: str = "form"
+    explode: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseType:
+    """What a response with a given status carries and how to parse it.
+
+    ``type`` is anything ``pydantic.TypeAdapter`` accepts (a model class, ``list[Pet]``,
+    a union, ``str`` ...) or None to keep the decoded JSON as it is.
+    """
+
+    kind: ContentKind = "json"
+    type: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """How to walk the pages of a list operation. Paths are JSON wire-name paths."""
+
+    style: PaginationStyle
+    items: tuple[str, ...] = ()  # path to the item array in the body; () = body is the array
+    cursor_param: str | None = None  # query parameter that carries the cursor / page token
+    next_cursor: tuple[str, ...] | None = None  # path to the next cursor in the body
+    cursor_from_last_item: str | None = None  # Stripe: cursor = this field of the last item
+    has_more: tuple[str, ...] | None = None  # path to a boolean "more pages" flag
+    limit_param: str | None = None
+    offset_param: str | None = None
+    page_param: str | None = None
+    next_url: tuple[str, ...] | None = None  # path to a URL/URI of the next page (Twilio)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEnvelope:
+    """A success body that is really the API's error: ``flag`` equal to ``error_value``
+    (Slack: ``{"ok": false, "error": "channel_not_found"}`` with HTTP 200).
+
+    ``error_response`` names the declared response ("default") whose model parses it.
+    """
+
+    flag: str
+    error_value: Any = False
+    error_response: str | None = "default"
+
+
+# A mapping, or a (cached) function returning one: generated code passes a function
+# so that an operation's models are imported only when it is first called.
+Responses = Union[Mapping[str, ResponseType], Callable[[], Mapping[str, ResponseType]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One operation: method, path template, security, bodies, responses, pagination."""
+
+    method: str
+    path: str
+    operation_id: str
+    responses: Responses = field(default_factory=dict)
+    # None: the API's default security; (): no credentials; else alternatives, each a
+    # tuple of scheme names that must all be applied together.
+    security: tuple[tuple[str, ...], ...] | None = None
+    param_styles: Mapping[str, ParamStyle] = field(default_factory=dict)
+    body_kind: BodyKind | None = None
+    body_content_type: str | None = None
+    # per-field encoding of form bodies (the media type's ``encoding``), e.g. deepObject
+    body_styles: Mapping[str, ParamStyle] = field(default_factory=dict)
+    # the request body's declared type, loaded on first use: a dict body's Python field
+    # names (``from_``) are sent as their wire names (``From``)
+    body_type: Callable[[], Any] | None = None
+    # form fields typed string that hold JSON (Slack's ``blocks``): lists/dicts JSON-encoded
+    body_json_fields: frozenset[str] = frozenset()
+    error_envelope: ErrorEnvelope | None = None
+    pagination: Pagination | None = None
+
+    def response_types(self) -> Mapping[str, ResponseType]:
+        """The status -> ResponseType table, importing its models on first use."""
+        responses = self.responses
+        return responses() if callable(responses) else responses

@@ -1,0 +1,125 @@
+"""User-facing configuration objects: per-call options, retry, rate limit, breaker, hooks.
+
+All are immutable value objects so one instance (e.g. the ``CircuitBreaker()`` default
+argument of a generated client) can be shared safely; live state (token bucket,
+breaker state) is kept per client in ``ratelimit`` and ``breaker``. Clocks and sleeps
+are injectable so tests never wait for real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
+
+import httpx
+
+if TYPE_CHECKING:
+    from .retry import RetryEvent
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "RequestOptions",
+    "RetryPolicy",
+    "RateLimit",
+    "CircuitBreaker",
+    "Hooks",
+]
+
+# 60 s overall, 5 s to connect: long enough for slow endpoints, short enough to notice
+# an unreachable host quickly.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+SleepFn = Callable[[float], None]
+AsyncSleepFn = Callable[[float], Awaitable[None]]
+ClockFn = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOptions:
+    """Per-call overrides. Every field None means "use the client's setting".
+
+    ``idempotency_key`` is sent as the ``Idempotency-Key`` header and makes a POST or
+    PATCH safe to retry on any retryable failure. ``strict_responses`` True raises
+    ``APIResponseValidationError`` for a response that does not match its type, False
+    parses it leniently (None: the client's setting).
+    """
+
+    timeout: float | httpx.Timeout | None = None
+    max_retries: int | None = None
+    extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, Any] | None = None
+    idempotency_key: str | None = None
+    strict_responses: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter: ``uniform(0, min(max_delay, base_delay * 2**n))``.
+
+    ``max_retries`` None takes the client's ``max_retries`` argument. A server-requested
+    wait (Retry-After, retry-after-ms) is honoured up to ``max_retry_after`` seconds;
+    longer waits raise at once. ``clock`` is wall-clock time (for HTTP-date Retry-After).
+    """
+
+    max_retries: int | None = None
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+    sleep: SleepFn | None = None
+    async_sleep: AsyncSleepFn | None = None
+    clock: ClockFn | None = None
+    random: Callable[[float, float], float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """Client-side token bucket: at most ``requests`` per ``per`` seconds.
+
+    ``burst`` is the bucket size (None = 1: requests evenly spaced, never a burst).
+    ``requests=None`` disables the bucket but still obeys server rate-limit headers
+    (X-RateLimit-Remaining: 0 + reset, IETF RateLimit) when ``respect_server`` is set,
+    waiting at most ``max_server_wait`` seconds. ``clock`` is monotonic time,
+    ``wall_clock`` epoch time (for epoch reset headers).
+    """
+
+    requests: float | None = 10
+    per: float = 1.0
+    burst: int | None = None
+    respect_server: bool = True
+    max_server_wait: float = 60.0
+    clock: ClockFn | None = None
+    wall_clock: ClockFn | None = None
+    sleep: SleepFn | None = None
+    async_sleep: AsyncSleepFn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CircuitBreaker:
+    """Opens after ``failure_threshold`` consecutive failures (connect errors, timeouts,
+    5xx; never 4xx), fails fast while open, lets one probe through after
+    ``recovery_time`` seconds. ``clock`` is monotonic time."""
+
+    failure_threshold: int = 5
+    recovery_time: float = 30.0
+    clock: ClockFn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """Callbacks to observe traffic. Exceptions raised by a hook propagate to the caller.
+
+    - ``on_request(request)`` before each attempt is sent (after auth is applied)
+    - ``on_response(response)`` after each attempt's response arrives
+    - ``on_retry(event)`` before sleeping for a retry (see ``RetryEvent``)
+    - ``on_breaker(old_state, new_state)`` on circuit state changes
+      ("closed", "open", "half_open")
+
+    With ``AsyncAPIClient``, ``on_request`` and ``on_response`` may also be coroutine
+    functions (they are awaited); ``on_retry`` and ``on_breaker`` are always plain calls.
+    """
+
+    on_request: Sequence[Callable[[httpx.Request], Any]] = field(default_factory=tuple)
+    on_response: Sequence[Callable[[httpx.Response], Any]] = field(default_factory=tuple)
+    on_retry: Sequence[Callable[[RetryEvent], Any]] = field(default_factory=tuple)
+    on_breaker: Sequence[Callable[[str, str], Any]] = field(default_factory=tuple)

@@ -1,0 +1,131 @@
+"""Client-side rate limiting shared by every thread and task using one client.
+
+A token bucket with reservations: each caller takes a token under a short lock,
+possibly driving the balance negative, and then sleeps outside the lock for exactly
+its share. That keeps the rate without busy loops and works the same for threads
+(time.sleep) and tasks (asyncio.sleep). Server announcements that the quota is used
+up (X-RateLimit-Remaining: 0, IETF RateLimit headers) block everyone until the reset.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import httpx
+
+from .options import RateLimit
+
+__all__ = ["RateLimiter", "server_reset_delay"]
+
+_IETF_REMAINING = re.compile(r"(?:^|[;,\s])(?:remaining|r)\s*=\s*(\d+)")
+_IETF_RESET = re.compile(r"(?:^|[;,\s])(?:reset|t)\s*=\s*(\d+(?:\.\d+)?)")
+
+
+def _reset_delta(value: str, now_epoch: float) -> float | None:
+    try:
+        reset = float(value.strip())
+    except ValueError:
+        return None
+    # Large values are epoch seconds (GitHub), small ones a delay in seconds.
+    if reset > 100_000_000:
+        return reset - now_epoch
+    return reset
+
+
+def server_reset_delay(headers: httpx.Headers, now_epoch: float) -> float | None:
+    """Seconds until the server's quota resets when it says none is left, else None."""
+    # One cheap scan first: most responses carry no rate-limit headers at all.
+    if b"ratelimit" not in b" ".join([k for k, _ in headers.raw]).lower():
+        return None
+    remaining = headers.get("x-ratelimit-remaining")
+    if remaining is not None:
+        if remaining.strip() != "0":
+            return None
+        reset = headers.get("x-ratelimit-reset")
+        return None if reset is None else _reset_delta(reset, now_epoch)
+    remaining = headers.get("ratelimit-remaining")
+    if remaining is not None:
+        if remaining.strip() != "0":
+            return None
+        reset = headers.get("ratelimit-reset")
+        return None if reset is None else _reset_delta(reset, now_epoch)
+    combined = headers.get("ratelimit")
+    if combined is not None:
+        m = _IETF_REMAINING.search(combined)
+        if m is None or m.group(1) != "0":
+            return None
+        r = _IETF_RESET.search(combined)
+        return None if r is None else float(r.group(1))
+    return None
+
+
+class RateLimiter:
+    """Live limiter state for one client (the ``RateLimit`` object is only configuration)."""
+
+    def __init__(self, config: RateLimit | None) -> None:
+        self.config = config or RateLimit(requests=None)
+        cfg = self.config
+        self._clock = cfg.clock or time.monotonic
+        self._wall = cfg.wall_clock or time.time
+        self._sleep = cfg.sleep or time.sleep
+        self._async_sleep = cfg.async_sleep
+        self._lock = threading.Lock()
+        self._rate = (cfg.requests / cfg.per) if cfg.requests else 0.0
+        self._capacity = float(cfg.burst if cfg.burst else 1)
+        self._tokens = self._capacity
+        self._last = self._clock()
+        self._blocked_until = 0.0
+        self._active = self._rate > 0.0
+
+    def __repr__(self) -> str:
+        return f"RateLimiter({self.config.requests}/{self.config.per}s, burst={self._capacity:g})"
+
+    def _reserve(self) -> float:
+        """Take one token; return how long the caller must wait before sending."""
+        with self._lock:
+            now = self._clock()
+            wait = 0.0
+            if self._rate:
+                self._tokens = min(self._capacity, self._tokens + (now - self._last) * self._rate)
+                self._last = now
+                self._tokens -= 1.0
+                if self._tokens < 0.0:
+                    wait = -self._tokens / self._rate
+            if self._blocked_until > now:
+                wait = max(wait, self._blocked_until - now)
+            elif not self._rate:
+                self._active = False  # server block over and no bucket: back to the fast path
+            return wait
+
+    def acquire(self) -> None:
+        if not self._active:
+            return
+        wait = self._reserve()
+        if wait > 0.0:
+            self._sleep(wait)
+
+    async def acquire_async(self) -> None:
+        if not self._active:
+            return
+        wait = self._reserve()
+        if wait > 0.0:
+            if self._async_sleep is None:
+                import asyncio  # lazily: sync-only users never import asyncio
+
+                self._async_sleep = asyncio.sleep
+            await self._async_sleep(wait)
+
+    def observe(self, headers: httpx.Headers) -> float | None:
+        """Block further requests until the server's announced reset; returns the delay."""
+        if not self.config.respect_server:
+            return None
+        delay = server_reset_delay(headers, self._wall())
+        if delay is None or delay <= 0.0:
+            return None
+        delay = min(delay, self.config.max_server_wait)
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self._clock() + delay)
+            self._active = True
+        return delay

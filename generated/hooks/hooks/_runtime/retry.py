@@ -1,0 +1,103 @@
+"""When to retry, and how long to wait first.
+
+The rules protect against duplicate side effects: idempotent methods are retried on
+any retryable failure, POST/PATCH only where the server cannot have acted (the
+connection was refused, 429, 503 with Retry-After) or the call carries an
+idempotency key.
+"""
+
+from __future__ import annotations
+
+import random as _random
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from .options import RetryPolicy
+
+__all__ = ["RetryEvent", "IDEMPOTENT_METHODS", "CLIENT_SIDE_ERRORS", "retry_after_seconds", "exception_is_retryable", "status_is_retryable", "backoff"]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+
+# Failures where the request never reached the server, so even POST is safe to repeat.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+# Failures caused on our side (invalid header value, unsupported scheme, undecodable
+# body): repeating cannot help and they say nothing about the server's health.
+CLIENT_SIDE_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.DecodingError,
+                      httpx.TooManyRedirects)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryEvent:
+    """Passed to ``Hooks.on_retry`` before the client sleeps for the next attempt.
+
+    ``attempt`` is the number of the attempt that failed (1-based), ``delay`` the
+    seconds about to be slept, ``reason`` a short text (status or exception name).
+    """
+
+    method: str
+    url: str  # redacted
+    attempt: int
+    delay: float
+    reason: str
+    status_code: int | None = None
+    error: BaseException | None = None
+
+
+def retry_after_seconds(headers: httpx.Headers, clock: float | None = None) -> float | None:
+    """Seconds the server asked us to wait (retry-after-ms, Retry-After seconds or HTTP date)."""
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    import email.utils  # lazily: only needed for the rare HTTP-date form
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if clock is None else clock
+    return max(0.0, when.timestamp() - now)
+
+
+def exception_is_retryable(exc: BaseException, method: str, idempotent: bool) -> bool:
+    """Transport failures: never-sent ones always, others only for idempotent calls."""
+    if isinstance(exc, CLIENT_SIDE_ERRORS):
+        return False
+    if isinstance(exc, _NOT_SENT):
+        return True
+    if isinstance(exc, httpx.TransportError):
+        return idempotent
+    return False
+
+
+def status_is_retryable(
+    policy: RetryPolicy, status: int, idempotent: bool, retry_after: float | None
+) -> bool:
+    """Retryable statuses; for non-idempotent calls only 429 and 503 + Retry-After."""
+    if status not in policy.retry_statuses:
+        return False
+    if idempotent:
+        return True
+    return status == 429 or (status == 503 and retry_after is not None)
+
+
+def backoff(policy: RetryPolicy, retry_index: int) -> float:
+    """Full jitter: uniform(0, min(cap, base * 2**retry_index)); retry_index starts at 0."""
+    ceiling = min(policy.max_delay, policy.base_delay * (2**retry_index))
+    rnd = policy.random or _random.uniform
+    return float(rnd(0.0, ceiling))
