@@ -14,6 +14,7 @@ from ._runtime import (
     CircuitBreaker,
     Hooks,
     RateLimit,
+    ResponseLimits,
     RetryPolicy,
     SecurityScheme,
     SyncAPIClient,
@@ -52,6 +53,7 @@ class Client(SyncAPIClient):
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
         strict_responses: bool = False,
+        limits: ResponseLimits | None = None,
     ) -> None:
         """Create a client for Hooks.
 
@@ -62,6 +64,7 @@ class Client(SyncAPIClient):
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
+            limits: what one answer may cost (decoded-size cap, attempt deadline).
         """
         super().__init__(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -80,6 +83,7 @@ class Client(SyncAPIClient):
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
+            limits=limits,
         )
 
     @cached_property
@@ -114,6 +118,7 @@ class AsyncClient(AsyncAPIClient):
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
         strict_responses: bool = False,
+        limits: ResponseLimits | None = None,
     ) -> None:
         """Create a client for Hooks.
 
@@ -124,6 +129,7 @@ class AsyncClient(AsyncAPIClient):
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
+            limits: what one answer may cost (decoded-size cap, attempt deadline).
         """
         super().__init__(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -142,6 +148,7 @@ class AsyncClient(AsyncAPIClient):
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
+            limits=limits,
         )
 
     @cached_property

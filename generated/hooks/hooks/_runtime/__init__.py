@@ -18,6 +18,8 @@ from .auth import (
 from .client import AsyncAPIClient, SyncAPIClient
 from .endpoint import Endpoint, ErrorEnvelope, PaginationStyle, ParamStyle, Pagination, ResponseType
 from .errors import (
+    APIResponseDecodeError,
+    APIResponseTooLargeError,
     APIResponseValidationError,
     APIConnectionError,
     APIError,
@@ -29,12 +31,14 @@ from .errors import (
     ConflictError,
     InternalServerError,
     NotFoundError,
+    PaginationLoopError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     UnprocessableEntityError,
 )
 from .lenient import ResponseProblem, response_problems
-from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
+from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, ResponseLimits, RetryPolicy
 from .pagination import AsyncPaginator, Page, SyncPaginator
 from .retry import RetryEvent
 from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
@@ -61,6 +65,7 @@ __all__ = [
     "PaginationStyle",
     "RequestOptions",
     "RetryPolicy",
+    "ResponseLimits",
     "RateLimit",
     "CircuitBreaker",
     "Hooks",
@@ -86,6 +91,10 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "APIResponseValidationError",
+    "APIResponseDecodeError",
+    "APIResponseTooLargeError",
+    "RedirectError",
+    "PaginationLoopError",
     "APIStatusError",
     "BadRequestError",
     "AuthenticationError",

@@ -10,6 +10,7 @@ tasks. Nothing here puts a secret into a repr, a log line or an exception messag
 from __future__ import annotations
 
 import base64
+import math
 import os
 import threading
 import time
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, Union
 
 import httpx
 
-from .errors import APIConnectionError, APITimeoutError, AuthenticationError
+from .decoding import decode_json
+from .errors import APIConnectionError, APIResponseDecodeError, APITimeoutError, AuthenticationError
 from .logs import redact_url
 
 if TYPE_CHECKING:  # asyncio is imported only when an async client needs it
@@ -37,8 +39,23 @@ __all__ = [
     "AuthState",
 ]
 
-# Refresh a token this many seconds before the server says it expires.
+# Refresh a token this many seconds before the server says it expires, but never more
+# than half its lifetime: a 20 s token is used for 10 s, not fetched on every call.
 REFRESH_MARGIN = 30.0
+REFRESH_MARGIN_SHARE = 0.5
+
+
+def refresh_at(now: float, expires_in: Any) -> float | None:
+    """When to fetch a new token, from ``expires_in`` as the server sent it (None:
+    keep it until the server rejects it; absent, unreadable, non-finite or negative
+    lifetimes say nothing usable)."""
+    try:
+        lifetime = float(expires_in)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(lifetime) or lifetime < 0.0:
+        return None
+    return now + lifetime - min(REFRESH_MARGIN, lifetime * REFRESH_MARGIN_SHARE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +133,7 @@ class OAuth2Session:
         self._scopes = tuple(scopes)
         self._refresh_token = grant.refresh_token if isinstance(grant, OAuth2RefreshToken) else None
         self._token: str | None = static_token
-        self._expires_at: float | None = None
+        self._refresh_at: float | None = None
         self.clock = time.monotonic
         self.fetches = 0
         self._lock = threading.Lock()
@@ -136,8 +153,8 @@ class OAuth2Session:
         tok = self._token
         if tok is None:
             return None
-        exp = self._expires_at
-        if exp is not None and self.clock() >= exp - REFRESH_MARGIN:
+        due = self._refresh_at
+        if due is not None and self.clock() >= due:
             return None
         return tok
 
@@ -173,26 +190,22 @@ class OAuth2Session:
         if response.status_code >= 400:
             detail = ""
             try:
-                data = response.json()
+                data = decode_json(response)
                 if isinstance(data, dict) and isinstance(data.get("error"), str):
                     detail = f": {data['error'][:100]}"
-            except ValueError:
+            except APIResponseDecodeError:
                 pass
             raise AuthenticationError(
                 f"OAuth2 token request POST {url} -> {response.status_code}{detail}", response=response
             )
         try:
-            data = response.json()
-        except ValueError:
+            data = decode_json(response)
+        except APIResponseDecodeError:
             data = dict(httpx.QueryParams(response.text))
         token = data.get("access_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise AuthenticationError(f"OAuth2 token response from {url} has no access_token", response=response)
-        expires_in = data.get("expires_in")
-        try:
-            self._expires_at = now + float(expires_in) if expires_in is not None else None
-        except (TypeError, ValueError):
-            self._expires_at = None
+        self._refresh_at = refresh_at(now, data.get("expires_in"))
         new_refresh = data.get("refresh_token")
         if isinstance(new_refresh, str) and new_refresh:
             self._refresh_token = new_refresh

@@ -8,10 +8,9 @@ breaker, the limiter (server quota headers) and the retry decision.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from typing import Any, Mapping, TypeVar
+from typing import Any, Generator, Mapping, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -28,9 +27,26 @@ from .encoding import (
     wire_names,
 )
 from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType
-from .errors import APIConnectionError, APIStatusError, APITimeoutError, CircuitOpenError
-from .logs import SENSITIVE_QUERY_NAMES, redact_url
-from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, RetryPolicy
+from .decoding import decode_failure, decode_json
+from .errors import APIConnectionError, APIError, APIResponseDecodeError, APIStatusError, APITimeoutError, CircuitOpenError
+from .exchange import (
+    REDIRECT_STATUSES,
+    AttemptDeadlineExceeded,
+    BodyBudget,
+    deadline_seconds,
+    monotonic,
+    redirect_request,
+)
+from .logs import SENSITIVE_QUERY_NAMES, install_httpx_redaction, redact_url
+from .options import (
+    DEFAULT_TIMEOUT,
+    CircuitBreaker,
+    Hooks,
+    RateLimit,
+    RequestOptions,
+    ResponseLimits,
+    RetryPolicy,
+)
 from .pagination import AsyncPaginator, SyncPaginator
 from .ratelimit import RateLimiter
 from .lenient import ResponseProblem, json_path, lenient_value
@@ -62,7 +78,14 @@ _AsyncT = TypeVar("_AsyncT", bound="AsyncAPIClient")
 _DEFAULT_BREAKER = CircuitBreaker()
 _NO_HOOKS = Hooks()
 _DEFAULT_STYLE = ParamStyle(style="simple", explode=False)
+_DEFAULT_LIMITS = ResponseLimits()
 _DEBUG = logging.DEBUG
+
+# What one attempt asks its driver to do (see BaseAPIClient._exchange): the sync and
+# async clients differ only in how they perform these steps, never in the decisions.
+_ACQUIRE, _TOKEN, _ON_REQUEST, _SEND, _READ, _ON_RESPONSE, _CLOSE, _REFRESH, _SLEEP = range(9)
+_Step = tuple[int, Any]
+_Exchange = Generator[_Step, Any, httpx.Response]
 _UNPARSED: Any = object()
 
 
@@ -120,6 +143,7 @@ class BaseAPIClient:
         hooks: Hooks | None = None,
         user_http_client: bool = False,
         strict_responses: bool = False,
+        limits: ResponseLimits | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         url = httpx.URL(self.base_url)
@@ -133,6 +157,9 @@ class BaseAPIClient:
         self.version = version
         self._auth = AuthState(security_schemes or {}, credentials or {}, default_security, self.base_url)
         self._sensitive_query = SENSITIVE_QUERY_NAMES | self._auth.query_names
+        install_httpx_redaction(self._sensitive_query)
+        self._limits = limits or _DEFAULT_LIMITS
+        self._monotonic = monotonic(self._limits)
         self._retry = retry or RetryPolicy()
         self._max_retries = self._retry.max_retries if self._retry.max_retries is not None else max_retries
         self._wall = self._retry.clock or time.time
@@ -256,7 +283,11 @@ class BaseAPIClient:
 
     def _next_url(self, target: str) -> str:
         """Resolve a next-page URL or URI path; refuse to leave the API's origin."""
-        url = httpx.URL(self._origin + "/").join(target)
+        try:
+            url = httpx.URL(self._origin + "/").join(target)
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            raise APIConnectionError(f"refusing to follow an unusable next-page link "
+                                     f"({type(exc).__name__})") from None
         if f"{url.scheme}://{url.netloc.decode('ascii')}" != self._origin:
             raise APIConnectionError(f"refusing to follow a next-page link to another origin: {self._redact(url)}")
         return str(url)
@@ -315,6 +346,15 @@ class BaseAPIClient:
             hook(event)
 
     def _parse(self, p: _Prepared, response: httpx.Response) -> Any:
+        """The declared value of a response; whatever the body does, only APIError leaves."""
+        try:
+            return self._parse_declared(p, response)
+        except APIError:
+            raise
+        except Exception as exc:  # the root guard: a body can raise nothing untyped
+            raise decode_failure(response, exc, "could not be parsed", p.attempts) from exc
+
+    def _parse_declared(self, p: _Prepared, response: httpx.Response) -> Any:
         status = response.status_code
         rt = response_type(p.endpoint.response_types(), status)
         if 200 <= status < 300 or rt is not None:
@@ -337,8 +377,8 @@ class BaseAPIClient:
         """Raise the typed status error when a success body is the API's error envelope."""
         if value is _UNPARSED or not isinstance(value, (pydantic.BaseModel, dict)):
             try:
-                value = json.loads(response.content) if response.content else None
-            except (ValueError, RecursionError):
+                value = decode_json(response)
+            except APIResponseDecodeError:
                 return
         flag = flag_value(value, envelope.flag)
         expected = envelope.error_value
@@ -366,7 +406,7 @@ class BaseAPIClient:
             raise validation_error(response, rt, exc, url=url, attempts=p.attempts) from exc
         try:
             value, problems, more = parse_lenient(response, rt)
-        except (ValueError, RecursionError):  # not JSON at all: nothing to keep
+        except APIResponseDecodeError:  # not JSON at all: nothing to keep
             raise validation_error(response, rt, exc, url=url, attempts=p.attempts) from exc
         self._warn_drift(p.endpoint.operation_id, p.method, url, problems, more)
         return value
@@ -404,6 +444,120 @@ class BaseAPIClient:
             method, url, operation, count, "" if count == 1 else "s", shown,
         )
 
+    # -- the attempt loop, shared by both clients ------------------------------------------
+
+    def _exchange(self, p: _Prepared) -> _Exchange:
+        """Every attempt of one call, as steps for a driver (``_drive`` / ``_adrive``).
+
+        All decisions live here (breaker, retry, refresh on 401, redirects, limits); a
+        driver only performs the I/O a step names and sends its result back.
+        """
+        http: Any = getattr(self, "_http")
+        breaker = self._breaker
+        hooks = self._hooks
+        oauth = p.plan.oauth
+        limiter = self._limiter
+        url, params = p.url_and_params()
+        request = http.build_request(p.method, url, params=params, headers=p.headers,
+                                     content=p.content, timeout=p.timeout)
+        retries = 0
+        refreshed = False
+        last: BaseException | None = None
+        while True:
+            try:
+                breaker.before()  # first: an open circuit fails fast without waiting for a token
+            except CircuitOpenError as exc:
+                raise self._circuit_open(exc, p, last) from last
+            token = None
+            start = time.perf_counter()
+            sent = request
+            try:
+                if limiter._active:
+                    yield _ACQUIRE, None
+                if oauth is not None:
+                    token = yield _TOKEN, oauth
+                    if token:
+                        request.headers["Authorization"] = "Bearer " + token
+                p.attempts += 1
+                if hooks.on_request:
+                    yield _ON_REQUEST, request
+                start = time.perf_counter()
+                budget = self._budget(p, request, http)
+                response = yield _SEND, (request, True, budget)
+                response, sent = yield from self._follow(p, request, response, budget, http)
+                yield _READ, (response, budget)
+            except httpx.RequestError as exc:
+                if isinstance(exc, CLIENT_SIDE_ERRORS):
+                    breaker.release()
+                else:
+                    breaker.failure()
+                self._log_attempt(sent, type(exc).__name__, start, p.attempts)
+                last = exc
+                delay = self._transport_failure(p, sent, exc, retries)
+                yield _SLEEP, delay
+                retries += 1
+                continue
+            except BaseException:
+                breaker.release()
+                raise
+            status = response.status_code
+            if status >= 500:
+                breaker.failure()
+            else:
+                breaker.success()
+            self._limiter.observe(response.headers)
+            self._log_attempt(sent, status, start, p.attempts)
+            if hooks.on_response:
+                yield _ON_RESPONSE, response
+            if status < 300:
+                return response
+            if status == 401 and oauth is not None and not refreshed and oauth.can_refresh:
+                refreshed = True
+                yield _REFRESH, (oauth, token)
+                continue
+            # A 3xx here was not followed: _status_failure raises it as a RedirectError.
+            delay = self._status_failure(p, response, retries)
+            last = None
+            yield _SLEEP, delay
+            retries += 1
+
+    def _budget(self, p: _Prepared, request: httpx.Request, http: Any) -> BodyBudget:
+        timeout = http.timeout if p.timeout is httpx.USE_CLIENT_DEFAULT else p.timeout
+        seconds = deadline_seconds(self._limits, timeout)
+        clock = self._monotonic
+        deadline = None if seconds is None else clock() + seconds
+        return BodyBudget(request, self._limits.max_bytes, deadline, clock)
+
+    def _follow(self, p: _Prepared, request: httpx.Request, response: httpx.Response,
+                budget: BodyBudget, http: Any) -> Generator[_Step, Any, tuple[httpx.Response, httpx.Request]]:
+        """Follow redirects when the user's http_client asks for it (ours never does);
+        credentials go only to the API's origin. Returns the last response and request."""
+        hops = 0
+        trusted = True
+        current = request
+        while (response.status_code in REDIRECT_STATUSES and "location" in response.headers
+               and http.follow_redirects):
+            if hops >= http.max_redirects:
+                yield _READ, (response, budget)
+                raise self._error(p, response, note=f"more than {http.max_redirects} redirects")
+            try:
+                nxt, same_origin = redirect_request(current, response, self._origin,
+                                                    self._sensitive_query)
+            except (httpx.InvalidURL, ValueError, KeyError) as exc:
+                yield _READ, (response, budget)
+                raise self._error(p, response, note=f"unusable Location header ({type(exc).__name__})")
+            trusted = trusted and same_origin
+            if trusted:  # a query credential lives in the URL the Location replaced
+                missing: list[tuple[str, Any]] = [(n, v) for loc, n, v in p.plan.static
+                           if loc == "query" and n not in nxt.url.params]
+                if missing:
+                    nxt.url = nxt.url.copy_merge_params(missing)
+            yield _CLOSE, response
+            hops += 1
+            current = nxt
+            response = yield _SEND, (current, trusted, budget)
+        return response, current
+
     def _circuit_open(self, exc: CircuitOpenError, p: _Prepared, last: BaseException | None) -> CircuitOpenError:
         exc.attempts = p.attempts
         exc.__cause__ = last
@@ -432,13 +586,14 @@ class SyncAPIClient(BaseAPIClient):
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
         strict_responses: bool = False,
+        limits: ResponseLimits | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url, package=package, version=version, security_schemes=security_schemes,
             credentials=credentials, default_security=default_security, timeout=timeout,
             max_retries=max_retries, retry=retry, rate_limit=rate_limit, circuit_breaker=circuit_breaker,
             headers=headers, auth=auth, hooks=hooks, user_http_client=http_client is not None,
-            strict_responses=strict_responses,
+            strict_responses=strict_responses, limits=limits,
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(
@@ -493,68 +648,55 @@ class SyncAPIClient(BaseAPIClient):
         return response
 
     def _send(self, p: _Prepared) -> httpx.Response:
-        http = self._http
-        breaker = self._breaker
-        hooks = self._hooks
-        oauth = p.plan.oauth
-        url, params = p.url_and_params()
-        request = http.build_request(p.method, url, params=params, headers=p.headers, content=p.content,
-                                     timeout=p.timeout)
-        retries = 0
-        refreshed = False
-        last: BaseException | None = None
+        steps = self._exchange(p)
+        value: Any = None
+        error: BaseException | None = None
         while True:
             try:
-                breaker.before()  # first: an open circuit fails fast without waiting for a token
-            except CircuitOpenError as exc:
-                raise self._circuit_open(exc, p, last) from last
-            token = None
-            start = time.perf_counter()
-            try:
-                self._limiter.acquire()
-                if oauth is not None:
-                    token = oauth.token(http)
-                    if token:
-                        request.headers["Authorization"] = "Bearer " + token
-                p.attempts += 1
-                for hook in hooks.on_request:
-                    hook(request)
-                start = time.perf_counter()
-                response = http.send(request, auth=self._custom_auth)
-            except httpx.RequestError as exc:
-                if isinstance(exc, CLIENT_SIDE_ERRORS):
-                    breaker.release()
-                else:
-                    breaker.failure()
-                self._log_attempt(request, type(exc).__name__, start, p.attempts)
-                last = exc
-                self._sleep(self._transport_failure(p, request, exc, retries))
-                retries += 1
-                continue
-            except BaseException:
-                breaker.release()
-                raise
-            status = response.status_code
-            if status >= 500:
-                breaker.failure()
-            else:
-                breaker.success()
-            self._limiter.observe(response.headers)
-            self._log_attempt(request, status, start, p.attempts)
-            for rhook in hooks.on_response:
-                rhook(response)
-            if status < 400:
+                step, arg = steps.send(value) if error is None else steps.throw(error)
+            except StopIteration as done:
+                response: httpx.Response = done.value
                 return response
-            if status == 401 and oauth is not None and not refreshed and oauth.can_refresh:
-                refreshed = True
+            error = None
+            try:
+                value = self._perform(step, arg)
+            except BaseException as exc:  # handed back to the attempt loop, which decides
+                value, error = None, exc
+
+    def _perform(self, step: int, arg: Any) -> Any:
+        """Do the I/O of one step of ``_exchange``, blocking."""
+        if step == _SEND:
+            request, trusted, budget = arg
+            budget.remaining()
+            return self._http.send(request, stream=True, follow_redirects=False,
+                                   auth=self._custom_auth if trusted else None)
+        if step == _READ:
+            response, budget = arg
+            try:
+                for chunk in response.iter_bytes():
+                    budget.add(chunk)
+            finally:
                 response.close()
-                oauth.refresh(http, token)
-                continue
-            delay = self._status_failure(p, response, retries)
-            response.close()
-            last = None
-            self._sleep(delay)
-            retries += 1
+            budget.finish(response)
+            return None
+        if step == _ACQUIRE:
+            return self._limiter.acquire()
+        if step == _TOKEN:
+            return arg.token(self._http)
+        if step == _SLEEP:
+            return self._sleep(arg)
+        if step == _ON_REQUEST:
+            for hook in self._hooks.on_request:
+                hook(arg)
+        elif step == _ON_RESPONSE:
+            for rhook in self._hooks.on_response:
+                rhook(arg)
+        elif step == _CLOSE:
+            arg.close()
+        elif step == _REFRESH:
+            oauth, token = arg
+            oauth.refresh(self._http, token)
+        return None
 
     def close(self) -> None:
         """Close the connection pool (only if this client created it)."""
@@ -590,24 +732,23 @@ class AsyncAPIClient(BaseAPIClient):
         auth: httpx.Auth | None = None,
         hooks: Hooks | None = None,
         strict_responses: bool = False,
+        limits: ResponseLimits | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url, package=package, version=version, security_schemes=security_schemes,
             credentials=credentials, default_security=default_security, timeout=timeout,
             max_retries=max_retries, retry=retry, rate_limit=rate_limit, circuit_breaker=circuit_breaker,
             headers=headers, auth=auth, hooks=hooks, user_http_client=http_client is not None,
-            strict_responses=strict_responses,
+            strict_responses=strict_responses, limits=limits,
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(
             timeout=timeout, headers=self._default_headers, follow_redirects=False
         )
-        if self._retry.async_sleep is not None:
-            self._sleep = self._retry.async_sleep
-        else:
-            import asyncio  # lazily: sync-only users never import asyncio
+        import asyncio  # lazily: sync-only users never import asyncio
 
-            self._sleep = asyncio.sleep
+        self._asyncio = asyncio
+        self._sleep = self._retry.async_sleep if self._retry.async_sleep is not None else asyncio.sleep
 
     async def request(
         self,
@@ -657,72 +798,61 @@ class AsyncAPIClient(BaseAPIClient):
         return response
 
     async def _send(self, p: _Prepared) -> httpx.Response:
-        http = self._http
-        breaker = self._breaker
-        hooks = self._hooks
-        oauth = p.plan.oauth
-        url, params = p.url_and_params()
-        request = http.build_request(p.method, url, params=params, headers=p.headers, content=p.content,
-                                     timeout=p.timeout)
-        retries = 0
-        refreshed = False
-        last: BaseException | None = None
+        steps = self._exchange(p)
+        value: Any = None
+        error: BaseException | None = None
         while True:
             try:
-                breaker.before()  # first: an open circuit fails fast without waiting for a token
-            except CircuitOpenError as exc:
-                raise self._circuit_open(exc, p, last) from last
-            token = None
-            start = time.perf_counter()
+                step, arg = steps.send(value) if error is None else steps.throw(error)
+            except StopIteration as done:
+                response: httpx.Response = done.value
+                return response
+            error = None
             try:
-                await self._limiter.acquire_async()
-                if oauth is not None:
-                    token = await oauth.atoken(http)
-                    if token:
-                        request.headers["Authorization"] = "Bearer " + token
-                p.attempts += 1
-                for hook in hooks.on_request:
-                    result = hook(request)
-                    if hasattr(result, "__await__"):
-                        await result
-                start = time.perf_counter()
-                response = await http.send(request, auth=self._custom_auth)
-            except httpx.RequestError as exc:
-                if isinstance(exc, CLIENT_SIDE_ERRORS):
-                    breaker.release()
-                else:
-                    breaker.failure()
-                self._log_attempt(request, type(exc).__name__, start, p.attempts)
-                last = exc
-                await self._sleep(self._transport_failure(p, request, exc, retries))
-                retries += 1
-                continue
-            except BaseException:
-                breaker.release()
-                raise
-            status = response.status_code
-            if status >= 500:
-                breaker.failure()
-            else:
-                breaker.success()
-            self._limiter.observe(response.headers)
-            self._log_attempt(request, status, start, p.attempts)
-            for rhook in hooks.on_response:
-                result = rhook(response)
+                value = await self._perform(step, arg)
+            except BaseException as exc:  # handed back to the attempt loop, which decides
+                value, error = None, exc
+
+    async def _perform(self, step: int, arg: Any) -> Any:
+        """Do the I/O of one step of ``_exchange``, awaiting; the deadline cancels waits."""
+        if step == _SEND:
+            request, trusted, budget = arg
+            try:
+                async with self._asyncio.timeout(budget.remaining()):
+                    return await self._http.send(request, stream=True, follow_redirects=False,
+                                                 auth=self._custom_auth if trusted else None)
+            except TimeoutError:
+                raise AttemptDeadlineExceeded("attempt deadline exceeded", request=request) from None
+        if step == _READ:
+            response, budget = arg
+            try:
+                async with self._asyncio.timeout(budget.remaining()):
+                    async for chunk in response.aiter_bytes():
+                        budget.add(chunk)
+            except TimeoutError:
+                raise AttemptDeadlineExceeded("attempt deadline exceeded",
+                                              request=response.request) from None
+            finally:
+                await response.aclose()
+            budget.finish(response)
+            return None
+        if step == _ACQUIRE:
+            return await self._limiter.acquire_async()
+        if step == _TOKEN:
+            return await arg.atoken(self._http)
+        if step == _SLEEP:
+            return await self._sleep(arg)
+        if step == _ON_REQUEST or step == _ON_RESPONSE:
+            for hook in (self._hooks.on_request if step == _ON_REQUEST else self._hooks.on_response):
+                result = hook(arg)
                 if hasattr(result, "__await__"):
                     await result
-            if status < 400:
-                return response
-            if status == 401 and oauth is not None and not refreshed and oauth.can_refresh:
-                refreshed = True
-                await response.aclose()
-                await oauth.arefresh(http, token)
-                continue
-            delay = self._status_failure(p, response, retries)
-            await response.aclose()
-            last = None
-            await self._sleep(delay)
-            retries += 1
+        elif step == _CLOSE:
+            await arg.aclose()
+        elif step == _REFRESH:
+            oauth, token = arg
+            await oauth.arefresh(self._http, token)
+        return None
 
     async def aclose(self) -> None:
         """Close the connection pool (only if this client created it)."""

@@ -16,6 +16,10 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "APIStatusError",
+    "APIResponseDecodeError",
+    "APIResponseTooLargeError",
+    "RedirectError",
+    "PaginationLoopError",
     "BadRequestError",
     "AuthenticationError",
     "PermissionDeniedError",
@@ -122,14 +126,48 @@ class APIResponseValidationError(APIStatusError):
 
     def __init__(self, message: str, *, response: httpx.Response, error: Exception,
                  attempts: int = 1, problems: tuple[Any, ...] = ()) -> None:
-        try:
-            body: Any = response.json()
-        except (ValueError, RecursionError):
-            body = response.content.decode("utf-8", "replace")
-        super().__init__(message, response=response, body=body, attempts=attempts)
+        super().__init__(message, response=response, body=self._decoded(response), attempts=attempts)
         self.error = error
         self.problems = problems
         self.paths: tuple[str, ...] = tuple(p.path for p in problems)
+
+    def _decoded(self, response: httpx.Response) -> Any:
+        from .decoding import decoded_or_text  # lazily: decoding imports this module
+
+        return decoded_or_text(response)
+
+
+class APIResponseDecodeError(APIResponseValidationError):
+    """A body that cannot be decoded at all: invalid JSON or UTF-8, nesting or numbers
+    beyond the decoder's limits, or anything else that went wrong turning bytes into a
+    value. ``raw`` holds the bytes as received, ``error`` the decoder's own exception.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, error: Exception,
+                 attempts: int = 1) -> None:
+        super().__init__(message, response=response, error=error, attempts=attempts)
+
+    def _decoded(self, response: httpx.Response) -> Any:
+        return response.content.decode("utf-8", "replace")  # it is not JSON: never decode again
+
+
+class APIResponseTooLargeError(APIError):
+    """The decoded body grew past ``ResponseLimits.max_bytes``; reading stopped there."""
+
+    def __init__(self, message: str, *, request: httpx.Request, limit: int,
+                 attempts: int = 1) -> None:
+        super().__init__(message, request=request, attempts=attempts)
+        self.limit = limit
+
+
+class PaginationLoopError(APIError):
+    """The server sent a page (cursor, link or items) it had already sent: the walk would
+    never end, so it stops here. ``page`` is the 1-based number of the repeated page."""
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None,
+                 page: int = 0) -> None:
+        super().__init__(message, request=request)
+        self.page = page
 
 
 class BadRequestError(APIStatusError):
@@ -164,6 +202,17 @@ class InternalServerError(APIStatusError):
     """Any 5xx."""
 
 
+class RedirectError(APIStatusError):
+    """A 3xx the client did not follow (its own client never follows; a user's
+    ``http_client(follow_redirects=True)`` is followed up to its ``max_redirects``).
+    ``location`` is the target the server named, if any."""
+
+    @property
+    def location(self) -> str | None:
+        value: str | None = self.response.headers.get("location")
+        return value
+
+
 class CircuitOpenError(APIError):
     """The client's circuit breaker is open: failing fast without contacting the server.
 
@@ -192,4 +241,6 @@ def status_error_class(status: int) -> type[APIStatusError]:
     """The most specific error class for an HTTP status."""
     if status >= 500:
         return InternalServerError
+    if 300 <= status < 400:
+        return RedirectError
     return _BY_STATUS.get(status, APIStatusError)

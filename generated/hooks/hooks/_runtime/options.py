@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "RequestOptions",
     "RetryPolicy",
+    "ResponseLimits",
     "RateLimit",
     "CircuitBreaker",
     "Hooks",
@@ -70,6 +71,24 @@ class RetryPolicy:
     async_sleep: AsyncSleepFn | None = None
     clock: ClockFn | None = None
     random: Callable[[float, float], float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseLimits:
+    """What one answer of a server may cost the client, whatever the server does.
+
+    ``max_bytes`` caps the decoded body (a gzip bomb stops there); None turns it off.
+    ``attempt_deadline`` bounds one attempt in seconds, from sending through every
+    redirect to the last body byte, so a server trickling bytes cannot stretch it;
+    None takes the largest part of the timeout (60 s by default), ``math.inf`` turns
+    it off. The sync client checks it between reads of the socket (each bounded by
+    the read timeout), the async one also cancels a wait at the deadline.
+    ``clock`` is monotonic time (tests).
+    """
+
+    max_bytes: int | None = 100 * 1024 * 1024
+    attempt_deadline: float | None = None
+    clock: ClockFn | None = None
 
 
 @dataclass(frozen=True, slots=True)

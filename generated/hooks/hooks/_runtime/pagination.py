@@ -9,6 +9,7 @@ at construction or ``.limit(items=, pages=)`` which returns a new paginator.
 
 from __future__ import annotations
 
+import hashlib
 import types
 from typing import Any, AsyncIterator, Awaitable, Generic, Iterator, Mapping, Protocol, TypeVar
 
@@ -18,6 +19,8 @@ import pydantic_core
 
 from .endpoint import Endpoint, Pagination
 from .options import RequestOptions
+from .decoding import decode_failure, decode_json
+from .errors import APIError, APIResponseValidationError, PaginationLoopError
 from .responses import adapter, parse_lenient, parse_success, response_type
 
 __all__ = ["Page", "SyncPaginator", "AsyncPaginator"]
@@ -72,11 +75,25 @@ class Page(Generic[T]):
             rt = response_type(self._endpoint.response_types(), self.response.status_code)
             try:
                 self._data = parse_success(self.response, rt)
-            except pydantic.ValidationError:
+            except APIError:
+                raise
+            except pydantic.ValidationError as exc:
                 if rt is None:
-                    raise
-                self._data = parse_lenient(self.response, rt)[0]  # drifted: typed where it fits
+                    raise APIResponseValidationError(
+                        f"page of {self._endpoint.path}: the body does not match the declared type "
+                        f"({exc.error_count()} errors)", response=self.response, error=exc) from exc
+                self._data = self._lenient(rt)  # drifted: typed where it fits
+            except Exception as exc:
+                raise decode_failure(self.response, exc, "could not be parsed") from exc
         return self._data
+
+    def _lenient(self, rt: Any) -> Any:
+        try:
+            return parse_lenient(self.response, rt)[0]
+        except APIError:
+            raise
+        except Exception as exc:  # the root guard, as in the client's _parse
+            raise decode_failure(self.response, exc, "parsed") from exc
 
     def __repr__(self) -> str:
         return f"<Page items={len(self.items)} status={self.response.status_code}>"
@@ -91,14 +108,34 @@ class Page(Generic[T]):
 class _Cursor:
     """The walking state shared by both paginators: what to send next, when to stop."""
 
-    __slots__ = ("spec", "query", "url", "done", "_seen")
+    __slots__ = ("spec", "query", "url", "done", "pages", "loop", "_seen", "_pages_seen")
 
     def __init__(self, spec: Pagination | None, query: Mapping[str, Any] | None) -> None:
         self.spec = spec
         self.query: dict[str, Any] = dict(query) if query else {}
         self.url: str | None = None
         self.done = False
+        self.pages = 0
+        self.loop: str | None = None  # why the walk would never end, once detected
         self._seen: set[Any] = set()
+        self._pages_seen: set[bytes] = set()
+
+    def check_items(self, raw_items: list[Any]) -> None:
+        """Refuse a page whose items equal an earlier page's (an ignored offset or page
+        number, or a cursor that leads back): its items were already yielded."""
+        self.pages += 1
+        if not raw_items:
+            return
+        digest = hashlib.blake2b(pydantic_core.to_json(raw_items), digest_size=16).digest()
+        if digest in self._pages_seen:
+            raise PaginationLoopError(
+                f"page {self.pages} repeats the items of an earlier page: the server ignores "
+                f"the paging parameters, so the walk would never end", page=self.pages)
+        self._pages_seen.add(digest)
+
+    def raise_if_looping(self) -> None:
+        if self.loop is not None:
+            raise PaginationLoopError(self.loop, page=self.pages + 1)
 
     def _int(self, name: str | None, default: int | None) -> int | None:
         if name is None:
@@ -170,8 +207,10 @@ class _Cursor:
         else:
             self.done = True
             return
-        if key in self._seen:  # the server sent us back where we were: stop instead of looping
+        if key in self._seen:  # the server sent us back where we were: never loop
             self.done = True
+            self.loop = (f"page {self.pages} points back to a page already fetched "
+                         f"({key[0]} repeated): the walk would never end")
             return
         self._seen.add(key)
 
@@ -218,12 +257,21 @@ class _Base(Generic[T]):
         )
 
     def _page(self, response: httpx.Response, cursor: _Cursor) -> Page[T]:
+        """The page of a response; whatever the body does, only APIError leaves."""
+        try:
+            return self._parse_page(response, cursor)
+        except APIError:
+            raise
+        except Exception as exc:  # the root guard, as in the client's _parse
+            raise decode_failure(response, exc, "could not be read as a page") from exc
+
+    def _parse_page(self, response: httpx.Response, cursor: _Cursor) -> Page[T]:
         spec = self._endpoint.pagination
-        content = response.content
-        body = pydantic_core.from_json(content) if content else None
+        body = decode_json(response)
         raw_items = _dig(body, spec.items) if spec is not None and spec.items else body
         if not isinstance(raw_items, list):
             raw_items = []
+        cursor.check_items(raw_items)
         try:
             items: list[T] = self._list_adapter.validate_python(raw_items)
         except pydantic.ValidationError as exc:
@@ -251,7 +299,10 @@ class SyncPaginator(_Base[T]):
         client: _SyncFetcher = self._client
         cursor = _Cursor(self._endpoint.pagination, self._query)
         count = 0
-        while not cursor.done and (self.max_pages is None or count < self.max_pages):
+        while self.max_pages is None or count < self.max_pages:
+            cursor.raise_if_looping()
+            if cursor.done:
+                return
             response = client._fetch_page(*self._fetch_args(cursor))
             count += 1
             yield self._page(response, cursor)
@@ -286,7 +337,10 @@ class AsyncPaginator(_Base[T]):
         client: _AsyncFetcher = self._client
         cursor = _Cursor(self._endpoint.pagination, self._query)
         count = 0
-        while not cursor.done and (self.max_pages is None or count < self.max_pages):
+        while self.max_pages is None or count < self.max_pages:
+            cursor.raise_if_looping()
+            if cursor.done:
+                return
             response = await client._fetch_page(*self._fetch_args(cursor))
             count += 1
             yield self._page(response, cursor)

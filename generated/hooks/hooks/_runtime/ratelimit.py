@@ -99,12 +99,23 @@ class RateLimiter:
                 self._active = False  # server block over and no bucket: back to the fast path
             return wait
 
+    def _give_back(self) -> None:
+        """Return the token of a caller that went away while waiting (cancelled, timed
+        out, interrupted): it never sent, so its slot must not delay anyone after it."""
+        with self._lock:
+            if self._rate:
+                self._tokens = min(self._capacity, self._tokens + 1.0)
+
     def acquire(self) -> None:
         if not self._active:
             return
         wait = self._reserve()
         if wait > 0.0:
-            self._sleep(wait)
+            try:
+                self._sleep(wait)
+            except BaseException:
+                self._give_back()
+                raise
 
     async def acquire_async(self) -> None:
         if not self._active:
@@ -115,7 +126,11 @@ class RateLimiter:
                 import asyncio  # lazily: sync-only users never import asyncio
 
                 self._async_sleep = asyncio.sleep
-            await self._async_sleep(wait)
+            try:
+                await self._async_sleep(wait)
+            except BaseException:  # CancelledError included: asyncio.wait_for, TaskGroup ...
+                self._give_back()
+                raise
 
     def observe(self, headers: httpx.Headers) -> float | None:
         """Block further requests until the server's announced reset; returns the delay."""

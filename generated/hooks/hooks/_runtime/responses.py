@@ -1,12 +1,12 @@
 """Turning an httpx.Response into the declared Python value or a typed error.
 
-TypeAdapters are expensive to build and cheap to use, so they are cached per type
-for the life of the process.
+TypeAdapters are expensive to build and cheap to use, so they are cached per type,
+least recently used first out beyond ``ADAPTER_CACHE_SIZE`` (a long-lived process
+that builds type expressions on the fly must not grow without end).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from enum import Enum
 from http import HTTPStatus
@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import httpx
 import pydantic
 
+from .decoding import decode_failure, decode_json, decoded_or_text, is_invalid_json
 from .endpoint import ResponseType
 from .errors import (
     APIResponseValidationError,
@@ -44,19 +45,25 @@ __all__ = [
 
 _NO_BODY: Any = object()
 
+ADAPTER_CACHE_SIZE = 512
 _ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
 
 
 def adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
-    """A cached ``TypeAdapter`` for ``tp``."""
+    """A cached ``TypeAdapter`` for ``tp`` (bounded, least recently used evicted)."""
     try:
-        return _ADAPTERS[tp]
+        ta = _ADAPTERS.pop(tp)
     except KeyError:
-        ta: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
-        _ADAPTERS[tp] = ta
-        return ta
+        ta = pydantic.TypeAdapter(tp)
+        while len(_ADAPTERS) >= ADAPTER_CACHE_SIZE:
+            try:
+                del _ADAPTERS[next(iter(_ADAPTERS))]
+            except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+                break
     except TypeError:  # unhashable type expression: build each time
         return pydantic.TypeAdapter(tp)
+    _ADAPTERS[tp] = ta  # (re)inserted last: the most recently used
+    return ta
 
 
 _RANGES = {1: "1XX", 2: "2XX", 3: "3XX", 4: "4XX", 5: "5XX"}
@@ -104,14 +111,19 @@ def parse_success(response: httpx.Response, rt: ResponseType | None) -> Any:
     if rt is None:
         if response.status_code == 204 or not response.content:
             return None
-        return response.json() if is_json(response) else response.content
+        return decode_json(response) if is_json(response) else response.content
     kind = rt.kind
     if kind == "json":
         if response.status_code == 204 or not response.content:
             return None
         if rt.type is None:
-            return response.json()
-        return adapter(rt.type).validate_json(response.content)
+            return decode_json(response)
+        try:
+            return adapter(rt.type).validate_json(response.content)
+        except pydantic.ValidationError as exc:
+            if is_invalid_json(exc):
+                raise decode_failure(response, exc, "is not valid JSON") from exc
+            raise
     if kind == "empty":
         return None
     if kind == "binary":
@@ -130,13 +142,13 @@ def parse_lenient(
     """The body as its declared type where it fits (after the fast path failed).
 
     Returns the value, its problems and how many more problems went unrecorded. A
-    body that is not JSON at all raises ``ValueError``.
+    body that is not JSON at all raises ``APIResponseDecodeError``.
     """
     if rt.kind == "text":
         text = response.text
         value, problems, dropped = lenient_value(rt.type, text)
         return value, problems, dropped
-    raw = json.loads(response.content)
+    raw = decode_json(response)
     value, problems, dropped = lenient_value(rt.type, raw)
     return attach_problems(value, problems), problems, dropped
 
@@ -149,15 +161,9 @@ def parse_error_body(response: httpx.Response, rt: ResponseType | None) -> Any:
     if rt is not None and rt.kind == "json" and rt.type is not None:
         try:
             return adapter(rt.type).validate_json(content)
-        except (pydantic.ValidationError, ValueError):
+        except (pydantic.ValidationError, ValueError, RecursionError):
             pass
-    try:
-        return json.loads(content)
-    except (ValueError, RecursionError):
-        try:
-            return response.text
-        except (UnicodeDecodeError, LookupError):
-            return content.decode("utf-8", "replace")
+    return decoded_or_text(response)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")

@@ -9,6 +9,7 @@ idempotency key.
 from __future__ import annotations
 
 import random as _random
+import re
 import time
 from dataclasses import dataclass
 
@@ -46,32 +47,46 @@ class RetryEvent:
     error: BaseException | None = None
 
 
+# A number of seconds as servers write it: digits, maybe a fraction. Anything else
+# (-5, nan, inf, 1e9, "1_0") is not an instruction the client can follow.
+_SECONDS = re.compile(r"\d{1,12}(?:\.\d{1,9})?")
+# Beyond a day a requested wait is not a real instruction either: fall back to backoff.
+MAX_SANE_RETRY_AFTER = 86_400.0
+
+
+def _sane(seconds: float) -> float | None:
+    return seconds if 0.0 <= seconds <= MAX_SANE_RETRY_AFTER else None
+
+
 def retry_after_seconds(headers: httpx.Headers, clock: float | None = None) -> float | None:
-    """Seconds the server asked us to wait (retry-after-ms, Retry-After seconds or HTTP date)."""
+    """Seconds the server asked us to wait (retry-after-ms, Retry-After seconds or HTTP
+    date); None when absent or not a sane wait, so the caller falls back to backoff."""
     ms = headers.get("retry-after-ms")
-    if ms is not None:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
+    if ms is not None and _SECONDS.fullmatch(ms.strip()):
+        found = _sane(float(ms.strip()) / 1000.0)
+        if found is not None:
+            return found
     value = headers.get("retry-after")
     if value is None:
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if _SECONDS.fullmatch(value):
+        return _sane(float(value))
+    if not value or not value[0].isalpha():  # an HTTP date starts with the day's name
+        return None
     import email.utils  # lazily: only needed for the rare HTTP-date form
 
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
     now = time.time() if clock is None else clock
-    return max(0.0, when.timestamp() - now)
+    try:
+        return _sane(max(0.0, when.timestamp() - now))
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def exception_is_retryable(exc: BaseException, method: str, idempotent: bool) -> bool:

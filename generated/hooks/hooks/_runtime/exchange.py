@@ -1,0 +1,146 @@
+"""The parts of one attempt that a server controls: redirects, body size and duration.
+
+Both clients run the same attempt loop (``BaseAPIClient._exchange``); this module holds
+what it needs to keep a server from making the client send credentials elsewhere, use
+unbounded memory or wait without end:
+
+- ``redirect_request``: the next hop of a redirect the user's ``http_client`` asked to
+  follow; a hop that leaves the API's origin carries no credentials of any kind.
+- ``BodyBudget``: the decoded-size cap and the attempt deadline, checked on every chunk.
+- ``AttemptDeadlineExceeded``: a timeout (so it is retried and reported like one).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable, Iterable
+
+import httpx
+
+from .errors import APIResponseTooLargeError
+from .options import ResponseLimits
+
+__all__ = [
+    "AttemptDeadlineExceeded",
+    "BodyBudget",
+    "deadline_seconds",
+    "origin_of",
+    "redirect_request",
+    "REDIRECT_STATUSES",
+]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+# The only headers a hop to another origin keeps: nothing that can carry a credential.
+_CROSS_ORIGIN_HEADERS = frozenset(
+    {"accept", "accept-encoding", "accept-language", "user-agent", "content-type"}
+)
+_BODY_HEADERS = ("content-length", "transfer-encoding", "content-type")
+
+
+class AttemptDeadlineExceeded(httpx.ReadTimeout):
+    """The attempt ran past ``ResponseLimits.attempt_deadline``."""
+
+
+def origin_of(url: httpx.URL) -> str:
+    return f"{url.scheme}://{url.netloc.decode('ascii')}"
+
+
+def deadline_seconds(limits: ResponseLimits, timeout: Any) -> float | None:
+    """Seconds one attempt may take: the configured deadline, else the largest part of
+    the effective timeout (a float, an ``httpx.Timeout`` or None for no timeout)."""
+    seconds = limits.attempt_deadline
+    if seconds is None:
+        if isinstance(timeout, httpx.Timeout):
+            parts = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool)
+                     if t is not None]
+            seconds = max(parts) if parts else None
+        elif isinstance(timeout, (int, float)):
+            seconds = float(timeout)
+    if seconds is None or math.isinf(seconds) or math.isnan(seconds):
+        return None
+    return max(0.0, float(seconds))
+
+
+class BodyBudget:
+    """Counts the decoded bytes of one attempt against the cap and the deadline."""
+
+    __slots__ = ("request", "limit", "deadline", "clock", "size", "chunks")
+
+    def __init__(self, request: httpx.Request, limit: int | None, deadline: float | None,
+                 clock: Callable[[], float]) -> None:
+        self.request = request
+        self.limit = limit
+        self.deadline = deadline
+        self.clock = clock
+        self.size = 0
+        self.chunks: list[bytes] = []
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (raises once it has passed)."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - self.clock()
+        if left <= 0.0:
+            raise AttemptDeadlineExceeded("attempt deadline exceeded", request=self.request)
+        return left
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.limit is not None and self.size > self.limit:
+            raise APIResponseTooLargeError(
+                f"{self.request.method} {self.request.url.path}: the response body is larger "
+                f"than the {self.limit:,}-byte limit (ResponseLimits.max_bytes); reading stopped",
+                request=self.request, limit=self.limit,
+            )
+        self.remaining()
+        self.chunks.append(chunk)
+
+    def finish(self, response: httpx.Response) -> None:
+        """Make the body available as ``response.content``, as ``response.read()`` does."""
+        response._content = b"".join(self.chunks)
+        self.chunks = []
+
+
+def _without(url: httpx.URL, names: Iterable[str]) -> httpx.URL:
+    lowered = {n.lower() for n in names}
+    items = url.params.multi_items()
+    if not any(k.lower() in lowered for k, _ in items):
+        return url
+    kept: list[tuple[str, Any]] = [(k, v) for k, v in items if k.lower() not in lowered]
+    return url.copy_with(params=httpx.QueryParams(kept))
+
+
+def redirect_request(request: httpx.Request, response: httpx.Response, api_origin: str,
+                     credential_query: Iterable[str]) -> tuple[httpx.Request, bool]:
+    """The request for the next hop, and whether it may carry credentials.
+
+    Raises ``httpx.InvalidURL`` (or ``KeyError`` without Location) for a hop that cannot
+    be made; the caller reports it as the redirect it did not follow.
+    """
+    url = request.url.join(httpx.URL(response.headers["location"]))
+    if url.scheme not in ("http", "https") or not url.host:
+        raise httpx.InvalidURL(f"redirect to an unusable URL (scheme {url.scheme!r})")
+    method = request.method
+    status = response.status_code
+    if (status in (302, 303) and method != "HEAD") or (status == 301 and method == "POST"):
+        method = "GET"
+    headers = httpx.Headers(request.headers)
+    content = request.content if method == request.method else None
+    if content is None:
+        for name in _BODY_HEADERS:
+            headers.pop(name, None)
+    same_origin = origin_of(url) == api_origin
+    if not same_origin:
+        headers = httpx.Headers([(k, v) for k, v in headers.multi_items()
+                                 if k.lower() in _CROSS_ORIGIN_HEADERS])
+        url = _without(url, credential_query)
+    headers.pop("host", None)
+    next_request = httpx.Request(method, url, headers=headers, content=content,
+                                 extensions=request.extensions)
+    return next_request, same_origin
+
+
+def monotonic(limits: ResponseLimits) -> Callable[[], float]:
+    return limits.clock or time.monotonic
