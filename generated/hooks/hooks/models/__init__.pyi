@@ -2,13 +2,18 @@
 from .issue import Issue as Issue
 from .issues_closed import IssuesClosed as IssuesClosed
 from .issues_closed_action import IssuesClosedAction as IssuesClosedAction
+from .issues_closed_action import IssuesClosedActionValue as IssuesClosedActionValue
 from .issues_opened import IssuesOpened as IssuesOpened
 from .issues_opened_action import IssuesOpenedAction as IssuesOpenedAction
+from .issues_opened_action import IssuesOpenedActionValue as IssuesOpenedActionValue
 from .list_hooks_response_item import ListHooksResponseItem as ListHooksResponseItem
 from .ping_event import PingEvent as PingEvent
 from .review_requested_reviewer import ReviewRequestedReviewer as ReviewRequestedReviewer
 from .review_requested_reviewer_action import (
     ReviewRequestedReviewerAction as ReviewRequestedReviewerAction,
+)
+from .review_requested_reviewer_action import (
+    ReviewRequestedReviewerActionValue as ReviewRequestedReviewerActionValue,
 )
 from .review_requested_reviewer_requested_reviewer import (
     ReviewRequestedReviewerRequestedReviewer as ReviewRequestedReviewerRequestedReviewer,
@@ -22,12 +27,15 @@ __all__ = [
     "Issue",
     "IssuesClosed",
     "IssuesClosedAction",
+    "IssuesClosedActionValue",
     "IssuesOpened",
     "IssuesOpenedAction",
+    "IssuesOpenedActionValue",
     "ListHooksResponseItem",
     "PingEvent",
     "ReviewRequestedReviewer",
     "ReviewRequestedReviewerAction",
+    "ReviewRequestedReviewerActionValue",
     "ReviewRequestedReviewerRequestedReviewer",
     "ReviewRequestedTeam",
     "ReviewRequestedTeamRequestedTeam",

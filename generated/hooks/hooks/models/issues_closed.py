@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 from .issue import Issue
-from .issues_closed_action import IssuesClosedAction
+from .issues_closed_action import IssuesClosedActionValue
 
 __all__ = ["IssuesClosed"]
 
@@ -15,5 +15,5 @@ class IssuesClosed(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    action: IssuesClosedAction
+    action: IssuesClosedActionValue
     issue: Issue

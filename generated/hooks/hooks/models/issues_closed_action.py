@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["IssuesClosedAction"]
+__all__ = ["IssuesClosedAction", "IssuesClosedActionValue"]
 
 
-class IssuesClosedAction(Enum):
+class IssuesClosedAction(OpenStrEnum):
     CLOSED = "closed"
+
+
+if TYPE_CHECKING:
+    IssuesClosedActionValue: TypeAlias = IssuesClosedAction | Literal["closed"]
+else:
+    IssuesClosedActionValue = IssuesClosedAction

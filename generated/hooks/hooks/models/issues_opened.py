@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 from .issue import Issue
-from .issues_opened_action import IssuesOpenedAction
+from .issues_opened_action import IssuesOpenedActionValue
 
 __all__ = ["IssuesOpened"]
 
@@ -15,5 +15,5 @@ class IssuesOpened(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    action: IssuesOpenedAction
+    action: IssuesOpenedActionValue
     issue: Issue

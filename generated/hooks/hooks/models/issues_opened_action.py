@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["IssuesOpenedAction"]
+__all__ = ["IssuesOpenedAction", "IssuesOpenedActionValue"]
 
 
-class IssuesOpenedAction(Enum):
+class IssuesOpenedAction(OpenStrEnum):
     OPENED = "opened"
+
+
+if TYPE_CHECKING:
+    IssuesOpenedActionValue: TypeAlias = IssuesOpenedAction | Literal["opened"]
+else:
+    IssuesOpenedActionValue = IssuesOpenedAction

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .review_requested_reviewer_action import ReviewRequestedReviewerAction
+from .review_requested_reviewer_action import ReviewRequestedReviewerActionValue
 from .review_requested_reviewer_requested_reviewer import ReviewRequestedReviewerRequestedReviewer
 
 __all__ = ["ReviewRequestedReviewer"]
@@ -15,5 +15,5 @@ class ReviewRequestedReviewer(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    action: ReviewRequestedReviewerAction
+    action: ReviewRequestedReviewerActionValue
     requested_reviewer: ReviewRequestedReviewerRequestedReviewer

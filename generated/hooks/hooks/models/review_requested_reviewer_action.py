@@ -3,10 +3,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from .._runtime.enums import OpenStrEnum
+from typing import Literal, TYPE_CHECKING, TypeAlias
 
-__all__ = ["ReviewRequestedReviewerAction"]
+__all__ = ["ReviewRequestedReviewerAction", "ReviewRequestedReviewerActionValue"]
 
 
-class ReviewRequestedReviewerAction(Enum):
+class ReviewRequestedReviewerAction(OpenStrEnum):
     REVIEW_REQUESTED = "review_requested"
+
+
+if TYPE_CHECKING:
+    ReviewRequestedReviewerActionValue: TypeAlias = (
+        ReviewRequestedReviewerAction | Literal["review_requested"]
+    )
+else:
+    ReviewRequestedReviewerActionValue = ReviewRequestedReviewerAction
