@@ -49,8 +49,20 @@ from .options import (
 )
 from .pagination import AsyncPaginator, SyncPaginator
 from .ratelimit import RateLimiter
-from .lenient import ResponseProblem, json_path, lenient_value
+from .streaming import (
+    DEFAULT_MAX_EVENT_BYTES,
+    APIStreamError,
+    AsyncStream,
+    ServerSentEvent,
+    Stream,
+    StreamStart,
+    aread_first_events,
+    is_event_stream,
+    read_first_events,
+)
+from .lenient import ResponseProblem, attach_problems, json_path, lenient_value
 from .responses import (
+    adapter,
     envelope_error_class,
     flag_value,
     parse_error_body,
@@ -83,7 +95,8 @@ _DEBUG = logging.DEBUG
 
 # What one attempt asks its driver to do (see BaseAPIClient._exchange): the sync and
 # async clients differ only in how they perform these steps, never in the decisions.
-_ACQUIRE, _TOKEN, _ON_REQUEST, _SEND, _READ, _ON_RESPONSE, _CLOSE, _REFRESH, _SLEEP = range(9)
+(_ACQUIRE, _TOKEN, _ON_REQUEST, _SEND, _READ, _ON_RESPONSE, _CLOSE, _REFRESH, _SLEEP,
+ _FIRST_EVENTS) = range(10)
 _Step = tuple[int, Any]
 _Exchange = Generator[_Step, Any, httpx.Response]
 _UNPARSED: Any = object()
@@ -93,7 +106,7 @@ class _Prepared:
     """One call, encoded once and re-sent unchanged by every attempt."""
 
     __slots__ = ("endpoint", "method", "url", "params", "headers", "content", "timeout", "idempotent",
-                 "max_retries", "plan", "attempts", "options")
+                 "max_retries", "plan", "attempts", "options", "stream_start")
 
     def __init__(self, endpoint: Endpoint, method: str, url: str, params: list[tuple[str, Any]],
                  headers: dict[str, str], content: bytes | None, timeout: Any, idempotent: bool,
@@ -110,6 +123,7 @@ class _Prepared:
         self.max_retries = max_retries
         self.plan = plan
         self.attempts = 0
+        self.stream_start: StreamStart | None = None  # set when the answer is an event stream
 
     def url_and_params(self) -> tuple[str, list[tuple[str, Any]] | None]:
         """Encode the query ourselves when the URL has none: the same bytes httpx would
@@ -485,7 +499,10 @@ class BaseAPIClient:
                 budget = self._budget(p, request, http)
                 response = yield _SEND, (request, True, budget)
                 response, sent = yield from self._follow(p, request, response, budget, http)
-                yield _READ, (response, budget)
+                if self._streams(p, response):  # read up to the first event: retried like a call
+                    p.stream_start = yield _FIRST_EVENTS, response
+                else:
+                    yield _READ, (response, budget)
             except httpx.RequestError as exc:
                 if isinstance(exc, CLIENT_SIDE_ERRORS):
                     breaker.release()
@@ -520,6 +537,43 @@ class BaseAPIClient:
             last = None
             yield _SLEEP, delay
             retries += 1
+
+    def _streams(self, p: _Prepared, response: httpx.Response) -> bool:
+        """A success the endpoint declares may be an event stream, and that the server sent as one."""
+        if not 200 <= response.status_code < 300 or not is_event_stream(response):
+            return False
+        rt = response_type(p.endpoint.response_types(), response.status_code)
+        return rt is not None and rt.events
+
+    def _max_event_bytes(self) -> int:
+        cap = self._limits.max_bytes
+        return DEFAULT_MAX_EVENT_BYTES if cap is None else min(cap, DEFAULT_MAX_EVENT_BYTES)
+
+    def _event_parser(self, p: _Prepared, response: httpx.Response) -> Any:
+        """Each event's data as the declared event type: typed where it fits, leniently
+        (its problems readable on the value) where not, unless strict."""
+        rt = response_type(p.endpoint.response_types(), response.status_code)
+        event_type = rt.event_type if rt is not None else None
+        if event_type is None:
+            return lambda event: event
+        fast = adapter(event_type)
+        strict = self._strict(p.options)
+        url = self._redact(response.request.url)
+
+        def parse(event: ServerSentEvent) -> Any:
+            try:
+                return fast.validate_json(event.data)
+            except pydantic.ValidationError as exc:
+                if strict:
+                    raise APIStreamError(
+                        f"{p.method} {url}: an event does not match {getattr(event_type, '__name__', event_type)}"
+                        f" ({len(exc.errors())} problem{'s' if len(exc.errors()) != 1 else ''})",
+                        event=event, request=response.request) from exc
+                value, problems, more = lenient_value(event_type, event.json())
+                self._warn_drift(p.endpoint.operation_id, p.method, url, problems, more)
+                return attach_problems(value, problems)
+
+        return parse
 
     def _budget(self, p: _Prepared, request: httpx.Request, http: Any) -> BodyBudget:
         timeout = http.timeout if p.timeout is httpx.USE_CLIENT_DEFAULT else p.timeout
@@ -614,7 +668,10 @@ class SyncAPIClient(BaseAPIClient):
     ) -> Any:
         """Send one operation and return its parsed success value; raise APIError otherwise."""
         p = self._prepare(endpoint, path, query, headers, cookies, body, options)
-        return self._parse(p, self._send(p))
+        response = self._send(p)
+        if p.stream_start is not None:
+            return Stream(response, self._event_parser(p, response), start=p.stream_start)
+        return self._parse(p, response)
 
     def paginate(
         self,
@@ -679,6 +736,8 @@ class SyncAPIClient(BaseAPIClient):
                 response.close()
             budget.finish(response)
             return None
+        if step == _FIRST_EVENTS:
+            return read_first_events(arg, self._max_event_bytes())
         if step == _ACQUIRE:
             return self._limiter.acquire()
         if step == _TOKEN:
@@ -763,7 +822,10 @@ class AsyncAPIClient(BaseAPIClient):
     ) -> Any:
         """Send one operation and return its parsed success value; raise APIError otherwise."""
         p = self._prepare(endpoint, path, query, headers, cookies, body, options)
-        return self._parse(p, await self._send(p))
+        response = await self._send(p)
+        if p.stream_start is not None:
+            return AsyncStream(response, self._event_parser(p, response), start=p.stream_start)
+        return self._parse(p, response)
 
     def paginate(
         self,
@@ -836,6 +898,8 @@ class AsyncAPIClient(BaseAPIClient):
                 await response.aclose()
             budget.finish(response)
             return None
+        if step == _FIRST_EVENTS:
+            return await aread_first_events(arg, self._max_event_bytes())
         if step == _ACQUIRE:
             return await self._limiter.acquire_async()
         if step == _TOKEN:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping, Union
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
-ContentKind = Literal["json", "text", "binary", "empty"]
+ContentKind = Literal["json", "text", "binary", "empty", "event-stream"]
 BodyKind = Literal["json", "form", "multipart", "binary", "text"]
 PaginationStyle = Literal["cursor", "offset", "page", "link", "next_url"]
 
@@ -38,6 +38,11 @@ class ResponseType:
 
     kind: ContentKind = "json"
     type: Any = None
+    # The response may be a ``text/event-stream`` instead (alone, kind "event-stream", or
+    # beside JSON, chosen by a request field such as OpenAI's ``stream``): each event's
+    # data parses as ``event_type``, or the events themselves are yielded when it is None.
+    events: bool = False
+    event_type: Any = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,10 @@ __all__ = [
     "AsyncStream",
     "APIStreamError",
     "DEFAULT_MAX_EVENT_BYTES",
+    "StreamStart",
+    "read_first_events",
+    "aread_first_events",
+    "is_event_stream",
 ]
 
 T = TypeVar("T")
@@ -209,14 +213,70 @@ def _error_message(event: ServerSentEvent) -> str:
     return event.data[:500]
 
 
+class StreamStart:
+    """What the attempt loop read of a stream before handing it over: the decoder, the
+    first events and the rest of the body's chunks. Reading up to the first event inside
+    the attempt lets a connection that fails before it be retried like any call."""
+
+    __slots__ = ("decoder", "events", "chunks")
+
+    def __init__(self, decoder: SSEDecoder, events: list[ServerSentEvent], chunks: Any) -> None:
+        self.decoder = decoder
+        self.events = events
+        self.chunks = chunks
+
+
+def read_first_events(response: httpx.Response, max_event_bytes: int) -> StreamStart:
+    """Read a streamed response until its first event (or its end); close it on failure."""
+    decoder = SSEDecoder(max_event_bytes)
+    chunks = response.iter_bytes()
+    try:
+        for chunk in chunks:
+            events = decoder.feed(chunk)
+            if events:
+                return StreamStart(decoder, events, chunks)
+        return StreamStart(decoder, decoder.flush(), iter(()))
+    except BaseException:
+        response.close()
+        raise
+
+
+async def aread_first_events(response: httpx.Response, max_event_bytes: int) -> StreamStart:
+    """``read_first_events`` for an async response."""
+    decoder = SSEDecoder(max_event_bytes)
+    chunks = response.aiter_bytes()
+    try:
+        async for chunk in chunks:
+            events = decoder.feed(chunk)
+            if events:
+                return StreamStart(decoder, events, chunks)
+        return StreamStart(decoder, decoder.flush(), _no_chunks())
+    except BaseException:
+        await response.aclose()
+        raise
+
+
+async def _no_chunks() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover - makes this an async generator
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.split(";")[0].strip().lower() == "text/event-stream"
+
+
 class _StreamBase(Generic[T]):
     """What the sync and async streams share: turning one event into a value or an end."""
 
     def __init__(self, response: httpx.Response, parse: Callable[[ServerSentEvent], T], *,
-                 max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+                 max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+                 start: StreamStart | None = None) -> None:
         self.response = response
         self._parse = parse
-        self._decoder = SSEDecoder(max_event_bytes)
+        self._decoder = start.decoder if start is not None else SSEDecoder(max_event_bytes)
+        self._first: list[ServerSentEvent] = start.events if start is not None else []
+        self._chunks: Any = start.chunks if start is not None else None
         self._events_seen = 0
 
     @property
@@ -256,7 +316,13 @@ class Stream(_StreamBase[T]):
     def __iter__(self) -> Iterator[T]:
         try:
             decoder, value_of = self._decoder, self._value
-            for chunk in self.response.iter_bytes():
+            for event in self._first:
+                value = value_of(event)
+                if value is END:
+                    return
+                yield value  # type: ignore[misc]
+            chunks = self._chunks if self._chunks is not None else self.response.iter_bytes()
+            for chunk in chunks:
                 for event in decoder.feed(chunk):
                     value = value_of(event)
                     if value is END:
@@ -288,7 +354,13 @@ class AsyncStream(_StreamBase[T]):
     async def __aiter__(self) -> AsyncIterator[T]:
         try:
             decoder, value_of = self._decoder, self._value
-            async for chunk in self.response.aiter_bytes():
+            for event in self._first:
+                value = value_of(event)
+                if value is END:
+                    return
+                yield value  # type: ignore[misc]
+            chunks = self._chunks if self._chunks is not None else self.response.aiter_bytes()
+            async for chunk in chunks:
                 for event in decoder.feed(chunk):
                     value = value_of(event)
                     if value is END:
