@@ -36,6 +36,11 @@ JSON_TEXT = re.compile(r"\bJSON\b")  # "A JSON-based array of structured blocks"
 PLACEHOLDER = re.compile(r"{([^{}]*)}")
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one (validation reports the rest)."""
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 def path_placeholders(path: str) -> list[str]:
     """The parameter names a path template substitutes, in order, each once."""
     return list(dict.fromkeys(PLACEHOLDER.findall(path)))
@@ -130,7 +135,7 @@ class ApiBuilder:
     def security_schemes(self) -> tuple[SecurityScheme, ...]:
         scope = NameScope(CLIENT_ARGS)
         out = []
-        schemes = (self.spec.get("components") or {}).get("securitySchemes") or {}
+        schemes = _mapping(_mapping(self.spec.get("components")).get("securitySchemes"))
         for name, raw in schemes.items():
             scheme = self.deref(raw)
             where = pointer("components", "securitySchemes", name)
@@ -147,7 +152,7 @@ class ApiBuilder:
             elif kind == "http" and http_scheme == "basic":
                 out.append(SecurityScheme(kind="basic", **common))
             elif kind == "oauth2":
-                flows = scheme.get("flows") or {}
+                flows = _mapping(scheme.get("flows"))
                 token_url = refresh_url = None
                 scopes: list[str] = []
                 for flow_name in ("clientCredentials", "authorizationCode", "password", "implicit"):
@@ -155,7 +160,7 @@ class ApiBuilder:
                     if isinstance(flow, dict):
                         token_url = token_url or flow.get("tokenUrl")
                         refresh_url = refresh_url or flow.get("refreshUrl")
-                        scopes += [s for s in (flow.get("scopes") or {}) if s not in scopes]
+                        scopes += [s for s in _mapping(flow.get("scopes")) if s not in scopes]
                 out.append(SecurityScheme(kind="oauth2", token_url=token_url, refresh_url=refresh_url, scopes=tuple(scopes), flows=tuple(f for f in flows if isinstance(flows[f], dict)), **common))
             else:
                 self.skip(where, f"security scheme type {kind!r} {http_scheme!r} is not supported; use the client's auth= hook")

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 from .diagnostics import ApigenError, Diagnostic, escape_pointer_token, pointer
 from .loader import Document, is_url, parse_text, read_source
 from .ref_policy import RefPolicy, RefRefused
+from .swagger2_shape import swagger2_shape
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -56,6 +57,14 @@ def normalize(doc: Document, allow_remote_refs: bool = False) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- refs
+
+def _exists(path: str) -> bool:
+    """Whether a local file is there; a name no file can have is not."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
 
 def resolve_pointer(data: Any, ref: str) -> Any:
     """Resolve a local ``#/...`` reference; KeyError when it does not exist."""
@@ -211,7 +220,7 @@ class _Bundler:
     def load(self, location: str, where: str) -> Any:
         if location in self.files:
             return self.files[location]
-        if not is_url(location) and not Path(location).exists():
+        if not is_url(location) and not _exists(location):
             raise ApigenError(_diag(self.doc, f"$ref file {location!r} does not exist", where))
 
         def redirect_check(url: str) -> None:  # a redirect is a new location: the same rules
@@ -228,12 +237,16 @@ class _Bundler:
         self.files[location] = data
         return data
 
-    def locate(self, ref: str, current: str) -> tuple[str, str]:
+    def locate(self, ref: str, current: str, where: str) -> tuple[str, str]:
         """``(location, fragment)`` of ``ref`` standing in the document at ``current``."""
         target, _, fragment = ref.partition("#")
         if not target:
             return current, fragment
-        return self.policy.locate(target, current), fragment
+        try:
+            return self.policy.locate(target, current), fragment
+        except (OSError, ValueError) as exc:  # NUL, lone surrogates, names too long
+            raise ApigenError(_diag(self.doc, f"$ref {ref!r} names a path that cannot exist "
+                                              f"({type(exc).__name__})", where)) from None
 
     def permitted(self, location: str, current: str, ref: str, where: str) -> str:
         """The location to read, or a fatal diagnostic when the ref rules refuse it."""
@@ -258,7 +271,7 @@ class _Bundler:
 
     def _target(self, ref: str, current: str, where: str) -> tuple[str, str, Any]:
         current = current or self.policy.root
-        location, fragment = self.locate(ref, current)
+        location, fragment = self.locate(ref, current, where)
         if location != current:
             location = self.permitted(location, current, ref, where)
         content = self.load(location, where)
@@ -329,7 +342,8 @@ def bundle_external_refs(data: dict[str, Any], doc: Document, allow_remote: bool
         ref = entry.get("$ref") if isinstance(entry, dict) else None
         if isinstance(ref, str) and not ref.startswith("#") and len(entry) == 1:
             # `Pet: {$ref: pet.yaml}`: the bundled schema is Pet itself, not an alias of it
-            bundler.hoisted.setdefault(bundler.locate(ref, root_file), name)
+            where = f"/components/schemas/{escape_pointer_token(name)}"
+            bundler.hoisted.setdefault(bundler.locate(ref, root_file, where), name)
     for key in list(data):
         if key != "components":
             data[key] = bundler.visit(data[key], "", "/" + escape_pointer_token(key))
@@ -338,7 +352,7 @@ def bundle_external_refs(data: dict[str, Any], doc: Document, allow_remote: bool
             for name in list(entries):
                 where = pointer("components", section, name)
                 ref = entries[name].get("$ref") if isinstance(entries[name], dict) else None
-                if section == "schemas" and isinstance(ref, str) and bundler.hoisted.get(bundler.locate(ref, root_file)) == name:
+                if section == "schemas" and isinstance(ref, str) and bundler.hoisted.get(bundler.locate(ref, root_file, where)) == name:
                     if name not in bundler.filled:
                         bundler.filled.add(name)
                         entries[name] = bundler.resolve_external(ref, root_file, where + "/$ref")
@@ -538,7 +552,7 @@ def _response_2to3(response: dict[str, Any], produces: list[str]) -> dict[str, A
 
 def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
     """Convert a Swagger 2.0 document to OpenAPI 3.0.3 (apigen's own converter)."""
-    spec = _ref_2to3(spec)
+    spec = _ref_2to3(swagger2_shape(spec))
     out: dict[str, Any] = {"openapi": "3.0.3", "info": spec.get("info") or {"title": "API", "version": "0"}}
     host, base_path = spec.get("host"), spec.get("basePath") or ""
     schemes = spec.get("schemes") or ["https"]

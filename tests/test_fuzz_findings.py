@@ -1,0 +1,116 @@
+"""Documents bench/fuzz.py found crashing the generator with an internal error (exit 3):
+a Swagger 2.0 document whose parts have the wrong type, and a $ref to a path that cannot
+exist. Each must end as ``apigen validate`` / ``generate`` promise: exit 0 or 1, with
+the problems reported, never a traceback or an internal error.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from apigen.cli import main
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+
+def swagger2() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((SPECS / "petstore-swagger2.json").read_text())
+    return doc
+
+
+def first_op(doc: dict[str, Any]) -> dict[str, Any]:
+    for item in doc["paths"].values():
+        for method in ("get", "post", "put", "delete"):
+            if isinstance(item.get(method), dict):
+                op: dict[str, Any] = item[method]
+                return op
+    raise AssertionError("no operation")
+
+
+def _set(path: tuple[str, ...], value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(doc: dict[str, Any]) -> None:
+        node = doc
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    return edit
+
+
+def _op(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(doc: dict[str, Any]) -> None:
+        first_op(doc)[key] = value
+    return edit
+
+
+def _param(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(doc: dict[str, Any]) -> None:
+        params = [p for p in first_op(doc).get("parameters", []) if "$ref" not in p]
+        params[0][key] = value
+    return edit
+
+
+SWAGGER2_BREAKAGE: dict[str, Callable[[dict[str, Any]], None]] = {
+    "a parameter that is a string": _op("parameters", ["not a parameter"]),
+    "parameters that are a mapping": _op("parameters", {"a": 1}),
+    "parameters that are a string": _op("parameters", "abc"),
+    "a parameter name that is a mapping": _param("name", {"x": 1}),
+    "a parameter location that is a list": _param("in", ["query"]),
+    "a collectionFormat that is a mapping": _param("collectionFormat", {"x": 1}),
+    "a $ref that is a number": _op("parameters", [{"$ref": 5}]),
+    "responses that are a list": _op("responses", ["200"]),
+    "response headers that are a string": _op("responses", {"200": {"description": "", "headers": "x"}}),
+    "an oauth2 flow that is a mapping": _set(("securityDefinitions", "o"), {"type": "oauth2", "flow": {}}),
+    "securityDefinitions that are a list": _set(("securityDefinitions",), ["x"]),
+    "a path item that is a string": _set(("paths", "/x"), "y"),
+    "schemes that are a string": _set(("schemes",), "https"),
+    "schemes of numbers": _set(("schemes",), [1, 2]),
+    "consumes that is a mapping": _set(("consumes",), {"a": "b"}),
+    "global parameters that are a list": _set(("parameters",), [1]),
+    "a global parameter that is a string": _set(("parameters", "p"), "x"),
+    "global responses that are a string": _set(("responses",), "x"),
+    "host that is a number": _set(("host",), 5),
+    "definitions that are a list": _set(("definitions",), []),
+}
+
+
+@pytest.mark.parametrize("name", list(SWAGGER2_BREAKAGE))
+def test_a_malformed_swagger2_document_is_reported_not_crashed_on(
+        name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = copy.deepcopy(swagger2())
+    SWAGGER2_BREAKAGE[name](doc)
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(doc))
+    assert main(["validate", str(spec)]) in (0, 1)
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("target", ["\ud800.yaml", "a\x00b.yaml", "x" * 5000 + ".yaml"])
+def test_a_ref_to_a_path_that_cannot_exist_is_refused(
+        target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads((SPECS / "petstore.json").read_text())
+    doc["components"]["schemas"]["Broken"] = {"$ref": target + "#/X"}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(doc))  # \ud800 stays an escape in the JSON text
+    assert main(["validate", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("schemes", ["a string", ["a", "list"], {"o": {"type": "oauth2", "flows": "x"}},
+                                     {"o": {"type": "oauth2", "flows": {"clientCredentials": {
+                                         "tokenUrl": "https://t", "scopes": ["not", "a", "map"]}}}}])
+def test_security_schemes_of_the_wrong_shape_are_reported_not_crashed_on(
+        schemes: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads((SPECS / "petstore.json").read_text())
+    doc["components"]["securitySchemes"] = schemes
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(doc))
+    assert main(["validate", str(spec)]) in (0, 1)
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err
