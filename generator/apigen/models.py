@@ -268,20 +268,33 @@ def _strip_placeholder(source: str, tree: ast.Module) -> str:
     return "".join(lines)
 
 
-def _object_parts(schema: Any, defs: dict[str, Any], seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], list[str]]:
-    """Properties and required names of a schema, through refs and allOf."""
+_Parts = tuple[dict[str, Any], list[str]]
+
+
+def _object_parts(schema: Any, defs: dict[str, Any], seen: frozenset[str] = frozenset(),
+                  memo: dict[str, _Parts] | None = None) -> _Parts:
+    """Properties and required names of a schema, through refs and allOf.
+
+    With ``memo``, each definition is walked once: an allOf lattice (every class
+    extending the next two) has exponentially many paths to its roots.
+    """
     if not isinstance(schema, dict):
         return {}, []
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
         name = ref[len("#/$defs/"):]
+        if memo is not None and name in memo:
+            return memo[name]
         if name in seen or name not in defs:
             return {}, []
-        return _object_parts(defs[name], defs, seen | {name})
+        found = _object_parts(defs[name], defs, seen | {name}, memo)
+        if memo is not None:
+            memo[name] = found
+        return found
     props: dict[str, Any] = {}
     required: list[str] = []
     for part in schema.get("allOf") or []:
-        p, r = _object_parts(part, defs, seen)
+        p, r = _object_parts(part, defs, seen, memo)
         props.update(p)
         required += [x for x in r if x not in required]
     props.update(schema.get("properties") or {})
@@ -298,6 +311,7 @@ def flatten_conflicting_allof(defs: dict[str, Any]) -> dict[str, Any]:
     spec means and type-checks.
     """
     out = dict(defs)
+    memo: dict[str, _Parts] = {}
     for name, schema in defs.items():
         parts = schema.get("allOf") if isinstance(schema, dict) else None
         if not isinstance(parts, list):
@@ -305,12 +319,12 @@ def flatten_conflicting_allof(defs: dict[str, Any]) -> dict[str, Any]:
         own: set[str] = set((schema.get("properties") or {}))
         for part in parts:
             if isinstance(part, dict) and "$ref" not in part:
-                own |= set(_object_parts(part, defs)[0])
+                own |= set(_object_parts(part, defs, memo=memo)[0])
         new_parts = []
         changed = False
         for part in parts:
             if isinstance(part, dict) and "$ref" in part:
-                inherited, required = _object_parts(part, defs, frozenset({name}))
+                inherited, required = _object_parts(part, defs, frozenset({name}), memo)
                 if own & set(inherited):
                     new_parts.append({"type": "object", "properties": inherited, **({"required": required} if required else {})})
                     changed = True

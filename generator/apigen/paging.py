@@ -54,14 +54,20 @@ def _success_schema(builder: ApiBuilder, op: dict[str, Any]) -> tuple[Any, dict[
     return None, {}
 
 
-def _properties(builder: ApiBuilder, schema: Any) -> dict[str, Any]:
-    """Properties of an object schema, following refs and allOf."""
+def _properties(builder: ApiBuilder, schema: Any, seen: set[int] | None = None) -> dict[str, Any]:
+    """Properties of an object schema, following refs and allOf.
+
+    Each schema is read once: an allOf lattice (every class extending the next
+    two) has exponentially many paths to its roots, and a cycle has no end.
+    """
     schema = builder.deref(schema)
-    if not isinstance(schema, dict):
+    seen = set() if seen is None else seen
+    if not isinstance(schema, dict) or id(schema) in seen:
         return {}
+    seen.add(id(schema))
     props: dict[str, Any] = {}
     for part in schema.get("allOf") or []:
-        props.update(_properties(builder, part))
+        props.update(_properties(builder, part, seen))
     for key, value in (schema.get("properties") or {}).items():
         props[str(key)] = value
     return props
