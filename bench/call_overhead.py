@@ -15,7 +15,7 @@ Cases:
         (generated first when missing), answered with the spec's example of that
         response (components/examples/full-repository, 24 KB, completed with the one
         required property it lacks; see _common.github_example) into FullRepository
-  pets  GET /pet/findByStatus of generated/petstore (find_pets_by_status) answered with
+  pets  GET /pet/findByStatus of generated/petstore (pet.find_by_status) answered with
         a list of 10,000 pets into list[Pet], each pet with every field (category, tags,
         status: three nested models per pet)
   pets-minimal  the same with pets of id, name and an empty photoUrls only (validation
@@ -120,7 +120,7 @@ def case_pets(count: int, minimal: bool = False) -> tuple[str, int, Callable[[],
         return ta.validate_json(raw.get("/pet/findByStatus", params={"status": "available"}).content)
 
     def apigen_call() -> Any:
-        return client.pet.find_pets_by_status(status=["available"])
+        return client.pet.find_by_status(status=["available"])
 
     shape = "id, name, photoUrls" if minimal else "every field"
     return f"GET /pet/findByStatus -> list[Pet] ({count:,} items, {shape}, {len(body) / 1024:.0f} KB)", len(body), raw_call, apigen_call

@@ -857,13 +857,13 @@ def call_generated(
 
         def sync_call() -> Any:
             if op == "get_customer":
-                return client.customers.get_customer("c1")
+                return client.customers.retrieve("c1")
             pager = getattr(getattr(client, op), f"list_{op}")()
             return list(pager.limit(pages=6))
 
         async def async_call() -> Any:
             if op == "get_customer":
-                return await client.customers.get_customer("c1")
+                return await client.customers.retrieve("c1")
             pager = getattr(getattr(client, op), f"list_{op}")()
             if hasattr(
                 pager, "__await__"
@@ -877,25 +877,25 @@ def call_generated(
 
         def sync_call() -> Any:
             if op == "get_pet_by_id":
-                return client.pet.get_pet_by_id(1)
+                return client.pet.retrieve(1)
             if op == "find_pets_by_status":
-                return client.pet.find_pets_by_status(status=["available"])
+                return client.pet.find_by_status(status=["available"])
             if op == "add_pet":
-                return client.pet.add_pet(body={"name": "rex", "photoUrls": []})
+                return client.pet.add(body={"name": "rex", "photoUrls": []})
             if op == "delete_pet":
-                return client.pet.delete_pet(1)
-            return client.store.get_inventory()
+                return client.pet.delete(1)
+            return client.store.inventory()
 
         async def async_call() -> Any:
             if op == "get_pet_by_id":
-                return await client.pet.get_pet_by_id(1)
+                return await client.pet.retrieve(1)
             if op == "find_pets_by_status":
-                return await client.pet.find_pets_by_status(status=["available"])
+                return await client.pet.find_by_status(status=["available"])
             if op == "add_pet":
-                return await client.pet.add_pet(body={"name": "rex", "photoUrls": []})
+                return await client.pet.add(body={"name": "rex", "photoUrls": []})
             if op == "delete_pet":
-                return await client.pet.delete_pet(1)
-            return await client.store.get_inventory()
+                return await client.pet.delete(1)
+            return await client.store.inventory()
 
     try:
         if kind == "sync":

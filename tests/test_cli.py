@@ -125,14 +125,14 @@ def test_generate_prints_summary(generated: tuple[Path, int, str, str, Path]) ->
     assert code == 0, stderr
     assert "Traceback" not in stderr
     lines = stdout.splitlines()
-    assert lines[0] == f"generated swagger_petstore in {out}"
+    assert lines[0] == f"generated petstore in {out}"
     ops = _spec_operations(PETSTORE)
     assert any(line.strip().startswith(f"operations: {ops} in ") and "resources" in line for line in lines), stdout
     assert any(line.strip().startswith("models:") and int(line.split(":")[1]) > 0 for line in lines), stdout
     assert any(line.strip() == "skipped:    0" for line in lines), stdout
     assert (out / "pyproject.toml").is_file()
-    assert (out / "swagger_petstore" / "__init__.py").is_file()
-    assert (out / "swagger_petstore" / "_runtime").is_dir()
+    assert (out / "petstore" / "__init__.py").is_file()
+    assert (out / "petstore" / "_runtime").is_dir()
 
 
 def test_generate_leaves_no_staging_folder(generated: tuple[Path, int, str, str, Path]) -> None:
@@ -145,7 +145,7 @@ def test_summary_json(generated: tuple[Path, int, str, str, Path]) -> None:
     assert code == 0
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     assert summary["operations"] == _spec_operations(PETSTORE)
-    assert summary["package"] == "swagger_petstore"
+    assert summary["package"] == "petstore"
     assert Path(summary["output"]) == out
     assert summary["models"] > 0 and summary["resources"] > 0
     assert summary["skipped"] == []

@@ -49,10 +49,10 @@ def test_options_filter_rename_paginate_and_set_base_url(project, capsys):
     pkg = project / "clients" / "shop" / "shop"
     assert not (pkg / "resources" / "user.py").exists()
     pets = (pkg / "resources" / "pets.py").read_text()
-    assert "def fetch(" in pets and "def get_pet_by_id(" not in pets
-    assert "def delete_pet(" not in pets
+    assert "def fetch(" in pets and "def retrieve(" not in pets
+    assert "def delete(" not in pets and "def find_by_tags(" in pets
     assert 'style="page"' in pets and 'page_param="page"' in pets
-    assert "def get_inventory(" not in (pkg / "resources" / "store.py").read_text()
+    assert "def inventory(" not in (pkg / "resources" / "store.py").read_text()
     assert 'DEFAULT_BASE_URL = "https://staging.example.com/v2"' in (pkg / "client.py").read_text()
     assert main(["check"]) == 0
 
@@ -66,7 +66,8 @@ def test_include_tags_keeps_only_those(project):
     """)
     assert main(["generate", "--client", "store_only"]) == 0
     resources = sorted(p.name for p in (project / "generated/store_only/store_only/resources").glob("*.py"))
-    assert resources == ["__init__.py", "store.py"]
+    # one tag left: resources from the paths, /store/order nested under store
+    assert resources == ["__init__.py", "store.py", "store_order.py"]
 
 
 @pytest.mark.parametrize("extra,message", [

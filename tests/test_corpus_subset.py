@@ -37,11 +37,15 @@ for info in pkgutil.walk_packages(pkg.__path__, name + "."):
             if isinstance(value, Endpoint):
                 pairs.add((value.method.lower(), value.path))
 client = import_module(name + ".client").Client()
-resources = [a for a, v in vars(type(client)).items() if isinstance(v, functools.cached_property) and not a.startswith("_")]
-for attr in resources:
-    getattr(client, attr)
+def attrs(obj):
+    return [a for a, v in vars(type(obj)).items() if isinstance(v, functools.cached_property) and not a.startswith("_")]
+resources, todo = 0, [getattr(client, a) for a in attrs(client)]
+while todo:  # nested resources hang below their parents (client.customers.sources)
+    resource = todo.pop()
+    resources += 1
+    todo += [getattr(resource, a) for a in attrs(resource)]
 client.close()
-print(json.dumps({"pairs": sorted(pairs), "resources": len(resources)}))
+print(json.dumps({"pairs": sorted(pairs), "resources": resources}))
 """
 
 

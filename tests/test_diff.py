@@ -74,10 +74,10 @@ def test_fixture_has_one_change_of_each_kind(changes: list[diff.Change]) -> None
 
 def test_messages_name_the_python_surface(changes: list[diff.Change]) -> None:
     by_kind = {c.kind: c for c in changes}
-    assert "remove_pet" in by_kind["operation-renamed"].message and "removePet" in by_kind["operation-renamed"].message
+    assert "pets.remove" in by_kind["operation-renamed"].message and "removePet" in by_kind["operation-renamed"].message
     assert "owner_key" in by_kind["parameter-renamed"].message
     assert "exhaustive" in by_kind["response-enum-value-added"].message
-    assert "client.animals.get_pet" in by_kind["operation-moved"].message
+    assert "client.animals.retrieve" in by_kind["operation-moved"].message
     assert all(c.kind in diff.KINDS and c.message for c in changes)
 
 

@@ -105,11 +105,11 @@ def make_client(server: Server, **kwargs) -> pagination.Client:  # type: ignore[
 
 def test_cursor_pagination_walks_all_pages_lazily(server):
     with make_client(server) as client:
-        paginator = client.customers.list_customers(limit=3)
+        paginator = client.customers.list(limit=3)
         assert server.count("GET /v1/customers") == 0  # nothing fetched until iterated
         first = next(iter(paginator))
         assert isinstance(first, Customer) and server.count("GET /v1/customers") == 1
-        ids = [c.id for c in client.customers.list_customers(limit=3)]
+        ids = [c.id for c in client.customers.list(limit=3)]
     assert ids == [c["id"] for c in CUSTOMERS]
     cursors = [e["query"].get("cursor") for e in server.log if e["key"] == "GET /v1/customers"][1:]
     assert cursors == [None, ["c2"], ["c3"]]
@@ -119,7 +119,7 @@ def test_cursor_pagination_walks_all_pages_lazily(server):
 def test_get_is_retried_on_503(server):
     server.script["GET /v1/customers/cus_1"] = [503, 503]
     with make_client(server) as client:
-        customer = client.customers.get_customer("cus_1")
+        customer = client.customers.retrieve("cus_1")
     assert customer.id == "cus_1"
     assert server.count("GET /v1/customers/cus_1") == 3
 
@@ -127,7 +127,7 @@ def test_get_is_retried_on_503(server):
 def test_post_is_not_duplicated_after_a_500(server):
     server.script["POST /v1/customers"] = [500]
     with make_client(server) as client, pytest.raises(pagination.InternalServerError) as info:
-        client.customers.create_customer(body={"email": "a@example.com"})
+        client.customers.create(body={"email": "a@example.com"})
     assert server.count("POST /v1/customers") == 1
     assert "1 attempt" in str(info.value)
 
@@ -135,10 +135,10 @@ def test_post_is_not_duplicated_after_a_500(server):
 def test_post_is_retried_after_429_and_with_idempotency_key(server):
     server.script["POST /v1/customers"] = [429]
     with make_client(server) as client:
-        created = client.customers.create_customer(body={"email": "a@example.com"})
+        created = client.customers.create(body={"email": "a@example.com"})
         assert created.id == "cus_new" and server.count("POST /v1/customers") == 2
         server.script["POST /v1/customers"] = [500]
-        client.customers.create_customer(body={"email": "b@example.com"}, idempotency_key="idem-1")
+        client.customers.create(body={"email": "b@example.com"}, idempotency_key="idem-1")
     posts = [e for e in server.log if e["key"] == "POST /v1/customers"]
     assert len(posts) == 4 and posts[-1]["headers"].get("Idempotency-Key") == "idem-1"
 
@@ -152,20 +152,20 @@ def test_breaker_opens_fails_fast_and_recovers(server):
     with make_client(server, circuit_breaker=breaker, max_retries=0, hooks=hooks) as client:
         for _ in range(2):
             with pytest.raises(pagination.InternalServerError):
-                client.customers.get_customer("cus_2")
+                client.customers.retrieve("cus_2")
         with pytest.raises(pagination.CircuitOpenError):
-            client.customers.get_customer("cus_2")
+            client.customers.retrieve("cus_2")
         assert server.count("GET /v1/customers/cus_2") == 2  # failed fast, never sent
         now[0] += 31
-        assert client.customers.get_customer("cus_2").id == "cus_2"  # the probe succeeds
-        assert client.customers.get_customer("cus_2").id == "cus_2"
+        assert client.customers.retrieve("cus_2").id == "cus_2"  # the probe succeeds
+        assert client.customers.retrieve("cus_2").id == "cus_2"
     assert [s[1] for s in states] == ["open", "half_open", "closed"]
 
 
 def test_rate_limit_holds_across_threads(server):
     rate = 40.0
     with make_client(server, rate_limit=pagination.RateLimit(requests=rate, per=1.0, burst=1)) as client:
-        threads = [threading.Thread(target=lambda: [client.customers.get_customer("cus_3") for _ in range(4)]) for _ in range(8)]
+        threads = [threading.Thread(target=lambda: [client.customers.retrieve("cus_3") for _ in range(4)]) for _ in range(8)]
         for t in threads:
             t.start()
         for t in threads:
@@ -179,6 +179,6 @@ def test_rate_limit_holds_across_threads(server):
 def test_secrets_never_logged(server, caplog):
     caplog.set_level(logging.DEBUG, logger="pagination")
     with make_client(server) as client:
-        client.customers.get_customer("cus_4")
+        client.customers.retrieve("cus_4")
     assert caplog.records, "expected a DEBUG line per attempt"
     assert all(API_KEY not in r.getMessage() for r in caplog.records)

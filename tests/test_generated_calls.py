@@ -45,7 +45,7 @@ def petstore_client(route):  # type: ignore[no-untyped-def]
 
 def test_get_pet_by_id_sends_get_and_returns_pet():
     client, rec = petstore_client(lambda r: httpx.Response(200, json=PET))
-    pet = client.pet.get_pet_by_id(pet_id=1)
+    pet = client.pet.retrieve(pet_id=1)
     assert rec.last.method == "GET"
     assert rec.last.url == "http://petstore.swagger.io/v2/pet/1"
     assert rec.last.headers["api_key"] == "secret-key"
@@ -56,7 +56,7 @@ def test_get_pet_by_id_sends_get_and_returns_pet():
 
 def test_query_array_and_list_of_models():
     client, rec = petstore_client(lambda r: httpx.Response(200, json=[PET, {**PET, "id": 2}]))
-    pets = client.pet.find_pets_by_status(status=["available", "sold"])
+    pets = client.pet.find_by_status(status=["available", "sold"])
     assert rec.last.url.path == "/v2/pet/findByStatus"
     assert parse_qs(rec.last.url.query.decode())["status"] == ["available", "sold"]
     assert [p.id for p in pets] == [1, 2] and all(isinstance(p, Pet) for p in pets)
@@ -64,17 +64,17 @@ def test_query_array_and_list_of_models():
 
 def test_json_body_from_model_and_from_dict():
     client, rec = petstore_client(lambda r: httpx.Response(200))
-    client.pet.add_pet(body=Pet(name="rex", photo_urls=[]))
+    client.pet.add(body=Pet(name="rex", photo_urls=[]))
     assert rec.last.method == "POST" and rec.last.headers["content-type"] == "application/json"
     assert json.loads(rec.last.content) == {"name": "rex", "photoUrls": []}  # aliases, only fields set
-    client.pet.add_pet(body={"name": "tom", "photoUrls": ["x"]})
+    client.pet.add(body={"name": "tom", "photoUrls": ["x"]})
     assert json.loads(rec.last.content) == {"name": "tom", "photoUrls": ["x"]}
 
 
 def test_not_found_raises_typed_error():
     client, _ = petstore_client(lambda r: httpx.Response(404, json={"message": "no pet"}, headers={"x-request-id": "req-9"}))
     with pytest.raises(petstore.NotFoundError) as info:
-        client.pet.get_pet_by_id(404)
+        client.pet.retrieve(404)
     assert info.value.status_code == 404 and info.value.request_id == "req-9"
     assert "secret-key" not in str(info.value) and "secret-key" not in repr(info.value)
 
@@ -83,7 +83,7 @@ def test_async_client_same_behaviour():
     async def main() -> Pet:
         rec = Recorder(lambda r: httpx.Response(200, json=PET))
         async with petstore.AsyncClient(api_key="k", http_client=httpx.AsyncClient(transport=httpx.MockTransport(rec))) as client:
-            pet = await client.pet.get_pet_by_id(1)
+            pet = await client.pet.retrieve(1)
         assert rec.last.url.path == "/v2/pet/1"
         return pet
 
@@ -94,7 +94,7 @@ def test_credentials_default_to_environment(monkeypatch):
     monkeypatch.setenv("PETSTORE_API_KEY", "from-env")
     rec = Recorder(lambda r: httpx.Response(200, json=PET))
     client = petstore.Client(http_client=httpx.Client(transport=httpx.MockTransport(rec)))
-    client.pet.get_pet_by_id(1)
+    client.pet.retrieve(1)
     assert rec.last.headers["api_key"] == "from-env"
     assert "from-env" not in repr(client)
 
@@ -111,7 +111,7 @@ WIDGET = {"id": "w1", "name": "gear", "color": "red"}
 
 def test_header_cookie_and_array_styles():
     client, rec = bodies_client(lambda r: httpx.Response(200, json=[WIDGET]))
-    widgets = client.widgets.list_widgets(x_tenant="acme", ids=[1, 2], colors=["red", "green"], session_id="s1", sort_by="name")
+    widgets = client.widgets.list(x_tenant="acme", ids=[1, 2], colors=["red", "green"], session_id="s1", sort_by="name")
     sent = rec.last
     assert sent.url.path == "/api/widgets"
     query = parse_qs(sent.url.query.decode())
@@ -125,32 +125,32 @@ def test_header_cookie_and_array_styles():
 
 def test_several_success_responses_pick_model_by_status():
     client, _ = bodies_client(lambda r: httpx.Response(201, json={"widget": WIDGET, "created": True}))
-    created = client.widgets.upsert_widget(body={"name": "gear"})
+    created = client.widgets.upsert(body={"name": "gear"})
     assert isinstance(created, WidgetCreated) and isinstance(created.widget, Widget) and created.created is True
     client, _ = bodies_client(lambda r: httpx.Response(200, json=WIDGET))
-    assert isinstance(client.widgets.upsert_widget(body={"name": "gear"}), Widget)
+    assert isinstance(client.widgets.upsert(body={"name": "gear"}), Widget)
 
 
 def test_no_content_returns_none_and_error_model_is_parsed():
     client, rec = bodies_client(lambda r: httpx.Response(204))
-    assert client.widgets.delete_widget("w1") is None
+    assert client.widgets.delete("w1") is None
     assert rec.last.method == "DELETE"
     client, _ = bodies_client(lambda r: httpx.Response(404, json={"code": 404, "message": "gone"}))
     with pytest.raises(bodies.NotFoundError) as info:
-        client.widgets.delete_widget("w1")
+        client.widgets.delete("w1")
     assert isinstance(info.value.body, Error) and info.value.body.message == "gone"
 
 
 def test_path_parameters_are_typed_and_encoded_per_segment():
     client, rec = bodies_client(lambda r: httpx.Response(200, json=WIDGET))
-    client.widgets.get_widget_version("../../etc/passwd", 3, date(2024, 5, 6), True, 0.5)
+    client.widgets.versions.at.flag.ratio.retrieve("../../etc/passwd", 3, date(2024, 5, 6), True, 0.5)
     raw_path = rec.last.url.raw_path.decode()
     assert raw_path == "/api/widgets/..%2F..%2Fetc%2Fpasswd/versions/3/at/2024-05-06/flag/true/ratio/0.5"
 
 
 def test_form_body_and_operation_without_security():
     client, rec = bodies_client(lambda r: httpx.Response(200, json={"access_token": "t", "token_type": "bearer"}))
-    token = client.forms.login(body={"username": "u", "password": "p", "scopes": ["a", "b"]})
+    token = client.login.create(body={"username": "u", "password": "p", "scopes": ["a", "b"]})
     assert isinstance(token, Token)
     assert rec.last.headers["content-type"] == "application/x-www-form-urlencoded"
     assert parse_qs(rec.last.content.decode()) == {"username": ["u"], "password": ["p"], "scopes": ["a", "b"]}
@@ -159,7 +159,7 @@ def test_form_body_and_operation_without_security():
 
 def test_multipart_upload_with_file_part():
     client, rec = bodies_client(lambda r: httpx.Response(201, json={"id": "f1", "name": "a.txt", "size": 5}))
-    info = client.files.upload_file(body=UploadFileRequest(file=b"hello", description="greeting"))
+    info = client.files.upload(body=UploadFileRequest(file=b"hello", description="greeting"))
     assert isinstance(info, FileInfo)
     sent = rec.last
     assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
@@ -168,23 +168,23 @@ def test_multipart_upload_with_file_part():
 
 def test_binary_and_text_bodies_and_responses():
     client, rec = bodies_client(lambda r: httpx.Response(200, content=b"\x89PNG..", headers={"content-type": "image/png"}))
-    assert client.files.get_file_content("f1") == b"\x89PNG.."
+    assert client.files.content.retrieve("f1") == b"\x89PNG.."
     client, rec = bodies_client(lambda r: httpx.Response(204))
-    client.files.put_file_content("f1", body=b"\x00\x01")
+    client.files.content.update("f1", body=b"\x00\x01")
     assert rec.last.content == b"\x00\x01" and rec.last.headers["content-type"] == "application/octet-stream"
     client, rec = bodies_client(lambda r: httpx.Response(200, text="plain words", headers={"content-type": "text/plain"}))
-    assert client.files.get_file_text("f1") == "plain words"
+    assert client.files.text("f1") == "plain words"
 
 
 def test_response_not_matching_its_model_is_lenient_unless_strict():
     drifted = {"id": "not-a-number", "photoUrls": []}
     client, _ = petstore_client(lambda r: httpx.Response(200, json=drifted))
-    pet = client.pet.get_pet_by_id(1)  # lenient by default: still a Pet
+    pet = client.pet.retrieve(1)  # lenient by default: still a Pet
     assert isinstance(pet, Pet) and pet.id == "not-a-number" and pet.name is None
     assert pet.photo_urls == []
     assert [p.path for p in petstore.response_problems(pet)] == ["$.id", "$.name"]
     with pytest.raises(petstore.APIResponseValidationError) as info:
-        client.pet.get_pet_by_id(1, strict_responses=True)  # per call
+        client.pet.retrieve(1, strict_responses=True)  # per call
     assert isinstance(info.value, petstore.APIError) and info.value.paths == ("$.id", "$.name")
     assert info.value.status_code == 200 and info.value.body == drifted
     assert "GET http://petstore.swagger.io/v2/pet/1 -> 200" in str(info.value)
@@ -192,8 +192,8 @@ def test_response_not_matching_its_model_is_lenient_unless_strict():
     strict = petstore.Client(api_key="k", strict_responses=True,
                              http_client=httpx.Client(transport=transport))
     with pytest.raises(petstore.APIResponseValidationError):
-        strict.pet.get_pet_by_id(1)
-    assert isinstance(strict.pet.get_pet_by_id(1, strict_responses=False), Pet)
+        strict.pet.retrieve(1)
+    assert isinstance(strict.pet.retrieve(1, strict_responses=False), Pet)
 
 
 @pytest.mark.parametrize("base_url", ["/v2", "petstore.example/v2", "ftp://host/v2"])

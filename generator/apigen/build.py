@@ -7,16 +7,23 @@ express are recorded in ``Api.skipped`` with the place and the reason.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from typing import Any
 
-from . import envelope, paging, webhooks as webhook_ir
+from . import envelope, paging, surface, webhooks as webhook_ir
 from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
-from .ir import ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, Response, SecurityScheme, Skipped
-from .naming import WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, pascal, snake, snake_identifier, unshadowed_package
-from .normalize import first_tag, iter_operations, resolve_pointer
+from .ir import (
+    ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, ResourceRef, Response,
+    SecurityScheme, Skipped,
+)
+from .naming import (
+    WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, pascal, snake_identifier,
+    unshadowed_package,
+)
+from .normalize import iter_operations, resolve_pointer
 from .schemas import SchemaRegistry
 
 # Keyword arguments every generated method has; spec parameters must not shadow them.
@@ -101,7 +108,7 @@ class ApiBuilder:
         self.skipped: list[Skipped] = []
         info = spec.get("info") or {}
         self.title = _text(info.get("title")) or "API"
-        self.package = package or unshadowed_package(snake_identifier(self.title, "client"))
+        self.package = package or unshadowed_package(surface.default_package_name(spec))
         self.env_prefix = env_identifier(self.package)
         self.registry = SchemaRegistry(spec)
 
@@ -327,31 +334,12 @@ class ApiBuilder:
             return_type = ANY
         return tuple(out), return_type
 
-    def method_name(self, op: dict[str, Any], method: str, path: str, tag_snake: str) -> list[str]:
-        if isinstance(op.get("x-apigen-name"), str) and snake(op["x-apigen-name"]):
-            return [snake_identifier(op["x-apigen-name"], "call")]
-        op_id = op.get("operationId")
-        if isinstance(op_id, str) and snake(op_id):
-            full = snake(op_id)
-            candidates = []
-            if full.startswith(tag_snake + "_") and len(full) > len(tag_snake) + 1:
-                candidates.append(full[len(tag_snake) + 1:])
-            candidates.append(full)
-            return [snake_identifier(c, "call") for c in candidates]
-        parts = [method.lower()]
-        for segment in path.strip("/").split("/"):
-            if segment.startswith("{") and segment.endswith("}"):
-                parts += ["by", snake(segment[1:-1])]
-            elif segment:
-                parts.append(snake(segment))
-        return [snake_identifier("_".join(p for p in parts if p), "call")]
-
     def build(self) -> Api:
         schemes = self.security_schemes()
         known = {s.name for s in schemes}
         default_security = self.security(self.spec.get("security"), known, "/security") or ()
         tag_info = {str(t.get("name")): _text(t.get("description")) for t in self.spec.get("tags") or [] if isinstance(t, dict)}
-        grouped: dict[str, list[tuple[str, str, dict[str, Any], dict[str, Any]]]] = {}
+        entries = []
         seen_ids: dict[str, str] = {}
         problems = []
         for path, method, path_item, op in iter_operations(self.spec):
@@ -365,20 +353,22 @@ class ApiBuilder:
                     problems.append(Diagnostic("error", f"duplicate operationId {op_id!r} (first used at {first}{f', line {first_line}' if first_line else ''})", at, self.source, line))
                 else:
                     seen_ids[op_id] = at
-            tag = first_tag(op)
-            if isinstance(op.get("x-apigen-resource"), str):
-                tag = op["x-apigen-resource"]
-            grouped.setdefault(tag, []).append((path, method, path_item, op))
+            entries.append((path, method, path_item, op))
         if problems:
             raise ApigenError(problems)
-        resource_scope = NameScope(CLIENT_ATTRS | WINDOWS_DEVICE_NAMES)
-        resources = []
-        for tag in sorted(grouped, key=lambda t: (snake_identifier(t, "default"), t)):
-            py_name = resource_scope.claim(snake_identifier(tag, "default"), snake_identifier(tag, "default") + "_api")
-            method_scope = NameScope({"with_raw_response"})
+        renames = self.spec.get("x-apigen-resource-names")
+        renames = renames if isinstance(renames, dict) else None
+        nodes = surface.layout(entries, CLIENT_ATTRS, renames, self.deref)
+        module_scope = NameScope(WINDOWS_DEVICE_NAMES | {"__init__"})
+        built: dict[tuple[str, ...], Resource] = {}
+        for node in nodes:  # parents before their children
+            module = "_".join(node.attrs)
+            if len(module) > 100:  # deep or long names: the file name stays short, and unique
+                module = f"{module[:80]}_{hashlib.sha256(module.encode()).hexdigest()[:10]}"
+            py_name = module_scope.claim(module, f"{module}_resource")
             const_scope = NameScope()
             ops = []
-            for path, method, path_item, op in grouped[tag]:
+            for (path, method, path_item, op), method_name in node.operations:
                 where = f"{method.upper()} {path}"
                 problem = template_problem(path)
                 if problem is not None:
@@ -386,21 +376,38 @@ class ApiBuilder:
                               "so the operation is left out")
                     continue
                 try:
-                    ops.append(self.operation(path, method, path_item, op, snake(tag), method_scope, const_scope, known, where))
+                    ops.append(self.operation(
+                        path, method, path_item, op, method_name, const_scope, known, where,
+                    ))
                 except ApigenError:
                     raise
                 except Exception as exc:  # an unexpected shape: report it, keep the rest
                     self.skip(where, f"cannot express operation: {exc.__class__.__name__}: {exc}")
-            if ops:
-                cls = class_identifier(py_name, "Default")
-                sync_name = self.registry.scope.claim(f"{cls}Resource", f"{cls}Operations")
-                async_name = self.registry.scope.claim(f"Async{sync_name}")
-                resources.append(Resource(tag, py_name, sync_name, async_name, tag_info.get(tag, ""), tuple(ops)))
+            cls = class_identifier(py_name, "Default")
+            sync_name = self.registry.scope.claim(f"{cls}Resource", f"{cls}Operations")
+            async_name = self.registry.scope.claim(f"Async{sync_name}")
+            description = tag_info.get(node.label, "") if node.origin == "tag" else ""
+            built[node.attrs] = Resource(
+                node.label, py_name, sync_name, async_name, description, tuple(ops),
+                node.attrs, (), node.origin,
+            )
+        for attrs in sorted(built, key=len, reverse=True):  # children first: drop the empty ones
+            resource = built[attrs]
+            children = tuple(
+                ResourceRef(child.attr, child.py_name, child.class_name, child.async_class_name)
+                for key, child in sorted(built.items()) if key[:-1] == attrs
+            )
+            if not resource.operations and not children:
+                del built[attrs]
+            else:
+                built[attrs] = replace(resource, children=children)
+        resources = [built[attrs] for attrs in sorted(built)]
         servers = self.servers()
         webhooks, signature = webhook_ir.build_webhooks(self, servers)
         helper = "webhooks"
         if signature:  # the helper's attribute, after the resources (they keep their names)
-            helper = resource_scope.claim("webhooks", "webhook_events", "webhooks_helper")
+            top = NameScope(CLIENT_ATTRS | {r.attr for r in resources if len(r.attr_path) == 1})
+            helper = top.claim("webhooks", "webhook_events", "webhooks_helper")
         info = self.spec.get("info") or {}
         return Api(
             title=self.title, version=_text(str(info.get("version", ""))) or "0", description=_text(info.get("description")),
@@ -412,8 +419,10 @@ class ApiBuilder:
             webhooks=webhooks, webhook_signature=signature, webhooks_attr=helper,
         )
 
-    def operation(self, path: str, method: str, path_item: dict[str, Any], op: dict[str, Any], tag_snake: str, method_scope: NameScope, const_scope: NameScope, known: set[str], where: str) -> Operation:
-        py_name = method_scope.claim(*self.method_name(op, method, path, tag_snake))
+    def operation(
+        self, path: str, method: str, path_item: dict[str, Any], op: dict[str, Any], py_name: str,
+        const_scope: NameScope, known: set[str], where: str,
+    ) -> Operation:
         context = pascal(op["operationId"]) if isinstance(op.get("operationId"), str) and pascal(op["operationId"]) else pascal(f"{method} {path}")
         args = NameScope(CALL_OPTION_ARGS)
         params = self.parameters(path_item, op, context, where, args)

@@ -10,6 +10,8 @@ base_url = "https://github.example.com/api/v3"
 [tool.apigen.clients.names]                 # operationId -> method name, tag -> resource name
 "repos/get" = "fetch"
 "tag:repos" = "repositories"
+"GET /repos/{owner}/{repo}/topics" = "repos.topics.list"   # a dotted value: resource and method
+"resource:repos.topics" = "topics"          # moves a resource and what hangs below it
 [tool.apigen.clients.pagination]            # operationId -> x-apigen-pagination
 "repos/list-for-org" = { style = "link" }
 ```
@@ -145,6 +147,10 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
         if f"tag:{tag}" in options.names:
             op["x-apigen-resource"] = options.names[f"tag:{tag}"]
             seen.add(f"tag:{tag}")
+    renames = {k.split(":", 1)[1]: v for k, v in options.names.items() if k.startswith("resource:")}
+    if renames:  # checked by the IR builder, which knows the resources
+        spec["x-apigen-resource-names"] = renames
+        seen |= {f"resource:{k}" for k in renames}
     unknown = sorted((set(options.names) | set(options.pagination)) - seen)
     if unknown:
         raise ApigenError(f"configuration names operations or tags the spec does not have: {', '.join(unknown)}")

@@ -102,7 +102,7 @@ def _path_key(path: str) -> str:
 
 def _side(spec: dict[str, Any], source: str = "") -> _Side:
     api = build_api(spec, source=source)
-    ops = {(op.method, _path_key(op.path)): (res.py_name, op) for res in api.resources for op in res.operations}
+    ops = {(op.method, _path_key(op.path)): (res.dotted, op) for res in api.resources for op in res.operations}
     return _Side(spec, api, ops)
 
 

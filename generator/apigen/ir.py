@@ -130,13 +130,36 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class ResourceRef:
+    """A nested resource as its parent's class names it: ``client.customers.sources``."""
+
+    attr: str
+    py_name: str
+    class_name: str
+    async_class_name: str
+
+
+@dataclass(frozen=True)
 class Resource:
-    name: str  # the tag as written in the spec
-    py_name: str  # attribute on the client and module file name
+    name: str  # where it comes from, as in the spec: the tag, or the path ("/v1/customers")
+    py_name: str  # module file name, unique in the package ("customers_sources")
     class_name: str
     async_class_name: str
     description: str
     operations: tuple[Operation, ...]
+    attr_path: tuple[str, ...] = ()  # attributes from the client: ("customers", "sources")
+    children: tuple[ResourceRef, ...] = ()
+    origin: str = "tag"  # tag | path | config
+
+    @property
+    def attr(self) -> str:
+        """The attribute on the client (top level) or on the parent resource."""
+        return self.attr_path[-1] if self.attr_path else self.py_name
+
+    @property
+    def dotted(self) -> str:
+        """``customers.sources``: how a user reaches it from the client."""
+        return ".".join(self.attr_path) if self.attr_path else self.py_name
 
 
 @dataclass(frozen=True)
@@ -209,3 +232,8 @@ class Api:
     @property
     def operations(self) -> list[Operation]:
         return [op for r in self.resources for op in r.operations]
+
+    @property
+    def top_resources(self) -> list[Resource]:
+        """The client's own attributes; the rest hang below them."""
+        return [r for r in self.resources if len(r.attr_path) <= 1]

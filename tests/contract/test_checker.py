@@ -22,7 +22,7 @@ BASE = "http://contract.test/base"
 def bodies():  # type: ignore[no-untyped-def]
     normalized = normalize(load(str(REPO / "specs" / "bodies.yaml")))
     api = build_api(normalize(load(str(REPO / "specs" / "bodies.yaml"))))
-    return SpecSchemas(normalized), api, {op.py_name: op for op in api.operations}
+    return SpecSchemas(normalized), api, {op.operation_id: op for op in api.operations}
 
 
 def _check(bodies, name: str, request: httpx.Request) -> list[str]:  # type: ignore[no-untyped-def]
@@ -42,28 +42,28 @@ def _auth(bodies) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def test_valid_request_passes(bodies):  # type: ignore[no-untyped-def]
     req = httpx.Request("GET", f"{BASE}/widgets?ids=1&ids=2", headers={"X-Tenant": "t", **_auth(bodies)})
-    assert _check(bodies, "list_widgets", req) == []
+    assert _check(bodies, "listWidgets", req) == []
 
 
 def test_missing_required_header_and_bad_query_type(bodies):  # type: ignore[no-untyped-def]
     req = httpx.Request("GET", f"{BASE}/widgets?ids=one", headers=_auth(bodies))
-    problems = _check(bodies, "list_widgets", req)
+    problems = _check(bodies, "listWidgets", req)
     assert any("X-Tenant" in p and "missing" in p for p in problems), problems
     assert any("'ids'" in p for p in problems), problems
 
 
 def test_undeclared_query_parameter(bodies):  # type: ignore[no-untyped-def]
     req = httpx.Request("GET", f"{BASE}/widgets?bogus=1", headers={"X-Tenant": "t", **_auth(bodies)})
-    assert any("bogus" in p for p in _check(bodies, "list_widgets", req))
+    assert any("bogus" in p for p in _check(bodies, "listWidgets", req))
 
 
 def test_wrong_path_and_method(bodies):  # type: ignore[no-untyped-def]
     req = httpx.Request("POST", f"{BASE}/widgets/1/versions/x/at/2024-01-02/flag/true/ratio/1.5", headers=_auth(bodies))
-    problems = _check(bodies, "get_widget_version", req)
+    problems = _check(bodies, "getWidgetVersion", req)
     assert any("method" in p for p in problems), problems
     assert any("'version'" in p for p in problems), problems  # "x" is not an integer
     req = httpx.Request("GET", f"{BASE}/widgets/1/versions", headers=_auth(bodies))
-    assert any("does not match template" in p for p in _check(bodies, "get_widget_version", req))
+    assert any("does not match template" in p for p in _check(bodies, "getWidgetVersion", req))
 
 
 def test_invalid_json_body(bodies):  # type: ignore[no-untyped-def]
@@ -73,11 +73,11 @@ def test_invalid_json_body(bodies):  # type: ignore[no-untyped-def]
     )
     headers = {"content-type": "application/json", **_auth(bodies)}
     ok = httpx.Request("PUT", f"{BASE}/widgets", content=json.dumps(good).encode(), headers=headers)
-    assert _check(bodies, "upsert_widget", ok) == []
+    assert _check(bodies, "upsertWidget", ok) == []
     bad = httpx.Request("PUT", f"{BASE}/widgets", content=b'{"unexpected": [1]}', headers=headers)
-    assert any("JSON body" in p for p in _check(bodies, "upsert_widget", bad))
+    assert any("JSON body" in p for p in _check(bodies, "upsertWidget", bad))
     wrong_type = httpx.Request("PUT", f"{BASE}/widgets", content=json.dumps(good).encode(), headers={**headers, "content-type": "text/plain"})
-    assert any("content type" in p for p in _check(bodies, "upsert_widget", wrong_type))
+    assert any("content type" in p for p in _check(bodies, "upsertWidget", wrong_type))
 
 
 def test_missing_credentials(bodies):  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ def test_missing_credentials(bodies):  # type: ignore[no-untyped-def]
     if not api.default_security:
         pytest.skip("bodies.yaml has no global security")
     req = httpx.Request("GET", f"{BASE}/widgets", headers={"X-Tenant": "t"})
-    assert any("security" in p for p in _check(bodies, "list_widgets", req))
+    assert any("security" in p for p in _check(bodies, "listWidgets", req))
 
 
 def test_a_percent_encoded_ref_resolves_as_its_decoded_pointer() -> None:

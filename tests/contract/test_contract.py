@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import importlib
 import json
 import re
@@ -271,7 +272,7 @@ class Contract:
 
     # ---- one operation
     def call(self, client: Any, resource: Any, op: Any) -> list[str]:
-        where = f"{op.method} {op.path} ({resource.py_name}.{op.py_name})"
+        where = f"{op.method} {op.path} ({resource.dotted}.{op.py_name})"
         try:
             kwargs = self.arguments(op)
             response, answer = self.response_for(op)
@@ -281,7 +282,7 @@ class Contract:
         self.current = ex
         failures: list[str] = []
         sent = ", ".join(f"{k}={_describe(_jsonish(v))}" for k, v in kwargs.items())
-        method = getattr(getattr(client, resource.py_name), op.py_name)
+        method = getattr(functools.reduce(getattr, resource.attr_path, client), op.py_name)
         models = self.models
         try:
             result = method(**kwargs)

@@ -22,9 +22,9 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.default import AsyncDefaultResource, DefaultResource
     from .resources.files import AsyncFilesResource, FilesResource
-    from .resources.forms import AsyncFormsResource, FormsResource
+    from .resources.health import AsyncHealthResource, HealthResource
+    from .resources.login import AsyncLoginResource, LoginResource
     from .resources.widgets import AsyncWidgetsResource, WidgetsResource
 
 __all__ = ["AsyncClient", "Client"]
@@ -96,29 +96,29 @@ class Client(SyncAPIClient):
         )
 
     @cached_property
-    def default(self) -> DefaultResource:
-        """Operations tagged default."""
-        from .resources.default import DefaultResource
-
-        return DefaultResource(self)
-
-    @cached_property
     def files(self) -> FilesResource:
-        """Operations tagged files."""
+        """Operations under /files."""
         from .resources.files import FilesResource
 
         return FilesResource(self)
 
     @cached_property
-    def forms(self) -> FormsResource:
-        """Operations tagged forms."""
-        from .resources.forms import FormsResource
+    def health(self) -> HealthResource:
+        """Operations under /health."""
+        from .resources.health import HealthResource
 
-        return FormsResource(self)
+        return HealthResource(self)
+
+    @cached_property
+    def login(self) -> LoginResource:
+        """Operations under /login."""
+        from .resources.login import LoginResource
+
+        return LoginResource(self)
 
     @cached_property
     def widgets(self) -> WidgetsResource:
-        """Operations tagged widgets."""
+        """Operations under /widgets."""
         from .resources.widgets import WidgetsResource
 
         return WidgetsResource(self)
@@ -179,29 +179,29 @@ class AsyncClient(AsyncAPIClient):
         )
 
     @cached_property
-    def default(self) -> AsyncDefaultResource:
-        """Operations tagged default."""
-        from .resources.default import AsyncDefaultResource
-
-        return AsyncDefaultResource(self)
-
-    @cached_property
     def files(self) -> AsyncFilesResource:
-        """Operations tagged files."""
+        """Operations under /files."""
         from .resources.files import AsyncFilesResource
 
         return AsyncFilesResource(self)
 
     @cached_property
-    def forms(self) -> AsyncFormsResource:
-        """Operations tagged forms."""
-        from .resources.forms import AsyncFormsResource
+    def health(self) -> AsyncHealthResource:
+        """Operations under /health."""
+        from .resources.health import AsyncHealthResource
 
-        return AsyncFormsResource(self)
+        return AsyncHealthResource(self)
+
+    @cached_property
+    def login(self) -> AsyncLoginResource:
+        """Operations under /login."""
+        from .resources.login import AsyncLoginResource
+
+        return AsyncLoginResource(self)
 
     @cached_property
     def widgets(self) -> AsyncWidgetsResource:
-        """Operations tagged widgets."""
+        """Operations under /widgets."""
         from .resources.widgets import AsyncWidgetsResource
 
         return AsyncWidgetsResource(self)

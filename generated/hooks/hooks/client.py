@@ -88,7 +88,7 @@ class Client(SyncAPIClient):
 
     @cached_property
     def hooks(self) -> HooksResource:
-        """Operations tagged hooks."""
+        """Operations under /hooks."""
         from .resources.hooks import HooksResource
 
         return HooksResource(self)
@@ -153,7 +153,7 @@ class AsyncClient(AsyncAPIClient):
 
     @cached_property
     def hooks(self) -> AsyncHooksResource:
-        """Operations tagged hooks."""
+        """Operations under /hooks."""
         from .resources.hooks import AsyncHooksResource
 
         return AsyncHooksResource(self)

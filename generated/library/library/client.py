@@ -96,14 +96,14 @@ class Client(SyncAPIClient):
 
     @cached_property
     def books(self) -> BooksResource:
-        """Operations tagged books."""
+        """Operations under /books."""
         from .resources.books import BooksResource
 
         return BooksResource(self)
 
     @cached_property
     def members(self) -> MembersResource:
-        """Operations tagged members."""
+        """Operations under /members."""
         from .resources.members import MembersResource
 
         return MembersResource(self)
@@ -172,14 +172,14 @@ class AsyncClient(AsyncAPIClient):
 
     @cached_property
     def books(self) -> AsyncBooksResource:
-        """Operations tagged books."""
+        """Operations under /books."""
         from .resources.books import AsyncBooksResource
 
         return AsyncBooksResource(self)
 
     @cached_property
     def members(self) -> AsyncMembersResource:
-        """Operations tagged members."""
+        """Operations under /members."""
         from .resources.members import AsyncMembersResource
 
         return AsyncMembersResource(self)

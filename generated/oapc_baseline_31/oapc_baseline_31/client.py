@@ -22,21 +22,23 @@ from ._runtime import (
 
 if TYPE_CHECKING:
     from .resources.bodies import AsyncBodiesResource, BodiesResource
+    from .resources.common_parameters import AsyncCommonParametersResource, CommonParametersResource
     from .resources.config import AsyncConfigResource, ConfigResource
-    from .resources.default import AsyncDefaultResource, DefaultResource
-    from .resources.default_1 import AsyncDefault1Resource, Default1Resource
     from .resources.defaults import AsyncDefaultsResource, DefaultsResource
     from .resources.enums import AsyncEnumsResource, EnumsResource
     from .resources.location import AsyncLocationResource, LocationResource
+    from .resources.models import AsyncModelsResource, ModelsResource
     from .resources.naming import AsyncNamingResource, NamingResource
     from .resources.parameter_references import (
         AsyncParameterReferencesResource,
         ParameterReferencesResource,
     )
     from .resources.parameters import AsyncParametersResource, ParametersResource
+    from .resources.resource_1 import AsyncResource1Resource, Resource1Resource
     from .resources.responses import AsyncResponsesResource, ResponsesResource
     from .resources.tests import AsyncTestsResource, TestsResource
     from .resources.true import AsyncTrueModelResource, TrueModelResource
+    from .resources.types import AsyncTypesResource, TypesResource
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -108,25 +110,18 @@ class Client(SyncAPIClient):
         return BodiesResource(self)
 
     @cached_property
+    def common_parameters(self) -> CommonParametersResource:
+        """Operations under /common_parameters."""
+        from .resources.common_parameters import CommonParametersResource
+
+        return CommonParametersResource(self)
+
+    @cached_property
     def config(self) -> ConfigResource:
         """Operations tagged config."""
         from .resources.config import ConfigResource
 
         return ConfigResource(self)
-
-    @cached_property
-    def default(self) -> DefaultResource:
-        """Operations tagged default."""
-        from .resources.default import DefaultResource
-
-        return DefaultResource(self)
-
-    @cached_property
-    def default_1(self) -> Default1Resource:
-        """Operations tagged 1."""
-        from .resources.default_1 import Default1Resource
-
-        return Default1Resource(self)
 
     @cached_property
     def defaults(self) -> DefaultsResource:
@@ -150,8 +145,15 @@ class Client(SyncAPIClient):
         return LocationResource(self)
 
     @cached_property
+    def models(self) -> ModelsResource:
+        """Operations under /models."""
+        from .resources.models import ModelsResource
+
+        return ModelsResource(self)
+
+    @cached_property
     def naming(self) -> NamingResource:
-        """Operations tagged naming."""
+        """Operations under naming."""
         from .resources.naming import NamingResource
 
         return NamingResource(self)
@@ -169,6 +171,13 @@ class Client(SyncAPIClient):
         from .resources.parameters import ParametersResource
 
         return ParametersResource(self)
+
+    @cached_property
+    def resource_1(self) -> Resource1Resource:
+        """Operations tagged 1."""
+        from .resources.resource_1 import Resource1Resource
+
+        return Resource1Resource(self)
 
     @cached_property
     def responses(self) -> ResponsesResource:
@@ -190,6 +199,13 @@ class Client(SyncAPIClient):
         from .resources.true import TrueModelResource
 
         return TrueModelResource(self)
+
+    @cached_property
+    def types(self) -> TypesResource:
+        """Operations under types."""
+        from .resources.types import TypesResource
+
+        return TypesResource(self)
 
 
 class AsyncClient(AsyncAPIClient):
@@ -250,25 +266,18 @@ class AsyncClient(AsyncAPIClient):
         return AsyncBodiesResource(self)
 
     @cached_property
+    def common_parameters(self) -> AsyncCommonParametersResource:
+        """Operations under /common_parameters."""
+        from .resources.common_parameters import AsyncCommonParametersResource
+
+        return AsyncCommonParametersResource(self)
+
+    @cached_property
     def config(self) -> AsyncConfigResource:
         """Operations tagged config."""
         from .resources.config import AsyncConfigResource
 
         return AsyncConfigResource(self)
-
-    @cached_property
-    def default(self) -> AsyncDefaultResource:
-        """Operations tagged default."""
-        from .resources.default import AsyncDefaultResource
-
-        return AsyncDefaultResource(self)
-
-    @cached_property
-    def default_1(self) -> AsyncDefault1Resource:
-        """Operations tagged 1."""
-        from .resources.default_1 import AsyncDefault1Resource
-
-        return AsyncDefault1Resource(self)
 
     @cached_property
     def defaults(self) -> AsyncDefaultsResource:
@@ -292,8 +301,15 @@ class AsyncClient(AsyncAPIClient):
         return AsyncLocationResource(self)
 
     @cached_property
+    def models(self) -> AsyncModelsResource:
+        """Operations under /models."""
+        from .resources.models import AsyncModelsResource
+
+        return AsyncModelsResource(self)
+
+    @cached_property
     def naming(self) -> AsyncNamingResource:
-        """Operations tagged naming."""
+        """Operations under naming."""
         from .resources.naming import AsyncNamingResource
 
         return AsyncNamingResource(self)
@@ -311,6 +327,13 @@ class AsyncClient(AsyncAPIClient):
         from .resources.parameters import AsyncParametersResource
 
         return AsyncParametersResource(self)
+
+    @cached_property
+    def resource_1(self) -> AsyncResource1Resource:
+        """Operations tagged 1."""
+        from .resources.resource_1 import AsyncResource1Resource
+
+        return AsyncResource1Resource(self)
 
     @cached_property
     def responses(self) -> AsyncResponsesResource:
@@ -332,3 +355,10 @@ class AsyncClient(AsyncAPIClient):
         from .resources.true import AsyncTrueModelResource
 
         return AsyncTrueModelResource(self)
+
+    @cached_property
+    def types(self) -> AsyncTypesResource:
+        """Operations under types."""
+        from .resources.types import AsyncTypesResource
+
+        return AsyncTypesResource(self)

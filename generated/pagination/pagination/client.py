@@ -98,35 +98,35 @@ class Client(SyncAPIClient):
 
     @cached_property
     def charges(self) -> ChargesResource:
-        """Operations tagged charges."""
+        """Operations under /charges."""
         from .resources.charges import ChargesResource
 
         return ChargesResource(self)
 
     @cached_property
     def customers(self) -> CustomersResource:
-        """Operations tagged customers."""
+        """Operations under /customers."""
         from .resources.customers import CustomersResource
 
         return CustomersResource(self)
 
     @cached_property
     def invoices(self) -> InvoicesResource:
-        """Operations tagged invoices."""
+        """Operations under /invoices."""
         from .resources.invoices import InvoicesResource
 
         return InvoicesResource(self)
 
     @cached_property
     def logs(self) -> LogsResource:
-        """Operations tagged logs."""
+        """Operations under /logs."""
         from .resources.logs import LogsResource
 
         return LogsResource(self)
 
     @cached_property
     def orders(self) -> OrdersResource:
-        """Operations tagged orders."""
+        """Operations under /orders."""
         from .resources.orders import OrdersResource
 
         return OrdersResource(self)
@@ -188,35 +188,35 @@ class AsyncClient(AsyncAPIClient):
 
     @cached_property
     def charges(self) -> AsyncChargesResource:
-        """Operations tagged charges."""
+        """Operations under /charges."""
         from .resources.charges import AsyncChargesResource
 
         return AsyncChargesResource(self)
 
     @cached_property
     def customers(self) -> AsyncCustomersResource:
-        """Operations tagged customers."""
+        """Operations under /customers."""
         from .resources.customers import AsyncCustomersResource
 
         return AsyncCustomersResource(self)
 
     @cached_property
     def invoices(self) -> AsyncInvoicesResource:
-        """Operations tagged invoices."""
+        """Operations under /invoices."""
         from .resources.invoices import AsyncInvoicesResource
 
         return AsyncInvoicesResource(self)
 
     @cached_property
     def logs(self) -> AsyncLogsResource:
-        """Operations tagged logs."""
+        """Operations under /logs."""
         from .resources.logs import AsyncLogsResource
 
         return AsyncLogsResource(self)
 
     @cached_property
     def orders(self) -> AsyncOrdersResource:
-        """Operations tagged orders."""
+        """Operations under /orders."""
         from .resources.orders import AsyncOrdersResource
 
         return AsyncOrdersResource(self)

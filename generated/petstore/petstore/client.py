@@ -109,21 +109,21 @@ class Client(SyncAPIClient):
 
     @cached_property
     def pet(self) -> PetResource:
-        """Operations tagged pet: Everything about your Pets"""
+        """Operations under /pet."""
         from .resources.pet import PetResource
 
         return PetResource(self)
 
     @cached_property
     def store(self) -> StoreResource:
-        """Operations tagged store: Access to Petstore orders"""
+        """Operations under /store."""
         from .resources.store import StoreResource
 
         return StoreResource(self)
 
     @cached_property
     def user(self) -> UserResource:
-        """Operations tagged user: Operations about user"""
+        """Operations under /user."""
         from .resources.user import UserResource
 
         return UserResource(self)
@@ -188,21 +188,21 @@ class AsyncClient(AsyncAPIClient):
 
     @cached_property
     def pet(self) -> AsyncPetResource:
-        """Operations tagged pet: Everything about your Pets"""
+        """Operations under /pet."""
         from .resources.pet import AsyncPetResource
 
         return AsyncPetResource(self)
 
     @cached_property
     def store(self) -> AsyncStoreResource:
-        """Operations tagged store: Access to Petstore orders"""
+        """Operations under /store."""
         from .resources.store import AsyncStoreResource
 
         return AsyncStoreResource(self)
 
     @cached_property
     def user(self) -> AsyncUserResource:
-        """Operations tagged user: Operations about user"""
+        """Operations under /user."""
         from .resources.user import AsyncUserResource
 
         return AsyncUserResource(self)

@@ -21,7 +21,11 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.default import AsyncDefaultResource, DefaultResource
+    from .resources.graph import AsyncGraphResource, GraphResource
+    from .resources.items import AsyncItemsResource, ItemsResource
+    from .resources.labels import AsyncLabelsResource, LabelsResource
+    from .resources.settings import AsyncSettingsResource, SettingsResource
+    from .resources.tree import AsyncTreeResource, TreeResource
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -86,11 +90,39 @@ class Client(SyncAPIClient):
         )
 
     @cached_property
-    def default(self) -> DefaultResource:
-        """Operations tagged default."""
-        from .resources.default import DefaultResource
+    def graph(self) -> GraphResource:
+        """Operations under /graph."""
+        from .resources.graph import GraphResource
 
-        return DefaultResource(self)
+        return GraphResource(self)
+
+    @cached_property
+    def items(self) -> ItemsResource:
+        """Operations under /items."""
+        from .resources.items import ItemsResource
+
+        return ItemsResource(self)
+
+    @cached_property
+    def labels(self) -> LabelsResource:
+        """Operations under /labels."""
+        from .resources.labels import LabelsResource
+
+        return LabelsResource(self)
+
+    @cached_property
+    def settings(self) -> SettingsResource:
+        """Operations under /settings."""
+        from .resources.settings import SettingsResource
+
+        return SettingsResource(self)
+
+    @cached_property
+    def tree(self) -> TreeResource:
+        """Operations under /tree."""
+        from .resources.tree import TreeResource
+
+        return TreeResource(self)
 
 
 class AsyncClient(AsyncAPIClient):
@@ -144,8 +176,36 @@ class AsyncClient(AsyncAPIClient):
         )
 
     @cached_property
-    def default(self) -> AsyncDefaultResource:
-        """Operations tagged default."""
-        from .resources.default import AsyncDefaultResource
+    def graph(self) -> AsyncGraphResource:
+        """Operations under /graph."""
+        from .resources.graph import AsyncGraphResource
 
-        return AsyncDefaultResource(self)
+        return AsyncGraphResource(self)
+
+    @cached_property
+    def items(self) -> AsyncItemsResource:
+        """Operations under /items."""
+        from .resources.items import AsyncItemsResource
+
+        return AsyncItemsResource(self)
+
+    @cached_property
+    def labels(self) -> AsyncLabelsResource:
+        """Operations under /labels."""
+        from .resources.labels import AsyncLabelsResource
+
+        return AsyncLabelsResource(self)
+
+    @cached_property
+    def settings(self) -> AsyncSettingsResource:
+        """Operations under /settings."""
+        from .resources.settings import AsyncSettingsResource
+
+        return AsyncSettingsResource(self)
+
+    @cached_property
+    def tree(self) -> AsyncTreeResource:
+        """Operations under /tree."""
+        from .resources.tree import AsyncTreeResource
+
+        return AsyncTreeResource(self)

@@ -25,22 +25,22 @@ __all__ = ["BodiesResource", "AsyncBodiesResource"]
 
 
 @cache
-def _post_bodies_multiple_body() -> Any:
+def _multiple_body() -> Any:
     from ..models.post_bodies_multiple_request import PostBodiesMultipleRequest
 
     return PostBodiesMultipleRequest
 
 
-_POST_BODIES_MULTIPLE = Endpoint(
+_MULTIPLE = Endpoint(
     method="POST",
     path="/bodies/multiple",
-    operation_id="post_bodies_multiple",
+    operation_id="multiple",
     responses={
         "200": ResponseType("empty"),
     },
     body_kind="json",
     body_content_type="application/json",
-    body_type=_post_bodies_multiple_body,
+    body_type=_multiple_body,
 )
 
 
@@ -85,13 +85,13 @@ _REFS = Endpoint(
 
 
 @cache
-def _optional_body_body() -> Any:
+def _optional_body() -> Any:
     from ..models.import_ import Import
 
     return Import
 
 
-_OPTIONAL_BODY = Endpoint(
+_OPTIONAL = Endpoint(
     method="POST",
     path="/bodies/optional",
     operation_id="optional-body",
@@ -100,7 +100,7 @@ _OPTIONAL_BODY = Endpoint(
     },
     body_kind="json",
     body_content_type="application/json",
-    body_type=_optional_body_body,
+    body_type=_optional_body,
 )
 
 
@@ -110,7 +110,7 @@ class BodiesResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    def post_bodies_multiple(
+    def multiple(
         self,
         *,
         body: PostBodiesMultipleRequest | dict[str, Any] | None = None,
@@ -129,7 +129,7 @@ class BodiesResource:
             body: request body (application/json); a model or a plain dict
         """
         self._client.request(
-            _POST_BODIES_MULTIPLE,
+            _MULTIPLE,
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -203,7 +203,7 @@ class BodiesResource:
             ),
         )
 
-    def optional_body(
+    def optional(
         self,
         *,
         body: Import | dict[str, Any] | None = None,
@@ -222,7 +222,7 @@ class BodiesResource:
             body: request body (application/json); a model or a plain dict
         """
         self._client.request(
-            _OPTIONAL_BODY,
+            _OPTIONAL,
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -241,7 +241,7 @@ class AsyncBodiesResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def post_bodies_multiple(
+    async def multiple(
         self,
         *,
         body: PostBodiesMultipleRequest | dict[str, Any] | None = None,
@@ -260,7 +260,7 @@ class AsyncBodiesResource:
             body: request body (application/json); a model or a plain dict
         """
         await self._client.request(
-            _POST_BODIES_MULTIPLE,
+            _MULTIPLE,
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -334,7 +334,7 @@ class AsyncBodiesResource:
             ),
         )
 
-    async def optional_body(
+    async def optional(
         self,
         *,
         body: Import | dict[str, Any] | None = None,
@@ -353,7 +353,7 @@ class AsyncBodiesResource:
             body: request body (application/json); a model or a plain dict
         """
         await self._client.request(
-            _OPTIONAL_BODY,
+            _OPTIONAL,
             body=body,
             options=RequestOptions(
                 timeout=timeout,

@@ -26,7 +26,7 @@ __all__ = ["DefaultsResource", "AsyncDefaultsResource"]
 
 
 @cache
-def _tests_defaults_post_responses() -> dict[str, ResponseType]:
+def _tests_post_responses() -> dict[str, ResponseType]:
     from ..models.http_validation_error import HTTPValidationError
 
     return {
@@ -35,11 +35,11 @@ def _tests_defaults_post_responses() -> dict[str, ResponseType]:
     }
 
 
-_TESTS_DEFAULTS_POST = Endpoint(
+_TESTS_POST = Endpoint(
     method="POST",
     path="/defaults",
     operation_id="defaults_tests_defaults_post",
-    responses=_tests_defaults_post_responses,
+    responses=_tests_post_responses,
 )
 
 
@@ -49,7 +49,7 @@ class DefaultsResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    def tests_defaults_post(
+    def tests_post(
         self,
         *,
         string_prop: str,
@@ -92,7 +92,7 @@ class DefaultsResource:
             required_model_prop: query parameter required_model_prop
         """
         return self._client.request(
-            _TESTS_DEFAULTS_POST,
+            _TESTS_POST,
             query={
                 "string_prop": string_prop,
                 "string with num": string_with_num,
@@ -125,7 +125,7 @@ class AsyncDefaultsResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def tests_defaults_post(
+    async def tests_post(
         self,
         *,
         string_prop: str,
@@ -168,7 +168,7 @@ class AsyncDefaultsResource:
             required_model_prop: query parameter required_model_prop
         """
         return await self._client.request(
-            _TESTS_DEFAULTS_POST,
+            _TESTS_POST,
             query={
                 "string_prop": string_prop,
                 "string with num": string_with_num,

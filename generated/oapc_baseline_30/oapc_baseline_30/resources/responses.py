@@ -28,7 +28,7 @@ __all__ = ["ResponsesResource", "AsyncResponsesResource"]
 
 
 @cache
-def _post_responses_unions_simple_before_complex_responses() -> dict[str, ResponseType]:
+def _simple_before_complex_unions_responses() -> dict[str, ResponseType]:
     from ..models.post_responses_unions_simple_before_complex_response import (
         PostResponsesUnionsSimpleBeforeComplexResponse,
     )
@@ -38,13 +38,13 @@ def _post_responses_unions_simple_before_complex_responses() -> dict[str, Respon
     }
 
 
-_POST_RESPONSES_UNIONS_SIMPLE_BEFORE_COMPLEX = Endpoint(
+_SIMPLE_BEFORE_COMPLEX_UNIONS = Endpoint(
     method="POST",
     path="/responses/unions/simple_before_complex",
-    operation_id="post_responses_unions_simple_before_complex",
-    responses=_post_responses_unions_simple_before_complex_responses,
+    operation_id="simple_before_complex_unions",
+    responses=_simple_before_complex_unions_responses,
 )
-_TEXT_RESPONSE = Endpoint(
+_TEXT = Endpoint(
     method="POST",
     path="/responses/text",
     operation_id="text_response",
@@ -55,7 +55,7 @@ _TEXT_RESPONSE = Endpoint(
 
 
 @cache
-def _reference_response_responses() -> dict[str, ResponseType]:
+def _reference_responses() -> dict[str, ResponseType]:
     from ..models.a_model import AModel
 
     return {
@@ -63,11 +63,11 @@ def _reference_response_responses() -> dict[str, ResponseType]:
     }
 
 
-_REFERENCE_RESPONSE = Endpoint(
+_REFERENCE = Endpoint(
     method="GET",
     path="/responses/reference",
     operation_id="reference_response",
-    responses=_reference_response_responses,
+    responses=_reference_responses,
 )
 _DEFAULT_STATUS_CODE = Endpoint(
     method="GET",
@@ -115,7 +115,7 @@ class ResponsesResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    def post_responses_unions_simple_before_complex(
+    def simple_before_complex_unions(
         self,
         *,
         idempotency_key: str | None = None,
@@ -132,7 +132,7 @@ class ResponsesResource:
         return cast(
             "PostResponsesUnionsSimpleBeforeComplexResponse",
             self._client.request(
-                _POST_RESPONSES_UNIONS_SIMPLE_BEFORE_COMPLEX,
+                _SIMPLE_BEFORE_COMPLEX_UNIONS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -144,7 +144,7 @@ class ResponsesResource:
             ),
         )
 
-    def text_response(
+    def text(
         self,
         *,
         idempotency_key: str | None = None,
@@ -161,7 +161,7 @@ class ResponsesResource:
         return cast(
             "str",
             self._client.request(
-                _TEXT_RESPONSE,
+                _TEXT,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -173,7 +173,7 @@ class ResponsesResource:
             ),
         )
 
-    def reference_response(
+    def reference(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -189,7 +189,7 @@ class ResponsesResource:
         return cast(
             "AModel",
             self._client.request(
-                _REFERENCE_RESPONSE,
+                _REFERENCE,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -290,7 +290,7 @@ class AsyncResponsesResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def post_responses_unions_simple_before_complex(
+    async def simple_before_complex_unions(
         self,
         *,
         idempotency_key: str | None = None,
@@ -307,7 +307,7 @@ class AsyncResponsesResource:
         return cast(
             "PostResponsesUnionsSimpleBeforeComplexResponse",
             await self._client.request(
-                _POST_RESPONSES_UNIONS_SIMPLE_BEFORE_COMPLEX,
+                _SIMPLE_BEFORE_COMPLEX_UNIONS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -319,7 +319,7 @@ class AsyncResponsesResource:
             ),
         )
 
-    async def text_response(
+    async def text(
         self,
         *,
         idempotency_key: str | None = None,
@@ -336,7 +336,7 @@ class AsyncResponsesResource:
         return cast(
             "str",
             await self._client.request(
-                _TEXT_RESPONSE,
+                _TEXT,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -348,7 +348,7 @@ class AsyncResponsesResource:
             ),
         )
 
-    async def reference_response(
+    async def reference(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -364,7 +364,7 @@ class AsyncResponsesResource:
         return cast(
             "AModel",
             await self._client.request(
-                _REFERENCE_RESPONSE,
+                _REFERENCE,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,

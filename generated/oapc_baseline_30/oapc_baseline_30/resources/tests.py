@@ -51,7 +51,7 @@ _GET_USER_LIST = Endpoint(
     operation_id="getUserList",
     responses=_get_user_list_responses,
 )
-_GET_BASIC_LIST_OF_STRINGS = Endpoint(
+_LIST_STRINGS = Endpoint(
     method="GET",
     path="/tests/basic_lists/strings",
     operation_id="getBasicListOfStrings",
@@ -59,7 +59,7 @@ _GET_BASIC_LIST_OF_STRINGS = Endpoint(
         "200": ResponseType("json", list[str]),
     },
 )
-_GET_BASIC_LIST_OF_INTEGERS = Endpoint(
+_LIST_INTEGERS = Endpoint(
     method="GET",
     path="/tests/basic_lists/integers",
     operation_id="getBasicListOfIntegers",
@@ -67,7 +67,7 @@ _GET_BASIC_LIST_OF_INTEGERS = Endpoint(
         "200": ResponseType("json", list[int]),
     },
 )
-_GET_BASIC_LIST_OF_FLOATS = Endpoint(
+_LIST_FLOATS = Endpoint(
     method="GET",
     path="/tests/basic_lists/floats",
     operation_id="getBasicListOfFloats",
@@ -75,7 +75,7 @@ _GET_BASIC_LIST_OF_FLOATS = Endpoint(
         "200": ResponseType("json", list[float]),
     },
 )
-_GET_BASIC_LIST_OF_BOOLEANS = Endpoint(
+_LIST_BOOLEANS = Endpoint(
     method="GET",
     path="/tests/basic_lists/booleans",
     operation_id="getBasicListOfBooleans",
@@ -126,7 +126,7 @@ _POST_FORM_DATA_INLINE = Endpoint(
 
 
 @cache
-def _upload_file_tests_upload_post_responses() -> dict[str, ResponseType]:
+def _upload_file_upload_post_responses() -> dict[str, ResponseType]:
     from ..models.http_validation_error import HTTPValidationError
 
     return {
@@ -136,25 +136,25 @@ def _upload_file_tests_upload_post_responses() -> dict[str, ResponseType]:
 
 
 @cache
-def _upload_file_tests_upload_post_body() -> Any:
+def _upload_file_upload_post_body() -> Any:
     from ..models.body_upload_file_tests_upload_post import BodyUploadFileTestsUploadPost
 
     return BodyUploadFileTestsUploadPost
 
 
-_UPLOAD_FILE_TESTS_UPLOAD_POST = Endpoint(
+_UPLOAD_FILE_UPLOAD_POST = Endpoint(
     method="POST",
     path="/tests/upload",
     operation_id="upload_file_tests_upload_post",
-    responses=_upload_file_tests_upload_post_responses,
+    responses=_upload_file_upload_post_responses,
     body_kind="multipart",
     body_content_type="multipart/form-data",
-    body_type=_upload_file_tests_upload_post_body,
+    body_type=_upload_file_upload_post_body,
 )
 
 
 @cache
-def _json_body_tests_json_body_post_responses() -> dict[str, ResponseType]:
+def _json_body_json_body_post_responses() -> dict[str, ResponseType]:
     from ..models.http_validation_error import HTTPValidationError
 
     return {
@@ -164,25 +164,25 @@ def _json_body_tests_json_body_post_responses() -> dict[str, ResponseType]:
 
 
 @cache
-def _json_body_tests_json_body_post_body() -> Any:
+def _json_body_json_body_post_body() -> Any:
     from ..models.a_model import AModel
 
     return AModel
 
 
-_JSON_BODY_TESTS_JSON_BODY_POST = Endpoint(
+_JSON_BODY_JSON_BODY_POST = Endpoint(
     method="POST",
     path="/tests/json_body",
     operation_id="json_body_tests_json_body_post",
-    responses=_json_body_tests_json_body_post_responses,
+    responses=_json_body_json_body_post_responses,
     body_kind="json",
     body_content_type="application/json",
-    body_type=_json_body_tests_json_body_post_body,
+    body_type=_json_body_json_body_post_body,
 )
 
 
 @cache
-def _post_tests_json_body_string_responses() -> dict[str, ResponseType]:
+def _string_json_body_responses() -> dict[str, ResponseType]:
     from ..models.http_validation_error import HTTPValidationError
 
     return {
@@ -191,15 +191,15 @@ def _post_tests_json_body_string_responses() -> dict[str, ResponseType]:
     }
 
 
-_POST_TESTS_JSON_BODY_STRING = Endpoint(
+_STRING_JSON_BODY = Endpoint(
     method="POST",
     path="/tests/json_body/string",
-    operation_id="post_tests_json_body_string",
-    responses=_post_tests_json_body_string_responses,
+    operation_id="string_json_body",
+    responses=_string_json_body_responses,
     body_kind="json",
     body_content_type="application/json",
 )
-_OCTET_STREAM_TESTS_OCTET_STREAM_GET = Endpoint(
+_OCTET_STREAM_OCTET_STREAM_GET = Endpoint(
     method="GET",
     path="/tests/octet_stream",
     operation_id="octet_stream_tests_octet_stream_get",
@@ -210,7 +210,7 @@ _OCTET_STREAM_TESTS_OCTET_STREAM_GET = Endpoint(
 
 
 @cache
-def _octet_stream_tests_octet_stream_post_responses() -> dict[str, ResponseType]:
+def _octet_stream_octet_stream_post_responses() -> dict[str, ResponseType]:
     from ..models.http_validation_error import HTTPValidationError
     from ..models.octet_stream_tests_octet_stream_post_response import (
         OctetStreamTestsOctetStreamPostResponse,
@@ -222,15 +222,15 @@ def _octet_stream_tests_octet_stream_post_responses() -> dict[str, ResponseType]
     }
 
 
-_OCTET_STREAM_TESTS_OCTET_STREAM_POST = Endpoint(
+_OCTET_STREAM_OCTET_STREAM_POST = Endpoint(
     method="POST",
     path="/tests/octet_stream",
     operation_id="octet_stream_tests_octet_stream_post",
-    responses=_octet_stream_tests_octet_stream_post_responses,
+    responses=_octet_stream_octet_stream_post_responses,
     body_kind="binary",
     body_content_type="application/octet-stream",
 )
-_NO_RESPONSE_TESTS_NO_RESPONSE_GET = Endpoint(
+_NO_RESPONSE_NO_RESPONSE_GET = Endpoint(
     method="GET",
     path="/tests/no_response",
     operation_id="no_response_tests_no_response_get",
@@ -238,7 +238,7 @@ _NO_RESPONSE_TESTS_NO_RESPONSE_GET = Endpoint(
         "200": ResponseType("json"),
     },
 )
-_UNSUPPORTED_CONTENT_TESTS_UNSUPPORTED_CONTENT_GET = Endpoint(
+_UNSUPPORTED_CONTENT_UNSUPPORTED_CONTENT_GET = Endpoint(
     method="GET",
     path="/tests/unsupported_content",
     operation_id="unsupported_content_tests_unsupported_content_get",
@@ -249,7 +249,7 @@ _UNSUPPORTED_CONTENT_TESTS_UNSUPPORTED_CONTENT_GET = Endpoint(
 
 
 @cache
-def _test_inline_objects_responses() -> dict[str, ResponseType]:
+def _inline_objects_responses() -> dict[str, ResponseType]:
     from ..models.test_inline_objects_request import TestInlineObjectsRequest
 
     return {
@@ -258,20 +258,20 @@ def _test_inline_objects_responses() -> dict[str, ResponseType]:
 
 
 @cache
-def _test_inline_objects_body() -> Any:
+def _inline_objects_body() -> Any:
     from ..models.test_inline_objects_request import TestInlineObjectsRequest
 
     return TestInlineObjectsRequest
 
 
-_TEST_INLINE_OBJECTS = Endpoint(
+_INLINE_OBJECTS = Endpoint(
     method="POST",
     path="/tests/inline_objects",
     operation_id="test_inline_objects",
-    responses=_test_inline_objects_responses,
+    responses=_inline_objects_responses,
     body_kind="json",
     body_content_type="application/json",
-    body_type=_test_inline_objects_body,
+    body_type=_inline_objects_body,
 )
 _TOKEN_WITH_COOKIE_AUTH_TOKEN_WITH_COOKIE_GET = Endpoint(
     method="GET",
@@ -285,7 +285,7 @@ _TOKEN_WITH_COOKIE_AUTH_TOKEN_WITH_COOKIE_GET = Endpoint(
 
 
 @cache
-def _callback_test_responses() -> dict[str, ResponseType]:
+def _callback_responses() -> dict[str, ResponseType]:
     from ..models.http_validation_error import HTTPValidationError
 
     return {
@@ -295,20 +295,20 @@ def _callback_test_responses() -> dict[str, ResponseType]:
 
 
 @cache
-def _callback_test_body() -> Any:
+def _callback_body() -> Any:
     from ..models.a_model import AModel
 
     return AModel
 
 
-_CALLBACK_TEST = Endpoint(
+_CALLBACK = Endpoint(
     method="POST",
     path="/tests/callback",
     operation_id="callback_test",
-    responses=_callback_test_responses,
+    responses=_callback_responses,
     body_kind="json",
     body_content_type="application/json",
-    body_type=_callback_test_body,
+    body_type=_callback_body,
 )
 _DESCRIPTION_WITH_BACKSLASH = Endpoint(
     method="GET",
@@ -371,7 +371,7 @@ class TestsResource:
             ),
         )
 
-    def get_basic_list_of_strings(
+    def list_strings(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -389,7 +389,7 @@ class TestsResource:
         return cast(
             "list[str]",
             self._client.request(
-                _GET_BASIC_LIST_OF_STRINGS,
+                _LIST_STRINGS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -400,7 +400,7 @@ class TestsResource:
             ),
         )
 
-    def get_basic_list_of_integers(
+    def list_integers(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -418,7 +418,7 @@ class TestsResource:
         return cast(
             "list[int]",
             self._client.request(
-                _GET_BASIC_LIST_OF_INTEGERS,
+                _LIST_INTEGERS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -429,7 +429,7 @@ class TestsResource:
             ),
         )
 
-    def get_basic_list_of_floats(
+    def list_floats(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -447,7 +447,7 @@ class TestsResource:
         return cast(
             "list[float]",
             self._client.request(
-                _GET_BASIC_LIST_OF_FLOATS,
+                _LIST_FLOATS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -458,7 +458,7 @@ class TestsResource:
             ),
         )
 
-    def get_basic_list_of_booleans(
+    def list_booleans(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -476,7 +476,7 @@ class TestsResource:
         return cast(
             "list[bool]",
             self._client.request(
-                _GET_BASIC_LIST_OF_BOOLEANS,
+                _LIST_BOOLEANS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -549,7 +549,7 @@ class TestsResource:
             ),
         )
 
-    def upload_file_tests_upload_post(
+    def upload_file_upload_post(
         self,
         *,
         body: BodyUploadFileTestsUploadPost | dict[str, Any],
@@ -570,7 +570,7 @@ class TestsResource:
             body: request body (multipart/form-data); a model or a plain dict
         """
         return self._client.request(
-            _UPLOAD_FILE_TESTS_UPLOAD_POST,
+            _UPLOAD_FILE_UPLOAD_POST,
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -582,7 +582,7 @@ class TestsResource:
             ),
         )
 
-    def json_body_tests_json_body_post(
+    def json_body_json_body_post(
         self,
         *,
         body: AModel | dict[str, Any],
@@ -603,7 +603,7 @@ class TestsResource:
             body: request body (application/json); a model or a plain dict
         """
         return self._client.request(
-            _JSON_BODY_TESTS_JSON_BODY_POST,
+            _JSON_BODY_JSON_BODY_POST,
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -615,7 +615,7 @@ class TestsResource:
             ),
         )
 
-    def post_tests_json_body_string(
+    def string_json_body(
         self,
         *,
         body: str,
@@ -636,7 +636,7 @@ class TestsResource:
         return cast(
             "str",
             self._client.request(
-                _POST_TESTS_JSON_BODY_STRING,
+                _STRING_JSON_BODY,
                 body=body,
                 options=RequestOptions(
                     timeout=timeout,
@@ -649,7 +649,7 @@ class TestsResource:
             ),
         )
 
-    def octet_stream_tests_octet_stream_get(
+    def octet_stream_octet_stream_get(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -665,7 +665,7 @@ class TestsResource:
         return cast(
             "bytes",
             self._client.request(
-                _OCTET_STREAM_TESTS_OCTET_STREAM_GET,
+                _OCTET_STREAM_OCTET_STREAM_GET,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -676,7 +676,7 @@ class TestsResource:
             ),
         )
 
-    def octet_stream_tests_octet_stream_post(
+    def octet_stream_octet_stream_post(
         self,
         *,
         body: bytes | None = None,
@@ -697,7 +697,7 @@ class TestsResource:
         return cast(
             "OctetStreamTestsOctetStreamPostResponse",
             self._client.request(
-                _OCTET_STREAM_TESTS_OCTET_STREAM_POST,
+                _OCTET_STREAM_OCTET_STREAM_POST,
                 body=body,
                 options=RequestOptions(
                     timeout=timeout,
@@ -710,7 +710,7 @@ class TestsResource:
             ),
         )
 
-    def no_response_tests_no_response_get(
+    def no_response_no_response_get(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -724,7 +724,7 @@ class TestsResource:
         `GET /tests/no_response`
         """
         return self._client.request(
-            _NO_RESPONSE_TESTS_NO_RESPONSE_GET,
+            _NO_RESPONSE_NO_RESPONSE_GET,
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -734,7 +734,7 @@ class TestsResource:
             ),
         )
 
-    def unsupported_content_tests_unsupported_content_get(
+    def unsupported_content_unsupported_content_get(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -748,7 +748,7 @@ class TestsResource:
         `GET /tests/unsupported_content`
         """
         return self._client.request(
-            _UNSUPPORTED_CONTENT_TESTS_UNSUPPORTED_CONTENT_GET,
+            _UNSUPPORTED_CONTENT_UNSUPPORTED_CONTENT_GET,
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -758,7 +758,7 @@ class TestsResource:
             ),
         )
 
-    def test_inline_objects(
+    def inline_objects(
         self,
         *,
         body: TestInlineObjectsRequest | dict[str, Any],
@@ -779,7 +779,7 @@ class TestsResource:
         return cast(
             "TestInlineObjectsRequest",
             self._client.request(
-                _TEST_INLINE_OBJECTS,
+                _INLINE_OBJECTS,
                 body=body,
                 options=RequestOptions(
                     timeout=timeout,
@@ -825,7 +825,7 @@ class TestsResource:
             ),
         )
 
-    def callback_test(
+    def callback(
         self,
         *,
         body: AModel | dict[str, Any],
@@ -846,7 +846,7 @@ class TestsResource:
             body: request body (application/json); a model or a plain dict
         """
         return self._client.request(
-            _CALLBACK_TEST,
+            _CALLBACK,
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -934,7 +934,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def get_basic_list_of_strings(
+    async def list_strings(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -952,7 +952,7 @@ class AsyncTestsResource:
         return cast(
             "list[str]",
             await self._client.request(
-                _GET_BASIC_LIST_OF_STRINGS,
+                _LIST_STRINGS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -963,7 +963,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def get_basic_list_of_integers(
+    async def list_integers(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -981,7 +981,7 @@ class AsyncTestsResource:
         return cast(
             "list[int]",
             await self._client.request(
-                _GET_BASIC_LIST_OF_INTEGERS,
+                _LIST_INTEGERS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -992,7 +992,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def get_basic_list_of_floats(
+    async def list_floats(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -1010,7 +1010,7 @@ class AsyncTestsResource:
         return cast(
             "list[float]",
             await self._client.request(
-                _GET_BASIC_LIST_OF_FLOATS,
+                _LIST_FLOATS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -1021,7 +1021,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def get_basic_list_of_booleans(
+    async def list_booleans(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -1039,7 +1039,7 @@ class AsyncTestsResource:
         return cast(
             "list[bool]",
             await self._client.request(
-                _GET_BASIC_LIST_OF_BOOLEANS,
+                _LIST_BOOLEANS,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -1112,7 +1112,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def upload_file_tests_upload_post(
+    async def upload_file_upload_post(
         self,
         *,
         body: BodyUploadFileTestsUploadPost | dict[str, Any],
@@ -1133,7 +1133,7 @@ class AsyncTestsResource:
             body: request body (multipart/form-data); a model or a plain dict
         """
         return await self._client.request(
-            _UPLOAD_FILE_TESTS_UPLOAD_POST,
+            _UPLOAD_FILE_UPLOAD_POST,
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -1145,7 +1145,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def json_body_tests_json_body_post(
+    async def json_body_json_body_post(
         self,
         *,
         body: AModel | dict[str, Any],
@@ -1166,7 +1166,7 @@ class AsyncTestsResource:
             body: request body (application/json); a model or a plain dict
         """
         return await self._client.request(
-            _JSON_BODY_TESTS_JSON_BODY_POST,
+            _JSON_BODY_JSON_BODY_POST,
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -1178,7 +1178,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def post_tests_json_body_string(
+    async def string_json_body(
         self,
         *,
         body: str,
@@ -1199,7 +1199,7 @@ class AsyncTestsResource:
         return cast(
             "str",
             await self._client.request(
-                _POST_TESTS_JSON_BODY_STRING,
+                _STRING_JSON_BODY,
                 body=body,
                 options=RequestOptions(
                     timeout=timeout,
@@ -1212,7 +1212,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def octet_stream_tests_octet_stream_get(
+    async def octet_stream_octet_stream_get(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -1228,7 +1228,7 @@ class AsyncTestsResource:
         return cast(
             "bytes",
             await self._client.request(
-                _OCTET_STREAM_TESTS_OCTET_STREAM_GET,
+                _OCTET_STREAM_OCTET_STREAM_GET,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -1239,7 +1239,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def octet_stream_tests_octet_stream_post(
+    async def octet_stream_octet_stream_post(
         self,
         *,
         body: bytes | None = None,
@@ -1260,7 +1260,7 @@ class AsyncTestsResource:
         return cast(
             "OctetStreamTestsOctetStreamPostResponse",
             await self._client.request(
-                _OCTET_STREAM_TESTS_OCTET_STREAM_POST,
+                _OCTET_STREAM_OCTET_STREAM_POST,
                 body=body,
                 options=RequestOptions(
                     timeout=timeout,
@@ -1273,7 +1273,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def no_response_tests_no_response_get(
+    async def no_response_no_response_get(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -1287,7 +1287,7 @@ class AsyncTestsResource:
         `GET /tests/no_response`
         """
         return await self._client.request(
-            _NO_RESPONSE_TESTS_NO_RESPONSE_GET,
+            _NO_RESPONSE_NO_RESPONSE_GET,
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1297,7 +1297,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def unsupported_content_tests_unsupported_content_get(
+    async def unsupported_content_unsupported_content_get(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -1311,7 +1311,7 @@ class AsyncTestsResource:
         `GET /tests/unsupported_content`
         """
         return await self._client.request(
-            _UNSUPPORTED_CONTENT_TESTS_UNSUPPORTED_CONTENT_GET,
+            _UNSUPPORTED_CONTENT_UNSUPPORTED_CONTENT_GET,
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1321,7 +1321,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def test_inline_objects(
+    async def inline_objects(
         self,
         *,
         body: TestInlineObjectsRequest | dict[str, Any],
@@ -1342,7 +1342,7 @@ class AsyncTestsResource:
         return cast(
             "TestInlineObjectsRequest",
             await self._client.request(
-                _TEST_INLINE_OBJECTS,
+                _INLINE_OBJECTS,
                 body=body,
                 options=RequestOptions(
                     timeout=timeout,
@@ -1388,7 +1388,7 @@ class AsyncTestsResource:
             ),
         )
 
-    async def callback_test(
+    async def callback(
         self,
         *,
         body: AModel | dict[str, Any],
@@ -1409,7 +1409,7 @@ class AsyncTestsResource:
             body: request body (application/json); a model or a plain dict
         """
         return await self._client.request(
-            _CALLBACK_TEST,
+            _CALLBACK,
             body=body,
             options=RequestOptions(
                 timeout=timeout,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EnumsResource", "AsyncEnumsResource"]
 
-_INT_ENUM_TESTS_INT_ENUM_POST = Endpoint(
+_INT_TESTS_INT_POST = Endpoint(
     method="POST",
     path="/enum/int",
     operation_id="int_enum_tests_int_enum_post",
@@ -30,7 +30,7 @@ _INT_ENUM_TESTS_INT_ENUM_POST = Endpoint(
         "200": ResponseType("json"),
     },
 )
-_BOOL_ENUM_TESTS_BOOL_ENUM_POST = Endpoint(
+_BOOL_TESTS_BOOL_POST = Endpoint(
     method="POST",
     path="/enum/bool",
     operation_id="bool_enum_tests_bool_enum_post",
@@ -46,7 +46,7 @@ class EnumsResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    def int_enum_tests_int_enum_post(
+    def int_tests_int_post(
         self,
         *,
         int_enum: AnIntEnumValue,
@@ -65,7 +65,7 @@ class EnumsResource:
             int_enum: query parameter int_enum
         """
         return self._client.request(
-            _INT_ENUM_TESTS_INT_ENUM_POST,
+            _INT_TESTS_INT_POST,
             query={
                 "int_enum": int_enum,
             },
@@ -79,7 +79,7 @@ class EnumsResource:
             ),
         )
 
-    def bool_enum_tests_bool_enum_post(
+    def bool_tests_bool_post(
         self,
         *,
         bool_enum: BoolEnumTestsBoolEnumPostBoolEnum,
@@ -98,7 +98,7 @@ class EnumsResource:
             bool_enum: query parameter bool_enum
         """
         return self._client.request(
-            _BOOL_ENUM_TESTS_BOOL_ENUM_POST,
+            _BOOL_TESTS_BOOL_POST,
             query={
                 "bool_enum": bool_enum,
             },
@@ -119,7 +119,7 @@ class AsyncEnumsResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def int_enum_tests_int_enum_post(
+    async def int_tests_int_post(
         self,
         *,
         int_enum: AnIntEnumValue,
@@ -138,7 +138,7 @@ class AsyncEnumsResource:
             int_enum: query parameter int_enum
         """
         return await self._client.request(
-            _INT_ENUM_TESTS_INT_ENUM_POST,
+            _INT_TESTS_INT_POST,
             query={
                 "int_enum": int_enum,
             },
@@ -152,7 +152,7 @@ class AsyncEnumsResource:
             ),
         )
 
-    async def bool_enum_tests_bool_enum_post(
+    async def bool_tests_bool_post(
         self,
         *,
         bool_enum: BoolEnumTestsBoolEnumPostBoolEnum,
@@ -171,7 +171,7 @@ class AsyncEnumsResource:
             bool_enum: query parameter bool_enum
         """
         return await self._client.request(
-            _BOOL_ENUM_TESTS_BOOL_ENUM_POST,
+            _BOOL_TESTS_BOOL_POST,
             query={
                 "bool_enum": bool_enum,
             },

@@ -27,18 +27,18 @@ if TYPE_CHECKING:
 
 __all__ = ["LocationResource", "AsyncLocationResource"]
 
-_GET_LOCATION_QUERY_OPTIONALITY = Endpoint(
+_OPTIONALITY_QUERY = Endpoint(
     method="GET",
     path="/location/query/optionality",
-    operation_id="get_location_query_optionality",
+    operation_id="optionality_query",
     responses={
         "200": ResponseType("empty"),
     },
 )
-_GET_LOCATION_HEADER_TYPES = Endpoint(
+_LIST_TYPES = Endpoint(
     method="GET",
     path="/location/header/types",
-    operation_id="get_location_header_types",
+    operation_id="list_types",
     responses={
         "200": ResponseType("empty"),
     },
@@ -51,7 +51,7 @@ class LocationResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    def get_location_query_optionality(
+    def optionality_query(
         self,
         *,
         not_null_required: datetime,
@@ -73,7 +73,7 @@ class LocationResource:
             not_null_not_required: query parameter not_null_not_required
         """
         self._client.request(
-            _GET_LOCATION_QUERY_OPTIONALITY,
+            _OPTIONALITY_QUERY,
             query={
                 "not_null_required": not_null_required,
                 "null_required": null_required,
@@ -89,7 +89,7 @@ class LocationResource:
             ),
         )
 
-    def get_location_header_types(
+    def list_types(
         self,
         *,
         boolean_header: bool | None = None,
@@ -115,7 +115,7 @@ class LocationResource:
             string_enum_header: header parameter String-Enum-Header
         """
         self._client.request(
-            _GET_LOCATION_HEADER_TYPES,
+            _LIST_TYPES,
             headers={
                 "Boolean-Header": boolean_header,
                 "String-Header": string_header,
@@ -140,7 +140,7 @@ class AsyncLocationResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def get_location_query_optionality(
+    async def optionality_query(
         self,
         *,
         not_null_required: datetime,
@@ -162,7 +162,7 @@ class AsyncLocationResource:
             not_null_not_required: query parameter not_null_not_required
         """
         await self._client.request(
-            _GET_LOCATION_QUERY_OPTIONALITY,
+            _OPTIONALITY_QUERY,
             query={
                 "not_null_required": not_null_required,
                 "null_required": null_required,
@@ -178,7 +178,7 @@ class AsyncLocationResource:
             ),
         )
 
-    async def get_location_header_types(
+    async def list_types(
         self,
         *,
         boolean_header: bool | None = None,
@@ -204,7 +204,7 @@ class AsyncLocationResource:
             string_enum_header: header parameter String-Enum-Header
         """
         await self._client.request(
-            _GET_LOCATION_HEADER_TYPES,
+            _LIST_TYPES,
             headers={
                 "Boolean-Header": boolean_header,
                 "String-Header": string_header,

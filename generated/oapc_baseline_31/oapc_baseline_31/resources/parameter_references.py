@@ -18,10 +18,10 @@ from .._runtime import (
 
 __all__ = ["ParameterReferencesResource", "AsyncParameterReferencesResource"]
 
-_GET_PARAMETER_REFERENCES_BY_PATH_PARAM = Endpoint(
+_RETRIEVE = Endpoint(
     method="GET",
     path="/parameter-references/{path_param}",
-    operation_id="get_parameter_references_by_path_param",
+    operation_id="retrieve",
     responses={
         "200": ResponseType("empty"),
     },
@@ -34,7 +34,7 @@ class ParameterReferencesResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    def get_parameter_references_by_path_param(
+    def retrieve(
         self,
         path_param: str,
         *,
@@ -60,7 +60,7 @@ class ParameterReferencesResource:
             cookie_param: cookie parameter cookie param
         """
         self._client.request(
-            _GET_PARAMETER_REFERENCES_BY_PATH_PARAM,
+            _RETRIEVE,
             path={
                 "path_param": path_param,
             },
@@ -90,7 +90,7 @@ class AsyncParameterReferencesResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def get_parameter_references_by_path_param(
+    async def retrieve(
         self,
         path_param: str,
         *,
@@ -116,7 +116,7 @@ class AsyncParameterReferencesResource:
             cookie_param: cookie parameter cookie param
         """
         await self._client.request(
-            _GET_PARAMETER_REFERENCES_BY_PATH_PARAM,
+            _RETRIEVE,
             path={
                 "path_param": path_param,
             },

@@ -18,31 +18,31 @@ from .._runtime import (
 
 __all__ = ["ParametersResource", "AsyncParametersResource"]
 
-_GET_COMMON_PARAMETERS_OVERRIDING_BY_PARAM = Endpoint(
+_RETRIEVE_COMMON_PARAMETERS_OVERRIDING = Endpoint(
     method="GET",
     path="/common_parameters_overriding/{param}",
-    operation_id="get_common_parameters_overriding_by_param",
+    operation_id="retrieve_common_parameters_overriding",
     responses={
         "200": ResponseType("empty"),
     },
 )
-_DELETE_COMMON_PARAMETERS_OVERRIDING_BY_PARAM = Endpoint(
+_DELETE_COMMON_PARAMETERS_OVERRIDING = Endpoint(
     method="DELETE",
     path="/common_parameters_overriding/{param}",
-    operation_id="delete_common_parameters_overriding_by_param",
+    operation_id="delete_common_parameters_overriding",
     responses={
         "200": ResponseType("empty"),
     },
 )
-_GET_SAME_NAME_MULTIPLE_LOCATIONS_BY_PARAM = Endpoint(
+_RETRIEVE_SAME_NAME_MULTIPLE_LOCATIONS = Endpoint(
     method="GET",
     path="/same-name-multiple-locations/{param}",
-    operation_id="get_same_name_multiple_locations_by_param",
+    operation_id="retrieve_same_name_multiple_locations",
     responses={
         "200": ResponseType("empty"),
     },
 )
-_MULTIPLE_PATH_PARAMETERS = Endpoint(
+_MULTIPLE_PATH = Endpoint(
     method="GET",
     path="/multiple-path-parameters/{param4}/something/{param2}/{param1}/{param3}",
     operation_id="multiple_path_parameters",
@@ -58,7 +58,7 @@ class ParametersResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    def get_common_parameters_overriding_by_param(
+    def retrieve_common_parameters_overriding(
         self,
         param_path: str,
         *,
@@ -78,7 +78,7 @@ class ParametersResource:
             param: query parameter param
         """
         self._client.request(
-            _GET_COMMON_PARAMETERS_OVERRIDING_BY_PARAM,
+            _RETRIEVE_COMMON_PARAMETERS_OVERRIDING,
             path={
                 "param": param_path,
             },
@@ -94,7 +94,7 @@ class ParametersResource:
             ),
         )
 
-    def delete_common_parameters_overriding_by_param(
+    def delete_common_parameters_overriding(
         self,
         param_path: str,
         *,
@@ -112,7 +112,7 @@ class ParametersResource:
             param: query parameter param
         """
         self._client.request(
-            _DELETE_COMMON_PARAMETERS_OVERRIDING_BY_PARAM,
+            _DELETE_COMMON_PARAMETERS_OVERRIDING,
             path={
                 "param": param_path,
             },
@@ -128,7 +128,7 @@ class ParametersResource:
             ),
         )
 
-    def get_same_name_multiple_locations_by_param(
+    def retrieve_same_name_multiple_locations(
         self,
         param_path: str,
         *,
@@ -150,7 +150,7 @@ class ParametersResource:
             param_cookie: cookie parameter param
         """
         self._client.request(
-            _GET_SAME_NAME_MULTIPLE_LOCATIONS_BY_PARAM,
+            _RETRIEVE_SAME_NAME_MULTIPLE_LOCATIONS,
             path={
                 "param": param_path,
             },
@@ -172,7 +172,7 @@ class ParametersResource:
             ),
         )
 
-    def multiple_path_parameters(
+    def multiple_path(
         self,
         param4: str,
         param2: int,
@@ -194,7 +194,7 @@ class ParametersResource:
             param3: path parameter param3
         """
         self._client.request(
-            _MULTIPLE_PATH_PARAMETERS,
+            _MULTIPLE_PATH,
             path={
                 "param4": param4,
                 "param2": param2,
@@ -217,7 +217,7 @@ class AsyncParametersResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def get_common_parameters_overriding_by_param(
+    async def retrieve_common_parameters_overriding(
         self,
         param_path: str,
         *,
@@ -237,7 +237,7 @@ class AsyncParametersResource:
             param: query parameter param
         """
         await self._client.request(
-            _GET_COMMON_PARAMETERS_OVERRIDING_BY_PARAM,
+            _RETRIEVE_COMMON_PARAMETERS_OVERRIDING,
             path={
                 "param": param_path,
             },
@@ -253,7 +253,7 @@ class AsyncParametersResource:
             ),
         )
 
-    async def delete_common_parameters_overriding_by_param(
+    async def delete_common_parameters_overriding(
         self,
         param_path: str,
         *,
@@ -271,7 +271,7 @@ class AsyncParametersResource:
             param: query parameter param
         """
         await self._client.request(
-            _DELETE_COMMON_PARAMETERS_OVERRIDING_BY_PARAM,
+            _DELETE_COMMON_PARAMETERS_OVERRIDING,
             path={
                 "param": param_path,
             },
@@ -287,7 +287,7 @@ class AsyncParametersResource:
             ),
         )
 
-    async def get_same_name_multiple_locations_by_param(
+    async def retrieve_same_name_multiple_locations(
         self,
         param_path: str,
         *,
@@ -309,7 +309,7 @@ class AsyncParametersResource:
             param_cookie: cookie parameter param
         """
         await self._client.request(
-            _GET_SAME_NAME_MULTIPLE_LOCATIONS_BY_PARAM,
+            _RETRIEVE_SAME_NAME_MULTIPLE_LOCATIONS,
             path={
                 "param": param_path,
             },
@@ -331,7 +331,7 @@ class AsyncParametersResource:
             ),
         )
 
-    async def multiple_path_parameters(
+    async def multiple_path(
         self,
         param4: str,
         param2: int,
@@ -353,7 +353,7 @@ class AsyncParametersResource:
             param3: path parameter param3
         """
         await self._client.request(
-            _MULTIPLE_PATH_PARAMETERS,
+            _MULTIPLE_PATH,
             path={
                 "param4": param4,
                 "param2": param2,

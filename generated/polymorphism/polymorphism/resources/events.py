@@ -27,25 +27,7 @@ __all__ = ["EventsResource", "AsyncEventsResource"]
 
 
 @cache
-def _list_events_responses() -> dict[str, ResponseType]:
-    from ..models.click_event import ClickEvent
-    from ..models.page_view import PageView
-
-    return {
-        "200": ResponseType("json", list[ClickEvent | PageView | str]),
-    }
-
-
-_LIST_EVENTS = Endpoint(
-    method="GET",
-    path="/events",
-    operation_id="listEvents",
-    responses=_list_events_responses,
-)
-
-
-@cache
-def _get_event_responses() -> dict[str, ResponseType]:
+def _retrieve_responses() -> dict[str, ResponseType]:
     from ..models.email_notification import EmailNotification
     from ..models.sms_notification import SmsNotification
 
@@ -54,11 +36,11 @@ def _get_event_responses() -> dict[str, ResponseType]:
     }
 
 
-_GET_EVENT = Endpoint(
+_RETRIEVE = Endpoint(
     method="GET",
     path="/events/{eventId}",
     operation_id="getEvent",
-    responses=_get_event_responses,
+    responses=_retrieve_responses,
 )
 
 
@@ -79,40 +61,31 @@ _LIST_EMPLOYEES = Endpoint(
 )
 
 
+@cache
+def _list_responses() -> dict[str, ResponseType]:
+    from ..models.click_event import ClickEvent
+    from ..models.page_view import PageView
+
+    return {
+        "200": ResponseType("json", list[ClickEvent | PageView | str]),
+    }
+
+
+_LIST = Endpoint(
+    method="GET",
+    path="/events",
+    operation_id="listEvents",
+    responses=_list_responses,
+)
+
+
 class EventsResource:
     """Operations tagged events; reach them as `client.events`."""
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    def list_events(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        strict_responses: bool | None = None,
-    ) -> list[ClickEvent | PageView | str]:
-        """anyOf without discriminator, including a primitive member
-
-        `GET /events`
-        """
-        return cast(
-            "list[ClickEvent | PageView | str]",
-            self._client.request(
-                _LIST_EVENTS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
-            ),
-        )
-
-    def get_event(
+    def retrieve(
         self,
         event_id: int,
         *,
@@ -132,7 +105,7 @@ class EventsResource:
         return cast(
             "EmailNotification | SmsNotification",
             self._client.request(
-                _GET_EVENT,
+                _RETRIEVE,
                 path={
                     "eventId": event_id,
                 },
@@ -173,14 +146,7 @@ class EventsResource:
             ),
         )
 
-
-class AsyncEventsResource:
-    """Operations tagged events (async); reach them as `client.events`."""
-
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    async def list_events(
+    def list(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -195,8 +161,8 @@ class AsyncEventsResource:
         """
         return cast(
             "list[ClickEvent | PageView | str]",
-            await self._client.request(
-                _LIST_EVENTS,
+            self._client.request(
+                _LIST,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -207,7 +173,14 @@ class AsyncEventsResource:
             ),
         )
 
-    async def get_event(
+
+class AsyncEventsResource:
+    """Operations tagged events (async); reach them as `client.events`."""
+
+    def __init__(self, client: AsyncAPIClient) -> None:
+        self._client = client
+
+    async def retrieve(
         self,
         event_id: int,
         *,
@@ -227,7 +200,7 @@ class AsyncEventsResource:
         return cast(
             "EmailNotification | SmsNotification",
             await self._client.request(
-                _GET_EVENT,
+                _RETRIEVE,
                 path={
                     "eventId": event_id,
                 },
@@ -258,6 +231,33 @@ class AsyncEventsResource:
             "list[Manager]",
             await self._client.request(
                 _LIST_EMPLOYEES,
+                options=RequestOptions(
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    strict_responses=strict_responses,
+                ),
+            ),
+        )
+
+    async def list(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
+    ) -> list[ClickEvent | PageView | str]:
+        """anyOf without discriminator, including a primitive member
+
+        `GET /events`
+        """
+        return cast(
+            "list[ClickEvent | PageView | str]",
+            await self._client.request(
+                _LIST,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,

@@ -25,26 +25,7 @@ __all__ = ["PetsResource", "AsyncPetsResource"]
 
 
 @cache
-def _list_pets_responses() -> dict[str, ResponseType]:
-    from ..models.cat import Cat
-    from ..models.dog import Dog
-    from ..models.lizard import Lizard
-
-    return {
-        "200": ResponseType("json", list[Cat | Dog | Lizard]),
-    }
-
-
-_LIST_PETS = Endpoint(
-    method="GET",
-    path="/pets",
-    operation_id="listPets",
-    responses=_list_pets_responses,
-)
-
-
-@cache
-def _create_pet_responses() -> dict[str, ResponseType]:
+def _create_responses() -> dict[str, ResponseType]:
     from ..models.cat import Cat
     from ..models.dog import Dog
     from ..models.lizard import Lizard
@@ -55,7 +36,7 @@ def _create_pet_responses() -> dict[str, ResponseType]:
 
 
 @cache
-def _create_pet_body() -> Any:
+def _create_body() -> Any:
     from ..models.cat import Cat
     from ..models.dog import Dog
     from ..models.lizard import Lizard
@@ -63,19 +44,19 @@ def _create_pet_body() -> Any:
     return Cat | Dog | Lizard
 
 
-_CREATE_PET = Endpoint(
+_CREATE = Endpoint(
     method="POST",
     path="/pets",
     operation_id="createPet",
-    responses=_create_pet_responses,
+    responses=_create_responses,
     body_kind="json",
     body_content_type="application/json",
-    body_type=_create_pet_body,
+    body_type=_create_body,
 )
 
 
 @cache
-def _get_pet_responses() -> dict[str, ResponseType]:
+def _retrieve_responses() -> dict[str, ResponseType]:
     from ..models.cat import Cat
     from ..models.dog import Dog
     from ..models.lizard import Lizard
@@ -85,11 +66,30 @@ def _get_pet_responses() -> dict[str, ResponseType]:
     }
 
 
-_GET_PET = Endpoint(
+_RETRIEVE = Endpoint(
     method="GET",
     path="/pets/{petId}",
     operation_id="getPet",
-    responses=_get_pet_responses,
+    responses=_retrieve_responses,
+)
+
+
+@cache
+def _list_responses() -> dict[str, ResponseType]:
+    from ..models.cat import Cat
+    from ..models.dog import Dog
+    from ..models.lizard import Lizard
+
+    return {
+        "200": ResponseType("json", list[Cat | Dog | Lizard]),
+    }
+
+
+_LIST = Endpoint(
+    method="GET",
+    path="/pets",
+    operation_id="listPets",
+    responses=_list_responses,
 )
 
 
@@ -99,34 +99,7 @@ class PetsResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
-    def list_pets(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        strict_responses: bool | None = None,
-    ) -> list[Cat | Dog | Lizard]:
-        """List pets (oneOf with discriminator and explicit mapping)
-
-        `GET /pets`
-        """
-        return cast(
-            "list[Cat | Dog | Lizard]",
-            self._client.request(
-                _LIST_PETS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
-            ),
-        )
-
-    def create_pet(
+    def create(
         self,
         *,
         body: Cat | Dog | Lizard,
@@ -147,7 +120,7 @@ class PetsResource:
         return cast(
             "Cat | Dog | Lizard",
             self._client.request(
-                _CREATE_PET,
+                _CREATE,
                 body=body,
                 options=RequestOptions(
                     timeout=timeout,
@@ -160,7 +133,7 @@ class PetsResource:
             ),
         )
 
-    def get_pet(
+    def retrieve(
         self,
         pet_id: str,
         *,
@@ -178,10 +151,37 @@ class PetsResource:
         return cast(
             "Cat | Dog | Lizard",
             self._client.request(
-                _GET_PET,
+                _RETRIEVE,
                 path={
                     "petId": pet_id,
                 },
+                options=RequestOptions(
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    strict_responses=strict_responses,
+                ),
+            ),
+        )
+
+    def list(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
+    ) -> list[Cat | Dog | Lizard]:
+        """List pets (oneOf with discriminator and explicit mapping)
+
+        `GET /pets`
+        """
+        return cast(
+            "list[Cat | Dog | Lizard]",
+            self._client.request(
+                _LIST,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -199,34 +199,7 @@ class AsyncPetsResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def list_pets(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        strict_responses: bool | None = None,
-    ) -> list[Cat | Dog | Lizard]:
-        """List pets (oneOf with discriminator and explicit mapping)
-
-        `GET /pets`
-        """
-        return cast(
-            "list[Cat | Dog | Lizard]",
-            await self._client.request(
-                _LIST_PETS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
-            ),
-        )
-
-    async def create_pet(
+    async def create(
         self,
         *,
         body: Cat | Dog | Lizard,
@@ -247,7 +220,7 @@ class AsyncPetsResource:
         return cast(
             "Cat | Dog | Lizard",
             await self._client.request(
-                _CREATE_PET,
+                _CREATE,
                 body=body,
                 options=RequestOptions(
                     timeout=timeout,
@@ -260,7 +233,7 @@ class AsyncPetsResource:
             ),
         )
 
-    async def get_pet(
+    async def retrieve(
         self,
         pet_id: str,
         *,
@@ -278,10 +251,37 @@ class AsyncPetsResource:
         return cast(
             "Cat | Dog | Lizard",
             await self._client.request(
-                _GET_PET,
+                _RETRIEVE,
                 path={
                     "petId": pet_id,
                 },
+                options=RequestOptions(
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    strict_responses=strict_responses,
+                ),
+            ),
+        )
+
+    async def list(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
+    ) -> list[Cat | Dog | Lizard]:
+        """List pets (oneOf with discriminator and explicit mapping)
+
+        `GET /pets`
+        """
+        return cast(
+            "list[Cat | Dog | Lizard]",
+            await self._client.request(
+                _LIST,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,

@@ -25,24 +25,6 @@ __all__ = ["ShapesResource", "AsyncShapesResource"]
 
 
 @cache
-def _list_shapes_responses() -> dict[str, ResponseType]:
-    from ..models.circle import Circle
-    from ..models.square import Square
-
-    return {
-        "200": ResponseType("json", list[Circle | Square]),
-    }
-
-
-_LIST_SHAPES = Endpoint(
-    method="GET",
-    path="/shapes",
-    operation_id="listShapes",
-    responses=_list_shapes_responses,
-)
-
-
-@cache
 def _compute_area_responses() -> dict[str, ResponseType]:
     from ..models.compute_area_response import ComputeAreaResponse
 
@@ -70,38 +52,29 @@ _COMPUTE_AREA = Endpoint(
 )
 
 
+@cache
+def _list_responses() -> dict[str, ResponseType]:
+    from ..models.circle import Circle
+    from ..models.square import Square
+
+    return {
+        "200": ResponseType("json", list[Circle | Square]),
+    }
+
+
+_LIST = Endpoint(
+    method="GET",
+    path="/shapes",
+    operation_id="listShapes",
+    responses=_list_responses,
+)
+
+
 class ShapesResource:
     """Operations tagged shapes; reach them as `client.shapes`."""
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
-
-    def list_shapes(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        strict_responses: bool | None = None,
-    ) -> list[Circle | Square]:
-        """oneOf with discriminator but no mapping (schema names are the values)
-
-        `GET /shapes`
-        """
-        return cast(
-            "list[Circle | Square]",
-            self._client.request(
-                _LIST_SHAPES,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
-            ),
-        )
 
     def compute_area(
         self,
@@ -137,14 +110,7 @@ class ShapesResource:
             ),
         )
 
-
-class AsyncShapesResource:
-    """Operations tagged shapes (async); reach them as `client.shapes`."""
-
-    def __init__(self, client: AsyncAPIClient) -> None:
-        self._client = client
-
-    async def list_shapes(
+    def list(
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
@@ -159,8 +125,8 @@ class AsyncShapesResource:
         """
         return cast(
             "list[Circle | Square]",
-            await self._client.request(
-                _LIST_SHAPES,
+            self._client.request(
+                _LIST,
                 options=RequestOptions(
                     timeout=timeout,
                     max_retries=max_retries,
@@ -170,6 +136,13 @@ class AsyncShapesResource:
                 ),
             ),
         )
+
+
+class AsyncShapesResource:
+    """Operations tagged shapes (async); reach them as `client.shapes`."""
+
+    def __init__(self, client: AsyncAPIClient) -> None:
+        self._client = client
 
     async def compute_area(
         self,
@@ -201,6 +174,33 @@ class AsyncShapesResource:
                     extra_query=extra_query,
                     strict_responses=strict_responses,
                     idempotency_key=idempotency_key,
+                ),
+            ),
+        )
+
+    async def list(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        strict_responses: bool | None = None,
+    ) -> list[Circle | Square]:
+        """oneOf with discriminator but no mapping (schema names are the values)
+
+        `GET /shapes`
+        """
+        return cast(
+            "list[Circle | Square]",
+            await self._client.request(
+                _LIST,
+                options=RequestOptions(
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    strict_responses=strict_responses,
                 ),
             ),
         )
