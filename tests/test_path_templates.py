@@ -4,6 +4,7 @@ left out with its reason; nothing fails silently at call time."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def test_the_generated_method_sends_the_undeclared_parameter(tmp_path: Path) -> 
     for resource in api.resources:
         for op in resource.operations:
             if op.path == "/a/{missing}":
-                getattr(getattr(client, resource.py_name), op.py_name)("x/../y")
+                getattr(functools.reduce(getattr, resource.attr_path, client), op.py_name)("x/../y")
             if op.path == "/b/{id}/c/{file-name}.json":
-                getattr(getattr(client, resource.py_name), op.py_name)(7, "report 1")
+                getattr(functools.reduce(getattr, resource.attr_path, client), op.py_name)(7, "report 1")
     assert [r.url.raw_path for r in sent] == [b"/a/x%2F..%2Fy", b"/b/7/c/report%201.json"]
