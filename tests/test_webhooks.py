@@ -192,8 +192,8 @@ def test_no_webhooks_no_helper_and_nothing_skipped():
 
 def test_configured_scheme_and_attribute_collision():
     spec = json.loads(json.dumps(GITHUB_SHAPED))
-    spec["paths"] = {
-        "/hooks": {
+    spec["paths"] = {  # one tag: the resource's name comes from the path
+        "/webhooks": {
             "get": {
                 "tags": ["webhooks"],
                 "operationId": "listHooks",
