@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import json
 from pathlib import Path
 from typing import Any, Callable
@@ -105,7 +106,7 @@ def _changed(root: Path, name: str, change: Callable[[dict[str, Any]], Any]) -> 
 def _get_item(client: Any) -> Any:
     """The one operation's method, wherever the IR puts it (resource and verb are its choice)."""
     resource = build_api(copy.deepcopy(OLD)).resources[0]
-    return getattr(getattr(client, resource.py_name), resource.operations[0].py_name)
+    return getattr(functools.reduce(getattr, resource.attr_path, client), resource.operations[0].py_name)
 
 
 def _reads_without_problem(pkg: Any, answer: dict[str, Any]) -> bool:

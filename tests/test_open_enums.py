@@ -31,7 +31,7 @@ def _client(answer: dict) -> tuple[petstore.Client, list[httpx.Request]]:
 
 def test_an_unknown_enum_value_is_kept_and_the_call_succeeds() -> None:
     client, _ = _client({**PET, "status": "adopted_2026"})
-    pet = client.pet.get_pet_by_id(pet_id=1)
+    pet = client.pet.retrieve(pet_id=1)
     assert isinstance(pet, Pet)
     assert pet.status == "adopted_2026"
     assert isinstance(pet.status, PetStatus) and not pet.status.is_known
@@ -46,7 +46,7 @@ def test_an_unknown_enum_value_is_kept_async() -> None:
 
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
         async with petstore.AsyncClient(api_key="k", http_client=http) as client:
-            return await client.store.get_order_by_id(order_id=3)
+            return await client.store.order.retrieve(order_id=3)
 
     order = asyncio.run(main())
     assert isinstance(order, Order)
@@ -55,7 +55,7 @@ def test_an_unknown_enum_value_is_kept_async() -> None:
 
 def test_a_known_value_is_the_member_and_equals_its_wire_string() -> None:
     client, _ = _client(PET)
-    pet = client.pet.get_pet_by_id(pet_id=1)
+    pet = client.pet.retrieve(pet_id=1)
     assert pet.status is PetStatus.AVAILABLE
     assert pet.status == "available" and pet.status != "sold"
     assert pet.status.is_known
@@ -64,11 +64,11 @@ def test_a_known_value_is_the_member_and_equals_its_wire_string() -> None:
 
 def test_parameters_and_model_fields_take_plain_strings() -> None:
     client, sent = _client(PET)
-    client.pet.find_pets_by_status(status=["available", "brand_new"])
+    client.pet.find_by_status(status=["available", "brand_new"])
     assert sent[-1].url.params.get_list("status") == ["available", "brand_new"]
     pet = Pet(name="rex", photo_urls=[], status="sold")
     assert pet.status is PetStatus.SOLD  # validated into the enum at run time
-    client.pet.add_pet(body=pet)
+    client.pet.add(body=pet)
     assert b'"status":"sold"' in sent[-1].content.replace(b" ", b"")
 
 
@@ -77,12 +77,12 @@ from petstore import Client
 from petstore.models import Pet, PetStatus
 
 client = Client(api_key="k")
-client.pet.find_pets_by_status(status=["available", "sold"])
+client.pet.find_by_status(status=["available", "sold"])
 Pet(name="rex", photoUrls=[], tags=None, status="pending")
-pet = client.pet.get_pet_by_id(pet_id=1)
+pet = client.pet.retrieve(pet_id=1)
 if pet.status == "available":
     pass
-client.pet.find_pets_by_status(status=["availabel"])  # BAD
+client.pet.find_by_status(status=["availabel"])  # BAD
 Pet(name="rex", photoUrls=[], tags=None, status="adopted")  # BAD
 """
 

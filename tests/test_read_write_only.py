@@ -75,6 +75,6 @@ def test_a_required_read_only_id_is_not_needed_to_build_a_request() -> None:
         return httpx.Response(201, json=answer)
 
     client = schemas_pkg.Client(base_url="http://api.test", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    created = client.default.create_item(body=body)
+    created = client.items.create(body=body)
     assert json.loads(sent[0].content) == {"name": "lamp", "kind": "physical"}
     assert isinstance(created, Item) and str(created.id) == "7d6c1c6e-0a5b-4a34-9f35-6f0e3c1f5b7a"

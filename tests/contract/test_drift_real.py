@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import importlib
 from typing import Any
 
@@ -52,7 +53,7 @@ def _make_case(name: str, real_clients: dict[str, Any]) -> tuple[Any, Any, dict[
     )
     schema = schemas.deref(raw["responses"]["200"])["content"]["application/json"]["schema"]
     answer = Synth(schemas, direction="response").value(schema)
-    return import_generated(name, project), (resource.py_name, op.py_name), answer
+    return import_generated(name, project), (resource.attr_path, op.py_name), answer
 
 
 def _drifted(answer: dict[str, Any], field: str, value: str) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def test_a_new_enum_value_and_new_fields_keep_the_call_working(name: str, real_c
         http = httpx.Client(transport=httpx.MockTransport(lambda r, body=body: httpx.Response(200, json=body)))
         client = pkg.Client(base_url="http://api.test", http_client=http, max_retries=0)
         for strict in (False, True):
-            result = getattr(getattr(client, resource), method)(*args, strict_responses=strict)
+            result = getattr(functools.reduce(getattr, resource, client), method)(*args, strict_responses=strict)
             status = getattr(result, field)
             assert status == expected and str(status) == expected
             enum_class = type(status)
@@ -88,7 +89,7 @@ def test_the_async_client_keeps_the_new_enum_value(name: str, real_clients: dict
     async def main() -> Any:
         http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body)))
         async with pkg.AsyncClient(base_url="http://api.test", http_client=http, max_retries=0) as client:
-            return await getattr(getattr(client, resource), method)(*args, strict_responses=True)
+            return await getattr(functools.reduce(getattr, resource, client), method)(*args, strict_responses=True)
 
     result = asyncio.run(main())
     assert getattr(result, field) == new_value
