@@ -15,6 +15,7 @@ from .cache import Cache, digest
 from .formatting import format_files, format_models_for_split
 from .ir import Api, Skipped
 from .loader import load
+from .mockspec import TESTING_SPEC, mock_spec_json
 from .models import generate_models
 from .naming import shadowed_module, snake_identifier
 from .normalize import has_external_ref, normalize
@@ -140,6 +141,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
             spec = normalize(doc, allow_remote_refs=allow_remote_refs)
         spec, excluded = apply_options(spec, options)
         api = build_api(spec, package=package, source=source, doc=doc)
+        testing_spec = mock_spec_json(spec, api)  # what <package>.testing's MockAPI answers from
         # the document is not needed past the IR: let it go before the model
         # generator, the stage that needs most memory (about 90 MB on GitHub)
         memo.release()
@@ -183,6 +185,7 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         if background is not None:
             background.close()
     files.update(runtime_files(api.package))
+    files[f"{api.package}/{TESTING_SPEC}"] = testing_spec
     files[MANIFEST] = manifest(files, sha, __version__)
     rendered = Rendered(files, api.package, len(api.operations), len(api.resources), len(api.models), skipped, diagnostics)
     cache.put("runs", run_key, {

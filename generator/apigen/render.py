@@ -212,6 +212,7 @@ class Renderer:
             f"{pkg}/client.py": self.render("client.py.jinja"),
             f"{pkg}/py.typed": "",
             f"{pkg}/resources/__init__.py": self.render("resources_init.py.jinja"),
+            f"{pkg}/testing.py": self.render("testing.py.jinja"),
         }
         if self.api.webhook_signature is not None:
             out[f"{pkg}/webhooks.py"] = self.webhooks()

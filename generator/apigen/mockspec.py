@@ -1,0 +1,251 @@
+"""The compact description of an API the mock needs (``<package>/_testing_spec.json``).
+
+From an OpenAPI 3.x document (normalised, or a raw 3.0/3.1 one for ``apigen mock``'s
+fast start), keep per operation only what checking a request and answering it
+take: method, path, parameters, body media types and schemas, responses with
+their examples and schemas; plus the named schemas they reach, stripped of
+annotations. References other than ``#/components/schemas/...`` are inlined here,
+so the runtime resolves one kind only. With the IR, operations also carry the
+client's names (``resource.method``) and the fields that end a pagination.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+from .ir import Api
+from .normalize import iter_operations
+
+SCHEMA_REF = "#/components/schemas/"
+TESTING_SPEC = "_testing_spec.json"  # file name inside the generated package
+# kept in schemas: what validation and synthesis read (annotations and docs dropped)
+SCHEMA_KEYS = frozenset(
+    {
+        "type",
+        "nullable",
+        "enum",
+        "const",
+        "properties",
+        "required",
+        "additionalProperties",
+        "patternProperties",
+        "items",
+        "prefixItems",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "format",
+        "readOnly",
+        "writeOnly",
+        "discriminator",
+        "example",
+        "$ref",
+    }
+)
+SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+SUBSCHEMA_ONE = ("items", "additionalProperties")
+SUBSCHEMA_MAPS = ("properties", "patternProperties")
+MAX_INLINE = 16  # hops through non-schema references
+
+
+class _Builder:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.named: dict[str, Any] = (spec.get("components") or {}).get("schemas") or {}
+        self.reached: dict[str, Any] = {}
+        self.pending: list[str] = []
+
+    def deref(self, node: Any) -> Any:
+        """An OpenAPI object behind its references (parameters, bodies, responses)."""
+        hops = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < MAX_INLINE:
+            node = self._pointer(node["$ref"])
+            hops += 1
+        return node
+
+    def _pointer(self, ref: str) -> Any:
+        if not ref.startswith("#/"):
+            return {}
+        node: Any = self.spec
+        for token in ref[2:].split("/"):
+            token = token.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return {}
+        return node
+
+    def schema(self, node: Any, depth: int = 0) -> Any:
+        """A schema with annotations stripped; named schemas stay references (recorded)."""
+        if not isinstance(node, dict):
+            return node if isinstance(node, bool) else {}
+        if depth > 64:
+            return {}
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref.startswith(SCHEMA_REF) and "/" not in ref[len(SCHEMA_REF) :]:
+                name = ref[len(SCHEMA_REF) :].replace("~1", "/").replace("~0", "~")
+                if name in self.named and name not in self.reached:
+                    self.reached[name] = None
+                    self.pending.append(name)
+                out: dict[str, Any] = {"$ref": SCHEMA_REF + name}
+            else:
+                return self.schema(self.deref(node), depth + 1)
+        else:
+            out = {}
+        for key, value in node.items():
+            if key not in SCHEMA_KEYS or key == "$ref":
+                continue
+            if key in SUBSCHEMA_MAPS and isinstance(value, dict):
+                out[key] = {name: self.schema(sub, depth + 1) for name, sub in value.items()}
+            elif key in SUBSCHEMA_LISTS and isinstance(value, list):
+                out[key] = [self.schema(sub, depth + 1) for sub in value]
+            elif key in SUBSCHEMA_ONE and isinstance(value, dict):
+                out[key] = self.schema(value, depth + 1)
+            elif key == "discriminator" and isinstance(value, dict):
+                out[key] = {k: v for k, v in value.items() if k in ("propertyName", "mapping")}
+            else:
+                out[key] = value
+        return out
+
+    def finish(self) -> dict[str, Any]:
+        while self.pending:
+            name = self.pending.pop()
+            self.reached[name] = self.schema(self.named[name])
+        return {name: self.reached[name] for name in sorted(self.reached)}
+
+
+def _media(builder: _Builder, content: Any, examples: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not isinstance(content, dict):
+        return out
+    for media, entry in content.items():
+        entry = entry if isinstance(entry, dict) else {}
+        item: dict[str, Any] = {"schema": builder.schema(entry.get("schema", {}))}
+        if examples:
+            if "example" in entry:
+                item["example"] = entry["example"]
+            elif isinstance(entry.get("examples"), dict) and entry["examples"]:
+                first = builder.deref(next(iter(entry["examples"].values())))
+                if isinstance(first, dict) and "value" in first:
+                    item["example"] = first["value"]
+        out[str(media)] = item
+    return out
+
+
+def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
+    for path, method, item, op in iter_operations(builder.spec):
+        params: dict[tuple[str, str], dict[str, Any]] = {}
+        for source in (item.get("parameters") or [], op.get("parameters") or []):
+            for raw in source:
+                param = builder.deref(raw)
+                if not isinstance(param, dict) or not isinstance(param.get("name"), str):
+                    continue
+                schema = param.get("schema")
+                if schema is None and isinstance(param.get("content"), dict) and param["content"]:
+                    schema = (next(iter(param["content"].values())) or {}).get("schema")
+                entry = {
+                    "name": param["name"],
+                    "in": str(param.get("in", "")),
+                    "required": bool(param.get("required")) or param.get("in") == "path",
+                    "schema": builder.schema(schema or {}),
+                }
+                for key in ("style", "explode"):
+                    if key in param:
+                        entry[key] = param[key]
+                params[
+                    (
+                        entry["in"],
+                        entry["name"].lower() if entry["in"] == "header" else entry["name"],
+                    )
+                ] = entry
+        out: dict[str, Any] = {
+            "id": str(op.get("operationId") or f"{method.upper()} {path}"),
+            "method": method.upper(),
+            "path": path,
+            "params": list(params.values()),
+        }
+        body = builder.deref(op.get("requestBody"))
+        if isinstance(body, dict) and isinstance(body.get("content"), dict):
+            out["body"] = {
+                "required": bool(body.get("required")),
+                "content": {
+                    k: {"schema": v["schema"]}
+                    for k, v in _media(builder, body["content"], False).items()
+                },
+            }
+        responses: dict[str, Any] = {}
+        for status, raw in (op.get("responses") or {}).items():
+            response = builder.deref(raw)
+            if isinstance(response, dict):
+                responses[str(status).upper()] = {
+                    "content": _media(builder, response.get("content"), True)
+                }
+        out["responses"] = responses
+        yield out
+
+
+def mock_spec(spec: dict[str, Any], api: Api | None = None) -> dict[str, Any]:
+    """The compact description as a JSON-ready dict (deterministic for the same input)."""
+    builder = _Builder(spec)
+    operations = list(_operations(builder))
+    if api is not None:
+        by_key = {
+            (op.method, op.path): (resource, op)
+            for resource in api.resources
+            for op in resource.operations
+        }
+        for entry in operations:
+            found = by_key.get((entry["method"], entry["path"]))
+            if found is None:
+                continue
+            resource, op = found
+            entry["name"] = f"{resource.py_name}.{op.py_name}"
+            if op.pagination is not None:
+                paging = op.pagination
+                entry["stop"] = [
+                    list(p) for p in (paging.has_more, paging.next_cursor, paging.next_url) if p
+                ]
+        operations = [entry for entry in operations if "name" in entry]  # those the client has
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    query_auth = sorted(
+        {
+            str(s.get("name"))
+            for s in map(builder.deref, schemes.values())
+            if isinstance(s, dict) and s.get("type") == "apiKey" and s.get("in") == "query"
+        }
+    )
+    base_paths = []
+    for server in spec.get("servers") or []:
+        url = server.get("url") if isinstance(server, dict) else None
+        if isinstance(url, str):
+            path = url.split("://", 1)[-1]
+            path = (
+                path[path.find("/") :]
+                if "://" in url and "/" in path
+                else (path if "://" not in url else "")
+            )
+            base_paths.append(path.rstrip("/"))
+    return {
+        "base_paths": sorted(set(base_paths)),
+        "query_auth": query_auth,
+        "operations": operations,
+        "schemas": builder.finish(),
+    }
+
+
+def mock_spec_json(spec: dict[str, Any], api: Api | None = None) -> str:
+    return json.dumps(mock_spec(spec, api), ensure_ascii=True, separators=(",", ":")) + "\n"

@@ -1,0 +1,149 @@
+"""``<package>.testing.MockAPI`` as a user's test suite would use it, on the Petstore client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+
+from support import GENERATED, import_generated
+
+petstore = import_generated("petstore")
+from petstore import AsyncClient, BadRequestError, Client, NotFoundError  # noqa: E402
+from petstore.models import Pet  # noqa: E402
+from petstore.testing import MockAPI, MockRequest, MockResponse  # noqa: E402
+
+BASE = "http://petstore.swagger.io/v2"
+
+
+def client(mock: MockAPI) -> Client:
+    return Client(api_key="test-key", http_client=mock.http_client())
+
+
+def test_importing_the_client_does_not_import_the_mock() -> None:
+    code = (
+        "import sys, petstore; print([m for m in sys.modules if m.startswith('petstore.')"
+        " and any(w in m for w in ('testing', 'mock', 'schema_values'))])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=GENERATED / "petstore",
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_answers_from_the_spec_typed_and_deterministic_by_seed() -> None:
+    pet = client(MockAPI()).pet.get_pet_by_id(pet_id=3)
+    assert isinstance(pet, Pet)
+    assert pet.name == "doggie"  # the schema's example
+    assert pet.status is not None and pet.photo_urls
+    again = client(MockAPI()).pet.get_pet_by_id(pet_id=3)
+    assert again == pet
+    others = {
+        client(MockAPI(seed=s)).pet.get_pet_by_id(pet_id=3).model_dump_json() for s in range(1, 6)
+    }
+    assert len(others) > 1  # another seed, other synthesised values
+    pets = client(MockAPI()).pet.find_pets_by_status(status=["available"])
+    assert pets and all(isinstance(p, Pet) for p in pets)
+
+
+def test_async_client_on_the_mock() -> None:
+    async def run() -> tuple[Pet, int]:
+        mock = MockAPI()
+        mock.override("pet.get_pet_by_id", {"id": 9, "name": "Async", "photoUrls": []})
+        async with AsyncClient(api_key="k", http_client=mock.async_http_client()) as api:
+            pet = await api.pet.get_pet_by_id(pet_id=9)
+            with pytest.raises(BadRequestError):
+                await api.pet.find_pets_by_status(status=["lost"])
+        return pet, len(mock.calls)
+
+    pet, calls = asyncio.run(run())
+    assert (pet.id, pet.name, calls) == (9, "Async", 2)
+
+
+def test_overrides_model_dict_status_function_and_response() -> None:
+    mock = MockAPI()
+    api = client(mock)
+    mock.override("pet.get_pet_by_id", Pet(id=7, name="Rex", photo_urls=[]))
+    assert (api.pet.get_pet_by_id(pet_id=1).id, api.pet.get_pet_by_id(pet_id=1).name) == (7, "Rex")
+    mock.override("getPetById", {"id": 8, "name": "Dict", "photoUrls": ["u"]})  # operationId
+    assert api.pet.get_pet_by_id(pet_id=1).photo_urls == ["u"]
+    mock.override("GET /pet/{petId}", status=404)
+    with pytest.raises(NotFoundError):
+        api.pet.get_pet_by_id(pet_id=1)
+
+    def echo(request: MockRequest) -> dict[str, object]:
+        return {"id": int(request.path_params["petId"]), "name": request.operation, "photoUrls": []}
+
+    mock.override("pet.get_pet_by_id", echo)
+    assert api.pet.get_pet_by_id(pet_id=42).model_dump(include={"id", "name"}) == {
+        "id": 42,
+        "name": "pet.get_pet_by_id",
+    }
+    mock.override("pet.get_pet_by_id", MockResponse(400, {"message": "no such pet"}))
+    with pytest.raises(BadRequestError, match="no such pet"):
+        api.pet.get_pet_by_id(pet_id=1)
+    with pytest.raises(KeyError, match="get_pet_by_id"):
+        mock.override("pet.get_pet_by_idd", {})
+    mock.reset()
+    assert api.pet.get_pet_by_id(pet_id=1).name == "doggie" and len(mock.calls) == 1
+
+
+def test_records_calls_for_assertions() -> None:
+    mock = MockAPI()
+    api = client(mock)
+    api.pet.find_pets_by_status(status=["available", "sold"])
+    api.pet.add_pet(body={"name": "Tom", "photoUrls": ["p"]})
+    (listed,) = mock.calls_to("pet.find_pets_by_status")
+    assert listed.query == {"status": ["available", "sold"]} and listed.valid
+    (added,) = mock.calls_to("addPet")
+    assert added.json == {"name": "Tom", "photoUrls": ["p"]}
+    assert added.request.method == "POST" and added.response.status_code == 200
+    assert [c.operation for c in mock.calls] == ["pet.find_pets_by_status", "pet.add_pet"]
+
+
+def test_rejects_requests_the_spec_does_not_allow_naming_the_field() -> None:
+    mock = MockAPI()
+    api = client(mock)
+    with pytest.raises(BadRequestError, match="query parameter 'status'.*not one of"):
+        api.pet.find_pets_by_status(status=["lost"])
+    with pytest.raises(Exception, match=r"body\.name: required property is missing") as caught:
+        api.pet.add_pet(body={"photoUrls": []})
+    assert caught.value.status_code == 405  # the error status addPet declares ("Invalid input")
+    rejected = mock.calls[-1]
+    assert not rejected.valid and rejected.problems == ["body.name: required property is missing"]
+
+    raw = mock.http_client(base_url=BASE)
+    assert raw.get("/pet/abc").status_code == 400  # petId is an integer
+    assert "path parameter 'petId'" in raw.get("/pet/abc").json()["message"]
+    assert raw.get("/pet/findByStatus").status_code == 400  # required query parameter missing
+    assert "query parameter 'extra'" in raw.get("/pet/1", params={"extra": "1"}).text
+    wrong_type = raw.post("/pet", json={"name": 5, "photoUrls": []})
+    assert "body.name: expected string, got integer" in wrong_type.text
+    assert (
+        raw.post("/pet", content=b"{", headers={"content-type": "application/json"}).status_code
+        >= 400
+    )
+    assert raw.get("/nowhere").status_code == 404
+    not_allowed = raw.patch("/pet/1")
+    assert not_allowed.status_code == 405 and "DELETE" in not_allowed.headers["allow"]
+    assert raw.get("/pet/1").status_code == 200
+
+
+def test_validation_can_be_turned_off() -> None:
+    raw = MockAPI(validate=False).http_client(base_url=BASE)
+    assert raw.post("/pet", json={"photoUrls": 3}).status_code == 200
+
+
+def test_the_mock_spec_is_valid_json_and_compact() -> None:
+    data = json.loads((GENERATED / "petstore" / "petstore" / "_testing_spec.json").read_text())
+    names = {op["name"] for op in data["operations"]}
+    assert {"pet.get_pet_by_id", "store.place_order", "user.login_user"} <= names
+    assert "description" not in json.dumps(data["schemas"])  # annotations stripped
