@@ -56,7 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("spec_new", metavar="NEW")
     dif.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="report format (default: text; markdown for a pull request comment)")
     dif.add_argument("--fail-on-breaking", action="store_true", help="exit 1 when any change is breaking")
+    mck = sub.add_parser("mock", help="serve a mock of the API over HTTP", description="Serve the API as <package>.testing.MockAPI does: answers from the spec's examples or synthesised from its schemas, every request checked against the spec and logged with its verdict. Stops on Ctrl-C or SIGTERM.")
+    mck.add_argument("spec", metavar="SPEC", help="path or http(s) URL of the OpenAPI document")
+    mck.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
+    mck.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    mck.add_argument("--seed", type=int, default=0, help="seed of the synthesised answers (default 0)")
     return parser
+
+
+def _mock(args: argparse.Namespace) -> int:
+    from .mockserver import serve
+
+    return serve(args.spec, host=args.host, port=args.port, seed=args.seed)
 
 
 def _configured(client: str | None) -> list["ClientConfig"]:
@@ -167,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     _written.clear()
     previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
     try:
-        handler = {"generate": _generate, "check": _check, "validate": _validate, "diff": _diff}[args.command]
+        handler = {"generate": _generate, "check": _check, "validate": _validate, "diff": _diff, "mock": _mock}[args.command]
         with library_output_escaped():
             return handler(args)
     except ApigenError as exc:

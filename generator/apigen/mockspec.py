@@ -12,10 +12,12 @@ client's names (``resource.method``) and the fields that end a pagination.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from .ir import Api
-from .normalize import iter_operations
+if TYPE_CHECKING:  # apigen mock builds without the IR: it starts without importing the generator
+    from .ir import Api
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 SCHEMA_REF = "#/components/schemas/"
 TESTING_SPEC = "_testing_spec.json"  # file name inside the generated package
@@ -146,8 +148,21 @@ def _media(builder: _Builder, content: Any, examples: bool) -> dict[str, Any]:
     return out
 
 
+def _iter_operations(
+    builder: _Builder,
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(path, method, path item, operation) in document order (path items behind a $ref too)."""
+    for path, item in (builder.spec.get("paths") or {}).items():
+        item = builder.deref(item)
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            if isinstance(item.get(method), dict):
+                yield str(path), method, item, item[method]
+
+
 def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
-    for path, method, item, op in iter_operations(builder.spec):
+    for path, method, item, op in _iter_operations(builder):
         params: dict[tuple[str, str], dict[str, Any]] = {}
         for source in (item.get("parameters") or [], op.get("parameters") or []):
             for raw in source:
@@ -198,7 +213,7 @@ def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
         yield out
 
 
-def mock_spec(spec: dict[str, Any], api: Api | None = None) -> dict[str, Any]:
+def mock_spec(spec: dict[str, Any], api: "Api | None" = None) -> dict[str, Any]:
     """The compact description as a JSON-ready dict (deterministic for the same input)."""
     builder = _Builder(spec)
     operations = list(_operations(builder))
@@ -247,5 +262,5 @@ def mock_spec(spec: dict[str, Any], api: Api | None = None) -> dict[str, Any]:
     }
 
 
-def mock_spec_json(spec: dict[str, Any], api: Api | None = None) -> str:
+def mock_spec_json(spec: dict[str, Any], api: "Api | None" = None) -> str:
     return json.dumps(mock_spec(spec, api), ensure_ascii=True, separators=(",", ":")) + "\n"

@@ -15,6 +15,7 @@ Imported only by ``<package>.testing`` and ``apigen mock``: never at client impo
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import random
 import re
@@ -25,7 +26,6 @@ from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
-import pydantic
 
 from .schema_values import Schemas
 
@@ -92,16 +92,24 @@ class _Operation:
             else:
                 pattern += re.escape(piece)
                 statics += len(piece)
-        self.regex = re.compile(pattern + "/?$" if self.path != "/" else "/?$")
+        self.pattern = pattern + "/?$" if self.path != "/" else "/?$"
         self.param_names = names
         self.statics = statics  # the most literal template wins: /users/me over /users/{id}
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)  # on first use: a mock of 1,000 operations starts fast
 
 
 class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """An httpx transport answering every operation of an API from its spec."""
 
-    def __init__(self, spec: Mapping[str, Any], *, seed: int = 0, validate: bool = True) -> None:
+    def __init__(
+        self, spec: Mapping[str, Any], *, seed: int = 0, validate: bool = True, record: bool = True
+    ) -> None:
         self.seed = seed
+        self.record = record  # False: a long-running server keeps no history
+        self.count = 0  # requests answered
         self.validate = validate
         self.schemas = Schemas(spec.get("schemas") or {})
         self._operations = [_Operation(op) for op in spec.get("operations") or []]
@@ -180,10 +188,14 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         """The response to one request (whose body has been read), recorded in ``calls``."""
+        return self.call(request).response
+
+    def call(self, request: httpx.Request) -> Call:
+        """Check and answer one request; the record of it (kept in ``calls`` when recording)."""
         matched = self._match(request.method.upper(), request.url.path)
         if isinstance(matched, httpx.Response):
-            self._record(Call(None, None, request, matched, [matched.json()["message"]]))
-            return matched
+            matched.request = request
+            return self._record(Call(None, None, request, matched, [matched.json()["message"]]))
         op, path_params = matched
         query = _query(request.url.query.decode("ascii", "replace"))
         body, problems = self._decode_body(op, request)
@@ -197,12 +209,16 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             info = MockRequest(op.name, op.id, request, path_params, query, body)
             response = self._respond(op, info)
         response.request = request
-        self._record(Call(op.name, op.id, request, response, problems, path_params, query, body))
-        return response
+        return self._record(
+            Call(op.name, op.id, request, response, problems, path_params, query, body)
+        )
 
-    def _record(self, call: Call) -> None:
+    def _record(self, call: Call) -> Call:
         with self._lock:
-            self.calls.append(call)
+            self.count += 1
+            if self.record:
+                self.calls.append(call)
+        return call
 
     # -------------------------------------------------------------- routing
     def _match(self, method: str, path: str) -> tuple[_Operation, dict[str, str]] | httpx.Response:
@@ -585,7 +601,7 @@ def _ended(value: Any, path: Sequence[str]) -> Any:
 
 
 def _jsonable(answer: Any) -> Any:
-    if isinstance(answer, pydantic.BaseModel):
+    if hasattr(answer, "model_dump") and not isinstance(answer, type):  # a pydantic model
         return answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(answer, (list, tuple)):
         return [_jsonable(item) for item in answer]
