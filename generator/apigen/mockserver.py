@@ -148,6 +148,8 @@ def serve(source: str, host: str = "127.0.0.1", port: int = 8000, seed: int = 0)
     mock = _mock_module().MockAPI(data, seed=seed, record=False)
     server = make_server(mock, host, port, log)
     bound_host, bound_port = server.server_address[:2]
+    if isinstance(bound_host, bytes):
+        bound_host = bound_host.decode("ascii", "replace")
     if host not in LOOPBACK:
         say(f"apigen mock: warning: listening on {host}, not loopback", err=True)
     log(

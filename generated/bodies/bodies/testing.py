@@ -8,22 +8,9 @@ Importing this module is not needed to use the client; it costs nothing until yo
 
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
-from typing import Any
-
-from ._runtime.mock import Call, MockAPI as _MockAPI, MockRequest, MockResponse
+from ._runtime.mock import Call, MockAPI as _MockAPI, MockRequest, MockResponse, packaged_spec
 
 __all__ = ["Call", "MockAPI", "MockRequest", "MockResponse"]
-
-_SPEC = Path(__file__).with_name("_testing_spec.json")
-
-
-@functools.lru_cache(maxsize=1)
-def _spec() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(_SPEC.read_text(encoding="utf-8"))
-    return data
 
 
 class MockAPI(_MockAPI):
@@ -36,4 +23,4 @@ class MockAPI(_MockAPI):
     """
 
     def __init__(self, *, seed: int = 0, validate: bool = True) -> None:
-        super().__init__(_spec(), seed=seed, validate=validate)
+        super().__init__(packaged_spec(), seed=seed, validate=validate)

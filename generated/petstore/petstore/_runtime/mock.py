@@ -22,6 +22,7 @@ import re
 import threading
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -497,6 +498,14 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             for path in op.raw.get("stop") or []:
                 value = _ended(value, path)
         return value
+
+
+@functools.lru_cache(maxsize=1)
+def packaged_spec() -> dict[str, Any]:
+    """The package's own ``_testing_spec.json`` (next to ``_runtime/``), read once."""
+    path = Path(__file__).resolve().parent.parent / "_testing_spec.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
 class _WithStatus:
