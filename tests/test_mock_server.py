@@ -71,10 +71,10 @@ def test_raw_httpx_client_and_log_then_sigint(petstore_mock: MockProcess) -> Non
 
     petstore = import_generated("petstore")
     with petstore.Client(base_url=petstore_mock.url + "/v2", api_key="k") as api:
-        assert api.pet.get_pet_by_id(pet_id=5).name == "doggie"
+        assert api.pet.retrieve(pet_id=5).name == "doggie"
         with pytest.raises(petstore.BadRequestError, match="query parameter 'status'"):
-            api.pet.find_pets_by_status(status=["lost"])
-        assert api.store.get_inventory() is not None
+            api.pet.find_by_status(status=["lost"])
+        assert api.store.inventory() is not None
 
     assert petstore_mock.stop(signal.SIGINT) == 0
     log = "\n".join(petstore_mock.lines)

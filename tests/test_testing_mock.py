@@ -40,28 +40,28 @@ def test_importing_the_client_does_not_import_the_mock() -> None:
 
 
 def test_answers_from_the_spec_typed_and_deterministic_by_seed() -> None:
-    pet = client(MockAPI()).pet.get_pet_by_id(pet_id=3)
+    pet = client(MockAPI()).pet.retrieve(pet_id=3)
     assert isinstance(pet, Pet)
     assert pet.name == "doggie"  # the schema's example
     assert pet.status is not None and pet.photo_urls
-    again = client(MockAPI()).pet.get_pet_by_id(pet_id=3)
+    again = client(MockAPI()).pet.retrieve(pet_id=3)
     assert again == pet
     others = {
-        client(MockAPI(seed=s)).pet.get_pet_by_id(pet_id=3).model_dump_json() for s in range(1, 6)
+        client(MockAPI(seed=s)).pet.retrieve(pet_id=3).model_dump_json() for s in range(1, 6)
     }
     assert len(others) > 1  # another seed, other synthesised values
-    pets = client(MockAPI()).pet.find_pets_by_status(status=["available"])
+    pets = client(MockAPI()).pet.find_by_status(status=["available"])
     assert pets and all(isinstance(p, Pet) for p in pets)
 
 
 def test_async_client_on_the_mock() -> None:
     async def run() -> tuple[Pet, int]:
         mock = MockAPI()
-        mock.override("pet.get_pet_by_id", {"id": 9, "name": "Async", "photoUrls": []})
+        mock.override("pet.retrieve", {"id": 9, "name": "Async", "photoUrls": []})
         async with AsyncClient(api_key="k", http_client=mock.async_http_client()) as api:
-            pet = await api.pet.get_pet_by_id(pet_id=9)
+            pet = await api.pet.retrieve(pet_id=9)
             with pytest.raises(BadRequestError):
-                await api.pet.find_pets_by_status(status=["lost"])
+                await api.pet.find_by_status(status=["lost"])
         return pet, len(mock.calls)
 
     pet, calls = asyncio.run(run())
@@ -71,51 +71,51 @@ def test_async_client_on_the_mock() -> None:
 def test_overrides_model_dict_status_function_and_response() -> None:
     mock = MockAPI()
     api = client(mock)
-    mock.override("pet.get_pet_by_id", Pet(id=7, name="Rex", photo_urls=[]))
-    assert (api.pet.get_pet_by_id(pet_id=1).id, api.pet.get_pet_by_id(pet_id=1).name) == (7, "Rex")
+    mock.override("pet.retrieve", Pet(id=7, name="Rex", photo_urls=[]))
+    assert (api.pet.retrieve(pet_id=1).id, api.pet.retrieve(pet_id=1).name) == (7, "Rex")
     mock.override("getPetById", {"id": 8, "name": "Dict", "photoUrls": ["u"]})  # operationId
-    assert api.pet.get_pet_by_id(pet_id=1).photo_urls == ["u"]
+    assert api.pet.retrieve(pet_id=1).photo_urls == ["u"]
     mock.override("GET /pet/{petId}", status=404)
     with pytest.raises(NotFoundError):
-        api.pet.get_pet_by_id(pet_id=1)
+        api.pet.retrieve(pet_id=1)
 
     def echo(request: MockRequest) -> dict[str, object]:
         return {"id": int(request.path_params["petId"]), "name": request.operation, "photoUrls": []}
 
-    mock.override("pet.get_pet_by_id", echo)
-    assert api.pet.get_pet_by_id(pet_id=42).model_dump(include={"id", "name"}) == {
+    mock.override("pet.retrieve", echo)
+    assert api.pet.retrieve(pet_id=42).model_dump(include={"id", "name"}) == {
         "id": 42,
-        "name": "pet.get_pet_by_id",
+        "name": "pet.retrieve",
     }
-    mock.override("pet.get_pet_by_id", MockResponse(400, {"message": "no such pet"}))
+    mock.override("pet.retrieve", MockResponse(400, {"message": "no such pet"}))
     with pytest.raises(BadRequestError, match="no such pet"):
-        api.pet.get_pet_by_id(pet_id=1)
-    with pytest.raises(KeyError, match="get_pet_by_id"):
-        mock.override("pet.get_pet_by_idd", {})
+        api.pet.retrieve(pet_id=1)
+    with pytest.raises(KeyError, match="retrieve"):
+        mock.override("pet.retrieved", {})
     mock.reset()
-    assert api.pet.get_pet_by_id(pet_id=1).name == "doggie" and len(mock.calls) == 1
+    assert api.pet.retrieve(pet_id=1).name == "doggie" and len(mock.calls) == 1
 
 
 def test_records_calls_for_assertions() -> None:
     mock = MockAPI()
     api = client(mock)
-    api.pet.find_pets_by_status(status=["available", "sold"])
-    api.pet.add_pet(body={"name": "Tom", "photoUrls": ["p"]})
-    (listed,) = mock.calls_to("pet.find_pets_by_status")
+    api.pet.find_by_status(status=["available", "sold"])
+    api.pet.add(body={"name": "Tom", "photoUrls": ["p"]})
+    (listed,) = mock.calls_to("pet.find_by_status")
     assert listed.query == {"status": ["available", "sold"]} and listed.valid
     (added,) = mock.calls_to("addPet")
     assert added.json == {"name": "Tom", "photoUrls": ["p"]}
     assert added.request.method == "POST" and added.response.status_code == 200
-    assert [c.operation for c in mock.calls] == ["pet.find_pets_by_status", "pet.add_pet"]
+    assert [c.operation for c in mock.calls] == ["pet.find_by_status", "pet.add"]
 
 
 def test_rejects_requests_the_spec_does_not_allow_naming_the_field() -> None:
     mock = MockAPI()
     api = client(mock)
     with pytest.raises(BadRequestError, match="query parameter 'status'.*not one of"):
-        api.pet.find_pets_by_status(status=["lost"])
+        api.pet.find_by_status(status=["lost"])
     with pytest.raises(Exception, match=r"body\.name: required property is missing") as caught:
-        api.pet.add_pet(body={"photoUrls": []})
+        api.pet.add(body={"photoUrls": []})
     assert caught.value.status_code == 405  # the error status addPet declares ("Invalid input")
     rejected = mock.calls[-1]
     assert not rejected.valid and rejected.problems == ["body.name: required property is missing"]
@@ -145,5 +145,5 @@ def test_validation_can_be_turned_off() -> None:
 def test_the_mock_spec_is_valid_json_and_compact() -> None:
     data = json.loads((GENERATED / "petstore" / "petstore" / "_testing_spec.json").read_text())
     names = {op["name"] for op in data["operations"]}
-    assert {"pet.get_pet_by_id", "store.place_order", "user.login_user"} <= names
+    assert {"pet.retrieve", "store.order.place", "user.login"} <= names
     assert "description" not in json.dumps(data["schemas"])  # annotations stripped

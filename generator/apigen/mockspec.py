@@ -228,7 +228,7 @@ def mock_spec(spec: dict[str, Any], api: "Api | None" = None) -> dict[str, Any]:
             if found is None:
                 continue
             resource, op = found
-            entry["name"] = f"{resource.py_name}.{op.py_name}"
+            entry["name"] = f"{resource.dotted}.{op.py_name}"  # as the user reaches it
             if op.pagination is not None:
                 paging = op.pagination
                 entry["stop"] = [

@@ -7,6 +7,7 @@ client's ``resource.method``), so the tests follow the client's naming rules.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import inspect
 from pathlib import Path
@@ -18,8 +19,7 @@ from support import import_generated
 
 
 def _method(api: Any, mock: Any, operation_id: str) -> Any:
-    resource, method = mock.operation(operation_id).name.split(".")
-    return getattr(getattr(api, resource), method)
+    return functools.reduce(getattr, mock.operation(operation_id).name.split("."), api)
 
 
 def _stripe(real_clients: dict[str, tuple[Path, Path]]) -> tuple[Any, Any]:
