@@ -114,3 +114,31 @@ def test_security_schemes_of_the_wrong_shape_are_reported_not_crashed_on(
     assert main(["validate", str(spec)]) in (0, 1)
     err = capsys.readouterr().err
     assert "internal error" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("edit", ["info", "components", "schemas", "ref_in_example"])
+def test_more_wrong_shapes_are_reported_not_crashed_on(
+        edit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads((SPECS / "petstore.json").read_text())
+    if edit == "info":
+        doc["info"] = 5
+    elif edit == "components":
+        doc["components"] = ["x"]
+        doc["paths"]["/x"] = {"get": {"responses": {"200": {"description": "",
+                                                            "content": {"application/json": {
+                                                                "schema": {"$ref": "other.json"}}}}}}}
+    elif edit == "schemas":
+        doc["components"]["schemas"] = [{"a": 1}]
+        doc["paths"]["/x"] = {"get": {"responses": {"200": {"description": "",
+                                                            "content": {"application/json": {
+                                                                "schema": {"$ref": "other.json"}}}}}}}
+    else:  # a $ref in a place check_refs does not walk, that the IR builder still follows
+        for item in doc["paths"].values():
+            for op in item.values():
+                if isinstance(op, dict):
+                    op["parameters"] = [{"$ref": "#/components/parameters/False"}]
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(doc))
+    assert main(["validate", str(spec)]) in (0, 1)
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err

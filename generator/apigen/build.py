@@ -106,7 +106,7 @@ class ApiBuilder:
         self.source = source
         self.doc = doc
         self.skipped: list[Skipped] = []
-        info = spec.get("info") or {}
+        info = _mapping(spec.get("info"))
         self.title = _text(info.get("title")) or "API"
         self.package = package or unshadowed_package(surface.default_package_name(spec))
         self.env_prefix = env_identifier(self.package)
@@ -116,7 +116,10 @@ class ApiBuilder:
 
     def deref(self, node: Any, depth: int = 0) -> Any:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 50:
-            node = resolve_pointer(self.spec, node["$ref"])
+            try:
+                node = resolve_pointer(self.spec, node["$ref"])
+            except (KeyError, IndexError, ValueError, TypeError):
+                return None  # a ref where check_refs does not look (an example, a default)
             depth += 1
         return node
 
@@ -131,7 +134,7 @@ class ApiBuilder:
             if not isinstance(server, dict) or not isinstance(server.get("url"), str):
                 continue
             url = server["url"]
-            for name, var in (server.get("variables") or {}).items():
+            for name, var in _mapping(server.get("variables")).items():
                 if isinstance(var, dict) and "default" in var:
                     url = url.replace("{" + str(name) + "}", str(var["default"]))
             urls.append(url.rstrip("/") if url != "/" else url)
@@ -408,7 +411,7 @@ class ApiBuilder:
         if signature:  # the helper's attribute, after the resources (they keep their names)
             top = NameScope(CLIENT_ATTRS | {r.attr for r in resources if len(r.attr_path) == 1})
             helper = top.claim("webhooks", "webhook_events", "webhooks_helper")
-        info = self.spec.get("info") or {}
+        info = _mapping(self.spec.get("info"))
         return Api(
             title=self.title, version=_text(str(info.get("version", ""))) or "0", description=_text(info.get("description")),
             package=self.package, env_prefix=self.env_prefix, base_url=servers[0] if servers else "",

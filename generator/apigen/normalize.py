@@ -214,7 +214,12 @@ class _Bundler:
         self.hoisted: dict[tuple[str, str], str] = {}
         self.active: set[tuple[str, str]] = set()
         self.filled: set[str] = set()
-        schemas = root.setdefault("components", {}).setdefault("schemas", {})
+        components = root.get("components")
+        if not isinstance(components, dict):  # validation reports it; bundling needs a home
+            components = root["components"] = {}
+        schemas = components.get("schemas")
+        if not isinstance(schemas, dict):
+            schemas = components["schemas"] = {}
         self.schema_names: set[str] = set(schemas)
 
     def load(self, location: str, where: str) -> Any:

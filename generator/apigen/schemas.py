@@ -306,7 +306,10 @@ class SchemaRegistry:
                 return {"$ref": "#/$defs/" + self.component_names[key]}
         if ref in self._ref_cache:
             return {"$ref": "#/$defs/" + self._ref_cache[ref]}
-        target = resolve_pointer(self.spec, ref)
+        try:
+            target = resolve_pointer(self.spec, ref)
+        except (KeyError, IndexError, ValueError, TypeError):
+            return {}  # a ref where check_refs does not look: nothing to type it with
         if not isinstance(target, dict):
             return {}
         last = class_identifier(pascal(ref.rsplit("/", 1)[-1]) or context, "Schema")

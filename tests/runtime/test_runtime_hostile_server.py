@@ -14,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import socket
+import threading
+import time
 import typing
 from typing import Any
 
@@ -492,3 +495,53 @@ def test_the_type_adapter_cache_is_bounded_and_keeps_what_is_used() -> None:
             runtime_responses.adapter(kept)  # recently used: survives
     assert len(cache) <= size
     assert kept in cache and typing.Literal["v0"] not in cache
+
+
+class HeaderTrickler:
+    """A raw loopback server that answers with a status line one byte at a time, each well
+    within the read timeout, for at most ``lifetime`` seconds (a bounded test on failure)."""
+
+    def __init__(self, lifetime: float = 6.0) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.lifetime = lifetime
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        end = time.monotonic() + self.lifetime
+        self.sock.settimeout(self.lifetime)
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            try:
+                conn.recv(65536)
+                status = b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 10_000
+                for byte in status:
+                    if time.monotonic() > end:
+                        break
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.02)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_sync_attempt_ends_at_its_deadline_while_headers_trickle(clock: FakeClock) -> None:
+    server = HeaderTrickler()
+    try:
+        client = make("sync", server.url, clock, timeout=5.0, max_retries=0,
+                      limits=ResponseLimits(attempt_deadline=0.5))
+        with pytest.raises(APITimeoutError, match="AttemptDeadlineExceeded"):
+            call(client, Endpoint("GET", "/x", "x"))
+    finally:
+        server.close()
