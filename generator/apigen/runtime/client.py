@@ -31,6 +31,7 @@ from .decoding import decode_failure, decode_json
 from .errors import APIConnectionError, APIError, APIResponseDecodeError, APIStatusError, APITimeoutError, CircuitOpenError
 from .exchange import (
     REDIRECT_STATUSES,
+    BACKSTOP,
     WATCHDOG,
     AttemptDeadlineExceeded,
     BodyBudget,
@@ -734,7 +735,7 @@ class SyncAPIClient(BaseAPIClient):
             budget.guard.done = True
         guard = budget.guard = SocketGuard(chained)
         request.extensions = {**request.extensions, "trace": guard.trace}
-        WATCHDOG.watch(guard, seconds)
+        WATCHDOG.watch(guard, seconds * BACKSTOP)
 
     @staticmethod
     def _settle(request: httpx.Request, budget: BodyBudget, exc: BaseException | None) -> None:

@@ -28,6 +28,7 @@ from .options import ResponseLimits
 
 __all__ = [
     "AttemptDeadlineExceeded",
+    "BACKSTOP",
     "BodyBudget",
     "SocketGuard",
     "WATCHDOG",
@@ -36,6 +37,11 @@ __all__ = [
     "redirect_request",
     "REDIRECT_STATUSES",
 ]
+
+# The sync client checks the deadline between reads; a read that never ends is stopped
+# this much later (a quarter of the deadline), so that an ordinary read timeout, which
+# starts later than the attempt, is still reported as the read timeout it is.
+BACKSTOP = 1.25
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 

@@ -31,8 +31,11 @@ from .decoding import decode_failure, decode_json
 from .errors import APIConnectionError, APIError, APIResponseDecodeError, APIStatusError, APITimeoutError, CircuitOpenError
 from .exchange import (
     REDIRECT_STATUSES,
+    BACKSTOP,
+    WATCHDOG,
     AttemptDeadlineExceeded,
     BodyBudget,
+    SocketGuard,
     deadline_seconds,
     monotonic,
     redirect_request,
@@ -720,20 +723,56 @@ class SyncAPIClient(BaseAPIClient):
             except BaseException as exc:  # handed back to the attempt loop, which decides
                 value, error = None, exc
 
+    @staticmethod
+    def _guard(request: httpx.Request, budget: BodyBudget, seconds: float) -> None:
+        """Have the watchdog shut this attempt's socket at its deadline (a blocking read
+        cannot be stopped otherwise); chains a ``trace`` the request already had."""
+        chained = request.extensions.get("trace")
+        owner = getattr(chained, "__self__", None)
+        if isinstance(owner, SocketGuard):  # an earlier attempt's guard: chain what it chained
+            chained = owner.chained
+        if budget.guard is not None:  # the hop before this one (a redirect) is over
+            budget.guard.done = True
+        guard = budget.guard = SocketGuard(chained)
+        request.extensions = {**request.extensions, "trace": guard.trace}
+        WATCHDOG.watch(guard, seconds * BACKSTOP)
+
+    @staticmethod
+    def _settle(request: httpx.Request, budget: BodyBudget, exc: BaseException | None) -> None:
+        """The attempt's socket is the watchdog's no more; a transport error it caused by
+        shutting the socket at the deadline is the deadline's."""
+        guard = budget.guard
+        if guard is None:
+            return
+        guard.done = True
+        guard.stream = None
+        if guard.fired and isinstance(exc, httpx.TransportError):
+            raise AttemptDeadlineExceeded("attempt deadline exceeded", request=request) from None
+
     def _perform(self, step: int, arg: Any) -> Any:
         """Do the I/O of one step of ``_exchange``, blocking."""
         if step == _SEND:
             request, trusted, budget = arg
-            budget.remaining()
-            return self._http.send(request, stream=True, follow_redirects=False,
-                                   auth=self._custom_auth if trusted else None)
+            seconds = budget.remaining()
+            if seconds is not None:
+                self._guard(request, budget, seconds)
+            try:
+                return self._http.send(request, stream=True, follow_redirects=False,
+                                       auth=self._custom_auth if trusted else None)
+            except BaseException as exc:
+                self._settle(request, budget, exc)
+                raise
         if step == _READ:
             response, budget = arg
             try:
                 for chunk in response.iter_bytes():
                     budget.add(chunk)
+            except BaseException as exc:
+                self._settle(response.request, budget, exc)
+                raise
             finally:
                 response.close()
+            self._settle(response.request, budget, None)
             budget.finish(response)
             return None
         if step == _FIRST_EVENTS:

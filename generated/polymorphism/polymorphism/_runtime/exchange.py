@@ -8,11 +8,16 @@ unbounded memory or wait without end:
   follow; a hop that leaves the API's origin carries no credentials of any kind.
 - ``BodyBudget``: the decoded-size cap and the attempt deadline, checked on every chunk.
 - ``AttemptDeadlineExceeded``: a timeout (so it is retried and reported like one).
+- ``SocketGuard`` / ``WATCHDOG``: how the sync client keeps its deadline while a blocking
+  read waits (the async client cancels the wait instead).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+import socket
+import threading
 import time
 from typing import Any, Callable, Iterable
 
@@ -23,12 +28,20 @@ from .options import ResponseLimits
 
 __all__ = [
     "AttemptDeadlineExceeded",
+    "BACKSTOP",
     "BodyBudget",
+    "SocketGuard",
+    "WATCHDOG",
     "deadline_seconds",
     "origin_of",
     "redirect_request",
     "REDIRECT_STATUSES",
 ]
+
+# The sync client checks the deadline between reads; a read that never ends is stopped
+# this much later (a quarter of the deadline), so that an ordinary read timeout, which
+# starts later than the attempt, is still reported as the read timeout it is.
+BACKSTOP = 1.25
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -66,7 +79,7 @@ def deadline_seconds(limits: ResponseLimits, timeout: Any) -> float | None:
 class BodyBudget:
     """Counts the decoded bytes of one attempt against the cap and the deadline."""
 
-    __slots__ = ("request", "limit", "deadline", "clock", "size", "chunks")
+    __slots__ = ("request", "limit", "deadline", "clock", "size", "chunks", "guard")
 
     def __init__(self, request: httpx.Request, limit: int | None, deadline: float | None,
                  clock: Callable[[], float]) -> None:
@@ -76,6 +89,7 @@ class BodyBudget:
         self.clock = clock
         self.size = 0
         self.chunks: list[bytes] = []
+        self.guard: SocketGuard | None = None
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (raises once it has passed)."""
@@ -101,6 +115,79 @@ class BodyBudget:
         """Make the body available as ``response.content``, as ``response.read()`` does."""
         response._content = b"".join(self.chunks)
         self.chunks = []
+
+
+class SocketGuard:
+    """Shuts the socket of one sync attempt when its deadline passes.
+
+    A blocking read cannot be interrupted from its own thread, and a server that sends
+    one byte per read timeout keeps every read alive; so the socket the attempt opened
+    (seen through httpcore's ``trace`` hook as it connects) is shut down from the
+    watchdog thread, and the read that was waiting ends at once.
+    """
+
+    __slots__ = ("stream", "done", "fired", "chained")
+
+    def __init__(self, chained: Any = None) -> None:
+        self.stream: Any = None
+        self.done = False
+        self.fired = False
+        self.chained = chained
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            self.stream = info.get("return_value")
+        if self.chained is not None:
+            self.chained(event, info)
+
+    def fire(self) -> None:
+        stream = self.stream
+        if self.done or stream is None:
+            return
+        self.fired = True
+        try:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, AttributeError):  # already closed: nothing left to stop
+            pass
+
+
+class _Watchdog:
+    """One daemon thread per process, woken at the earliest deadline of a sync attempt."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, SocketGuard]] = []
+        self._count = 0
+        self._thread: threading.Thread | None = None
+
+    def watch(self, guard: SocketGuard, seconds: float) -> None:
+        with self._cond:
+            self._count += 1
+            heapq.heappush(self._heap, (time.monotonic() + seconds, self._count, guard))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="apigen-deadlines",
+                                                daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is guard:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                due, _, guard = self._heap[0]
+                wait = due - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+            guard.fire()
+
+
+WATCHDOG = _Watchdog()
 
 
 def _without(url: httpx.URL, names: Iterable[str]) -> httpx.URL:
