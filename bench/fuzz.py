@@ -2,6 +2,7 @@
 and hostile server responses on loopback through generated clients (issue 16).
 
     python bench/fuzz.py [--seed N] [--specs 10000] [--responses 10000] [--full-every 50]
+                         [--validate-every 10] [--budget 10]
 
 Both campaigns are driven by one seeded ``random.Random`` (the seed is printed; the
 same seed replays the same cases). A case ends in one of three ways:
@@ -14,9 +15,10 @@ same seed replays the same cases). A case ends in one of three ways:
 
 Specs: small documents from specs/ are mutated (values swapped for hostile ones, keys
 dropped or added, hostile ``$ref``s, names with control characters, deep nesting),
-then written as JSON or YAML, or corrupted as text. Every case goes through load,
-validate, normalize and the IR (``pipeline.check``); every ``--full-every``-th case
-also through model generation, rendering and formatting (``pipeline.render_package``).
+then written as JSON or YAML, or corrupted as text. Every case goes through apigen's
+own stages (load, normalize, the IR), every ``--validate-every``-th also through
+openapi-spec-validator, every ``--full-every``-th through ``apigen generate`` whole
+(models, rendering, formatting, the atomic write).
 
 Responses: a raw-socket loopback server answers each request with a random
 response: status (redirects, errors, nonsense), headers (Retry-After, rate-limit,
@@ -113,6 +115,7 @@ def run_case(
         outcome = fn()
     except Hang:
         tally.hangs.append(f"case {index}: hang (over {budget:.0f} s)")
+        print(f"    ! {tally.hangs[-1]}", flush=True)
         outcome = "HANG"
         on_hang()
     except typed as exc:
@@ -122,6 +125,7 @@ def run_case(
         tally.untyped.append(
             f"case {index}: {type(exc).__name__}: {str(exc)[:160]} at {_where(exc)}"
         )
+        print(f"    ! {tally.untyped[-1]}", flush=True)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
     tally.slowest = max(tally.slowest, time.monotonic() - start)
@@ -397,18 +401,27 @@ def spec_text(rng: random.Random, doc: Any) -> tuple[str, str]:
     return text, ".json"
 
 
-def spec_campaign(rng: random.Random, cases: int, full_every: int, budget: float) -> Tally:
-    """Each case through ``apigen validate`` (load, validate, normalize, IR) or, every
-    ``full_every``-th, ``apigen generate`` (models, render, format, write): the command
-    line's contract is exit 0 or exit 1 with a clear message. APIGEN_DEBUG=1 makes an
-    internal error (exit 3) raise instead, so it counts as untyped with its place."""
+def spec_campaign(rng: random.Random, cases: int, full_every: int, validate_every: int,
+                  budget: float) -> Tally:
+    """Each case through apigen's own stages (load, normalize, the IR); every
+    ``validate_every``-th also through openapi-spec-validator (``validate``), and every
+    ``full_every``-th through the whole command line (``apigen generate``: models,
+    render, format, write), whose contract is exit 0 or exit 1 with a clear message.
+    ``ApigenError`` is the typed refusal; RecursionError too, as the command line turns
+    it into exit 1 ("nests too deeply"). APIGEN_DEBUG=1 makes an internal error (exit 3)
+    raise instead, so it counts as untyped with its place."""
     import contextlib
     import io
 
+    from apigen.build import build_api
     from apigen.cli import main as apigen
+    from apigen.diagnostics import ApigenError
+    from apigen.loader import load
+    from apigen.normalize import normalize
+    from apigen.validate import validate
 
     os.environ["APIGEN_DEBUG"] = "1"
-    tally = Tally("specs through the generator pipeline (apigen validate / generate)")
+    tally = Tally("specs through the generator pipeline")
     seeds = seed_documents()
     with tempfile.TemporaryDirectory(prefix="apigen-fuzz-") as tmp:
         for index in range(cases):
@@ -417,29 +430,28 @@ def spec_campaign(rng: random.Random, cases: int, full_every: int, budget: float
             path = Path(tmp) / f"case{index % 7}{suffix}"
             path.write_text(text, encoding="utf-8", errors="surrogatepass")
             full = full_every > 0 and index % full_every == 0
-            argv = (
-                ["generate", str(path), "--output", str(Path(tmp) / "out"), "--force", "-q"]
-                if full
-                else ["validate", str(path)]
-            )
+            checked = validate_every > 0 and index % validate_every == 0
 
-            def one(argv: list[str] = argv) -> str:
-                sink = io.StringIO()
-                with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                    code = apigen(argv)
-                if code not in (0, 1):
-                    raise RuntimeError(f"exit {code}: {sink.getvalue()[-300:]}")
-                verb = argv[0]
-                return (
-                    f"{verb}: exit 0"
-                    if code == 0
-                    else f"{verb}: exit 1 ({_reason(sink.getvalue())})"
-                )
+            def one(source: str = str(path), full: bool = full, checked: bool = checked) -> str:
+                if full:
+                    argv = ["generate", source, "--output", str(Path(tmp) / "out"), "--force", "-q"]
+                    sink = io.StringIO()
+                    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                        code = apigen(argv)
+                    if code not in (0, 1):
+                        raise RuntimeError(f"exit {code}: {sink.getvalue()[-300:]}")
+                    return f"generate: exit {code}" + (f" ({_reason(sink.getvalue())})" if code else "")
+                loaded = load(source)
+                if checked:
+                    validate(loaded)
+                build_api(normalize(loaded), source=source, doc=loaded)
+                return "load, validate, normalize, IR: ok" if checked else "load, normalize, IR: ok"
 
-            run_case(tally, index, budget * (6 if full else 1), one, ())
+            run_case(tally, index, budget * (6 if full else 1), one, (ApigenError, RecursionError))
             if index % 1000 == 999:
                 print(
-                    f"  specs: {index + 1} cases, {len(tally.untyped)} untyped, {len(tally.hangs)} hangs",
+                    f"  specs: {index + 1} cases, {len(tally.untyped)} untyped, "
+                    f"{len(tally.hangs)} hangs",
                     flush=True,
                 )
     return tally
@@ -916,7 +928,8 @@ def call_generated(
     return "returned " + type(result).__name__
 
 
-def response_campaign(rng: random.Random, cases: int, budget: float) -> Tally:
+def response_campaign(rng: random.Random, cases: int, budget: float,
+                      only: set[int] | None = None) -> Tally:
     import pagination
     import petstore
 
@@ -928,6 +941,8 @@ def response_campaign(rng: random.Random, cases: int, budget: float) -> Tally:
     try:
         for index in range(cases):
             case_rng = random.Random(rng.getrandbits(64))
+            if only is not None and index not in only:  # replaying chosen cases of a seed
+                continue
             kind = "sync" if case_rng.random() < 0.5 else "async"
 
             def responder(head: bytes, r: random.Random = case_rng) -> Script:
@@ -963,10 +978,16 @@ def main() -> int:
     parser.add_argument("--specs", type=int, default=10_000)
     parser.add_argument("--responses", type=int, default=10_000)
     parser.add_argument(
-        "--full-every", type=int, default=50, help="every Nth spec case also renders a package"
+        "--full-every", type=int, default=50, help="every Nth spec case runs apigen generate"
+    )
+    parser.add_argument(
+        "--validate-every", type=int, default=10, help="every Nth spec case is also validated"
     )
     parser.add_argument(
         "--budget", type=float, default=10.0, help="seconds a case may take before it is a hang"
+    )
+    parser.add_argument(
+        "--only", default="", help="comma-separated response case numbers to replay (same seed)"
     )
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
@@ -978,12 +999,15 @@ def main() -> int:
     failed = False
     if args.responses:
         start = time.monotonic()
-        tally = response_campaign(random.Random(seed), args.responses, args.budget)
+        only = {int(n) for n in args.only.split(",") if n.strip()} or None
+        tally = response_campaign(random.Random(seed), args.responses, args.budget, only)
         print(tally.report(time.monotonic() - start), flush=True)
         failed |= bool(tally.untyped or tally.hangs)
     if args.specs:
         start = time.monotonic()
-        tally = spec_campaign(random.Random(seed + 1), args.specs, args.full_every, args.budget)
+        tally = spec_campaign(
+            random.Random(seed + 1), args.specs, args.full_every, args.validate_every, args.budget
+        )
         print(tally.report(time.monotonic() - start), flush=True)
         failed |= bool(tally.untyped or tally.hangs)
     print(f"seed {seed}: {'FAILED' if failed else 'no untyped exception, no hang'}")

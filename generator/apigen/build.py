@@ -130,7 +130,8 @@ class ApiBuilder:
 
     def servers(self) -> tuple[str, ...]:
         urls = []
-        for server in self.spec.get("servers") or []:
+        listed = self.spec.get("servers")
+        for server in listed if isinstance(listed, list) else []:
             if not isinstance(server, dict) or not isinstance(server.get("url"), str):
                 continue
             url = server["url"]

@@ -545,3 +545,13 @@ def test_a_sync_attempt_ends_at_its_deadline_while_headers_trickle(clock: FakeCl
             call(client, Endpoint("GET", "/x", "x"))
     finally:
         server.close()
+
+
+def test_the_deadline_watchdog_thread_ends_when_no_attempt_is_in_flight(
+        fault_server: FaultServer, clock: FakeClock) -> None:
+    # a stray thread would keep apigen (and users' programs) from forking safely
+    fault_server.route("/ok", lambda r: Reply(json={"id": 1}))
+    assert call(make("sync", fault_server.url, clock), Endpoint("GET", "/ok", "o")) == {"id": 1}
+    for thread in [t for t in threading.enumerate() if t.name == "apigen-deadlines"]:
+        thread.join(timeout=5.0)
+        assert not thread.is_alive()

@@ -503,6 +503,8 @@ class BaseAPIClient:
                 response = yield _SEND, (request, True, budget)
                 response, sent = yield from self._follow(p, request, response, budget, http)
                 if self._streams(p, response):  # read up to the first event: retried like a call
+                    if budget.guard is not None:  # a stream outlives the attempt's deadline
+                        WATCHDOG.release(budget.guard)
                     p.stream_start = yield _FIRST_EVENTS, response
                 else:
                     yield _READ, (response, budget)
@@ -732,7 +734,7 @@ class SyncAPIClient(BaseAPIClient):
         if isinstance(owner, SocketGuard):  # an earlier attempt's guard: chain what it chained
             chained = owner.chained
         if budget.guard is not None:  # the hop before this one (a redirect) is over
-            budget.guard.done = True
+            WATCHDOG.release(budget.guard)
         guard = budget.guard = SocketGuard(chained)
         request.extensions = {**request.extensions, "trace": guard.trace}
         WATCHDOG.watch(guard, seconds * BACKSTOP)
@@ -744,8 +746,7 @@ class SyncAPIClient(BaseAPIClient):
         guard = budget.guard
         if guard is None:
             return
-        guard.done = True
-        guard.stream = None
+        WATCHDOG.release(guard)
         if guard.fired and isinstance(exc, httpx.TransportError):
             raise AttemptDeadlineExceeded("attempt deadline exceeded", request=request) from None
 

@@ -154,17 +154,23 @@ class SocketGuard:
 
 
 class _Watchdog:
-    """One daemon thread per process, woken at the earliest deadline of a sync attempt."""
+    """One daemon thread per process, woken at the earliest deadline of a sync attempt.
+
+    The thread runs only while some attempt is in flight: it ends when the last one is
+    over (a process that forks, apigen's own workers included, sees no stray thread).
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, SocketGuard]] = []
         self._count = 0
+        self._active = 0
         self._thread: threading.Thread | None = None
 
     def watch(self, guard: SocketGuard, seconds: float) -> None:
         with self._cond:
             self._count += 1
+            self._active += 1
             heapq.heappush(self._heap, (time.monotonic() + seconds, self._count, guard))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="apigen-deadlines",
@@ -173,11 +179,24 @@ class _Watchdog:
             elif self._heap[0][2] is guard:
                 self._cond.notify()
 
+    def release(self, guard: SocketGuard) -> None:
+        """The attempt is over: its socket is no longer the watchdog's to shut."""
+        with self._cond:
+            if guard.done:
+                return
+            guard.done = True
+            guard.stream = None
+            self._active -= 1
+            if self._active == 0:
+                self._heap.clear()
+                self._cond.notify()
+
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._heap:
-                    self._cond.wait()
+                if not self._heap:
+                    self._thread = None  # nothing in flight: end; the next watch starts anew
+                    return
                 due, _, guard = self._heap[0]
                 wait = due - time.monotonic()
                 if wait > 0:
