@@ -142,3 +142,21 @@ def test_more_wrong_shapes_are_reported_not_crashed_on(
     assert main(["validate", str(spec)]) in (0, 1)
     err = capsys.readouterr().err
     assert "internal error" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("edit", ["servers", "content"])
+def test_servers_and_content_of_the_wrong_type_are_reported_not_crashed_on(
+        edit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads((SPECS / "petstore.json").read_text())
+    if edit == "servers":
+        doc["servers"] = 5
+    else:
+        for item in doc["paths"].values():
+            for op in item.values():
+                if isinstance(op, dict):
+                    op["responses"] = {"200": {"description": "", "content": "x"}}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(doc))
+    assert main(["validate", str(spec)]) in (0, 1)
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err

@@ -223,7 +223,8 @@ class PathTree:
             response = self.deref(response)
             if not str(code).startswith("2") or not isinstance(response, dict):
                 continue
-            for media in (response.get("content") or {}).values():
+            content = response.get("content")
+            for media in (content if isinstance(content, dict) else {}).values():
                 schema = self.deref(media.get("schema")) if isinstance(media, dict) else None
                 if not isinstance(schema, dict):
                     continue
@@ -754,7 +755,8 @@ def _scope_attrs(siblings: list[Node], reserved: set[str], parent: tuple[str, ..
 
 
 def _host_labels(spec: dict[str, Any]) -> list[str]:
-    for server in spec.get("servers") or []:
+    listed = spec.get("servers")
+    for server in listed if isinstance(listed, list) else []:
         url = server.get("url") if isinstance(server, dict) else None
         if not isinstance(url, str):
             continue
