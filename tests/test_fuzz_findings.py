@@ -160,3 +160,20 @@ def test_servers_and_content_of_the_wrong_type_are_reported_not_crashed_on(
     assert main(["validate", str(spec)]) in (0, 1)
     err = capsys.readouterr().err
     assert "internal error" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("edit", ["tags", "responses"])
+def test_tags_and_responses_of_the_wrong_type_still_generate_or_are_refused(
+        edit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads((SPECS / "petstore.json").read_text())
+    if edit == "tags":
+        doc["tags"] = 1.5
+    else:
+        first = next(iter(doc["paths"].values()))
+        next(op for op in first.values() if isinstance(op, dict))["responses"] = "x"
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(doc))
+    code = main(["generate", str(spec), "--output", str(tmp_path / "out"), "--force", "-q"])
+    assert code in (0, 1)
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err

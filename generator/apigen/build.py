@@ -342,7 +342,9 @@ class ApiBuilder:
         schemes = self.security_schemes()
         known = {s.name for s in schemes}
         default_security = self.security(self.spec.get("security"), known, "/security") or ()
-        tag_info = {str(t.get("name")): _text(t.get("description")) for t in self.spec.get("tags") or [] if isinstance(t, dict)}
+        tags = self.spec.get("tags")
+        tag_info = {str(t.get("name")): _text(t.get("description"))
+                    for t in (tags if isinstance(tags, list) else []) if isinstance(t, dict)}
         entries = []
         seen_ids: dict[str, str] = {}
         problems = []

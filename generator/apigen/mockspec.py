@@ -203,7 +203,8 @@ def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
                 },
             }
         responses: dict[str, Any] = {}
-        for status, raw in (op.get("responses") or {}).items():
+        listed = op.get("responses")
+        for status, raw in (listed if isinstance(listed, dict) else {}).items():
             response = builder.deref(raw)
             if isinstance(response, dict):
                 responses[str(status).upper()] = {
