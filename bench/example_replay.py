@@ -36,6 +36,7 @@ from _common import ensure_generated, table  # noqa: E402
 STANDARD_ARGS = {
     "self",
     "base_url",
+    "allow_insecure_http",
     "timeout",
     "max_retries",
     "retry",

@@ -38,7 +38,8 @@ for info in pkgutil.walk_packages(pkg.__path__, name + "."):
                 pairs.add((value.method.lower(), value.path))
 client = import_module(name + ".client").Client()
 def attrs(obj):
-    return [a for a, v in vars(type(obj)).items() if isinstance(v, functools.cached_property) and not a.startswith("_")]
+    return [a for a, v in vars(type(obj)).items() if isinstance(v, functools.cached_property) and not a.startswith("_")
+            and a != "with_raw_response"]
 resources, todo = 0, [getattr(client, a) for a in attrs(client)]
 while todo:  # nested resources hang below their parents (client.customers.sources)
     resource = todo.pop()

@@ -100,7 +100,7 @@ def no_sleep_retry() -> pagination.RetryPolicy:
 
 def make_client(server: Server, **kwargs) -> pagination.Client:  # type: ignore[no-untyped-def]
     kwargs.setdefault("retry", no_sleep_retry())
-    return pagination.Client(server.url, api_key_auth=API_KEY, **kwargs)
+    return pagination.Client(server.url, api_key=API_KEY, **kwargs)
 
 
 def test_cursor_pagination_walks_all_pages_lazily(server):

@@ -40,7 +40,10 @@ PET = {"id": 1, "name": "doggie", "photoUrls": ["u"], "status": "available", "ca
 
 def petstore_client(route):  # type: ignore[no-untyped-def]
     rec = Recorder(route)
-    return petstore.Client(api_key="secret-key", http_client=httpx.Client(transport=httpx.MockTransport(rec))), rec
+    # the Petstore spec names a plain-http server: credentials go there only when allowed
+    client = petstore.Client(api_key="secret-key", petstore_auth="oauth-token", allow_insecure_http=True,
+                             http_client=httpx.Client(transport=httpx.MockTransport(rec)))
+    return client, rec
 
 
 def test_get_pet_by_id_sends_get_and_returns_pet():
@@ -82,7 +85,7 @@ def test_not_found_raises_typed_error():
 def test_async_client_same_behaviour():
     async def main() -> Pet:
         rec = Recorder(lambda r: httpx.Response(200, json=PET))
-        async with petstore.AsyncClient(api_key="k", http_client=httpx.AsyncClient(transport=httpx.MockTransport(rec))) as client:
+        async with petstore.AsyncClient(api_key="k", allow_insecure_http=True, http_client=httpx.AsyncClient(transport=httpx.MockTransport(rec))) as client:
             pet = await client.pet.retrieve(1)
         assert rec.last.url.path == "/v2/pet/1"
         return pet
@@ -93,7 +96,7 @@ def test_async_client_same_behaviour():
 def test_credentials_default_to_environment(monkeypatch):
     monkeypatch.setenv("PETSTORE_API_KEY", "from-env")
     rec = Recorder(lambda r: httpx.Response(200, json=PET))
-    client = petstore.Client(http_client=httpx.Client(transport=httpx.MockTransport(rec)))
+    client = petstore.Client(allow_insecure_http=True, http_client=httpx.Client(transport=httpx.MockTransport(rec)))
     client.pet.retrieve(1)
     assert rec.last.headers["api_key"] == "from-env"
     assert "from-env" not in repr(client)
@@ -189,7 +192,7 @@ def test_response_not_matching_its_model_is_lenient_unless_strict():
     assert info.value.status_code == 200 and info.value.body == drifted
     assert "GET http://petstore.swagger.io/v2/pet/1 -> 200" in str(info.value)
     transport = httpx.MockTransport(lambda r: httpx.Response(200, json=drifted))
-    strict = petstore.Client(api_key="k", strict_responses=True,
+    strict = petstore.Client(api_key="k", strict_responses=True, allow_insecure_http=True,
                              http_client=httpx.Client(transport=transport))
     with pytest.raises(petstore.APIResponseValidationError):
         strict.pet.retrieve(1)

@@ -70,7 +70,7 @@ def test_raw_httpx_client_and_log_then_sigint(petstore_mock: MockProcess) -> Non
         assert raw.get("/nowhere").status_code == 404
 
     petstore = import_generated("petstore")
-    with petstore.Client(base_url=petstore_mock.url + "/v2", api_key="k") as api:
+    with petstore.Client(base_url=petstore_mock.url + "/v2", api_key="k", petstore_auth="t") as api:
         assert api.pet.retrieve(pet_id=5).name == "doggie"
         with pytest.raises(petstore.BadRequestError, match="query parameter 'status'"):
             api.pet.find_by_status(status=["lost"])

@@ -20,7 +20,9 @@ BASE = "http://petstore.swagger.io/v2"
 
 
 def client(mock: MockAPI) -> Client:
-    return Client(api_key="test-key", http_client=mock.http_client())
+    # the spec names a plain-http server: credentials go there only when allowed
+    return Client(api_key="test-key", petstore_auth="t", allow_insecure_http=True,
+                  http_client=mock.http_client())
 
 
 def test_importing_the_client_does_not_import_the_mock() -> None:
@@ -58,7 +60,8 @@ def test_async_client_on_the_mock() -> None:
     async def run() -> tuple[Pet, int]:
         mock = MockAPI()
         mock.override("pet.retrieve", {"id": 9, "name": "Async", "photoUrls": []})
-        async with AsyncClient(api_key="k", http_client=mock.async_http_client()) as api:
+        async with AsyncClient(api_key="k", petstore_auth="t", allow_insecure_http=True,
+                               http_client=mock.async_http_client()) as api:
             pet = await api.pet.retrieve(pet_id=9)
             with pytest.raises(BadRequestError):
                 await api.pet.find_by_status(status=["lost"])

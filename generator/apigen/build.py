@@ -15,8 +15,10 @@ from typing import Any
 from . import envelope, paging, surface, webhooks as webhook_ir
 from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
+from .auth_names import ADDED_SCHEME, insecure_http_host, naming_of_schemes
+from .bodyfields import body_fields
 from .ir import (
-    ANY, NONE, Api, Body, Operation, Parameter, PyType, Resource, ResourceRef, Response,
+    ANY, NONE, Api, Body, BodyField, Operation, Parameter, PyType, Resource, ResourceRef, Response,
     SecurityScheme, Skipped,
 )
 from .naming import (
@@ -33,9 +35,13 @@ CALL_OPTION_ARGS = frozenset({
 })
 CLIENT_ARGS = frozenset({
     "self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker",
-    "headers", "http_client", "auth", "hooks", "strict_responses", "limits",
+    "headers", "http_client", "auth", "hooks", "strict_responses", "limits", "allow_insecure_http",
 })
-CLIENT_ATTRS = frozenset({"request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries", "with_options", "copy", "breaker_state"})
+CLIENT_ATTRS = frozenset({
+    "request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries",
+    "with_options", "copy", "breaker_state", "with_raw_response", "config", "package", "version",
+    "user_agent",
+})
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}
 UNSAFE_METHODS = frozenset({"POST", "PATCH"})
@@ -106,6 +112,7 @@ class ApiBuilder:
         self.source = source
         self.doc = doc
         self.skipped: list[Skipped] = []
+        self.notices: list[Skipped] = []
         info = _mapping(spec.get("info"))
         self.title = _text(info.get("title")) or "API"
         self.package = package or unshadowed_package(surface.default_package_name(spec))
@@ -126,6 +133,14 @@ class ApiBuilder:
     def skip(self, where: str, reason: str) -> None:
         self.skipped.append(Skipped(where, reason))
 
+    def report_plain_http(self) -> None:
+        for index, url in enumerate(self.servers()):
+            host = insecure_http_host(url)
+            if host is not None:
+                self.notices.append(Skipped(pointer("servers", str(index), "url"), (
+                    f"server {url} is plain http: the client refuses to send credentials to {host} "
+                    f"unless allow_insecure_http=True; pass an https base_url")))
+
     # -------------------------------------------------------------- servers
 
     def servers(self) -> tuple[str, ...]:
@@ -144,18 +159,18 @@ class ApiBuilder:
     # -------------------------------------------------------------- security
 
     def security_schemes(self) -> tuple[SecurityScheme, ...]:
-        scope = NameScope(CLIENT_ARGS)
         out = []
         schemes = _mapping(_mapping(self.spec.get("components")).get("securitySchemes"))
-        for name, raw in schemes.items():
-            scheme = self.deref(raw)
+        usable = [(str(name), self.deref(raw)) for name, raw in schemes.items()]
+        usable = [(name, scheme) for name, scheme in usable if isinstance(scheme, dict)]
+        names = naming_of_schemes(usable, self.env_prefix, CLIENT_ARGS)
+        for name, scheme in usable:
             where = pointer("components", "securitySchemes", name)
-            if not isinstance(scheme, dict):
-                continue
             kind = str(scheme.get("type", ""))
             http_scheme = str(scheme.get("scheme", "")).lower()
-            py_name = scope.claim(snake_identifier(name, "credential"), snake_identifier(name, "credential") + "_credential")
-            common: dict[str, Any] = dict(name=str(name), py_name=py_name, env=f"{self.env_prefix}_{env_identifier(py_name)}", description=_text(scheme.get("description")))
+            py_name, env = names[name]
+            common: dict[str, Any] = dict(name=name, py_name=py_name, env=env,
+                                          description=_text(scheme.get("description")))
             if kind == "apiKey" and scheme.get("in") in ("header", "query", "cookie"):
                 out.append(SecurityScheme(kind="apiKey", location=str(scheme["in"]), param_name=str(scheme.get("name", name)), **common))
             elif kind == "http" and http_scheme == "bearer" or kind == "openIdConnect":
@@ -175,6 +190,15 @@ class ApiBuilder:
                 out.append(SecurityScheme(kind="oauth2", token_url=token_url, refresh_url=refresh_url, scopes=tuple(scopes), flows=tuple(f for f in flows if isinstance(flows[f], dict)), **common))
             else:
                 self.skip(where, f"security scheme type {kind!r} {http_scheme!r} is not supported; use the client's auth= hook")
+        if not out:
+            out.append(SecurityScheme(
+                name=ADDED_SCHEME, py_name="api_key", kind="bearer",
+                env=f"{self.env_prefix}_API_KEY",
+                description="added by apigen: the spec declares no security scheme"))
+            self.notices.append(Skipped("/components/securitySchemes", (
+                "the spec declares no usable security scheme: the client takes a bearer token as "
+                f"api_key= (or ${self.env_prefix}_API_KEY), sent when given; declare the real "
+                "schemes in [tool.apigen] auth")))
         return tuple(out)
 
     def security(self, requirements: Any, known: set[str], where: str) -> tuple[tuple[str, ...], ...] | None:
@@ -187,8 +211,12 @@ class ApiBuilder:
             names = tuple(str(n) for n in req)
             if all(n in known for n in names):
                 alternatives.append(names)
-            else:
+            elif ADDED_SCHEME not in known:
                 self.skip(where, f"security requirement {list(names)} names an unsupported scheme; that alternative is not applied")
+        if ADDED_SCHEME in known and (requirements == [] or alternatives != []):
+            return tuple(alternatives)  # "security: []" stays public
+        if ADDED_SCHEME in known:
+            return None  # requirements naming undeclared schemes: the added token, when given
         return tuple(alternatives)
 
     # -------------------------------------------------------------- operations
@@ -256,9 +284,11 @@ class ApiBuilder:
         kind, media, obj = picked
         schema = obj.get("schema")
         model = None
+        fields: tuple[BodyField, ...] = ()
         if kind in ("json", "form", "multipart"):
             btype = self.registry.request_type_of(schema, context + "Request") if schema else ANY
             model = btype if btype.models else None
+            fields = body_fields(self.registry, btype, kind, args)
             plain_dict = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
             if btype.models and (kind != "json" or btype.expr in btype.models):
                 btype = btype.union(plain_dict)  # the model, or the same fields as a dict
@@ -273,9 +303,12 @@ class ApiBuilder:
             if isinstance(enc, dict) and isinstance(enc.get("style"), str):
                 style = enc["style"]
                 styles.append((str(field_name), style, bool(enc.get("explode", style == "form" or style == "deepObject"))))
-        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")), py_name=args.claim("body", "request_body"), description=_text(body.get("description")), styles=tuple(styles),
+        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")),
+                    py_name=args.claim("body", "request_body", "whole_body"),
+                    description=_text(body.get("description")), styles=tuple(styles),
                     model=model,
-                    json_fields=self.json_fields(schema) if kind in ("form", "multipart") else ())
+                    json_fields=self.json_fields(schema) if kind in ("form", "multipart") else (),
+                    fields=fields)
 
     def json_fields(self, schema: Any) -> tuple[str, ...]:
         """Top-level string properties whose description says they hold JSON (Slack's
@@ -341,7 +374,12 @@ class ApiBuilder:
     def build(self) -> Api:
         schemes = self.security_schemes()
         known = {s.name for s in schemes}
-        default_security = self.security(self.spec.get("security"), known, "/security") or ()
+        if ADDED_SCHEME in known:
+            # optional: sent when given
+            default_security: tuple[tuple[str, ...], ...] = ((ADDED_SCHEME,), ())
+        else:
+            default_security = self.security(self.spec.get("security"), known, "/security") or ()
+        self.report_plain_http()
         tags = self.spec.get("tags")
         tag_info = {str(t.get("name")): _text(t.get("description"))
                     for t in (tags if isinstance(tags, list) else []) if isinstance(t, dict)}
@@ -392,10 +430,12 @@ class ApiBuilder:
             cls = class_identifier(py_name, "Default")
             sync_name = self.registry.scope.claim(f"{cls}Resource", f"{cls}Operations")
             async_name = self.registry.scope.claim(f"Async{sync_name}")
+            raw_name = self.registry.scope.claim(f"{sync_name}WithRawResponse")
+            async_raw_name = self.registry.scope.claim(f"{async_name}WithRawResponse")
             description = tag_info.get(node.label, "") if node.origin == "tag" else ""
             built[node.attrs] = Resource(
                 node.label, py_name, sync_name, async_name, description, tuple(ops),
-                node.attrs, (), node.origin,
+                node.attrs, (), node.origin, raw_name, async_raw_name,
             )
         for attrs in sorted(built, key=len, reverse=True):  # children first: drop the empty ones
             resource = built[attrs]
@@ -423,6 +463,7 @@ class ApiBuilder:
             literal_aliases=self.registry.finish(),
             skipped=tuple(self.skipped) + tuple(Skipped(w, r) for w, r in self.registry.dropped),
             webhooks=webhooks, webhook_signature=signature, webhooks_attr=helper,
+            notices=tuple(self.notices),
         )
 
     def operation(

@@ -136,11 +136,14 @@ def _generate_one(args: argparse.Namespace) -> int:
         say(f"  skipped:    {len(summary.skipped)}")
         for item in summary.skipped:
             say(f"    {item.where}: {item.reason}")
+        for item in summary.notices:
+            say(f"  note: {item.where}: {item.reason}")
     if args.summary_json:
         args.summary_json.write_text(json.dumps({
             "package": summary.package, "output": str(summary.output), "operations": summary.operations,
             "resources": summary.resources, "models": summary.models,
             "skipped": [{"where": s.where, "reason": s.reason} for s in summary.skipped],
+            "notices": [{"where": s.where, "reason": s.reason} for s in summary.notices],
             "diagnostics": [str(d) for d in summary.diagnostics],
         }, indent=2) + "\n", encoding="utf-8")
     return EXIT_OK
@@ -153,7 +156,7 @@ def _validate(args: argparse.Namespace) -> int:
     for diag in diagnostics:
         say(diag)
     if api is not None:
-        for item in api.skipped:
+        for item in (*api.skipped, *api.notices):
             say(f"{args.spec}: note: {item.where}: {item.reason}")
         say(f"{args.spec}: {len(api.operations)} operations, {len(diagnostics)} findings, {len(api.skipped)} parts apigen cannot express")
     return EXIT_PROBLEM if args.strict and diagnostics else EXIT_OK

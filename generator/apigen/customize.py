@@ -14,6 +14,8 @@ base_url = "https://github.example.com/api/v3"
 "resource:repos.topics" = "topics"          # moves a resource and what hangs below it
 [tool.apigen.clients.pagination]            # operationId -> x-apigen-pagination
 "repos/list-for-org" = { style = "link" }
+[tool.apigen.clients.auth]                  # declare or override security schemes
+token = { type = "bearer", keyword = "token", env = "GITHUB_TOKEN", optional = true }
 ```
 
 ``webhooks = { scheme = "stripe" }`` sets how the API signs its webhooks (standard,
@@ -40,8 +42,14 @@ from .webhooks import EXTENSION as WEBHOOKS_EXTENSION, webhook_config
 
 OPTION_KEYS = frozenset({
     "include_tags", "exclude_tags", "include_operations", "exclude_operations", "names",
-    "pagination", "base_url", "error_envelope", "webhooks",
+    "pagination", "base_url", "error_envelope", "webhooks", "auth",
 })
+# keys of one [tool.apigen.clients.auth] entry: OpenAPI's, plus apigen's names and optional
+AUTH_KEYS = frozenset({"type", "scheme", "in", "name", "keyword", "env", "optional", "description"})
+_AUTH_TYPES = {
+    "bearer": ("http", "bearer"), "basic": ("http", "basic"), "apiKey": ("apiKey", None),
+    "http": ("http", None),
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Options:
     # x-apigen-webhooks: the signature scheme, e.g. {scheme = "stripe"} or
     # {scheme = "hmac", header = "X-Signature", encoding = "base64"}; see webhooks.py
     webhooks: dict[str, Any] | None = None
+    auth: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, raw: dict[str, Any], where: str) -> Options:
@@ -91,6 +100,7 @@ class Options:
             strings("exclude_operations"), dict(names), dict(pagination), base_url,
             dict(envelope) if isinstance(envelope, dict) else envelope,
             dict(hooks) if hooks is not None else None,
+            _auth_table(raw.get("auth", {}), where),
         )
 
     def key(self) -> str:
@@ -107,6 +117,57 @@ def _envelope_table(value: Any) -> bool:
         and set(value) <= {"flag", "error_value"}
         and isinstance(value.get("error_value", False), (bool, str, int))
     )
+
+
+def _auth_table(raw: Any, where: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise ApigenError(f"{where}: auth must map scheme names to tables")
+    for name, entry in raw.items():
+        unknown = set(entry) - AUTH_KEYS
+        if unknown:
+            raise ApigenError(f"{where}: auth.{name} has unknown keys {sorted(unknown)} "
+                              f"(known: {', '.join(sorted(AUTH_KEYS))})")
+        if "type" in entry and entry["type"] not in _AUTH_TYPES:
+            raise ApigenError(f"{where}: auth.{name}.type must be one of "
+                              f"{', '.join(sorted(_AUTH_TYPES))}")
+        located = entry.get("in") in ("header", "query", "cookie")
+        located = located and isinstance(entry.get("name"), str)
+        if entry.get("type") == "apiKey" and not located:
+            raise ApigenError(
+                f"{where}: auth.{name} (apiKey) needs in = header|query|cookie and name")
+        for key in ("keyword", "env", "scheme", "description"):
+            if key in entry and not isinstance(entry[key], str):
+                raise ApigenError(f"{where}: auth.{name}.{key} must be a string")
+    return {str(k): dict(v) for k, v in raw.items()}
+
+
+def _apply_auth(spec: dict[str, Any], auth: dict[str, dict[str, Any]]) -> None:
+    """Declared schemes join (or change) components.securitySchemes; a spec that had
+    none then requires one of them (or nothing, for the ones marked optional)."""
+    components = spec.setdefault("components", {})
+    schemes = components.setdefault("securitySchemes", {})
+    had_schemes = bool(schemes)
+    for name, entry in auth.items():
+        scheme = dict(schemes.get(name) or {})
+        if "type" in entry:
+            kind, http_scheme = _AUTH_TYPES[entry["type"]]
+            scheme = {"type": kind}
+            if http_scheme:
+                scheme["scheme"] = http_scheme
+        for key in ("scheme", "in", "name", "description"):
+            if key in entry:
+                scheme[key] = entry[key]
+        for key in ("keyword", "env"):
+            if key in entry:
+                scheme[f"x-apigen-{key}"] = entry[key]
+        if "type" not in scheme:
+            raise ApigenError(
+                f"auth.{name}: the spec has no security scheme {name!r}; give its type")
+        schemes[name] = scheme
+    if not had_schemes or not spec.get("security"):
+        anyone = any(e.get("optional") for e in auth.values())
+        optional: list[dict[str, Any]] = [{}] if anyone else []
+        spec["security"] = [{name: []} for name in auth] + optional
 
 
 def _matches(op: dict[str, Any], method: str, path: str, wanted: tuple[str, ...]) -> bool:
@@ -158,6 +219,8 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
         spec["x-apigen-error-envelope"] = options.error_envelope
     if options.webhooks is not None:
         spec[WEBHOOKS_EXTENSION] = options.webhooks
+    if options.auth:
+        _apply_auth(spec, options.auth)
     if options.base_url:
         spec["servers"] = [{"url": options.base_url}] + [s for s in spec.get("servers") or [] if isinstance(s, dict)]
     return spec, excluded

@@ -43,6 +43,17 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class BodyField:
+    """A top-level field of an object body, offered as a keyword argument of the method."""
+
+    name: str  # wire name
+    py_name: str
+    type: PyType
+    required: bool
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Body:
     kind: str  # json | form | multipart | binary | text
     content_type: str
@@ -55,6 +66,11 @@ class Body:
     # field names to wire names with it
     model: PyType | None = None
     json_fields: tuple[str, ...] = ()  # form fields typed string whose description says JSON
+    fields: tuple[BodyField, ...] = ()  # keyword arguments; () when the body is not an object
+
+    @property
+    def required_fields(self) -> tuple[tuple[str, str], ...]:
+        return tuple((f.name, f.py_name) for f in self.fields if f.required)
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,7 @@ class Operation:
             found.append(self.body.type)
             if self.body.model:
                 found.append(self.body.model)
+            found.extend(f.type for f in self.body.fields)
         if self.pagination:
             found.append(self.pagination.item_type)
         return found
@@ -160,6 +177,8 @@ class Resource:
     def dotted(self) -> str:
         """``customers.sources``: how a user reaches it from the client."""
         return ".".join(self.attr_path) if self.attr_path else self.py_name
+    raw_class_name: str = ""  # the with_raw_response views of the two classes
+    async_raw_class_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -228,6 +247,8 @@ class Api:
     webhooks: tuple[Webhook, ...] = ()
     webhook_signature: WebhookSignature | None = None  # None: the API sends no webhooks we know of
     webhooks_attr: str = "webhooks"  # the helper's attribute on the client
+    # decisions the summary reports (a credential keyword added, a plain-http server)
+    notices: tuple[Skipped, ...] = ()
 
     @property
     def operations(self) -> list[Operation]:

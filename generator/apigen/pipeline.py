@@ -40,6 +40,7 @@ class Summary:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     written: bool = False  # False: the folder already held exactly these files
     notes: list[str] = field(default_factory=list)  # leftovers of interrupted runs cleaned up
+    notices: list[Skipped] = field(default_factory=list)  # decisions to know (auth, http)
 
 
 def runtime_files(package: str) -> dict[str, str]:
@@ -76,6 +77,7 @@ class Rendered:
     skipped: list[Skipped]
     diagnostics: list[Diagnostic]
     from_cache: bool = False
+    notices: list[Skipped] = field(default_factory=list)
 
 
 BIG_SPEC = 1_000_000  # characters; validating these in a second process overlaps with generation
@@ -120,7 +122,9 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         diagnostics = [Diagnostic(**d) for d in hit["diagnostics"]]
         if strict and diagnostics:
             raise ApigenError(diagnostics)
-        return Rendered(hit["files"], hit["package"], hit["operations"], hit["resources"], hit["models"], [Skipped(**s) for s in hit["skipped"]], diagnostics, True)
+        return Rendered(hit["files"], hit["package"], hit["operations"], hit["resources"],
+                        hit["models"], [Skipped(**s) for s in hit["skipped"]], diagnostics, True,
+                        [Skipped(**s) for s in hit.get("notices", [])])
 
     background = None
     memo = ValidationMemo(doc, cache, strict)
@@ -187,10 +191,12 @@ def render_package(source: str, package: str | None = None, strict: bool = False
     files.update(runtime_files(api.package))
     files[f"{api.package}/{TESTING_SPEC}"] = testing_spec
     files[MANIFEST] = manifest(files, sha, __version__)
-    rendered = Rendered(files, api.package, len(api.operations), len(api.resources), len(api.models), skipped, diagnostics)
+    rendered = Rendered(files, api.package, len(api.operations), len(api.resources),
+                        len(api.models), skipped, diagnostics, notices=list(api.notices))
     cache.put("runs", run_key, {
         "files": files, "package": api.package, "operations": rendered.operations, "resources": rendered.resources,
         "models": rendered.models, "skipped": [vars(s) for s in skipped], "diagnostics": [vars(d) for d in diagnostics],
+        "notices": [vars(s) for s in api.notices],
     })
     return rendered
 
@@ -209,7 +215,8 @@ def generate(source: str, output: Path | None = None, package: str | None = None
     if not current:
         notes += write_atomically(folder, rendered.files, force=force)
     return Summary(rendered.package, target, rendered.operations, rendered.resources, rendered.models, rendered.skipped,
-                   rendered.diagnostics, written=not current, notes=notes)
+                   rendered.diagnostics, written=not current, notes=notes,
+                   notices=rendered.notices)
 
 
 def check_package_name(package: str) -> None:

@@ -156,6 +156,13 @@ class Renderer:
             names.add("ErrorEnvelope")
         if any(op.pagination for op in resource.operations):
             names |= {"AsyncPaginator", "Pagination", "SyncPaginator"}
+            names.add("async_pages_to_raw_response")
+        if any(not op.pagination for op in resource.operations):
+            names.add("async_to_raw_response")
+        if resource.operations:
+            names.add("to_raw_response")
+        if any(op.body and op.body.fields for op in resource.operations):
+            names |= {"OMIT", "Omit"}
         if any(p.style is not None or p.explode is not None for op in resource.operations for p in op.parameters) or any(op.body and op.body.styles for op in resource.operations):
             names.add("ParamStyle")
         return self.render(

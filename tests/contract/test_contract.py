@@ -46,7 +46,7 @@ from checker import check_request, operation_node, query_auth_names, spec_parame
 from contract_paths import REAL_SPECS, REPO
 from synth import SpecSchemas, Synth, _jsonish
 
-BASE_URL = "http://contract.test/base"
+BASE_URL = "https://contract.test/base"
 BASE_PATH = "/base"
 
 

@@ -56,6 +56,13 @@ def _make_case(name: str, real_clients: dict[str, Any]) -> tuple[Any, Any, dict[
     return import_generated(name, project), (resource.attr_path, op.py_name), answer
 
 
+# the operations need credentials (the client refuses to send without them)
+CREDENTIALS: dict[str, dict[str, Any]] = {
+    "contract_stripe": {"basic_auth": "sk_test_123"},
+    "contract_twilio": {"api_key": ("AC123", "token")},
+}
+
+
 def _drifted(answer: dict[str, Any], field: str, value: str) -> dict[str, Any]:
     return {**answer, field: value, "apigen_new_field": {"added": ["later"]}, "risk_level": 3}
 
@@ -67,7 +74,8 @@ def test_a_new_enum_value_and_new_fields_keep_the_call_working(name: str, real_c
     models = importlib.import_module(f"{name}.models")
     for body, expected in ((_drifted(answer, field, new_value), new_value), ({**answer, field: known}, known)):
         http = httpx.Client(transport=httpx.MockTransport(lambda r, body=body: httpx.Response(200, json=body)))
-        client = pkg.Client(base_url="http://api.test", http_client=http, max_retries=0)
+        client = pkg.Client(base_url="https://api.test", http_client=http, max_retries=0,
+                            **CREDENTIALS[name])
         for strict in (False, True):
             result = getattr(functools.reduce(getattr, resource, client), method)(*args, strict_responses=strict)
             status = getattr(result, field)
@@ -88,7 +96,8 @@ def test_the_async_client_keeps_the_new_enum_value(name: str, real_clients: dict
 
     async def main() -> Any:
         http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body)))
-        async with pkg.AsyncClient(base_url="http://api.test", http_client=http, max_retries=0) as client:
+        async with pkg.AsyncClient(base_url="https://api.test", http_client=http, max_retries=0,
+                                   **CREDENTIALS[name]) as client:
             return await getattr(functools.reduce(getattr, resource, client), method)(*args, strict_responses=True)
 
     result = asyncio.run(main())

@@ -17,6 +17,7 @@ from apigen.runtime import (
     Endpoint,
     HTTPBasicScheme,
     HTTPBearerScheme,
+    MissingCredentialsError,
     OAuth2ClientCredentials,
     OAuth2RefreshToken,
     OAuth2Scheme,
@@ -123,8 +124,8 @@ def test_security_selection_and_missing_credentials() -> None:
     c = SyncAPIClient(base_url="https://api.test", package="t", version="1", security_schemes=SCHEMES,
                       credentials={"bearer": "B"}, default_security=(("hkey",),), http_client=mock_http(s_401),
                       circuit_breaker=None)
-    with pytest.raises(AuthenticationError):  # default needs hkey: sent without credentials -> 401
-        c.request(ep())
+    with pytest.raises(MissingCredentialsError, match=r"credentials\['hkey'\] or set \$T_HKEY"):
+        c.request(ep())  # default needs hkey: refused before sending
     # first alternative whose schemes all have credentials wins
     s2 = Server()
     c2 = client(s2, {"bearer": "B"})
@@ -132,8 +133,12 @@ def test_security_selection_and_missing_credentials() -> None:
     assert s2.requests[-1].headers["authorization"] == "Bearer B" and "x-api-key" not in s2.requests[-1].headers
     c2.request(ep(()))  # explicitly public
     assert "authorization" not in s2.requests[-1].headers
-    c2.request(ep((("hkey", "bearer"),)))  # unsatisfiable -> nothing
-    assert "authorization" not in s2.requests[-1].headers
+    sent = len(s2.requests)
+    with pytest.raises(MissingCredentialsError):  # unsatisfiable -> nothing is sent
+        c2.request(ep((("hkey", "bearer"),)))
+    assert len(s2.requests) == sent
+    c2.request(ep((("hkey",), ())))  # an empty alternative: credentials are optional
+    assert "x-api-key" not in s2.requests[-1].headers
 
 
 def test_custom_httpx_auth_is_applied_too() -> None:

@@ -69,8 +69,8 @@ class Pet(pydantic.BaseModel):
     name: str
 
 
-_GET_PET = Endpoint("GET", "/pets/{petId}", "get_pet", responses={"200": ResponseType("json", Pet)})
-_LIST_PETS = Endpoint("GET", "/pets", "list_pets", responses={"200": ResponseType("json", list[Pet])},
+_GET_PET: Endpoint[Pet] = Endpoint("GET", "/pets/{petId}", "get_pet", responses={"200": ResponseType("json", Pet)})
+_LIST_PETS: Endpoint[list[Pet]] = Endpoint("GET", "/pets", "list_pets", responses={"200": ResponseType("json", list[Pet])},
                       pagination=Pagination("offset", offset_param="offset", limit_param="limit"))
 _SCHEMES: dict[str, SecurityScheme] = {
     "api_key": APIKeyScheme(location="header", name="X-API-Key", env="PKG_API_KEY"),
@@ -86,8 +86,7 @@ class PetsResource:
         self._client = client
 
     def get_pet(self, pet_id: int, *, options: RequestOptions | None = None) -> Pet:
-        result: Pet = self._client.request(_GET_PET, path={"petId": pet_id}, options=options)
-        return result
+        return self._client.request(_GET_PET, path={"petId": pet_id}, options=options)
 
     def list_pets(self, *, limit: int | None = None, options: RequestOptions | None = None) -> SyncPaginator[Pet]:
         return self._client.paginate(_LIST_PETS, item_type=Pet, query={"limit": limit}, options=options)
@@ -98,8 +97,7 @@ class AsyncPetsResource:
         self._client = client
 
     async def get_pet(self, pet_id: int) -> Pet:
-        result: Pet = await self._client.request(_GET_PET, path={"petId": pet_id})
-        return result
+        return await self._client.request(_GET_PET, path={"petId": pet_id})
 
     def list_pets(self, *, limit: int | None = None) -> AsyncPaginator[Pet]:
         return self._client.paginate(_LIST_PETS, item_type=Pet, query={"limit": limit})

@@ -13,6 +13,7 @@ from ._runtime import (
     APIKeyScheme,
     AsyncAPIClient,
     CircuitBreaker,
+    ClientConfig,
     Hooks,
     RateLimit,
     ResponseLimits,
@@ -22,12 +23,32 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.files import AsyncFilesResource, FilesResource
-    from .resources.health import AsyncHealthResource, HealthResource
-    from .resources.login import AsyncLoginResource, LoginResource
-    from .resources.widgets import AsyncWidgetsResource, WidgetsResource
+    from .resources.files import (
+        AsyncFilesResource,
+        AsyncFilesResourceWithRawResponse,
+        FilesResource,
+        FilesResourceWithRawResponse,
+    )
+    from .resources.health import (
+        AsyncHealthResource,
+        AsyncHealthResourceWithRawResponse,
+        HealthResource,
+        HealthResourceWithRawResponse,
+    )
+    from .resources.login import (
+        AsyncLoginResource,
+        AsyncLoginResourceWithRawResponse,
+        LoginResource,
+        LoginResourceWithRawResponse,
+    )
+    from .resources.widgets import (
+        AsyncWidgetsResource,
+        AsyncWidgetsResourceWithRawResponse,
+        WidgetsResource,
+        WidgetsResourceWithRawResponse,
+    )
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
 
 PACKAGE = "bodies"
 VERSION = "1.0.0"
@@ -36,7 +57,9 @@ DEFAULT_BASE_URL = "https://bodies.example.com/api"
 SERVERS = ("https://bodies.example.com/api",)
 
 SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {
-    "apiKey": APIKeyScheme(location="header", name="X-API-Key", env="BODIES_API_KEY"),
+    "apiKey": APIKeyScheme(
+        location="header", name="X-API-Key", env="BODIES_API_KEY", keyword="api_key"
+    ),
 }
 DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = (("apiKey",),)
 
@@ -60,6 +83,7 @@ class Client(SyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Bodies Fixture API.
 
@@ -72,8 +96,9 @@ class Client(SyncAPIClient):
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
@@ -88,12 +113,18 @@ class Client(SyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return ClientWithRawResponse(self)
 
     @cached_property
     def files(self) -> FilesResource:
@@ -143,6 +174,7 @@ class AsyncClient(AsyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Bodies Fixture API.
 
@@ -155,8 +187,9 @@ class AsyncClient(AsyncAPIClient):
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
@@ -171,12 +204,18 @@ class AsyncClient(AsyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return AsyncClientWithRawResponse(self)
 
     @cached_property
     def files(self) -> AsyncFilesResource:
@@ -205,3 +244,49 @@ class AsyncClient(AsyncAPIClient):
         from .resources.widgets import AsyncWidgetsResource
 
         return AsyncWidgetsResource(self)
+
+
+class ClientWithRawResponse:
+    """`client.with_raw_response`: each resource's methods return an APIResponse."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def files(self) -> FilesResourceWithRawResponse:
+        return self._client.files.with_raw_response
+
+    @cached_property
+    def health(self) -> HealthResourceWithRawResponse:
+        return self._client.health.with_raw_response
+
+    @cached_property
+    def login(self) -> LoginResourceWithRawResponse:
+        return self._client.login.with_raw_response
+
+    @cached_property
+    def widgets(self) -> WidgetsResourceWithRawResponse:
+        return self._client.widgets.with_raw_response
+
+
+class AsyncClientWithRawResponse:
+    """`client.with_raw_response` (async): each resource's methods return an APIResponse."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def files(self) -> AsyncFilesResourceWithRawResponse:
+        return self._client.files.with_raw_response
+
+    @cached_property
+    def health(self) -> AsyncHealthResourceWithRawResponse:
+        return self._client.health.with_raw_response
+
+    @cached_property
+    def login(self) -> AsyncLoginResourceWithRawResponse:
+        return self._client.login.with_raw_response
+
+    @cached_property
+    def widgets(self) -> AsyncWidgetsResourceWithRawResponse:
+        return self._client.widgets.with_raw_response

@@ -10,8 +10,10 @@ import httpx
 
 from ._runtime import (
     DEFAULT_TIMEOUT,
+    HTTPBearerScheme,
     AsyncAPIClient,
     CircuitBreaker,
+    ClientConfig,
     Hooks,
     RateLimit,
     ResponseLimits,
@@ -21,10 +23,15 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.hooks import AsyncHooksResource, HooksResource
+    from .resources.hooks import (
+        AsyncHooksResource,
+        AsyncHooksResourceWithRawResponse,
+        HooksResource,
+        HooksResourceWithRawResponse,
+    )
     from .webhooks import Webhooks
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
 
 PACKAGE = "hooks"
 VERSION = "1.0.0"
@@ -32,8 +39,10 @@ API_VERSION = "1.0.0"
 DEFAULT_BASE_URL = "https://hooks.example.com/v1"
 SERVERS = ("https://hooks.example.com/v1",)
 
-SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {}
-DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = ()
+SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {
+    "apigenBearer": HTTPBearerScheme(env="HOOKS_API_KEY", keyword="api_key"),
+}
+DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = (("apigenBearer",), ())
 
 
 class Client(SyncAPIClient):
@@ -43,6 +52,7 @@ class Client(SyncAPIClient):
         self,
         base_url: str | None = None,
         *,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -54,24 +64,29 @@ class Client(SyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Hooks.
 
         Args:
             base_url: server to call; default https://hooks.example.com/v1.
+            api_key: credential for scheme apigenBearer (bearer); default: environment variable HOOKS_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
-            credentials={},
+            credentials={
+                "apigenBearer": api_key,
+            },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
             max_retries=max_retries,
@@ -79,12 +94,18 @@ class Client(SyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return ClientWithRawResponse(self)
 
     @cached_property
     def hooks(self) -> HooksResource:
@@ -108,6 +129,7 @@ class AsyncClient(AsyncAPIClient):
         self,
         base_url: str | None = None,
         *,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -119,24 +141,29 @@ class AsyncClient(AsyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Hooks.
 
         Args:
             base_url: server to call; default https://hooks.example.com/v1.
+            api_key: credential for scheme apigenBearer (bearer); default: environment variable HOOKS_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
-            credentials={},
+            credentials={
+                "apigenBearer": api_key,
+            },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
             max_retries=max_retries,
@@ -144,12 +171,18 @@ class AsyncClient(AsyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return AsyncClientWithRawResponse(self)
 
     @cached_property
     def hooks(self) -> AsyncHooksResource:
@@ -164,3 +197,25 @@ class AsyncClient(AsyncAPIClient):
         from .webhooks import Webhooks
 
         return Webhooks()
+
+
+class ClientWithRawResponse:
+    """`client.with_raw_response`: each resource's methods return an APIResponse."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def hooks(self) -> HooksResourceWithRawResponse:
+        return self._client.hooks.with_raw_response
+
+
+class AsyncClientWithRawResponse:
+    """`client.with_raw_response` (async): each resource's methods return an APIResponse."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def hooks(self) -> AsyncHooksResourceWithRawResponse:
+        return self._client.hooks.with_raw_response

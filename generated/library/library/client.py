@@ -13,6 +13,7 @@ from ._runtime import (
     HTTPBearerScheme,
     AsyncAPIClient,
     CircuitBreaker,
+    ClientConfig,
     Hooks,
     RateLimit,
     ResponseLimits,
@@ -22,11 +23,21 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.books import AsyncBooksResource, BooksResource
-    from .resources.members import AsyncMembersResource, MembersResource
+    from .resources.books import (
+        AsyncBooksResource,
+        AsyncBooksResourceWithRawResponse,
+        BooksResource,
+        BooksResourceWithRawResponse,
+    )
+    from .resources.members import (
+        AsyncMembersResource,
+        AsyncMembersResourceWithRawResponse,
+        MembersResource,
+        MembersResourceWithRawResponse,
+    )
     from .webhooks import Webhooks
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
 
 PACKAGE = "library"
 VERSION = "2.0.0"
@@ -35,7 +46,7 @@ DEFAULT_BASE_URL = "https://library.example.com/v2"
 SERVERS = ("https://library.example.com/v2",)
 
 SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {
-    "bearerAuth": HTTPBearerScheme(env="LIBRARY_BEARER_AUTH"),
+    "bearerAuth": HTTPBearerScheme(env="LIBRARY_API_KEY", keyword="api_key"),
 }
 DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = (("bearerAuth",),)
 
@@ -47,7 +58,7 @@ class Client(SyncAPIClient):
         self,
         base_url: str | None = None,
         *,
-        bearer_auth: str | None = None,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -59,26 +70,28 @@ class Client(SyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Library API (OpenAPI 3.1 fixture).
 
         Args:
             base_url: server to call; default https://library.example.com/v2.
-            bearer_auth: credential for scheme bearerAuth (bearer); default: environment variable LIBRARY_BEARER_AUTH.
+            api_key: credential for scheme bearerAuth (bearer); default: environment variable LIBRARY_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
             credentials={
-                "bearerAuth": bearer_auth,
+                "bearerAuth": api_key,
             },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
@@ -87,12 +100,18 @@ class Client(SyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return ClientWithRawResponse(self)
 
     @cached_property
     def books(self) -> BooksResource:
@@ -123,7 +142,7 @@ class AsyncClient(AsyncAPIClient):
         self,
         base_url: str | None = None,
         *,
-        bearer_auth: str | None = None,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -135,26 +154,28 @@ class AsyncClient(AsyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Library API (OpenAPI 3.1 fixture).
 
         Args:
             base_url: server to call; default https://library.example.com/v2.
-            bearer_auth: credential for scheme bearerAuth (bearer); default: environment variable LIBRARY_BEARER_AUTH.
+            api_key: credential for scheme bearerAuth (bearer); default: environment variable LIBRARY_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
             credentials={
-                "bearerAuth": bearer_auth,
+                "bearerAuth": api_key,
             },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
@@ -163,12 +184,18 @@ class AsyncClient(AsyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return AsyncClientWithRawResponse(self)
 
     @cached_property
     def books(self) -> AsyncBooksResource:
@@ -190,3 +217,33 @@ class AsyncClient(AsyncAPIClient):
         from .webhooks import Webhooks
 
         return Webhooks()
+
+
+class ClientWithRawResponse:
+    """`client.with_raw_response`: each resource's methods return an APIResponse."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def books(self) -> BooksResourceWithRawResponse:
+        return self._client.books.with_raw_response
+
+    @cached_property
+    def members(self) -> MembersResourceWithRawResponse:
+        return self._client.members.with_raw_response
+
+
+class AsyncClientWithRawResponse:
+    """`client.with_raw_response` (async): each resource's methods return an APIResponse."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def books(self) -> AsyncBooksResourceWithRawResponse:
+        return self._client.books.with_raw_response
+
+    @cached_property
+    def members(self) -> AsyncMembersResourceWithRawResponse:
+        return self._client.members.with_raw_response

@@ -10,8 +10,10 @@ import httpx
 
 from ._runtime import (
     DEFAULT_TIMEOUT,
+    HTTPBearerScheme,
     AsyncAPIClient,
     CircuitBreaker,
+    ClientConfig,
     Hooks,
     RateLimit,
     ResponseLimits,
@@ -21,26 +23,98 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.bodies import AsyncBodiesResource, BodiesResource
-    from .resources.common_parameters import AsyncCommonParametersResource, CommonParametersResource
-    from .resources.config import AsyncConfigResource, ConfigResource
-    from .resources.defaults import AsyncDefaultsResource, DefaultsResource
-    from .resources.enums import AsyncEnumsResource, EnumsResource
-    from .resources.location import AsyncLocationResource, LocationResource
-    from .resources.models import AsyncModelsResource, ModelsResource
-    from .resources.naming import AsyncNamingResource, NamingResource
+    from .resources.bodies import (
+        AsyncBodiesResource,
+        AsyncBodiesResourceWithRawResponse,
+        BodiesResource,
+        BodiesResourceWithRawResponse,
+    )
+    from .resources.common_parameters import (
+        AsyncCommonParametersResource,
+        AsyncCommonParametersResourceWithRawResponse,
+        CommonParametersResource,
+        CommonParametersResourceWithRawResponse,
+    )
+    from .resources.config_resource import (
+        AsyncConfigResourceResource,
+        AsyncConfigResourceResourceWithRawResponse,
+        ConfigResourceResource,
+        ConfigResourceResourceWithRawResponse,
+    )
+    from .resources.defaults import (
+        AsyncDefaultsResource,
+        AsyncDefaultsResourceWithRawResponse,
+        DefaultsResource,
+        DefaultsResourceWithRawResponse,
+    )
+    from .resources.enums import (
+        AsyncEnumsResource,
+        AsyncEnumsResourceWithRawResponse,
+        EnumsResource,
+        EnumsResourceWithRawResponse,
+    )
+    from .resources.location import (
+        AsyncLocationResource,
+        AsyncLocationResourceWithRawResponse,
+        LocationResource,
+        LocationResourceWithRawResponse,
+    )
+    from .resources.models import (
+        AsyncModelsResource,
+        AsyncModelsResourceWithRawResponse,
+        ModelsResource,
+        ModelsResourceWithRawResponse,
+    )
+    from .resources.naming import (
+        AsyncNamingResource,
+        AsyncNamingResourceWithRawResponse,
+        NamingResource,
+        NamingResourceWithRawResponse,
+    )
     from .resources.parameter_references import (
         AsyncParameterReferencesResource,
+        AsyncParameterReferencesResourceWithRawResponse,
         ParameterReferencesResource,
+        ParameterReferencesResourceWithRawResponse,
     )
-    from .resources.parameters import AsyncParametersResource, ParametersResource
-    from .resources.resource_1 import AsyncResource1Resource, Resource1Resource
-    from .resources.responses import AsyncResponsesResource, ResponsesResource
-    from .resources.tests import AsyncTestsResource, TestsResource
-    from .resources.true import AsyncTrueModelResource, TrueModelResource
-    from .resources.types import AsyncTypesResource, TypesResource
+    from .resources.parameters import (
+        AsyncParametersResource,
+        AsyncParametersResourceWithRawResponse,
+        ParametersResource,
+        ParametersResourceWithRawResponse,
+    )
+    from .resources.resource_1 import (
+        AsyncResource1Resource,
+        AsyncResource1ResourceWithRawResponse,
+        Resource1Resource,
+        Resource1ResourceWithRawResponse,
+    )
+    from .resources.responses import (
+        AsyncResponsesResource,
+        AsyncResponsesResourceWithRawResponse,
+        ResponsesResource,
+        ResponsesResourceWithRawResponse,
+    )
+    from .resources.tests import (
+        AsyncTestsResource,
+        AsyncTestsResourceWithRawResponse,
+        TestsResource,
+        TestsResourceWithRawResponse,
+    )
+    from .resources.true import (
+        AsyncTrueModelResource,
+        AsyncTrueModelResourceWithRawResponse,
+        TrueModelResource,
+        TrueModelResourceWithRawResponse,
+    )
+    from .resources.types import (
+        AsyncTypesResource,
+        AsyncTypesResourceWithRawResponse,
+        TypesResource,
+        TypesResourceWithRawResponse,
+    )
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
 
 PACKAGE = "oapc_baseline_31"
 VERSION = "0.1.0"
@@ -48,8 +122,10 @@ API_VERSION = "0.1.0"
 DEFAULT_BASE_URL = ""
 SERVERS = ()
 
-SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {}
-DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = ()
+SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {
+    "apigenBearer": HTTPBearerScheme(env="OAPC_BASELINE_31_API_KEY", keyword="api_key"),
+}
+DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = (("apigenBearer",), ())
 
 
 class Client(SyncAPIClient):
@@ -59,6 +135,7 @@ class Client(SyncAPIClient):
         self,
         base_url: str | None = None,
         *,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -70,24 +147,29 @@ class Client(SyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for My Test API.
 
         Args:
             base_url: server to call; default (none: the spec names no server).
+            api_key: credential for scheme apigenBearer (bearer); default: environment variable OAPC_BASELINE_31_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
-            credentials={},
+            credentials={
+                "apigenBearer": api_key,
+            },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
             max_retries=max_retries,
@@ -95,12 +177,18 @@ class Client(SyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return ClientWithRawResponse(self)
 
     @cached_property
     def bodies(self) -> BodiesResource:
@@ -117,11 +205,11 @@ class Client(SyncAPIClient):
         return CommonParametersResource(self)
 
     @cached_property
-    def config(self) -> ConfigResource:
+    def config_resource(self) -> ConfigResourceResource:
         """Operations tagged config."""
-        from .resources.config import ConfigResource
+        from .resources.config_resource import ConfigResourceResource
 
-        return ConfigResource(self)
+        return ConfigResourceResource(self)
 
     @cached_property
     def defaults(self) -> DefaultsResource:
@@ -215,6 +303,7 @@ class AsyncClient(AsyncAPIClient):
         self,
         base_url: str | None = None,
         *,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -226,24 +315,29 @@ class AsyncClient(AsyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for My Test API.
 
         Args:
             base_url: server to call; default (none: the spec names no server).
+            api_key: credential for scheme apigenBearer (bearer); default: environment variable OAPC_BASELINE_31_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
-            credentials={},
+            credentials={
+                "apigenBearer": api_key,
+            },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
             max_retries=max_retries,
@@ -251,12 +345,18 @@ class AsyncClient(AsyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return AsyncClientWithRawResponse(self)
 
     @cached_property
     def bodies(self) -> AsyncBodiesResource:
@@ -273,11 +373,11 @@ class AsyncClient(AsyncAPIClient):
         return AsyncCommonParametersResource(self)
 
     @cached_property
-    def config(self) -> AsyncConfigResource:
+    def config_resource(self) -> AsyncConfigResourceResource:
         """Operations tagged config."""
-        from .resources.config import AsyncConfigResource
+        from .resources.config_resource import AsyncConfigResourceResource
 
-        return AsyncConfigResource(self)
+        return AsyncConfigResourceResource(self)
 
     @cached_property
     def defaults(self) -> AsyncDefaultsResource:
@@ -362,3 +462,137 @@ class AsyncClient(AsyncAPIClient):
         from .resources.types import AsyncTypesResource
 
         return AsyncTypesResource(self)
+
+
+class ClientWithRawResponse:
+    """`client.with_raw_response`: each resource's methods return an APIResponse."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def bodies(self) -> BodiesResourceWithRawResponse:
+        return self._client.bodies.with_raw_response
+
+    @cached_property
+    def common_parameters(self) -> CommonParametersResourceWithRawResponse:
+        return self._client.common_parameters.with_raw_response
+
+    @cached_property
+    def config_resource(self) -> ConfigResourceResourceWithRawResponse:
+        return self._client.config_resource.with_raw_response
+
+    @cached_property
+    def defaults(self) -> DefaultsResourceWithRawResponse:
+        return self._client.defaults.with_raw_response
+
+    @cached_property
+    def enums(self) -> EnumsResourceWithRawResponse:
+        return self._client.enums.with_raw_response
+
+    @cached_property
+    def location(self) -> LocationResourceWithRawResponse:
+        return self._client.location.with_raw_response
+
+    @cached_property
+    def models(self) -> ModelsResourceWithRawResponse:
+        return self._client.models.with_raw_response
+
+    @cached_property
+    def naming(self) -> NamingResourceWithRawResponse:
+        return self._client.naming.with_raw_response
+
+    @cached_property
+    def parameter_references(self) -> ParameterReferencesResourceWithRawResponse:
+        return self._client.parameter_references.with_raw_response
+
+    @cached_property
+    def parameters(self) -> ParametersResourceWithRawResponse:
+        return self._client.parameters.with_raw_response
+
+    @cached_property
+    def resource_1(self) -> Resource1ResourceWithRawResponse:
+        return self._client.resource_1.with_raw_response
+
+    @cached_property
+    def responses(self) -> ResponsesResourceWithRawResponse:
+        return self._client.responses.with_raw_response
+
+    @cached_property
+    def tests(self) -> TestsResourceWithRawResponse:
+        return self._client.tests.with_raw_response
+
+    @cached_property
+    def true(self) -> TrueModelResourceWithRawResponse:
+        return self._client.true.with_raw_response
+
+    @cached_property
+    def types(self) -> TypesResourceWithRawResponse:
+        return self._client.types.with_raw_response
+
+
+class AsyncClientWithRawResponse:
+    """`client.with_raw_response` (async): each resource's methods return an APIResponse."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def bodies(self) -> AsyncBodiesResourceWithRawResponse:
+        return self._client.bodies.with_raw_response
+
+    @cached_property
+    def common_parameters(self) -> AsyncCommonParametersResourceWithRawResponse:
+        return self._client.common_parameters.with_raw_response
+
+    @cached_property
+    def config_resource(self) -> AsyncConfigResourceResourceWithRawResponse:
+        return self._client.config_resource.with_raw_response
+
+    @cached_property
+    def defaults(self) -> AsyncDefaultsResourceWithRawResponse:
+        return self._client.defaults.with_raw_response
+
+    @cached_property
+    def enums(self) -> AsyncEnumsResourceWithRawResponse:
+        return self._client.enums.with_raw_response
+
+    @cached_property
+    def location(self) -> AsyncLocationResourceWithRawResponse:
+        return self._client.location.with_raw_response
+
+    @cached_property
+    def models(self) -> AsyncModelsResourceWithRawResponse:
+        return self._client.models.with_raw_response
+
+    @cached_property
+    def naming(self) -> AsyncNamingResourceWithRawResponse:
+        return self._client.naming.with_raw_response
+
+    @cached_property
+    def parameter_references(self) -> AsyncParameterReferencesResourceWithRawResponse:
+        return self._client.parameter_references.with_raw_response
+
+    @cached_property
+    def parameters(self) -> AsyncParametersResourceWithRawResponse:
+        return self._client.parameters.with_raw_response
+
+    @cached_property
+    def resource_1(self) -> AsyncResource1ResourceWithRawResponse:
+        return self._client.resource_1.with_raw_response
+
+    @cached_property
+    def responses(self) -> AsyncResponsesResourceWithRawResponse:
+        return self._client.responses.with_raw_response
+
+    @cached_property
+    def tests(self) -> AsyncTestsResourceWithRawResponse:
+        return self._client.tests.with_raw_response
+
+    @cached_property
+    def true(self) -> AsyncTrueModelResourceWithRawResponse:
+        return self._client.true.with_raw_response
+
+    @cached_property
+    def types(self) -> AsyncTypesResourceWithRawResponse:
+        return self._client.types.with_raw_response

@@ -13,6 +13,7 @@ from ._runtime import (
     APIKeyScheme,
     AsyncAPIClient,
     CircuitBreaker,
+    ClientConfig,
     Hooks,
     RateLimit,
     ResponseLimits,
@@ -22,13 +23,38 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.charges import AsyncChargesResource, ChargesResource
-    from .resources.customers import AsyncCustomersResource, CustomersResource
-    from .resources.invoices import AsyncInvoicesResource, InvoicesResource
-    from .resources.logs import AsyncLogsResource, LogsResource
-    from .resources.orders import AsyncOrdersResource, OrdersResource
+    from .resources.charges import (
+        AsyncChargesResource,
+        AsyncChargesResourceWithRawResponse,
+        ChargesResource,
+        ChargesResourceWithRawResponse,
+    )
+    from .resources.customers import (
+        AsyncCustomersResource,
+        AsyncCustomersResourceWithRawResponse,
+        CustomersResource,
+        CustomersResourceWithRawResponse,
+    )
+    from .resources.invoices import (
+        AsyncInvoicesResource,
+        AsyncInvoicesResourceWithRawResponse,
+        InvoicesResource,
+        InvoicesResourceWithRawResponse,
+    )
+    from .resources.logs import (
+        AsyncLogsResource,
+        AsyncLogsResourceWithRawResponse,
+        LogsResource,
+        LogsResourceWithRawResponse,
+    )
+    from .resources.orders import (
+        AsyncOrdersResource,
+        AsyncOrdersResourceWithRawResponse,
+        OrdersResource,
+        OrdersResourceWithRawResponse,
+    )
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
 
 PACKAGE = "pagination"
 VERSION = "1.0.0"
@@ -37,7 +63,9 @@ DEFAULT_BASE_URL = "https://paging.example.com/v1"
 SERVERS = ("https://paging.example.com/v1",)
 
 SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {
-    "ApiKeyAuth": APIKeyScheme(location="header", name="X-API-Key", env="PAGINATION_API_KEY_AUTH"),
+    "ApiKeyAuth": APIKeyScheme(
+        location="header", name="X-API-Key", env="PAGINATION_API_KEY", keyword="api_key"
+    ),
 }
 DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = (("ApiKeyAuth",),)
 
@@ -49,7 +77,7 @@ class Client(SyncAPIClient):
         self,
         base_url: str | None = None,
         *,
-        api_key_auth: str | None = None,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -61,26 +89,28 @@ class Client(SyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Pagination Fixture API.
 
         Args:
             base_url: server to call; default https://paging.example.com/v1.
-            api_key_auth: credential for scheme ApiKeyAuth (apiKey); default: environment variable PAGINATION_API_KEY_AUTH.
+            api_key: credential for scheme ApiKeyAuth (apiKey); default: environment variable PAGINATION_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
             credentials={
-                "ApiKeyAuth": api_key_auth,
+                "ApiKeyAuth": api_key,
             },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
@@ -89,12 +119,18 @@ class Client(SyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return ClientWithRawResponse(self)
 
     @cached_property
     def charges(self) -> ChargesResource:
@@ -139,7 +175,7 @@ class AsyncClient(AsyncAPIClient):
         self,
         base_url: str | None = None,
         *,
-        api_key_auth: str | None = None,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -151,26 +187,28 @@ class AsyncClient(AsyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Pagination Fixture API.
 
         Args:
             base_url: server to call; default https://paging.example.com/v1.
-            api_key_auth: credential for scheme ApiKeyAuth (apiKey); default: environment variable PAGINATION_API_KEY_AUTH.
+            api_key: credential for scheme ApiKeyAuth (apiKey); default: environment variable PAGINATION_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
             credentials={
-                "ApiKeyAuth": api_key_auth,
+                "ApiKeyAuth": api_key,
             },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
@@ -179,12 +217,18 @@ class AsyncClient(AsyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return AsyncClientWithRawResponse(self)
 
     @cached_property
     def charges(self) -> AsyncChargesResource:
@@ -220,3 +264,57 @@ class AsyncClient(AsyncAPIClient):
         from .resources.orders import AsyncOrdersResource
 
         return AsyncOrdersResource(self)
+
+
+class ClientWithRawResponse:
+    """`client.with_raw_response`: each resource's methods return an APIResponse."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def charges(self) -> ChargesResourceWithRawResponse:
+        return self._client.charges.with_raw_response
+
+    @cached_property
+    def customers(self) -> CustomersResourceWithRawResponse:
+        return self._client.customers.with_raw_response
+
+    @cached_property
+    def invoices(self) -> InvoicesResourceWithRawResponse:
+        return self._client.invoices.with_raw_response
+
+    @cached_property
+    def logs(self) -> LogsResourceWithRawResponse:
+        return self._client.logs.with_raw_response
+
+    @cached_property
+    def orders(self) -> OrdersResourceWithRawResponse:
+        return self._client.orders.with_raw_response
+
+
+class AsyncClientWithRawResponse:
+    """`client.with_raw_response` (async): each resource's methods return an APIResponse."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def charges(self) -> AsyncChargesResourceWithRawResponse:
+        return self._client.charges.with_raw_response
+
+    @cached_property
+    def customers(self) -> AsyncCustomersResourceWithRawResponse:
+        return self._client.customers.with_raw_response
+
+    @cached_property
+    def invoices(self) -> AsyncInvoicesResourceWithRawResponse:
+        return self._client.invoices.with_raw_response
+
+    @cached_property
+    def logs(self) -> AsyncLogsResourceWithRawResponse:
+        return self._client.logs.with_raw_response
+
+    @cached_property
+    def orders(self) -> AsyncOrdersResourceWithRawResponse:
+        return self._client.orders.with_raw_response

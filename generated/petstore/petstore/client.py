@@ -14,6 +14,7 @@ from ._runtime import (
     OAuth2Scheme,
     AsyncAPIClient,
     CircuitBreaker,
+    ClientConfig,
     Hooks,
     OAuth2ClientCredentials,
     OAuth2RefreshToken,
@@ -25,11 +26,26 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.pet import AsyncPetResource, PetResource
-    from .resources.store import AsyncStoreResource, StoreResource
-    from .resources.user import AsyncUserResource, UserResource
+    from .resources.pet import (
+        AsyncPetResource,
+        AsyncPetResourceWithRawResponse,
+        PetResource,
+        PetResourceWithRawResponse,
+    )
+    from .resources.store import (
+        AsyncStoreResource,
+        AsyncStoreResourceWithRawResponse,
+        StoreResource,
+        StoreResourceWithRawResponse,
+    )
+    from .resources.user import (
+        AsyncUserResource,
+        AsyncUserResourceWithRawResponse,
+        UserResource,
+        UserResourceWithRawResponse,
+    )
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
 
 PACKAGE = "petstore"
 VERSION = "1.0.0"
@@ -43,9 +59,12 @@ SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {
         refresh_url=None,
         scopes=("write:pets", "read:pets"),
         flows=("implicit",),
-        env="PETSTORE_PETSTORE_AUTH",
+        env="PETSTORE_AUTH",
+        keyword="petstore_auth",
     ),
-    "api_key": APIKeyScheme(location="header", name="api_key", env="PETSTORE_API_KEY"),
+    "api_key": APIKeyScheme(
+        location="header", name="api_key", env="PETSTORE_API_KEY", keyword="api_key"
+    ),
 }
 DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = ()
 
@@ -70,12 +89,13 @@ class Client(SyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Swagger Petstore.
 
         Args:
             base_url: server to call; default http://petstore.swagger.io/v2.
-            petstore_auth: credential for scheme petstore_auth (oauth2); default: environment variable PETSTORE_PETSTORE_AUTH.
+            petstore_auth: credential for scheme petstore_auth (oauth2); default: environment variable PETSTORE_AUTH.
             api_key: credential for scheme api_key (apiKey); default: environment variable PETSTORE_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
@@ -83,8 +103,9 @@ class Client(SyncAPIClient):
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
@@ -100,12 +121,18 @@ class Client(SyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return ClientWithRawResponse(self)
 
     @cached_property
     def pet(self) -> PetResource:
@@ -149,12 +176,13 @@ class AsyncClient(AsyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Swagger Petstore.
 
         Args:
             base_url: server to call; default http://petstore.swagger.io/v2.
-            petstore_auth: credential for scheme petstore_auth (oauth2); default: environment variable PETSTORE_PETSTORE_AUTH.
+            petstore_auth: credential for scheme petstore_auth (oauth2); default: environment variable PETSTORE_AUTH.
             api_key: credential for scheme api_key (apiKey); default: environment variable PETSTORE_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
@@ -162,8 +190,9 @@ class AsyncClient(AsyncAPIClient):
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
@@ -179,12 +208,18 @@ class AsyncClient(AsyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return AsyncClientWithRawResponse(self)
 
     @cached_property
     def pet(self) -> AsyncPetResource:
@@ -206,3 +241,41 @@ class AsyncClient(AsyncAPIClient):
         from .resources.user import AsyncUserResource
 
         return AsyncUserResource(self)
+
+
+class ClientWithRawResponse:
+    """`client.with_raw_response`: each resource's methods return an APIResponse."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def pet(self) -> PetResourceWithRawResponse:
+        return self._client.pet.with_raw_response
+
+    @cached_property
+    def store(self) -> StoreResourceWithRawResponse:
+        return self._client.store.with_raw_response
+
+    @cached_property
+    def user(self) -> UserResourceWithRawResponse:
+        return self._client.user.with_raw_response
+
+
+class AsyncClientWithRawResponse:
+    """`client.with_raw_response` (async): each resource's methods return an APIResponse."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def pet(self) -> AsyncPetResourceWithRawResponse:
+        return self._client.pet.with_raw_response
+
+    @cached_property
+    def store(self) -> AsyncStoreResourceWithRawResponse:
+        return self._client.store.with_raw_response
+
+    @cached_property
+    def user(self) -> AsyncUserResourceWithRawResponse:
+        return self._client.user.with_raw_response

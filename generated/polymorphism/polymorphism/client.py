@@ -10,8 +10,10 @@ import httpx
 
 from ._runtime import (
     DEFAULT_TIMEOUT,
+    HTTPBearerScheme,
     AsyncAPIClient,
     CircuitBreaker,
+    ClientConfig,
     Hooks,
     RateLimit,
     ResponseLimits,
@@ -21,11 +23,26 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.events import AsyncEventsResource, EventsResource
-    from .resources.pets import AsyncPetsResource, PetsResource
-    from .resources.shapes import AsyncShapesResource, ShapesResource
+    from .resources.events import (
+        AsyncEventsResource,
+        AsyncEventsResourceWithRawResponse,
+        EventsResource,
+        EventsResourceWithRawResponse,
+    )
+    from .resources.pets import (
+        AsyncPetsResource,
+        AsyncPetsResourceWithRawResponse,
+        PetsResource,
+        PetsResourceWithRawResponse,
+    )
+    from .resources.shapes import (
+        AsyncShapesResource,
+        AsyncShapesResourceWithRawResponse,
+        ShapesResource,
+        ShapesResourceWithRawResponse,
+    )
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
 
 PACKAGE = "polymorphism"
 VERSION = "1.0.0"
@@ -33,8 +50,10 @@ API_VERSION = "1.0.0"
 DEFAULT_BASE_URL = "https://poly.example.com/v1"
 SERVERS = ("https://poly.example.com/v1",)
 
-SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {}
-DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = ()
+SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {
+    "apigenBearer": HTTPBearerScheme(env="POLYMORPHISM_API_KEY", keyword="api_key"),
+}
+DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = (("apigenBearer",), ())
 
 
 class Client(SyncAPIClient):
@@ -44,6 +63,7 @@ class Client(SyncAPIClient):
         self,
         base_url: str | None = None,
         *,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -55,24 +75,29 @@ class Client(SyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Polymorphism Fixture API.
 
         Args:
             base_url: server to call; default https://poly.example.com/v1.
+            api_key: credential for scheme apigenBearer (bearer); default: environment variable POLYMORPHISM_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
-            credentials={},
+            credentials={
+                "apigenBearer": api_key,
+            },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
             max_retries=max_retries,
@@ -80,12 +105,18 @@ class Client(SyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return ClientWithRawResponse(self)
 
     @cached_property
     def events(self) -> EventsResource:
@@ -116,6 +147,7 @@ class AsyncClient(AsyncAPIClient):
         self,
         base_url: str | None = None,
         *,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -127,24 +159,29 @@ class AsyncClient(AsyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Polymorphism Fixture API.
 
         Args:
             base_url: server to call; default https://poly.example.com/v1.
+            api_key: credential for scheme apigenBearer (bearer); default: environment variable POLYMORPHISM_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
-            credentials={},
+            credentials={
+                "apigenBearer": api_key,
+            },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
             max_retries=max_retries,
@@ -152,12 +189,18 @@ class AsyncClient(AsyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return AsyncClientWithRawResponse(self)
 
     @cached_property
     def events(self) -> AsyncEventsResource:
@@ -179,3 +222,41 @@ class AsyncClient(AsyncAPIClient):
         from .resources.shapes import AsyncShapesResource
 
         return AsyncShapesResource(self)
+
+
+class ClientWithRawResponse:
+    """`client.with_raw_response`: each resource's methods return an APIResponse."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def events(self) -> EventsResourceWithRawResponse:
+        return self._client.events.with_raw_response
+
+    @cached_property
+    def pets(self) -> PetsResourceWithRawResponse:
+        return self._client.pets.with_raw_response
+
+    @cached_property
+    def shapes(self) -> ShapesResourceWithRawResponse:
+        return self._client.shapes.with_raw_response
+
+
+class AsyncClientWithRawResponse:
+    """`client.with_raw_response` (async): each resource's methods return an APIResponse."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def events(self) -> AsyncEventsResourceWithRawResponse:
+        return self._client.events.with_raw_response
+
+    @cached_property
+    def pets(self) -> AsyncPetsResourceWithRawResponse:
+        return self._client.pets.with_raw_response
+
+    @cached_property
+    def shapes(self) -> AsyncShapesResourceWithRawResponse:
+        return self._client.shapes.with_raw_response

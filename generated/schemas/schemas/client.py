@@ -10,8 +10,10 @@ import httpx
 
 from ._runtime import (
     DEFAULT_TIMEOUT,
+    HTTPBearerScheme,
     AsyncAPIClient,
     CircuitBreaker,
+    ClientConfig,
     Hooks,
     RateLimit,
     ResponseLimits,
@@ -21,13 +23,38 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .resources.graph import AsyncGraphResource, GraphResource
-    from .resources.items import AsyncItemsResource, ItemsResource
-    from .resources.labels import AsyncLabelsResource, LabelsResource
-    from .resources.settings import AsyncSettingsResource, SettingsResource
-    from .resources.tree import AsyncTreeResource, TreeResource
+    from .resources.graph import (
+        AsyncGraphResource,
+        AsyncGraphResourceWithRawResponse,
+        GraphResource,
+        GraphResourceWithRawResponse,
+    )
+    from .resources.items import (
+        AsyncItemsResource,
+        AsyncItemsResourceWithRawResponse,
+        ItemsResource,
+        ItemsResourceWithRawResponse,
+    )
+    from .resources.labels import (
+        AsyncLabelsResource,
+        AsyncLabelsResourceWithRawResponse,
+        LabelsResource,
+        LabelsResourceWithRawResponse,
+    )
+    from .resources.settings import (
+        AsyncSettingsResource,
+        AsyncSettingsResourceWithRawResponse,
+        SettingsResource,
+        SettingsResourceWithRawResponse,
+    )
+    from .resources.tree import (
+        AsyncTreeResource,
+        AsyncTreeResourceWithRawResponse,
+        TreeResource,
+        TreeResourceWithRawResponse,
+    )
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
 
 PACKAGE = "schemas"
 VERSION = "1.0.0"
@@ -35,8 +62,10 @@ API_VERSION = "1.0.0"
 DEFAULT_BASE_URL = "https://schemas.example.com"
 SERVERS = ("https://schemas.example.com",)
 
-SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {}
-DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = ()
+SECURITY_SCHEMES: Mapping[str, SecurityScheme] = {
+    "apigenBearer": HTTPBearerScheme(env="SCHEMAS_API_KEY", keyword="api_key"),
+}
+DEFAULT_SECURITY: tuple[tuple[str, ...], ...] = (("apigenBearer",), ())
 
 
 class Client(SyncAPIClient):
@@ -46,6 +75,7 @@ class Client(SyncAPIClient):
         self,
         base_url: str | None = None,
         *,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -57,24 +87,29 @@ class Client(SyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Schemas Fixture API.
 
         Args:
             base_url: server to call; default https://schemas.example.com.
+            api_key: credential for scheme apigenBearer (bearer); default: environment variable SCHEMAS_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
-            credentials={},
+            credentials={
+                "apigenBearer": api_key,
+            },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
             max_retries=max_retries,
@@ -82,12 +117,18 @@ class Client(SyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return ClientWithRawResponse(self)
 
     @cached_property
     def graph(self) -> GraphResource:
@@ -132,6 +173,7 @@ class AsyncClient(AsyncAPIClient):
         self,
         base_url: str | None = None,
         *,
+        api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
@@ -143,24 +185,29 @@ class AsyncClient(AsyncAPIClient):
         hooks: Hooks | None = None,
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         """Create a client for Schemas Fixture API.
 
         Args:
             base_url: server to call; default https://schemas.example.com.
+            api_key: credential for scheme apigenBearer (bearer); default: environment variable SCHEMAS_API_KEY.
             timeout: seconds or an httpx.Timeout; default 60 s, connect 5 s.
             max_retries: retries of a failed request (backoff with jitter).
             retry, rate_limit, circuit_breaker: policies; circuit_breaker=None turns it off.
             headers, http_client, auth, hooks: extra headers, your own httpx client, a custom auth flow, event hooks.
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
+            allow_insecure_http: allow credentials over plain http to a remote host.
         """
-        super().__init__(
+        config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
             package=PACKAGE,
             version=VERSION,
             security_schemes=SECURITY_SCHEMES,
-            credentials={},
+            credentials={
+                "apigenBearer": api_key,
+            },
             default_security=DEFAULT_SECURITY,
             timeout=timeout,
             max_retries=max_retries,
@@ -168,12 +215,18 @@ class AsyncClient(AsyncAPIClient):
             rate_limit=rate_limit,
             circuit_breaker=circuit_breaker,
             headers=headers,
-            http_client=http_client,
             auth=auth,
             hooks=hooks,
             strict_responses=strict_responses,
             limits=limits,
+            allow_insecure_http=allow_insecure_http,
         )
+        super().__init__(config, http_client=http_client)
+
+    @cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """The resources with methods that return the HTTP response (`.parse()`)."""
+        return AsyncClientWithRawResponse(self)
 
     @cached_property
     def graph(self) -> AsyncGraphResource:
@@ -209,3 +262,57 @@ class AsyncClient(AsyncAPIClient):
         from .resources.tree import AsyncTreeResource
 
         return AsyncTreeResource(self)
+
+
+class ClientWithRawResponse:
+    """`client.with_raw_response`: each resource's methods return an APIResponse."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def graph(self) -> GraphResourceWithRawResponse:
+        return self._client.graph.with_raw_response
+
+    @cached_property
+    def items(self) -> ItemsResourceWithRawResponse:
+        return self._client.items.with_raw_response
+
+    @cached_property
+    def labels(self) -> LabelsResourceWithRawResponse:
+        return self._client.labels.with_raw_response
+
+    @cached_property
+    def settings(self) -> SettingsResourceWithRawResponse:
+        return self._client.settings.with_raw_response
+
+    @cached_property
+    def tree(self) -> TreeResourceWithRawResponse:
+        return self._client.tree.with_raw_response
+
+
+class AsyncClientWithRawResponse:
+    """`client.with_raw_response` (async): each resource's methods return an APIResponse."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def graph(self) -> AsyncGraphResourceWithRawResponse:
+        return self._client.graph.with_raw_response
+
+    @cached_property
+    def items(self) -> AsyncItemsResourceWithRawResponse:
+        return self._client.items.with_raw_response
+
+    @cached_property
+    def labels(self) -> AsyncLabelsResourceWithRawResponse:
+        return self._client.labels.with_raw_response
+
+    @cached_property
+    def settings(self) -> AsyncSettingsResourceWithRawResponse:
+        return self._client.settings.with_raw_response
+
+    @cached_property
+    def tree(self) -> AsyncTreeResourceWithRawResponse:
+        return self._client.tree.with_raw_response

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import types
-from typing import Any, AsyncIterator, Awaitable, Generic, Iterator, Mapping, Protocol, TypeVar
+from typing import (
+    Any, AsyncIterator, Awaitable, Generator, Generic, Iterator, Mapping, Protocol, TypeVar,
+)
 
 import httpx
 import pydantic
@@ -21,6 +23,7 @@ from .endpoint import Endpoint, Pagination
 from .options import RequestOptions
 from .decoding import decode_failure, decode_json
 from .errors import APIError, APIResponseValidationError, PaginationLoopError
+from .raw import APIResponse
 from .responses import adapter, parse_lenient, parse_success, response_type
 
 __all__ = ["Page", "SyncPaginator", "AsyncPaginator"]
@@ -31,20 +34,22 @@ _UNSET: Any = object()
 
 
 class _Drift(Protocol):
-    def _drifted_items(self, endpoint: Endpoint, response: httpx.Response, item_type: Any,
+    def _drifted_items(self, endpoint: Endpoint[Any], response: httpx.Response, item_type: Any,
                        raw_items: list[Any], exc: pydantic.ValidationError,
                        options: RequestOptions | None) -> list[Any]: ...
 
 
 class _SyncFetcher(_Drift, Protocol):
-    def _fetch_page(self, endpoint: Endpoint, path: Mapping[str, Any] | None, query: Mapping[str, Any] | None,
-                    headers: Mapping[str, Any] | None, cookies: Mapping[str, Any] | None, body: Any,
+    def _fetch_page(self, endpoint: Endpoint[Any], path: Mapping[str, Any] | None,
+                    query: Mapping[str, Any] | None, headers: Mapping[str, Any] | None,
+                    cookies: Mapping[str, Any] | None, body: Any,
                     options: RequestOptions | None, url: str | None) -> httpx.Response: ...
 
 
 class _AsyncFetcher(_Drift, Protocol):
-    def _fetch_page(self, endpoint: Endpoint, path: Mapping[str, Any] | None, query: Mapping[str, Any] | None,
-                    headers: Mapping[str, Any] | None, cookies: Mapping[str, Any] | None, body: Any,
+    def _fetch_page(self, endpoint: Endpoint[Any], path: Mapping[str, Any] | None,
+                    query: Mapping[str, Any] | None, headers: Mapping[str, Any] | None,
+                    cookies: Mapping[str, Any] | None, body: Any,
                     options: RequestOptions | None, url: str | None) -> Awaitable[httpx.Response]: ...
 
 
@@ -62,7 +67,8 @@ class Page(Generic[T]):
 
     __slots__ = ("items", "raw", "response", "_endpoint", "_data")
 
-    def __init__(self, items: list[T], raw: Any, response: httpx.Response, endpoint: Endpoint) -> None:
+    def __init__(self, items: list[T], raw: Any, response: httpx.Response,
+                 endpoint: Endpoint[Any]) -> None:
         self.items = items
         self.raw = raw
         self.response = response
@@ -219,7 +225,7 @@ class _Base(Generic[T]):
     def __init__(
         self,
         client: Any,
-        endpoint: Endpoint,
+        endpoint: Endpoint[Any],
         item_type: Any,
         *,
         path: Mapping[str, Any] | None = None,
@@ -242,6 +248,7 @@ class _Base(Generic[T]):
         self._options = options
         self.max_items = max_items
         self.max_pages = max_pages
+        self._first_response: httpx.Response | None = None  # already fetched (raw responses)
         self._list_adapter: pydantic.TypeAdapter[Any] = adapter(types.GenericAlias(list, (item_type,)))
 
     def __repr__(self) -> str:
@@ -249,12 +256,20 @@ class _Base(Generic[T]):
                 f"max_pages={self.max_pages}>")
 
     def _copy(self, items: int | None, pages: int | None) -> Any:
-        return type(self)(
+        copy = type(self)(
             self._client, self._endpoint, self._item_type, path=self._path, query=self._query,
             headers=self._headers, cookies=self._cookies, body=self._body, options=self._options,
             max_items=items if items is not None else self.max_items,
             max_pages=pages if pages is not None else self.max_pages,
         )
+        copy._first_response = self._first_response
+        return copy
+
+    def _seeded(self, response: httpx.Response) -> APIResponse[Any]:
+        """The first page's raw response; ``parse()`` is a copy starting from that page."""
+        copy = self._copy(None, None)
+        copy._first_response = response
+        return APIResponse(response, lambda: copy)
 
     def _page(self, response: httpx.Response, cursor: _Cursor) -> Page[T]:
         """The page of a response; whatever the body does, only APIError leaves."""
@@ -303,9 +318,18 @@ class SyncPaginator(_Base[T]):
             cursor.raise_if_looping()
             if cursor.done:
                 return
-            response = client._fetch_page(*self._fetch_args(cursor))
+            response = self._first_response if count == 0 else None
+            if response is None:
+                response = client._fetch_page(*self._fetch_args(cursor))
             count += 1
             yield self._page(response, cursor)
+
+    def _raw_first_page(self) -> APIResponse[SyncPaginator[T]]:
+        client: _SyncFetcher = self._client
+        cursor = _Cursor(self._endpoint.pagination, self._query)
+        response = client._fetch_page(*self._fetch_args(cursor))
+        response.close()  # read already; closing it stamps response.elapsed
+        return self._seeded(response)
 
     def __iter__(self) -> Iterator[T]:
         remaining = self.max_items
@@ -326,7 +350,8 @@ class SyncPaginator(_Base[T]):
 
 
 class AsyncPaginator(_Base[T]):
-    """``async for item in paginator`` walks every item lazily; ``.pages()`` is an async iterator."""
+    """``async for item in paginator`` walks every item lazily; ``.pages()`` is an async iterator;
+    ``await paginator`` gives the first page."""
 
     def limit(self, items: int | None = None, pages: int | None = None) -> AsyncPaginator[T]:
         """A copy that stops after ``items`` items and/or ``pages`` pages."""
@@ -341,9 +366,22 @@ class AsyncPaginator(_Base[T]):
             cursor.raise_if_looping()
             if cursor.done:
                 return
-            response = await client._fetch_page(*self._fetch_args(cursor))
+            response = self._first_response if count == 0 else None
+            if response is None:
+                response = await client._fetch_page(*self._fetch_args(cursor))
             count += 1
             yield self._page(response, cursor)
+
+    async def _raw_first_page(self) -> APIResponse[AsyncPaginator[T]]:
+        client: _AsyncFetcher = self._client
+        cursor = _Cursor(self._endpoint.pagination, self._query)
+        response = await client._fetch_page(*self._fetch_args(cursor))
+        await response.aclose()
+        return self._seeded(response)
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        """``await client.r.list()`` is the first page; ``async for`` needs no await."""
+        return self.first_page().__await__()
 
     async def _items(self) -> AsyncIterator[T]:
         remaining = self.max_items

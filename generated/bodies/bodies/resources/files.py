@@ -4,21 +4,27 @@
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
+from typing import IO
 
 if TYPE_CHECKING:
     from ..models.error import Error
     from ..models.file_info import FileInfo
+    from ..models.file_meta import FileMeta
     from ..models.upload_file_request import UploadFileRequest
     from .files_content import AsyncFilesContentResource, FilesContentResource
 
@@ -43,7 +49,7 @@ def _upload_body() -> Any:
     return UploadFileRequest
 
 
-_UPLOAD = Endpoint(
+_UPLOAD: Endpoint[FileInfo] = Endpoint(
     method="POST",
     path="/files",
     operation_id="uploadFile",
@@ -51,8 +57,10 @@ _UPLOAD = Endpoint(
     body_kind="multipart",
     body_content_type="multipart/form-data",
     body_type=_upload_body,
+    body_required=True,
+    body_required_fields=(("file", "file"),),
 )
-_TEXT = Endpoint(
+_TEXT: Endpoint[str] = Endpoint(
     method="GET",
     path="/files/{fileId}/text",
     operation_id="getFileText",
@@ -69,6 +77,11 @@ class FilesResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> FilesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return FilesResourceWithRawResponse(self)
+
+    @cached_property
     def content(self) -> FilesContentResource:
         """`client.files.content`, loaded on first use."""
         from .files_content import FilesContentResource
@@ -78,7 +91,11 @@ class FilesResource:
     def upload(
         self,
         *,
-        body: UploadFileRequest | dict[str, Any],
+        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        description: str | Omit = OMIT,
+        labels: list[str] | Omit = OMIT,
+        meta: FileMeta | dict[str, Any] | Omit = OMIT,
+        body: UploadFileRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -91,21 +108,28 @@ class FilesResource:
         `POST /files`
 
         Args:
-            body: request body (multipart/form-data); a model or a plain dict
+            file: (required) body field file
+            description: body field description
+            labels: body field labels
+            meta: body field meta
+            body: request body (multipart/form-data); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "FileInfo",
-            self._client.request(
-                _UPLOAD,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _UPLOAD,
+            body=body,
+            fields={
+                "file": file,
+                "description": description,
+                "labels": labels,
+                "meta": meta,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -128,23 +152,20 @@ class FilesResource:
             file_id: path parameter fileId
             encoding: query parameter encoding
         """
-        return cast(
-            "str",
-            self._client.request(
-                _TEXT,
-                path={
-                    "fileId": file_id,
-                },
-                query={
-                    "encoding": encoding,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _TEXT,
+            path={
+                "fileId": file_id,
+            },
+            query={
+                "encoding": encoding,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -156,6 +177,11 @@ class AsyncFilesResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> AsyncFilesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncFilesResourceWithRawResponse(self)
+
+    @cached_property
     def content(self) -> AsyncFilesContentResource:
         """`client.files.content`, loaded on first use."""
         from .files_content import AsyncFilesContentResource
@@ -165,7 +191,11 @@ class AsyncFilesResource:
     async def upload(
         self,
         *,
-        body: UploadFileRequest | dict[str, Any],
+        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        description: str | Omit = OMIT,
+        labels: list[str] | Omit = OMIT,
+        meta: FileMeta | dict[str, Any] | Omit = OMIT,
+        body: UploadFileRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -178,21 +208,28 @@ class AsyncFilesResource:
         `POST /files`
 
         Args:
-            body: request body (multipart/form-data); a model or a plain dict
+            file: (required) body field file
+            description: body field description
+            labels: body field labels
+            meta: body field meta
+            body: request body (multipart/form-data); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "FileInfo",
-            await self._client.request(
-                _UPLOAD,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _UPLOAD,
+            body=body,
+            fields={
+                "file": file,
+                "description": description,
+                "labels": labels,
+                "meta": meta,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -215,22 +252,37 @@ class AsyncFilesResource:
             file_id: path parameter fileId
             encoding: query parameter encoding
         """
-        return cast(
-            "str",
-            await self._client.request(
-                _TEXT,
-                path={
-                    "fileId": file_id,
-                },
-                query={
-                    "encoding": encoding,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _TEXT,
+            path={
+                "fileId": file_id,
+            },
+            query={
+                "encoding": encoding,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class FilesResourceWithRawResponse:
+    """`client.with_raw_response.files`: each method returns an APIResponse."""
+
+    def __init__(self, resource: FilesResource) -> None:
+        self._resource = resource
+        self.upload = to_raw_response(resource.upload)
+        self.text = to_raw_response(resource.text)
+
+
+class AsyncFilesResourceWithRawResponse:
+    """`client.with_raw_response.files` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncFilesResource) -> None:
+        self._resource = resource
+        self.upload = async_to_raw_response(resource.upload)
+        self.text = async_to_raw_response(resource.text)

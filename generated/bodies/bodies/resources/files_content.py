@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -32,13 +34,13 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[bytes] = Endpoint(
     method="GET",
     path="/files/{fileId}/content",
     operation_id="getFileContent",
     responses=_retrieve_responses,
 )
-_UPDATE = Endpoint(
+_UPDATE: Endpoint[None] = Endpoint(
     method="PUT",
     path="/files/{fileId}/content",
     operation_id="putFileContent",
@@ -55,6 +57,11 @@ class FilesContentResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> FilesContentResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return FilesContentResourceWithRawResponse(self)
 
     def retrieve(
         self,
@@ -73,20 +80,17 @@ class FilesContentResource:
         Args:
             file_id: path parameter fileId
         """
-        return cast(
-            "bytes",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "fileId": file_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "fileId": file_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -107,7 +111,7 @@ class FilesContentResource:
 
         Args:
             file_id: path parameter fileId
-            body: request body (application/octet-stream); a model or a plain dict
+            body: request body (application/octet-stream)
         """
         self._client.request(
             _UPDATE,
@@ -131,6 +135,11 @@ class AsyncFilesContentResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncFilesContentResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncFilesContentResourceWithRawResponse(self)
+
     async def retrieve(
         self,
         file_id: str,
@@ -148,20 +157,17 @@ class AsyncFilesContentResource:
         Args:
             file_id: path parameter fileId
         """
-        return cast(
-            "bytes",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "fileId": file_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "fileId": file_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -182,7 +188,7 @@ class AsyncFilesContentResource:
 
         Args:
             file_id: path parameter fileId
-            body: request body (application/octet-stream); a model or a plain dict
+            body: request body (application/octet-stream)
         """
         await self._client.request(
             _UPDATE,
@@ -198,3 +204,21 @@ class AsyncFilesContentResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class FilesContentResourceWithRawResponse:
+    """`client.with_raw_response.files_content`: each method returns an APIResponse."""
+
+    def __init__(self, resource: FilesContentResource) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+
+
+class AsyncFilesContentResourceWithRawResponse:
+    """`client.with_raw_response.files_content` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncFilesContentResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.update = async_to_raw_response(resource.update)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[GetHealthResponse] = Endpoint(
     method="GET",
     path="/health",
     operation_id="getHealth",
@@ -46,6 +48,11 @@ class HealthResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> HealthResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return HealthResourceWithRawResponse(self)
+
     def retrieve(
         self,
         *,
@@ -59,17 +66,14 @@ class HealthResource:
 
         `GET /health`
         """
-        return cast(
-            "GetHealthResponse",
-            self._client.request(
-                _RETRIEVE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -79,6 +83,11 @@ class AsyncHealthResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncHealthResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncHealthResourceWithRawResponse(self)
 
     async def retrieve(
         self,
@@ -93,16 +102,29 @@ class AsyncHealthResource:
 
         `GET /health`
         """
-        return cast(
-            "GetHealthResponse",
-            await self._client.request(
-                _RETRIEVE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class HealthResourceWithRawResponse:
+    """`client.with_raw_response.health`: each method returns an APIResponse."""
+
+    def __init__(self, resource: HealthResource) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncHealthResourceWithRawResponse:
+    """`client.with_raw_response.health` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncHealthResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_raw_response(resource.retrieve)

@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -42,7 +46,7 @@ def _create_body() -> Any:
     return LoginRequest
 
 
-_CREATE = Endpoint(
+_CREATE: Endpoint[Token] = Endpoint(
     method="POST",
     path="/login",
     operation_id="login",
@@ -51,6 +55,8 @@ _CREATE = Endpoint(
     body_kind="form",
     body_content_type="application/x-www-form-urlencoded",
     body_type=_create_body,
+    body_required=True,
+    body_required_fields=(("username", "username"), ("password", "password")),
 )
 
 
@@ -60,10 +66,19 @@ class LoginResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> LoginResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return LoginResourceWithRawResponse(self)
+
     def create(
         self,
         *,
-        body: LoginRequest | dict[str, Any],
+        username: str | Omit = OMIT,
+        password: str | Omit = OMIT,
+        remember_me: bool | Omit = OMIT,
+        scopes: list[str] | Omit = OMIT,
+        body: LoginRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -76,21 +91,28 @@ class LoginResource:
         `POST /login`
 
         Args:
-            body: request body (application/x-www-form-urlencoded); a model or a plain dict
+            username: (required) body field username
+            password: (required) body field password
+            remember_me: body field remember_me
+            scopes: body field scopes
+            body: request body (application/x-www-form-urlencoded); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Token",
-            self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "username": username,
+                "password": password,
+                "remember_me": remember_me,
+                "scopes": scopes,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -101,10 +123,19 @@ class AsyncLoginResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncLoginResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncLoginResourceWithRawResponse(self)
+
     async def create(
         self,
         *,
-        body: LoginRequest | dict[str, Any],
+        username: str | Omit = OMIT,
+        password: str | Omit = OMIT,
+        remember_me: bool | Omit = OMIT,
+        scopes: list[str] | Omit = OMIT,
+        body: LoginRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -117,20 +148,43 @@ class AsyncLoginResource:
         `POST /login`
 
         Args:
-            body: request body (application/x-www-form-urlencoded); a model or a plain dict
+            username: (required) body field username
+            password: (required) body field password
+            remember_me: body field remember_me
+            scopes: body field scopes
+            body: request body (application/x-www-form-urlencoded); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Token",
-            await self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "username": username,
+                "password": password,
+                "remember_me": remember_me,
+                "scopes": scopes,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
+
+
+class LoginResourceWithRawResponse:
+    """`client.with_raw_response.login`: each method returns an APIResponse."""
+
+    def __init__(self, resource: LoginResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncLoginResourceWithRawResponse:
+    """`client.with_raw_response.login` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncLoginResource) -> None:
+        self._resource = resource
+        self.create = async_to_raw_response(resource.create)

@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     ParamStyle,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 from uuid import UUID
 
@@ -51,7 +55,7 @@ def _upsert_body() -> Any:
     return WidgetInput
 
 
-_UPSERT = Endpoint(
+_UPSERT: Endpoint[Widget | WidgetCreated] = Endpoint(
     method="PUT",
     path="/widgets",
     operation_id="upsertWidget",
@@ -59,6 +63,8 @@ _UPSERT = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_upsert_body,
+    body_required=True,
+    body_required_fields=(("name", "name"),),
 )
 
 
@@ -72,7 +78,7 @@ def _delete_responses() -> dict[str, ResponseType]:
     }
 
 
-_DELETE = Endpoint(
+_DELETE: Endpoint[None] = Endpoint(
     method="DELETE",
     path="/widgets/{widgetId}",
     operation_id="deleteWidget",
@@ -96,7 +102,7 @@ def _patch_legacy_body() -> Any:
     return WidgetInput
 
 
-_PATCH_LEGACY = Endpoint(
+_PATCH_LEGACY: Endpoint[Widget] = Endpoint(
     method="PATCH",
     path="/widgets/{widgetId}",
     operation_id="patchWidgetLegacy",
@@ -104,6 +110,7 @@ _PATCH_LEGACY = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_patch_legacy_body,
+    body_required_fields=(("name", "name"),),
 )
 
 
@@ -116,7 +123,7 @@ def _archive_responses() -> dict[str, ResponseType]:
     }
 
 
-_ARCHIVE = Endpoint(
+_ARCHIVE: Endpoint[PostWidgetsWidgetIdArchiveResponse] = Endpoint(
     method="POST",
     path="/widgets/{widgetId}/archive",
     operation_id="archive",
@@ -136,7 +143,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[list[Widget]] = Endpoint(
     method="GET",
     path="/widgets",
     operation_id="listWidgets",
@@ -154,6 +161,11 @@ class WidgetsResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> WidgetsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return WidgetsResourceWithRawResponse(self)
+
+    @cached_property
     def versions(self) -> WidgetsVersionsResource:
         """`client.widgets.versions`, loaded on first use."""
         from .widgets_versions import WidgetsVersionsResource
@@ -163,7 +175,9 @@ class WidgetsResource:
     def upsert(
         self,
         *,
-        body: WidgetInput | dict[str, Any],
+        name: str | Omit = OMIT,
+        color: str | Omit = OMIT,
+        body: WidgetInput | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -175,20 +189,23 @@ class WidgetsResource:
         `PUT /widgets`
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            name: (required) body field name
+            color: body field color
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Widget | WidgetCreated",
-            self._client.request(
-                _UPSERT,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _UPSERT,
+            body=body,
+            fields={
+                "name": name,
+                "color": color,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -225,6 +242,8 @@ class WidgetsResource:
         self,
         widget_id: str,
         *,
+        name: str | Omit = OMIT,
+        color: str | Omit = OMIT,
         body: WidgetInput | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -239,24 +258,27 @@ class WidgetsResource:
 
         Args:
             widget_id: path parameter widgetId
-            body: request body (application/json); a model or a plain dict
+            name: (required) body field name
+            color: body field color
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Widget",
-            self._client.request(
-                _PATCH_LEGACY,
-                path={
-                    "widgetId": widget_id,
-                },
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _PATCH_LEGACY,
+            path={
+                "widgetId": widget_id,
+            },
+            body=body,
+            fields={
+                "name": name,
+                "color": color,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -278,21 +300,18 @@ class WidgetsResource:
         Args:
             widget_id: path parameter widgetId
         """
-        return cast(
-            "PostWidgetsWidgetIdArchiveResponse",
-            self._client.request(
-                _ARCHIVE,
-                path={
-                    "widgetId": widget_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _ARCHIVE,
+            path={
+                "widgetId": widget_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -323,29 +342,26 @@ class WidgetsResource:
             session_id: cookie parameter session_id
             sort_by: query parameter sort-by
         """
-        return cast(
-            "list[Widget]",
-            self._client.request(
-                _LIST,
-                query={
-                    "ids": ids,
-                    "colors": colors,
-                    "sort-by": sort_by,
-                },
-                headers={
-                    "X-Request-ID": x_request_id,
-                    "X-Tenant": x_tenant,
-                },
-                cookies={
-                    "session_id": session_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST,
+            query={
+                "ids": ids,
+                "colors": colors,
+                "sort-by": sort_by,
+            },
+            headers={
+                "X-Request-ID": x_request_id,
+                "X-Tenant": x_tenant,
+            },
+            cookies={
+                "session_id": session_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -357,6 +373,11 @@ class AsyncWidgetsResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> AsyncWidgetsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncWidgetsResourceWithRawResponse(self)
+
+    @cached_property
     def versions(self) -> AsyncWidgetsVersionsResource:
         """`client.widgets.versions`, loaded on first use."""
         from .widgets_versions import AsyncWidgetsVersionsResource
@@ -366,7 +387,9 @@ class AsyncWidgetsResource:
     async def upsert(
         self,
         *,
-        body: WidgetInput | dict[str, Any],
+        name: str | Omit = OMIT,
+        color: str | Omit = OMIT,
+        body: WidgetInput | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -378,20 +401,23 @@ class AsyncWidgetsResource:
         `PUT /widgets`
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            name: (required) body field name
+            color: body field color
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Widget | WidgetCreated",
-            await self._client.request(
-                _UPSERT,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _UPSERT,
+            body=body,
+            fields={
+                "name": name,
+                "color": color,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -428,6 +454,8 @@ class AsyncWidgetsResource:
         self,
         widget_id: str,
         *,
+        name: str | Omit = OMIT,
+        color: str | Omit = OMIT,
         body: WidgetInput | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -442,24 +470,27 @@ class AsyncWidgetsResource:
 
         Args:
             widget_id: path parameter widgetId
-            body: request body (application/json); a model or a plain dict
+            name: (required) body field name
+            color: body field color
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Widget",
-            await self._client.request(
-                _PATCH_LEGACY,
-                path={
-                    "widgetId": widget_id,
-                },
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _PATCH_LEGACY,
+            path={
+                "widgetId": widget_id,
+            },
+            body=body,
+            fields={
+                "name": name,
+                "color": color,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -481,21 +512,18 @@ class AsyncWidgetsResource:
         Args:
             widget_id: path parameter widgetId
         """
-        return cast(
-            "PostWidgetsWidgetIdArchiveResponse",
-            await self._client.request(
-                _ARCHIVE,
-                path={
-                    "widgetId": widget_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _ARCHIVE,
+            path={
+                "widgetId": widget_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -526,28 +554,49 @@ class AsyncWidgetsResource:
             session_id: cookie parameter session_id
             sort_by: query parameter sort-by
         """
-        return cast(
-            "list[Widget]",
-            await self._client.request(
-                _LIST,
-                query={
-                    "ids": ids,
-                    "colors": colors,
-                    "sort-by": sort_by,
-                },
-                headers={
-                    "X-Request-ID": x_request_id,
-                    "X-Tenant": x_tenant,
-                },
-                cookies={
-                    "session_id": session_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST,
+            query={
+                "ids": ids,
+                "colors": colors,
+                "sort-by": sort_by,
+            },
+            headers={
+                "X-Request-ID": x_request_id,
+                "X-Tenant": x_tenant,
+            },
+            cookies={
+                "session_id": session_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class WidgetsResourceWithRawResponse:
+    """`client.with_raw_response.widgets`: each method returns an APIResponse."""
+
+    def __init__(self, resource: WidgetsResource) -> None:
+        self._resource = resource
+        self.upsert = to_raw_response(resource.upsert)
+        self.delete = to_raw_response(resource.delete)
+        self.patch_legacy = to_raw_response(resource.patch_legacy)
+        self.archive = to_raw_response(resource.archive)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncWidgetsResourceWithRawResponse:
+    """`client.with_raw_response.widgets` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncWidgetsResource) -> None:
+        self._resource = resource
+        self.upsert = async_to_raw_response(resource.upsert)
+        self.delete = async_to_raw_response(resource.delete)
+        self.patch_legacy = async_to_raw_response(resource.patch_legacy)
+        self.archive = async_to_raw_response(resource.archive)
+        self.list = async_to_raw_response(resource.list)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -29,6 +29,11 @@ class WidgetsVersionsResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> WidgetsVersionsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return WidgetsVersionsResourceWithRawResponse(self)
+
+    @cached_property
     def at(self) -> WidgetsVersionsAtResource:
         """`client.widgets.versions.at`, loaded on first use."""
         from .widgets_versions_at import WidgetsVersionsAtResource
@@ -43,8 +48,27 @@ class AsyncWidgetsVersionsResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> AsyncWidgetsVersionsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncWidgetsVersionsResourceWithRawResponse(self)
+
+    @cached_property
     def at(self) -> AsyncWidgetsVersionsAtResource:
         """`client.widgets.versions.at`, loaded on first use."""
         from .widgets_versions_at import AsyncWidgetsVersionsAtResource
 
         return AsyncWidgetsVersionsAtResource(self._client)
+
+
+class WidgetsVersionsResourceWithRawResponse:
+    """`client.with_raw_response.widgets_versions`: each method returns an APIResponse."""
+
+    def __init__(self, resource: WidgetsVersionsResource) -> None:
+        self._resource = resource
+
+
+class AsyncWidgetsVersionsResourceWithRawResponse:
+    """`client.with_raw_response.widgets_versions` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncWidgetsVersionsResource) -> None:
+        self._resource = resource

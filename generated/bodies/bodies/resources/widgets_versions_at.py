@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -32,6 +32,11 @@ class WidgetsVersionsAtResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> WidgetsVersionsAtResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return WidgetsVersionsAtResourceWithRawResponse(self)
+
+    @cached_property
     def flag(self) -> WidgetsVersionsAtFlagResource:
         """`client.widgets.versions.at.flag`, loaded on first use."""
         from .widgets_versions_at_flag import WidgetsVersionsAtFlagResource
@@ -46,8 +51,27 @@ class AsyncWidgetsVersionsAtResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> AsyncWidgetsVersionsAtResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncWidgetsVersionsAtResourceWithRawResponse(self)
+
+    @cached_property
     def flag(self) -> AsyncWidgetsVersionsAtFlagResource:
         """`client.widgets.versions.at.flag`, loaded on first use."""
         from .widgets_versions_at_flag import AsyncWidgetsVersionsAtFlagResource
 
         return AsyncWidgetsVersionsAtFlagResource(self._client)
+
+
+class WidgetsVersionsAtResourceWithRawResponse:
+    """`client.with_raw_response.widgets_versions_at`: each method returns an APIResponse."""
+
+    def __init__(self, resource: WidgetsVersionsAtResource) -> None:
+        self._resource = resource
+
+
+class AsyncWidgetsVersionsAtResourceWithRawResponse:
+    """`client.with_raw_response.widgets_versions_at` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncWidgetsVersionsAtResource) -> None:
+        self._resource = resource

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -32,6 +32,11 @@ class WidgetsVersionsAtFlagResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> WidgetsVersionsAtFlagResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return WidgetsVersionsAtFlagResourceWithRawResponse(self)
+
+    @cached_property
     def ratio(self) -> WidgetsVersionsAtFlagRatioResource:
         """`client.widgets.versions.at.flag.ratio`, loaded on first use."""
         from .widgets_versions_at_flag_ratio import WidgetsVersionsAtFlagRatioResource
@@ -46,8 +51,27 @@ class AsyncWidgetsVersionsAtFlagResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> AsyncWidgetsVersionsAtFlagResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncWidgetsVersionsAtFlagResourceWithRawResponse(self)
+
+    @cached_property
     def ratio(self) -> AsyncWidgetsVersionsAtFlagRatioResource:
         """`client.widgets.versions.at.flag.ratio`, loaded on first use."""
         from .widgets_versions_at_flag_ratio import AsyncWidgetsVersionsAtFlagRatioResource
 
         return AsyncWidgetsVersionsAtFlagRatioResource(self._client)
+
+
+class WidgetsVersionsAtFlagResourceWithRawResponse:
+    """`client.with_raw_response.widgets_versions_at_flag`: each method returns an APIResponse."""
+
+    def __init__(self, resource: WidgetsVersionsAtFlagResource) -> None:
+        self._resource = resource
+
+
+class AsyncWidgetsVersionsAtFlagResourceWithRawResponse:
+    """`client.with_raw_response.widgets_versions_at_flag` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncWidgetsVersionsAtFlagResource) -> None:
+        self._resource = resource

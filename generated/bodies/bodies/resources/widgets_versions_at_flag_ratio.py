@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 from datetime import date
 
@@ -35,7 +37,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[Widget] = Endpoint(
     method="GET",
     path="/widgets/{widgetId}/versions/{version}/at/{when}/flag/{flag}/ratio/{ratio}",
     operation_id="getWidgetVersion",
@@ -48,6 +50,11 @@ class WidgetsVersionsAtFlagRatioResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> WidgetsVersionsAtFlagRatioResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return WidgetsVersionsAtFlagRatioResourceWithRawResponse(self)
 
     def retrieve(
         self,
@@ -74,24 +81,21 @@ class WidgetsVersionsAtFlagRatioResource:
             flag: path parameter flag
             ratio: path parameter ratio
         """
-        return cast(
-            "Widget",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "widgetId": widget_id,
-                    "version": version,
-                    "when": when,
-                    "flag": flag,
-                    "ratio": ratio,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "widgetId": widget_id,
+                "version": version,
+                "when": when,
+                "flag": flag,
+                "ratio": ratio,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -101,6 +105,11 @@ class AsyncWidgetsVersionsAtFlagRatioResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse(self)
 
     async def retrieve(
         self,
@@ -127,23 +136,36 @@ class AsyncWidgetsVersionsAtFlagRatioResource:
             flag: path parameter flag
             ratio: path parameter ratio
         """
-        return cast(
-            "Widget",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "widgetId": widget_id,
-                    "version": version,
-                    "when": when,
-                    "flag": flag,
-                    "ratio": ratio,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "widgetId": widget_id,
+                "version": version,
+                "when": when,
+                "flag": flag,
+                "ratio": ratio,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class WidgetsVersionsAtFlagRatioResourceWithRawResponse:
+    """`client.with_raw_response.widgets_versions_at_flag_ratio`: each method returns an APIResponse."""
+
+    def __init__(self, resource: WidgetsVersionsAtFlagRatioResource) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse:
+    """`client.with_raw_response.widgets_versions_at_flag_ratio` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncWidgetsVersionsAtFlagRatioResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_raw_response(resource.retrieve)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[list[ListHooksResponseItem]] = Endpoint(
     method="GET",
     path="/hooks",
     operation_id="listHooks",
@@ -45,6 +47,11 @@ class HooksResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> HooksResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return HooksResourceWithRawResponse(self)
+
     def list(
         self,
         *,
@@ -55,17 +62,14 @@ class HooksResource:
         strict_responses: bool | None = None,
     ) -> list[ListHooksResponseItem]:
         """GET /hooks"""
-        return cast(
-            "list[ListHooksResponseItem]",
-            self._client.request(
-                _LIST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -75,6 +79,11 @@ class AsyncHooksResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncHooksResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncHooksResourceWithRawResponse(self)
 
     async def list(
         self,
@@ -86,16 +95,29 @@ class AsyncHooksResource:
         strict_responses: bool | None = None,
     ) -> list[ListHooksResponseItem]:
         """GET /hooks"""
-        return cast(
-            "list[ListHooksResponseItem]",
-            await self._client.request(
-                _LIST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class HooksResourceWithRawResponse:
+    """`client.with_raw_response.hooks`: each method returns an APIResponse."""
+
+    def __init__(self, resource: HooksResource) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncHooksResourceWithRawResponse:
+    """`client.with_raw_response.hooks` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncHooksResource) -> None:
+        self._resource = resource
+        self.list = async_to_raw_response(resource.list)

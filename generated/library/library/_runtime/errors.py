@@ -29,6 +29,7 @@ __all__ = [
     "RateLimitError",
     "InternalServerError",
     "CircuitOpenError",
+    "MissingCredentialsError",
     "status_error_class",
     "request_id_of",
     "REQUEST_ID_HEADERS",
@@ -224,6 +225,11 @@ class CircuitOpenError(APIError):
     def __init__(self, message: str, *, retry_in: float = 0.0, attempts: int = 0) -> None:
         super().__init__(message, attempts=attempts)
         self.retry_in = retry_in
+
+
+class MissingCredentialsError(APIError):
+    """An operation needs credentials and the client has none for it: raised before
+    anything is sent; the message names the keyword and the environment variable."""
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -3,21 +3,26 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 from datetime import date
 
 if TYPE_CHECKING:
+    from ..models.author import Author
     from ..models.book import Book
     from ..models.book_create import BookCreate
     from ..models.list_books_genre import ListBooksGenreValue
@@ -45,7 +50,7 @@ def _create_body() -> Any:
     return BookCreate
 
 
-_CREATE = Endpoint(
+_CREATE: Endpoint[Book] = Endpoint(
     method="POST",
     path="/books",
     operation_id="createBook",
@@ -53,6 +58,8 @@ _CREATE = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_create_body,
+    body_required=True,
+    body_required_fields=(("isbn", "isbn"), ("title", "title"), ("authors", "authors")),
 )
 
 
@@ -67,13 +74,13 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[Book] = Endpoint(
     method="GET",
     path="/books/{isbn}",
     operation_id="getBook",
     responses=_retrieve_responses,
 )
-_DELETE = Endpoint(
+_DELETE: Endpoint[None] = Endpoint(
     method="DELETE",
     path="/books/{isbn}",
     operation_id="deleteBook",
@@ -81,7 +88,7 @@ _DELETE = Endpoint(
         "204": ResponseType("empty"),
     },
 )
-_UPLOAD_COVER = Endpoint(
+_UPLOAD_COVER: Endpoint[None] = Endpoint(
     method="PUT",
     path="/books/{isbn}/cover",
     operation_id="uploadCover",
@@ -102,7 +109,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[ListBooksResponse] = Endpoint(
     method="GET",
     path="/books",
     operation_id="listBooks",
@@ -116,10 +123,19 @@ class BooksResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> BooksResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return BooksResourceWithRawResponse(self)
+
     def create(
         self,
         *,
-        body: BookCreate | dict[str, Any],
+        isbn: str | Omit = OMIT,
+        title: str | Omit = OMIT,
+        subtitle: str | None | Omit = OMIT,
+        authors: list[Author | dict[str, Any]] | Omit = OMIT,
+        body: BookCreate | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -130,21 +146,28 @@ class BooksResource:
         """POST /books
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            isbn: (required) body field isbn
+            title: (required) body field title
+            subtitle: body field subtitle
+            authors: (required) body field authors
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Book",
-            self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "isbn": isbn,
+                "title": title,
+                "subtitle": subtitle,
+                "authors": authors,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -163,20 +186,17 @@ class BooksResource:
         Args:
             isbn: path parameter isbn
         """
-        return cast(
-            "Book",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "isbn": isbn,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "isbn": isbn,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -224,7 +244,7 @@ class BooksResource:
 
         Args:
             isbn: path parameter isbn
-            body: request body (image/jpeg); a model or a plain dict
+            body: request body (image/jpeg)
         """
         self._client.request(
             _UPLOAD_COVER,
@@ -260,22 +280,19 @@ class BooksResource:
             published_after: query parameter published_after
             min_rating: query parameter min_rating
         """
-        return cast(
-            "ListBooksResponse",
-            self._client.request(
-                _LIST,
-                query={
-                    "genre": genre,
-                    "published_after": published_after,
-                    "min_rating": min_rating,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST,
+            query={
+                "genre": genre,
+                "published_after": published_after,
+                "min_rating": min_rating,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -286,10 +303,19 @@ class AsyncBooksResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncBooksResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncBooksResourceWithRawResponse(self)
+
     async def create(
         self,
         *,
-        body: BookCreate | dict[str, Any],
+        isbn: str | Omit = OMIT,
+        title: str | Omit = OMIT,
+        subtitle: str | None | Omit = OMIT,
+        authors: list[Author | dict[str, Any]] | Omit = OMIT,
+        body: BookCreate | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -300,21 +326,28 @@ class AsyncBooksResource:
         """POST /books
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            isbn: (required) body field isbn
+            title: (required) body field title
+            subtitle: body field subtitle
+            authors: (required) body field authors
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Book",
-            await self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "isbn": isbn,
+                "title": title,
+                "subtitle": subtitle,
+                "authors": authors,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -333,20 +366,17 @@ class AsyncBooksResource:
         Args:
             isbn: path parameter isbn
         """
-        return cast(
-            "Book",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "isbn": isbn,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "isbn": isbn,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -394,7 +424,7 @@ class AsyncBooksResource:
 
         Args:
             isbn: path parameter isbn
-            body: request body (image/jpeg); a model or a plain dict
+            body: request body (image/jpeg)
         """
         await self._client.request(
             _UPLOAD_COVER,
@@ -430,21 +460,42 @@ class AsyncBooksResource:
             published_after: query parameter published_after
             min_rating: query parameter min_rating
         """
-        return cast(
-            "ListBooksResponse",
-            await self._client.request(
-                _LIST,
-                query={
-                    "genre": genre,
-                    "published_after": published_after,
-                    "min_rating": min_rating,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST,
+            query={
+                "genre": genre,
+                "published_after": published_after,
+                "min_rating": min_rating,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class BooksResourceWithRawResponse:
+    """`client.with_raw_response.books`: each method returns an APIResponse."""
+
+    def __init__(self, resource: BooksResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+        self.upload_cover = to_raw_response(resource.upload_cover)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncBooksResourceWithRawResponse:
+    """`client.with_raw_response.books` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncBooksResource) -> None:
+        self._resource = resource
+        self.create = async_to_raw_response(resource.create)
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.delete = async_to_raw_response(resource.delete)
+        self.upload_cover = async_to_raw_response(resource.upload_cover)
+        self.list = async_to_raw_response(resource.list)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[Member] = Endpoint(
     method="GET",
     path="/members/{memberId}",
     operation_id="getMember",
@@ -44,6 +46,11 @@ class MembersResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> MembersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return MembersResourceWithRawResponse(self)
 
     def retrieve(
         self,
@@ -60,20 +67,17 @@ class MembersResource:
         Args:
             member_id: path parameter memberId
         """
-        return cast(
-            "Member",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "memberId": member_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "memberId": member_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -83,6 +87,11 @@ class AsyncMembersResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncMembersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncMembersResourceWithRawResponse(self)
 
     async def retrieve(
         self,
@@ -99,19 +108,32 @@ class AsyncMembersResource:
         Args:
             member_id: path parameter memberId
         """
-        return cast(
-            "Member",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "memberId": member_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "memberId": member_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class MembersResourceWithRawResponse:
+    """`client.with_raw_response.members`: each method returns an APIResponse."""
+
+    def __init__(self, resource: MembersResource) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncMembersResourceWithRawResponse:
+    """`client.with_raw_response.members` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncMembersResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_raw_response(resource.retrieve)

@@ -9,12 +9,16 @@ auth, retry, parsing) lives in the runtime, which is tested once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping, Union
+from typing import Any, Callable, Generic, Literal, Mapping, TypeVar, Union
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 ContentKind = Literal["json", "text", "binary", "empty", "event-stream"]
 BodyKind = Literal["json", "form", "multipart", "binary", "text"]
 PaginationStyle = Literal["cursor", "offset", "page", "link", "next_url"]
+
+# What a call returns: generated code declares ``_GET_PET: Endpoint[Pet] = Endpoint(...)``
+# and ``request`` returns that type, so no generated method needs a cast.
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +84,11 @@ Responses = Union[Mapping[str, ResponseType], Callable[[], Mapping[str, Response
 
 
 @dataclass(frozen=True, slots=True)
-class Endpoint:
-    """One operation: method, path template, security, bodies, responses, pagination."""
+class Endpoint(Generic[R]):
+    """One operation: method, path template, security, bodies, responses, pagination.
+
+    ``R`` is the parsed success type; it exists for the type checker only.
+    """
 
     method: str
     path: str
@@ -101,6 +108,9 @@ class Endpoint:
     # form fields typed string that hold JSON (Slack's ``blocks``): lists/dicts JSON-encoded
     body_json_fields: frozenset[str] = frozenset()
     error_envelope: ErrorEnvelope | None = None
+    body_required: bool = False
+    # (wire name, keyword) of the body's required fields, checked when only keywords are given
+    body_required_fields: tuple[tuple[str, str], ...] = ()
     pagination: Pagination | None = None
 
     def response_types(self) -> Mapping[str, ResponseType]:

@@ -3,22 +3,31 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
+from datetime import date, datetime
+from uuid import UUID
 
 if TYPE_CHECKING:
     from ..models.a_model import AModel
+    from ..models.an_all_of_enum import AnAllOfEnum
+    from ..models.free_form_model import FreeFormModel
     from ..models.import_ import Import
+    from ..models.model_with_union_property import ModelWithUnionProperty
     from ..models.post_bodies_multiple_request import PostBodiesMultipleRequest
 
 __all__ = ["BodiesResource", "AsyncBodiesResource"]
@@ -31,7 +40,7 @@ def _multiple_body() -> Any:
     return PostBodiesMultipleRequest
 
 
-_MULTIPLE = Endpoint(
+_MULTIPLE: Endpoint[None] = Endpoint(
     method="POST",
     path="/bodies/multiple",
     operation_id="multiple",
@@ -51,7 +60,7 @@ def _json_like_body() -> Any:
     return PostBodiesMultipleRequest
 
 
-_JSON_LIKE = Endpoint(
+_JSON_LIKE: Endpoint[None] = Endpoint(
     method="POST",
     path="/bodies/json-like",
     operation_id="json-like",
@@ -71,7 +80,7 @@ def _refs_body() -> Any:
     return AModel
 
 
-_REFS = Endpoint(
+_REFS: Endpoint[None] = Endpoint(
     method="POST",
     path="/bodies/refs",
     operation_id="refs",
@@ -81,6 +90,21 @@ _REFS = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_refs_body,
+    body_required_fields=(
+        ("an_enum_value", "an_enum_value"),
+        ("an_allof_enum_with_overridden_default", "an_allof_enum_with_overridden_default"),
+        ("aCamelDateTime", "a_camel_date_time"),
+        ("a_date", "a_date"),
+        ("a_nullable_date", "a_nullable_date"),
+        ("a_uuid", "a_uuid"),
+        ("a_nullable_uuid", "a_nullable_uuid"),
+        ("required_nullable", "required_nullable"),
+        ("required_not_nullable", "required_not_nullable"),
+        ("one_of_models", "one_of_models"),
+        ("nullable_one_of_models", "nullable_one_of_models"),
+        ("model", "model"),
+        ("nullable_model", "nullable_model"),
+    ),
 )
 
 
@@ -91,7 +115,7 @@ def _optional_body() -> Any:
     return Import
 
 
-_OPTIONAL = Endpoint(
+_OPTIONAL: Endpoint[None] = Endpoint(
     method="POST",
     path="/bodies/optional",
     operation_id="optional-body",
@@ -110,9 +134,15 @@ class BodiesResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> BodiesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return BodiesResourceWithRawResponse(self)
+
     def multiple(
         self,
         *,
+        a: str | Omit = OMIT,
         body: PostBodiesMultipleRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -126,11 +156,15 @@ class BodiesResource:
         Test multiple bodies
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            a: body field a
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
         self._client.request(
             _MULTIPLE,
             body=body,
+            fields={
+                "a": a,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -144,6 +178,7 @@ class BodiesResource:
     def json_like(
         self,
         *,
+        a: str | Omit = OMIT,
         body: PostBodiesMultipleRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -157,11 +192,15 @@ class BodiesResource:
         A content type that works like json but isn't application/json
 
         Args:
-            body: request body (application/vnd+json); a model or a plain dict
+            a: body field a
+            body: request body (application/vnd+json); a model or a plain dict; the keyword fields are added to it
         """
         self._client.request(
             _JSON_LIKE,
             body=body,
+            fields={
+                "a": a,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -175,6 +214,34 @@ class BodiesResource:
     def refs(
         self,
         *,
+        any_value: Any | Omit = OMIT,
+        an_enum_value: Any | Omit = OMIT,
+        an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
+        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        a_camel_date_time: datetime | date | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
+        a_not_required_date: date | Omit = OMIT,
+        a_uuid: UUID | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
+        a_not_required_uuid: UUID | Omit = OMIT,
+        field_1_leading_digit: str | Omit = OMIT,
+        leading_underscore: str | Omit = OMIT,
+        required_nullable: str | None | Omit = OMIT,
+        required_not_nullable: str | Omit = OMIT,
+        not_required_nullable: str | None | Omit = OMIT,
+        not_required_not_nullable: str | Omit = OMIT,
+        one_of_models: Any | Omit = OMIT,
+        nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        model: ModelWithUnionProperty | Omit = OMIT,
+        nullable_model: Any | Omit = OMIT,
+        not_required_model: ModelWithUnionProperty | Omit = OMIT,
+        not_required_nullable_model: Any | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -188,11 +255,65 @@ class BodiesResource:
         Test request body defined via ref
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            any_value: body field any_value
+            an_enum_value: (required) body field an_enum_value
+            an_allof_enum_with_overridden_default: (required) body field an_allof_enum_with_overridden_default
+            an_optional_allof_enum: body field an_optional_allof_enum
+            nested_list_of_enums: body field nested_list_of_enums
+            a_camel_date_time: (required) body field aCamelDateTime
+            a_date: (required) body field a_date
+            a_nullable_date: (required) body field a_nullable_date
+            a_not_required_date: body field a_not_required_date
+            a_uuid: (required) body field a_uuid
+            a_nullable_uuid: (required) body field a_nullable_uuid
+            a_not_required_uuid: body field a_not_required_uuid
+            field_1_leading_digit: body field 1_leading_digit
+            leading_underscore: body field _leading_underscore
+            required_nullable: (required) body field required_nullable
+            required_not_nullable: (required) body field required_not_nullable
+            not_required_nullable: body field not_required_nullable
+            not_required_not_nullable: body field not_required_not_nullable
+            one_of_models: (required) body field one_of_models
+            nullable_one_of_models: (required) body field nullable_one_of_models
+            not_required_one_of_models: body field not_required_one_of_models
+            not_required_nullable_one_of_models: body field not_required_nullable_one_of_models
+            model: (required) body field model
+            nullable_model: (required) body field nullable_model
+            not_required_model: body field not_required_model
+            not_required_nullable_model: body field not_required_nullable_model
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
         self._client.request(
             _REFS,
             body=body,
+            fields={
+                "any_value": any_value,
+                "an_enum_value": an_enum_value,
+                "an_allof_enum_with_overridden_default": an_allof_enum_with_overridden_default,
+                "an_optional_allof_enum": an_optional_allof_enum,
+                "nested_list_of_enums": nested_list_of_enums,
+                "aCamelDateTime": a_camel_date_time,
+                "a_date": a_date,
+                "a_nullable_date": a_nullable_date,
+                "a_not_required_date": a_not_required_date,
+                "a_uuid": a_uuid,
+                "a_nullable_uuid": a_nullable_uuid,
+                "a_not_required_uuid": a_not_required_uuid,
+                "1_leading_digit": field_1_leading_digit,
+                "_leading_underscore": leading_underscore,
+                "required_nullable": required_nullable,
+                "required_not_nullable": required_not_nullable,
+                "not_required_nullable": not_required_nullable,
+                "not_required_not_nullable": not_required_not_nullable,
+                "one_of_models": one_of_models,
+                "nullable_one_of_models": nullable_one_of_models,
+                "not_required_one_of_models": not_required_one_of_models,
+                "not_required_nullable_one_of_models": not_required_nullable_one_of_models,
+                "model": model,
+                "nullable_model": nullable_model,
+                "not_required_model": not_required_model,
+                "not_required_nullable_model": not_required_nullable_model,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -241,9 +362,15 @@ class AsyncBodiesResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncBodiesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncBodiesResourceWithRawResponse(self)
+
     async def multiple(
         self,
         *,
+        a: str | Omit = OMIT,
         body: PostBodiesMultipleRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -257,11 +384,15 @@ class AsyncBodiesResource:
         Test multiple bodies
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            a: body field a
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
         await self._client.request(
             _MULTIPLE,
             body=body,
+            fields={
+                "a": a,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -275,6 +406,7 @@ class AsyncBodiesResource:
     async def json_like(
         self,
         *,
+        a: str | Omit = OMIT,
         body: PostBodiesMultipleRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -288,11 +420,15 @@ class AsyncBodiesResource:
         A content type that works like json but isn't application/json
 
         Args:
-            body: request body (application/vnd+json); a model or a plain dict
+            a: body field a
+            body: request body (application/vnd+json); a model or a plain dict; the keyword fields are added to it
         """
         await self._client.request(
             _JSON_LIKE,
             body=body,
+            fields={
+                "a": a,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -306,6 +442,34 @@ class AsyncBodiesResource:
     async def refs(
         self,
         *,
+        any_value: Any | Omit = OMIT,
+        an_enum_value: Any | Omit = OMIT,
+        an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
+        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        a_camel_date_time: datetime | date | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
+        a_not_required_date: date | Omit = OMIT,
+        a_uuid: UUID | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
+        a_not_required_uuid: UUID | Omit = OMIT,
+        field_1_leading_digit: str | Omit = OMIT,
+        leading_underscore: str | Omit = OMIT,
+        required_nullable: str | None | Omit = OMIT,
+        required_not_nullable: str | Omit = OMIT,
+        not_required_nullable: str | None | Omit = OMIT,
+        not_required_not_nullable: str | Omit = OMIT,
+        one_of_models: Any | Omit = OMIT,
+        nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        model: ModelWithUnionProperty | Omit = OMIT,
+        nullable_model: Any | Omit = OMIT,
+        not_required_model: ModelWithUnionProperty | Omit = OMIT,
+        not_required_nullable_model: Any | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -319,11 +483,65 @@ class AsyncBodiesResource:
         Test request body defined via ref
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            any_value: body field any_value
+            an_enum_value: (required) body field an_enum_value
+            an_allof_enum_with_overridden_default: (required) body field an_allof_enum_with_overridden_default
+            an_optional_allof_enum: body field an_optional_allof_enum
+            nested_list_of_enums: body field nested_list_of_enums
+            a_camel_date_time: (required) body field aCamelDateTime
+            a_date: (required) body field a_date
+            a_nullable_date: (required) body field a_nullable_date
+            a_not_required_date: body field a_not_required_date
+            a_uuid: (required) body field a_uuid
+            a_nullable_uuid: (required) body field a_nullable_uuid
+            a_not_required_uuid: body field a_not_required_uuid
+            field_1_leading_digit: body field 1_leading_digit
+            leading_underscore: body field _leading_underscore
+            required_nullable: (required) body field required_nullable
+            required_not_nullable: (required) body field required_not_nullable
+            not_required_nullable: body field not_required_nullable
+            not_required_not_nullable: body field not_required_not_nullable
+            one_of_models: (required) body field one_of_models
+            nullable_one_of_models: (required) body field nullable_one_of_models
+            not_required_one_of_models: body field not_required_one_of_models
+            not_required_nullable_one_of_models: body field not_required_nullable_one_of_models
+            model: (required) body field model
+            nullable_model: (required) body field nullable_model
+            not_required_model: body field not_required_model
+            not_required_nullable_model: body field not_required_nullable_model
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
         await self._client.request(
             _REFS,
             body=body,
+            fields={
+                "any_value": any_value,
+                "an_enum_value": an_enum_value,
+                "an_allof_enum_with_overridden_default": an_allof_enum_with_overridden_default,
+                "an_optional_allof_enum": an_optional_allof_enum,
+                "nested_list_of_enums": nested_list_of_enums,
+                "aCamelDateTime": a_camel_date_time,
+                "a_date": a_date,
+                "a_nullable_date": a_nullable_date,
+                "a_not_required_date": a_not_required_date,
+                "a_uuid": a_uuid,
+                "a_nullable_uuid": a_nullable_uuid,
+                "a_not_required_uuid": a_not_required_uuid,
+                "1_leading_digit": field_1_leading_digit,
+                "_leading_underscore": leading_underscore,
+                "required_nullable": required_nullable,
+                "required_not_nullable": required_not_nullable,
+                "not_required_nullable": not_required_nullable,
+                "not_required_not_nullable": not_required_not_nullable,
+                "one_of_models": one_of_models,
+                "nullable_one_of_models": nullable_one_of_models,
+                "not_required_one_of_models": not_required_one_of_models,
+                "not_required_nullable_one_of_models": not_required_nullable_one_of_models,
+                "model": model,
+                "nullable_model": nullable_model,
+                "not_required_model": not_required_model,
+                "not_required_nullable_model": not_required_nullable_model,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -364,3 +582,25 @@ class AsyncBodiesResource:
                 idempotency_key=idempotency_key,
             ),
         )
+
+
+class BodiesResourceWithRawResponse:
+    """`client.with_raw_response.bodies`: each method returns an APIResponse."""
+
+    def __init__(self, resource: BodiesResource) -> None:
+        self._resource = resource
+        self.multiple = to_raw_response(resource.multiple)
+        self.json_like = to_raw_response(resource.json_like)
+        self.refs = to_raw_response(resource.refs)
+        self.optional = to_raw_response(resource.optional)
+
+
+class AsyncBodiesResourceWithRawResponse:
+    """`client.with_raw_response.bodies` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncBodiesResource) -> None:
+        self._resource = resource
+        self.multiple = async_to_raw_response(resource.multiple)
+        self.json_like = async_to_raw_response(resource.json_like)
+        self.refs = async_to_raw_response(resource.refs)
+        self.optional = async_to_raw_response(resource.optional)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 from datetime import date
 
@@ -35,7 +37,7 @@ def _tests_post_responses() -> dict[str, ResponseType]:
     }
 
 
-_TESTS_POST = Endpoint(
+_TESTS_POST: Endpoint[Any] = Endpoint(
     method="POST",
     path="/defaults",
     operation_id="defaults_tests_defaults_post",
@@ -48,6 +50,11 @@ class DefaultsResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> DefaultsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return DefaultsResourceWithRawResponse(self)
 
     def tests_post(
         self,
@@ -125,6 +132,11 @@ class AsyncDefaultsResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncDefaultsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncDefaultsResourceWithRawResponse(self)
+
     async def tests_post(
         self,
         *,
@@ -193,3 +205,19 @@ class AsyncDefaultsResource:
                 idempotency_key=idempotency_key,
             ),
         )
+
+
+class DefaultsResourceWithRawResponse:
+    """`client.with_raw_response.defaults`: each method returns an APIResponse."""
+
+    def __init__(self, resource: DefaultsResource) -> None:
+        self._resource = resource
+        self.tests_post = to_raw_response(resource.tests_post)
+
+
+class AsyncDefaultsResourceWithRawResponse:
+    """`client.with_raw_response.defaults` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncDefaultsResource) -> None:
+        self._resource = resource
+        self.tests_post = async_to_raw_response(resource.tests_post)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EnumsResource", "AsyncEnumsResource"]
 
-_INT_TESTS_INT_POST = Endpoint(
+_INT_TESTS_INT_POST: Endpoint[Any] = Endpoint(
     method="POST",
     path="/enum/int",
     operation_id="int_enum_tests_int_enum_post",
@@ -30,7 +32,7 @@ _INT_TESTS_INT_POST = Endpoint(
         "200": ResponseType("json"),
     },
 )
-_BOOL_TESTS_BOOL_POST = Endpoint(
+_BOOL_TESTS_BOOL_POST: Endpoint[Any] = Endpoint(
     method="POST",
     path="/enum/bool",
     operation_id="bool_enum_tests_bool_enum_post",
@@ -45,6 +47,11 @@ class EnumsResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> EnumsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return EnumsResourceWithRawResponse(self)
 
     def int_tests_int_post(
         self,
@@ -119,6 +126,11 @@ class AsyncEnumsResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncEnumsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncEnumsResourceWithRawResponse(self)
+
     async def int_tests_int_post(
         self,
         *,
@@ -184,3 +196,21 @@ class AsyncEnumsResource:
                 idempotency_key=idempotency_key,
             ),
         )
+
+
+class EnumsResourceWithRawResponse:
+    """`client.with_raw_response.enums`: each method returns an APIResponse."""
+
+    def __init__(self, resource: EnumsResource) -> None:
+        self._resource = resource
+        self.int_tests_int_post = to_raw_response(resource.int_tests_int_post)
+        self.bool_tests_bool_post = to_raw_response(resource.bool_tests_bool_post)
+
+
+class AsyncEnumsResourceWithRawResponse:
+    """`client.with_raw_response.enums` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncEnumsResource) -> None:
+        self._resource = resource
+        self.int_tests_int_post = async_to_raw_response(resource.int_tests_int_post)
+        self.bool_tests_bool_post = async_to_raw_response(resource.bool_tests_bool_post)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 from datetime import datetime
 
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LocationResource", "AsyncLocationResource"]
 
-_OPTIONALITY_QUERY = Endpoint(
+_OPTIONALITY_QUERY: Endpoint[None] = Endpoint(
     method="GET",
     path="/location/query/optionality",
     operation_id="optionality_query",
@@ -35,7 +37,7 @@ _OPTIONALITY_QUERY = Endpoint(
         "200": ResponseType("empty"),
     },
 )
-_LIST_TYPES = Endpoint(
+_LIST_TYPES: Endpoint[None] = Endpoint(
     method="GET",
     path="/location/header/types",
     operation_id="list_types",
@@ -50,6 +52,11 @@ class LocationResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> LocationResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return LocationResourceWithRawResponse(self)
 
     def optionality_query(
         self,
@@ -140,6 +147,11 @@ class AsyncLocationResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncLocationResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncLocationResourceWithRawResponse(self)
+
     async def optionality_query(
         self,
         *,
@@ -221,3 +233,21 @@ class AsyncLocationResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class LocationResourceWithRawResponse:
+    """`client.with_raw_response.location`: each method returns an APIResponse."""
+
+    def __init__(self, resource: LocationResource) -> None:
+        self._resource = resource
+        self.optionality_query = to_raw_response(resource.optionality_query)
+        self.list_types = to_raw_response(resource.list_types)
+
+
+class AsyncLocationResourceWithRawResponse:
+    """`client.with_raw_response.location` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncLocationResource) -> None:
+        self._resource = resource
+        self.optionality_query = async_to_raw_response(resource.optionality_query)
+        self.list_types = async_to_raw_response(resource.list_types)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ def _allof_responses() -> dict[str, ResponseType]:
     }
 
 
-_ALLOF = Endpoint(
+_ALLOF: Endpoint[GetModelsAllofResponse] = Endpoint(
     method="GET",
     path="/models/allof",
     operation_id="allof",
@@ -63,7 +65,10 @@ def _oneof_with_required_const_responses() -> dict[str, ResponseType]:
     }
 
 
-_ONEOF_WITH_REQUIRED_CONST = Endpoint(
+_ONEOF_WITH_REQUIRED_CONST: Endpoint[
+    GetModelsOneofWithRequiredConstResponseWithColor
+    | GetModelsOneofWithRequiredConstResponseWithTexture
+] = Endpoint(
     method="GET",
     path="/models/oneof-with-required-const",
     operation_id="oneof_with_required_const",
@@ -77,6 +82,11 @@ class ModelsResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> ModelsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return ModelsResourceWithRawResponse(self)
+
     def allof(
         self,
         *,
@@ -87,17 +97,14 @@ class ModelsResource:
         strict_responses: bool | None = None,
     ) -> GetModelsAllofResponse:
         """GET /models/allof"""
-        return cast(
-            "GetModelsAllofResponse",
-            self._client.request(
-                _ALLOF,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _ALLOF,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -114,17 +121,14 @@ class ModelsResource:
         | GetModelsOneofWithRequiredConstResponseWithTexture
     ):
         """GET /models/oneof-with-required-const"""
-        return cast(
-            "GetModelsOneofWithRequiredConstResponseWithColor | GetModelsOneofWithRequiredConstResponseWithTexture",
-            self._client.request(
-                _ONEOF_WITH_REQUIRED_CONST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _ONEOF_WITH_REQUIRED_CONST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -134,6 +138,11 @@ class AsyncModelsResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncModelsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncModelsResourceWithRawResponse(self)
 
     async def allof(
         self,
@@ -145,17 +154,14 @@ class AsyncModelsResource:
         strict_responses: bool | None = None,
     ) -> GetModelsAllofResponse:
         """GET /models/allof"""
-        return cast(
-            "GetModelsAllofResponse",
-            await self._client.request(
-                _ALLOF,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _ALLOF,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -172,16 +178,31 @@ class AsyncModelsResource:
         | GetModelsOneofWithRequiredConstResponseWithTexture
     ):
         """GET /models/oneof-with-required-const"""
-        return cast(
-            "GetModelsOneofWithRequiredConstResponseWithColor | GetModelsOneofWithRequiredConstResponseWithTexture",
-            await self._client.request(
-                _ONEOF_WITH_REQUIRED_CONST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _ONEOF_WITH_REQUIRED_CONST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class ModelsResourceWithRawResponse:
+    """`client.with_raw_response.models`: each method returns an APIResponse."""
+
+    def __init__(self, resource: ModelsResource) -> None:
+        self._resource = resource
+        self.allof = to_raw_response(resource.allof)
+        self.oneof_with_required_const = to_raw_response(resource.oneof_with_required_const)
+
+
+class AsyncModelsResourceWithRawResponse:
+    """`client.with_raw_response.models` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncModelsResource) -> None:
+        self._resource = resource
+        self.allof = async_to_raw_response(resource.allof)
+        self.oneof_with_required_const = async_to_raw_response(resource.oneof_with_required_const)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,11 +14,13 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 __all__ = ["NamingReservedParametersResource", "AsyncNamingReservedParametersResource"]
 
-_LIST = Endpoint(
+_LIST: Endpoint[None] = Endpoint(
     method="GET",
     path="/naming/reserved-parameters",
     operation_id="reserved-parameters",
@@ -33,6 +35,11 @@ class NamingReservedParametersResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> NamingReservedParametersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return NamingReservedParametersResourceWithRawResponse(self)
 
     def list(
         self,
@@ -73,6 +80,11 @@ class AsyncNamingReservedParametersResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncNamingReservedParametersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncNamingReservedParametersResourceWithRawResponse(self)
+
     async def list(
         self,
         *,
@@ -104,3 +116,19 @@ class AsyncNamingReservedParametersResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class NamingReservedParametersResourceWithRawResponse:
+    """`client.with_raw_response.naming_reserved_parameters`: each method returns an APIResponse."""
+
+    def __init__(self, resource: NamingReservedParametersResource) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncNamingReservedParametersResourceWithRawResponse:
+    """`client.with_raw_response.naming_reserved_parameters` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncNamingReservedParametersResource) -> None:
+        self._resource = resource
+        self.list = async_to_raw_response(resource.list)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,11 +14,13 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 __all__ = ["ParameterReferencesResource", "AsyncParameterReferencesResource"]
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[None] = Endpoint(
     method="GET",
     path="/parameter-references/{path_param}",
     operation_id="retrieve",
@@ -33,6 +35,11 @@ class ParameterReferencesResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> ParameterReferencesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return ParameterReferencesResourceWithRawResponse(self)
 
     def retrieve(
         self,
@@ -90,6 +97,11 @@ class AsyncParameterReferencesResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncParameterReferencesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncParameterReferencesResourceWithRawResponse(self)
+
     async def retrieve(
         self,
         path_param: str,
@@ -138,3 +150,19 @@ class AsyncParameterReferencesResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class ParameterReferencesResourceWithRawResponse:
+    """`client.with_raw_response.parameter_references`: each method returns an APIResponse."""
+
+    def __init__(self, resource: ParameterReferencesResource) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncParameterReferencesResourceWithRawResponse:
+    """`client.with_raw_response.parameter_references` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncParameterReferencesResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_raw_response(resource.retrieve)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,11 +14,13 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 __all__ = ["ParametersResource", "AsyncParametersResource"]
 
-_RETRIEVE_COMMON_PARAMETERS_OVERRIDING = Endpoint(
+_RETRIEVE_COMMON_PARAMETERS_OVERRIDING: Endpoint[None] = Endpoint(
     method="GET",
     path="/common_parameters_overriding/{param}",
     operation_id="retrieve_common_parameters_overriding",
@@ -26,7 +28,7 @@ _RETRIEVE_COMMON_PARAMETERS_OVERRIDING = Endpoint(
         "200": ResponseType("empty"),
     },
 )
-_DELETE_COMMON_PARAMETERS_OVERRIDING = Endpoint(
+_DELETE_COMMON_PARAMETERS_OVERRIDING: Endpoint[None] = Endpoint(
     method="DELETE",
     path="/common_parameters_overriding/{param}",
     operation_id="delete_common_parameters_overriding",
@@ -34,7 +36,7 @@ _DELETE_COMMON_PARAMETERS_OVERRIDING = Endpoint(
         "200": ResponseType("empty"),
     },
 )
-_RETRIEVE_SAME_NAME_MULTIPLE_LOCATIONS = Endpoint(
+_RETRIEVE_SAME_NAME_MULTIPLE_LOCATIONS: Endpoint[None] = Endpoint(
     method="GET",
     path="/same-name-multiple-locations/{param}",
     operation_id="retrieve_same_name_multiple_locations",
@@ -42,7 +44,7 @@ _RETRIEVE_SAME_NAME_MULTIPLE_LOCATIONS = Endpoint(
         "200": ResponseType("empty"),
     },
 )
-_MULTIPLE_PATH = Endpoint(
+_MULTIPLE_PATH: Endpoint[None] = Endpoint(
     method="GET",
     path="/multiple-path-parameters/{param4}/something/{param2}/{param1}/{param3}",
     operation_id="multiple_path_parameters",
@@ -57,6 +59,11 @@ class ParametersResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> ParametersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return ParametersResourceWithRawResponse(self)
 
     def retrieve_common_parameters_overriding(
         self,
@@ -217,6 +224,11 @@ class AsyncParametersResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncParametersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncParametersResourceWithRawResponse(self)
+
     async def retrieve_common_parameters_overriding(
         self,
         param_path: str,
@@ -368,3 +380,37 @@ class AsyncParametersResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class ParametersResourceWithRawResponse:
+    """`client.with_raw_response.parameters`: each method returns an APIResponse."""
+
+    def __init__(self, resource: ParametersResource) -> None:
+        self._resource = resource
+        self.retrieve_common_parameters_overriding = to_raw_response(
+            resource.retrieve_common_parameters_overriding
+        )
+        self.delete_common_parameters_overriding = to_raw_response(
+            resource.delete_common_parameters_overriding
+        )
+        self.retrieve_same_name_multiple_locations = to_raw_response(
+            resource.retrieve_same_name_multiple_locations
+        )
+        self.multiple_path = to_raw_response(resource.multiple_path)
+
+
+class AsyncParametersResourceWithRawResponse:
+    """`client.with_raw_response.parameters` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncParametersResource) -> None:
+        self._resource = resource
+        self.retrieve_common_parameters_overriding = async_to_raw_response(
+            resource.retrieve_common_parameters_overriding
+        )
+        self.delete_common_parameters_overriding = async_to_raw_response(
+            resource.delete_common_parameters_overriding
+        )
+        self.retrieve_same_name_multiple_locations = async_to_raw_response(
+            resource.retrieve_same_name_multiple_locations
+        )
+        self.multiple_path = async_to_raw_response(resource.multiple_path)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,11 +14,13 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 __all__ = ["Resource1Resource", "AsyncResource1Resource"]
 
-_RETRIEVE_TAG_WITH_NUMBER = Endpoint(
+_RETRIEVE_TAG_WITH_NUMBER: Endpoint[None] = Endpoint(
     method="GET",
     path="/tag_with_number",
     operation_id="retrieve_tag_with_number",
@@ -33,6 +35,11 @@ class Resource1Resource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> Resource1ResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return Resource1ResourceWithRawResponse(self)
 
     def retrieve_tag_with_number(
         self,
@@ -62,6 +69,11 @@ class AsyncResource1Resource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncResource1ResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncResource1ResourceWithRawResponse(self)
+
     async def retrieve_tag_with_number(
         self,
         *,
@@ -82,3 +94,19 @@ class AsyncResource1Resource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class Resource1ResourceWithRawResponse:
+    """`client.with_raw_response.resource_1`: each method returns an APIResponse."""
+
+    def __init__(self, resource: Resource1Resource) -> None:
+        self._resource = resource
+        self.retrieve_tag_with_number = to_raw_response(resource.retrieve_tag_with_number)
+
+
+class AsyncResource1ResourceWithRawResponse:
+    """`client.with_raw_response.resource_1` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncResource1Resource) -> None:
+        self._resource = resource
+        self.retrieve_tag_with_number = async_to_raw_response(resource.retrieve_tag_with_number)

@@ -3,21 +3,30 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
+from datetime import date, datetime
+from uuid import UUID
 
 if TYPE_CHECKING:
     from ..models.a_model import AModel
+    from ..models.an_all_of_enum import AnAllOfEnum
+    from ..models.free_form_model import FreeFormModel
+    from ..models.model_with_union_property import ModelWithUnionProperty
 
 __all__ = ["TypesUnionsDuplicateTypesResource", "AsyncTypesUnionsDuplicateTypesResource"]
 
@@ -38,7 +47,7 @@ def _create_body() -> Any:
     return AModel
 
 
-_CREATE = Endpoint(
+_CREATE: Endpoint[AModel] = Endpoint(
     method="POST",
     path="/types/unions/duplicate-types",
     operation_id="create",
@@ -46,6 +55,21 @@ _CREATE = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_create_body,
+    body_required_fields=(
+        ("an_enum_value", "an_enum_value"),
+        ("an_allof_enum_with_overridden_default", "an_allof_enum_with_overridden_default"),
+        ("aCamelDateTime", "a_camel_date_time"),
+        ("a_date", "a_date"),
+        ("a_nullable_date", "a_nullable_date"),
+        ("a_uuid", "a_uuid"),
+        ("a_nullable_uuid", "a_nullable_uuid"),
+        ("required_nullable", "required_nullable"),
+        ("required_not_nullable", "required_not_nullable"),
+        ("one_of_models", "one_of_models"),
+        ("nullable_one_of_models", "nullable_one_of_models"),
+        ("model", "model"),
+        ("nullable_model", "nullable_model"),
+    ),
 )
 
 
@@ -55,9 +79,42 @@ class TypesUnionsDuplicateTypesResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> TypesUnionsDuplicateTypesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return TypesUnionsDuplicateTypesResourceWithRawResponse(self)
+
     def create(
         self,
         *,
+        any_value: Any | Omit = OMIT,
+        an_enum_value: Any | Omit = OMIT,
+        an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
+        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        a_camel_date_time: datetime | date | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
+        a_not_required_date: date | Omit = OMIT,
+        a_uuid: UUID | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
+        a_not_required_uuid: UUID | Omit = OMIT,
+        field_1_leading_digit: str | Omit = OMIT,
+        leading_underscore: str | Omit = OMIT,
+        required_nullable: str | None | Omit = OMIT,
+        required_not_nullable: str | Omit = OMIT,
+        not_required_nullable: str | None | Omit = OMIT,
+        not_required_not_nullable: str | Omit = OMIT,
+        one_of_models: Any | Omit = OMIT,
+        nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        model: ModelWithUnionProperty | Omit = OMIT,
+        nullable_model: Any | Omit = OMIT,
+        not_required_model: ModelWithUnionProperty | Omit = OMIT,
+        not_required_nullable_model: Any | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -69,21 +126,72 @@ class TypesUnionsDuplicateTypesResource:
         """POST /types/unions/duplicate-types
 
         Args:
-            body: The request body
+            any_value: body field any_value
+            an_enum_value: (required) body field an_enum_value
+            an_allof_enum_with_overridden_default: (required) body field an_allof_enum_with_overridden_default
+            an_optional_allof_enum: body field an_optional_allof_enum
+            nested_list_of_enums: body field nested_list_of_enums
+            a_camel_date_time: (required) body field aCamelDateTime
+            a_date: (required) body field a_date
+            a_nullable_date: (required) body field a_nullable_date
+            a_not_required_date: body field a_not_required_date
+            a_uuid: (required) body field a_uuid
+            a_nullable_uuid: (required) body field a_nullable_uuid
+            a_not_required_uuid: body field a_not_required_uuid
+            field_1_leading_digit: body field 1_leading_digit
+            leading_underscore: body field _leading_underscore
+            required_nullable: (required) body field required_nullable
+            required_not_nullable: (required) body field required_not_nullable
+            not_required_nullable: body field not_required_nullable
+            not_required_not_nullable: body field not_required_not_nullable
+            one_of_models: (required) body field one_of_models
+            nullable_one_of_models: (required) body field nullable_one_of_models
+            not_required_one_of_models: body field not_required_one_of_models
+            not_required_nullable_one_of_models: body field not_required_nullable_one_of_models
+            model: (required) body field model
+            nullable_model: (required) body field nullable_model
+            not_required_model: body field not_required_model
+            not_required_nullable_model: body field not_required_nullable_model
+            body: The request body; a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "AModel",
-            self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "any_value": any_value,
+                "an_enum_value": an_enum_value,
+                "an_allof_enum_with_overridden_default": an_allof_enum_with_overridden_default,
+                "an_optional_allof_enum": an_optional_allof_enum,
+                "nested_list_of_enums": nested_list_of_enums,
+                "aCamelDateTime": a_camel_date_time,
+                "a_date": a_date,
+                "a_nullable_date": a_nullable_date,
+                "a_not_required_date": a_not_required_date,
+                "a_uuid": a_uuid,
+                "a_nullable_uuid": a_nullable_uuid,
+                "a_not_required_uuid": a_not_required_uuid,
+                "1_leading_digit": field_1_leading_digit,
+                "_leading_underscore": leading_underscore,
+                "required_nullable": required_nullable,
+                "required_not_nullable": required_not_nullable,
+                "not_required_nullable": not_required_nullable,
+                "not_required_not_nullable": not_required_not_nullable,
+                "one_of_models": one_of_models,
+                "nullable_one_of_models": nullable_one_of_models,
+                "not_required_one_of_models": not_required_one_of_models,
+                "not_required_nullable_one_of_models": not_required_nullable_one_of_models,
+                "model": model,
+                "nullable_model": nullable_model,
+                "not_required_model": not_required_model,
+                "not_required_nullable_model": not_required_nullable_model,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -94,9 +202,42 @@ class AsyncTypesUnionsDuplicateTypesResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncTypesUnionsDuplicateTypesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncTypesUnionsDuplicateTypesResourceWithRawResponse(self)
+
     async def create(
         self,
         *,
+        any_value: Any | Omit = OMIT,
+        an_enum_value: Any | Omit = OMIT,
+        an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
+        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        a_camel_date_time: datetime | date | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
+        a_not_required_date: date | Omit = OMIT,
+        a_uuid: UUID | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
+        a_not_required_uuid: UUID | Omit = OMIT,
+        field_1_leading_digit: str | Omit = OMIT,
+        leading_underscore: str | Omit = OMIT,
+        required_nullable: str | None | Omit = OMIT,
+        required_not_nullable: str | Omit = OMIT,
+        not_required_nullable: str | None | Omit = OMIT,
+        not_required_not_nullable: str | Omit = OMIT,
+        one_of_models: Any | Omit = OMIT,
+        nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        model: ModelWithUnionProperty | Omit = OMIT,
+        nullable_model: Any | Omit = OMIT,
+        not_required_model: ModelWithUnionProperty | Omit = OMIT,
+        not_required_nullable_model: Any | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -108,20 +249,87 @@ class AsyncTypesUnionsDuplicateTypesResource:
         """POST /types/unions/duplicate-types
 
         Args:
-            body: The request body
+            any_value: body field any_value
+            an_enum_value: (required) body field an_enum_value
+            an_allof_enum_with_overridden_default: (required) body field an_allof_enum_with_overridden_default
+            an_optional_allof_enum: body field an_optional_allof_enum
+            nested_list_of_enums: body field nested_list_of_enums
+            a_camel_date_time: (required) body field aCamelDateTime
+            a_date: (required) body field a_date
+            a_nullable_date: (required) body field a_nullable_date
+            a_not_required_date: body field a_not_required_date
+            a_uuid: (required) body field a_uuid
+            a_nullable_uuid: (required) body field a_nullable_uuid
+            a_not_required_uuid: body field a_not_required_uuid
+            field_1_leading_digit: body field 1_leading_digit
+            leading_underscore: body field _leading_underscore
+            required_nullable: (required) body field required_nullable
+            required_not_nullable: (required) body field required_not_nullable
+            not_required_nullable: body field not_required_nullable
+            not_required_not_nullable: body field not_required_not_nullable
+            one_of_models: (required) body field one_of_models
+            nullable_one_of_models: (required) body field nullable_one_of_models
+            not_required_one_of_models: body field not_required_one_of_models
+            not_required_nullable_one_of_models: body field not_required_nullable_one_of_models
+            model: (required) body field model
+            nullable_model: (required) body field nullable_model
+            not_required_model: body field not_required_model
+            not_required_nullable_model: body field not_required_nullable_model
+            body: The request body; a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "AModel",
-            await self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "any_value": any_value,
+                "an_enum_value": an_enum_value,
+                "an_allof_enum_with_overridden_default": an_allof_enum_with_overridden_default,
+                "an_optional_allof_enum": an_optional_allof_enum,
+                "nested_list_of_enums": nested_list_of_enums,
+                "aCamelDateTime": a_camel_date_time,
+                "a_date": a_date,
+                "a_nullable_date": a_nullable_date,
+                "a_not_required_date": a_not_required_date,
+                "a_uuid": a_uuid,
+                "a_nullable_uuid": a_nullable_uuid,
+                "a_not_required_uuid": a_not_required_uuid,
+                "1_leading_digit": field_1_leading_digit,
+                "_leading_underscore": leading_underscore,
+                "required_nullable": required_nullable,
+                "required_not_nullable": required_not_nullable,
+                "not_required_nullable": not_required_nullable,
+                "not_required_not_nullable": not_required_not_nullable,
+                "one_of_models": one_of_models,
+                "nullable_one_of_models": nullable_one_of_models,
+                "not_required_one_of_models": not_required_one_of_models,
+                "not_required_nullable_one_of_models": not_required_nullable_one_of_models,
+                "model": model,
+                "nullable_model": nullable_model,
+                "not_required_model": not_required_model,
+                "not_required_nullable_model": not_required_nullable_model,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
+
+
+class TypesUnionsDuplicateTypesResourceWithRawResponse:
+    """`client.with_raw_response.types_unions_duplicate_types`: each method returns an APIResponse."""
+
+    def __init__(self, resource: TypesUnionsDuplicateTypesResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncTypesUnionsDuplicateTypesResourceWithRawResponse:
+    """`client.with_raw_response.types_unions_duplicate_types` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncTypesUnionsDuplicateTypesResource) -> None:
+        self._resource = resource
+        self.create = async_to_raw_response(resource.create)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,11 +14,13 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 __all__ = ["CommonParametersResource", "AsyncCommonParametersResource"]
 
-_CREATE = Endpoint(
+_CREATE: Endpoint[None] = Endpoint(
     method="POST",
     path="/common_parameters",
     operation_id="create",
@@ -26,7 +28,7 @@ _CREATE = Endpoint(
         "200": ResponseType("empty"),
     },
 )
-_LIST = Endpoint(
+_LIST: Endpoint[None] = Endpoint(
     method="GET",
     path="/common_parameters",
     operation_id="list",
@@ -41,6 +43,11 @@ class CommonParametersResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> CommonParametersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return CommonParametersResourceWithRawResponse(self)
 
     def create(
         self,
@@ -109,6 +116,11 @@ class AsyncCommonParametersResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncCommonParametersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncCommonParametersResourceWithRawResponse(self)
+
     async def create(
         self,
         *,
@@ -168,3 +180,21 @@ class AsyncCommonParametersResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class CommonParametersResourceWithRawResponse:
+    """`client.with_raw_response.common_parameters`: each method returns an APIResponse."""
+
+    def __init__(self, resource: CommonParametersResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncCommonParametersResourceWithRawResponse:
+    """`client.with_raw_response.common_parameters` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncCommonParametersResource) -> None:
+        self._resource = resource
+        self.create = async_to_raw_response(resource.create)
+        self.list = async_to_raw_response(resource.list)

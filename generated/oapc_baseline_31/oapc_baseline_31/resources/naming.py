@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +53,7 @@ def _property_conflict_with_import_body() -> Any:
     return PostNamingPropertyConflictWithImportRequest
 
 
-_PROPERTY_CONFLICT_WITH_IMPORT = Endpoint(
+_PROPERTY_CONFLICT_WITH_IMPORT: Endpoint[PostNamingPropertyConflictWithImportRequest] = Endpoint(
     method="POST",
     path="/naming/property-conflict-with-import",
     operation_id="property_conflict_with_import",
@@ -69,13 +73,13 @@ def _mixed_case_responses() -> dict[str, ResponseType]:
     }
 
 
-_MIXED_CASE = Endpoint(
+_MIXED_CASE: Endpoint[MixedCaseResponse] = Endpoint(
     method="GET",
     path="/naming/mixed-case",
     operation_id="mixed_case",
     responses=_mixed_case_responses,
 )
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[None] = Endpoint(
     method="GET",
     path="/naming/{hyphen-in-path}",
     operation_id="hyphen_in_path",
@@ -92,6 +96,11 @@ class NamingResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> NamingResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return NamingResourceWithRawResponse(self)
+
+    @cached_property
     def reserved_parameters(self) -> NamingReservedParametersResource:
         """`client.naming.reserved_parameters`, loaded on first use."""
         from .naming_reserved_parameters import NamingReservedParametersResource
@@ -101,6 +110,8 @@ class NamingResource:
     def property_conflict_with_import(
         self,
         *,
+        field: str | Omit = OMIT,
+        define: str | Omit = OMIT,
         body: PostNamingPropertyConflictWithImportRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -112,21 +123,24 @@ class NamingResource:
         """POST /naming/property-conflict-with-import
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            field: A python_name of field should not interfere with attrs field
+            define: A python_name of define should not interfere with attrs define
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "PostNamingPropertyConflictWithImportRequest",
-            self._client.request(
-                _PROPERTY_CONFLICT_WITH_IMPORT,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _PROPERTY_CONFLICT_WITH_IMPORT,
+            body=body,
+            fields={
+                "Field": field,
+                "Define": define,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -147,21 +161,18 @@ class NamingResource:
             mixed_case: query parameter mixed_case
             mixed_case_query: query parameter mixedCase
         """
-        return cast(
-            "MixedCaseResponse",
-            self._client.request(
-                _MIXED_CASE,
-                query={
-                    "mixed_case": mixed_case,
-                    "mixedCase": mixed_case_query,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _MIXED_CASE,
+            query={
+                "mixed_case": mixed_case,
+                "mixedCase": mixed_case_query,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -202,6 +213,11 @@ class AsyncNamingResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> AsyncNamingResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncNamingResourceWithRawResponse(self)
+
+    @cached_property
     def reserved_parameters(self) -> AsyncNamingReservedParametersResource:
         """`client.naming.reserved_parameters`, loaded on first use."""
         from .naming_reserved_parameters import AsyncNamingReservedParametersResource
@@ -211,6 +227,8 @@ class AsyncNamingResource:
     async def property_conflict_with_import(
         self,
         *,
+        field: str | Omit = OMIT,
+        define: str | Omit = OMIT,
         body: PostNamingPropertyConflictWithImportRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -222,21 +240,24 @@ class AsyncNamingResource:
         """POST /naming/property-conflict-with-import
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            field: A python_name of field should not interfere with attrs field
+            define: A python_name of define should not interfere with attrs define
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "PostNamingPropertyConflictWithImportRequest",
-            await self._client.request(
-                _PROPERTY_CONFLICT_WITH_IMPORT,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _PROPERTY_CONFLICT_WITH_IMPORT,
+            body=body,
+            fields={
+                "Field": field,
+                "Define": define,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -257,21 +278,18 @@ class AsyncNamingResource:
             mixed_case: query parameter mixed_case
             mixed_case_query: query parameter mixedCase
         """
-        return cast(
-            "MixedCaseResponse",
-            await self._client.request(
-                _MIXED_CASE,
-                query={
-                    "mixed_case": mixed_case,
-                    "mixedCase": mixed_case_query,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _MIXED_CASE,
+            query={
+                "mixed_case": mixed_case,
+                "mixedCase": mixed_case_query,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -303,3 +321,25 @@ class AsyncNamingResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class NamingResourceWithRawResponse:
+    """`client.with_raw_response.naming`: each method returns an APIResponse."""
+
+    def __init__(self, resource: NamingResource) -> None:
+        self._resource = resource
+        self.property_conflict_with_import = to_raw_response(resource.property_conflict_with_import)
+        self.mixed_case = to_raw_response(resource.mixed_case)
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncNamingResourceWithRawResponse:
+    """`client.with_raw_response.naming` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncNamingResource) -> None:
+        self._resource = resource
+        self.property_conflict_with_import = async_to_raw_response(
+            resource.property_conflict_with_import
+        )
+        self.mixed_case = async_to_raw_response(resource.mixed_case)
+        self.retrieve = async_to_raw_response(resource.retrieve)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -38,13 +40,13 @@ def _simple_before_complex_unions_responses() -> dict[str, ResponseType]:
     }
 
 
-_SIMPLE_BEFORE_COMPLEX_UNIONS = Endpoint(
+_SIMPLE_BEFORE_COMPLEX_UNIONS: Endpoint[PostResponsesUnionsSimpleBeforeComplexResponse] = Endpoint(
     method="POST",
     path="/responses/unions/simple_before_complex",
     operation_id="simple_before_complex_unions",
     responses=_simple_before_complex_unions_responses,
 )
-_TEXT = Endpoint(
+_TEXT: Endpoint[str] = Endpoint(
     method="POST",
     path="/responses/text",
     operation_id="text_response",
@@ -63,13 +65,13 @@ def _reference_responses() -> dict[str, ResponseType]:
     }
 
 
-_REFERENCE = Endpoint(
+_REFERENCE: Endpoint[AModel] = Endpoint(
     method="GET",
     path="/responses/reference",
     operation_id="reference_response",
     responses=_reference_responses,
 )
-_DEFAULT_STATUS_CODE = Endpoint(
+_DEFAULT_STATUS_CODE: Endpoint[str] = Endpoint(
     method="GET",
     path="/responses/status-codes/default",
     operation_id="default_status_code",
@@ -90,13 +92,13 @@ def _status_code_patterns_responses() -> dict[str, ResponseType]:
     }
 
 
-_STATUS_CODE_PATTERNS = Endpoint(
+_STATUS_CODE_PATTERNS: Endpoint[StatusCodePatternsResponse] = Endpoint(
     method="GET",
     path="/response/status-codes/patterns",
     operation_id="status_code_patterns",
     responses=_status_code_patterns_responses,
 )
-_STATUS_CODE_PRECEDENCE = Endpoint(
+_STATUS_CODE_PRECEDENCE: Endpoint[str] = Endpoint(
     method="GET",
     path="/response/status-codes/precedence",
     operation_id="status_code_precedence",
@@ -115,6 +117,11 @@ class ResponsesResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> ResponsesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return ResponsesResourceWithRawResponse(self)
+
     def simple_before_complex_unions(
         self,
         *,
@@ -129,18 +136,15 @@ class ResponsesResource:
 
         Regression test for #603
         """
-        return cast(
-            "PostResponsesUnionsSimpleBeforeComplexResponse",
-            self._client.request(
-                _SIMPLE_BEFORE_COMPLEX_UNIONS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _SIMPLE_BEFORE_COMPLEX_UNIONS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -158,18 +162,15 @@ class ResponsesResource:
 
         `POST /responses/text`
         """
-        return cast(
-            "str",
-            self._client.request(
-                _TEXT,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _TEXT,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -186,17 +187,14 @@ class ResponsesResource:
 
         `GET /responses/reference`
         """
-        return cast(
-            "AModel",
-            self._client.request(
-                _REFERENCE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _REFERENCE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -213,17 +211,14 @@ class ResponsesResource:
 
         `GET /responses/status-codes/default`
         """
-        return cast(
-            "str",
-            self._client.request(
-                _DEFAULT_STATUS_CODE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _DEFAULT_STATUS_CODE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -240,17 +235,14 @@ class ResponsesResource:
 
         `GET /response/status-codes/patterns`
         """
-        return cast(
-            "StatusCodePatternsResponse",
-            self._client.request(
-                _STATUS_CODE_PATTERNS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _STATUS_CODE_PATTERNS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -269,17 +261,14 @@ class ResponsesResource:
 
         `GET /response/status-codes/precedence`
         """
-        return cast(
-            "str",
-            self._client.request(
-                _STATUS_CODE_PRECEDENCE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _STATUS_CODE_PRECEDENCE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -289,6 +278,11 @@ class AsyncResponsesResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncResponsesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncResponsesResourceWithRawResponse(self)
 
     async def simple_before_complex_unions(
         self,
@@ -304,18 +298,15 @@ class AsyncResponsesResource:
 
         Regression test for #603
         """
-        return cast(
-            "PostResponsesUnionsSimpleBeforeComplexResponse",
-            await self._client.request(
-                _SIMPLE_BEFORE_COMPLEX_UNIONS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _SIMPLE_BEFORE_COMPLEX_UNIONS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -333,18 +324,15 @@ class AsyncResponsesResource:
 
         `POST /responses/text`
         """
-        return cast(
-            "str",
-            await self._client.request(
-                _TEXT,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _TEXT,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -361,17 +349,14 @@ class AsyncResponsesResource:
 
         `GET /responses/reference`
         """
-        return cast(
-            "AModel",
-            await self._client.request(
-                _REFERENCE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _REFERENCE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -388,17 +373,14 @@ class AsyncResponsesResource:
 
         `GET /responses/status-codes/default`
         """
-        return cast(
-            "str",
-            await self._client.request(
-                _DEFAULT_STATUS_CODE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _DEFAULT_STATUS_CODE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -415,17 +397,14 @@ class AsyncResponsesResource:
 
         `GET /response/status-codes/patterns`
         """
-        return cast(
-            "StatusCodePatternsResponse",
-            await self._client.request(
-                _STATUS_CODE_PATTERNS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _STATUS_CODE_PATTERNS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -444,16 +423,41 @@ class AsyncResponsesResource:
 
         `GET /response/status-codes/precedence`
         """
-        return cast(
-            "str",
-            await self._client.request(
-                _STATUS_CODE_PRECEDENCE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _STATUS_CODE_PRECEDENCE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class ResponsesResourceWithRawResponse:
+    """`client.with_raw_response.responses`: each method returns an APIResponse."""
+
+    def __init__(self, resource: ResponsesResource) -> None:
+        self._resource = resource
+        self.simple_before_complex_unions = to_raw_response(resource.simple_before_complex_unions)
+        self.text = to_raw_response(resource.text)
+        self.reference = to_raw_response(resource.reference)
+        self.default_status_code = to_raw_response(resource.default_status_code)
+        self.status_code_patterns = to_raw_response(resource.status_code_patterns)
+        self.status_code_precedence = to_raw_response(resource.status_code_precedence)
+
+
+class AsyncResponsesResourceWithRawResponse:
+    """`client.with_raw_response.responses` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncResponsesResource) -> None:
+        self._resource = resource
+        self.simple_before_complex_unions = async_to_raw_response(
+            resource.simple_before_complex_unions
+        )
+        self.text = async_to_raw_response(resource.text)
+        self.reference = async_to_raw_response(resource.reference)
+        self.default_status_code = async_to_raw_response(resource.default_status_code)
+        self.status_code_patterns = async_to_raw_response(resource.status_code_patterns)
+        self.status_code_precedence = async_to_raw_response(resource.status_code_precedence)

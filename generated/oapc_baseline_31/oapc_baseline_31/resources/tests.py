@@ -3,27 +3,45 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 from datetime import date, datetime
+from typing import IO
+from uuid import UUID
 
 if TYPE_CHECKING:
     from ..models.a_form_data import AFormData
     from ..models.a_model import AModel
+    from ..models.an_all_of_enum import AnAllOfEnum
     from ..models.an_enum import AnEnumValue
     from ..models.an_enum_with_null import AnEnumWithNullValue
     from ..models.body_upload_file_tests_upload_post import BodyUploadFileTestsUploadPost
+    from ..models.body_upload_file_tests_upload_post_some_nullable_object import (
+        BodyUploadFileTestsUploadPostSomeNullableObject,
+    )
+    from ..models.body_upload_file_tests_upload_post_some_object import (
+        BodyUploadFileTestsUploadPostSomeObject,
+    )
+    from ..models.body_upload_file_tests_upload_post_some_optional_object import (
+        BodyUploadFileTestsUploadPostSomeOptionalObject,
+    )
+    from ..models.free_form_model import FreeFormModel
     from ..models.http_validation_error import HTTPValidationError
+    from ..models.model_with_union_property import ModelWithUnionProperty
     from ..models.octet_stream_tests_octet_stream_post_response import (
         OctetStreamTestsOctetStreamPostResponse,
     )
@@ -45,13 +63,13 @@ def _get_user_list_responses() -> dict[str, ResponseType]:
     }
 
 
-_GET_USER_LIST = Endpoint(
+_GET_USER_LIST: Endpoint[list[AModel]] = Endpoint(
     method="GET",
     path="/tests/",
     operation_id="getUserList",
     responses=_get_user_list_responses,
 )
-_LIST_STRINGS = Endpoint(
+_LIST_STRINGS: Endpoint[list[str]] = Endpoint(
     method="GET",
     path="/tests/basic_lists/strings",
     operation_id="getBasicListOfStrings",
@@ -59,7 +77,7 @@ _LIST_STRINGS = Endpoint(
         "200": ResponseType("json", list[str]),
     },
 )
-_LIST_INTEGERS = Endpoint(
+_LIST_INTEGERS: Endpoint[list[int]] = Endpoint(
     method="GET",
     path="/tests/basic_lists/integers",
     operation_id="getBasicListOfIntegers",
@@ -67,7 +85,7 @@ _LIST_INTEGERS = Endpoint(
         "200": ResponseType("json", list[int]),
     },
 )
-_LIST_FLOATS = Endpoint(
+_LIST_FLOATS: Endpoint[list[float]] = Endpoint(
     method="GET",
     path="/tests/basic_lists/floats",
     operation_id="getBasicListOfFloats",
@@ -75,7 +93,7 @@ _LIST_FLOATS = Endpoint(
         "200": ResponseType("json", list[float]),
     },
 )
-_LIST_BOOLEANS = Endpoint(
+_LIST_BOOLEANS: Endpoint[list[bool]] = Endpoint(
     method="GET",
     path="/tests/basic_lists/booleans",
     operation_id="getBasicListOfBooleans",
@@ -92,7 +110,7 @@ def _post_form_data_body() -> Any:
     return AFormData
 
 
-_POST_FORM_DATA = Endpoint(
+_POST_FORM_DATA: Endpoint[Any] = Endpoint(
     method="POST",
     path="/tests/post_form_data",
     operation_id="post_form_data",
@@ -102,6 +120,8 @@ _POST_FORM_DATA = Endpoint(
     body_kind="form",
     body_content_type="application/x-www-form-urlencoded",
     body_type=_post_form_data_body,
+    body_required=True,
+    body_required_fields=(("an_required_field", "an_required_field"),),
 )
 
 
@@ -112,7 +132,7 @@ def _post_form_data_inline_body() -> Any:
     return PostFormDataInlineRequest
 
 
-_POST_FORM_DATA_INLINE = Endpoint(
+_POST_FORM_DATA_INLINE: Endpoint[Any] = Endpoint(
     method="POST",
     path="/tests/post_form_data_inline",
     operation_id="post_form_data_inline",
@@ -122,6 +142,8 @@ _POST_FORM_DATA_INLINE = Endpoint(
     body_kind="form",
     body_content_type="application/x-www-form-urlencoded",
     body_type=_post_form_data_inline_body,
+    body_required=True,
+    body_required_fields=(("a_required_field", "a_required_field"),),
 )
 
 
@@ -142,7 +164,7 @@ def _upload_file_upload_post_body() -> Any:
     return BodyUploadFileTestsUploadPost
 
 
-_UPLOAD_FILE_UPLOAD_POST = Endpoint(
+_UPLOAD_FILE_UPLOAD_POST: Endpoint[Any] = Endpoint(
     method="POST",
     path="/tests/upload",
     operation_id="upload_file_tests_upload_post",
@@ -150,6 +172,13 @@ _UPLOAD_FILE_UPLOAD_POST = Endpoint(
     body_kind="multipart",
     body_content_type="multipart/form-data",
     body_type=_upload_file_upload_post_body,
+    body_required=True,
+    body_required_fields=(
+        ("some_file", "some_file"),
+        ("some_required_number", "some_required_number"),
+        ("some_object", "some_object"),
+        ("some_nullable_object", "some_nullable_object"),
+    ),
 )
 
 
@@ -170,7 +199,7 @@ def _json_body_json_body_post_body() -> Any:
     return AModel
 
 
-_JSON_BODY_JSON_BODY_POST = Endpoint(
+_JSON_BODY_JSON_BODY_POST: Endpoint[Any] = Endpoint(
     method="POST",
     path="/tests/json_body",
     operation_id="json_body_tests_json_body_post",
@@ -178,6 +207,22 @@ _JSON_BODY_JSON_BODY_POST = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_json_body_json_body_post_body,
+    body_required=True,
+    body_required_fields=(
+        ("an_enum_value", "an_enum_value"),
+        ("an_allof_enum_with_overridden_default", "an_allof_enum_with_overridden_default"),
+        ("aCamelDateTime", "a_camel_date_time"),
+        ("a_date", "a_date"),
+        ("a_nullable_date", "a_nullable_date"),
+        ("a_uuid", "a_uuid"),
+        ("a_nullable_uuid", "a_nullable_uuid"),
+        ("required_nullable", "required_nullable"),
+        ("required_not_nullable", "required_not_nullable"),
+        ("one_of_models", "one_of_models"),
+        ("nullable_one_of_models", "nullable_one_of_models"),
+        ("model", "model"),
+        ("nullable_model", "nullable_model"),
+    ),
 )
 
 
@@ -191,7 +236,7 @@ def _string_json_body_responses() -> dict[str, ResponseType]:
     }
 
 
-_STRING_JSON_BODY = Endpoint(
+_STRING_JSON_BODY: Endpoint[str] = Endpoint(
     method="POST",
     path="/tests/json_body/string",
     operation_id="string_json_body",
@@ -199,7 +244,7 @@ _STRING_JSON_BODY = Endpoint(
     body_kind="json",
     body_content_type="application/json",
 )
-_OCTET_STREAM_OCTET_STREAM_GET = Endpoint(
+_OCTET_STREAM_OCTET_STREAM_GET: Endpoint[bytes] = Endpoint(
     method="GET",
     path="/tests/octet_stream",
     operation_id="octet_stream_tests_octet_stream_get",
@@ -222,7 +267,7 @@ def _octet_stream_octet_stream_post_responses() -> dict[str, ResponseType]:
     }
 
 
-_OCTET_STREAM_OCTET_STREAM_POST = Endpoint(
+_OCTET_STREAM_OCTET_STREAM_POST: Endpoint[OctetStreamTestsOctetStreamPostResponse] = Endpoint(
     method="POST",
     path="/tests/octet_stream",
     operation_id="octet_stream_tests_octet_stream_post",
@@ -230,7 +275,7 @@ _OCTET_STREAM_OCTET_STREAM_POST = Endpoint(
     body_kind="binary",
     body_content_type="application/octet-stream",
 )
-_NO_RESPONSE_NO_RESPONSE_GET = Endpoint(
+_NO_RESPONSE_NO_RESPONSE_GET: Endpoint[Any] = Endpoint(
     method="GET",
     path="/tests/no_response",
     operation_id="no_response_tests_no_response_get",
@@ -238,7 +283,7 @@ _NO_RESPONSE_NO_RESPONSE_GET = Endpoint(
         "200": ResponseType("json"),
     },
 )
-_UNSUPPORTED_CONTENT_UNSUPPORTED_CONTENT_GET = Endpoint(
+_UNSUPPORTED_CONTENT_UNSUPPORTED_CONTENT_GET: Endpoint[Any] = Endpoint(
     method="GET",
     path="/tests/unsupported_content",
     operation_id="unsupported_content_tests_unsupported_content_get",
@@ -264,7 +309,7 @@ def _inline_objects_body() -> Any:
     return TestInlineObjectsRequest
 
 
-_INLINE_OBJECTS = Endpoint(
+_INLINE_OBJECTS: Endpoint[TestInlineObjectsRequest] = Endpoint(
     method="POST",
     path="/tests/inline_objects",
     operation_id="test_inline_objects",
@@ -272,8 +317,9 @@ _INLINE_OBJECTS = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_inline_objects_body,
+    body_required=True,
 )
-_TOKEN_WITH_COOKIE_AUTH_TOKEN_WITH_COOKIE_GET = Endpoint(
+_TOKEN_WITH_COOKIE_AUTH_TOKEN_WITH_COOKIE_GET: Endpoint[Any] = Endpoint(
     method="GET",
     path="/auth/token_with_cookie",
     operation_id="token_with_cookie_auth_token_with_cookie_get",
@@ -301,7 +347,7 @@ def _callback_body() -> Any:
     return AModel
 
 
-_CALLBACK = Endpoint(
+_CALLBACK: Endpoint[Any] = Endpoint(
     method="POST",
     path="/tests/callback",
     operation_id="callback_test",
@@ -309,8 +355,24 @@ _CALLBACK = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_callback_body,
+    body_required=True,
+    body_required_fields=(
+        ("an_enum_value", "an_enum_value"),
+        ("an_allof_enum_with_overridden_default", "an_allof_enum_with_overridden_default"),
+        ("aCamelDateTime", "a_camel_date_time"),
+        ("a_date", "a_date"),
+        ("a_nullable_date", "a_nullable_date"),
+        ("a_uuid", "a_uuid"),
+        ("a_nullable_uuid", "a_nullable_uuid"),
+        ("required_nullable", "required_nullable"),
+        ("required_not_nullable", "required_not_nullable"),
+        ("one_of_models", "one_of_models"),
+        ("nullable_one_of_models", "nullable_one_of_models"),
+        ("model", "model"),
+        ("nullable_model", "nullable_model"),
+    ),
 )
-_DESCRIPTION_WITH_BACKSLASH = Endpoint(
+_DESCRIPTION_WITH_BACKSLASH: Endpoint[None] = Endpoint(
     method="GET",
     path="/tests/description-with-backslash",
     operation_id="description_with_backslash",
@@ -325,6 +387,11 @@ class TestsResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> TestsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return TestsResourceWithRawResponse(self)
 
     def get_user_list(
         self,
@@ -351,23 +418,20 @@ class TestsResource:
             an_enum_value_with_only_null: query parameter an_enum_value_with_only_null
             some_date: query parameter some_date
         """
-        return cast(
-            "list[AModel]",
-            self._client.request(
-                _GET_USER_LIST,
-                query={
-                    "an_enum_value": an_enum_value,
-                    "an_enum_value_with_null": an_enum_value_with_null,
-                    "an_enum_value_with_only_null": an_enum_value_with_only_null,
-                    "some_date": some_date,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _GET_USER_LIST,
+            query={
+                "an_enum_value": an_enum_value,
+                "an_enum_value_with_null": an_enum_value_with_null,
+                "an_enum_value_with_only_null": an_enum_value_with_only_null,
+                "some_date": some_date,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -386,17 +450,14 @@ class TestsResource:
 
         `GET /tests/basic_lists/strings`
         """
-        return cast(
-            "list[str]",
-            self._client.request(
-                _LIST_STRINGS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST_STRINGS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -415,17 +476,14 @@ class TestsResource:
 
         `GET /tests/basic_lists/integers`
         """
-        return cast(
-            "list[int]",
-            self._client.request(
-                _LIST_INTEGERS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST_INTEGERS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -444,17 +502,14 @@ class TestsResource:
 
         `GET /tests/basic_lists/floats`
         """
-        return cast(
-            "list[float]",
-            self._client.request(
-                _LIST_FLOATS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST_FLOATS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -473,24 +528,23 @@ class TestsResource:
 
         `GET /tests/basic_lists/booleans`
         """
-        return cast(
-            "list[bool]",
-            self._client.request(
-                _LIST_BOOLEANS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST_BOOLEANS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
     def post_form_data(
         self,
         *,
-        body: AFormData | dict[str, Any],
+        an_optional_field: str | Omit = OMIT,
+        an_required_field: str | Omit = OMIT,
+        body: AFormData | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -503,11 +557,17 @@ class TestsResource:
         `POST /tests/post_form_data`
 
         Args:
-            body: request body (application/x-www-form-urlencoded); a model or a plain dict
+            an_optional_field: body field an_optional_field
+            an_required_field: (required) body field an_required_field
+            body: request body (application/x-www-form-urlencoded); a model or a plain dict; the keyword fields are added to it
         """
         return self._client.request(
             _POST_FORM_DATA,
             body=body,
+            fields={
+                "an_optional_field": an_optional_field,
+                "an_required_field": an_required_field,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -521,7 +581,9 @@ class TestsResource:
     def post_form_data_inline(
         self,
         *,
-        body: PostFormDataInlineRequest | dict[str, Any],
+        an_optional_field: str | Omit = OMIT,
+        a_required_field: str | Omit = OMIT,
+        body: PostFormDataInlineRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -534,11 +596,17 @@ class TestsResource:
         `POST /tests/post_form_data_inline`
 
         Args:
-            body: request body (application/x-www-form-urlencoded); a model or a plain dict
+            an_optional_field: body field an_optional_field
+            a_required_field: (required) body field a_required_field
+            body: request body (application/x-www-form-urlencoded); a model or a plain dict; the keyword fields are added to it
         """
         return self._client.request(
             _POST_FORM_DATA_INLINE,
             body=body,
+            fields={
+                "an_optional_field": an_optional_field,
+                "a_required_field": a_required_field,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -552,7 +620,25 @@ class TestsResource:
     def upload_file_upload_post(
         self,
         *,
-        body: BodyUploadFileTestsUploadPost | dict[str, Any],
+        some_file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        some_optional_file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        some_string: str | Omit = OMIT,
+        a_datetime: datetime | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        some_number: float | Omit = OMIT,
+        some_nullable_number: float | None | Omit = OMIT,
+        some_required_number: float | Omit = OMIT,
+        some_int_array: list[int | None] | Omit = OMIT,
+        some_array: list[AFormData] | None | Omit = OMIT,
+        some_object: BodyUploadFileTestsUploadPostSomeObject | dict[str, Any] | Omit = OMIT,
+        some_optional_object: (
+            BodyUploadFileTestsUploadPostSomeOptionalObject | dict[str, Any] | Omit
+        ) = OMIT,
+        some_nullable_object: (
+            BodyUploadFileTestsUploadPostSomeNullableObject | dict[str, Any] | Omit
+        ) = OMIT,
+        some_enum: Any | Omit = OMIT,
+        body: BodyUploadFileTestsUploadPost | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -567,11 +653,41 @@ class TestsResource:
         `POST /tests/upload`
 
         Args:
-            body: request body (multipart/form-data); a model or a plain dict
+            some_file: (required) body field some_file
+            some_optional_file: body field some_optional_file
+            some_string: body field some_string
+            a_datetime: body field a_datetime
+            a_date: body field a_date
+            some_number: body field some_number
+            some_nullable_number: body field some_nullable_number
+            some_required_number: (required) body field some_required_number
+            some_int_array: body field some_int_array
+            some_array: body field some_array
+            some_object: (required) body field some_object
+            some_optional_object: body field some_optional_object
+            some_nullable_object: (required) body field some_nullable_object
+            some_enum: body field some_enum
+            body: request body (multipart/form-data); a model or a plain dict; the keyword fields are added to it
         """
         return self._client.request(
             _UPLOAD_FILE_UPLOAD_POST,
             body=body,
+            fields={
+                "some_file": some_file,
+                "some_optional_file": some_optional_file,
+                "some_string": some_string,
+                "a_datetime": a_datetime,
+                "a_date": a_date,
+                "some_number": some_number,
+                "some_nullable_number": some_nullable_number,
+                "some_required_number": some_required_number,
+                "some_int_array": some_int_array,
+                "some_array": some_array,
+                "some_object": some_object,
+                "some_optional_object": some_optional_object,
+                "some_nullable_object": some_nullable_object,
+                "some_enum": some_enum,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -585,7 +701,35 @@ class TestsResource:
     def json_body_json_body_post(
         self,
         *,
-        body: AModel | dict[str, Any],
+        any_value: Any | Omit = OMIT,
+        an_enum_value: Any | Omit = OMIT,
+        an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
+        an_optional_allof_enum: Any | Omit = OMIT,
+        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        a_camel_date_time: datetime | date | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        a_nullable_date: Any | Omit = OMIT,
+        a_not_required_date: date | Omit = OMIT,
+        a_uuid: UUID | Omit = OMIT,
+        a_nullable_uuid: Any | Omit = OMIT,
+        a_not_required_uuid: UUID | Omit = OMIT,
+        field_1_leading_digit: str | Omit = OMIT,
+        leading_underscore: str | Omit = OMIT,
+        required_nullable: Any | Omit = OMIT,
+        required_not_nullable: str | Omit = OMIT,
+        not_required_nullable: Any | Omit = OMIT,
+        not_required_not_nullable: str | Omit = OMIT,
+        one_of_models: Any | Omit = OMIT,
+        nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
+        nullable_model: Any | Omit = OMIT,
+        not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
+        not_required_nullable_model: Any | Omit = OMIT,
+        body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -600,11 +744,65 @@ class TestsResource:
         `POST /tests/json_body`
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            any_value: body field any_value
+            an_enum_value: (required) body field an_enum_value
+            an_allof_enum_with_overridden_default: (required) body field an_allof_enum_with_overridden_default
+            an_optional_allof_enum: body field an_optional_allof_enum
+            nested_list_of_enums: body field nested_list_of_enums
+            a_camel_date_time: (required) body field aCamelDateTime
+            a_date: (required) body field a_date
+            a_nullable_date: (required) body field a_nullable_date
+            a_not_required_date: body field a_not_required_date
+            a_uuid: (required) body field a_uuid
+            a_nullable_uuid: (required) body field a_nullable_uuid
+            a_not_required_uuid: body field a_not_required_uuid
+            field_1_leading_digit: body field 1_leading_digit
+            leading_underscore: body field _leading_underscore
+            required_nullable: (required) body field required_nullable
+            required_not_nullable: (required) body field required_not_nullable
+            not_required_nullable: body field not_required_nullable
+            not_required_not_nullable: body field not_required_not_nullable
+            one_of_models: (required) body field one_of_models
+            nullable_one_of_models: (required) body field nullable_one_of_models
+            not_required_one_of_models: body field not_required_one_of_models
+            not_required_nullable_one_of_models: body field not_required_nullable_one_of_models
+            model: (required) body field model
+            nullable_model: (required) body field nullable_model
+            not_required_model: body field not_required_model
+            not_required_nullable_model: body field not_required_nullable_model
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
         return self._client.request(
             _JSON_BODY_JSON_BODY_POST,
             body=body,
+            fields={
+                "any_value": any_value,
+                "an_enum_value": an_enum_value,
+                "an_allof_enum_with_overridden_default": an_allof_enum_with_overridden_default,
+                "an_optional_allof_enum": an_optional_allof_enum,
+                "nested_list_of_enums": nested_list_of_enums,
+                "aCamelDateTime": a_camel_date_time,
+                "a_date": a_date,
+                "a_nullable_date": a_nullable_date,
+                "a_not_required_date": a_not_required_date,
+                "a_uuid": a_uuid,
+                "a_nullable_uuid": a_nullable_uuid,
+                "a_not_required_uuid": a_not_required_uuid,
+                "1_leading_digit": field_1_leading_digit,
+                "_leading_underscore": leading_underscore,
+                "required_nullable": required_nullable,
+                "required_not_nullable": required_not_nullable,
+                "not_required_nullable": not_required_nullable,
+                "not_required_not_nullable": not_required_not_nullable,
+                "one_of_models": one_of_models,
+                "nullable_one_of_models": nullable_one_of_models,
+                "not_required_one_of_models": not_required_one_of_models,
+                "not_required_nullable_one_of_models": not_required_nullable_one_of_models,
+                "model": model,
+                "nullable_model": nullable_model,
+                "not_required_model": not_required_model,
+                "not_required_nullable_model": not_required_nullable_model,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -633,19 +831,16 @@ class TestsResource:
         Args:
             body: request body (application/json); a model or a plain dict
         """
-        return cast(
-            "str",
-            self._client.request(
-                _STRING_JSON_BODY,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _STRING_JSON_BODY,
+            body=body,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -662,17 +857,14 @@ class TestsResource:
 
         `GET /tests/octet_stream`
         """
-        return cast(
-            "bytes",
-            self._client.request(
-                _OCTET_STREAM_OCTET_STREAM_GET,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _OCTET_STREAM_OCTET_STREAM_GET,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -692,21 +884,18 @@ class TestsResource:
         `POST /tests/octet_stream`
 
         Args:
-            body: request body (application/octet-stream); a model or a plain dict
+            body: request body (application/octet-stream)
         """
-        return cast(
-            "OctetStreamTestsOctetStreamPostResponse",
-            self._client.request(
-                _OCTET_STREAM_OCTET_STREAM_POST,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _OCTET_STREAM_OCTET_STREAM_POST,
+            body=body,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -761,7 +950,8 @@ class TestsResource:
     def inline_objects(
         self,
         *,
-        body: TestInlineObjectsRequest | dict[str, Any],
+        a_property: str | Omit = OMIT,
+        body: TestInlineObjectsRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -774,21 +964,22 @@ class TestsResource:
         `POST /tests/inline_objects`
 
         Args:
-            body: An inline body object
+            a_property: body field a_property
+            body: An inline body object; a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "TestInlineObjectsRequest",
-            self._client.request(
-                _INLINE_OBJECTS,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _INLINE_OBJECTS,
+            body=body,
+            fields={
+                "a_property": a_property,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -828,7 +1019,35 @@ class TestsResource:
     def callback(
         self,
         *,
-        body: AModel | dict[str, Any],
+        any_value: Any | Omit = OMIT,
+        an_enum_value: Any | Omit = OMIT,
+        an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
+        an_optional_allof_enum: Any | Omit = OMIT,
+        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        a_camel_date_time: datetime | date | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        a_nullable_date: Any | Omit = OMIT,
+        a_not_required_date: date | Omit = OMIT,
+        a_uuid: UUID | Omit = OMIT,
+        a_nullable_uuid: Any | Omit = OMIT,
+        a_not_required_uuid: UUID | Omit = OMIT,
+        field_1_leading_digit: str | Omit = OMIT,
+        leading_underscore: str | Omit = OMIT,
+        required_nullable: Any | Omit = OMIT,
+        required_not_nullable: str | Omit = OMIT,
+        not_required_nullable: Any | Omit = OMIT,
+        not_required_not_nullable: str | Omit = OMIT,
+        one_of_models: Any | Omit = OMIT,
+        nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
+        nullable_model: Any | Omit = OMIT,
+        not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
+        not_required_nullable_model: Any | Omit = OMIT,
+        body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -843,11 +1062,65 @@ class TestsResource:
         `POST /tests/callback`
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            any_value: body field any_value
+            an_enum_value: (required) body field an_enum_value
+            an_allof_enum_with_overridden_default: (required) body field an_allof_enum_with_overridden_default
+            an_optional_allof_enum: body field an_optional_allof_enum
+            nested_list_of_enums: body field nested_list_of_enums
+            a_camel_date_time: (required) body field aCamelDateTime
+            a_date: (required) body field a_date
+            a_nullable_date: (required) body field a_nullable_date
+            a_not_required_date: body field a_not_required_date
+            a_uuid: (required) body field a_uuid
+            a_nullable_uuid: (required) body field a_nullable_uuid
+            a_not_required_uuid: body field a_not_required_uuid
+            field_1_leading_digit: body field 1_leading_digit
+            leading_underscore: body field _leading_underscore
+            required_nullable: (required) body field required_nullable
+            required_not_nullable: (required) body field required_not_nullable
+            not_required_nullable: body field not_required_nullable
+            not_required_not_nullable: body field not_required_not_nullable
+            one_of_models: (required) body field one_of_models
+            nullable_one_of_models: (required) body field nullable_one_of_models
+            not_required_one_of_models: body field not_required_one_of_models
+            not_required_nullable_one_of_models: body field not_required_nullable_one_of_models
+            model: (required) body field model
+            nullable_model: (required) body field nullable_model
+            not_required_model: body field not_required_model
+            not_required_nullable_model: body field not_required_nullable_model
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
         return self._client.request(
             _CALLBACK,
             body=body,
+            fields={
+                "any_value": any_value,
+                "an_enum_value": an_enum_value,
+                "an_allof_enum_with_overridden_default": an_allof_enum_with_overridden_default,
+                "an_optional_allof_enum": an_optional_allof_enum,
+                "nested_list_of_enums": nested_list_of_enums,
+                "aCamelDateTime": a_camel_date_time,
+                "a_date": a_date,
+                "a_nullable_date": a_nullable_date,
+                "a_not_required_date": a_not_required_date,
+                "a_uuid": a_uuid,
+                "a_nullable_uuid": a_nullable_uuid,
+                "a_not_required_uuid": a_not_required_uuid,
+                "1_leading_digit": field_1_leading_digit,
+                "_leading_underscore": leading_underscore,
+                "required_nullable": required_nullable,
+                "required_not_nullable": required_not_nullable,
+                "not_required_nullable": not_required_nullable,
+                "not_required_not_nullable": not_required_not_nullable,
+                "one_of_models": one_of_models,
+                "nullable_one_of_models": nullable_one_of_models,
+                "not_required_one_of_models": not_required_one_of_models,
+                "not_required_nullable_one_of_models": not_required_nullable_one_of_models,
+                "model": model,
+                "nullable_model": nullable_model,
+                "not_required_model": not_required_model,
+                "not_required_nullable_model": not_required_nullable_model,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -889,6 +1162,11 @@ class AsyncTestsResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncTestsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncTestsResourceWithRawResponse(self)
+
     async def get_user_list(
         self,
         *,
@@ -914,23 +1192,20 @@ class AsyncTestsResource:
             an_enum_value_with_only_null: query parameter an_enum_value_with_only_null
             some_date: query parameter some_date
         """
-        return cast(
-            "list[AModel]",
-            await self._client.request(
-                _GET_USER_LIST,
-                query={
-                    "an_enum_value": an_enum_value,
-                    "an_enum_value_with_null": an_enum_value_with_null,
-                    "an_enum_value_with_only_null": an_enum_value_with_only_null,
-                    "some_date": some_date,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _GET_USER_LIST,
+            query={
+                "an_enum_value": an_enum_value,
+                "an_enum_value_with_null": an_enum_value_with_null,
+                "an_enum_value_with_only_null": an_enum_value_with_only_null,
+                "some_date": some_date,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -949,17 +1224,14 @@ class AsyncTestsResource:
 
         `GET /tests/basic_lists/strings`
         """
-        return cast(
-            "list[str]",
-            await self._client.request(
-                _LIST_STRINGS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST_STRINGS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -978,17 +1250,14 @@ class AsyncTestsResource:
 
         `GET /tests/basic_lists/integers`
         """
-        return cast(
-            "list[int]",
-            await self._client.request(
-                _LIST_INTEGERS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST_INTEGERS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -1007,17 +1276,14 @@ class AsyncTestsResource:
 
         `GET /tests/basic_lists/floats`
         """
-        return cast(
-            "list[float]",
-            await self._client.request(
-                _LIST_FLOATS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST_FLOATS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -1036,24 +1302,23 @@ class AsyncTestsResource:
 
         `GET /tests/basic_lists/booleans`
         """
-        return cast(
-            "list[bool]",
-            await self._client.request(
-                _LIST_BOOLEANS,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST_BOOLEANS,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
     async def post_form_data(
         self,
         *,
-        body: AFormData | dict[str, Any],
+        an_optional_field: str | Omit = OMIT,
+        an_required_field: str | Omit = OMIT,
+        body: AFormData | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -1066,11 +1331,17 @@ class AsyncTestsResource:
         `POST /tests/post_form_data`
 
         Args:
-            body: request body (application/x-www-form-urlencoded); a model or a plain dict
+            an_optional_field: body field an_optional_field
+            an_required_field: (required) body field an_required_field
+            body: request body (application/x-www-form-urlencoded); a model or a plain dict; the keyword fields are added to it
         """
         return await self._client.request(
             _POST_FORM_DATA,
             body=body,
+            fields={
+                "an_optional_field": an_optional_field,
+                "an_required_field": an_required_field,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1084,7 +1355,9 @@ class AsyncTestsResource:
     async def post_form_data_inline(
         self,
         *,
-        body: PostFormDataInlineRequest | dict[str, Any],
+        an_optional_field: str | Omit = OMIT,
+        a_required_field: str | Omit = OMIT,
+        body: PostFormDataInlineRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -1097,11 +1370,17 @@ class AsyncTestsResource:
         `POST /tests/post_form_data_inline`
 
         Args:
-            body: request body (application/x-www-form-urlencoded); a model or a plain dict
+            an_optional_field: body field an_optional_field
+            a_required_field: (required) body field a_required_field
+            body: request body (application/x-www-form-urlencoded); a model or a plain dict; the keyword fields are added to it
         """
         return await self._client.request(
             _POST_FORM_DATA_INLINE,
             body=body,
+            fields={
+                "an_optional_field": an_optional_field,
+                "a_required_field": a_required_field,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1115,7 +1394,25 @@ class AsyncTestsResource:
     async def upload_file_upload_post(
         self,
         *,
-        body: BodyUploadFileTestsUploadPost | dict[str, Any],
+        some_file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        some_optional_file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        some_string: str | Omit = OMIT,
+        a_datetime: datetime | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        some_number: float | Omit = OMIT,
+        some_nullable_number: float | None | Omit = OMIT,
+        some_required_number: float | Omit = OMIT,
+        some_int_array: list[int | None] | Omit = OMIT,
+        some_array: list[AFormData] | None | Omit = OMIT,
+        some_object: BodyUploadFileTestsUploadPostSomeObject | dict[str, Any] | Omit = OMIT,
+        some_optional_object: (
+            BodyUploadFileTestsUploadPostSomeOptionalObject | dict[str, Any] | Omit
+        ) = OMIT,
+        some_nullable_object: (
+            BodyUploadFileTestsUploadPostSomeNullableObject | dict[str, Any] | Omit
+        ) = OMIT,
+        some_enum: Any | Omit = OMIT,
+        body: BodyUploadFileTestsUploadPost | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -1130,11 +1427,41 @@ class AsyncTestsResource:
         `POST /tests/upload`
 
         Args:
-            body: request body (multipart/form-data); a model or a plain dict
+            some_file: (required) body field some_file
+            some_optional_file: body field some_optional_file
+            some_string: body field some_string
+            a_datetime: body field a_datetime
+            a_date: body field a_date
+            some_number: body field some_number
+            some_nullable_number: body field some_nullable_number
+            some_required_number: (required) body field some_required_number
+            some_int_array: body field some_int_array
+            some_array: body field some_array
+            some_object: (required) body field some_object
+            some_optional_object: body field some_optional_object
+            some_nullable_object: (required) body field some_nullable_object
+            some_enum: body field some_enum
+            body: request body (multipart/form-data); a model or a plain dict; the keyword fields are added to it
         """
         return await self._client.request(
             _UPLOAD_FILE_UPLOAD_POST,
             body=body,
+            fields={
+                "some_file": some_file,
+                "some_optional_file": some_optional_file,
+                "some_string": some_string,
+                "a_datetime": a_datetime,
+                "a_date": a_date,
+                "some_number": some_number,
+                "some_nullable_number": some_nullable_number,
+                "some_required_number": some_required_number,
+                "some_int_array": some_int_array,
+                "some_array": some_array,
+                "some_object": some_object,
+                "some_optional_object": some_optional_object,
+                "some_nullable_object": some_nullable_object,
+                "some_enum": some_enum,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1148,7 +1475,35 @@ class AsyncTestsResource:
     async def json_body_json_body_post(
         self,
         *,
-        body: AModel | dict[str, Any],
+        any_value: Any | Omit = OMIT,
+        an_enum_value: Any | Omit = OMIT,
+        an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
+        an_optional_allof_enum: Any | Omit = OMIT,
+        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        a_camel_date_time: datetime | date | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        a_nullable_date: Any | Omit = OMIT,
+        a_not_required_date: date | Omit = OMIT,
+        a_uuid: UUID | Omit = OMIT,
+        a_nullable_uuid: Any | Omit = OMIT,
+        a_not_required_uuid: UUID | Omit = OMIT,
+        field_1_leading_digit: str | Omit = OMIT,
+        leading_underscore: str | Omit = OMIT,
+        required_nullable: Any | Omit = OMIT,
+        required_not_nullable: str | Omit = OMIT,
+        not_required_nullable: Any | Omit = OMIT,
+        not_required_not_nullable: str | Omit = OMIT,
+        one_of_models: Any | Omit = OMIT,
+        nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
+        nullable_model: Any | Omit = OMIT,
+        not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
+        not_required_nullable_model: Any | Omit = OMIT,
+        body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -1163,11 +1518,65 @@ class AsyncTestsResource:
         `POST /tests/json_body`
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            any_value: body field any_value
+            an_enum_value: (required) body field an_enum_value
+            an_allof_enum_with_overridden_default: (required) body field an_allof_enum_with_overridden_default
+            an_optional_allof_enum: body field an_optional_allof_enum
+            nested_list_of_enums: body field nested_list_of_enums
+            a_camel_date_time: (required) body field aCamelDateTime
+            a_date: (required) body field a_date
+            a_nullable_date: (required) body field a_nullable_date
+            a_not_required_date: body field a_not_required_date
+            a_uuid: (required) body field a_uuid
+            a_nullable_uuid: (required) body field a_nullable_uuid
+            a_not_required_uuid: body field a_not_required_uuid
+            field_1_leading_digit: body field 1_leading_digit
+            leading_underscore: body field _leading_underscore
+            required_nullable: (required) body field required_nullable
+            required_not_nullable: (required) body field required_not_nullable
+            not_required_nullable: body field not_required_nullable
+            not_required_not_nullable: body field not_required_not_nullable
+            one_of_models: (required) body field one_of_models
+            nullable_one_of_models: (required) body field nullable_one_of_models
+            not_required_one_of_models: body field not_required_one_of_models
+            not_required_nullable_one_of_models: body field not_required_nullable_one_of_models
+            model: (required) body field model
+            nullable_model: (required) body field nullable_model
+            not_required_model: body field not_required_model
+            not_required_nullable_model: body field not_required_nullable_model
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
         return await self._client.request(
             _JSON_BODY_JSON_BODY_POST,
             body=body,
+            fields={
+                "any_value": any_value,
+                "an_enum_value": an_enum_value,
+                "an_allof_enum_with_overridden_default": an_allof_enum_with_overridden_default,
+                "an_optional_allof_enum": an_optional_allof_enum,
+                "nested_list_of_enums": nested_list_of_enums,
+                "aCamelDateTime": a_camel_date_time,
+                "a_date": a_date,
+                "a_nullable_date": a_nullable_date,
+                "a_not_required_date": a_not_required_date,
+                "a_uuid": a_uuid,
+                "a_nullable_uuid": a_nullable_uuid,
+                "a_not_required_uuid": a_not_required_uuid,
+                "1_leading_digit": field_1_leading_digit,
+                "_leading_underscore": leading_underscore,
+                "required_nullable": required_nullable,
+                "required_not_nullable": required_not_nullable,
+                "not_required_nullable": not_required_nullable,
+                "not_required_not_nullable": not_required_not_nullable,
+                "one_of_models": one_of_models,
+                "nullable_one_of_models": nullable_one_of_models,
+                "not_required_one_of_models": not_required_one_of_models,
+                "not_required_nullable_one_of_models": not_required_nullable_one_of_models,
+                "model": model,
+                "nullable_model": nullable_model,
+                "not_required_model": not_required_model,
+                "not_required_nullable_model": not_required_nullable_model,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1196,19 +1605,16 @@ class AsyncTestsResource:
         Args:
             body: request body (application/json); a model or a plain dict
         """
-        return cast(
-            "str",
-            await self._client.request(
-                _STRING_JSON_BODY,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _STRING_JSON_BODY,
+            body=body,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -1225,17 +1631,14 @@ class AsyncTestsResource:
 
         `GET /tests/octet_stream`
         """
-        return cast(
-            "bytes",
-            await self._client.request(
-                _OCTET_STREAM_OCTET_STREAM_GET,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _OCTET_STREAM_OCTET_STREAM_GET,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -1255,21 +1658,18 @@ class AsyncTestsResource:
         `POST /tests/octet_stream`
 
         Args:
-            body: request body (application/octet-stream); a model or a plain dict
+            body: request body (application/octet-stream)
         """
-        return cast(
-            "OctetStreamTestsOctetStreamPostResponse",
-            await self._client.request(
-                _OCTET_STREAM_OCTET_STREAM_POST,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _OCTET_STREAM_OCTET_STREAM_POST,
+            body=body,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -1324,7 +1724,8 @@ class AsyncTestsResource:
     async def inline_objects(
         self,
         *,
-        body: TestInlineObjectsRequest | dict[str, Any],
+        a_property: str | Omit = OMIT,
+        body: TestInlineObjectsRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -1337,21 +1738,22 @@ class AsyncTestsResource:
         `POST /tests/inline_objects`
 
         Args:
-            body: An inline body object
+            a_property: body field a_property
+            body: An inline body object; a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "TestInlineObjectsRequest",
-            await self._client.request(
-                _INLINE_OBJECTS,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _INLINE_OBJECTS,
+            body=body,
+            fields={
+                "a_property": a_property,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -1391,7 +1793,35 @@ class AsyncTestsResource:
     async def callback(
         self,
         *,
-        body: AModel | dict[str, Any],
+        any_value: Any | Omit = OMIT,
+        an_enum_value: Any | Omit = OMIT,
+        an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
+        an_optional_allof_enum: Any | Omit = OMIT,
+        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        a_camel_date_time: datetime | date | Omit = OMIT,
+        a_date: date | Omit = OMIT,
+        a_nullable_date: Any | Omit = OMIT,
+        a_not_required_date: date | Omit = OMIT,
+        a_uuid: UUID | Omit = OMIT,
+        a_nullable_uuid: Any | Omit = OMIT,
+        a_not_required_uuid: UUID | Omit = OMIT,
+        field_1_leading_digit: str | Omit = OMIT,
+        leading_underscore: str | Omit = OMIT,
+        required_nullable: Any | Omit = OMIT,
+        required_not_nullable: str | Omit = OMIT,
+        not_required_nullable: Any | Omit = OMIT,
+        not_required_not_nullable: str | Omit = OMIT,
+        one_of_models: Any | Omit = OMIT,
+        nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
+        nullable_model: Any | Omit = OMIT,
+        not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
+        not_required_nullable_model: Any | Omit = OMIT,
+        body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -1406,11 +1836,65 @@ class AsyncTestsResource:
         `POST /tests/callback`
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            any_value: body field any_value
+            an_enum_value: (required) body field an_enum_value
+            an_allof_enum_with_overridden_default: (required) body field an_allof_enum_with_overridden_default
+            an_optional_allof_enum: body field an_optional_allof_enum
+            nested_list_of_enums: body field nested_list_of_enums
+            a_camel_date_time: (required) body field aCamelDateTime
+            a_date: (required) body field a_date
+            a_nullable_date: (required) body field a_nullable_date
+            a_not_required_date: body field a_not_required_date
+            a_uuid: (required) body field a_uuid
+            a_nullable_uuid: (required) body field a_nullable_uuid
+            a_not_required_uuid: body field a_not_required_uuid
+            field_1_leading_digit: body field 1_leading_digit
+            leading_underscore: body field _leading_underscore
+            required_nullable: (required) body field required_nullable
+            required_not_nullable: (required) body field required_not_nullable
+            not_required_nullable: body field not_required_nullable
+            not_required_not_nullable: body field not_required_not_nullable
+            one_of_models: (required) body field one_of_models
+            nullable_one_of_models: (required) body field nullable_one_of_models
+            not_required_one_of_models: body field not_required_one_of_models
+            not_required_nullable_one_of_models: body field not_required_nullable_one_of_models
+            model: (required) body field model
+            nullable_model: (required) body field nullable_model
+            not_required_model: body field not_required_model
+            not_required_nullable_model: body field not_required_nullable_model
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
         return await self._client.request(
             _CALLBACK,
             body=body,
+            fields={
+                "any_value": any_value,
+                "an_enum_value": an_enum_value,
+                "an_allof_enum_with_overridden_default": an_allof_enum_with_overridden_default,
+                "an_optional_allof_enum": an_optional_allof_enum,
+                "nested_list_of_enums": nested_list_of_enums,
+                "aCamelDateTime": a_camel_date_time,
+                "a_date": a_date,
+                "a_nullable_date": a_nullable_date,
+                "a_not_required_date": a_not_required_date,
+                "a_uuid": a_uuid,
+                "a_nullable_uuid": a_nullable_uuid,
+                "a_not_required_uuid": a_not_required_uuid,
+                "1_leading_digit": field_1_leading_digit,
+                "_leading_underscore": leading_underscore,
+                "required_nullable": required_nullable,
+                "required_not_nullable": required_not_nullable,
+                "not_required_nullable": not_required_nullable,
+                "not_required_not_nullable": not_required_not_nullable,
+                "one_of_models": one_of_models,
+                "nullable_one_of_models": nullable_one_of_models,
+                "not_required_one_of_models": not_required_one_of_models,
+                "not_required_nullable_one_of_models": not_required_nullable_one_of_models,
+                "model": model,
+                "nullable_model": nullable_model,
+                "not_required_model": not_required_model,
+                "not_required_nullable_model": not_required_nullable_model,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1444,3 +1928,69 @@ class AsyncTestsResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class TestsResourceWithRawResponse:
+    """`client.with_raw_response.tests`: each method returns an APIResponse."""
+
+    def __init__(self, resource: TestsResource) -> None:
+        self._resource = resource
+        self.get_user_list = to_raw_response(resource.get_user_list)
+        self.list_strings = to_raw_response(resource.list_strings)
+        self.list_integers = to_raw_response(resource.list_integers)
+        self.list_floats = to_raw_response(resource.list_floats)
+        self.list_booleans = to_raw_response(resource.list_booleans)
+        self.post_form_data = to_raw_response(resource.post_form_data)
+        self.post_form_data_inline = to_raw_response(resource.post_form_data_inline)
+        self.upload_file_upload_post = to_raw_response(resource.upload_file_upload_post)
+        self.json_body_json_body_post = to_raw_response(resource.json_body_json_body_post)
+        self.string_json_body = to_raw_response(resource.string_json_body)
+        self.octet_stream_octet_stream_get = to_raw_response(resource.octet_stream_octet_stream_get)
+        self.octet_stream_octet_stream_post = to_raw_response(
+            resource.octet_stream_octet_stream_post
+        )
+        self.no_response_no_response_get = to_raw_response(resource.no_response_no_response_get)
+        self.unsupported_content_unsupported_content_get = to_raw_response(
+            resource.unsupported_content_unsupported_content_get
+        )
+        self.inline_objects = to_raw_response(resource.inline_objects)
+        self.token_with_cookie_auth_token_with_cookie_get = to_raw_response(
+            resource.token_with_cookie_auth_token_with_cookie_get
+        )
+        self.callback = to_raw_response(resource.callback)
+        self.description_with_backslash = to_raw_response(resource.description_with_backslash)
+
+
+class AsyncTestsResourceWithRawResponse:
+    """`client.with_raw_response.tests` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncTestsResource) -> None:
+        self._resource = resource
+        self.get_user_list = async_to_raw_response(resource.get_user_list)
+        self.list_strings = async_to_raw_response(resource.list_strings)
+        self.list_integers = async_to_raw_response(resource.list_integers)
+        self.list_floats = async_to_raw_response(resource.list_floats)
+        self.list_booleans = async_to_raw_response(resource.list_booleans)
+        self.post_form_data = async_to_raw_response(resource.post_form_data)
+        self.post_form_data_inline = async_to_raw_response(resource.post_form_data_inline)
+        self.upload_file_upload_post = async_to_raw_response(resource.upload_file_upload_post)
+        self.json_body_json_body_post = async_to_raw_response(resource.json_body_json_body_post)
+        self.string_json_body = async_to_raw_response(resource.string_json_body)
+        self.octet_stream_octet_stream_get = async_to_raw_response(
+            resource.octet_stream_octet_stream_get
+        )
+        self.octet_stream_octet_stream_post = async_to_raw_response(
+            resource.octet_stream_octet_stream_post
+        )
+        self.no_response_no_response_get = async_to_raw_response(
+            resource.no_response_no_response_get
+        )
+        self.unsupported_content_unsupported_content_get = async_to_raw_response(
+            resource.unsupported_content_unsupported_content_get
+        )
+        self.inline_objects = async_to_raw_response(resource.inline_objects)
+        self.token_with_cookie_auth_token_with_cookie_get = async_to_raw_response(
+            resource.token_with_cookie_auth_token_with_cookie_get
+        )
+        self.callback = async_to_raw_response(resource.callback)
+        self.description_with_backslash = async_to_raw_response(resource.description_with_backslash)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,11 +14,13 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 __all__ = ["TrueModelResource", "AsyncTrueModelResource"]
 
-_FALSE = Endpoint(
+_FALSE: Endpoint[None] = Endpoint(
     method="GET",
     path="/naming/keywords",
     operation_id="false",
@@ -33,6 +35,11 @@ class TrueModelResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> TrueModelResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return TrueModelResourceWithRawResponse(self)
 
     def false(
         self,
@@ -70,6 +77,11 @@ class AsyncTrueModelResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncTrueModelResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncTrueModelResourceWithRawResponse(self)
+
     async def false(
         self,
         *,
@@ -98,3 +110,19 @@ class AsyncTrueModelResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class TrueModelResourceWithRawResponse:
+    """`client.with_raw_response.true`: each method returns an APIResponse."""
+
+    def __init__(self, resource: TrueModelResource) -> None:
+        self._resource = resource
+        self.false = to_raw_response(resource.false)
+
+
+class AsyncTrueModelResourceWithRawResponse:
+    """`client.with_raw_response.true` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncTrueModelResource) -> None:
+        self._resource = resource
+        self.false = async_to_raw_response(resource.false)

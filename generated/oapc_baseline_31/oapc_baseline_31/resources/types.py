@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -29,6 +29,11 @@ class TypesResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> TypesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return TypesResourceWithRawResponse(self)
+
+    @cached_property
     def unions(self) -> TypesUnionsResource:
         """`client.types.unions`, loaded on first use."""
         from .types_unions import TypesUnionsResource
@@ -43,8 +48,27 @@ class AsyncTypesResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> AsyncTypesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncTypesResourceWithRawResponse(self)
+
+    @cached_property
     def unions(self) -> AsyncTypesUnionsResource:
         """`client.types.unions`, loaded on first use."""
         from .types_unions import AsyncTypesUnionsResource
 
         return AsyncTypesUnionsResource(self._client)
+
+
+class TypesResourceWithRawResponse:
+    """`client.with_raw_response.types`: each method returns an APIResponse."""
+
+    def __init__(self, resource: TypesResource) -> None:
+        self._resource = resource
+
+
+class AsyncTypesResourceWithRawResponse:
+    """`client.with_raw_response.types` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncTypesResource) -> None:
+        self._resource = resource

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -32,6 +32,11 @@ class TypesUnionsResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> TypesUnionsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return TypesUnionsResourceWithRawResponse(self)
+
+    @cached_property
     def duplicate_types(self) -> TypesUnionsDuplicateTypesResource:
         """`client.types.unions.duplicate_types`, loaded on first use."""
         from .types_unions_duplicate_types import TypesUnionsDuplicateTypesResource
@@ -46,8 +51,27 @@ class AsyncTypesUnionsResource:
         self._client = client
 
     @cached_property
+    def with_raw_response(self) -> AsyncTypesUnionsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncTypesUnionsResourceWithRawResponse(self)
+
+    @cached_property
     def duplicate_types(self) -> AsyncTypesUnionsDuplicateTypesResource:
         """`client.types.unions.duplicate_types`, loaded on first use."""
         from .types_unions_duplicate_types import AsyncTypesUnionsDuplicateTypesResource
 
         return AsyncTypesUnionsDuplicateTypesResource(self._client)
+
+
+class TypesUnionsResourceWithRawResponse:
+    """`client.with_raw_response.types_unions`: each method returns an APIResponse."""
+
+    def __init__(self, resource: TypesUnionsResource) -> None:
+        self._resource = resource
+
+
+class AsyncTypesUnionsResourceWithRawResponse:
+    """`client.with_raw_response.types_unions` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncTypesUnionsResource) -> None:
+        self._resource = resource

@@ -10,6 +10,7 @@ tasks. Nothing here puts a secret into a repr, a log line or an exception messag
 from __future__ import annotations
 
 import base64
+import ipaddress
 import math
 import os
 import threading
@@ -37,6 +38,8 @@ __all__ = [
     "OAuth2Session",
     "AuthPlan",
     "AuthState",
+    "is_loopback",
+    "insecure_host",
 ]
 
 # Refresh a token this many seconds before the server says it expires, but never more
@@ -65,6 +68,7 @@ class APIKeyScheme:
     location: Literal["header", "query", "cookie"]
     name: str
     env: str | None = None
+    keyword: str | None = None  # the client's keyword argument, named in error messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +76,16 @@ class HTTPBearerScheme:
     """``Authorization: Bearer <token>``."""
 
     env: str | None = None
+    keyword: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class HTTPBasicScheme:
-    """``Authorization: Basic``; credential ``(user, password)`` or ``"user:password"``."""
+    """``Authorization: Basic``; credential ``(user, password)``, ``"user:password"``, or a bare
+    key, sent as the user name with an empty password (Stripe's form)."""
 
     env: str | None = None
+    keyword: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +97,7 @@ class OAuth2Scheme:
     scopes: tuple[str, ...] = ()
     flows: tuple[str, ...] = ()
     env: str | None = None
+    keyword: str | None = None
 
 
 SecurityScheme = Union[APIKeyScheme, HTTPBearerScheme, HTTPBasicScheme, OAuth2Scheme]
@@ -297,13 +305,18 @@ Placement = tuple[Literal["header", "query", "cookie"], str, str]
 
 
 class AuthPlan:
-    """What to attach to one request: fixed placements plus an optional OAuth2 session."""
+    """What to attach to one request: fixed placements plus an optional OAuth2 session.
 
-    __slots__ = ("static", "oauth")
+    ``missing`` says which credentials are needed when no alternative could be satisfied
+    (the request is then not sent)."""
 
-    def __init__(self, static: tuple[Placement, ...] = (), oauth: OAuth2Session | None = None) -> None:
+    __slots__ = ("static", "oauth", "missing")
+
+    def __init__(self, static: tuple[Placement, ...] = (), oauth: OAuth2Session | None = None,
+                 missing: str | None = None) -> None:
         self.static = static
         self.oauth = oauth
+        self.missing = missing
 
     def __repr__(self) -> str:
         names = [f"{loc}:{name}" for loc, name, _ in self.static]
@@ -319,8 +332,49 @@ def _env(name: str | None, suffix: str = "") -> str | None:
     return os.environ.get(name + suffix) or None
 
 
+def is_loopback(host: str) -> bool:
+    """localhost, *.localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def insecure_host(url: str) -> str | None:
+    """The host of a plain-http URL that is not loopback (where credentials must not go)."""
+    parsed = httpx.URL(url)
+    if parsed.scheme == "http" and not is_loopback(parsed.host):
+        return parsed.host
+    return None
+
+
+def _describe(name: str, scheme: SecurityScheme) -> str:
+    keyword = f"{scheme.keyword}=" if scheme.keyword else f"credentials[{name!r}]"
+    env = f" or set ${scheme.env}" if scheme.env else ""
+    return keyword + env
+
+
+def _checked(name: str, scheme: SecurityScheme, value: Any, cookie: bool = False) -> str:
+    """A usable text credential, or an error naming the scheme (never the value)."""
+    if not isinstance(value, str):
+        raise TypeError(f"credential for security scheme {name!r} must be a string, "
+                        f"not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"credential for security scheme {name!r} is empty")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or (cookie and ";" in value):
+        raise ValueError(f"credential for security scheme {name!r} contains characters "
+                         "a request cannot carry")
+    return value
+
+
 class AuthState:
-    """Resolved credentials of one client and the per-operation choice of alternative."""
+    """Resolved credentials of one client and the per-operation choice of alternative.
+
+    Raises at construction for a credential that cannot be used, and for credentials
+    that would go over plain http to a host that is not loopback (unless allowed)."""
 
     def __init__(
         self,
@@ -328,22 +382,45 @@ class AuthState:
         credentials: Mapping[str, Any],
         default_security: tuple[tuple[str, ...], ...],
         base_url: str,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.default_security = default_security
+        self._schemes = schemes
         self._resolved: dict[str, Placement | OAuth2Session] = {}
         query_names: set[str] = set()
+        header_names: set[str] = {"authorization"}
         for name, scheme in schemes.items():
             value = credentials.get(name)
-            resolved = self._resolve(scheme, value, base_url)
+            resolved = self._resolve(name, scheme, value, base_url)
             if resolved is not None:
                 self._resolved[name] = resolved
             if isinstance(scheme, APIKeyScheme) and scheme.location == "query":
                 query_names.add(scheme.name)
+            if isinstance(scheme, APIKeyScheme) and scheme.location == "header":
+                header_names.add(scheme.name.lower())
+        if not allow_insecure_http:
+            self._refuse_plain_http(base_url)
         self.query_names = frozenset(query_names)
+        self.header_names = frozenset(header_names)  # where a caller's own credential may sit
         self._plans: dict[Any, AuthPlan] = {}
 
     def __repr__(self) -> str:
         return f"AuthState(schemes with credentials={sorted(self._resolved)})"
+
+    def _refuse_plain_http(self, base_url: str) -> None:
+        for name, resolved in self._resolved.items():
+            targets = [base_url]
+            if isinstance(resolved, OAuth2Session) and resolved.token_url:
+                targets.append(resolved.token_url)
+            for url in targets:
+                host = insecure_host(url)
+                if host is not None:
+                    what = "token URL" if url is not base_url else "base_url"
+                    raise ValueError(
+                        f"refusing to send credentials of security scheme {name!r} over plain "
+                        f"http to {host!r} ({what} {redact_url(url)}): use an https URL, or pass "
+                        f"allow_insecure_http=True if this network is trusted"
+                    )
 
     @property
     def available(self) -> frozenset[str]:
@@ -353,32 +430,47 @@ class AuthState:
         return [v for v in self._resolved.values() if isinstance(v, OAuth2Session)]
 
     @staticmethod
-    def _resolve(scheme: SecurityScheme, value: Any, base_url: str) -> Placement | OAuth2Session | None:
+    def _resolve(name: str, scheme: SecurityScheme, value: Any,
+                 base_url: str) -> Placement | OAuth2Session | None:
         if isinstance(scheme, APIKeyScheme):
             key = value if value is not None else _env(scheme.env)
-            return (scheme.location, scheme.name, str(key)) if key else None
+            if key is None:
+                return None
+            cookie = scheme.location == "cookie"
+            return (scheme.location, scheme.name, _checked(name, scheme, key, cookie))
         if isinstance(scheme, HTTPBearerScheme):
             token = value if value is not None else _env(scheme.env)
-            return ("header", "Authorization", f"Bearer {token}") if token else None
-        if isinstance(scheme, HTTPBasicScheme):
-            if value is None:
-                user, pw = _env(scheme.env, "_USERNAME"), _env(scheme.env, "_PASSWORD")
-                value = (user, pw) if user is not None and pw is not None else _env(scheme.env)
-            if value is None:
+            if token is None:
                 return None
-            if isinstance(value, str):
-                user, sep, pw = value.partition(":")
-                if not sep:
-                    return None
-                value = (user, pw)
-            raw = f"{value[0]}:{value[1]}".encode("utf-8")
-            return ("header", "Authorization", "Basic " + base64.b64encode(raw).decode("ascii"))
+            return ("header", "Authorization", "Bearer " + _checked(name, scheme, token))
+        if isinstance(scheme, HTTPBasicScheme):
+            return AuthState._resolve_basic(name, scheme, value)
         if isinstance(scheme, OAuth2Scheme):
-            return AuthState._resolve_oauth(scheme, value, base_url)
+            return AuthState._resolve_oauth(name, scheme, value, base_url)
         return None
 
     @staticmethod
-    def _resolve_oauth(scheme: OAuth2Scheme, value: Any, base_url: str) -> OAuth2Session | None:
+    def _resolve_basic(name: str, scheme: HTTPBasicScheme, value: Any) -> Placement | None:
+        if value is None:
+            user, pw = _env(scheme.env, "_USERNAME"), _env(scheme.env, "_PASSWORD")
+            value = (user, pw) if user is not None and pw is not None else _env(scheme.env)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            user, sep, pw = _checked(name, scheme, value).partition(":")
+            value = (user, pw)  # a bare key is the user name, with an empty password
+        if (not isinstance(value, (tuple, list)) or len(value) != 2
+                or not all(isinstance(v, str) for v in value)):
+            raise TypeError(f"credential for security scheme {name!r} (HTTP basic) must be a key, "
+                            f"'user:password' or a (user, password) tuple")
+        if not value[0] and not value[1]:
+            raise ValueError(f"credential for security scheme {name!r} is empty")
+        raw = f"{value[0]}:{value[1]}".encode("utf-8")
+        return ("header", "Authorization", "Basic " + base64.b64encode(raw).decode("ascii"))
+
+    @staticmethod
+    def _resolve_oauth(name: str, scheme: OAuth2Scheme, value: Any,
+                       base_url: str) -> OAuth2Session | None:
         if value is None and scheme.env:
             env = scheme.env
             refresh, cid, secret = _env(env, "_REFRESH_TOKEN"), _env(env, "_CLIENT_ID"), _env(env, "_CLIENT_SECRET")
@@ -389,10 +481,10 @@ class AuthState:
                 value = OAuth2RefreshToken(refresh, client_id=cid, client_secret=secret)
             else:
                 value = _env(env)
-        if value is None or value == "":
+        if value is None:
             return None
         if isinstance(value, str):
-            return OAuth2Session(token_url=None, static_token=value)
+            return OAuth2Session(token_url=None, static_token=_checked(name, scheme, value))
 
         def absolute(url: str | None) -> str | None:
             return str(httpx.URL(base_url).join(url)) if url else None
@@ -402,19 +494,33 @@ class AuthState:
         elif isinstance(value, OAuth2RefreshToken):
             url = absolute(value.token_url or scheme.refresh_url or scheme.token_url)
         else:
-            raise TypeError(f"unsupported OAuth2 credential type {type(value).__name__}")
+            raise TypeError(f"credential for security scheme {name!r} (OAuth2) must be a token, "
+                            "OAuth2ClientCredentials or OAuth2RefreshToken, not "
+                            f"{type(value).__name__}")
         if url is None:
-            return None
+            raise ValueError(f"security scheme {name!r} (OAuth2) has no token URL in the spec: "
+                             f"pass token_url= to {type(value).__name__}")
         return OAuth2Session(token_url=url, grant=value, scopes=scheme.scopes)
 
+    def _missing(self, alternatives: tuple[tuple[str, ...], ...]) -> str:
+        options = []
+        for alt in alternatives:
+            needed = [_describe(n, self._schemes[n]) for n in alt
+                      if n in self._schemes and n not in self._resolved]
+            if needed:
+                options.append(" and ".join(needed))
+        named = ", ".join("+".join(a) for a in alternatives)
+        return "; or ".join(options) or "credentials for " + named
+
     def plan(self, security: tuple[tuple[str, ...], ...] | None) -> AuthPlan:
-        """First alternative whose schemes all have credentials; empty plan if none does."""
+        """First alternative whose schemes all have credentials; a plan naming what is
+        missing when there is none (an empty alternative means credentials are optional)."""
         try:
             return self._plans[security]
         except KeyError:
             pass
         alternatives = self.default_security if security is None else security
-        plan = _EMPTY_PLAN
+        plan = _EMPTY_PLAN if not alternatives else AuthPlan(missing=self._missing(alternatives))
         for alt in alternatives:
             if all(name in self._resolved for name in alt):
                 static: list[Placement] = []

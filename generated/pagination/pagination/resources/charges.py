@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -17,6 +17,8 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     SyncPaginator,
+    async_pages_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[ChargeList] = Endpoint(
     method="GET",
     path="/charges",
     operation_id="listCharges",
@@ -56,6 +58,11 @@ class ChargesResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> ChargesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return ChargesResourceWithRawResponse(self)
 
     def list(
         self,
@@ -82,23 +89,20 @@ class ChargesResource:
         """
         from ..models.charge import Charge
 
-        return cast(
-            "SyncPaginator[Charge]",
-            self._client.paginate(
-                _LIST,
-                item_type=Charge,
-                query={
-                    "starting_after": starting_after,
-                    "ending_before": ending_before,
-                    "limit": limit,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=Charge,
+            query={
+                "starting_after": starting_after,
+                "ending_before": ending_before,
+                "limit": limit,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -109,7 +113,12 @@ class AsyncChargesResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def list(
+    @cached_property
+    def with_raw_response(self) -> AsyncChargesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncChargesResourceWithRawResponse(self)
+
+    def list(
         self,
         *,
         starting_after: str | None = None,
@@ -134,22 +143,35 @@ class AsyncChargesResource:
         """
         from ..models.charge import Charge
 
-        return cast(
-            "AsyncPaginator[Charge]",
-            self._client.paginate(
-                _LIST,
-                item_type=Charge,
-                query={
-                    "starting_after": starting_after,
-                    "ending_before": ending_before,
-                    "limit": limit,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=Charge,
+            query={
+                "starting_after": starting_after,
+                "ending_before": ending_before,
+                "limit": limit,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class ChargesResourceWithRawResponse:
+    """`client.with_raw_response.charges`: each method returns an APIResponse."""
+
+    def __init__(self, resource: ChargesResource) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncChargesResourceWithRawResponse:
+    """`client.with_raw_response.charges` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncChargesResource) -> None:
+        self._resource = resource
+        self.list = async_pages_to_raw_response(resource.list)

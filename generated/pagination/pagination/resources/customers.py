@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -12,11 +12,16 @@ from .._runtime import (
     AsyncAPIClient,
     AsyncPaginator,
     Endpoint,
+    OMIT,
+    Omit,
     Pagination,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
     SyncPaginator,
+    async_pages_to_raw_response,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -46,7 +51,7 @@ def _create_body() -> Any:
     return CustomerCreate
 
 
-_CREATE = Endpoint(
+_CREATE: Endpoint[Customer] = Endpoint(
     method="POST",
     path="/customers",
     operation_id="createCustomer",
@@ -54,6 +59,8 @@ _CREATE = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_create_body,
+    body_required=True,
+    body_required_fields=(("email", "email"),),
 )
 
 
@@ -68,7 +75,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[Customer] = Endpoint(
     method="GET",
     path="/customers/{customerId}",
     operation_id="getCustomer",
@@ -85,7 +92,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[ListCustomersResponse] = Endpoint(
     method="GET",
     path="/customers",
     operation_id="listCustomers",
@@ -106,10 +113,17 @@ class CustomersResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> CustomersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return CustomersResourceWithRawResponse(self)
+
     def create(
         self,
         *,
-        body: CustomerCreate | dict[str, Any],
+        email: str | Omit = OMIT,
+        name: str | Omit = OMIT,
+        body: CustomerCreate | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -120,21 +134,24 @@ class CustomersResource:
         """POST /customers
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            email: (required) body field email
+            name: body field name
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Customer",
-            self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "email": email,
+                "name": name,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -153,20 +170,17 @@ class CustomersResource:
         Args:
             customer_id: path parameter customerId
         """
-        return cast(
-            "Customer",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "customerId": customer_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "customerId": customer_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -195,23 +209,20 @@ class CustomersResource:
         """
         from ..models.customer import Customer
 
-        return cast(
-            "SyncPaginator[Customer]",
-            self._client.paginate(
-                _LIST,
-                item_type=Customer,
-                query={
-                    "cursor": cursor,
-                    "limit": limit,
-                    "email": email,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=Customer,
+            query={
+                "cursor": cursor,
+                "limit": limit,
+                "email": email,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -222,10 +233,17 @@ class AsyncCustomersResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncCustomersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncCustomersResourceWithRawResponse(self)
+
     async def create(
         self,
         *,
-        body: CustomerCreate | dict[str, Any],
+        email: str | Omit = OMIT,
+        name: str | Omit = OMIT,
+        body: CustomerCreate | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -236,21 +254,24 @@ class AsyncCustomersResource:
         """POST /customers
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            email: (required) body field email
+            name: body field name
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Customer",
-            await self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "email": email,
+                "name": name,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -269,24 +290,21 @@ class AsyncCustomersResource:
         Args:
             customer_id: path parameter customerId
         """
-        return cast(
-            "Customer",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "customerId": customer_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "customerId": customer_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
-    async def list(
+    def list(
         self,
         *,
         cursor: str | None = None,
@@ -311,22 +329,39 @@ class AsyncCustomersResource:
         """
         from ..models.customer import Customer
 
-        return cast(
-            "AsyncPaginator[Customer]",
-            self._client.paginate(
-                _LIST,
-                item_type=Customer,
-                query={
-                    "cursor": cursor,
-                    "limit": limit,
-                    "email": email,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=Customer,
+            query={
+                "cursor": cursor,
+                "limit": limit,
+                "email": email,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class CustomersResourceWithRawResponse:
+    """`client.with_raw_response.customers`: each method returns an APIResponse."""
+
+    def __init__(self, resource: CustomersResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncCustomersResourceWithRawResponse:
+    """`client.with_raw_response.customers` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncCustomersResource) -> None:
+        self._resource = resource
+        self.create = async_to_raw_response(resource.create)
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.list = async_pages_to_raw_response(resource.list)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -17,6 +17,8 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     SyncPaginator,
+    async_pages_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +36,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[list[Invoice]] = Endpoint(
     method="GET",
     path="/invoices",
     operation_id="listInvoices",
@@ -52,6 +54,11 @@ class InvoicesResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> InvoicesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return InvoicesResourceWithRawResponse(self)
 
     def list(
         self,
@@ -76,22 +83,19 @@ class InvoicesResource:
         """
         from ..models.invoice import Invoice
 
-        return cast(
-            "SyncPaginator[Invoice]",
-            self._client.paginate(
-                _LIST,
-                item_type=Invoice,
-                query={
-                    "page": page,
-                    "per_page": per_page,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=Invoice,
+            query={
+                "page": page,
+                "per_page": per_page,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -102,7 +106,12 @@ class AsyncInvoicesResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def list(
+    @cached_property
+    def with_raw_response(self) -> AsyncInvoicesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncInvoicesResourceWithRawResponse(self)
+
+    def list(
         self,
         *,
         page: int | None = None,
@@ -125,21 +134,34 @@ class AsyncInvoicesResource:
         """
         from ..models.invoice import Invoice
 
-        return cast(
-            "AsyncPaginator[Invoice]",
-            self._client.paginate(
-                _LIST,
-                item_type=Invoice,
-                query={
-                    "page": page,
-                    "per_page": per_page,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=Invoice,
+            query={
+                "page": page,
+                "per_page": per_page,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class InvoicesResourceWithRawResponse:
+    """`client.with_raw_response.invoices`: each method returns an APIResponse."""
+
+    def __init__(self, resource: InvoicesResource) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncInvoicesResourceWithRawResponse:
+    """`client.with_raw_response.invoices` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncInvoicesResource) -> None:
+        self._resource = resource
+        self.list = async_pages_to_raw_response(resource.list)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -17,6 +17,8 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     SyncPaginator,
+    async_pages_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[ListLogsResponse] = Endpoint(
     method="GET",
     path="/logs",
     operation_id="listLogs",
@@ -55,6 +57,11 @@ class LogsResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> LogsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return LogsResourceWithRawResponse(self)
 
     def list(
         self,
@@ -79,22 +86,19 @@ class LogsResource:
         """
         from ..models.log_entry import LogEntry
 
-        return cast(
-            "SyncPaginator[LogEntry]",
-            self._client.paginate(
-                _LIST,
-                item_type=LogEntry,
-                query={
-                    "pageToken": page_token,
-                    "maxResults": max_results,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=LogEntry,
+            query={
+                "pageToken": page_token,
+                "maxResults": max_results,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -105,7 +109,12 @@ class AsyncLogsResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def list(
+    @cached_property
+    def with_raw_response(self) -> AsyncLogsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncLogsResourceWithRawResponse(self)
+
+    def list(
         self,
         *,
         page_token: str | None = None,
@@ -128,21 +137,34 @@ class AsyncLogsResource:
         """
         from ..models.log_entry import LogEntry
 
-        return cast(
-            "AsyncPaginator[LogEntry]",
-            self._client.paginate(
-                _LIST,
-                item_type=LogEntry,
-                query={
-                    "pageToken": page_token,
-                    "maxResults": max_results,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=LogEntry,
+            query={
+                "pageToken": page_token,
+                "maxResults": max_results,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class LogsResourceWithRawResponse:
+    """`client.with_raw_response.logs`: each method returns an APIResponse."""
+
+    def __init__(self, resource: LogsResource) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncLogsResourceWithRawResponse:
+    """`client.with_raw_response.logs` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncLogsResource) -> None:
+        self._resource = resource
+        self.list = async_pages_to_raw_response(resource.list)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -17,6 +17,8 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     SyncPaginator,
+    async_pages_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ def _search_responses() -> dict[str, ResponseType]:
     }
 
 
-_SEARCH = Endpoint(
+_SEARCH: Endpoint[SearchOrdersResponse] = Endpoint(
     method="GET",
     path="/orders/search",
     operation_id="searchOrders",
@@ -58,7 +60,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[list[Order]] = Endpoint(
     method="GET",
     path="/orders",
     operation_id="listOrders",
@@ -77,6 +79,11 @@ class OrdersResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> OrdersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return OrdersResourceWithRawResponse(self)
 
     def search(
         self,
@@ -103,23 +110,20 @@ class OrdersResource:
         """
         from ..models.order import Order
 
-        return cast(
-            "SyncPaginator[Order]",
-            self._client.paginate(
-                _SEARCH,
-                item_type=Order,
-                query={
-                    "q": q,
-                    "offset": offset,
-                    "limit": limit,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _SEARCH,
+            item_type=Order,
+            query={
+                "q": q,
+                "offset": offset,
+                "limit": limit,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -146,22 +150,19 @@ class OrdersResource:
         """
         from ..models.order import Order
 
-        return cast(
-            "SyncPaginator[Order]",
-            self._client.paginate(
-                _LIST,
-                item_type=Order,
-                query={
-                    "offset": offset,
-                    "limit": limit,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=Order,
+            query={
+                "offset": offset,
+                "limit": limit,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -172,7 +173,12 @@ class AsyncOrdersResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def search(
+    @cached_property
+    def with_raw_response(self) -> AsyncOrdersResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncOrdersResourceWithRawResponse(self)
+
+    def search(
         self,
         *,
         q: str,
@@ -197,27 +203,24 @@ class AsyncOrdersResource:
         """
         from ..models.order import Order
 
-        return cast(
-            "AsyncPaginator[Order]",
-            self._client.paginate(
-                _SEARCH,
-                item_type=Order,
-                query={
-                    "q": q,
-                    "offset": offset,
-                    "limit": limit,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _SEARCH,
+            item_type=Order,
+            query={
+                "q": q,
+                "offset": offset,
+                "limit": limit,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
-    async def list(
+    def list(
         self,
         *,
         offset: int | None = None,
@@ -240,21 +243,36 @@ class AsyncOrdersResource:
         """
         from ..models.order import Order
 
-        return cast(
-            "AsyncPaginator[Order]",
-            self._client.paginate(
-                _LIST,
-                item_type=Order,
-                query={
-                    "offset": offset,
-                    "limit": limit,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.paginate(
+            _LIST,
+            item_type=Order,
+            query={
+                "offset": offset,
+                "limit": limit,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class OrdersResourceWithRawResponse:
+    """`client.with_raw_response.orders`: each method returns an APIResponse."""
+
+    def __init__(self, resource: OrdersResource) -> None:
+        self._resource = resource
+        self.search = to_raw_response(resource.search)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncOrdersResourceWithRawResponse:
+    """`client.with_raw_response.orders` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncOrdersResource) -> None:
+        self._resource = resource
+        self.search = async_pages_to_raw_response(resource.search)
+        self.list = async_pages_to_raw_response(resource.list)

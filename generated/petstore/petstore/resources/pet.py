@@ -3,24 +3,31 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
+from typing import IO
 
 if TYPE_CHECKING:
     from ..models.api_response import ApiResponse
+    from ..models.category import Category
     from ..models.find_pets_by_status_status_item import FindPetsByStatusStatusItemValue
     from ..models.pet import Pet
     from ..models.pet_input import PetInput
+    from ..models.tag import Tag
     from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
     from ..models.upload_file_request import UploadFileRequest
 
@@ -34,7 +41,7 @@ def _update_body() -> Any:
     return PetInput
 
 
-_UPDATE = Endpoint(
+_UPDATE: Endpoint[None] = Endpoint(
     method="PUT",
     path="/pet",
     operation_id="updatePet",
@@ -47,6 +54,8 @@ _UPDATE = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_update_body,
+    body_required=True,
+    body_required_fields=(("name", "name"), ("photoUrls", "photo_urls")),
 )
 
 
@@ -57,7 +66,7 @@ def _add_body() -> Any:
     return PetInput
 
 
-_ADD = Endpoint(
+_ADD: Endpoint[None] = Endpoint(
     method="POST",
     path="/pet",
     operation_id="addPet",
@@ -68,6 +77,8 @@ _ADD = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_add_body,
+    body_required=True,
+    body_required_fields=(("name", "name"), ("photoUrls", "photo_urls")),
 )
 
 
@@ -81,7 +92,7 @@ def _find_by_status_responses() -> dict[str, ResponseType]:
     }
 
 
-_FIND_BY_STATUS = Endpoint(
+_FIND_BY_STATUS: Endpoint[list[Pet]] = Endpoint(
     method="GET",
     path="/pet/findByStatus",
     operation_id="findPetsByStatus",
@@ -100,7 +111,7 @@ def _find_by_tags_responses() -> dict[str, ResponseType]:
     }
 
 
-_FIND_BY_TAGS = Endpoint(
+_FIND_BY_TAGS: Endpoint[list[Pet]] = Endpoint(
     method="GET",
     path="/pet/findByTags",
     operation_id="findPetsByTags",
@@ -121,7 +132,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[Pet] = Endpoint(
     method="GET",
     path="/pet/{petId}",
     operation_id="getPetById",
@@ -137,7 +148,7 @@ def _update_with_form_body() -> Any:
     return UpdatePetWithFormRequest
 
 
-_UPDATE_WITH_FORM = Endpoint(
+_UPDATE_WITH_FORM: Endpoint[None] = Endpoint(
     method="POST",
     path="/pet/{petId}",
     operation_id="updatePetWithForm",
@@ -149,7 +160,7 @@ _UPDATE_WITH_FORM = Endpoint(
     body_content_type="application/x-www-form-urlencoded",
     body_type=_update_with_form_body,
 )
-_DELETE = Endpoint(
+_DELETE: Endpoint[None] = Endpoint(
     method="DELETE",
     path="/pet/{petId}",
     operation_id="deletePet",
@@ -177,7 +188,7 @@ def _upload_file_body() -> Any:
     return UploadFileRequest
 
 
-_UPLOAD_FILE = Endpoint(
+_UPLOAD_FILE: Endpoint[ApiResponse] = Endpoint(
     method="POST",
     path="/pet/{petId}/uploadImage",
     operation_id="uploadFile",
@@ -195,10 +206,20 @@ class PetResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> PetResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return PetResourceWithRawResponse(self)
+
     def update(
         self,
         *,
-        body: PetInput | dict[str, Any],
+        category: Category | dict[str, Any] | Omit = OMIT,
+        name: str | Omit = OMIT,
+        photo_urls: list[str] | Omit = OMIT,
+        tags: list[Tag | dict[str, Any]] | Omit = OMIT,
+        status: str | Omit = OMIT,
+        body: PetInput | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -210,11 +231,23 @@ class PetResource:
         `PUT /pet`
 
         Args:
-            body: Pet object that needs to be added to the store
+            category: body field category
+            name: (required) body field name
+            photo_urls: (required) body field photoUrls
+            tags: body field tags
+            status: body field status
+            body: Pet object that needs to be added to the store; a model or a plain dict; the keyword fields are added to it
         """
         self._client.request(
             _UPDATE,
             body=body,
+            fields={
+                "category": category,
+                "name": name,
+                "photoUrls": photo_urls,
+                "tags": tags,
+                "status": status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -227,7 +260,12 @@ class PetResource:
     def add(
         self,
         *,
-        body: PetInput | dict[str, Any],
+        category: Category | dict[str, Any] | Omit = OMIT,
+        name: str | Omit = OMIT,
+        photo_urls: list[str] | Omit = OMIT,
+        tags: list[Tag | dict[str, Any]] | Omit = OMIT,
+        status: str | Omit = OMIT,
+        body: PetInput | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -240,11 +278,23 @@ class PetResource:
         `POST /pet`
 
         Args:
-            body: Pet object that needs to be added to the store
+            category: body field category
+            name: (required) body field name
+            photo_urls: (required) body field photoUrls
+            tags: body field tags
+            status: body field status
+            body: Pet object that needs to be added to the store; a model or a plain dict; the keyword fields are added to it
         """
         self._client.request(
             _ADD,
             body=body,
+            fields={
+                "category": category,
+                "name": name,
+                "photoUrls": photo_urls,
+                "tags": tags,
+                "status": status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -274,20 +324,17 @@ class PetResource:
         Args:
             status: Status values that need to be considered for filter
         """
-        return cast(
-            "list[Pet]",
-            self._client.request(
-                _FIND_BY_STATUS,
-                query={
-                    "status": status,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _FIND_BY_STATUS,
+            query={
+                "status": status,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -310,20 +357,17 @@ class PetResource:
         Args:
             tags: Tags to filter by
         """
-        return cast(
-            "list[Pet]",
-            self._client.request(
-                _FIND_BY_TAGS,
-                query={
-                    "tags": tags,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _FIND_BY_TAGS,
+            query={
+                "tags": tags,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -346,20 +390,17 @@ class PetResource:
         Args:
             pet_id: ID of pet to return
         """
-        return cast(
-            "Pet",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "petId": pet_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "petId": pet_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -367,6 +408,8 @@ class PetResource:
         self,
         pet_id: int,
         *,
+        name: str | Omit = OMIT,
+        status: str | Omit = OMIT,
         body: UpdatePetWithFormRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -381,7 +424,9 @@ class PetResource:
 
         Args:
             pet_id: ID of pet that needs to be updated
-            body: request body (application/x-www-form-urlencoded); a model or a plain dict
+            name: Updated name of the pet
+            status: Updated status of the pet
+            body: request body (application/x-www-form-urlencoded); a model or a plain dict; the keyword fields are added to it
         """
         self._client.request(
             _UPDATE_WITH_FORM,
@@ -389,6 +434,10 @@ class PetResource:
                 "petId": pet_id,
             },
             body=body,
+            fields={
+                "name": name,
+                "status": status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -439,6 +488,8 @@ class PetResource:
         self,
         pet_id: int,
         *,
+        additional_metadata: str | Omit = OMIT,
+        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
         body: UploadFileRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -453,24 +504,27 @@ class PetResource:
 
         Args:
             pet_id: ID of pet to update
-            body: request body (multipart/form-data); a model or a plain dict
+            additional_metadata: Additional data to pass to server
+            file: file to upload
+            body: request body (multipart/form-data); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "ApiResponse",
-            self._client.request(
-                _UPLOAD_FILE,
-                path={
-                    "petId": pet_id,
-                },
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _UPLOAD_FILE,
+            path={
+                "petId": pet_id,
+            },
+            body=body,
+            fields={
+                "additionalMetadata": additional_metadata,
+                "file": file,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -481,10 +535,20 @@ class AsyncPetResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncPetResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncPetResourceWithRawResponse(self)
+
     async def update(
         self,
         *,
-        body: PetInput | dict[str, Any],
+        category: Category | dict[str, Any] | Omit = OMIT,
+        name: str | Omit = OMIT,
+        photo_urls: list[str] | Omit = OMIT,
+        tags: list[Tag | dict[str, Any]] | Omit = OMIT,
+        status: str | Omit = OMIT,
+        body: PetInput | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -496,11 +560,23 @@ class AsyncPetResource:
         `PUT /pet`
 
         Args:
-            body: Pet object that needs to be added to the store
+            category: body field category
+            name: (required) body field name
+            photo_urls: (required) body field photoUrls
+            tags: body field tags
+            status: body field status
+            body: Pet object that needs to be added to the store; a model or a plain dict; the keyword fields are added to it
         """
         await self._client.request(
             _UPDATE,
             body=body,
+            fields={
+                "category": category,
+                "name": name,
+                "photoUrls": photo_urls,
+                "tags": tags,
+                "status": status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -513,7 +589,12 @@ class AsyncPetResource:
     async def add(
         self,
         *,
-        body: PetInput | dict[str, Any],
+        category: Category | dict[str, Any] | Omit = OMIT,
+        name: str | Omit = OMIT,
+        photo_urls: list[str] | Omit = OMIT,
+        tags: list[Tag | dict[str, Any]] | Omit = OMIT,
+        status: str | Omit = OMIT,
+        body: PetInput | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -526,11 +607,23 @@ class AsyncPetResource:
         `POST /pet`
 
         Args:
-            body: Pet object that needs to be added to the store
+            category: body field category
+            name: (required) body field name
+            photo_urls: (required) body field photoUrls
+            tags: body field tags
+            status: body field status
+            body: Pet object that needs to be added to the store; a model or a plain dict; the keyword fields are added to it
         """
         await self._client.request(
             _ADD,
             body=body,
+            fields={
+                "category": category,
+                "name": name,
+                "photoUrls": photo_urls,
+                "tags": tags,
+                "status": status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -560,20 +653,17 @@ class AsyncPetResource:
         Args:
             status: Status values that need to be considered for filter
         """
-        return cast(
-            "list[Pet]",
-            await self._client.request(
-                _FIND_BY_STATUS,
-                query={
-                    "status": status,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _FIND_BY_STATUS,
+            query={
+                "status": status,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -596,20 +686,17 @@ class AsyncPetResource:
         Args:
             tags: Tags to filter by
         """
-        return cast(
-            "list[Pet]",
-            await self._client.request(
-                _FIND_BY_TAGS,
-                query={
-                    "tags": tags,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _FIND_BY_TAGS,
+            query={
+                "tags": tags,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -632,20 +719,17 @@ class AsyncPetResource:
         Args:
             pet_id: ID of pet to return
         """
-        return cast(
-            "Pet",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "petId": pet_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "petId": pet_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -653,6 +737,8 @@ class AsyncPetResource:
         self,
         pet_id: int,
         *,
+        name: str | Omit = OMIT,
+        status: str | Omit = OMIT,
         body: UpdatePetWithFormRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -667,7 +753,9 @@ class AsyncPetResource:
 
         Args:
             pet_id: ID of pet that needs to be updated
-            body: request body (application/x-www-form-urlencoded); a model or a plain dict
+            name: Updated name of the pet
+            status: Updated status of the pet
+            body: request body (application/x-www-form-urlencoded); a model or a plain dict; the keyword fields are added to it
         """
         await self._client.request(
             _UPDATE_WITH_FORM,
@@ -675,6 +763,10 @@ class AsyncPetResource:
                 "petId": pet_id,
             },
             body=body,
+            fields={
+                "name": name,
+                "status": status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -725,6 +817,8 @@ class AsyncPetResource:
         self,
         pet_id: int,
         *,
+        additional_metadata: str | Omit = OMIT,
+        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
         body: UploadFileRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -739,23 +833,56 @@ class AsyncPetResource:
 
         Args:
             pet_id: ID of pet to update
-            body: request body (multipart/form-data); a model or a plain dict
+            additional_metadata: Additional data to pass to server
+            file: file to upload
+            body: request body (multipart/form-data); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "ApiResponse",
-            await self._client.request(
-                _UPLOAD_FILE,
-                path={
-                    "petId": pet_id,
-                },
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _UPLOAD_FILE,
+            path={
+                "petId": pet_id,
+            },
+            body=body,
+            fields={
+                "additionalMetadata": additional_metadata,
+                "file": file,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
+
+
+class PetResourceWithRawResponse:
+    """`client.with_raw_response.pet`: each method returns an APIResponse."""
+
+    def __init__(self, resource: PetResource) -> None:
+        self._resource = resource
+        self.update = to_raw_response(resource.update)
+        self.add = to_raw_response(resource.add)
+        self.find_by_status = to_raw_response(resource.find_by_status)
+        self.find_by_tags = to_raw_response(resource.find_by_tags)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update_with_form = to_raw_response(resource.update_with_form)
+        self.delete = to_raw_response(resource.delete)
+        self.upload_file = to_raw_response(resource.upload_file)
+
+
+class AsyncPetResourceWithRawResponse:
+    """`client.with_raw_response.pet` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncPetResource) -> None:
+        self._resource = resource
+        self.update = async_to_raw_response(resource.update)
+        self.add = async_to_raw_response(resource.add)
+        self.find_by_status = async_to_raw_response(resource.find_by_status)
+        self.find_by_tags = async_to_raw_response(resource.find_by_tags)
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.update_with_form = async_to_raw_response(resource.update_with_form)
+        self.delete = async_to_raw_response(resource.delete)
+        self.upload_file = async_to_raw_response(resource.upload_file)

@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -29,7 +33,7 @@ def _create_body() -> Any:
     return User
 
 
-_CREATE = Endpoint(
+_CREATE: Endpoint[None] = Endpoint(
     method="POST",
     path="/user",
     operation_id="createUser",
@@ -39,6 +43,7 @@ _CREATE = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_create_body,
+    body_required=True,
 )
 
 
@@ -49,7 +54,7 @@ def _create_with_array_input_body() -> Any:
     return list[User]
 
 
-_CREATE_WITH_ARRAY_INPUT = Endpoint(
+_CREATE_WITH_ARRAY_INPUT: Endpoint[None] = Endpoint(
     method="POST",
     path="/user/createWithArray",
     operation_id="createUsersWithArrayInput",
@@ -69,7 +74,7 @@ def _create_with_list_input_body() -> Any:
     return list[User]
 
 
-_CREATE_WITH_LIST_INPUT = Endpoint(
+_CREATE_WITH_LIST_INPUT: Endpoint[None] = Endpoint(
     method="POST",
     path="/user/createWithList",
     operation_id="createUsersWithListInput",
@@ -80,7 +85,7 @@ _CREATE_WITH_LIST_INPUT = Endpoint(
     body_content_type="application/json",
     body_type=_create_with_list_input_body,
 )
-_LOGIN = Endpoint(
+_LOGIN: Endpoint[str] = Endpoint(
     method="GET",
     path="/user/login",
     operation_id="loginUser",
@@ -89,7 +94,7 @@ _LOGIN = Endpoint(
         "400": ResponseType("empty"),
     },
 )
-_LOGOUT = Endpoint(
+_LOGOUT: Endpoint[None] = Endpoint(
     method="GET",
     path="/user/logout",
     operation_id="logoutUser",
@@ -110,7 +115,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[User] = Endpoint(
     method="GET",
     path="/user/{username}",
     operation_id="getUserByName",
@@ -125,7 +130,7 @@ def _update_body() -> Any:
     return User
 
 
-_UPDATE = Endpoint(
+_UPDATE: Endpoint[None] = Endpoint(
     method="PUT",
     path="/user/{username}",
     operation_id="updateUser",
@@ -136,8 +141,9 @@ _UPDATE = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_update_body,
+    body_required=True,
 )
-_DELETE = Endpoint(
+_DELETE: Endpoint[None] = Endpoint(
     method="DELETE",
     path="/user/{username}",
     operation_id="deleteUser",
@@ -154,10 +160,23 @@ class UserResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> UserResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return UserResourceWithRawResponse(self)
+
     def create(
         self,
         *,
-        body: User | dict[str, Any],
+        id: int | Omit = OMIT,
+        username: str | Omit = OMIT,
+        first_name: str | Omit = OMIT,
+        last_name: str | Omit = OMIT,
+        email: str | Omit = OMIT,
+        password: str | Omit = OMIT,
+        phone: str | Omit = OMIT,
+        user_status: int | Omit = OMIT,
+        body: User | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -172,11 +191,29 @@ class UserResource:
         `POST /user`
 
         Args:
-            body: Created user object
+            id: body field id
+            username: body field username
+            first_name: body field firstName
+            last_name: body field lastName
+            email: body field email
+            password: body field password
+            phone: body field phone
+            user_status: User Status
+            body: Created user object; a model or a plain dict; the keyword fields are added to it
         """
         self._client.request(
             _CREATE,
             body=body,
+            fields={
+                "id": id,
+                "username": username,
+                "firstName": first_name,
+                "lastName": last_name,
+                "email": email,
+                "password": password,
+                "phone": phone,
+                "userStatus": user_status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -203,7 +240,7 @@ class UserResource:
         `POST /user/createWithArray`
 
         Args:
-            body: List of user object
+            body: List of user object; a model or a plain dict
         """
         self._client.request(
             _CREATE_WITH_ARRAY_INPUT,
@@ -234,7 +271,7 @@ class UserResource:
         `POST /user/createWithList`
 
         Args:
-            body: List of user object
+            body: List of user object; a model or a plain dict
         """
         self._client.request(
             _CREATE_WITH_LIST_INPUT,
@@ -268,21 +305,18 @@ class UserResource:
             username: The user name for login
             password: The password for login in clear text
         """
-        return cast(
-            "str",
-            self._client.request(
-                _LOGIN,
-                query={
-                    "username": username,
-                    "password": password,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LOGIN,
+            query={
+                "username": username,
+                "password": password,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -327,20 +361,17 @@ class UserResource:
         Args:
             username: The name that needs to be fetched. Use user1 for testing.
         """
-        return cast(
-            "User",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "username": username,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "username": username,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -348,7 +379,15 @@ class UserResource:
         self,
         username: str,
         *,
-        body: User | dict[str, Any],
+        id: int | Omit = OMIT,
+        username_body: str | Omit = OMIT,
+        first_name: str | Omit = OMIT,
+        last_name: str | Omit = OMIT,
+        email: str | Omit = OMIT,
+        password: str | Omit = OMIT,
+        phone: str | Omit = OMIT,
+        user_status: int | Omit = OMIT,
+        body: User | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -363,7 +402,15 @@ class UserResource:
 
         Args:
             username: name that need to be updated
-            body: Updated user object
+            id: body field id
+            username_body: body field username
+            first_name: body field firstName
+            last_name: body field lastName
+            email: body field email
+            password: body field password
+            phone: body field phone
+            user_status: User Status
+            body: Updated user object; a model or a plain dict; the keyword fields are added to it
         """
         self._client.request(
             _UPDATE,
@@ -371,6 +418,16 @@ class UserResource:
                 "username": username,
             },
             body=body,
+            fields={
+                "id": id,
+                "username": username_body,
+                "firstName": first_name,
+                "lastName": last_name,
+                "email": email,
+                "password": password,
+                "phone": phone,
+                "userStatus": user_status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -420,10 +477,23 @@ class AsyncUserResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncUserResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncUserResourceWithRawResponse(self)
+
     async def create(
         self,
         *,
-        body: User | dict[str, Any],
+        id: int | Omit = OMIT,
+        username: str | Omit = OMIT,
+        first_name: str | Omit = OMIT,
+        last_name: str | Omit = OMIT,
+        email: str | Omit = OMIT,
+        password: str | Omit = OMIT,
+        phone: str | Omit = OMIT,
+        user_status: int | Omit = OMIT,
+        body: User | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -438,11 +508,29 @@ class AsyncUserResource:
         `POST /user`
 
         Args:
-            body: Created user object
+            id: body field id
+            username: body field username
+            first_name: body field firstName
+            last_name: body field lastName
+            email: body field email
+            password: body field password
+            phone: body field phone
+            user_status: User Status
+            body: Created user object; a model or a plain dict; the keyword fields are added to it
         """
         await self._client.request(
             _CREATE,
             body=body,
+            fields={
+                "id": id,
+                "username": username,
+                "firstName": first_name,
+                "lastName": last_name,
+                "email": email,
+                "password": password,
+                "phone": phone,
+                "userStatus": user_status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -469,7 +557,7 @@ class AsyncUserResource:
         `POST /user/createWithArray`
 
         Args:
-            body: List of user object
+            body: List of user object; a model or a plain dict
         """
         await self._client.request(
             _CREATE_WITH_ARRAY_INPUT,
@@ -500,7 +588,7 @@ class AsyncUserResource:
         `POST /user/createWithList`
 
         Args:
-            body: List of user object
+            body: List of user object; a model or a plain dict
         """
         await self._client.request(
             _CREATE_WITH_LIST_INPUT,
@@ -534,21 +622,18 @@ class AsyncUserResource:
             username: The user name for login
             password: The password for login in clear text
         """
-        return cast(
-            "str",
-            await self._client.request(
-                _LOGIN,
-                query={
-                    "username": username,
-                    "password": password,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LOGIN,
+            query={
+                "username": username,
+                "password": password,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -593,20 +678,17 @@ class AsyncUserResource:
         Args:
             username: The name that needs to be fetched. Use user1 for testing.
         """
-        return cast(
-            "User",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "username": username,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "username": username,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -614,7 +696,15 @@ class AsyncUserResource:
         self,
         username: str,
         *,
-        body: User | dict[str, Any],
+        id: int | Omit = OMIT,
+        username_body: str | Omit = OMIT,
+        first_name: str | Omit = OMIT,
+        last_name: str | Omit = OMIT,
+        email: str | Omit = OMIT,
+        password: str | Omit = OMIT,
+        phone: str | Omit = OMIT,
+        user_status: int | Omit = OMIT,
+        body: User | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -629,7 +719,15 @@ class AsyncUserResource:
 
         Args:
             username: name that need to be updated
-            body: Updated user object
+            id: body field id
+            username_body: body field username
+            first_name: body field firstName
+            last_name: body field lastName
+            email: body field email
+            password: body field password
+            phone: body field phone
+            user_status: User Status
+            body: Updated user object; a model or a plain dict; the keyword fields are added to it
         """
         await self._client.request(
             _UPDATE,
@@ -637,6 +735,16 @@ class AsyncUserResource:
                 "username": username,
             },
             body=body,
+            fields={
+                "id": id,
+                "username": username_body,
+                "firstName": first_name,
+                "lastName": last_name,
+                "email": email,
+                "password": password,
+                "phone": phone,
+                "userStatus": user_status,
+            },
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -678,3 +786,33 @@ class AsyncUserResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class UserResourceWithRawResponse:
+    """`client.with_raw_response.user`: each method returns an APIResponse."""
+
+    def __init__(self, resource: UserResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.create_with_array_input = to_raw_response(resource.create_with_array_input)
+        self.create_with_list_input = to_raw_response(resource.create_with_list_input)
+        self.login = to_raw_response(resource.login)
+        self.logout = to_raw_response(resource.logout)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncUserResourceWithRawResponse:
+    """`client.with_raw_response.user` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncUserResource) -> None:
+        self._resource = resource
+        self.create = async_to_raw_response(resource.create)
+        self.create_with_array_input = async_to_raw_response(resource.create_with_array_input)
+        self.create_with_list_input = async_to_raw_response(resource.create_with_list_input)
+        self.login = async_to_raw_response(resource.login)
+        self.logout = async_to_raw_response(resource.logout)
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.update = async_to_raw_response(resource.update)
+        self.delete = async_to_raw_response(resource.delete)

@@ -16,6 +16,7 @@ from .auth import (
     SecurityScheme,
 )
 from .client import AsyncAPIClient, SyncAPIClient
+from .config import ClientConfig
 from .endpoint import Endpoint, ErrorEnvelope, PaginationStyle, ParamStyle, Pagination, ResponseType
 from .errors import (
     APIResponseDecodeError,
@@ -29,6 +30,7 @@ from .errors import (
     BadRequestError,
     CircuitOpenError,
     ConflictError,
+    MissingCredentialsError,
     InternalServerError,
     NotFoundError,
     PaginationLoopError,
@@ -38,8 +40,19 @@ from .errors import (
     UnprocessableEntityError,
 )
 from .lenient import ResponseProblem, response_problems
-from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, RequestOptions, ResponseLimits, RetryPolicy
+from .options import (
+    DEFAULT_TIMEOUT,
+    OMIT,
+    CircuitBreaker,
+    Hooks,
+    Omit,
+    RateLimit,
+    RequestOptions,
+    ResponseLimits,
+    RetryPolicy,
+)
 from .pagination import AsyncPaginator, Page, SyncPaginator
+from .raw import APIResponse, async_pages_to_raw_response, async_to_raw_response, to_raw_response
 from .retry import RetryEvent
 from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
 from .webhook_events import UnknownWebhookEvent, WebhookEventType, WebhookHelper
@@ -57,6 +70,13 @@ from .webhooks import (
 __all__ = [
     "SyncAPIClient",
     "AsyncAPIClient",
+    "ClientConfig",
+    "APIResponse",
+    "to_raw_response",
+    "async_to_raw_response",
+    "async_pages_to_raw_response",
+    "Omit",
+    "OMIT",
     "Endpoint",
     "ErrorEnvelope",
     "ResponseType",
@@ -116,4 +136,5 @@ __all__ = [
     "SlackSignature",
     "TwilioSignature",
     "HMACSignature",
+    "MissingCredentialsError",
 ]

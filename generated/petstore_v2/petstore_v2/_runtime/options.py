@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "Omit",
+    "OMIT",
     "RequestOptions",
     "RetryPolicy",
     "ResponseLimits",
@@ -29,6 +31,30 @@ __all__ = [
 # 60 s overall, 5 s to connect: long enough for slow endpoints, short enough to notice
 # an unreachable host quickly.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+class Omit:
+    """The "not given" default of body fields and ``with_options``: ``None`` stays a value
+    (an explicit JSON null, or "no timeout"), so leaving a field out needs its own marker."""
+
+    __slots__ = ()
+    _instance: Omit | None = None
+
+    def __new__(cls) -> Omit:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "OMIT"
+
+    def __reduce__(self) -> str:
+        return "OMIT"
+
+
+OMIT = Omit()
 
 SleepFn = Callable[[float], None]
 AsyncSleepFn = Callable[[float], Awaitable[None]]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["StoreResource", "AsyncStoreResource"]
 
-_INVENTORY = Endpoint(
+_INVENTORY: Endpoint[dict[str, int]] = Endpoint(
     method="GET",
     path="/store/inventory",
     operation_id="getInventory",
@@ -37,6 +39,11 @@ class StoreResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> StoreResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return StoreResourceWithRawResponse(self)
 
     @cached_property
     def order(self) -> StoreOrderResource:
@@ -60,17 +67,14 @@ class StoreResource:
 
         `GET /store/inventory`
         """
-        return cast(
-            "dict[str, int]",
-            self._client.request(
-                _INVENTORY,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _INVENTORY,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -80,6 +84,11 @@ class AsyncStoreResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncStoreResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncStoreResourceWithRawResponse(self)
 
     @cached_property
     def order(self) -> AsyncStoreOrderResource:
@@ -103,16 +112,29 @@ class AsyncStoreResource:
 
         `GET /store/inventory`
         """
-        return cast(
-            "dict[str, int]",
-            await self._client.request(
-                _INVENTORY,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _INVENTORY,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class StoreResourceWithRawResponse:
+    """`client.with_raw_response.store`: each method returns an APIResponse."""
+
+    def __init__(self, resource: StoreResource) -> None:
+        self._resource = resource
+        self.inventory = to_raw_response(resource.inventory)
+
+
+class AsyncStoreResourceWithRawResponse:
+    """`client.with_raw_response.store` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncStoreResource) -> None:
+        self._resource = resource
+        self.inventory = async_to_raw_response(resource.inventory)

@@ -3,18 +3,23 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
+from datetime import datetime
 
 if TYPE_CHECKING:
     from ..models.order import Order
@@ -39,7 +44,7 @@ def _place_body() -> Any:
     return Order
 
 
-_PLACE = Endpoint(
+_PLACE: Endpoint[Order] = Endpoint(
     method="POST",
     path="/store/order",
     operation_id="placeOrder",
@@ -47,6 +52,7 @@ _PLACE = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_place_body,
+    body_required=True,
 )
 
 
@@ -61,13 +67,13 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[Order] = Endpoint(
     method="GET",
     path="/store/order/{orderId}",
     operation_id="getOrderById",
     responses=_retrieve_responses,
 )
-_DELETE = Endpoint(
+_DELETE: Endpoint[None] = Endpoint(
     method="DELETE",
     path="/store/order/{orderId}",
     operation_id="deleteOrder",
@@ -84,10 +90,21 @@ class StoreOrderResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> StoreOrderResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return StoreOrderResourceWithRawResponse(self)
+
     def place(
         self,
         *,
-        body: Order | dict[str, Any],
+        id: int | Omit = OMIT,
+        pet_id: int | Omit = OMIT,
+        quantity: int | Omit = OMIT,
+        ship_date: datetime | Omit = OMIT,
+        status: str | Omit = OMIT,
+        complete: bool | Omit = OMIT,
+        body: Order | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -100,21 +117,32 @@ class StoreOrderResource:
         `POST /store/order`
 
         Args:
-            body: order placed for purchasing the pet
+            id: body field id
+            pet_id: body field petId
+            quantity: body field quantity
+            ship_date: body field shipDate
+            status: body field status
+            complete: body field complete
+            body: order placed for purchasing the pet; a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Order",
-            self._client.request(
-                _PLACE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _PLACE,
+            body=body,
+            fields={
+                "id": id,
+                "petId": pet_id,
+                "quantity": quantity,
+                "shipDate": ship_date,
+                "status": status,
+                "complete": complete,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -137,20 +165,17 @@ class StoreOrderResource:
         Args:
             order_id: ID of pet that needs to be fetched
         """
-        return cast(
-            "Order",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "orderId": order_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "orderId": order_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -194,10 +219,21 @@ class AsyncStoreOrderResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncStoreOrderResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncStoreOrderResourceWithRawResponse(self)
+
     async def place(
         self,
         *,
-        body: Order | dict[str, Any],
+        id: int | Omit = OMIT,
+        pet_id: int | Omit = OMIT,
+        quantity: int | Omit = OMIT,
+        ship_date: datetime | Omit = OMIT,
+        status: str | Omit = OMIT,
+        complete: bool | Omit = OMIT,
+        body: Order | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -210,21 +246,32 @@ class AsyncStoreOrderResource:
         `POST /store/order`
 
         Args:
-            body: order placed for purchasing the pet
+            id: body field id
+            pet_id: body field petId
+            quantity: body field quantity
+            ship_date: body field shipDate
+            status: body field status
+            complete: body field complete
+            body: order placed for purchasing the pet; a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Order",
-            await self._client.request(
-                _PLACE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _PLACE,
+            body=body,
+            fields={
+                "id": id,
+                "petId": pet_id,
+                "quantity": quantity,
+                "shipDate": ship_date,
+                "status": status,
+                "complete": complete,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -247,20 +294,17 @@ class AsyncStoreOrderResource:
         Args:
             order_id: ID of pet that needs to be fetched
         """
-        return cast(
-            "Order",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "orderId": order_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "orderId": order_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -296,3 +340,23 @@ class AsyncStoreOrderResource:
                 strict_responses=strict_responses,
             ),
         )
+
+
+class StoreOrderResourceWithRawResponse:
+    """`client.with_raw_response.store_order`: each method returns an APIResponse."""
+
+    def __init__(self, resource: StoreOrderResource) -> None:
+        self._resource = resource
+        self.place = to_raw_response(resource.place)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncStoreOrderResourceWithRawResponse:
+    """`client.with_raw_response.store_order` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncStoreOrderResource) -> None:
+        self._resource = resource
+        self.place = async_to_raw_response(resource.place)
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.delete = async_to_raw_response(resource.delete)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[EmailNotification | SmsNotification] = Endpoint(
     method="GET",
     path="/events/{eventId}",
     operation_id="getEvent",
@@ -53,7 +55,7 @@ def _list_employees_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST_EMPLOYEES = Endpoint(
+_LIST_EMPLOYEES: Endpoint[list[Manager]] = Endpoint(
     method="GET",
     path="/employees",
     operation_id="listEmployees",
@@ -71,7 +73,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[list[ClickEvent | PageView | str]] = Endpoint(
     method="GET",
     path="/events",
     operation_id="listEvents",
@@ -84,6 +86,11 @@ class EventsResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> EventsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return EventsResourceWithRawResponse(self)
 
     def retrieve(
         self,
@@ -102,20 +109,17 @@ class EventsResource:
         Args:
             event_id: path parameter eventId
         """
-        return cast(
-            "EmailNotification | SmsNotification",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "eventId": event_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "eventId": event_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -132,17 +136,14 @@ class EventsResource:
 
         `GET /employees`
         """
-        return cast(
-            "list[Manager]",
-            self._client.request(
-                _LIST_EMPLOYEES,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST_EMPLOYEES,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -159,17 +160,14 @@ class EventsResource:
 
         `GET /events`
         """
-        return cast(
-            "list[ClickEvent | PageView | str]",
-            self._client.request(
-                _LIST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -179,6 +177,11 @@ class AsyncEventsResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncEventsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncEventsResourceWithRawResponse(self)
 
     async def retrieve(
         self,
@@ -197,20 +200,17 @@ class AsyncEventsResource:
         Args:
             event_id: path parameter eventId
         """
-        return cast(
-            "EmailNotification | SmsNotification",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "eventId": event_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "eventId": event_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -227,17 +227,14 @@ class AsyncEventsResource:
 
         `GET /employees`
         """
-        return cast(
-            "list[Manager]",
-            await self._client.request(
-                _LIST_EMPLOYEES,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST_EMPLOYEES,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -254,16 +251,33 @@ class AsyncEventsResource:
 
         `GET /events`
         """
-        return cast(
-            "list[ClickEvent | PageView | str]",
-            await self._client.request(
-                _LIST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class EventsResourceWithRawResponse:
+    """`client.with_raw_response.events`: each method returns an APIResponse."""
+
+    def __init__(self, resource: EventsResource) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.list_employees = to_raw_response(resource.list_employees)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncEventsResourceWithRawResponse:
+    """`client.with_raw_response.events` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncEventsResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.list_employees = async_to_raw_response(resource.list_employees)
+        self.list = async_to_raw_response(resource.list)

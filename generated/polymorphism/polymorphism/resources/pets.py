@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ def _create_body() -> Any:
     return Cat | Dog | Lizard
 
 
-_CREATE = Endpoint(
+_CREATE: Endpoint[Cat | Dog | Lizard] = Endpoint(
     method="POST",
     path="/pets",
     operation_id="createPet",
@@ -66,7 +68,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[Cat | Dog | Lizard] = Endpoint(
     method="GET",
     path="/pets/{petId}",
     operation_id="getPet",
@@ -85,7 +87,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[list[Cat | Dog | Lizard]] = Endpoint(
     method="GET",
     path="/pets",
     operation_id="listPets",
@@ -98,6 +100,11 @@ class PetsResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> PetsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return PetsResourceWithRawResponse(self)
 
     def create(
         self,
@@ -117,19 +124,16 @@ class PetsResource:
         Args:
             body: request body (application/json); a model or a plain dict
         """
-        return cast(
-            "Cat | Dog | Lizard",
-            self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _CREATE,
+            body=body,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -148,20 +152,17 @@ class PetsResource:
         Args:
             pet_id: path parameter petId
         """
-        return cast(
-            "Cat | Dog | Lizard",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "petId": pet_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "petId": pet_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -178,17 +179,14 @@ class PetsResource:
 
         `GET /pets`
         """
-        return cast(
-            "list[Cat | Dog | Lizard]",
-            self._client.request(
-                _LIST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -198,6 +196,11 @@ class AsyncPetsResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncPetsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncPetsResourceWithRawResponse(self)
 
     async def create(
         self,
@@ -217,19 +220,16 @@ class AsyncPetsResource:
         Args:
             body: request body (application/json); a model or a plain dict
         """
-        return cast(
-            "Cat | Dog | Lizard",
-            await self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _CREATE,
+            body=body,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -248,20 +248,17 @@ class AsyncPetsResource:
         Args:
             pet_id: path parameter petId
         """
-        return cast(
-            "Cat | Dog | Lizard",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "petId": pet_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "petId": pet_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -278,16 +275,33 @@ class AsyncPetsResource:
 
         `GET /pets`
         """
-        return cast(
-            "list[Cat | Dog | Lizard]",
-            await self._client.request(
-                _LIST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class PetsResourceWithRawResponse:
+    """`client.with_raw_response.pets`: each method returns an APIResponse."""
+
+    def __init__(self, resource: PetsResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncPetsResourceWithRawResponse:
+    """`client.with_raw_response.pets` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncPetsResource) -> None:
+        self._resource = resource
+        self.create = async_to_raw_response(resource.create)
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.list = async_to_raw_response(resource.list)

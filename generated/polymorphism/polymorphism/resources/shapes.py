@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ def _compute_area_body() -> Any:
     return Circle | Square
 
 
-_COMPUTE_AREA = Endpoint(
+_COMPUTE_AREA: Endpoint[ComputeAreaResponse] = Endpoint(
     method="POST",
     path="/shapes/area",
     operation_id="computeArea",
@@ -62,7 +64,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[list[Circle | Square]] = Endpoint(
     method="GET",
     path="/shapes",
     operation_id="listShapes",
@@ -75,6 +77,11 @@ class ShapesResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> ShapesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return ShapesResourceWithRawResponse(self)
 
     def compute_area(
         self,
@@ -94,19 +101,16 @@ class ShapesResource:
         Args:
             body: request body (application/json); a model or a plain dict
         """
-        return cast(
-            "ComputeAreaResponse",
-            self._client.request(
-                _COMPUTE_AREA,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _COMPUTE_AREA,
+            body=body,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -123,17 +127,14 @@ class ShapesResource:
 
         `GET /shapes`
         """
-        return cast(
-            "list[Circle | Square]",
-            self._client.request(
-                _LIST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -143,6 +144,11 @@ class AsyncShapesResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncShapesResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncShapesResourceWithRawResponse(self)
 
     async def compute_area(
         self,
@@ -162,19 +168,16 @@ class AsyncShapesResource:
         Args:
             body: request body (application/json); a model or a plain dict
         """
-        return cast(
-            "ComputeAreaResponse",
-            await self._client.request(
-                _COMPUTE_AREA,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _COMPUTE_AREA,
+            body=body,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -191,16 +194,31 @@ class AsyncShapesResource:
 
         `GET /shapes`
         """
-        return cast(
-            "list[Circle | Square]",
-            await self._client.request(
-                _LIST,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class ShapesResourceWithRawResponse:
+    """`client.with_raw_response.shapes`: each method returns an APIResponse."""
+
+    def __init__(self, resource: ShapesResource) -> None:
+        self._resource = resource
+        self.compute_area = to_raw_response(resource.compute_area)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncShapesResourceWithRawResponse:
+    """`client.with_raw_response.shapes` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncShapesResource) -> None:
+        self._resource = resource
+        self.compute_area = async_to_raw_response(resource.compute_area)
+        self.list = async_to_raw_response(resource.list)

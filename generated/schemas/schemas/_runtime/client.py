@@ -8,15 +8,17 @@ breaker, the limiter (server quota headers) and the retry decision.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from typing import Any, Generator, Mapping, TypeVar
+from typing import Any, Generator, Mapping, TypeVar, cast
 from urllib.parse import urlencode
 
 import httpx
 import pydantic
 
-from .auth import AuthPlan, AuthState, SecurityScheme
+from .auth import AuthPlan, AuthState
+from .bodyfields import merge_fields
 from .breaker import Breaker
 from .encoding import (
     encode_body,
@@ -28,7 +30,15 @@ from .encoding import (
 )
 from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType
 from .decoding import decode_failure, decode_json
-from .errors import APIConnectionError, APIError, APIResponseDecodeError, APIStatusError, APITimeoutError, CircuitOpenError
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseDecodeError,
+    APIStatusError,
+    APITimeoutError,
+    CircuitOpenError,
+    MissingCredentialsError,
+)
 from .exchange import (
     REDIRECT_STATUSES,
     BACKSTOP,
@@ -41,10 +51,13 @@ from .exchange import (
     redirect_request,
 )
 from .logs import SENSITIVE_QUERY_NAMES, install_httpx_redaction, redact_url
+from .config import ClientConfig
 from .options import (
     DEFAULT_TIMEOUT,
+    OMIT,
     CircuitBreaker,
     Hooks,
+    Omit,
     RateLimit,
     RequestOptions,
     ResponseLimits,
@@ -75,6 +88,7 @@ from .responses import (
     status_error,
     validation_error,
 )
+from .raw import RAW_MODE, APIResponse
 from .retry import (
     CLIENT_SIDE_ERRORS,
     IDEMPOTENT_METHODS,
@@ -89,8 +103,9 @@ __all__ = ["BaseAPIClient", "SyncAPIClient", "AsyncAPIClient"]
 
 _SyncT = TypeVar("_SyncT", bound="SyncAPIClient")
 _AsyncT = TypeVar("_AsyncT", bound="AsyncAPIClient")
+_ClientT = TypeVar("_ClientT", bound="BaseAPIClient")
+T = TypeVar("T")
 
-_DEFAULT_BREAKER = CircuitBreaker()
 _NO_HOOKS = Hooks()
 _DEFAULT_STYLE = ParamStyle(style="simple", explode=False)
 _DEFAULT_LIMITS = ResponseLimits()
@@ -111,8 +126,8 @@ class _Prepared:
     __slots__ = ("endpoint", "method", "url", "params", "headers", "content", "timeout", "idempotent",
                  "max_retries", "plan", "attempts", "options", "stream_start")
 
-    def __init__(self, endpoint: Endpoint, method: str, url: str, params: list[tuple[str, Any]],
-                 headers: dict[str, str], content: bytes | None, timeout: Any, idempotent: bool,
+    def __init__(self, endpoint: Endpoint[Any], method: str, url: str,
+                 params: list[tuple[str, Any]], headers: dict[str, str], content: bytes | None, timeout: Any, idempotent: bool,
                  max_retries: int, plan: AuthPlan, options: RequestOptions | None = None) -> None:
         self.endpoint = endpoint
         self.options = options
@@ -139,29 +154,29 @@ class _Prepared:
 
 
 class BaseAPIClient:
-    """Configuration, encoding and the retry decisions shared by both clients."""
+    """Configuration, encoding and the retry decisions shared by both clients.
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        package: str,
-        version: str,
-        security_schemes: Mapping[str, SecurityScheme] | None = None,
-        credentials: Mapping[str, Any] | None = None,
-        default_security: tuple[tuple[str, ...], ...] = (),
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = None,
-        circuit_breaker: CircuitBreaker | None = _DEFAULT_BREAKER,
-        headers: Mapping[str, str] | None = None,
-        auth: httpx.Auth | None = None,
-        hooks: Hooks | None = None,
-        user_http_client: bool = False,
-        strict_responses: bool = False,
-        limits: ResponseLimits | None = None,
-    ) -> None:
+    All settings come in one ``ClientConfig`` (or as its fields, by keyword);
+    ``with_options`` returns a copy with some of them changed that shares the
+    connection pool and, unless they are changed too, the limiter, breaker and tokens.
+    """
+
+    _http: Any
+    _owns_http: bool
+    _sleep: Any
+    _auth: AuthState
+    _limiter: RateLimiter
+    _breaker: Breaker
+
+    def __init__(self, config: ClientConfig | None = None, /, *, user_http_client: bool = False,
+                 **settings: Any) -> None:
+        config = config if config is not None else ClientConfig(**settings)
+        self._configure(config, user_http_client)
+
+    def _configure(self, config: ClientConfig, user_http_client: bool,
+                   shared: BaseAPIClient | None = None) -> None:
+        self.config = config
+        base_url = config.base_url
         self.base_url = base_url.rstrip("/")
         url = httpx.URL(self.base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -170,36 +185,102 @@ class BaseAPIClient:
                 f"server, so pass one, e.g. Client(base_url='https://api.example.com{url.path if url.path != '/' else ''}')"
             )
         self._origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
-        self.package = package
-        self.version = version
-        self._auth = AuthState(security_schemes or {}, credentials or {}, default_security, self.base_url)
+        self.package = config.package
+        self.version = config.version
+        old = shared.config if shared is not None else None
+        same_auth = old is not None and (
+            (old.credentials, old.base_url, old.allow_insecure_http)
+            == (config.credentials, config.base_url, config.allow_insecure_http))
+        if shared is not None and same_auth:
+            self._auth = shared._auth
+        else:
+            self._auth = AuthState(config.security_schemes, config.credentials,
+                                   config.default_security, self.base_url,
+                                   config.allow_insecure_http)
         self._sensitive_query = SENSITIVE_QUERY_NAMES | self._auth.query_names
         install_httpx_redaction(self._sensitive_query)
-        self._limits = limits or _DEFAULT_LIMITS
+        self._limits = config.limits or _DEFAULT_LIMITS
         self._monotonic = monotonic(self._limits)
-        self._retry = retry or RetryPolicy()
+        self._retry = config.retry or RetryPolicy()
+        max_retries = config.max_retries
         self._max_retries = self._retry.max_retries if self._retry.max_retries is not None else max_retries
         self._wall = self._retry.clock or time.time
-        self._limiter = RateLimiter(rate_limit)
-        self._hooks = hooks or _NO_HOOKS
-        self._breaker = Breaker(circuit_breaker, self._breaker_changed)
-        self._log = logging.getLogger(package)
+        self._hooks = config.hooks or _NO_HOOKS
+        if shared is not None and old is not None and old.rate_limit == config.rate_limit:
+            self._limiter = shared._limiter
+        else:
+            self._limiter = RateLimiter(config.rate_limit)
+        if shared is not None and old is not None and old.circuit_breaker == config.circuit_breaker:
+            self._breaker = shared._breaker
+        else:
+            self._breaker = Breaker(config.circuit_breaker, self._breaker_changed)
+        self._log = logging.getLogger(config.package)
+        auth = config.auth
         self._custom_auth: httpx.Auth | Any = auth if auth is not None else httpx.USE_CLIENT_DEFAULT
-        self.user_agent = f"{package}/{version} apigen-runtime httpx/{httpx.__version__}"
+        self.user_agent = (f"{config.package}/{config.version} apigen-runtime "
+                           f"httpx/{httpx.__version__}")
         default_headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-        if headers:
-            default_headers.update(headers)
+        if config.headers:
+            default_headers.update(config.headers)
         self._default_headers = default_headers
-        if user_http_client:
-            # The user's client keeps its own timeout unless one was passed explicitly.
-            self._timeout: Any = httpx.USE_CLIENT_DEFAULT if timeout is DEFAULT_TIMEOUT else timeout
+        timeout = config.timeout
+        if user_http_client or shared is not None:
+            # A pool made elsewhere keeps its own timeout unless one was set explicitly;
+            # the headers go on each request.
+            own_default = timeout is DEFAULT_TIMEOUT and shared is None
+            self._timeout: Any = httpx.USE_CLIENT_DEFAULT if own_default else timeout
             self._call_headers: dict[str, str] = dict(default_headers)
         else:
             self._timeout = httpx.USE_CLIENT_DEFAULT
             self._call_headers = {}
         self._client_timeout = timeout
-        self._strict_responses = strict_responses
+        self._strict_responses = config.strict_responses
         self._drift_warned: set[str] = set()
+
+    def _copy_with(self: _ClientT, config: ClientConfig) -> _ClientT:
+        copy = type(self).__new__(type(self))
+        copy._configure(config, False, shared=self)
+        copy._http = self._http
+        copy._owns_http = False  # the pool stays the original client's to close
+        copy._init_sleep()
+        return copy
+
+    def _init_sleep(self) -> None:
+        raise NotImplementedError
+
+    def with_options(
+        self: _ClientT,
+        *,
+        base_url: str | Omit = OMIT,
+        timeout: float | httpx.Timeout | None | Omit = OMIT,
+        max_retries: int | Omit = OMIT,
+        headers: Mapping[str, str] | Omit = OMIT,
+        retry: RetryPolicy | None | Omit = OMIT,
+        rate_limit: RateLimit | None | Omit = OMIT,
+        circuit_breaker: CircuitBreaker | None | Omit = OMIT,
+        auth: httpx.Auth | None | Omit = OMIT,
+        hooks: Hooks | None | Omit = OMIT,
+        credentials: Mapping[str, Any] | Omit = OMIT,
+        strict_responses: bool | Omit = OMIT,
+        limits: ResponseLimits | None | Omit = OMIT,
+    ) -> _ClientT:
+        """A copy of this client with some settings changed, sharing its connection pool
+        (and its rate limiter, circuit breaker and tokens unless those settings change).
+
+        ``headers`` are added to the current ones; ``credentials`` maps scheme names to values.
+        """
+        given = {
+            "base_url": base_url, "timeout": timeout, "max_retries": max_retries,
+            "headers": headers, "retry": retry, "rate_limit": rate_limit,
+            "circuit_breaker": circuit_breaker, "auth": auth,
+            "hooks": hooks, "strict_responses": strict_responses, "limits": limits,
+        }
+        changes: dict[str, Any] = {k: v for k, v in given.items() if not isinstance(v, Omit)}
+        if not isinstance(credentials, Omit):
+            changes["credentials"] = {**self.config.credentials, **credentials}
+        return self._copy_with(self.config.but(**changes))
+
+    copy = with_options
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} base_url={redact_url(self.base_url)!r} package={self.package!r}>"
@@ -231,7 +312,7 @@ class BaseAPIClient:
 
     def _prepare(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[Any],
         path: Mapping[str, Any] | None,
         query: Mapping[str, Any] | None,
         headers: Mapping[str, Any] | None,
@@ -286,10 +367,13 @@ class BaseAPIClient:
                 timeout = options.timeout
             if options.max_retries is not None:
                 max_retries = options.max_retries
+        if plan.missing is not None and not self._has_own_auth(hdrs):
+            raise MissingCredentialsError(f"{endpoint.method.upper()} {endpoint.path} needs "
+                                          f"credentials: pass {plan.missing} (to the client)")
         return _Prepared(endpoint, endpoint.method.upper(), url, params, hdrs, content, timeout,
                          idempotent, max_retries, plan, options)
 
-    def _wire_body(self, endpoint: Endpoint, body: Mapping[str, Any]) -> Any:
+    def _wire_body(self, endpoint: Endpoint[Any], body: Mapping[str, Any]) -> Any:
         unknown: list[str] = []
         assert endpoint.body_type is not None
         wired = wire_names(endpoint.body_type(), body, unknown)
@@ -297,6 +381,15 @@ class BaseAPIClient:
             self._log.debug("%s: body keys the spec does not declare, sent unchanged: %s",
                             endpoint.operation_id, ", ".join(repr(k) for k in unknown[:20]))
         return wired
+
+    def _has_own_auth(self, headers: Mapping[str, str]) -> bool:
+        """Credentials the runtime does not manage: an ``auth=`` flow, the http client's own
+        auth, or an Authorization (or API key) header the caller set."""
+        if self._custom_auth is not httpx.USE_CLIENT_DEFAULT or self._http.auth is not None:
+            return True
+        names = self._auth.header_names
+        given = (*headers, *self._http.headers)
+        return any(n.lower() in names for n in given)
 
     def _next_url(self, target: str) -> str:
         """Resolve a next-page URL or URI path; refuse to leave the API's origin."""
@@ -428,7 +521,7 @@ class BaseAPIClient:
         self._warn_drift(p.endpoint.operation_id, p.method, url, problems, more)
         return value
 
-    def _drifted_items(self, endpoint: Endpoint, response: httpx.Response, item_type: Any,
+    def _drifted_items(self, endpoint: Endpoint[Any], response: httpx.Response, item_type: Any,
                        raw_items: list[Any], exc: pydantic.ValidationError,
                        options: RequestOptions | None) -> list[Any]:
         """A page whose items do not match their type: lenient items, or strict error."""
@@ -626,61 +719,65 @@ class BaseAPIClient:
 class SyncAPIClient(BaseAPIClient):
     """Blocking client over one pooled ``httpx.Client`` (yours if ``http_client`` is given)."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        package: str,
-        version: str,
-        security_schemes: Mapping[str, SecurityScheme] | None = None,
-        credentials: Mapping[str, Any] | None = None,
-        default_security: tuple[tuple[str, ...], ...] = (),
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = None,
-        circuit_breaker: CircuitBreaker | None = _DEFAULT_BREAKER,
-        headers: Mapping[str, str] | None = None,
-        http_client: httpx.Client | None = None,
-        auth: httpx.Auth | None = None,
-        hooks: Hooks | None = None,
-        strict_responses: bool = False,
-        limits: ResponseLimits | None = None,
-    ) -> None:
-        super().__init__(
-            base_url=base_url, package=package, version=version, security_schemes=security_schemes,
-            credentials=credentials, default_security=default_security, timeout=timeout,
-            max_retries=max_retries, retry=retry, rate_limit=rate_limit, circuit_breaker=circuit_breaker,
-            headers=headers, auth=auth, hooks=hooks, user_http_client=http_client is not None,
-            strict_responses=strict_responses, limits=limits,
-        )
+    _http: httpx.Client
+
+    def __init__(self, config: ClientConfig | None = None, /, *,
+                 http_client: httpx.Client | None = None, **settings: Any) -> None:
+        config = config if config is not None else ClientConfig(**settings)
+        super().__init__(config, user_http_client=http_client is not None)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(
-            timeout=timeout, headers=self._default_headers, follow_redirects=False
+            timeout=config.timeout, headers=self._default_headers, follow_redirects=False
         )
+        self._init_sleep()
+
+    def _init_sleep(self) -> None:
         self._sleep = self._retry.sleep or time.sleep
 
     def request(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[T],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
         body: Any = None,
+        fields: Mapping[str, Any] | None = None,
         options: RequestOptions | None = None,
-    ) -> Any:
-        """Send one operation and return its parsed success value; raise APIError otherwise."""
+    ) -> T:
+        """Send one operation and return its parsed success value; raise APIError otherwise.
+
+        ``fields`` are body fields given as keywords (wire name -> value, OMIT when left out).
+        """
+        if fields is not None:
+            body = merge_fields(endpoint, body, fields)
         p = self._prepare(endpoint, path, query, headers, cookies, body, options)
+        slot = RAW_MODE.get()
+        sent_at = 0.0
+        if slot is not None:  # this call takes the slot; requests a hook makes are not raw
+            RAW_MODE.set(None)
+            sent_at = time.perf_counter()
         response = self._send(p)
-        if p.stream_start is not None:
-            return Stream(response, self._event_parser(p, response), start=p.stream_start)
-        return self._parse(p, response)
+        start = p.stream_start
+        if slot is not None:  # with_raw_response: hand back the response, parse on demand
+            parse: Any
+            if start is not None:  # an event stream stays open; parse() is the stream
+                def parse() -> Any:
+                    return Stream(response, self._event_parser(p, response), start=start)
+            else:
+                response.close()  # read already; closing it stamps response.elapsed
+                parse = functools.partial(self._parse, p, response)
+            slot.response = APIResponse(response, parse, p.attempts - 1, sent_at)
+            return cast(T, None)
+        if start is not None:
+            return cast(T, Stream(response, self._event_parser(p, response), start=start))
+        result: T = self._parse(p, response)
+        return result
 
     def paginate(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[Any],
         *,
         item_type: Any,
         path: Mapping[str, Any] | None = None,
@@ -688,17 +785,21 @@ class SyncAPIClient(BaseAPIClient):
         headers: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
         body: Any = None,
+        fields: Mapping[str, Any] | None = None,
         options: RequestOptions | None = None,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> SyncPaginator[Any]:
         """A lazy iterator over every item of every page (nothing is sent until iterated)."""
+        if fields is not None:
+            body = merge_fields(endpoint, body, fields)
         return SyncPaginator(self, endpoint, item_type, path=path, query=query, headers=headers,
                              cookies=cookies, body=body, options=options, max_items=max_items,
                              max_pages=max_pages)
 
-    def _fetch_page(self, endpoint: Endpoint, path: Mapping[str, Any] | None, query: Mapping[str, Any] | None,
-                    headers: Mapping[str, Any] | None, cookies: Mapping[str, Any] | None, body: Any,
+    def _fetch_page(self, endpoint: Endpoint[Any], path: Mapping[str, Any] | None,
+                    query: Mapping[str, Any] | None, headers: Mapping[str, Any] | None,
+                    cookies: Mapping[str, Any] | None, body: Any,
                     options: RequestOptions | None, url: str | None) -> httpx.Response:
         p = self._prepare(endpoint, path, query, headers, cookies, body, options,
                           url=None if url is None else self._next_url(url))
@@ -812,38 +913,19 @@ class SyncAPIClient(BaseAPIClient):
 class AsyncAPIClient(BaseAPIClient):
     """Asyncio client over one pooled ``httpx.AsyncClient``; same behaviour as the sync one."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        package: str,
-        version: str,
-        security_schemes: Mapping[str, SecurityScheme] | None = None,
-        credentials: Mapping[str, Any] | None = None,
-        default_security: tuple[tuple[str, ...], ...] = (),
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = None,
-        circuit_breaker: CircuitBreaker | None = _DEFAULT_BREAKER,
-        headers: Mapping[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        auth: httpx.Auth | None = None,
-        hooks: Hooks | None = None,
-        strict_responses: bool = False,
-        limits: ResponseLimits | None = None,
-    ) -> None:
-        super().__init__(
-            base_url=base_url, package=package, version=version, security_schemes=security_schemes,
-            credentials=credentials, default_security=default_security, timeout=timeout,
-            max_retries=max_retries, retry=retry, rate_limit=rate_limit, circuit_breaker=circuit_breaker,
-            headers=headers, auth=auth, hooks=hooks, user_http_client=http_client is not None,
-            strict_responses=strict_responses, limits=limits,
-        )
+    _http: httpx.AsyncClient
+
+    def __init__(self, config: ClientConfig | None = None, /, *,
+                 http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
+        config = config if config is not None else ClientConfig(**settings)
+        super().__init__(config, user_http_client=http_client is not None)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(
-            timeout=timeout, headers=self._default_headers, follow_redirects=False
+            timeout=config.timeout, headers=self._default_headers, follow_redirects=False
         )
+        self._init_sleep()
+
+    def _init_sleep(self) -> None:
         import asyncio  # lazily: sync-only users never import asyncio
 
         self._asyncio = asyncio
@@ -851,25 +933,48 @@ class AsyncAPIClient(BaseAPIClient):
 
     async def request(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[T],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
         body: Any = None,
+        fields: Mapping[str, Any] | None = None,
         options: RequestOptions | None = None,
-    ) -> Any:
-        """Send one operation and return its parsed success value; raise APIError otherwise."""
+    ) -> T:
+        """Send one operation and return its parsed success value; raise APIError otherwise.
+
+        ``fields`` are body fields given as keywords (wire name -> value, OMIT when left out).
+        """
+        if fields is not None:
+            body = merge_fields(endpoint, body, fields)
         p = self._prepare(endpoint, path, query, headers, cookies, body, options)
+        slot = RAW_MODE.get()
+        sent_at = 0.0
+        if slot is not None:  # this call takes the slot; requests a hook makes are not raw
+            RAW_MODE.set(None)
+            sent_at = time.perf_counter()
         response = await self._send(p)
-        if p.stream_start is not None:
-            return AsyncStream(response, self._event_parser(p, response), start=p.stream_start)
-        return self._parse(p, response)
+        start = p.stream_start
+        if slot is not None:  # with_raw_response: hand back the response, parse on demand
+            parse: Any
+            if start is not None:  # an event stream stays open; parse() is the stream
+                def parse() -> Any:
+                    return AsyncStream(response, self._event_parser(p, response), start=start)
+            else:
+                await response.aclose()  # read already; closing it stamps response.elapsed
+                parse = functools.partial(self._parse, p, response)
+            slot.response = APIResponse(response, parse, p.attempts - 1, sent_at)
+            return cast(T, None)
+        if start is not None:
+            return cast(T, AsyncStream(response, self._event_parser(p, response), start=start))
+        result: T = self._parse(p, response)
+        return result
 
     def paginate(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[Any],
         *,
         item_type: Any,
         path: Mapping[str, Any] | None = None,
@@ -877,16 +982,19 @@ class AsyncAPIClient(BaseAPIClient):
         headers: Mapping[str, Any] | None = None,
         cookies: Mapping[str, Any] | None = None,
         body: Any = None,
+        fields: Mapping[str, Any] | None = None,
         options: RequestOptions | None = None,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> AsyncPaginator[Any]:
-        """A lazy async iterator over every item of every page (use ``async for``)."""
+        """A lazy async iterator over every item of every page (``async for``, no await)."""
+        if fields is not None:
+            body = merge_fields(endpoint, body, fields)
         return AsyncPaginator(self, endpoint, item_type, path=path, query=query, headers=headers,
                               cookies=cookies, body=body, options=options, max_items=max_items,
                               max_pages=max_pages)
 
-    async def _fetch_page(self, endpoint: Endpoint, path: Mapping[str, Any] | None,
+    async def _fetch_page(self, endpoint: Endpoint[Any], path: Mapping[str, Any] | None,
                           query: Mapping[str, Any] | None, headers: Mapping[str, Any] | None,
                           cookies: Mapping[str, Any] | None, body: Any, options: RequestOptions | None,
                           url: str | None) -> httpx.Response:

@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 from datetime import date
 from uuid import UUID
@@ -22,7 +26,9 @@ if TYPE_CHECKING:
     from ..models.item import Item
     from ..models.item_input import ItemInput
     from ..models.item_kind import ItemKindValue
+    from ..models.item_metadata import ItemMetadata
     from ..models.level import LevelValue
+    from ..models.owner import Owner
 
 __all__ = ["ItemsResource", "AsyncItemsResource"]
 
@@ -43,7 +49,7 @@ def _create_body() -> Any:
     return ItemInput
 
 
-_CREATE = Endpoint(
+_CREATE: Endpoint[Item] = Endpoint(
     method="POST",
     path="/items",
     operation_id="createItem",
@@ -51,6 +57,8 @@ _CREATE = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_create_body,
+    body_required=True,
+    body_required_fields=(("name", "name"), ("kind", "kind")),
 )
 
 
@@ -63,7 +71,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[Item] = Endpoint(
     method="GET",
     path="/items/{itemId}",
     operation_id="getItem",
@@ -80,7 +88,7 @@ def _list_responses() -> dict[str, ResponseType]:
     }
 
 
-_LIST = Endpoint(
+_LIST: Endpoint[list[Item]] = Endpoint(
     method="GET",
     path="/items",
     operation_id="listItems",
@@ -94,10 +102,32 @@ class ItemsResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> ItemsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return ItemsResourceWithRawResponse(self)
+
     def create(
         self,
         *,
-        body: ItemInput | dict[str, Any],
+        name: str | Omit = OMIT,
+        kind: str | Omit = OMIT,
+        level: int | Omit = OMIT,
+        status: str | Omit = OMIT,
+        review_status: str | None | Omit = OMIT,
+        password: str | Omit = OMIT,
+        due_date: date | None | Omit = OMIT,
+        price: float | None | Omit = OMIT,
+        quantity: int | Omit = OMIT,
+        tags: list[str] | Omit = OMIT,
+        active: bool | Omit = OMIT,
+        note: str | None | Omit = OMIT,
+        thumbnail: bytes | None | Omit = OMIT,
+        checksum: str | Omit = OMIT,
+        metadata: ItemMetadata | dict[str, Any] | Omit = OMIT,
+        counts: dict[str, int] | Omit = OMIT,
+        owner: Owner | dict[str, Any] | Omit = OMIT,
+        body: ItemInput | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -108,21 +138,54 @@ class ItemsResource:
         """POST /items
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            name: (required) body field name
+            kind: (required) body field kind
+            level: body field level
+            status: body field status
+            review_status: body field review_status
+            password: body field password
+            due_date: body field due_date
+            price: body field price
+            quantity: body field quantity
+            tags: body field tags
+            active: body field active
+            note: body field note
+            thumbnail: body field thumbnail
+            checksum: body field checksum
+            metadata: body field metadata
+            counts: body field counts
+            owner: body field owner
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Item",
-            self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "name": name,
+                "kind": kind,
+                "level": level,
+                "status": status,
+                "review_status": review_status,
+                "password": password,
+                "due_date": due_date,
+                "price": price,
+                "quantity": quantity,
+                "tags": tags,
+                "active": active,
+                "note": note,
+                "thumbnail": thumbnail,
+                "checksum": checksum,
+                "metadata": metadata,
+                "counts": counts,
+                "owner": owner,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -141,20 +204,17 @@ class ItemsResource:
         Args:
             item_id: path parameter itemId
         """
-        return cast(
-            "Item",
-            self._client.request(
-                _RETRIEVE,
-                path={
-                    "itemId": item_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            path={
+                "itemId": item_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -177,22 +237,19 @@ class ItemsResource:
             level: query parameter level
             since: query parameter since
         """
-        return cast(
-            "list[Item]",
-            self._client.request(
-                _LIST,
-                query={
-                    "kind": kind,
-                    "level": level,
-                    "since": since,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _LIST,
+            query={
+                "kind": kind,
+                "level": level,
+                "since": since,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -203,10 +260,32 @@ class AsyncItemsResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncItemsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncItemsResourceWithRawResponse(self)
+
     async def create(
         self,
         *,
-        body: ItemInput | dict[str, Any],
+        name: str | Omit = OMIT,
+        kind: str | Omit = OMIT,
+        level: int | Omit = OMIT,
+        status: str | Omit = OMIT,
+        review_status: str | None | Omit = OMIT,
+        password: str | Omit = OMIT,
+        due_date: date | None | Omit = OMIT,
+        price: float | None | Omit = OMIT,
+        quantity: int | Omit = OMIT,
+        tags: list[str] | Omit = OMIT,
+        active: bool | Omit = OMIT,
+        note: str | None | Omit = OMIT,
+        thumbnail: bytes | None | Omit = OMIT,
+        checksum: str | Omit = OMIT,
+        metadata: ItemMetadata | dict[str, Any] | Omit = OMIT,
+        counts: dict[str, int] | Omit = OMIT,
+        owner: Owner | dict[str, Any] | Omit = OMIT,
+        body: ItemInput | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -217,21 +296,54 @@ class AsyncItemsResource:
         """POST /items
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            name: (required) body field name
+            kind: (required) body field kind
+            level: body field level
+            status: body field status
+            review_status: body field review_status
+            password: body field password
+            due_date: body field due_date
+            price: body field price
+            quantity: body field quantity
+            tags: body field tags
+            active: body field active
+            note: body field note
+            thumbnail: body field thumbnail
+            checksum: body field checksum
+            metadata: body field metadata
+            counts: body field counts
+            owner: body field owner
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Item",
-            await self._client.request(
-                _CREATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                    idempotency_key=idempotency_key,
-                ),
+        return await self._client.request(
+            _CREATE,
+            body=body,
+            fields={
+                "name": name,
+                "kind": kind,
+                "level": level,
+                "status": status,
+                "review_status": review_status,
+                "password": password,
+                "due_date": due_date,
+                "price": price,
+                "quantity": quantity,
+                "tags": tags,
+                "active": active,
+                "note": note,
+                "thumbnail": thumbnail,
+                "checksum": checksum,
+                "metadata": metadata,
+                "counts": counts,
+                "owner": owner,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
+                idempotency_key=idempotency_key,
             ),
         )
 
@@ -250,20 +362,17 @@ class AsyncItemsResource:
         Args:
             item_id: path parameter itemId
         """
-        return cast(
-            "Item",
-            await self._client.request(
-                _RETRIEVE,
-                path={
-                    "itemId": item_id,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            path={
+                "itemId": item_id,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -286,21 +395,38 @@ class AsyncItemsResource:
             level: query parameter level
             since: query parameter since
         """
-        return cast(
-            "list[Item]",
-            await self._client.request(
-                _LIST,
-                query={
-                    "kind": kind,
-                    "level": level,
-                    "since": since,
-                },
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _LIST,
+            query={
+                "kind": kind,
+                "level": level,
+                "since": since,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class ItemsResourceWithRawResponse:
+    """`client.with_raw_response.items`: each method returns an APIResponse."""
+
+    def __init__(self, resource: ItemsResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncItemsResourceWithRawResponse:
+    """`client.with_raw_response.items` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncItemsResource) -> None:
+        self._resource = resource
+        self.create = async_to_raw_response(resource.create)
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.list = async_to_raw_response(resource.list)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,11 +14,13 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 __all__ = ["LabelsResource", "AsyncLabelsResource"]
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[dict[str, str]] = Endpoint(
     method="GET",
     path="/labels",
     operation_id="getLabels",
@@ -34,6 +36,11 @@ class LabelsResource:
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> LabelsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return LabelsResourceWithRawResponse(self)
+
     def retrieve(
         self,
         *,
@@ -47,17 +54,14 @@ class LabelsResource:
 
         `GET /labels`
         """
-        return cast(
-            "dict[str, str]",
-            self._client.request(
-                _RETRIEVE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -67,6 +71,11 @@ class AsyncLabelsResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncLabelsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncLabelsResourceWithRawResponse(self)
 
     async def retrieve(
         self,
@@ -81,16 +90,29 @@ class AsyncLabelsResource:
 
         `GET /labels`
         """
-        return cast(
-            "dict[str, str]",
-            await self._client.request(
-                _RETRIEVE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class LabelsResourceWithRawResponse:
+    """`client.with_raw_response.labels`: each method returns an APIResponse."""
+
+    def __init__(self, resource: LabelsResource) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncLabelsResourceWithRawResponse:
+    """`client.with_raw_response.labels` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncLabelsResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_raw_response(resource.retrieve)

@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
 from .._runtime import (
     AsyncAPIClient,
     Endpoint,
+    OMIT,
+    Omit,
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -31,7 +35,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[Settings] = Endpoint(
     method="GET",
     path="/settings",
     operation_id="getSettings",
@@ -55,7 +59,7 @@ def _update_body() -> Any:
     return Settings
 
 
-_UPDATE = Endpoint(
+_UPDATE: Endpoint[Settings] = Endpoint(
     method="PUT",
     path="/settings",
     operation_id="updateSettings",
@@ -63,6 +67,7 @@ _UPDATE = Endpoint(
     body_kind="json",
     body_content_type="application/json",
     body_type=_update_body,
+    body_required=True,
 )
 
 
@@ -71,6 +76,11 @@ class SettingsResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> SettingsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return SettingsResourceWithRawResponse(self)
 
     def retrieve(
         self,
@@ -82,24 +92,23 @@ class SettingsResource:
         strict_responses: bool | None = None,
     ) -> Settings:
         """GET /settings"""
-        return cast(
-            "Settings",
-            self._client.request(
-                _RETRIEVE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
     def update(
         self,
         *,
-        body: Settings | dict[str, Any],
+        theme: str | Omit = OMIT,
+        retries: int | Omit = OMIT,
+        body: Settings | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -109,20 +118,23 @@ class SettingsResource:
         """PUT /settings
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            theme: body field theme
+            retries: body field retries
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Settings",
-            self._client.request(
-                _UPDATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _UPDATE,
+            body=body,
+            fields={
+                "theme": theme,
+                "retries": retries,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -132,6 +144,11 @@ class AsyncSettingsResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncSettingsResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncSettingsResourceWithRawResponse(self)
 
     async def retrieve(
         self,
@@ -143,24 +160,23 @@ class AsyncSettingsResource:
         strict_responses: bool | None = None,
     ) -> Settings:
         """GET /settings"""
-        return cast(
-            "Settings",
-            await self._client.request(
-                _RETRIEVE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
     async def update(
         self,
         *,
-        body: Settings | dict[str, Any],
+        theme: str | Omit = OMIT,
+        retries: int | Omit = OMIT,
+        body: Settings | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -170,19 +186,40 @@ class AsyncSettingsResource:
         """PUT /settings
 
         Args:
-            body: request body (application/json); a model or a plain dict
+            theme: body field theme
+            retries: body field retries
+            body: request body (application/json); a model or a plain dict; the keyword fields are added to it
         """
-        return cast(
-            "Settings",
-            await self._client.request(
-                _UPDATE,
-                body=body,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _UPDATE,
+            body=body,
+            fields={
+                "theme": theme,
+                "retries": retries,
+            },
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class SettingsResourceWithRawResponse:
+    """`client.with_raw_response.settings`: each method returns an APIResponse."""
+
+    def __init__(self, resource: SettingsResource) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+
+
+class AsyncSettingsResourceWithRawResponse:
+    """`client.with_raw_response.settings` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncSettingsResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_raw_response(resource.retrieve)
+        self.update = async_to_raw_response(resource.update)

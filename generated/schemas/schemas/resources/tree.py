@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -14,6 +14,8 @@ from .._runtime import (
     RequestOptions,
     ResponseType,
     SyncAPIClient,
+    async_to_raw_response,
+    to_raw_response,
 )
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ def _retrieve_responses() -> dict[str, ResponseType]:
     }
 
 
-_RETRIEVE = Endpoint(
+_RETRIEVE: Endpoint[TreeNode] = Endpoint(
     method="GET",
     path="/tree",
     operation_id="getTree",
@@ -44,6 +46,11 @@ class TreeResource:
 
     def __init__(self, client: SyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> TreeResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return TreeResourceWithRawResponse(self)
 
     def retrieve(
         self,
@@ -58,17 +65,14 @@ class TreeResource:
 
         `GET /tree`
         """
-        return cast(
-            "TreeNode",
-            self._client.request(
-                _RETRIEVE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return self._client.request(
+            _RETRIEVE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
 
@@ -78,6 +82,11 @@ class AsyncTreeResource:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncTreeResourceWithRawResponse:
+        """These methods returning the HTTP response (`.parse()` gives the value)."""
+        return AsyncTreeResourceWithRawResponse(self)
 
     async def retrieve(
         self,
@@ -92,16 +101,29 @@ class AsyncTreeResource:
 
         `GET /tree`
         """
-        return cast(
-            "TreeNode",
-            await self._client.request(
-                _RETRIEVE,
-                options=RequestOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    strict_responses=strict_responses,
-                ),
+        return await self._client.request(
+            _RETRIEVE,
+            options=RequestOptions(
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                strict_responses=strict_responses,
             ),
         )
+
+
+class TreeResourceWithRawResponse:
+    """`client.with_raw_response.tree`: each method returns an APIResponse."""
+
+    def __init__(self, resource: TreeResource) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncTreeResourceWithRawResponse:
+    """`client.with_raw_response.tree` (async): methods return APIResponse."""
+
+    def __init__(self, resource: AsyncTreeResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_raw_response(resource.retrieve)
