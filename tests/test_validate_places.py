@@ -69,10 +69,12 @@ def _by_message(findings: list, words: str):
 
 
 def test_a_schema_finding_is_placed_where_the_referenced_schema_is_written(findings: list) -> None:
-    # the validator meets Pet through the response's $ref; the finding is Pet's
-    finding = _by_message(findings, "'strin' is not")
-    assert finding.pointer == "/components/schemas/Pet/properties/name/type"
-    assert finding.line == _line(SPEC, "type: strin")
+    # the validator meets Pet through the response's $ref; the finding is Pet's.
+    # openapi-spec-validator 0.8 also reports the enclosing schema: any number of
+    # findings may name the bad type, and the one at the type must be placed there.
+    named = [f for f in findings if "'strin' is not" in f.message]
+    placed = [(f.pointer, f.line) for f in named]
+    assert ("/components/schemas/Pet/properties/name/type", _line(SPEC, "type: strin")) in placed, placed
 
 
 def test_a_default_that_does_not_fit_is_placed_at_the_default(findings: list) -> None:
