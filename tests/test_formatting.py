@@ -181,6 +181,7 @@ def test_format_files_in_workers_gives_what_it_gives_here(monkeypatch):
     from apigen import formatting
     from apigen.cache import Cache
 
+    monkeypatch.delenv("APIGEN_FORK", raising=False)  # this test is about the workers
     files, stable, exact = _files_of_each_kind()
     here = formatting.format_files(files, Cache(None), stable, exact)
     monkeypatch.setattr(formatting, "PARALLEL_THRESHOLD", 0)
@@ -206,6 +207,7 @@ def test_a_module_that_does_not_compile_stops_the_run_in_workers_too(monkeypatch
     from apigen.cache import Cache
     from apigen.diagnostics import ApigenError
 
+    monkeypatch.delenv("APIGEN_FORK", raising=False)  # the worker path as well as this one
     files, stable, exact = _files_of_each_kind()
     files["pkg/broken.py"] = "def f(:\n"
     exact = exact | {"pkg/broken.py"}
