@@ -143,6 +143,8 @@ def _full_runtime_client(package: Any, transport: Any) -> Any:
     for name in schemes:
         if name in params:
             credentials[name] = f"{TOKEN}:secret" if "basic" in type(schemes[name]).__name__.lower() else TOKEN
+    if "allow_insecure_http" in params:  # Petstore's server is http; the transport is a mock
+        credentials["allow_insecure_http"] = True
     return package.Client(
         headers=None if credentials else AUTH_HEADER,
         http_client=httpx.Client(transport=transport),
