@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 import socket
+import os
 import threading
 import time
 from typing import Any, Callable, Iterable
@@ -222,6 +223,15 @@ class _Watchdog:
 
 
 WATCHDOG = _Watchdog()
+
+
+def _watchdog_after_fork() -> None:
+    """A forked child has no watchdog thread: start afresh (with a fresh lock)."""
+    WATCHDOG.__init__()  # type: ignore[misc]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_watchdog_after_fork)
 
 
 def _without(url: httpx.URL, names: Iterable[str]) -> httpx.URL:
