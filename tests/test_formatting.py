@@ -182,10 +182,6 @@ def test_format_files_in_workers_gives_what_it_gives_here(monkeypatch):
     from apigen.cache import Cache
 
     monkeypatch.delenv("APIGEN_FORK", raising=False)  # this test is about the workers
-    import threading
-
-    for thread in [t for t in threading.enumerate() if t.name == "apigen-deadlines"]:
-        thread.join(timeout=5.0)  # a runtime test's idle watchdog: apigen forks in one thread only
     files, stable, exact = _files_of_each_kind()
     here = formatting.format_files(files, Cache(None), stable, exact)
     monkeypatch.setattr(formatting, "PARALLEL_THRESHOLD", 0)

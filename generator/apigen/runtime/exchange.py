@@ -17,7 +17,6 @@ from __future__ import annotations
 import heapq
 import math
 import socket
-import os
 import threading
 import time
 from typing import Any, Callable, Iterable
@@ -158,80 +157,56 @@ class _Watchdog:
     """One daemon thread per process, woken at the earliest deadline of a sync attempt.
 
     The thread runs only while some attempt is in flight: it ends when the last one is
-    over, after lingering IDLE_SECONDS for the next one (a process that forks once its
-    calls are done, apigen's own workers included, sees no stray thread). A call wakes
-    the thread only when its deadline is earlier than the thread's next wake-up, and an
-    attempt that ends does not wake it at all: finished guards are dropped as they reach
-    the top of the heap. Waking the thread twice per call cost a fifth of a small call.
+    over (a process that forks, apigen's own workers included, sees no stray thread).
     """
-
-    IDLE_SECONDS = 1.0
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, SocketGuard]] = []
         self._count = 0
+        self._active = 0
         self._thread: threading.Thread | None = None
-        self._wake_at = 0.0
-
-    def _drop_finished(self) -> None:
-        heap = self._heap
-        while heap and heap[0][2].done:
-            heapq.heappop(heap)
 
     def watch(self, guard: SocketGuard, seconds: float) -> None:
-        due = time.monotonic() + seconds
         with self._cond:
-            self._drop_finished()
             self._count += 1
-            heapq.heappush(self._heap, (due, self._count, guard))
+            self._active += 1
+            heapq.heappush(self._heap, (time.monotonic() + seconds, self._count, guard))
             if self._thread is None:
-                self._wake_at = due
                 self._thread = threading.Thread(target=self._run, name="apigen-deadlines",
                                                 daemon=True)
                 self._thread.start()
-            elif due < self._wake_at:
-                self._wake_at = due
+            elif self._heap[0][2] is guard:
                 self._cond.notify()
 
     def release(self, guard: SocketGuard) -> None:
         """The attempt is over: its socket is no longer the watchdog's to shut."""
         with self._cond:
+            if guard.done:
+                return
             guard.done = True
             guard.stream = None
+            self._active -= 1
+            if self._active == 0:
+                self._heap.clear()
+                self._cond.notify()
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._drop_finished()
-                now = time.monotonic()
                 if not self._heap:
-                    self._wake_at = now + self.IDLE_SECONDS
-                    self._cond.wait(self.IDLE_SECONDS)
-                    self._drop_finished()
-                    if self._heap:
-                        continue
-                    self._thread = None  # nothing in flight: end; the next watch restarts
+                    self._thread = None  # nothing in flight: end; the next watch starts anew
                     return
                 due, _, guard = self._heap[0]
-                if due > now:
-                    self._wake_at = due
-                    self._cond.wait(due - now)
+                wait = due - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
                     continue
                 heapq.heappop(self._heap)
             guard.fire()
 
 
 WATCHDOG = _Watchdog()
-
-
-def _watchdog_after_fork() -> None:
-    """A forked child has no watchdog thread: start afresh (with a fresh lock)."""
-    WATCHDOG.__init__()  # type: ignore[misc]
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_watchdog_after_fork)
 
 
 def _without(url: httpx.URL, names: Iterable[str]) -> httpx.URL:
