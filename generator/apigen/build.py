@@ -15,8 +15,10 @@ from typing import Any
 from . import envelope, paging, surface, webhooks as webhook_ir
 from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
+from .media import pick_media
 from .auth_names import ADDED_SCHEME, insecure_http_host, naming_of_schemes
 from .bodyfields import body_fields
+from .context import SpecContext
 from .ir import (
     ANY, NONE, Api, Body, BodyField, Operation, Parameter, PyType, Resource, ResourceRef, Response,
     SecurityScheme, Skipped,
@@ -25,8 +27,7 @@ from .naming import (
     WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, pascal, snake_identifier,
     unshadowed_package,
 )
-from .normalize import iter_operations, resolve_pointer
-from .schemas import SchemaRegistry
+from .normalize import iter_operations
 
 # Keyword arguments every generated method has; spec parameters must not shadow them.
 CALL_OPTION_ARGS = frozenset({
@@ -68,36 +69,6 @@ def template_problem(path: str) -> str | None:
     return None
 
 
-def _media_kind(media: str) -> str | None:
-    media = media.split(";")[0].strip().lower()
-    if media.startswith("application/") and "json" in media:
-        return "json"
-    if media == "application/x-www-form-urlencoded":
-        return "form"
-    if media.startswith("multipart/"):
-        return "multipart"
-    if media.startswith("text/"):
-        return "text"
-    if media:
-        return "binary"
-    return None
-
-
-_KIND_PREFERENCE = {"json": 0, "form": 1, "multipart": 2, "text": 3, "binary": 4}
-
-
-def _pick_media(content: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
-    best: tuple[int, str, str, dict[str, Any]] | None = None
-    for media, obj in content.items():
-        kind = _media_kind(str(media))
-        if kind is None:
-            continue
-        rank = _KIND_PREFERENCE[kind]
-        if best is None or rank < best[0]:
-            best = (rank, kind, str(media), obj if isinstance(obj, dict) else {})
-    return None if best is None else (best[1], best[2], best[3])
-
-
 def _status(code: str) -> str:
     return "default" if code.lower() == "default" else code.upper()
 
@@ -106,32 +77,17 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-class ApiBuilder:
+class ApiBuilder(SpecContext):
     def __init__(self, spec: dict[str, Any], package: str | None = None, source: str = "", doc: Document | None = None) -> None:
-        self.spec = spec
+        self.package = package or unshadowed_package(surface.default_package_name(spec))
+        super().__init__(spec, env_identifier(self.package))
         self.source = source
         self.doc = doc
-        self.skipped: list[Skipped] = []
         self.notices: list[Skipped] = []
         info = _mapping(spec.get("info"))
         self.title = _text(info.get("title")) or "API"
-        self.package = package or unshadowed_package(surface.default_package_name(spec))
-        self.env_prefix = env_identifier(self.package)
-        self.registry = SchemaRegistry(spec)
 
     # -------------------------------------------------------------- helpers
-
-    def deref(self, node: Any, depth: int = 0) -> Any:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 50:
-            try:
-                node = resolve_pointer(self.spec, node["$ref"])
-            except (KeyError, IndexError, ValueError, TypeError):
-                return None  # a ref where check_refs does not look (an example, a default)
-            depth += 1
-        return node
-
-    def skip(self, where: str, reason: str) -> None:
-        self.skipped.append(Skipped(where, reason))
 
     def report_plain_http(self) -> None:
         for index, url in enumerate(self.servers()):
@@ -237,7 +193,7 @@ class ApiBuilder:
                 continue
             schema = param.get("schema")
             if schema is None and isinstance(param.get("content"), dict):
-                picked = _pick_media(param["content"])
+                picked = pick_media(param["content"])
                 schema = picked[2].get("schema") if picked else None
             ptype = self.registry.type_of(schema, context + pascal(name), literals=True) if schema is not None else PyType("str")
             style, explode = param.get("style"), param.get("explode")
@@ -277,7 +233,7 @@ class ApiBuilder:
         content = body.get("content") if isinstance(body, dict) else None
         if not isinstance(content, dict) or not content:
             return None
-        picked = _pick_media(content)
+        picked = pick_media(content)
         if picked is None:
             self.skip(where, "request body has no usable media type")
             return None
@@ -335,7 +291,7 @@ class ApiBuilder:
             if not isinstance(response, dict):
                 continue
             content = response.get("content")
-            picked = _pick_media(content) if isinstance(content, dict) and content else None
+            picked = pick_media(content) if isinstance(content, dict) and content else None
             success = code.startswith("2")
             if picked is None:
                 resp = Response(_status(code), "empty", None, _text(response.get("description")))

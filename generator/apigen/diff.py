@@ -23,7 +23,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, TextIO
 
-from .build import _pick_media, build_api
+from .build import build_api
+from .media import pick_media
 from .diagnostics import escape_pointer_token
 from .ir import Api, Operation, Parameter, Response
 from .console import say_lines
@@ -278,7 +279,7 @@ class _Differ:
                 continue
             schema = param.get("schema")
             if schema is None and isinstance(param.get("content"), dict):
-                picked = _pick_media(param["content"])
+                picked = pick_media(param["content"])
                 schema = picked[2].get("schema") if picked else None
             out[(str(param.get("in")), str(param.get("name")))] = schema if isinstance(schema, dict) else {"type": "string"}
         return out
@@ -342,7 +343,7 @@ class _Differ:
     def _body_schema(self, side: _Side, op: Operation) -> dict[str, Any]:
         body = _deref(side.spec, self._raw_op(side, op).get("requestBody"))
         content = body.get("content") if isinstance(body, dict) else None
-        picked = _pick_media(content) if isinstance(content, dict) else None
+        picked = pick_media(content) if isinstance(content, dict) else None
         schema = picked[2].get("schema") if picked else None
         return schema if isinstance(schema, dict) else {}
 
@@ -351,7 +352,7 @@ class _Differ:
         raw = next((v for k, v in responses.items() if str(k).upper() == status.upper()), None)
         response = _deref(side.spec, raw)
         content = response.get("content") if isinstance(response, dict) else None
-        picked = _pick_media(content) if isinstance(content, dict) and content else None
+        picked = pick_media(content) if isinstance(content, dict) and content else None
         schema = picked[2].get("schema") if picked else None
         return schema if isinstance(schema, dict) else {}
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from .ir import ErrorEnvelope, Response
 
 if TYPE_CHECKING:
-    from .build import ApiBuilder
+    from .context import SpecContext
 
 EXTENSION = "x-apigen-error-envelope"
 
 
-def _json_schema(builder: ApiBuilder, response: Any) -> dict[str, Any] | None:
+def _json_schema(builder: SpecContext, response: Any) -> dict[str, Any] | None:
     response = builder.deref(response)
     content = response.get("content") if isinstance(response, dict) else None
     if not isinstance(content, dict):
@@ -33,7 +33,7 @@ def _json_schema(builder: ApiBuilder, response: Any) -> dict[str, Any] | None:
     return None
 
 
-def _properties(builder: ApiBuilder, schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+def _properties(builder: SpecContext, schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
     """Properties of an object schema, through allOf (bounded)."""
     props: dict[str, Any] = {}
     if depth > 8:
@@ -47,7 +47,7 @@ def _properties(builder: ApiBuilder, schema: dict[str, Any], depth: int = 0) -> 
     return props
 
 
-def _boolean_values(builder: ApiBuilder, schema: Any) -> set[bool] | None:
+def _boolean_values(builder: SpecContext, schema: Any) -> set[bool] | None:
     """The values a boolean property allows ({True}, {False} or both), None if not boolean."""
     schema = builder.deref(schema)
     if not isinstance(schema, dict):
@@ -64,7 +64,7 @@ def _boolean_values(builder: ApiBuilder, schema: Any) -> set[bool] | None:
 
 
 def detect(
-    builder: ApiBuilder, op: dict[str, Any], responses: tuple[Response, ...]
+    builder: SpecContext, op: dict[str, Any], responses: tuple[Response, ...]
 ) -> ErrorEnvelope | None:
     """The operation's error envelope, from the extension or from its declarations."""
     declared = op.get(EXTENSION, builder.spec.get(EXTENSION))

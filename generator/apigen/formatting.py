@@ -25,6 +25,7 @@ import ast
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import black
 from black.strings import fix_multiline_docstring, normalize_string_quotes, str_width
@@ -32,6 +33,22 @@ from black.strings import fix_multiline_docstring, normalize_string_quotes, str_
 from .cache import Cache, digest
 from .diagnostics import ApigenError
 from .parallel import can_fork, cores, gc_frozen
+
+
+def pyrepr(value: Any) -> str:
+    """A Python literal for a str/int/bool/None/tuple value, quoted as black quotes it.
+
+    repr is escape-complete; black's own quote rule then picks the quotes.
+    """
+    if isinstance(value, str):
+        return string_literal(value)
+    if value is None or isinstance(value, (bool, int)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(pyrepr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    raise TypeError(f"no literal for {type(value).__name__}")
+
 
 LINE_LENGTH = 100
 _MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)

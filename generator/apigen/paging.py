@@ -16,7 +16,7 @@ from .ir import Operation, Pagination
 from .naming import pascal
 
 if TYPE_CHECKING:
-    from .build import ApiBuilder
+    from .context import SpecContext
 
 CURSOR_PARAMS = ("cursor", "page_token", "pagetoken", "next_token", "nexttoken", "continuation_token", "continuationtoken", "after", "marker", "next", "page_cursor", "starting_after")
 NEXT_CURSOR_FIELDS = ("next_cursor", "nextcursor", "next_page_token", "nextpagetoken", "next_token", "nexttoken", "continuation_token", "continuationtoken", "next_marker", "nextmarker", "cursor", "next")
@@ -38,7 +38,7 @@ def _find(names: dict[str, str], wanted: tuple[str, ...]) -> str | None:
     return None
 
 
-def _success_schema(builder: ApiBuilder, op: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+def _success_schema(builder: SpecContext, op: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The JSON schema of the first 2xx response, dereferenced, and its headers."""
     for code, raw in sorted((op.get("responses") or {}).items(), key=lambda kv: str(kv[0])):
         if not str(code).startswith("2"):
@@ -54,7 +54,7 @@ def _success_schema(builder: ApiBuilder, op: dict[str, Any]) -> tuple[Any, dict[
     return None, {}
 
 
-def _properties(builder: ApiBuilder, schema: Any, seen: set[int] | None = None) -> dict[str, Any]:
+def _properties(builder: SpecContext, schema: Any, seen: set[int] | None = None) -> dict[str, Any]:
     """Properties of an object schema, following refs and allOf.
 
     Each schema is read once: an allOf lattice (every class extending the next
@@ -73,7 +73,7 @@ def _properties(builder: ApiBuilder, schema: Any, seen: set[int] | None = None) 
     return props
 
 
-def _is_array(builder: ApiBuilder, schema: Any) -> bool:
+def _is_array(builder: SpecContext, schema: Any) -> bool:
     schema = builder.deref(schema)
     if not isinstance(schema, dict):
         return False
@@ -81,7 +81,7 @@ def _is_array(builder: ApiBuilder, schema: Any) -> bool:
     return kinds == "array" or isinstance(kinds, list) and "array" in kinds or "items" in schema and "properties" not in schema
 
 
-def _items_path(builder: ApiBuilder, schema: Any) -> tuple[tuple[str, ...], Any] | None:
+def _items_path(builder: SpecContext, schema: Any) -> tuple[tuple[str, ...], Any] | None:
     """Where the item array sits in the body, and its item schema."""
     if _is_array(builder, schema):
         return (), builder.deref(schema).get("items")
@@ -93,7 +93,7 @@ def _items_path(builder: ApiBuilder, schema: Any) -> tuple[tuple[str, ...], Any]
     return (key,), builder.deref(props[key]).get("items")
 
 
-def _field_path(builder: ApiBuilder, schema: Any, wanted: tuple[str, ...]) -> tuple[str, ...] | None:
+def _field_path(builder: SpecContext, schema: Any, wanted: tuple[str, ...]) -> tuple[str, ...] | None:
     """Path to a field named like one of ``wanted``, at the top or one object deeper."""
     props = _properties(builder, schema)
     top = _find({_norm(k): k for k in props}, wanted)
@@ -116,7 +116,7 @@ def _path(value: Any) -> tuple[str, ...] | None:
     return None
 
 
-def _from_extension(builder: ApiBuilder, ext: dict[str, Any], schema: Any, context: str, where: str) -> Pagination | None:
+def _from_extension(builder: SpecContext, ext: dict[str, Any], schema: Any, context: str, where: str) -> Pagination | None:
     style = ext.get("style")
     if style not in ("cursor", "offset", "page", "link", "next_url"):
         builder.skip(where, f"unknown pagination style {str(style)[:40]!r} (cursor, offset, page, link, next_url); the operation returns its response unpaginated")
@@ -142,7 +142,7 @@ def _from_extension(builder: ApiBuilder, ext: dict[str, Any], schema: Any, conte
     )
 
 
-def detect(builder: ApiBuilder, op: dict[str, Any], operation: Operation) -> Pagination | None:
+def detect(builder: SpecContext, op: dict[str, Any], operation: Operation) -> Pagination | None:
     if operation.method != "GET" and not isinstance(op.get("x-apigen-pagination"), dict):
         return None
     schema, headers = _success_schema(builder, op)

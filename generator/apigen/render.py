@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from black.strings import normalize_string_quotes
 
 from . import __version__, webhooks as webhook_ir
 from .ir import Api, PyType, Resource
-from .formatting import black_docstring, from_import
+from .formatting import black_docstring, from_import, pyrepr
 from .split import SplitModels, models_init
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")
@@ -28,21 +27,6 @@ def templates_dir() -> Path:
     """Templates ship inside the wheel as apigen/templates; in a checkout they are at the top."""
     packaged = Path(__file__).parent / "templates"
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
-
-
-def pyrepr(value: Any) -> str:
-    """A Python literal for a str/int/bool/None/tuple value, quoted as black quotes it.
-
-    repr is escape-complete; black's own quote rule then picks the quotes.
-    """
-    if isinstance(value, str):
-        return normalize_string_quotes(repr(value))
-    if value is None or isinstance(value, (bool, int)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        inner = ", ".join(pyrepr(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    raise TypeError(f"no literal for {type(value).__name__}")
 
 
 def clean_text(text: str) -> str:

@@ -616,7 +616,7 @@ class SchemaRegistry:
 
 def _mixed_enum_type(values: list[Any], nullable: bool) -> PyType:
     """``Literal[1, "a", True]`` (``| None`` for a null value): bools stay apart from numbers."""
-    from .render import pyrepr
+    from .formatting import pyrepr
 
     kept, floats = literal_values(values)
     spelled = ", ".join(pyrepr(v) for v in kept)

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 
 from .diagnostics import ApigenError, pointer
 from .ir import ANY, PyType, Webhook, WebhookSignature
+from .media import pick_media
 from .naming import pascal
 
 if TYPE_CHECKING:
-    from .build import ApiBuilder
+    from .context import SpecContext
 
 EXTENSION = "x-apigen-webhooks"
 SCHEMES = ("standard", "stripe", "github", "slack", "twilio", "hmac")
@@ -77,7 +78,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _fixed_string(builder: ApiBuilder, schema: Any) -> str | None:
+def _fixed_string(builder: SpecContext, schema: Any) -> str | None:
     """The only value a string schema allows (``const`` or a one-value ``enum``)."""
     schema = builder.deref(schema)
     if not isinstance(schema, dict):
@@ -90,7 +91,7 @@ def _fixed_string(builder: ApiBuilder, schema: Any) -> str | None:
     return None
 
 
-def _properties(builder: ApiBuilder, schema: Any, depth: int = 0) -> dict[str, Any]:
+def _properties(builder: SpecContext, schema: Any, depth: int = 0) -> dict[str, Any]:
     """Top-level properties of an object schema, through allOf (bounded)."""
     schema = builder.deref(schema)
     props: dict[str, Any] = {}
@@ -103,7 +104,7 @@ def _properties(builder: ApiBuilder, schema: Any, depth: int = 0) -> dict[str, A
     return props
 
 
-def _fixed_fields(builder: ApiBuilder, schema: Any, depth: int = 0) -> set[tuple[str, str]]:
+def _fixed_fields(builder: SpecContext, schema: Any, depth: int = 0) -> set[tuple[str, str]]:
     """Top-level string fields with one allowed value; for oneOf/anyOf, those all members fix."""
     found = {
         (str(k), v)
@@ -126,7 +127,7 @@ def _is_event_header(name: str) -> bool:
 
 
 def _event_header(
-    builder: ApiBuilder, path_item: dict[str, Any], op: dict[str, Any]
+    builder: SpecContext, path_item: dict[str, Any], op: dict[str, Any]
 ) -> tuple[str, str] | None:
     for raw in list(path_item.get("parameters") or []) + list(op.get("parameters") or []):
         param = builder.deref(raw)
@@ -147,7 +148,7 @@ def _event_header(
 
 
 def _signature_headers(
-    builder: ApiBuilder, items: list[tuple[str, dict[str, Any], dict[str, Any]]]
+    builder: SpecContext, items: list[tuple[str, dict[str, Any], dict[str, Any]]]
 ) -> str | None:
     for _name, path_item, op in items:
         for raw in list(path_item.get("parameters") or []) + list(op.get("parameters") or []):
@@ -168,7 +169,7 @@ def _host_scheme(servers: tuple[str, ...]) -> tuple[str, str] | None:
     return None
 
 
-def _items(builder: ApiBuilder) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+def _items(builder: SpecContext) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(name, path item, operation) of every webhook, ``webhooks`` first, each name once."""
     out, seen = [], set()
     for key in ("webhooks", "x-webhooks"):
@@ -189,13 +190,12 @@ def _items(builder: ApiBuilder) -> list[tuple[str, dict[str, Any], dict[str, Any
 
 
 def _webhook(
-    builder: ApiBuilder, name: str, path_item: dict[str, Any], op: dict[str, Any]
+    builder: SpecContext, name: str, path_item: dict[str, Any], op: dict[str, Any]
 ) -> Webhook:
-    from .build import _pick_media  # one rule for media types, shared with request bodies
 
     body = builder.deref(op.get("requestBody"))
     content = body.get("content") if isinstance(body, dict) else None
-    picked = _pick_media(content) if isinstance(content, dict) and content else None
+    picked = pick_media(content) if isinstance(content, dict) and content else None
     ptype, media = ANY, "application/json"
     fields: tuple[tuple[str, str], ...] = ()
     if picked is not None:
@@ -208,7 +208,7 @@ def _webhook(
     return Webhook(name, description, ptype, media, _event_header(builder, path_item, op), fields)
 
 
-def _configured(builder: ApiBuilder) -> dict[str, Any] | None:
+def _configured(builder: SpecContext) -> dict[str, Any] | None:
     raw = builder.spec.get(EXTENSION)
     return None if raw is None else webhook_config(raw, "x-apigen-webhooks")
 
@@ -258,7 +258,7 @@ def qualified(ptype: PyType) -> str:
 
 def scheme_expression(sig: WebhookSignature) -> str:
     """The Python expression that builds the runtime scheme (values as literals)."""
-    from .render import pyrepr
+    from .formatting import pyrepr
 
     if sig.scheme == "hmac":
         values = (
@@ -276,7 +276,7 @@ def scheme_expression(sig: WebhookSignature) -> str:
 
 
 def build_webhooks(
-    builder: ApiBuilder, servers: tuple[str, ...]
+    builder: SpecContext, servers: tuple[str, ...]
 ) -> tuple[tuple[Webhook, ...], WebhookSignature | None]:
     """The API's webhooks and its signature scheme (None: it sends none that we know of)."""
     items = _items(builder)
