@@ -15,6 +15,7 @@ from .auth import (
     OAuth2Scheme,
     SecurityScheme,
 )
+from .cachestore import CachedResponse, CacheStore, MemoryCache
 from .client import AsyncAPIClient, SyncAPIClient
 from .config import ClientConfig
 from .endpoint import Endpoint, ErrorEnvelope, PaginationStyle, ParamStyle, Pagination, ResponseType
@@ -54,6 +55,7 @@ from .options import (
 from .pagination import AsyncPaginator, Page, SyncPaginator
 from .raw import APIResponse, async_pages_to_raw_response, async_to_raw_response, to_raw_response
 from .retry import RetryEvent
+from .tokenstore import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
 from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
 from .webhook_events import UnknownWebhookEvent, WebhookEventType, WebhookHelper
 from .webhooks import (
@@ -137,4 +139,11 @@ __all__ = [
     "TwilioSignature",
     "HMACSignature",
     "MissingCredentialsError",
+    "TokenStore",
+    "OAuthToken",
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "CacheStore",
+    "CachedResponse",
+    "MemoryCache",
 ]
