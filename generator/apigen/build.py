@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from . import envelope, paging, surface, webhooks as webhook_ir
+from . import envelope, idempotency, paging, surface, webhooks as webhook_ir
 from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
 from .media import pick_media
@@ -86,6 +86,7 @@ class ApiBuilder(SpecContext):
         self.notices: list[Skipped] = []
         info = _mapping(spec.get("info"))
         self.title = _text(info.get("title")) or "API"
+        self.idempotency_api_header = idempotency.api_header(spec, self.servers())
 
     # -------------------------------------------------------------- helpers
 
@@ -439,6 +440,9 @@ class ApiBuilder(SpecContext):
             deprecated=bool(op.get("deprecated")), parameters=tuple(params), body=body,
             responses=responses, return_type=return_type, security=security,
             idempotent=method.upper() not in UNSAFE_METHODS,
+            idempotency_header=idempotency.operation_header(
+                method, (p.name for p in params if p.location == "header"),
+                self.idempotency_api_header),
             envelope=envelope.detect(self, op, responses),
         )
         pagination = paging.detect(self, op, operation)

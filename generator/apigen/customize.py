@@ -22,6 +22,10 @@ token = { type = "bearer", keyword = "token", env = "GITHUB_TOKEN", optional = t
 stripe, github, slack, twilio, or hmac with ``header``, ``encoding``, ``prefix``), with
 ``secret_env`` and ``tolerance`` (seconds).
 
+``idempotency_key = true`` (or a header name) gives every POST and PATCH a generated
+idempotency key, retried like a GET; ``false`` never adds one (Stripe, and operations
+declaring an ``Idempotency-Key`` header, get keys by default).
+
 ``error_envelope = { flag = "ok", error_value = false }`` declares that a success body
 with that flag value is the API's error (``false`` turns the detection off).
 
@@ -38,11 +42,12 @@ from typing import Any
 from .diagnostics import ApigenError
 from .ir import Skipped
 from .normalize import first_tag, iter_operations
+from .idempotency import EXTENSION as IDEMPOTENCY_EXTENSION, config_value as idempotency_config
 from .webhooks import EXTENSION as WEBHOOKS_EXTENSION, webhook_config
 
 OPTION_KEYS = frozenset({
     "include_tags", "exclude_tags", "include_operations", "exclude_operations", "names",
-    "pagination", "base_url", "error_envelope", "webhooks", "auth",
+    "pagination", "base_url", "error_envelope", "webhooks", "auth", "idempotency_key",
 })
 # keys of one [tool.apigen.clients.auth] entry: OpenAPI's, plus apigen's names and optional
 AUTH_KEYS = frozenset({"type", "scheme", "in", "name", "keyword", "env", "optional", "description"})
@@ -68,6 +73,9 @@ class Options:
     # {scheme = "hmac", header = "X-Signature", encoding = "base64"}; see webhooks.py
     webhooks: dict[str, Any] | None = None
     auth: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # x-apigen-idempotency-key: every POST/PATCH takes a key (true or the header's name),
+    # or none does (false); None: Stripe, and operations that declare the header
+    idempotency_key: str | bool | None = None
 
     @classmethod
     def from_config(cls, raw: dict[str, Any], where: str) -> Options:
@@ -101,6 +109,8 @@ class Options:
             dict(envelope) if isinstance(envelope, dict) else envelope,
             dict(hooks) if hooks is not None else None,
             _auth_table(raw.get("auth", {}), where),
+            None if raw.get("idempotency_key") is None
+            else idempotency_config(raw["idempotency_key"], where),
         )
 
     def key(self) -> str:
@@ -221,6 +231,8 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
         spec[WEBHOOKS_EXTENSION] = options.webhooks
     if options.auth:
         _apply_auth(spec, options.auth)
+    if options.idempotency_key is not None:
+        spec[IDEMPOTENCY_EXTENSION] = options.idempotency_key
     if options.base_url:
         spec["servers"] = [{"url": options.base_url}] + [s for s in spec.get("servers") or [] if isinstance(s, dict)]
     return spec, excluded

@@ -127,6 +127,7 @@ class Operation:
     pagination: Pagination | None = None
     idempotent: bool = True
     envelope: ErrorEnvelope | None = None
+    idempotency_header: str | None = None  # POST/PATCH of an API that takes idempotency keys
 
     @property
     def types(self) -> list[PyType]:

@@ -50,6 +50,7 @@ from .exchange import (
     monotonic,
     redirect_request,
 )
+from .idempotency import ensure_idempotency_key
 from .logs import SENSITIVE_QUERY_NAMES, install_httpx_redaction, redact_url
 from .config import ClientConfig
 from .options import (
@@ -361,12 +362,14 @@ class BaseAPIClient:
             if options.extra_headers:
                 hdrs.update(options.extra_headers)
             if options.idempotency_key:
-                hdrs["Idempotency-Key"] = options.idempotency_key
+                hdrs[endpoint.idempotency_header or "Idempotency-Key"] = options.idempotency_key
                 idempotent = True
             if options.timeout is not None:
                 timeout = options.timeout
             if options.max_retries is not None:
                 max_retries = options.max_retries
+        if not idempotent and endpoint.idempotency_header is not None:
+            idempotent = ensure_idempotency_key(hdrs, endpoint.idempotency_header)
         if plan.missing is not None and not self._has_own_auth(hdrs):
             raise MissingCredentialsError(f"{endpoint.method.upper()} {endpoint.path} needs "
                                           f"credentials: pass {plan.missing} (to the client)")
