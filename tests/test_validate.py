@@ -179,3 +179,37 @@ def test_incremental_validation_keeps_everything_when_a_reference_leaves_the_com
     mapping = {"oneOf": [schema_ref], "discriminator": {"propertyName": "kind", "mapping": {"b": "#/components/schemas/Bad"}}}
     reduced = memo._rest_reachable_from({"/s1": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": mapping}}}}}}})
     assert sorted(reduced["components"]["schemas"]) == ["Bad", "Base", "S1"]  # mapping targets count too
+
+
+def test_run_validation_takes_one_of_three_paths_with_the_same_findings(tmp_path: Any, monkeypatch: Any) -> None:
+    """Now, in the background (a big document), or remembered: the same findings each way."""
+    from apigen.cache import Cache
+
+    monkeypatch.delenv("APIGEN_FORK", raising=False)
+    expected = sorted(map(repr, validation.validate(_doc())))
+    now = validation.RunValidation(_doc(), Cache(None), strict=False)
+    assert now._background is None and sorted(map(repr, now.result())) == expected
+    monkeypatch.setattr(validation, "BIG_SPEC", 10)  # every document counts as big
+    monkeypatch.setattr("apigen.parallel.cores", lambda: 2)
+    cache = Cache(tmp_path / "cache")
+    with validation.RunValidation(_doc(), cache, strict=False) as background:
+        assert background._background is not None
+        assert sorted(map(repr, background.result())) == expected
+    remembered = validation.RunValidation(_doc(), cache, strict=False)
+    assert remembered._background is None and sorted(map(repr, remembered.result())) == expected
+
+
+def test_run_validation_in_strict_mode_raises_when_the_findings_are_known(tmp_path: Any, monkeypatch: Any) -> None:
+    import pytest
+
+    from apigen.cache import Cache
+    from apigen.diagnostics import ApigenError
+
+    monkeypatch.delenv("APIGEN_FORK", raising=False)
+    with pytest.raises(ApigenError):  # validated now: raises before any IR is built
+        validation.RunValidation(_doc(), Cache(None), strict=True)
+    monkeypatch.setattr(validation, "BIG_SPEC", 10)
+    monkeypatch.setattr("apigen.parallel.cores", lambda: 2)
+    with validation.RunValidation(_doc(), Cache(None), strict=True) as background:
+        with pytest.raises(ApigenError):  # validated in the background: raises on the result
+            background.result()

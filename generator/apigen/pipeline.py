@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .build import build_api
 from .customize import Options, apply_options
@@ -19,10 +20,10 @@ from .mockspec import TESTING_SPEC, mock_spec_json
 from .models import generate_models
 from .naming import shadowed_module, snake_identifier
 from .normalize import has_external_ref, normalize
-from .parallel import can_fork, cores, return_free_memory
+from .parallel import return_free_memory
 from .render import Renderer
 from .split import SplitModels, split_models
-from .validate import BackgroundValidation, ValidationMemo, validate
+from .validate import RunValidation, raise_if_strict, validate
 from . import __version__
 from .writer import MANIFEST, hand_edits, manifest, real_output, recover, write_atomically
 
@@ -58,9 +59,7 @@ def spec_hash(text: str) -> str:
 def check(source: str, strict: bool = False, allow_remote_refs: bool = False) -> tuple[list[Diagnostic], Api | None]:
     """Load, validate and build the IR; what ``apigen validate`` reports."""
     doc = load(source)
-    diagnostics = validate(doc, strict=strict)
-    if strict and diagnostics:
-        raise ApigenError(diagnostics)
+    diagnostics = raise_if_strict(validate(doc, strict=strict), strict)
     spec = normalize(doc, allow_remote_refs=allow_remote_refs)
     return diagnostics, build_api(spec, source=source, doc=doc)
 
@@ -78,9 +77,6 @@ class Rendered:
     diagnostics: list[Diagnostic]
     from_cache: bool = False
     notices: list[Skipped] = field(default_factory=list)
-
-
-BIG_SPEC = 1_000_000  # characters; validating these in a second process overlaps with generation
 
 
 def _inputs_digest(template_dirs: list[Path] | None) -> str:
@@ -105,92 +101,72 @@ def _inputs_digest_cached(template_dirs: tuple[Path, ...]) -> str:
     return digest(*parts)
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything besides the spec that decides a run's output: part of its cache key."""
+
+    package: str | None = None
+    strict: bool = False
+    allow_remote_refs: bool = False
+    template_dirs: tuple[Path, ...] = ()
+    options: Options = field(default_factory=Options)
+
+    def key(self, source: str, sha: str, inlined: str) -> str:
+        return digest(
+            "run", _inputs_digest(list(self.template_dirs)), source, sha, inlined, self.package or "",
+            str(self.strict), str(self.allow_remote_refs), self.options.key(),
+        )
+
+
+@dataclass
+class _Models:
+    """The models' source, what the model generator could not type, and its notes."""
+
+    source: str
+    untyped: list[str]
+    notes: list[list[str]]
+    formatted: Any = None  # black's split-ready output, when made in this run
+
+    def skipped(self) -> list[Skipped]:
+        untyped = [Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any")
+                   for name in self.untyped]
+        return untyped + [Skipped(where, what) for where, what in self.notes]
+
+
 def render_package(source: str, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, template_dirs: list[Path] | None = None, cache: Cache | None = None, options: Options | None = None) -> Rendered:
+    """Every file of the package for ``source``: from the run cache, or made in named steps."""
+    settings = RunSettings(package, strict, allow_remote_refs, tuple(template_dirs or ()), options or Options())
     cache = cache if cache is not None else Cache.default()
-    options = options or Options()
     doc = load(source)
     spec = None
-    extra = ""
-    if has_external_ref(doc.data):
+    inlined = ""
+    if has_external_ref(doc.data):  # the referenced files decide the output too
         spec = normalize(doc, allow_remote_refs=allow_remote_refs)
-        extra = json.dumps(spec, sort_keys=True)
-    # the source is part of the key: diagnostics name it
+        inlined = json.dumps(spec, sort_keys=True)
     sha = spec_hash(doc.text)
-    run_key = digest("run", _inputs_digest(template_dirs), source, sha, extra, package or "", str(strict), str(allow_remote_refs), options.key())
+    run_key = settings.key(source, sha, inlined)  # the source is part of it: diagnostics name it
     hit = cache.get("runs", run_key)
     if isinstance(hit, dict):
-        diagnostics = [Diagnostic(**d) for d in hit["diagnostics"]]
-        if strict and diagnostics:
-            raise ApigenError(diagnostics)
-        return Rendered(hit["files"], hit["package"], hit["operations"], hit["resources"],
-                        hit["models"], [Skipped(**s) for s in hit["skipped"]], diagnostics, True,
-                        [Skipped(**s) for s in hit.get("notices", [])])
-
-    background = None
-    memo = ValidationMemo(doc, cache, strict)
-    known = memo.incremental()
-    if known is not None:
-        diagnostics = known
-        if strict and diagnostics:
-            raise ApigenError(diagnostics)
-    elif len(doc.text) >= BIG_SPEC and cores() > 1 and can_fork():
-        background = BackgroundValidation(doc, strict, memo)
-    try:
-        if background is None and known is None:
-            diagnostics = validate(doc, strict=strict)
-            memo.record(diagnostics)
-            if strict and diagnostics:
-                raise ApigenError(diagnostics)
+        return _rendered_from_cache(hit, strict)
+    with RunValidation(doc, cache, strict) as validation:
         if spec is None:
             spec = normalize(doc, allow_remote_refs=allow_remote_refs)
-        spec, excluded = apply_options(spec, options)
+        spec, excluded = apply_options(spec, settings.options)
         api = build_api(spec, package=package, source=source, doc=doc)
         testing_spec = mock_spec_json(spec, api)  # what <package>.testing's MockAPI answers from
         # the document is not needed past the IR: let it go before the model
         # generator, the stage that needs most memory (about 90 MB on GitHub)
-        memo.release()
+        validation.release()
         del doc, spec
         renderer = Renderer(api, sha, template_dirs)
         models_key = digest("models", _inputs_digest(None), json.dumps([api.models, api.literal_aliases], sort_keys=True))
-        cached_models = cache.get("models", models_key)
-        formatted = None
-        if not isinstance(cached_models, dict):
-            made = generate_models(api.models, literal_aliases=api.literal_aliases)
-            return_free_memory()
-            formatted = format_models_for_split(made.source)
-            cached_models = {
-                "source": formatted.source, "untyped": list(made.untyped),
-                "notes": [list(n) for n in made.notes],
-            }
-            cache.put("models", models_key, cached_models)
-        models_source = cached_models["source"]
-        skipped = excluded + list(api.skipped) + [
-            Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any") for name in cached_models["untyped"]
-        ] + [Skipped(where, what) for where, what in cached_models.get("notes", [])]
-        header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
-        # the model modules of the same models, split and compiled by an earlier run:
-        # one cache entry (the header is the same for all of them: stored once)
-        split_key = digest("split", models_key, header)
-        cached_split = cache.get("split", split_key)
-        if isinstance(cached_split, dict):
-            models = SplitModels({m: header + body for m, body in cached_split["modules"].items()}, cached_split["module_of"])
-            compiled = frozenset(f"{api.package}/models/{m}.py" for m in models.modules)
-        else:
-            models = split_models(models_source, header, formatted)
-            compiled = frozenset()
-        files = format_files(renderer.files(models), cache, renderer.black_stable(), renderer.black_exact(models), compiled)
-        if not isinstance(cached_split, dict):  # only now: these modules compiled
-            cache.put("split", split_key, {"modules": {m: text[len(header):] for m, text in models.modules.items()}, "module_of": models.module_of})
-        if background is not None:
-            diagnostics = background.result()  # the validation process recorded them
-            if strict and diagnostics:
-                raise ApigenError(diagnostics)
-    finally:
-        if background is not None:
-            background.close()
+        models = _generated_models(api, cache, models_key)
+        files = _formatted_files(api, renderer, models, cache, models_key)
+        diagnostics = validation.result()
     files.update(runtime_files(api.package))
     files[f"{api.package}/{TESTING_SPEC}"] = testing_spec
     files[MANIFEST] = manifest(files, sha, __version__)
+    skipped = excluded + list(api.skipped) + models.skipped()
     rendered = Rendered(files, api.package, len(api.operations), len(api.resources),
                         len(api.models), skipped, diagnostics, notices=list(api.notices))
     cache.put("runs", run_key, {
@@ -199,6 +175,45 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         "notices": [vars(s) for s in api.notices],
     })
     return rendered
+
+
+def _rendered_from_cache(hit: dict[str, Any], strict: bool) -> Rendered:
+    diagnostics = raise_if_strict([Diagnostic(**d) for d in hit["diagnostics"]], strict)
+    return Rendered(hit["files"], hit["package"], hit["operations"], hit["resources"],
+                    hit["models"], [Skipped(**s) for s in hit["skipped"]], diagnostics, True,
+                    [Skipped(**s) for s in hit.get("notices", [])])
+
+
+def _generated_models(api: Api, cache: Cache, models_key: str) -> _Models:
+    """The models' source: datamodel-code-generator's output formatted by black, or cached."""
+    cached = cache.get("models", models_key)
+    if isinstance(cached, dict):
+        return _Models(cached["source"], list(cached["untyped"]), [list(n) for n in cached.get("notes", [])])
+    made = generate_models(api.models, literal_aliases=api.literal_aliases)
+    return_free_memory()
+    formatted = format_models_for_split(made.source)
+    models = _Models(formatted.source, list(made.untyped), [list(n) for n in made.notes], formatted)
+    cache.put("models", models_key, {"source": models.source, "untyped": models.untyped, "notes": models.notes})
+    return models
+
+
+def _formatted_files(api: Api, renderer: Renderer, models: _Models, cache: Cache, models_key: str) -> dict[str, str]:
+    """Resources, client and model modules, formatted; the split model modules are cached."""
+    header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
+    # the model modules of the same models, split and compiled by an earlier run:
+    # one cache entry (the header is the same for all of them: stored once)
+    split_key = digest("split", models_key, header)
+    cached_split = cache.get("split", split_key)
+    if isinstance(cached_split, dict):
+        split = SplitModels({m: header + body for m, body in cached_split["modules"].items()}, cached_split["module_of"])
+        compiled = frozenset(f"{api.package}/models/{m}.py" for m in split.modules)
+    else:
+        split = split_models(models.source, header, models.formatted)
+        compiled = frozenset()
+    files = format_files(renderer.files(split), cache, renderer.black_stable(), renderer.black_exact(split), compiled)
+    if not isinstance(cached_split, dict):  # only now: these modules compiled
+        cache.put("split", split_key, {"modules": {m: text[len(header):] for m, text in split.modules.items()}, "module_of": split.module_of})
+    return files
 
 
 def generate(source: str, output: Path | None = None, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, force: bool = False, template_dirs: list[Path] | None = None, options: Options | None = None) -> Summary:

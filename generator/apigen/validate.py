@@ -14,7 +14,7 @@ import warnings
 from typing import Any, Iterable, Iterator, Literal, Self, SupportsIndex
 
 from .cache import Cache, digest
-from .diagnostics import Diagnostic, pointer
+from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
 from .ref_policy import RefPolicy, validator_handlers
 
@@ -465,3 +465,58 @@ def _validate_and_send(doc: Document, strict: bool, send: Any, memo: ValidationM
     send.close()
     if memo is not None:  # after sending: the keys cost this process time, not the generation's
         memo.record(findings)
+
+
+BIG_SPEC = 1_000_000  # characters; validating these in a second process overlaps with generation
+
+
+def raise_if_strict(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
+    """The findings, unless ``strict`` turns any finding into a failed run."""
+    if strict and diagnostics:
+        raise ApigenError(diagnostics)
+    return diagnostics
+
+
+class RunValidation:
+    """The one way a generation run validates its document.
+
+    Findings remembered by an earlier run for the same paths come back at once; a big
+    document on a machine that can fork is validated in a second process while this one
+    generates; anything else is validated now, before the IR is built. In strict mode a
+    finding raises ``ApigenError`` as soon as it is known.
+    """
+
+    def __init__(self, doc: Document, cache: Cache, strict: bool) -> None:
+        from .parallel import can_fork, cores
+
+        self.strict = strict
+        self.memo = ValidationMemo(doc, cache, strict)
+        self._background: BackgroundValidation | None = None
+        self._findings = self.memo.incremental()
+        if self._findings is None and len(doc.text) >= BIG_SPEC and cores() > 1 and can_fork():
+            self._background = BackgroundValidation(doc, strict, self.memo)
+        elif self._findings is None:
+            self._findings = validate(doc, strict=strict)
+            self.memo.record(self._findings)
+        if self._findings is not None:
+            raise_if_strict(self._findings, strict)
+
+    def release(self) -> None:
+        """Let go of the document (the background process keeps its own copy)."""
+        self.memo.release()
+
+    def result(self) -> list[Diagnostic]:
+        """Every finding; waits for the background process if there is one."""
+        if self._findings is None and self._background is not None:
+            self._findings = raise_if_strict(self._background.result(), self.strict)
+        return self._findings or []
+
+    def close(self) -> None:
+        if self._background is not None:
+            self._background.close()
+
+    def __enter__(self) -> RunValidation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
