@@ -252,23 +252,44 @@ RATE = 20.0
 TOTAL = 40
 
 
-def _assert_rate(stamps: list[float]) -> None:
-    stamps = sorted(stamps)
-    assert len(stamps) == TOTAL
-    span = stamps[-1] - stamps[0]
-    expected = (TOTAL - 1) / RATE  # 1.95 s for evenly spaced requests
-    assert expected * 0.9 <= span <= expected + 1.0, span
-    # no one-second window holds more than the rate (+1 for the window edges, +1 jitter)
-    for i, t in enumerate(stamps):
-        in_window = sum(1 for u in stamps[i:] if u - t < 1.0)
-        assert in_window <= RATE + 2, (i, in_window)
+class Schedule:
+    """A frozen clock whose sleeps only record each caller's wait (threads and tasks).
+
+    The limiter reserves a slot under its lock and sleeps outside it, so the waits it
+    hands out are the schedule it imposes: with the clock frozen, the k-th reservation
+    must wait exactly k / rate, whatever the load on the machine.
+    """
+
+    def __init__(self) -> None:
+        self.t = 1_000.0
+        self.waits: list[float] = []
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.waits.append(seconds)
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+    def rate_limit(self) -> RateLimit:
+        return RateLimit(requests=RATE, per=1.0, clock=self.clock, wall_clock=self.clock,
+                         sleep=self.sleep, async_sleep=self.async_sleep)
+
+
+def _assert_evenly_spaced(schedule: Schedule, server: FaultServer) -> None:
+    assert len(server.requests("/limited")) == TOTAL
+    # the first token is in the bucket; every later caller gets its own slot, 1/RATE apart
+    assert sorted(schedule.waits) == pytest.approx([k / RATE for k in range(1, TOTAL)])
 
 
 def test_limiter_holds_rate_across_8_threads(fault_server: FaultServer, clock: FakeClock) -> None:
     fault_server.route("/limited", lambda r: Reply(json={}))
-    c = sync_client(fault_server, clock, rate_limit=RateLimit(requests=RATE, per=1.0))
-    fault_server.route("/ok", lambda r: Reply(json={}))
-    c.request(ep("GET", "/ok"))  # open one pooled connection outside the measurement
+    schedule = Schedule()
+    c = sync_client(fault_server, clock, rate_limit=schedule.rate_limit())
     barrier = threading.Barrier(8)
 
     def worker() -> None:
@@ -281,15 +302,16 @@ def test_limiter_holds_rate_across_8_threads(fault_server: FaultServer, clock: F
         t.start()
     for t in threads:
         t.join(20)
-    _assert_rate([r.at for r in fault_server.requests("/limited")])
+    _assert_evenly_spaced(schedule, fault_server)
     c.close()
 
 
 def test_limiter_holds_rate_across_8_tasks(fault_server: FaultServer, clock: FakeClock) -> None:
     fault_server.route("/limited", lambda r: Reply(json={}))
+    schedule = Schedule()
 
     async def main() -> None:
-        async with async_client(fault_server, clock, rate_limit=RateLimit(requests=RATE, per=1.0)) as c:
+        async with async_client(fault_server, clock, rate_limit=schedule.rate_limit()) as c:
             async def worker() -> None:
                 for _ in range(TOTAL // 8):
                     await c.request(ep("GET", "/limited"))
@@ -297,7 +319,7 @@ def test_limiter_holds_rate_across_8_tasks(fault_server: FaultServer, clock: Fak
             await asyncio.gather(*(worker() for _ in range(8)))
 
     asyncio.run(main())
-    _assert_rate([r.at for r in fault_server.requests("/limited")])
+    _assert_evenly_spaced(schedule, fault_server)
 
 
 # -- pagination over the wire -----------------------------------------------------------
@@ -451,19 +473,25 @@ def test_oauth_single_token_request_across_8_tasks(fault_server: FaultServer, cl
 
 
 def test_server_quota_headers_pause_the_client(fault_server: FaultServer, clock: FakeClock) -> None:
-    """X-RateLimit-Remaining: 0 with a 0.3 s reset: the next request waits (real time) for it."""
+    """X-RateLimit-Remaining: 0 with a 0.3 s reset: the next request waits for it."""
     fault_server.route("/quota", lambda r: Reply(json={}, headers={"X-RateLimit-Remaining": "0",
                                                                   "X-RateLimit-Reset": "0.3"}) if r.n % 2 else
                        Reply(json={}, headers={"RateLimit": "limit=5, remaining=0, reset=0.3"}))
-    with sync_client(fault_server, clock) as c:
+
+    def quota_only() -> RateLimit:  # no bucket: only what the server announces
+        return RateLimit(requests=None, clock=clock, wall_clock=clock, sleep=clock.sleep,
+                         async_sleep=clock.async_sleep)
+
+    with sync_client(fault_server, clock, rate_limit=quota_only()) as c:
         c.request(ep("GET", "/quota"))
+        assert clock.sleeps == []
         c.request(ep("GET", "/quota"))
+        assert clock.sleeps == pytest.approx([0.3])
 
     async def main() -> None:
-        async with async_client(fault_server, clock) as ac:
+        async with async_client(fault_server, clock, rate_limit=quota_only()) as ac:
             await ac.request(ep("GET", "/quota"))
 
     asyncio.run(main())
-    stamps = [r.at for r in fault_server.requests("/quota")]
-    assert stamps[1] - stamps[0] >= 0.28
-    assert stamps[2] - stamps[1] < 0.28  # a new client has its own limiter state
+    assert clock.sleeps == pytest.approx([0.3])  # a new client has its own limiter state
+    assert len(fault_server.requests("/quota")) == 3

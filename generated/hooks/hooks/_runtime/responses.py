@@ -354,5 +354,5 @@ def validation_error(
         f"{response.request.method} {url} -> {response.status_code}: the response does not match "
         f"the declared type ({_clean(detail)}) {_tail(request_id_of(response.headers), attempts)}"
     )
-    return APIResponseValidationError(message, response=response, error=error, attempts=attempts,
-                                      problems=problems)
+    return APIResponseValidationError(message, response=response, body=decoded_or_text(response),
+                                      error=error, attempts=attempts, problems=problems)

@@ -11,11 +11,10 @@ from __future__ import annotations
 import random as _random
 import re
 import time
-from dataclasses import dataclass
 
 import httpx
 
-from .options import RetryPolicy
+from .options import RetryEvent, RetryPolicy  # RetryEvent lives with the Hooks that get it
 
 __all__ = ["RetryEvent", "IDEMPOTENT_METHODS", "CLIENT_SIDE_ERRORS", "retry_after_seconds", "exception_is_retryable", "status_is_retryable", "backoff"]
 
@@ -28,23 +27,6 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # body): repeating cannot help and they say nothing about the server's health.
 CLIENT_SIDE_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.DecodingError,
                       httpx.TooManyRedirects)
-
-
-@dataclass(frozen=True, slots=True)
-class RetryEvent:
-    """Passed to ``Hooks.on_retry`` before the client sleeps for the next attempt.
-
-    ``attempt`` is the number of the attempt that failed (1-based), ``delay`` the
-    seconds about to be slept, ``reason`` a short text (status or exception name).
-    """
-
-    method: str
-    url: str  # redacted
-    attempt: int
-    delay: float
-    reason: str
-    status_code: int | None = None
-    error: BaseException | None = None
 
 
 # A number of seconds as servers write it: digits, maybe a fraction. Anything else

@@ -52,8 +52,8 @@ from .options import (
     ResponseLimits,
     RetryPolicy,
 )
-from .pagination import AsyncPaginator, Page, SyncPaginator
-from .raw import APIResponse, async_pages_to_raw_response, async_to_raw_response, to_raw_response
+from .pagination import async_pages_to_raw_response, AsyncPaginator, Page, SyncPaginator
+from .raw import APIResponse, async_to_raw_response, to_raw_response
 from .retry import RetryEvent
 from .tokenstore import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
 from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream

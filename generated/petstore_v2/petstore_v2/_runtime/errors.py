@@ -125,17 +125,12 @@ class APIResponseValidationError(APIStatusError):
     ``error`` and ``problems`` / ``paths``: the JSON paths that failed.
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, error: Exception,
+    def __init__(self, message: str, *, response: httpx.Response, body: Any, error: Exception,
                  attempts: int = 1, problems: tuple[Any, ...] = ()) -> None:
-        super().__init__(message, response=response, body=self._decoded(response), attempts=attempts)
+        super().__init__(message, response=response, body=body, attempts=attempts)
         self.error = error
         self.problems = problems
         self.paths: tuple[str, ...] = tuple(p.path for p in problems)
-
-    def _decoded(self, response: httpx.Response) -> Any:
-        from .decoding import decoded_or_text  # lazily: decoding imports this module
-
-        return decoded_or_text(response)
 
 
 class APIResponseDecodeError(APIResponseValidationError):
@@ -146,10 +141,8 @@ class APIResponseDecodeError(APIResponseValidationError):
 
     def __init__(self, message: str, *, response: httpx.Response, error: Exception,
                  attempts: int = 1) -> None:
-        super().__init__(message, response=response, error=error, attempts=attempts)
-
-    def _decoded(self, response: httpx.Response) -> Any:
-        return response.content.decode("utf-8", "replace")  # it is not JSON: never decode again
+        text = response.content.decode("utf-8", "replace")  # it is not JSON: never decode again
+        super().__init__(message, response=response, body=text, error=error, attempts=attempts)
 
 
 class APIResponseTooLargeError(APIError):

@@ -9,10 +9,12 @@ at construction or ``.limit(items=, pages=)`` which returns a new paginator.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import types
 from typing import (
-    Any, AsyncIterator, Awaitable, Generator, Generic, Iterator, Mapping, Protocol, TypeVar,
+    Any, AsyncIterator, Awaitable, Callable, Generator, Generic, Iterator, Mapping, ParamSpec,
+    Protocol, TypeVar,
 )
 
 import httpx
@@ -21,7 +23,7 @@ import pydantic_core
 
 from .endpoint import Endpoint, Pagination
 from .options import RequestOptions
-from .decoding import decode_failure, decode_json
+from .decoding import decode_failure, decode_json, decoded_or_text
 from .errors import APIError, APIResponseValidationError, PaginationLoopError
 from .raw import APIResponse
 from .responses import adapter, parse_lenient, parse_success, response_type
@@ -29,6 +31,7 @@ from .responses import adapter, parse_lenient, parse_success, response_type
 __all__ = ["Page", "SyncPaginator", "AsyncPaginator"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _UNSET: Any = object()
 
@@ -87,7 +90,8 @@ class Page(Generic[T]):
                 if rt is None:
                     raise APIResponseValidationError(
                         f"page of {self._endpoint.path}: the body does not match the declared type "
-                        f"({exc.error_count()} errors)", response=self.response, error=exc) from exc
+                        f"({exc.error_count()} errors)", response=self.response,
+                        body=decoded_or_text(self.response), error=exc) from exc
                 self._data = self._lenient(rt)  # drifted: typed where it fits
             except Exception as exc:
                 raise decode_failure(self.response, exc, "could not be parsed") from exc
@@ -406,3 +410,16 @@ class AsyncPaginator(_Base[T]):
     async def to_list(self) -> list[T]:
         """Every item (respecting the limits) in a list."""
         return [item async for item in self]
+
+
+def async_pages_to_raw_response(
+    method: Callable[P, AsyncPaginator[T]],
+) -> Callable[P, Awaitable[APIResponse[AsyncPaginator[T]]]]:
+    """A paginated async method: the first page's response; ``parse()`` is the paginator,
+    which starts from that page without fetching it again."""
+
+    @functools.wraps(method)
+    async def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[AsyncPaginator[T]]:
+        return await method(*args, **kwargs)._raw_first_page()
+
+    return raw

@@ -13,18 +13,14 @@ import datetime
 import functools
 import time
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, ParamSpec, TypeVar
+from typing import Any, Awaitable, Callable, Generic, ParamSpec, TypeVar
 
 import httpx
 
 from .errors import REQUEST_ID_HEADERS
 
-if TYPE_CHECKING:  # pagination imports this module
-    from .pagination import AsyncPaginator
+__all__ = ["APIResponse", "to_raw_response", "async_to_raw_response"]
 
-__all__ = ["APIResponse", "to_raw_response", "async_to_raw_response", "async_pages_to_raw_response"]
-
-T = TypeVar("T")
 R = TypeVar("R")
 P = ParamSpec("P")
 
@@ -154,18 +150,5 @@ def async_to_raw_response(
         finally:
             RAW_MODE.reset(token)
         return _taken(slot, method.__name__)
-
-    return raw
-
-
-def async_pages_to_raw_response(
-    method: Callable[P, AsyncPaginator[T]],
-) -> Callable[P, Awaitable[APIResponse[AsyncPaginator[T]]]]:
-    """A paginated async method: the first page's response; ``parse()`` is the paginator,
-    which starts from that page without fetching it again."""
-
-    @functools.wraps(method)
-    async def raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[AsyncPaginator[T]]:
-        return await method(*args, **kwargs)._raw_first_page()
 
     return raw
