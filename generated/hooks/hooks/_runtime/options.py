@@ -9,9 +9,13 @@ are injectable so tests never wait for real.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
 
 import httpx
+
+if TYPE_CHECKING:
+    from .retry import RetryEvent
+    from .stores import SharedStateStore
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -56,23 +60,6 @@ OMIT = Omit()
 SleepFn = Callable[[float], None]
 AsyncSleepFn = Callable[[float], Awaitable[None]]
 ClockFn = Callable[[], float]
-
-
-@dataclass(frozen=True, slots=True)
-class RetryEvent:
-    """Passed to ``Hooks.on_retry`` before the client sleeps for the next attempt.
-
-    ``attempt`` is the number of the attempt that failed (1-based), ``delay`` the
-    seconds about to be slept, ``reason`` a short text (status or exception name).
-    """
-
-    method: str
-    url: str  # redacted
-    attempt: int
-    delay: float
-    reason: str
-    status_code: int | None = None
-    error: BaseException | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +126,9 @@ class RateLimit:
     ``requests=None`` disables the bucket but still obeys server rate-limit headers
     (X-RateLimit-Remaining: 0 + reset, IETF RateLimit) when ``respect_server`` is set,
     waiting at most ``max_server_wait`` seconds. ``clock`` is monotonic time,
-    ``wall_clock`` epoch time (for epoch reset headers).
+    ``wall_clock`` epoch time (for epoch reset headers). ``store`` shares the bucket and
+    the server's pauses (429 Retry-After too) with every worker using the same store
+    (``RedisStore``); None keeps them in this process.
     """
 
     requests: float | None = 10
@@ -151,17 +140,21 @@ class RateLimit:
     wall_clock: ClockFn | None = None
     sleep: SleepFn | None = None
     async_sleep: AsyncSleepFn | None = None
+    store: SharedStateStore | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CircuitBreaker:
     """Opens after ``failure_threshold`` consecutive failures (connect errors, timeouts,
     5xx; never 4xx), fails fast while open, lets one probe through after
-    ``recovery_time`` seconds. ``clock`` is monotonic time."""
+    ``recovery_time`` seconds. ``clock`` is monotonic time. ``store`` shares the state
+    and failure count with every worker using the same store (``RedisStore``): one
+    worker's open circuit is open for all, and one probe goes out for all of them."""
 
     failure_threshold: int = 5
     recovery_time: float = 30.0
     clock: ClockFn | None = None
+    store: SharedStateStore | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,8 +52,9 @@ from .options import (
     ResponseLimits,
     RetryPolicy,
 )
-from .pagination import async_pages_to_raw_response, AsyncPaginator, Page, SyncPaginator
-from .raw import APIResponse, async_to_raw_response, to_raw_response
+from .pagination import AsyncPaginator, Page, SyncPaginator
+from .redis_store import RedisStore  # imports redis only when a store is made
+from .raw import APIResponse, async_pages_to_raw_response, async_to_raw_response, to_raw_response
 from .retry import RetryEvent
 from .tokenstore import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
 from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
@@ -89,6 +90,7 @@ __all__ = [
     "RetryPolicy",
     "ResponseLimits",
     "RateLimit",
+    "RedisStore",
     "CircuitBreaker",
     "Hooks",
     "RetryEvent",

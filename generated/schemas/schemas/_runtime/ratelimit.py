@@ -5,6 +5,8 @@ possibly driving the balance negative, and then sleeps outside the lock for exac
 its share. That keeps the rate without busy loops and works the same for threads
 (time.sleep) and tasks (asyncio.sleep). Server announcements that the quota is used
 up (X-RateLimit-Remaining: 0, IETF RateLimit headers) block everyone until the reset.
+With a shared store (``RateLimit(store=...)``) the bucket and those pauses live there,
+for every worker; whenever the store does not answer, this process's bucket stands in.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import re
 import threading
 import time
+from typing import Any
 
 import httpx
 
 from .options import RateLimit
+from .retry import retry_after_seconds
 
 __all__ = ["RateLimiter", "server_reset_delay"]
 
@@ -77,7 +81,10 @@ class RateLimiter:
         self._tokens = self._capacity
         self._last = self._clock()
         self._blocked_until = 0.0
-        self._active = self._rate > 0.0
+        self._store = cfg.store
+        self.shared = self._store is not None
+        self._active = self._rate > 0.0 or self.shared
+        self._pending: set[Any] = set()  # async give-backs under way (strong references)
 
     def __repr__(self) -> str:
         return f"RateLimiter({self.config.requests}/{self.config.per}s, burst={self._capacity:g})"
@@ -95,7 +102,7 @@ class RateLimiter:
                     wait = -self._tokens / self._rate
             if self._blocked_until > now:
                 wait = max(wait, self._blocked_until - now)
-            elif not self._rate:
+            elif not self._rate and not self.shared:
                 self._active = False  # server block over and no bucket: back to the fast path
             return wait
 
@@ -109,18 +116,25 @@ class RateLimiter:
     def acquire(self) -> None:
         if not self._active:
             return
-        wait = self._reserve()
+        store = self._store
+        shared = None if store is None else store.reserve(self._rate, self._capacity)
+        wait = self._reserve() if shared is None else shared
         if wait > 0.0:
             try:
                 self._sleep(wait)
             except BaseException:
-                self._give_back()
+                if shared is None:
+                    self._give_back()
+                else:
+                    store.give_back(self._rate, self._capacity)  # type: ignore[union-attr]
                 raise
 
     async def acquire_async(self) -> None:
         if not self._active:
             return
-        wait = self._reserve()
+        store = self._store
+        shared = None if store is None else await store.areserve(self._rate, self._capacity)
+        wait = self._reserve() if shared is None else shared
         if wait > 0.0:
             if self._async_sleep is None:
                 import asyncio  # lazily: sync-only users never import asyncio
@@ -129,7 +143,15 @@ class RateLimiter:
             try:
                 await self._async_sleep(wait)
             except BaseException:  # CancelledError included: asyncio.wait_for, TaskGroup ...
-                self._give_back()
+                if shared is None:
+                    self._give_back()
+                else:  # not awaited here: the cancellation goes on at once
+                    import asyncio
+
+                    task = asyncio.ensure_future(
+                        store.agive_back(self._rate, self._capacity))  # type: ignore[union-attr]
+                    self._pending.add(task)
+                    task.add_done_callback(self._pending.discard)
                 raise
 
     def observe(self, headers: httpx.Headers) -> float | None:
@@ -144,3 +166,23 @@ class RateLimiter:
             self._blocked_until = max(self._blocked_until, self._clock() + delay)
             self._active = True
         return delay
+
+    def shared_pause(self, status: int, headers: httpx.Headers, observed: float | None) -> float:
+        """Seconds every worker of a shared store must hold: the quota pause ``observe``
+        found, or a 429's Retry-After (which pauses this call's retry alone otherwise)."""
+        if not self.config.respect_server:
+            return 0.0
+        pause = observed or 0.0
+        if status == 429:
+            asked = retry_after_seconds(headers, self._wall())
+            if asked is not None:
+                pause = max(pause, min(asked, self.config.max_server_wait))
+        return pause
+
+    def publish_pause(self, seconds: float) -> None:
+        if self._store is not None:
+            self._store.pause(seconds)
+
+    async def apublish_pause(self, seconds: float) -> None:
+        if self._store is not None:
+            await self._store.apause(seconds)
