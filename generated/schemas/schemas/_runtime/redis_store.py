@@ -138,7 +138,7 @@ def _change(reply: Any) -> tuple[str, str]:
     return _text(reply[0]), _text(reply[1])
 
 
-def _with_timeouts(client: Any, timeout: float) -> Any:
+def _with_timeouts(client: Any, timeout: float, connections: int) -> Any:
     """A client on the same server, database and credentials whose commands give up after
     ``timeout`` seconds and are never retried: a slow Redis must not slow the calls."""
     pool = client.connection_pool
@@ -152,7 +152,14 @@ def _with_timeouts(client: Any, timeout: float) -> Any:
     kwargs = dict(pool.connection_kwargs)
     kwargs.update(socket_timeout=timeout, socket_connect_timeout=timeout,
                   retry_on_timeout=False, retry=Retry(NoBackoff(), 0))
-    own = type(pool)(connection_class=pool.connection_class, **kwargs)
+    if is_async:  # a few connections: tasks take turns (RedisStore._arun), no connect storm
+        from redis.asyncio import BlockingConnectionPool
+
+        own: Any = BlockingConnectionPool(connection_class=pool.connection_class,
+                                          max_connections=connections, timeout=None, **kwargs)
+    else:
+        own = type(pool)(connection_class=pool.connection_class,
+                         max_connections=pool.max_connections, **kwargs)
     return type(client)(connection_pool=own)
 
 
@@ -164,12 +171,14 @@ class RedisStore:
     database and credentials are used with ``timeout``-second commands: past that,
     Redis counts as unreachable. ``probe_lease`` bounds how long a half-open probe
     may hold its slot (should its worker die); None takes the breaker's recovery time.
-    ``clock`` (monotonic) paces the re-attach attempts; tests inject one.
+    Async clients use at most ``async_connections`` connections, tasks taking turns (the
+    wait for a turn is not Redis being slow). ``clock`` (monotonic) paces the re-attach
+    attempts; tests inject one.
     """
 
     def __init__(self, client: Any, key: str, *, timeout: float = 0.25,
                  retry_interval: float = 1.0, prefix: str = "apigen:",
-                 probe_lease: float | None = None,
+                 probe_lease: float | None = None, async_connections: int = 8,
                  clock: Callable[[], float] | None = None) -> None:
         import redis  # noqa: F401  (a clear ImportError here, not at the first call)
 
@@ -179,7 +188,9 @@ class RedisStore:
         self.probe_lease = probe_lease
         self._clock = clock or time.monotonic
         self._async = type(client).__module__.startswith("redis.asyncio")
-        self._client = _with_timeouts(client, timeout)
+        self._client = _with_timeouts(client, timeout, async_connections)
+        self._async_connections = async_connections
+        self._turns: Any = None  # asyncio.Semaphore, made on first async use
         self._scripts = {name: self._client.register_script(text)
                          for name, text in _SCRIPTS.items()}
         base = f"{prefix}{{{key}}}"
@@ -252,19 +263,25 @@ class RedisStore:
                     parse: Callable[[Any], T]) -> T | None:
         import asyncio
 
+        probing = self._down
         if not self._may_try():
             return None
-        try:
-            if self._async:
-                call: Coroutine[Any, Any, Any] = self._scripts[name](keys=keys, args=args)
-            else:
-                call = asyncio.to_thread(self._scripts[name], keys=keys, args=args)
-            reply = await asyncio.wait_for(call, self.timeout * 2)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self._failed(exc)
-            return None
+        if self._turns is None:
+            self._turns = asyncio.Semaphore(self._async_connections)
+        async with self._turns:
+            if self._down and not probing:  # Redis went away while this task waited
+                return None
+            try:
+                if self._async:
+                    call: Coroutine[Any, Any, Any] = self._scripts[name](keys=keys, args=args)
+                else:
+                    call = asyncio.to_thread(self._scripts[name], keys=keys, args=args)
+                reply = await asyncio.wait_for(call, self.timeout * 2)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._failed(exc)
+                return None
         self._answered()
         return parse(reply)
 
