@@ -54,6 +54,7 @@ from .options import (
 )
 from .pagination import async_pages_to_raw_response, AsyncPaginator, Page, SyncPaginator
 from .raw import APIResponse, async_to_raw_response, to_raw_response
+from .redis_persist import RedisCache, RedisTokenStore  # as RedisStore: redis when made
 from .redis_store import RedisStore  # imports redis only when a store is made
 from .retry import RetryEvent
 from .tokenstore import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
@@ -148,4 +149,6 @@ __all__ = [
     "CacheStore",
     "CachedResponse",
     "MemoryCache",
+    "RedisTokenStore",
+    "RedisCache",
 ]

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
 import httpx
 
 if TYPE_CHECKING:
-    from .retry import RetryEvent
     from .stores import SharedStateStore
 
 __all__ = [
@@ -60,6 +59,23 @@ OMIT = Omit()
 SleepFn = Callable[[float], None]
 AsyncSleepFn = Callable[[float], Awaitable[None]]
 ClockFn = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryEvent:
+    """Passed to ``Hooks.on_retry`` before the client sleeps for the next attempt.
+
+    ``attempt`` is the number of the attempt that failed (1-based), ``delay`` the
+    seconds about to be slept, ``reason`` a short text (status or exception name).
+    """
+
+    method: str
+    url: str  # redacted
+    attempt: int
+    delay: float
+    reason: str
+    status_code: int | None = None
+    error: BaseException | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,9 +52,10 @@ from .options import (
     ResponseLimits,
     RetryPolicy,
 )
-from .pagination import AsyncPaginator, Page, SyncPaginator
+from .pagination import async_pages_to_raw_response, AsyncPaginator, Page, SyncPaginator
+from .raw import APIResponse, async_to_raw_response, to_raw_response
+from .redis_persist import RedisCache, RedisTokenStore  # as RedisStore: redis when made
 from .redis_store import RedisStore  # imports redis only when a store is made
-from .raw import APIResponse, async_pages_to_raw_response, async_to_raw_response, to_raw_response
 from .retry import RetryEvent
 from .tokenstore import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
 from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
@@ -148,4 +149,6 @@ __all__ = [
     "CacheStore",
     "CachedResponse",
     "MemoryCache",
+    "RedisTokenStore",
+    "RedisCache",
 ]

@@ -17,7 +17,7 @@ from typing import Any, Callable, Coroutine, TypeVar
 
 from .stores import BreakerView
 
-__all__ = ["RedisStore"]
+__all__ = ["RedisLink", "RedisStore"]
 
 _log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 T = TypeVar("T")
@@ -163,63 +163,37 @@ def _with_timeouts(client: Any, timeout: float, connections: int) -> Any:
     return type(client)(connection_pool=own)
 
 
-class RedisStore:
-    """Shared limiter and breaker state under ``key`` (e.g. one API account) in Redis.
+class RedisLink:
+    """One Redis connection with a short timeout, and what to do when Redis is away.
 
-    ``client`` is a ``redis.Redis`` (sync and async clients; the async one uses it in a
-    worker thread) or a ``redis.asyncio.Redis`` (async clients only). Its server,
-    database and credentials are used with ``timeout``-second commands: past that,
-    Redis counts as unreachable. ``probe_lease`` bounds how long a half-open probe
-    may hold its slot (should its worker die); None takes the breaker's recovery time.
-    Async clients use at most ``async_connections`` connections, tasks taking turns (the
-    wait for a turn is not Redis being slow). ``clock`` (monotonic) paces the re-attach
-    attempts; tests inject one.
+    ``run`` and ``arun`` perform one command (or script) and answer None when Redis
+    does not: the first failure logs one WARNING naming ``what`` stands in, later ones
+    stay quiet, one caller per ``retry_interval`` tries again, and the first answer
+    after an outage logs the re-attach. Async callers take turns on at most
+    ``async_connections`` connections (the wait for a turn is not Redis being slow).
     """
 
-    def __init__(self, client: Any, key: str, *, timeout: float = 0.25,
-                 retry_interval: float = 1.0, prefix: str = "apigen:",
-                 probe_lease: float | None = None, async_connections: int = 8,
+    def __init__(self, client: Any, name: str, what: str, *, timeout: float = 0.25,
+                 retry_interval: float = 1.0, async_connections: int = 8,
                  clock: Callable[[], float] | None = None) -> None:
         import redis  # noqa: F401  (a clear ImportError here, not at the first call)
 
-        self.key = key
+        self.name = name
+        self.what = what
         self.timeout = timeout
         self.retry_interval = retry_interval
-        self.probe_lease = probe_lease
-        self._clock = clock or time.monotonic
-        self._async = type(client).__module__.startswith("redis.asyncio")
-        self._client = _with_timeouts(client, timeout, async_connections)
+        self.is_async = type(client).__module__.startswith("redis.asyncio")
+        self.client = _with_timeouts(client, timeout, async_connections)
         self._async_connections = async_connections
         self._turns: Any = None  # asyncio.Semaphore, made on first async use
-        self._scripts = {name: self._client.register_script(text)
-                         for name, text in _SCRIPTS.items()}
-        base = f"{prefix}{{{key}}}"
-        self._bucket = base + ":bucket"
-        self._breaker = [base + ":breaker", base + ":probe"]
+        self._clock = clock or time.monotonic
         self._lock = threading.Lock()
-        self._down = False
+        self.down = False
         self._retry_at = 0.0
-
-    @classmethod
-    def from_url(cls, url: str, key: str, **options: Any) -> RedisStore:
-        """A store on ``redis://host:port/db`` (sync client; async clients use it too)."""
-        import redis
-
-        return cls(redis.Redis.from_url(url), key, **options)
-
-    def __repr__(self) -> str:
-        return f"RedisStore(key={self.key!r}, {'detached' if self._down else 'attached'})"
-
-    @property
-    def attached(self) -> bool:
-        """False while Redis is unreachable and the local limiter and breaker stand in."""
-        return not self._down
-
-    # -- reachability ---------------------------------------------------------------------
 
     def _may_try(self) -> bool:
         """While detached, one caller per ``retry_interval`` tries Redis; the rest go local."""
-        if not self._down:
+        if not self.down:
             return True
         with self._lock:
             now = self._clock()
@@ -231,52 +205,52 @@ class RedisStore:
     def _failed(self, exc: BaseException) -> None:
         with self._lock:
             self._retry_at = self._clock() + self.retry_interval
-            if self._down:
+            if self.down:
                 return
-            self._down = True
-        _log.warning("redis store %r unreachable (%s: %s): using the local rate limiter and "
-                     "circuit breaker until it is back", self.key, type(exc).__name__, exc)
+            self.down = True
+        _log.warning("redis %s unreachable (%s: %s): %s until it is back",
+                     self.name, type(exc).__name__, exc, self.what)
 
     def _answered(self) -> None:
-        if self._down:
+        if self.down:
             with self._lock:
-                was_down, self._down = self._down, False
+                was_down, self.down = self.down, False
             if was_down:
-                _log.warning("redis store %r reachable again: shared rate limit and circuit "
-                             "breaker re-attached", self.key)
+                _log.warning("redis %s reachable again: re-attached", self.name)
 
-    def _run(self, name: str, keys: list[str], args: list[Any], parse: Callable[[Any], T]) -> T | None:
-        if self._async:
-            raise TypeError("RedisStore with a redis.asyncio client serves async clients only; "
-                            "pass a redis.Redis to use it from a sync client")
+    def run(self, call: Callable[[Any], Any], parse: Callable[[Any], T]) -> T | None:
+        """``parse(call(client))``, or None when Redis does not answer."""
+        if self.is_async:
+            raise TypeError(f"redis {self.name}: a redis.asyncio client serves async clients "
+                            "only; pass a redis.Redis to use it from a sync client")
         if not self._may_try():
             return None
         try:
-            reply = self._scripts[name](keys=keys, args=args)
+            reply = call(self.client)
         except Exception as exc:  # redis errors, OSError ...: Redis is unreachable or broken
             self._failed(exc)
             return None
         self._answered()
         return parse(reply)
 
-    async def _arun(self, name: str, keys: list[str], args: list[Any],
-                    parse: Callable[[Any], T]) -> T | None:
+    async def arun(self, call: Callable[[Any], Any], parse: Callable[[Any], T]) -> T | None:
+        """``run`` for async callers: awaits an asyncio client, runs a sync one in a thread."""
         import asyncio
 
-        probing = self._down
+        probing = self.down
         if not self._may_try():
             return None
         if self._turns is None:
             self._turns = asyncio.Semaphore(self._async_connections)
         async with self._turns:
-            if self._down and not probing:  # Redis went away while this task waited
+            if self.down and not probing:  # Redis went away while this task waited
                 return None
             try:
-                if self._async:
-                    call: Coroutine[Any, Any, Any] = self._scripts[name](keys=keys, args=args)
+                if self.is_async:
+                    pending: Coroutine[Any, Any, Any] = call(self.client)
                 else:
-                    call = asyncio.to_thread(self._scripts[name], keys=keys, args=args)
-                reply = await asyncio.wait_for(call, self.timeout * 2)
+                    pending = asyncio.to_thread(call, self.client)
+                reply = await asyncio.wait_for(pending, self.timeout * 2)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -284,6 +258,60 @@ class RedisStore:
                 return None
         self._answered()
         return parse(reply)
+
+
+class RedisStore:
+    """Shared limiter and breaker state under ``key`` (e.g. one API account) in Redis.
+
+    ``client`` is a ``redis.Redis`` (sync and async clients; the async one uses it in a
+    worker thread) or a ``redis.asyncio.Redis`` (async clients only). Its server,
+    database and credentials are used with ``timeout``-second commands: past that,
+    Redis counts as unreachable, and it is tried again every ``retry_interval`` s.
+    ``probe_lease`` bounds how long a half-open probe may hold its slot (should its
+    worker die); None takes the breaker's recovery time. Async clients use at most
+    ``async_connections`` connections. ``clock`` (monotonic) paces the re-attach
+    attempts; tests inject one.
+    """
+
+    def __init__(self, client: Any, key: str, *, timeout: float = 0.25,
+                 retry_interval: float = 1.0, prefix: str = "apigen:",
+                 probe_lease: float | None = None, async_connections: int = 8,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.key = key
+        self.probe_lease = probe_lease
+        self._link = RedisLink(client, f"store {key!r}",
+                               "using the local rate limiter and circuit breaker",
+                               timeout=timeout, retry_interval=retry_interval,
+                               async_connections=async_connections, clock=clock)
+        self._scripts = {name: self._link.client.register_script(text)
+                         for name, text in _SCRIPTS.items()}
+        base = f"{prefix}{{{key}}}"
+        self._bucket = base + ":bucket"
+        self._breaker = [base + ":breaker", base + ":probe"]
+
+    @classmethod
+    def from_url(cls, url: str, key: str, **options: Any) -> RedisStore:
+        """A store on ``redis://host:port/db`` (sync client; async clients use it too)."""
+        import redis
+
+        return cls(redis.Redis.from_url(url), key, **options)
+
+    def __repr__(self) -> str:
+        return f"RedisStore(key={self.key!r}, {'attached' if self.attached else 'detached'})"
+
+    @property
+    def attached(self) -> bool:
+        """False while Redis is unreachable and the local limiter and breaker stand in."""
+        return not self._link.down
+
+    def _run(self, name: str, keys: list[str], args: list[Any], parse: Callable[[Any], T]) -> T | None:
+        script = self._scripts[name]
+        return self._link.run(lambda _: script(keys=keys, args=args), parse)
+
+    async def _arun(self, name: str, keys: list[str], args: list[Any],
+                    parse: Callable[[Any], T]) -> T | None:
+        script = self._scripts[name]
+        return await self._link.arun(lambda _: script(keys=keys, args=args), parse)
 
     # -- rate limiter ---------------------------------------------------------------------
 
