@@ -121,6 +121,8 @@ STAGE_BY_FILE = {
     "models.py": "models",
     "render.py": "render",
     "formatting.py": "black",
+    "layout.py": "black",
+    "package_format.py": "black",
     "writer.py": "write",
 }
 

@@ -27,8 +27,9 @@ from _common import default_spec  # noqa: E402
 
 from apigen.build import build_api  # noqa: E402
 from apigen.cache import Cache  # noqa: E402
-from apigen import formatting  # noqa: E402
-from apigen.formatting import format_files, format_models_for_split  # noqa: E402
+from apigen import package_format  # noqa: E402
+from apigen.layout import format_models_for_split  # noqa: E402
+from apigen.package_format import format_files  # noqa: E402
 from apigen.loader import load  # noqa: E402
 from apigen.models import generate_models  # noqa: E402
 from apigen.normalize import normalize  # noqa: E402
@@ -50,7 +51,7 @@ def main() -> int:
     ap.add_argument("--serial", action="store_true", help="format the files in this process only (wall time = CPU time)")
     args = ap.parse_args()
     if args.serial:
-        formatting.PARALLEL_THRESHOLD = float("inf")  # type: ignore[assignment]
+        package_format.PARALLEL_THRESHOLD = float("inf")  # type: ignore[assignment]
     source = str(args.spec or default_spec("github"))
     print(f"{'stage':<22} {'wall':>8} {'resident':>9}")
 

@@ -13,7 +13,8 @@ import os
 
 import pytest
 
-from apigen.formatting import LINE_LENGTH, format_python, format_stable, from_import
+from apigen.formatting import LINE_LENGTH, format_python, from_import
+from apigen.layout import format_stable
 from apigen.render import docstring, pyrepr
 
 from support import GENERATED, changed_by_black, configured_clients
@@ -111,7 +112,7 @@ def _model_class(name: str, fields: list[str]) -> str:
 
 
 def test_models_module_is_what_black_writes_with_long_members_apart():
-    from apigen.formatting import format_models
+    from apigen.layout import format_models
 
     url = "https://api.example.com/repos/octocat/Hello-World/" + "x" * 40
     fields = [
@@ -178,7 +179,7 @@ def _files_of_each_kind() -> tuple[dict[str, str], frozenset[str], frozenset[str
 
 
 def test_format_files_in_workers_gives_what_it_gives_here(monkeypatch):
-    from apigen import formatting
+    from apigen import package_format as formatting
     from apigen.cache import Cache
 
     monkeypatch.delenv("APIGEN_FORK", raising=False)  # this test is about the workers
@@ -203,7 +204,7 @@ def test_format_files_in_workers_gives_what_it_gives_here(monkeypatch):
 
 
 def test_a_module_that_does_not_compile_stops_the_run_in_workers_too(monkeypatch):
-    from apigen import formatting
+    from apigen import package_format as formatting
     from apigen.cache import Cache
     from apigen.diagnostics import ApigenError
 
@@ -221,7 +222,7 @@ def test_a_module_that_does_not_compile_stops_the_run_in_workers_too(monkeypatch
 @pytest.mark.parametrize("spec", ["specs/polymorphism.yaml", "specs/schemas.yaml", "specs/petstore.json"])
 def test_split_reusing_the_formatting_parse_gives_what_parsing_again_gives(spec):
     from apigen.build import build_api
-    from apigen.formatting import format_models_for_split
+    from apigen.layout import format_models_for_split
     from apigen.loader import load
     from apigen.models import generate_models
     from apigen.normalize import normalize

@@ -13,7 +13,8 @@ from .build import build_api
 from .customize import Options, apply_options
 from .diagnostics import ApigenError, Diagnostic
 from .cache import Cache, digest
-from .formatting import format_files, format_models_for_split
+from .layout import format_models_for_split
+from .package_format import format_files
 from .ir import Api, Skipped
 from .loader import load
 from .mockspec import TESTING_SPEC, mock_spec_json

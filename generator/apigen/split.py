@@ -12,7 +12,8 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .formatting import LINE_LENGTH, FormattedModels, from_import
+from .formatting import LINE_LENGTH, from_import
+from .layout import FormattedModels
 from .naming import WINDOWS_DEVICE_NAMES, NameScope, snake_identifier
 
 

@@ -465,7 +465,7 @@ def test_contract_real(name: str, real_clients: dict[str, tuple[Path, Path]]) ->
 
 @pytest.mark.parametrize("name", list(REAL_SPECS), ids=[n.removeprefix("contract_") for n in REAL_SPECS])
 def test_real_clients_are_what_black_writes(name: str, real_clients: dict[str, tuple[Path, Path]]) -> None:
-    """black only sees part of a client (formatting.format_stable); a fixed sample of
+    """black only sees part of a client (layout.format_stable); a fixed sample of
     each real client's files (every 4th resource, every 25th model module, the model
     index and stub) must be exactly what black makes of them."""
     _, project = real_clients[name]
