@@ -19,6 +19,14 @@ Standard library only (plus the installed apigen; matplotlib for ``--plot``).
     python bench/corpus.py --sample 300 --seed 1 --out /tmp/corpus-300.jsonl
     python bench/corpus.py --out /tmp/corpus-full.jsonl            # all ~2,600
     python bench/corpus.py --summarize /tmp/corpus-full.jsonl      # figures only
+
+``--contract``: instead of importing, contract-test every operation through the
+package's checking mock (bench/corpus_contract.py); the figures are the share of
+the spec's operations that pass, failures grouped by cause, and the ten
+integrations on their own.
+
+    nice -n 10 python bench/corpus.py --contract --out /tmp/contract.jsonl
+    python bench/corpus.py --contract --summarize bench/corpus-contract.jsonl.gz
 """
 
 from __future__ import annotations
@@ -286,6 +294,105 @@ def _count(items: list[str]) -> dict[str, int]:
     return dict(counts)
 
 
+def run_contract(index: int, spec: Path, corpus: Path, timeout: float) -> dict[str, Any]:
+    """Generate, import and call every operation through the mock (one interpreter)."""
+    try:
+        rel = spec.relative_to(corpus).as_posix()
+    except ValueError:
+        rel = str(spec)
+    record: dict[str, Any] = {"spec": rel, "path": str(spec), "status": "ok", "ops_spec": None,
+                              "ops_called": None, "failures": [], "error": "", "stage": ""}
+    try:
+        record["ops_spec"] = count_operations(spec)
+    except Exception as exc:  # not JSON: the generator says more
+        record["count_error"] = f"{exc.__class__.__name__}: {exc}"[:200]
+    work = Path(tempfile.mkdtemp(prefix=f"apigen-contract-{index}-", dir="/tmp"))
+    env = {**os.environ, "APIGEN_DEBUG": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.monotonic()
+    try:
+        cmd = [sys.executable, str(HERE / "corpus_contract.py"), str(spec), str(work / "out"), f"pkg_{index}"]
+        rc, out, err = _run(cmd, timeout, cwd=str(work), env=env)
+        record["seconds"] = round(time.monotonic() - started, 3)
+        if rc is None:
+            record.update(status="timeout", stage="timeout", error=f"exceeded {timeout:g} s")
+            return record
+        last = (out.strip().splitlines() or [""])[-1]
+        if rc != 0 or not last.startswith("{"):
+            status = "generate-failed" if "pipeline.py" in err and "corpus_contract.py" in err else "contract-crashed"
+            record.update(status=status, error=first_error_line(err) or f"exit code {rc}",
+                          stage=stage_of(err, status), where=innermost_frame(err), stderr_tail=err[-3000:])
+            return record
+        record.update(json.loads(last))
+        return record
+    except Exception as exc:  # the runner's own trouble: record it, keep going
+        record.update(status="contract-crashed", stage="runner", error=f"{exc.__class__.__name__}: {exc}"[:500])
+        return record
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# the ten integrations of the issues, as files of the directory
+TEN = ("github.com/api.github.com.json", "stripe.com.json", "openai.com.json", "twilio.com/api.json",
+       "slack.com.json", "sendgrid.com.json", "zoom.us.json", "box.com.json", "asana.com.json",
+       "digitalocean.com.json")
+
+
+def summarize_contract(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
+    """Share of the spec's operations that pass, causes with counts, the ten on their own."""
+    sys.path.insert(0, str(HERE))
+    from corpus_contract import normalise_cause
+
+    def p(*a: Any) -> None:
+        print(*a, file=out)
+
+    def tally(rs: list[dict[str, Any]]) -> tuple[int, int, dict[str, list[str]]]:
+        total = passed = 0
+        causes: dict[str, list[str]] = defaultdict(list)
+        for r in rs:
+            ops = r.get("ops_spec") or 0
+            total += ops
+            if r["status"] != "ok":
+                cause = f"[{r['status']}] " + normalise_error(r.get("error") or "")
+                causes[cause] += [r["spec"]] * ops
+                continue
+            failing = r.get("failures") or []
+            missing = max(0, ops - (r.get("ops_called") or 0))
+            if missing:
+                causes["operation not generated as a method"] += [r["spec"]] * missing
+            for f in failing:
+                causes[normalise_cause(f["cause"])].append(f"{r['spec']} {f['op']}")
+            passed += max(0, ops - missing - len(failing))
+        return total, passed, causes
+
+    if not records:
+        p("no results")
+        return {}
+    revisions = sorted({r.get("apigen", "unknown") for r in records})
+    p(f"apigen:                     {', '.join(revisions)}")
+    total, passed, causes = tally(records)
+    ten = [r for r in records if r["spec"] in TEN]
+    ten_total, ten_passed, ten_causes = tally(ten)
+    pct = 100.0 * passed / total if total else 100.0
+    ten_pct = 100.0 * ten_passed / ten_total if ten_total else 100.0
+    status = _count([r["status"] for r in records])
+    p(f"specs:                      {len(records)} ({', '.join(f'{k} {v}' for k, v in sorted(status.items()))})")
+    p(f"operations passing:         {passed}/{total} = {pct:.2f}%")
+    p(f"the ten integrations:       {ten_passed}/{ten_total} = {ten_pct:.2f}% ({len(ten)} of {len(TEN)} specs run)")
+    for r in sorted(ten, key=lambda r: TEN.index(r["spec"])):
+        t, ok, _ = tally([r])
+        p(f"  {r['spec']:32s} {ok}/{t}")
+    if causes:
+        p("")
+        p("failing operations by cause (count, cause, examples):")
+        for cause, where in sorted(causes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            p(f"  {len(where):5d}  {cause}")
+            for example in list(dict.fromkeys(where))[:2]:
+                p(f"           e.g. {example}")
+    return {"specs": len(records), "operations": total, "passed": passed, "passed_pct": pct,
+            "ten_operations": ten_total, "ten_passed": ten_passed, "ten_pct": ten_pct,
+            "causes": {c: len(w) for c, w in causes.items()}, "ten_causes": {c: len(w) for c, w in ten_causes.items()}}
+
+
 # --------------------------------------------------------------------------- figures
 
 
@@ -451,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", action="store_true", help="write bench/corpus_time_vs_ops.png (needs matplotlib)")
     ap.add_argument("--summarize", type=Path, metavar="JSONL", help="only print the figures of an existing results file (.jsonl or .jsonl.gz)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON at the end as well")
+    ap.add_argument("--contract", action="store_true", help="call every operation through the package's checking mock")
     ap.add_argument("--apigen", metavar="REVS", help="with --summarize: only records made by these apigen revisions (comma-separated)")
     args = ap.parse_args(argv)
 
@@ -461,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.apigen:
             revisions = set(args.apigen.split(","))
             records = [r for r in records if r.get("apigen") in revisions]
-        figures = summarize(records)
+        figures = summarize_contract(records) if args.contract else summarize(records)
         if args.plot:
             plot(records, HERE / "corpus_time_vs_ops.png")
         if args.json:
@@ -497,7 +605,10 @@ def main(argv: list[str] | None = None) -> int:
             # a seeded random order: a run stopped early is still a fair sample
             order = list(enumerate(specs))
             random.Random(args.seed).shuffle(order)
-            futures = {pool.submit(run_one, i, spec, corpus, args.timeout, args.keep, args.mypy): spec for i, spec in order}
+            if args.contract:
+                futures = {pool.submit(run_contract, i, spec, corpus, args.timeout): spec for i, spec in order}
+            else:
+                futures = {pool.submit(run_one, i, spec, corpus, args.timeout, args.keep, args.mypy): spec for i, spec in order}
             for n, fut in enumerate(cf.as_completed(futures), 1):
                 rec = fut.result()
                 rec["apigen"] = revision
@@ -506,6 +617,12 @@ def main(argv: list[str] | None = None) -> int:
                     if out_file:
                         out_file.write(json.dumps(rec) + "\n")
                         out_file.flush()
+                if args.contract:
+                    bad = len(rec.get("failures") or [])
+                    if rec["status"] != "ok" or bad or n % 25 == 0:
+                        print(f"[{n}/{len(specs)} {time.monotonic() - started:.0f}s] {rec['spec']} {rec['status']} "
+                              f"{rec.get('seconds')}s {bad} failing of {rec.get('ops_spec')} {rec.get('error', '')[:120]}", file=sys.stderr)
+                    continue
                 mark = "." if is_complete(rec) else ("d" if rec["status"] == "ok" else rec["status"][0].upper())
                 if rec["status"] != "ok" or not is_complete(rec) or n % 25 == 0:
                     print(f"[{n}/{len(specs)} {time.monotonic() - started:.0f}s] {mark} {rec['spec']} "
@@ -517,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
             out_file.close()
     print(f"wall time: {time.monotonic() - started:.0f} s")
     all_records = previous + records
-    figures = summarize(all_records)
+    figures = summarize_contract(all_records) if args.contract else summarize(all_records)
     if args.plot:
         plot(all_records, HERE / "corpus_time_vs_ops.png")
     if args.json:

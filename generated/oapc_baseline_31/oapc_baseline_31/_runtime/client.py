@@ -327,6 +327,8 @@ class BaseAPIClient:
         params: list[tuple[str, Any]] = []
         if url is None:
             url = self.base_url + encode_path(endpoint.path, path, styles)
+            if endpoint.fixed_query:
+                params.extend(endpoint.fixed_query)
             encode_query(query, styles, params)
         hdrs = dict(self._call_headers)
         if headers:

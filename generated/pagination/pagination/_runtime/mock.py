@@ -85,17 +85,35 @@ class _Operation:
         self.name: str = raw.get("name") or raw["id"]
         self.method: str = raw["method"].upper()
         self.path: str = raw["path"]
+        # "/rest?method=x" and AWS's "/#X-Amz-Target=Service.Action": the part after ? or #
+        # tells apart operations on one path (the query, or a header, carries it)
+        route, _, tail = self.path.partition("#")
+        route, _, query = route.partition("?")
+        self.fixed_query = parse_qsl(query, keep_blank_values=True)
+        self.marks = parse_qsl(tail, keep_blank_values=True)
         pattern, names, statics = "", [], 0
-        for piece in re.split(r"(\{[^{}/]+\})", self.path):
+        for piece in re.split(r"(\{[^{}/]+\})", route or "/"):
             if piece.startswith("{") and piece.endswith("}"):
                 names.append(piece[1:-1])
                 pattern += "([^/]+)"
             else:
                 pattern += re.escape(piece)
                 statics += len(piece)
-        self.pattern = pattern + "/?$" if self.path != "/" else "/?$"
+        self.pattern = pattern + "/?$" if (route or "/") != "/" else "/?$"
         self.param_names = names
         self.statics = statics  # the most literal template wins: /users/me over /users/{id}
+
+    def fits(self, request: httpx.Request, query: Mapping[str, list[str]]) -> bool:
+        """The request carries what tells this operation apart from others on its path."""
+        for key, value in self.fixed_query:
+            if value not in query.get(key, ()):
+                return False
+        for key, value in self.marks:
+            sent = [*request.headers.get_list(key), *query.get(key, ())]
+            missing = not sent if value == "" else value not in sent
+            if missing:
+                return False
+        return True
 
     @functools.cached_property
     def regex(self) -> re.Pattern[str]:
@@ -193,12 +211,12 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def call(self, request: httpx.Request) -> Call:
         """Check and answer one request; the record of it (kept in ``calls`` when recording)."""
-        matched = self._match(request.method.upper(), request.url.path)
+        query = _query(request.url.query.decode("ascii", "replace"))
+        matched = self._match(request.method.upper(), request.url.path, request, query)
         if isinstance(matched, httpx.Response):
             matched.request = request
             return self._record(Call(None, None, request, matched, [matched.json()["message"]]))
         op, path_params = matched
-        query = _query(request.url.query.decode("ascii", "replace"))
         body, problems = self._decode_body(op, request)
         if self.validate:
             problems += self._check_parameters(op, request, path_params, query)
@@ -222,7 +240,9 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return call
 
     # -------------------------------------------------------------- routing
-    def _match(self, method: str, path: str) -> tuple[_Operation, dict[str, str]] | httpx.Response:
+    def _match(
+        self, method: str, path: str, request: httpx.Request, query: Mapping[str, list[str]]
+    ) -> tuple[_Operation, dict[str, str]] | httpx.Response:
         candidates = [path]
         for base in self._base_paths:
             if base and (path == base or path.startswith(base + "/")):
@@ -238,7 +258,14 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     else:
                         allowed.add(op.method)
             if hits:
-                op, m = max(hits, key=lambda hit: hit[0].statics)
+                op, m = max(
+                    hits,
+                    key=lambda hit: (
+                        hit[0].fits(request, query),
+                        hit[0].statics,
+                        len(hit[0].fixed_query) + len(hit[0].marks),
+                    ),
+                )
                 return op, {n: unquote(v) for n, v in zip(op.param_names, m.groups())}
         if allowed:
             return _json_response(
@@ -288,9 +315,11 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     problems.append(f"{label}: required, missing")
                 continue
             problems += self._check_text(label, values, schema, param)
+        declared_query.update(key for key, _ in (*op.fixed_query, *op.marks))
         for key in query:
             base = key.split("[", 1)[0]
-            if base not in declared_query and key not in self._query_auth:
+            known = key in declared_query or base in declared_query or key in self._query_auth
+            if not known:
                 problems.append(f"query parameter {key!r}: not declared by the operation")
         return problems
 
@@ -317,15 +346,16 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _check_deep_object(
         self, label: str, name: str, schema: Any, query: Mapping[str, list[str]]
     ) -> list[str]:
-        resolved = self.schemas.resolve(schema)
-        props = resolved.get("properties") or {} if isinstance(resolved, dict) else {}
-        value: dict[str, Any] = {}
-        for key, values in query.items():
-            if key.startswith(name + "[") and key.endswith("]"):
-                inner = key[len(name) + 1 : -1].split("]", 1)[0]
-                value[inner] = self._coerce(values[-1], props.get(inner, {}))
-        if not value:
+        pairs = [
+            (key, value)
+            for key, values in query.items()
+            if key.startswith(name + "[") and key.endswith("]")
+            for value in values
+        ]
+        folded = _fold(pairs).get(name)  # filter[a][b]=x: {"a": {"b": "x"}}
+        if not folded:
             return []
+        value = self._coerce_fields(folded, schema)
         return [f"{label}.{p}" for p in self.schemas.problems(schema, value)]
 
     def _coerce(self, raw: str, schema: Any) -> Any:
@@ -417,6 +447,8 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             if resolved.get("type") == "array" or "items" in resolved:
                 return [self._coerce_fields(v, resolved.get("items", {})) for v in fields]
             fields = fields[-1]
+        if resolved.get("type") == "array" or "items" in resolved:  # one value of a list
+            return [self._coerce_fields(fields, resolved.get("items", {}))]
         return self._coerce(fields, resolved)
 
     # ------------------------------------------------------------- answers
@@ -536,8 +568,12 @@ def _cookies(header: str) -> dict[str, str]:
 
 def _form_fields(text: str) -> dict[str, Any]:
     """``a[b][0]=x`` style fields folded into nested dicts (lists of repeated values)."""
+    return _fold(parse_qsl(text, keep_blank_values=True))
+
+
+def _fold(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key, value in parse_qsl(text, keep_blank_values=True):
+    for key, value in pairs:
         parts = [key.split("[", 1)[0], *re.findall(r"\[([^\]]*)\]", key)]
         node = out
         for part in parts[:-1]:

@@ -440,40 +440,98 @@ def _matches(pattern: str, text: str) -> bool:
 
 
 def _for_pattern(pattern: str) -> str | None:
-    """A string for the simplest patterns (literals, ``[a-z]+``, ``\\d{3}``); else None."""
+    """A string matching ``pattern``, built from the stdlib's parse of it; None if none found."""
+    try:
+        parsed = _regex_parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - not a Python pattern (or a parser of another version)
+        return None
+    for extra in (1, 0, 2):  # repeats at their minimum (+ extra when the minimum is 0)
+        groups: dict[int, str] = {}
+        try:
+            text = _emit(parsed, extra, groups, 0)
+        except (ValueError, TypeError, IndexError, RecursionError):
+            continue
+        if _matches(pattern, text):
+            return text
+    return None
+
+
+try:  # the regular expression parser of the standard library (moved in 3.11)
+    import re._parser as _regex_parser  # type: ignore[import-not-found,unused-ignore]
+    from re._constants import (  # type: ignore[import-not-found,unused-ignore]
+        CATEGORY_DIGIT as _DIGIT,
+        CATEGORY_SPACE as _SPACE,
+        CATEGORY_WORD as _WORD,
+    )
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _regex_parser  # type: ignore[no-redef,unused-ignore]
+    from sre_constants import (  # type: ignore[no-redef,unused-ignore]
+        CATEGORY_DIGIT as _DIGIT,
+        CATEGORY_SPACE as _SPACE,
+        CATEGORY_WORD as _WORD,
+    )
+
+_CATEGORY_CHAR = {str(_DIGIT): "1", str(_WORD): "a", str(_SPACE): " "}
+MAX_REPEAT_EMITTED = 64  # a pattern's minimum count beyond this is not synthesised
+
+
+def _char_in(items: Any) -> str:
+    """A character of a class ``[...]`` (the first one it allows; negated classes: a letter)."""
+    negated = any(str(op) == "NEGATE" for op, _ in items)
+    if negated:
+        banned = {chr(av) for op, av in items if str(op) == "LITERAL"}
+        return next(c for c in "aA1-_x" if c not in banned)
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            return chr(av)
+        if name == "RANGE":
+            low, high = av
+            for c in "a1A":  # a readable member when the range has one
+                if low <= ord(c) <= high:
+                    return c
+            return chr(low)
+        if name == "CATEGORY":
+            return _CATEGORY_CHAR.get(str(av), "a")
+    return "a"
+
+
+def _emit(parsed: Any, extra: int, groups: dict[int, str], depth: int) -> str:
+    if depth > 40:
+        raise ValueError("pattern too deep")
     out: list[str] = []
-    i = 0
-    body = pattern.lstrip("^").rstrip("$")
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            out.append({"d": "1", "w": "a", "s": " "}.get(nxt, nxt))
-            i += 2
-        elif ch == "[":
-            end = body.find("]", i)
-            if end < 0:
-                return None
-            cls = body[i + 1 : end]
-            out.append(
-                "a"
-                if "a-z" in cls
-                else "A" if "A-Z" in cls else "1" if "0-9" in cls else cls[:1] or "a"
-            )
-            i = end + 1
-        elif ch in "+*?":
-            i += 1
-        elif ch == "{":
-            end = body.find("}", i)
-            if end < 0 or not out:
-                return None
-            count = body[i + 1 : end].split(",")[0]
-            out.append(out[-1] * (int(count) - 1 if count.isdigit() and int(count) > 0 else 0))
-            i = end + 1
-        elif ch in "()|.":
-            return None
+    for op, av in parsed:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(av))
+        elif name == "NOT_LITERAL":
+            out.append("a" if chr(av) != "a" else "b")
+        elif name == "ANY":
+            out.append("a")
+        elif name == "IN":
+            out.append(_char_in(av))
+        elif name == "CATEGORY":
+            out.append(_CATEGORY_CHAR.get(str(av), "a"))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, item = av
+            count = low if low > 0 else min(extra, high)
+            if count > MAX_REPEAT_EMITTED:
+                raise ValueError("repeat too long")
+            out.extend(_emit(item, extra, groups, depth + 1) for _ in range(count))
+        elif name == "SUBPATTERN":
+            group, item = av[0], av[-1]
+            text = _emit(item, extra, groups, depth + 1)
+            if group is not None:
+                groups[group] = text
+            out.append(text)
+        elif name == "ATOMIC_GROUP":
+            out.append(_emit(av, extra, groups, depth + 1))
+        elif name == "BRANCH":
+            out.append(_emit(av[1][0], extra, groups, depth + 1))
+        elif name == "GROUPREF":
+            out.append(groups.get(av, ""))
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue
         else:
-            out.append(ch)
-            i += 1
-    text = "".join(out)
-    return text if _matches(pattern, text) else None
+            raise ValueError(f"pattern element {name}")
+    return "".join(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Literal, Mapping, TypeVar, Union
+from urllib.parse import parse_qsl
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 ContentKind = Literal["json", "text", "binary", "empty", "event-stream"]
@@ -112,9 +113,17 @@ class Endpoint(Generic[R]):
     # (wire name, keyword) of the body's required fields, checked when only keywords are given
     body_required_fields: tuple[tuple[str, str], ...] = ()
     pagination: Pagination | None = None
-    # the header of the API's idempotency key (POST/PATCH of an API that takes one): a
-    # call without a key gets a generated one, reused by its retries (see idempotency.py)
-    idempotency_header: str | None = None
+    # query fixed by the path template itself ("/rest?method=flickr.x.y"): always sent
+    fixed_query: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # a template may carry a query or a fragment ("/#X-Amz-Target=..."): a fragment is
+        # never sent, and the template's query goes with the call's own parameters
+        if "#" in self.path or "?" in self.path:
+            path, _, query = self.path.split("#", 1)[0].partition("?")
+            object.__setattr__(self, "path", path or "/")
+            fixed = tuple(parse_qsl(query, keep_blank_values=True))
+            object.__setattr__(self, "fixed_query", fixed + tuple(self.fixed_query))
 
     def response_types(self) -> Mapping[str, ResponseType]:
         """The status -> ResponseType table, importing its models on first use."""

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""One spec contract-tested through its own checking mock (bench/corpus.py --contract).
+
+In one interpreter: generate the package (``apigen.pipeline.generate``), import it,
+and call every method of the sync client once, with arguments synthesised from the
+spec's schemas (the runtime's ``Schemas.value``, every parameter, optional ones too),
+through the package's own ``testing.MockAPI``: it checks each request against the
+spec and answers with the example or a synthesised value, which the client must
+parse (``strict_responses=True``). Paginated methods fetch their first page. Nothing
+here checks a request or a response itself: the mock and the client do.
+
+Prints one JSON object: operations called, and per failing operation its cause.
+
+    python bench/corpus_contract.py SPEC OUT_DIR PACKAGE
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import random
+import re
+import sys
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+BASE_URL = "https://contract.test"
+FAILURE_TEXT = 300
+
+
+def _mock_entries(testing_spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(op["method"], op["path"]): op for op in testing_spec.get("operations") or []}
+
+
+def _param_schema(entry: dict[str, Any], location: str, name: str) -> Any:
+    for param in entry.get("params") or []:
+        if param["in"] == location and (
+            param["name"] == name or (location == "header" and param["name"] == name.lower())
+        ):
+            return param.get("schema") or {}
+    return {}
+
+
+def _binary_parts(schemas: Any, schema: Any, value: Any) -> Any:
+    """Multipart fields whose schema is binary sent as bytes, as a user sends a file."""
+    resolved = schemas._merged(schemas.resolve(schema))
+    if not isinstance(value, dict) or not isinstance(resolved, dict):
+        return value
+    props = resolved.get("properties") or {}
+    out = dict(value)
+    for key, sub in value.items():
+        node = schemas.resolve(props.get(key, {}))
+        if isinstance(node, dict) and node.get("format") == "binary":
+            out[key] = b"\x00binary"
+        elif isinstance(node, dict) and isinstance(sub, list):
+            items = schemas.resolve(node.get("items", {}))
+            if isinstance(items, dict) and items.get("format") == "binary":
+                out[key] = [b"\x00binary" for _ in sub]
+    return out
+
+
+def arguments(op: Any, entry: dict[str, Any], schemas: Any, seed: int = 0) -> dict[str, Any]:
+    rng = random.Random(zlib.crc32(f"{seed}:{op.method} {op.path}".encode()))
+    kwargs: dict[str, Any] = {}
+    for p in op.parameters:
+        value = schemas.value(_param_schema(entry, p.location, p.name), rng, request=True)
+        if p.location == "path" and value in (None, "", [], {}):
+            value = "id"
+        kwargs[p.py_name] = value
+    if op.body is not None:
+        kind = op.body.kind
+        if kind == "binary":
+            value = b"\x00\x01binary-body"
+        elif kind == "text":
+            value = "text body"
+        else:
+            content = (entry.get("body") or {}).get("content") or {}
+            media = content.get(op.body.content_type) or next(iter(content.values()), {}) or {}
+            value = schemas.value(media.get("schema") or {}, rng, request=True)
+            if kind == "multipart":
+                value = _binary_parts(schemas, media.get("schema") or {}, value)
+        kwargs[op.body.py_name] = value
+    return kwargs
+
+
+def _credentials(api: Any) -> dict[str, Any]:
+    creds: dict[str, Any] = {}
+    for scheme in api.security_schemes:
+        creds[scheme.py_name] = ("user", "password") if scheme.kind == "basic" else f"test-{scheme.kind}"
+    return creds
+
+
+def _consume(result: Any) -> None:
+    """A page, a stream or a plain value: read what the user would read first."""
+    if hasattr(result, "first_page"):
+        result.first_page()
+    elif hasattr(result, "__next__") or type(result).__name__ in ("Stream", "SyncPage"):
+        for n, _ in enumerate(result):
+            if n >= 3:
+                break
+
+
+def cause_of(exc: BaseException | None, call: Any, count: int) -> str:
+    """Why an operation failed, in words that group (particulars stay in the detail)."""
+    if count == 0:
+        return "client sent no request" + (f" ({type(exc).__name__})" if exc else "")
+    if call is not None and call.problems:
+        return "mock rejected the request: " + call.problems[0]
+    if call is not None and call.operation is None:
+        return f"mock matched no operation ({call.response.status_code})"
+    if exc is None:
+        return ""
+    name = type(exc).__name__
+    if name == "APIResponseValidationError":
+        return "client could not parse the mock's response: " + str(exc).splitlines()[0]
+    return f"client raised {name}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def run(spec: str, out_dir: Path, package: str) -> dict[str, Any]:
+    from apigen.build import build_api
+    from apigen.loader import load
+    from apigen.normalize import normalize
+    from apigen.pipeline import generate
+
+    started = time.monotonic()
+    summary = generate(spec, out_dir, package=package, force=True)
+    record: dict[str, Any] = {
+        "gen_seconds": round(time.monotonic() - started, 3),
+        "ops_generated": summary.operations,
+    }
+    doc = load(spec)
+    api = build_api(normalize(doc), package=package, source=spec, doc=doc)
+    sys.path.insert(0, str(out_dir))
+    started = time.monotonic()
+    pkg = importlib.import_module(package)
+    testing = importlib.import_module(package + ".testing")
+    schema_values = importlib.import_module(package + "._runtime.schema_values")
+    record["import_seconds"] = round(time.monotonic() - started, 3)
+    mock = testing.MockAPI()
+    raw_spec = json.loads((out_dir / package / "_testing_spec.json").read_text(encoding="utf-8"))
+    entries = _mock_entries(raw_spec)
+    schemas = schema_values.Schemas(raw_spec.get("schemas") or {})
+    client = pkg.Client(
+        base_url=BASE_URL, http_client=mock.http_client(), max_retries=0, circuit_breaker=None,
+        strict_responses=True, **_credentials(api),
+    )
+    started = time.monotonic()
+    called = 0
+    failures: list[dict[str, str]] = []
+    for resource in api.resources:
+        for op in resource.operations:
+            called += 1
+            where = f"{op.method} {op.path}"
+            entry = entries.get((op.method, op.path))
+            if entry is None:
+                failures.append({"op": where, "cause": "operation missing from _testing_spec.json"})
+                continue
+            try:
+                kwargs = arguments(op, entry, schemas)
+            except Exception as exc:  # noqa: BLE001 - a synthesis bug is a finding too
+                failures.append({"op": where, "cause": f"synthesis raised {type(exc).__name__}: {exc}"})
+                continue
+            before = mock.count
+            error: BaseException | None = None
+            try:
+                target = functools.reduce(getattr, resource.attr_path, client)
+                _consume(getattr(target, op.py_name)(**kwargs))
+            except Exception as exc:  # noqa: BLE001
+                error = exc
+            sent = mock.count - before
+            last = mock.calls[-1] if sent else None
+            cause = cause_of(error, last, sent)
+            if cause:
+                detail = ""
+                if last is not None:
+                    detail = f"{last.request.method} {last.request.url} -> {last.response.status_code}"
+                failures.append({"op": where, "cause": cause[:FAILURE_TEXT], "detail": detail[:FAILURE_TEXT]})
+            mock.calls.clear()
+    record["contract_seconds"] = round(time.monotonic() - started, 3)
+    record["ops_called"] = called
+    record["failures"] = failures
+    return record
+
+
+def normalise_cause(cause: str) -> str:
+    """A cause with names, values and numbers blanked, so equal causes group."""
+    text = re.sub(r"https?://\S+", "URL", cause)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)
+    text = re.sub(r"input_value=.*", "", text)
+    text = re.sub(r"\b\d+(\.\d+)?\b", "N", text)
+    text = re.sub(r"\b[\w.]+\.(py)\b", "FILE", text)
+    return re.sub(r"\s+", " ", text).strip()[:160]
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(sys.argv[1], Path(sys.argv[2]), sys.argv[3])))
