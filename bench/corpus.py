@@ -294,8 +294,48 @@ def _count(items: list[str]) -> dict[str, int]:
     return dict(counts)
 
 
+class ContractWorker:
+    """A ``corpus_contract.py --serve`` process: imports once, forks a child per spec."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self.proc: Any = None
+
+    def _start(self) -> None:
+        import subprocess
+
+        env = {**os.environ, "APIGEN_DEBUG": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "corpus_contract.py"), "--serve"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log.open("ab"),
+                                     text=True, env=env, cwd="/tmp")
+
+    def ask(self, spec: Path, out_dir: Path, package: str, timeout: float) -> dict[str, Any]:
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        try:
+            self.proc.stdin.write(f"{spec}\t{out_dir}\t{package}\t{timeout}\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except (BrokenPipeError, OSError) as exc:
+            line = ""
+            self.proc = None
+            return {"crash": f"worker lost: {exc}"}
+        if not line:
+            self.proc = None
+            return {"crash": "worker exited"}
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=60)
+
+
+_workers = threading.local()
+
+
 def run_contract(index: int, spec: Path, corpus: Path, timeout: float) -> dict[str, Any]:
-    """Generate, import and call every operation through the mock (one interpreter)."""
+    """Generate, import and call every operation through the mock (in a forked child)."""
     try:
         rel = spec.relative_to(corpus).as_posix()
     except ValueError:
@@ -307,28 +347,32 @@ def run_contract(index: int, spec: Path, corpus: Path, timeout: float) -> dict[s
     except Exception as exc:  # not JSON: the generator says more
         record["count_error"] = f"{exc.__class__.__name__}: {exc}"[:200]
     work = Path(tempfile.mkdtemp(prefix=f"apigen-contract-{index}-", dir="/tmp"))
-    env = {**os.environ, "APIGEN_DEBUG": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    worker = getattr(_workers, "worker", None)
+    if worker is None:
+        worker = _workers.worker = ContractWorker(Path(f"/tmp/apigen-contract-worker-{threading.get_ident()}.log"))
+        _all_workers.append(worker)
     started = time.monotonic()
     try:
-        cmd = [sys.executable, str(HERE / "corpus_contract.py"), str(spec), str(work / "out"), f"pkg_{index}"]
-        rc, out, err = _run(cmd, timeout, cwd=str(work), env=env)
+        answer = worker.ask(spec, work / "out", f"pkg_{index}", timeout)
         record["seconds"] = round(time.monotonic() - started, 3)
-        if rc is None:
+        if answer.get("timeout"):
             record.update(status="timeout", stage="timeout", error=f"exceeded {timeout:g} s")
-            return record
-        last = (out.strip().splitlines() or [""])[-1]
-        if rc != 0 or not last.startswith("{"):
-            status = "generate-failed" if "pipeline.py" in err and "corpus_contract.py" in err else "contract-crashed"
-            record.update(status=status, error=first_error_line(err) or f"exit code {rc}",
-                          stage=stage_of(err, status), where=innermost_frame(err), stderr_tail=err[-3000:])
-            return record
-        record.update(json.loads(last))
+        elif "crash" in answer:
+            err = answer.get("traceback") or answer["crash"]
+            status = "generate-failed" if "pipeline.py" in err else "contract-crashed"
+            record.update(status=status, error=answer["crash"], stage=stage_of(err, status),
+                          where=innermost_frame(err), stderr_tail=err)
+        else:
+            record.update(answer)
         return record
     except Exception as exc:  # the runner's own trouble: record it, keep going
         record.update(status="contract-crashed", stage="runner", error=f"{exc.__class__.__name__}: {exc}"[:500])
         return record
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+_all_workers: list[ContractWorker] = []
 
 
 # the ten integrations of the issues, as files of the directory
@@ -632,6 +676,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if out_file:
             out_file.close()
+        for worker in _all_workers:
+            worker.close()
     print(f"wall time: {time.monotonic() - started:.0f} s")
     all_records = previous + records
     figures = summarize_contract(all_records) if args.contract else summarize(all_records)

@@ -12,6 +12,12 @@ here checks a request or a response itself: the mock and the client do.
 Prints one JSON object: operations called, and per failing operation its cause.
 
     python bench/corpus_contract.py SPEC OUT_DIR PACKAGE
+    python bench/corpus_contract.py --serve     # many specs: one request per stdin line
+
+``--serve`` imports the generator and its libraries once (about 6 s of a small
+spec's 8), then forks a child per spec (read as ``SPEC\tOUT_DIR\tPACKAGE\tTIMEOUT``
+lines on stdin); the child's result, or why it has none, is one JSON line on
+stdout. A child past its time is killed with its process group.
 """
 
 from __future__ import annotations
@@ -19,10 +25,14 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import os
 import random
 import re
+import signal
 import sys
+import tempfile
 import time
+import traceback
 import zlib
 from pathlib import Path
 from typing import Any
@@ -195,5 +205,80 @@ def normalise_cause(cause: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:160]
 
 
+def _preload() -> None:
+    """What every spec needs, imported once before the children are forked."""
+    import black  # noqa: F401
+    import datamodel_code_generator  # noqa: F401
+    import httpx  # noqa: F401
+    import openapi_spec_validator  # noqa: F401
+    import pydantic  # noqa: F401
+
+    import apigen.build  # noqa: F401
+    import apigen.models  # noqa: F401
+    import apigen.pipeline  # noqa: F401
+    import apigen.validate  # noqa: F401
+
+
+def _child(spec: str, out_dir: Path, package: str, result: Path) -> None:
+    os.setpgid(0, 0)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)  # stdout is the parent's answer channel: nothing else may write there
+    code = 0
+    try:
+        text = json.dumps(run(spec, out_dir, package))
+    except BaseException as exc:  # noqa: BLE001 - reported, never raised past the fork
+        text = json.dumps({"crash": f"{type(exc).__name__}: {exc}"[:500],
+                           "traceback": traceback.format_exc()[-3000:]})
+        code = 1
+    result.write_text(text, encoding="utf-8")
+    sys.stdout.flush()
+    os._exit(code)
+
+
+def _wait(pid: int, timeout: float) -> int | None:
+    """The child's exit status, or None after killing its process group at the time limit."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                try:
+                    target()
+                except OSError:
+                    pass
+            os.waitpid(pid, 0)
+            return None
+        time.sleep(0.05)
+
+
+def serve() -> None:
+    _preload()
+    for line in sys.stdin:
+        spec, out_dir, package, timeout = line.rstrip("\n").split("\t")
+        fd, name = tempfile.mkstemp(prefix="apigen-contract-result-", dir="/tmp")
+        os.close(fd)
+        result = Path(name)
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            _child(spec, Path(out_dir), package, result)
+        code = _wait(pid, float(timeout))
+        text = result.read_text(encoding="utf-8") if result.exists() else ""
+        result.unlink(missing_ok=True)
+        if code is None:
+            answer: dict[str, Any] = {"timeout": True}
+        elif text.startswith("{"):
+            answer = json.loads(text)
+        else:
+            answer = {"crash": f"the child exited with {code} and no result"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
 if __name__ == "__main__":
-    print(json.dumps(run(sys.argv[1], Path(sys.argv[2]), sys.argv[3])))
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        print(json.dumps(run(sys.argv[1], Path(sys.argv[2]), sys.argv[3])))
