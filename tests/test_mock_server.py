@@ -60,7 +60,11 @@ def petstore_mock() -> Iterator[MockProcess]:
 
 
 def test_raw_httpx_client_and_log_then_sigint(petstore_mock: MockProcess) -> None:
-    with httpx.Client(base_url=petstore_mock.url + "/v2", timeout=30) as raw:
+    with httpx.Client(base_url=petstore_mock.url + "/v2", timeout=30) as anonymous:
+        refused = anonymous.get("/pet/1")  # GET /pet/{petId} requires the api_key scheme
+        assert refused.status_code == 401 and "api_key (header 'api_key')" in refused.json()["message"]
+    creds = {"api_key": "k", "Authorization": "Bearer t"}
+    with httpx.Client(base_url=petstore_mock.url + "/v2", timeout=30, headers=creds) as raw:
         pet = raw.get("/pet/1")
         assert pet.status_code == 200 and pet.json()["name"] == "doggie"
         bad = raw.get("/pet/abc")
@@ -81,7 +85,8 @@ def test_raw_httpx_client_and_log_then_sigint(petstore_mock: MockProcess) -> Non
     assert "GET /v2/pet/1 -> 200 ok" in log
     assert "GET /v2/pet/abc -> 400 rejected: path parameter 'petId'" in log
     assert "GET /v2/nowhere -> 404 rejected: no operation of the spec matches" in log
-    assert "apigen mock: stopped after 7 requests" in log
+    assert "GET /v2/pet/1 -> 401 rejected: credentials: missing" in log
+    assert "apigen mock: stopped after 8 requests" in log
 
 
 def test_answers_concurrently_and_stops_on_sigterm(petstore_mock: MockProcess) -> None:
@@ -89,7 +94,8 @@ def test_answers_concurrently_and_stops_on_sigterm(petstore_mock: MockProcess) -
     stalled = socket.create_connection(("127.0.0.1", port), timeout=30)
     try:  # a request whose body never comes holds one thread; another is still answered
         stalled.sendall(b"POST /v2/pet HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
-        response = httpx.get(petstore_mock.url + "/v2/store/inventory", timeout=30)
+        response = httpx.get(petstore_mock.url + "/v2/store/inventory", timeout=30,
+                             headers={"api_key": "k"})
         assert response.status_code == 200
     finally:
         stalled.close()

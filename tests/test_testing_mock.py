@@ -12,11 +12,17 @@ import pytest
 from support import GENERATED, import_generated
 
 petstore = import_generated("petstore")
-from petstore import AsyncClient, BadRequestError, Client, NotFoundError  # noqa: E402
+from petstore import (  # noqa: E402
+    AsyncClient,
+    BadRequestError,
+    Client,
+    NotFoundError,
+)
 from petstore.models import Pet  # noqa: E402
 from petstore.testing import MockAPI, MockRequest, MockResponse  # noqa: E402
 
 BASE = "http://petstore.swagger.io/v2"
+CREDENTIALS = {"api_key": "test-key", "Authorization": "Bearer t"}  # for raw requests
 
 
 def client(mock: MockAPI) -> Client:
@@ -123,7 +129,7 @@ def test_rejects_requests_the_spec_does_not_allow_naming_the_field() -> None:
     rejected = mock.calls[-1]
     assert not rejected.valid and rejected.problems == ["body.name: required property is missing"]
 
-    raw = mock.http_client(base_url=BASE)
+    raw = mock.http_client(base_url=BASE, headers=CREDENTIALS)
     assert raw.get("/pet/abc").status_code == 400  # petId is an integer
     assert "path parameter 'petId'" in raw.get("/pet/abc").json()["message"]
     assert raw.get("/pet/findByStatus").status_code == 400  # required query parameter missing
@@ -138,6 +144,29 @@ def test_rejects_requests_the_spec_does_not_allow_naming_the_field() -> None:
     not_allowed = raw.patch("/pet/1")
     assert not_allowed.status_code == 405 and "DELETE" in not_allowed.headers["allow"]
     assert raw.get("/pet/1").status_code == 200
+
+
+def test_a_request_without_the_credentials_its_operation_requires_gets_401() -> None:
+    # the generated client refuses to send such a request itself; other code may not
+    mock = MockAPI()
+    anonymous = mock.http_client(base_url=BASE)
+    refused = anonymous.get("/pet/1")  # security: api_key
+    assert refused.status_code == 401
+    assert "api_key (header 'api_key')" in refused.json()["message"]
+    adding = anonymous.post("/pet", json={"name": "Tom", "photoUrls": []})  # petstore_auth
+    assert adding.status_code == 401 and "petstore_auth (Authorization header)" in adding.text
+    assert mock.calls[0].problems[0].startswith("credentials: missing") and not mock.calls[0].valid
+    assert anonymous.get("/user/logout").status_code == 200  # no security: answered
+    wrong_kind = mock.http_client(base_url=BASE, headers={"Authorization": "Bearer t"})
+    assert wrong_kind.get("/pet/1").status_code == 401  # a bearer token is not the api key
+    assert mock.http_client(base_url=BASE, headers=CREDENTIALS).get("/pet/1").status_code == 200
+    assert client(mock).pet.retrieve(pet_id=1).name == "doggie"  # the client sends them
+
+    async def run() -> int:
+        async with mock.async_http_client(base_url=BASE) as raw:
+            return (await raw.get("/store/inventory")).status_code
+
+    assert asyncio.run(run()) == 401
 
 
 def test_validation_can_be_turned_off() -> None:

@@ -181,6 +181,9 @@ def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
                 for key in ("style", "explode"):
                     if key in param:
                         entry[key] = param[key]
+                example = _example_of(builder, param)
+                if example is not _NONE:  # apigen contract calls with it
+                    entry["example"] = example
                 params[
                     (
                         entry["in"],
@@ -210,8 +213,56 @@ def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
                 responses[str(status).upper()] = {
                     "content": _media(builder, response.get("content"), True)
                 }
+                headers = _required_headers(builder, response.get("headers"))
+                if headers:
+                    responses[str(status).upper()]["headers"] = headers
         out["responses"] = responses
+        security = op.get("security", builder.spec.get("security"))
+        if isinstance(security, list) and security:
+            out["security"] = [
+                sorted(str(name) for name in requirement)
+                for requirement in security
+                if isinstance(requirement, dict)
+            ]
         yield out
+
+
+_NONE: Any = object()
+
+
+def _example_of(builder: _Builder, node: dict[str, Any]) -> Any:
+    """A parameter's ``example``, else the value of its first ``examples`` entry."""
+    if "example" in node:
+        return node["example"]
+    examples = node.get("examples")
+    if isinstance(examples, dict) and examples:
+        first = builder.deref(next(iter(examples.values())))
+        if isinstance(first, dict) and "value" in first:
+            return first["value"]
+    return _NONE
+
+
+def _required_headers(builder: _Builder, headers: Any) -> dict[str, Any]:
+    """Response headers the spec requires (Content-Type is never one, OpenAPI says)."""
+    out: dict[str, Any] = {}
+    for name, raw in (headers if isinstance(headers, dict) else {}).items():
+        header = builder.deref(raw)
+        if isinstance(header, dict) and header.get("required") and name.lower() != "content-type":
+            out[str(name)] = builder.schema(header.get("schema") or {})
+    return out
+
+
+def _security_schemes(builder: _Builder) -> dict[str, Any]:
+    """What the mock checks of each scheme: where its credential goes."""
+    out: dict[str, Any] = {}
+    schemes = (builder.spec.get("components") or {}).get("securitySchemes") or {}
+    for name, raw in schemes.items() if isinstance(schemes, dict) else ():
+        scheme = builder.deref(raw)
+        if not isinstance(scheme, dict):
+            continue
+        entry = {k: str(scheme[k]) for k in ("type", "in", "name", "scheme") if k in scheme}
+        out[str(name)] = entry
+    return out
 
 
 def mock_spec(spec: dict[str, Any], api: "Api | None" = None) -> dict[str, Any]:
@@ -258,6 +309,7 @@ def mock_spec(spec: dict[str, Any], api: "Api | None" = None) -> dict[str, Any]:
     return {
         "base_paths": sorted(set(base_paths)),
         "query_auth": query_auth,
+        "security_schemes": _security_schemes(builder),
         "operations": operations,
         "schemas": builder.finish(),
     }

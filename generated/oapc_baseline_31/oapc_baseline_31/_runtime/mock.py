@@ -140,6 +140,7 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             {p.rstrip("/") for p in spec.get("base_paths") or []}, key=len, reverse=True
         )
         self._query_auth = frozenset(spec.get("query_auth") or ())
+        self._schemes: Mapping[str, Mapping[str, str]] = spec.get("security_schemes") or {}
         self._overrides: dict[str, Answer] = {}
         self._lock = threading.Lock()
         self.calls: list[Call] = []
@@ -218,11 +219,16 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return self._record(Call(None, None, request, matched, [matched.json()["message"]]))
         op, path_params = matched
         body, problems = self._decode_body(op, request)
-        if self.validate:
+        unauthenticated = self.validate and self._missing_credentials(op, request, query)
+        if unauthenticated:
+            problems = [unauthenticated]
+        elif self.validate:
             problems += self._check_parameters(op, request, path_params, query)
             if not problems:
                 problems += self._check_body(op, request, body)
-        if problems:
+        if unauthenticated:
+            response = self._rejection(op, problems, "401")
+        elif problems:
             response = self._rejection(op, problems)
         else:
             info = MockRequest(op.name, op.id, request, path_params, query, body)
@@ -279,6 +285,51 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return _json_response(404, {"message": f"no operation of the spec matches {method} {path}"})
 
     # ----------------------------------------------------------- validation
+    def _missing_credentials(
+        self, op: _Operation, request: httpx.Request, query: Mapping[str, list[str]]
+    ) -> str:
+        """Why the request lacks the credentials the operation requires ("" when it has them)."""
+        requirements = op.raw.get("security")
+        if not requirements:
+            return ""
+        wanted: list[str] = []
+        for names in requirements:
+            unmet = [n for n in names if not self._presents(n, request, query)]
+            if not unmet:
+                return ""
+            wanted.append(" and ".join(self._describe_scheme(n) for n in unmet))
+        return "credentials: missing; the operation needs " + " or ".join(wanted)
+
+    def _presents(self, name: str, request: httpx.Request, query: Mapping[str, list[str]]) -> bool:
+        scheme = self._schemes.get(name)
+        if scheme is None:
+            return True  # a scheme the description does not define: nothing to check
+        kind, where, key = scheme.get("type"), scheme.get("in"), scheme.get("name", "")
+        if kind == "apiKey":
+            if where == "query":
+                return key in query
+            if where == "cookie":
+                return key in _cookies(request.headers.get("cookie", ""))
+            return key.lower() in request.headers
+        authorization = request.headers.get("authorization", "")
+        if kind == "http":
+            wanted = scheme.get("scheme", "").lower()
+            if wanted in ("bearer", "basic"):
+                return authorization.lower().startswith(wanted + " ")
+            return bool(authorization)
+        if kind in ("oauth2", "openIdConnect"):
+            return bool(authorization)
+        return True  # mutualTLS and the like: not visible in a request
+
+    def _describe_scheme(self, name: str) -> str:
+        scheme = self._schemes.get(name) or {}
+        kind = scheme.get("type")
+        if kind == "apiKey":
+            return f"{name} ({scheme.get('in', 'header')} {scheme.get('name', '')!r})"
+        if kind == "http":
+            return f"{name} (Authorization: {scheme.get('scheme', '').capitalize()} ...)"
+        return f"{name} (Authorization header)"
+
     def _check_parameters(
         self,
         op: _Operation,
@@ -452,14 +503,18 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._coerce(fields, resolved)
 
     # ------------------------------------------------------------- answers
-    def _rejection(self, op: _Operation, problems: list[str]) -> httpx.Response:
+    def _rejection(
+        self, op: _Operation, problems: list[str], status: str | None = None
+    ) -> httpx.Response:
         responses: Mapping[str, Any] = op.raw.get("responses") or {}
-        status = next((s for s in ("422", "400") if s in responses), None)
+        if status is None:
+            status = next((s for s in ("422", "400") if s in responses), None)
         if status is None:
             status = next(
                 (s for s in sorted(responses) if s.startswith("4") and s.isdigit()), "400"
             )
-        message = f"invalid request for {op.id}: " + "; ".join(problems[:5])
+        what = "unauthenticated" if status == "401" else "invalid"
+        message = f"{what} request for {op.id}: " + "; ".join(problems[:5])
         body = self._example(op, status, responses.get(status) or responses.get("default"))
         if isinstance(body, dict) and _place_message(body, message):
             pass
@@ -499,6 +554,8 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         declared = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
         if declared is None and status >= 400:
             declared = responses.get("default")
+        if declared and declared.get("headers"):  # the headers the spec requires go too
+            headers = {**self._header_values(op, status, declared["headers"]), **headers}
         if status in (204, 205, 304) or not declared or not declared.get("content"):
             if declared is None and status >= 400:
                 return _json_response(status, {"message": f"mock answer {status}"}, headers)
@@ -515,6 +572,20 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return httpx.Response(
             status, content=b"mock-bytes", headers={"Content-Type": media, **headers}
         )
+
+    def _header_values(
+        self, op: _Operation, status: int, schemas: Mapping[str, Any]
+    ) -> dict[str, str]:
+        rng = random.Random(zlib.crc32(f"{self.seed}:{op.id}:{status}:headers".encode()))
+        out = {}
+        for name, schema in schemas.items():
+            value = self.schemas.value(schema, rng)
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, list):
+                value = ",".join(str(v) for v in value)
+            out[name] = "" if value is None else str(value)
+        return out
 
     def _example(self, op: _Operation, status: str, declared: Any) -> Any:
         """The response's example, else a value from its schema; pagination ended."""

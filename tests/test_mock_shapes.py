@@ -1,0 +1,97 @@
+"""Shapes of real specs the corpus contract run (bench/corpus.py --contract) found the
+mock or the runtime getting wrong: path templates that carry a query or a fragment,
+bracketed query names, nested deepObject, one-valued form arrays, regex patterns."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import httpx
+
+from apigen.mockspec import mock_spec
+from apigen.runtime import Endpoint, ResponseType, SyncAPIClient
+from apigen.runtime.mock import MockAPI
+from apigen.runtime.schema_values import Schemas, _for_pattern
+
+OK = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+def _mock(paths: dict[str, Any], **extra: Any) -> MockAPI:
+    return MockAPI(mock_spec({"openapi": "3.0.3", "info": {}, "paths": paths, **extra}))
+
+
+def test_templates_with_a_query_or_fragment_are_sent_and_routed() -> None:
+    # Flickr: "/rest?method=flickr.x"; AWS: "/#X-Amz-Target=Service.Action" + that header
+    target = {"name": "X-Amz-Target", "in": "header", "required": True,
+              "schema": {"type": "string"}}
+    mock = _mock({
+        "/rest?method=flickr.photos.get": {"get": {"operationId": "photosGet", "responses": OK}},
+        "/rest?method=flickr.people.get": {"get": {"operationId": "peopleGet", "responses": OK,
+                                                   "parameters": [{"name": "user_id", "in": "query",
+                                                                   "schema": {"type": "string"}}]}},
+        "/#X-Amz-Target=Svc.Accept": {"post": {"operationId": "Accept", "responses": OK,
+                                               "parameters": [target]}},
+        "/#X-Amz-Target=Svc.Claim": {"post": {"operationId": "Claim", "responses": OK,
+                                              "parameters": [target]}},
+        "/alerts#resourceArn": {"get": {"operationId": "ListAlerts", "responses": OK, "parameters": [
+            {"name": "resourceArn", "in": "query", "required": True, "schema": {"type": "string"}}]}},
+    })
+    client = SyncAPIClient(base_url="https://api.test", package="t", version="1",
+                           http_client=httpx.Client(transport=mock), max_retries=0)
+    people = Endpoint("GET", "/rest?method=flickr.people.get", "peopleGet",
+                      responses={"200": ResponseType("json")})
+    assert people.path == "/rest" and people.fixed_query == (("method", "flickr.people.get"),)
+    client.request(people, query={"user_id": "u1"})
+    claim = Endpoint("POST", "/#X-Amz-Target=Svc.Claim", "Claim", responses={"200": ResponseType("json")})
+    client.request(claim, headers={"X-Amz-Target": "Svc.Claim"})
+    alerts = Endpoint("GET", "/alerts#resourceArn", "ListAlerts", responses={"200": ResponseType("json")})
+    client.request(alerts, query={"resourceArn": "arn:1"})
+    sent = [(c.operation_id, str(c.request.url)) for c in mock.calls]
+    assert sent == [
+        ("peopleGet", "https://api.test/rest?method=flickr.people.get&user_id=u1"),
+        ("Claim", "https://api.test/"),
+        ("ListAlerts", "https://api.test/alerts?resourceArn=arn%3A1"),
+    ]
+    assert all(c.valid for c in mock.calls)  # "method" counts as declared: the template has it
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.post("/", headers={"X-Amz-Target": "Svc.Accept"}).status_code == 200
+    assert mock.calls[-1].operation_id == "Accept"  # the header tells the two apart
+
+
+def test_query_names_with_brackets_nested_deep_objects_and_one_valued_form_arrays() -> None:
+    deep = {"type": "object", "properties": {
+        "service": {"type": "object", "properties": {"id": {"type": "integer"}}}}}
+    form = {"type": "object", "properties": {"purposes": {"type": "array", "items": {"type": "string"}}}}
+    mock = _mock({
+        "/apps": {"get": {"operationId": "apps", "responses": OK, "parameters": [
+            {"name": "filter[platform]", "in": "query", "schema": {"type": "string", "enum": ["IOS"]}},
+            {"name": "q", "in": "query", "style": "deepObject", "explode": True, "schema": deep}]}},
+        "/collections": {"post": {"operationId": "create", "responses": OK, "requestBody": {
+            "content": {"application/x-www-form-urlencoded": {"schema": form}}}}},
+    })
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.get("/apps", params={"filter[platform]": "IOS", "q[service][id]": "7"}).status_code == 200
+    bad = raw.get("/apps", params={"q[service][id]": "x"})
+    assert bad.status_code == 400 and "query parameter 'q'.service.id: expected integer" in bad.text
+    assert raw.get("/apps", params={"filter[platform]": "MAC"}).status_code == 400
+    one = raw.post("/collections", data={"purposes": "FEATURES"})
+    assert one.status_code == 200, one.text
+
+
+def test_synthesised_strings_meet_regex_patterns() -> None:
+    patterns = [
+        r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$",  # Azure subscription ids
+        r"^( *)Endpoint=sb://(.*);( *)SharedAccessKey=(.*)$",
+        r"^B[A-Z0-9]{8,}$",
+        r"^(foo|bar)-\d{2}[^x]?$",
+        r"^\w+@\w+\.com$",
+        r"^(a)\1-[^\W\d]$",
+    ]
+    schemas = Schemas({})
+    for pattern in patterns:
+        text = schemas.value({"type": "string", "pattern": pattern}, random.Random(1))
+        assert re.search(pattern, text), (pattern, text)
+    assert _for_pattern(r"[A-Z]{2}(?=x)") is None  # lookahead cannot be met by construction
+    assert _for_pattern("(") is None  # not a pattern at all
