@@ -580,6 +580,8 @@ def apigen_revision() -> str:
     """Commit of the apigen being measured (``+dirty`` when its tree has edits)."""
     import apigen
 
+    if os.environ.get("APIGEN_REVISION"):  # a frozen copy of a commit (not a git checkout)
+        return os.environ["APIGEN_REVISION"]
     sys.path.insert(0, str(HERE))
     from _common import revision
 
