@@ -61,7 +61,33 @@ def _parser() -> argparse.ArgumentParser:
     mck.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
     mck.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     mck.add_argument("--seed", type=int, default=0, help="seed of the synthesised answers (default 0)")
+    con = sub.add_parser("contract", help="check a running server against the spec", description="Call the operations of a running server (GET and HEAD, and those named with --include) and report every response that does not conform to the spec: status not declared, media type not declared, body not matching its schema, required header missing. Arguments come from --param, earlier responses (ids of a list feed a get) and the spec's examples. Exit status 1 on non-conformance, 2 on bad input.")
+    con.add_argument("spec", metavar="SPEC", help="path or http(s) URL of the OpenAPI document")
+    con.add_argument("--base-url", required=True, metavar="URL", help="the server, with the spec's base path (e.g. http://127.0.0.1:8000/v2)")
+    con.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter value, for every operation that has a parameter of that name (repeatable)")
+    con.add_argument("--include", action="append", default=[], metavar="OPERATION", help="also call this operation (operationId, resource.method or 'METHOD /path'); only GET and HEAD otherwise (repeatable)")
+    con.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'", help="a header sent with every request, e.g. credentials (repeatable)")
+    con.add_argument("--rate", type=float, default=5.0, help="requests per second at most (default 5; 0: no limit)")
+    con.add_argument("--budget", type=float, default=60.0, help="seconds for the whole run; operations left are reported skipped (default 60)")
+    con.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    con.add_argument("--format", choices=("text", "json", "junit"), default="text", help="report format (default text; junit: JUnit XML for CI)")
+    con.add_argument("--output", metavar="FILE", help="write the report to FILE (the summary line still goes to stdout)")
+    con.add_argument("--seed", type=int, default=0, help="seed of values synthesised for required query parameters")
     return parser
+
+
+def _contract(args: argparse.Namespace) -> int:
+    from .contract import EXIT_BAD_INPUT, BadInput, Settings, parse_pairs, run
+
+    try:
+        params = parse_pairs(args.param, "--param")
+        headers = parse_pairs(args.header, "--header", sep=":")
+    except BadInput as exc:
+        say(f"apigen contract: error: {exc}", err=True)
+        return EXIT_BAD_INPUT
+    settings = Settings(args.base_url, params, args.include, headers, args.rate, args.budget,
+                        args.timeout, args.seed)
+    return run(args.spec, settings, args.format, args.output)
 
 
 def _mock(args: argparse.Namespace) -> int:
@@ -181,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     _written.clear()
     previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
     try:
-        handler = {"generate": _generate, "check": _check, "validate": _validate, "diff": _diff, "mock": _mock}[args.command]
+        handler = {"generate": _generate, "check": _check, "validate": _validate, "diff": _diff, "mock": _mock, "contract": _contract}[args.command]
         with library_output_escaped():
             return handler(args)
     except ApigenError as exc:

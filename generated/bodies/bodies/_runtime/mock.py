@@ -515,7 +515,7 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             )
         what = "unauthenticated" if status == "401" else "invalid"
         message = f"{what} request for {op.id}: " + "; ".join(problems[:5])
-        body = self._example(op, status, responses.get(status) or responses.get("default"))
+        body = self._example(op, status, responses.get(status) or responses.get("DEFAULT"))
         if isinstance(body, dict) and _place_message(body, message):
             pass
         else:
@@ -553,7 +553,7 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         responses: Mapping[str, Any] = op.raw.get("responses") or {}
         declared = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
         if declared is None and status >= 400:
-            declared = responses.get("default")
+            declared = responses.get("DEFAULT")
         if declared and declared.get("headers"):  # the headers the spec requires go too
             headers = {**self._header_values(op, status, declared["headers"]), **headers}
         if status in (204, 205, 304) or not declared or not declared.get("content"):
