@@ -95,3 +95,45 @@ def test_synthesised_strings_meet_regex_patterns() -> None:
         assert re.search(pattern, text), (pattern, text)
     assert _for_pattern(r"[A-Z]{2}(?=x)") is None  # lookahead cannot be met by construction
     assert _for_pattern("(") is None  # not a pattern at all
+
+
+def test_enums_of_numbers_equal_routes_and_percent_encoded_pointers() -> None:
+    shared = {"name": "id", "in": "path", "required": True, "schema": {"enum": [1, 2]}}
+    mock = _mock({
+        # Zoom: an enum of numbers with no type; DigitalOcean: refs like ~1%7Bid%7D
+        "/tsp/{id}": {"get": {"operationId": "tsp", "responses": OK, "parameters": [shared]}},
+        "/logs/{id}": {"get": {"operationId": "logs", "responses": OK, "parameters": [
+            {"$ref": "#/paths/~1tsp~1%7Bid%7D/get/parameters/0"},
+            {"name": "follow", "in": "query", "schema": {"type": "boolean"}}]}},
+        # Box: one path twice, told apart by a fragment label only
+        "/links/{id}": {"put": {"operationId": "update", "responses": OK, "parameters": [shared]}},
+        "/links/{id}#add_shared_link": {"put": {"operationId": "share", "responses": OK,
+                                                "parameters": [shared, {"name": "fields", "in": "query",
+                                                                        "required": True,
+                                                                        "schema": {"type": "string"}}]}},
+    })
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.get("/tsp/2").status_code == 200
+    assert "is not one of 1, 2" in raw.get("/tsp/3").text
+    assert raw.get("/logs/1", params={"follow": "true"}).status_code == 200
+    assert "path parameter 'id'" in raw.get("/logs/3").text  # the referenced parameter is read
+    assert raw.put("/links/1", params={"fields": "a"}).status_code == 200
+    assert raw.put("/links/1").status_code == 200
+    assert [c.operation_id for c in mock.calls[-2:]] == ["share", "update"]
+
+
+def test_examples_their_schema_refuses_are_replaced_and_typed_formats_checked() -> None:
+    dated = {"type": "object", "required": ["start_on", "at"], "properties": {
+        "start_on": {"type": "string", "format": "date"},
+        "at": {"type": "string", "format": "date-time"},
+        "size": {"type": "string"}}}
+    example = {"start_on": "2019-09-15T02:06:58.147Z", "at": "string", "size": 12}
+    mock = _mock({"/p": {"get": {"operationId": "p", "responses": {"200": {
+        "description": "ok", "content": {"application/json": {"schema": dated, "example": example}}}}}}})
+    body = mock.http_client(base_url="https://api.test").get("/p").json()
+    assert body == {"start_on": "2024-01-02", "at": "2024-01-02T03:04:05Z", "size": body["size"]}
+    assert isinstance(body["size"], str)
+    schemas = Schemas({})
+    assert schemas.problems(dated, {"start_on": "2024-01-02", "at": "2024-01-02 03:04:05+01:00"}) == []
+    assert schemas.problems(dated, {"start_on": "tomorrow", "at": "2024-01-02T03:04:05Z"}) == [
+        "start_on: 'tomorrow' is not a date"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any, Iterator
+from urllib.parse import unquote
 
 if TYPE_CHECKING:  # apigen mock builds without the IR: it starts without importing the generator
     from .ir import Api
@@ -81,7 +82,7 @@ class _Builder:
             return {}
         node: Any = self.spec
         for token in ref[2:].split("/"):
-            token = token.replace("~1", "/").replace("~0", "~")
+            token = unquote(token).replace("~1", "/").replace("~0", "~")  # "%7Bid%7D": "{id}"
             if isinstance(node, dict) and token in node:
                 node = node[token]
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):

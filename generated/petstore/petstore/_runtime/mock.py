@@ -109,9 +109,9 @@ class _Operation:
             if value not in query.get(key, ()):
                 return False
         for key, value in self.marks:
-            sent = [*request.headers.get_list(key), *query.get(key, ())]
-            missing = not sent if value == "" else value not in sent
-            if missing:
+            if value == "":
+                continue  # a label ("#add_shared_link", "#resourceArn"): not on the wire
+            if value not in [*request.headers.get_list(key), *query.get(key, ())]:
                 return False
         return True
 
@@ -217,15 +217,23 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if isinstance(matched, httpx.Response):
             matched.request = request
             return self._record(Call(None, None, request, matched, [matched.json()["message"]]))
-        op, path_params = matched
-        body, problems = self._decode_body(op, request)
-        unauthenticated = self.validate and self._missing_credentials(op, request, query)
-        if unauthenticated:
-            problems = [unauthenticated]
-        elif self.validate:
-            problems += self._check_parameters(op, request, path_params, query)
+        first: tuple[Any, ...] | None = None
+        for op, path_params in matched:  # equal routes: the first operation the request fits
+            body, problems = self._decode_body(op, request)
+            unauthenticated = self.validate and self._missing_credentials(op, request, query)
+            if unauthenticated:
+                problems = [unauthenticated]
+            elif self.validate:
+                problems += self._check_parameters(op, request, path_params, query)
+                if not problems:
+                    problems += self._check_body(op, request, body)
             if not problems:
-                problems += self._check_body(op, request, body)
+                break
+            if first is None:
+                first = (op, path_params, body, problems, unauthenticated)
+        else:
+            assert first is not None
+            op, path_params, body, problems, unauthenticated = first
         if unauthenticated:
             response = self._rejection(op, problems, "401")
         elif problems:
@@ -248,7 +256,7 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
     # -------------------------------------------------------------- routing
     def _match(
         self, method: str, path: str, request: httpx.Request, query: Mapping[str, list[str]]
-    ) -> tuple[_Operation, dict[str, str]] | httpx.Response:
+    ) -> list[tuple[_Operation, dict[str, str]]] | httpx.Response:
         candidates = [path]
         for base in self._base_paths:
             if base and (path == base or path.startswith(base + "/")):
@@ -264,15 +272,19 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     else:
                         allowed.add(op.method)
             if hits:
-                op, m = max(
-                    hits,
-                    key=lambda hit: (
-                        hit[0].fits(request, query),
-                        hit[0].statics,
-                        len(hit[0].fixed_query) + len(hit[0].marks),
-                    ),
-                )
-                return op, {n: unquote(v) for n, v in zip(op.param_names, m.groups())}
+
+                def rank(hit: tuple[_Operation, re.Match[str]]) -> tuple[int, ...]:
+                    op = hit[0]
+                    marks = len(op.fixed_query) + len(op.marks)
+                    return (op.fits(request, query), op.statics, marks)
+
+                hits.sort(key=rank, reverse=True)
+                best = rank(hits[0])[:2]
+                return [
+                    (op, {n: unquote(v) for n, v in zip(op.param_names, m.groups())})
+                    for op, m in hits
+                    if rank((op, m))[:2] == best
+                ]
         if allowed:
             return _json_response(
                 405,
@@ -412,6 +424,12 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _coerce(self, raw: str, schema: Any) -> Any:
         """Text from the wire as the first JSON value of a type the schema allows."""
         resolved = self.schemas.resolve(schema)
+        enum = resolved.get("enum") if isinstance(resolved, dict) else None
+        if isinstance(enum, list):  # "2" for an enum of 1, 2 (declared "string" or not at all)
+            for member in enum:
+                if member is not None and not isinstance(member, (dict, list)):
+                    if raw == (json.dumps(member) if isinstance(member, bool) else str(member)):
+                        return member
         kinds: list[str] = []
         for node in (
             [resolved, *(resolved.get("anyOf") or []), *(resolved.get("oneOf") or [])]

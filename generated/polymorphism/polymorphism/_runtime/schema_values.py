@@ -12,9 +12,11 @@ are accepted (a mock must not reject what the real API takes).
 
 from __future__ import annotations
 
+import datetime
 import math
 import random
 import re
+import uuid
 from typing import Any, Mapping
 
 SCHEMA_REF = "#/components/schemas/"
@@ -37,6 +39,34 @@ FORMATS: dict[str, str] = {
     "byte": "aGVsbG8=",
     "binary": "binary-data",
 }
+
+
+def _is_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _is_datetime(text: str) -> bool:
+    try:
+        datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+    except ValueError:
+        return False
+    return "T" in text.upper() or " " in text
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+# formats the generated models parse into a type (date, datetime, UUID): others are text
+TYPED_FORMATS = {"date": _is_date, "date-time": _is_datetime, "uuid": _is_uuid}
 
 
 def _kind(value: Any) -> str:
@@ -147,6 +177,9 @@ class Schemas:
             out.append(f"{_where(path)}: shorter than {low} characters")
         if isinstance(high, int) and len(value) > high:
             out.append(f"{_where(path)}: longer than {high} characters")
+        fmt = schema.get("format")
+        if isinstance(fmt, str) and fmt in TYPED_FORMATS and not TYPED_FORMATS[fmt](value):
+            out.append(f"{_where(path)}: {value[:40]!r} is not a {fmt}")
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and len(value) <= 10_000:
             try:
@@ -285,6 +318,8 @@ class Schemas:
             return out
         if isinstance(value, list) and isinstance(schema.get("items"), dict):
             return [self.complete(schema["items"], item, rng, depth + 1) for item in value]
+        if not isinstance(value, (dict, list)) and self.problems(schema, value, "", False):
+            return self.value(schema, rng, False, depth + 1)  # an example its schema refuses
         return value
 
     def _merged(self, schema: Any) -> Any:
