@@ -4,6 +4,7 @@ bracketed query names, nested deepObject, one-valued form arrays, regex patterns
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from typing import Any
@@ -137,3 +138,28 @@ def test_examples_their_schema_refuses_are_replaced_and_typed_formats_checked() 
     assert schemas.problems(dated, {"start_on": "2024-01-02", "at": "2024-01-02 03:04:05+01:00"}) == []
     assert schemas.problems(dated, {"start_on": "tomorrow", "at": "2024-01-02T03:04:05Z"}) == [
         "start_on: 'tomorrow' is not a date"]
+
+
+def test_slack_items_without_a_type_hold_one_of_their_branches() -> None:
+    from apigen.loader import Document
+    from apigen.normalize import normalize
+
+    user = {"type": "object", "required": ["id", "profile"], "properties": {
+        "id": {"type": "string"}, "profile": {"type": "object", "required": ["phone"],
+                                            "properties": {"phone": {"type": "string"}}}}}
+    bot = {"type": "object", "required": ["bot_id"], "properties": {"bot_id": {"type": "string"}}}
+    spec = {"openapi": "3.0.3", "info": {"title": "s", "version": "1"}, "paths": {"/users.info": {"get": {
+        "operationId": "usersInfo", "responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/objs_user"},
+                                 "example": {"id": "W1", "profile": {}}}}}}}}},
+        "components": {"schemas": {
+            "objs_user": {"items": {"anyOf": [user, bot]}},  # Slack's shape: no type, one object
+            "fields": {"items": {"type": "object"}, "oneOf": [{"type": "object"}, {"type": "array"}]},
+        }}}
+    normalized = normalize(Document(spec, "<test>", json.dumps(spec)))
+    named = normalized["components"]["schemas"]
+    assert named["objs_user"]["anyOf"][:2] == [user, bot]
+    assert named["objs_user"]["anyOf"][2]["type"] == "array"  # a list of them is still allowed
+    assert "items" not in named["fields"]  # its oneOf says what it holds
+    body = MockAPI(mock_spec(normalized)).http_client(base_url="https://s.test").get("/users.info").json()
+    assert body["id"] == "W1" and isinstance(body["profile"]["phone"], str)  # completed as a user

@@ -443,6 +443,26 @@ def _sanitize_shape(schema: dict[str, Any]) -> None:
         schema["required"] = [r for r in schema["required"] if isinstance(r, str)]
 
 
+def _untyped_items_union(schema: dict[str, Any]) -> None:
+    """``{items: {anyOf: [A, B]}}`` with no ``type`` (Slack's objects): JSON Schema lets it
+    hold any value, and the API sends an A or a B, not a list; typed as A, B or a list of them."""
+    items = schema.get("items")
+    if "type" in schema or not isinstance(items, dict):
+        return
+    if isinstance(schema.get("oneOf") or schema.get("anyOf"), list):
+        schema.pop("items")  # the branches say what it holds: items only bound array values
+        return
+    if any(k != "items" and k not in ANNOTATION_KEYS and not k.startswith("x-") for k in schema):
+        return
+    branches = items.get("anyOf") or items.get("oneOf")
+    if not isinstance(branches, list) or not branches:
+        return
+    if any(k not in ("anyOf", "oneOf") and k not in ANNOTATION_KEYS for k in items):
+        return
+    schema.pop("items")
+    schema["anyOf"] = [*branches, {"type": "array", "items": items}]
+
+
 def _collapse_annotated_ref(schema: dict[str, Any]) -> None:
     """``allOf: [{$ref: X}, {description: ...}]`` is X with a description, not a new class."""
     parts = schema.get("allOf")
@@ -482,6 +502,7 @@ def _uniform_schema(schema: dict[str, Any]) -> None:
             schema.pop(flag)
     _sanitize_shape(schema)
     _collapse_annotated_ref(schema)
+    _untyped_items_union(schema)
     if schema.get("type") == "file":
         schema["type"] = "string"
         schema["format"] = "binary"

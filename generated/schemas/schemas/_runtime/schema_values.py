@@ -306,6 +306,17 @@ class Schemas:
         schema = self._merged(self.resolve(schema))
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
             return value
+        branches = [*_list(schema, "anyOf"), *_list(schema, "oneOf")]
+        if branches and isinstance(value, (dict, list)):  # completed as the closest branch
+
+            def fit(branch: Any) -> tuple[bool, int]:
+                node = self._merged(self.resolve(branch))
+                types = _types(node) if isinstance(node, dict) else None
+                wrong = types is not None and _kind(value) not in types
+                return wrong, len(self.problems(branch, value, "", False))
+
+            best = min(branches, key=fit)
+            return self.complete(best, value, rng, depth + 1)
         if isinstance(value, dict):
             props = _dict(schema, "properties")
             out = dict(value)
