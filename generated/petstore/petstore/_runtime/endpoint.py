@@ -113,6 +113,9 @@ class Endpoint(Generic[R]):
     # (wire name, keyword) of the body's required fields, checked when only keywords are given
     body_required_fields: tuple[tuple[str, str], ...] = ()
     pagination: Pagination | None = None
+    # the header of the API's idempotency key (POST/PATCH of an API that takes one): a
+    # call without a key gets a generated one, reused by its retries (see idempotency.py)
+    idempotency_header: str | None = None
     # query fixed by the path template itself ("/rest?method=flickr.x.y"): always sent
     fixed_query: tuple[tuple[str, str], ...] = ()
 
