@@ -163,3 +163,31 @@ def test_slack_items_without_a_type_hold_one_of_their_branches() -> None:
     assert "items" not in named["fields"]  # its oneOf says what it holds
     body = MockAPI(mock_spec(normalized)).http_client(base_url="https://s.test").get("/users.info").json()
     assert body["id"] == "W1" and isinstance(body["profile"]["phone"], str)  # completed as a user
+
+
+def test_contradictory_enums_json_array_items_and_examples_of_the_wrong_kind() -> None:
+    tsp = {"name": "tspId", "in": "path", "required": True,
+           "schema": {"type": "string", "enum": [1, 2]}}  # Zoom: no member is a string
+    filters = {"name": "mdfilters", "in": "query", "schema": {
+        "type": "array", "maxItems": 1, "items": {"type": "object"}}}  # Box: JSON items
+    send_at = {"type": "object", "properties": {
+        "send_at": {"type": "string", "format": "date-time", "enum": ["now"]}}}  # Sendgrid
+    usage = {"type": "object", "properties": {"plan_base": {"type": "array", "items": {
+        "type": "object", "properties": {"hosts": {"type": "integer"}}}}}}
+    mock = _mock({
+        "/tsp/{tspId}": {"get": {"operationId": "tsp", "responses": OK, "parameters": [tsp]}},
+        "/search": {"get": {"operationId": "search", "responses": OK, "parameters": [filters]}},
+        "/schedule": {"put": {"operationId": "schedule", "responses": OK, "requestBody": {
+            "content": {"application/json": {"schema": send_at}}}}},
+        "/usage": {"get": {"operationId": "usage", "responses": {"200": {
+            "description": "ok", "content": {"application/json": {
+                "schema": usage, "example": {"plan_base": {"hosts": 3}}}}}}}},
+    })
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.get("/tsp/2").status_code == 200
+    assert raw.get("/tsp/3").status_code == 400
+    one = json.dumps({"templateKey": "k", "filters": {"a": "b", "c": "d"}})
+    assert raw.get("/search", params={"mdfilters": one}).status_code == 200
+    assert raw.put("/schedule", json={"send_at": "now"}).status_code == 200
+    plan_base = raw.get("/usage").json()["plan_base"]  # the example's object is not a list
+    assert isinstance(plan_base, list) and all(isinstance(p, dict) for p in plan_base)

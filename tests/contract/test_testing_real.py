@@ -109,3 +109,35 @@ def _repo_dict(mock: Any) -> dict[str, Any]:
     response = fresh.http_client().get("https://api.github.com/repos/a/b")
     data: dict[str, Any] = response.json()
     return data
+
+
+def test_stripe_async_typed_model_dict_function_overrides_and_credentials(
+    real_clients: dict[str, tuple[Path, Path]],
+) -> None:
+    pkg, testing = _stripe(real_clients)
+    models = importlib.import_module("contract_stripe.models")
+    mock = testing.MockAPI(seed=2)
+    retrieve = mock.operation("GetCustomersCustomer").name
+    default = mock.http_client(headers={"Authorization": "Bearer sk_test_x"}).get(
+        "https://api.stripe.com/v1/customers/cus_1").json()
+    mock.override(retrieve, models.Customer.model_validate({**default, "email": "typed@x.io"}))
+    mock.override("PostCustomers", lambda request: {**default, "email": request.json or "form"})
+    mock.override("DeleteCustomersCustomer", {"id": "cus_1", "object": "customer", "deleted": True})
+
+    async def run() -> tuple[Any, Any, Any]:
+        http = mock.async_http_client()
+        async with pkg.AsyncClient(bearer_auth="sk_test_x", http_client=http) as api:
+            got = await _method(api, mock, "GetCustomersCustomer")(customer="cus_1")
+            made = await _method(api, mock, "PostCustomers")(body={"email": "a@b.c"})
+            gone = await _method(api, mock, "DeleteCustomersCustomer")(customer="cus_1")
+            return got, made, gone
+
+    got, made, gone = asyncio.run(run())
+    assert type(got).__name__ == "Customer" and got.email == "typed@x.io"  # the typed model
+    assert made.email == "form"  # a form body: the function saw no JSON
+    assert gone.deleted is True
+    assert [c.operation for c in mock.calls[1:]] == [retrieve, mock.operation("PostCustomers").name,
+                                                     mock.operation("DeleteCustomersCustomer").name]
+    assert mock.calls_to("PostCustomers")[0].request.content == b"email=a%40b.c"
+    anonymous = mock.http_client().get("https://api.stripe.com/v1/customers/cus_1")
+    assert anonymous.status_code == 401 and "credentials: missing" in anonymous.text

@@ -401,7 +401,12 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 else [p for v in values for p in (v.split(",") if v != "" else [])]
             )
             items = resolved.get("items", {})
-            value: Any = [self._coerce(p, items) for p in parts]
+            node = self.schemas.resolve(items)
+            if isinstance(node, dict) and node.get("type") in ("object", "array"):
+                parts = values  # JSON items (Box's mdfilters): their commas are not separators
+                value: Any = [_json_or_text(p) for p in parts]
+            else:
+                value = [self._coerce(p, items) for p in parts]
         else:
             value = self._coerce(values[-1], schema)
         return [f"{label}: {p.split(': ', 1)[-1]}" for p in self.schemas.problems(schema, value)]
@@ -425,8 +430,9 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """Text from the wire as the first JSON value of a type the schema allows."""
         resolved = self.schemas.resolve(schema)
         enum = resolved.get("enum") if isinstance(resolved, dict) else None
-        if isinstance(enum, list):  # "2" for an enum of 1, 2 (declared "string" or not at all)
-            for member in enum:
+        declared = resolved.get("type") if isinstance(resolved, dict) else None
+        if isinstance(enum, list) and declared in (None, "integer", "number", "boolean"):
+            for member in enum:  # "2" for an enum of 1, 2 that declares no type
                 if member is not None and not isinstance(member, (dict, list)):
                     if raw == (json.dumps(member) if isinstance(member, bool) else str(member)):
                         return member
@@ -637,6 +643,13 @@ class _WithStatus:
 
 
 _DEFAULT: Any = object()  # no override: the spec's answer
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _query(text: str) -> dict[str, list[str]]:
