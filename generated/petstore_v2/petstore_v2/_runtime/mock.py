@@ -323,7 +323,7 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             if where == "cookie":
                 return key in _cookies(request.headers.get("cookie", ""))
             return key.lower() in request.headers
-        authorization = request.headers.get("authorization", "")
+        authorization = str(request.headers.get("authorization", ""))
         if kind == "http":
             wanted = scheme.get("scheme", "").lower()
             if wanted in ("bearer", "basic"):
