@@ -191,3 +191,40 @@ def test_contradictory_enums_json_array_items_and_examples_of_the_wrong_kind() -
     assert raw.put("/schedule", json={"send_at": "now"}).status_code == 200
     plan_base = raw.get("/usage").json()["plan_base"]  # the example's object is not a list
     assert isinstance(plan_base, list) and all(isinstance(p, dict) for p in plan_base)
+
+
+def test_a_branch_of_required_names_only_is_synthesised_with_the_objects_properties() -> None:
+    # GitHub's check runs, DigitalOcean's firewalls: properties, then anyOf [{required: [...]}]
+    schema = {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string"},
+        "conclusion": {"type": "string", "enum": ["success", "failure"]},
+        "commit_sha": {"type": "string", "pattern": "^[0-9a-fA-F]+$"},
+        "inbound_rules": {"type": ["array", "null"], "items": {"type": "object"}}},
+        "anyOf": [{"required": ["conclusion", "commit_sha", "inbound_rules"]}, {"required": ["x"]}]}
+    schemas = Schemas({})
+    for seed in range(5):
+        value = schemas.value(schema, random.Random(seed), request=True)
+        assert {"name", "conclusion", "commit_sha", "inbound_rules"} <= set(value)
+        assert schemas.problems(schema, value) == [], value
+
+
+def test_stripe_anyof_of_an_object_or_empty_string_in_forms_and_deep_objects() -> None:
+    created = {"anyOf": [{"type": "object", "properties": {"gt": {"type": "integer"}}},
+                         {"type": "integer"}]}
+    dob = {"anyOf": [{"type": "object", "properties": {"day": {"type": "integer"}}},
+                     {"type": "string", "enum": [""]}]}
+    rates = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string", "enum": [""]}]}
+    form = {"type": "object", "properties": {"dob": dob, "tax_rates": rates}}
+    mock = _mock({
+        "/v1/accounts": {"get": {"operationId": "list", "responses": OK, "parameters": [
+            {"name": "created", "in": "query", "style": "deepObject", "explode": True,
+             "schema": created}]},
+                         "post": {"operationId": "create", "responses": OK, "requestBody": {
+                             "content": {"application/x-www-form-urlencoded": {"schema": form}}}}},
+    })
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.get("/v1/accounts", params={"created[gt]": "905"}).status_code == 200
+    assert raw.get("/v1/accounts", params={"created[gt]": "soon"}).status_code == 400
+    ok = raw.post("/v1/accounts", data={"dob[day]": "3", "tax_rates[0]": "txr_1"})
+    assert ok.status_code == 200, ok.text
+    assert raw.post("/v1/accounts", data={"dob": "", "tax_rates": ""}).status_code == 200

@@ -507,6 +507,9 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         resolved = self.schemas._merged(self.schemas.resolve(schema))
         if not isinstance(resolved, dict):
             return fields
+        branch = self._form_branch(fields, resolved)
+        if branch is not None:  # Stripe's anyOf [object, ""]: the branch of the fields' shape
+            return self._coerce_fields(fields, branch)
         if isinstance(fields, dict):
             keys = list(fields)
             items = resolved.get("items")
@@ -525,6 +528,26 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if resolved.get("type") == "array" or "items" in resolved:  # one value of a list
             return [self._coerce_fields(fields, resolved.get("items", {}))]
         return self._coerce(fields, resolved)
+
+    def _form_branch(self, fields: Any, resolved: Mapping[str, Any]) -> Any:
+        """The anyOf/oneOf branch whose kind (object or array) nested form fields have."""
+        branches = [*(resolved.get("anyOf") or []), *(resolved.get("oneOf") or [])]
+        if not branches or not isinstance(fields, (dict, list)) or "properties" in resolved:
+            return None
+        listed = isinstance(fields, list) or all(k.isdigit() or k == "" for k in fields)
+        wanted = "array" if listed else "object"
+        for branch in branches:
+            node = self.schemas._merged(self.schemas.resolve(branch))
+            if not isinstance(node, dict):
+                continue
+            kind = node.get("type")
+            if kind is None:
+                kind = "object" if "properties" in node or "additionalProperties" in node else (
+                    "array" if "items" in node else None
+                )
+            if kind == wanted:
+                return branch
+        return None
 
     # ------------------------------------------------------------- answers
     def _rejection(

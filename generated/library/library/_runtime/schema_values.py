@@ -292,7 +292,13 @@ class Schemas:
         for key in ("oneOf", "anyOf"):
             branches = schema.get(key)
             if isinstance(branches, list) and branches:
-                chosen = self.value(branches[0], rng, request, depth, seen)
+                branch = branches[0]
+                rest = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+                if any(k in rest for k in ("properties", "required", "items")):
+                    # the object's own properties under the branch's constraints: GitHub's
+                    # and DigitalOcean's anyOf of {required: [...]} only
+                    branch = {"allOf": [rest, branch]}
+                chosen = self.value(branch, rng, request, depth, seen)
                 return self._tagged(schema, branches[0], chosen)
         types = [t for t in (_types(schema) or [_guess(schema)]) if t != "null"]
         kind = types[0] if types else "null"
