@@ -16,7 +16,7 @@ import pytest
 RUNTIME = Path(__file__).resolve().parents[2] / "generator" / "apigen" / "runtime"
 ALLOWED_THIRD_PARTY = {"httpx", "pydantic", "pydantic_core"}
 # Optional extras of a generated package: imported only inside the function that needs them.
-OPTIONAL_LAZY = {"redis"}
+OPTIONAL_LAZY = {"redis", "opentelemetry"}
 
 
 def _lazy_import_lines(path: Path) -> set[int]:

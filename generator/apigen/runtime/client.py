@@ -51,6 +51,7 @@ from .exchange import (
     redirect_request,
 )
 from .idempotency import ensure_idempotency_key
+from .layers import install_layers
 from .logs import SENSITIVE_QUERY_NAMES, install_httpx_redaction, redact_url
 from .config import ClientConfig
 from .options import (
@@ -65,6 +66,7 @@ from .options import (
     RetryPolicy,
 )
 from .pagination import AsyncPaginator, SyncPaginator
+from .oauth import AsyncOAuthFlow, OAuthFlow
 from .ratelimit import RateLimiter
 from .streaming import (
     DEFAULT_MAX_EVENT_BYTES,
@@ -90,6 +92,7 @@ from .responses import (
     validation_error,
 )
 from .raw import RAW_MODE, APIResponse
+from .telemetry import TelemetryRecorder, client_stats
 from .retry import (
     CLIENT_SIDE_ERRORS,
     IDEMPOTENT_METHODS,
@@ -125,7 +128,7 @@ class _Prepared:
     """One call, encoded once and re-sent unchanged by every attempt."""
 
     __slots__ = ("endpoint", "method", "url", "params", "headers", "content", "timeout", "idempotent",
-                 "max_retries", "plan", "attempts", "options", "stream_start")
+                 "max_retries", "plan", "attempts", "options", "stream_start", "revalidating")
 
     def __init__(self, endpoint: Endpoint[Any], method: str, url: str,
                  params: list[tuple[str, Any]], headers: dict[str, str], content: bytes | None, timeout: Any, idempotent: bool,
@@ -143,6 +146,7 @@ class _Prepared:
         self.plan = plan
         self.attempts = 0
         self.stream_start: StreamStart | None = None  # set when the answer is an event stream
+        self.revalidating = False  # sent with a cached answer's validators: 304 is an answer
 
     def url_and_params(self) -> tuple[str, list[tuple[str, Any]] | None]:
         """Encode the query ourselves when the URL has none: the same bytes httpx would
@@ -169,6 +173,7 @@ class BaseAPIClient:
     _limiter: RateLimiter
     _breaker: Breaker
     _is_async = False
+    _telemetry: TelemetryRecorder | None
 
     def __init__(self, config: ClientConfig | None = None, /, *, user_http_client: bool = False,
                  **settings: Any) -> None:
@@ -238,6 +243,7 @@ class BaseAPIClient:
         self._client_timeout = timeout
         self._strict_responses = config.strict_responses
         self._drift_warned: set[str] = set()
+        install_layers(self, shared)  # cache, telemetry: nothing unless configured
 
     def _copy_with(self: _ClientT, config: ClientConfig) -> _ClientT:
         copy = type(self).__new__(type(self))
@@ -309,6 +315,10 @@ class BaseAPIClient:
     def breaker_state(self) -> str:
         """"closed", "open" or "half_open"."""
         return self._breaker.state
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (zero unless ``telemetry=``)."""
+        return client_stats(self._telemetry, self._breaker.state, self._breaker.failures)
 
     # -- encoding ---------------------------------------------------------------------
 
@@ -647,7 +657,7 @@ class BaseAPIClient:
             self._log_attempt(sent, status, start, p.attempts)
             if hooks.on_response:
                 yield _ON_RESPONSE, response
-            if status < 300:
+            if status < 300 or (status == 304 and p.revalidating):
                 return response
             if status == 401 and oauth is not None and not refreshed and oauth.can_refresh:
                 refreshed = True
@@ -756,6 +766,11 @@ class SyncAPIClient(BaseAPIClient):
 
     def _init_sleep(self) -> None:
         self._sleep = self._retry.sleep or time.sleep
+
+    @functools.cached_property
+    def oauth(self) -> OAuthFlow:
+        """The OAuth2 authorization-code flow (PKCE): ``authorization_url``, ``exchange_code``."""
+        return OAuthFlow(self._auth, self._http)
 
     def request(
         self,
@@ -958,6 +973,11 @@ class AsyncAPIClient(BaseAPIClient):
 
         self._asyncio = asyncio
         self._sleep = self._retry.async_sleep if self._retry.async_sleep is not None else asyncio.sleep
+
+    @functools.cached_property
+    def oauth(self) -> AsyncOAuthFlow:
+        """The OAuth2 authorization-code flow (PKCE): ``authorization_url``, ``await exchange_code``."""
+        return AsyncOAuthFlow(self._auth, self._http)
 
     async def request(
         self,
