@@ -144,7 +144,12 @@ class ApiBuilder(SpecContext):
                         token_url = token_url or flow.get("tokenUrl")
                         refresh_url = refresh_url or flow.get("refreshUrl")
                         scopes += [s for s in _mapping(flow.get("scopes")) if s not in scopes]
-                out.append(SecurityScheme(kind="oauth2", token_url=token_url, refresh_url=refresh_url, scopes=tuple(scopes), flows=tuple(f for f in flows if isinstance(flows[f], dict)), **common))
+                code = _mapping(flows.get("authorizationCode"))
+                out.append(SecurityScheme(
+                    kind="oauth2", token_url=token_url, refresh_url=refresh_url,
+                    scopes=tuple(scopes), flows=tuple(f for f in flows if isinstance(flows[f], dict)),
+                    authorization_url=_url_text(code.get("authorizationUrl")),
+                    code_token_url=_url_text(code.get("tokenUrl")), **common))
             else:
                 self.skip(where, f"security scheme type {kind!r} {http_scheme!r} is not supported; use the client's auth= hook")
         if not out:
@@ -449,6 +454,11 @@ class ApiBuilder(SpecContext):
         if pagination is not None:
             operation = replace(operation, pagination=pagination)
         return operation
+
+
+def _url_text(value: Any) -> str | None:
+    """A URL from the spec as text, or None (it is emitted as a string literal only)."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def build_api(spec: dict[str, Any], package: str | None = None, source: str = "", doc: Document | None = None) -> Api:

@@ -195,6 +195,9 @@ class SecurityScheme:
     refresh_url: str | None = None
     scopes: tuple[str, ...] = ()
     flows: tuple[str, ...] = ()
+    # the authorizationCode flow's own endpoints (OAuth2 code + PKCE, client.oauth)
+    authorization_url: str | None = None
+    code_token_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from ._runtime import (
     DEFAULT_TIMEOUT,
     HTTPBearerScheme,
     AsyncAPIClient,
+    CacheStore,
     CircuitBreaker,
     ClientConfig,
     Hooks,
@@ -20,6 +21,7 @@ from ._runtime import (
     RetryPolicy,
     SecurityScheme,
     SyncAPIClient,
+    Telemetry,
 )
 
 if TYPE_CHECKING:
@@ -148,6 +150,8 @@ class Client(SyncAPIClient):
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
         allow_insecure_http: bool = False,
+        cache: CacheStore | None = None,
+        telemetry: Telemetry | bool = False,
     ) -> None:
         """Create a client for My Test API.
 
@@ -161,6 +165,8 @@ class Client(SyncAPIClient):
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
             allow_insecure_http: allow credentials over plain http to a remote host.
+            cache: a CacheStore (MemoryCache()) to revalidate GETs with ETag / Last-Modified; a 304 returns the stored value.
+            telemetry: True or a Telemetry: counters for stats(), OpenTelemetry spans and metrics when it is installed.
         """
         config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -182,6 +188,8 @@ class Client(SyncAPIClient):
             strict_responses=strict_responses,
             limits=limits,
             allow_insecure_http=allow_insecure_http,
+            cache=cache,
+            telemetry=telemetry,
         )
         super().__init__(config, http_client=http_client)
 
@@ -316,6 +324,8 @@ class AsyncClient(AsyncAPIClient):
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
         allow_insecure_http: bool = False,
+        cache: CacheStore | None = None,
+        telemetry: Telemetry | bool = False,
     ) -> None:
         """Create a client for My Test API.
 
@@ -329,6 +339,8 @@ class AsyncClient(AsyncAPIClient):
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
             allow_insecure_http: allow credentials over plain http to a remote host.
+            cache: a CacheStore (MemoryCache()) to revalidate GETs with ETag / Last-Modified; a 304 returns the stored value.
+            telemetry: True or a Telemetry: counters for stats(), OpenTelemetry spans and metrics when it is installed.
         """
         config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -350,6 +362,8 @@ class AsyncClient(AsyncAPIClient):
             strict_responses=strict_responses,
             limits=limits,
             allow_insecure_http=allow_insecure_http,
+            cache=cache,
+            telemetry=telemetry,
         )
         super().__init__(config, http_client=http_client)
 

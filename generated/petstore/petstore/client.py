@@ -13,9 +13,11 @@ from ._runtime import (
     APIKeyScheme,
     OAuth2Scheme,
     AsyncAPIClient,
+    CacheStore,
     CircuitBreaker,
     ClientConfig,
     Hooks,
+    OAuth2AuthorizationCode,
     OAuth2ClientCredentials,
     OAuth2RefreshToken,
     RateLimit,
@@ -23,6 +25,7 @@ from ._runtime import (
     RetryPolicy,
     SecurityScheme,
     SyncAPIClient,
+    Telemetry,
 )
 
 if TYPE_CHECKING:
@@ -76,7 +79,9 @@ class Client(SyncAPIClient):
         self,
         base_url: str | None = None,
         *,
-        petstore_auth: str | OAuth2ClientCredentials | OAuth2RefreshToken | None = None,
+        petstore_auth: (
+            str | OAuth2ClientCredentials | OAuth2RefreshToken | OAuth2AuthorizationCode | None
+        ) = None,
         api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
@@ -90,6 +95,8 @@ class Client(SyncAPIClient):
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
         allow_insecure_http: bool = False,
+        cache: CacheStore | None = None,
+        telemetry: Telemetry | bool = False,
     ) -> None:
         """Create a client for Swagger Petstore.
 
@@ -104,6 +111,8 @@ class Client(SyncAPIClient):
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
             allow_insecure_http: allow credentials over plain http to a remote host.
+            cache: a CacheStore (MemoryCache()) to revalidate GETs with ETag / Last-Modified; a 304 returns the stored value.
+            telemetry: True or a Telemetry: counters for stats(), OpenTelemetry spans and metrics when it is installed.
         """
         config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -126,6 +135,8 @@ class Client(SyncAPIClient):
             strict_responses=strict_responses,
             limits=limits,
             allow_insecure_http=allow_insecure_http,
+            cache=cache,
+            telemetry=telemetry,
         )
         super().__init__(config, http_client=http_client)
 
@@ -163,7 +174,9 @@ class AsyncClient(AsyncAPIClient):
         self,
         base_url: str | None = None,
         *,
-        petstore_auth: str | OAuth2ClientCredentials | OAuth2RefreshToken | None = None,
+        petstore_auth: (
+            str | OAuth2ClientCredentials | OAuth2RefreshToken | OAuth2AuthorizationCode | None
+        ) = None,
         api_key: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
@@ -177,6 +190,8 @@ class AsyncClient(AsyncAPIClient):
         strict_responses: bool = False,
         limits: ResponseLimits | None = None,
         allow_insecure_http: bool = False,
+        cache: CacheStore | None = None,
+        telemetry: Telemetry | bool = False,
     ) -> None:
         """Create a client for Swagger Petstore.
 
@@ -191,6 +206,8 @@ class AsyncClient(AsyncAPIClient):
             strict_responses: raise APIResponseValidationError for a response that does not match its declared type (default: return it leniently, see response_problems).
             limits: what one answer may cost (decoded-size cap, attempt deadline).
             allow_insecure_http: allow credentials over plain http to a remote host.
+            cache: a CacheStore (MemoryCache()) to revalidate GETs with ETag / Last-Modified; a 304 returns the stored value.
+            telemetry: True or a Telemetry: counters for stats(), OpenTelemetry spans and metrics when it is installed.
         """
         config = ClientConfig(
             base_url=base_url or DEFAULT_BASE_URL,
@@ -213,6 +230,8 @@ class AsyncClient(AsyncAPIClient):
             strict_responses=strict_responses,
             limits=limits,
             allow_insecure_http=allow_insecure_http,
+            cache=cache,
+            telemetry=telemetry,
         )
         super().__init__(config, http_client=http_client)
 

@@ -10,6 +10,7 @@ from .auth import (
     APIKeyScheme,
     HTTPBasicScheme,
     HTTPBearerScheme,
+    OAuth2AuthorizationCode,
     OAuth2ClientCredentials,
     OAuth2RefreshToken,
     OAuth2Scheme,
@@ -41,6 +42,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 from .lenient import ResponseProblem, response_problems
+from .oauth import AsyncOAuthFlow, AuthorizationRequest, OAuthFlow
 from .options import (
     DEFAULT_TIMEOUT,
     OMIT,
@@ -57,6 +59,7 @@ from .raw import APIResponse, async_to_raw_response, to_raw_response
 from .redis_persist import RedisCache, RedisTokenStore  # as RedisStore: redis when made
 from .redis_store import RedisStore  # imports redis only when a store is made
 from .retry import RetryEvent
+from .telemetry import Telemetry
 from .tokenstore import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
 from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
 from .webhook_events import UnknownWebhookEvent, WebhookEventType, WebhookHelper
@@ -111,6 +114,11 @@ __all__ = [
     "SecurityScheme",
     "OAuth2ClientCredentials",
     "OAuth2RefreshToken",
+    "OAuth2AuthorizationCode",
+    "OAuthFlow",
+    "AsyncOAuthFlow",
+    "AuthorizationRequest",
+    "Telemetry",
     "DEFAULT_TIMEOUT",
     "APIError",
     "APIConnectionError",

@@ -13,7 +13,9 @@ from typing import Any, Mapping
 import httpx
 
 from .auth import SecurityScheme
+from .cachestore import CacheStore
 from .options import DEFAULT_TIMEOUT, CircuitBreaker, Hooks, RateLimit, ResponseLimits, RetryPolicy
+from .telemetry import Telemetry
 
 __all__ = ["ClientConfig"]
 
@@ -27,7 +29,9 @@ class ClientConfig:
     ``credentials`` maps a security scheme's name to the value given for it (None: take
     the scheme's environment variable). ``allow_insecure_http`` lets credentials go over
     plain http to a host that is not loopback, which is refused otherwise;
-    ``strict_responses`` raises on a response that does not match its type.
+    ``strict_responses`` raises on a response that does not match its type. ``cache``
+    turns on conditional GETs (conditional.py), ``telemetry`` counters, spans and metrics
+    (telemetry.py); both are off by default and cost nothing then.
     """
 
     base_url: str
@@ -47,6 +51,8 @@ class ClientConfig:
     allow_insecure_http: bool = False
     strict_responses: bool = False
     limits: ResponseLimits | None = None
+    cache: CacheStore | None = None
+    telemetry: Telemetry | bool | None = None
 
     def but(self, **changes: Any) -> ClientConfig:
         """A copy with ``changes`` applied (headers are merged into the current ones)."""

@@ -4,15 +4,20 @@ Schemes (emitted by the generator) describe *where* a credential goes; credentia
 values come from the caller or from environment variables, so no secret needs to
 sit in code. OAuth2 tokens are fetched on first use, cached, refreshed shortly
 before expiry and once after a 401, with one refresh at a time across threads and
-tasks. Nothing here puts a secret into a repr, a log line or an exception message.
+tasks. With a ``TokenStore`` (tokenstore.py) every token obtained is saved and the
+stored one is read back first, so a refresh token outlives the process, and a token
+another process refreshed is used rather than refreshed again. Nothing here puts a
+secret into a repr, a log line or an exception message.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
 import math
 import os
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,8 +26,15 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, Union
 import httpx
 
 from .decoding import decode_json
-from .errors import APIConnectionError, APIResponseDecodeError, APITimeoutError, AuthenticationError
+from .errors import (
+    APIConnectionError,
+    APIResponseDecodeError,
+    APITimeoutError,
+    AuthenticationError,
+    MissingCredentialsError,
+)
 from .logs import redact_url
+from .tokenstore import OAuthToken, TokenStore
 
 if TYPE_CHECKING:  # asyncio is imported only when an async client needs it
     import asyncio
@@ -35,6 +47,7 @@ __all__ = [
     "SecurityScheme",
     "OAuth2ClientCredentials",
     "OAuth2RefreshToken",
+    "OAuth2AuthorizationCode",
     "OAuth2Session",
     "AuthPlan",
     "AuthState",
@@ -90,7 +103,10 @@ class HTTPBasicScheme:
 
 @dataclass(frozen=True, slots=True)
 class OAuth2Scheme:
-    """OAuth2; the token endpoint and default scopes come from the spec."""
+    """OAuth2; the token endpoint and default scopes come from the spec.
+
+    ``authorization_url`` and ``code_token_url`` are the authorizationCode flow's own
+    endpoints (its token URL may differ from the client-credentials one)."""
 
     token_url: str | None = None
     refresh_url: str | None = None
@@ -98,6 +114,8 @@ class OAuth2Scheme:
     flows: tuple[str, ...] = ()
     env: str | None = None
     keyword: str | None = None
+    authorization_url: str | None = None
+    code_token_url: str | None = None
 
 
 SecurityScheme = Union[APIKeyScheme, HTTPBearerScheme, HTTPBasicScheme, OAuth2Scheme]
@@ -125,6 +143,30 @@ class OAuth2RefreshToken:
     auth_method: Literal["basic", "body"] = "basic"
 
 
+@dataclass(frozen=True, slots=True)
+class OAuth2AuthorizationCode:
+    """Authorization-code grant with PKCE: a user consents in the browser
+    (``client.oauth.authorization_url``), the app trades the code for tokens
+    (``client.oauth.exchange_code``), and refreshes them from then on.
+
+    ``store`` keeps the tokens across restarts (``FileTokenStore``; default: memory
+    only), under ``store_key`` (default: client id and token host; give one per user
+    when one app acts for several). Public clients have no ``client_secret``."""
+
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
+    redirect_uri: str | None = None
+    store: TokenStore | None = None
+    store_key: str | None = None
+    scopes: Sequence[str] | None = None
+    token_url: str | None = None
+    authorization_url: str | None = None
+    auth_method: Literal["basic", "body"] = "basic"
+
+
+Grant = Union[OAuth2ClientCredentials, OAuth2RefreshToken, OAuth2AuthorizationCode]
+
+
 class OAuth2Session:
     """A cached access token for one OAuth2 scheme of one client."""
 
@@ -132,18 +174,28 @@ class OAuth2Session:
         self,
         *,
         token_url: str | None,
-        grant: OAuth2ClientCredentials | OAuth2RefreshToken | None = None,
+        grant: Grant | None = None,
         static_token: str | None = None,
         scopes: Sequence[str] = (),
+        authorization_url: str | None = None,
     ) -> None:
         self.token_url = token_url
+        self.authorization_url = authorization_url
         self._grant = grant
         self._scopes = tuple(scopes)
         self._refresh_token = grant.refresh_token if isinstance(grant, OAuth2RefreshToken) else None
         self._token: str | None = static_token
         self._refresh_at: float | None = None
         self.clock = time.monotonic
+        self.wall_clock = time.time
         self.fetches = 0
+        self.store: TokenStore | None = getattr(grant, "store", None)
+        self.store_key: str = getattr(grant, "store_key", None) or self._default_store_key()
+        self._loaded = self.store is None  # the store is read once, on first use
+        # who the calls are, for the conditional-request cache key: the token itself is
+        # stable for a static token; a refreshed one is this session, in this process
+        self.cache_identity = (hashlib.sha256(static_token.encode()).hexdigest()
+                               if static_token else secrets.token_hex(16))
         self._lock = threading.Lock()
         self._alock: asyncio.Lock | None = None
         self._alock_loop: asyncio.AbstractEventLoop | None = None
@@ -153,9 +205,67 @@ class OAuth2Session:
         url = redact_url(self.token_url) if self.token_url else None
         return f"OAuth2Session({kind}, token_url={url!r})"
 
+    def _default_store_key(self) -> str:
+        client_id = getattr(self._grant, "client_id", None) or ""
+        host = httpx.URL(self.token_url).host if self.token_url else ""
+        return f"{client_id}@{host}"
+
+    @property
+    def grant(self) -> Grant | None:
+        return self._grant
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scheme's scopes, as the spec lists them."""
+        return self._scopes
+
     @property
     def can_refresh(self) -> bool:
-        return self._grant is not None and self.token_url is not None
+        if self._grant is None or self.token_url is None:
+            return False
+        if isinstance(self._grant, OAuth2AuthorizationCode):
+            return self._refresh_token is not None
+        return True
+
+    # -- the token store -------------------------------------------------------------
+
+    def _adopt(self, stored: OAuthToken | None) -> bool:
+        """Take a stored token as the live one; False when there is none to take."""
+        if stored is None:
+            return False
+        self._token = stored.access_token
+        if stored.refresh_token:
+            self._refresh_token = stored.refresh_token
+        if stored.expires_at is None:
+            self._refresh_at = None
+        else:
+            left = stored.expires_at - self.wall_clock()
+            self._refresh_at = refresh_at(self.clock(), max(left, 0.0))
+        return True
+
+    def _load(self) -> None:
+        if not self._loaded:
+            assert self.store is not None
+            self._adopt(self.store.load(self.store_key))
+            self._loaded = True
+
+    async def _aload(self) -> None:
+        if not self._loaded:
+            assert self.store is not None
+            self._adopt(await self.store.aload(self.store_key))
+            self._loaded = True
+
+    def _newer(self, stored: OAuthToken | None, rejected: str | None) -> bool:
+        """Adopt a token another process saved meanwhile; True if it is usable."""
+        if stored is None or stored.access_token in (rejected, self._token):
+            return False
+        self._adopt(stored)
+        return self._fresh() is not None
+
+    def _missing(self) -> MissingCredentialsError:
+        return MissingCredentialsError(
+            "OAuth2 authorization code: no token yet; send the user to "
+            "client.oauth.authorization_url(...) and pass the code to client.oauth.exchange_code")
 
     def _fresh(self) -> str | None:
         tok = self._token
@@ -168,10 +278,15 @@ class OAuth2Session:
 
     # -- token request ---------------------------------------------------------------
 
-    def _token_request(self) -> tuple[dict[str, str], httpx.BasicAuth | None]:
+    def _token_request(self, fields: dict[str, str] | None = None
+                       ) -> tuple[dict[str, str], httpx.BasicAuth | None]:
+        """The form and client authentication of a token request (``fields``: those of
+        an authorization-code exchange; else this grant's fetch or refresh)."""
         g = self._grant
+        if fields is not None and isinstance(g, OAuth2AuthorizationCode):
+            return self._client_auth(dict(fields), g.client_id, g.client_secret or "",
+                                     g.auth_method)
         form: dict[str, str] = {}
-        basic: httpx.BasicAuth | None = None
         if isinstance(g, OAuth2ClientCredentials):
             form["grant_type"] = "client_credentials"
             scopes = tuple(g.scopes) if g.scopes is not None else self._scopes
@@ -182,18 +297,29 @@ class OAuth2Session:
             form["grant_type"] = "refresh_token"
             form["refresh_token"] = self._refresh_token or g.refresh_token
             client_id, secret = g.client_id or "", g.client_secret or ""
+        elif isinstance(g, OAuth2AuthorizationCode):
+            if self._refresh_token is None:
+                raise self._missing()
+            form["grant_type"] = "refresh_token"
+            form["refresh_token"] = self._refresh_token
+            client_id, secret = g.client_id, g.client_secret or ""
         else:
             raise RuntimeError("static OAuth2 token cannot be refreshed")
-        if client_id and secret and g.auth_method == "basic":
-            basic = httpx.BasicAuth(client_id, secret)
-        else:
-            if client_id:
-                form["client_id"] = client_id
-            if secret:
-                form["client_secret"] = secret
-        return form, basic
+        return self._client_auth(form, client_id, secret, g.auth_method)
 
-    def _accept(self, response: httpx.Response, now: float) -> str:
+    @staticmethod
+    def _client_auth(form: dict[str, str], client_id: str, secret: str,
+                     method: str) -> tuple[dict[str, str], httpx.BasicAuth | None]:
+        """Client id and secret as HTTP basic (RFC 6749's default) or in the form."""
+        if client_id and secret and method == "basic":
+            return form, httpx.BasicAuth(client_id, secret)
+        if client_id:
+            form["client_id"] = client_id
+        if secret:
+            form["client_secret"] = secret
+        return form, None
+
+    def _accept(self, response: httpx.Response, now: float) -> OAuthToken:
         url = redact_url(response.request.url)
         if response.status_code >= 400:
             detail = ""
@@ -213,20 +339,26 @@ class OAuth2Session:
         token = data.get("access_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise AuthenticationError(f"OAuth2 token response from {url} has no access_token", response=response)
-        self._refresh_at = refresh_at(now, data.get("expires_in"))
+        expires_in = data.get("expires_in")
+        self._refresh_at = refresh_at(now, expires_in)
         new_refresh = data.get("refresh_token")
         if isinstance(new_refresh, str) and new_refresh:
             self._refresh_token = new_refresh
         self._token = token
         self.fetches += 1
-        return token
+        expires_at = None
+        if refresh_at(0.0, expires_in) is not None:  # a usable lifetime
+            expires_at = self.wall_clock() + float(expires_in)
+        scope = data.get("scope")
+        return OAuthToken(token, self._refresh_token, expires_at,
+                          scope=scope if isinstance(scope, str) else None)
 
     def _transport_error(self, exc: httpx.TransportError) -> APIConnectionError:
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         return cls(f"OAuth2 token request to {redact_url(self.token_url or '')} failed: {type(exc).__name__}")
 
-    def _fetch(self, http: httpx.Client) -> str:
-        form, basic = self._token_request()
+    def _fetch(self, http: httpx.Client, fields: dict[str, str] | None = None) -> OAuthToken:
+        form, basic = self._token_request(fields)
         now = self.clock()
         try:
             response = http.post(
@@ -235,10 +367,14 @@ class OAuth2Session:
             )
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
-        return self._accept(response, now)
+        record = self._accept(response, now)
+        if self.store is not None:
+            self.store.save(self.store_key, record)
+        return record
 
-    async def _afetch(self, http: httpx.AsyncClient) -> str:
-        form, basic = self._token_request()
+    async def _afetch(self, http: httpx.AsyncClient,
+                      fields: dict[str, str] | None = None) -> OAuthToken:
+        form, basic = self._token_request(fields)
         now = self.clock()
         try:
             response = await http.post(
@@ -247,7 +383,10 @@ class OAuth2Session:
             )
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
-        return self._accept(response, now)
+        record = self._accept(response, now)
+        if self.store is not None:
+            await self.store.asave(self.store_key, record)
+        return record
 
     def _async_lock(self) -> asyncio.Lock:
         import asyncio
@@ -263,23 +402,54 @@ class OAuth2Session:
     def token(self, http: httpx.Client) -> str | None:
         """A valid access token, fetching or refreshing it (once, under a lock) if needed."""
         tok = self._fresh()
-        if tok is not None or not self.can_refresh:
+        if tok is not None or (self._loaded and not self.can_refresh and not self._needs_code()):
             return tok if tok is not None else self._token
         with self._lock:
+            self._load()
             tok = self._fresh()
-            if tok is None:
-                tok = self._fetch(http)
-            return tok
+            if tok is not None:
+                return tok
+            if not self.can_refresh:
+                if self._needs_code():
+                    raise self._missing()
+                return self._token
+            return self._fetch_single(http, self._token)
 
     async def atoken(self, http: httpx.AsyncClient) -> str | None:
         tok = self._fresh()
-        if tok is not None or not self.can_refresh:
+        if tok is not None or (self._loaded and not self.can_refresh and not self._needs_code()):
             return tok if tok is not None else self._token
         async with self._async_lock():
+            await self._aload()
             tok = self._fresh()
-            if tok is None:
-                tok = await self._afetch(http)
-            return tok
+            if tok is not None:
+                return tok
+            if not self.can_refresh:
+                if self._needs_code():
+                    raise self._missing()
+                return self._token
+            return await self._afetch_single(http, self._token)
+
+    def _needs_code(self) -> bool:
+        return self._token is None and isinstance(self._grant, OAuth2AuthorizationCode)
+
+    def _fetch_single(self, http: httpx.Client, rejected: str | None) -> str:
+        """Fetch, this thread holding the session's lock, under the store's lock too,
+        unless another process saved a new token meanwhile."""
+        if self.store is None:
+            return self._fetch(http).access_token
+        with self.store.lock(self.store_key):
+            if self._newer(self.store.load(self.store_key), rejected):
+                return self._token or ""
+            return self._fetch(http).access_token
+
+    async def _afetch_single(self, http: httpx.AsyncClient, rejected: str | None) -> str:
+        if self.store is None:
+            return (await self._afetch(http)).access_token
+        async with self.store.alock(self.store_key):
+            if self._newer(await self.store.aload(self.store_key), rejected):
+                return self._token or ""
+            return (await self._afetch(http)).access_token
 
     def refresh(self, http: httpx.Client, rejected: str | None) -> str | None:
         """After a 401 with token ``rejected``: a new token (only one caller fetches)."""
@@ -288,8 +458,7 @@ class OAuth2Session:
         with self._lock:
             if self._token is not None and self._token != rejected:
                 return self._token  # someone else already refreshed
-            self._token = None
-            return self._fetch(http)
+            return self._fetch_single(http, rejected)
 
     async def arefresh(self, http: httpx.AsyncClient, rejected: str | None) -> str | None:
         if not self.can_refresh:
@@ -297,8 +466,18 @@ class OAuth2Session:
         async with self._async_lock():
             if self._token is not None and self._token != rejected:
                 return self._token
-            self._token = None
-            return await self._afetch(http)
+            return await self._afetch_single(http, rejected)
+
+    def exchange(self, http: httpx.Client, fields: dict[str, str]) -> OAuthToken:
+        """Trade an authorization code (``fields``) for tokens, kept and stored."""
+        with self._lock:
+            self._loaded = True  # the new token replaces whatever the store had
+            return self._fetch(http, fields)
+
+    async def aexchange(self, http: httpx.AsyncClient, fields: dict[str, str]) -> OAuthToken:
+        async with self._async_lock():
+            self._loaded = True
+            return await self._afetch(http, fields)
 
 
 Placement = tuple[Literal["header", "query", "cookie"], str, str]
@@ -429,6 +608,16 @@ class AuthState:
     def oauth_sessions(self) -> list[OAuth2Session]:
         return [v for v in self._resolved.values() if isinstance(v, OAuth2Session)]
 
+    def oauth_session(self, name: str | None = None) -> OAuth2Session | None:
+        """The session of scheme ``name``, or of the first scheme using the code grant."""
+        if name is not None:
+            found = self._resolved.get(name)
+            return found if isinstance(found, OAuth2Session) else None
+        for session in self.oauth_sessions():
+            if isinstance(session.grant, OAuth2AuthorizationCode):
+                return session
+        return None
+
     @staticmethod
     def _resolve(name: str, scheme: SecurityScheme, value: Any,
                  base_url: str) -> Placement | OAuth2Session | None:
@@ -489,18 +678,23 @@ class AuthState:
         def absolute(url: str | None) -> str | None:
             return str(httpx.URL(base_url).join(url)) if url else None
 
+        authorize: str | None = None
         if isinstance(value, OAuth2ClientCredentials):
             url = absolute(value.token_url or scheme.token_url)
         elif isinstance(value, OAuth2RefreshToken):
             url = absolute(value.token_url or scheme.refresh_url or scheme.token_url)
+        elif isinstance(value, OAuth2AuthorizationCode):
+            url = absolute(value.token_url or scheme.code_token_url or scheme.token_url)
+            authorize = absolute(value.authorization_url or scheme.authorization_url)
         else:
             raise TypeError(f"credential for security scheme {name!r} (OAuth2) must be a token, "
-                            "OAuth2ClientCredentials or OAuth2RefreshToken, not "
-                            f"{type(value).__name__}")
+                            "OAuth2ClientCredentials, OAuth2RefreshToken or "
+                            f"OAuth2AuthorizationCode, not {type(value).__name__}")
         if url is None:
             raise ValueError(f"security scheme {name!r} (OAuth2) has no token URL in the spec: "
                              f"pass token_url= to {type(value).__name__}")
-        return OAuth2Session(token_url=url, grant=value, scopes=scheme.scopes)
+        return OAuth2Session(token_url=url, grant=value, scopes=scheme.scopes,
+                             authorization_url=authorize)
 
     def _missing(self, alternatives: tuple[tuple[str, ...], ...]) -> str:
         options = []

@@ -19,7 +19,7 @@ import pydantic
 
 from .auth import AuthPlan, AuthState
 from .bodyfields import merge_fields
-from .breaker import BEFORE, FAILURE, RELEASE, SUCCESS, Breaker
+from .breaker import Breaker
 from .encoding import (
     encode_body,
     encode_cookies,
@@ -51,6 +51,7 @@ from .exchange import (
     redirect_request,
 )
 from .idempotency import ensure_idempotency_key
+from .layers import install_layers
 from .logs import SENSITIVE_QUERY_NAMES, install_httpx_redaction, redact_url
 from .config import ClientConfig
 from .options import (
@@ -65,6 +66,7 @@ from .options import (
     RetryPolicy,
 )
 from .pagination import AsyncPaginator, SyncPaginator
+from .oauth import AsyncOAuthFlow, OAuthFlow
 from .ratelimit import RateLimiter
 from .streaming import (
     DEFAULT_MAX_EVENT_BYTES,
@@ -90,6 +92,7 @@ from .responses import (
     validation_error,
 )
 from .raw import RAW_MODE, APIResponse
+from .telemetry import TelemetryRecorder, client_stats
 from .retry import (
     CLIENT_SIDE_ERRORS,
     IDEMPOTENT_METHODS,
@@ -115,7 +118,7 @@ _DEBUG = logging.DEBUG
 # What one attempt asks its driver to do (see BaseAPIClient._exchange): the sync and
 # async clients differ only in how they perform these steps, never in the decisions.
 (_ACQUIRE, _TOKEN, _ON_REQUEST, _SEND, _READ, _ON_RESPONSE, _CLOSE, _REFRESH, _SLEEP,
- _FIRST_EVENTS, _BREAKER, _PAUSE) = range(12)
+ _FIRST_EVENTS) = range(10)
 _Step = tuple[int, Any]
 _Exchange = Generator[_Step, Any, httpx.Response]
 _UNPARSED: Any = object()
@@ -125,7 +128,7 @@ class _Prepared:
     """One call, encoded once and re-sent unchanged by every attempt."""
 
     __slots__ = ("endpoint", "method", "url", "params", "headers", "content", "timeout", "idempotent",
-                 "max_retries", "plan", "attempts", "options", "stream_start")
+                 "max_retries", "plan", "attempts", "options", "stream_start", "revalidating")
 
     def __init__(self, endpoint: Endpoint[Any], method: str, url: str,
                  params: list[tuple[str, Any]], headers: dict[str, str], content: bytes | None, timeout: Any, idempotent: bool,
@@ -143,6 +146,7 @@ class _Prepared:
         self.plan = plan
         self.attempts = 0
         self.stream_start: StreamStart | None = None  # set when the answer is an event stream
+        self.revalidating = False  # sent with a cached answer's validators: 304 is an answer
 
     def url_and_params(self) -> tuple[str, list[tuple[str, Any]] | None]:
         """Encode the query ourselves when the URL has none: the same bytes httpx would
@@ -168,7 +172,7 @@ class BaseAPIClient:
     _auth: AuthState
     _limiter: RateLimiter
     _breaker: Breaker
-    _is_async = False
+    _telemetry: TelemetryRecorder | None
 
     def __init__(self, config: ClientConfig | None = None, /, *, user_http_client: bool = False,
                  **settings: Any) -> None:
@@ -238,6 +242,7 @@ class BaseAPIClient:
         self._client_timeout = timeout
         self._strict_responses = config.strict_responses
         self._drift_warned: set[str] = set()
+        install_layers(self, shared)  # cache, telemetry: nothing unless configured
 
     def _copy_with(self: _ClientT, config: ClientConfig) -> _ClientT:
         copy = type(self).__new__(type(self))
@@ -309,6 +314,10 @@ class BaseAPIClient:
     def breaker_state(self) -> str:
         """"closed", "open" or "half_open"."""
         return self._breaker.state
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (zero unless ``telemetry=``)."""
+        return client_stats(self._telemetry, self._breaker.state, self._breaker.failures)
 
     # -- encoding ---------------------------------------------------------------------
 
@@ -573,8 +582,6 @@ class BaseAPIClient:
         hooks = self._hooks
         oauth = p.plan.oauth
         limiter = self._limiter
-        shared = breaker.shared  # state in a store: each verdict is a step (I/O) of its own
-        ticket = None
         url, params = p.url_and_params()
         request = http.build_request(p.method, url, params=params, headers=p.headers,
                                      content=p.content, timeout=p.timeout)
@@ -582,11 +589,8 @@ class BaseAPIClient:
         refreshed = False
         last: BaseException | None = None
         while True:
-            try:  # first: an open circuit fails fast without waiting for a token
-                if shared:
-                    ticket = yield _BREAKER, (BEFORE, None)
-                else:
-                    breaker.before()
+            try:
+                breaker.before()  # first: an open circuit fails fast without waiting for a token
             except CircuitOpenError as exc:
                 raise self._circuit_open(exc, p, last) from last
             token = None
@@ -613,10 +617,7 @@ class BaseAPIClient:
                 else:
                     yield _READ, (response, budget)
             except httpx.RequestError as exc:
-                if shared:
-                    verdict = RELEASE if isinstance(exc, CLIENT_SIDE_ERRORS) else FAILURE
-                    yield _BREAKER, (verdict, ticket)
-                elif isinstance(exc, CLIENT_SIDE_ERRORS):
+                if isinstance(exc, CLIENT_SIDE_ERRORS):
                     breaker.release()
                 else:
                     breaker.failure()
@@ -627,27 +628,18 @@ class BaseAPIClient:
                 retries += 1
                 continue
             except BaseException:
-                if shared:
-                    breaker.release_soon(ticket, self._is_async)
-                else:
-                    breaker.release()
+                breaker.release()
                 raise
             status = response.status_code
-            if shared:
-                yield _BREAKER, (FAILURE if status >= 500 else SUCCESS, ticket)
-            elif status >= 500:
+            if status >= 500:
                 breaker.failure()
             else:
                 breaker.success()
-            paused = limiter.observe(response.headers)
-            if limiter.shared:
-                pause = limiter.shared_pause(status, response.headers, paused)
-                if pause > 0.0:
-                    yield _PAUSE, pause
+            self._limiter.observe(response.headers)
             self._log_attempt(sent, status, start, p.attempts)
             if hooks.on_response:
                 yield _ON_RESPONSE, response
-            if status < 300:
+            if status < 300 or (status == 304 and p.revalidating):
                 return response
             if status == 401 and oauth is not None and not refreshed and oauth.can_refresh:
                 refreshed = True
@@ -756,6 +748,11 @@ class SyncAPIClient(BaseAPIClient):
 
     def _init_sleep(self) -> None:
         self._sleep = self._retry.sleep or time.sleep
+
+    @functools.cached_property
+    def oauth(self) -> OAuthFlow:
+        """The OAuth2 authorization-code flow (PKCE): ``authorization_url``, ``exchange_code``."""
+        return OAuthFlow(self._auth, self._http)
 
     def request(
         self,
@@ -904,10 +901,6 @@ class SyncAPIClient(BaseAPIClient):
             return read_first_events(arg, self._max_event_bytes())
         if step == _ACQUIRE:
             return self._limiter.acquire()
-        if step == _BREAKER:
-            return self._breaker.shared_step(*arg)
-        if step == _PAUSE:
-            return self._limiter.publish_pause(arg)
         if step == _TOKEN:
             return arg.token(self._http)
         if step == _SLEEP:
@@ -941,7 +934,6 @@ class AsyncAPIClient(BaseAPIClient):
     """Asyncio client over one pooled ``httpx.AsyncClient``; same behaviour as the sync one."""
 
     _http: httpx.AsyncClient
-    _is_async = True
 
     def __init__(self, config: ClientConfig | None = None, /, *,
                  http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
@@ -958,6 +950,11 @@ class AsyncAPIClient(BaseAPIClient):
 
         self._asyncio = asyncio
         self._sleep = self._retry.async_sleep if self._retry.async_sleep is not None else asyncio.sleep
+
+    @functools.cached_property
+    def oauth(self) -> AsyncOAuthFlow:
+        """The OAuth2 authorization-code flow (PKCE): ``authorization_url``, ``await exchange_code``."""
+        return AsyncOAuthFlow(self._auth, self._http)
 
     async def request(
         self,
@@ -1078,10 +1075,6 @@ class AsyncAPIClient(BaseAPIClient):
             return await aread_first_events(arg, self._max_event_bytes())
         if step == _ACQUIRE:
             return await self._limiter.acquire_async()
-        if step == _BREAKER:
-            return await self._breaker.ashared_step(*arg)
-        if step == _PAUSE:
-            return await self._limiter.apublish_pause(arg)
         if step == _TOKEN:
             return await arg.atoken(self._http)
         if step == _SLEEP:
