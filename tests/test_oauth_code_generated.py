@@ -53,3 +53,22 @@ def test_generated_client_builds_the_consent_url_from_the_spec(tmp_path):
                   "cache=MemoryCache()", "client.stats()", "opentelemetry-api"):
         assert words in readme
     client.close()
+
+
+def test_a_resource_named_oauth_or_stats_keeps_the_flow_and_stats_reachable(tmp_path):
+    spec = json.loads(json.dumps(SPEC))
+    ok = {"200": {"description": "ok"}}
+    spec["paths"]["/oauth/info"] = {"get": {"operationId": "oauth_info", "tags": ["oauth"],
+                                            "responses": ok}}
+    spec["paths"]["/stats"] = {"get": {"operationId": "stats_get", "tags": ["stats"],
+                                       "responses": ok}}
+    path = tmp_path / "notes.json"
+    path.write_text(json.dumps(spec))
+    generate(str(path), tmp_path / "out", "notes_named")
+    package = import_generated("notes_named", tmp_path / "out")
+    client = package.Client(token=package.OAuth2AuthorizationCode(client_id="app"))
+    assert hasattr(client.oauth, "info")  # the API's own resource keeps its name
+    assert client.oauth_flow.authorization_url().url.startswith("https://auth.notes.example/")
+    assert client.stats()["enabled"] is False  # the method, not a resource
+    assert "client.oauth_flow.exchange_code" in (tmp_path / "out" / "README.md").read_text()
+    client.close()

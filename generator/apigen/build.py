@@ -37,11 +37,12 @@ CALL_OPTION_ARGS = frozenset({
 CLIENT_ARGS = frozenset({
     "self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker",
     "headers", "http_client", "auth", "hooks", "strict_responses", "limits", "allow_insecure_http",
+    "cache", "telemetry",
 })
 CLIENT_ATTRS = frozenset({
     "request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries",
     "with_options", "copy", "breaker_state", "with_raw_response", "config", "package", "version",
-    "user_agent",
+    "user_agent", "stats", "oauth_flow",
 })
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}

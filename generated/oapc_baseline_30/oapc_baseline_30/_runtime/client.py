@@ -750,9 +750,14 @@ class SyncAPIClient(BaseAPIClient):
         self._sleep = self._retry.sleep or time.sleep
 
     @functools.cached_property
-    def oauth(self) -> OAuthFlow:
+    def oauth_flow(self) -> OAuthFlow:
         """The OAuth2 authorization-code flow (PKCE): ``authorization_url``, ``exchange_code``."""
         return OAuthFlow(self._auth, self._http)
+
+    @property
+    def oauth(self) -> OAuthFlow:
+        """``oauth_flow``, unless the API has a resource of that name (Slack's ``oauth``)."""
+        return self.oauth_flow
 
     def request(
         self,
@@ -952,9 +957,14 @@ class AsyncAPIClient(BaseAPIClient):
         self._sleep = self._retry.async_sleep if self._retry.async_sleep is not None else asyncio.sleep
 
     @functools.cached_property
-    def oauth(self) -> AsyncOAuthFlow:
+    def oauth_flow(self) -> AsyncOAuthFlow:
         """The OAuth2 authorization-code flow (PKCE): ``authorization_url``, ``await exchange_code``."""
         return AsyncOAuthFlow(self._auth, self._http)
+
+    @property
+    def oauth(self) -> AsyncOAuthFlow:
+        """``oauth_flow``, unless the API has a resource of that name (Slack's ``oauth``)."""
+        return self.oauth_flow
 
     async def request(
         self,
