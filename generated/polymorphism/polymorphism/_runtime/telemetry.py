@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import httpx
 
 if TYPE_CHECKING:
-    from .retry import RetryEvent
+    from .options import RetryEvent
 
 __all__ = ["Telemetry", "TelemetryRecorder", "client_stats"]
 
