@@ -69,6 +69,8 @@ def test_a_resource_named_oauth_or_stats_keeps_the_flow_and_stats_reachable(tmp_
     client = package.Client(token=package.OAuth2AuthorizationCode(client_id="app"))
     assert hasattr(client.oauth, "info")  # the API's own resource keeps its name
     assert client.oauth_flow.authorization_url().url.startswith("https://auth.notes.example/")
-    assert client.stats()["enabled"] is False  # the method, not a resource
-    assert "client.oauth_flow.exchange_code" in (tmp_path / "out" / "README.md").read_text()
+    assert hasattr(client.stats, "get")  # the API's resource too
+    assert client.runtime_stats()["enabled"] is False
+    readme = (tmp_path / "out" / "README.md").read_text()
+    assert "client.oauth_flow.exchange_code" in readme and "client.runtime_stats()" in readme
     client.close()

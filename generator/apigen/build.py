@@ -42,7 +42,7 @@ CLIENT_ARGS = frozenset({
 CLIENT_ATTRS = frozenset({
     "request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries",
     "with_options", "copy", "breaker_state", "with_raw_response", "config", "package", "version",
-    "user_agent", "stats", "oauth_flow",
+    "user_agent", "runtime_stats", "oauth_flow",
 })
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}

@@ -316,9 +316,13 @@ class BaseAPIClient:
         """"closed", "open" or "half_open"."""
         return self._breaker.state
 
-    def stats(self) -> dict[str, Any]:
+    def runtime_stats(self) -> dict[str, Any]:
         """Counters of this client's calls as plain data (zero unless ``telemetry=``)."""
         return client_stats(self._telemetry, self._breaker.state, self._breaker.failures)
+
+    def stats(self) -> dict[str, Any]:
+        """``runtime_stats()``, unless the API has a resource of that name (SendGrid's)."""
+        return self.runtime_stats()
 
     # -- encoding ---------------------------------------------------------------------
 
