@@ -19,7 +19,7 @@ import pydantic
 
 from .auth import AuthPlan, AuthState
 from .bodyfields import merge_fields
-from .breaker import Breaker
+from .breaker import BEFORE, FAILURE, RELEASE, SUCCESS, Breaker
 from .encoding import (
     encode_body,
     encode_cookies,
@@ -118,7 +118,7 @@ _DEBUG = logging.DEBUG
 # What one attempt asks its driver to do (see BaseAPIClient._exchange): the sync and
 # async clients differ only in how they perform these steps, never in the decisions.
 (_ACQUIRE, _TOKEN, _ON_REQUEST, _SEND, _READ, _ON_RESPONSE, _CLOSE, _REFRESH, _SLEEP,
- _FIRST_EVENTS) = range(10)
+ _FIRST_EVENTS, _BREAKER, _PAUSE) = range(12)
 _Step = tuple[int, Any]
 _Exchange = Generator[_Step, Any, httpx.Response]
 _UNPARSED: Any = object()
@@ -172,6 +172,7 @@ class BaseAPIClient:
     _auth: AuthState
     _limiter: RateLimiter
     _breaker: Breaker
+    _is_async = False
     _telemetry: TelemetryRecorder | None
 
     def __init__(self, config: ClientConfig | None = None, /, *, user_http_client: bool = False,
@@ -315,9 +316,13 @@ class BaseAPIClient:
         """"closed", "open" or "half_open"."""
         return self._breaker.state
 
-    def stats(self) -> dict[str, Any]:
+    def runtime_stats(self) -> dict[str, Any]:
         """Counters of this client's calls as plain data (zero unless ``telemetry=``)."""
         return client_stats(self._telemetry, self._breaker.state, self._breaker.failures)
+
+    def stats(self) -> dict[str, Any]:
+        """``runtime_stats()``, unless the API has a resource of that name (SendGrid's)."""
+        return self.runtime_stats()
 
     # -- encoding ---------------------------------------------------------------------
 
@@ -582,6 +587,8 @@ class BaseAPIClient:
         hooks = self._hooks
         oauth = p.plan.oauth
         limiter = self._limiter
+        shared = breaker.shared  # state in a store: each verdict is a step (I/O) of its own
+        ticket = None
         url, params = p.url_and_params()
         request = http.build_request(p.method, url, params=params, headers=p.headers,
                                      content=p.content, timeout=p.timeout)
@@ -589,8 +596,11 @@ class BaseAPIClient:
         refreshed = False
         last: BaseException | None = None
         while True:
-            try:
-                breaker.before()  # first: an open circuit fails fast without waiting for a token
+            try:  # first: an open circuit fails fast without waiting for a token
+                if shared:
+                    ticket = yield _BREAKER, (BEFORE, None)
+                else:
+                    breaker.before()
             except CircuitOpenError as exc:
                 raise self._circuit_open(exc, p, last) from last
             token = None
@@ -617,7 +627,10 @@ class BaseAPIClient:
                 else:
                     yield _READ, (response, budget)
             except httpx.RequestError as exc:
-                if isinstance(exc, CLIENT_SIDE_ERRORS):
+                if shared:
+                    verdict = RELEASE if isinstance(exc, CLIENT_SIDE_ERRORS) else FAILURE
+                    yield _BREAKER, (verdict, ticket)
+                elif isinstance(exc, CLIENT_SIDE_ERRORS):
                     breaker.release()
                 else:
                     breaker.failure()
@@ -628,14 +641,23 @@ class BaseAPIClient:
                 retries += 1
                 continue
             except BaseException:
-                breaker.release()
+                if shared:
+                    breaker.release_soon(ticket, self._is_async)
+                else:
+                    breaker.release()
                 raise
             status = response.status_code
-            if status >= 500:
+            if shared:
+                yield _BREAKER, (FAILURE if status >= 500 else SUCCESS, ticket)
+            elif status >= 500:
                 breaker.failure()
             else:
                 breaker.success()
-            self._limiter.observe(response.headers)
+            paused = limiter.observe(response.headers)
+            if limiter.shared:
+                pause = limiter.shared_pause(status, response.headers, paused)
+                if pause > 0.0:
+                    yield _PAUSE, pause
             self._log_attempt(sent, status, start, p.attempts)
             if hooks.on_response:
                 yield _ON_RESPONSE, response
@@ -906,6 +928,10 @@ class SyncAPIClient(BaseAPIClient):
             return read_first_events(arg, self._max_event_bytes())
         if step == _ACQUIRE:
             return self._limiter.acquire()
+        if step == _BREAKER:
+            return self._breaker.shared_step(*arg)
+        if step == _PAUSE:
+            return self._limiter.publish_pause(arg)
         if step == _TOKEN:
             return arg.token(self._http)
         if step == _SLEEP:
@@ -939,6 +965,7 @@ class AsyncAPIClient(BaseAPIClient):
     """Asyncio client over one pooled ``httpx.AsyncClient``; same behaviour as the sync one."""
 
     _http: httpx.AsyncClient
+    _is_async = True
 
     def __init__(self, config: ClientConfig | None = None, /, *,
                  http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
@@ -1085,6 +1112,10 @@ class AsyncAPIClient(BaseAPIClient):
             return await aread_first_events(arg, self._max_event_bytes())
         if step == _ACQUIRE:
             return await self._limiter.acquire_async()
+        if step == _BREAKER:
+            return await self._breaker.ashared_step(*arg)
+        if step == _PAUSE:
+            return await self._limiter.apublish_pause(arg)
         if step == _TOKEN:
             return await arg.atoken(self._http)
         if step == _SLEEP:

@@ -8,7 +8,6 @@ telemetry sees the wire's 304, the caller the stored answer it stands for.
 
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -41,7 +40,7 @@ def install_layers(client: BaseAPIClient, shared: BaseAPIClient | None) -> None:
     if recorder is None and config.cache is None:
         return
     send: Any = getattr(client, "_send")  # the class's method, bound
-    is_async = inspect.iscoroutinefunction(send)
+    is_async = client._is_async
     if recorder is not None:
         hooks = client._hooks
         client._hooks = Hooks(
