@@ -853,7 +853,11 @@ def call_generated(
     pkg = pagination if use_paging else petstore
     cls = pkg.Client if kind == "sync" else pkg.AsyncClient
     base = server.url + ("/v1" if use_paging else "/v2")
-    creds = {"api_key_auth": "PAGING-SECRET"} if use_paging else {"api_key": "PET-SECRET"}
+    creds = (
+        {"api_key": "PAGING-SECRET"}
+        if use_paging
+        else {"api_key": "PET-SECRET", "petstore_auth": "PET-TOKEN"}
+    )
     client = cls(
         base_url=base,
         timeout=TIMEOUT,
@@ -870,17 +874,13 @@ def call_generated(
         def sync_call() -> Any:
             if op == "get_customer":
                 return client.customers.retrieve("c1")
-            pager = getattr(getattr(client, op), f"list_{op}")()
+            pager = getattr(client, op).list()
             return list(pager.limit(pages=6))
 
         async def async_call() -> Any:
             if op == "get_customer":
                 return await client.customers.retrieve("c1")
-            pager = getattr(getattr(client, op), f"list_{op}")()
-            if hasattr(
-                pager, "__await__"
-            ):  # list methods that are coroutines returning the paginator
-                pager = await pager
+            pager = getattr(client, op).list()  # an AsyncPaginator (awaiting it gives a page)
             return [item async for item in pager.limit(pages=6)]
     else:
         op = rng.choice(
@@ -915,6 +915,8 @@ def call_generated(
         else:
             assert loop is not None
             result = loop.run_until_complete(async_call())
+    except pkg.MissingCredentialsError as exc:  # typed, but the call never reached the server
+        raise RuntimeError(f"harness: the campaign passes no credential this call needs: {exc}")
     finally:
         if kind == "sync":
             client.close()
