@@ -402,7 +402,7 @@ def spec_text(rng: random.Random, doc: Any) -> tuple[str, str]:
 
 
 def spec_campaign(rng: random.Random, cases: int, full_every: int, validate_every: int,
-                  budget: float) -> Tally:
+                  budget: float, only: set[int] | None = None) -> Tally:
     """Each case through apigen's own stages (load, normalize, the IR); every
     ``validate_every``-th also through openapi-spec-validator (``validate``), and every
     ``full_every``-th through the whole command line (``apigen generate``: models,
@@ -427,6 +427,8 @@ def spec_campaign(rng: random.Random, cases: int, full_every: int, validate_ever
         for index in range(cases):
             doc = mutate(rng, rng.choice(seeds))
             text, suffix = spec_text(rng, doc)
+            if only is not None and index not in only:  # replaying chosen cases of a seed
+                continue
             path = Path(tmp) / f"case{index % 7}{suffix}"
             path.write_text(text, encoding="utf-8", errors="surrogatepass")
             full = full_every > 0 and index % full_every == 0
@@ -989,7 +991,7 @@ def main() -> int:
         "--budget", type=float, default=10.0, help="seconds a case may take before it is a hang"
     )
     parser.add_argument(
-        "--only", default="", help="comma-separated response case numbers to replay (same seed)"
+        "--only", default="", help="comma-separated case numbers to replay (same seed)"
     )
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
@@ -999,16 +1001,17 @@ def main() -> int:
 
     logging.disable(logging.CRITICAL)  # the clients' drift warnings are expected here
     failed = False
+    only = {int(n) for n in args.only.split(",") if n.strip()} or None
     if args.responses:
         start = time.monotonic()
-        only = {int(n) for n in args.only.split(",") if n.strip()} or None
         tally = response_campaign(random.Random(seed), args.responses, args.budget, only)
         print(tally.report(time.monotonic() - start), flush=True)
         failed |= bool(tally.untyped or tally.hangs)
     if args.specs:
         start = time.monotonic()
         tally = spec_campaign(
-            random.Random(seed + 1), args.specs, args.full_every, args.validate_every, args.budget
+            random.Random(seed + 1), args.specs, args.full_every, args.validate_every,
+            args.budget, only,
         )
         print(tally.report(time.monotonic() - start), flush=True)
         failed |= bool(tally.untyped or tally.hangs)

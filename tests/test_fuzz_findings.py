@@ -177,3 +177,43 @@ def test_tags_and_responses_of_the_wrong_type_still_generate_or_are_refused(
     assert code in (0, 1)
     err = capsys.readouterr().err
     assert "internal error" not in err and "Traceback" not in err
+
+
+SCHEMA_KEYWORDS = ["allOf", "oneOf", "anyOf", "prefixItems", "properties", "patternProperties",
+                   "$defs", "definitions", "dependentSchemas", "items", "additionalProperties",
+                   "not", "required", "enum", "type", "$ref", "discriminator"]
+WRONG_SHAPES: list[Any] = [{"$ref": "#/"}, {"0": {}}, 5, "x", [1], None, True]
+
+
+def test_schema_keywords_of_the_wrong_shape_are_dropped_not_crashed_on(tmp_path: Path) -> None:
+    """bench/fuzz.py case 675 (seed 20261205): ``nullable`` beside an ``allOf`` that is a
+    mapping made normalize index it as a list (KeyError: 0). Every keyword the schema
+    rewrites read, in every wrong shape, nullable or not, as a component or inline."""
+    from apigen.build import build_api
+    from apigen.diagnostics import ApigenError
+    from apigen.loader import load
+    from apigen.normalize import normalize
+
+    crashed = []
+    for keyword in SCHEMA_KEYWORDS:
+        for shape in WRONG_SHAPES:
+            for nullable in (True, False):
+                odd: dict[str, Any] = {keyword: shape, **({"nullable": True} if nullable else {})}
+                doc = {
+                    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                    "paths": {"/x": {"get": {"responses": {"200": {
+                        "description": "", "content": {"application/json": {"schema": {
+                            "type": "object", "properties": {
+                                "a": {"$ref": "#/components/schemas/Odd"}, "b": dict(odd)}}}}}}}}},
+                    "components": {"schemas": {"Odd": odd}},
+                }
+                spec = tmp_path / "spec.json"
+                spec.write_text(json.dumps(doc))
+                try:
+                    loaded = load(str(spec))
+                    build_api(normalize(loaded), source=str(spec), doc=loaded)
+                except (ApigenError, RecursionError):
+                    pass
+                except Exception as exc:  # what the fuzz campaign calls untyped
+                    crashed.append(f"{keyword}={shape!r} nullable={nullable}: {exc!r}")
+    assert crashed == []

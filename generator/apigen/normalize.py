@@ -378,7 +378,8 @@ def _walk_schema(schema: Any, fn: Any) -> None:
         return
     fn(schema)
     for key in _SCHEMA_LIST_KEYS:
-        for sub in schema.get(key) or ():
+        subs = schema.get(key)
+        for sub in subs if isinstance(subs, list) else ():
             _walk_schema(sub, fn)
     for key in _SCHEMA_DICT_KEYS:
         sub = schema.get(key)
@@ -422,6 +423,13 @@ VALID_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "obj
 ANNOTATION_KEYS = frozenset({"description", "title", "xml", "example", "examples", "default", "readOnly", "writeOnly", "deprecated", "externalDocs", "nullable"})
 
 
+_KEYWORD_SHAPES: tuple[tuple[str, type], ...] = (
+    ("required", list), ("enum", list),
+    *((key, list) for key in _SCHEMA_LIST_KEYS),
+    *((key, dict) for key in _SCHEMA_DICT_KEYS),
+)
+
+
 def _sanitize_shape(schema: dict[str, Any]) -> None:
     """Drop keywords whose values have the wrong shape; the rest of the schema still counts."""
     kind = schema.get("type")
@@ -434,7 +442,7 @@ def _sanitize_shape(schema: dict[str, Any]) -> None:
                 schema.pop("type")
         elif not (isinstance(kind, str) and kind in VALID_TYPES):
             schema.pop("type")
-    for key, shape in (("properties", dict), ("required", list), ("enum", list), ("allOf", list), ("oneOf", list), ("anyOf", list)):
+    for key, shape in _KEYWORD_SHAPES:
         if key in schema and not isinstance(schema[key], shape):
             schema.pop(key)
     if "items" in schema and not isinstance(schema["items"], (dict, bool)):
@@ -481,6 +489,9 @@ def _collapse_annotated_ref(schema: dict[str, Any]) -> None:
 
 
 def _uniform_schema(schema: dict[str, Any]) -> None:
+    """One dialect for every schema. Shapes are checked first: the rewrites below index
+    ``allOf`` and ``type`` as lists and strings, and a spec may make them anything."""
+    _sanitize_shape(schema)
     if schema.pop("nullable", False) is True or schema.pop("x-nullable", False) is True:
         kind = schema.get("type")
         if isinstance(kind, str):
@@ -500,7 +511,6 @@ def _uniform_schema(schema: dict[str, Any]) -> None:
             schema[flag] = schema.pop(bound)
         elif isinstance(schema.get(flag), bool):
             schema.pop(flag)
-    _sanitize_shape(schema)
     _collapse_annotated_ref(schema)
     _untyped_items_union(schema)
     if schema.get("type") == "file":
