@@ -217,3 +217,54 @@ def test_schema_keywords_of_the_wrong_shape_are_dropped_not_crashed_on(tmp_path:
                 except Exception as exc:  # what the fuzz campaign calls untyped
                     crashed.append(f"{keyword}={shape!r} nullable={nullable}: {exc!r}")
     assert crashed == []
+
+
+def test_long_spec_names_become_short_file_names_that_still_import(tmp_path: Path) -> None:
+    """bench/fuzz.py case 2950 (seed 20261205): a 5,000-character schema name became a
+    model module whose file name the file system refused (OSError: File name too long).
+    Every path component taken from the spec (package from the title, model modules,
+    resource modules) is capped, stays apart from its neighbours, and imports."""
+    import importlib
+    import sys
+
+    from apigen.pipeline import render_package
+    from apigen.writer import write_atomically
+
+    long = "x" * 5000
+    item = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "Title" + long, "version": "1"},
+        "paths": {f"/{name}": {"get": {"tags": [tag], "operationId": f"get{name}", "responses": {
+            "200": {"description": "", "content": {"application/json": {"schema": {
+                "$ref": f"#/components/schemas/Widget{long}{name}"}}}}}}}
+            for name, tag in (("One", "t" + long + "a"), ("Two", "t" + long + "b"))},
+        "components": {"schemas": {f"Widget{long}One": item, f"Widget{long}Two": item}},
+    }
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(doc))
+    rendered = render_package(str(spec), None)
+    parts = {part for rel in rendered.files for part in rel.split("/")}
+    assert max(len(part.removesuffix(".py").removesuffix(".pyi")) for part in parts) <= 100
+    models = {p for rel in rendered.files if "/models/" in rel for p in [rel.rsplit("/", 1)[1]]}
+    resources = {p for rel in rendered.files if "/resources/" in rel for p in [rel.rsplit("/", 1)[1]]}
+    assert len(models - {"__init__.py", "__init__.pyi", "_index.py"}) == 2
+    assert len(resources - {"__init__.py"}) == 2
+    out = tmp_path / "out"
+    write_atomically(out, rendered.files)
+    package = rendered.package
+    sys.path.insert(0, str(out))
+    try:
+        pkg = importlib.import_module(package)
+        models_pkg = importlib.import_module(f"{package}.models")
+        one = getattr(models_pkg, f"Widget{long}One")  # through MODULE_OF, the lazy lookup
+        two = getattr(models_pkg, f"Widget{long}Two")
+        assert one is not two and one.__module__ != two.__module__
+        for rel in rendered.files:  # the client, the resources and models import each other
+            if rel.startswith(f"{package}/") and rel.endswith(".py"):
+                importlib.import_module(rel.removesuffix(".py").removesuffix("/__init__").replace("/", "."))
+        assert pkg.Client(base_url="https://api.test") is not None
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+            del sys.modules[name]

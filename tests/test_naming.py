@@ -196,3 +196,14 @@ def test_scope_names_are_unique_for_colliding_inputs() -> None:
     assert names[0] == "get_thing"
     assert len({n.lower() for n in names}) == len(names)
     assert all(_is_safe(n) for n in names)
+
+
+def test_file_safe_name_caps_long_names_stably_and_keeps_them_apart() -> None:
+    from apigen.naming import MAX_FILE_NAME, file_safe_name
+
+    assert file_safe_name("pets") == "pets"
+    assert file_safe_name("a" * MAX_FILE_NAME) == "a" * MAX_FILE_NAME
+    one, two = file_safe_name("a" * 5000 + "one"), file_safe_name("a" * 5000 + "two")
+    assert len(one) <= MAX_FILE_NAME and len(two) <= MAX_FILE_NAME and one != two
+    assert one.startswith("a" * 80) and one.isidentifier()
+    assert file_safe_name("a" * 5000 + "one") == one  # the same on every run: a hash, not a counter

@@ -7,7 +7,6 @@ express are recorded in ``Api.skipped`` with the place and the reason.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import replace
 from typing import Any
@@ -24,8 +23,8 @@ from .ir import (
     SecurityScheme, Skipped,
 )
 from .naming import (
-    WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, pascal, snake_identifier,
-    unshadowed_package,
+    WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, file_safe_name, pascal,
+    snake_identifier, unshadowed_package,
 )
 from .normalize import iter_operations
 
@@ -80,7 +79,7 @@ def _text(value: Any) -> str:
 
 class ApiBuilder(SpecContext):
     def __init__(self, spec: dict[str, Any], package: str | None = None, source: str = "", doc: Document | None = None) -> None:
-        self.package = package or unshadowed_package(surface.default_package_name(spec))
+        self.package = package or unshadowed_package(file_safe_name(surface.default_package_name(spec)))
         super().__init__(spec, env_identifier(self.package))
         self.source = source
         self.doc = doc
@@ -369,9 +368,7 @@ class ApiBuilder(SpecContext):
         module_scope = NameScope(WINDOWS_DEVICE_NAMES | {"__init__"})
         built: dict[tuple[str, ...], Resource] = {}
         for node in nodes:  # parents before their children
-            module = "_".join(node.attrs)
-            if len(module) > 100:  # deep or long names: the file name stays short, and unique
-                module = f"{module[:80]}_{hashlib.sha256(module.encode()).hexdigest()[:10]}"
+            module = file_safe_name("_".join(node.attrs))  # deep or long names: a short file name
             py_name = module_scope.claim(module, f"{module}_resource")
             const_scope = NameScope()
             ops = []

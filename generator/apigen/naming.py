@@ -9,6 +9,7 @@ ever falls back to a counter.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import keyword
 import re
 import sys
@@ -33,6 +34,20 @@ RESERVED_CLASS_NAMES = frozenset(
 
 # Module files must be valid on every OS: Windows reserves these names with any extension.
 WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+
+
+# A module or package name taken from a spec becomes a file or folder name; file systems
+# refuse names over 255 bytes, and the name gets suffixes (``_model2``, ``.py``).
+MAX_FILE_NAME = 100
+
+
+def file_safe_name(name: str) -> str:
+    """``name`` (an ASCII identifier) cut to at most ``MAX_FILE_NAME`` characters: a long
+    one keeps its first 80 and gets a hash of the whole, so it is the same on every run
+    and two long names that share their start stay apart."""
+    if len(name) <= MAX_FILE_NAME:
+        return name
+    return f"{name[:80]}_{hashlib.sha256(name.encode()).hexdigest()[:10]}"
 
 
 def _ascii(text: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .formatting import LINE_LENGTH, from_import
 from .layout import FormattedModels
-from .naming import WINDOWS_DEVICE_NAMES, NameScope, snake_identifier
+from .naming import WINDOWS_DEVICE_NAMES, NameScope, file_safe_name, snake_identifier
 
 
 
@@ -185,7 +185,8 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
     scope = NameScope(WINDOWS_DEVICE_NAMES | {"__init__", "_index"})
     module_of: dict[str, str] = {}
     for component in sorted(components, key=lambda c: position[c[0]]):
-        module = scope.claim(snake_identifier(component[0], "model"), snake_identifier(component[0], "model") + "_model")
+        base = file_safe_name(snake_identifier(component[0], "model"))  # it becomes a file name
+        module = scope.claim(base, base + "_model")
         for name in component:
             module_of[name] = module
     members: dict[str, list[str]] = {}
