@@ -79,7 +79,8 @@ def _text(value: Any) -> str:
 
 class ApiBuilder(SpecContext):
     def __init__(self, spec: dict[str, Any], package: str | None = None, source: str = "", doc: Document | None = None) -> None:
-        self.package = package or unshadowed_package(file_safe_name(surface.default_package_name(spec)))
+        default = file_safe_name(surface.default_package_name(spec))  # it names a folder
+        self.package = package or unshadowed_package(default)
         super().__init__(spec, env_identifier(self.package))
         self.source = source
         self.doc = doc
