@@ -120,7 +120,10 @@ def _alarm(signum: int, frame: Any) -> None:
 
 
 class Tally:
+    current: Tally | None = None  # the campaign running, reported if it is stopped
+
     def __init__(self, name: str) -> None:
+        Tally.current = self
         self.name = name
         self.cases = 0
         self.outcomes: Counter[str] = Counter()
@@ -175,9 +178,18 @@ def run_case(
         print(f"    ! {tally.hangs[-1]}", flush=True)
         outcome = "HANG"
         on_hang()
+    except KeyboardInterrupt:
+        tally.cases -= 1  # stopped half way: not a case
+        raise
     except typed as exc:
+        if _stopping[0]:  # the code under test turned the stop into an error of its own
+            tally.cases -= 1
+            raise KeyboardInterrupt() from exc
         outcome = type(exc).__name__
     except Exception as exc:  # what the campaign looks for
+        if _stopping[0]:
+            tally.cases -= 1
+            raise KeyboardInterrupt() from exc
         outcome = "UNTYPED " + type(exc).__name__
         tally.untyped.append(
             f"case {index}: {type(exc).__name__}: {str(exc)[:160]} at {_where(exc)}"
@@ -1057,18 +1069,41 @@ def main() -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     print(f"seed {seed}", flush=True)
     signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        return _campaigns(args, seed)
+    except KeyboardInterrupt:
+        tally = Tally.current
+        if tally is not None:
+            print(tally.report(time.monotonic() - _started[0]), flush=True)
+        print(f"seed {seed}: stopped after {tally.cases if tally else 0} cases of that campaign")
+        return 130
+
+
+_started = [0.0]
+_stopping = [False]
+
+
+def _stop(signum: int, frame: Any) -> None:
+    """Ctrl-C or SIGTERM: end the campaign and report the cases that ran."""
+    _stopping[0] = True
+    raise KeyboardInterrupt()
+
+
+def _campaigns(args: argparse.Namespace, seed: int) -> int:
     import logging
 
     logging.disable(logging.CRITICAL)  # the clients' drift warnings are expected here
     failed = False
     only = {int(n) for n in args.only.split(",") if n.strip()} or None
     if args.responses:
-        start = time.monotonic()
+        start = _started[0] = time.monotonic()
         tally = response_campaign(random.Random(seed), args.responses, args.budget, only)
         print(tally.report(time.monotonic() - start), flush=True)
         failed |= bool(tally.untyped or tally.hangs)
     if args.specs:
-        start = time.monotonic()
+        start = _started[0] = time.monotonic()
         tally = spec_campaign(
             random.Random(seed + 1), args.specs, args.full_every, args.validate_every,
             args.budget, only,
