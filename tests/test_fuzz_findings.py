@@ -268,3 +268,31 @@ def test_long_spec_names_become_short_file_names_that_still_import(tmp_path: Pat
         sys.path.remove(str(out))
         for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
             del sys.modules[name]
+
+
+@pytest.mark.parametrize("edit", ["item_parameters", "op_parameters", "param_content", "paths",
+                                  "schemas", "security_schemes", "servers"])
+def test_the_mock_description_reads_parts_of_the_wrong_type_as_empty(edit: str) -> None:
+    """bench/fuzz.py case 5500 (seed 20261208): path-item ``parameters`` that are a number
+    made the testing mock's description iterate an int (TypeError in mockspec)."""
+    from apigen.mockspec import mock_spec
+
+    doc = json.loads((SPECS / "petstore.json").read_text())
+    item = next(iter(doc["paths"].values()))
+    op = next(v for v in item.values() if isinstance(v, dict))
+    if edit == "item_parameters":
+        item["parameters"] = 5
+    elif edit == "op_parameters":
+        op["parameters"] = 1.5
+    elif edit == "param_content":
+        op["parameters"] = [{"name": "q", "in": "query", "content": {"application/json": "x"}}]
+    elif edit == "paths":
+        doc["paths"] = ["/x"]
+    elif edit == "schemas":
+        doc["components"]["schemas"] = ["x"]
+    elif edit == "security_schemes":
+        doc["components"]["securitySchemes"] = 5
+    else:
+        doc["servers"] = {"url": "https://x"}
+    described = mock_spec(doc)
+    assert isinstance(described["operations"], list)

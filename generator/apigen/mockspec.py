@@ -62,10 +62,19 @@ SUBSCHEMA_MAPS = ("properties", "patternProperties")
 MAX_INLINE = 16  # hops through non-schema references
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a mapping, else {}: a spec part of the wrong type reads as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 class _Builder:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
-        self.named: dict[str, Any] = (spec.get("components") or {}).get("schemas") or {}
+        self.named: dict[str, Any] = _mapping(_mapping(spec.get("components")).get("schemas"))
         self.reached: dict[str, Any] = {}
         self.pending: list[str] = []
 
@@ -153,7 +162,7 @@ def _iter_operations(
     builder: _Builder,
 ) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
     """(path, method, path item, operation) in document order (path items behind a $ref too)."""
-    for path, item in (builder.spec.get("paths") or {}).items():
+    for path, item in _mapping(builder.spec.get("paths")).items():
         item = builder.deref(item)
         if not isinstance(item, dict):
             continue
@@ -165,14 +174,14 @@ def _iter_operations(
 def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
     for path, method, item, op in _iter_operations(builder):
         params: dict[tuple[str, str], dict[str, Any]] = {}
-        for source in (item.get("parameters") or [], op.get("parameters") or []):
+        for source in (_listed(item.get("parameters")), _listed(op.get("parameters"))):
             for raw in source:
                 param = builder.deref(raw)
                 if not isinstance(param, dict) or not isinstance(param.get("name"), str):
                     continue
                 schema = param.get("schema")
                 if schema is None and isinstance(param.get("content"), dict) and param["content"]:
-                    schema = (next(iter(param["content"].values())) or {}).get("schema")
+                    schema = _mapping(next(iter(param["content"].values()))).get("schema")
                 entry = {
                     "name": param["name"],
                     "in": str(param.get("in", "")),
@@ -288,7 +297,7 @@ def mock_spec(spec: dict[str, Any], api: "Api | None" = None) -> dict[str, Any]:
                     list(p) for p in (paging.has_more, paging.next_cursor, paging.next_url) if p
                 ]
         operations = [entry for entry in operations if "name" in entry]  # those the client has
-    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    schemes = _mapping(_mapping(spec.get("components")).get("securitySchemes"))
     query_auth = sorted(
         {
             str(s.get("name"))
@@ -297,7 +306,7 @@ def mock_spec(spec: dict[str, Any], api: "Api | None" = None) -> dict[str, Any]:
         }
     )
     base_paths = []
-    for server in spec.get("servers") or []:
+    for server in _listed(spec.get("servers")):
         url = server.get("url") if isinstance(server, dict) else None
         if isinstance(url, str):
             path = url.split("://", 1)[-1]
