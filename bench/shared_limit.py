@@ -318,7 +318,7 @@ def main() -> None:
     with RedisServer() as redis_server:
         reports.append(run_limit("in-process", server, None, args.rate, args.seconds))
         reports.append(run_limit("redis", server, redis_server.url, args.rate, args.seconds))
-        run = max(args.seconds, args.outage + 6.0)
+        run = max(args.seconds, args.outage + 7.0)  # 5 s after Redis is back, to re-attach
         reports.append(run_limit("outage", server, redis_server.url, args.rate, run,
                                  outage=(2.0, args.outage, redis_server)))
         reports.append(run_breaker(server, redis_server.url))

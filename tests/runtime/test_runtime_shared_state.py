@@ -143,6 +143,26 @@ def test_a_cancelled_wait_gives_its_shared_token_back(redis_url: str, key: str) 
     assert len(waits) == 1 and waits[0] <= HOUR  # one hour behind the first, not two
 
 
+def test_a_caller_woken_late_queues_again_instead_of_crowding_later_slots(redis_url: str,
+                                                                          key: str) -> None:
+    clock = FakeClock()
+
+    def woken_late(seconds: float) -> None:  # a starved process: every wake-up 1 s late
+        clock.sleeps.append(seconds)
+        clock.advance(seconds + 1.0)
+
+    def limiter(**kw: Any) -> RateLimiter:
+        return RateLimiter(RateLimit(requests=1, per=HOUR, store=RedisStore(
+            redis.Redis.from_url(redis_url), key), **kw))
+
+    limiter().acquire()  # the one token there is
+    limiter(clock=clock, sleep=woken_late).acquire()
+    # Each late wake-up gave its slot up and queued again (three tries, then it sends).
+    assert len(clock.sleeps) == 3
+    for n, wait in enumerate(clock.sleeps, start=1):
+        assert (n - 1) * HOUR < wait <= n * HOUR
+
+
 # -- the server's pauses ------------------------------------------------------------------------
 
 

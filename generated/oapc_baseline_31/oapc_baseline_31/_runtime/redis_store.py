@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Coroutine, TypeVar
+from typing import Any, Callable, TypeVar
 
 from .stores import BreakerView
 
@@ -150,13 +150,16 @@ def _with_timeouts(client: Any, timeout: float, connections: int) -> Any:
     from redis.backoff import NoBackoff
 
     kwargs = dict(pool.connection_kwargs)
-    kwargs.update(socket_timeout=timeout, socket_connect_timeout=timeout,
+    # Connecting takes a few round trips (and, for an asyncio client, turns of a loop
+    # that may be busy): it gets at least a second, a command only ``timeout``.
+    kwargs.update(socket_timeout=timeout, socket_connect_timeout=max(timeout, 1.0),
                   retry_on_timeout=False, retry=Retry(NoBackoff(), 0))
     if is_async:  # a few connections: tasks take turns (RedisStore._arun), no connect storm
         from redis.asyncio import BlockingConnectionPool
 
         own: Any = BlockingConnectionPool(connection_class=pool.connection_class,
-                                          max_connections=connections, timeout=None, **kwargs)
+                                          max_connections=connections, timeout=timeout,
+                                          **kwargs)
     else:
         own = type(pool)(connection_class=pool.connection_class,
                          max_connections=pool.max_connections, **kwargs)
@@ -211,8 +214,10 @@ class RedisLink:
         _log.warning("redis %s unreachable (%s: %s): %s until it is back",
                      self.name, type(exc).__name__, exc, self.what)
 
-    def _answered(self) -> None:
-        if self.down:
+    def _answered(self, probing: bool) -> None:
+        """Only a call that started while detached re-attaches: one that was in flight
+        when Redis went away may still answer, and must not end the outage early."""
+        if probing and self.down:
             with self._lock:
                 was_down, self.down = self.down, False
             if was_down:
@@ -223,6 +228,7 @@ class RedisLink:
         if self.is_async:
             raise TypeError(f"redis {self.name}: a redis.asyncio client serves async clients "
                             "only; pass a redis.Redis to use it from a sync client")
+        probing = self.down
         if not self._may_try():
             return None
         try:
@@ -230,7 +236,7 @@ class RedisLink:
         except Exception as exc:  # redis errors, OSError ...: Redis is unreachable or broken
             self._failed(exc)
             return None
-        self._answered()
+        self._answered(probing)
         return parse(reply)
 
     async def arun(self, call: Callable[[Any], Any], parse: Callable[[Any], T]) -> T | None:
@@ -246,17 +252,18 @@ class RedisLink:
             if self.down and not probing:  # Redis went away while this task waited
                 return None
             try:
+                # Bounded by the connection's own timeouts: a wait_for here would also
+                # count a busy event loop's delays as Redis being slow.
                 if self.is_async:
-                    pending: Coroutine[Any, Any, Any] = call(self.client)
+                    reply = await call(self.client)
                 else:
-                    pending = asyncio.to_thread(call, self.client)
-                reply = await asyncio.wait_for(pending, self.timeout * 2)
+                    reply = await asyncio.to_thread(call, self.client)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self._failed(exc)
                 return None
-        self._answered()
+        self._answered(probing)
         return parse(reply)
 
 

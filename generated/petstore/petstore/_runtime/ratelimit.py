@@ -14,14 +14,22 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .options import RateLimit
 from .retry import retry_after_seconds
 
+if TYPE_CHECKING:
+    from .stores import SharedStateStore
+
 __all__ = ["RateLimiter", "server_reset_delay"]
+
+# A caller of a shared bucket woken this long after its slot takes a new one rather than
+# send in a later caller's (a starved process would otherwise burst); at most this often.
+_LATE = 0.02
+_LATE_TRIES = 3
 
 _IETF_REMAINING = re.compile(r"(?:^|[;,\s])(?:remaining|r)\s*=\s*(\d+)")
 _IETF_RESET = re.compile(r"(?:^|[;,\s])(?:reset|t)\s*=\s*(\d+(?:\.\d+)?)")
@@ -116,43 +124,73 @@ class RateLimiter:
     def acquire(self) -> None:
         if not self._active:
             return
-        store = self._store
-        shared = None if store is None else store.reserve(self._rate, self._capacity)
-        wait = self._reserve() if shared is None else shared
+        if self._store is not None and self._shared_acquire(self._store):
+            return
+        wait = self._reserve()
         if wait > 0.0:
             try:
                 self._sleep(wait)
             except BaseException:
-                if shared is None:
-                    self._give_back()
-                else:
-                    store.give_back(self._rate, self._capacity)  # type: ignore[union-attr]
+                self._give_back()
                 raise
+
+    def _shared_acquire(self, store: SharedStateStore) -> bool:
+        """Hold a token of the shared bucket; False when the store did not answer."""
+        for _ in range(_LATE_TRIES):
+            wait = store.reserve(self._rate, self._capacity)
+            if wait is None:
+                return False
+            if wait <= 0.0:
+                return True
+            slot = self._clock() + wait
+            try:
+                self._sleep(wait)
+            except BaseException:
+                store.give_back(self._rate, self._capacity)
+                raise
+            if self._clock() - slot <= _LATE:
+                return True
+        return True
 
     async def acquire_async(self) -> None:
         if not self._active:
             return
-        store = self._store
-        shared = None if store is None else await store.areserve(self._rate, self._capacity)
-        wait = self._reserve() if shared is None else shared
-        if wait > 0.0:
-            if self._async_sleep is None:
-                import asyncio  # lazily: sync-only users never import asyncio
+        if self._async_sleep is None:
+            import asyncio  # lazily: sync-only users never import asyncio
 
-                self._async_sleep = asyncio.sleep
+            self._async_sleep = asyncio.sleep
+        if self._store is not None and await self._shared_acquire_async(self._store):
+            return
+        wait = self._reserve()
+        if wait > 0.0:
             try:
                 await self._async_sleep(wait)
             except BaseException:  # CancelledError included: asyncio.wait_for, TaskGroup ...
-                if shared is None:
-                    self._give_back()
-                else:  # not awaited here: the cancellation goes on at once
-                    import asyncio
-
-                    task = asyncio.ensure_future(
-                        store.agive_back(self._rate, self._capacity))  # type: ignore[union-attr]
-                    self._pending.add(task)
-                    task.add_done_callback(self._pending.discard)
+                self._give_back()
                 raise
+
+    async def _shared_acquire_async(self, store: SharedStateStore) -> bool:
+        sleep = self._async_sleep
+        assert sleep is not None
+        for _ in range(_LATE_TRIES):
+            wait = await store.areserve(self._rate, self._capacity)
+            if wait is None:
+                return False
+            if wait <= 0.0:
+                return True
+            slot = self._clock() + wait
+            try:
+                await sleep(wait)
+            except BaseException:  # not awaited here: the cancellation goes on at once
+                import asyncio
+
+                task = asyncio.ensure_future(store.agive_back(self._rate, self._capacity))
+                self._pending.add(task)
+                task.add_done_callback(self._pending.discard)
+                raise
+            if self._clock() - slot <= _LATE:
+                return True
+        return True
 
     def observe(self, headers: httpx.Headers) -> float | None:
         """Block further requests until the server's announced reset; returns the delay."""
