@@ -102,3 +102,26 @@ def test_envelope_needs_more_than_a_plain_boolean_on_both_sides() -> None:
     op = _slack_like(error_required=False)
     op["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["ok"] = {"type": "boolean"}
     assert envelope.detect(SpecContext(_spec({}), "T"), op, ()) is None
+
+
+def test_an_apigen_bug_while_building_an_operation_is_an_internal_error_naming_it(
+    monkeypatch: Any, tmp_path: Any, capsys: Any
+) -> None:
+    """Not a "skipped" entry in a successful run: the user sees a bug to report, and where."""
+    from apigen import build
+    from apigen.cli import EXIT_INTERNAL, main
+
+    def broken(self: Any, path: str, method: str, *args: Any) -> Any:
+        if path == "/pet/{petId}" and method == "get":
+            raise KeyError("oops")
+        return real(self, path, method, *args)
+
+    real = build.ApiBuilder.operation
+    monkeypatch.setattr(build.ApiBuilder, "operation", broken)
+    monkeypatch.delenv("APIGEN_DEBUG", raising=False)
+    monkeypatch.setenv("APIGEN_CACHE_DIR", "off")  # an earlier run's result would hide the bug
+    status = main(["generate", "specs/petstore.json", "--output", str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err
+    assert status == EXIT_INTERNAL, err
+    assert "internal error: KeyError: 'oops' (while building operation GET /pet/{petId})" in err
+    assert not (tmp_path / "out").exists()  # nothing half-made was written

@@ -386,8 +386,9 @@ class ApiBuilder(SpecContext):
                     ))
                 except ApigenError:
                     raise
-                except Exception as exc:  # an unexpected shape: report it, keep the rest
-                    self.skip(where, f"cannot express operation: {exc.__class__.__name__}: {exc}")
+                except Exception as exc:  # apigen's own bug: never a silent "skipped" entry
+                    exc.add_note(f"while building operation {where}")
+                    raise
             cls = class_identifier(py_name, "Default")
             sync_name = self.registry.scope.claim(f"{cls}Resource", f"{cls}Operations")
             async_name = self.registry.scope.claim(f"Async{sync_name}")

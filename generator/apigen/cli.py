@@ -227,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("APIGEN_DEBUG"):
             raise
-        say(f"apigen: internal error: {exc.__class__.__name__}: {exc} (set APIGEN_DEBUG=1 for details)", err=True)
+        where = "".join(f" ({note})" for note in getattr(exc, "__notes__", ()))
+        say(f"apigen: internal error: {exc.__class__.__name__}: {exc}{where} "
+            "(set APIGEN_DEBUG=1 for details)", err=True)
         return EXIT_INTERNAL
     finally:
         if previous is not None:

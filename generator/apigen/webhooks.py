@@ -284,11 +284,11 @@ def build_webhooks(
     for name, path_item, op in items:
         try:
             webhooks.append(_webhook(builder, name, path_item, op))
-        except Exception as exc:  # an unexpected shape: report it, keep the rest
-            builder.skip(
-                pointer("webhooks", name),
-                f"cannot express webhook: {exc.__class__.__name__}: {exc}",
-            )
+        except ApigenError:
+            raise
+        except Exception as exc:  # apigen's own bug: never a silent "skipped" entry
+            exc.add_note(f"while building webhook {pointer('webhooks', name)}")
+            raise
     config = _configured(builder)
     detected = _signature_headers(builder, items)
     host = _host_scheme(servers)
