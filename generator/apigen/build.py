@@ -17,7 +17,7 @@ from .loader import Document
 from .media import pick_media
 from .auth_names import ADDED_SCHEME, insecure_http_host, naming_of_schemes
 from .bodyfields import body_fields
-from .context import SpecContext
+from .context import SpecContext, sequence
 from .ir import (
     ANY, NONE, Api, Body, BodyField, Operation, Parameter, PyType, Resource, ResourceRef, Response,
     SecurityScheme, Skipped,
@@ -186,7 +186,7 @@ class ApiBuilder(SpecContext):
 
     def parameters(self, path_item: dict[str, Any], op: dict[str, Any], context: str, where: str, args: NameScope) -> list[Parameter]:
         merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for raw in list(path_item.get("parameters") or []) + list(op.get("parameters") or []):
+        for raw in sequence(path_item.get("parameters")) + sequence(op.get("parameters")):
             param = self.deref(raw)
             if isinstance(param, dict) and "name" in param and "in" in param:
                 merged[(str(param["in"]), str(param["name"]))] = param
@@ -288,7 +288,7 @@ class ApiBuilder(SpecContext):
         return tuple(found)
 
     def responses(self, op: dict[str, Any], context: str, where: str) -> tuple[tuple[Response, ...], PyType]:
-        raw = op.get("responses") or {}
+        raw = _mapping(op.get("responses"))
         codes = sorted((str(c) for c in raw), key=lambda c: (c == "default", c.upper().replace("X", "0") if c != "default" else "", c))
         success_schemas = [c for c in codes if c.startswith("2")]
         out = []

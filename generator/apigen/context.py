@@ -14,6 +14,17 @@ from .normalize import resolve_pointer
 from .schemas import SchemaRegistry
 
 
+def mapping(value: Any) -> dict[Any, Any]:
+    """``value`` when it is a mapping, else an empty one: the spec is untrusted, and
+    validation reports a wrong type where it matters (a string where content belongs)."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty one (see ``mapping``)."""
+    return value if isinstance(value, list) else []
+
+
 class SpecContext:
     """One normalised spec, its schema registry, and the list of what was skipped."""
 

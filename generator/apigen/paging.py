@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .context import mapping, sequence
 from .ir import Operation, Pagination
 from .naming import pascal
 
@@ -40,14 +41,14 @@ def _find(names: dict[str, str], wanted: tuple[str, ...]) -> str | None:
 
 def _success_schema(builder: SpecContext, op: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The JSON schema of the first 2xx response, dereferenced, and its headers."""
-    for code, raw in sorted((op.get("responses") or {}).items(), key=lambda kv: str(kv[0])):
+    for code, raw in sorted(mapping(op.get("responses")).items(), key=lambda kv: str(kv[0])):
         if not str(code).startswith("2"):
             continue
         response = builder.deref(raw)
         if not isinstance(response, dict):
             continue
-        headers = {str(k).lower(): v for k, v in (response.get("headers") or {}).items()}
-        for media, obj in (response.get("content") or {}).items():
+        headers = {str(k).lower(): v for k, v in mapping(response.get("headers")).items()}
+        for media, obj in mapping(response.get("content")).items():
             if "json" in str(media) and isinstance(obj, dict) and isinstance(obj.get("schema"), dict):
                 return builder.deref(obj["schema"]), headers
         return None, headers
@@ -66,9 +67,9 @@ def _properties(builder: SpecContext, schema: Any, seen: set[int] | None = None)
         return {}
     seen.add(id(schema))
     props: dict[str, Any] = {}
-    for part in schema.get("allOf") or []:
+    for part in sequence(schema.get("allOf")):
         props.update(_properties(builder, part, seen))
-    for key, value in (schema.get("properties") or {}).items():
+    for key, value in mapping(schema.get("properties")).items():
         props[str(key)] = value
     return props
 

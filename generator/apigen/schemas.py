@@ -264,7 +264,9 @@ class SchemaRegistry:
         self.literal_aliases: dict[str, str] = {}  # open enum class -> its `| Literal[...]` alias
         self._request_views: dict[str, str] = {}  # class -> its request view (readOnly left out)
         self._needs_view: dict[str, bool] = {}
-        components = (spec.get("components") or {}).get("schemas") or {}
+        holder = spec.get("components")
+        components = holder.get("schemas") if isinstance(holder, dict) else None
+        components = components if isinstance(components, dict) else {}
         for key in components:
             base = class_identifier(key, "Schema")
             # `contact-details` and `ContactDetails` both want ContactDetails

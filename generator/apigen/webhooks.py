@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .diagnostics import ApigenError, pointer
+from .context import mapping, sequence
 from .ir import ANY, PyType, Webhook, WebhookSignature
 from .media import pick_media
 from .naming import pascal
@@ -129,7 +130,7 @@ def _is_event_header(name: str) -> bool:
 def _event_header(
     builder: SpecContext, path_item: dict[str, Any], op: dict[str, Any]
 ) -> tuple[str, str] | None:
-    for raw in list(path_item.get("parameters") or []) + list(op.get("parameters") or []):
+    for raw in sequence(path_item.get("parameters")) + sequence(op.get("parameters")):
         param = builder.deref(raw)
         if (
             not isinstance(param, dict)
@@ -151,7 +152,7 @@ def _signature_headers(
     builder: SpecContext, items: list[tuple[str, dict[str, Any], dict[str, Any]]]
 ) -> str | None:
     for _name, path_item, op in items:
-        for raw in list(path_item.get("parameters") or []) + list(op.get("parameters") or []):
+        for raw in sequence(path_item.get("parameters")) + sequence(op.get("parameters")):
             param = builder.deref(raw)
             if isinstance(param, dict) and param.get("in") == "header":
                 scheme = _SIGNATURE_HEADERS.get(str(param.get("name", "")).lower())
@@ -306,7 +307,7 @@ def build_webhooks(
     else:
         return (), None
     envelope = _ENVELOPES.get(scheme)
-    components = (builder.spec.get("components") or {}).get("schemas") or {}
+    components = mapping(mapping(builder.spec.get("components")).get("schemas"))
     if not webhooks and envelope is not None and envelope in components:
         ref = {"$ref": "#/components/schemas/" + envelope}
         webhooks.append(
