@@ -129,3 +129,92 @@ def test_a_shared_enum_is_named_after_what_it_stands_under_not_an_operation() ->
     assert api.literal_aliases["Direction"] == "DirectionValue"
     # an enum of one operation keeps that operation's context
     assert types["pullsList"]["state"] == "PullsListStateValue"
+
+
+# OpenAI's shape: a discriminated union whose variant another schema extends, repeating
+# the tag field in its own `required` (FineTuneChatCompletionRequestAssistantMessage)
+EXTENDED_VARIANT_SPEC = {
+    "openapi": "3.1.0",
+    "info": {"title": "variants", "version": "1"},
+    "paths": {
+        "/messages": {
+            "post": {
+                "operationId": "createMessage",
+                "requestBody": {"content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Message"}}}},
+                "responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/TunedAssistant"}}}}},
+            }
+        }
+    },
+    "components": {"schemas": {
+        "Message": {
+            "oneOf": [{"$ref": "#/components/schemas/Assistant"},
+                      {"$ref": "#/components/schemas/User"}],
+            "discriminator": {"propertyName": "role"},
+        },
+        "Assistant": {"type": "object", "required": ["role"], "properties": {
+            "role": {"type": "string", "enum": ["assistant"]}, "content": {"type": "string"}}},
+        "User": {"type": "object", "required": ["role"], "properties": {
+            "role": {"type": "string", "enum": ["user"]}}},
+        "TunedAssistant": {
+            "allOf": [{"type": "object", "properties": {"weight": {"type": "integer"}}},
+                      {"$ref": "#/components/schemas/Assistant"}],
+            "required": ["role"],
+        },
+    }},
+}
+
+
+def test_a_subclass_of_a_discriminated_variant_keeps_its_literal_tag(tmp_path) -> None:
+    """The subclass used to redeclare ``role`` with the enum, which mypy --strict rejects
+    as an incompatible override of the variant's ``Literal["assistant"]``."""
+    import json
+    import subprocess
+
+    from apigen.pipeline import generate
+
+    spec = tmp_path / "variants.json"
+    spec.write_text(json.dumps(EXTENDED_VARIANT_SPEC), encoding="utf-8")
+    generate(str(spec), tmp_path / "out", "variants")
+    models = tmp_path / "out" / "variants" / "models"
+    assert 'role: Literal["assistant"]' in (models / "tuned_assistant.py").read_text()
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null",
+         "variants"],
+        capture_output=True, text=True, cwd=tmp_path / "out", timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout
+    sys.path.insert(0, str(tmp_path / "out"))
+    try:
+        from variants.models import TunedAssistant  # type: ignore[import-not-found]
+
+        tuned = TunedAssistant.model_validate({"role": "assistant", "weight": 1})
+        assert tuned.role == "assistant" and tuned.weight == 1
+    finally:
+        sys.path.remove(str(tmp_path / "out"))
+        for name in [m for m in sys.modules if m == "variants" or m.startswith("variants.")]:
+            del sys.modules[name]
+
+
+def test_keep_inherited_literals_leaves_narrower_and_unrelated_fields() -> None:
+    from apigen.models import keep_inherited_literals
+
+    source = '''class Base(BaseModel):
+    role: Literal["a", "b"]
+    kind: Literal["x"] | None = None
+    name: str
+
+
+class Child(Base):
+    role: Literal["a"]
+    kind: KindEnum | None = None
+    name: Name
+
+
+class Grandchild(Child):
+    kind: KindEnum = Field(..., alias="Kind")
+'''
+    out = keep_inherited_literals(source)
+    assert '    role: Literal["a"]\n    kind: Literal["x"] | None = None\n    name: Name\n' in out
+    assert 'kind: Literal["x"] = Field(..., alias="Kind")' in out

@@ -707,6 +707,90 @@ def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> tuple[
     return "".join(lines), set(used.values())
 
 
+def _literal_of(annotation: ast.expr) -> ast.expr | None:
+    """The ``Literal[...]`` of ``Literal[...]`` or ``Literal[...] | None``, else None."""
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name):
+        return annotation if annotation.value.id == "Literal" else None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = (annotation.left, annotation.right)
+        nones = [s for s in sides if isinstance(s, ast.Constant) and s.value is None]
+        others = [s for s in sides if s not in nones]
+        return _literal_of(others[0]) if len(nones) == 1 and len(others) == 1 else None
+    return None
+
+
+def _defaults_to_none(value: ast.expr | None) -> bool | None:
+    """True for ``= None`` / ``Field(None, ...)``, False for a required field, None for
+    another default."""
+    if value is None:
+        return False
+    if isinstance(value, ast.Constant):
+        return True if value.value is None else None
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "Field":
+        default = value.args[0] if value.args else next(
+            (k.value for k in value.keywords if k.arg == "default"), None
+        )
+        if default is None or (isinstance(default, ast.Constant) and default.value is Ellipsis):
+            return False
+        return True if isinstance(default, ast.Constant) and default.value is None else None
+    return None
+
+
+def keep_inherited_literals(source: str) -> str:
+    """A subclass field that redeclares a parent's ``Literal`` field keeps the literal.
+
+    The library narrows the tag field of each variant of a discriminated union to a
+    ``Literal`` (OpenAI's ``role: Literal["assistant"]``), but an allOf that extends such
+    a variant and lists the field in its own ``required`` gets the field again with the
+    property's enum, a wider type: mypy rejects that as an incompatible override, and
+    the subclass is still that variant. Edits are at the tree's positions.
+    """
+    tree = ast.parse(source)
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+
+    def fields(node: ast.ClassDef) -> dict[str, ast.AnnAssign]:
+        return {
+            s.target.id: s
+            for s in node.body
+            if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+        }
+
+    def literal_above(node: ast.ClassDef, name: str, seen: frozenset[str]) -> ast.expr | None:
+        """The literal an ancestor types the field with; a declaration between without
+        any literal is one this function rewrites too, so the search goes past it."""
+        for base in node.bases:
+            if not (isinstance(base, ast.Name) and base.id in classes and base.id not in seen):
+                continue
+            parent = classes[base.id]
+            declared = fields(parent).get(name)
+            if declared is not None and has_literal(declared.annotation):
+                return _literal_of(declared.annotation)
+            found = literal_above(parent, name, seen | {base.id})
+            if found is not None or declared is not None:
+                return found
+        return None
+
+    def has_literal(annotation: ast.expr) -> bool:
+        return any(isinstance(n, ast.Name) and n.id == "Literal" for n in ast.walk(annotation))
+
+    edits: list[Edit] = []
+    for node in classes.values():
+        for name, statement in fields(node).items():
+            annotation = statement.annotation
+            if has_literal(annotation):
+                continue  # already a literal (perhaps a narrower one)
+            literal = literal_above(node, name, frozenset({node.name}))
+            optional = _defaults_to_none(statement.value)
+            if literal is None or optional is None or annotation.end_col_offset is None:
+                continue
+            if annotation.lineno != annotation.end_lineno:
+                continue  # the library writes annotations on one line (no formatter)
+            text = ast.get_source_segment(source, literal) or ""
+            edits.append((annotation.lineno, annotation.col_offset, annotation.end_col_offset,
+                          text + (" | None" if optional else "")))
+    return apply_edits(source, edits) if edits else source
+
+
 def generate_models(defs: dict[str, Any], header: str = "", literal_aliases: dict[str, str] | None = None) -> ModelsModule:
     """Run datamodel-code-generator once over all definitions; return one module."""
     if not defs:
@@ -760,6 +844,7 @@ def generate_models(defs: dict[str, Any], header: str = "", literal_aliases: dic
     tree = ast.parse(source)
     renames = name_invented_classes(tree, defs, frozenset((literal_aliases or {}).values()))
     source = _strip_placeholder(apply_edits(source, rename_edits(source, tree, renames)), tree)
+    source = keep_inherited_literals(source)
     source, defined = open_enums(source, ast.parse(source), dict(literal_aliases or {}))
     classes = frozenset(renames.get(n.name, n.name) for n in tree.body if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER)
     missing = sorted(set(defs) - classes)
