@@ -221,6 +221,23 @@ def test_dotted_tags_nest_and_meaningful_ids_drop_the_resource_words() -> None:
     ]
 
 
+def test_namespace_tags_of_method_paths_stay_however_few_operations() -> None:
+    """A cut of Slack's spec with one operation per tag named them from the paths
+    (``chat_post_message.create``): each tag sat inside one top-level segment."""
+    spec = _spec(
+        {
+            "/chat.postMessage": {"post": {"operationId": "chat_postMessage", "tags": ["chat"]}},
+            "/conversations.list": {
+                "get": {"operationId": "conversations_list", "tags": ["conversations"]}
+            },
+        }
+    )
+    assert calls(spec) == {
+        "POST /chat.postMessage": "chat.post_message",
+        "GET /conversations.list": "conversations.list",
+    }
+
+
 def test_tags_that_cut_across_the_paths_stay() -> None:
     spec = _spec(
         {

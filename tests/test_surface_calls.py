@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -279,6 +280,42 @@ def test_with_raw_response_async_and_error_still_raises() -> None:
         async with pagination.AsyncClient(api_key="K", http_client=prec.async_()) as pclient:
             praw = await pclient.with_raw_response.customers.list()
             assert [c.id async for c in praw.parse()] == ["c1"] and len(prec.requests) == 1
+
+    asyncio.run(main())
+
+
+def test_with_raw_response_reaches_nested_resources() -> None:
+    """`client.with_raw_response.a.b.c` as `client.a.b.c`: every level of nesting."""
+    rec = Recorder(widget_answer)
+    client = bodies.Client(api_key="K", http_client=rec.sync())
+    nested = client.with_raw_response.widgets.versions.at.flag.ratio
+    assert nested is client.widgets.versions.at.flag.ratio.with_raw_response
+    raw = nested.retrieve("w1", 3, datetime.date(2026, 1, 2), True, 0.5)
+    assert raw.status_code == 200 and raw.request_id == "req_42"
+    assert isinstance(raw.parse(), bodies.models.Widget)
+    assert rec.requests[-1].url.path.endswith("/widgets/w1/versions/3/at/2026-01-02/flag/true/ratio/0.5")
+    order = {"id": 3, "petId": 1, "quantity": 1, "status": "placed"}
+    prec = Recorder(lambda r: httpx.Response(200, json=order, headers={"x-request-id": "o3"}))
+    store = petstore.Client(api_key="k", petstore_auth="t", allow_insecure_http=True,
+                            http_client=prec.sync())
+    raw_order = store.with_raw_response.store.order.retrieve(order_id=3)
+    assert raw_order.request_id == "o3" and raw_order.parse().id == 3
+    assert store.with_raw_response.store.inventory().status_code == 200  # the parent's own
+
+
+def test_with_raw_response_reaches_nested_resources_async() -> None:
+    async def main() -> None:
+        order = {"id": 3, "petId": 1, "quantity": 1, "status": "placed"}
+        rec = Recorder(lambda r: httpx.Response(200, json=order, headers={"x-request-id": "o3"}))
+        async with petstore.AsyncClient(api_key="k", petstore_auth="t", allow_insecure_http=True,
+                                        http_client=rec.async_()) as client:
+            raw = await client.with_raw_response.store.order.retrieve(order_id=3)
+            assert raw.status_code == 200 and raw.request_id == "o3"
+            assert isinstance(raw.parse(), petstore.models.Order) and raw.parse().id == 3
+            assert rec.requests[-1].url.path.endswith("/store/order/3")
+            rec.answer = lambda r: httpx.Response(404, json={})
+            with pytest.raises(petstore.NotFoundError):
+                await client.with_raw_response.store.order.retrieve(order_id=4)
 
     asyncio.run(main())
 

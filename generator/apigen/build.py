@@ -402,7 +402,8 @@ class ApiBuilder(SpecContext):
         for attrs in sorted(built, key=len, reverse=True):  # children first: drop the empty ones
             resource = built[attrs]
             children = tuple(
-                ResourceRef(child.attr, child.py_name, child.class_name, child.async_class_name)
+                ResourceRef(child.attr, child.py_name, child.class_name, child.async_class_name,
+                            child.raw_class_name, child.async_raw_class_name)
                 for key, child in sorted(built.items()) if key[:-1] == attrs
             )
             if not resource.operations and not children:

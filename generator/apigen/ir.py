@@ -155,6 +155,8 @@ class ResourceRef:
     py_name: str
     class_name: str
     async_class_name: str
+    raw_class_name: str = ""  # its with_raw_response views: client.with_raw_response.a.b
+    async_raw_class_name: str = ""
 
 
 @dataclass(frozen=True)

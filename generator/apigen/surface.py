@@ -365,6 +365,8 @@ def tags_are_meaningful(ops: list[Operation], tree: PathTree) -> bool:
     distinct = {t for t, _ in tagged}
     if len(distinct) < 2 or len(tagged) * 2 < len(ops):
         return False
+    if 2 * sum(_names_method_namespace(t, tokens) for t, tokens in tagged) > len(tagged):
+        return True  # Slack's `chat` for /chat.postMessage, however few operations there are
     common = _common_prefix([[w.lower() for w in words(t)] for t in distinct])
     if common and any(w.isdigit() or re.fullmatch(r"v\d+", w) for w in common):
         return False
@@ -374,6 +376,15 @@ def tags_are_meaningful(ops: list[Operation], tree: PathTree) -> bool:
         tops.setdefault(tag, Counter())[top] += 1
     dominant = sum(c.most_common(1)[0][1] for c in tops.values())
     return dominant < 0.9 * len(tagged)
+
+
+def _names_method_namespace(tag: str, tokens: list[Token]) -> bool:
+    """Whether the tag is the namespace of an RPC-style method path: ``chat`` for
+    ``/chat.postMessage``, ``admin.conversations`` for ``/admin.conversations.search``.
+    The path's one segment then says less than the tag, which groups its methods."""
+    first = next((text for is_param, text in tokens if not is_param), "")
+    namespace, dot, method = first.rpartition(".")
+    return bool(dot and method) and _tag_chain(namespace) == _tag_chain(tag)
 
 
 def _common_prefix(lists: list[list[str]]) -> list[str]:

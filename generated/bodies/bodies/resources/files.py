@@ -26,7 +26,12 @@ if TYPE_CHECKING:
     from ..models.file_info import FileInfo
     from ..models.file_meta import FileMeta
     from ..models.upload_file_request import UploadFileRequest
-    from .files_content import AsyncFilesContentResource, FilesContentResource
+    from .files_content import (
+        AsyncFilesContentResource,
+        AsyncFilesContentResourceWithRawResponse,
+        FilesContentResource,
+        FilesContentResourceWithRawResponse,
+    )
 
 __all__ = ["FilesResource", "AsyncFilesResource"]
 
@@ -278,6 +283,11 @@ class FilesResourceWithRawResponse:
         self.upload = to_raw_response(resource.upload)
         self.text = to_raw_response(resource.text)
 
+    @cached_property
+    def content(self) -> FilesContentResourceWithRawResponse:
+        """`client.with_raw_response.files.content`."""
+        return self._resource.content.with_raw_response
+
 
 class AsyncFilesResourceWithRawResponse:
     """`client.with_raw_response.files` (async): methods return APIResponse."""
@@ -286,3 +296,8 @@ class AsyncFilesResourceWithRawResponse:
         self._resource = resource
         self.upload = async_to_raw_response(resource.upload)
         self.text = async_to_raw_response(resource.text)
+
+    @cached_property
+    def content(self) -> AsyncFilesContentResourceWithRawResponse:
+        """`client.with_raw_response.files.content`."""
+        return self._resource.content.with_raw_response

@@ -207,7 +207,7 @@ class AsyncFilesContentResource:
 
 
 class FilesContentResourceWithRawResponse:
-    """`client.with_raw_response.files_content`: each method returns an APIResponse."""
+    """`client.with_raw_response.files.content`: each method returns an APIResponse."""
 
     def __init__(self, resource: FilesContentResource) -> None:
         self._resource = resource
@@ -216,7 +216,7 @@ class FilesContentResourceWithRawResponse:
 
 
 class AsyncFilesContentResourceWithRawResponse:
-    """`client.with_raw_response.files_content` (async): methods return APIResponse."""
+    """`client.with_raw_response.files.content` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncFilesContentResource) -> None:
         self._resource = resource

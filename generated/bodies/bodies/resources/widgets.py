@@ -29,7 +29,12 @@ if TYPE_CHECKING:
     from ..models.widget_created import WidgetCreated
     from ..models.widget_input import WidgetInput
     from ..models.widget_input_color import WidgetInputColorValue
-    from .widgets_versions import AsyncWidgetsVersionsResource, WidgetsVersionsResource
+    from .widgets_versions import (
+        AsyncWidgetsVersionsResource,
+        AsyncWidgetsVersionsResourceWithRawResponse,
+        WidgetsVersionsResource,
+        WidgetsVersionsResourceWithRawResponse,
+    )
 
 __all__ = ["WidgetsResource", "AsyncWidgetsResource"]
 
@@ -589,6 +594,11 @@ class WidgetsResourceWithRawResponse:
         self.archive = to_raw_response(resource.archive)
         self.list = to_raw_response(resource.list)
 
+    @cached_property
+    def versions(self) -> WidgetsVersionsResourceWithRawResponse:
+        """`client.with_raw_response.widgets.versions`."""
+        return self._resource.versions.with_raw_response
+
 
 class AsyncWidgetsResourceWithRawResponse:
     """`client.with_raw_response.widgets` (async): methods return APIResponse."""
@@ -600,3 +610,8 @@ class AsyncWidgetsResourceWithRawResponse:
         self.patch_legacy = async_to_raw_response(resource.patch_legacy)
         self.archive = async_to_raw_response(resource.archive)
         self.list = async_to_raw_response(resource.list)
+
+    @cached_property
+    def versions(self) -> AsyncWidgetsVersionsResourceWithRawResponse:
+        """`client.with_raw_response.widgets.versions`."""
+        return self._resource.versions.with_raw_response

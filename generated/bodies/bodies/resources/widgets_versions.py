@@ -17,7 +17,12 @@ from .._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .widgets_versions_at import AsyncWidgetsVersionsAtResource, WidgetsVersionsAtResource
+    from .widgets_versions_at import (
+        AsyncWidgetsVersionsAtResource,
+        AsyncWidgetsVersionsAtResourceWithRawResponse,
+        WidgetsVersionsAtResource,
+        WidgetsVersionsAtResourceWithRawResponse,
+    )
 
 __all__ = ["WidgetsVersionsResource", "AsyncWidgetsVersionsResource"]
 
@@ -61,14 +66,24 @@ class AsyncWidgetsVersionsResource:
 
 
 class WidgetsVersionsResourceWithRawResponse:
-    """`client.with_raw_response.widgets_versions`: each method returns an APIResponse."""
+    """`client.with_raw_response.widgets.versions`: each method returns an APIResponse."""
 
     def __init__(self, resource: WidgetsVersionsResource) -> None:
         self._resource = resource
 
+    @cached_property
+    def at(self) -> WidgetsVersionsAtResourceWithRawResponse:
+        """`client.with_raw_response.widgets.versions.at`."""
+        return self._resource.at.with_raw_response
+
 
 class AsyncWidgetsVersionsResourceWithRawResponse:
-    """`client.with_raw_response.widgets_versions` (async): methods return APIResponse."""
+    """`client.with_raw_response.widgets.versions` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncWidgetsVersionsResource) -> None:
         self._resource = resource
+
+    @cached_property
+    def at(self) -> AsyncWidgetsVersionsAtResourceWithRawResponse:
+        """`client.with_raw_response.widgets.versions.at`."""
+        return self._resource.at.with_raw_response

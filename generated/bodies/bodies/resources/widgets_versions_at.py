@@ -19,7 +19,9 @@ from .._runtime import (
 if TYPE_CHECKING:
     from .widgets_versions_at_flag import (
         AsyncWidgetsVersionsAtFlagResource,
+        AsyncWidgetsVersionsAtFlagResourceWithRawResponse,
         WidgetsVersionsAtFlagResource,
+        WidgetsVersionsAtFlagResourceWithRawResponse,
     )
 
 __all__ = ["WidgetsVersionsAtResource", "AsyncWidgetsVersionsAtResource"]
@@ -64,14 +66,24 @@ class AsyncWidgetsVersionsAtResource:
 
 
 class WidgetsVersionsAtResourceWithRawResponse:
-    """`client.with_raw_response.widgets_versions_at`: each method returns an APIResponse."""
+    """`client.with_raw_response.widgets.versions.at`: each method returns an APIResponse."""
 
     def __init__(self, resource: WidgetsVersionsAtResource) -> None:
         self._resource = resource
 
+    @cached_property
+    def flag(self) -> WidgetsVersionsAtFlagResourceWithRawResponse:
+        """`client.with_raw_response.widgets.versions.at.flag`."""
+        return self._resource.flag.with_raw_response
+
 
 class AsyncWidgetsVersionsAtResourceWithRawResponse:
-    """`client.with_raw_response.widgets_versions_at` (async): methods return APIResponse."""
+    """`client.with_raw_response.widgets.versions.at` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncWidgetsVersionsAtResource) -> None:
         self._resource = resource
+
+    @cached_property
+    def flag(self) -> AsyncWidgetsVersionsAtFlagResourceWithRawResponse:
+        """`client.with_raw_response.widgets.versions.at.flag`."""
+        return self._resource.flag.with_raw_response

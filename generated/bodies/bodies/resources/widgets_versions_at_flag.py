@@ -19,7 +19,9 @@ from .._runtime import (
 if TYPE_CHECKING:
     from .widgets_versions_at_flag_ratio import (
         AsyncWidgetsVersionsAtFlagRatioResource,
+        AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse,
         WidgetsVersionsAtFlagRatioResource,
+        WidgetsVersionsAtFlagRatioResourceWithRawResponse,
     )
 
 __all__ = ["WidgetsVersionsAtFlagResource", "AsyncWidgetsVersionsAtFlagResource"]
@@ -64,14 +66,24 @@ class AsyncWidgetsVersionsAtFlagResource:
 
 
 class WidgetsVersionsAtFlagResourceWithRawResponse:
-    """`client.with_raw_response.widgets_versions_at_flag`: each method returns an APIResponse."""
+    """`client.with_raw_response.widgets.versions.at.flag`: each method returns an APIResponse."""
 
     def __init__(self, resource: WidgetsVersionsAtFlagResource) -> None:
         self._resource = resource
 
+    @cached_property
+    def ratio(self) -> WidgetsVersionsAtFlagRatioResourceWithRawResponse:
+        """`client.with_raw_response.widgets.versions.at.flag.ratio`."""
+        return self._resource.ratio.with_raw_response
+
 
 class AsyncWidgetsVersionsAtFlagResourceWithRawResponse:
-    """`client.with_raw_response.widgets_versions_at_flag` (async): methods return APIResponse."""
+    """`client.with_raw_response.widgets.versions.at.flag` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncWidgetsVersionsAtFlagResource) -> None:
         self._resource = resource
+
+    @cached_property
+    def ratio(self) -> AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse:
+        """`client.with_raw_response.widgets.versions.at.flag.ratio`."""
+        return self._resource.ratio.with_raw_response

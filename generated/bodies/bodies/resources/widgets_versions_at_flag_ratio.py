@@ -156,7 +156,7 @@ class AsyncWidgetsVersionsAtFlagRatioResource:
 
 
 class WidgetsVersionsAtFlagRatioResourceWithRawResponse:
-    """`client.with_raw_response.widgets_versions_at_flag_ratio`: each method returns an APIResponse."""
+    """`client.with_raw_response.widgets.versions.at.flag.ratio`: each method returns an APIResponse."""
 
     def __init__(self, resource: WidgetsVersionsAtFlagRatioResource) -> None:
         self._resource = resource
@@ -164,7 +164,7 @@ class WidgetsVersionsAtFlagRatioResourceWithRawResponse:
 
 
 class AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse:
-    """`client.with_raw_response.widgets_versions_at_flag_ratio` (async): methods return APIResponse."""
+    """`client.with_raw_response.widgets.versions.at.flag.ratio` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncWidgetsVersionsAtFlagRatioResource) -> None:
         self._resource = resource

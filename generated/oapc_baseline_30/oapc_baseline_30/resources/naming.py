@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     )
     from .naming_reserved_parameters import (
         AsyncNamingReservedParametersResource,
+        AsyncNamingReservedParametersResourceWithRawResponse,
         NamingReservedParametersResource,
+        NamingReservedParametersResourceWithRawResponse,
     )
 
 __all__ = ["NamingResource", "AsyncNamingResource"]
@@ -332,6 +334,11 @@ class NamingResourceWithRawResponse:
         self.mixed_case = to_raw_response(resource.mixed_case)
         self.retrieve = to_raw_response(resource.retrieve)
 
+    @cached_property
+    def reserved_parameters(self) -> NamingReservedParametersResourceWithRawResponse:
+        """`client.with_raw_response.naming.reserved_parameters`."""
+        return self._resource.reserved_parameters.with_raw_response
+
 
 class AsyncNamingResourceWithRawResponse:
     """`client.with_raw_response.naming` (async): methods return APIResponse."""
@@ -343,3 +350,8 @@ class AsyncNamingResourceWithRawResponse:
         )
         self.mixed_case = async_to_raw_response(resource.mixed_case)
         self.retrieve = async_to_raw_response(resource.retrieve)
+
+    @cached_property
+    def reserved_parameters(self) -> AsyncNamingReservedParametersResourceWithRawResponse:
+        """`client.with_raw_response.naming.reserved_parameters`."""
+        return self._resource.reserved_parameters.with_raw_response

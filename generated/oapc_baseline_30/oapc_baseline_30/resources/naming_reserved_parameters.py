@@ -119,7 +119,7 @@ class AsyncNamingReservedParametersResource:
 
 
 class NamingReservedParametersResourceWithRawResponse:
-    """`client.with_raw_response.naming_reserved_parameters`: each method returns an APIResponse."""
+    """`client.with_raw_response.naming.reserved_parameters`: each method returns an APIResponse."""
 
     def __init__(self, resource: NamingReservedParametersResource) -> None:
         self._resource = resource
@@ -127,7 +127,7 @@ class NamingReservedParametersResourceWithRawResponse:
 
 
 class AsyncNamingReservedParametersResourceWithRawResponse:
-    """`client.with_raw_response.naming_reserved_parameters` (async): methods return APIResponse."""
+    """`client.with_raw_response.naming.reserved_parameters` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncNamingReservedParametersResource) -> None:
         self._resource = resource

@@ -17,7 +17,12 @@ from .._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .types_unions import AsyncTypesUnionsResource, TypesUnionsResource
+    from .types_unions import (
+        AsyncTypesUnionsResource,
+        AsyncTypesUnionsResourceWithRawResponse,
+        TypesUnionsResource,
+        TypesUnionsResourceWithRawResponse,
+    )
 
 __all__ = ["TypesResource", "AsyncTypesResource"]
 
@@ -66,9 +71,19 @@ class TypesResourceWithRawResponse:
     def __init__(self, resource: TypesResource) -> None:
         self._resource = resource
 
+    @cached_property
+    def unions(self) -> TypesUnionsResourceWithRawResponse:
+        """`client.with_raw_response.types.unions`."""
+        return self._resource.unions.with_raw_response
+
 
 class AsyncTypesResourceWithRawResponse:
     """`client.with_raw_response.types` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncTypesResource) -> None:
         self._resource = resource
+
+    @cached_property
+    def unions(self) -> AsyncTypesUnionsResourceWithRawResponse:
+        """`client.with_raw_response.types.unions`."""
+        return self._resource.unions.with_raw_response

@@ -19,7 +19,9 @@ from .._runtime import (
 if TYPE_CHECKING:
     from .types_unions_duplicate_types import (
         AsyncTypesUnionsDuplicateTypesResource,
+        AsyncTypesUnionsDuplicateTypesResourceWithRawResponse,
         TypesUnionsDuplicateTypesResource,
+        TypesUnionsDuplicateTypesResourceWithRawResponse,
     )
 
 __all__ = ["TypesUnionsResource", "AsyncTypesUnionsResource"]
@@ -64,14 +66,24 @@ class AsyncTypesUnionsResource:
 
 
 class TypesUnionsResourceWithRawResponse:
-    """`client.with_raw_response.types_unions`: each method returns an APIResponse."""
+    """`client.with_raw_response.types.unions`: each method returns an APIResponse."""
 
     def __init__(self, resource: TypesUnionsResource) -> None:
         self._resource = resource
 
+    @cached_property
+    def duplicate_types(self) -> TypesUnionsDuplicateTypesResourceWithRawResponse:
+        """`client.with_raw_response.types.unions.duplicate_types`."""
+        return self._resource.duplicate_types.with_raw_response
+
 
 class AsyncTypesUnionsResourceWithRawResponse:
-    """`client.with_raw_response.types_unions` (async): methods return APIResponse."""
+    """`client.with_raw_response.types.unions` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncTypesUnionsResource) -> None:
         self._resource = resource
+
+    @cached_property
+    def duplicate_types(self) -> AsyncTypesUnionsDuplicateTypesResourceWithRawResponse:
+        """`client.with_raw_response.types.unions.duplicate_types`."""
+        return self._resource.duplicate_types.with_raw_response

@@ -320,7 +320,7 @@ class AsyncTypesUnionsDuplicateTypesResource:
 
 
 class TypesUnionsDuplicateTypesResourceWithRawResponse:
-    """`client.with_raw_response.types_unions_duplicate_types`: each method returns an APIResponse."""
+    """`client.with_raw_response.types.unions.duplicate_types`: each method returns an APIResponse."""
 
     def __init__(self, resource: TypesUnionsDuplicateTypesResource) -> None:
         self._resource = resource
@@ -328,7 +328,7 @@ class TypesUnionsDuplicateTypesResourceWithRawResponse:
 
 
 class AsyncTypesUnionsDuplicateTypesResourceWithRawResponse:
-    """`client.with_raw_response.types_unions_duplicate_types` (async): methods return APIResponse."""
+    """`client.with_raw_response.types.unions.duplicate_types` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncTypesUnionsDuplicateTypesResource) -> None:
         self._resource = resource

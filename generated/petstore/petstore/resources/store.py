@@ -19,7 +19,12 @@ from .._runtime import (
 )
 
 if TYPE_CHECKING:
-    from .store_order import AsyncStoreOrderResource, StoreOrderResource
+    from .store_order import (
+        AsyncStoreOrderResource,
+        AsyncStoreOrderResourceWithRawResponse,
+        StoreOrderResource,
+        StoreOrderResourceWithRawResponse,
+    )
 
 __all__ = ["StoreResource", "AsyncStoreResource"]
 
@@ -131,6 +136,11 @@ class StoreResourceWithRawResponse:
         self._resource = resource
         self.inventory = to_raw_response(resource.inventory)
 
+    @cached_property
+    def order(self) -> StoreOrderResourceWithRawResponse:
+        """`client.with_raw_response.store.order`."""
+        return self._resource.order.with_raw_response
+
 
 class AsyncStoreResourceWithRawResponse:
     """`client.with_raw_response.store` (async): methods return APIResponse."""
@@ -138,3 +148,8 @@ class AsyncStoreResourceWithRawResponse:
     def __init__(self, resource: AsyncStoreResource) -> None:
         self._resource = resource
         self.inventory = async_to_raw_response(resource.inventory)
+
+    @cached_property
+    def order(self) -> AsyncStoreOrderResourceWithRawResponse:
+        """`client.with_raw_response.store.order`."""
+        return self._resource.order.with_raw_response

@@ -343,7 +343,7 @@ class AsyncStoreOrderResource:
 
 
 class StoreOrderResourceWithRawResponse:
-    """`client.with_raw_response.store_order`: each method returns an APIResponse."""
+    """`client.with_raw_response.store.order`: each method returns an APIResponse."""
 
     def __init__(self, resource: StoreOrderResource) -> None:
         self._resource = resource
@@ -353,7 +353,7 @@ class StoreOrderResourceWithRawResponse:
 
 
 class AsyncStoreOrderResourceWithRawResponse:
-    """`client.with_raw_response.store_order` (async): methods return APIResponse."""
+    """`client.with_raw_response.store.order` (async): methods return APIResponse."""
 
     def __init__(self, resource: AsyncStoreOrderResource) -> None:
         self._resource = resource
