@@ -5,17 +5,22 @@ provider's SDK (as its documentation writes them) beside ``client.<resource>.<me
 of the client apigen makes from the same API's description, found by the operation
 (method and path) from the IR. Then, per API: resources, operations, the median and
 longest call path (what follows ``client.``), and with ``--modules`` the largest
-generated resource module in lines (this generates all ten packages: minutes).
+generated module in lines (resources and models, the verbatim runtime aside; this
+generates all ten packages: minutes), with ``--mypy`` also ``mypy --strict`` on each.
 
     python bench/sdk_spellings.py                 # tables (markdown) and figures
     python bench/sdk_spellings.py --modules       # + the largest module of each package
+    python bench/sdk_spellings.py --mypy          # + mypy --strict on each (tens of minutes)
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -30,6 +35,7 @@ from apigen.naming import snake  # noqa: E402
 from apigen.normalize import normalize  # noqa: E402
 
 REAL = REPO / "specs" / "real"
+STRIPE_DEFAULT_BEFORE = 51_787  # lines of Stripe's one resource module before issue 12
 SPECS = {
     "Stripe": "stripe.com.json.gz",
     "GitHub": "api.github.com.json.gz",
@@ -262,15 +268,34 @@ def calls(api: Api) -> dict[str, str]:
     }
 
 
-def largest_module(spec: Path, out: Path) -> tuple[str, int]:
+def largest_module(spec: Path, out: Path) -> tuple[str, int, str]:
+    """The largest module of the generated package (resources and models), in lines."""
     from apigen.pipeline import generate
 
     summary = generate(str(spec), out, force=True)
-    modules = (out / summary.package / "resources").glob("*.py")
-    return max(
-        ((p.name, len(p.read_text(encoding="utf-8").splitlines())) for p in modules),
+    modules = (out / summary.package).glob("**/*.py")
+    name, lines = max(
+        ((str(p.relative_to(out / summary.package)), len(p.read_text(encoding="utf-8").splitlines()))
+         for p in modules if "_runtime" not in p.parts),
         key=lambda x: x[1],
     )
+    return name, lines, summary.package
+
+
+def mypy_errors(out: Path, package: str) -> str:
+    """``mypy --strict`` on the generated package: its error count (0 when it passes)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null",
+         package],
+        capture_output=True, text=True, cwd=out, timeout=3600,
+    )
+    found = re.search(r"Found (\d+) errors?", proc.stdout)
+    if proc.returncode == 0:
+        return "0"
+    for line in proc.stdout.splitlines():
+        if ": error:" in line:
+            print(f"  mypy: {line}", file=sys.stderr)
+    return found.group(1) if found else f"failed ({proc.returncode})"
 
 
 def main() -> None:
@@ -280,9 +305,13 @@ def main() -> None:
     parser.add_argument(
         "--modules",
         action="store_true",
-        help="generate each package and report its largest resource module",
+        help="generate each package and report its largest module",
+    )
+    parser.add_argument(
+        "--mypy", action="store_true", help="also run mypy --strict on each generated package"
     )
     args = parser.parse_args()
+    largest = (0, "")
     figures = []
     everything: list[str] = []
     octokit: list[int] = []
@@ -314,9 +343,14 @@ def main() -> None:
                 str(max(lengths)),
                 str(sum(c.endswith("_") for c in spelled.values())),
             ]
-            if args.modules:
-                module, lines = largest_module(spec, root / f"out-{api.package}")
-                row.append(f"{lines:,} ({module})")
+            if args.modules or args.mypy:
+                out = root / f"out-{api.package}"
+                module, lines, package = largest_module(spec, out)
+                row.append(f"{lines:,} (`{module}`)")
+                largest = max(largest, (lines, f"{name} {module}"))
+                if args.mypy:
+                    row.append(mypy_errors(out, package))
+                shutil.rmtree(out)
             figures.append(row)
     print("\n### Figures (call path: what follows `client.`)\n")
     head = [
@@ -328,14 +362,22 @@ def main() -> None:
         "longest",
         "trailing `_`",
     ]
-    if args.modules:
-        head.append("largest resource module, lines")
+    if args.modules or args.mypy:
+        head.append("largest module, lines")
+    if args.mypy:
+        head.append("mypy --strict errors")
     print("| " + " | ".join(head) + " |")
     print("| " + " | ".join("---" for _ in head) + " |")
     for row in figures:
         print("| " + " | ".join(row) + " |")
     median = statistics.median(len(c) for c in everything)
     print(f"\nAll ten: {len(everything)} operations, median call path {median:g} characters.")
+    if largest[0]:
+        print(
+            f"Largest module of the ten: {largest[1]}, {largest[0]:,} lines ="
+            f" {largest[0] / STRIPE_DEFAULT_BEFORE:.2f}x Stripe's {STRIPE_DEFAULT_BEFORE:,}-line"
+            " resources/default.py before issue 12 (at most 0.5x)."
+        )
     if octokit:
         print(
             "GitHub's own names (Octokit: operationId `repos/list-for-org` -> `repos.list_for_org`):"

@@ -88,6 +88,8 @@ if pet.status == "available":
     pass
 client.pet.find_by_status(status=["availabel"])  # BAD
 Pet(name="rex", photoUrls=[], tags=None, status="adopted")  # BAD
+client.pet.add(name="rex", photo_urls=[], status="sold")  # a keyword body field takes them too
+client.pet.add(name="rex", photo_urls=[], status="sould")  # BAD
 """
 
 

@@ -167,3 +167,30 @@ def test_arrays_that_contain_themselves_are_typed(generated: tuple[Path, Any]) -
             generated[0] / "semantics_client" / "models" / f"{name.lower()}.py"
         ).read_text(encoding="utf-8")
     # mypy --strict over the same shape: the golden clients oapc_baseline_30/31 (test_golden)
+
+
+def test_a_nullable_anyof_of_an_enum_types_keywords_and_parameters_not_any() -> None:
+    """OpenAI's ``service_tier``: ``anyOf: [{$ref: ServiceTierAuto}, {type: null}]``; the
+    null member used to make the whole annotation ``Any`` (no value checked)."""
+    tier = {"anyOf": [{"type": "string", "enum": ["auto", "flex"]}, {"type": "null"}]}
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/runs": {"post": {
+            "operationId": "createRun",
+            "parameters": [
+                {"name": "tier", "in": "query", "schema": {"$ref": "#/components/schemas/Tier"}}
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"tier": {"$ref": "#/components/schemas/Tier"}}}}}},
+            "responses": {"204": {"description": "none"}},
+        }}},
+        "components": {"schemas": {"Tier": tier}},
+    }
+    op = build_api(spec).operations[0]
+    field, = op.body.fields
+    param, = op.parameters
+    for annotation in (field.type.expr, param.type.expr):
+        members = annotation.split(" | ")
+        assert "Any" not in members and "None" in members, annotation
+        assert members[0].endswith("Value"), annotation  # the enum's alias: takes the strings

@@ -16,7 +16,7 @@ import re
 
 from .ir import ANY, NONE, BodyField, PyType
 from .naming import NameScope, snake, snake_identifier
-from .schemas import SchemaRegistry, is_class_like
+from .schemas import SchemaRegistry, is_class_like, is_null_only
 
 _DEFS = "#/$defs/"
 _PLAIN_DICT = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
@@ -87,8 +87,10 @@ class _InputTypes:
         if isinstance(ref, str) and ref.startswith(_DEFS):
             name = ref[len(_DEFS) :]
             target = self.registry.defs.get(name)
-            plain = self.registry.annotate(schema)
-            if is_class_like(target) and isinstance(target, dict) and "enum" not in target:
+            plain = self.registry.annotate(schema, literals=True)
+            if isinstance(target, dict) and "enum" in target:
+                return plain  # an open enum: its alias takes the plain values (checked)
+            if is_class_like(target) and isinstance(target, dict):
                 return plain.union(_PLAIN_DICT)
             if isinstance(target, dict) and plain.models and name not in self._inside:
                 self._inside.add(name)  # an alias of a union of models: look through it
@@ -113,7 +115,7 @@ class _InputTypes:
                     return ANY
                 result: PyType | None = None
                 for member in members:
-                    part = self.of(member)
+                    part = NONE if is_null_only(member) else self.of(member)
                     result = part if result is None else result.union(part)
                 assert result is not None
                 if "None" in plain.expr.split(" | ") and "None" not in result.expr.split(" | "):

@@ -365,7 +365,8 @@ class ApiBuilder(SpecContext):
             raise ApigenError(problems)
         renames = self.spec.get("x-apigen-resource-names")
         renames = renames if isinstance(renames, dict) else None
-        nodes = surface.layout(entries, CLIENT_ATTRS, renames, self.deref)
+        nodes = surface.layout(entries, CLIENT_ATTRS, renames, self.deref,
+                               self.spec.get(surface.NAMING_CONTEXT))
         module_scope = NameScope(WINDOWS_DEVICE_NAMES | {"__init__"})
         built: dict[tuple[str, ...], Resource] = {}
         for node in nodes:  # parents before their children

@@ -41,8 +41,9 @@ from typing import Any
 
 from .diagnostics import ApigenError
 from .ir import Skipped
-from .normalize import first_tag, iter_operations
 from .idempotency import EXTENSION as IDEMPOTENCY_EXTENSION, config_value as idempotency_config
+from .normalize import first_tag, iter_operations, resolve_pointer
+from .surface import NAMING_CONTEXT, naming_stub
 from .webhooks import EXTENSION as WEBHOOKS_EXTENSION, webhook_config
 
 OPTION_KEYS = frozenset({
@@ -180,6 +181,17 @@ def _apply_auth(spec: dict[str, Any], auth: dict[str, dict[str, Any]]) -> None:
         spec["security"] = [{name: []} for name in auth] + optional
 
 
+def _local_deref(spec: dict[str, Any], node: Any) -> Any:
+    for _ in range(50):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            return node
+        try:
+            node = resolve_pointer(spec, node["$ref"])
+        except (KeyError, IndexError, ValueError, TypeError):
+            return None
+    return None
+
+
 def _matches(op: dict[str, Any], method: str, path: str, wanted: tuple[str, ...]) -> bool:
     return op.get("operationId") in wanted or f"{method.upper()} {path}" in wanted
 
@@ -190,6 +202,7 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
         return spec, []
     spec = copy.deepcopy(spec)
     excluded: list[Skipped] = []
+    context: list[dict[str, Any]] = []  # what names the operations kept as in the whole API
     seen: set[str] = set()
     for path, method, item, op in iter_operations(spec):
         op_id = op.get("operationId")
@@ -205,6 +218,7 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
         if _matches(op, method, path, options.exclude_operations):
             keep = False
         if not keep:
+            context.append(naming_stub(path, method, op, lambda node: _local_deref(spec, node)))
             del item[method]
             excluded.append(Skipped(where, "excluded by the client's configuration"))
             continue
@@ -218,6 +232,9 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
         if f"tag:{tag}" in options.names:
             op["x-apigen-resource"] = options.names[f"tag:{tag}"]
             seen.add(f"tag:{tag}")
+    spec.pop(NAMING_CONTEXT, None)
+    if context:
+        spec[NAMING_CONTEXT] = context
     renames = {k.split(":", 1)[1]: v for k, v in options.names.items() if k.startswith("resource:")}
     if renames:  # checked by the IR builder, which knows the resources
         spec["x-apigen-resource-names"] = renames

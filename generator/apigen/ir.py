@@ -22,7 +22,25 @@ class PyType:
     def union(self, other: PyType) -> PyType:
         if self.expr == other.expr:
             return self
-        return PyType(f"{self.expr} | {other.expr}", self.models | other.models, self.imports | other.imports)
+        mine = _members(self.expr)
+        added = [m for m in _members(other.expr) if m not in mine]
+        expr = " | ".join(mine + added) if added else self.expr
+        return PyType(expr, self.models | other.models, self.imports | other.imports)
+
+
+def _members(expr: str) -> list[str]:
+    """The top-level members of a union expression (``dict[str, A | B]`` is one)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(expr):
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        if depth == 0 and expr.startswith(" | ", i):
+            out.append(expr[start:i])
+            start = i + 3
+    out.append(expr[start:])
+    return out
 
 
 ANY = PyType("Any", imports=frozenset({"typing:Any"}))

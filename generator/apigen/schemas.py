@@ -36,6 +36,13 @@ def types_of(schema: dict[str, Any]) -> list[str]:
     return [str(kind)] if isinstance(kind, str) else []
 
 
+def is_null_only(member: Any) -> bool:
+    """``{"type": "null"}``: 3.1's member of an anyOf that makes it nullable (None, not Any)."""
+    return isinstance(member, dict) and types_of(member) == ["null"] and not any(
+        k in member for k in ("$ref", "enum", "const", "oneOf", "anyOf", "allOf")
+    )
+
+
 def _json_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
@@ -564,7 +571,7 @@ class SchemaRegistry:
             if isinstance(members, list) and members:
                 result: PyType | None = None
                 for member in members:
-                    part = self.annotate(member, literals)
+                    part = NONE if is_null_only(member) else self.annotate(member, literals)
                     result = part if result is None else result.union(part)
                 assert result is not None
                 if "Any" in result.expr.split(" | "):

@@ -635,17 +635,65 @@ def _renamed(
     return chain
 
 
+NAMING_CONTEXT = "x-apigen-naming-context"  # operations the configuration left out
+
+
+def naming_stub(
+    path: str, method: str, op: dict[str, Any], deref: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """What naming reads of an operation the configuration leaves out: its operationId,
+    tags and whether a GET answers with a list. With these the operations kept get the
+    names they have in the whole API (a client of GitHub's issues alone still says
+    ``issues.create``, not ``repos.issues.create``)."""
+    stub: dict[str, Any] = {"path": path, "method": method}
+    if isinstance(op.get("operationId"), str):
+        stub["operationId"] = op["operationId"]
+    if isinstance(op.get("tags"), list):
+        stub["tags"] = [t for t in op["tags"] if isinstance(t, str)][:1]
+    if method.lower() == "get":
+        key = _key(path_tokens(path))
+        answer = PathTree([], deref)._returns_list(op, key[-1] if key else "")
+        if answer is not None:
+            stub["list"] = answer
+    return stub
+
+
+def _context_operations(stubs: Any) -> list[Operation]:
+    """The stubs as operations naming can read (anything malformed is ignored: the key
+    may come from the spec itself)."""
+    out: list[Operation] = []
+    for stub in stubs if isinstance(stubs, list) else []:
+        if not isinstance(stub, dict):
+            continue
+        path, method = stub.get("path"), stub.get("method")
+        if not isinstance(path, str) or not isinstance(method, str) or method.lower() not in _HTTP:
+            continue
+        op: dict[str, Any] = {k: stub[k] for k in ("operationId", "tags") if k in stub}
+        if isinstance(stub.get("list"), bool):
+            schema = {"type": "array"} if stub["list"] else {"type": "object"}
+            op["responses"] = {"200": {"content": {"application/json": {"schema": schema}}}}
+        out.append((path, method, {}, op))
+    return out
+
+
 def layout(
     ops: list[Operation],
     reserved_top: frozenset[str],
     renames: dict[str, str] | None = None,
     deref: Callable[[Any], Any] = lambda node: node,
+    context: Any = None,
 ) -> list[Node]:
     """The resource tree of the client, each node with its operations named.
 
     ``renames`` (``"resource:customers.sources" = "customers.payment_sources"`` in
-    the names table) moves a resource and everything under it.
+    the names table) moves a resource and everything under it. ``context``: stubs of
+    operations left out (``naming_stub``), named alongside and then dropped.
     """
+    left_out = _context_operations(context)
+    known = {(path, method.lower()) for path, method, _, _ in ops}
+    left_out = [e for e in left_out if (e[0], e[1].lower()) not in known]
+    dropped_ids = {id(e) for e in left_out}
+    ops = ops + left_out
     dotted = {
         tuple(snake(p) for p in old.split(".")): tuple(snake(p) for p in new.split(".") if snake(p))
         for old, new in (renames or {}).items()
@@ -735,6 +783,7 @@ def layout(
         ops_named = [(entry, name) for (entry, _, _), name in zip(entries, names)]
         # a method named like a builtin type goes last: the annotations of later
         # methods would name it instead of the type
+        ops_named = [(entry, name) for entry, name in ops_named if id(entry) not in dropped_ids]
         node.operations = sorted(ops_named, key=lambda e: e[1] in SHADOWING_METHODS)
     return sorted(nodes.values(), key=lambda n: n.attrs)
 

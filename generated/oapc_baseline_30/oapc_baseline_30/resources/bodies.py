@@ -25,6 +25,8 @@ from uuid import UUID
 if TYPE_CHECKING:
     from ..models.a_model import AModel
     from ..models.an_all_of_enum import AnAllOfEnum
+    from ..models.an_enum import AnEnumValue
+    from ..models.different_enum import DifferentEnumValue
     from ..models.free_form_model import FreeFormModel
     from ..models.import_ import Import
     from ..models.model_with_union_property import ModelWithUnionProperty
@@ -215,10 +217,10 @@ class BodiesResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
         an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
         a_nullable_date: date | None | Omit = OMIT,
@@ -233,15 +235,19 @@ class BodiesResource:
         not_required_nullable: str | None | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -443,10 +449,10 @@ class AsyncBodiesResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
         an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
         a_nullable_date: date | None | Omit = OMIT,
@@ -461,15 +467,19 @@ class AsyncBodiesResource:
         not_required_nullable: str | None | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ..models.body_upload_file_tests_upload_post_some_optional_object import (
         BodyUploadFileTestsUploadPostSomeOptionalObject,
     )
+    from ..models.different_enum import DifferentEnumValue
     from ..models.free_form_model import FreeFormModel
     from ..models.http_validation_error import HTTPValidationError
     from ..models.model_with_union_property import ModelWithUnionProperty
@@ -637,7 +638,7 @@ class TestsResource:
         some_nullable_object: (
             BodyUploadFileTestsUploadPostSomeNullableObject | dict[str, Any] | Omit
         ) = OMIT,
-        some_enum: Any | Omit = OMIT,
+        some_enum: DifferentEnumValue | Omit = OMIT,
         body: BodyUploadFileTestsUploadPost | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -702,10 +703,10 @@ class TestsResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
         an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
         a_nullable_date: date | None | Omit = OMIT,
@@ -720,15 +721,19 @@ class TestsResource:
         not_required_nullable: str | None | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -1020,10 +1025,10 @@ class TestsResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
         an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
         a_nullable_date: date | None | Omit = OMIT,
@@ -1038,15 +1043,19 @@ class TestsResource:
         not_required_nullable: str | None | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -1411,7 +1420,7 @@ class AsyncTestsResource:
         some_nullable_object: (
             BodyUploadFileTestsUploadPostSomeNullableObject | dict[str, Any] | Omit
         ) = OMIT,
-        some_enum: Any | Omit = OMIT,
+        some_enum: DifferentEnumValue | Omit = OMIT,
         body: BodyUploadFileTestsUploadPost | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -1476,10 +1485,10 @@ class AsyncTestsResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
         an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
         a_nullable_date: date | None | Omit = OMIT,
@@ -1494,15 +1503,19 @@ class AsyncTestsResource:
         not_required_nullable: str | None | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -1794,10 +1807,10 @@ class AsyncTestsResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
         an_optional_allof_enum: AnAllOfEnum | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
         a_nullable_date: date | None | Omit = OMIT,
@@ -1812,15 +1825,19 @@ class AsyncTestsResource:
         not_required_nullable: str | None | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: ModelWithUnionProperty | dict[str, Any] | None | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,

@@ -24,7 +24,9 @@ from uuid import UUID
 
 if TYPE_CHECKING:
     from ..models.a_model import AModel
-    from ..models.an_all_of_enum import AnAllOfEnum
+    from ..models.an_all_of_enum import AnAllOfEnum, AnAllOfEnumValue
+    from ..models.an_enum import AnEnumValue
+    from ..models.different_enum import DifferentEnumValue
     from ..models.free_form_model import FreeFormModel
     from ..models.import_ import Import
     from ..models.model_with_union_property import ModelWithUnionProperty
@@ -215,33 +217,37 @@ class BodiesResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
-        an_optional_allof_enum: Any | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnumValue | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
-        a_nullable_date: Any | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
         a_not_required_date: date | Omit = OMIT,
         a_uuid: UUID | Omit = OMIT,
-        a_nullable_uuid: Any | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
         a_not_required_uuid: UUID | Omit = OMIT,
         field_1_leading_digit: str | Omit = OMIT,
         leading_underscore: str | Omit = OMIT,
-        required_nullable: Any | Omit = OMIT,
+        required_nullable: None | str | Omit = OMIT,
         required_not_nullable: str | Omit = OMIT,
-        not_required_nullable: Any | Omit = OMIT,
+        not_required_nullable: None | str | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -443,33 +449,37 @@ class AsyncBodiesResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
-        an_optional_allof_enum: Any | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnumValue | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
-        a_nullable_date: Any | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
         a_not_required_date: date | Omit = OMIT,
         a_uuid: UUID | Omit = OMIT,
-        a_nullable_uuid: Any | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
         a_not_required_uuid: UUID | Omit = OMIT,
         field_1_leading_digit: str | Omit = OMIT,
         leading_underscore: str | Omit = OMIT,
-        required_nullable: Any | Omit = OMIT,
+        required_nullable: None | str | Omit = OMIT,
         required_not_nullable: str | Omit = OMIT,
-        not_required_nullable: Any | Omit = OMIT,
+        not_required_nullable: None | str | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,

@@ -26,7 +26,7 @@ from uuid import UUID
 if TYPE_CHECKING:
     from ..models.a_form_data import AFormData
     from ..models.a_model import AModel
-    from ..models.an_all_of_enum import AnAllOfEnum
+    from ..models.an_all_of_enum import AnAllOfEnum, AnAllOfEnumValue
     from ..models.an_enum import AnEnumValue
     from ..models.an_enum_with_null import AnEnumWithNullValue
     from ..models.body_upload_file_tests_upload_post import BodyUploadFileTestsUploadPost
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ..models.body_upload_file_tests_upload_post_some_optional_object import (
         BodyUploadFileTestsUploadPostSomeOptionalObject,
     )
+    from ..models.different_enum import DifferentEnumValue
     from ..models.free_form_model import FreeFormModel
     from ..models.http_validation_error import HTTPValidationError
     from ..models.model_with_union_property import ModelWithUnionProperty
@@ -637,7 +638,7 @@ class TestsResource:
         some_nullable_object: (
             BodyUploadFileTestsUploadPostSomeNullableObject | dict[str, Any] | Omit
         ) = OMIT,
-        some_enum: Any | Omit = OMIT,
+        some_enum: DifferentEnumValue | Omit = OMIT,
         body: BodyUploadFileTestsUploadPost | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -702,33 +703,37 @@ class TestsResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
-        an_optional_allof_enum: Any | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnumValue | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
-        a_nullable_date: Any | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
         a_not_required_date: date | Omit = OMIT,
         a_uuid: UUID | Omit = OMIT,
-        a_nullable_uuid: Any | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
         a_not_required_uuid: UUID | Omit = OMIT,
         field_1_leading_digit: str | Omit = OMIT,
         leading_underscore: str | Omit = OMIT,
-        required_nullable: Any | Omit = OMIT,
+        required_nullable: None | str | Omit = OMIT,
         required_not_nullable: str | Omit = OMIT,
-        not_required_nullable: Any | Omit = OMIT,
+        not_required_nullable: None | str | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -1020,33 +1025,37 @@ class TestsResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
-        an_optional_allof_enum: Any | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnumValue | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
-        a_nullable_date: Any | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
         a_not_required_date: date | Omit = OMIT,
         a_uuid: UUID | Omit = OMIT,
-        a_nullable_uuid: Any | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
         a_not_required_uuid: UUID | Omit = OMIT,
         field_1_leading_digit: str | Omit = OMIT,
         leading_underscore: str | Omit = OMIT,
-        required_nullable: Any | Omit = OMIT,
+        required_nullable: None | str | Omit = OMIT,
         required_not_nullable: str | Omit = OMIT,
-        not_required_nullable: Any | Omit = OMIT,
+        not_required_nullable: None | str | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -1411,7 +1420,7 @@ class AsyncTestsResource:
         some_nullable_object: (
             BodyUploadFileTestsUploadPostSomeNullableObject | dict[str, Any] | Omit
         ) = OMIT,
-        some_enum: Any | Omit = OMIT,
+        some_enum: DifferentEnumValue | Omit = OMIT,
         body: BodyUploadFileTestsUploadPost | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -1476,33 +1485,37 @@ class AsyncTestsResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
-        an_optional_allof_enum: Any | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnumValue | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
-        a_nullable_date: Any | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
         a_not_required_date: date | Omit = OMIT,
         a_uuid: UUID | Omit = OMIT,
-        a_nullable_uuid: Any | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
         a_not_required_uuid: UUID | Omit = OMIT,
         field_1_leading_digit: str | Omit = OMIT,
         leading_underscore: str | Omit = OMIT,
-        required_nullable: Any | Omit = OMIT,
+        required_nullable: None | str | Omit = OMIT,
         required_not_nullable: str | Omit = OMIT,
-        not_required_nullable: Any | Omit = OMIT,
+        not_required_nullable: None | str | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -1794,33 +1807,37 @@ class AsyncTestsResource:
         self,
         *,
         any_value: Any | Omit = OMIT,
-        an_enum_value: Any | Omit = OMIT,
+        an_enum_value: AnEnumValue | Omit = OMIT,
         an_allof_enum_with_overridden_default: AnAllOfEnum | Omit = OMIT,
-        an_optional_allof_enum: Any | Omit = OMIT,
-        nested_list_of_enums: list[list[Any]] | Omit = OMIT,
+        an_optional_allof_enum: AnAllOfEnumValue | Omit = OMIT,
+        nested_list_of_enums: list[list[DifferentEnumValue]] | Omit = OMIT,
         a_camel_date_time: datetime | date | Omit = OMIT,
         a_date: date | Omit = OMIT,
-        a_nullable_date: Any | Omit = OMIT,
+        a_nullable_date: date | None | Omit = OMIT,
         a_not_required_date: date | Omit = OMIT,
         a_uuid: UUID | Omit = OMIT,
-        a_nullable_uuid: Any | Omit = OMIT,
+        a_nullable_uuid: UUID | None | Omit = OMIT,
         a_not_required_uuid: UUID | Omit = OMIT,
         field_1_leading_digit: str | Omit = OMIT,
         leading_underscore: str | Omit = OMIT,
-        required_nullable: Any | Omit = OMIT,
+        required_nullable: None | str | Omit = OMIT,
         required_not_nullable: str | Omit = OMIT,
-        not_required_nullable: Any | Omit = OMIT,
+        not_required_nullable: None | str | Omit = OMIT,
         not_required_not_nullable: str | Omit = OMIT,
         one_of_models: Any | Omit = OMIT,
-        nullable_one_of_models: Any | Omit = OMIT,
-        not_required_one_of_models: (
-            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | dict[str, Any] | Omit
+        nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | None | Omit
         ) = OMIT,
-        not_required_nullable_one_of_models: Any | Omit = OMIT,
+        not_required_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | Omit
+        ) = OMIT,
+        not_required_nullable_one_of_models: (
+            FreeFormModel | dict[str, Any] | ModelWithUnionProperty | str | None | Omit
+        ) = OMIT,
         model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        nullable_model: Any | Omit = OMIT,
+        nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         not_required_model: ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
-        not_required_nullable_model: Any | Omit = OMIT,
+        not_required_nullable_model: None | ModelWithUnionProperty | dict[str, Any] | Omit = OMIT,
         body: AModel | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,

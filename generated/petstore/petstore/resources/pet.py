@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..models.find_pets_by_status_status_item import FindPetsByStatusStatusItemValue
     from ..models.pet import Pet
     from ..models.pet_input import PetInput
+    from ..models.pet_status import PetStatusValue
     from ..models.tag import Tag
     from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
     from ..models.upload_file_request import UploadFileRequest
@@ -218,7 +219,7 @@ class PetResource:
         name: str | Omit = OMIT,
         photo_urls: list[str] | Omit = OMIT,
         tags: list[Tag | dict[str, Any]] | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: PetStatusValue | Omit = OMIT,
         body: PetInput | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -264,7 +265,7 @@ class PetResource:
         name: str | Omit = OMIT,
         photo_urls: list[str] | Omit = OMIT,
         tags: list[Tag | dict[str, Any]] | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: PetStatusValue | Omit = OMIT,
         body: PetInput | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -547,7 +548,7 @@ class AsyncPetResource:
         name: str | Omit = OMIT,
         photo_urls: list[str] | Omit = OMIT,
         tags: list[Tag | dict[str, Any]] | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: PetStatusValue | Omit = OMIT,
         body: PetInput | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -593,7 +594,7 @@ class AsyncPetResource:
         name: str | Omit = OMIT,
         photo_urls: list[str] | Omit = OMIT,
         tags: list[Tag | dict[str, Any]] | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: PetStatusValue | Omit = OMIT,
         body: PetInput | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,

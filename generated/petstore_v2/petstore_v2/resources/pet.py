@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..models.category import Category
     from ..models.find_pets_by_status_status_item import FindPetsByStatusStatusItemValue
     from ..models.pet import Pet
+    from ..models.pet_status import PetStatusValue
     from ..models.tag import Tag
     from ..models.update_pet_with_form_request import UpdatePetWithFormRequest
     from ..models.upload_file_request import UploadFileRequest
@@ -217,7 +218,7 @@ class PetResource:
         name: str | Omit = OMIT,
         photo_urls: list[str] | Omit = OMIT,
         tags: list[Tag | dict[str, Any]] | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: PetStatusValue | Omit = OMIT,
         body: Pet | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -266,7 +267,7 @@ class PetResource:
         name: str | Omit = OMIT,
         photo_urls: list[str] | Omit = OMIT,
         tags: list[Tag | dict[str, Any]] | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: PetStatusValue | Omit = OMIT,
         body: Pet | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -552,7 +553,7 @@ class AsyncPetResource:
         name: str | Omit = OMIT,
         photo_urls: list[str] | Omit = OMIT,
         tags: list[Tag | dict[str, Any]] | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: PetStatusValue | Omit = OMIT,
         body: Pet | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -601,7 +602,7 @@ class AsyncPetResource:
         name: str | Omit = OMIT,
         photo_urls: list[str] | Omit = OMIT,
         tags: list[Tag | dict[str, Any]] | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: PetStatusValue | Omit = OMIT,
         body: Pet | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,

@@ -23,6 +23,7 @@ from datetime import datetime
 
 if TYPE_CHECKING:
     from ..models.order import Order
+    from ..models.order_status import OrderStatusValue
 
 __all__ = ["StoreOrderResource", "AsyncStoreOrderResource"]
 
@@ -102,7 +103,7 @@ class StoreOrderResource:
         pet_id: int | Omit = OMIT,
         quantity: int | Omit = OMIT,
         ship_date: datetime | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: OrderStatusValue | Omit = OMIT,
         complete: bool | Omit = OMIT,
         body: Order | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -231,7 +232,7 @@ class AsyncStoreOrderResource:
         pet_id: int | Omit = OMIT,
         quantity: int | Omit = OMIT,
         ship_date: datetime | Omit = OMIT,
-        status: str | Omit = OMIT,
+        status: OrderStatusValue | Omit = OMIT,
         complete: bool | Omit = OMIT,
         body: Order | dict[str, Any] | None = None,
         idempotency_key: str | None = None,

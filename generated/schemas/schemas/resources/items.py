@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from ..models.item_kind import ItemKindValue
     from ..models.item_metadata import ItemMetadata
     from ..models.level import LevelValue
+    from ..models.nullable_status import NullableStatusValue
     from ..models.owner import Owner
+    from ..models.status import StatusValue
 
 __all__ = ["ItemsResource", "AsyncItemsResource"]
 
@@ -111,10 +113,10 @@ class ItemsResource:
         self,
         *,
         name: str | Omit = OMIT,
-        kind: str | Omit = OMIT,
-        level: int | Omit = OMIT,
-        status: str | Omit = OMIT,
-        review_status: str | None | Omit = OMIT,
+        kind: ItemKindValue | Omit = OMIT,
+        level: LevelValue | Omit = OMIT,
+        status: StatusValue | Omit = OMIT,
+        review_status: NullableStatusValue | Omit = OMIT,
         password: str | Omit = OMIT,
         due_date: date | None | Omit = OMIT,
         price: float | None | Omit = OMIT,
@@ -269,10 +271,10 @@ class AsyncItemsResource:
         self,
         *,
         name: str | Omit = OMIT,
-        kind: str | Omit = OMIT,
-        level: int | Omit = OMIT,
-        status: str | Omit = OMIT,
-        review_status: str | None | Omit = OMIT,
+        kind: ItemKindValue | Omit = OMIT,
+        level: LevelValue | Omit = OMIT,
+        status: StatusValue | Omit = OMIT,
+        review_status: NullableStatusValue | Omit = OMIT,
         password: str | Omit = OMIT,
         due_date: date | None | Omit = OMIT,
         price: float | None | Omit = OMIT,

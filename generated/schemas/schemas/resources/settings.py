@@ -22,6 +22,7 @@ from .._runtime import (
 
 if TYPE_CHECKING:
     from ..models.settings import Settings
+    from ..models.settings_theme import SettingsThemeValue
 
 __all__ = ["SettingsResource", "AsyncSettingsResource"]
 
@@ -106,7 +107,7 @@ class SettingsResource:
     def update(
         self,
         *,
-        theme: str | Omit = OMIT,
+        theme: SettingsThemeValue | Omit = OMIT,
         retries: int | Omit = OMIT,
         body: Settings | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -174,7 +175,7 @@ class AsyncSettingsResource:
     async def update(
         self,
         *,
-        theme: str | Omit = OMIT,
+        theme: SettingsThemeValue | Omit = OMIT,
         retries: int | Omit = OMIT,
         body: Settings | dict[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
