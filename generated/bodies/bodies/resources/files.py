@@ -122,12 +122,7 @@ class FilesResource:
         return self._client.request(
             _UPLOAD,
             body=body,
-            fields={
-                "file": file,
-                "description": description,
-                "labels": labels,
-                "meta": meta,
-            },
+            fields={"file": file, "description": description, "labels": labels, "meta": meta},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -159,12 +154,8 @@ class FilesResource:
         """
         return self._client.request(
             _TEXT,
-            path={
-                "fileId": file_id,
-            },
-            query={
-                "encoding": encoding,
-            },
+            path={"fileId": file_id},
+            query={"encoding": encoding},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -222,12 +213,7 @@ class AsyncFilesResource:
         return await self._client.request(
             _UPLOAD,
             body=body,
-            fields={
-                "file": file,
-                "description": description,
-                "labels": labels,
-                "meta": meta,
-            },
+            fields={"file": file, "description": description, "labels": labels, "meta": meta},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -259,12 +245,8 @@ class AsyncFilesResource:
         """
         return await self._client.request(
             _TEXT,
-            path={
-                "fileId": file_id,
-            },
-            query={
-                "encoding": encoding,
-            },
+            path={"fileId": file_id},
+            query={"encoding": encoding},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -82,9 +82,7 @@ class FilesContentResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "fileId": file_id,
-            },
+            path={"fileId": file_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -115,9 +113,7 @@ class FilesContentResource:
         """
         self._client.request(
             _UPDATE,
-            path={
-                "fileId": file_id,
-            },
+            path={"fileId": file_id},
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -159,9 +155,7 @@ class AsyncFilesContentResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "fileId": file_id,
-            },
+            path={"fileId": file_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -192,9 +186,7 @@ class AsyncFilesContentResource:
         """
         await self._client.request(
             _UPDATE,
-            path={
-                "fileId": file_id,
-            },
+            path={"fileId": file_id},
             body=body,
             options=RequestOptions(
                 timeout=timeout,

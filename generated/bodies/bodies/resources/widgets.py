@@ -201,10 +201,7 @@ class WidgetsResource:
         return self._client.request(
             _UPSERT,
             body=body,
-            fields={
-                "name": name,
-                "color": color,
-            },
+            fields={"name": name, "color": color},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -231,9 +228,7 @@ class WidgetsResource:
         """
         self._client.request(
             _DELETE,
-            path={
-                "widgetId": widget_id,
-            },
+            path={"widgetId": widget_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -269,14 +264,9 @@ class WidgetsResource:
         """
         return self._client.request(
             _PATCH_LEGACY,
-            path={
-                "widgetId": widget_id,
-            },
+            path={"widgetId": widget_id},
             body=body,
-            fields={
-                "name": name,
-                "color": color,
-            },
+            fields={"name": name, "color": color},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -307,9 +297,7 @@ class WidgetsResource:
         """
         return self._client.request(
             _ARCHIVE,
-            path={
-                "widgetId": widget_id,
-            },
+            path={"widgetId": widget_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -349,18 +337,9 @@ class WidgetsResource:
         """
         return self._client.request(
             _LIST,
-            query={
-                "ids": ids,
-                "colors": colors,
-                "sort-by": sort_by,
-            },
-            headers={
-                "X-Request-ID": x_request_id,
-                "X-Tenant": x_tenant,
-            },
-            cookies={
-                "session_id": session_id,
-            },
+            query={"ids": ids, "colors": colors, "sort-by": sort_by},
+            headers={"X-Request-ID": x_request_id, "X-Tenant": x_tenant},
+            cookies={"session_id": session_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -413,10 +392,7 @@ class AsyncWidgetsResource:
         return await self._client.request(
             _UPSERT,
             body=body,
-            fields={
-                "name": name,
-                "color": color,
-            },
+            fields={"name": name, "color": color},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -443,9 +419,7 @@ class AsyncWidgetsResource:
         """
         await self._client.request(
             _DELETE,
-            path={
-                "widgetId": widget_id,
-            },
+            path={"widgetId": widget_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -481,14 +455,9 @@ class AsyncWidgetsResource:
         """
         return await self._client.request(
             _PATCH_LEGACY,
-            path={
-                "widgetId": widget_id,
-            },
+            path={"widgetId": widget_id},
             body=body,
-            fields={
-                "name": name,
-                "color": color,
-            },
+            fields={"name": name, "color": color},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -519,9 +488,7 @@ class AsyncWidgetsResource:
         """
         return await self._client.request(
             _ARCHIVE,
-            path={
-                "widgetId": widget_id,
-            },
+            path={"widgetId": widget_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -561,18 +528,9 @@ class AsyncWidgetsResource:
         """
         return await self._client.request(
             _LIST,
-            query={
-                "ids": ids,
-                "colors": colors,
-                "sort-by": sort_by,
-            },
-            headers={
-                "X-Request-ID": x_request_id,
-                "X-Tenant": x_tenant,
-            },
-            cookies={
-                "session_id": session_id,
-            },
+            query={"ids": ids, "colors": colors, "sort-by": sort_by},
+            headers={"X-Request-ID": x_request_id, "X-Tenant": x_tenant},
+            cookies={"session_id": session_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

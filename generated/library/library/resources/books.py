@@ -155,12 +155,7 @@ class BooksResource:
         return self._client.request(
             _CREATE,
             body=body,
-            fields={
-                "isbn": isbn,
-                "title": title,
-                "subtitle": subtitle,
-                "authors": authors,
-            },
+            fields={"isbn": isbn, "title": title, "subtitle": subtitle, "authors": authors},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -188,9 +183,7 @@ class BooksResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "isbn": isbn,
-            },
+            path={"isbn": isbn},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -217,9 +210,7 @@ class BooksResource:
         """
         self._client.request(
             _DELETE,
-            path={
-                "isbn": isbn,
-            },
+            path={"isbn": isbn},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -248,9 +239,7 @@ class BooksResource:
         """
         self._client.request(
             _UPLOAD_COVER,
-            path={
-                "isbn": isbn,
-            },
+            path={"isbn": isbn},
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -282,11 +271,7 @@ class BooksResource:
         """
         return self._client.request(
             _LIST,
-            query={
-                "genre": genre,
-                "published_after": published_after,
-                "min_rating": min_rating,
-            },
+            query={"genre": genre, "published_after": published_after, "min_rating": min_rating},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -335,12 +320,7 @@ class AsyncBooksResource:
         return await self._client.request(
             _CREATE,
             body=body,
-            fields={
-                "isbn": isbn,
-                "title": title,
-                "subtitle": subtitle,
-                "authors": authors,
-            },
+            fields={"isbn": isbn, "title": title, "subtitle": subtitle, "authors": authors},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -368,9 +348,7 @@ class AsyncBooksResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "isbn": isbn,
-            },
+            path={"isbn": isbn},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -397,9 +375,7 @@ class AsyncBooksResource:
         """
         await self._client.request(
             _DELETE,
-            path={
-                "isbn": isbn,
-            },
+            path={"isbn": isbn},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -428,9 +404,7 @@ class AsyncBooksResource:
         """
         await self._client.request(
             _UPLOAD_COVER,
-            path={
-                "isbn": isbn,
-            },
+            path={"isbn": isbn},
             body=body,
             options=RequestOptions(
                 timeout=timeout,
@@ -462,11 +436,7 @@ class AsyncBooksResource:
         """
         return await self._client.request(
             _LIST,
-            query={
-                "genre": genre,
-                "published_after": published_after,
-                "min_rating": min_rating,
-            },
+            query={"genre": genre, "published_after": published_after, "min_rating": min_rating},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

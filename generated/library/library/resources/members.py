@@ -69,9 +69,7 @@ class MembersResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "memberId": member_id,
-            },
+            path={"memberId": member_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -110,9 +108,7 @@ class AsyncMembersResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "memberId": member_id,
-            },
+            path={"memberId": member_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

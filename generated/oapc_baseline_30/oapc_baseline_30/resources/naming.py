@@ -132,10 +132,7 @@ class NamingResource:
         return self._client.request(
             _PROPERTY_CONFLICT_WITH_IMPORT,
             body=body,
-            fields={
-                "Field": field,
-                "Define": define,
-            },
+            fields={"Field": field, "Define": define},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -165,10 +162,7 @@ class NamingResource:
         """
         return self._client.request(
             _MIXED_CASE,
-            query={
-                "mixed_case": mixed_case,
-                "mixedCase": mixed_case_query,
-            },
+            query={"mixed_case": mixed_case, "mixedCase": mixed_case_query},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -195,9 +189,7 @@ class NamingResource:
         """
         self._client.request(
             _RETRIEVE,
-            path={
-                "hyphen-in-path": hyphen_in_path,
-            },
+            path={"hyphen-in-path": hyphen_in_path},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -249,10 +241,7 @@ class AsyncNamingResource:
         return await self._client.request(
             _PROPERTY_CONFLICT_WITH_IMPORT,
             body=body,
-            fields={
-                "Field": field,
-                "Define": define,
-            },
+            fields={"Field": field, "Define": define},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -282,10 +271,7 @@ class AsyncNamingResource:
         """
         return await self._client.request(
             _MIXED_CASE,
-            query={
-                "mixed_case": mixed_case,
-                "mixedCase": mixed_case_query,
-            },
+            query={"mixed_case": mixed_case, "mixedCase": mixed_case_query},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -312,9 +298,7 @@ class AsyncNamingResource:
         """
         await self._client.request(
             _RETRIEVE,
-            path={
-                "hyphen-in-path": hyphen_in_path,
-            },
+            path={"hyphen-in-path": hyphen_in_path},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

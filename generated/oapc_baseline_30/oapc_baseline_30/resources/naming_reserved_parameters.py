@@ -60,10 +60,7 @@ class NamingReservedParametersResource:
         """
         self._client.request(
             _LIST,
-            query={
-                "client": client,
-                "url": url,
-            },
+            query={"client": client, "url": url},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -104,10 +101,7 @@ class AsyncNamingReservedParametersResource:
         """
         await self._client.request(
             _LIST,
-            query={
-                "client": client,
-                "url": url,
-            },
+            query={"client": client, "url": url},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -565,10 +565,7 @@ class TestsResource:
         return self._client.request(
             _POST_FORM_DATA,
             body=body,
-            fields={
-                "an_optional_field": an_optional_field,
-                "an_required_field": an_required_field,
-            },
+            fields={"an_optional_field": an_optional_field, "an_required_field": an_required_field},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -604,10 +601,7 @@ class TestsResource:
         return self._client.request(
             _POST_FORM_DATA_INLINE,
             body=body,
-            fields={
-                "an_optional_field": an_optional_field,
-                "a_required_field": a_required_field,
-            },
+            fields={"an_optional_field": an_optional_field, "a_required_field": a_required_field},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -975,9 +969,7 @@ class TestsResource:
         return self._client.request(
             _INLINE_OBJECTS,
             body=body,
-            fields={
-                "a_property": a_property,
-            },
+            fields={"a_property": a_property},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1009,9 +1001,7 @@ class TestsResource:
         """
         return self._client.request(
             _TOKEN_WITH_COOKIE_AUTH_TOKEN_WITH_COOKIE_GET,
-            cookies={
-                "MyToken": my_token,
-            },
+            cookies={"MyToken": my_token},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1347,10 +1337,7 @@ class AsyncTestsResource:
         return await self._client.request(
             _POST_FORM_DATA,
             body=body,
-            fields={
-                "an_optional_field": an_optional_field,
-                "an_required_field": an_required_field,
-            },
+            fields={"an_optional_field": an_optional_field, "an_required_field": an_required_field},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1386,10 +1373,7 @@ class AsyncTestsResource:
         return await self._client.request(
             _POST_FORM_DATA_INLINE,
             body=body,
-            fields={
-                "an_optional_field": an_optional_field,
-                "a_required_field": a_required_field,
-            },
+            fields={"an_optional_field": an_optional_field, "a_required_field": a_required_field},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1757,9 +1741,7 @@ class AsyncTestsResource:
         return await self._client.request(
             _INLINE_OBJECTS,
             body=body,
-            fields={
-                "a_property": a_property,
-            },
+            fields={"a_property": a_property},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -1791,9 +1773,7 @@ class AsyncTestsResource:
         """
         return await self._client.request(
             _TOKEN_WITH_COOKIE_AUTH_TOKEN_WITH_COOKIE_GET,
-            cookies={
-                "MyToken": my_token,
-            },
+            cookies={"MyToken": my_token},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -164,9 +164,7 @@ class BodiesResource:
         self._client.request(
             _MULTIPLE,
             body=body,
-            fields={
-                "a": a,
-            },
+            fields={"a": a},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -200,9 +198,7 @@ class BodiesResource:
         self._client.request(
             _JSON_LIKE,
             body=body,
-            fields={
-                "a": a,
-            },
+            fields={"a": a},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -396,9 +392,7 @@ class AsyncBodiesResource:
         await self._client.request(
             _MULTIPLE,
             body=body,
-            fields={
-                "a": a,
-            },
+            fields={"a": a},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -432,9 +426,7 @@ class AsyncBodiesResource:
         await self._client.request(
             _JSON_LIKE,
             body=body,
-            fields={
-                "a": a,
-            },
+            fields={"a": a},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -67,9 +67,7 @@ class CommonParametersResource:
         """
         self._client.request(
             _CREATE,
-            query={
-                "common": common,
-            },
+            query={"common": common},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -97,9 +95,7 @@ class CommonParametersResource:
         """
         self._client.request(
             _LIST,
-            query={
-                "common": common,
-            },
+            query={"common": common},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -139,9 +135,7 @@ class AsyncCommonParametersResource:
         """
         await self._client.request(
             _CREATE,
-            query={
-                "common": common,
-            },
+            query={"common": common},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -169,9 +163,7 @@ class AsyncCommonParametersResource:
         """
         await self._client.request(
             _LIST,
-            query={
-                "common": common,
-            },
+            query={"common": common},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

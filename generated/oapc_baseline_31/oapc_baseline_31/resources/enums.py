@@ -73,9 +73,7 @@ class EnumsResource:
         """
         return self._client.request(
             _INT_TESTS_INT_POST,
-            query={
-                "int_enum": int_enum,
-            },
+            query={"int_enum": int_enum},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -106,9 +104,7 @@ class EnumsResource:
         """
         return self._client.request(
             _BOOL_TESTS_BOOL_POST,
-            query={
-                "bool_enum": bool_enum,
-            },
+            query={"bool_enum": bool_enum},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -151,9 +147,7 @@ class AsyncEnumsResource:
         """
         return await self._client.request(
             _INT_TESTS_INT_POST,
-            query={
-                "int_enum": int_enum,
-            },
+            query={"int_enum": int_enum},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -184,9 +178,7 @@ class AsyncEnumsResource:
         """
         return await self._client.request(
             _BOOL_TESTS_BOOL_POST,
-            query={
-                "bool_enum": bool_enum,
-            },
+            query={"bool_enum": bool_enum},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -68,19 +68,10 @@ class ParameterReferencesResource:
         """
         self._client.request(
             _RETRIEVE,
-            path={
-                "path_param": path_param,
-            },
-            query={
-                "string param": string_param,
-                "integer param": integer_param,
-            },
-            headers={
-                "header param": header_param,
-            },
-            cookies={
-                "cookie param": cookie_param,
-            },
+            path={"path_param": path_param},
+            query={"string param": string_param, "integer param": integer_param},
+            headers={"header param": header_param},
+            cookies={"cookie param": cookie_param},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -129,19 +120,10 @@ class AsyncParameterReferencesResource:
         """
         await self._client.request(
             _RETRIEVE,
-            path={
-                "path_param": path_param,
-            },
-            query={
-                "string param": string_param,
-                "integer param": integer_param,
-            },
-            headers={
-                "header param": header_param,
-            },
-            cookies={
-                "cookie param": cookie_param,
-            },
+            path={"path_param": path_param},
+            query={"string param": string_param, "integer param": integer_param},
+            headers={"header param": header_param},
+            cookies={"cookie param": cookie_param},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -86,12 +86,8 @@ class ParametersResource:
         """
         self._client.request(
             _RETRIEVE_COMMON_PARAMETERS_OVERRIDING,
-            path={
-                "param": param_path,
-            },
-            query={
-                "param": param,
-            },
+            path={"param": param_path},
+            query={"param": param},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -120,12 +116,8 @@ class ParametersResource:
         """
         self._client.request(
             _DELETE_COMMON_PARAMETERS_OVERRIDING,
-            path={
-                "param": param_path,
-            },
-            query={
-                "param": param,
-            },
+            path={"param": param_path},
+            query={"param": param},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -158,18 +150,10 @@ class ParametersResource:
         """
         self._client.request(
             _RETRIEVE_SAME_NAME_MULTIPLE_LOCATIONS,
-            path={
-                "param": param_path,
-            },
-            query={
-                "param": param,
-            },
-            headers={
-                "param": param_header,
-            },
-            cookies={
-                "param": param_cookie,
-            },
+            path={"param": param_path},
+            query={"param": param},
+            headers={"param": param_header},
+            cookies={"param": param_cookie},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -202,12 +186,7 @@ class ParametersResource:
         """
         self._client.request(
             _MULTIPLE_PATH,
-            path={
-                "param4": param4,
-                "param2": param2,
-                "param1": param1,
-                "param3": param3,
-            },
+            path={"param4": param4, "param2": param2, "param1": param1, "param3": param3},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -250,12 +229,8 @@ class AsyncParametersResource:
         """
         await self._client.request(
             _RETRIEVE_COMMON_PARAMETERS_OVERRIDING,
-            path={
-                "param": param_path,
-            },
-            query={
-                "param": param,
-            },
+            path={"param": param_path},
+            query={"param": param},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -284,12 +259,8 @@ class AsyncParametersResource:
         """
         await self._client.request(
             _DELETE_COMMON_PARAMETERS_OVERRIDING,
-            path={
-                "param": param_path,
-            },
-            query={
-                "param": param,
-            },
+            path={"param": param_path},
+            query={"param": param},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -322,18 +293,10 @@ class AsyncParametersResource:
         """
         await self._client.request(
             _RETRIEVE_SAME_NAME_MULTIPLE_LOCATIONS,
-            path={
-                "param": param_path,
-            },
-            query={
-                "param": param,
-            },
-            headers={
-                "param": param_header,
-            },
-            cookies={
-                "param": param_cookie,
-            },
+            path={"param": param_path},
+            query={"param": param},
+            headers={"param": param_header},
+            cookies={"param": param_cookie},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -366,12 +329,7 @@ class AsyncParametersResource:
         """
         await self._client.request(
             _MULTIPLE_PATH,
-            path={
-                "param4": param4,
-                "param2": param2,
-                "param1": param1,
-                "param3": param3,
-            },
+            path={"param4": param4, "param2": param2, "param1": param1, "param3": param3},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

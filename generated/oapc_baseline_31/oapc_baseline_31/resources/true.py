@@ -58,9 +58,7 @@ class TrueModelResource:
         """
         self._client.request(
             _FALSE,
-            query={
-                "import": import_,
-            },
+            query={"import": import_},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -99,9 +97,7 @@ class AsyncTrueModelResource:
         """
         await self._client.request(
             _FALSE,
-            query={
-                "import": import_,
-            },
+            query={"import": import_},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -141,10 +141,7 @@ class CustomersResource:
         return self._client.request(
             _CREATE,
             body=body,
-            fields={
-                "email": email,
-                "name": name,
-            },
+            fields={"email": email, "name": name},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -172,9 +169,7 @@ class CustomersResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "customerId": customer_id,
-            },
+            path={"customerId": customer_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -212,11 +207,7 @@ class CustomersResource:
         return self._client.paginate(
             _LIST,
             item_type=Customer,
-            query={
-                "cursor": cursor,
-                "limit": limit,
-                "email": email,
-            },
+            query={"cursor": cursor, "limit": limit, "email": email},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -261,10 +252,7 @@ class AsyncCustomersResource:
         return await self._client.request(
             _CREATE,
             body=body,
-            fields={
-                "email": email,
-                "name": name,
-            },
+            fields={"email": email, "name": name},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -292,9 +280,7 @@ class AsyncCustomersResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "customerId": customer_id,
-            },
+            path={"customerId": customer_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -332,11 +318,7 @@ class AsyncCustomersResource:
         return self._client.paginate(
             _LIST,
             item_type=Customer,
-            query={
-                "cursor": cursor,
-                "limit": limit,
-                "email": email,
-            },
+            query={"cursor": cursor, "limit": limit, "email": email},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -86,10 +86,7 @@ class InvoicesResource:
         return self._client.paginate(
             _LIST,
             item_type=Invoice,
-            query={
-                "page": page,
-                "per_page": per_page,
-            },
+            query={"page": page, "per_page": per_page},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -137,10 +134,7 @@ class AsyncInvoicesResource:
         return self._client.paginate(
             _LIST,
             item_type=Invoice,
-            query={
-                "page": page,
-                "per_page": per_page,
-            },
+            query={"page": page, "per_page": per_page},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -89,10 +89,7 @@ class LogsResource:
         return self._client.paginate(
             _LIST,
             item_type=LogEntry,
-            query={
-                "pageToken": page_token,
-                "maxResults": max_results,
-            },
+            query={"pageToken": page_token, "maxResults": max_results},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -140,10 +137,7 @@ class AsyncLogsResource:
         return self._client.paginate(
             _LIST,
             item_type=LogEntry,
-            query={
-                "pageToken": page_token,
-                "maxResults": max_results,
-            },
+            query={"pageToken": page_token, "maxResults": max_results},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -113,11 +113,7 @@ class OrdersResource:
         return self._client.paginate(
             _SEARCH,
             item_type=Order,
-            query={
-                "q": q,
-                "offset": offset,
-                "limit": limit,
-            },
+            query={"q": q, "offset": offset, "limit": limit},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -153,10 +149,7 @@ class OrdersResource:
         return self._client.paginate(
             _LIST,
             item_type=Order,
-            query={
-                "offset": offset,
-                "limit": limit,
-            },
+            query={"offset": offset, "limit": limit},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -206,11 +199,7 @@ class AsyncOrdersResource:
         return self._client.paginate(
             _SEARCH,
             item_type=Order,
-            query={
-                "q": q,
-                "offset": offset,
-                "limit": limit,
-            },
+            query={"q": q, "offset": offset, "limit": limit},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -246,10 +235,7 @@ class AsyncOrdersResource:
         return self._client.paginate(
             _LIST,
             item_type=Order,
-            query={
-                "offset": offset,
-                "limit": limit,
-            },
+            query={"offset": offset, "limit": limit},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

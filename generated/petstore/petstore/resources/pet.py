@@ -327,9 +327,7 @@ class PetResource:
         """
         return self._client.request(
             _FIND_BY_STATUS,
-            query={
-                "status": status,
-            },
+            query={"status": status},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -360,9 +358,7 @@ class PetResource:
         """
         return self._client.request(
             _FIND_BY_TAGS,
-            query={
-                "tags": tags,
-            },
+            query={"tags": tags},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -393,9 +389,7 @@ class PetResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -431,14 +425,9 @@ class PetResource:
         """
         self._client.request(
             _UPDATE_WITH_FORM,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             body=body,
-            fields={
-                "name": name,
-                "status": status,
-            },
+            fields={"name": name, "status": status},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -470,12 +459,8 @@ class PetResource:
         """
         self._client.request(
             _DELETE,
-            path={
-                "petId": pet_id,
-            },
-            headers={
-                "api_key": api_key,
-            },
+            path={"petId": pet_id},
+            headers={"api_key": api_key},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -511,14 +496,9 @@ class PetResource:
         """
         return self._client.request(
             _UPLOAD_FILE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             body=body,
-            fields={
-                "additionalMetadata": additional_metadata,
-                "file": file,
-            },
+            fields={"additionalMetadata": additional_metadata, "file": file},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -656,9 +636,7 @@ class AsyncPetResource:
         """
         return await self._client.request(
             _FIND_BY_STATUS,
-            query={
-                "status": status,
-            },
+            query={"status": status},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -689,9 +667,7 @@ class AsyncPetResource:
         """
         return await self._client.request(
             _FIND_BY_TAGS,
-            query={
-                "tags": tags,
-            },
+            query={"tags": tags},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -722,9 +698,7 @@ class AsyncPetResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -760,14 +734,9 @@ class AsyncPetResource:
         """
         await self._client.request(
             _UPDATE_WITH_FORM,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             body=body,
-            fields={
-                "name": name,
-                "status": status,
-            },
+            fields={"name": name, "status": status},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -799,12 +768,8 @@ class AsyncPetResource:
         """
         await self._client.request(
             _DELETE,
-            path={
-                "petId": pet_id,
-            },
-            headers={
-                "api_key": api_key,
-            },
+            path={"petId": pet_id},
+            headers={"api_key": api_key},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -840,14 +805,9 @@ class AsyncPetResource:
         """
         return await self._client.request(
             _UPLOAD_FILE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             body=body,
-            fields={
-                "additionalMetadata": additional_metadata,
-                "file": file,
-            },
+            fields={"additionalMetadata": additional_metadata, "file": file},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -168,9 +168,7 @@ class StoreOrderResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "orderId": order_id,
-            },
+            path={"orderId": order_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -201,9 +199,7 @@ class StoreOrderResource:
         """
         self._client.request(
             _DELETE,
-            path={
-                "orderId": order_id,
-            },
+            path={"orderId": order_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -297,9 +293,7 @@ class AsyncStoreOrderResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "orderId": order_id,
-            },
+            path={"orderId": order_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -330,9 +324,7 @@ class AsyncStoreOrderResource:
         """
         await self._client.request(
             _DELETE,
-            path={
-                "orderId": order_id,
-            },
+            path={"orderId": order_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -307,10 +307,7 @@ class UserResource:
         """
         return self._client.request(
             _LOGIN,
-            query={
-                "username": username,
-                "password": password,
-            },
+            query={"username": username, "password": password},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -363,9 +360,7 @@ class UserResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "username": username,
-            },
+            path={"username": username},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -414,9 +409,7 @@ class UserResource:
         """
         self._client.request(
             _UPDATE,
-            path={
-                "username": username,
-            },
+            path={"username": username},
             body=body,
             fields={
                 "id": id,
@@ -458,9 +451,7 @@ class UserResource:
         """
         self._client.request(
             _DELETE,
-            path={
-                "username": username,
-            },
+            path={"username": username},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -624,10 +615,7 @@ class AsyncUserResource:
         """
         return await self._client.request(
             _LOGIN,
-            query={
-                "username": username,
-                "password": password,
-            },
+            query={"username": username, "password": password},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -680,9 +668,7 @@ class AsyncUserResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "username": username,
-            },
+            path={"username": username},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -731,9 +717,7 @@ class AsyncUserResource:
         """
         await self._client.request(
             _UPDATE,
-            path={
-                "username": username,
-            },
+            path={"username": username},
             body=body,
             fields={
                 "id": id,
@@ -775,9 +759,7 @@ class AsyncUserResource:
         """
         await self._client.request(
             _DELETE,
-            path={
-                "username": username,
-            },
+            path={"username": username},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -331,9 +331,7 @@ class PetResource:
         """
         return self._client.request(
             _FIND_BY_STATUS,
-            query={
-                "status": status,
-            },
+            query={"status": status},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -364,9 +362,7 @@ class PetResource:
         """
         return self._client.request(
             _FIND_BY_TAGS,
-            query={
-                "tags": tags,
-            },
+            query={"tags": tags},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -397,9 +393,7 @@ class PetResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -435,14 +429,9 @@ class PetResource:
         """
         self._client.request(
             _UPDATE_WITH_FORM,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             body=body,
-            fields={
-                "name": name,
-                "status": status,
-            },
+            fields={"name": name, "status": status},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -474,12 +463,8 @@ class PetResource:
         """
         self._client.request(
             _DELETE,
-            path={
-                "petId": pet_id,
-            },
-            headers={
-                "api_key": api_key,
-            },
+            path={"petId": pet_id},
+            headers={"api_key": api_key},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -515,14 +500,9 @@ class PetResource:
         """
         return self._client.request(
             _UPLOAD_FILE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             body=body,
-            fields={
-                "additionalMetadata": additional_metadata,
-                "file": file,
-            },
+            fields={"additionalMetadata": additional_metadata, "file": file},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -666,9 +646,7 @@ class AsyncPetResource:
         """
         return await self._client.request(
             _FIND_BY_STATUS,
-            query={
-                "status": status,
-            },
+            query={"status": status},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -699,9 +677,7 @@ class AsyncPetResource:
         """
         return await self._client.request(
             _FIND_BY_TAGS,
-            query={
-                "tags": tags,
-            },
+            query={"tags": tags},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -732,9 +708,7 @@ class AsyncPetResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -770,14 +744,9 @@ class AsyncPetResource:
         """
         await self._client.request(
             _UPDATE_WITH_FORM,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             body=body,
-            fields={
-                "name": name,
-                "status": status,
-            },
+            fields={"name": name, "status": status},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -809,12 +778,8 @@ class AsyncPetResource:
         """
         await self._client.request(
             _DELETE,
-            path={
-                "petId": pet_id,
-            },
-            headers={
-                "api_key": api_key,
-            },
+            path={"petId": pet_id},
+            headers={"api_key": api_key},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -850,14 +815,9 @@ class AsyncPetResource:
         """
         return await self._client.request(
             _UPLOAD_FILE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             body=body,
-            fields={
-                "additionalMetadata": additional_metadata,
-                "file": file,
-            },
+            fields={"additionalMetadata": additional_metadata, "file": file},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -111,9 +111,7 @@ class EventsResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "eventId": event_id,
-            },
+            path={"eventId": event_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -202,9 +200,7 @@ class AsyncEventsResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "eventId": event_id,
-            },
+            path={"eventId": event_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -154,9 +154,7 @@ class PetsResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -250,9 +248,7 @@ class AsyncPetsResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "petId": pet_id,
-            },
+            path={"petId": pet_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -208,9 +208,7 @@ class ItemsResource:
         """
         return self._client.request(
             _RETRIEVE,
-            path={
-                "itemId": item_id,
-            },
+            path={"itemId": item_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -241,11 +239,7 @@ class ItemsResource:
         """
         return self._client.request(
             _LIST,
-            query={
-                "kind": kind,
-                "level": level,
-                "since": since,
-            },
+            query={"kind": kind, "level": level, "since": since},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -366,9 +360,7 @@ class AsyncItemsResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            path={
-                "itemId": item_id,
-            },
+            path={"itemId": item_id},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -399,11 +391,7 @@ class AsyncItemsResource:
         """
         return await self._client.request(
             _LIST,
-            query={
-                "kind": kind,
-                "level": level,
-                "since": since,
-            },
+            query={"kind": kind, "level": level, "since": since},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,

@@ -126,10 +126,7 @@ class SettingsResource:
         return self._client.request(
             _UPDATE,
             body=body,
-            fields={
-                "theme": theme,
-                "retries": retries,
-            },
+            fields={"theme": theme, "retries": retries},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
@@ -194,10 +191,7 @@ class AsyncSettingsResource:
         return await self._client.request(
             _UPDATE,
             body=body,
-            fields={
-                "theme": theme,
-                "retries": retries,
-            },
+            fields={"theme": theme, "retries": retries},
             options=RequestOptions(
                 timeout=timeout,
                 max_retries=max_retries,
