@@ -107,18 +107,111 @@ def _annotation_nodes(node: ast.AST) -> set[int]:
     return inside
 
 
-def _uses(node: ast.AST, classes: Mapping[str, ast.AST]) -> set[str]:
+def _uses(node: ast.AST, classes: Mapping[str, ast.AST], whole: bool = False) -> set[str]:
     """The names a class uses: identifiers of its code, and class names quoted in its
     annotations (forward references). A string anywhere else (a default, a
-    description, an alias) is data, never a dependency."""
+    description, an alias) is data, never a dependency. ``whole``: ``node`` is itself
+    a type expression (an annotation, or a base such as ``RootModel["A"]``)."""
     used: set[str] = set()
     annotations = _annotation_nodes(node)
     for n in ast.walk(node):
         if isinstance(n, ast.Name):
             used.add(n.id)
-        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in classes and id(n) in annotations:
+        elif (
+            isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in classes
+            and (whole or id(n) in annotations)
+        ):
             used.add(n.value)
     return used
+
+
+def _has_discriminator(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.keyword) and n.arg == "discriminator" for n in ast.walk(node))
+
+
+def _lazy_candidates(node: ast.AST, classes: Mapping[str, ast.AST]) -> set[str]:
+    """Names a class uses only in the annotations of its fields, where a stand-in can
+    take the real class's place (runtime/lazy.py). A discriminated union needs the
+    real member classes to build, so its names never are candidates."""
+    if not isinstance(node, ast.ClassDef):
+        return set()
+    candidates: set[str] = set()
+    for statement in node.body:
+        if isinstance(statement, ast.AnnAssign) and not _has_discriminator(statement):
+            candidates |= _uses(statement.annotation, classes, whole=True)
+    fixed = set()  # names used anywhere else: bases, defaults, discriminated fields
+    for base in node.bases:
+        fixed |= _uses(base, classes, whole=True)
+    for part in (*node.keywords, *node.decorator_list):
+        fixed |= _uses(part, classes)
+    for statement in node.body:
+        if isinstance(statement, ast.AnnAssign):
+            fixed |= _uses(statement.value, classes) if statement.value else set()
+            if _has_discriminator(statement):
+                fixed |= _uses(statement.annotation, classes, whole=True)
+        else:
+            fixed |= _uses(statement, classes)
+    return candidates - fixed
+
+
+def _model_classes(classes: Mapping[str, ast.AST]) -> set[str]:
+    """The pydantic models among the classes (not enums, not ``Any`` aliases)."""
+    models: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, node in classes.items():
+            if name in models or not isinstance(node, ast.ClassDef):
+                continue
+            for base in node.bases:
+                head = base.value if isinstance(base, ast.Subscript) else base
+                if isinstance(head, ast.Name) and (head.id in ("BaseModel", "RootModel") or head.id in models):
+                    models.add(name)
+                    changed = True
+                    break
+    return models
+
+
+def _root_models(classes: Mapping[str, ast.AST], models: set[str]) -> set[str]:
+    """Models whose value is not an object (``RootModel`` and its subclasses): a stand-in
+    cannot tell their values apart from other branches without loading them."""
+    roots: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name in models - roots:
+            node = classes[name]
+            assert isinstance(node, ast.ClassDef)
+            for base in node.bases:
+                head = base.value if isinstance(base, ast.Subscript) else base
+                if isinstance(head, ast.Name) and (head.id == "RootModel" or head.id in roots):
+                    roots.add(name)
+                    changed = True
+                    break
+    return roots
+
+
+def _stand_in(name: str, module: str) -> str:
+    """``Name = lazy_model(__package__, "module", "Name")`` as black lays it out (indented)."""
+    args = ["__package__", _quoted(module), _quoted(name)]
+    line = f"    {name} = lazy_model({', '.join(args)})"
+    if len(line) <= LINE_LENGTH:
+        return line + "\n"
+    inner = f"        {', '.join(args)}"
+    if len(inner) <= LINE_LENGTH:
+        return f"    {name} = lazy_model(\n{inner}\n    )\n"
+    return f"    {name} = lazy_model(\n" + "".join(f"        {a},\n" for a in args) + "    )\n"
+
+
+def _lazy_block(lazy: dict[str, set[str]]) -> str:
+    """Real imports for type checkers, stand-ins at run time (runtime/lazy.py)."""
+    pairs = sorted((module, name) for module, names in lazy.items() for name in names)
+    checking = "".join(from_import(f".{m}", [n], indent=4) + "\n" for m, n in pairs)
+    stand_ins = "".join(_stand_in(n, m) for m, n in pairs)
+    return (
+        f"\nif TYPE_CHECKING:\n{checking}else:\n"
+        f"    from .._runtime.lazy import lazy_model\n\n{stand_ins}"
+    )
 
 
 def _type_checking_alias(node: ast.AST) -> tuple[str, str] | None:
@@ -174,11 +267,17 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in classes:
                 rebuilds.setdefault(func.value.id, []).append(segment(node))
     names_used: dict[str, set[str]] = {}
-    graph: dict[str, set[str]] = {}
+    graph: dict[str, set[str]] = {}  # the imports a module needs at run time
+    lazy_of: dict[str, set[str]] = {}  # class -> models its fields refer to through stand-ins
+    models = _model_classes(classes)
+    objects = models - _root_models(classes, models)
     for name, node in classes.items():
         used = _uses(node, classes) | extra_uses.get(name, set())
+        if isinstance(node, ast.ClassDef):
+            used |= set().union(*(_uses(b, classes, whole=True) for b in node.bases))
         names_used[name] = used
-        graph[name] = {alias_of.get(u, u) for u in used if alias_of.get(u, u) in classes} - {name}
+        lazy_of[name] = (_lazy_candidates(node, classes) & objects) - {name} - extra_uses.get(name, set())
+        graph[name] = {alias_of.get(u, u) for u in used - lazy_of[name] if alias_of.get(u, u) in classes} - {name}
     order = list(classes)
     position = {name: i for i, name in enumerate(order)}
     components = [sorted(c, key=position.__getitem__) for c in _strongly_connected(graph, order)]
@@ -198,13 +297,22 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
     modules: dict[str, str] = {}
     for module, names in members.items():
         used = set().union(*(names_used[n] for n in names if n in names_used))
-        std = _merge_imports(sorted({imports[u] for u in used if u in imports}))
+        # a name some class of the module needs at run time is imported for all of them
+        lazy_here = set().union(*(lazy_of.get(n, set()) for n in names))
+        lazy_here -= set().union(*(names_used[n] - lazy_of[n] for n in names if n in names_used))
         deps: dict[str, set[str]] = {}
+        lazy: dict[str, set[str]] = {}
         for u in used:
             if u in module_of and module_of[u] != module:
-                deps.setdefault(module_of[u], set()).add(u)
+                (lazy if u in lazy_here else deps).setdefault(module_of[u], set()).add(u)
+        wanted = {imports[u] for u in used if u in imports}
+        if lazy:
+            wanted.add("from typing import TYPE_CHECKING")
+        std = _merge_imports(sorted(wanted))
         parts = [header, "from __future__ import annotations\n\n", *(line + "\n" for line in std)]
         parts += [from_import(f".{dep}", sorted(ns)) + "\n" for dep, ns in sorted(deps.items())]
+        if lazy:
+            parts.append(_lazy_block(lazy))
         # black's layout: two blank lines around classes, one newline at the end
         parts.append("\n" + _all_list(names) + "\n\n\n")
         parts.append("\n\n".join(segment(classes[name]) for name in names if name in classes))

@@ -17,6 +17,8 @@ from typing import Any, Union
 
 import pydantic
 
+from .lazy import real_type
+
 __all__ = [
     "ResponseProblem",
     "response_problems",
@@ -200,7 +202,7 @@ def _field_type(cls: type[pydantic.BaseModel], name: str, field: Any) -> Any:
         pass
     if len(_FIELD_TYPES) > 4096:
         _FIELD_TYPES.clear()
-    annotation = field.annotation
+    annotation = real_type(field.annotation)  # stand-ins of models loaded on the way
     if field.metadata or field.discriminator is not None:
         extra = pydantic.Field(discriminator=field.discriminator) if field.discriminator else None
         meta = [*field.metadata] + ([extra] if extra is not None else [])

@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .file_meta import FileMeta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .file_meta import FileMeta
+else:
+    from .._runtime.lazy import lazy_model
+
+    FileMeta = lazy_model(__package__, "file_meta", "FileMeta")
 
 __all__ = ["UploadFileRequest"]
 

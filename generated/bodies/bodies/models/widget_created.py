@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .widget import Widget
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .widget import Widget
+else:
+    from .._runtime.lazy import lazy_model
+
+    Widget = lazy_model(__package__, "widget", "Widget")
 
 __all__ = ["WidgetCreated"]
 

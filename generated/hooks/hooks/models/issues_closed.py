@@ -4,8 +4,15 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .issue import Issue
+from typing import TYPE_CHECKING
 from .issues_closed_action import IssuesClosedActionValue
+
+if TYPE_CHECKING:
+    from .issue import Issue
+else:
+    from .._runtime.lazy import lazy_model
+
+    Issue = lazy_model(__package__, "issue", "Issue")
 
 __all__ = ["IssuesClosed"]
 

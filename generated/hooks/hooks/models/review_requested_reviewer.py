@@ -4,8 +4,21 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
 from .review_requested_reviewer_action import ReviewRequestedReviewerActionValue
-from .review_requested_reviewer_requested_reviewer import ReviewRequestedReviewerRequestedReviewer
+
+if TYPE_CHECKING:
+    from .review_requested_reviewer_requested_reviewer import (
+        ReviewRequestedReviewerRequestedReviewer,
+    )
+else:
+    from .._runtime.lazy import lazy_model
+
+    ReviewRequestedReviewerRequestedReviewer = lazy_model(
+        __package__,
+        "review_requested_reviewer_requested_reviewer",
+        "ReviewRequestedReviewerRequestedReviewer",
+    )
 
 __all__ = ["ReviewRequestedReviewer"]
 

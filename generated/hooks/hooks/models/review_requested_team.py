@@ -4,8 +4,17 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
 from .review_requested_reviewer_action import ReviewRequestedReviewerActionValue
-from .review_requested_team_requested_team import ReviewRequestedTeamRequestedTeam
+
+if TYPE_CHECKING:
+    from .review_requested_team_requested_team import ReviewRequestedTeamRequestedTeam
+else:
+    from .._runtime.lazy import lazy_model
+
+    ReviewRequestedTeamRequestedTeam = lazy_model(
+        __package__, "review_requested_team_requested_team", "ReviewRequestedTeamRequestedTeam"
+    )
 
 __all__ = ["ReviewRequestedTeam"]
 

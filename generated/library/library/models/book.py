@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 from pydantic import BaseModel, ConfigDict
-from typing import Literal
-from .author import Author
+from typing import Literal, TYPE_CHECKING
 from .book_status import BookStatusValue
+
+if TYPE_CHECKING:
+    from .author import Author
+else:
+    from .._runtime.lazy import lazy_model
+
+    Author = lazy_model(__package__, "author", "Author")
 
 __all__ = ["Book"]
 

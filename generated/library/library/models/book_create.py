@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .author import Author
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .author import Author
+else:
+    from .._runtime.lazy import lazy_model
+
+    Author = lazy_model(__package__, "author", "Author")
 
 __all__ = ["BookCreate"]
 

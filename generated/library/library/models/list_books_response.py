@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .book import Book
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .book import Book
+else:
+    from .._runtime.lazy import lazy_model
+
+    Book = lazy_model(__package__, "book", "Book")
 
 __all__ = ["ListBooksResponse"]
 

@@ -4,8 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from typing import Literal
-from .loan import Loan
+from typing import Literal, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .loan import Loan
+else:
+    from .._runtime.lazy import lazy_model
+
+    Loan = lazy_model(__package__, "loan", "Loan")
 
 __all__ = ["LoanEvent"]
 

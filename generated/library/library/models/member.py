@@ -4,8 +4,15 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .loan import Loan
+from typing import TYPE_CHECKING
 from .tier import Tier
+
+if TYPE_CHECKING:
+    from .loan import Loan
+else:
+    from .._runtime.lazy import lazy_model
+
+    Loan = lazy_model(__package__, "loan", "Loan")
 
 __all__ = ["Member"]
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from datetime import date, datetime as datetime_aliased
 from pydantic import BaseModel, ConfigDict, Field
-from typing import Any
+from typing import Any, TYPE_CHECKING
 from uuid import UUID
 from .an_all_of_enum import AnAllOfEnum, AnAllOfEnumValue
 from .an_enum import AnEnumValue
 from .different_enum import DifferentEnumValue
-from .free_form_model import FreeFormModel
-from .model_with_union_property import ModelWithUnionProperty
+
+if TYPE_CHECKING:
+    from .free_form_model import FreeFormModel
+    from .model_with_union_property import ModelWithUnionProperty
+else:
+    from .._runtime.lazy import lazy_model
+
+    FreeFormModel = lazy_model(__package__, "free_form_model", "FreeFormModel")
+    ModelWithUnionProperty = lazy_model(
+        __package__, "model_with_union_property", "ModelWithUnionProperty"
+    )
 
 __all__ = ["AModel"]
 

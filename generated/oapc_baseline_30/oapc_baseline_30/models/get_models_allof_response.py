@@ -4,9 +4,18 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .a_model import AModel
-from .aliased import Aliased
-from .extended import Extended
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .a_model import AModel
+    from .aliased import Aliased
+    from .extended import Extended
+else:
+    from .._runtime.lazy import lazy_model
+
+    AModel = lazy_model(__package__, "a_model", "AModel")
+    Aliased = lazy_model(__package__, "aliased", "Aliased")
+    Extended = lazy_model(__package__, "extended", "Extended")
 
 __all__ = ["GetModelsAllofResponse"]
 

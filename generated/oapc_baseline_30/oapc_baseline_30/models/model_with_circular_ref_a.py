@@ -4,8 +4,18 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
 
-__all__ = ["ModelWithCircularRefA", "ModelWithCircularRefB"]
+if TYPE_CHECKING:
+    from .model_with_circular_ref_b import ModelWithCircularRefB
+else:
+    from .._runtime.lazy import lazy_model
+
+    ModelWithCircularRefB = lazy_model(
+        __package__, "model_with_circular_ref_b", "ModelWithCircularRefB"
+    )
+
+__all__ = ["ModelWithCircularRefA"]
 
 
 class ModelWithCircularRefA(BaseModel):
@@ -14,14 +24,6 @@ class ModelWithCircularRefA(BaseModel):
         populate_by_name=True,
     )
     circular: ModelWithCircularRefB | None = None
-
-
-class ModelWithCircularRefB(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    circular: ModelWithCircularRefA | None = None
 
 
 ModelWithCircularRefA.model_rebuild()

@@ -4,7 +4,16 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .model_reference_doesnt_match import ModelReferenceDoesntMatch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model_reference_doesnt_match import ModelReferenceDoesntMatch
+else:
+    from .._runtime.lazy import lazy_model
+
+    ModelReferenceDoesntMatch = lazy_model(
+        __package__, "model_reference_doesnt_match", "ModelReferenceDoesntMatch"
+    )
 
 __all__ = ["ModelWithPropertyRef"]
 

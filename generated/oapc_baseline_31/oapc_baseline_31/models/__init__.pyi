@@ -26,7 +26,7 @@ from .an_array_with_a_circular_ref_in_items_object_additional_properties_a impor
 from .an_array_with_a_circular_ref_in_items_object_additional_properties_a import (
     AnArrayWithACircularRefInItemsObjectAdditionalPropertiesB as AnArrayWithACircularRefInItemsObjectAdditionalPropertiesB,
 )
-from .an_array_with_a_circular_ref_in_items_object_a_item import (
+from .an_array_with_a_circular_ref_in_items_object_b_item import (
     AnArrayWithACircularRefInItemsObjectBItem as AnArrayWithACircularRefInItemsObjectBItem,
 )
 from .an_array_with_a_recursive_ref_in_items_object_additional_properties import (
@@ -117,7 +117,7 @@ from .model_with_backslash_in_description import (
     ModelWithBackslashInDescription as ModelWithBackslashInDescription,
 )
 from .model_with_circular_ref_a import ModelWithCircularRefA as ModelWithCircularRefA
-from .model_with_circular_ref_a import ModelWithCircularRefB as ModelWithCircularRefB
+from .model_with_circular_ref_b import ModelWithCircularRefB as ModelWithCircularRefB
 from .model_with_circular_ref_in_additional_properties_a import (
     ModelWithCircularRefInAdditionalPropertiesA as ModelWithCircularRefInAdditionalPropertiesA,
 )

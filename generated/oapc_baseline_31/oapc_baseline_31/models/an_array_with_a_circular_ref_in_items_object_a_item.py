@@ -4,8 +4,22 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
 
-__all__ = ["AnArrayWithACircularRefInItemsObjectAItem", "AnArrayWithACircularRefInItemsObjectBItem"]
+if TYPE_CHECKING:
+    from .an_array_with_a_circular_ref_in_items_object_b_item import (
+        AnArrayWithACircularRefInItemsObjectBItem,
+    )
+else:
+    from .._runtime.lazy import lazy_model
+
+    AnArrayWithACircularRefInItemsObjectBItem = lazy_model(
+        __package__,
+        "an_array_with_a_circular_ref_in_items_object_b_item",
+        "AnArrayWithACircularRefInItemsObjectBItem",
+    )
+
+__all__ = ["AnArrayWithACircularRefInItemsObjectAItem"]
 
 
 class AnArrayWithACircularRefInItemsObjectAItem(BaseModel):
@@ -14,14 +28,6 @@ class AnArrayWithACircularRefInItemsObjectAItem(BaseModel):
         populate_by_name=True,
     )
     circular: list["AnArrayWithACircularRefInItemsObjectBItem"] | None = None
-
-
-class AnArrayWithACircularRefInItemsObjectBItem(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    circular: list["AnArrayWithACircularRefInItemsObjectAItem"] | None = None
 
 
 AnArrayWithACircularRefInItemsObjectAItem.model_rebuild()

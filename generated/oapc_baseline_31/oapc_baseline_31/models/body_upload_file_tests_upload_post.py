@@ -5,17 +5,40 @@ from __future__ import annotations
 
 from datetime import date, datetime as datetime_aliased
 from pydantic import BaseModel, ConfigDict, Field
-from typing import Dict
-from .a_form_data import AFormData
-from .body_upload_file_tests_upload_post_some_nullable_object import (
-    BodyUploadFileTestsUploadPostSomeNullableObject,
-)
-from .body_upload_file_tests_upload_post_some_object import BodyUploadFileTestsUploadPostSomeObject
-from .body_upload_file_tests_upload_post_some_optional_object import (
-    BodyUploadFileTestsUploadPostSomeOptionalObject,
-)
+from typing import Dict, TYPE_CHECKING
 from .body_upload_file_tests_upload_post_value import BodyUploadFileTestsUploadPostValue
 from .different_enum import DifferentEnumValue
+
+if TYPE_CHECKING:
+    from .a_form_data import AFormData
+    from .body_upload_file_tests_upload_post_some_nullable_object import (
+        BodyUploadFileTestsUploadPostSomeNullableObject,
+    )
+    from .body_upload_file_tests_upload_post_some_object import (
+        BodyUploadFileTestsUploadPostSomeObject,
+    )
+    from .body_upload_file_tests_upload_post_some_optional_object import (
+        BodyUploadFileTestsUploadPostSomeOptionalObject,
+    )
+else:
+    from .._runtime.lazy import lazy_model
+
+    AFormData = lazy_model(__package__, "a_form_data", "AFormData")
+    BodyUploadFileTestsUploadPostSomeNullableObject = lazy_model(
+        __package__,
+        "body_upload_file_tests_upload_post_some_nullable_object",
+        "BodyUploadFileTestsUploadPostSomeNullableObject",
+    )
+    BodyUploadFileTestsUploadPostSomeObject = lazy_model(
+        __package__,
+        "body_upload_file_tests_upload_post_some_object",
+        "BodyUploadFileTestsUploadPostSomeObject",
+    )
+    BodyUploadFileTestsUploadPostSomeOptionalObject = lazy_model(
+        __package__,
+        "body_upload_file_tests_upload_post_some_optional_object",
+        "BodyUploadFileTestsUploadPostSomeOptionalObject",
+    )
 
 __all__ = ["BodyUploadFileTestsUploadPost"]
 

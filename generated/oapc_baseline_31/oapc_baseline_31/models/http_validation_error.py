@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from .validation_error import ValidationError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .validation_error import ValidationError
+else:
+    from .._runtime.lazy import lazy_model
+
+    ValidationError = lazy_model(__package__, "validation_error", "ValidationError")
 
 __all__ = ["HTTPValidationError"]
 

@@ -4,8 +4,20 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .a_discriminated_union_type1 import ADiscriminatedUnionType1
-from .a_discriminated_union_type2 import ADiscriminatedUnionType2
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .a_discriminated_union_type1 import ADiscriminatedUnionType1
+    from .a_discriminated_union_type2 import ADiscriminatedUnionType2
+else:
+    from .._runtime.lazy import lazy_model
+
+    ADiscriminatedUnionType1 = lazy_model(
+        __package__, "a_discriminated_union_type1", "ADiscriminatedUnionType1"
+    )
+    ADiscriminatedUnionType2 = lazy_model(
+        __package__, "a_discriminated_union_type2", "ADiscriminatedUnionType2"
+    )
 
 __all__ = ["ModelWithDiscriminatedUnion"]
 

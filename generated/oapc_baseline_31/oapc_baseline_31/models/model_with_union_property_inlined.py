@@ -4,10 +4,28 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .model_with_union_property_inlined_fruit_apples import ModelWithUnionPropertyInlinedFruitApples
-from .model_with_union_property_inlined_fruit_bananas import (
-    ModelWithUnionPropertyInlinedFruitBananas,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model_with_union_property_inlined_fruit_apples import (
+        ModelWithUnionPropertyInlinedFruitApples,
+    )
+    from .model_with_union_property_inlined_fruit_bananas import (
+        ModelWithUnionPropertyInlinedFruitBananas,
+    )
+else:
+    from .._runtime.lazy import lazy_model
+
+    ModelWithUnionPropertyInlinedFruitApples = lazy_model(
+        __package__,
+        "model_with_union_property_inlined_fruit_apples",
+        "ModelWithUnionPropertyInlinedFruitApples",
+    )
+    ModelWithUnionPropertyInlinedFruitBananas = lazy_model(
+        __package__,
+        "model_with_union_property_inlined_fruit_bananas",
+        "ModelWithUnionPropertyInlinedFruitBananas",
+    )
 
 __all__ = ["ModelWithUnionPropertyInlined"]
 

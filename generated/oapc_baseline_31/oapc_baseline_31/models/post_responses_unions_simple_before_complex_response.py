@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .import_ import Import
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .import_ import Import
+else:
+    from .._runtime.lazy import lazy_model
+
+    Import = lazy_model(__package__, "import_", "Import")
 
 __all__ = ["PostResponsesUnionsSimpleBeforeComplexResponse"]
 

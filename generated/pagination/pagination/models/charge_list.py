@@ -4,8 +4,15 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .charge import Charge
+from typing import TYPE_CHECKING
 from .charge_list_object import ChargeListObjectValue
+
+if TYPE_CHECKING:
+    from .charge import Charge
+else:
+    from .._runtime.lazy import lazy_model
+
+    Charge = lazy_model(__package__, "charge", "Charge")
 
 __all__ = ["ChargeList"]
 

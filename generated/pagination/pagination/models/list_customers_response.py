@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .customer import Customer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .customer import Customer
+else:
+    from .._runtime.lazy import lazy_model
+
+    Customer = lazy_model(__package__, "customer", "Customer")
 
 __all__ = ["ListCustomersResponse"]
 

@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from .log_entry import LogEntry
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .log_entry import LogEntry
+else:
+    from .._runtime.lazy import lazy_model
+
+    LogEntry = lazy_model(__package__, "log_entry", "LogEntry")
 
 __all__ = ["ListLogsResponse"]
 

@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from .order import Order
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .order import Order
+else:
+    from .._runtime.lazy import lazy_model
+
+    Order = lazy_model(__package__, "order", "Order")
 
 __all__ = ["SearchOrdersResponse"]
 

@@ -4,9 +4,17 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from .category import Category
+from typing import TYPE_CHECKING
 from .pet_status import PetStatusValue
-from .tag import Tag
+
+if TYPE_CHECKING:
+    from .category import Category
+    from .tag import Tag
+else:
+    from .._runtime.lazy import lazy_model
+
+    Category = lazy_model(__package__, "category", "Category")
+    Tag = lazy_model(__package__, "tag", "Tag")
 
 __all__ = ["Pet"]
 

@@ -20,6 +20,7 @@ import pydantic
 import pydantic_core
 
 from .endpoint import BodyKind, ParamStyle
+from .lazy import real_type
 
 __all__ = [
     "scalar_to_str",
@@ -123,8 +124,10 @@ def wire_names(tp: Any, value: Any, unknown: list[str] | None = None, where: str
                     unknown.append(f"{where}{key}")
                 out[key] = item
                 continue
-            nested = field_type is not None
-            out[wire] = wire_names(field_type, item, unknown, f"{where}{wire}.") if nested else item
+            if field_type is not None and isinstance(item, (Mapping, list, tuple)):
+                # a nested object or list: its model's stand-in, if any, is loaded now
+                item = wire_names(real_type(field_type), item, unknown, f"{where}{wire}.")
+            out[wire] = item
         return out
     if isinstance(value, (list, tuple)):
         item_type = _item_type(tp)

@@ -7,7 +7,7 @@ from .item_metadata import ItemMetadata as ItemMetadata
 from .level import Level as Level
 from .level import LevelValue as LevelValue
 from .node_a import NodeA as NodeA
-from .node_a import NodeB as NodeB
+from .node_b import NodeB as NodeB
 from .nullable_status import NullableStatus as NullableStatus
 from .nullable_status import NullableStatusValue as NullableStatusValue
 from .owner import Owner as Owner

@@ -10,7 +10,7 @@ MODULE_OF: dict[str, str] = {
     "Level": "level",
     "LevelValue": "level",
     "NodeA": "node_a",
-    "NodeB": "node_a",
+    "NodeB": "node_b",
     "NullableStatus": "nullable_status",
     "NullableStatusValue": "nullable_status",
     "Owner": "owner",

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from datetime import date
 from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
 from .item_kind import ItemKindValue
-from .item_metadata import ItemMetadata
 from .level import Level, LevelValue
 from .nullable_status import NullableStatusValue
-from .owner import Owner
 from .status import Status, StatusValue
+
+if TYPE_CHECKING:
+    from .item_metadata import ItemMetadata
+    from .owner import Owner
+else:
+    from .._runtime.lazy import lazy_model
+
+    ItemMetadata = lazy_model(__package__, "item_metadata", "ItemMetadata")
+    Owner = lazy_model(__package__, "owner", "Owner")
 
 __all__ = ["ItemInput"]
 

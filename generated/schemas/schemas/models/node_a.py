@@ -4,8 +4,16 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
 
-__all__ = ["NodeA", "NodeB"]
+if TYPE_CHECKING:
+    from .node_b import NodeB
+else:
+    from .._runtime.lazy import lazy_model
+
+    NodeB = lazy_model(__package__, "node_b", "NodeB")
+
+__all__ = ["NodeA"]
 
 
 class NodeA(BaseModel):
@@ -15,15 +23,6 @@ class NodeA(BaseModel):
     )
     name: str | None = None
     b: NodeB | None = None
-
-
-class NodeB(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    weight: float | None = None
-    a_list: list[NodeA] | None = None
 
 
 NodeA.model_rebuild()

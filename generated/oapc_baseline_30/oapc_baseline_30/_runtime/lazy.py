@@ -1,0 +1,162 @@
+"""Models that exist only once the data needs them.
+
+A model module refers to the other models its fields use through stand-ins made
+here, not through imports: importing ``payment_intent`` does not import
+``customer``, and building the validator of ``PaymentIntent`` does not build
+``Customer``'s. A stand-in validates its field by importing the real class the
+first time a value needs it (a dict or an instance), so an expandable
+``customer: str | Customer`` holding ``"cus_1"`` never creates ``Customer``.
+Type checkers see the real classes (the modules import them under
+``TYPE_CHECKING``).
+
+Once the real class is loaded, validators built later include it directly (as if
+it had been imported), so a long-running process pays the stand-in's indirection
+only in the validators of its first calls.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import types
+import typing
+from typing import Any, Callable, Union
+
+import pydantic
+from pydantic_core import PydanticCustomError, core_schema
+
+__all__ = ["lazy_model", "real_type", "LazyModel"]
+
+
+class _LazyModelType(type):
+    """Metaclass of the stand-ins: ``isinstance`` and ``repr`` answer for the real class."""
+
+    _apigen_module: str
+    _apigen_name: str
+    _apigen_target: type[pydantic.BaseModel] | None
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, pydantic.BaseModel) and isinstance(obj, cls.resolve())
+
+    def __repr__(cls) -> str:
+        return f"{cls._apigen_module}.{cls._apigen_name}"
+
+    def resolve(cls) -> type[pydantic.BaseModel]:
+        """The real class (its module imported on first use)."""
+        target = cls._apigen_target
+        if target is None:
+            target = getattr(importlib.import_module(cls._apigen_module), cls._apigen_name)
+            cls._apigen_target = target
+        return target
+
+
+class LazyModel(metaclass=_LazyModelType):
+    """Base of the stand-ins; pydantic asks it for the field's schema."""
+
+    _apigen_module = ""
+    _apigen_name = ""
+    _apigen_target = None
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: pydantic.GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        target = cls._apigen_target
+        if target is not None:  # already loaded: validate it in place, at full speed
+            return handler(target)
+        return core_schema.no_info_plain_validator_function(
+            _validator(cls),
+            metadata={"pydantic_js_functions": [_json_schema(cls)]},
+        )
+
+
+def _validator(stand_in: _LazyModelType) -> Callable[[Any], Any]:
+    name = stand_in._apigen_name
+    validate: list[Callable[[Any], Any]] = []  # the real validator, once needed
+
+    def lazy_model(value: Any) -> Any:
+        if validate:
+            return validate[0](value)
+        if not isinstance(value, (dict, pydantic.BaseModel)):
+            # a string id in an expandable field, a number ...: not this branch, and
+            # no reason to load the class to say so
+            raise PydanticCustomError(
+                "model_type",
+                "Input should be a valid dictionary or instance of {class_name}",
+                {"class_name": name},
+            )
+        validate.append(stand_in.resolve().__pydantic_validator__.validate_python)
+        return validate[0](value)
+
+    lazy_model.__name__ = lazy_model.__qualname__ = name  # errors read `loc: (..., "Customer", ...)`
+    return lazy_model
+
+
+def _json_schema(stand_in: _LazyModelType) -> Callable[[Any, Any], Any]:
+    def schema(_: Any, handler: Any) -> Any:
+        return handler(stand_in.resolve().__pydantic_core_schema__)
+
+    return schema
+
+
+_STAND_INS: dict[tuple[str, str], _LazyModelType] = {}
+_LOCK = threading.Lock()
+
+
+def lazy_model(package: str, module: str, name: str) -> Any:
+    """The stand-in for class ``name`` of module ``module`` in the models package
+    ``package``: one per real class, shared by every module that refers to it."""
+    key = (f"{package}.{module}", name)
+    stand_in = _STAND_INS.get(key)
+    if stand_in is None:
+        with _LOCK:
+            stand_in = _STAND_INS.get(key)
+            if stand_in is None:
+                namespace = {
+                    "_apigen_module": key[0], "_apigen_name": name, "_apigen_target": None,
+                    "__module__": key[0], "__qualname__": name,
+                }
+                stand_in = _STAND_INS[key] = _LazyModelType(name, (LazyModel,), namespace)
+    return stand_in
+
+
+_REAL: dict[Any, Any] = {}
+
+
+def real_type(tp: Any) -> Any:
+    """``tp`` with every stand-in replaced by its real class (for code that walks a
+    field's annotation: lenient parsing, wire names of request bodies)."""
+    try:
+        return _REAL[tp]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable type expression
+        return _replace(tp)
+    if len(_REAL) > 4096:
+        _REAL.clear()
+    real = _REAL[tp] = _replace(tp)
+    return real
+
+
+def _replace(tp: Any) -> Any:
+    if isinstance(tp, _LazyModelType):
+        return tp.resolve()
+    origin = typing.get_origin(tp)
+    if origin is None:
+        return tp
+    args = typing.get_args(tp)
+    if origin is typing.Literal or not args:
+        return tp
+    if origin is typing.Annotated:
+        return typing.Annotated[(real_type(args[0]), *tp.__metadata__)]
+    new = tuple(real_type(a) for a in args)
+    if new == args:
+        return tp
+    if origin is Union or origin is types.UnionType:
+        return Union[new]
+    if isinstance(tp, types.GenericAlias):
+        return types.GenericAlias(origin, new)
+    try:
+        return tp.copy_with(new)  # typing's own generic aliases
+    except AttributeError:
+        return tp
