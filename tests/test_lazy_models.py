@@ -250,3 +250,36 @@ def test_only_field_annotations_refer_through_stand_ins() -> None:
     assert "from .litter import Litter" in shelter  # a root model: its values are not objects
     for source in split.modules.values():
         compile(source, "<split>", "exec")
+
+
+def test_a_response_type_in_steady_use_stops_going_through_stand_ins(shop: Path) -> None:
+    got = _run(shop, """
+        from shop._runtime import responses
+        from shop.models import Payment
+
+        def through_loaded_stand_ins(cls):
+            found, todo = [], [cls.__pydantic_core_schema__]
+            while todo:
+                node = todo.pop()
+                if isinstance(node, list):
+                    todo.extend(node)
+                elif isinstance(node, dict):
+                    f = node.get("function", {})
+                    s = getattr(f.get("function") if isinstance(f, dict) else None,
+                                "_apigen_stand_in", None)
+                    if s is not None and s._apigen_target is not None:
+                        found.append(s._apigen_target.__name__)
+                    todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
+            return sorted(set(found))
+
+        body = {"id": "py_1", "amount": 5, "customer": {"id": "cus_1", "address": {"line1": "x"}}}
+        c = client(body)
+        first = c.payments.retrieve("py_1")
+        before = through_loaded_stand_ins(Payment)
+        for _ in range(responses.REFRESH_AFTER + 1):
+            last = c.payments.retrieve("py_1")
+        after = through_loaded_stand_ins(Payment)
+        same = last.model_dump() == first.model_dump()
+        print(json.dumps([before, after, same, type(last.customer.address).__name__]))
+    """)
+    assert got == [["Customer"], [], True, "Address"]

@@ -27,6 +27,7 @@ from .errors import (
     request_id_of,
     status_error_class,
 )
+from .lazy import generation, refresh
 from .lenient import ResponseProblem, attach_problems, lenient_value
 
 __all__ = [
@@ -46,15 +47,19 @@ __all__ = [
 _NO_BODY: Any = object()
 
 ADAPTER_CACHE_SIZE = 512
-_ADAPTERS: dict[Any, pydantic.TypeAdapter[Any]] = {}
+# uses of an adapter after model classes it may refer to were loaded, before its models
+# are refreshed (runtime/lazy.py): a process making a few calls never pays for it
+REFRESH_AFTER = 8
+# type -> [adapter, lazy.generation() it was checked at, uses since the generation moved]
+_ADAPTERS: dict[Any, list[Any]] = {}
 
 
 def adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
     """A cached ``TypeAdapter`` for ``tp`` (bounded, least recently used evicted)."""
     try:
-        ta = _ADAPTERS.pop(tp)
+        entry = _ADAPTERS.pop(tp)
     except KeyError:
-        ta = pydantic.TypeAdapter(tp)
+        entry = [pydantic.TypeAdapter(tp), generation(), 0]
         while len(_ADAPTERS) >= ADAPTER_CACHE_SIZE:
             try:
                 del _ADAPTERS[next(iter(_ADAPTERS))]
@@ -62,8 +67,22 @@ def adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
                 break
     except TypeError:  # unhashable type expression: build each time
         return pydantic.TypeAdapter(tp)
-    _ADAPTERS[tp] = ta  # (re)inserted last: the most recently used
-    return ta
+    else:
+        if entry[1] != generation():
+            entry = _fresher(tp, entry)
+    _ADAPTERS[tp] = entry  # (re)inserted last: the most recently used
+    return entry[0]  # type: ignore[no-any-return]
+
+
+def _fresher(tp: Any, entry: list[Any]) -> list[Any]:
+    """After ``REFRESH_AFTER`` uses, the adapter rebuilt if its models were refreshed."""
+    entry[2] += 1
+    if entry[2] < REFRESH_AFTER:
+        return entry
+    now = generation()
+    if refresh(tp):
+        return [pydantic.TypeAdapter(tp), now, 0]
+    return [entry[0], now, 0]
 
 
 _RANGES = {1: "1XX", 2: "2XX", 3: "3XX", 4: "4XX", 5: "5XX"}

@@ -10,8 +10,10 @@ Type checkers see the real classes (the modules import them under
 ``TYPE_CHECKING``).
 
 Once the real class is loaded, validators built later include it directly (as if
-it had been imported), so a long-running process pays the stand-in's indirection
-only in the validators of its first calls.
+it had been imported), and ``refresh`` rebuilds the models whose validators still go
+through stand-ins of loaded classes (the runtime calls it for a response type that
+keeps being used), so a long-running process pays the indirection only in its first
+calls.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, Callable, Union
 import pydantic
 from pydantic_core import PydanticCustomError, core_schema
 
-__all__ = ["lazy_model", "real_type", "LazyModel"]
+__all__ = ["lazy_model", "real_type", "LazyModel", "generation", "refresh"]
 
 
 class _LazyModelType(type):
@@ -47,6 +49,7 @@ class _LazyModelType(type):
         if target is None:
             target = getattr(importlib.import_module(cls._apigen_module), cls._apigen_name)
             cls._apigen_target = target
+            _GENERATION[0] += 1
         return target
 
 
@@ -89,6 +92,7 @@ def _validator(stand_in: _LazyModelType) -> Callable[[Any], Any]:
         return validate[0](value)
 
     lazy_model.__name__ = lazy_model.__qualname__ = name  # errors read `loc: (..., "Customer", ...)`
+    lazy_model._apigen_stand_in = stand_in  # type: ignore[attr-defined]  # found by refresh
     return lazy_model
 
 
@@ -101,6 +105,7 @@ def _json_schema(stand_in: _LazyModelType) -> Callable[[Any, Any], Any]:
 
 _STAND_INS: dict[tuple[str, str], _LazyModelType] = {}
 _LOCK = threading.Lock()
+_GENERATION = [0]  # how many stand-ins have loaded their class so far
 
 
 def lazy_model(package: str, module: str, name: str) -> Any:
@@ -160,3 +165,65 @@ def _replace(tp: Any) -> Any:
         return tp.copy_with(new)  # typing's own generic aliases
     except AttributeError:
         return tp
+
+
+def generation() -> int:
+    """Goes up each time a stand-in loads its class (validators built before may be refreshed)."""
+    return _GENERATION[0]
+
+
+_REFRESH_LOCK = threading.Lock()
+
+
+def refresh(tp: Any) -> bool:
+    """Rebuild the models of type expression ``tp`` whose validators go through stand-ins
+    of classes loaded since they were built (and the models inside them first), so
+    they validate those parts in place. True when any model was rebuilt."""
+    with _REFRESH_LOCK:
+        seen: dict[type, bool] = {}
+        rebuilt = False
+        for cls in _models_in(real_type(tp)):
+            rebuilt = _refresh_model(cls, seen) or rebuilt
+        return rebuilt
+
+
+def _models_in(tp: Any) -> list[type[pydantic.BaseModel]]:
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        return [tp]
+    return [m for arg in typing.get_args(tp) for m in _models_in(arg)]
+
+
+def _refresh_model(cls: type[pydantic.BaseModel], seen: dict[type, bool]) -> bool:
+    if cls in seen:
+        return seen[cls]
+    seen[cls] = False  # a model that contains itself
+    schema = cls.__dict__.get("__pydantic_core_schema__")
+    if not isinstance(schema, dict):  # not built yet: it will be built with what is loaded
+        return False
+    stale = False
+    todo: list[Any] = [schema]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        kind = node.get("type")
+        if kind == "function-plain":
+            stand_in = getattr(node.get("function", {}).get("function"), "_apigen_stand_in", None)
+            target = getattr(stand_in, "_apigen_target", None)
+            if target is not None:
+                _refresh_model(target, seen)
+                stale = True
+                continue
+        if kind == "model" and node.get("cls") is not cls:
+            inner = node.get("cls")
+            if isinstance(inner, type) and issubclass(inner, pydantic.BaseModel):
+                stale = _refresh_model(inner, seen) or stale
+            continue
+        todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    if stale:
+        cls.model_rebuild(force=True, _types_namespace={})
+    seen[cls] = stale
+    return stale
