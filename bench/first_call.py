@@ -101,6 +101,15 @@ repo = client.repos.get("octocat", "Hello-World")
 assert type(repo).__name__ == "FullRepository", type(repo)
 """,
     "github-floor": "import httpx, pydantic",
+    "github-minimum": """
+import sys, httpx, pydantic
+class Repo(pydantic.BaseModel):
+    id: int
+    full_name: str
+with httpx.Client(base_url=sys.argv[1]) as http:
+    repo = Repo.model_validate_json(http.get("/repos/octocat/Hello-World").content)
+assert repo.full_name == "octocat/Hello-World", repo
+""",
     "openai-apigen": """
 import sys, openai
 client = openai.Client(sys.argv[1] + "/v1", api_key="sk-test")
@@ -182,6 +191,7 @@ def main() -> int:
         sides[f"{c}-apigen"] = ([sys.executable, "-c", CHILD[f"{c}-apigen"], base], env)
         if c == "github":
             sides["github-floor"] = ([sys.executable, "-c", CHILD["github-floor"]], {})
+            sides["github-minimum"] = ([sys.executable, "-c", CHILD["github-minimum"], base], {})
         else:
             sides[f"{c}-sdk"] = ([args.sdk_python, "-c", CHILD[f"{c}-sdk"], base], {"PYTHONPATH": ""})
     try:
@@ -217,6 +227,7 @@ def main() -> int:
         "stripe-sdk": "stripe-python: import + StripeClient + v1.payment_intents.retrieve",
         "github-apigen": "apigen GitHub: import + Client + repos.get",
         "github-floor": 'python -c "import httpx, pydantic"',
+        "github-minimum": "the least a typed call costs: httpx.Client().get + a 2-field pydantic model",
         "openai-apigen": "apigen OpenAI: import + Client + chat.completions.create",
         "openai-sdk": "openai SDK: import + OpenAI + chat.completions.create",
     }
@@ -233,6 +244,14 @@ def main() -> int:
             fmt(ratio(median(wall[name]), median(wall[ref])), "x") if mine else "",
             fmt(ratio(median(rss[name]), median(rss[ref])), "x") if mine else "",
             f"<= {TARGETS[c]:.1f}x" if mine else "",
+        ])
+    if "github" in cases:  # apigen against the least any typed httpx + pydantic call costs
+        least = "github-minimum"
+        rows.append([
+            "apigen GitHub / that least", "", "", "",
+            fmt(median([ratio(a, b) for a, b in zip(cpu["github-apigen"], cpu[least])]), "x"),
+            fmt(ratio(median(wall["github-apigen"]), median(wall[least])), "x"),
+            fmt(ratio(median(rss["github-apigen"]), median(rss[least])), "x"), "",
         ])
     print(table(["process", "CPU", "wall", "peak RSS", "CPU ratio (median of pairs)", "wall ratio", "memory ratio", "target"], rows, [False] + [True] * 7))
     print(f"\n{load_note()}; python {sys.version.split()[0]}; SDKs: {args.sdk_python}")

@@ -150,7 +150,7 @@ def main() -> int:
                     script.write_text(base + f"\n# edit {rep}\nprint({rep})\n")
                     runs["mypy warm"] = run_measured(cmd, env=env, cwd=folder, timeout=900)
                     if use_pyright:
-                        runs["pyright"] = run_measured([str(pyright), "script.py"], env=env, cwd=folder, timeout=900)
+                        runs["pyright"] = run_measured([str(pyright), "--pythonpath", str(args.sdk_bin / "python"), "script.py"], env=env, cwd=folder, timeout=900)
                     for kind in kinds:
                         r = runs[kind]
                         assert r is not None

@@ -10,10 +10,10 @@ Type checkers see the real classes (the modules import them under
 ``TYPE_CHECKING``).
 
 Once the real class is loaded, validators built later include it directly (as if
-it had been imported), and ``refresh`` rebuilds the models whose validators still go
-through stand-ins of loaded classes (the runtime calls it for a response type that
-keeps being used), so a long-running process pays the indirection only in its first
-calls.
+it had been imported) when it is a small model holding no other, and ``refresh``
+rebuilds the models whose validators still go through stand-ins of such classes (the
+runtime calls it for a response type that keeps being used): a long-running process
+pays the stand-in's indirection only for nested objects that hold objects themselves.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class LazyModel(metaclass=_LazyModelType):
         cls, source: Any, handler: pydantic.GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         target = cls._apigen_target
-        if target is not None:  # already loaded: validate it in place, at full speed
+        if target is not None and _is_leaf(target):  # loaded: validated in place, at full speed
             return handler(target)
         return core_schema.no_info_plain_validator_function(
             _validator(cls),
@@ -101,6 +101,36 @@ def _json_schema(stand_in: _LazyModelType) -> Callable[[Any, Any], Any]:
         return handler(stand_in.resolve().__pydantic_core_schema__)
 
     return schema
+
+
+_LEAF_NODES = 400  # a larger schema stays behind its stand-in
+
+
+def _is_leaf(cls: type[pydantic.BaseModel]) -> bool:
+    """Whether a loaded model's validator can be copied into others: a small one holding
+    no other model. Copying whole graphs into each other would grow every validator with
+    each model loaded (a model inside itself, twice removed, gets copied again and again);
+    behind their stand-ins they are each built once."""
+    schema = cls.__dict__.get("__pydantic_core_schema__")
+    if not isinstance(schema, dict):
+        return False
+    nodes = 0
+    todo: list[Any] = [schema]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        nodes += 1
+        kind = node.get("type")
+        if nodes > _LEAF_NODES or kind in ("definitions", "definition-ref"):
+            return False
+        if kind == "model" and node.get("cls") is not cls:
+            return False
+        todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    return True
 
 
 _STAND_INS: dict[tuple[str, str], _LazyModelType] = {}
@@ -215,7 +245,7 @@ def _refresh_model(cls: type[pydantic.BaseModel], seen: dict[type, bool]) -> boo
             target = getattr(stand_in, "_apigen_target", None)
             if target is not None:
                 _refresh_model(target, seen)
-                stale = True
+                stale = _is_leaf(target) or stale  # a rebuild would copy it in
                 continue
         if kind == "model" and node.get("cls") is not cls:
             inner = node.get("cls")
