@@ -1,9 +1,11 @@
 """Splitting the models module into one module per group of mutually dependent classes.
 
 A client of GitHub's API has thousands of models; one module of them takes
-seconds to import. Each strongly connected component of the class reference
-graph becomes its own module, importing the modules it depends on, so the module
-graph is acyclic and a resource imports only the models its operations reach.
+seconds to import. A field's reference to another model goes through a stand-in
+(runtime/lazy.py) that imports it when a value needs it; what a class needs when
+its module runs (bases, discriminated unions, root models, enums) is imported.
+Each strongly connected component of that run-time graph becomes its own module,
+so the module graph is acyclic and importing a model imports little else.
 """
 
 from __future__ import annotations
