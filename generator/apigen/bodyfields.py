@@ -72,6 +72,11 @@ def _properties(
     return props, required
 
 
+def body_properties(registry: SchemaRegistry, model: str) -> tuple[dict[str, Any], set[str]]:
+    """The (rewritten) properties and required names of the body model ``model``."""
+    return _properties(registry, {"$ref": _DEFS + model}, set())
+
+
 class _InputTypes:
     """Annotations of request values: like the registry's, but a model also takes a dict."""
 

@@ -22,6 +22,7 @@ from .ir import (
     ANY, NONE, Api, Body, BodyField, Operation, Parameter, PyType, Resource, ResourceRef, Response,
     SecurityScheme, Skipped,
 )
+from .events import STREAM_ONLY, event_media, event_type_of, generic_event, stream_switch
 from .naming import (
     WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, file_safe_name, pascal,
     snake_identifier, unshadowed_package,
@@ -298,26 +299,38 @@ class ApiBuilder(SpecContext):
             if not isinstance(response, dict):
                 continue
             content = response.get("content")
-            picked = pick_media(content) if isinstance(content, dict) and content else None
+            content = content if isinstance(content, dict) else {}
+            others, events = event_media(content)
+            picked = pick_media(others) if others else None
             success = code.startswith("2")
-            if picked is None:
-                resp = Response(_status(code), "empty", None, _text(response.get("description")))
+            description = _text(response.get("description"))
+            numbered = "" if len(success_schemas) == 1 else _status(code)
+            event_type = None
+            if events is not None:
+                event_type = event_type_of(self, events, context + "Event" + numbered)
+            if picked is None and events is not None:
+                resp = Response(_status(code), "event-stream", None, description, True, event_type)
+                rtype = STREAM_ONLY
+            elif picked is None:
+                resp = Response(_status(code), "empty", None, description)
                 rtype = NONE
             else:
                 kind, _media, obj = picked
                 if kind in ("json",):
                     schema = obj.get("schema")
                     if success:
-                        ctx = context + "Response" + ("" if len(success_schemas) == 1 else _status(code))
+                        ctx = context + "Response" + numbered
                     else:
                         ctx = context + ("Error" if code == "default" else "Error" + _status(code))
                     ptype = self.registry.type_of(schema, ctx) if isinstance(schema, dict) and schema else None
-                    resp = Response(_status(code), "json", ptype, _text(response.get("description")))
+                    resp = Response(_status(code), "json", ptype, description)
                     rtype = ptype or ANY
                 elif kind == "text":
-                    resp, rtype = Response(_status(code), "text", None, _text(response.get("description"))), PyType("str")
+                    resp, rtype = Response(_status(code), "text", None, description), PyType("str")
                 else:
-                    resp, rtype = Response(_status(code), "binary", None, _text(response.get("description"))), PyType("bytes")
+                    resp, rtype = Response(_status(code), "binary", None, description), PyType("bytes")
+                if events is not None:
+                    resp = replace(resp, events=True, event_type=event_type)
             out.append(resp)
             if success:
                 return_type = rtype if return_type is None else return_type.union(rtype)
@@ -326,13 +339,28 @@ class ApiBuilder(SpecContext):
             default = next((r for r in out if r.status == "default"), None)
             if default is None or default.kind == "empty":
                 return_type = NONE
+            elif default.kind == "event-stream":
+                return_type = STREAM_ONLY
             elif default.kind == "json":
                 return_type = default.type or ANY
             else:
                 return_type = PyType("str") if default.kind == "text" else PyType("bytes")
         if "Any" in return_type.expr.split(" | "):
             return_type = ANY
+        parts = [t for t in return_type.expr.split(" | ") if t != STREAM_ONLY.expr]
+        if parts and len(parts) < len(return_type.expr.split(" | ")):  # a stream beside others
+            return_type = PyType(" | ".join(parts), return_type.models, return_type.imports - STREAM_ONLY.imports)
         return tuple(out), return_type
+
+    def events(self, responses: tuple[Response, ...]) -> PyType | None:
+        """The type of each event of the operation's success streams, or None for no stream."""
+        success = [r for r in responses if r.is_success] or [r for r in responses if r.status == "default"]
+        found: PyType | None = None
+        for r in success:
+            if r.events:
+                etype = r.event_type or generic_event()
+                found = etype if found is None else found.union(etype)
+        return found
 
     def build(self) -> Api:
         schemes = self.security_schemes()
@@ -439,6 +467,7 @@ class ApiBuilder(SpecContext):
         params = self.parameters(path_item, op, context, where, args)
         body = self.body(op, context, where, args)
         responses, return_type = self.responses(op, context, where)
+        events = self.events(responses)
         security = self.security(op.get("security"), known, pointer("paths", path, method, "security"))
         operation = Operation(
             operation_id=str(op.get("operationId") or py_name), py_name=py_name,
@@ -451,8 +480,10 @@ class ApiBuilder(SpecContext):
                 method, (p.name for p in params if p.location == "header"),
                 self.idempotency_api_header),
             envelope=envelope.detect(self, op, responses),
+            events=events, stream_only=return_type == STREAM_ONLY,
+            stream_switch=stream_switch(self, body) if events and return_type != STREAM_ONLY else None,
         )
-        pagination = paging.detect(self, op, operation)
+        pagination = None if events else paging.detect(self, op, operation)
         if pagination is not None:
             operation = replace(operation, pagination=pagination)
         return operation

@@ -103,9 +103,13 @@ class ErrorEnvelope:
 @dataclass(frozen=True)
 class Response:
     status: str  # "200", "2XX", "default"
-    kind: str  # json | text | binary | empty
+    kind: str  # json | text | binary | empty | event-stream
     type: PyType | None  # None: keep JSON as decoded
     description: str = ""
+    # the response may be (kind "event-stream": is) a text/event-stream; each event's data
+    # parses as event_type, or the event itself (ServerSentEvent) is yielded when None
+    events: bool = False
+    event_type: PyType | None = None
 
     @property
     def is_success(self) -> bool:
@@ -128,6 +132,16 @@ class Pagination:
 
 
 @dataclass(frozen=True)
+class StreamSwitch:
+    """A boolean body field that turns the answer into an event stream (OpenAI's ``stream``):
+    the method gets typed overloads on it."""
+
+    name: str  # wire name
+    py_name: str
+    nullable: bool = False  # null is allowed (and means no stream)
+
+
+@dataclass(frozen=True)
 class Operation:
     operation_id: str
     py_name: str
@@ -146,11 +160,19 @@ class Operation:
     idempotent: bool = True
     envelope: ErrorEnvelope | None = None
     idempotency_header: str | None = None  # POST/PATCH of an API that takes idempotency keys
+    # the type of each event when a success may be an event stream (ServerSentEvent when the
+    # spec gives none); stream_only: every success with a body is one
+    events: PyType | None = None
+    stream_only: bool = False
+    stream_switch: StreamSwitch | None = None
 
     @property
     def types(self) -> list[PyType]:
         """Every type the operation's code names: return, parameters, body, responses, items."""
         found = [self.return_type, *(p.type for p in self.parameters), *(r.type for r in self.responses if r.type)]
+        found.extend(r.event_type for r in self.responses if r.event_type)
+        if self.events:
+            found.append(self.events)
         if self.body:
             found.append(self.body.type)
             if self.body.model:

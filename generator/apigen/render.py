@@ -128,7 +128,11 @@ class Renderer:
 
         # models each operation needs at run time: its response types (loaded by a
         # cached function on first call) and a paginator's item type (imported in the method)
-        op_models = {op.const_name: grouped({m for r in op.responses if r.type for m in r.type.models}) for op in resource.operations}
+        op_models = {
+            op.const_name: grouped({m for r in op.responses for t in (r.type, r.event_type) if t
+                                    for m in t.models})
+            for op in resource.operations
+        }
         page_models = {op.const_name: grouped(set(op.pagination.item_type.models)) if op.pagination else [] for op in resource.operations}
         # a dict body's keys are mapped to wire names with the body's model (loaded on first call)
         body_models = {
@@ -147,6 +151,15 @@ class Renderer:
             names.add("to_raw_response")
         if any(op.body and op.body.fields for op in resource.operations):
             names |= {"OMIT", "Omit"}
+        streaming = [op for op in resource.operations if op.events]
+        if streaming:
+            names |= {"AsyncStream", "Stream", "StreamingEndpoint"}
+        if any("ServerSentEvent" in op.events.expr.split(" | ") for op in streaming if op.events):
+            names.add("ServerSentEvent")
+        if streaming and len(streaming) == len(resource.operations):
+            names.discard("Endpoint")
+        if any(op.stream_switch for op in streaming):
+            types.append(PyType("", imports=frozenset({"typing:Literal", "typing:overload"})))
         if any(p.style is not None or p.explode is not None for op in resource.operations for p in op.parameters) or any(op.body and op.body.styles for op in resource.operations):
             names.add("ParamStyle")
         return self.render(

@@ -77,6 +77,18 @@ class _Names(dict):  # type: ignore[type-arg]
         return getattr(self._models, key)
 
 
+class _StreamNames:
+    """The package's models, and the runtime's generic ``ServerSentEvent``."""
+
+    def __init__(self, models: Any) -> None:
+        self._models = models
+
+    def __getattr__(self, key: str) -> Any:
+        if key == "ServerSentEvent":
+            return importlib.import_module(self._models.__name__.rsplit(".", 1)[0] + "._runtime").ServerSentEvent
+        return getattr(self._models, key)
+
+
 def resolve_type(expr: str, models: Any, imports: frozenset[str] = frozenset()) -> Any:
     return eval(expr, {"__builtins__": {}}, _Names(models, imports))  # noqa: S307 - our own generator's IR
 
@@ -220,6 +232,13 @@ class Contract:
         content = node.get("content") or {}
         if rt.kind == "empty" or not content:
             return httpx.Response(code if code != 200 or status.isdigit() else 204), f"{code} empty"
+        if rt.kind == "event-stream":  # two events of the declared type, then [DONE]
+            media = next((v for k, v in content.items() if k.startswith("text/event-stream")), {}) or {}
+            schema = self.spec.deref(media.get("x-apigen-event-type") or media.get("schema") or {})
+            typed = isinstance(schema, dict) and schema and schema.get("type") != "string"
+            data = [json.dumps(self.resp_synth.value(schema)) if typed else f"event {i}" for i in range(2)]
+            body = "".join(f"data: {d}\n\n" for d in data) + "data: [DONE]\n\n"
+            return httpx.Response(code, content=body.encode(), headers={"content-type": "text/event-stream"}), f"{code} text/event-stream"
         if rt.kind == "json":
             keys = [k for k in content if "json" in k.lower()] or [k for k in content if k in ("*/*", "application/*")] or list(content)
             ctype = keys[0] if "json" in keys[0].lower() else "application/json"
@@ -296,6 +315,13 @@ class Contract:
                 tp = resolve_type(op.return_type.expr, models, op.return_type.imports)
                 if not conforms(data, tp):
                     failures.append(f"page data is {type(data).__name__}, not {op.return_type.expr}: {_describe(data)}")
+            elif op.stream_only:
+                events = list(result)
+                tp = resolve_type(op.events.expr, _StreamNames(models), op.events.imports)
+                if type(result).__name__ != "Stream" or len(events) != 2:
+                    failures.append(f"returned {type(result).__name__} of {len(events)} events, not a Stream of 2")
+                elif not all(conforms(e, tp) for e in events):
+                    failures.append(f"events are not {op.events.expr}: {_describe(events)}")
             else:
                 tp = resolve_type(op.return_type.expr, models, op.return_type.imports)
                 if not conforms(result, tp):

@@ -19,7 +19,15 @@ from .auth import (
 from .cachestore import CachedResponse, CacheStore, MemoryCache
 from .client import AsyncAPIClient, SyncAPIClient
 from .config import ClientConfig
-from .endpoint import Endpoint, ErrorEnvelope, PaginationStyle, ParamStyle, Pagination, ResponseType
+from .endpoint import (
+    Endpoint,
+    ErrorEnvelope,
+    PaginationStyle,
+    ParamStyle,
+    Pagination,
+    ResponseType,
+    StreamingEndpoint,
+)
 from .errors import (
     APIResponseDecodeError,
     APIResponseTooLargeError,
@@ -85,6 +93,7 @@ __all__ = [
     "Omit",
     "OMIT",
     "Endpoint",
+    "StreamingEndpoint",
     "ErrorEnvelope",
     "ResponseType",
     "ParamStyle",

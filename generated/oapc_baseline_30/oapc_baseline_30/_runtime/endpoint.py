@@ -20,6 +20,7 @@ PaginationStyle = Literal["cursor", "offset", "page", "link", "next_url"]
 # What a call returns: generated code declares ``_GET_PET: Endpoint[Pet] = Endpoint(...)``
 # and ``request`` returns that type, so no generated method needs a cast.
 R = TypeVar("R")
+E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,3 +133,13 @@ class Endpoint(Generic[R]):
         """The status -> ResponseType table, importing its models on first use."""
         responses = self.responses
         return responses() if callable(responses) else responses
+
+
+@dataclass(frozen=True, slots=True)
+class StreamingEndpoint(Endpoint[R], Generic[R, E]):
+    """An operation whose success may be an event stream of ``E`` (see ``ResponseType.events``).
+
+    ``R`` is the other answer (JSON, bytes ...), ``NoReturn`` when every success is a stream;
+    the client's ``request_stream`` returns ``R | Stream[E]`` (``AsyncStream[E]``). Like ``R``,
+    ``E`` exists for the type checker only.
+    """

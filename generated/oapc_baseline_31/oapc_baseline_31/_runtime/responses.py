@@ -152,6 +152,10 @@ def parse_success(response: httpx.Response, rt: ResponseType | None) -> Any:
         if rt.type is not None and rt.type is not str:
             return adapter(rt.type).validate_python(text)
         return text
+    if kind == "event-stream":  # a declared stream the server did not send as one
+        ctype = response.headers.get("content-type", "") or "no content type"
+        raise decode_failure(response, ValueError(f"expected text/event-stream, got {ctype}"),
+                             "is not an event stream")
     raise ValueError(f"unknown response kind {kind!r}")
 
 

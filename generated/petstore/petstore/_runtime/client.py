@@ -28,7 +28,7 @@ from .encoding import (
     encode_query,
     wire_names,
 )
-from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType
+from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType, StreamingEndpoint
 from .decoding import decode_failure, decode_json
 from .errors import (
     APIConnectionError,
@@ -109,6 +109,7 @@ _SyncT = TypeVar("_SyncT", bound="SyncAPIClient")
 _AsyncT = TypeVar("_AsyncT", bound="AsyncAPIClient")
 _ClientT = TypeVar("_ClientT", bound="BaseAPIClient")
 T = TypeVar("T")
+E = TypeVar("E")
 
 _NO_HOOKS = Hooks()
 _DEFAULT_STYLE = ParamStyle(style="simple", explode=False)
@@ -822,6 +823,23 @@ class SyncAPIClient(BaseAPIClient):
         result: T = self._parse(p, response)
         return result
 
+    def request_stream(
+        self,
+        endpoint: StreamingEndpoint[T, E],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = None,
+        fields: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
+    ) -> T | Stream[E]:
+        """``request`` for an operation that may answer with an event stream: the parsed
+        value, or a ``Stream`` of events when the server sends ``text/event-stream``."""
+        return self.request(endpoint, path=path, query=query, headers=headers, cookies=cookies,
+                            body=body, fields=fields, options=options)
+
     def paginate(
         self,
         endpoint: Endpoint[Any],
@@ -1033,6 +1051,23 @@ class AsyncAPIClient(BaseAPIClient):
             return cast(T, AsyncStream(response, self._event_parser(p, response), start=start))
         result: T = self._parse(p, response)
         return result
+
+    async def request_stream(
+        self,
+        endpoint: StreamingEndpoint[T, E],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = None,
+        fields: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
+    ) -> T | AsyncStream[E]:
+        """``request`` for an operation that may answer with an event stream: the parsed
+        value, or an ``AsyncStream`` of events when the server sends ``text/event-stream``."""
+        return await self.request(endpoint, path=path, query=query, headers=headers,
+                                  cookies=cookies, body=body, fields=fields, options=options)
 
     def paginate(
         self,

@@ -1,0 +1,171 @@
+"""apigen runtime core: the hand-written, tested part of every generated client.
+
+Copied verbatim into each generated package as ``<package>/_runtime``; depends only
+on the standard library, httpx and pydantic.
+"""
+
+from __future__ import annotations
+
+from .auth import (
+    APIKeyScheme,
+    HTTPBasicScheme,
+    HTTPBearerScheme,
+    OAuth2AuthorizationCode,
+    OAuth2ClientCredentials,
+    OAuth2RefreshToken,
+    OAuth2Scheme,
+    SecurityScheme,
+)
+from .cachestore import CachedResponse, CacheStore, MemoryCache
+from .client import AsyncAPIClient, SyncAPIClient
+from .config import ClientConfig
+from .endpoint import (
+    Endpoint,
+    ErrorEnvelope,
+    PaginationStyle,
+    ParamStyle,
+    Pagination,
+    ResponseType,
+    StreamingEndpoint,
+)
+from .errors import (
+    APIResponseDecodeError,
+    APIResponseTooLargeError,
+    APIResponseValidationError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CircuitOpenError,
+    ConflictError,
+    MissingCredentialsError,
+    InternalServerError,
+    NotFoundError,
+    PaginationLoopError,
+    PermissionDeniedError,
+    RateLimitError,
+    RedirectError,
+    UnprocessableEntityError,
+)
+from .lenient import ResponseProblem, response_problems
+from .oauth import AsyncOAuthFlow, AuthorizationRequest, OAuthFlow
+from .options import (
+    DEFAULT_TIMEOUT,
+    OMIT,
+    CircuitBreaker,
+    Hooks,
+    Omit,
+    RateLimit,
+    RequestOptions,
+    ResponseLimits,
+    RetryPolicy,
+)
+from .pagination import async_pages_to_raw_response, AsyncPaginator, Page, SyncPaginator
+from .raw import APIResponse, async_to_raw_response, to_raw_response
+from .redis_persist import RedisCache, RedisTokenStore  # as RedisStore: redis when made
+from .redis_store import RedisStore  # imports redis only when a store is made
+from .retry import RetryEvent
+from .telemetry import Telemetry
+from .tokenstore import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
+from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
+from .webhook_events import UnknownWebhookEvent, WebhookEventType, WebhookHelper
+from .webhooks import (
+    GitHubSignature,
+    HMACSignature,
+    SignatureScheme,
+    SlackSignature,
+    StandardWebhooks,
+    StripeSignature,
+    TwilioSignature,
+    WebhookVerificationError,
+)
+
+__all__ = [
+    "SyncAPIClient",
+    "AsyncAPIClient",
+    "ClientConfig",
+    "APIResponse",
+    "to_raw_response",
+    "async_to_raw_response",
+    "async_pages_to_raw_response",
+    "Omit",
+    "OMIT",
+    "Endpoint",
+    "StreamingEndpoint",
+    "ErrorEnvelope",
+    "ResponseType",
+    "ParamStyle",
+    "Pagination",
+    "PaginationStyle",
+    "RequestOptions",
+    "RetryPolicy",
+    "ResponseLimits",
+    "RateLimit",
+    "RedisStore",
+    "CircuitBreaker",
+    "Hooks",
+    "RetryEvent",
+    "ResponseProblem",
+    "response_problems",
+    "SyncPaginator",
+    "AsyncPaginator",
+    "Page",
+    "Stream",
+    "AsyncStream",
+    "ServerSentEvent",
+    "APIStreamError",
+    "APIKeyScheme",
+    "HTTPBearerScheme",
+    "HTTPBasicScheme",
+    "OAuth2Scheme",
+    "SecurityScheme",
+    "OAuth2ClientCredentials",
+    "OAuth2RefreshToken",
+    "OAuth2AuthorizationCode",
+    "OAuthFlow",
+    "AsyncOAuthFlow",
+    "AuthorizationRequest",
+    "Telemetry",
+    "DEFAULT_TIMEOUT",
+    "APIError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIResponseValidationError",
+    "APIResponseDecodeError",
+    "APIResponseTooLargeError",
+    "RedirectError",
+    "PaginationLoopError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "CircuitOpenError",
+    "WebhookHelper",
+    "WebhookEventType",
+    "UnknownWebhookEvent",
+    "WebhookVerificationError",
+    "SignatureScheme",
+    "StandardWebhooks",
+    "StripeSignature",
+    "GitHubSignature",
+    "SlackSignature",
+    "TwilioSignature",
+    "HMACSignature",
+    "MissingCredentialsError",
+    "TokenStore",
+    "OAuthToken",
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "CacheStore",
+    "CachedResponse",
+    "MemoryCache",
+    "RedisTokenStore",
+    "RedisCache",
+]
