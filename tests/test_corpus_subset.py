@@ -39,7 +39,7 @@ for info in pkgutil.walk_packages(pkg.__path__, name + "."):
 client = import_module(name + ".client").Client()
 def attrs(obj):
     return [a for a, v in vars(type(obj)).items() if isinstance(v, functools.cached_property) and not a.startswith("_")
-            and a != "with_raw_response"]
+            and a not in ("with_raw_response", "with_streaming_response")]
 resources, todo = 0, [getattr(client, a) for a in attrs(client)]
 while todo:  # nested resources hang below their parents (client.customers.sources)
     resource = todo.pop()

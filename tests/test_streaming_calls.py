@@ -177,3 +177,15 @@ def test_async_stream_broken_mid_way_raises_and_json_answers_parse(servers: Any)
     got, done = asyncio.run(main())
     assert got == WORDS[:2] and broken.requests == 1
     assert done == Completion(id="c9", choices=[])
+
+
+def test_the_packages_mock_answers_a_stream_with_one_typed_event() -> None:
+    from streaming.testing import MockAPI
+
+    mock = MockAPI(seed=3)
+    with Client(api_key="k", http_client=mock.http_client()) as client:
+        steps = list(client.jobs.watch("job-1"))
+        events = list(client.events.list())
+    assert len(steps) == 1 and isinstance(steps[0], Progress) and isinstance(steps[0].step, int)
+    assert len(events) == 1 and isinstance(events[0], ServerSentEvent)
+    assert mock.calls_to("jobs.watch")[0].valid

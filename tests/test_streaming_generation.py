@@ -138,7 +138,9 @@ USER_SCRIPT = """
     from openai import AsyncClient, Client
     from openai._runtime import AsyncStream, Stream
     from openai.models import CreateChatCompletionResponse, CreateChatCompletionStreamResponse
-    from streaming import Client as StreamingClient
+    from pathlib import Path
+
+    from streaming import AsyncClient as StreamingAsyncClient, Client as StreamingClient
     from streaming._runtime import ServerSentEvent
     from streaming.models import Progress
 
@@ -166,6 +168,16 @@ USER_SCRIPT = """
             for raw in other.events.list():
                 untyped: ServerSentEvent = raw
                 print(untyped.event, untyped.data, untyped.id, untyped.retry)
+            with other.with_streaming_response.files.download("f1") as response:
+                written: int = response.write_to_file("out.bin")
+                pieces: list[bytes] = list(response.iter_bytes())
+                print(written, pieces, response.status_code, response.request_id)
+            with other.files.with_streaming_response.upload(file=b"x", purpose="p") as stored:
+                print(stored.parse().id)
+            with open("in.bin", "rb") as handle:
+                other.files.upload(file=handle, purpose="p")
+            other.files.upload(file=Path("in.bin"), purpose="p")
+            other.files.upload(file=("in.bin", b"data", "application/octet-stream"), purpose="p")
 
     async def amain() -> None:
         async with AsyncClient(api_key="sk-1") as client:
@@ -176,6 +188,12 @@ USER_SCRIPT = """
             async with typed:
                 async for chunk in typed:
                     print(chunk.choices)
+        async with StreamingAsyncClient(api_key="k") as other:
+            async with other.with_streaming_response.files.download("f1") as response:
+                async for piece in response.iter_bytes():
+                    data: bytes = piece
+                    print(data)
+                print(await response.parse())
 
     main(True)
     asyncio.run(amain())
@@ -193,6 +211,11 @@ WRONG_SCRIPT = """
             model="m", messages=[])
         c: CreateChatCompletionResponse = client.chat.completions.create(
             model="m", messages=[], stream=bool(a))
+
+    from streaming import Client as StreamingClient
+
+    with StreamingClient(api_key="k").with_streaming_response.files.download("f") as response:
+        d: str = response.write_to_file("out.bin")
 """
 
 
@@ -226,9 +249,10 @@ def test_mypy_sees_a_stream_for_stream_true_and_the_model_otherwise(openai_strea
     proc = mypy(openai_streaming, {"use.py": USER_SCRIPT, "wrong.py": WRONG_SCRIPT})
     errors = [line for line in proc.stdout.splitlines() if ": error:" in line]
     assert not [e for e in errors if not e.startswith("wrong.py")], proc.stdout[-6000:] + proc.stderr
-    assert len(errors) == 3, proc.stdout
+    assert len(errors) == 4, proc.stdout
     assert 'expression has type "Stream[CreateChatCompletionStreamResponse]", variable has type' \
         ' "CreateChatCompletionResponse"' in errors[0]
     assert 'expression has type "CreateChatCompletionResponse", variable has type' \
         ' "Stream[CreateChatCompletionStreamResponse]"' in errors[1]
     assert "CreateChatCompletionResponse | Stream[CreateChatCompletionStreamResponse]" in errors[2]
+    assert 'expression has type "int", variable has type "str"' in errors[3]

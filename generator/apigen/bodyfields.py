@@ -20,8 +20,11 @@ from .schemas import SchemaRegistry, is_class_like, is_null_only
 
 _DEFS = "#/$defs/"
 _PLAIN_DICT = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
+# a file part: bytes, a binary file or a path (both streamed while sent), or a
+# (filename, content[, content type]) tuple
 _FILE = PyType(
-    "bytes | IO[bytes] | tuple[Any, ...]", imports=frozenset({"typing:IO", "typing:Any"})
+    "bytes | IO[bytes] | PathLike[str] | tuple[Any, ...]",
+    imports=frozenset({"typing:IO", "typing:Any", "os:PathLike"}),
 )
 
 

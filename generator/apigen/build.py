@@ -41,8 +41,8 @@ CLIENT_ARGS = frozenset({
 })
 CLIENT_ATTRS = frozenset({
     "request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries",
-    "with_options", "copy", "breaker_state", "with_raw_response", "config", "package", "version",
-    "user_agent", "runtime_stats", "oauth_flow",
+    "with_options", "copy", "breaker_state", "with_raw_response", "with_streaming_response",
+    "config", "package", "version", "user_agent", "runtime_stats", "oauth_flow",
 })
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}
@@ -260,8 +260,9 @@ class ApiBuilder(SpecContext):
                 btype = plain_dict
         elif kind == "text":
             btype = PyType("str")
-        else:
-            btype = PyType("bytes")
+        else:  # bytes, or a binary file or path streamed while it is sent
+            btype = PyType("bytes | IO[bytes] | PathLike[str]",
+                           imports=frozenset({"typing:IO", "os:PathLike"}))
         styles = []
         for field_name, enc in (obj.get("encoding") or {}).items() if kind == "form" and isinstance(obj.get("encoding"), dict) else ():
             if isinstance(enc, dict) and isinstance(enc.get("style"), str):
@@ -423,16 +424,20 @@ class ApiBuilder(SpecContext):
             async_name = self.registry.scope.claim(f"Async{sync_name}")
             raw_name = self.registry.scope.claim(f"{sync_name}WithRawResponse")
             async_raw_name = self.registry.scope.claim(f"{async_name}WithRawResponse")
+            streaming_name = self.registry.scope.claim(f"{sync_name}WithStreamingResponse")
+            async_streaming_name = self.registry.scope.claim(f"{async_name}WithStreamingResponse")
             description = tag_info.get(node.label, "") if node.origin == "tag" else ""
             built[node.attrs] = Resource(
                 node.label, py_name, sync_name, async_name, description, tuple(ops),
-                node.attrs, (), node.origin, raw_name, async_raw_name,
+                node.attrs, (), node.origin, raw_name, async_raw_name, streaming_name,
+                async_streaming_name,
             )
         for attrs in sorted(built, key=len, reverse=True):  # children first: drop the empty ones
             resource = built[attrs]
             children = tuple(
                 ResourceRef(child.attr, child.py_name, child.class_name, child.async_class_name,
-                            child.raw_class_name, child.async_raw_class_name)
+                            child.raw_class_name, child.async_raw_class_name,
+                            child.streaming_class_name, child.async_streaming_class_name)
                 for key, child in sorted(built.items()) if key[:-1] == attrs
             )
             if not resource.operations and not children:

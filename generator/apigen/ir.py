@@ -197,6 +197,8 @@ class ResourceRef:
     async_class_name: str
     raw_class_name: str = ""  # its with_raw_response views: client.with_raw_response.a.b
     async_raw_class_name: str = ""
+    streaming_class_name: str = ""
+    async_streaming_class_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ class Resource:
         return ".".join(self.attr_path) if self.attr_path else self.py_name
     raw_class_name: str = ""  # the with_raw_response views of the two classes
     async_raw_class_name: str = ""
+    streaming_class_name: str = ""  # the with_streaming_response views of the two classes
+    async_streaming_class_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,12 @@ def _media(builder: _Builder, content: Any, examples: bool) -> dict[str, Any]:
         return out
     for media, entry in content.items():
         entry = entry if isinstance(entry, dict) else {}
-        item: dict[str, Any] = {"schema": builder.schema(entry.get("schema", {}))}
+        schema = entry.get("schema", {})
+        if str(media).split(";")[0].strip().lower() == "text/event-stream":
+            # each event's data, where the extension names it (the schema is then the text's)
+            named = entry.get("x-apigen-event-type")
+            schema = named if isinstance(named, dict) and named else schema
+        item: dict[str, Any] = {"schema": builder.schema(schema)}
         if examples:
             if "example" in entry:
                 item["example"] = entry["example"]

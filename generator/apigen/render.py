@@ -146,7 +146,7 @@ class Renderer:
             names |= {"AsyncPaginator", "Pagination", "SyncPaginator"}
             names.add("async_pages_to_raw_response")
         if any(not op.pagination for op in resource.operations):
-            names.add("async_to_raw_response")
+            names |= {"async_to_raw_response", "async_to_streamed_response", "to_streamed_response"}
         if resource.operations:
             names.add("to_raw_response")
         if any(op.body and op.body.fields for op in resource.operations):

@@ -12,6 +12,7 @@ import pytest
 
 from apigen.runtime.encoding import encode_body, encode_cookies, encode_header, encode_path, encode_query
 from apigen.runtime.endpoint import ParamStyle
+from apigen.runtime.uploads import StreamedBody
 
 
 class Color(enum.Enum):
@@ -91,9 +92,12 @@ def test_multipart_body_files_and_fields() -> None:
         "blob": io.BytesIO(b"raw"),
         "raw": b"bytes",
     }
-    data, ctype = encode_body("multipart", body, "multipart/form-data")
+    streamed, ctype = encode_body("multipart", body, "multipart/form-data")
     assert ctype.startswith("multipart/form-data; boundary=")
     boundary = ctype.split("boundary=")[1]
+    assert isinstance(streamed, StreamedBody)  # the file object is read while it is sent
+    data = b"".join(streamed)
+    assert streamed.length == len(data) and b"".join(streamed) == data  # and again, for a retry
     text = data.decode()
     assert text.count(f"--{boundary}\r\n") == 5 and text.endswith(f"--{boundary}--\r\n")
     assert 'name="meta"\r\n\r\n{"k":1}\r\n' in text
@@ -111,5 +115,7 @@ def test_multipart_without_files_is_still_multipart_and_names_are_escaped() -> N
 
 def test_binary_and_text_bodies() -> None:
     assert encode_body("binary", b"\x00\x01", "image/png") == (b"\x00\x01", "image/png")
-    assert encode_body("binary", io.BytesIO(b"z"), None) == (b"z", "application/octet-stream")
+    streamed, ctype = encode_body("binary", io.BytesIO(b"z"), None)
+    assert isinstance(streamed, StreamedBody) and ctype == "application/octet-stream"
+    assert b"".join(streamed) == b"z" and streamed.length == 1
     assert encode_body("text", "héllo", None) == ("héllo".encode(), "text/plain; charset=utf-8")

@@ -28,29 +28,44 @@ if TYPE_CHECKING:
     from .resources.files import (
         AsyncFilesResource,
         AsyncFilesResourceWithRawResponse,
+        AsyncFilesResourceWithStreamingResponse,
         FilesResource,
         FilesResourceWithRawResponse,
+        FilesResourceWithStreamingResponse,
     )
     from .resources.health import (
         AsyncHealthResource,
         AsyncHealthResourceWithRawResponse,
+        AsyncHealthResourceWithStreamingResponse,
         HealthResource,
         HealthResourceWithRawResponse,
+        HealthResourceWithStreamingResponse,
     )
     from .resources.login import (
         AsyncLoginResource,
         AsyncLoginResourceWithRawResponse,
+        AsyncLoginResourceWithStreamingResponse,
         LoginResource,
         LoginResourceWithRawResponse,
+        LoginResourceWithStreamingResponse,
     )
     from .resources.widgets import (
         AsyncWidgetsResource,
         AsyncWidgetsResourceWithRawResponse,
+        AsyncWidgetsResourceWithStreamingResponse,
         WidgetsResource,
         WidgetsResourceWithRawResponse,
+        WidgetsResourceWithStreamingResponse,
     )
 
-__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+__all__ = [
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncClientWithStreamingResponse",
+    "Client",
+    "ClientWithRawResponse",
+    "ClientWithStreamingResponse",
+]
 
 PACKAGE = "bodies"
 VERSION = "1.0.0"
@@ -133,6 +148,11 @@ class Client(SyncAPIClient):
     def with_raw_response(self) -> ClientWithRawResponse:
         """The resources with methods that return the HTTP response (`.parse()`)."""
         return ClientWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`with`)."""
+        return ClientWithStreamingResponse(self)
 
     @cached_property
     def files(self) -> FilesResource:
@@ -232,6 +252,11 @@ class AsyncClient(AsyncAPIClient):
         return AsyncClientWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`async with`)."""
+        return AsyncClientWithStreamingResponse(self)
+
+    @cached_property
     def files(self) -> AsyncFilesResource:
         """Operations under /files."""
         from .resources.files import AsyncFilesResource
@@ -304,3 +329,49 @@ class AsyncClientWithRawResponse:
     @cached_property
     def widgets(self) -> AsyncWidgetsResourceWithRawResponse:
         return self._client.widgets.with_raw_response
+
+
+class ClientWithStreamingResponse:
+    """`client.with_streaming_response`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def files(self) -> FilesResourceWithStreamingResponse:
+        return self._client.files.with_streaming_response
+
+    @cached_property
+    def health(self) -> HealthResourceWithStreamingResponse:
+        return self._client.health.with_streaming_response
+
+    @cached_property
+    def login(self) -> LoginResourceWithStreamingResponse:
+        return self._client.login.with_streaming_response
+
+    @cached_property
+    def widgets(self) -> WidgetsResourceWithStreamingResponse:
+        return self._client.widgets.with_streaming_response
+
+
+class AsyncClientWithStreamingResponse:
+    """`client.with_streaming_response` (async): `async with` a method's call."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def files(self) -> AsyncFilesResourceWithStreamingResponse:
+        return self._client.files.with_streaming_response
+
+    @cached_property
+    def health(self) -> AsyncHealthResourceWithStreamingResponse:
+        return self._client.health.with_streaming_response
+
+    @cached_property
+    def login(self) -> AsyncLoginResourceWithStreamingResponse:
+        return self._client.login.with_streaming_response
+
+    @cached_property
+    def widgets(self) -> AsyncWidgetsResourceWithStreamingResponse:
+        return self._client.widgets.with_streaming_response

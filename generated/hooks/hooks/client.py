@@ -28,12 +28,21 @@ if TYPE_CHECKING:
     from .resources.hooks import (
         AsyncHooksResource,
         AsyncHooksResourceWithRawResponse,
+        AsyncHooksResourceWithStreamingResponse,
         HooksResource,
         HooksResourceWithRawResponse,
+        HooksResourceWithStreamingResponse,
     )
     from .webhooks import Webhooks
 
-__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+__all__ = [
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncClientWithStreamingResponse",
+    "Client",
+    "ClientWithRawResponse",
+    "ClientWithStreamingResponse",
+]
 
 PACKAGE = "hooks"
 VERSION = "1.0.0"
@@ -114,6 +123,11 @@ class Client(SyncAPIClient):
     def with_raw_response(self) -> ClientWithRawResponse:
         """The resources with methods that return the HTTP response (`.parse()`)."""
         return ClientWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`with`)."""
+        return ClientWithStreamingResponse(self)
 
     @cached_property
     def hooks(self) -> HooksResource:
@@ -199,6 +213,11 @@ class AsyncClient(AsyncAPIClient):
         return AsyncClientWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`async with`)."""
+        return AsyncClientWithStreamingResponse(self)
+
+    @cached_property
     def hooks(self) -> AsyncHooksResource:
         """Operations under /hooks."""
         from .resources.hooks import AsyncHooksResource
@@ -233,3 +252,25 @@ class AsyncClientWithRawResponse:
     @cached_property
     def hooks(self) -> AsyncHooksResourceWithRawResponse:
         return self._client.hooks.with_raw_response
+
+
+class ClientWithStreamingResponse:
+    """`client.with_streaming_response`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def hooks(self) -> HooksResourceWithStreamingResponse:
+        return self._client.hooks.with_streaming_response
+
+
+class AsyncClientWithStreamingResponse:
+    """`client.with_streaming_response` (async): `async with` a method's call."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def hooks(self) -> AsyncHooksResourceWithStreamingResponse:
+        return self._client.hooks.with_streaming_response

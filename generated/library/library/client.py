@@ -28,18 +28,29 @@ if TYPE_CHECKING:
     from .resources.books import (
         AsyncBooksResource,
         AsyncBooksResourceWithRawResponse,
+        AsyncBooksResourceWithStreamingResponse,
         BooksResource,
         BooksResourceWithRawResponse,
+        BooksResourceWithStreamingResponse,
     )
     from .resources.members import (
         AsyncMembersResource,
         AsyncMembersResourceWithRawResponse,
+        AsyncMembersResourceWithStreamingResponse,
         MembersResource,
         MembersResourceWithRawResponse,
+        MembersResourceWithStreamingResponse,
     )
     from .webhooks import Webhooks
 
-__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+__all__ = [
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncClientWithStreamingResponse",
+    "Client",
+    "ClientWithRawResponse",
+    "ClientWithStreamingResponse",
+]
 
 PACKAGE = "library"
 VERSION = "2.0.0"
@@ -120,6 +131,11 @@ class Client(SyncAPIClient):
     def with_raw_response(self) -> ClientWithRawResponse:
         """The resources with methods that return the HTTP response (`.parse()`)."""
         return ClientWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`with`)."""
+        return ClientWithStreamingResponse(self)
 
     @cached_property
     def books(self) -> BooksResource:
@@ -212,6 +228,11 @@ class AsyncClient(AsyncAPIClient):
         return AsyncClientWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`async with`)."""
+        return AsyncClientWithStreamingResponse(self)
+
+    @cached_property
     def books(self) -> AsyncBooksResource:
         """Operations under /books."""
         from .resources.books import AsyncBooksResource
@@ -261,3 +282,33 @@ class AsyncClientWithRawResponse:
     @cached_property
     def members(self) -> AsyncMembersResourceWithRawResponse:
         return self._client.members.with_raw_response
+
+
+class ClientWithStreamingResponse:
+    """`client.with_streaming_response`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def books(self) -> BooksResourceWithStreamingResponse:
+        return self._client.books.with_streaming_response
+
+    @cached_property
+    def members(self) -> MembersResourceWithStreamingResponse:
+        return self._client.members.with_streaming_response
+
+
+class AsyncClientWithStreamingResponse:
+    """`client.with_streaming_response` (async): `async with` a method's call."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def books(self) -> AsyncBooksResourceWithStreamingResponse:
+        return self._client.books.with_streaming_response
+
+    @cached_property
+    def members(self) -> AsyncMembersResourceWithStreamingResponse:
+        return self._client.members.with_streaming_response

@@ -28,95 +28,132 @@ if TYPE_CHECKING:
     from .resources.bodies import (
         AsyncBodiesResource,
         AsyncBodiesResourceWithRawResponse,
+        AsyncBodiesResourceWithStreamingResponse,
         BodiesResource,
         BodiesResourceWithRawResponse,
+        BodiesResourceWithStreamingResponse,
     )
     from .resources.common_parameters import (
         AsyncCommonParametersResource,
         AsyncCommonParametersResourceWithRawResponse,
+        AsyncCommonParametersResourceWithStreamingResponse,
         CommonParametersResource,
         CommonParametersResourceWithRawResponse,
+        CommonParametersResourceWithStreamingResponse,
     )
     from .resources.config_resource import (
         AsyncConfigResourceResource,
         AsyncConfigResourceResourceWithRawResponse,
+        AsyncConfigResourceResourceWithStreamingResponse,
         ConfigResourceResource,
         ConfigResourceResourceWithRawResponse,
+        ConfigResourceResourceWithStreamingResponse,
     )
     from .resources.defaults import (
         AsyncDefaultsResource,
         AsyncDefaultsResourceWithRawResponse,
+        AsyncDefaultsResourceWithStreamingResponse,
         DefaultsResource,
         DefaultsResourceWithRawResponse,
+        DefaultsResourceWithStreamingResponse,
     )
     from .resources.enums import (
         AsyncEnumsResource,
         AsyncEnumsResourceWithRawResponse,
+        AsyncEnumsResourceWithStreamingResponse,
         EnumsResource,
         EnumsResourceWithRawResponse,
+        EnumsResourceWithStreamingResponse,
     )
     from .resources.location import (
         AsyncLocationResource,
         AsyncLocationResourceWithRawResponse,
+        AsyncLocationResourceWithStreamingResponse,
         LocationResource,
         LocationResourceWithRawResponse,
+        LocationResourceWithStreamingResponse,
     )
     from .resources.models import (
         AsyncModelsResource,
         AsyncModelsResourceWithRawResponse,
+        AsyncModelsResourceWithStreamingResponse,
         ModelsResource,
         ModelsResourceWithRawResponse,
+        ModelsResourceWithStreamingResponse,
     )
     from .resources.naming import (
         AsyncNamingResource,
         AsyncNamingResourceWithRawResponse,
+        AsyncNamingResourceWithStreamingResponse,
         NamingResource,
         NamingResourceWithRawResponse,
+        NamingResourceWithStreamingResponse,
     )
     from .resources.parameter_references import (
         AsyncParameterReferencesResource,
         AsyncParameterReferencesResourceWithRawResponse,
+        AsyncParameterReferencesResourceWithStreamingResponse,
         ParameterReferencesResource,
         ParameterReferencesResourceWithRawResponse,
+        ParameterReferencesResourceWithStreamingResponse,
     )
     from .resources.parameters import (
         AsyncParametersResource,
         AsyncParametersResourceWithRawResponse,
+        AsyncParametersResourceWithStreamingResponse,
         ParametersResource,
         ParametersResourceWithRawResponse,
+        ParametersResourceWithStreamingResponse,
     )
     from .resources.resource_1 import (
         AsyncResource1Resource,
         AsyncResource1ResourceWithRawResponse,
+        AsyncResource1ResourceWithStreamingResponse,
         Resource1Resource,
         Resource1ResourceWithRawResponse,
+        Resource1ResourceWithStreamingResponse,
     )
     from .resources.responses import (
         AsyncResponsesResource,
         AsyncResponsesResourceWithRawResponse,
+        AsyncResponsesResourceWithStreamingResponse,
         ResponsesResource,
         ResponsesResourceWithRawResponse,
+        ResponsesResourceWithStreamingResponse,
     )
     from .resources.tests import (
         AsyncTestsResource,
         AsyncTestsResourceWithRawResponse,
+        AsyncTestsResourceWithStreamingResponse,
         TestsResource,
         TestsResourceWithRawResponse,
+        TestsResourceWithStreamingResponse,
     )
     from .resources.true import (
         AsyncTrueModelResource,
         AsyncTrueModelResourceWithRawResponse,
+        AsyncTrueModelResourceWithStreamingResponse,
         TrueModelResource,
         TrueModelResourceWithRawResponse,
+        TrueModelResourceWithStreamingResponse,
     )
     from .resources.types import (
         AsyncTypesResource,
         AsyncTypesResourceWithRawResponse,
+        AsyncTypesResourceWithStreamingResponse,
         TypesResource,
         TypesResourceWithRawResponse,
+        TypesResourceWithStreamingResponse,
     )
 
-__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+__all__ = [
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncClientWithStreamingResponse",
+    "Client",
+    "ClientWithRawResponse",
+    "ClientWithStreamingResponse",
+]
 
 PACKAGE = "oapc_baseline_31"
 VERSION = "0.1.0"
@@ -197,6 +234,11 @@ class Client(SyncAPIClient):
     def with_raw_response(self) -> ClientWithRawResponse:
         """The resources with methods that return the HTTP response (`.parse()`)."""
         return ClientWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`with`)."""
+        return ClientWithStreamingResponse(self)
 
     @cached_property
     def bodies(self) -> BodiesResource:
@@ -371,6 +413,11 @@ class AsyncClient(AsyncAPIClient):
     def with_raw_response(self) -> AsyncClientWithRawResponse:
         """The resources with methods that return the HTTP response (`.parse()`)."""
         return AsyncClientWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`async with`)."""
+        return AsyncClientWithStreamingResponse(self)
 
     @cached_property
     def bodies(self) -> AsyncBodiesResource:
@@ -610,3 +657,137 @@ class AsyncClientWithRawResponse:
     @cached_property
     def types(self) -> AsyncTypesResourceWithRawResponse:
         return self._client.types.with_raw_response
+
+
+class ClientWithStreamingResponse:
+    """`client.with_streaming_response`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def bodies(self) -> BodiesResourceWithStreamingResponse:
+        return self._client.bodies.with_streaming_response
+
+    @cached_property
+    def common_parameters(self) -> CommonParametersResourceWithStreamingResponse:
+        return self._client.common_parameters.with_streaming_response
+
+    @cached_property
+    def config_resource(self) -> ConfigResourceResourceWithStreamingResponse:
+        return self._client.config_resource.with_streaming_response
+
+    @cached_property
+    def defaults(self) -> DefaultsResourceWithStreamingResponse:
+        return self._client.defaults.with_streaming_response
+
+    @cached_property
+    def enums(self) -> EnumsResourceWithStreamingResponse:
+        return self._client.enums.with_streaming_response
+
+    @cached_property
+    def location(self) -> LocationResourceWithStreamingResponse:
+        return self._client.location.with_streaming_response
+
+    @cached_property
+    def models(self) -> ModelsResourceWithStreamingResponse:
+        return self._client.models.with_streaming_response
+
+    @cached_property
+    def naming(self) -> NamingResourceWithStreamingResponse:
+        return self._client.naming.with_streaming_response
+
+    @cached_property
+    def parameter_references(self) -> ParameterReferencesResourceWithStreamingResponse:
+        return self._client.parameter_references.with_streaming_response
+
+    @cached_property
+    def parameters(self) -> ParametersResourceWithStreamingResponse:
+        return self._client.parameters.with_streaming_response
+
+    @cached_property
+    def resource_1(self) -> Resource1ResourceWithStreamingResponse:
+        return self._client.resource_1.with_streaming_response
+
+    @cached_property
+    def responses(self) -> ResponsesResourceWithStreamingResponse:
+        return self._client.responses.with_streaming_response
+
+    @cached_property
+    def tests(self) -> TestsResourceWithStreamingResponse:
+        return self._client.tests.with_streaming_response
+
+    @cached_property
+    def true(self) -> TrueModelResourceWithStreamingResponse:
+        return self._client.true.with_streaming_response
+
+    @cached_property
+    def types(self) -> TypesResourceWithStreamingResponse:
+        return self._client.types.with_streaming_response
+
+
+class AsyncClientWithStreamingResponse:
+    """`client.with_streaming_response` (async): `async with` a method's call."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def bodies(self) -> AsyncBodiesResourceWithStreamingResponse:
+        return self._client.bodies.with_streaming_response
+
+    @cached_property
+    def common_parameters(self) -> AsyncCommonParametersResourceWithStreamingResponse:
+        return self._client.common_parameters.with_streaming_response
+
+    @cached_property
+    def config_resource(self) -> AsyncConfigResourceResourceWithStreamingResponse:
+        return self._client.config_resource.with_streaming_response
+
+    @cached_property
+    def defaults(self) -> AsyncDefaultsResourceWithStreamingResponse:
+        return self._client.defaults.with_streaming_response
+
+    @cached_property
+    def enums(self) -> AsyncEnumsResourceWithStreamingResponse:
+        return self._client.enums.with_streaming_response
+
+    @cached_property
+    def location(self) -> AsyncLocationResourceWithStreamingResponse:
+        return self._client.location.with_streaming_response
+
+    @cached_property
+    def models(self) -> AsyncModelsResourceWithStreamingResponse:
+        return self._client.models.with_streaming_response
+
+    @cached_property
+    def naming(self) -> AsyncNamingResourceWithStreamingResponse:
+        return self._client.naming.with_streaming_response
+
+    @cached_property
+    def parameter_references(self) -> AsyncParameterReferencesResourceWithStreamingResponse:
+        return self._client.parameter_references.with_streaming_response
+
+    @cached_property
+    def parameters(self) -> AsyncParametersResourceWithStreamingResponse:
+        return self._client.parameters.with_streaming_response
+
+    @cached_property
+    def resource_1(self) -> AsyncResource1ResourceWithStreamingResponse:
+        return self._client.resource_1.with_streaming_response
+
+    @cached_property
+    def responses(self) -> AsyncResponsesResourceWithStreamingResponse:
+        return self._client.responses.with_streaming_response
+
+    @cached_property
+    def tests(self) -> AsyncTestsResourceWithStreamingResponse:
+        return self._client.tests.with_streaming_response
+
+    @cached_property
+    def true(self) -> AsyncTrueModelResourceWithStreamingResponse:
+        return self._client.true.with_streaming_response
+
+    @cached_property
+    def types(self) -> AsyncTypesResourceWithStreamingResponse:
+        return self._client.types.with_streaming_response

@@ -28,35 +28,52 @@ if TYPE_CHECKING:
     from .resources.charges import (
         AsyncChargesResource,
         AsyncChargesResourceWithRawResponse,
+        AsyncChargesResourceWithStreamingResponse,
         ChargesResource,
         ChargesResourceWithRawResponse,
+        ChargesResourceWithStreamingResponse,
     )
     from .resources.customers import (
         AsyncCustomersResource,
         AsyncCustomersResourceWithRawResponse,
+        AsyncCustomersResourceWithStreamingResponse,
         CustomersResource,
         CustomersResourceWithRawResponse,
+        CustomersResourceWithStreamingResponse,
     )
     from .resources.invoices import (
         AsyncInvoicesResource,
         AsyncInvoicesResourceWithRawResponse,
+        AsyncInvoicesResourceWithStreamingResponse,
         InvoicesResource,
         InvoicesResourceWithRawResponse,
+        InvoicesResourceWithStreamingResponse,
     )
     from .resources.logs import (
         AsyncLogsResource,
         AsyncLogsResourceWithRawResponse,
+        AsyncLogsResourceWithStreamingResponse,
         LogsResource,
         LogsResourceWithRawResponse,
+        LogsResourceWithStreamingResponse,
     )
     from .resources.orders import (
         AsyncOrdersResource,
         AsyncOrdersResourceWithRawResponse,
+        AsyncOrdersResourceWithStreamingResponse,
         OrdersResource,
         OrdersResourceWithRawResponse,
+        OrdersResourceWithStreamingResponse,
     )
 
-__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+__all__ = [
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncClientWithStreamingResponse",
+    "Client",
+    "ClientWithRawResponse",
+    "ClientWithStreamingResponse",
+]
 
 PACKAGE = "pagination"
 VERSION = "1.0.0"
@@ -139,6 +156,11 @@ class Client(SyncAPIClient):
     def with_raw_response(self) -> ClientWithRawResponse:
         """The resources with methods that return the HTTP response (`.parse()`)."""
         return ClientWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`with`)."""
+        return ClientWithStreamingResponse(self)
 
     @cached_property
     def charges(self) -> ChargesResource:
@@ -245,6 +267,11 @@ class AsyncClient(AsyncAPIClient):
         return AsyncClientWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`async with`)."""
+        return AsyncClientWithStreamingResponse(self)
+
+    @cached_property
     def charges(self) -> AsyncChargesResource:
         """Operations under /charges."""
         from .resources.charges import AsyncChargesResource
@@ -332,3 +359,57 @@ class AsyncClientWithRawResponse:
     @cached_property
     def orders(self) -> AsyncOrdersResourceWithRawResponse:
         return self._client.orders.with_raw_response
+
+
+class ClientWithStreamingResponse:
+    """`client.with_streaming_response`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def charges(self) -> ChargesResourceWithStreamingResponse:
+        return self._client.charges.with_streaming_response
+
+    @cached_property
+    def customers(self) -> CustomersResourceWithStreamingResponse:
+        return self._client.customers.with_streaming_response
+
+    @cached_property
+    def invoices(self) -> InvoicesResourceWithStreamingResponse:
+        return self._client.invoices.with_streaming_response
+
+    @cached_property
+    def logs(self) -> LogsResourceWithStreamingResponse:
+        return self._client.logs.with_streaming_response
+
+    @cached_property
+    def orders(self) -> OrdersResourceWithStreamingResponse:
+        return self._client.orders.with_streaming_response
+
+
+class AsyncClientWithStreamingResponse:
+    """`client.with_streaming_response` (async): `async with` a method's call."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def charges(self) -> AsyncChargesResourceWithStreamingResponse:
+        return self._client.charges.with_streaming_response
+
+    @cached_property
+    def customers(self) -> AsyncCustomersResourceWithStreamingResponse:
+        return self._client.customers.with_streaming_response
+
+    @cached_property
+    def invoices(self) -> AsyncInvoicesResourceWithStreamingResponse:
+        return self._client.invoices.with_streaming_response
+
+    @cached_property
+    def logs(self) -> AsyncLogsResourceWithStreamingResponse:
+        return self._client.logs.with_streaming_response
+
+    @cached_property
+    def orders(self) -> AsyncOrdersResourceWithStreamingResponse:
+        return self._client.orders.with_streaming_response

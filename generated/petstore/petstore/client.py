@@ -32,23 +32,36 @@ if TYPE_CHECKING:
     from .resources.pet import (
         AsyncPetResource,
         AsyncPetResourceWithRawResponse,
+        AsyncPetResourceWithStreamingResponse,
         PetResource,
         PetResourceWithRawResponse,
+        PetResourceWithStreamingResponse,
     )
     from .resources.store import (
         AsyncStoreResource,
         AsyncStoreResourceWithRawResponse,
+        AsyncStoreResourceWithStreamingResponse,
         StoreResource,
         StoreResourceWithRawResponse,
+        StoreResourceWithStreamingResponse,
     )
     from .resources.user import (
         AsyncUserResource,
         AsyncUserResourceWithRawResponse,
+        AsyncUserResourceWithStreamingResponse,
         UserResource,
         UserResourceWithRawResponse,
+        UserResourceWithStreamingResponse,
     )
 
-__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+__all__ = [
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncClientWithStreamingResponse",
+    "Client",
+    "ClientWithRawResponse",
+    "ClientWithStreamingResponse",
+]
 
 PACKAGE = "petstore"
 VERSION = "1.0.0"
@@ -146,6 +159,11 @@ class Client(SyncAPIClient):
         return ClientWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`with`)."""
+        return ClientWithStreamingResponse(self)
+
+    @cached_property
     def pet(self) -> PetResource:
         """Operations under /pet."""
         from .resources.pet import PetResource
@@ -241,6 +259,11 @@ class AsyncClient(AsyncAPIClient):
         return AsyncClientWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`async with`)."""
+        return AsyncClientWithStreamingResponse(self)
+
+    @cached_property
     def pet(self) -> AsyncPetResource:
         """Operations under /pet."""
         from .resources.pet import AsyncPetResource
@@ -298,3 +321,41 @@ class AsyncClientWithRawResponse:
     @cached_property
     def user(self) -> AsyncUserResourceWithRawResponse:
         return self._client.user.with_raw_response
+
+
+class ClientWithStreamingResponse:
+    """`client.with_streaming_response`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def pet(self) -> PetResourceWithStreamingResponse:
+        return self._client.pet.with_streaming_response
+
+    @cached_property
+    def store(self) -> StoreResourceWithStreamingResponse:
+        return self._client.store.with_streaming_response
+
+    @cached_property
+    def user(self) -> UserResourceWithStreamingResponse:
+        return self._client.user.with_streaming_response
+
+
+class AsyncClientWithStreamingResponse:
+    """`client.with_streaming_response` (async): `async with` a method's call."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def pet(self) -> AsyncPetResourceWithStreamingResponse:
+        return self._client.pet.with_streaming_response
+
+    @cached_property
+    def store(self) -> AsyncStoreResourceWithStreamingResponse:
+        return self._client.store.with_streaming_response
+
+    @cached_property
+    def user(self) -> AsyncUserResourceWithStreamingResponse:
+        return self._client.user.with_streaming_response

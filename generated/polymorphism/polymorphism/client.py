@@ -28,23 +28,36 @@ if TYPE_CHECKING:
     from .resources.events import (
         AsyncEventsResource,
         AsyncEventsResourceWithRawResponse,
+        AsyncEventsResourceWithStreamingResponse,
         EventsResource,
         EventsResourceWithRawResponse,
+        EventsResourceWithStreamingResponse,
     )
     from .resources.pets import (
         AsyncPetsResource,
         AsyncPetsResourceWithRawResponse,
+        AsyncPetsResourceWithStreamingResponse,
         PetsResource,
         PetsResourceWithRawResponse,
+        PetsResourceWithStreamingResponse,
     )
     from .resources.shapes import (
         AsyncShapesResource,
         AsyncShapesResourceWithRawResponse,
+        AsyncShapesResourceWithStreamingResponse,
         ShapesResource,
         ShapesResourceWithRawResponse,
+        ShapesResourceWithStreamingResponse,
     )
 
-__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+__all__ = [
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncClientWithStreamingResponse",
+    "Client",
+    "ClientWithRawResponse",
+    "ClientWithStreamingResponse",
+]
 
 PACKAGE = "polymorphism"
 VERSION = "1.0.0"
@@ -125,6 +138,11 @@ class Client(SyncAPIClient):
     def with_raw_response(self) -> ClientWithRawResponse:
         """The resources with methods that return the HTTP response (`.parse()`)."""
         return ClientWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`with`)."""
+        return ClientWithStreamingResponse(self)
 
     @cached_property
     def events(self) -> EventsResource:
@@ -217,6 +235,11 @@ class AsyncClient(AsyncAPIClient):
         return AsyncClientWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`async with`)."""
+        return AsyncClientWithStreamingResponse(self)
+
+    @cached_property
     def events(self) -> AsyncEventsResource:
         """Operations tagged events."""
         from .resources.events import AsyncEventsResource
@@ -274,3 +297,41 @@ class AsyncClientWithRawResponse:
     @cached_property
     def shapes(self) -> AsyncShapesResourceWithRawResponse:
         return self._client.shapes.with_raw_response
+
+
+class ClientWithStreamingResponse:
+    """`client.with_streaming_response`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def events(self) -> EventsResourceWithStreamingResponse:
+        return self._client.events.with_streaming_response
+
+    @cached_property
+    def pets(self) -> PetsResourceWithStreamingResponse:
+        return self._client.pets.with_streaming_response
+
+    @cached_property
+    def shapes(self) -> ShapesResourceWithStreamingResponse:
+        return self._client.shapes.with_streaming_response
+
+
+class AsyncClientWithStreamingResponse:
+    """`client.with_streaming_response` (async): `async with` a method's call."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def events(self) -> AsyncEventsResourceWithStreamingResponse:
+        return self._client.events.with_streaming_response
+
+    @cached_property
+    def pets(self) -> AsyncPetsResourceWithStreamingResponse:
+        return self._client.pets.with_streaming_response
+
+    @cached_property
+    def shapes(self) -> AsyncShapesResourceWithStreamingResponse:
+        return self._client.shapes.with_streaming_response

@@ -28,35 +28,52 @@ if TYPE_CHECKING:
     from .resources.graph import (
         AsyncGraphResource,
         AsyncGraphResourceWithRawResponse,
+        AsyncGraphResourceWithStreamingResponse,
         GraphResource,
         GraphResourceWithRawResponse,
+        GraphResourceWithStreamingResponse,
     )
     from .resources.items import (
         AsyncItemsResource,
         AsyncItemsResourceWithRawResponse,
+        AsyncItemsResourceWithStreamingResponse,
         ItemsResource,
         ItemsResourceWithRawResponse,
+        ItemsResourceWithStreamingResponse,
     )
     from .resources.labels import (
         AsyncLabelsResource,
         AsyncLabelsResourceWithRawResponse,
+        AsyncLabelsResourceWithStreamingResponse,
         LabelsResource,
         LabelsResourceWithRawResponse,
+        LabelsResourceWithStreamingResponse,
     )
     from .resources.settings import (
         AsyncSettingsResource,
         AsyncSettingsResourceWithRawResponse,
+        AsyncSettingsResourceWithStreamingResponse,
         SettingsResource,
         SettingsResourceWithRawResponse,
+        SettingsResourceWithStreamingResponse,
     )
     from .resources.tree import (
         AsyncTreeResource,
         AsyncTreeResourceWithRawResponse,
+        AsyncTreeResourceWithStreamingResponse,
         TreeResource,
         TreeResourceWithRawResponse,
+        TreeResourceWithStreamingResponse,
     )
 
-__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+__all__ = [
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncClientWithStreamingResponse",
+    "Client",
+    "ClientWithRawResponse",
+    "ClientWithStreamingResponse",
+]
 
 PACKAGE = "schemas"
 VERSION = "1.0.0"
@@ -137,6 +154,11 @@ class Client(SyncAPIClient):
     def with_raw_response(self) -> ClientWithRawResponse:
         """The resources with methods that return the HTTP response (`.parse()`)."""
         return ClientWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`with`)."""
+        return ClientWithStreamingResponse(self)
 
     @cached_property
     def graph(self) -> GraphResource:
@@ -243,6 +265,11 @@ class AsyncClient(AsyncAPIClient):
         return AsyncClientWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`async with`)."""
+        return AsyncClientWithStreamingResponse(self)
+
+    @cached_property
     def graph(self) -> AsyncGraphResource:
         """Operations under /graph."""
         from .resources.graph import AsyncGraphResource
@@ -330,3 +357,57 @@ class AsyncClientWithRawResponse:
     @cached_property
     def tree(self) -> AsyncTreeResourceWithRawResponse:
         return self._client.tree.with_raw_response
+
+
+class ClientWithStreamingResponse:
+    """`client.with_streaming_response`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def graph(self) -> GraphResourceWithStreamingResponse:
+        return self._client.graph.with_streaming_response
+
+    @cached_property
+    def items(self) -> ItemsResourceWithStreamingResponse:
+        return self._client.items.with_streaming_response
+
+    @cached_property
+    def labels(self) -> LabelsResourceWithStreamingResponse:
+        return self._client.labels.with_streaming_response
+
+    @cached_property
+    def settings(self) -> SettingsResourceWithStreamingResponse:
+        return self._client.settings.with_streaming_response
+
+    @cached_property
+    def tree(self) -> TreeResourceWithStreamingResponse:
+        return self._client.tree.with_streaming_response
+
+
+class AsyncClientWithStreamingResponse:
+    """`client.with_streaming_response` (async): `async with` a method's call."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def graph(self) -> AsyncGraphResourceWithStreamingResponse:
+        return self._client.graph.with_streaming_response
+
+    @cached_property
+    def items(self) -> AsyncItemsResourceWithStreamingResponse:
+        return self._client.items.with_streaming_response
+
+    @cached_property
+    def labels(self) -> AsyncLabelsResourceWithStreamingResponse:
+        return self._client.labels.with_streaming_response
+
+    @cached_property
+    def settings(self) -> AsyncSettingsResourceWithStreamingResponse:
+        return self._client.settings.with_streaming_response
+
+    @cached_property
+    def tree(self) -> AsyncTreeResourceWithStreamingResponse:
+        return self._client.tree.with_streaming_response

@@ -28,29 +28,44 @@ if TYPE_CHECKING:
     from .resources.chat import (
         AsyncChatResource,
         AsyncChatResourceWithRawResponse,
+        AsyncChatResourceWithStreamingResponse,
         ChatResource,
         ChatResourceWithRawResponse,
+        ChatResourceWithStreamingResponse,
     )
     from .resources.events import (
         AsyncEventsResource,
         AsyncEventsResourceWithRawResponse,
+        AsyncEventsResourceWithStreamingResponse,
         EventsResource,
         EventsResourceWithRawResponse,
+        EventsResourceWithStreamingResponse,
     )
     from .resources.files import (
         AsyncFilesResource,
         AsyncFilesResourceWithRawResponse,
+        AsyncFilesResourceWithStreamingResponse,
         FilesResource,
         FilesResourceWithRawResponse,
+        FilesResourceWithStreamingResponse,
     )
     from .resources.jobs import (
         AsyncJobsResource,
         AsyncJobsResourceWithRawResponse,
+        AsyncJobsResourceWithStreamingResponse,
         JobsResource,
         JobsResourceWithRawResponse,
+        JobsResourceWithStreamingResponse,
     )
 
-__all__ = ["AsyncClient", "AsyncClientWithRawResponse", "Client", "ClientWithRawResponse"]
+__all__ = [
+    "AsyncClient",
+    "AsyncClientWithRawResponse",
+    "AsyncClientWithStreamingResponse",
+    "Client",
+    "ClientWithRawResponse",
+    "ClientWithStreamingResponse",
+]
 
 PACKAGE = "streaming"
 VERSION = "1.0.0"
@@ -131,6 +146,11 @@ class Client(SyncAPIClient):
     def with_raw_response(self) -> ClientWithRawResponse:
         """The resources with methods that return the HTTP response (`.parse()`)."""
         return ClientWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`with`)."""
+        return ClientWithStreamingResponse(self)
 
     @cached_property
     def chat(self) -> ChatResource:
@@ -230,6 +250,11 @@ class AsyncClient(AsyncAPIClient):
         return AsyncClientWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """The resources with methods whose response body is read as you go (`async with`)."""
+        return AsyncClientWithStreamingResponse(self)
+
+    @cached_property
     def chat(self) -> AsyncChatResource:
         """Operations under chat."""
         from .resources.chat import AsyncChatResource
@@ -302,3 +327,49 @@ class AsyncClientWithRawResponse:
     @cached_property
     def jobs(self) -> AsyncJobsResourceWithRawResponse:
         return self._client.jobs.with_raw_response
+
+
+class ClientWithStreamingResponse:
+    """`client.with_streaming_response`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @cached_property
+    def chat(self) -> ChatResourceWithStreamingResponse:
+        return self._client.chat.with_streaming_response
+
+    @cached_property
+    def events(self) -> EventsResourceWithStreamingResponse:
+        return self._client.events.with_streaming_response
+
+    @cached_property
+    def files(self) -> FilesResourceWithStreamingResponse:
+        return self._client.files.with_streaming_response
+
+    @cached_property
+    def jobs(self) -> JobsResourceWithStreamingResponse:
+        return self._client.jobs.with_streaming_response
+
+
+class AsyncClientWithStreamingResponse:
+    """`client.with_streaming_response` (async): `async with` a method's call."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @cached_property
+    def chat(self) -> AsyncChatResourceWithStreamingResponse:
+        return self._client.chat.with_streaming_response
+
+    @cached_property
+    def events(self) -> AsyncEventsResourceWithStreamingResponse:
+        return self._client.events.with_streaming_response
+
+    @cached_property
+    def files(self) -> AsyncFilesResourceWithStreamingResponse:
+        return self._client.files.with_streaming_response
+
+    @cached_property
+    def jobs(self) -> AsyncJobsResourceWithStreamingResponse:
+        return self._client.jobs.with_streaming_response

@@ -17,8 +17,11 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
+from os import PathLike
 from typing import IO
 
 if TYPE_CHECKING:
@@ -29,8 +32,10 @@ if TYPE_CHECKING:
     from .files_content import (
         AsyncFilesContentResource,
         AsyncFilesContentResourceWithRawResponse,
+        AsyncFilesContentResourceWithStreamingResponse,
         FilesContentResource,
         FilesContentResourceWithRawResponse,
+        FilesContentResourceWithStreamingResponse,
     )
 
 __all__ = ["FilesResource", "AsyncFilesResource"]
@@ -87,6 +92,11 @@ class FilesResource:
         return FilesResourceWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> FilesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return FilesResourceWithStreamingResponse(self)
+
+    @cached_property
     def content(self) -> FilesContentResource:
         """`client.files.content`, loaded on first use."""
         from .files_content import FilesContentResource
@@ -96,7 +106,7 @@ class FilesResource:
     def upload(
         self,
         *,
-        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
         description: str | Omit = OMIT,
         labels: list[str] | Omit = OMIT,
         meta: FileMeta | dict[str, Any] | Omit = OMIT,
@@ -178,6 +188,11 @@ class AsyncFilesResource:
         return AsyncFilesResourceWithRawResponse(self)
 
     @cached_property
+    def with_streaming_response(self) -> AsyncFilesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncFilesResourceWithStreamingResponse(self)
+
+    @cached_property
     def content(self) -> AsyncFilesContentResource:
         """`client.files.content`, loaded on first use."""
         from .files_content import AsyncFilesContentResource
@@ -187,7 +202,7 @@ class AsyncFilesResource:
     async def upload(
         self,
         *,
-        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
         description: str | Omit = OMIT,
         labels: list[str] | Omit = OMIT,
         meta: FileMeta | dict[str, Any] | Omit = OMIT,
@@ -283,3 +298,30 @@ class AsyncFilesResourceWithRawResponse:
     def content(self) -> AsyncFilesContentResourceWithRawResponse:
         """`client.with_raw_response.files.content`."""
         return self._resource.content.with_raw_response
+
+
+
+class FilesResourceWithStreamingResponse:
+    """`client.with_streaming_response.files`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: FilesResource) -> None:
+        self._resource = resource
+        self.upload = to_streamed_response(resource.upload)
+        self.text = to_streamed_response(resource.text)
+
+    @cached_property
+    def content(self) -> FilesContentResourceWithStreamingResponse:
+        return self._resource.content.with_streaming_response
+
+
+class AsyncFilesResourceWithStreamingResponse:
+    """`client.with_streaming_response.files` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncFilesResource) -> None:
+        self._resource = resource
+        self.upload = async_to_streamed_response(resource.upload)
+        self.text = async_to_streamed_response(resource.text)
+
+    @cached_property
+    def content(self) -> AsyncFilesContentResourceWithStreamingResponse:
+        return self._resource.content.with_streaming_response

@@ -15,8 +15,12 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
+from os import PathLike
+from typing import IO
 
 if TYPE_CHECKING:
     from ..models.error import Error
@@ -63,6 +67,11 @@ class FilesContentResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return FilesContentResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> FilesContentResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return FilesContentResourceWithStreamingResponse(self)
+
     def retrieve(
         self,
         file_id: str,
@@ -96,7 +105,7 @@ class FilesContentResource:
         self,
         file_id: str,
         *,
-        body: bytes,
+        body: bytes | IO[bytes] | PathLike[str],
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -136,6 +145,11 @@ class AsyncFilesContentResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncFilesContentResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncFilesContentResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncFilesContentResourceWithStreamingResponse(self)
+
     async def retrieve(
         self,
         file_id: str,
@@ -169,7 +183,7 @@ class AsyncFilesContentResource:
         self,
         file_id: str,
         *,
-        body: bytes,
+        body: bytes | IO[bytes] | PathLike[str],
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -214,3 +228,22 @@ class AsyncFilesContentResourceWithRawResponse:
         self._resource = resource
         self.retrieve = async_to_raw_response(resource.retrieve)
         self.update = async_to_raw_response(resource.update)
+
+
+
+class FilesContentResourceWithStreamingResponse:
+    """`client.with_streaming_response.files.content`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: FilesContentResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+
+
+class AsyncFilesContentResourceWithStreamingResponse:
+    """`client.with_streaming_response.files.content` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncFilesContentResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+        self.update = async_to_streamed_response(resource.update)

@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -53,6 +55,11 @@ class HealthResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return HealthResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> HealthResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return HealthResourceWithStreamingResponse(self)
+
     def retrieve(
         self,
         *,
@@ -88,6 +95,11 @@ class AsyncHealthResource:
     def with_raw_response(self) -> AsyncHealthResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncHealthResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncHealthResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncHealthResourceWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -128,3 +140,20 @@ class AsyncHealthResourceWithRawResponse:
     def __init__(self, resource: AsyncHealthResource) -> None:
         self._resource = resource
         self.retrieve = async_to_raw_response(resource.retrieve)
+
+
+
+class HealthResourceWithStreamingResponse:
+    """`client.with_streaming_response.health`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: HealthResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
+class AsyncHealthResourceWithStreamingResponse:
+    """`client.with_streaming_response.health` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncHealthResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)

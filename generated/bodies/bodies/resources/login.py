@@ -17,7 +17,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -70,6 +72,11 @@ class LoginResource:
     def with_raw_response(self) -> LoginResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return LoginResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LoginResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return LoginResourceWithStreamingResponse(self)
 
     def create(
         self,
@@ -127,6 +134,11 @@ class AsyncLoginResource:
     def with_raw_response(self) -> AsyncLoginResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncLoginResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLoginResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncLoginResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -188,3 +200,20 @@ class AsyncLoginResourceWithRawResponse:
     def __init__(self, resource: AsyncLoginResource) -> None:
         self._resource = resource
         self.create = async_to_raw_response(resource.create)
+
+
+
+class LoginResourceWithStreamingResponse:
+    """`client.with_streaming_response.login`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: LoginResource) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
+class AsyncLoginResourceWithStreamingResponse:
+    """`client.with_streaming_response.login` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncLoginResource) -> None:
+        self._resource = resource
+        self.create = async_to_streamed_response(resource.create)

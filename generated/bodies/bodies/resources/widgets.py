@@ -18,7 +18,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from uuid import UUID
 
@@ -32,8 +34,10 @@ if TYPE_CHECKING:
     from .widgets_versions import (
         AsyncWidgetsVersionsResource,
         AsyncWidgetsVersionsResourceWithRawResponse,
+        AsyncWidgetsVersionsResourceWithStreamingResponse,
         WidgetsVersionsResource,
         WidgetsVersionsResourceWithRawResponse,
+        WidgetsVersionsResourceWithStreamingResponse,
     )
 
 __all__ = ["WidgetsResource", "AsyncWidgetsResource"]
@@ -169,6 +173,11 @@ class WidgetsResource:
     def with_raw_response(self) -> WidgetsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return WidgetsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> WidgetsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return WidgetsResourceWithStreamingResponse(self)
 
     @cached_property
     def versions(self) -> WidgetsVersionsResource:
@@ -360,6 +369,11 @@ class AsyncWidgetsResource:
     def with_raw_response(self) -> AsyncWidgetsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncWidgetsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncWidgetsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncWidgetsResourceWithStreamingResponse(self)
 
     @cached_property
     def versions(self) -> AsyncWidgetsVersionsResource:
@@ -573,3 +587,36 @@ class AsyncWidgetsResourceWithRawResponse:
     def versions(self) -> AsyncWidgetsVersionsResourceWithRawResponse:
         """`client.with_raw_response.widgets.versions`."""
         return self._resource.versions.with_raw_response
+
+
+
+class WidgetsResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: WidgetsResource) -> None:
+        self._resource = resource
+        self.upsert = to_streamed_response(resource.upsert)
+        self.delete = to_streamed_response(resource.delete)
+        self.patch_legacy = to_streamed_response(resource.patch_legacy)
+        self.archive = to_streamed_response(resource.archive)
+        self.list = to_streamed_response(resource.list)
+
+    @cached_property
+    def versions(self) -> WidgetsVersionsResourceWithStreamingResponse:
+        return self._resource.versions.with_streaming_response
+
+
+class AsyncWidgetsResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncWidgetsResource) -> None:
+        self._resource = resource
+        self.upsert = async_to_streamed_response(resource.upsert)
+        self.delete = async_to_streamed_response(resource.delete)
+        self.patch_legacy = async_to_streamed_response(resource.patch_legacy)
+        self.archive = async_to_streamed_response(resource.archive)
+        self.list = async_to_streamed_response(resource.list)
+
+    @cached_property
+    def versions(self) -> AsyncWidgetsVersionsResourceWithStreamingResponse:
+        return self._resource.versions.with_streaming_response

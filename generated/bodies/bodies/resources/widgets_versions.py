@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from .widgets_versions_at import (
         AsyncWidgetsVersionsAtResource,
         AsyncWidgetsVersionsAtResourceWithRawResponse,
+        AsyncWidgetsVersionsAtResourceWithStreamingResponse,
         WidgetsVersionsAtResource,
         WidgetsVersionsAtResourceWithRawResponse,
+        WidgetsVersionsAtResourceWithStreamingResponse,
     )
 
 __all__ = ["WidgetsVersionsResource", "AsyncWidgetsVersionsResource"]
@@ -37,6 +39,11 @@ class WidgetsVersionsResource:
     def with_raw_response(self) -> WidgetsVersionsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return WidgetsVersionsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> WidgetsVersionsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return WidgetsVersionsResourceWithStreamingResponse(self)
 
     @cached_property
     def at(self) -> WidgetsVersionsAtResource:
@@ -56,6 +63,11 @@ class AsyncWidgetsVersionsResource:
     def with_raw_response(self) -> AsyncWidgetsVersionsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncWidgetsVersionsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncWidgetsVersionsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncWidgetsVersionsResourceWithStreamingResponse(self)
 
     @cached_property
     def at(self) -> AsyncWidgetsVersionsAtResource:
@@ -87,3 +99,26 @@ class AsyncWidgetsVersionsResourceWithRawResponse:
     def at(self) -> AsyncWidgetsVersionsAtResourceWithRawResponse:
         """`client.with_raw_response.widgets.versions.at`."""
         return self._resource.at.with_raw_response
+
+
+
+class WidgetsVersionsResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets.versions`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: WidgetsVersionsResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def at(self) -> WidgetsVersionsAtResourceWithStreamingResponse:
+        return self._resource.at.with_streaming_response
+
+
+class AsyncWidgetsVersionsResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets.versions` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncWidgetsVersionsResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def at(self) -> AsyncWidgetsVersionsAtResourceWithStreamingResponse:
+        return self._resource.at.with_streaming_response

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from .widgets_versions_at_flag import (
         AsyncWidgetsVersionsAtFlagResource,
         AsyncWidgetsVersionsAtFlagResourceWithRawResponse,
+        AsyncWidgetsVersionsAtFlagResourceWithStreamingResponse,
         WidgetsVersionsAtFlagResource,
         WidgetsVersionsAtFlagResourceWithRawResponse,
+        WidgetsVersionsAtFlagResourceWithStreamingResponse,
     )
 
 __all__ = ["WidgetsVersionsAtResource", "AsyncWidgetsVersionsAtResource"]
@@ -37,6 +39,11 @@ class WidgetsVersionsAtResource:
     def with_raw_response(self) -> WidgetsVersionsAtResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return WidgetsVersionsAtResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> WidgetsVersionsAtResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return WidgetsVersionsAtResourceWithStreamingResponse(self)
 
     @cached_property
     def flag(self) -> WidgetsVersionsAtFlagResource:
@@ -56,6 +63,11 @@ class AsyncWidgetsVersionsAtResource:
     def with_raw_response(self) -> AsyncWidgetsVersionsAtResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncWidgetsVersionsAtResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncWidgetsVersionsAtResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncWidgetsVersionsAtResourceWithStreamingResponse(self)
 
     @cached_property
     def flag(self) -> AsyncWidgetsVersionsAtFlagResource:
@@ -87,3 +99,26 @@ class AsyncWidgetsVersionsAtResourceWithRawResponse:
     def flag(self) -> AsyncWidgetsVersionsAtFlagResourceWithRawResponse:
         """`client.with_raw_response.widgets.versions.at.flag`."""
         return self._resource.flag.with_raw_response
+
+
+
+class WidgetsVersionsAtResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets.versions.at`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: WidgetsVersionsAtResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def flag(self) -> WidgetsVersionsAtFlagResourceWithStreamingResponse:
+        return self._resource.flag.with_streaming_response
+
+
+class AsyncWidgetsVersionsAtResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets.versions.at` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncWidgetsVersionsAtResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def flag(self) -> AsyncWidgetsVersionsAtFlagResourceWithStreamingResponse:
+        return self._resource.flag.with_streaming_response

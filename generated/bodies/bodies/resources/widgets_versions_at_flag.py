@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from .widgets_versions_at_flag_ratio import (
         AsyncWidgetsVersionsAtFlagRatioResource,
         AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse,
+        AsyncWidgetsVersionsAtFlagRatioResourceWithStreamingResponse,
         WidgetsVersionsAtFlagRatioResource,
         WidgetsVersionsAtFlagRatioResourceWithRawResponse,
+        WidgetsVersionsAtFlagRatioResourceWithStreamingResponse,
     )
 
 __all__ = ["WidgetsVersionsAtFlagResource", "AsyncWidgetsVersionsAtFlagResource"]
@@ -37,6 +39,11 @@ class WidgetsVersionsAtFlagResource:
     def with_raw_response(self) -> WidgetsVersionsAtFlagResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return WidgetsVersionsAtFlagResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> WidgetsVersionsAtFlagResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return WidgetsVersionsAtFlagResourceWithStreamingResponse(self)
 
     @cached_property
     def ratio(self) -> WidgetsVersionsAtFlagRatioResource:
@@ -56,6 +63,11 @@ class AsyncWidgetsVersionsAtFlagResource:
     def with_raw_response(self) -> AsyncWidgetsVersionsAtFlagResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncWidgetsVersionsAtFlagResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncWidgetsVersionsAtFlagResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncWidgetsVersionsAtFlagResourceWithStreamingResponse(self)
 
     @cached_property
     def ratio(self) -> AsyncWidgetsVersionsAtFlagRatioResource:
@@ -87,3 +99,26 @@ class AsyncWidgetsVersionsAtFlagResourceWithRawResponse:
     def ratio(self) -> AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse:
         """`client.with_raw_response.widgets.versions.at.flag.ratio`."""
         return self._resource.ratio.with_raw_response
+
+
+
+class WidgetsVersionsAtFlagResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets.versions.at.flag`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: WidgetsVersionsAtFlagResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def ratio(self) -> WidgetsVersionsAtFlagRatioResourceWithStreamingResponse:
+        return self._resource.ratio.with_streaming_response
+
+
+class AsyncWidgetsVersionsAtFlagResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets.versions.at.flag` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncWidgetsVersionsAtFlagResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def ratio(self) -> AsyncWidgetsVersionsAtFlagRatioResourceWithStreamingResponse:
+        return self._resource.ratio.with_streaming_response

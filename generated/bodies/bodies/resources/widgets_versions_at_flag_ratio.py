@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from datetime import date
 
@@ -55,6 +57,11 @@ class WidgetsVersionsAtFlagRatioResource:
     def with_raw_response(self) -> WidgetsVersionsAtFlagRatioResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return WidgetsVersionsAtFlagRatioResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> WidgetsVersionsAtFlagRatioResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return WidgetsVersionsAtFlagRatioResourceWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -110,6 +117,13 @@ class AsyncWidgetsVersionsAtFlagRatioResource:
     def with_raw_response(self) -> AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncWidgetsVersionsAtFlagRatioResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncWidgetsVersionsAtFlagRatioResourceWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -169,3 +183,20 @@ class AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse:
     def __init__(self, resource: AsyncWidgetsVersionsAtFlagRatioResource) -> None:
         self._resource = resource
         self.retrieve = async_to_raw_response(resource.retrieve)
+
+
+
+class WidgetsVersionsAtFlagRatioResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets.versions.at.flag.ratio`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: WidgetsVersionsAtFlagRatioResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
+class AsyncWidgetsVersionsAtFlagRatioResourceWithStreamingResponse:
+    """`client.with_streaming_response.widgets.versions.at.flag.ratio` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncWidgetsVersionsAtFlagRatioResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)

@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +54,11 @@ class HooksResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return HooksResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> HooksResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return HooksResourceWithStreamingResponse(self)
+
     def list(
         self,
         *,
@@ -84,6 +91,11 @@ class AsyncHooksResource:
     def with_raw_response(self) -> AsyncHooksResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncHooksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncHooksResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncHooksResourceWithStreamingResponse(self)
 
     async def list(
         self,
@@ -121,3 +133,20 @@ class AsyncHooksResourceWithRawResponse:
     def __init__(self, resource: AsyncHooksResource) -> None:
         self._resource = resource
         self.list = async_to_raw_response(resource.list)
+
+
+
+class HooksResourceWithStreamingResponse:
+    """`client.with_streaming_response.hooks`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: HooksResource) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+
+
+class AsyncHooksResourceWithStreamingResponse:
+    """`client.with_streaming_response.hooks` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncHooksResource) -> None:
+        self._resource = resource
+        self.list = async_to_streamed_response(resource.list)

@@ -17,9 +17,13 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from datetime import date
+from os import PathLike
+from typing import IO
 
 if TYPE_CHECKING:
     from ..models.author import Author
@@ -128,6 +132,11 @@ class BooksResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return BooksResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> BooksResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return BooksResourceWithStreamingResponse(self)
+
     def create(
         self,
         *,
@@ -224,7 +233,7 @@ class BooksResource:
         self,
         isbn: str,
         *,
-        body: bytes,
+        body: bytes | IO[bytes] | PathLike[str],
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -292,6 +301,11 @@ class AsyncBooksResource:
     def with_raw_response(self) -> AsyncBooksResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncBooksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBooksResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncBooksResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -389,7 +403,7 @@ class AsyncBooksResource:
         self,
         isbn: str,
         *,
-        body: bytes,
+        body: bytes | IO[bytes] | PathLike[str],
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -469,3 +483,28 @@ class AsyncBooksResourceWithRawResponse:
         self.delete = async_to_raw_response(resource.delete)
         self.upload_cover = async_to_raw_response(resource.upload_cover)
         self.list = async_to_raw_response(resource.list)
+
+
+
+class BooksResourceWithStreamingResponse:
+    """`client.with_streaming_response.books`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: BooksResource) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+        self.upload_cover = to_streamed_response(resource.upload_cover)
+        self.list = to_streamed_response(resource.list)
+
+
+class AsyncBooksResourceWithStreamingResponse:
+    """`client.with_streaming_response.books` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncBooksResource) -> None:
+        self._resource = resource
+        self.create = async_to_streamed_response(resource.create)
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+        self.delete = async_to_streamed_response(resource.delete)
+        self.upload_cover = async_to_streamed_response(resource.upload_cover)
+        self.list = async_to_streamed_response(resource.list)

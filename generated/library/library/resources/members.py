@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +53,11 @@ class MembersResource:
     def with_raw_response(self) -> MembersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return MembersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> MembersResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return MembersResourceWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -90,6 +97,11 @@ class AsyncMembersResource:
     def with_raw_response(self) -> AsyncMembersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncMembersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMembersResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncMembersResourceWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -133,3 +145,20 @@ class AsyncMembersResourceWithRawResponse:
     def __init__(self, resource: AsyncMembersResource) -> None:
         self._resource = resource
         self.retrieve = async_to_raw_response(resource.retrieve)
+
+
+
+class MembersResourceWithStreamingResponse:
+    """`client.with_streaming_response.members`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: MembersResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
+class AsyncMembersResourceWithStreamingResponse:
+    """`client.with_streaming_response.members` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncMembersResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)

@@ -70,6 +70,14 @@ from .retry import RetryEvent
 from .telemetry import Telemetry
 from .tokenstore import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
 from .streaming import APIStreamError, AsyncStream, ServerSentEvent, Stream
+from .streamed import (
+    AsyncStreamedResponse,
+    AsyncStreamedResponseManager,
+    StreamedResponse,
+    StreamedResponseManager,
+    async_to_streamed_response,
+    to_streamed_response,
+)
 from .webhook_events import UnknownWebhookEvent, WebhookEventType, WebhookHelper
 from .webhooks import (
     GitHubSignature,
@@ -115,6 +123,12 @@ __all__ = [
     "Stream",
     "AsyncStream",
     "ServerSentEvent",
+    "StreamedResponse",
+    "AsyncStreamedResponse",
+    "StreamedResponseManager",
+    "AsyncStreamedResponseManager",
+    "to_streamed_response",
+    "async_to_streamed_response",
     "APIStreamError",
     "APIKeyScheme",
     "HTTPBearerScheme",

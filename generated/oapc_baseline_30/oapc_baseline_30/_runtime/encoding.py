@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 import pydantic
 import pydantic_core
 
+from .uploads import FilePart, StreamedBody, is_streamable
 from .endpoint import BodyKind, ParamStyle
 from .lazy import real_type
 
@@ -298,7 +299,8 @@ def _read(value: Any) -> bytes:
 
 
 def _is_file(value: Any) -> bool:
-    return isinstance(value, (bytes, bytearray, memoryview)) or hasattr(value, "read") or (
+    return isinstance(value, (bytes, bytearray, memoryview, os.PathLike)) or hasattr(
+        value, "read") or (
         isinstance(value, tuple) and 2 <= len(value) <= 3 and (value[0] is None or isinstance(value[0], str))
     )
 
@@ -307,10 +309,11 @@ def _disposition_quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _encode_multipart(fields: list[tuple[str, Any]]) -> tuple[bytes, str]:
-    # Encoded in memory (not streamed) so the body can be re-sent on a retry.
+def _encode_multipart(fields: list[tuple[str, Any]]) -> tuple[bytes | StreamedBody, str]:
+    # Bytes in memory; a path or a file object is read while the body is sent (uploads.py),
+    # and each pass reads it again from where it started, so a retry can re-send it.
     boundary = os.urandom(16).hex()
-    chunks: list[bytes] = []
+    chunks: list[bytes | FilePart] = []
     for name, value in fields:
         # A list of files is sent as repeated parts; any other non-string is JSON text.
         values = value if isinstance(value, list) and value and all(_is_file(v) for v in value) else [value]
@@ -323,18 +326,34 @@ def _encode_multipart(fields: list[tuple[str, Any]]) -> tuple[bytes, str]:
                     filename, content = item[0], item[1]
                     ctype = item[2] if len(item) == 3 else None
                 else:
-                    filename = os.path.basename(str(getattr(item, "name", ""))) or None
-                    content = item
+                    filename, content = None, item
+                part: bytes | FilePart
+                if is_streamable(content):
+                    part = FilePart(content)
+                    filename = filename or part.name
+                else:
+                    if filename is None and not isinstance(content, (bytes, bytearray)):
+                        filename = os.path.basename(str(getattr(content, "name", ""))) or None
+                    part = _read(content)
                 head += f'; filename="{_disposition_quote(filename or name)}"'
-                data = _read(content)
                 ctype = ctype or "application/octet-stream"
             else:
-                data = item.encode("utf-8") if isinstance(item, str) else scalar_to_str(item).encode("utf-8")
+                text = item if isinstance(item, str) else scalar_to_str(item)
+                part = text.encode("utf-8")
             if ctype:
                 head += f"\r\nContent-Type: {ctype}"
-            chunks.append(f"--{boundary}\r\n{head}\r\n\r\n".encode("utf-8") + data + b"\r\n")
+            chunks += [f"--{boundary}\r\n{head}\r\n\r\n".encode("utf-8"), part, b"\r\n"]
     chunks.append(f"--{boundary}--\r\n".encode("ascii"))
-    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+    ctype_header = f"multipart/form-data; boundary={boundary}"
+    if not any(isinstance(c, FilePart) for c in chunks):
+        return b"".join(c for c in chunks if isinstance(c, bytes)), ctype_header
+    pieces: list[bytes | FilePart] = []
+    for c in chunks:  # neighbouring bytes joined: fewer, larger writes
+        if isinstance(c, bytes) and pieces and isinstance(pieces[-1], bytes):
+            pieces[-1] += c
+        else:
+            pieces.append(c)
+    return StreamedBody(pieces), ctype_header
 
 
 def _bracket_pairs(name: str, value: Any, out: list[tuple[str, Any]]) -> None:
@@ -360,8 +379,11 @@ def encode_body(
     content_type: str | None,
     styles: Mapping[str, ParamStyle] | None = None,
     json_fields: frozenset[str] = frozenset(),
-) -> tuple[bytes, str]:
+) -> tuple[bytes | StreamedBody, str]:
     """``(content, content_type)`` for a request body according to the endpoint's body kind.
+
+    A file part (or a binary body) given as a path or a file object is a ``StreamedBody``:
+    read while it is sent, never whole.
 
     ``json_fields`` are form fields the spec types as a string holding JSON (Slack's
     ``blocks``): a list or dict given for one is sent as its JSON text.
@@ -397,9 +419,10 @@ def encode_body(
             structured = (Mapping, list, tuple)
             fields = [(k, _json_text(v) if k in json_fields and isinstance(v, structured) else v)
                       for k, v in fields]
-        data, ctype = _encode_multipart(fields)
-        return data, ctype
+        return _encode_multipart(fields)
     if kind == "binary":
+        if is_streamable(body):
+            return StreamedBody([FilePart(body)]), content_type or "application/octet-stream"
         return _read(body), content_type or "application/octet-stream"
     if kind == "text":
         text = body if isinstance(body, str) else scalar_to_str(body)

@@ -15,8 +15,12 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
+from os import PathLike
+from typing import IO
 
 __all__ = ["ConfigResourceResource", "AsyncConfigResourceResource"]
 
@@ -43,10 +47,15 @@ class ConfigResourceResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ConfigResourceResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> ConfigResourceResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ConfigResourceResourceWithStreamingResponse(self)
+
     def content_type_override(
         self,
         *,
-        body: bytes | None = None,
+        body: bytes | IO[bytes] | PathLike[str] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -86,10 +95,15 @@ class AsyncConfigResourceResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncConfigResourceResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncConfigResourceResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncConfigResourceResourceWithStreamingResponse(self)
+
     async def content_type_override(
         self,
         *,
-        body: bytes | None = None,
+        body: bytes | IO[bytes] | PathLike[str] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -132,3 +146,20 @@ class AsyncConfigResourceResourceWithRawResponse:
     def __init__(self, resource: AsyncConfigResourceResource) -> None:
         self._resource = resource
         self.content_type_override = async_to_raw_response(resource.content_type_override)
+
+
+
+class ConfigResourceResourceWithStreamingResponse:
+    """`client.with_streaming_response.config_resource`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ConfigResourceResource) -> None:
+        self._resource = resource
+        self.content_type_override = to_streamed_response(resource.content_type_override)
+
+
+class AsyncConfigResourceResourceWithStreamingResponse:
+    """`client.with_streaming_response.config_resource` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncConfigResourceResource) -> None:
+        self._resource = resource
+        self.content_type_override = async_to_streamed_response(resource.content_type_override)

@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from datetime import date
 
@@ -55,6 +57,11 @@ class DefaultsResource:
     def with_raw_response(self) -> DefaultsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return DefaultsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DefaultsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return DefaultsResourceWithStreamingResponse(self)
 
     def tests_post(
         self,
@@ -136,6 +143,11 @@ class AsyncDefaultsResource:
     def with_raw_response(self) -> AsyncDefaultsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncDefaultsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncDefaultsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncDefaultsResourceWithStreamingResponse(self)
 
     async def tests_post(
         self,
@@ -221,3 +233,20 @@ class AsyncDefaultsResourceWithRawResponse:
     def __init__(self, resource: AsyncDefaultsResource) -> None:
         self._resource = resource
         self.tests_post = async_to_raw_response(resource.tests_post)
+
+
+
+class DefaultsResourceWithStreamingResponse:
+    """`client.with_streaming_response.defaults`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: DefaultsResource) -> None:
+        self._resource = resource
+        self.tests_post = to_streamed_response(resource.tests_post)
+
+
+class AsyncDefaultsResourceWithStreamingResponse:
+    """`client.with_streaming_response.defaults` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncDefaultsResource) -> None:
+        self._resource = resource
+        self.tests_post = async_to_streamed_response(resource.tests_post)

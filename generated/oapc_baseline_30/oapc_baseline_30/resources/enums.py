@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +54,11 @@ class EnumsResource:
     def with_raw_response(self) -> EnumsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return EnumsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EnumsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return EnumsResourceWithStreamingResponse(self)
 
     def int_tests_int_post(
         self,
@@ -126,6 +133,11 @@ class AsyncEnumsResource:
     def with_raw_response(self) -> AsyncEnumsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncEnumsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEnumsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncEnumsResourceWithStreamingResponse(self)
 
     async def int_tests_int_post(
         self,
@@ -206,3 +218,22 @@ class AsyncEnumsResourceWithRawResponse:
         self._resource = resource
         self.int_tests_int_post = async_to_raw_response(resource.int_tests_int_post)
         self.bool_tests_bool_post = async_to_raw_response(resource.bool_tests_bool_post)
+
+
+
+class EnumsResourceWithStreamingResponse:
+    """`client.with_streaming_response.enums`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: EnumsResource) -> None:
+        self._resource = resource
+        self.int_tests_int_post = to_streamed_response(resource.int_tests_int_post)
+        self.bool_tests_bool_post = to_streamed_response(resource.bool_tests_bool_post)
+
+
+class AsyncEnumsResourceWithStreamingResponse:
+    """`client.with_streaming_response.enums` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncEnumsResource) -> None:
+        self._resource = resource
+        self.int_tests_int_post = async_to_streamed_response(resource.int_tests_int_post)
+        self.bool_tests_bool_post = async_to_streamed_response(resource.bool_tests_bool_post)

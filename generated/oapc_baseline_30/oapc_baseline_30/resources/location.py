@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from datetime import datetime
 
@@ -57,6 +59,11 @@ class LocationResource:
     def with_raw_response(self) -> LocationResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return LocationResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LocationResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return LocationResourceWithStreamingResponse(self)
 
     def optionality_query(
         self,
@@ -151,6 +158,11 @@ class AsyncLocationResource:
     def with_raw_response(self) -> AsyncLocationResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncLocationResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLocationResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncLocationResourceWithStreamingResponse(self)
 
     async def optionality_query(
         self,
@@ -251,3 +263,22 @@ class AsyncLocationResourceWithRawResponse:
         self._resource = resource
         self.optionality_query = async_to_raw_response(resource.optionality_query)
         self.list_types = async_to_raw_response(resource.list_types)
+
+
+
+class LocationResourceWithStreamingResponse:
+    """`client.with_streaming_response.location`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: LocationResource) -> None:
+        self._resource = resource
+        self.optionality_query = to_streamed_response(resource.optionality_query)
+        self.list_types = to_streamed_response(resource.list_types)
+
+
+class AsyncLocationResourceWithStreamingResponse:
+    """`client.with_streaming_response.location` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncLocationResource) -> None:
+        self._resource = resource
+        self.optionality_query = async_to_streamed_response(resource.optionality_query)
+        self.list_types = async_to_streamed_response(resource.list_types)

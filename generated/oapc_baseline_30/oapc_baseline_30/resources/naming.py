@@ -17,7 +17,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -28,8 +30,10 @@ if TYPE_CHECKING:
     from .naming_reserved_parameters import (
         AsyncNamingReservedParametersResource,
         AsyncNamingReservedParametersResourceWithRawResponse,
+        AsyncNamingReservedParametersResourceWithStreamingResponse,
         NamingReservedParametersResource,
         NamingReservedParametersResourceWithRawResponse,
+        NamingReservedParametersResourceWithStreamingResponse,
     )
 
 __all__ = ["NamingResource", "AsyncNamingResource"]
@@ -101,6 +105,11 @@ class NamingResource:
     def with_raw_response(self) -> NamingResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return NamingResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> NamingResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return NamingResourceWithStreamingResponse(self)
 
     @cached_property
     def reserved_parameters(self) -> NamingReservedParametersResource:
@@ -210,6 +219,11 @@ class AsyncNamingResource:
     def with_raw_response(self) -> AsyncNamingResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncNamingResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncNamingResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncNamingResourceWithStreamingResponse(self)
 
     @cached_property
     def reserved_parameters(self) -> AsyncNamingReservedParametersResource:
@@ -339,3 +353,36 @@ class AsyncNamingResourceWithRawResponse:
     def reserved_parameters(self) -> AsyncNamingReservedParametersResourceWithRawResponse:
         """`client.with_raw_response.naming.reserved_parameters`."""
         return self._resource.reserved_parameters.with_raw_response
+
+
+
+class NamingResourceWithStreamingResponse:
+    """`client.with_streaming_response.naming`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: NamingResource) -> None:
+        self._resource = resource
+        self.property_conflict_with_import = to_streamed_response(
+            resource.property_conflict_with_import
+        )
+        self.mixed_case = to_streamed_response(resource.mixed_case)
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+    @cached_property
+    def reserved_parameters(self) -> NamingReservedParametersResourceWithStreamingResponse:
+        return self._resource.reserved_parameters.with_streaming_response
+
+
+class AsyncNamingResourceWithStreamingResponse:
+    """`client.with_streaming_response.naming` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncNamingResource) -> None:
+        self._resource = resource
+        self.property_conflict_with_import = async_to_streamed_response(
+            resource.property_conflict_with_import
+        )
+        self.mixed_case = async_to_streamed_response(resource.mixed_case)
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+
+    @cached_property
+    def reserved_parameters(self) -> AsyncNamingReservedParametersResourceWithStreamingResponse:
+        return self._resource.reserved_parameters.with_streaming_response

@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 __all__ = ["Resource1Resource", "AsyncResource1Resource"]
@@ -40,6 +42,11 @@ class Resource1Resource:
     def with_raw_response(self) -> Resource1ResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return Resource1ResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> Resource1ResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return Resource1ResourceWithStreamingResponse(self)
 
     def retrieve_tag_with_number(
         self,
@@ -73,6 +80,11 @@ class AsyncResource1Resource:
     def with_raw_response(self) -> AsyncResource1ResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncResource1ResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncResource1ResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncResource1ResourceWithStreamingResponse(self)
 
     async def retrieve_tag_with_number(
         self,
@@ -110,3 +122,22 @@ class AsyncResource1ResourceWithRawResponse:
     def __init__(self, resource: AsyncResource1Resource) -> None:
         self._resource = resource
         self.retrieve_tag_with_number = async_to_raw_response(resource.retrieve_tag_with_number)
+
+
+
+class Resource1ResourceWithStreamingResponse:
+    """`client.with_streaming_response.resource_1`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: Resource1Resource) -> None:
+        self._resource = resource
+        self.retrieve_tag_with_number = to_streamed_response(resource.retrieve_tag_with_number)
+
+
+class AsyncResource1ResourceWithStreamingResponse:
+    """`client.with_streaming_response.resource_1` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncResource1Resource) -> None:
+        self._resource = resource
+        self.retrieve_tag_with_number = async_to_streamed_response(
+            resource.retrieve_tag_with_number
+        )

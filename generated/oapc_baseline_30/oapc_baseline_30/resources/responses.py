@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -121,6 +123,11 @@ class ResponsesResource:
     def with_raw_response(self) -> ResponsesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ResponsesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ResponsesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ResponsesResourceWithStreamingResponse(self)
 
     def simple_before_complex_unions(
         self,
@@ -283,6 +290,11 @@ class AsyncResponsesResource:
     def with_raw_response(self) -> AsyncResponsesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncResponsesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncResponsesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncResponsesResourceWithStreamingResponse(self)
 
     async def simple_before_complex_unions(
         self,
@@ -461,3 +473,34 @@ class AsyncResponsesResourceWithRawResponse:
         self.default_status_code = async_to_raw_response(resource.default_status_code)
         self.status_code_patterns = async_to_raw_response(resource.status_code_patterns)
         self.status_code_precedence = async_to_raw_response(resource.status_code_precedence)
+
+
+
+class ResponsesResourceWithStreamingResponse:
+    """`client.with_streaming_response.responses`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ResponsesResource) -> None:
+        self._resource = resource
+        self.simple_before_complex_unions = to_streamed_response(
+            resource.simple_before_complex_unions
+        )
+        self.text = to_streamed_response(resource.text)
+        self.reference = to_streamed_response(resource.reference)
+        self.default_status_code = to_streamed_response(resource.default_status_code)
+        self.status_code_patterns = to_streamed_response(resource.status_code_patterns)
+        self.status_code_precedence = to_streamed_response(resource.status_code_precedence)
+
+
+class AsyncResponsesResourceWithStreamingResponse:
+    """`client.with_streaming_response.responses` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncResponsesResource) -> None:
+        self._resource = resource
+        self.simple_before_complex_unions = async_to_streamed_response(
+            resource.simple_before_complex_unions
+        )
+        self.text = async_to_streamed_response(resource.text)
+        self.reference = async_to_streamed_response(resource.reference)
+        self.default_status_code = async_to_streamed_response(resource.default_status_code)
+        self.status_code_patterns = async_to_streamed_response(resource.status_code_patterns)
+        self.status_code_precedence = async_to_streamed_response(resource.status_code_precedence)

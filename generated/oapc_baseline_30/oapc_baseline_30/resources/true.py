@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 __all__ = ["TrueModelResource", "AsyncTrueModelResource"]
@@ -40,6 +42,11 @@ class TrueModelResource:
     def with_raw_response(self) -> TrueModelResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return TrueModelResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TrueModelResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return TrueModelResourceWithStreamingResponse(self)
 
     def false(
         self,
@@ -79,6 +86,11 @@ class AsyncTrueModelResource:
     def with_raw_response(self) -> AsyncTrueModelResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncTrueModelResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncTrueModelResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncTrueModelResourceWithStreamingResponse(self)
 
     async def false(
         self,
@@ -122,3 +134,20 @@ class AsyncTrueModelResourceWithRawResponse:
     def __init__(self, resource: AsyncTrueModelResource) -> None:
         self._resource = resource
         self.false = async_to_raw_response(resource.false)
+
+
+
+class TrueModelResourceWithStreamingResponse:
+    """`client.with_streaming_response.true`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: TrueModelResource) -> None:
+        self._resource = resource
+        self.false = to_streamed_response(resource.false)
+
+
+class AsyncTrueModelResourceWithStreamingResponse:
+    """`client.with_streaming_response.true` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncTrueModelResource) -> None:
+        self._resource = resource
+        self.false = async_to_streamed_response(resource.false)

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from .types_unions_duplicate_types import (
         AsyncTypesUnionsDuplicateTypesResource,
         AsyncTypesUnionsDuplicateTypesResourceWithRawResponse,
+        AsyncTypesUnionsDuplicateTypesResourceWithStreamingResponse,
         TypesUnionsDuplicateTypesResource,
         TypesUnionsDuplicateTypesResourceWithRawResponse,
+        TypesUnionsDuplicateTypesResourceWithStreamingResponse,
     )
 
 __all__ = ["TypesUnionsResource", "AsyncTypesUnionsResource"]
@@ -37,6 +39,11 @@ class TypesUnionsResource:
     def with_raw_response(self) -> TypesUnionsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return TypesUnionsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TypesUnionsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return TypesUnionsResourceWithStreamingResponse(self)
 
     @cached_property
     def duplicate_types(self) -> TypesUnionsDuplicateTypesResource:
@@ -56,6 +63,11 @@ class AsyncTypesUnionsResource:
     def with_raw_response(self) -> AsyncTypesUnionsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncTypesUnionsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncTypesUnionsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncTypesUnionsResourceWithStreamingResponse(self)
 
     @cached_property
     def duplicate_types(self) -> AsyncTypesUnionsDuplicateTypesResource:
@@ -87,3 +99,26 @@ class AsyncTypesUnionsResourceWithRawResponse:
     def duplicate_types(self) -> AsyncTypesUnionsDuplicateTypesResourceWithRawResponse:
         """`client.with_raw_response.types.unions.duplicate_types`."""
         return self._resource.duplicate_types.with_raw_response
+
+
+
+class TypesUnionsResourceWithStreamingResponse:
+    """`client.with_streaming_response.types.unions`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: TypesUnionsResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def duplicate_types(self) -> TypesUnionsDuplicateTypesResourceWithStreamingResponse:
+        return self._resource.duplicate_types.with_streaming_response
+
+
+class AsyncTypesUnionsResourceWithStreamingResponse:
+    """`client.with_streaming_response.types.unions` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncTypesUnionsResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def duplicate_types(self) -> AsyncTypesUnionsDuplicateTypesResourceWithStreamingResponse:
+        return self._resource.duplicate_types.with_streaming_response

@@ -17,7 +17,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from datetime import date, datetime
 from uuid import UUID
@@ -85,6 +87,11 @@ class TypesUnionsDuplicateTypesResource:
     def with_raw_response(self) -> TypesUnionsDuplicateTypesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return TypesUnionsDuplicateTypesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TypesUnionsDuplicateTypesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return TypesUnionsDuplicateTypesResourceWithStreamingResponse(self)
 
     def create(
         self,
@@ -212,6 +219,13 @@ class AsyncTypesUnionsDuplicateTypesResource:
     def with_raw_response(self) -> AsyncTypesUnionsDuplicateTypesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncTypesUnionsDuplicateTypesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncTypesUnionsDuplicateTypesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncTypesUnionsDuplicateTypesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -343,3 +357,20 @@ class AsyncTypesUnionsDuplicateTypesResourceWithRawResponse:
     def __init__(self, resource: AsyncTypesUnionsDuplicateTypesResource) -> None:
         self._resource = resource
         self.create = async_to_raw_response(resource.create)
+
+
+
+class TypesUnionsDuplicateTypesResourceWithStreamingResponse:
+    """`client.with_streaming_response.types.unions.duplicate_types`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: TypesUnionsDuplicateTypesResource) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
+class AsyncTypesUnionsDuplicateTypesResourceWithStreamingResponse:
+    """`client.with_streaming_response.types.unions.duplicate_types` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncTypesUnionsDuplicateTypesResource) -> None:
+        self._resource = resource
+        self.create = async_to_streamed_response(resource.create)

@@ -17,7 +17,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from datetime import date, datetime
 from uuid import UUID
@@ -140,6 +142,11 @@ class BodiesResource:
     def with_raw_response(self) -> BodiesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return BodiesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BodiesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return BodiesResourceWithStreamingResponse(self)
 
     def multiple(
         self,
@@ -368,6 +375,11 @@ class AsyncBodiesResource:
     def with_raw_response(self) -> AsyncBodiesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncBodiesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBodiesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncBodiesResourceWithStreamingResponse(self)
 
     async def multiple(
         self,
@@ -606,3 +618,26 @@ class AsyncBodiesResourceWithRawResponse:
         self.json_like = async_to_raw_response(resource.json_like)
         self.refs = async_to_raw_response(resource.refs)
         self.optional = async_to_raw_response(resource.optional)
+
+
+
+class BodiesResourceWithStreamingResponse:
+    """`client.with_streaming_response.bodies`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: BodiesResource) -> None:
+        self._resource = resource
+        self.multiple = to_streamed_response(resource.multiple)
+        self.json_like = to_streamed_response(resource.json_like)
+        self.refs = to_streamed_response(resource.refs)
+        self.optional = to_streamed_response(resource.optional)
+
+
+class AsyncBodiesResourceWithStreamingResponse:
+    """`client.with_streaming_response.bodies` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncBodiesResource) -> None:
+        self._resource = resource
+        self.multiple = async_to_streamed_response(resource.multiple)
+        self.json_like = async_to_streamed_response(resource.json_like)
+        self.refs = async_to_streamed_response(resource.refs)
+        self.optional = async_to_streamed_response(resource.optional)

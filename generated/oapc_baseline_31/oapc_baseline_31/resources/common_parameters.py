@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 __all__ = ["CommonParametersResource", "AsyncCommonParametersResource"]
@@ -48,6 +50,11 @@ class CommonParametersResource:
     def with_raw_response(self) -> CommonParametersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return CommonParametersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CommonParametersResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return CommonParametersResourceWithStreamingResponse(self)
 
     def create(
         self,
@@ -116,6 +123,11 @@ class AsyncCommonParametersResource:
     def with_raw_response(self) -> AsyncCommonParametersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncCommonParametersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCommonParametersResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncCommonParametersResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -190,3 +202,22 @@ class AsyncCommonParametersResourceWithRawResponse:
         self._resource = resource
         self.create = async_to_raw_response(resource.create)
         self.list = async_to_raw_response(resource.list)
+
+
+
+class CommonParametersResourceWithStreamingResponse:
+    """`client.with_streaming_response.common_parameters`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: CommonParametersResource) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+
+
+class AsyncCommonParametersResourceWithStreamingResponse:
+    """`client.with_streaming_response.common_parameters` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncCommonParametersResource) -> None:
+        self._resource = resource
+        self.create = async_to_streamed_response(resource.create)
+        self.list = async_to_streamed_response(resource.list)

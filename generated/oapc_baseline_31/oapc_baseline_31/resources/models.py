@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -87,6 +89,11 @@ class ModelsResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ModelsResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> ModelsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ModelsResourceWithStreamingResponse(self)
+
     def allof(
         self,
         *,
@@ -143,6 +150,11 @@ class AsyncModelsResource:
     def with_raw_response(self) -> AsyncModelsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncModelsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModelsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncModelsResourceWithStreamingResponse(self)
 
     async def allof(
         self,
@@ -206,3 +218,24 @@ class AsyncModelsResourceWithRawResponse:
         self._resource = resource
         self.allof = async_to_raw_response(resource.allof)
         self.oneof_with_required_const = async_to_raw_response(resource.oneof_with_required_const)
+
+
+
+class ModelsResourceWithStreamingResponse:
+    """`client.with_streaming_response.models`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ModelsResource) -> None:
+        self._resource = resource
+        self.allof = to_streamed_response(resource.allof)
+        self.oneof_with_required_const = to_streamed_response(resource.oneof_with_required_const)
+
+
+class AsyncModelsResourceWithStreamingResponse:
+    """`client.with_streaming_response.models` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncModelsResource) -> None:
+        self._resource = resource
+        self.allof = async_to_streamed_response(resource.allof)
+        self.oneof_with_required_const = async_to_streamed_response(
+            resource.oneof_with_required_const
+        )

@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 __all__ = ["NamingReservedParametersResource", "AsyncNamingReservedParametersResource"]
@@ -40,6 +42,11 @@ class NamingReservedParametersResource:
     def with_raw_response(self) -> NamingReservedParametersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return NamingReservedParametersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> NamingReservedParametersResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return NamingReservedParametersResourceWithStreamingResponse(self)
 
     def list(
         self,
@@ -81,6 +88,11 @@ class AsyncNamingReservedParametersResource:
     def with_raw_response(self) -> AsyncNamingReservedParametersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncNamingReservedParametersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncNamingReservedParametersResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncNamingReservedParametersResourceWithStreamingResponse(self)
 
     async def list(
         self,
@@ -126,3 +138,20 @@ class AsyncNamingReservedParametersResourceWithRawResponse:
     def __init__(self, resource: AsyncNamingReservedParametersResource) -> None:
         self._resource = resource
         self.list = async_to_raw_response(resource.list)
+
+
+
+class NamingReservedParametersResourceWithStreamingResponse:
+    """`client.with_streaming_response.naming.reserved_parameters`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: NamingReservedParametersResource) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+
+
+class AsyncNamingReservedParametersResourceWithStreamingResponse:
+    """`client.with_streaming_response.naming.reserved_parameters` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncNamingReservedParametersResource) -> None:
+        self._resource = resource
+        self.list = async_to_streamed_response(resource.list)

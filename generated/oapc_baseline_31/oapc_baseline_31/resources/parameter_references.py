@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 __all__ = ["ParameterReferencesResource", "AsyncParameterReferencesResource"]
@@ -40,6 +42,11 @@ class ParameterReferencesResource:
     def with_raw_response(self) -> ParameterReferencesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ParameterReferencesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ParameterReferencesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ParameterReferencesResourceWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -92,6 +99,11 @@ class AsyncParameterReferencesResource:
     def with_raw_response(self) -> AsyncParameterReferencesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncParameterReferencesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncParameterReferencesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncParameterReferencesResourceWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -148,3 +160,20 @@ class AsyncParameterReferencesResourceWithRawResponse:
     def __init__(self, resource: AsyncParameterReferencesResource) -> None:
         self._resource = resource
         self.retrieve = async_to_raw_response(resource.retrieve)
+
+
+
+class ParameterReferencesResourceWithStreamingResponse:
+    """`client.with_streaming_response.parameter_references`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ParameterReferencesResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
+class AsyncParameterReferencesResourceWithStreamingResponse:
+    """`client.with_streaming_response.parameter_references` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncParameterReferencesResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)

@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 __all__ = ["ParametersResource", "AsyncParametersResource"]
@@ -64,6 +66,11 @@ class ParametersResource:
     def with_raw_response(self) -> ParametersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ParametersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ParametersResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ParametersResourceWithStreamingResponse(self)
 
     def retrieve_common_parameters_overriding(
         self,
@@ -207,6 +214,11 @@ class AsyncParametersResource:
     def with_raw_response(self) -> AsyncParametersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncParametersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncParametersResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncParametersResourceWithStreamingResponse(self)
 
     async def retrieve_common_parameters_overriding(
         self,
@@ -372,3 +384,38 @@ class AsyncParametersResourceWithRawResponse:
             resource.retrieve_same_name_multiple_locations
         )
         self.multiple_path = async_to_raw_response(resource.multiple_path)
+
+
+
+class ParametersResourceWithStreamingResponse:
+    """`client.with_streaming_response.parameters`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ParametersResource) -> None:
+        self._resource = resource
+        self.retrieve_common_parameters_overriding = to_streamed_response(
+            resource.retrieve_common_parameters_overriding
+        )
+        self.delete_common_parameters_overriding = to_streamed_response(
+            resource.delete_common_parameters_overriding
+        )
+        self.retrieve_same_name_multiple_locations = to_streamed_response(
+            resource.retrieve_same_name_multiple_locations
+        )
+        self.multiple_path = to_streamed_response(resource.multiple_path)
+
+
+class AsyncParametersResourceWithStreamingResponse:
+    """`client.with_streaming_response.parameters` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncParametersResource) -> None:
+        self._resource = resource
+        self.retrieve_common_parameters_overriding = async_to_streamed_response(
+            resource.retrieve_common_parameters_overriding
+        )
+        self.delete_common_parameters_overriding = async_to_streamed_response(
+            resource.delete_common_parameters_overriding
+        )
+        self.retrieve_same_name_multiple_locations = async_to_streamed_response(
+            resource.retrieve_same_name_multiple_locations
+        )
+        self.multiple_path = async_to_streamed_response(resource.multiple_path)

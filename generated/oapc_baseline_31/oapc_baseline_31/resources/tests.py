@@ -17,9 +17,12 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from datetime import date, datetime
+from os import PathLike
 from typing import IO
 from uuid import UUID
 
@@ -394,6 +397,11 @@ class TestsResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return TestsResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> TestsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return TestsResourceWithStreamingResponse(self)
+
     def get_user_list(
         self,
         *,
@@ -615,8 +623,8 @@ class TestsResource:
     def upload_file_upload_post(
         self,
         *,
-        some_file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
-        some_optional_file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        some_file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
+        some_optional_file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
         some_string: str | Omit = OMIT,
         a_datetime: datetime | Omit = OMIT,
         a_date: date | Omit = OMIT,
@@ -870,7 +878,7 @@ class TestsResource:
     def octet_stream_octet_stream_post(
         self,
         *,
-        body: bytes | None = None,
+        body: bytes | IO[bytes] | PathLike[str] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -1166,6 +1174,11 @@ class AsyncTestsResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncTestsResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncTestsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncTestsResourceWithStreamingResponse(self)
+
     async def get_user_list(
         self,
         *,
@@ -1387,8 +1400,8 @@ class AsyncTestsResource:
     async def upload_file_upload_post(
         self,
         *,
-        some_file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
-        some_optional_file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        some_file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
+        some_optional_file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
         some_string: str | Omit = OMIT,
         a_datetime: datetime | Omit = OMIT,
         a_date: date | Omit = OMIT,
@@ -1642,7 +1655,7 @@ class AsyncTestsResource:
     async def octet_stream_octet_stream_post(
         self,
         *,
-        body: bytes | None = None,
+        body: bytes | IO[bytes] | PathLike[str] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -1991,3 +2004,78 @@ class AsyncTestsResourceWithRawResponse:
         )
         self.callback = async_to_raw_response(resource.callback)
         self.description_with_backslash = async_to_raw_response(resource.description_with_backslash)
+
+
+
+class TestsResourceWithStreamingResponse:
+    """`client.with_streaming_response.tests`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: TestsResource) -> None:
+        self._resource = resource
+        self.get_user_list = to_streamed_response(resource.get_user_list)
+        self.list_strings = to_streamed_response(resource.list_strings)
+        self.list_integers = to_streamed_response(resource.list_integers)
+        self.list_floats = to_streamed_response(resource.list_floats)
+        self.list_booleans = to_streamed_response(resource.list_booleans)
+        self.post_form_data = to_streamed_response(resource.post_form_data)
+        self.post_form_data_inline = to_streamed_response(resource.post_form_data_inline)
+        self.upload_file_upload_post = to_streamed_response(resource.upload_file_upload_post)
+        self.json_body_json_body_post = to_streamed_response(resource.json_body_json_body_post)
+        self.string_json_body = to_streamed_response(resource.string_json_body)
+        self.octet_stream_octet_stream_get = to_streamed_response(
+            resource.octet_stream_octet_stream_get
+        )
+        self.octet_stream_octet_stream_post = to_streamed_response(
+            resource.octet_stream_octet_stream_post
+        )
+        self.no_response_no_response_get = to_streamed_response(
+            resource.no_response_no_response_get
+        )
+        self.unsupported_content_unsupported_content_get = to_streamed_response(
+            resource.unsupported_content_unsupported_content_get
+        )
+        self.inline_objects = to_streamed_response(resource.inline_objects)
+        self.token_with_cookie_auth_token_with_cookie_get = to_streamed_response(
+            resource.token_with_cookie_auth_token_with_cookie_get
+        )
+        self.callback = to_streamed_response(resource.callback)
+        self.description_with_backslash = to_streamed_response(resource.description_with_backslash)
+
+
+class AsyncTestsResourceWithStreamingResponse:
+    """`client.with_streaming_response.tests` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncTestsResource) -> None:
+        self._resource = resource
+        self.get_user_list = async_to_streamed_response(resource.get_user_list)
+        self.list_strings = async_to_streamed_response(resource.list_strings)
+        self.list_integers = async_to_streamed_response(resource.list_integers)
+        self.list_floats = async_to_streamed_response(resource.list_floats)
+        self.list_booleans = async_to_streamed_response(resource.list_booleans)
+        self.post_form_data = async_to_streamed_response(resource.post_form_data)
+        self.post_form_data_inline = async_to_streamed_response(resource.post_form_data_inline)
+        self.upload_file_upload_post = async_to_streamed_response(resource.upload_file_upload_post)
+        self.json_body_json_body_post = async_to_streamed_response(
+            resource.json_body_json_body_post
+        )
+        self.string_json_body = async_to_streamed_response(resource.string_json_body)
+        self.octet_stream_octet_stream_get = async_to_streamed_response(
+            resource.octet_stream_octet_stream_get
+        )
+        self.octet_stream_octet_stream_post = async_to_streamed_response(
+            resource.octet_stream_octet_stream_post
+        )
+        self.no_response_no_response_get = async_to_streamed_response(
+            resource.no_response_no_response_get
+        )
+        self.unsupported_content_unsupported_content_get = async_to_streamed_response(
+            resource.unsupported_content_unsupported_content_get
+        )
+        self.inline_objects = async_to_streamed_response(resource.inline_objects)
+        self.token_with_cookie_auth_token_with_cookie_get = async_to_streamed_response(
+            resource.token_with_cookie_auth_token_with_cookie_get
+        )
+        self.callback = async_to_streamed_response(resource.callback)
+        self.description_with_backslash = async_to_streamed_response(
+            resource.description_with_backslash
+        )

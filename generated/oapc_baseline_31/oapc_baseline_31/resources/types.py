@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from .types_unions import (
         AsyncTypesUnionsResource,
         AsyncTypesUnionsResourceWithRawResponse,
+        AsyncTypesUnionsResourceWithStreamingResponse,
         TypesUnionsResource,
         TypesUnionsResourceWithRawResponse,
+        TypesUnionsResourceWithStreamingResponse,
     )
 
 __all__ = ["TypesResource", "AsyncTypesResource"]
@@ -37,6 +39,11 @@ class TypesResource:
     def with_raw_response(self) -> TypesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return TypesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TypesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return TypesResourceWithStreamingResponse(self)
 
     @cached_property
     def unions(self) -> TypesUnionsResource:
@@ -56,6 +63,11 @@ class AsyncTypesResource:
     def with_raw_response(self) -> AsyncTypesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncTypesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncTypesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncTypesResourceWithStreamingResponse(self)
 
     @cached_property
     def unions(self) -> AsyncTypesUnionsResource:
@@ -87,3 +99,26 @@ class AsyncTypesResourceWithRawResponse:
     def unions(self) -> AsyncTypesUnionsResourceWithRawResponse:
         """`client.with_raw_response.types.unions`."""
         return self._resource.unions.with_raw_response
+
+
+
+class TypesResourceWithStreamingResponse:
+    """`client.with_streaming_response.types`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: TypesResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def unions(self) -> TypesUnionsResourceWithStreamingResponse:
+        return self._resource.unions.with_streaming_response
+
+
+class AsyncTypesResourceWithStreamingResponse:
+    """`client.with_streaming_response.types` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncTypesResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def unions(self) -> AsyncTypesUnionsResourceWithStreamingResponse:
+        return self._resource.unions.with_streaming_response

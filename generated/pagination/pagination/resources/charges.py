@@ -64,6 +64,11 @@ class ChargesResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ChargesResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> ChargesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ChargesResourceWithStreamingResponse(self)
+
     def list(
         self,
         *,
@@ -117,6 +122,11 @@ class AsyncChargesResource:
     def with_raw_response(self) -> AsyncChargesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncChargesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChargesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncChargesResourceWithStreamingResponse(self)
 
     def list(
         self,
@@ -175,3 +185,18 @@ class AsyncChargesResourceWithRawResponse:
     def __init__(self, resource: AsyncChargesResource) -> None:
         self._resource = resource
         self.list = async_pages_to_raw_response(resource.list)
+
+
+
+class ChargesResourceWithStreamingResponse:
+    """`client.with_streaming_response.charges`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ChargesResource) -> None:
+        self._resource = resource
+
+
+class AsyncChargesResourceWithStreamingResponse:
+    """`client.with_streaming_response.charges` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncChargesResource) -> None:
+        self._resource = resource

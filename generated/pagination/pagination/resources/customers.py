@@ -21,7 +21,9 @@ from .._runtime import (
     SyncPaginator,
     async_pages_to_raw_response,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -117,6 +119,11 @@ class CustomersResource:
     def with_raw_response(self) -> CustomersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return CustomersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CustomersResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return CustomersResourceWithStreamingResponse(self)
 
     def create(
         self,
@@ -228,6 +235,11 @@ class AsyncCustomersResource:
     def with_raw_response(self) -> AsyncCustomersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncCustomersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCustomersResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncCustomersResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -347,3 +359,22 @@ class AsyncCustomersResourceWithRawResponse:
         self.create = async_to_raw_response(resource.create)
         self.retrieve = async_to_raw_response(resource.retrieve)
         self.list = async_pages_to_raw_response(resource.list)
+
+
+
+class CustomersResourceWithStreamingResponse:
+    """`client.with_streaming_response.customers`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: CustomersResource) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
+class AsyncCustomersResourceWithStreamingResponse:
+    """`client.with_streaming_response.customers` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncCustomersResource) -> None:
+        self._resource = resource
+        self.create = async_to_streamed_response(resource.create)
+        self.retrieve = async_to_streamed_response(resource.retrieve)

@@ -60,6 +60,11 @@ class InvoicesResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return InvoicesResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> InvoicesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return InvoicesResourceWithStreamingResponse(self)
+
     def list(
         self,
         *,
@@ -107,6 +112,11 @@ class AsyncInvoicesResource:
     def with_raw_response(self) -> AsyncInvoicesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncInvoicesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncInvoicesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncInvoicesResourceWithStreamingResponse(self)
 
     def list(
         self,
@@ -159,3 +169,18 @@ class AsyncInvoicesResourceWithRawResponse:
     def __init__(self, resource: AsyncInvoicesResource) -> None:
         self._resource = resource
         self.list = async_pages_to_raw_response(resource.list)
+
+
+
+class InvoicesResourceWithStreamingResponse:
+    """`client.with_streaming_response.invoices`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: InvoicesResource) -> None:
+        self._resource = resource
+
+
+class AsyncInvoicesResourceWithStreamingResponse:
+    """`client.with_streaming_response.invoices` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncInvoicesResource) -> None:
+        self._resource = resource

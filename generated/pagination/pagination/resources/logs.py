@@ -63,6 +63,11 @@ class LogsResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return LogsResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> LogsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return LogsResourceWithStreamingResponse(self)
+
     def list(
         self,
         *,
@@ -110,6 +115,11 @@ class AsyncLogsResource:
     def with_raw_response(self) -> AsyncLogsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncLogsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLogsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncLogsResourceWithStreamingResponse(self)
 
     def list(
         self,
@@ -162,3 +172,18 @@ class AsyncLogsResourceWithRawResponse:
     def __init__(self, resource: AsyncLogsResource) -> None:
         self._resource = resource
         self.list = async_pages_to_raw_response(resource.list)
+
+
+
+class LogsResourceWithStreamingResponse:
+    """`client.with_streaming_response.logs`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: LogsResource) -> None:
+        self._resource = resource
+
+
+class AsyncLogsResourceWithStreamingResponse:
+    """`client.with_streaming_response.logs` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncLogsResource) -> None:
+        self._resource = resource

@@ -85,6 +85,11 @@ class OrdersResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return OrdersResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> OrdersResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return OrdersResourceWithStreamingResponse(self)
+
     def search(
         self,
         *,
@@ -170,6 +175,11 @@ class AsyncOrdersResource:
     def with_raw_response(self) -> AsyncOrdersResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncOrdersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncOrdersResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncOrdersResourceWithStreamingResponse(self)
 
     def search(
         self,
@@ -262,3 +272,18 @@ class AsyncOrdersResourceWithRawResponse:
         self._resource = resource
         self.search = async_pages_to_raw_response(resource.search)
         self.list = async_pages_to_raw_response(resource.list)
+
+
+
+class OrdersResourceWithStreamingResponse:
+    """`client.with_streaming_response.orders`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: OrdersResource) -> None:
+        self._resource = resource
+
+
+class AsyncOrdersResourceWithStreamingResponse:
+    """`client.with_streaming_response.orders` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncOrdersResource) -> None:
+        self._resource = resource

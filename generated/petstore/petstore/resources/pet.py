@@ -17,8 +17,11 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
+from os import PathLike
 from typing import IO
 
 if TYPE_CHECKING:
@@ -211,6 +214,11 @@ class PetResource:
     def with_raw_response(self) -> PetResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return PetResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PetResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return PetResourceWithStreamingResponse(self)
 
     def update(
         self,
@@ -475,7 +483,7 @@ class PetResource:
         pet_id: int,
         *,
         additional_metadata: str | Omit = OMIT,
-        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
         body: UploadFileRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -520,6 +528,11 @@ class AsyncPetResource:
     def with_raw_response(self) -> AsyncPetResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncPetResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPetResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncPetResourceWithStreamingResponse(self)
 
     async def update(
         self,
@@ -784,7 +797,7 @@ class AsyncPetResource:
         pet_id: int,
         *,
         additional_metadata: str | Omit = OMIT,
-        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
         body: UploadFileRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -847,3 +860,34 @@ class AsyncPetResourceWithRawResponse:
         self.update_with_form = async_to_raw_response(resource.update_with_form)
         self.delete = async_to_raw_response(resource.delete)
         self.upload_file = async_to_raw_response(resource.upload_file)
+
+
+
+class PetResourceWithStreamingResponse:
+    """`client.with_streaming_response.pet`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: PetResource) -> None:
+        self._resource = resource
+        self.update = to_streamed_response(resource.update)
+        self.add = to_streamed_response(resource.add)
+        self.find_by_status = to_streamed_response(resource.find_by_status)
+        self.find_by_tags = to_streamed_response(resource.find_by_tags)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update_with_form = to_streamed_response(resource.update_with_form)
+        self.delete = to_streamed_response(resource.delete)
+        self.upload_file = to_streamed_response(resource.upload_file)
+
+
+class AsyncPetResourceWithStreamingResponse:
+    """`client.with_streaming_response.pet` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncPetResource) -> None:
+        self._resource = resource
+        self.update = async_to_streamed_response(resource.update)
+        self.add = async_to_streamed_response(resource.add)
+        self.find_by_status = async_to_streamed_response(resource.find_by_status)
+        self.find_by_tags = async_to_streamed_response(resource.find_by_tags)
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+        self.update_with_form = async_to_streamed_response(resource.update_with_form)
+        self.delete = async_to_streamed_response(resource.delete)
+        self.upload_file = async_to_streamed_response(resource.upload_file)

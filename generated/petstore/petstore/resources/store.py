@@ -15,15 +15,19 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
     from .store_order import (
         AsyncStoreOrderResource,
         AsyncStoreOrderResourceWithRawResponse,
+        AsyncStoreOrderResourceWithStreamingResponse,
         StoreOrderResource,
         StoreOrderResourceWithRawResponse,
+        StoreOrderResourceWithStreamingResponse,
     )
 
 __all__ = ["StoreResource", "AsyncStoreResource"]
@@ -49,6 +53,11 @@ class StoreResource:
     def with_raw_response(self) -> StoreResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return StoreResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> StoreResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return StoreResourceWithStreamingResponse(self)
 
     @cached_property
     def order(self) -> StoreOrderResource:
@@ -94,6 +103,11 @@ class AsyncStoreResource:
     def with_raw_response(self) -> AsyncStoreResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncStoreResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncStoreResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncStoreResourceWithStreamingResponse(self)
 
     @cached_property
     def order(self) -> AsyncStoreOrderResource:
@@ -153,3 +167,28 @@ class AsyncStoreResourceWithRawResponse:
     def order(self) -> AsyncStoreOrderResourceWithRawResponse:
         """`client.with_raw_response.store.order`."""
         return self._resource.order.with_raw_response
+
+
+
+class StoreResourceWithStreamingResponse:
+    """`client.with_streaming_response.store`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: StoreResource) -> None:
+        self._resource = resource
+        self.inventory = to_streamed_response(resource.inventory)
+
+    @cached_property
+    def order(self) -> StoreOrderResourceWithStreamingResponse:
+        return self._resource.order.with_streaming_response
+
+
+class AsyncStoreResourceWithStreamingResponse:
+    """`client.with_streaming_response.store` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncStoreResource) -> None:
+        self._resource = resource
+        self.inventory = async_to_streamed_response(resource.inventory)
+
+    @cached_property
+    def order(self) -> AsyncStoreOrderResourceWithStreamingResponse:
+        return self._resource.order.with_streaming_response

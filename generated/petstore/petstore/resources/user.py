@@ -17,7 +17,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -164,6 +166,11 @@ class UserResource:
     def with_raw_response(self) -> UserResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return UserResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> UserResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return UserResourceWithStreamingResponse(self)
 
     def create(
         self,
@@ -472,6 +479,11 @@ class AsyncUserResource:
     def with_raw_response(self) -> AsyncUserResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncUserResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncUserResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncUserResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -798,3 +810,34 @@ class AsyncUserResourceWithRawResponse:
         self.retrieve = async_to_raw_response(resource.retrieve)
         self.update = async_to_raw_response(resource.update)
         self.delete = async_to_raw_response(resource.delete)
+
+
+
+class UserResourceWithStreamingResponse:
+    """`client.with_streaming_response.user`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: UserResource) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.create_with_array_input = to_streamed_response(resource.create_with_array_input)
+        self.create_with_list_input = to_streamed_response(resource.create_with_list_input)
+        self.login = to_streamed_response(resource.login)
+        self.logout = to_streamed_response(resource.logout)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+
+class AsyncUserResourceWithStreamingResponse:
+    """`client.with_streaming_response.user` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncUserResource) -> None:
+        self._resource = resource
+        self.create = async_to_streamed_response(resource.create)
+        self.create_with_array_input = async_to_streamed_response(resource.create_with_array_input)
+        self.create_with_list_input = async_to_streamed_response(resource.create_with_list_input)
+        self.login = async_to_streamed_response(resource.login)
+        self.logout = async_to_streamed_response(resource.logout)
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+        self.update = async_to_streamed_response(resource.update)
+        self.delete = async_to_streamed_response(resource.delete)

@@ -17,7 +17,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from datetime import datetime
 
@@ -95,6 +97,11 @@ class StoreOrderResource:
     def with_raw_response(self) -> StoreOrderResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return StoreOrderResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> StoreOrderResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return StoreOrderResourceWithStreamingResponse(self)
 
     def place(
         self,
@@ -220,6 +227,11 @@ class AsyncStoreOrderResource:
     def with_raw_response(self) -> AsyncStoreOrderResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncStoreOrderResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncStoreOrderResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncStoreOrderResourceWithStreamingResponse(self)
 
     async def place(
         self,
@@ -353,3 +365,24 @@ class AsyncStoreOrderResourceWithRawResponse:
         self.place = async_to_raw_response(resource.place)
         self.retrieve = async_to_raw_response(resource.retrieve)
         self.delete = async_to_raw_response(resource.delete)
+
+
+
+class StoreOrderResourceWithStreamingResponse:
+    """`client.with_streaming_response.store.order`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: StoreOrderResource) -> None:
+        self._resource = resource
+        self.place = to_streamed_response(resource.place)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+
+class AsyncStoreOrderResourceWithStreamingResponse:
+    """`client.with_streaming_response.store.order` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncStoreOrderResource) -> None:
+        self._resource = resource
+        self.place = async_to_streamed_response(resource.place)
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+        self.delete = async_to_streamed_response(resource.delete)

@@ -102,10 +102,11 @@ class APIResponse(Generic[R]):
 class RawSlot:
     """Where ``request`` leaves the response of a call made in raw mode."""
 
-    __slots__ = ("response",)
+    __slots__ = ("response", "streaming")
 
-    def __init__(self) -> None:
-        self.response: APIResponse[Any] | None = None
+    def __init__(self, streaming: bool = False) -> None:
+        self.response: Any = None  # an APIResponse (a StreamedResponse when streaming)
+        self.streaming = streaming  # with_streaming_response: the body is left on the wire
 
 
 RAW_MODE: ContextVar[RawSlot | None] = ContextVar("apigen_raw_response", default=None)
@@ -114,7 +115,8 @@ RAW_MODE: ContextVar[RawSlot | None] = ContextVar("apigen_raw_response", default
 def _taken(slot: RawSlot, name: str) -> APIResponse[Any]:
     if slot.response is None:  # pragma: no cover - every generated method sends one request
         raise RuntimeError(f"{name} sent no request")
-    return slot.response
+    response: APIResponse[Any] = slot.response
+    return response
 
 
 def to_raw_response(method: Callable[P, R]) -> Callable[P, APIResponse[R]]:

@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -91,6 +93,11 @@ class EventsResource:
     def with_raw_response(self) -> EventsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return EventsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EventsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return EventsResourceWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -180,6 +187,11 @@ class AsyncEventsResource:
     def with_raw_response(self) -> AsyncEventsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncEventsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEventsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncEventsResourceWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -277,3 +289,24 @@ class AsyncEventsResourceWithRawResponse:
         self.retrieve = async_to_raw_response(resource.retrieve)
         self.list_employees = async_to_raw_response(resource.list_employees)
         self.list = async_to_raw_response(resource.list)
+
+
+
+class EventsResourceWithStreamingResponse:
+    """`client.with_streaming_response.events`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: EventsResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.list_employees = to_streamed_response(resource.list_employees)
+        self.list = to_streamed_response(resource.list)
+
+
+class AsyncEventsResourceWithStreamingResponse:
+    """`client.with_streaming_response.events` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncEventsResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+        self.list_employees = async_to_streamed_response(resource.list_employees)
+        self.list = async_to_streamed_response(resource.list)

@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -105,6 +107,11 @@ class PetsResource:
     def with_raw_response(self) -> PetsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return PetsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PetsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return PetsResourceWithStreamingResponse(self)
 
     def create(
         self,
@@ -199,6 +206,11 @@ class AsyncPetsResource:
     def with_raw_response(self) -> AsyncPetsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncPetsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPetsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncPetsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -301,3 +313,24 @@ class AsyncPetsResourceWithRawResponse:
         self.create = async_to_raw_response(resource.create)
         self.retrieve = async_to_raw_response(resource.retrieve)
         self.list = async_to_raw_response(resource.list)
+
+
+
+class PetsResourceWithStreamingResponse:
+    """`client.with_streaming_response.pets`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: PetsResource) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.list = to_streamed_response(resource.list)
+
+
+class AsyncPetsResourceWithStreamingResponse:
+    """`client.with_streaming_response.pets` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncPetsResource) -> None:
+        self._resource = resource
+        self.create = async_to_streamed_response(resource.create)
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+        self.list = async_to_streamed_response(resource.list)

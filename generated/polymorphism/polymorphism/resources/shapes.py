@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -83,6 +85,11 @@ class ShapesResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ShapesResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> ShapesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ShapesResourceWithStreamingResponse(self)
+
     def compute_area(
         self,
         *,
@@ -149,6 +156,11 @@ class AsyncShapesResource:
     def with_raw_response(self) -> AsyncShapesResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncShapesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncShapesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncShapesResourceWithStreamingResponse(self)
 
     async def compute_area(
         self,
@@ -222,3 +234,22 @@ class AsyncShapesResourceWithRawResponse:
         self._resource = resource
         self.compute_area = async_to_raw_response(resource.compute_area)
         self.list = async_to_raw_response(resource.list)
+
+
+
+class ShapesResourceWithStreamingResponse:
+    """`client.with_streaming_response.shapes`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ShapesResource) -> None:
+        self._resource = resource
+        self.compute_area = to_streamed_response(resource.compute_area)
+        self.list = to_streamed_response(resource.list)
+
+
+class AsyncShapesResourceWithStreamingResponse:
+    """`client.with_streaming_response.shapes` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncShapesResource) -> None:
+        self._resource = resource
+        self.compute_area = async_to_streamed_response(resource.compute_area)
+        self.list = async_to_streamed_response(resource.list)

@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +54,11 @@ class GraphResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return GraphResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> GraphResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return GraphResourceWithStreamingResponse(self)
+
     def retrieve(
         self,
         *,
@@ -87,6 +94,11 @@ class AsyncGraphResource:
     def with_raw_response(self) -> AsyncGraphResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncGraphResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncGraphResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncGraphResourceWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -127,3 +139,20 @@ class AsyncGraphResourceWithRawResponse:
     def __init__(self, resource: AsyncGraphResource) -> None:
         self._resource = resource
         self.retrieve = async_to_raw_response(resource.retrieve)
+
+
+
+class GraphResourceWithStreamingResponse:
+    """`client.with_streaming_response.graph`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: GraphResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
+class AsyncGraphResourceWithStreamingResponse:
+    """`client.with_streaming_response.graph` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncGraphResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)

@@ -17,7 +17,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from datetime import date
 from uuid import UUID
@@ -108,6 +110,11 @@ class ItemsResource:
     def with_raw_response(self) -> ItemsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ItemsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ItemsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ItemsResourceWithStreamingResponse(self)
 
     def create(
         self,
@@ -260,6 +267,11 @@ class AsyncItemsResource:
     def with_raw_response(self) -> AsyncItemsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncItemsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncItemsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncItemsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -420,3 +432,24 @@ class AsyncItemsResourceWithRawResponse:
         self.create = async_to_raw_response(resource.create)
         self.retrieve = async_to_raw_response(resource.retrieve)
         self.list = async_to_raw_response(resource.list)
+
+
+
+class ItemsResourceWithStreamingResponse:
+    """`client.with_streaming_response.items`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ItemsResource) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.list = to_streamed_response(resource.list)
+
+
+class AsyncItemsResourceWithStreamingResponse:
+    """`client.with_streaming_response.items` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncItemsResource) -> None:
+        self._resource = resource
+        self.create = async_to_streamed_response(resource.create)
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+        self.list = async_to_streamed_response(resource.list)

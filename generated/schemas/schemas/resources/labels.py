@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 __all__ = ["LabelsResource", "AsyncLabelsResource"]
@@ -40,6 +42,11 @@ class LabelsResource:
     def with_raw_response(self) -> LabelsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return LabelsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LabelsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return LabelsResourceWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -76,6 +83,11 @@ class AsyncLabelsResource:
     def with_raw_response(self) -> AsyncLabelsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncLabelsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLabelsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncLabelsResourceWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -116,3 +128,20 @@ class AsyncLabelsResourceWithRawResponse:
     def __init__(self, resource: AsyncLabelsResource) -> None:
         self._resource = resource
         self.retrieve = async_to_raw_response(resource.retrieve)
+
+
+
+class LabelsResourceWithStreamingResponse:
+    """`client.with_streaming_response.labels`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: LabelsResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
+class AsyncLabelsResourceWithStreamingResponse:
+    """`client.with_streaming_response.labels` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncLabelsResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)

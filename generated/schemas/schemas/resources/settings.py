@@ -17,7 +17,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -83,6 +85,11 @@ class SettingsResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return SettingsResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> SettingsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return SettingsResourceWithStreamingResponse(self)
+
     def retrieve(
         self,
         *,
@@ -147,6 +154,11 @@ class AsyncSettingsResource:
     def with_raw_response(self) -> AsyncSettingsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSettingsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncSettingsResourceWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -218,3 +230,22 @@ class AsyncSettingsResourceWithRawResponse:
         self._resource = resource
         self.retrieve = async_to_raw_response(resource.retrieve)
         self.update = async_to_raw_response(resource.update)
+
+
+
+class SettingsResourceWithStreamingResponse:
+    """`client.with_streaming_response.settings`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: SettingsResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+
+
+class AsyncSettingsResourceWithStreamingResponse:
+    """`client.with_streaming_response.settings` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncSettingsResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)
+        self.update = async_to_streamed_response(resource.update)

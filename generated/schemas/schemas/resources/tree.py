@@ -15,7 +15,9 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +54,11 @@ class TreeResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return TreeResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> TreeResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return TreeResourceWithStreamingResponse(self)
+
     def retrieve(
         self,
         *,
@@ -87,6 +94,11 @@ class AsyncTreeResource:
     def with_raw_response(self) -> AsyncTreeResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncTreeResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncTreeResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncTreeResourceWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -127,3 +139,20 @@ class AsyncTreeResourceWithRawResponse:
     def __init__(self, resource: AsyncTreeResource) -> None:
         self._resource = resource
         self.retrieve = async_to_raw_response(resource.retrieve)
+
+
+
+class TreeResourceWithStreamingResponse:
+    """`client.with_streaming_response.tree`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: TreeResource) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
+class AsyncTreeResourceWithStreamingResponse:
+    """`client.with_streaming_response.tree` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncTreeResource) -> None:
+        self._resource = resource
+        self.retrieve = async_to_streamed_response(resource.retrieve)

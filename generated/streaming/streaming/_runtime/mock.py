@@ -613,6 +613,11 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             value = {}
         if JSON_MEDIA.match(media):
             return _json_response(status, value, {"Content-Type": _json_type(media), **headers})
+        if media == "text/event-stream":  # one event whose data is the value, then the end
+            data = value if isinstance(value, str) else json.dumps(value)
+            lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+            return httpx.Response(status, text=f"{lines}\ndata: [DONE]\n\n",
+                                  headers={"Content-Type": media, **headers})
         if media.startswith("text/"):
             text = value if isinstance(value, str) else json.dumps(value)
             return httpx.Response(status, text=text, headers={"Content-Type": media, **headers})

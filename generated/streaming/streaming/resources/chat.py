@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from .chat_completions import (
         AsyncChatCompletionsResource,
         AsyncChatCompletionsResourceWithRawResponse,
+        AsyncChatCompletionsResourceWithStreamingResponse,
         ChatCompletionsResource,
         ChatCompletionsResourceWithRawResponse,
+        ChatCompletionsResourceWithStreamingResponse,
     )
 
 __all__ = ["ChatResource", "AsyncChatResource"]
@@ -37,6 +39,11 @@ class ChatResource:
     def with_raw_response(self) -> ChatResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ChatResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ChatResourceWithStreamingResponse(self)
 
     @cached_property
     def completions(self) -> ChatCompletionsResource:
@@ -56,6 +63,11 @@ class AsyncChatResource:
     def with_raw_response(self) -> AsyncChatResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncChatResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncChatResourceWithStreamingResponse(self)
 
     @cached_property
     def completions(self) -> AsyncChatCompletionsResource:
@@ -87,3 +99,26 @@ class AsyncChatResourceWithRawResponse:
     def completions(self) -> AsyncChatCompletionsResourceWithRawResponse:
         """`client.with_raw_response.chat.completions`."""
         return self._resource.completions.with_raw_response
+
+
+
+class ChatResourceWithStreamingResponse:
+    """`client.with_streaming_response.chat`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ChatResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> ChatCompletionsResourceWithStreamingResponse:
+        return self._resource.completions.with_streaming_response
+
+
+class AsyncChatResourceWithStreamingResponse:
+    """`client.with_streaming_response.chat` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncChatResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> AsyncChatCompletionsResourceWithStreamingResponse:
+        return self._resource.completions.with_streaming_response

@@ -19,7 +19,9 @@ from .._runtime import (
     StreamingEndpoint,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from typing import Literal, overload
 
@@ -75,6 +77,11 @@ class ChatCompletionsResource:
     def with_raw_response(self) -> ChatCompletionsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return ChatCompletionsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatCompletionsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return ChatCompletionsResourceWithStreamingResponse(self)
 
     @overload
     def create(
@@ -175,6 +182,11 @@ class AsyncChatCompletionsResource:
     def with_raw_response(self) -> AsyncChatCompletionsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncChatCompletionsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatCompletionsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncChatCompletionsResourceWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -279,3 +291,20 @@ class AsyncChatCompletionsResourceWithRawResponse:
     def __init__(self, resource: AsyncChatCompletionsResource) -> None:
         self._resource = resource
         self.create = async_to_raw_response(resource.create)
+
+
+
+class ChatCompletionsResourceWithStreamingResponse:
+    """`client.with_streaming_response.chat.completions`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: ChatCompletionsResource) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
+class AsyncChatCompletionsResourceWithStreamingResponse:
+    """`client.with_streaming_response.chat.completions` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncChatCompletionsResource) -> None:
+        self._resource = resource
+        self.create = async_to_streamed_response(resource.create)

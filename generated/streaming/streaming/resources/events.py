@@ -18,7 +18,9 @@ from .._runtime import (
     StreamingEndpoint,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from typing import NoReturn
 
@@ -44,6 +46,11 @@ class EventsResource:
     def with_raw_response(self) -> EventsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return EventsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EventsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return EventsResourceWithStreamingResponse(self)
 
     def list(
         self,
@@ -82,6 +89,11 @@ class AsyncEventsResource:
     def with_raw_response(self) -> AsyncEventsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncEventsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEventsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncEventsResourceWithStreamingResponse(self)
 
     async def list(
         self,
@@ -124,3 +136,20 @@ class AsyncEventsResourceWithRawResponse:
     def __init__(self, resource: AsyncEventsResource) -> None:
         self._resource = resource
         self.list = async_to_raw_response(resource.list)
+
+
+
+class EventsResourceWithStreamingResponse:
+    """`client.with_streaming_response.events`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: EventsResource) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+
+
+class AsyncEventsResourceWithStreamingResponse:
+    """`client.with_streaming_response.events` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncEventsResource) -> None:
+        self._resource = resource
+        self.list = async_to_streamed_response(resource.list)

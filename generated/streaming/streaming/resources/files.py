@@ -17,8 +17,11 @@ from .._runtime import (
     ResponseType,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
+from os import PathLike
 from typing import IO
 
 if TYPE_CHECKING:
@@ -77,6 +80,11 @@ class FilesResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return FilesResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> FilesResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return FilesResourceWithStreamingResponse(self)
+
     def download(
         self,
         file_id: str,
@@ -109,7 +117,7 @@ class FilesResource:
     def upload(
         self,
         *,
-        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
         purpose: str | Omit = OMIT,
         body: UploadFileRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -154,6 +162,11 @@ class AsyncFilesResource:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncFilesResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> AsyncFilesResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncFilesResourceWithStreamingResponse(self)
+
     async def download(
         self,
         file_id: str,
@@ -186,7 +199,7 @@ class AsyncFilesResource:
     async def upload(
         self,
         *,
-        file: bytes | IO[bytes] | tuple[Any, ...] | Omit = OMIT,
+        file: bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | Omit = OMIT,
         purpose: str | Omit = OMIT,
         body: UploadFileRequest | dict[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -236,3 +249,22 @@ class AsyncFilesResourceWithRawResponse:
         self._resource = resource
         self.download = async_to_raw_response(resource.download)
         self.upload = async_to_raw_response(resource.upload)
+
+
+
+class FilesResourceWithStreamingResponse:
+    """`client.with_streaming_response.files`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: FilesResource) -> None:
+        self._resource = resource
+        self.download = to_streamed_response(resource.download)
+        self.upload = to_streamed_response(resource.upload)
+
+
+class AsyncFilesResourceWithStreamingResponse:
+    """`client.with_streaming_response.files` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncFilesResource) -> None:
+        self._resource = resource
+        self.download = async_to_streamed_response(resource.download)
+        self.upload = async_to_streamed_response(resource.upload)

@@ -17,7 +17,9 @@ from .._runtime import (
     StreamingEndpoint,
     SyncAPIClient,
     async_to_raw_response,
+    async_to_streamed_response,
     to_raw_response,
+    to_streamed_response,
 )
 from typing import NoReturn
 
@@ -54,6 +56,11 @@ class JobsResource:
     def with_raw_response(self) -> JobsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return JobsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> JobsResourceWithStreamingResponse:
+        """These methods as context managers over the response, its body read as you go."""
+        return JobsResourceWithStreamingResponse(self)
 
     def watch(
         self,
@@ -97,6 +104,11 @@ class AsyncJobsResource:
     def with_raw_response(self) -> AsyncJobsResourceWithRawResponse:
         """These methods returning the HTTP response (`.parse()` gives the value)."""
         return AsyncJobsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncJobsResourceWithStreamingResponse:
+        """These methods as async context managers over the response, read as you go."""
+        return AsyncJobsResourceWithStreamingResponse(self)
 
     async def watch(
         self,
@@ -144,3 +156,20 @@ class AsyncJobsResourceWithRawResponse:
     def __init__(self, resource: AsyncJobsResource) -> None:
         self._resource = resource
         self.watch = async_to_raw_response(resource.watch)
+
+
+
+class JobsResourceWithStreamingResponse:
+    """`client.with_streaming_response.jobs`: `with` a method's call to read its body as you go."""
+
+    def __init__(self, resource: JobsResource) -> None:
+        self._resource = resource
+        self.watch = to_streamed_response(resource.watch)
+
+
+class AsyncJobsResourceWithStreamingResponse:
+    """`client.with_streaming_response.jobs` (async): `async with` a method's call."""
+
+    def __init__(self, resource: AsyncJobsResource) -> None:
+        self._resource = resource
+        self.watch = async_to_streamed_response(resource.watch)
