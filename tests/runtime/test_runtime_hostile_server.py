@@ -499,13 +499,19 @@ def test_the_type_adapter_cache_is_bounded_and_keeps_what_is_used() -> None:
 
 class HeaderTrickler:
     """A raw loopback server that answers with a status line one byte at a time, each well
-    within the read timeout, for at most ``lifetime`` seconds (a bounded test on failure)."""
+    within the read timeout, for at most ``lifetime`` seconds (a bounded test on failure).
 
-    def __init__(self, lifetime: float = 6.0) -> None:
+    The first ``answered`` requests on the connection get a plain keep-alive answer, so
+    the trickle can come on a connection the client reuses.
+    """
+
+    def __init__(self, lifetime: float = 6.0, answered: int = 0) -> None:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
         self.lifetime = lifetime
+        self.answered = answered
+        self.connections = 0
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -520,8 +526,13 @@ class HeaderTrickler:
             conn, _ = self.sock.accept()
         except OSError:
             return
+        self.connections += 1
         with conn:
             try:
+                for _ in range(self.answered):
+                    conn.recv(65536)
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: 9\r\n\r\n{\"id\": 1}")
                 conn.recv(65536)
                 status = b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 10_000
                 for byte in status:
@@ -547,11 +558,54 @@ def test_a_sync_attempt_ends_at_its_deadline_while_headers_trickle(clock: FakeCl
         server.close()
 
 
-def test_the_deadline_watchdog_thread_ends_when_no_attempt_is_in_flight(
-        fault_server: FaultServer, clock: FakeClock) -> None:
-    # a stray thread would keep apigen (and users' programs) from forking safely
-    fault_server.route("/ok", lambda r: Reply(json={"id": 1}))
+def test_the_deadline_holds_on_a_kept_alive_connection_too(clock: FakeClock) -> None:
+    # the second call reuses the first one's connection (no connect to see): its
+    # attempt still ends at its deadline while the status line trickles
+    server = HeaderTrickler(answered=1)
+    try:
+        client = make("sync", server.url, clock, timeout=5.0, max_retries=0,
+                      limits=ResponseLimits(attempt_deadline=0.5))
+        with client:
+            assert client.request(Endpoint("GET", "/x", "x")) == {"id": 1}
+            started = time.monotonic()
+            with pytest.raises(APITimeoutError, match="AttemptDeadlineExceeded"):
+                client.request(Endpoint("GET", "/x", "x"))
+        assert server.connections == 1
+        assert time.monotonic() - started < 4.0  # well before the server's lifetime
+    finally:
+        server.close()
+
+
+def test_a_sync_call_runs_no_thread_of_its_own(fault_server: FaultServer, clock: FakeClock) -> None:
+    # a stray thread would keep apigen (and users' programs) from forking safely; the
+    # deadline is kept without one, also while the call waits for the server
+    before = set(threading.enumerate())
+    during: list[set[threading.Thread]] = []
+
+    def answer(r: Any) -> Reply:
+        during.append(set(threading.enumerate()) - before - {threading.current_thread()})
+        return Reply(json={"id": 1})
+
+    fault_server.route("/ok", answer)
     assert call(make("sync", fault_server.url, clock), Endpoint("GET", "/ok", "o")) == {"id": 1}
-    for thread in [t for t in threading.enumerate() if t.name == "apigen-deadlines"]:
-        thread.join(timeout=5.0)
-        assert not thread.is_alive()
+    assert during == [set()]
+
+
+def test_a_sync_upload_to_a_server_that_stops_reading_ends_at_the_deadline(clock: FakeClock) -> None:
+    # the server takes the connection and reads nothing: each write waits for room, up
+    # to the write timeout (5 s) each, unless the attempt's end cuts it short
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        client = make("sync", url, clock, timeout=5.0, max_retries=0,
+                      limits=ResponseLimits(attempt_deadline=0.5))
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError, match="AttemptDeadlineExceeded"):
+            call(client, Endpoint("POST", "/upload", "u", body_kind="binary"),
+                 body=b"x" * 64_000_000)
+        assert time.monotonic() - started < 4.0
+    finally:
+        listener.close()
