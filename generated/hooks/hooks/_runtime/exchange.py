@@ -111,7 +111,8 @@ class BodyBudget:
                 f"than the {self.limit:,}-byte limit (ResponseLimits.max_bytes); reading stopped",
                 request=self.request, limit=self.limit,
             )
-        self.remaining()
+        if self.deadline is not None and self.clock() >= self.deadline:  # remaining(), inline
+            raise AttemptDeadlineExceeded("attempt deadline exceeded", request=self.request)
         self.chunks.append(chunk)
 
     def finish(self, response: httpx.Response) -> None:

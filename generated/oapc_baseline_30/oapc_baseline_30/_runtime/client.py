@@ -210,6 +210,7 @@ class BaseAPIClient:
         install_httpx_redaction(self._sensitive_query)
         self._limits = config.limits or _DEFAULT_LIMITS
         self._monotonic = monotonic(self._limits)
+        self._deadline_cache: tuple[Any, Any, float | None] = (None, None, None)
         self._retry = config.retry or RetryPolicy()
         max_retries = config.max_retries
         self._max_retries = self._retry.max_retries if self._retry.max_retries is not None else max_retries
@@ -620,8 +621,9 @@ class BaseAPIClient:
                     yield _ON_REQUEST, request
                 start = time.perf_counter()
                 budget = self._budget(p, request, http)
-                response = yield _SEND, (request, True, budget)
-                response, sent = yield from self._follow(p, request, response, budget, http)
+                response: httpx.Response = yield _SEND, (request, True, budget)
+                if response.status_code in REDIRECT_STATUSES:  # no generator for the rest
+                    response, sent = yield from self._follow(p, request, response, budget, http)
                 if self._streams(p, response):  # read up to the first event: retried like a call
                     p.stream_start = yield _FIRST_EVENTS, response
                 else:
@@ -675,10 +677,11 @@ class BaseAPIClient:
 
     def _streams(self, p: _Prepared, response: httpx.Response) -> bool:
         """A success the endpoint declares may be an event stream, and that the server sent as one."""
-        if not 200 <= response.status_code < 300 or not is_event_stream(response):
+        status = response.status_code
+        if not 200 <= status < 300:
             return False
-        rt = response_type(p.endpoint.response_types(), response.status_code)
-        return rt is not None and rt.events
+        rt = response_type(p.endpoint.response_types(), status)  # before a header lookup
+        return rt is not None and rt.events and is_event_stream(response)
 
     def _max_event_bytes(self) -> int:
         cap = self._limits.max_bytes
@@ -712,7 +715,13 @@ class BaseAPIClient:
 
     def _budget(self, p: _Prepared, request: httpx.Request, http: Any) -> BodyBudget:
         timeout = http.timeout if p.timeout is httpx.USE_CLIENT_DEFAULT else p.timeout
-        seconds = deadline_seconds(self._limits, timeout)
+        limits = self._limits
+        cached = self._deadline_cache  # one tuple: read and replaced atomically by threads
+        if cached[0] is timeout and cached[1] is limits:
+            seconds = cached[2]
+        else:
+            seconds = deadline_seconds(limits, timeout)
+            self._deadline_cache = (timeout, limits, seconds)
         clock = self._monotonic
         deadline = None if seconds is None else clock() + seconds
         return BodyBudget(request, self._limits.max_bytes, deadline, clock)
