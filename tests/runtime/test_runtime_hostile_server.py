@@ -609,3 +609,19 @@ def test_a_sync_upload_to_a_server_that_stops_reading_ends_at_the_deadline(clock
         assert time.monotonic() - started < 4.0
     finally:
         listener.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_loading_an_operations_models_does_not_count_against_its_attempt_deadline(
+        fault_server: FaultServer, clock: FakeClock, kind: str) -> None:
+    # the first call of an operation imports its models (the responses table is loaded
+    # on first use); that can take long on a big client, and it is not the server's time
+    fault_server.route("/ok", lambda r: Reply(json={"id": 1}))
+
+    def responses() -> dict[str, ResponseType]:
+        clock.advance(100.0)  # the import, as the attempt's clock sees it
+        return {"200": ResponseType("json", Item)}
+
+    client = make(kind, fault_server.url, clock, max_retries=0,
+                  limits=ResponseLimits(attempt_deadline=10.0, clock=clock))
+    assert call(client, Endpoint("GET", "/ok", "o", responses=responses)) == Item(id=1)
