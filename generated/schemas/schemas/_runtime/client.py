@@ -676,12 +676,14 @@ class BaseAPIClient:
             retries += 1
 
     def _streams(self, p: _Prepared, response: httpx.Response) -> bool:
-        """A success the endpoint declares may be an event stream, and that the server sent as one."""
-        status = response.status_code
-        if not 200 <= status < 300:
+        """A success the endpoint declares may be an event stream, and that the server sent as one.
+
+        The header first: the declaration may import the operation's models, which must
+        not count against the attempt's deadline on an ordinary JSON answer."""
+        if not 200 <= response.status_code < 300 or not is_event_stream(response):
             return False
-        rt = response_type(p.endpoint.response_types(), status)  # before a header lookup
-        return rt is not None and rt.events and is_event_stream(response)
+        rt = response_type(p.endpoint.response_types(), response.status_code)
+        return rt is not None and rt.events
 
     def _max_event_bytes(self) -> int:
         cap = self._limits.max_bytes
