@@ -28,7 +28,7 @@ from .encoding import (
     encode_query,
     wire_names,
 )
-from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType
+from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType, StreamingEndpoint
 from .decoding import decode_failure, decode_json
 from .errors import (
     APIConnectionError,
@@ -95,6 +95,8 @@ from .responses import (
 )
 from .raw import RAW_MODE, APIResponse
 from .telemetry import TelemetryRecorder, client_stats
+from .streamed import AsyncStreamedResponse, StreamedResponse, body_broken
+from .uploads import StreamedBody
 from .retry import (
     CLIENT_SIDE_ERRORS,
     IDEMPOTENT_METHODS,
@@ -111,6 +113,7 @@ _SyncT = TypeVar("_SyncT", bound="SyncAPIClient")
 _AsyncT = TypeVar("_AsyncT", bound="AsyncAPIClient")
 _ClientT = TypeVar("_ClientT", bound="BaseAPIClient")
 T = TypeVar("T")
+E = TypeVar("E")
 
 _NO_HOOKS = Hooks()
 _DEFAULT_STYLE = ParamStyle(style="simple", explode=False)
@@ -130,10 +133,11 @@ class _Prepared:
     """One call, encoded once and re-sent unchanged by every attempt."""
 
     __slots__ = ("endpoint", "method", "url", "params", "headers", "content", "timeout", "idempotent",
-                 "max_retries", "plan", "attempts", "options", "stream_start", "revalidating")
+                 "max_retries", "plan", "attempts", "options", "stream_start", "revalidating",
+                 "stream_body")
 
     def __init__(self, endpoint: Endpoint[Any], method: str, url: str,
-                 params: list[tuple[str, Any]], headers: dict[str, str], content: bytes | None, timeout: Any, idempotent: bool,
+                 params: list[tuple[str, Any]], headers: dict[str, str], content: bytes | StreamedBody | None, timeout: Any, idempotent: bool,
                  max_retries: int, plan: AuthPlan, options: RequestOptions | None = None) -> None:
         self.endpoint = endpoint
         self.options = options
@@ -149,6 +153,7 @@ class _Prepared:
         self.attempts = 0
         self.stream_start: StreamStart | None = None  # set when the answer is an event stream
         self.revalidating = False  # sent with a cached answer's validators: 304 is an answer
+        self.stream_body = False  # with_streaming_response: a success's body is left unread
 
     def url_and_params(self) -> tuple[str, list[tuple[str, Any]] | None]:
         """Encode the query ourselves when the URL has none: the same bytes httpx would
@@ -366,13 +371,15 @@ class BaseAPIClient:
             text = "; ".join(p for p in [encode_cookies(cookie_values)] + auth_cookies if p)
             if text:
                 hdrs["Cookie"] = text
-        content: bytes | None = None
+        content: bytes | StreamedBody | None = None
         if body is not None:
             if endpoint.body_type is not None and isinstance(body, Mapping):
                 body = self._wire_body(endpoint, body)
             content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type,
                                          endpoint.body_styles, endpoint.body_json_fields)
             hdrs["Content-Type"] = ctype
+            if isinstance(content, StreamedBody) and content.length is not None:
+                hdrs["Content-Length"] = str(content.length)  # not chunked: servers prefer it
         timeout = self._timeout
         max_retries = self._max_retries
         idempotent = endpoint.method.upper() in IDEMPOTENT_METHODS
@@ -593,8 +600,11 @@ class BaseAPIClient:
         shared = breaker.shared  # state in a store: each verdict is a step (I/O) of its own
         ticket = None
         url, params = p.url_and_params()
+        content: Any = p.content
+        if isinstance(content, StreamedBody) and isinstance(http, httpx.AsyncClient):
+            content = content.for_async()
         request = http.build_request(p.method, url, params=params, headers=p.headers,
-                                     content=p.content, timeout=p.timeout)
+                                     content=content, timeout=p.timeout)
         retries = 0
         refreshed = False
         last: BaseException | None = None
@@ -624,7 +634,9 @@ class BaseAPIClient:
                 response: httpx.Response = yield _SEND, (request, True, budget)
                 if response.status_code in REDIRECT_STATUSES:  # no generator for the rest
                     response, sent = yield from self._follow(p, request, response, budget, http)
-                if self._streams(p, response):  # read up to the first event: retried like a call
+                if p.stream_body and 200 <= response.status_code < 300:
+                    pass  # the caller reads the body, at its own pace (no attempt bounds then)
+                elif self._streams(p, response):  # read up to the first event: retried like a call
                     p.stream_start = yield _FIRST_EVENTS, response
                 else:
                     yield _READ, (response, budget)
@@ -684,6 +696,10 @@ class BaseAPIClient:
             return False
         rt = response_type(p.endpoint.response_types(), response.status_code)
         return rt is not None and rt.events
+
+    def _body_budget(self, response: httpx.Response) -> BodyBudget:
+        """The size cap for a streamed body read whole (``read()``, ``parse()``)."""
+        return BodyBudget(response.request, self._limits.max_bytes, None, self._monotonic)
 
     def _max_event_bytes(self) -> int:
         cap = self._limits.max_bytes
@@ -816,8 +832,12 @@ class SyncAPIClient(BaseAPIClient):
         if slot is not None:  # this call takes the slot; requests a hook makes are not raw
             RAW_MODE.set(None)
             sent_at = time.perf_counter()
+            p.stream_body = slot.streaming
         response = self._send(p)
         start = p.stream_start
+        if slot is not None and slot.streaming:  # with_streaming_response: the body unread
+            slot.response = self._streamed(p, response, sent_at)
+            return cast(T, None)
         if slot is not None:  # with_raw_response: hand back the response, parse on demand
             parse: Any
             if start is not None:  # an event stream stays open; parse() is the stream
@@ -832,6 +852,47 @@ class SyncAPIClient(BaseAPIClient):
             return cast(T, Stream(response, self._event_parser(p, response), start=start))
         result: T = self._parse(p, response)
         return result
+
+    def _streamed(self, p: _Prepared, response: httpx.Response,
+                  sent_at: float) -> StreamedResponse[Any]:
+        """The response of a with_streaming_response call: read (and parsed) on demand."""
+        def read() -> None:
+            if response.is_stream_consumed:
+                return
+            budget = self._body_budget(response)
+            try:
+                for chunk in response.iter_bytes():
+                    budget.add(chunk)
+            except httpx.HTTPError as exc:
+                raise body_broken(response, exc) from exc
+            finally:
+                response.close()
+            budget.finish(response)
+
+        def parse() -> Any:
+            if self._streams(p, response):  # an event stream: parse() is the Stream
+                return Stream(response, self._event_parser(p, response))
+            read()
+            return self._parse(p, response)
+
+        return StreamedResponse(response, parse, read, p.attempts - 1, sent_at)
+
+    def request_stream(
+        self,
+        endpoint: StreamingEndpoint[T, E],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = None,
+        fields: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
+    ) -> T | Stream[E]:
+        """``request`` for an operation that may answer with an event stream: the parsed
+        value, or a ``Stream`` of events when the server sends ``text/event-stream``."""
+        return self.request(endpoint, path=path, query=query, headers=headers, cookies=cookies,
+                            body=body, fields=fields, options=options)
 
     def paginate(
         self,
@@ -1027,8 +1088,12 @@ class AsyncAPIClient(BaseAPIClient):
         if slot is not None:  # this call takes the slot; requests a hook makes are not raw
             RAW_MODE.set(None)
             sent_at = time.perf_counter()
+            p.stream_body = slot.streaming
         response = await self._send(p)
         start = p.stream_start
+        if slot is not None and slot.streaming:  # with_streaming_response: the body unread
+            slot.response = self._streamed(p, response)
+            return cast(T, None)
         if slot is not None:  # with_raw_response: hand back the response, parse on demand
             parse: Any
             if start is not None:  # an event stream stays open; parse() is the stream
@@ -1043,6 +1108,46 @@ class AsyncAPIClient(BaseAPIClient):
             return cast(T, AsyncStream(response, self._event_parser(p, response), start=start))
         result: T = self._parse(p, response)
         return result
+
+    def _streamed(self, p: _Prepared, response: httpx.Response) -> AsyncStreamedResponse[Any]:
+        """The response of a with_streaming_response call: read (and parsed) on demand."""
+        async def read() -> None:
+            if response.is_stream_consumed:
+                return
+            budget = self._body_budget(response)
+            try:
+                async for chunk in response.aiter_bytes():
+                    budget.add(chunk)
+            except httpx.HTTPError as exc:
+                raise body_broken(response, exc) from exc
+            finally:
+                await response.aclose()
+            budget.finish(response)
+
+        async def parse() -> Any:
+            if self._streams(p, response):  # an event stream: parse() is the AsyncStream
+                return AsyncStream(response, self._event_parser(p, response))
+            await read()
+            return self._parse(p, response)
+
+        return AsyncStreamedResponse(response, parse, read, p.attempts - 1)
+
+    async def request_stream(
+        self,
+        endpoint: StreamingEndpoint[T, E],
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        body: Any = None,
+        fields: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
+    ) -> T | AsyncStream[E]:
+        """``request`` for an operation that may answer with an event stream: the parsed
+        value, or an ``AsyncStream`` of events when the server sends ``text/event-stream``."""
+        return await self.request(endpoint, path=path, query=query, headers=headers,
+                                  cookies=cookies, body=body, fields=fields, options=options)
 
     def paginate(
         self,

@@ -42,11 +42,13 @@ from .errors import (
 from .exchange import (
     REDIRECT_STATUSES,
     BACKSTOP,
-    WATCHDOG,
+    AttemptBounds,
     AttemptDeadlineExceeded,
     BodyBudget,
-    SocketGuard,
+    BoundingTrace,
     deadline_seconds,
+    enter_bounds,
+    restore_bounds,
     monotonic,
     redirect_request,
 )
@@ -213,6 +215,7 @@ class BaseAPIClient:
         install_httpx_redaction(self._sensitive_query)
         self._limits = config.limits or _DEFAULT_LIMITS
         self._monotonic = monotonic(self._limits)
+        self._deadline_cache: tuple[Any, Any, float | None] = (None, None, None)
         self._retry = config.retry or RetryPolicy()
         max_retries = config.max_retries
         self._max_retries = self._retry.max_retries if self._retry.max_retries is not None else max_retries
@@ -628,14 +631,12 @@ class BaseAPIClient:
                     yield _ON_REQUEST, request
                 start = time.perf_counter()
                 budget = self._budget(p, request, http)
-                response = yield _SEND, (request, True, budget)
-                response, sent = yield from self._follow(p, request, response, budget, http)
+                response: httpx.Response = yield _SEND, (request, True, budget)
+                if response.status_code in REDIRECT_STATUSES:  # no generator for the rest
+                    response, sent = yield from self._follow(p, request, response, budget, http)
                 if p.stream_body and 200 <= response.status_code < 300:
-                    if budget.guard is not None:  # the caller reads the body, at its own pace
-                        WATCHDOG.release(budget.guard)
+                    pass  # the caller reads the body, at its own pace (no attempt bounds then)
                 elif self._streams(p, response):  # read up to the first event: retried like a call
-                    if budget.guard is not None:  # a stream outlives the attempt's deadline
-                        WATCHDOG.release(budget.guard)
                     p.stream_start = yield _FIRST_EVENTS, response
                 else:
                     yield _READ, (response, budget)
@@ -687,7 +688,10 @@ class BaseAPIClient:
             retries += 1
 
     def _streams(self, p: _Prepared, response: httpx.Response) -> bool:
-        """A success the endpoint declares may be an event stream, and that the server sent as one."""
+        """A success the endpoint declares may be an event stream, and that the server sent as one.
+
+        The header first: the declaration may import the operation's models, which must
+        not count against the attempt's deadline on an ordinary JSON answer."""
         if not 200 <= response.status_code < 300 or not is_event_stream(response):
             return False
         rt = response_type(p.endpoint.response_types(), response.status_code)
@@ -729,7 +733,13 @@ class BaseAPIClient:
 
     def _budget(self, p: _Prepared, request: httpx.Request, http: Any) -> BodyBudget:
         timeout = http.timeout if p.timeout is httpx.USE_CLIENT_DEFAULT else p.timeout
-        seconds = deadline_seconds(self._limits, timeout)
+        limits = self._limits
+        cached = self._deadline_cache  # one tuple: read and replaced atomically by threads
+        if cached[0] is timeout and cached[1] is limits:
+            seconds = cached[2]
+        else:
+            seconds = deadline_seconds(limits, timeout)
+            self._deadline_cache = (timeout, limits, seconds)
         clock = self._monotonic
         deadline = None if seconds is None else clock() + seconds
         return BodyBudget(request, self._limits.max_bytes, deadline, clock)
@@ -936,28 +946,24 @@ class SyncAPIClient(BaseAPIClient):
                 value, error = None, exc
 
     @staticmethod
-    def _guard(request: httpx.Request, budget: BodyBudget, seconds: float) -> None:
-        """Have the watchdog shut this attempt's socket at its deadline (a blocking read
-        cannot be stopped otherwise); chains a ``trace`` the request already had."""
-        chained = request.extensions.get("trace")
-        owner = getattr(chained, "__self__", None)
-        if isinstance(owner, SocketGuard):  # an earlier attempt's guard: chain what it chained
-            chained = owner.chained
-        if budget.guard is not None:  # the hop before this one (a redirect) is over
-            WATCHDOG.release(budget.guard)
-        guard = budget.guard = SocketGuard(chained)
-        request.extensions = {**request.extensions, "trace": guard.trace}
-        WATCHDOG.watch(guard, seconds * BACKSTOP)
+    def _bound(request: httpx.Request, budget: BodyBudget, seconds: float) -> AttemptBounds:
+        """The socket-level end of this attempt (a blocking read cannot be stopped
+        otherwise), and the ``trace`` that bounds the connections it opens; chains a
+        ``trace`` the request already had."""
+        bounds = budget.bounds
+        if bounds is None:
+            bounds = budget.bounds = AttemptBounds(time.monotonic() + seconds * BACKSTOP)
+        trace = request.extensions.get("trace")
+        if not isinstance(trace, BoundingTrace):
+            request.extensions = {**request.extensions, "trace": BoundingTrace(trace)}
+        return bounds
 
     @staticmethod
-    def _settle(request: httpx.Request, budget: BodyBudget, exc: BaseException | None) -> None:
-        """The attempt's socket is the watchdog's no more; a transport error it caused by
-        shutting the socket at the deadline is the deadline's."""
-        guard = budget.guard
-        if guard is None:
-            return
-        WATCHDOG.release(guard)
-        if guard.fired and isinstance(exc, httpx.TransportError):
+    def _settle(request: httpx.Request, budget: BodyBudget, exc: BaseException) -> None:
+        """A transport error of an operation cut short by the attempt's end is the deadline's."""
+        bounds = budget.bounds
+        if bounds is not None and bounds.fired and isinstance(exc, (httpx.TransportError,
+                                                                     TimeoutError)):
             raise AttemptDeadlineExceeded("attempt deadline exceeded", request=request) from None
 
     def _perform(self, step: int, arg: Any) -> Any:
@@ -965,16 +971,19 @@ class SyncAPIClient(BaseAPIClient):
         if step == _SEND:
             request, trusted, budget = arg
             seconds = budget.remaining()
-            if seconds is not None:
-                self._guard(request, budget, seconds)
+            bounds = None if seconds is None else self._bound(request, budget, seconds)
+            previous = enter_bounds(bounds)
             try:
                 return self._http.send(request, stream=True, follow_redirects=False,
                                        auth=self._custom_auth if trusted else None)
             except BaseException as exc:
                 self._settle(request, budget, exc)
                 raise
+            finally:
+                restore_bounds(previous)
         if step == _READ:
             response, budget = arg
+            previous = enter_bounds(budget.bounds)
             try:
                 for chunk in response.iter_bytes():
                     budget.add(chunk)
@@ -983,7 +992,7 @@ class SyncAPIClient(BaseAPIClient):
                 raise
             finally:
                 response.close()
-            self._settle(response.request, budget, None)
+                restore_bounds(previous)
             budget.finish(response)
             return None
         if step == _FIRST_EVENTS:

@@ -8,15 +8,14 @@ unbounded memory or wait without end:
   follow; a hop that leaves the API's origin carries no credentials of any kind.
 - ``BodyBudget``: the decoded-size cap and the attempt deadline, checked on every chunk.
 - ``AttemptDeadlineExceeded``: a timeout (so it is retried and reported like one).
-- ``SocketGuard`` / ``WATCHDOG``: how the sync client keeps its deadline while a blocking
-  read waits (the async client cancels the wait instead).
+- ``AttemptBounds`` / ``BoundingTrace``: how the sync client keeps its deadline while a
+  blocking read waits (each socket operation's timeout is cut to the attempt's end; the
+  async client cancels the wait instead). No thread: a process can fork at any time.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-import socket
 import threading
 import time
 from typing import Any, Callable, Iterable
@@ -27,11 +26,15 @@ from .errors import APIResponseTooLargeError
 from .options import ResponseLimits
 
 __all__ = [
+    "AttemptBounds",
     "AttemptDeadlineExceeded",
     "BACKSTOP",
     "BodyBudget",
-    "SocketGuard",
-    "WATCHDOG",
+    "BoundingTrace",
+    "bound_stream",
+    "current_bounds",
+    "enter_bounds",
+    "restore_bounds",
     "deadline_seconds",
     "origin_of",
     "redirect_request",
@@ -79,7 +82,7 @@ def deadline_seconds(limits: ResponseLimits, timeout: Any) -> float | None:
 class BodyBudget:
     """Counts the decoded bytes of one attempt against the cap and the deadline."""
 
-    __slots__ = ("request", "limit", "deadline", "clock", "size", "chunks", "guard")
+    __slots__ = ("request", "limit", "deadline", "clock", "size", "chunks", "bounds")
 
     def __init__(self, request: httpx.Request, limit: int | None, deadline: float | None,
                  clock: Callable[[], float]) -> None:
@@ -89,7 +92,7 @@ class BodyBudget:
         self.clock = clock
         self.size = 0
         self.chunks: list[bytes] = []
-        self.guard: SocketGuard | None = None
+        self.bounds: AttemptBounds | None = None
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (raises once it has passed)."""
@@ -108,7 +111,8 @@ class BodyBudget:
                 f"than the {self.limit:,}-byte limit (ResponseLimits.max_bytes); reading stopped",
                 request=self.request, limit=self.limit,
             )
-        self.remaining()
+        if self.deadline is not None and self.clock() >= self.deadline:  # remaining(), inline
+            raise AttemptDeadlineExceeded("attempt deadline exceeded", request=self.request)
         self.chunks.append(chunk)
 
     def finish(self, response: httpx.Response) -> None:
@@ -117,96 +121,107 @@ class BodyBudget:
         self.chunks = []
 
 
-class SocketGuard:
-    """Shuts the socket of one sync attempt when its deadline passes.
+class AttemptBounds:
+    """The hard end of one sync attempt, for the socket reads and writes it makes.
+
+    ``end`` is ``time.monotonic()`` seconds; ``fired`` is set when an operation failed
+    because the end had come (its error is then the deadline's).
+    """
+
+    __slots__ = ("end", "fired")
+
+    def __init__(self, end: float) -> None:
+        self.end = end
+        self.fired = False
+
+
+# The sync attempt this thread is inside (set around the blocking I/O of SEND and READ),
+# read by the bounded streams below: a keep-alive connection serves later attempts too.
+_CURRENT = threading.local()
+_WRITE_PIECE = 64 * 1024
+
+
+def current_bounds() -> AttemptBounds | None:
+    bounds: AttemptBounds | None = getattr(_CURRENT, "bounds", None)
+    return bounds
+
+
+def enter_bounds(bounds: AttemptBounds | None) -> AttemptBounds | None:
+    """Make ``bounds`` this thread's attempt; returns the one to restore afterwards."""
+    previous = getattr(_CURRENT, "bounds", None)
+    _CURRENT.bounds = bounds
+    return previous
+
+
+def restore_bounds(previous: AttemptBounds | None) -> None:
+    _CURRENT.bounds = previous
+
+
+def _bounded(operation: Callable[[Any, float | None], Any], data: Any,
+             timeout: float | None) -> Any:
+    """Run one socket operation with its timeout cut to what the attempt has left."""
+    bounds: AttemptBounds | None = getattr(_CURRENT, "bounds", None)
+    if bounds is None:
+        return operation(data, timeout)
+    left = bounds.end - time.monotonic()
+    if timeout is not None and timeout <= left:
+        return operation(data, timeout)
+    if left <= 0.0:
+        bounds.fired = True
+        raise TimeoutError("attempt deadline exceeded")
+    try:
+        return operation(data, left)
+    except Exception:
+        if time.monotonic() >= bounds.end:
+            bounds.fired = True
+        raise
+
+
+def bound_stream(stream: Any) -> None:
+    """Cut every read and write of an httpcore network stream to the deadline of the
+    sync attempt using it at the time (per call: the connection outlives the attempt).
 
     A blocking read cannot be interrupted from its own thread, and a server that sends
-    one byte per read timeout keeps every read alive; so the socket the attempt opened
-    (seen through httpcore's ``trace`` hook as it connects) is shut down from the
-    watchdog thread, and the read that was waiting ends at once.
+    one byte per read timeout keeps every read alive; a read whose timeout is cut to
+    the attempt's end does end there, with no thread to wake it.
     """
+    if stream is None or getattr(stream, "_apigen_bounded", False):
+        return
+    read, write = stream.read, stream.write
 
-    __slots__ = ("stream", "done", "fired", "chained")
+    def bounded_read(max_bytes: int, timeout: float | None = None) -> bytes:
+        data: bytes = _bounded(read, max_bytes, timeout)
+        return data
+
+    def bounded_write(buffer: bytes, timeout: float | None = None) -> None:
+        if len(buffer) <= _WRITE_PIECE:
+            _bounded(write, buffer, timeout)
+            return
+        view = memoryview(buffer)  # pieces: the deadline is checked between them
+        for start in range(0, len(view), _WRITE_PIECE):
+            _bounded(write, view[start:start + _WRITE_PIECE], timeout)
+
+    try:
+        stream.read, stream.write = bounded_read, bounded_write
+        stream._apigen_bounded = True
+    except AttributeError:  # a stream that takes no attributes keeps its own timeouts
+        pass
+
+
+class BoundingTrace:
+    """httpcore's ``trace`` extension: bounds each network stream as it is opened (or
+    wrapped in TLS), then calls the ``trace`` the request already had."""
+
+    __slots__ = ("chained",)
 
     def __init__(self, chained: Any = None) -> None:
-        self.stream: Any = None
-        self.done = False
-        self.fired = False
         self.chained = chained
 
-    def trace(self, event: str, info: dict[str, Any]) -> None:
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
         if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
-            self.stream = info.get("return_value")
+            bound_stream(info.get("return_value"))
         if self.chained is not None:
             self.chained(event, info)
-
-    def fire(self) -> None:
-        stream = self.stream
-        if self.done or stream is None:
-            return
-        self.fired = True
-        try:
-            sock = stream.get_extra_info("socket")
-            if sock is not None:
-                sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, AttributeError):  # already closed: nothing left to stop
-            pass
-
-
-class _Watchdog:
-    """One daemon thread per process, woken at the earliest deadline of a sync attempt.
-
-    The thread runs only while some attempt is in flight: it ends when the last one is
-    over (a process that forks, apigen's own workers included, sees no stray thread).
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, SocketGuard]] = []
-        self._count = 0
-        self._active = 0
-        self._thread: threading.Thread | None = None
-
-    def watch(self, guard: SocketGuard, seconds: float) -> None:
-        with self._cond:
-            self._count += 1
-            self._active += 1
-            heapq.heappush(self._heap, (time.monotonic() + seconds, self._count, guard))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="apigen-deadlines",
-                                                daemon=True)
-                self._thread.start()
-            elif self._heap[0][2] is guard:
-                self._cond.notify()
-
-    def release(self, guard: SocketGuard) -> None:
-        """The attempt is over: its socket is no longer the watchdog's to shut."""
-        with self._cond:
-            if guard.done:
-                return
-            guard.done = True
-            guard.stream = None
-            self._active -= 1
-            if self._active == 0:
-                self._heap.clear()
-                self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                if not self._heap:
-                    self._thread = None  # nothing in flight: end; the next watch starts anew
-                    return
-                due, _, guard = self._heap[0]
-                wait = due - time.monotonic()
-                if wait > 0:
-                    self._cond.wait(wait)
-                    continue
-                heapq.heappop(self._heap)
-            guard.fire()
-
-
-WATCHDOG = _Watchdog()
 
 
 def _without(url: httpx.URL, names: Iterable[str]) -> httpx.URL:

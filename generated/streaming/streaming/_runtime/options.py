@@ -124,8 +124,8 @@ class ResponseLimits:
     ``attempt_deadline`` bounds one attempt in seconds, from sending through every
     redirect to the last body byte, so a server trickling bytes cannot stretch it;
     None takes the largest part of the timeout (60 s by default), ``math.inf`` turns
-    it off. The sync client checks it between reads of the socket (each bounded by
-    the read timeout), the async one also cancels a wait at the deadline.
+    it off. The sync client checks it between reads and cuts each socket read and
+    write short a quarter of the deadline after it; the async one cancels a wait.
     ``clock`` is monotonic time (tests).
     """
 
