@@ -114,8 +114,8 @@ def _consent(url: str) -> tuple[str, str]:
 def test_authorization_url_carries_the_s256_challenge(fault_server, tmp_path):
     AuthServer(fault_server)
     with SyncAPIClient(**_settings(fault_server, FileTokenStore(tmp_path / "t.json"))) as client:
-        request = client.oauth.authorization_url(scopes=["read"], state="st-1")
-        default = client.oauth.authorization_url()
+        request = client.oauth_flow.authorization_url(scopes=["read"], state="st-1")
+        default = client.oauth_flow.authorization_url()
     url = urlsplit(request.url)
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert f"{url.scheme}://{url.netloc}{url.path}" == fault_server.url + "/authorize"
@@ -137,13 +137,13 @@ def test_code_exchange_persists_tokens_and_a_restart_refreshes_from_the_store(
     with SyncAPIClient(**_settings(fault_server, FileTokenStore(path))) as client:
         with pytest.raises(MissingCredentialsError):
             client.request(ME)  # no consent yet: nothing is sent without a token
-        request = client.oauth.authorization_url(state="st-2")
+        request = client.oauth_flow.authorization_url(state="st-2")
         code, state = _consent(request.url)
         assert state == "st-2"
         with pytest.raises(AuthenticationError):  # a wrong verifier is refused
-            client.oauth.exchange_code(code, code_verifier="x" * 43)
+            client.oauth_flow.exchange_code(code, code_verifier="x" * 43)
         code, _ = _consent(request.url)
-        token = client.oauth.exchange_code(code, code_verifier=request.code_verifier)
+        token = client.oauth_flow.exchange_code(code, code_verifier=request.code_verifier)
         assert token.access_token == "at-1" and token.refresh_token == "rt-1"
         assert client.request(ME) == {"user": "ada", "token": "at-1"}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -166,9 +166,9 @@ def test_refresh_is_single_flight_across_threads_and_clients_sharing_a_store(
     auth = AuthServer(fault_server)
     store = FileTokenStore(tmp_path / "tokens.json")
     first = SyncAPIClient(**_settings(fault_server, store))
-    request = first.oauth.authorization_url()
+    request = first.oauth_flow.authorization_url()
     code, _ = _consent(request.url)
-    first.oauth.exchange_code(code, code_verifier=request.code_verifier)
+    first.oauth_flow.exchange_code(code, code_verifier=request.code_verifier)
     second = SyncAPIClient(**_settings(fault_server, store))  # another worker, same store
     assert second.request(ME)["token"] == "at-1"
     auth.expire_access()
@@ -196,9 +196,9 @@ def test_async_flow_and_single_flight_refresh_across_tasks(fault_server, tmp_pat
 
     async def main() -> list[str]:
         async with AsyncAPIClient(**_settings(fault_server, FileTokenStore(path))) as client:
-            request = client.oauth.authorization_url(scopes=["read"])
+            request = client.oauth_flow.authorization_url(scopes=["read"])
             code, _ = await asyncio.to_thread(_consent, request.url)
-            token = await client.oauth.exchange_code(code, code_verifier=request.code_verifier)
+            token = await client.oauth_flow.exchange_code(code, code_verifier=request.code_verifier)
             assert token.refresh_token == "rt-1"
             auth.expire_access()
             answers = await asyncio.gather(*(client.request(ME) for _ in range(20)))

@@ -1,5 +1,5 @@
 """Telemetry: OpenTelemetry spans and metrics (the SDK's in-memory exporter and reader),
-``client.stats()``, and that no secret reaches either."""
+``client.runtime_stats()``, and that no secret reaches either."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_one_span_per_operation_with_attempts_retries_and_breaker(fault_server):
         assert client.request(GET_ITEM, path={"item_id": 7}) == {"ok": True}
         with pytest.raises(NotFoundError):
             client.request(GET_ITEM, path={"item_id": 404})
-        stats = client.stats()
+        stats = client.runtime_stats()
     ok, missing = exporter.get_finished_spans()
     assert ok.name == missing.name == "items_get"
     assert ok.kind.name == "CLIENT"
@@ -121,7 +121,7 @@ def test_no_secret_in_spans_metrics_or_stats(fault_server):
         client.request(GET_ITEM, path={"item_id": 7})
         with pytest.raises(NotFoundError):
             client.request(GET_ITEM, path={"item_id": 404})
-        stats = client.stats()
+        stats = client.runtime_stats()
     sent = fault_server.requests("/items/7")[0]
     assert sent.headers["x-api-key"] == HEADER_SECRET  # the secrets were really sent
     assert sent.q("api_key") == QUERY_SECRET
@@ -139,7 +139,7 @@ def test_stats_without_opentelemetry_are_the_same_counters(fault_server):
     _route(fault_server)
     with SyncAPIClient(**_settings(fault_server, Telemetry(opentelemetry=False))) as client:
         client.request(GET_ITEM, path={"item_id": 7})
-        stats = client.stats()
+        stats = client.runtime_stats()
     assert stats["opentelemetry"] is False and stats["enabled"] is True
     assert (stats["requests"], stats["attempts"], stats["retries"]) == (1, 2, 1)
     assert stats["retry_reasons"] == {"503": 1} and stats["status_codes"] == {"200": 1}
@@ -153,7 +153,7 @@ def test_telemetry_off_is_free_and_stats_say_so(fault_server):
     with SyncAPIClient(**_settings(fault_server, None)) as client:
         assert "_send" not in vars(client)
         client.request(GET_ITEM, path={"item_id": 7})
-        stats = client.stats()
+        stats = client.runtime_stats()
     assert stats["enabled"] is False and stats["requests"] == 0
 
 
@@ -165,7 +165,7 @@ def test_async_spans_one_per_task(fault_server):
         async with AsyncAPIClient(**_settings(fault_server, telemetry)) as client:
             await asyncio.gather(*(client.request(GET_ITEM, path={"item_id": 7})
                                    for _ in range(5)))
-            return client.stats()
+            return client.runtime_stats()
 
     stats = asyncio.run(main())
     spans = exporter.get_finished_spans()

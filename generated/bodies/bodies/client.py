@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -25,6 +25,7 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
+    from ._runtime import AsyncOAuthFlow, OAuthFlow
     from .resources.files import (
         AsyncFilesResource,
         AsyncFilesResourceWithRawResponse,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
         WidgetsResourceWithRawResponse,
         WidgetsResourceWithStreamingResponse,
     )
+
 
 __all__ = [
     "AsyncClient",
@@ -182,6 +184,15 @@ class Client(SyncAPIClient):
 
         return WidgetsResource(self)
 
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> OAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
+
 
 class AsyncClient(AsyncAPIClient):
     """Bodies Fixture API 1.0.0 (async): one attribute per resource, each loaded on first use."""
@@ -283,6 +294,15 @@ class AsyncClient(AsyncAPIClient):
         from .resources.widgets import AsyncWidgetsResource
 
         return AsyncWidgetsResource(self)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> AsyncOAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
 
 
 class ClientWithRawResponse:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -25,6 +25,7 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
+    from ._runtime import AsyncOAuthFlow, OAuthFlow
     from .resources.hooks import (
         AsyncHooksResource,
         AsyncHooksResourceWithRawResponse,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         HooksResourceWithStreamingResponse,
     )
     from .webhooks import Webhooks
+
 
 __all__ = [
     "AsyncClient",
@@ -136,6 +138,15 @@ class Client(SyncAPIClient):
 
         return HooksResource(self)
 
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> OAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
+
     @cached_property
     def webhooks(self) -> Webhooks:
         """Verify and parse the webhooks the API sends: webhooks.unwrap(body, headers); secret from $HOOKS_WEBHOOK_SECRET."""
@@ -223,6 +234,15 @@ class AsyncClient(AsyncAPIClient):
         from .resources.hooks import AsyncHooksResource
 
         return AsyncHooksResource(self)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> AsyncOAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
 
     @cached_property
     def webhooks(self) -> Webhooks:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -25,6 +25,7 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
+    from ._runtime import AsyncOAuthFlow, OAuthFlow
     from .resources.books import (
         AsyncBooksResource,
         AsyncBooksResourceWithRawResponse,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         MembersResourceWithStreamingResponse,
     )
     from .webhooks import Webhooks
+
 
 __all__ = [
     "AsyncClient",
@@ -151,6 +153,15 @@ class Client(SyncAPIClient):
 
         return MembersResource(self)
 
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> OAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
+
     @cached_property
     def webhooks(self) -> Webhooks:
         """Verify and parse the webhooks the API sends: webhooks.unwrap(body, headers); secret from $LIBRARY_WEBHOOK_SECRET."""
@@ -245,6 +256,15 @@ class AsyncClient(AsyncAPIClient):
         from .resources.members import AsyncMembersResource
 
         return AsyncMembersResource(self)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> AsyncOAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
 
     @cached_property
     def webhooks(self) -> Webhooks:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -25,6 +25,7 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
+    from ._runtime import AsyncOAuthFlow, OAuthFlow
     from .resources.charges import (
         AsyncChargesResource,
         AsyncChargesResourceWithRawResponse,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         OrdersResourceWithRawResponse,
         OrdersResourceWithStreamingResponse,
     )
+
 
 __all__ = [
     "AsyncClient",
@@ -197,6 +199,15 @@ class Client(SyncAPIClient):
 
         return OrdersResource(self)
 
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> OAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
+
 
 class AsyncClient(AsyncAPIClient):
     """Pagination Fixture API 1.0.0 (async): one attribute per resource, each loaded on first use."""
@@ -305,6 +316,15 @@ class AsyncClient(AsyncAPIClient):
         from .resources.orders import AsyncOrdersResource
 
         return AsyncOrdersResource(self)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> AsyncOAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
 
 
 class ClientWithRawResponse:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -25,6 +25,7 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
+    from ._runtime import AsyncOAuthFlow, OAuthFlow
     from .resources.events import (
         AsyncEventsResource,
         AsyncEventsResourceWithRawResponse,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         ShapesResourceWithRawResponse,
         ShapesResourceWithStreamingResponse,
     )
+
 
 __all__ = [
     "AsyncClient",
@@ -165,6 +167,15 @@ class Client(SyncAPIClient):
 
         return ShapesResource(self)
 
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> OAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
+
 
 class AsyncClient(AsyncAPIClient):
     """Polymorphism Fixture API 1.0.0 (async): one attribute per resource, each loaded on first use."""
@@ -259,6 +270,15 @@ class AsyncClient(AsyncAPIClient):
         from .resources.shapes import AsyncShapesResource
 
         return AsyncShapesResource(self)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> AsyncOAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
 
 
 class ClientWithRawResponse:

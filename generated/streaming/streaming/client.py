@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
@@ -25,6 +25,7 @@ from ._runtime import (
 )
 
 if TYPE_CHECKING:
+    from ._runtime import AsyncOAuthFlow, OAuthFlow
     from .resources.chat import (
         AsyncChatResource,
         AsyncChatResourceWithRawResponse,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
         JobsResourceWithRawResponse,
         JobsResourceWithStreamingResponse,
     )
+
 
 __all__ = [
     "AsyncClient",
@@ -180,6 +182,15 @@ class Client(SyncAPIClient):
 
         return JobsResource(self)
 
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> OAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
+
 
 class AsyncClient(AsyncAPIClient):
     """Streaming API 1.0.0 (async): one attribute per resource, each loaded on first use."""
@@ -281,6 +292,15 @@ class AsyncClient(AsyncAPIClient):
         from .resources.jobs import AsyncJobsResource
 
         return AsyncJobsResource(self)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of this client's calls as plain data (`runtime_stats()`)."""
+        return self.runtime_stats()
+
+    @property
+    def oauth(self) -> AsyncOAuthFlow:
+        """The OAuth2 authorization-code flow (`oauth_flow`): consent URL, code exchange."""
+        return self.oauth_flow
 
 
 class ClientWithRawResponse:

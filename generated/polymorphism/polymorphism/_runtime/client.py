@@ -328,10 +328,6 @@ class BaseAPIClient:
         """Counters of this client's calls as plain data (zero unless ``telemetry=``)."""
         return client_stats(self._telemetry, self._breaker.state, self._breaker.failures)
 
-    def stats(self) -> dict[str, Any]:
-        """``runtime_stats()``, unless the API has a resource of that name (SendGrid's)."""
-        return self.runtime_stats()
-
     # -- encoding ---------------------------------------------------------------------
 
     def _prepare(
@@ -803,11 +799,6 @@ class SyncAPIClient(BaseAPIClient):
         """The OAuth2 authorization-code flow (PKCE): ``authorization_url``, ``exchange_code``."""
         return OAuthFlow(self._auth, self._http)
 
-    @property
-    def oauth(self) -> OAuthFlow:
-        """``oauth_flow``, unless the API has a resource of that name (Slack's ``oauth``)."""
-        return self.oauth_flow
-
     def request(
         self,
         endpoint: Endpoint[T],
@@ -1058,11 +1049,6 @@ class AsyncAPIClient(BaseAPIClient):
     def oauth_flow(self) -> AsyncOAuthFlow:
         """The OAuth2 authorization-code flow (PKCE): ``authorization_url``, ``await exchange_code``."""
         return AsyncOAuthFlow(self._auth, self._http)
-
-    @property
-    def oauth(self) -> AsyncOAuthFlow:
-        """``oauth_flow``, unless the API has a resource of that name (Slack's ``oauth``)."""
-        return self.oauth_flow
 
     async def request(
         self,
