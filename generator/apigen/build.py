@@ -296,7 +296,7 @@ class ApiBuilder(SpecContext):
         out = []
         return_type: PyType | None = None
         for code in codes:
-            response = self.deref(raw[code] if code in raw else raw.get(int(code)) if code.isdigit() else None)
+            response = self.deref(raw.get(code))
             if not isinstance(response, dict):
                 continue
             content = response.get("content")

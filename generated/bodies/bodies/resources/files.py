@@ -300,7 +300,6 @@ class AsyncFilesResourceWithRawResponse:
         return self._resource.content.with_raw_response
 
 
-
 class FilesResourceWithStreamingResponse:
     """`client.with_streaming_response.files`: `with` a method's call to read its body as you go."""
 

@@ -230,7 +230,6 @@ class AsyncFilesContentResourceWithRawResponse:
         self.update = async_to_raw_response(resource.update)
 
 
-
 class FilesContentResourceWithStreamingResponse:
     """`client.with_streaming_response.files.content`: `with` a method's call to read its body as you go."""
 

@@ -142,7 +142,6 @@ class AsyncHealthResourceWithRawResponse:
         self.retrieve = async_to_raw_response(resource.retrieve)
 
 
-
 class HealthResourceWithStreamingResponse:
     """`client.with_streaming_response.health`: `with` a method's call to read its body as you go."""
 

@@ -202,7 +202,6 @@ class AsyncLoginResourceWithRawResponse:
         self.create = async_to_raw_response(resource.create)
 
 
-
 class LoginResourceWithStreamingResponse:
     """`client.with_streaming_response.login`: `with` a method's call to read its body as you go."""
 

@@ -589,7 +589,6 @@ class AsyncWidgetsResourceWithRawResponse:
         return self._resource.versions.with_raw_response
 
 
-
 class WidgetsResourceWithStreamingResponse:
     """`client.with_streaming_response.widgets`: `with` a method's call to read its body as you go."""
 

@@ -101,7 +101,6 @@ class AsyncWidgetsVersionsResourceWithRawResponse:
         return self._resource.at.with_raw_response
 
 
-
 class WidgetsVersionsResourceWithStreamingResponse:
     """`client.with_streaming_response.widgets.versions`: `with` a method's call to read its body as you go."""
 

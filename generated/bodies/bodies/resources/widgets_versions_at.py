@@ -101,7 +101,6 @@ class AsyncWidgetsVersionsAtResourceWithRawResponse:
         return self._resource.flag.with_raw_response
 
 
-
 class WidgetsVersionsAtResourceWithStreamingResponse:
     """`client.with_streaming_response.widgets.versions.at`: `with` a method's call to read its body as you go."""
 

@@ -101,7 +101,6 @@ class AsyncWidgetsVersionsAtFlagResourceWithRawResponse:
         return self._resource.ratio.with_raw_response
 
 
-
 class WidgetsVersionsAtFlagResourceWithStreamingResponse:
     """`client.with_streaming_response.widgets.versions.at.flag`: `with` a method's call to read its body as you go."""
 

@@ -185,7 +185,6 @@ class AsyncWidgetsVersionsAtFlagRatioResourceWithRawResponse:
         self.retrieve = async_to_raw_response(resource.retrieve)
 
 
-
 class WidgetsVersionsAtFlagRatioResourceWithStreamingResponse:
     """`client.with_streaming_response.widgets.versions.at.flag.ratio`: `with` a method's call to read its body as you go."""
 

@@ -135,7 +135,6 @@ class AsyncHooksResourceWithRawResponse:
         self.list = async_to_raw_response(resource.list)
 
 
-
 class HooksResourceWithStreamingResponse:
     """`client.with_streaming_response.hooks`: `with` a method's call to read its body as you go."""
 

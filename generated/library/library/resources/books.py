@@ -485,7 +485,6 @@ class AsyncBooksResourceWithRawResponse:
         self.list = async_to_raw_response(resource.list)
 
 
-
 class BooksResourceWithStreamingResponse:
     """`client.with_streaming_response.books`: `with` a method's call to read its body as you go."""
 

@@ -147,7 +147,6 @@ class AsyncMembersResourceWithRawResponse:
         self.retrieve = async_to_raw_response(resource.retrieve)
 
 
-
 class MembersResourceWithStreamingResponse:
     """`client.with_streaming_response.members`: `with` a method's call to read its body as you go."""
 

@@ -620,7 +620,6 @@ class AsyncBodiesResourceWithRawResponse:
         self.optional = async_to_raw_response(resource.optional)
 
 
-
 class BodiesResourceWithStreamingResponse:
     """`client.with_streaming_response.bodies`: `with` a method's call to read its body as you go."""
 

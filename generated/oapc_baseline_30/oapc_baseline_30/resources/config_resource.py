@@ -148,7 +148,6 @@ class AsyncConfigResourceResourceWithRawResponse:
         self.content_type_override = async_to_raw_response(resource.content_type_override)
 
 
-
 class ConfigResourceResourceWithStreamingResponse:
     """`client.with_streaming_response.config_resource`: `with` a method's call to read its body as you go."""
 

@@ -235,7 +235,6 @@ class AsyncDefaultsResourceWithRawResponse:
         self.tests_post = async_to_raw_response(resource.tests_post)
 
 
-
 class DefaultsResourceWithStreamingResponse:
     """`client.with_streaming_response.defaults`: `with` a method's call to read its body as you go."""
 

@@ -220,7 +220,6 @@ class AsyncEnumsResourceWithRawResponse:
         self.bool_tests_bool_post = async_to_raw_response(resource.bool_tests_bool_post)
 
 
-
 class EnumsResourceWithStreamingResponse:
     """`client.with_streaming_response.enums`: `with` a method's call to read its body as you go."""
 

@@ -220,7 +220,6 @@ class AsyncModelsResourceWithRawResponse:
         self.oneof_with_required_const = async_to_raw_response(resource.oneof_with_required_const)
 
 
-
 class ModelsResourceWithStreamingResponse:
     """`client.with_streaming_response.models`: `with` a method's call to read its body as you go."""
 

@@ -355,7 +355,6 @@ class AsyncNamingResourceWithRawResponse:
         return self._resource.reserved_parameters.with_raw_response
 
 
-
 class NamingResourceWithStreamingResponse:
     """`client.with_streaming_response.naming`: `with` a method's call to read its body as you go."""
 

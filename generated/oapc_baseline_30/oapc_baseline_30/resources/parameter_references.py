@@ -162,7 +162,6 @@ class AsyncParameterReferencesResourceWithRawResponse:
         self.retrieve = async_to_raw_response(resource.retrieve)
 
 
-
 class ParameterReferencesResourceWithStreamingResponse:
     """`client.with_streaming_response.parameter_references`: `with` a method's call to read its body as you go."""
 

@@ -124,7 +124,6 @@ class AsyncResource1ResourceWithRawResponse:
         self.retrieve_tag_with_number = async_to_raw_response(resource.retrieve_tag_with_number)
 
 
-
 class Resource1ResourceWithStreamingResponse:
     """`client.with_streaming_response.resource_1`: `with` a method's call to read its body as you go."""
 

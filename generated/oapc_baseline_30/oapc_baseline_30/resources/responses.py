@@ -475,7 +475,6 @@ class AsyncResponsesResourceWithRawResponse:
         self.status_code_precedence = async_to_raw_response(resource.status_code_precedence)
 
 
-
 class ResponsesResourceWithStreamingResponse:
     """`client.with_streaming_response.responses`: `with` a method's call to read its body as you go."""
 

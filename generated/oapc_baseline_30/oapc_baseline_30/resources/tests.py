@@ -2006,7 +2006,6 @@ class AsyncTestsResourceWithRawResponse:
         self.description_with_backslash = async_to_raw_response(resource.description_with_backslash)
 
 
-
 class TestsResourceWithStreamingResponse:
     """`client.with_streaming_response.tests`: `with` a method's call to read its body as you go."""
 

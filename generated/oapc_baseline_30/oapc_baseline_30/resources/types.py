@@ -101,7 +101,6 @@ class AsyncTypesResourceWithRawResponse:
         return self._resource.unions.with_raw_response
 
 
-
 class TypesResourceWithStreamingResponse:
     """`client.with_streaming_response.types`: `with` a method's call to read its body as you go."""
 

@@ -101,7 +101,6 @@ class AsyncTypesUnionsResourceWithRawResponse:
         return self._resource.duplicate_types.with_raw_response
 
 
-
 class TypesUnionsResourceWithStreamingResponse:
     """`client.with_streaming_response.types.unions`: `with` a method's call to read its body as you go."""
 

@@ -359,7 +359,6 @@ class AsyncTypesUnionsDuplicateTypesResourceWithRawResponse:
         self.create = async_to_raw_response(resource.create)
 
 
-
 class TypesUnionsDuplicateTypesResourceWithStreamingResponse:
     """`client.with_streaming_response.types.unions.duplicate_types`: `with` a method's call to read its body as you go."""
 

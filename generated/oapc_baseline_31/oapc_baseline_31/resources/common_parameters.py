@@ -204,7 +204,6 @@ class AsyncCommonParametersResourceWithRawResponse:
         self.list = async_to_raw_response(resource.list)
 
 
-
 class CommonParametersResourceWithStreamingResponse:
     """`client.with_streaming_response.common_parameters`: `with` a method's call to read its body as you go."""
 

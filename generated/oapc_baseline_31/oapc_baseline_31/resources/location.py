@@ -265,7 +265,6 @@ class AsyncLocationResourceWithRawResponse:
         self.list_types = async_to_raw_response(resource.list_types)
 
 
-
 class LocationResourceWithStreamingResponse:
     """`client.with_streaming_response.location`: `with` a method's call to read its body as you go."""
 

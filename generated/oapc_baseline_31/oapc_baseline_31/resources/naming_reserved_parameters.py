@@ -140,7 +140,6 @@ class AsyncNamingReservedParametersResourceWithRawResponse:
         self.list = async_to_raw_response(resource.list)
 
 
-
 class NamingReservedParametersResourceWithStreamingResponse:
     """`client.with_streaming_response.naming.reserved_parameters`: `with` a method's call to read its body as you go."""
 

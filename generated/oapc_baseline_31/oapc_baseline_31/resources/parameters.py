@@ -386,7 +386,6 @@ class AsyncParametersResourceWithRawResponse:
         self.multiple_path = async_to_raw_response(resource.multiple_path)
 
 
-
 class ParametersResourceWithStreamingResponse:
     """`client.with_streaming_response.parameters`: `with` a method's call to read its body as you go."""
 

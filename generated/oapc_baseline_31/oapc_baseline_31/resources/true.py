@@ -136,7 +136,6 @@ class AsyncTrueModelResourceWithRawResponse:
         self.false = async_to_raw_response(resource.false)
 
 
-
 class TrueModelResourceWithStreamingResponse:
     """`client.with_streaming_response.true`: `with` a method's call to read its body as you go."""
 

@@ -187,7 +187,6 @@ class AsyncChargesResourceWithRawResponse:
         self.list = async_pages_to_raw_response(resource.list)
 
 
-
 class ChargesResourceWithStreamingResponse:
     """`client.with_streaming_response.charges`: `with` a method's call to read its body as you go."""
 

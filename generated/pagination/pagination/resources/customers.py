@@ -361,7 +361,6 @@ class AsyncCustomersResourceWithRawResponse:
         self.list = async_pages_to_raw_response(resource.list)
 
 
-
 class CustomersResourceWithStreamingResponse:
     """`client.with_streaming_response.customers`: `with` a method's call to read its body as you go."""
 

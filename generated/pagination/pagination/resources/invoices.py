@@ -171,7 +171,6 @@ class AsyncInvoicesResourceWithRawResponse:
         self.list = async_pages_to_raw_response(resource.list)
 
 
-
 class InvoicesResourceWithStreamingResponse:
     """`client.with_streaming_response.invoices`: `with` a method's call to read its body as you go."""
 

@@ -174,7 +174,6 @@ class AsyncLogsResourceWithRawResponse:
         self.list = async_pages_to_raw_response(resource.list)
 
 
-
 class LogsResourceWithStreamingResponse:
     """`client.with_streaming_response.logs`: `with` a method's call to read its body as you go."""
 

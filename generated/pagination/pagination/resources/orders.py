@@ -274,7 +274,6 @@ class AsyncOrdersResourceWithRawResponse:
         self.list = async_pages_to_raw_response(resource.list)
 
 
-
 class OrdersResourceWithStreamingResponse:
     """`client.with_streaming_response.orders`: `with` a method's call to read its body as you go."""
 

@@ -367,7 +367,6 @@ class AsyncStoreOrderResourceWithRawResponse:
         self.delete = async_to_raw_response(resource.delete)
 
 
-
 class StoreOrderResourceWithStreamingResponse:
     """`client.with_streaming_response.store.order`: `with` a method's call to read its body as you go."""
 

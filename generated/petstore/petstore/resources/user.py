@@ -812,7 +812,6 @@ class AsyncUserResourceWithRawResponse:
         self.delete = async_to_raw_response(resource.delete)
 
 
-
 class UserResourceWithStreamingResponse:
     """`client.with_streaming_response.user`: `with` a method's call to read its body as you go."""
 

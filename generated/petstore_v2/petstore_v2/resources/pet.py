@@ -872,7 +872,6 @@ class AsyncPetResourceWithRawResponse:
         self.upload_file = async_to_raw_response(resource.upload_file)
 
 
-
 class PetResourceWithStreamingResponse:
     """`client.with_streaming_response.pet`: `with` a method's call to read its body as you go."""
 

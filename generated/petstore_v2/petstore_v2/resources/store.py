@@ -169,7 +169,6 @@ class AsyncStoreResourceWithRawResponse:
         return self._resource.order.with_raw_response
 
 
-
 class StoreResourceWithStreamingResponse:
     """`client.with_streaming_response.store`: `with` a method's call to read its body as you go."""
 

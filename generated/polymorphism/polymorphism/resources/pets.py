@@ -315,7 +315,6 @@ class AsyncPetsResourceWithRawResponse:
         self.list = async_to_raw_response(resource.list)
 
 
-
 class PetsResourceWithStreamingResponse:
     """`client.with_streaming_response.pets`: `with` a method's call to read its body as you go."""
 

@@ -236,7 +236,6 @@ class AsyncShapesResourceWithRawResponse:
         self.list = async_to_raw_response(resource.list)
 
 
-
 class ShapesResourceWithStreamingResponse:
     """`client.with_streaming_response.shapes`: `with` a method's call to read its body as you go."""
 

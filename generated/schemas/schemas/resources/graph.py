@@ -141,7 +141,6 @@ class AsyncGraphResourceWithRawResponse:
         self.retrieve = async_to_raw_response(resource.retrieve)
 
 
-
 class GraphResourceWithStreamingResponse:
     """`client.with_streaming_response.graph`: `with` a method's call to read its body as you go."""
 

@@ -434,7 +434,6 @@ class AsyncItemsResourceWithRawResponse:
         self.list = async_to_raw_response(resource.list)
 
 
-
 class ItemsResourceWithStreamingResponse:
     """`client.with_streaming_response.items`: `with` a method's call to read its body as you go."""
 

@@ -130,7 +130,6 @@ class AsyncLabelsResourceWithRawResponse:
         self.retrieve = async_to_raw_response(resource.retrieve)
 
 
-
 class LabelsResourceWithStreamingResponse:
     """`client.with_streaming_response.labels`: `with` a method's call to read its body as you go."""
 

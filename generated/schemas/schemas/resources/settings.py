@@ -232,7 +232,6 @@ class AsyncSettingsResourceWithRawResponse:
         self.update = async_to_raw_response(resource.update)
 
 
-
 class SettingsResourceWithStreamingResponse:
     """`client.with_streaming_response.settings`: `with` a method's call to read its body as you go."""
 

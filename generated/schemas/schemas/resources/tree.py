@@ -141,7 +141,6 @@ class AsyncTreeResourceWithRawResponse:
         self.retrieve = async_to_raw_response(resource.retrieve)
 
 
-
 class TreeResourceWithStreamingResponse:
     """`client.with_streaming_response.tree`: `with` a method's call to read its body as you go."""
 

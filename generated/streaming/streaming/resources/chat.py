@@ -101,7 +101,6 @@ class AsyncChatResourceWithRawResponse:
         return self._resource.completions.with_raw_response
 
 
-
 class ChatResourceWithStreamingResponse:
     """`client.with_streaming_response.chat`: `with` a method's call to read its body as you go."""
 

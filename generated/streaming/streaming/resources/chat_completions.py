@@ -293,7 +293,6 @@ class AsyncChatCompletionsResourceWithRawResponse:
         self.create = async_to_raw_response(resource.create)
 
 
-
 class ChatCompletionsResourceWithStreamingResponse:
     """`client.with_streaming_response.chat.completions`: `with` a method's call to read its body as you go."""
 

@@ -138,7 +138,6 @@ class AsyncEventsResourceWithRawResponse:
         self.list = async_to_raw_response(resource.list)
 
 
-
 class EventsResourceWithStreamingResponse:
     """`client.with_streaming_response.events`: `with` a method's call to read its body as you go."""
 

@@ -251,7 +251,6 @@ class AsyncFilesResourceWithRawResponse:
         self.upload = async_to_raw_response(resource.upload)
 
 
-
 class FilesResourceWithStreamingResponse:
     """`client.with_streaming_response.files`: `with` a method's call to read its body as you go."""
 

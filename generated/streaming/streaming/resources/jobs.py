@@ -158,7 +158,6 @@ class AsyncJobsResourceWithRawResponse:
         self.watch = async_to_raw_response(resource.watch)
 
 
-
 class JobsResourceWithStreamingResponse:
     """`client.with_streaming_response.jobs`: `with` a method's call to read its body as you go."""
 
