@@ -24,13 +24,33 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 OUT = BENCH / ".out"
 
+
 def revision(folder: Path) -> str:
     """The commit of the git checkout holding ``folder`` (``+dirty`` when the
     generator or templates have changes not committed), or ``unknown``."""
     try:
-        rev = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
-        top = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", top, "status", "--porcelain", "--", "generator", "templates"], capture_output=True, text=True, timeout=10).stdout.strip() if top else ""
+        rev = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        top = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "-C", top, "status", "--porcelain", "--", "generator", "templates"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
+            if top
+            else ""
+        )
         return (rev or "unknown") + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -49,7 +69,9 @@ def default_spec(name: str) -> Path:
         path = root / SPECS[name]
         if path.is_file():
             return path
-    sys.exit(f"{name} spec not found under {' or '.join(map(str, _CORPUS_ROOTS))}: run bench/setup.sh or pass its path")
+    sys.exit(
+        f"{name} spec not found under {' or '.join(map(str, _CORPUS_ROOTS))}: run bench/setup.sh or pass its path"
+    )
 
 
 def ignored_dir(path: Path) -> Path:
@@ -61,14 +83,28 @@ def ignored_dir(path: Path) -> Path:
     return path
 
 
-def ensure_generated(spec: Path, name: str, python: str = sys.executable, again: bool = False) -> Path:
+def ensure_generated(
+    spec: Path, name: str, python: str = sys.executable, again: bool = False
+) -> Path:
     """bench/.out/<name> (the project folder), generated with apigen when missing (or ``again``)."""
     ignored_dir(OUT)
     project = OUT / name
     if again or not (project / name / "__init__.py").is_file():
         print(f"generating {project} from {spec} ...", file=sys.stderr, flush=True)
         subprocess.run(
-            [python, "-m", "apigen", "generate", str(spec), "--output", str(project), "--name", name, "-q", "--force"],
+            [
+                python,
+                "-m",
+                "apigen",
+                "generate",
+                str(spec),
+                "--output",
+                str(project),
+                "--name",
+                name,
+                "-q",
+                "--force",
+            ],
             check=True,
         )
     return project
@@ -142,7 +178,9 @@ class Run:
     cmd: Sequence[str]
     returncode: int
     wall: float  # seconds
-    maxrss_mb: float  # ru_maxrss of the child and its reaped descendants: the largest single process
+    maxrss_mb: (
+        float  # ru_maxrss of the child and its reaped descendants: the largest single process
+    )
     tree_mb: float | None = None  # peak summed PSS of the process tree (sampled), when asked
     procs: int = 1
     cpu: float = 0.0  # user + system seconds of the child and its reaped descendants
@@ -155,7 +193,9 @@ class Run:
 
     def error_line(self) -> str:
         """The exception line (with its wrapped continuation lines), else the last line."""
-        lines = [line.strip() for line in (self.stderr + "\n" + self.stdout).splitlines() if line.strip()]
+        lines = [
+            line.strip() for line in (self.stderr + "\n" + self.stdout).splitlines() if line.strip()
+        ]
         if not lines:
             return f"exit status {self.returncode}"
         for i in range(len(lines) - 1, -1, -1):
@@ -185,7 +225,15 @@ def run_measured(
         full_env.update(env)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), env=full_env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=timeout is not None)
+        proc = subprocess.Popen(
+            list(cmd),
+            env=full_env,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            start_new_session=timeout is not None,
+        )
         sampler = TreeSampler(proc.pid) if tree else None
         if sampler:
             sampler.start()
@@ -240,15 +288,27 @@ def fmt(value: float | None, unit: str = "", digits: int = 2) -> str:
     return f"{value:,.{digits}f}{unit}"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None
+) -> str:
     """A GitHub-flavoured Markdown table (readable as plain text too)."""
     right = right or [i > 0 for i in range(len(headers))]
     widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows)]
 
     def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(str(c).rjust(w) if r else str(c).ljust(w) for c, w, r in zip(cells, widths, right)) + " |"
+        return (
+            "| "
+            + " | ".join(
+                str(c).rjust(w) if r else str(c).ljust(w) for c, w, r in zip(cells, widths, right)
+            )
+            + " |"
+        )
 
-    sep = "| " + " | ".join(("-" * (w - 1) + ":") if r else "-" * w for w, r in zip(widths, right)) + " |"
+    sep = (
+        "| "
+        + " | ".join(("-" * (w - 1) + ":") if r else "-" * w for w, r in zip(widths, right))
+        + " |"
+    )
     return "\n".join([line(headers), sep, *(line(r) for r in rows)])
 
 
@@ -258,7 +318,9 @@ def load_note() -> str:
         load1, load5, _ = os.getloadavg()
     except OSError:
         return f"{os.cpu_count()} CPUs"
-    return f"{os.cpu_count()} CPUs, load average {load1:.2f} (1 min) / {load5:.2f} (5 min) at the end"
+    return (
+        f"{os.cpu_count()} CPUs, load average {load1:.2f} (1 min) / {load5:.2f} (5 min) at the end"
+    )
 
 
 @dataclass
@@ -280,7 +342,9 @@ GITHUB_EXAMPLE = "full-repository"  # components/examples: GitHub's full reposit
 GITHUB_SCHEMA = "full-repository"  # the 200 response of GET /repos/{owner}/{repo}
 
 
-def _complete(doc: dict[str, Any], schema: dict[str, Any], value: object, path: str, filled: list[str]) -> None:
+def _complete(
+    doc: dict[str, Any], schema: dict[str, Any], value: object, path: str, filled: list[str]
+) -> None:
     """Add the required properties an example leaves out (null when nullable, else a zero value)."""
     from apigen.normalize import resolve_pointer
 
@@ -294,7 +358,14 @@ def _complete(doc: dict[str, Any], schema: dict[str, Any], value: object, path: 
             prop = props.get(name, {})
             while "$ref" in prop:
                 prop = resolve_pointer(doc, prop["$ref"])
-            zero = {"boolean": False, "integer": 0, "number": 0, "string": "", "array": [], "object": {}}
+            zero = {
+                "boolean": False,
+                "integer": 0,
+                "number": 0,
+                "string": "",
+                "array": [],
+                "object": {},
+            }
             value[name] = None if prop.get("nullable") else zero.get(prop.get("type"), None)
             filled.append(f"{path}/{name}={json.dumps(value[name])}")
     for name, sub in value.items():
@@ -318,6 +389,9 @@ def github_example(spec: Path) -> Path:
         filled: list[str] = []
         _complete(doc, doc["components"]["schemas"][GITHUB_SCHEMA], value, "", filled)
         if filled:
-            print(f"example {GITHUB_EXAMPLE}: added required properties it lacks: {', '.join(filled)}", file=sys.stderr)
+            print(
+                f"example {GITHUB_EXAMPLE}: added required properties it lacks: {', '.join(filled)}",
+                file=sys.stderr,
+            )
         path.write_text(json.dumps(value))
     return path

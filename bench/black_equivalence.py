@@ -30,9 +30,13 @@ from corpus import DEFAULT_CORPUS, list_specs  # noqa: E402
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("specs", nargs="*", type=Path)
-    ap.add_argument("--sample", type=int, default=0, help="this many random specs of the corpus as well")
+    ap.add_argument(
+        "--sample", type=int, default=0, help="this many random specs of the corpus as well"
+    )
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     specs = list(args.specs)
@@ -47,13 +51,24 @@ def main() -> int:
             failed += 1
             continue
         # the runtime copy is apigen's own hand-written code, not generated: not black's layout
-        generated = {path: text for path, text in files.items() if path.endswith((".py", ".pyi")) and "/_runtime/" not in path}
-        bad = [path for path, text in sorted(generated.items()) if format_python(text, path) != text]
+        generated = {
+            path: text
+            for path, text in files.items()
+            if path.endswith((".py", ".pyi")) and "/_runtime/" not in path
+        }
+        bad = [
+            path for path, text in sorted(generated.items()) if format_python(text, path) != text
+        ]
         python_files = len(generated)
         checked += python_files
         changed += len(bad)
-        print(f"{spec.name}: {python_files} files, {len(bad)} changed by black{': ' + ', '.join(bad[:5]) if bad else ''}", flush=True)
-    print(f"\n{len(specs)} specs, {checked} files: {changed} changed by black, {failed} specs failed to generate")
+        print(
+            f"{spec.name}: {python_files} files, {len(bad)} changed by black{': ' + ', '.join(bad[:5]) if bad else ''}",
+            flush=True,
+        )
+    print(
+        f"\n{len(specs)} specs, {checked} files: {changed} changed by black, {failed} specs failed to generate"
+    )
     return 1 if changed or failed else 0
 
 

@@ -46,8 +46,17 @@ def _child(case: str, side: str, calls: int) -> None:
 
 def _count(case: str, side: str, calls: int) -> int:
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-           str(Path(__file__).resolve()), "--child", case, side, str(calls)]
+    cmd = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        case,
+        side,
+        str(calls),
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:
@@ -59,7 +68,9 @@ def main() -> int:
     if len(sys.argv) == 5 and sys.argv[1] == "--child":
         _child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return 0
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--case", choices=["repo", "pets", "pets-minimal"], default="repo")
     ap.add_argument("--few", type=int, default=50, help="calls in the first run (default 50)")
     ap.add_argument("--many", type=int, default=250, help="calls in the second run (default 250)")
@@ -73,11 +84,22 @@ def main() -> int:
         few, many = _count(args.case, side, args.few), _count(args.case, side, args.many)
         per_call[side] = (many - few) / (args.many - args.few)
         print(f"{side}: {per_call[side]:,.0f} instructions per call", file=sys.stderr, flush=True)
-    rows = [[args.case, f"{per_call['raw']:,.0f}", f"{per_call['apigen']:,.0f}",
-             fmt(per_call["apigen"] / per_call["raw"], "x", 3)]]
+    rows = [
+        [
+            args.case,
+            f"{per_call['raw']:,.0f}",
+            f"{per_call['apigen']:,.0f}",
+            fmt(per_call["apigen"] / per_call["raw"], "x", 3),
+        ]
+    ]
     print(f"\n## Instructions per call (valgrind callgrind, {args.many} - {args.few} calls)\n")
-    print(table(["case", "raw httpx + TypeAdapter", "apigen, full runtime", "apigen / raw"], rows,
-                [False, True, True, True]))
+    print(
+        table(
+            ["case", "raw httpx + TypeAdapter", "apigen, full runtime", "apigen / raw"],
+            rows,
+            [False, True, True, True],
+        )
+    )
     print(f"\npython {sys.version.split()[0]}")
     return 0
 

@@ -46,7 +46,17 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, default_spec, ensure_generated, fmt, github_example, load_note, median, ratio, table  # noqa: E402
+from _common import (
+    REPO,
+    default_spec,
+    ensure_generated,
+    fmt,
+    github_example,
+    load_note,
+    median,
+    ratio,
+    table,
+)  # noqa: E402
 
 TOKEN = "bench-credential"
 WARM_UP = 10  # apigen calls before timing: more than the runtime's REFRESH_AFTER
@@ -68,7 +78,9 @@ def _mock(body: bytes) -> Any:
     return httpx.MockTransport(handler)
 
 
-def case_repo(spec: Path | None, regenerate: bool = False) -> tuple[str, int, Callable[[], Any], Callable[[], Any]]:
+def case_repo(
+    spec: Path | None, regenerate: bool = False
+) -> tuple[str, int, Callable[[], Any], Callable[[], Any]]:
     import httpx
     import pydantic
 
@@ -90,10 +102,17 @@ def case_repo(spec: Path | None, regenerate: bool = False) -> tuple[str, int, Ca
     def apigen_call() -> Any:
         return client.repos.get("octocat", "Hello-World")
 
-    return f"GET /repos/{{owner}}/{{repo}} -> FullRepository ({len(body) / 1024:.1f} KB)", len(body), raw_call, apigen_call
+    return (
+        f"GET /repos/{{owner}}/{{repo}} -> FullRepository ({len(body) / 1024:.1f} KB)",
+        len(body),
+        raw_call,
+        apigen_call,
+    )
 
 
-def case_pets(count: int, minimal: bool = False) -> tuple[str, int, Callable[[], Any], Callable[[], Any]]:
+def case_pets(
+    count: int, minimal: bool = False
+) -> tuple[str, int, Callable[[], Any], Callable[[], Any]]:
     import httpx
     import pydantic
 
@@ -102,7 +121,9 @@ def case_pets(count: int, minimal: bool = False) -> tuple[str, int, Callable[[],
     from petstore.models import Pet
 
     pets: list[dict[str, Any]] = [
-        {"id": i, "name": f"pet-{i}", "photoUrls": []} if minimal else {
+        {"id": i, "name": f"pet-{i}", "photoUrls": []}
+        if minimal
+        else {
             "id": i,
             "category": {"id": i % 7, "name": f"category-{i % 7}"},
             "name": f"pet-{i}",
@@ -114,18 +135,27 @@ def case_pets(count: int, minimal: bool = False) -> tuple[str, int, Callable[[],
     ]
     body = json.dumps(pets).encode()
     transport = _mock(body)
-    raw = httpx.Client(transport=transport, base_url="http://petstore.swagger.io/v2", headers=AUTH_HEADER)
+    raw = httpx.Client(
+        transport=transport, base_url="http://petstore.swagger.io/v2", headers=AUTH_HEADER
+    )
     ta = _steady_adapter(pydantic, list[Pet])
     client = _full_runtime_client(petstore, transport)
 
     def raw_call() -> Any:
-        return ta().validate_json(raw.get("/pet/findByStatus", params={"status": "available"}).content)
+        return ta().validate_json(
+            raw.get("/pet/findByStatus", params={"status": "available"}).content
+        )
 
     def apigen_call() -> Any:
         return client.pet.find_by_status(status=["available"])
 
     shape = "id, name, photoUrls" if minimal else "every field"
-    return f"GET /pet/findByStatus -> list[Pet] ({count:,} items, {shape}, {len(body) / 1024:.0f} KB)", len(body), raw_call, apigen_call
+    return (
+        f"GET /pet/findByStatus -> list[Pet] ({count:,} items, {shape}, {len(body) / 1024:.0f} KB)",
+        len(body),
+        raw_call,
+        apigen_call,
+    )
 
 
 def _steady_adapter(pydantic: Any, tp: Any) -> Callable[[], Any]:
@@ -158,7 +188,9 @@ def _full_runtime_client(package: Any, transport: Any) -> Any:
     schemes = getattr(sys.modules[package.__name__ + ".client"], "SECURITY_SCHEMES", {})
     for name in schemes:
         if name in params:
-            credentials[name] = f"{TOKEN}:secret" if "basic" in type(schemes[name]).__name__.lower() else TOKEN
+            credentials[name] = (
+                f"{TOKEN}:secret" if "basic" in type(schemes[name]).__name__.lower() else TOKEN
+            )
     if "allow_insecure_http" in params:  # Petstore's server is http; the transport is a mock
         credentials["allow_insecure_http"] = True
     return package.Client(
@@ -182,14 +214,39 @@ def per_call(fn: Callable[[], Any], n: int) -> tuple[float, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--case", choices=["repo", "pets", "pets-minimal"], action="append", help="run only this case (repeatable)")
-    ap.add_argument("--spec", type=Path, help="GitHub's api.github.com.json (default: the installed @octokit/openapi)")
-    ap.add_argument("--regenerate", action="store_true", help="generate bench/.out/github again first (it is reused when present)")
-    ap.add_argument("--pets", type=int, default=10_000, help="items in the pets list (default 10,000)")
-    ap.add_argument("--repeat", type=int, default=15, help="repetitions of each side's loop (default 15)")
-    ap.add_argument("--loop", type=float, default=0.3, help="target CPU seconds per loop (default 0.3)")
-    ap.add_argument("--no-gc", action="store_true", help="disable the garbage collector while timing, as timeit does")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--case",
+        choices=["repo", "pets", "pets-minimal"],
+        action="append",
+        help="run only this case (repeatable)",
+    )
+    ap.add_argument(
+        "--spec",
+        type=Path,
+        help="GitHub's api.github.com.json (default: the installed @octokit/openapi)",
+    )
+    ap.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="generate bench/.out/github again first (it is reused when present)",
+    )
+    ap.add_argument(
+        "--pets", type=int, default=10_000, help="items in the pets list (default 10,000)"
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=15, help="repetitions of each side's loop (default 15)"
+    )
+    ap.add_argument(
+        "--loop", type=float, default=0.3, help="target CPU seconds per loop (default 0.3)"
+    )
+    ap.add_argument(
+        "--no-gc",
+        action="store_true",
+        help="disable the garbage collector while timing, as timeit does",
+    )
     args = ap.parse_args()
 
     cases = args.case or ["repo", "pets", "pets-minimal"]
@@ -197,7 +254,11 @@ def main() -> int:
         gc.disable()
     results = []
     for case in cases:
-        title, _, raw_call, apigen_call = case_repo(args.spec, args.regenerate) if case == "repo" else case_pets(args.pets, case == "pets-minimal")
+        title, _, raw_call, apigen_call = (
+            case_repo(args.spec, args.regenerate)
+            if case == "repo"
+            else case_pets(args.pets, case == "pets-minimal")
+        )
         for _ in range(WARM_UP):  # lazy imports, adapters, the models refreshed (runtime/lazy.py)
             b = apigen_call()
         a = raw_call()  # and check both agree
@@ -227,11 +288,40 @@ def main() -> int:
         for clock, times in (("wall", wall), ("CPU", cpu)):
             raw_m, api_m = median(times["raw"]), median(times["apigen"])
             paired = median([a / r for a, r in zip(times["apigen"], times["raw"])])
-            results.append([title, clock, f"{n}", fmt(raw_m * 1e3, " ms", 3), fmt(api_m * 1e3, " ms", 3), fmt(ratio(api_m, raw_m), "x", 3), fmt(paired, "x", 3)])
+            results.append(
+                [
+                    title,
+                    clock,
+                    f"{n}",
+                    fmt(raw_m * 1e3, " ms", 3),
+                    fmt(api_m * 1e3, " ms", 3),
+                    fmt(ratio(api_m, raw_m), "x", 3),
+                    fmt(paired, "x", 3),
+                ]
+            )
 
-    print(f"\n## Per call through httpx.MockTransport ({args.repeat} repetitions, interleaved; medians)\n")
-    print(table(["case", "clock", "calls / loop", "raw httpx + TypeAdapter", "apigen, full runtime", "apigen / raw", "median of paired ratios"], results, [False, False, True, True, True, True, True]))
-    print("\ntarget: apigen / raw <= 1.10" + ("; garbage collector off" if args.no_gc else "; garbage collector on"))
+    print(
+        f"\n## Per call through httpx.MockTransport ({args.repeat} repetitions, interleaved; medians)\n"
+    )
+    print(
+        table(
+            [
+                "case",
+                "clock",
+                "calls / loop",
+                "raw httpx + TypeAdapter",
+                "apigen, full runtime",
+                "apigen / raw",
+                "median of paired ratios",
+            ],
+            results,
+            [False, False, True, True, True, True, True],
+        )
+    )
+    print(
+        "\ntarget: apigen / raw <= 1.10"
+        + ("; garbage collector off" if args.no_gc else "; garbage collector on")
+    )
     print(f"\n{load_note()}; python {sys.version.split()[0]}")
     return 0
 

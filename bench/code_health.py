@@ -127,8 +127,11 @@ MODULES: dict[str, Path] = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=15)
-    parser.add_argument("--runtime-only", action="store_true",
-                        help="leave imports under `if TYPE_CHECKING:` out of the graph")
+    parser.add_argument(
+        "--runtime-only",
+        action="store_true",
+        help="leave imports under `if TYPE_CHECKING:` out of the graph",
+    )
     args = parser.parse_args()
 
     sizes: list[tuple[int, str]] = []
@@ -148,8 +151,10 @@ def main() -> None:
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
                 functions.append((length, f"{name}.{node.name}"))
 
-    print(f"{len(MODULES)} modules, {total_lines} lines; lines over 100 characters: "
-          f"{long_lines} ({100 * long_lines / max(total_lines, 1):.1f}%)")
+    print(
+        f"{len(MODULES)} modules, {total_lines} lines; lines over 100 characters: "
+        f"{long_lines} ({100 * long_lines / max(total_lines, 1):.1f}%)"
+    )
     print("\nlargest modules (lines):")
     for length, name in sorted(sizes, reverse=True)[: args.top]:
         print(f"  {length:5d}  {name}")

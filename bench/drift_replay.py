@@ -79,19 +79,27 @@ class Walker:
                 if fit is None:
                     return schema
                 rest = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
-                schema = self.synth._merge([rest, self.synth._resolve(fit, stack)[0]]) if rest else fit
+                schema = (
+                    self.synth._merge([rest, self.synth._resolve(fit, stack)[0]]) if rest else fit
+                )
                 continue
             return schema
         return schema
 
-    def places(self, schema: Any, value: Any, path: tuple[Any, ...] = (), depth: int = 0) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
+    def places(
+        self, schema: Any, value: Any, path: tuple[Any, ...] = (), depth: int = 0
+    ) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
         """(kind, path, schema) for every enum value, object and object with a required field."""
         if depth > 12:
             return []
         node = self._schema(schema, value)
         found: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         enum = node.get("enum")
-        if isinstance(value, str) and isinstance(enum, list) and len([v for v in enum if v is not None]) > 1:
+        if (
+            isinstance(value, str)
+            and isinstance(enum, list)
+            and len([v for v in enum if v is not None]) > 1
+        ):
             found.append(("enum", path, node))
         if isinstance(value, dict):
             props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
@@ -117,7 +125,9 @@ def _at(value: Any, path: tuple[Any, ...]) -> Any:
     return value
 
 
-def mutate(kind: str, value: Any, places: list[tuple[str, tuple[Any, ...], dict[str, Any]]]) -> Any | None:
+def mutate(
+    kind: str, value: Any, places: list[tuple[str, tuple[Any, ...], dict[str, Any]]]
+) -> Any | None:
     """The value with the first place of ``kind`` changed (shallowest first), or None."""
     chosen = sorted((p for p in places if p[0] == kind), key=lambda p: len(p[1]))
     if not chosen:
@@ -154,17 +164,34 @@ def _json_success(contract: Contract, op: Any) -> tuple[int, str, Any] | None:
     status, _ = found
     from checker import operation_node
 
-    node = contract.spec.deref((operation_node(contract.spec, op).get("responses") or {}).get(status) or {})
+    node = contract.spec.deref(
+        (operation_node(contract.spec, op).get("responses") or {}).get(status) or {}
+    )
     content = node.get("content") or {}
     keys = [k for k in content if "json" in k.lower()] or list(content)
     if not keys:
         return None
-    return (int(status) if status.isdigit() else 200), "application/json", (content[keys[0]] or {}).get("schema", {})
+    return (
+        (int(status) if status.isdigit() else 200),
+        "application/json",
+        (content[keys[0]] or {}).get("schema", {}),
+    )
 
 
-def _call(contract: Replay, client: Any, resource: Any, op: Any, kwargs: dict[str, Any], status: int, body: Any, strict: bool) -> str | None:
+def _call(
+    contract: Replay,
+    client: Any,
+    resource: Any,
+    op: Any,
+    kwargs: dict[str, Any],
+    status: int,
+    body: Any,
+    strict: bool,
+) -> str | None:
     """None when the call returned a value, else the exception's class name."""
-    response = httpx.Response(status, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    response = httpx.Response(
+        status, content=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
     contract.current = Exchange(op, response)
     method = getattr(getattr(client, resource.py_name), op.py_name)
     try:
@@ -205,7 +232,10 @@ def replay(name: str, spec_source: Path, again: bool = False) -> dict[str, Any]:
                     value = _drop_next(value, op.pagination)
                 places = walker.places(schema, value)
             except Exception as exc:  # noqa: BLE001 - a synthesis gap, not a client failure
-                print(f"  {name} {op.method} {op.path}: not synthesised ({type(exc).__name__})", file=sys.stderr)
+                print(
+                    f"  {name} {op.method} {op.path}: not synthesised ({type(exc).__name__})",
+                    file=sys.stderr,
+                )
                 continue
             counts["operations"] += 1
             cases: list[tuple[str, Any, bool]] = [("baseline", value, False)]
@@ -233,11 +263,15 @@ def _pct(pair: list[int]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", choices=[[], *INTEGRATIONS], default=[], metavar="NAME")
     parser.add_argument("--again", action="store_true", help="regenerate the clients")
     parser.add_argument("--json", type=Path, help="write the results here")
-    parser.add_argument("--log", action="store_true", help="keep the clients' WARNING lines (one per problem)")
+    parser.add_argument(
+        "--log", action="store_true", help="keep the clients' WARNING lines (one per problem)"
+    )
     args = parser.parse_args()
     if not args.log:
         logging.disable(logging.WARNING)  # lenient parsing logs each problem: thousands here
@@ -249,16 +283,22 @@ def main() -> None:
         if args.json:  # after each API: a long run that stops keeps what it measured
             args.json.write_text(json.dumps(results, indent=1, sort_keys=True))
     print(f"drift replay at {revision(REPO)}: calls that return a value / calls made")
-    print("| API | operations | unmutated | unknown enum value | extra field | missing required (lenient) | missing required (strict) |")
+    print(
+        "| API | operations | unmutated | unknown enum value | extra field | missing required (lenient) | missing required (strict) |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     totals = {k: [0, 0] for k in ("baseline", *MUTATIONS, "missing_strict")}
     for name, r in results.items():
         for k in totals:
             totals[k][0] += r[k][0]
             totals[k][1] += r[k][1]
-        print(f"| {name} | {r['operations']} | {_pct(r['baseline'])} | {_pct(r['enum'])} | {_pct(r['extra'])} | {_pct(r['missing'])} | {_pct(r['missing_strict'])} |")
+        print(
+            f"| {name} | {r['operations']} | {_pct(r['baseline'])} | {_pct(r['enum'])} | {_pct(r['extra'])} | {_pct(r['missing'])} | {_pct(r['missing_strict'])} |"
+        )
     ops = sum(r["operations"] for r in results.values())
-    print(f"| all | {ops} | {_pct(totals['baseline'])} | {_pct(totals['enum'])} | {_pct(totals['extra'])} | {_pct(totals['missing'])} | {_pct(totals['missing_strict'])} |")
+    print(
+        f"| all | {ops} | {_pct(totals['baseline'])} | {_pct(totals['enum'])} | {_pct(totals['extra'])} | {_pct(totals['missing'])} | {_pct(totals['missing_strict'])} |"
+    )
     for name, r in results.items():
         for kind, lines in r["failures"].items():
             print(f"  {name} {kind}: " + "; ".join(lines[:5]), file=sys.stderr)

@@ -45,40 +45,106 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, OUT, REPO, default_spec, ensure_generated, fmt, ignored_dir, load_note, median, ratio, run_measured, table  # noqa: E402
+from _common import (
+    BENCH,
+    OUT,
+    REPO,
+    default_spec,
+    ensure_generated,
+    fmt,
+    ignored_dir,
+    load_note,
+    median,
+    ratio,
+    run_measured,
+    table,
+)  # noqa: E402
 
 SDK_PYTHON = BENCH / ".venv-sdk" / "bin" / "python"
 TARGETS = {"stripe": 2.0, "github": 1.3, "openai": 1.0}
 
 PAYMENT_INTENT = {
-    "id": "pi_1", "object": "payment_intent", "amount": 2000, "amount_capturable": 0,
-    "amount_details": {"tip": {}}, "amount_received": 0, "application": None,
-    "application_fee_amount": None, "automatic_payment_methods": {"enabled": True},
-    "canceled_at": None, "cancellation_reason": None, "capture_method": "automatic",
-    "client_secret": "pi_1_secret_x", "confirmation_method": "automatic", "created": 1680800504,
-    "currency": "usd", "customer": "cus_NffrFeUfNV2Hib", "description": None, "invoice": None,
-    "last_payment_error": None, "latest_charge": "ch_3MtwBwLkdIwHu7ix28a3tqPb", "livemode": False,
-    "metadata": {}, "next_action": None, "on_behalf_of": None, "payment_method": "pm_1MtwBw",
-    "payment_method_options": {"card": {"installments": None, "mandate_options": None,
-                                        "network": None, "request_three_d_secure": "automatic"},
-                               "link": {"persistent_token": None}},
-    "payment_method_types": ["card", "link"], "processing": None, "receipt_email": None,
-    "review": None, "setup_future_usage": None, "shipping": None, "source": None,
-    "statement_descriptor": None, "statement_descriptor_suffix": None,
-    "status": "requires_payment_method", "transfer_data": None, "transfer_group": None,
+    "id": "pi_1",
+    "object": "payment_intent",
+    "amount": 2000,
+    "amount_capturable": 0,
+    "amount_details": {"tip": {}},
+    "amount_received": 0,
+    "application": None,
+    "application_fee_amount": None,
+    "automatic_payment_methods": {"enabled": True},
+    "canceled_at": None,
+    "cancellation_reason": None,
+    "capture_method": "automatic",
+    "client_secret": "pi_1_secret_x",
+    "confirmation_method": "automatic",
+    "created": 1680800504,
+    "currency": "usd",
+    "customer": "cus_NffrFeUfNV2Hib",
+    "description": None,
+    "invoice": None,
+    "last_payment_error": None,
+    "latest_charge": "ch_3MtwBwLkdIwHu7ix28a3tqPb",
+    "livemode": False,
+    "metadata": {},
+    "next_action": None,
+    "on_behalf_of": None,
+    "payment_method": "pm_1MtwBw",
+    "payment_method_options": {
+        "card": {
+            "installments": None,
+            "mandate_options": None,
+            "network": None,
+            "request_three_d_secure": "automatic",
+        },
+        "link": {"persistent_token": None},
+    },
+    "payment_method_types": ["card", "link"],
+    "processing": None,
+    "receipt_email": None,
+    "review": None,
+    "setup_future_usage": None,
+    "shipping": None,
+    "source": None,
+    "statement_descriptor": None,
+    "statement_descriptor_suffix": None,
+    "status": "requires_payment_method",
+    "transfer_data": None,
+    "transfer_group": None,
 }
 
 CHAT_COMPLETION = {
-    "id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello!", "refusal": None,
-                                         "annotations": []},
-                 "logprobs": None, "finish_reason": "stop"}],
-    "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11,
-              "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-              "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                            "accepted_prediction_tokens": 0,
-                                            "rejected_prediction_tokens": 0}},
-    "service_tier": "default", "system_fingerprint": "fp_1",
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1700000000,
+    "model": "gpt-4o-mini",
+    "choices": [
+        {
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": "Hello!",
+                "refusal": None,
+                "annotations": [],
+            },
+            "logprobs": None,
+            "finish_reason": "stop",
+        }
+    ],
+    "usage": {
+        "prompt_tokens": 9,
+        "completion_tokens": 2,
+        "total_tokens": 11,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    },
+    "service_tier": "default",
+    "system_fingerprint": "fp_1",
 }
 
 CHILD = {
@@ -163,22 +229,40 @@ def _openai_spec() -> Path:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--case", action="append", choices=sorted(TARGETS), help="run only these (repeatable)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--case", action="append", choices=sorted(TARGETS), help="run only these (repeatable)"
+    )
     ap.add_argument("--repeat", type=int, default=10, help="pairs per case (default 10)")
-    ap.add_argument("--regenerate", action="store_true", help="generate the clients in bench/.out again")
-    ap.add_argument("--sdk-python", default=str(SDK_PYTHON), help="interpreter with stripe and openai (default bench/.venv-sdk)")
+    ap.add_argument(
+        "--regenerate", action="store_true", help="generate the clients in bench/.out again"
+    )
+    ap.add_argument(
+        "--sdk-python",
+        default=str(SDK_PYTHON),
+        help="interpreter with stripe and openai (default bench/.venv-sdk)",
+    )
     args = ap.parse_args()
     cases = args.case or ["stripe", "github", "openai"]
 
-    specs = {"stripe": default_spec("stripe"), "github": default_spec("github"), "openai": _openai_spec()}
+    specs = {
+        "stripe": default_spec("stripe"),
+        "github": default_spec("github"),
+        "openai": _openai_spec(),
+    }
     projects = {c: ensure_generated(specs[c], c, again=args.regenerate) for c in cases}
     for c in cases:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(projects[c] / c)], check=True)
     # GitHub's example is cut from the 10 MB spec in a child process: a parent that had
     # parsed it would pass its peak RSS on to every child it forks (Linux ru_maxrss)
     extract = f"import sys; sys.path.insert(0, {str(BENCH)!r}); from pathlib import Path; import _common; print(_common.github_example(Path({str(specs['github'])!r})))"
-    example = Path(subprocess.run([sys.executable, "-c", extract], check=True, capture_output=True, text=True).stdout.strip())
+    example = Path(
+        subprocess.run(
+            [sys.executable, "-c", extract], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     routes = {
         "/v1/payment_intents/": json.dumps(PAYMENT_INTENT).encode(),
         "/repos/": example.read_bytes(),
@@ -193,7 +277,10 @@ def main() -> int:
             sides["github-floor"] = ([sys.executable, "-c", CHILD["github-floor"]], {})
             sides["github-minimum"] = ([sys.executable, "-c", CHILD["github-minimum"], base], {})
         else:
-            sides[f"{c}-sdk"] = ([args.sdk_python, "-c", CHILD[f"{c}-sdk"], base], {"PYTHONPATH": ""})
+            sides[f"{c}-sdk"] = (
+                [args.sdk_python, "-c", CHILD[f"{c}-sdk"], base],
+                {"PYTHONPATH": ""},
+            )
     try:
         for name, (cmd, env) in sides.items():  # warm-up, and a check that every side works
             r = run_measured(cmd, env=env, timeout=300)
@@ -218,7 +305,11 @@ def main() -> int:
                     rss[name].append(r.maxrss_mb)
                 ref = f"{c}-floor" if c == "github" else f"{c}-sdk"
                 pair[c].append(ratio(cpu[f"{c}-apigen"][-1], cpu[ref][-1]))
-            print(f"[{rep + 1}/{args.repeat}] " + "  ".join(f"{c} {pair[c][-1]:.2f}x" for c in cases), file=sys.stderr, flush=True)
+            print(
+                f"[{rep + 1}/{args.repeat}] " + "  ".join(f"{c} {pair[c][-1]:.2f}x" for c in cases),
+                file=sys.stderr,
+                flush=True,
+            )
     finally:
         server.shutdown()
 
@@ -237,23 +328,48 @@ def main() -> int:
         c = name.split("-")[0]
         ref = f"{c}-floor" if c == "github" else f"{c}-sdk"
         mine = name == f"{c}-apigen"
-        rows.append([
-            label[name], fmt(median(cpu[name]), " s", 3), fmt(median(wall[name]), " s", 3),
-            fmt(median(rss[name]), " MB", 1),
-            fmt(median(pair[c]), "x") if mine else "",
-            fmt(ratio(median(wall[name]), median(wall[ref])), "x") if mine else "",
-            fmt(ratio(median(rss[name]), median(rss[ref])), "x") if mine else "",
-            f"<= {TARGETS[c]:.1f}x" if mine else "",
-        ])
+        rows.append(
+            [
+                label[name],
+                fmt(median(cpu[name]), " s", 3),
+                fmt(median(wall[name]), " s", 3),
+                fmt(median(rss[name]), " MB", 1),
+                fmt(median(pair[c]), "x") if mine else "",
+                fmt(ratio(median(wall[name]), median(wall[ref])), "x") if mine else "",
+                fmt(ratio(median(rss[name]), median(rss[ref])), "x") if mine else "",
+                f"<= {TARGETS[c]:.1f}x" if mine else "",
+            ]
+        )
     if "github" in cases:  # apigen against the least any typed httpx + pydantic call costs
         least = "github-minimum"
-        rows.append([
-            "apigen GitHub / that least", "", "", "",
-            fmt(median([ratio(a, b) for a, b in zip(cpu["github-apigen"], cpu[least])]), "x"),
-            fmt(ratio(median(wall["github-apigen"]), median(wall[least])), "x"),
-            fmt(ratio(median(rss["github-apigen"]), median(rss[least])), "x"), "",
-        ])
-    print(table(["process", "CPU", "wall", "peak RSS", "CPU ratio (median of pairs)", "wall ratio", "memory ratio", "target"], rows, [False] + [True] * 7))
+        rows.append(
+            [
+                "apigen GitHub / that least",
+                "",
+                "",
+                "",
+                fmt(median([ratio(a, b) for a, b in zip(cpu["github-apigen"], cpu[least])]), "x"),
+                fmt(ratio(median(wall["github-apigen"]), median(wall[least])), "x"),
+                fmt(ratio(median(rss["github-apigen"]), median(rss[least])), "x"),
+                "",
+            ]
+        )
+    print(
+        table(
+            [
+                "process",
+                "CPU",
+                "wall",
+                "peak RSS",
+                "CPU ratio (median of pairs)",
+                "wall ratio",
+                "memory ratio",
+                "target",
+            ],
+            rows,
+            [False] + [True] * 7,
+        )
+    )
     print(f"\n{load_note()}; python {sys.version.split()[0]}; SDKs: {args.sdk_python}")
     return 0
 

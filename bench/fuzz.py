@@ -473,8 +473,14 @@ def spec_text(rng: random.Random, doc: Any) -> tuple[str, str]:
     return text, ".json"
 
 
-def spec_campaign(rng: random.Random, cases: int, full_every: int, validate_every: int,
-                  budget: float, only: set[int] | None = None) -> Tally:
+def spec_campaign(
+    rng: random.Random,
+    cases: int,
+    full_every: int,
+    validate_every: int,
+    budget: float,
+    only: set[int] | None = None,
+) -> Tally:
     """Each case through apigen's own stages (load, normalize, the IR); every
     ``validate_every``-th also through openapi-spec-validator (``validate``), and every
     ``full_every``-th through the whole command line (``apigen generate``: models,
@@ -514,7 +520,9 @@ def spec_campaign(rng: random.Random, cases: int, full_every: int, validate_ever
                         code = apigen(argv)
                     if code not in (0, 1):
                         raise RuntimeError(f"exit {code}: {sink.getvalue()[-300:]}")
-                    return f"generate: exit {code}" + (f" ({_reason(sink.getvalue())})" if code else "")
+                    return f"generate: exit {code}" + (
+                        f" ({_reason(sink.getvalue())})" if code else ""
+                    )
                 loaded = load(source)
                 if checked:
                     validate(loaded)
@@ -1004,8 +1012,9 @@ def call_generated(
     return "returned " + type(result).__name__
 
 
-def response_campaign(rng: random.Random, cases: int, budget: float,
-                      only: set[int] | None = None) -> Tally:
+def response_campaign(
+    rng: random.Random, cases: int, budget: float, only: set[int] | None = None
+) -> Tally:
     import pagination
     import petstore
 
@@ -1105,8 +1114,12 @@ def _campaigns(args: argparse.Namespace, seed: int) -> int:
     if args.specs:
         start = _started[0] = time.monotonic()
         tally = spec_campaign(
-            random.Random(seed + 1), args.specs, args.full_every, args.validate_every,
-            args.budget, only,
+            random.Random(seed + 1),
+            args.specs,
+            args.full_every,
+            args.validate_every,
+            args.budget,
+            only,
         )
         print(tally.report(time.monotonic() - start), flush=True)
         failed |= bool(tally.untyped or tally.hangs)

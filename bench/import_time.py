@@ -34,7 +34,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import default_spec, ensure_generated, fmt, github_example, load_note, median, ratio, run_measured, table  # noqa: E402
+from _common import (
+    default_spec,
+    ensure_generated,
+    fmt,
+    github_example,
+    load_note,
+    median,
+    ratio,
+    run_measured,
+    table,
+)  # noqa: E402
 
 CHILD = r"""
 import sys
@@ -53,12 +63,30 @@ assert type(repo).__name__ == sys.argv[2], type(repo)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--spec", type=Path, help="GitHub's api.github.com.json (default: the installed @octokit/openapi)")
-    ap.add_argument("--regenerate", action="store_true", help="generate bench/.out/github again first (it is reused when present)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--spec",
+        type=Path,
+        help="GitHub's api.github.com.json (default: the installed @octokit/openapi)",
+    )
+    ap.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="generate bench/.out/github again first (it is reused when present)",
+    )
     ap.add_argument("--repeat", type=int, default=10, help="repetitions of each side (default 10)")
-    ap.add_argument("--python", default=sys.executable, help="interpreter with httpx and pydantic (default: this one)")
-    ap.add_argument("--model", default="FullRepository", help="class name the call must return (default FullRepository)")
+    ap.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter with httpx and pydantic (default: this one)",
+    )
+    ap.add_argument(
+        "--model",
+        default="FullRepository",
+        help="class name the call must return (default FullRepository)",
+    )
     args = ap.parse_args()
 
     spec = args.spec or default_spec("github")
@@ -71,7 +99,11 @@ def main() -> int:
     env = {"PYTHONPATH": str(project)}
     sides = {
         "floor": [args.python, "-c", "import httpx, pydantic"],
-        "models": [args.python, "-c", f"import httpx, pydantic\nfrom github.models import {args.model}"],
+        "models": [
+            args.python,
+            "-c",
+            f"import httpx, pydantic\nfrom github.models import {args.model}",
+        ],
         "apigen": [args.python, "-c", CHILD, str(body), args.model],
     }
     # one untimed run each: bytecode caches written, files in the page cache; and a check
@@ -94,14 +126,21 @@ def main() -> int:
             wall[name].append(r.wall)
             rss[name].append(r.maxrss_mb)
             cpu[name].append(r.cpu)
-        print(f"[{rep + 1}/{args.repeat}] " + "  ".join(f"{n} {wall[n][-1]:.3f} s {rss[n][-1]:.1f} MB" for n in sides), file=sys.stderr, flush=True)
+        print(
+            f"[{rep + 1}/{args.repeat}] "
+            + "  ".join(f"{n} {wall[n][-1]:.3f} s {rss[n][-1]:.1f} MB" for n in sides),
+            file=sys.stderr,
+            flush=True,
+        )
 
     label = {
         "floor": 'python -c "import httpx, pydantic"',
         "models": f"import httpx, pydantic + the model classes {args.model} needs (pydantic's cost)",
         "apigen": f"import github, Client(), client.repos.get() -> {args.model}",
     }
-    print(f"\n## Import + one call in a fresh process ({args.repeat} repetitions, interleaved; medians)\n")
+    print(
+        f"\n## Import + one call in a fresh process ({args.repeat} repetitions, interleaved; medians)\n"
+    )
     fw, fc, fr = median(wall["floor"]), median(cpu["floor"]), median(rss["floor"])
     rows = [
         [
@@ -115,7 +154,13 @@ def main() -> int:
         ]
         for n in sides
     ]
-    print(table(["process", "wall", "CPU", "peak RSS", "wall / floor", "CPU / floor", "memory / floor"], rows, [False] + [True] * 6))
+    print(
+        table(
+            ["process", "wall", "CPU", "peak RSS", "wall / floor", "CPU / floor", "memory / floor"],
+            rows,
+            [False] + [True] * 6,
+        )
+    )
     print("\ntarget: <= 1.30x the floor in time and in memory")
     print(f"\n{load_note()}; python {sys.version.split()[0]}; client: {project}")
     return 0

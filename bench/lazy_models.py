@@ -28,15 +28,31 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, REPO, default_spec, ensure_generated, fmt, load_note, median, ratio, table  # noqa: E402
+from _common import (
+    BENCH,
+    REPO,
+    default_spec,
+    ensure_generated,
+    fmt,
+    load_note,
+    median,
+    ratio,
+    table,
+)  # noqa: E402
 
 
 def _pets() -> tuple[Any, bytes]:
     sys.path.insert(0, str(REPO / "generated" / "petstore"))
     from petstore.models import Pet
 
-    pet = {"id": 1, "category": {"id": 2, "name": "dogs"}, "name": "doggie", "photoUrls": ["u"],
-           "tags": [{"id": 3, "name": "t"}], "status": "available"}
+    pet = {
+        "id": 1,
+        "category": {"id": 2, "name": "dogs"},
+        "name": "doggie",
+        "photoUrls": ["u"],
+        "tags": [{"id": 3, "name": "t"}],
+        "status": "available",
+    }
     return list[Pet], json.dumps([pet] * 10_000).encode()
 
 
@@ -44,7 +60,9 @@ def _repo() -> tuple[Any, bytes]:
     spec = default_spec("github")
     project = ensure_generated(spec, "github")
     extract = f"import sys; sys.path.insert(0, {str(BENCH)!r}); from pathlib import Path; import _common; print(_common.github_example(Path({str(spec)!r})))"
-    example = subprocess.run([sys.executable, "-c", extract], check=True, capture_output=True, text=True).stdout.strip()
+    example = subprocess.run(
+        [sys.executable, "-c", extract], check=True, capture_output=True, text=True
+    ).stdout.strip()
     sys.path.insert(0, str(project))
     from github.models import FullRepository
 
@@ -59,7 +77,9 @@ def _loop(validate: Any, body: bytes, n: int) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--case", action="append", choices=["pets", "repo"])
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
@@ -83,8 +103,12 @@ def main() -> int:
                 adapter = lazy if side == "lazy" else inlined
                 times[side].append(_loop(adapter.validate_json, body, n))
         lz, il = median(times["lazy"]), median(times["inlined"])
-        rows.append([case, fmt(lz * 1000, " ms", 3), fmt(il * 1000, " ms", 3), fmt(ratio(lz, il), "x")])
-    print("\n## validate_json: the first call's validator (stand-ins) vs one built with the classes loaded\n")
+        rows.append(
+            [case, fmt(lz * 1000, " ms", 3), fmt(il * 1000, " ms", 3), fmt(ratio(lz, il), "x")]
+        )
+    print(
+        "\n## validate_json: the first call's validator (stand-ins) vs one built with the classes loaded\n"
+    )
     print(table(["case", "with stand-ins", "classes inlined", "ratio"], rows))
     print(f"\n{load_note()}")
     return 0

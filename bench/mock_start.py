@@ -19,8 +19,11 @@ from pathlib import Path
 
 def start_time(spec: Path) -> float:
     began = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "apigen", "mock", str(spec), "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "apigen", "mock", str(spec), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -44,8 +47,10 @@ def main() -> None:
             spec = Path(tmp) / spec.stem
             spec.write_bytes(gzip.decompress(args.spec.read_bytes()))
         times = [start_time(spec) for _ in range(args.runs)]
-    print(f"{args.spec.name}: apigen mock ready in median {statistics.median(times):.2f} s "
-          f"(runs: {', '.join(f'{t:.2f}' for t in times)})")
+    print(
+        f"{args.spec.name}: apigen mock ready in median {statistics.median(times):.2f} s "
+        f"(runs: {', '.join(f'{t:.2f}' for t in times)})"
+    )
 
 
 if __name__ == "__main__":

@@ -276,8 +276,14 @@ def largest_module(spec: Path, out: Path) -> tuple[str, int, str]:
     summary = generate(str(spec), out, force=True)
     modules = (out / summary.package).glob("**/*.py")
     name, lines = max(
-        ((str(p.relative_to(out / summary.package)), len(p.read_text(encoding="utf-8").splitlines()))
-         for p in modules if "_runtime" not in p.parts),
+        (
+            (
+                str(p.relative_to(out / summary.package)),
+                len(p.read_text(encoding="utf-8").splitlines()),
+            )
+            for p in modules
+            if "_runtime" not in p.parts
+        ),
         key=lambda x: x[1],
     )
     return name, lines, summary.package
@@ -286,9 +292,19 @@ def largest_module(spec: Path, out: Path) -> tuple[str, int, str]:
 def mypy_errors(out: Path, package: str) -> str:
     """``mypy --strict`` on the generated package: its error count (0 when it passes)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null",
-         package],
-        capture_output=True, text=True, cwd=out, timeout=3600,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir=/dev/null",
+            package,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=out,
+        timeout=3600,
     )
     found = re.search(r"Found (\d+) errors?", proc.stdout)
     if proc.returncode == 0:

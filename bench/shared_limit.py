@@ -119,8 +119,15 @@ def _client(args: argparse.Namespace, is_async: bool) -> Any:
         breaker = petstore.CircuitBreaker(failure_threshold=3, recovery_time=2.0, store=store)
     limit = None if args.breaker else petstore.RateLimit(requests=args.rate, per=1.0, store=store)
     cls = petstore.AsyncClient if is_async else petstore.Client
-    return cls(base_url=args.url, api_key="k", allow_insecure_http=True, max_retries=0,
-               timeout=30.0, rate_limit=limit, circuit_breaker=breaker)
+    return cls(
+        base_url=args.url,
+        api_key="k",
+        allow_insecure_http=True,
+        max_retries=0,
+        timeout=30.0,
+        rate_limit=limit,
+        circuit_breaker=breaker,
+    )
 
 
 def _ready() -> None:
@@ -194,8 +201,11 @@ def _breaker_worker(args: argparse.Namespace) -> None:
 
 
 def worker_main(args: argparse.Namespace) -> None:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s",
+    )
     if args.breaker:
         _breaker_worker(args)
         return
@@ -214,21 +224,56 @@ def _worker_priority() -> None:
     os.nice(max(0, _START_NICE - os.nice(0)))
 
 
-def _spawn(server: CountingServer, redis_url: str | None, key: str, rate: float, seconds: float,
-           *, threads: int = 0, tasks: int = 0, breaker: bool = False) -> subprocess.Popen[str]:
-    cmd = [sys.executable, __file__, "--worker", "--url", server.url, "--key", key,
-           "--rate", str(rate), "--seconds", str(seconds), "--threads", str(threads),
-           "--tasks", str(tasks)]
+def _spawn(
+    server: CountingServer,
+    redis_url: str | None,
+    key: str,
+    rate: float,
+    seconds: float,
+    *,
+    threads: int = 0,
+    tasks: int = 0,
+    breaker: bool = False,
+) -> subprocess.Popen[str]:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--url",
+        server.url,
+        "--key",
+        key,
+        "--rate",
+        str(rate),
+        "--seconds",
+        str(seconds),
+        "--threads",
+        str(threads),
+        "--tasks",
+        str(tasks),
+    ]
     if redis_url:
         cmd += ["--redis", redis_url]
     if breaker:
         cmd += ["--breaker"]
-    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=_worker_priority)
+    return subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_worker_priority,
+    )
 
 
-def run_limit(name: str, server: CountingServer, redis_url: str | None, rate: float,
-              seconds: float, outage: tuple[float, float, Any] | None = None) -> dict[str, Any]:
+def run_limit(
+    name: str,
+    server: CountingServer,
+    redis_url: str | None,
+    rate: float,
+    seconds: float,
+    outage: tuple[float, float, Any] | None = None,
+) -> dict[str, Any]:
     key = f"bench:{name}:{time.time_ns()}"
     procs = [_spawn(server, redis_url, key, rate, seconds, threads=8) for _ in range(4)]
     procs.append(_spawn(server, redis_url, key, rate, seconds, tasks=200))
@@ -255,11 +300,16 @@ def run_limit(name: str, server: CountingServer, redis_url: str | None, rate: fl
     first = 0
     whole = [counts.get(s, 0) for s in range(0, int(seconds))]  # whole seconds of the run
     report: dict[str, Any] = {
-        "case": name, "configured": rate, "processes": len(procs),
-        "calls": sum(r["calls"] for r in results), "errors": sum(r["errors"] for r in results),
+        "case": name,
+        "configured": rate,
+        "processes": len(procs),
+        "calls": sum(r["calls"] for r in results),
+        "errors": sum(r["errors"] for r in results),
         "first_errors": [e for r in results for e in r["first_errors"]][:3],
-        "max_per_second": max(whole), "mean_per_second": round(sum(whole) / len(whole), 1),
-        "max_ratio": round(max(whole) / rate, 3), "mean_ratio": round(sum(whole) / len(whole) / rate, 3),
+        "max_per_second": max(whole),
+        "mean_per_second": round(sum(whole) / len(whole), 1),
+        "max_ratio": round(max(whole) / rate, 3),
+        "mean_ratio": round(sum(whole) / len(whole) / rate, 3),
         "seconds": whole,
     }
     if outage is not None:
@@ -298,10 +348,17 @@ def run_breaker(server: CountingServer, redis_url: str) -> dict[str, Any]:
     after = call([0, 1, 2, 3])
     for p in procs:
         p.communicate("stop\n", timeout=30)
-    return {"case": "breaker", "processes": 4, "opening_calls": opening,
-            "requests_for_opening": sent_opening, "others_first_call": others,
-            "requests_while_open": sent_while_open, "half_open_calls": half_open,
-            "probes_reaching_server": probes, "after_probe": after}
+    return {
+        "case": "breaker",
+        "processes": 4,
+        "opening_calls": opening,
+        "requests_for_opening": sent_opening,
+        "others_first_call": others,
+        "requests_while_open": sent_while_open,
+        "half_open_calls": half_open,
+        "probes_reaching_server": probes,
+        "after_probe": after,
+    }
 
 
 def main() -> None:
@@ -334,8 +391,16 @@ def main() -> None:
         reports.append(run_limit("in-process", server, None, args.rate, args.seconds))
         reports.append(run_limit("redis", server, redis_server.url, args.rate, args.seconds))
         run = max(args.seconds, args.outage + 7.0)  # 5 s after Redis is back, to re-attach
-        reports.append(run_limit("outage", server, redis_server.url, args.rate, run,
-                                 outage=(2.0, args.outage, redis_server)))
+        reports.append(
+            run_limit(
+                "outage",
+                server,
+                redis_server.url,
+                args.rate,
+                run,
+                outage=(2.0, args.outage, redis_server),
+            )
+        )
         reports.append(run_breaker(server, redis_server.url))
     server.close()
     for r in reports:
@@ -343,22 +408,34 @@ def main() -> None:
     limit, shared, outage, breaker = reports
     print(f"\nrate {args.rate:g}/s, 4 processes x 8 threads + 1 asyncio process x 200 tasks:")
     for r in (limit, shared):
-        print(f"  {r['case']:<10}  max second {r['max_per_second']:>5} ({r['max_ratio']:.2f}x), "
-              f"mean {r['mean_per_second']:>6} ({r['mean_ratio']:.2f}x), {r['calls']} calls, "
-              f"{r['errors']} errors")
-    print(f"  outage      Redis killed at {outage['redis_killed_at']} s for {args.outage:g} s: "
-          f"{outage['calls']} calls, {outage['errors']} errors, {outage['fallback_warnings']} "
-          f"fallback and {outage['reattach_warnings']} re-attach warnings; per second "
-          f"{outage['seconds']}")
-    print(f"  breaker     opened by process 0 ({breaker['opening_calls']}), the others' first "
-          f"call: {breaker['others_first_call']} ({breaker['requests_while_open']} requests); "
-          f"half-open: {breaker['half_open_calls']}, {breaker['probes_reaching_server']} probe "
-          f"reached the server; then {breaker['after_probe']}")
+        print(
+            f"  {r['case']:<10}  max second {r['max_per_second']:>5} ({r['max_ratio']:.2f}x), "
+            f"mean {r['mean_per_second']:>6} ({r['mean_ratio']:.2f}x), {r['calls']} calls, "
+            f"{r['errors']} errors"
+        )
+    print(
+        f"  outage      Redis killed at {outage['redis_killed_at']} s for {args.outage:g} s: "
+        f"{outage['calls']} calls, {outage['errors']} errors, {outage['fallback_warnings']} "
+        f"fallback and {outage['reattach_warnings']} re-attach warnings; per second "
+        f"{outage['seconds']}"
+    )
+    print(
+        f"  breaker     opened by process 0 ({breaker['opening_calls']}), the others' first "
+        f"call: {breaker['others_first_call']} ({breaker['requests_while_open']} requests); "
+        f"half-open: {breaker['half_open_calls']}, {breaker['probes_reaching_server']} probe "
+        f"reached the server; then {breaker['after_probe']}"
+    )
     if args.json:
         args.json.write_text("".join(json.dumps(r) + "\n" for r in reports))
-    ok = (shared["max_ratio"] <= 1.05 and shared["errors"] == 0 and outage["errors"] == 0
-          and outage["fallback_warnings"] >= 1 and outage["reattach_warnings"] >= 1
-          and breaker["probes_reaching_server"] == 1 and breaker["requests_while_open"] == 0)
+    ok = (
+        shared["max_ratio"] <= 1.05
+        and shared["errors"] == 0
+        and outage["errors"] == 0
+        and outage["fallback_warnings"] >= 1
+        and outage["reattach_warnings"] >= 1
+        and breaker["probes_reaching_server"] == 1
+        and breaker["requests_while_open"] == 0
+    )
     print("\nshared limit holds" if ok else "\nFAILED: see the figures above")
     sys.exit(0 if ok else 1)
 

@@ -58,9 +58,13 @@ class ChatChunk(pydantic.BaseModel):
 def body(events: int) -> bytes:
     out = []
     for i in range(events):
-        chunk = {"id": "chatcmpl-9", "object": "chat.completion.chunk", "created": 1700000000 + i,
-                 "model": "gpt-4o-mini", "choices": [{"index": 0, "delta": {"content": f"tok{i} "},
-                                                      "finish_reason": None}]}
+        chunk = {
+            "id": "chatcmpl-9",
+            "object": "chat.completion.chunk",
+            "created": 1700000000 + i,
+            "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "delta": {"content": f"tok{i} "}, "finish_reason": None}],
+        }
         out.append(b"data: " + json.dumps(chunk).encode() + b"\n\n")
         if i % 50 == 49:
             out.append(b": keep-alive\n\n")
@@ -71,11 +75,12 @@ def body(events: int) -> bytes:
 def client(payload: bytes, read_size: int) -> httpx.Client:
     def stream() -> Iterator[bytes]:
         for start in range(0, len(payload), read_size):
-            yield payload[start:start + read_size]
+            yield payload[start : start + read_size]
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"content-type": "text/event-stream"},
-                              stream=_Iter(stream()))
+        return httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, stream=_Iter(stream())
+        )
 
     return httpx.Client(transport=httpx.MockTransport(handler))
 
@@ -123,10 +128,14 @@ def main() -> None:
     ap.add_argument("--read-size", type=int, default=4096)
     args = ap.parse_args()
     payload = body(args.events)
-    modes: dict[str, Callable[[str], Any]] = {"text": lambda data: data,
-                                              "typed": ChatChunk.model_validate_json}
-    print(f"{args.events} events, {len(payload) / 1e6:.1f} MB, reads of {args.read_size} bytes, "
-          f"{args.repeat} repetitions")
+    modes: dict[str, Callable[[str], Any]] = {
+        "text": lambda data: data,
+        "typed": ChatChunk.model_validate_json,
+    }
+    print(
+        f"{args.events} events, {len(payload) / 1e6:.1f} MB, reads of {args.read_size} bytes, "
+        f"{args.repeat} repetitions"
+    )
     print(f"{'mode':<6} {'raw ev/s':>12} {'apigen ev/s':>12} {'apigen/raw':>11}")
     for mode, parse in modes.items():
         rates: dict[str, list[float]] = {"raw": [], "apigen": []}
@@ -144,8 +153,10 @@ def main() -> None:
                 assert count == args.events, (name, count)
                 rates[name].append(count / seconds[name])
             ratios.append(seconds["raw"] / seconds["apigen"])
-        print(f"{mode:<6} {statistics.median(rates['raw']):12,.0f} "
-              f"{statistics.median(rates['apigen']):12,.0f} {statistics.median(ratios):10.2f}x")
+        print(
+            f"{mode:<6} {statistics.median(rates['raw']):12,.0f} "
+            f"{statistics.median(rates['apigen']):12,.0f} {statistics.median(ratios):10.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -46,9 +46,15 @@ def resident_mb() -> int:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--spec", type=Path, help="spec file (default: GitHub's api.github.com.json)")
-    ap.add_argument("--serial", action="store_true", help="format the files in this process only (wall time = CPU time)")
+    ap.add_argument(
+        "--serial",
+        action="store_true",
+        help="format the files in this process only (wall time = CPU time)",
+    )
     args = ap.parse_args()
     if args.serial:
         package_format.PARALLEL_THRESHOLD = float("inf")  # type: ignore[assignment]
@@ -75,8 +81,15 @@ def main() -> int:
     header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
     models = stage("split models", lambda: split_models(formatted.source, header, formatted))
     files = stage("render", lambda: renderer.files(models))
-    stage("format files", lambda: format_files(files, Cache(None), renderer.black_stable(), renderer.black_exact(models)))
-    print(f"{len(api.operations)} operations, {len(api.models)} schemas, {sum(t.count(chr(10)) for t in files.values()):,} lines")
+    stage(
+        "format files",
+        lambda: format_files(
+            files, Cache(None), renderer.black_stable(), renderer.black_exact(models)
+        ),
+    )
+    print(
+        f"{len(api.operations)} operations, {len(api.models)} schemas, {sum(t.count(chr(10)) for t in files.values()):,} lines"
+    )
     return 0
 
 

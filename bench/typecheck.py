@@ -33,7 +33,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, OUT, REPO, default_spec, ensure_generated, fmt, ignored_dir, load_note, median, ratio, run_measured, table  # noqa: E402
+from _common import (
+    BENCH,
+    OUT,
+    REPO,
+    default_spec,
+    ensure_generated,
+    fmt,
+    ignored_dir,
+    load_note,
+    median,
+    ratio,
+    run_measured,
+    table,
+)  # noqa: E402
 
 SDK_BIN = BENCH / ".venv-sdk" / "bin"
 
@@ -101,19 +114,28 @@ def _project(api: str, regenerate: bool) -> Path:
 
         spec = ignored_dir(OUT) / "openai-openapi.json"
         if not spec.exists():
-            spec.write_bytes(gzip.decompress((REPO / "specs/real/openai-openapi.json.gz").read_bytes()))
+            spec.write_bytes(
+                gzip.decompress((REPO / "specs/real/openai-openapi.json.gz").read_bytes())
+            )
     else:
         spec = default_spec(api)
     return ensure_generated(spec, api, again=regenerate)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--api", action="append", choices=["github", "stripe", "openai"])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--regenerate", action="store_true")
     ap.add_argument("--no-pyright", action="store_true")
-    ap.add_argument("--sdk-bin", type=Path, default=SDK_BIN, help="bin/ of the venv with mypy, pyright and the SDKs")
+    ap.add_argument(
+        "--sdk-bin",
+        type=Path,
+        default=SDK_BIN,
+        help="bin/ of the venv with mypy, pyright and the SDKs",
+    )
     args = ap.parse_args()
     apis = args.api or ["github", "stripe", "openai"]
     mypy = str(args.sdk_bin / "mypy")
@@ -150,32 +172,78 @@ def main() -> int:
                     script.write_text(base + f"\n# edit {rep}\nprint({rep})\n")
                     runs["mypy warm"] = run_measured(cmd, env=env, cwd=folder, timeout=900)
                     if use_pyright:
-                        runs["pyright"] = run_measured([str(pyright), "--pythonpath", str(args.sdk_bin / "python"), "script.py"], env=env, cwd=folder, timeout=900)
+                        runs["pyright"] = run_measured(
+                            [
+                                str(pyright),
+                                "--pythonpath",
+                                str(args.sdk_bin / "python"),
+                                "script.py",
+                            ],
+                            env=env,
+                            cwd=folder,
+                            timeout=900,
+                        )
                     for kind in kinds:
                         r = runs[kind]
                         assert r is not None
                         if not r.ok:
-                            print(f"{name} {kind} reported errors or failed:\n{r.stdout[-3000:]}\n{r.stderr[-2000:]}", file=sys.stderr)
+                            print(
+                                f"{name} {kind} reported errors or failed:\n{r.stdout[-3000:]}\n{r.stderr[-2000:]}",
+                                file=sys.stderr,
+                            )
                         slot = results.setdefault((name, kind), {"cpu": [], "wall": [], "rss": []})
                         slot["cpu"].append(r.cpu)
                         slot["wall"].append(r.wall)
                         slot["rss"].append(r.maxrss_mb)
-            print(f"[{rep + 1}/{args.repeat}] " + "  ".join(
-                f"{n} {k}: {results[(n, k)]['wall'][-1]:.1f} s" for n in sides for k in kinds[:1]), file=sys.stderr, flush=True)
+            print(
+                f"[{rep + 1}/{args.repeat}] "
+                + "  ".join(
+                    f"{n} {k}: {results[(n, k)]['wall'][-1]:.1f} s"
+                    for n in sides
+                    for k in kinds[:1]
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
         print(f"\n## Type checking a 7-line script ({args.repeat} rounds; medians)\n")
         rows = []
         for api in apis:
             for kind in kinds:
                 mine, ref = results[(f"{api}-apigen", kind)], results[(f"{api}-sdk", kind)]
-                rows.append([
-                    api, kind, fmt(median(mine["wall"]), " s", 1), fmt(median(mine["cpu"]), " s", 1),
-                    fmt(median(mine["rss"]), " MB", 0), fmt(median(ref["wall"]), " s", 1),
-                    fmt(median(ref["cpu"]), " s", 1), fmt(median(ref["rss"]), " MB", 0),
-                    fmt(ratio(median(mine["cpu"]), median(ref["cpu"])), "x"),
-                ])
-        print(table(["API", "checker", "apigen wall", "apigen CPU", "apigen RSS", "SDK wall", "SDK CPU", "SDK RSS", "CPU apigen / SDK"], rows, [False, False] + [True] * 7))
+                rows.append(
+                    [
+                        api,
+                        kind,
+                        fmt(median(mine["wall"]), " s", 1),
+                        fmt(median(mine["cpu"]), " s", 1),
+                        fmt(median(mine["rss"]), " MB", 0),
+                        fmt(median(ref["wall"]), " s", 1),
+                        fmt(median(ref["cpu"]), " s", 1),
+                        fmt(median(ref["rss"]), " MB", 0),
+                        fmt(ratio(median(mine["cpu"]), median(ref["cpu"])), "x"),
+                    ]
+                )
+        print(
+            table(
+                [
+                    "API",
+                    "checker",
+                    "apigen wall",
+                    "apigen CPU",
+                    "apigen RSS",
+                    "SDK wall",
+                    "SDK CPU",
+                    "SDK RSS",
+                    "CPU apigen / SDK",
+                ],
+                rows,
+                [False, False] + [True] * 7,
+            )
+        )
         sdk_names = {"github": "githubkit", "stripe": "stripe", "openai": "openai"}
-        print(f"\nSDKs: {', '.join(sdk_names[a] for a in apis)}; {subprocess.run([mypy, '--version'], capture_output=True, text=True).stdout.strip()}; {load_note()}")
+        print(
+            f"\nSDKs: {', '.join(sdk_names[a] for a in apis)}; {subprocess.run([mypy, '--version'], capture_output=True, text=True).stdout.strip()}; {load_note()}"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -40,9 +40,15 @@ def timed(doc, fast: bool):  # type: ignore[no-untyped-def]
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("specs", nargs="*", type=Path, help="spec files (default: GitHub's description)")
-    ap.add_argument("--sample", type=int, default=0, help="this many random specs of the corpus instead")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "specs", nargs="*", type=Path, help="spec files (default: GitHub's description)"
+    )
+    ap.add_argument(
+        "--sample", type=int, default=0, help="this many random specs of the corpus instead"
+    )
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
@@ -68,8 +74,12 @@ def main() -> int:
         for fast in (True, False):
             total[fast] += median(times[fast])
         if len(specs) <= 10 or not same:
-            print(f"{spec.name}: with {median(times[True]):.2f} s, without {median(times[False]):.2f} s, {len(found[True])} findings, {'same' if same else 'DIFFERENT'}")
-    print(f"\n{len(specs)} specs: with the speed-up {total[True]:.1f} s, without {total[False]:.1f} s; findings differ for {differ}")
+            print(
+                f"{spec.name}: with {median(times[True]):.2f} s, without {median(times[False]):.2f} s, {len(found[True])} findings, {'same' if same else 'DIFFERENT'}"
+            )
+    print(
+        f"\n{len(specs)} specs: with the speed-up {total[True]:.1f} s, without {total[False]:.1f} s; findings differ for {differ}"
+    )
     return 1 if differ else 0
 
 

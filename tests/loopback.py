@@ -64,7 +64,9 @@ def serve(routes: dict[str, bytes | Route]) -> Iterator[Loopback]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     state.server = server
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield state
@@ -94,8 +96,13 @@ def trickle(byte_every: float, for_at_most: float = 20.0) -> Route:
     return route
 
 
-def endless(state_key: str, sent: dict[str, int], chunk: int = 1 << 20, at_most: int = 256 << 20,
-            declare_length: bool = False) -> Route:
+def endless(
+    state_key: str,
+    sent: dict[str, int],
+    chunk: int = 1 << 20,
+    at_most: int = 256 << 20,
+    declare_length: bool = False,
+) -> Route:
     """Answer an endless body (``at_most`` bytes at most), counting what was sent."""
 
     def route(handler: BaseHTTPRequestHandler) -> None:

@@ -14,8 +14,14 @@ import time
 
 
 class ScriptedServer:
-    def __init__(self, writes: list[bytes], *, content_type: str = "text/event-stream",
-                 abort: bool = False, fail_first: int = 0) -> None:
+    def __init__(
+        self,
+        writes: list[bytes],
+        *,
+        content_type: str = "text/event-stream",
+        abort: bool = False,
+        fail_first: int = 0,
+    ) -> None:
         self.writes, self.content_type, self.abort = writes, content_type, abort
         self.fail_first = fail_first
         self.bodies: list[bytes] = []
@@ -71,8 +77,10 @@ class ScriptedServer:
 
     def _answer(self, conn: socket.socket) -> None:
         self._read_request(conn)
-        head = (f"HTTP/1.1 200 OK\r\ncontent-type: {self.content_type}\r\n"
-                "transfer-encoding: chunked\r\nconnection: close\r\nx-request-id: req-1\r\n\r\n")
+        head = (
+            f"HTTP/1.1 200 OK\r\ncontent-type: {self.content_type}\r\n"
+            "transfer-encoding: chunked\r\nconnection: close\r\nx-request-id: req-1\r\n\r\n"
+        )
         conn.sendall(head.encode())
         if self.requests <= self.fail_first:
             conn.sendall(b"5\r\n: hi\n\r\n")  # a comment, then the line drops

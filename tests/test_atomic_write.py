@@ -33,23 +33,39 @@ OLD, NEW = _tree("1"), _tree("2", extra=3)
 def _snapshot(folder: Path) -> dict[str, str] | None:
     if not folder.is_dir():
         return None
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}.apigen"))
+    return sorted(
+        p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}.apigen")
+    )
 
 
 def _write_in_child(out: Path, files: dict[str, str], env: dict[str, str]) -> int:
-    code = ("import json, sys; from pathlib import Path; from apigen.writer import write_atomically; "
-            "write_atomically(Path(sys.argv[1]), json.load(sys.stdin))")
-    done = subprocess.run([sys.executable, "-c", code, str(out)], input=json.dumps(files), text=True,
-                          env={**os.environ, **env}, capture_output=True, timeout=60)
+    code = (
+        "import json, sys; from pathlib import Path; from apigen.writer import write_atomically; "
+        "write_atomically(Path(sys.argv[1]), json.load(sys.stdin))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(out)],
+        input=json.dumps(files),
+        text=True,
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=60,
+    )
     return done.returncode
 
 
 @pytest.mark.parametrize("mode", ["exchange", "two-renames"])
-def test_sigkill_at_every_step_leaves_old_or_new_and_the_next_run_cleans_up(tmp_path: Path, mode: str) -> None:
+def test_sigkill_at_every_step_leaves_old_or_new_and_the_next_run_cleans_up(
+    tmp_path: Path, mode: str
+) -> None:
     fallback = {"APIGEN_TEST_NO_EXCHANGE": "1"} if mode == "two-renames" else {}
     for step in FALLBACK_STEPS if fallback else STEPS:
         out = tmp_path / step / "client"
@@ -69,7 +85,12 @@ def test_sigkill_at_every_step_leaves_old_or_new_and_the_next_run_cleans_up(tmp_
 def test_an_old_tree_moved_aside_comes_back(tmp_path: Path) -> None:
     out = tmp_path / "client"
     writer.write_atomically(out, OLD)
-    assert _write_in_child(out, NEW, {"APIGEN_TEST_NO_EXCHANGE": "1", "APIGEN_TEST_FAULT": "kill:aside"}) == -signal.SIGKILL
+    assert (
+        _write_in_child(
+            out, NEW, {"APIGEN_TEST_NO_EXCHANGE": "1", "APIGEN_TEST_FAULT": "kill:aside"}
+        )
+        == -signal.SIGKILL
+    )
     assert not out.exists()  # killed between the two renames
     notes = writer.recover(out)
     assert _snapshot(out) == OLD and any("restored" in n for n in notes)
@@ -101,16 +122,33 @@ def test_leftovers_of_a_live_run_are_left_alone(tmp_path: Path) -> None:
 
 def _spec(tmp_path: Path, version: str) -> Path:
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.0", "info": {"title": "t", "version": version},
-        "paths": {"/a": {"get": {"operationId": f"get{version}", "responses": {"204": {"description": "ok"}}}}},
-    }), encoding="utf-8")
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.0",
+                "info": {"title": "t", "version": version},
+                "paths": {
+                    "/a": {
+                        "get": {
+                            "operationId": f"get{version}",
+                            "responses": {"204": {"description": "ok"}},
+                        }
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     return spec
 
 
-@pytest.mark.parametrize(("step", "holds"), [("staged", "previous client, untouched"), ("swapped", "complete new client")])
-def test_the_interrupt_message_says_what_is_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any,
-                                                    step: str, holds: str) -> None:
+@pytest.mark.parametrize(
+    ("step", "holds"),
+    [("staged", "previous client, untouched"), ("swapped", "complete new client")],
+)
+def test_the_interrupt_message_says_what_is_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any, step: str, holds: str
+) -> None:
     monkeypatch.setenv("APIGEN_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "out"
     assert main(["generate", str(_spec(tmp_path, "1")), "-o", str(out), "-n", "tee", "-q"]) == 0
@@ -130,8 +168,13 @@ def test_sigterm_unwinds_and_cleans_up(tmp_path: Path) -> None:
     spec = _spec(tmp_path, "1")
     env = {**os.environ, "APIGEN_CACHE_DIR": "off", "APIGEN_TEST_FAULT": "term:staged"}
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "apigen", "generate", str(spec), "-o", str(out), "-n", "tee", "-q"],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "apigen", "generate", str(spec), "-o", str(out), "-n", "tee", "-q"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 130, done.stderr
     assert "nothing was written" in done.stderr
     assert not out.exists() and _leftovers(out) == []
@@ -149,7 +192,6 @@ def test_a_symlinked_output_is_followed_not_split(tmp_path: Path) -> None:
     dangling.symlink_to(tmp_path / "missing")
     with pytest.raises(writer.ApigenError, match="does not exist"):
         writer.write_atomically(dangling, NEW)
-
 
 
 def test_staging_folders_of_earlier_versions_go_once_an_hour_old(tmp_path: Path) -> None:

@@ -45,7 +45,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _tree(folder: Path) -> dict[str, str]:
     return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        if p.is_file()
+        else "<dir>"
         for p in sorted(folder.rglob("*"))
     }
 
@@ -57,8 +59,20 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str,
     out = base / "fresh" / "petstore-client"
     summary = base / "summary.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "apigen", "generate", str(PETSTORE), "--output", str(out), "--summary-json", str(summary)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "apigen",
+            "generate",
+            str(PETSTORE),
+            "--output",
+            str(out),
+            "--summary-json",
+            str(summary),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return out, proc.returncode, proc.stdout, proc.stderr, summary
 
@@ -78,7 +92,9 @@ def test_version_console_script() -> None:
     assert proc.returncode == 0 and apigen.__version__ in proc.stdout
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["generate", "--help"], ["check", "--help"], ["validate", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["generate", "--help"], ["check", "--help"], ["validate", "--help"]]
+)
 def test_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(argv)
@@ -86,7 +102,15 @@ def test_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("usage: apigen")
     if argv[0] == "generate":
-        for option in ("--output", "--name", "--strict", "--force", "--summary-json", "--allow-remote-refs", "--quiet"):
+        for option in (
+            "--output",
+            "--name",
+            "--strict",
+            "--force",
+            "--summary-json",
+            "--allow-remote-refs",
+            "--quiet",
+        ):
             assert option in out
     if argv[0] == "--help":
         for command in ("generate", "check", "validate"):
@@ -127,8 +151,12 @@ def test_generate_prints_summary(generated: tuple[Path, int, str, str, Path]) ->
     lines = stdout.splitlines()
     assert lines[0] == f"generated petstore in {out}"
     ops = _spec_operations(PETSTORE)
-    assert any(line.strip().startswith(f"operations: {ops} in ") and "resources" in line for line in lines), stdout
-    assert any(line.strip().startswith("models:") and int(line.split(":")[1]) > 0 for line in lines), stdout
+    assert any(
+        line.strip().startswith(f"operations: {ops} in ") and "resources" in line for line in lines
+    ), stdout
+    assert any(
+        line.strip().startswith("models:") and int(line.split(":")[1]) > 0 for line in lines
+    ), stdout
     assert any(line.strip() == "skipped:    0" for line in lines), stdout
     assert (out / "pyproject.toml").is_file()
     assert (out / "petstore" / "__init__.py").is_file()
@@ -152,7 +180,9 @@ def test_summary_json(generated: tuple[Path, int, str, str, Path]) -> None:
     assert isinstance(summary["diagnostics"], list)
 
 
-def test_quiet_prints_nothing_on_success(tiny: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quiet_prints_nothing_on_success(
+    tiny: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "q"
     assert main(["generate", tiny, "--output", str(out), "-q"]) == 0
     captured = capsys.readouterr()
@@ -160,10 +190,14 @@ def test_quiet_prints_nothing_on_success(tiny: str, tmp_path: Path, capsys: pyte
     assert (out / "pyproject.toml").is_file()
 
 
-def test_regenerating_into_own_output_is_allowed_and_identical(generated: tuple[Path, int, str, str, Path]) -> None:
+def test_regenerating_into_own_output_is_allowed_and_identical(
+    generated: tuple[Path, int, str, str, Path],
+) -> None:
     out = generated[0]
     before = {k: v for k, v in _tree(out).items() if "__pycache__" not in k}
-    assert main(["generate", str(PETSTORE), "--output", str(out), "-q"]) == 0  # apigen's own output: no --force needed
+    assert (
+        main(["generate", str(PETSTORE), "--output", str(out), "-q"]) == 0
+    )  # apigen's own output: no --force needed
     after = _tree(out)
     # byte-identical (the runtime copy excepted: others may edit the runtime while tests run)
     strip = lambda tree: {k: v for k, v in tree.items() if "/_runtime/" not in k}  # noqa: E731
@@ -171,7 +205,9 @@ def test_regenerating_into_own_output_is_allowed_and_identical(generated: tuple[
     assert set(after) == set(before)
 
 
-def test_refuses_non_empty_foreign_folder(tiny: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_refuses_non_empty_foreign_folder(
+    tiny: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("my own work\n", encoding="utf-8")
@@ -206,7 +242,9 @@ def test_empty_existing_folder_is_fine(tiny: str, tmp_path: Path) -> None:
     assert (out / "pyproject.toml").is_file()
 
 
-def test_output_that_is_a_file_is_refused(tiny: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_that_is_a_file_is_refused(
+    tiny: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "file.txt"
     out.write_text("keep me\n", encoding="utf-8")
     assert main(["generate", tiny, "--output", str(out), "-q"]) == 1

@@ -29,7 +29,9 @@ def write_config(folder: Path, body: str) -> None:
 
 
 def test_options_filter_rename_paginate_and_set_base_url(project, capsys):
-    write_config(project, """
+    write_config(
+        project,
+        """
         [[tool.apigen.clients]]
         name = "shop"
         spec = "petstore.json"
@@ -42,7 +44,8 @@ def test_options_filter_rename_paginate_and_set_base_url(project, capsys):
         "tag:pet" = "pets"
         [tool.apigen.clients.pagination]
         findPetsByStatus = { style = "page", page_param = "page" }
-    """)
+    """,
+    )
     assert main(["generate"]) == 0
     out = capsys.readouterr().out
     assert "excluded by the client's configuration" in out
@@ -58,25 +61,35 @@ def test_options_filter_rename_paginate_and_set_base_url(project, capsys):
 
 
 def test_include_tags_keeps_only_those(project):
-    write_config(project, """
+    write_config(
+        project,
+        """
         [[tool.apigen.clients]]
         name = "store_only"
         spec = "petstore.json"
         include_tags = ["store"]
-    """)
+    """,
+    )
     assert main(["generate", "--client", "store_only"]) == 0
-    resources = sorted(p.name for p in (project / "generated/store_only/store_only/resources").glob("*.py"))
+    resources = sorted(
+        p.name for p in (project / "generated/store_only/store_only/resources").glob("*.py")
+    )
     # one tag left: resources from the paths, /store/order nested under store
     assert resources == ["__init__.py", "store.py", "store_order.py"]
 
 
-@pytest.mark.parametrize("extra,message", [
-    ('colour = "blue"', "unknown keys"),
-    ('[tool.apigen.clients.names]\nnoSuchOperation = "x"', "does not have: noSuchOperation"),
-    ('include_tags = "pet"', "must be a list of strings"),
-])
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ('colour = "blue"', "unknown keys"),
+        ('[tool.apigen.clients.names]\nnoSuchOperation = "x"', "does not have: noSuchOperation"),
+        ('include_tags = "pet"', "must be a list of strings"),
+    ],
+)
 def test_bad_options_are_reported(project, capsys, extra, message):
-    write_config(project, '[[tool.apigen.clients]]\nname = "shop"\nspec = "petstore.json"\n' + extra + "\n")
+    write_config(
+        project, '[[tool.apigen.clients]]\nname = "shop"\nspec = "petstore.json"\n' + extra + "\n"
+    )
     assert main(["generate"]) == 1
     assert message in capsys.readouterr().err
     assert not (project / "generated").exists()
@@ -86,9 +99,26 @@ def test_custom_template_overrides_one_file_only(project):
     templates = project / "my-templates"
     templates.mkdir()
     (templates / "README.md.jinja").write_text("# {{ api.package }} (house style)\n")
-    assert main(["generate", "petstore.json", "--output", "out", "--name", "shop", "--templates", str(templates), "-q"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "petstore.json",
+                "--output",
+                "out",
+                "--name",
+                "shop",
+                "--templates",
+                str(templates),
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert (project / "out/README.md").read_text() == "# shop (house style)\n"
-    assert "class PetResource" in (project / "out/shop/resources/pet.py").read_text()  # the rest built in
+    assert (
+        "class PetResource" in (project / "out/shop/resources/pet.py").read_text()
+    )  # the rest built in
 
 
 class CountingCache(Cache):
@@ -140,14 +170,25 @@ def test_incremental_validation_reports_the_same_findings(project, tmp_path):
 
     spec = json.loads((project / "petstore.json").read_text())
     for i in range(30):  # enough path items for incremental validation
-        spec["paths"][f"/extra/{i}"] = {"get": {"operationId": f"extra{i}", "responses": {"200": {"description": "ok"}}}}
-    spec["paths"]["/extra/3"]["get"]["responses"]["200"] = {"content": {}}  # invalid: no description
+        spec["paths"][f"/extra/{i}"] = {
+            "get": {"operationId": f"extra{i}", "responses": {"200": {"description": "ok"}}}
+        }
+    spec["paths"]["/extra/3"]["get"]["responses"]["200"] = {
+        "content": {}
+    }  # invalid: no description
     # findings outside the paths: one in a schema the changed item uses, one in a schema nothing uses
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    schemas["Used"] = {"type": "object", "default": "not an object", "properties": {"next": {"$ref": "#/components/schemas/Deeper"}}}
+    schemas["Used"] = {
+        "type": "object",
+        "default": "not an object",
+        "properties": {"next": {"$ref": "#/components/schemas/Deeper"}},
+    }
     schemas["Deeper"] = {"type": "array", "items": {"type": "string"}, "default": 3}
     schemas["Unused"] = {"type": "integer", "default": "not a number"}
-    spec["paths"]["/extra/7"]["get"]["responses"]["200"] = {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Used"}}}}
+    spec["paths"]["/extra/7"]["get"]["responses"]["200"] = {
+        "description": "ok",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Used"}}},
+    }
     first_path = project / "first.json"
     first_path.write_text(json.dumps(spec))
     cache = Cache(tmp_path / "vcache")
@@ -155,19 +196,30 @@ def test_incremental_validation_reports_the_same_findings(project, tmp_path):
     full = validate(first)
     ValidationMemo(first, cache, strict=False).record(full)
     spec["paths"]["/extra/7"]["get"]["summary"] = "changed"
-    spec["paths"]["/extra/8"]["get"]["responses"]["200"] = {"content": {}}  # a new problem in a changed item
+    spec["paths"]["/extra/8"]["get"]["responses"]["200"] = {
+        "content": {}
+    }  # a new problem in a changed item
     second_path = project / "second.json"
     second_path.write_text(json.dumps(spec))
     second = load(str(second_path))
     memo = ValidationMemo(second, cache, strict=False)
     reduced = memo._rest_reachable_from({"/extra/7": spec["paths"]["/extra/7"]})
-    assert sorted(reduced["components"]["schemas"]) == ["Deeper", "Used"]  # only what the changed item reaches
+    assert sorted(reduced["components"]["schemas"]) == [
+        "Deeper",
+        "Used",
+    ]  # only what the changed item reaches
     incremental = memo.incremental()
     assert incremental is not None
     everything = validate(second)
     messages = {d.message for d in everything}
-    assert {"'not an object' is not of type 'object'", "'not a number' is not of type 'integer'", "3 is not of type 'array'"} <= messages
+    assert {
+        "'not an object' is not of type 'object'",
+        "'not a number' is not of type 'integer'",
+        "3 is not of type 'array'",
+    } <= messages
     assert "/paths/~1extra~18/get/responses/200" in {d.pointer for d in everything}
     # the same findings, each once
-    assert sorted((d.pointer, d.message) for d in incremental) == sorted((d.pointer, d.message) for d in everything)
+    assert sorted((d.pointer, d.message) for d in incremental) == sorted(
+        (d.pointer, d.message) for d in everything
+    )
     assert all(d.file == str(second_path) for d in incremental)

@@ -26,8 +26,13 @@ CREDENTIALS = ["--header", "api_key: k", "--header", "Authorization: Bearer t"]
 
 
 def contract(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "apigen", "contract", *args, "--rate", "0"],
-                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "apigen", "contract", *args, "--rate", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
 
 
 def _write(tmp: Path, name: str, spec: dict[str, Any]) -> Path:
@@ -47,18 +52,32 @@ def drifted_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     served["components"]["schemas"]["Pet"]["properties"]["name"] = {"type": "integer", "example": 7}
     truth = copy.deepcopy(PETSTORE)
     truth["paths"]["/user/login"]["get"]["responses"]["200"]["headers"]["X-Request-Id"] = {
-        "required": True, "schema": {"type": "string"}}
+        "required": True,
+        "schema": {"type": "string"},
+    }
     server = MockProcess(_write(tmp, "served.json", served))
     try:
-        run = contract(str(_write(tmp, "truth.json", truth)), "--base-url", server.url + "/v2",
-                       *CREDENTIALS, "--param", "orderId=1", "--param", "username=u",
-                       "--format", "json")
+        run = contract(
+            str(_write(tmp, "truth.json", truth)),
+            "--base-url",
+            server.url + "/v2",
+            *CREDENTIALS,
+            "--param",
+            "orderId=1",
+            "--param",
+            "username=u",
+            "--format",
+            "json",
+        )
     finally:
         server.proc.kill()
         server.proc.wait(timeout=10)
     report = json.loads(run.stdout)
-    yield {"run": run, "report": report,
-           "by_op": {op["operation"]: op for op in report["operations"]}}
+    yield {
+        "run": run,
+        "report": report,
+        "by_op": {op["operation"]: op for op in report["operations"]},
+    }
 
 
 def test_finds_a_status_the_spec_does_not_declare(drifted_mock: dict[str, Any]) -> None:
@@ -80,17 +99,30 @@ def test_finds_a_body_that_does_not_match_its_schema(drifted_mock: dict[str, Any
 def test_finds_a_required_header_missing(drifted_mock: dict[str, Any]) -> None:
     login = drifted_mock["by_op"]["loginUser"]
     assert login["findings"] == ["header 'X-Request-Id': required, missing"]
-    conforming = {op["operation"] for op in drifted_mock["report"]["operations"]
-                  if not op["findings"] and not op["skipped"]}
+    conforming = {
+        op["operation"]
+        for op in drifted_mock["report"]["operations"]
+        if not op["findings"] and not op["skipped"]
+    }
     assert {"logoutUser", "getOrderById", "getUserByName"} <= conforming
-    assert drifted_mock["report"]["summary"]["nonconforming"] == 5  # 2 lists, a pet, inventory, login
+    assert (
+        drifted_mock["report"]["summary"]["nonconforming"] == 5
+    )  # 2 lists, a pet, inventory, login
 
 
 def test_passes_on_a_conforming_server() -> None:
     server = MockProcess(REPO / "specs" / "petstore.json")
     try:
-        run = contract("specs/petstore.json", "--base-url", server.url + "/v2", *CREDENTIALS,
-                       "--param", "orderId=1", "--param", "username=u")
+        run = contract(
+            "specs/petstore.json",
+            "--base-url",
+            server.url + "/v2",
+            *CREDENTIALS,
+            "--param",
+            "orderId=1",
+            "--param",
+            "username=u",
+        )
     finally:
         server.proc.kill()
         server.proc.wait(timeout=10)
@@ -103,26 +135,84 @@ ITEMS_SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "items", "version": "1"},
     "paths": {
-        "/items": {"get": {"operationId": "listItems", "responses": {"200": {
-            "description": "ok",
-            "headers": {"X-Request-Id": {"required": True, "schema": {"type": "string"}}},
-            "content": {"application/json": {"schema": {
-                "type": "array", "items": {"$ref": "#/components/schemas/Item"}}}}}}}},
-        "/items/{itemId}": {"get": {
-            "operationId": "getItem",
-            "parameters": [{"name": "itemId", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
-            "responses": {"200": {"description": "ok", "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Item"}}}},
-                "404": {"description": "none"}}}},
-        "/status": {"get": {"operationId": "status", "responses": {"200": {
-            "description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-        "/items/{itemId}/delete": {"post": {"operationId": "deleteItem", "parameters": [
-            {"name": "itemId", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "responses": {"204": {"description": "gone"}}}},
+        "/items": {
+            "get": {
+                "operationId": "listItems",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "headers": {
+                            "X-Request-Id": {"required": True, "schema": {"type": "string"}}
+                        },
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Item"},
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/items/{itemId}": {
+            "get": {
+                "operationId": "getItem",
+                "parameters": [
+                    {
+                        "name": "itemId",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Item"}}
+                        },
+                    },
+                    "404": {"description": "none"},
+                },
+            }
+        },
+        "/status": {
+            "get": {
+                "operationId": "status",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+        "/items/{itemId}/delete": {
+            "post": {
+                "operationId": "deleteItem",
+                "parameters": [
+                    {
+                        "name": "itemId",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
+                ],
+                "responses": {"204": {"description": "gone"}},
+            }
+        },
     },
-    "components": {"schemas": {"Item": {"type": "object", "required": ["id", "name"], "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}}}}},
+    "components": {
+        "schemas": {
+            "Item": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+            }
+        }
+    },
 }
 
 
@@ -145,7 +235,9 @@ def test_a_loopback_server_that_drifts(tmp_path: Path) -> None:
         _answer(handler, 200, b'[{"id": 7, "name": "seven"}]', headers)
 
     def item(handler: Any) -> None:
-        body = b'{"id": "7", "name": "seven"}' if state["drifted"] else b'{"id": 7, "name": "seven"}'
+        body = (
+            b'{"id": "7", "name": "seven"}' if state["drifted"] else b'{"id": 7, "name": "seven"}'
+        )
         _answer(handler, 200, body, {"Content-Type": "application/json"})
 
     def status(handler: Any) -> None:
@@ -162,14 +254,17 @@ def test_a_loopback_server_that_drifts(tmp_path: Path) -> None:
         assert not any("delete" in p for p in server.paths())  # POST: not called by default
         state["drifted"] = True
         report = tmp_path / "report.xml"
-        second = contract(str(spec), "--base-url", server.url, "--format", "junit",
-                          "--output", str(report))
+        second = contract(
+            str(spec), "--base-url", server.url, "--format", "junit", "--output", str(report)
+        )
     assert second.returncode == 1
     assert "3 operations called: 0 conform, 3 do not; 0 skipped" in second.stdout
     suite = ET.fromstring(report.read_text(encoding="utf-8"))
     assert suite.get("tests") == "3" and suite.get("failures") == "3"
-    failures = {case.get("name"): case.find("failure").get("message")  # type: ignore[union-attr]
-                for case in suite.iter("testcase")}
+    failures = {
+        case.get("name"): case.find("failure").get("message")  # type: ignore[union-attr]
+        for case in suite.iter("testcase")
+    }
     assert failures == {
         "GET /items (listItems)": "header 'X-Request-Id': required, missing",
         "GET /items/{itemId} (getItem)": "body.id: expected integer, got string",
@@ -189,8 +284,13 @@ def test_bad_input_gets_a_message_and_exit_status_2(tmp_path: Path) -> None:
         assert run.returncode == 2 and message in run.stderr, run.stderr
         assert "Traceback" not in run.stderr
     assert "broken.json" in bad_spec.stderr
-    plain = contract("specs/petstore.json", "--base-url", "http://api.example.com",
-                     "--header", "Authorization: Bearer secret")
+    plain = contract(
+        "specs/petstore.json",
+        "--base-url",
+        "http://api.example.com",
+        "--header",
+        "Authorization: Bearer secret",
+    )
     assert plain.returncode == 2 and "only to loopback" in plain.stderr
 
 
@@ -215,16 +315,25 @@ def _answering(request: httpx.Request) -> httpx.Response:
 
 def test_requests_are_spaced_by_the_rate_and_stop_at_the_budget() -> None:
     clock = _Clock()
-    spaced = Contract(mock_spec(ITEMS_SPEC), Settings("http://127.0.0.1:1", rate=4.0),
-                      transport=httpx.MockTransport(_answering), clock=clock, sleep=clock.sleep)
+    spaced = Contract(
+        mock_spec(ITEMS_SPEC),
+        Settings("http://127.0.0.1:1", rate=4.0),
+        transport=httpx.MockTransport(_answering),
+        clock=clock,
+        sleep=clock.sleep,
+    )
     results = list(spaced.run())
     assert [r.conforms for r in results] == [True, True, True]
     assert clock.slept == [0.25, 0.25]  # 3 requests at 4 per second: two gaps of 0.25 s
 
     clock = _Clock()
-    budget = Contract(mock_spec(ITEMS_SPEC), Settings("http://127.0.0.1:1", rate=1.0, budget=1.5,
-                                                      include=["deleteItem"]),
-                      transport=httpx.MockTransport(_answering), clock=clock, sleep=clock.sleep)
+    budget = Contract(
+        mock_spec(ITEMS_SPEC),
+        Settings("http://127.0.0.1:1", rate=1.0, budget=1.5, include=["deleteItem"]),
+        transport=httpx.MockTransport(_answering),
+        clock=clock,
+        sleep=clock.sleep,
+    )
     results = list(budget.run())
     called = [r.operation for r in results if not r.skipped]
     assert called == ["listItems", "status"]  # the third would start after 2 s

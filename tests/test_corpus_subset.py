@@ -51,7 +51,12 @@ print(json.dumps({"pairs": sorted(pairs), "resources": resources}))
 
 
 def spec_operations(doc: dict) -> set[tuple[str, str]]:
-    return {(m, path) for path, item in (doc.get("paths") or {}).items() for m in METHODS if isinstance(item.get(m), dict)}
+    return {
+        (m, path)
+        for path, item in (doc.get("paths") or {}).items()
+        for m in METHODS
+        if isinstance(item.get(m), dict)
+    }
 
 
 def test_subset_is_small_and_present() -> None:
@@ -72,10 +77,17 @@ def test_real_spec_generates_imports_and_keeps_every_operation(spec: Path, tmp_p
     summary = generate(str(spec), tmp_path / "out", "corpus_pkg")
     assert summary.operations == len(expected)
     # nothing left out, except headers the client sets itself (Content-Type, Accept ...)
-    left_out = [s for s in summary.skipped if "is ignored (OpenAPI: the client sets it)" not in s.reason]
+    left_out = [
+        s for s in summary.skipped if "is ignored (OpenAPI: the client sets it)" not in s.reason
+    ]
     assert not left_out, left_out
 
-    proc = subprocess.run([sys.executable, "-c", CHECK, str(tmp_path / "out"), "corpus_pkg"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHECK, str(tmp_path / "out"), "corpus_pkg"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     assert found["resources"] == summary.resources

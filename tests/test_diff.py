@@ -74,42 +74,65 @@ def test_fixture_has_one_change_of_each_kind(changes: list[diff.Change]) -> None
 
 def test_messages_name_the_python_surface(changes: list[diff.Change]) -> None:
     by_kind = {c.kind: c for c in changes}
-    assert "pets.remove" in by_kind["operation-renamed"].message and "removePet" in by_kind["operation-renamed"].message
+    assert (
+        "pets.remove" in by_kind["operation-renamed"].message
+        and "removePet" in by_kind["operation-renamed"].message
+    )
     assert "owner_key" in by_kind["parameter-renamed"].message
     assert "exhaustive" in by_kind["response-enum-value-added"].message
     assert "client.animals.retrieve" in by_kind["operation-moved"].message
     assert all(c.kind in diff.KINDS and c.message for c in changes)
 
 
-@pytest.mark.parametrize("spec", [OLD, NEW, *sorted(str(p) for p in SPECS.glob("*.*") if p.suffix in (".yaml", ".json"))])
+@pytest.mark.parametrize(
+    "spec", [OLD, NEW, *sorted(str(p) for p in SPECS.glob("*.*") if p.suffix in (".yaml", ".json"))]
+)
 def test_identical_specs_give_no_changes(spec: str) -> None:
     assert diff.diff_sources(spec, spec) == []
 
 
 def test_formats(changes: list[diff.Change]) -> None:
     data = json.loads(diff.render(changes, "json"))
-    assert data["counts"] == {"breaking": sum(EXPECTED.values()), "non_breaking": len(EXPECTED) - sum(EXPECTED.values()), "total": len(EXPECTED)}
-    assert {(c["kind"], c["operation"], c["location"]): c["breaking"] for c in data["changes"]} == EXPECTED
+    assert data["counts"] == {
+        "breaking": sum(EXPECTED.values()),
+        "non_breaking": len(EXPECTED) - sum(EXPECTED.values()),
+        "total": len(EXPECTED),
+    }
+    assert {
+        (c["kind"], c["operation"], c["location"]): c["breaking"] for c in data["changes"]
+    } == EXPECTED
     assert set(data["changes"][0]) == {"kind", "operation", "location", "message", "breaking"}
 
     md = diff.render(changes, "markdown")
     first = md.splitlines()[0]
-    assert f"{data['counts']['breaking']} breaking changes" in first and f"{data['counts']['non_breaking']} other changes" in first
+    assert (
+        f"{data['counts']['breaking']} breaking changes" in first
+        and f"{data['counts']['non_breaking']} other changes" in first
+    )
     assert "### Breaking changes" in md and "### Other changes" in md
     assert md.count("| Operation | Change | Location | Details |") == 2
     assert "| --- | --- | --- | --- |" in md
-    rows = [line for line in md.splitlines() if line.startswith("| ") and "---" not in line and "Operation" not in line]
+    rows = [
+        line
+        for line in md.splitlines()
+        if line.startswith("| ") and "---" not in line and "Operation" not in line
+    ]
     assert len(rows) == len(EXPECTED)
 
     text = diff.render(changes, "text")
     assert "Breaking changes (" in text and "parameter-removed" in text
     assert diff.render([], "text").startswith("No changes")
     assert "no changes" in diff.render([], "markdown")
-    assert json.loads(diff.render([], "json")) == {"counts": {"breaking": 0, "non_breaking": 0, "total": 0}, "changes": []}
+    assert json.loads(diff.render([], "json")) == {
+        "counts": {"breaking": 0, "non_breaking": 0, "total": 0},
+        "changes": [],
+    }
 
 
 def test_markdown_escapes_spec_strings() -> None:
-    change = diff.Change("operation-added", "GET /x|y", "", "new method <script>`x`</script>\n| a |", False)
+    change = diff.Change(
+        "operation-added", "GET /x|y", "", "new method <script>`x`</script>\n| a |", False
+    )
     md = diff.render([change], "markdown")
     row = md.splitlines()[-1]
     assert "<script>" not in md and "\n| a |" not in md
@@ -129,11 +152,17 @@ def test_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "| Operation |" in capsys.readouterr().out
 
 
-def test_cli_non_breaking_changes_pass_fail_on_breaking(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_non_breaking_changes_pass_fail_on_breaking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     new = tmp_path / "new.yaml"
-    new.write_text(Path(OLD).read_text().replace("https://api.example.com/v1", "https://api.example.com/v9"))
+    new.write_text(
+        Path(OLD).read_text().replace("https://api.example.com/v1", "https://api.example.com/v9")
+    )
     assert main(["diff", OLD, str(new), "--fail-on-breaking", "--format", "json"]) == 0
-    assert [c["kind"] for c in json.loads(capsys.readouterr().out)["changes"]] == ["base-url-changed"]
+    assert [c["kind"] for c in json.loads(capsys.readouterr().out)["changes"]] == [
+        "base-url-changed"
+    ]
 
 
 def test_cli_bad_input_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,12 +177,24 @@ def test_cli_bad_input_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFi
 
 # --------------------------------------------------------------------------- inline specs
 
+
 def _spec(**schemas: Any) -> dict[str, Any]:
-    body = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}}}
-    ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}}}
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}},
+    }
+    ok = {
+        "200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}},
+        }
+    }
     return {
-        "openapi": "3.1.0", "info": {"title": "T", "version": "1"},
-        "paths": {"/things": {"post": {"operationId": "makeThing", "requestBody": body, "responses": ok}}},
+        "openapi": "3.1.0",
+        "info": {"title": "T", "version": "1"},
+        "paths": {
+            "/things": {"post": {"operationId": "makeThing", "requestBody": body, "responses": ok}}
+        },
         "components": {"schemas": {"In": {"type": "object"}, "Out": {"type": "object"}, **schemas}},
     }
 
@@ -163,8 +204,14 @@ def _kinds(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, bool]]:
 
 
 def test_request_may_accept_more_response_may_return_less() -> None:
-    old = _spec(In={"type": "object", "properties": {"n": {"type": "integer"}}}, Out={"type": "object", "properties": {"n": {"type": ["integer", "null"]}}})
-    new = _spec(In={"type": "object", "properties": {"n": {"type": ["number", "null"]}}}, Out={"type": "object", "properties": {"n": {"type": "integer"}}})
+    old = _spec(
+        In={"type": "object", "properties": {"n": {"type": "integer"}}},
+        Out={"type": "object", "properties": {"n": {"type": ["integer", "null"]}}},
+    )
+    new = _spec(
+        In={"type": "object", "properties": {"n": {"type": ["number", "null"]}}},
+        Out={"type": "object", "properties": {"n": {"type": "integer"}}},
+    )
     assert _kinds(old, new) == [("request-field-retyped", False), ("response-field-retyped", False)]
     # an optional response field that may now be null: its model type already admits None
     assert _kinds(new, old) == [("request-field-retyped", True), ("response-field-retyped", False)]
@@ -184,21 +231,34 @@ def test_body_and_return_type_changes() -> None:
     optional = copy.deepcopy(old)
     optional["paths"]["/things"]["post"]["requestBody"]["required"] = False
     assert _kinds(optional, old) == [("request-body-became-required", True)]
-    listed = _spec(In={"type": "array", "items": {"type": "string"}}, Out={"type": "array", "items": {"type": "string"}})
+    listed = _spec(
+        In={"type": "array", "items": {"type": "string"}},
+        Out={"type": "array", "items": {"type": "string"}},
+    )
     assert _kinds(old, listed) == [("request-body-retyped", True), ("response-retyped", True)]
     text = copy.deepcopy(old)
-    text["paths"]["/things"]["post"]["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
+    text["paths"]["/things"]["post"]["responses"]["200"]["content"] = {
+        "text/plain": {"schema": {"type": "string"}}
+    }
     assert _kinds(old, text) == [("response-retyped", True)]
     created = copy.deepcopy(old)
-    created["paths"]["/things"]["post"]["responses"] = {"201": old["paths"]["/things"]["post"]["responses"]["200"]}
+    created["paths"]["/things"]["post"]["responses"] = {
+        "201": old["paths"]["/things"]["post"]["responses"]["200"]
+    }
     assert _kinds(old, created) == []  # 200 -> 201 with the same model changes nothing for callers
 
 
 def test_security_scheme_changed() -> None:
     old = _spec()
-    old["components"]["securitySchemes"] = {"Auth": {"type": "apiKey", "in": "header", "name": "X-Key"}}
+    old["components"]["securitySchemes"] = {
+        "Auth": {"type": "apiKey", "in": "header", "name": "X-Key"}
+    }
     moved = copy.deepcopy(old)
-    moved["components"]["securitySchemes"]["Auth"] = {"type": "apiKey", "in": "query", "name": "key"}
+    moved["components"]["securitySchemes"]["Auth"] = {
+        "type": "apiKey",
+        "in": "query",
+        "name": "key",
+    }
     assert _kinds(old, moved) == [("security-scheme-changed", False)]
     bearer = copy.deepcopy(old)
     bearer["components"]["securitySchemes"]["Auth"] = {"type": "http", "scheme": "bearer"}
@@ -207,7 +267,10 @@ def test_security_scheme_changed() -> None:
 
 def test_operation_security_relaxed_is_not_breaking() -> None:
     old = _spec()
-    old["components"]["securitySchemes"] = {"A": {"type": "http", "scheme": "bearer"}, "B": {"type": "http", "scheme": "basic"}}
+    old["components"]["securitySchemes"] = {
+        "A": {"type": "http", "scheme": "bearer"},
+        "B": {"type": "http", "scheme": "basic"},
+    }
     old["security"] = [{"A": [], "B": []}]
     new = copy.deepcopy(old)
     new["security"] = [{"A": []}, {}]
@@ -216,19 +279,39 @@ def test_operation_security_relaxed_is_not_breaking() -> None:
 
 
 def test_recursive_and_nullable_refs() -> None:
-    node = {"type": "object", "properties": {"name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}, "next": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]}}}
+    node = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+            "next": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
+        },
+    }
     old = _spec(Node=node, Out={"$ref": "#/components/schemas/Node"})
     assert _kinds(old, copy.deepcopy(old)) == []
     new = copy.deepcopy(old)
     new["components"]["schemas"]["Node"]["properties"]["name"] = {"type": "integer"}
     found = diff.diff_specs(old, new)
-    assert [(c.kind, c.location) for c in found] == [("response-field-retyped", "/responses/200/name")]
+    assert [(c.kind, c.location) for c in found] == [
+        ("response-field-retyped", "/responses/200/name")
+    ]
 
 
 def test_all_of_fields_and_inline_names_do_not_matter() -> None:
     base = {"type": "object", "properties": {"id": {"type": "integer"}}}
-    old = _spec(Base=base, Out={"allOf": [{"$ref": "#/components/schemas/Base"}, {"type": "object", "properties": {"x": {"type": "string"}}}]})
-    new = _spec(Base=base, Out={"type": "object", "properties": {"id": {"type": "integer"}, "x": {"type": "string"}}})
+    old = _spec(
+        Base=base,
+        Out={
+            "allOf": [
+                {"$ref": "#/components/schemas/Base"},
+                {"type": "object", "properties": {"x": {"type": "string"}}},
+            ]
+        },
+    )
+    new = _spec(
+        Base=base,
+        Out={"type": "object", "properties": {"id": {"type": "integer"}, "x": {"type": "string"}}},
+    )
     assert _kinds(old, new) == []
     gone = copy.deepcopy(old)
     gone["components"]["schemas"]["Base"]["properties"] = {}

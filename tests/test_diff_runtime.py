@@ -28,25 +28,43 @@ from support import import_generated
 OLD: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "Drift", "version": "1"},
-    "paths": {"/items/{id}": {"get": {
-        "operationId": "getItem",
-        "parameters": [
-            {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-            {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
-        ],
-        "responses": {"200": {"description": "ok", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/Item"}}}}},
-    }}},
-    "components": {"schemas": {"Item": {
-        "type": "object",
-        "required": ["id", "status"],
-        "properties": {
-            "id": {"type": "string"},
-            "status": {"type": "string", "enum": ["active", "paused"]},
-            "count": {"type": "integer"},
-            "note": {"type": "string"},
-        },
-    }}},
+    "paths": {
+        "/items/{id}": {
+            "get": {
+                "operationId": "getItem",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "sort",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["asc", "desc"]},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Item"}}
+                        },
+                    }
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Item": {
+                "type": "object",
+                "required": ["id", "status"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "status": {"type": "string", "enum": ["active", "paused"]},
+                    "count": {"type": "integer"},
+                    "note": {"type": "string"},
+                },
+            }
+        }
+    },
 }
 VALID = {"id": "i1", "status": "active", "count": 2, "note": "n"}
 
@@ -65,17 +83,50 @@ def _sort(spec: dict[str, Any]) -> dict[str, Any]:
 
 # name -> (change to the spec, a response the new spec allows)
 RESPONSE_DRIFT: dict[str, tuple[Callable[[dict[str, Any]], Any], dict[str, Any]]] = {
-    "new enum value": (lambda s: _props(s)["status"]["enum"].append("archived"), {**VALID, "status": "archived"}),
-    "enum becomes a plain string": (lambda s: _props(s)["status"].pop("enum"), {**VALID, "status": "anything"}),
+    "new enum value": (
+        lambda s: _props(s)["status"]["enum"].append("archived"),
+        {**VALID, "status": "archived"},
+    ),
+    "enum becomes a plain string": (
+        lambda s: _props(s)["status"].pop("enum"),
+        {**VALID, "status": "anything"},
+    ),
     "new field": (lambda s: _props(s).update(extra={"type": "string"}), {**VALID, "extra": "x"}),
-    "new required field": (lambda s: (_props(s).update(extra={"type": "string"}), _item(s)["required"].append("extra")), {**VALID, "extra": "x"}),
-    "optional field removed": (lambda s: _props(s).pop("note"), {k: v for k, v in VALID.items() if k != "note"}),
-    "optional field nullable": (lambda s: _props(s)["count"].update(nullable=True), {**VALID, "count": None}),
-    "integer becomes number": (lambda s: _props(s)["count"].update(type="number"), {**VALID, "count": 2.5}),
-    "string becomes integer": (lambda s: _props(s)["note"].update(type="integer"), {**VALID, "note": 7}),
-    "required field nullable": (lambda s: _props(s)["id"].update(nullable=True), {**VALID, "id": None}),
-    "required field optional": (lambda s: _item(s)["required"].remove("id"), {k: v for k, v in VALID.items() if k != "id"}),
-    "required field removed": (lambda s: (_props(s).pop("id"), _item(s)["required"].remove("id")), {k: v for k, v in VALID.items() if k != "id"}),
+    "new required field": (
+        lambda s: (
+            _props(s).update(extra={"type": "string"}),
+            _item(s)["required"].append("extra"),
+        ),
+        {**VALID, "extra": "x"},
+    ),
+    "optional field removed": (
+        lambda s: _props(s).pop("note"),
+        {k: v for k, v in VALID.items() if k != "note"},
+    ),
+    "optional field nullable": (
+        lambda s: _props(s)["count"].update(nullable=True),
+        {**VALID, "count": None},
+    ),
+    "integer becomes number": (
+        lambda s: _props(s)["count"].update(type="number"),
+        {**VALID, "count": 2.5},
+    ),
+    "string becomes integer": (
+        lambda s: _props(s)["note"].update(type="integer"),
+        {**VALID, "note": 7},
+    ),
+    "required field nullable": (
+        lambda s: _props(s)["id"].update(nullable=True),
+        {**VALID, "id": None},
+    ),
+    "required field optional": (
+        lambda s: _item(s)["required"].remove("id"),
+        {k: v for k, v in VALID.items() if k != "id"},
+    ),
+    "required field removed": (
+        lambda s: (_props(s).pop("id"), _item(s)["required"].remove("id")),
+        {k: v for k, v in VALID.items() if k != "id"},
+    ),
 }
 
 # name -> (change to the spec, values of `sort` the old client may send)
@@ -106,7 +157,9 @@ def _changed(root: Path, name: str, change: Callable[[dict[str, Any]], Any]) -> 
 def _get_item(client: Any) -> Any:
     """The one operation's method, wherever the IR puts it (resource and verb are its choice)."""
     resource = build_api(copy.deepcopy(OLD)).resources[0]
-    return getattr(functools.reduce(getattr, resource.attr_path, client), resource.operations[0].py_name)
+    return getattr(
+        functools.reduce(getattr, resource.attr_path, client), resource.operations[0].py_name
+    )
 
 
 def _reads_without_problem(pkg: Any, answer: dict[str, Any]) -> bool:
@@ -121,24 +174,32 @@ def _reads_without_problem(pkg: Any, answer: dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize("name", list(RESPONSE_DRIFT))
-def test_a_response_change_is_breaking_exactly_when_old_clients_cannot_read_it(name: str, old_client, tmp_path) -> None:
+def test_a_response_change_is_breaking_exactly_when_old_clients_cannot_read_it(
+    name: str, old_client, tmp_path
+) -> None:
     old_path, pkg = old_client
     change, answer = RESPONSE_DRIFT[name]
     changes = diff_sources(str(old_path), str(_changed(tmp_path, name, change)))
     assert changes, "the change is reported"
     tolerated = _reads_without_problem(pkg, answer)
-    assert any(c.breaking for c in changes) is not tolerated, [(c.kind, c.message, c.breaking) for c in changes]
+    assert any(c.breaking for c in changes) is not tolerated, [
+        (c.kind, c.message, c.breaking) for c in changes
+    ]
 
 
 @pytest.mark.parametrize("name", list(REQUEST_DRIFT))
-def test_a_request_change_is_breaking_exactly_when_old_requests_are_rejected(name: str, old_client, tmp_path) -> None:
+def test_a_request_change_is_breaking_exactly_when_old_requests_are_rejected(
+    name: str, old_client, tmp_path
+) -> None:
     old_path, _ = old_client
     change, sent = REQUEST_DRIFT[name]
     new_spec = copy.deepcopy(OLD)
     change(new_spec)
     changes = diff_sources(str(old_path), str(_changed(tmp_path, name, change)))
     accepted = all(jsonschema.Draft7Validator(_sort(new_spec)).is_valid(v) for v in sent)
-    assert any(c.breaking for c in changes) is not accepted, [(c.kind, c.message, c.breaking) for c in changes]
+    assert any(c.breaking for c in changes) is not accepted, [
+        (c.kind, c.message, c.breaking) for c in changes
+    ]
 
 
 def test_old_async_clients_read_a_drifted_response_too(old_client) -> None:
@@ -146,7 +207,9 @@ def test_old_async_clients_read_a_drifted_response_too(old_client) -> None:
     answer = {**VALID, "status": "archived", "extra": {"nested": [1]}}
 
     async def main() -> Any:
-        http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=answer)))
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(lambda r: httpx.Response(200, json=answer))
+        )
         async with pkg.AsyncClient(base_url="http://api.test", http_client=http) as client:
             return await _get_item(client)("i1", strict_responses=True)
 

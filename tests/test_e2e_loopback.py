@@ -46,7 +46,15 @@ class Server:
                 url = urlsplit(self.path)
                 key = f"{self.command} {url.path}"
                 with outer.lock:
-                    outer.log.append({"key": key, "headers": dict(self.headers), "query": parse_qs(url.query), "body": body, "t": time.monotonic()})
+                    outer.log.append(
+                        {
+                            "key": key,
+                            "headers": dict(self.headers),
+                            "query": parse_qs(url.query),
+                            "body": body,
+                            "t": time.monotonic(),
+                        }
+                    )
                     queued = outer.script.get(key) or []
                     status = queued.pop(0) if queued else None
                 if status is not None:
@@ -61,12 +69,16 @@ class Server:
                 if key == "POST /v1/customers":
                     return self.send(201, {"id": "cus_new", **json.loads(body)})
                 if key.startswith("GET /v1/customers/"):
-                    return self.send(200, {"id": url.path.rsplit("/", 1)[1], "email": "x@example.com"})
+                    return self.send(
+                        200, {"id": url.path.rsplit("/", 1)[1], "email": "x@example.com"}
+                    )
                 return self.send(404, {"error": "unknown"})
 
             do_GET = do_POST = _answer
 
-            def send(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
+            def send(
+                self, status: int, payload: object, headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -79,7 +91,9 @@ class Server:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def count(self, key: str) -> int:
         return sum(1 for entry in self.log if entry["key"] == key)
@@ -145,7 +159,9 @@ def test_post_is_retried_after_429_and_with_idempotency_key(server):
 
 def test_breaker_opens_fails_fast_and_recovers(server):
     now = [1000.0]
-    breaker = pagination.CircuitBreaker(failure_threshold=2, recovery_time=30.0, clock=lambda: now[0])
+    breaker = pagination.CircuitBreaker(
+        failure_threshold=2, recovery_time=30.0, clock=lambda: now[0]
+    )
     server.script["GET /v1/customers/cus_2"] = [500, 500]
     states: list[tuple[str, str]] = []
     hooks = pagination.Hooks(on_breaker=[lambda old, new: states.append((old, new))])
@@ -177,7 +193,10 @@ def test_rate_limit_holds_across_threads(server):
 
     limit = pagination.RateLimit(requests=rate, per=1.0, burst=1, clock=lambda: 5.0, sleep=record)
     with make_client(server, rate_limit=limit) as client:
-        threads = [threading.Thread(target=lambda: [client.customers.retrieve("cus_3") for _ in range(4)]) for _ in range(8)]
+        threads = [
+            threading.Thread(target=lambda: [client.customers.retrieve("cus_3") for _ in range(4)])
+            for _ in range(8)
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -26,8 +26,11 @@ def _python_files(name: str) -> list[str]:
     """Generated Python files; the runtime is a verbatim copy of hand-written code."""
     root = GENERATED / name
     return sorted(
-        str(p.relative_to(root)) for p in root.rglob("*")
-        if p.suffix in (".py", ".pyi") and "__pycache__" not in p.parts and "_runtime" not in p.parts
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.suffix in (".py", ".pyi")
+        and "__pycache__" not in p.parts
+        and "_runtime" not in p.parts
     )
 
 
@@ -67,14 +70,28 @@ def test_docstring_filter_writes_what_black_writes(text, indent):
     assert format_python(source) == source
 
 
-@pytest.mark.parametrize("value", ["plain", "it's", 'say "hi"', "both ' and \"", "back\\slash", "tab\tnew\nline", "\x1b\u2028", ""])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        "it's",
+        'say "hi"',
+        "both ' and \"",
+        "back\\slash",
+        "tab\tnew\nline",
+        "\x1b\u2028",
+        "",
+    ],
+)
 def test_string_literals_are_quoted_as_black_quotes_them(value):
     source = f"x = {pyrepr(value)}\n"
     assert format_python(source) == source
     assert eval(pyrepr(value)) == value  # noqa: S307 - our own literal
 
 
-@pytest.mark.parametrize("names", [["A"], ["Short", "Names"], ["VeryLongModelName" * 4], ["Alpha" * 12, "Beta" * 12]])
+@pytest.mark.parametrize(
+    "names", [["A"], ["Short", "Names"], ["VeryLongModelName" * 4], ["Alpha" * 12, "Beta" * 12]]
+)
 @pytest.mark.parametrize("indent", [0, 4])
 def test_from_import_is_laid_out_as_black_lays_it_out(names, indent):
     line = from_import("..models.some_module_with_a_long_name", names, indent)
@@ -87,12 +104,15 @@ def test_only_statements_with_long_code_lines_go_through_black():
     assert len(long_call) > LINE_LENGTH
     source = (
         '"""Module."""\n\n'
-        "x = 1\n"
-        + long_call
-        + "\n\nclass Thing:\n"
-        '    """A docstring line that is far too long is left alone by black: ' + "w" * 80 + '"""\n\n'
+        "x = 1\n" + long_call + "\n\nclass Thing:\n"
+        '    """A docstring line that is far too long is left alone by black: '
+        + "w"
+        * 80
+        + '"""\n\n'
         "    def short(self) -> int:\n        return 1\n\n"
-        "    def long(self) -> int:\n        return " + " + ".join(f"self.value_{i}" for i in range(10)) + "\n"
+        "    def long(self) -> int:\n        return "
+        + " + ".join(f"self.value_{i}" for i in range(10))
+        + "\n"
     )
     out = format_stable(source)
     assert out == format_python(source)
@@ -108,7 +128,9 @@ def test_stable_source_without_long_lines_is_returned_as_is():
 
 
 def _model_class(name: str, fields: list[str]) -> str:
-    return f'class {name}(BaseModel):\n    """A model."""\n\n' + "".join(f"    {f}\n" for f in fields)
+    return f'class {name}(BaseModel):\n    """A model."""\n\n' + "".join(
+        f"    {f}\n" for f in fields
+    )
 
 
 def test_models_module_is_what_black_writes_with_long_members_apart():
@@ -151,7 +173,10 @@ def test_methods_go_through_black_by_signature_and_statement():
         "        *,\n"
         "        timeout: float | None = None,\n"
         "    ) -> int:\n"
-        '        """A docstring line far too long for the limit, which black leaves as it is: ' + "w" * 60 + '"""\n'
+        '        """A docstring line far too long for the limit, which black leaves as it is: '
+        + "w"
+        * 60
+        + '"""\n'
         "        total = compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
         "        return total\n\n"
         "    async def fetch(\n"
@@ -200,7 +225,9 @@ def test_format_files_in_workers_gives_what_it_gives_here(monkeypatch):
     # four files, four batches: this process did two, a forked worker the others
     assert pids == [os.getpid()] * 2
     assert here["README.md"] == files["README.md"] and here["pkg/exact.py"] == files["pkg/exact.py"]
-    assert here["pkg/whole.py"].startswith('z = {"a": 1}\n') and here["pkg/stable.py"] == format_python(files["pkg/stable.py"])
+    assert here["pkg/whole.py"].startswith('z = {"a": 1}\n') and here[
+        "pkg/stable.py"
+    ] == format_python(files["pkg/stable.py"])
 
 
 def test_a_module_that_does_not_compile_stops_the_run_in_workers_too(monkeypatch):
@@ -219,7 +246,9 @@ def test_a_module_that_does_not_compile_stops_the_run_in_workers_too(monkeypatch
             formatting.format_files(files, Cache(None), stable, exact)
 
 
-@pytest.mark.parametrize("spec", ["specs/polymorphism.yaml", "specs/schemas.yaml", "specs/petstore.json"])
+@pytest.mark.parametrize(
+    "spec", ["specs/polymorphism.yaml", "specs/schemas.yaml", "specs/petstore.json"]
+)
 def test_split_reusing_the_formatting_parse_gives_what_parsing_again_gives(spec):
     from apigen.build import build_api
     from apigen.layout import format_models_for_split

@@ -38,12 +38,14 @@ def _set(path: tuple[str, ...], value: Any) -> Callable[[dict[str, Any]], None]:
         for key in path[:-1]:
             node = node.setdefault(key, {})
         node[path[-1]] = value
+
     return edit
 
 
 def _op(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def edit(doc: dict[str, Any]) -> None:
         first_op(doc)[key] = value
+
     return edit
 
 
@@ -51,6 +53,7 @@ def _param(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def edit(doc: dict[str, Any]) -> None:
         params = [p for p in first_op(doc).get("parameters", []) if "$ref" not in p]
         params[0][key] = value
+
     return edit
 
 
@@ -63,8 +66,12 @@ SWAGGER2_BREAKAGE: dict[str, Callable[[dict[str, Any]], None]] = {
     "a collectionFormat that is a mapping": _param("collectionFormat", {"x": 1}),
     "a $ref that is a number": _op("parameters", [{"$ref": 5}]),
     "responses that are a list": _op("responses", ["200"]),
-    "response headers that are a string": _op("responses", {"200": {"description": "", "headers": "x"}}),
-    "an oauth2 flow that is a mapping": _set(("securityDefinitions", "o"), {"type": "oauth2", "flow": {}}),
+    "response headers that are a string": _op(
+        "responses", {"200": {"description": "", "headers": "x"}}
+    ),
+    "an oauth2 flow that is a mapping": _set(
+        ("securityDefinitions", "o"), {"type": "oauth2", "flow": {}}
+    ),
     "securityDefinitions that are a list": _set(("securityDefinitions",), ["x"]),
     "a path item that is a string": _set(("paths", "/x"), "y"),
     "schemes that are a string": _set(("schemes",), "https"),
@@ -80,7 +87,8 @@ SWAGGER2_BREAKAGE: dict[str, Callable[[dict[str, Any]], None]] = {
 
 @pytest.mark.parametrize("name", list(SWAGGER2_BREAKAGE))
 def test_a_malformed_swagger2_document_is_reported_not_crashed_on(
-        name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = copy.deepcopy(swagger2())
     SWAGGER2_BREAKAGE[name](doc)
     spec = tmp_path / "spec.json"
@@ -92,7 +100,8 @@ def test_a_malformed_swagger2_document_is_reported_not_crashed_on(
 
 @pytest.mark.parametrize("target", ["\ud800.yaml", "a\x00b.yaml", "x" * 5000 + ".yaml"])
 def test_a_ref_to_a_path_that_cannot_exist_is_refused(
-        target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = json.loads((SPECS / "petstore.json").read_text())
     doc["components"]["schemas"]["Broken"] = {"$ref": target + "#/X"}
     spec = tmp_path / "spec.json"
@@ -102,11 +111,25 @@ def test_a_ref_to_a_path_that_cannot_exist_is_refused(
     assert "internal error" not in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("schemes", ["a string", ["a", "list"], {"o": {"type": "oauth2", "flows": "x"}},
-                                     {"o": {"type": "oauth2", "flows": {"clientCredentials": {
-                                         "tokenUrl": "https://t", "scopes": ["not", "a", "map"]}}}}])
+@pytest.mark.parametrize(
+    "schemes",
+    [
+        "a string",
+        ["a", "list"],
+        {"o": {"type": "oauth2", "flows": "x"}},
+        {
+            "o": {
+                "type": "oauth2",
+                "flows": {
+                    "clientCredentials": {"tokenUrl": "https://t", "scopes": ["not", "a", "map"]}
+                },
+            }
+        },
+    ],
+)
 def test_security_schemes_of_the_wrong_shape_are_reported_not_crashed_on(
-        schemes: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    schemes: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = json.loads((SPECS / "petstore.json").read_text())
     doc["components"]["securitySchemes"] = schemes
     spec = tmp_path / "spec.json"
@@ -118,20 +141,35 @@ def test_security_schemes_of_the_wrong_shape_are_reported_not_crashed_on(
 
 @pytest.mark.parametrize("edit", ["info", "components", "schemas", "ref_in_example"])
 def test_more_wrong_shapes_are_reported_not_crashed_on(
-        edit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = json.loads((SPECS / "petstore.json").read_text())
     if edit == "info":
         doc["info"] = 5
     elif edit == "components":
         doc["components"] = ["x"]
-        doc["paths"]["/x"] = {"get": {"responses": {"200": {"description": "",
-                                                            "content": {"application/json": {
-                                                                "schema": {"$ref": "other.json"}}}}}}}
+        doc["paths"]["/x"] = {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "",
+                        "content": {"application/json": {"schema": {"$ref": "other.json"}}},
+                    }
+                }
+            }
+        }
     elif edit == "schemas":
         doc["components"]["schemas"] = [{"a": 1}]
-        doc["paths"]["/x"] = {"get": {"responses": {"200": {"description": "",
-                                                            "content": {"application/json": {
-                                                                "schema": {"$ref": "other.json"}}}}}}}
+        doc["paths"]["/x"] = {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "",
+                        "content": {"application/json": {"schema": {"$ref": "other.json"}}},
+                    }
+                }
+            }
+        }
     else:  # a $ref in a place check_refs does not walk, that the IR builder still follows
         for item in doc["paths"].values():
             for op in item.values():
@@ -146,7 +184,8 @@ def test_more_wrong_shapes_are_reported_not_crashed_on(
 
 @pytest.mark.parametrize("edit", ["servers", "content"])
 def test_servers_and_content_of_the_wrong_type_are_reported_not_crashed_on(
-        edit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = json.loads((SPECS / "petstore.json").read_text())
     if edit == "servers":
         doc["servers"] = 5
@@ -164,7 +203,8 @@ def test_servers_and_content_of_the_wrong_type_are_reported_not_crashed_on(
 
 @pytest.mark.parametrize("edit", ["tags", "responses"])
 def test_tags_and_responses_of_the_wrong_type_still_generate_or_are_refused(
-        edit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = json.loads((SPECS / "petstore.json").read_text())
     if edit == "tags":
         doc["tags"] = 1.5
@@ -179,9 +219,25 @@ def test_tags_and_responses_of_the_wrong_type_still_generate_or_are_refused(
     assert "internal error" not in err and "Traceback" not in err
 
 
-SCHEMA_KEYWORDS = ["allOf", "oneOf", "anyOf", "prefixItems", "properties", "patternProperties",
-                   "$defs", "definitions", "dependentSchemas", "items", "additionalProperties",
-                   "not", "required", "enum", "type", "$ref", "discriminator"]
+SCHEMA_KEYWORDS = [
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "prefixItems",
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+    "items",
+    "additionalProperties",
+    "not",
+    "required",
+    "enum",
+    "type",
+    "$ref",
+    "discriminator",
+]
 WRONG_SHAPES: list[Any] = [{"$ref": "#/"}, {"0": {}}, 5, "x", [1], None, True]
 
 
@@ -200,11 +256,30 @@ def test_schema_keywords_of_the_wrong_shape_are_dropped_not_crashed_on(tmp_path:
             for nullable in (True, False):
                 odd: dict[str, Any] = {keyword: shape, **({"nullable": True} if nullable else {})}
                 doc = {
-                    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-                    "paths": {"/x": {"get": {"responses": {"200": {
-                        "description": "", "content": {"application/json": {"schema": {
-                            "type": "object", "properties": {
-                                "a": {"$ref": "#/components/schemas/Odd"}, "b": dict(odd)}}}}}}}}},
+                    "openapi": "3.0.3",
+                    "info": {"title": "t", "version": "1"},
+                    "paths": {
+                        "/x": {
+                            "get": {
+                                "responses": {
+                                    "200": {
+                                        "description": "",
+                                        "content": {
+                                            "application/json": {
+                                                "schema": {
+                                                    "type": "object",
+                                                    "properties": {
+                                                        "a": {"$ref": "#/components/schemas/Odd"},
+                                                        "b": dict(odd),
+                                                    },
+                                                }
+                                            }
+                                        },
+                                    }
+                                }
+                            }
+                        }
+                    },
                     "components": {"schemas": {"Odd": odd}},
                 }
                 spec = tmp_path / "spec.json"
@@ -235,10 +310,25 @@ def test_long_spec_names_become_short_file_names_that_still_import(tmp_path: Pat
     doc = {
         "openapi": "3.0.3",
         "info": {"title": "Title" + long, "version": "1"},
-        "paths": {f"/{name}": {"get": {"tags": [tag], "operationId": f"get{name}", "responses": {
-            "200": {"description": "", "content": {"application/json": {"schema": {
-                "$ref": f"#/components/schemas/Widget{long}{name}"}}}}}}}
-            for name, tag in (("One", "t" + long + "a"), ("Two", "t" + long + "b"))},
+        "paths": {
+            f"/{name}": {
+                "get": {
+                    "tags": [tag],
+                    "operationId": f"get{name}",
+                    "responses": {
+                        "200": {
+                            "description": "",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": f"#/components/schemas/Widget{long}{name}"}
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+            for name, tag in (("One", "t" + long + "a"), ("Two", "t" + long + "b"))
+        },
         "components": {"schemas": {f"Widget{long}One": item, f"Widget{long}Two": item}},
     }
     spec = tmp_path / "spec.json"
@@ -247,7 +337,9 @@ def test_long_spec_names_become_short_file_names_that_still_import(tmp_path: Pat
     parts = {part for rel in rendered.files for part in rel.split("/")}
     assert max(len(part.removesuffix(".py").removesuffix(".pyi")) for part in parts) <= 100
     models = {p for rel in rendered.files if "/models/" in rel for p in [rel.rsplit("/", 1)[1]]}
-    resources = {p for rel in rendered.files if "/resources/" in rel for p in [rel.rsplit("/", 1)[1]]}
+    resources = {
+        p for rel in rendered.files if "/resources/" in rel for p in [rel.rsplit("/", 1)[1]]
+    }
     assert len(models - {"__init__.py", "__init__.pyi", "_index.py"}) == 2
     assert len(resources - {"__init__.py"}) == 2
     out = tmp_path / "out"
@@ -262,7 +354,9 @@ def test_long_spec_names_become_short_file_names_that_still_import(tmp_path: Pat
         assert one is not two and one.__module__ != two.__module__
         for rel in rendered.files:  # the client, the resources and models import each other
             if rel.startswith(f"{package}/") and rel.endswith(".py"):
-                importlib.import_module(rel.removesuffix(".py").removesuffix("/__init__").replace("/", "."))
+                importlib.import_module(
+                    rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+                )
         assert pkg.Client(base_url="https://api.test") is not None
     finally:
         sys.path.remove(str(out))
@@ -270,8 +364,18 @@ def test_long_spec_names_become_short_file_names_that_still_import(tmp_path: Pat
             del sys.modules[name]
 
 
-@pytest.mark.parametrize("edit", ["item_parameters", "op_parameters", "param_content", "paths",
-                                  "schemas", "security_schemes", "servers"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "item_parameters",
+        "op_parameters",
+        "param_content",
+        "paths",
+        "schemas",
+        "security_schemes",
+        "servers",
+    ],
+)
 def test_the_mock_description_reads_parts_of_the_wrong_type_as_empty(edit: str) -> None:
     """bench/fuzz.py case 5500 (seed 20261208): path-item ``parameters`` that are a number
     made the testing mock's description iterate an int (TypeError in mockspec)."""

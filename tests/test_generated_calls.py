@@ -35,14 +35,24 @@ class Recorder:
         return self.requests[-1]
 
 
-PET = {"id": 1, "name": "doggie", "photoUrls": ["u"], "status": "available", "category": {"id": 7, "name": "dogs"}}
+PET = {
+    "id": 1,
+    "name": "doggie",
+    "photoUrls": ["u"],
+    "status": "available",
+    "category": {"id": 7, "name": "dogs"},
+}
 
 
 def petstore_client(route):  # type: ignore[no-untyped-def]
     rec = Recorder(route)
     # the Petstore spec names a plain-http server: credentials go there only when allowed
-    client = petstore.Client(api_key="secret-key", petstore_auth="oauth-token", allow_insecure_http=True,
-                             http_client=httpx.Client(transport=httpx.MockTransport(rec)))
+    client = petstore.Client(
+        api_key="secret-key",
+        petstore_auth="oauth-token",
+        allow_insecure_http=True,
+        http_client=httpx.Client(transport=httpx.MockTransport(rec)),
+    )
     return client, rec
 
 
@@ -53,7 +63,12 @@ def test_get_pet_by_id_sends_get_and_returns_pet():
     assert rec.last.url == "http://petstore.swagger.io/v2/pet/1"
     assert rec.last.headers["api_key"] == "secret-key"
     assert isinstance(pet, Pet)
-    assert pet.name == "doggie" and pet.photo_urls == ["u"] and pet.category is not None and pet.category.name == "dogs"
+    assert (
+        pet.name == "doggie"
+        and pet.photo_urls == ["u"]
+        and pet.category is not None
+        and pet.category.name == "dogs"
+    )
     assert pet.status is not None and pet.status.value == "available"
 
 
@@ -69,13 +84,18 @@ def test_json_body_from_model_and_from_dict():
     client, rec = petstore_client(lambda r: httpx.Response(200))
     client.pet.add(body=Pet(name="rex", photo_urls=[]))
     assert rec.last.method == "POST" and rec.last.headers["content-type"] == "application/json"
-    assert json.loads(rec.last.content) == {"name": "rex", "photoUrls": []}  # aliases, only fields set
+    assert json.loads(rec.last.content) == {
+        "name": "rex",
+        "photoUrls": [],
+    }  # aliases, only fields set
     client.pet.add(body={"name": "tom", "photoUrls": ["x"]})
     assert json.loads(rec.last.content) == {"name": "tom", "photoUrls": ["x"]}
 
 
 def test_not_found_raises_typed_error():
-    client, _ = petstore_client(lambda r: httpx.Response(404, json={"message": "no pet"}, headers={"x-request-id": "req-9"}))
+    client, _ = petstore_client(
+        lambda r: httpx.Response(404, json={"message": "no pet"}, headers={"x-request-id": "req-9"})
+    )
     with pytest.raises(petstore.NotFoundError) as info:
         client.pet.retrieve(404)
     assert info.value.status_code == 404 and info.value.request_id == "req-9"
@@ -85,7 +105,11 @@ def test_not_found_raises_typed_error():
 def test_async_client_same_behaviour():
     async def main() -> Pet:
         rec = Recorder(lambda r: httpx.Response(200, json=PET))
-        async with petstore.AsyncClient(api_key="k", allow_insecure_http=True, http_client=httpx.AsyncClient(transport=httpx.MockTransport(rec))) as client:
+        async with petstore.AsyncClient(
+            api_key="k",
+            allow_insecure_http=True,
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(rec)),
+        ) as client:
             pet = await client.pet.retrieve(1)
         assert rec.last.url.path == "/v2/pet/1"
         return pet
@@ -96,7 +120,9 @@ def test_async_client_same_behaviour():
 def test_credentials_default_to_environment(monkeypatch):
     monkeypatch.setenv("PETSTORE_API_KEY", "from-env")
     rec = Recorder(lambda r: httpx.Response(200, json=PET))
-    client = petstore.Client(allow_insecure_http=True, http_client=httpx.Client(transport=httpx.MockTransport(rec)))
+    client = petstore.Client(
+        allow_insecure_http=True, http_client=httpx.Client(transport=httpx.MockTransport(rec))
+    )
     client.pet.retrieve(1)
     assert rec.last.headers["api_key"] == "from-env"
     assert "from-env" not in repr(client)
@@ -104,9 +130,12 @@ def test_credentials_default_to_environment(monkeypatch):
 
 # ----------------------------------------------------------------- bodies.yaml
 
+
 def bodies_client(route):  # type: ignore[no-untyped-def]
     rec = Recorder(route)
-    return bodies.Client(api_key="K", http_client=httpx.Client(transport=httpx.MockTransport(rec))), rec
+    return bodies.Client(
+        api_key="K", http_client=httpx.Client(transport=httpx.MockTransport(rec))
+    ), rec
 
 
 WIDGET = {"id": "w1", "name": "gear", "color": "red"}
@@ -114,7 +143,9 @@ WIDGET = {"id": "w1", "name": "gear", "color": "red"}
 
 def test_header_cookie_and_array_styles():
     client, rec = bodies_client(lambda r: httpx.Response(200, json=[WIDGET]))
-    widgets = client.widgets.list(x_tenant="acme", ids=[1, 2], colors=["red", "green"], session_id="s1", sort_by="name")
+    widgets = client.widgets.list(
+        x_tenant="acme", ids=[1, 2], colors=["red", "green"], session_id="s1", sort_by="name"
+    )
     sent = rec.last
     assert sent.url.path == "/api/widgets"
     query = parse_qs(sent.url.query.decode())
@@ -127,9 +158,15 @@ def test_header_cookie_and_array_styles():
 
 
 def test_several_success_responses_pick_model_by_status():
-    client, _ = bodies_client(lambda r: httpx.Response(201, json={"widget": WIDGET, "created": True}))
+    client, _ = bodies_client(
+        lambda r: httpx.Response(201, json={"widget": WIDGET, "created": True})
+    )
     created = client.widgets.upsert(body={"name": "gear"})
-    assert isinstance(created, WidgetCreated) and isinstance(created.widget, Widget) and created.created is True
+    assert (
+        isinstance(created, WidgetCreated)
+        and isinstance(created.widget, Widget)
+        and created.created is True
+    )
     client, _ = bodies_client(lambda r: httpx.Response(200, json=WIDGET))
     assert isinstance(client.widgets.upsert(body={"name": "gear"}), Widget)
 
@@ -146,36 +183,62 @@ def test_no_content_returns_none_and_error_model_is_parsed():
 
 def test_path_parameters_are_typed_and_encoded_per_segment():
     client, rec = bodies_client(lambda r: httpx.Response(200, json=WIDGET))
-    client.widgets.versions.at.flag.ratio.retrieve("../../etc/passwd", 3, date(2024, 5, 6), True, 0.5)
+    client.widgets.versions.at.flag.ratio.retrieve(
+        "../../etc/passwd", 3, date(2024, 5, 6), True, 0.5
+    )
     raw_path = rec.last.url.raw_path.decode()
-    assert raw_path == "/api/widgets/..%2F..%2Fetc%2Fpasswd/versions/3/at/2024-05-06/flag/true/ratio/0.5"
+    assert (
+        raw_path
+        == "/api/widgets/..%2F..%2Fetc%2Fpasswd/versions/3/at/2024-05-06/flag/true/ratio/0.5"
+    )
 
 
 def test_form_body_and_operation_without_security():
-    client, rec = bodies_client(lambda r: httpx.Response(200, json={"access_token": "t", "token_type": "bearer"}))
+    client, rec = bodies_client(
+        lambda r: httpx.Response(200, json={"access_token": "t", "token_type": "bearer"})
+    )
     token = client.login.create(body={"username": "u", "password": "p", "scopes": ["a", "b"]})
     assert isinstance(token, Token)
     assert rec.last.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert parse_qs(rec.last.content.decode()) == {"username": ["u"], "password": ["p"], "scopes": ["a", "b"]}
-    assert "K" not in rec.last.headers.values() and "x-api-key" not in {k.lower() for k in rec.last.headers}
+    assert parse_qs(rec.last.content.decode()) == {
+        "username": ["u"],
+        "password": ["p"],
+        "scopes": ["a", "b"],
+    }
+    assert "K" not in rec.last.headers.values() and "x-api-key" not in {
+        k.lower() for k in rec.last.headers
+    }
 
 
 def test_multipart_upload_with_file_part():
-    client, rec = bodies_client(lambda r: httpx.Response(201, json={"id": "f1", "name": "a.txt", "size": 5}))
+    client, rec = bodies_client(
+        lambda r: httpx.Response(201, json={"id": "f1", "name": "a.txt", "size": 5})
+    )
     info = client.files.upload(body=UploadFileRequest(file=b"hello", description="greeting"))
     assert isinstance(info, FileInfo)
     sent = rec.last
     assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
-    assert b"hello" in sent.content and b'name="description"' in sent.content and b"greeting" in sent.content
+    assert (
+        b"hello" in sent.content
+        and b'name="description"' in sent.content
+        and b"greeting" in sent.content
+    )
 
 
 def test_binary_and_text_bodies_and_responses():
-    client, rec = bodies_client(lambda r: httpx.Response(200, content=b"\x89PNG..", headers={"content-type": "image/png"}))
+    client, rec = bodies_client(
+        lambda r: httpx.Response(200, content=b"\x89PNG..", headers={"content-type": "image/png"})
+    )
     assert client.files.content.retrieve("f1") == b"\x89PNG.."
     client, rec = bodies_client(lambda r: httpx.Response(204))
     client.files.content.update("f1", body=b"\x00\x01")
-    assert rec.last.content == b"\x00\x01" and rec.last.headers["content-type"] == "application/octet-stream"
-    client, rec = bodies_client(lambda r: httpx.Response(200, text="plain words", headers={"content-type": "text/plain"}))
+    assert (
+        rec.last.content == b"\x00\x01"
+        and rec.last.headers["content-type"] == "application/octet-stream"
+    )
+    client, rec = bodies_client(
+        lambda r: httpx.Response(200, text="plain words", headers={"content-type": "text/plain"})
+    )
     assert client.files.text("f1") == "plain words"
 
 
@@ -192,8 +255,12 @@ def test_response_not_matching_its_model_is_lenient_unless_strict():
     assert info.value.status_code == 200 and info.value.body == drifted
     assert "GET http://petstore.swagger.io/v2/pet/1 -> 200" in str(info.value)
     transport = httpx.MockTransport(lambda r: httpx.Response(200, json=drifted))
-    strict = petstore.Client(api_key="k", strict_responses=True, allow_insecure_http=True,
-                             http_client=httpx.Client(transport=transport))
+    strict = petstore.Client(
+        api_key="k",
+        strict_responses=True,
+        allow_insecure_http=True,
+        http_client=httpx.Client(transport=transport),
+    )
     with pytest.raises(petstore.APIResponseValidationError):
         strict.pet.retrieve(1)
     assert isinstance(strict.pet.retrieve(1, strict_responses=False), Pet)

@@ -36,7 +36,9 @@ def test_generated_matches_spec(name, spec, output):
 def test_every_spec_in_specs_is_a_configured_client():
     from support import REPO
 
-    specs = {p.resolve() for p in (REPO / "specs").iterdir() if p.suffix in (".json", ".yaml", ".yml")}
+    specs = {
+        p.resolve() for p in (REPO / "specs").iterdir() if p.suffix in (".json", ".yaml", ".yml")
+    }
     configured = {__import__("pathlib").Path(spec).resolve() for _, spec, _ in CLIENTS}
     assert specs == configured
 
@@ -44,8 +46,18 @@ def test_every_spec_in_specs_is_a_configured_client():
 def test_mypy_strict_passes_on_generated_packages():
     packages = [str(GENERATED / name / name) for name, _, _ in CLIENTS]
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", *packages],
-        capture_output=True, text=True, cwd=GENERATED,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir=/dev/null",
+            *packages,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=GENERATED,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 

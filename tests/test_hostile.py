@@ -26,16 +26,47 @@ ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 SPECS = sorted(p.name for p in HOSTILE.iterdir() if p.suffix in (".json", ".yaml"))
 
-ALLOWED_IMPORTS = {"__future__", "typing", "datetime", "uuid", "enum", "functools", "httpx", "pydantic", "decimal"}
-LAZY_LOADER = ("models", "__init__.py")  # the one module that imports by name (importlib), from its own index
+ALLOWED_IMPORTS = {
+    "__future__",
+    "typing",
+    "datetime",
+    "uuid",
+    "enum",
+    "functools",
+    "httpx",
+    "pydantic",
+    "decimal",
+}
+LAZY_LOADER = (
+    "models",
+    "__init__.py",
+)  # the one module that imports by name (importlib), from its own index
 ALLOWED_CALLS = {
-    "Endpoint", "ResponseType", "Pagination", "ParamStyle", "APIKeyScheme", "HTTPBearerScheme", "HTTPBasicScheme",
-    "OAuth2Scheme", "CircuitBreaker", "Field", "ConfigDict", "model_rebuild", "TypeVar",
+    "Endpoint",
+    "ResponseType",
+    "Pagination",
+    "ParamStyle",
+    "APIKeyScheme",
+    "HTTPBearerScheme",
+    "HTTPBasicScheme",
+    "OAuth2Scheme",
+    "CircuitBreaker",
+    "Field",
+    "ConfigDict",
+    "model_rebuild",
+    "TypeVar",
     "lazy_model",  # a model module's stand-in: (__package__, "module", "Class") literals only
 }
 FORBIDDEN_NAMES = {"os", "system", "eval", "exec", "__import__", "subprocess", "open", "compile"}
 CODE_MARKERS = ("os.system", "__import__", "import os")
-WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+WINDOWS_DEVICES = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+}
 
 
 @dataclass
@@ -52,7 +83,11 @@ class Generated:
 
     def modules(self) -> list[Path]:
         """Every generated .py except the verbatim runtime copy."""
-        return sorted(p for p in self.package_dir.rglob("*.py") if "_runtime" not in p.relative_to(self.package_dir).parts)
+        return sorted(
+            p
+            for p in self.package_dir.rglob("*.py")
+            if "_runtime" not in p.relative_to(self.package_dir).parts
+        )
 
 
 def _listing(folder: Path, skip: Path | None = None) -> set[str]:
@@ -64,11 +99,24 @@ def _listing(folder: Path, skip: Path | None = None) -> set[str]:
 
 
 def _git_status() -> set[str]:
-    proc = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return set(proc.stdout.splitlines())
 
 
-ESCAPE_CANDIDATES = [Path("/abs"), Path("/escape"), ROOT / "escape", ROOT / "abs", ROOT.parent / "escape", Path("/tmp/escape")]
+ESCAPE_CANDIDATES = [
+    Path("/abs"),
+    Path("/escape"),
+    ROOT / "escape",
+    ROOT / "abs",
+    ROOT.parent / "escape",
+    Path("/tmp/escape"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +142,20 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
             err = io.StringIO()
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-                code = main(["generate", str(HOSTILE / spec), "--output", str(out), "--summary-json", str(summary), "-q"])
-            package = json.loads(summary.read_text(encoding="utf-8"))["package"] if code == 0 else ""
+                code = main(
+                    [
+                        "generate",
+                        str(HOSTILE / spec),
+                        "--output",
+                        str(out),
+                        "--summary-json",
+                        str(summary),
+                        "-q",
+                    ]
+                )
+            package = (
+                json.loads(summary.read_text(encoding="utf-8"))["package"] if code == 0 else ""
+            )
             summary.unlink(missing_ok=True)
             results[spec] = Generated(spec, out, package, code, err.getvalue())
     finally:
@@ -122,6 +182,7 @@ def gen(request: pytest.FixtureRequest, hostile: dict[str, Any]) -> Generated:
 
 # ------------------------------------------------------------ (a) compiles
 
+
 def test_every_module_compiles(gen: Generated) -> None:
     files = list(gen.package_dir.rglob("*.py"))
     assert len(files) > 5
@@ -131,12 +192,17 @@ def test_every_module_compiles(gen: Generated) -> None:
 
 # ------------------------------------------------- (b) static safety (AST)
 
+
 def _calls_outside_function_bodies(tree: ast.Module) -> list[ast.Call]:
     calls: list[ast.Call] = []
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for part in (*node.decorator_list, node.args, node.returns):  # evaluated when the module runs
+            for part in (
+                *node.decorator_list,
+                node.args,
+                node.returns,
+            ):  # evaluated when the module runs
                 if part is not None:
                     visit(part)
             return
@@ -169,24 +235,36 @@ def test_imports_only_from_allowlist(gen: Generated) -> None:
                 for alias in node.names:
                     top = alias.name.split(".")[0]
                     lazy_loader = top == "importlib" and path.parts[-2:] == LAZY_LOADER
-                    assert top in ALLOWED_IMPORTS or top == gen.package or lazy_loader, f"{path}: import {alias.name}"
+                    assert top in ALLOWED_IMPORTS or top == gen.package or lazy_loader, (
+                        f"{path}: import {alias.name}"
+                    )
             elif isinstance(node, ast.ImportFrom):
                 if node.level:
                     continue
                 top = (node.module or "").split(".")[0]
-                assert top in ALLOWED_IMPORTS or top == gen.package, f"{path}: from {node.module} import ..."
+                assert top in ALLOWED_IMPORTS or top == gen.package, (
+                    f"{path}: from {node.module} import ..."
+                )
 
 
 def test_no_calls_at_import_time_except_known_constructors(gen: Generated) -> None:
     for path in gen.modules():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for call in _calls_outside_function_bodies(tree):
-            assert _call_name(call) in ALLOWED_CALLS, f"{path}:{call.lineno}: {ast.unparse(call)[:200]}"
+            assert _call_name(call) in ALLOWED_CALLS, (
+                f"{path}:{call.lineno}: {ast.unparse(call)[:200]}"
+            )
             if _call_name(call) == "lazy_model":
                 first, *rest = call.args
-                assert isinstance(first, ast.Name) and first.id == "__package__" and not call.keywords
-                assert len(rest) == 2 and all(isinstance(a, ast.Constant) and isinstance(a.value, str)
-                                              and a.value.isidentifier() for a in rest), ast.unparse(call)
+                assert (
+                    isinstance(first, ast.Name) and first.id == "__package__" and not call.keywords
+                )
+                assert len(rest) == 2 and all(
+                    isinstance(a, ast.Constant)
+                    and isinstance(a.value, str)
+                    and a.value.isidentifier()
+                    for a in rest
+                ), ast.unparse(call)
 
 
 def test_no_dangerous_names_anywhere(gen: Generated) -> None:
@@ -221,9 +299,16 @@ def test_code_like_text_only_inside_string_literals(gen: Generated) -> None:
             outside_strings.append(tok.string)
             if tok.type == tokenize.COMMENT:
                 for marker in CODE_MARKERS:
-                    assert marker not in tok.string, f"{path}:{tok.start[0]}: spec text in a comment: {tok.string!r}"
+                    assert marker not in tok.string, (
+                        f"{path}:{tok.start[0]}: spec text in a comment: {tok.string!r}"
+                    )
         code = " ".join(outside_strings)
-        for pattern in (r"\b__import__\s*\(", r"\bos\s*\.\s*system\b", r"\bimport\s+os\b", r"\bsystem\s*\("):
+        for pattern in (
+            r"\b__import__\s*\(",
+            r"\bos\s*\.\s*system\b",
+            r"\bimport\s+os\b",
+            r"\bsystem\s*\(",
+        ):
             assert not re.search(pattern, code), f"{path}: {pattern} outside a string literal"
 
 
@@ -231,7 +316,13 @@ def test_no_raw_control_characters_in_generated_text(gen: Generated) -> None:
     """Docstrings have control characters neutralised; string literals escape them."""
     for path in gen.modules():
         text = path.read_bytes().decode("utf-8")
-        bad = sorted({c for c in text if (ord(c) < 32 and c not in "\n\t") or ord(c) == 127 or c in "\u2028\u2029\x85"})
+        bad = sorted(
+            {
+                c
+                for c in text
+                if (ord(c) < 32 and c not in "\n\t") or ord(c) == 127 or c in "\u2028\u2029\x85"
+            }
+        )
         assert not bad, f"{path.relative_to(gen.out)}: raw {[hex(ord(c)) for c in bad]}"
 
 
@@ -242,13 +333,15 @@ def test_identifiers_are_ascii(gen: Generated) -> None:
         source = path.read_text(encoding="utf-8")
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
             if tok.type == tokenize.NAME:
-                assert tok.string.isascii(), f"{path.relative_to(gen.out)}:{tok.start[0]}: identifier {tok.string!r}"
+                assert tok.string.isascii(), (
+                    f"{path.relative_to(gen.out)}:{tok.start[0]}: identifier {tok.string!r}"
+                )
 
 
 # ------------------------------------------- (c) import has no side effects
 
 IMPORT_PROBE = textwrap.dedent(
-    r'''
+    r"""
     import importlib, json, os, pkgutil, sys
     sys.dont_write_bytecode = True
     sys.path.insert(0, sys.argv[2])
@@ -311,7 +404,7 @@ IMPORT_PROBE = textwrap.dedent(
         "events": events, "imported": names, "models": models,
         "servers": list(getattr(client, "SERVERS", ())), "warnings": import_warnings,
     }))
-    '''
+    """
 )
 
 
@@ -325,9 +418,17 @@ def imported(hostile: dict[str, Any]) -> dict[str, dict[str, Any]]:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         proc = subprocess.run(
             [sys.executable, "-I", "-c", IMPORT_PROBE, result.package, str(result.out)],
-            cwd=result.out, capture_output=True, text=True, timeout=120, env=env,
+            cwd=result.out,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
         )
-        found[spec] = {"code": proc.returncode, "stderr": proc.stderr, "data": json.loads(proc.stdout) if proc.returncode == 0 else None}
+        found[spec] = {
+            "code": proc.returncode,
+            "stderr": proc.stderr,
+            "data": json.loads(proc.stdout) if proc.returncode == 0 else None,
+        }
     return found
 
 
@@ -353,7 +454,14 @@ def _walk(node: Any) -> Any:
     if isinstance(node, dict):
         yield node
         for key, value in node.items():
-            if key not in ("example", "examples", "default", "enum", "x-apigen-pagination", "servers"):
+            if key not in (
+                "example",
+                "examples",
+                "default",
+                "enum",
+                "x-apigen-pagination",
+                "servers",
+            ):
                 yield from _walk(value)
     elif isinstance(node, list):
         for value in node:
@@ -367,24 +475,42 @@ def _load_spec(spec: str) -> Any:
     return json.loads(text) if spec.endswith(".json") else yaml.safe_load(text)
 
 
-@pytest.mark.parametrize("spec", ["injection-strings.json", "injection-strings.yaml", "identifiers.json"])
+@pytest.mark.parametrize(
+    "spec", ["injection-strings.json", "injection-strings.yaml", "identifiers.json"]
+)
 def test_string_values_round_trip(spec: str, imported: dict[str, dict[str, Any]]) -> None:
     """Property names (aliases), string enum values and string defaults of schemas keep their exact value."""
     probe = imported[spec]
     assert probe["code"] == 0, probe["stderr"]
     models = probe["data"]["models"]
-    aliases = {name if f["alias"] is None else f["alias"] for m in models.values() for name, f in m.get("fields", {}).items()}
+    aliases = {
+        name if f["alias"] is None else f["alias"]
+        for m in models.values()
+        for name, f in m.get("fields", {}).items()
+    }
     enum_values = {json.dumps(v) for m in models.values() for v in m.get("enum", [])}
-    defaults = {json.dumps(f["default"]) for m in models.values() for f in m.get("fields", {}).values()}
+    defaults = {
+        json.dumps(f["default"]) for m in models.values() for f in m.get("fields", {}).values()
+    }
     data = _load_spec(spec)
     checked = 0
     for node in _walk({"paths": data.get("paths"), "components": data.get("components")}):
-        for prop, sub in (node.get("properties") or {}).items() if isinstance(node.get("properties"), dict) else ():
+        for prop, sub in (
+            (node.get("properties") or {}).items()
+            if isinstance(node.get("properties"), dict)
+            else ()
+        ):
             assert prop in aliases, f"property {prop!r} lost"
             checked += 1
             if isinstance(sub, dict) and isinstance(sub.get("default"), str):
-                assert json.dumps(sub["default"]) in defaults, f"default {sub['default']!r} of {prop!r} changed"
-        if "type" in node and isinstance(node.get("enum"), list) and all(isinstance(v, str) for v in node["enum"]):
+                assert json.dumps(sub["default"]) in defaults, (
+                    f"default {sub['default']!r} of {prop!r} changed"
+                )
+        if (
+            "type" in node
+            and isinstance(node.get("enum"), list)
+            and all(isinstance(v, str) for v in node["enum"])
+        ):
             for value in node["enum"]:
                 assert json.dumps(value) in enum_values, f"enum value {value!r} lost"
     assert checked >= 3
@@ -399,22 +525,29 @@ def test_server_urls_round_trip(imported: dict[str, dict[str, Any]]) -> None:
 
 # ------------------------------------------------ (d) nothing written outside
 
+
 def test_files_stay_inside_output_folder(gen: Generated) -> None:
     root = gen.out.resolve()
     for path in gen.out.rglob("*"):
         assert not path.is_symlink(), path
         assert path.resolve().is_relative_to(root), path
     assert gen.package.isidentifier() and gen.package.isascii()
-    assert sorted(p.name for p in gen.out.iterdir()) == sorted(["README.md", "apigen-manifest.json", "pyproject.toml", gen.package])
+    assert sorted(p.name for p in gen.out.iterdir()) == sorted(
+        ["README.md", "apigen-manifest.json", "pyproject.toml", gen.package]
+    )
 
 
 def test_nothing_written_outside_the_output_folders(hostile: dict[str, Any]) -> None:
     outs: Path = hostile["outs"]
     base: Path = hostile["base"]
     expected_outs = {s.replace(".", "_") for s in SPECS}
-    assert {p.name for p in outs.iterdir()} == expected_outs  # no staging or backup leftovers, no extra folder
+    assert {
+        p.name for p in outs.iterdir()
+    } == expected_outs  # no staging or backup leftovers, no extra folder
     rel_outs = outs.relative_to(base).as_posix()
-    stray = {p for p in hostile["new_in_base"] if not (p == rel_outs or p.startswith(rel_outs + "/"))}
+    stray = {
+        p for p in hostile["new_in_base"] if not (p == rel_outs or p.startswith(rel_outs + "/"))
+    }
     # only the folders leading to the outputs are new; the scratch cwd stays empty
     assert stray <= {"deep", "deep/er"} or stray == set(), stray
     assert list(hostile["work"].iterdir()) == []
@@ -424,7 +557,22 @@ def test_nothing_written_outside_the_output_folders(hostile: dict[str, Any]) -> 
 
 def test_repo_untouched(hostile: dict[str, Any]) -> None:
     """Others edit the repo concurrently, so only look for paths this run could have produced."""
-    suspicious = [line for line in hostile["git_new"] if any(w in line.lower() for w in ("escape", "abs", "evil", "injection", "identifier", "yaml_injection", "con.py"))]
+    suspicious = [
+        line
+        for line in hostile["git_new"]
+        if any(
+            w in line.lower()
+            for w in (
+                "escape",
+                "abs",
+                "evil",
+                "injection",
+                "identifier",
+                "yaml_injection",
+                "con.py",
+            )
+        )
+    ]
     assert suspicious == []
 
 
@@ -435,10 +583,16 @@ def test_no_windows_device_names(gen: Generated) -> None:
         assert stem not in WINDOWS_DEVICES, path.relative_to(gen.out)
 
 
-@pytest.mark.parametrize("name", ["../x", "../../escape", "/abs/path", "a/b", "..", ".", "x y", "import", "C:\\evil", ""])
-def test_bad_package_name_is_refused(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "name", ["../x", "../../escape", "/abs/path", "a/b", "..", ".", "x y", "import", "C:\\evil", ""]
+)
+def test_bad_package_name_is_refused(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
-    code = main(["generate", str(HOSTILE / "path-traversal.json"), "--output", str(out), "--name", name])
+    code = main(
+        ["generate", str(HOSTILE / "path-traversal.json"), "--output", str(out), "--name", name]
+    )
     captured = capsys.readouterr()
     assert code == 1, captured.out
     assert "--name" in captured.err and "Traceback" not in captured.err
@@ -446,8 +600,17 @@ def test_bad_package_name_is_refused(name: str, tmp_path: Path, capsys: pytest.C
     assert not (tmp_path.parent / "x").exists() and not (tmp_path.parent / "escape").exists()
 
 
-@pytest.mark.parametrize("spec, package", [("title-dotdot.json", None), ("title-abs-path.json", "abs_path"), ("path-traversal.json", "escape")])
-def test_traversal_titles_become_plain_package_names(spec: str, package: str | None, hostile: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "spec, package",
+    [
+        ("title-dotdot.json", None),
+        ("title-abs-path.json", "abs_path"),
+        ("path-traversal.json", "escape"),
+    ],
+)
+def test_traversal_titles_become_plain_package_names(
+    spec: str, package: str | None, hostile: dict[str, Any]
+) -> None:
     result: Generated = hostile["results"][spec]
     assert result.code == 0
     assert "/" not in result.package and "." not in result.package and result.package.isidentifier()
@@ -459,6 +622,7 @@ def test_traversal_titles_become_plain_package_names(spec: str, package: str | N
 
 
 # ----------------------------------------- (e) keyword/builtin names work
+
 
 @pytest.fixture(scope="module")
 def identifiers_client(hostile: dict[str, Any]) -> Any:
@@ -472,7 +636,9 @@ def identifiers_client(hostile: dict[str, Any]) -> Any:
         yield module
     finally:
         sys.path.remove(str(result.out))
-        for name in [n for n in sys.modules if n == result.package or n.startswith(result.package + ".")]:
+        for name in [
+            n for n in sys.modules if n == result.package or n.startswith(result.package + ".")
+        ]:
             del sys.modules[name]
 
 
@@ -494,7 +660,12 @@ def test_keyword_operations_call_the_right_path(identifiers_client: Any) -> None
     api.class_.class_call()
     api.print_.print_call()
     api.eval_.eval_call()
-    assert [(r.method, r.url.path) for r in seen] == [("GET", "/kw/import"), ("GET", "/kw/class"), ("GET", "/kw/print"), ("GET", "/kw/eval")]
+    assert [(r.method, r.url.path) for r in seen] == [
+        ("GET", "/kw/import"),
+        ("GET", "/kw/class"),
+        ("GET", "/kw/print"),
+        ("GET", "/kw/eval"),
+    ]
     assert all(r.url.host == "ids.example.com" for r in seen)
 
 
@@ -502,9 +673,19 @@ def test_keyword_parameters_are_sent_under_their_spec_names(identifiers_client: 
     seen: list[httpx.Request] = []
     api = _client(identifiers_client, seen)
     api.import_.retrieve_things(
-        class_="c/..", param_1st=1, a_b="x y",
-        a_b_query="q1", from_="f", self_query="s", client="cl", timeout_query=2.5, headers="h",
-        nandu="n", a_b_param="ab", import_os_system_x="evil", class__header="ch",
+        class_="c/..",
+        param_1st=1,
+        a_b="x y",
+        a_b_query="q1",
+        from_="f",
+        self_query="s",
+        client="cl",
+        timeout_query=2.5,
+        headers="h",
+        nandu="n",
+        a_b_param="ab",
+        import_os_system_x="evil",
+        class__header="ch",
     )
     (request,) = seen
     # path parameters percent-encoded per segment: no traversal
@@ -513,7 +694,14 @@ def test_keyword_parameters_are_sent_under_their_spec_names(identifiers_client: 
     assert b".." not in raw_path.split(b"/")
     query = dict(request.url.params.multi_items())
     assert query == {
-        "a_b": "q1", "from": "f", "self": "s", "client": "cl", "timeout": "2.5", "headers": "h",
-        "ñandú": "n", "a b": "ab", "__import__('os').system('x')": "evil",
+        "a_b": "q1",
+        "from": "f",
+        "self": "s",
+        "client": "cl",
+        "timeout": "2.5",
+        "headers": "h",
+        "ñandú": "n",
+        "a b": "ab",
+        "__import__('os').system('x')": "evil",
     }
     assert request.headers["class"] == "ch"

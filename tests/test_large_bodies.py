@@ -74,8 +74,10 @@ class BigBodyServer:
                     data += part
                 head, _, rest = data.partition(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
-                headers = {k.strip().lower(): v.strip() for k, _, v in
-                           (line.partition(":") for line in lines[1:])}
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in lines[1:])
+                }
                 if lines[0].startswith("GET "):
                     self._download(conn)
                 else:
@@ -84,16 +86,20 @@ class BigBodyServer:
                 pass
 
     def _download(self, conn: socket.socket) -> None:
-        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n"
-                     b"content-length: %d\r\nconnection: close\r\n\r\n" % SIZE)
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n"
+            b"content-length: %d\r\nconnection: close\r\n\r\n" % SIZE
+        )
         for _ in range(SIZE // len(BLOCK)):
             conn.sendall(BLOCK)
 
     def _upload(self, conn: socket.socket, headers: dict[str, str], first: bytes) -> None:
         length = int(headers["content-length"])  # streamed with a known length, not chunked
         boundary = headers["content-type"].split("boundary=", 1)[1]
-        tail = (f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\n'
-                f"backup\r\n--{boundary}--\r\n").encode()
+        tail = (
+            f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\n'
+            f"backup\r\n--{boundary}--\r\n"
+        ).encode()
         received, crc, start, kept_head = 0, 0, None, b""
         last = b""
         chunk = first
@@ -108,8 +114,8 @@ class BigBodyServer:
             if start is not None:
                 a, b = max(lo, start), min(hi, file_end)
                 if a < b:
-                    crc = zlib.crc32(chunk[a - lo:b - lo], crc)
-            last = (last + chunk)[-len(tail):]
+                    crc = zlib.crc32(chunk[a - lo : b - lo], crc)
+            last = (last + chunk)[-len(tail) :]
             received = hi
             if received >= length:
                 break
@@ -117,11 +123,14 @@ class BigBodyServer:
             if not chunk:
                 break
         ok = received == length and last == tail
-        self.uploads.append({"bytes": received, "ok": ok, "head": kept_head[:start or 0]})
-        body = json.dumps({"id": f"crc-{crc}", "bytes": file_end - (start or 0),
-                           "filename": "data.bin"}).encode()
-        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                     b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body))
+        self.uploads.append({"bytes": received, "ok": ok, "head": kept_head[: start or 0]})
+        body = json.dumps(
+            {"id": f"crc-{crc}", "bytes": file_end - (start or 0), "filename": "data.bin"}
+        ).encode()
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body)
+        )
 
     def close(self) -> None:
         self.stopped.set()
@@ -196,22 +205,29 @@ def server() -> Iterator[BigBodyServer]:
 def run_client(tmp_path: Path, mode: str, flavour: str, url: str, path: Path) -> dict[str, Any]:
     script = tmp_path / "client.py"
     script.write_text(textwrap.dedent(CLIENT.format(generated=str(GENERATED / "streaming"))))
-    proc = subprocess.run([sys.executable, str(script), mode, flavour, url, str(path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(script), mode, flavour, url, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     growth = result["rss_peak"] - result["rss_before"]
-    print(f"{mode} {flavour}: peak RSS {result['rss_peak'] / 2**20:.1f} MiB "
-          f"(+{growth / 2**20:.1f} MiB over {result['rss_before'] / 2**20:.1f} before the call), "
-          f"tracemalloc peak {result['traced_peak'] / 2**20:.1f} MiB")
+    print(
+        f"{mode} {flavour}: peak RSS {result['rss_peak'] / 2**20:.1f} MiB "
+        f"(+{growth / 2**20:.1f} MiB over {result['rss_before'] / 2**20:.1f} before the call), "
+        f"tracemalloc peak {result['traced_peak'] / 2**20:.1f} MiB"
+    )
     assert result["traced_peak"] < LIMIT and growth < LIMIT, result
     return result
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_a_200_mb_download_streams_in_constant_memory(server: BigBodyServer, tmp_path: Path,
-                                                      flavour: str) -> None:
+def test_a_200_mb_download_streams_in_constant_memory(
+    server: BigBodyServer, tmp_path: Path, flavour: str
+) -> None:
     result = run_client(tmp_path, "download", flavour, server.url, tmp_path / "out.bin")
     assert (result["status"], result["size"], result["crc"]) == (200, SIZE, expected_crc())
 
@@ -229,7 +245,8 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.mark.slow
 @pytest.mark.parametrize("flavour", ["sync", "async"])
 def test_a_200_mb_upload_streams_from_the_file_in_constant_memory(
-        server: BigBodyServer, tmp_path: Path, big_file: Path, flavour: str) -> None:
+    server: BigBodyServer, tmp_path: Path, big_file: Path, flavour: str
+) -> None:
     result = run_client(tmp_path, "upload", flavour, server.url, big_file)
     assert (result["id"], result["size"]) == (f"crc-{expected_crc()}", SIZE)
     (upload,) = server.uploads

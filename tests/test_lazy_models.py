@@ -127,7 +127,11 @@ def _run(project: Path, code: str) -> Any:
     """Run ``code`` after PRELUDE in a fresh interpreter; it prints one JSON value."""
     script = PRELUDE + textwrap.dedent(code)
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", script],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
@@ -135,23 +139,31 @@ def _run(project: Path, code: str) -> Any:
 
 
 def test_importing_a_model_imports_none_of_the_models_it_refers_to(shop: Path) -> None:
-    got = _run(shop, """
+    got = _run(
+        shop,
+        """
         from shop.models import Payment
         print(json.dumps(loaded()))
-    """)
+    """,
+    )
     assert got == ["payment"]
 
 
 def test_an_id_in_an_expandable_field_never_creates_the_expanded_model(shop: Path) -> None:
-    got = _run(shop, """
+    got = _run(
+        shop,
+        """
         payment = client({"id": "py_1", "amount": 5, "customer": "cus_1"}).payments.retrieve("py_1")
         print(json.dumps([type(payment).__name__, payment.customer, payment.invoice, loaded()]))
-    """)
+    """,
+    )
     assert got == ["Payment", "cus_1", None, ["payment"]]
 
 
 def test_an_expanded_object_is_the_real_typed_class(shop: Path) -> None:
-    got = _run(shop, """
+    got = _run(
+        shop,
+        """
         body = {"id": "py_1", "amount": 5, "customer": {"id": "cus_1", "email": "a@b.c",
                 "address": {"line1": "Main St", "postalCode": "123"},
                 "invoices": [{"id": "in_1", "customer": "cus_1"}]}}
@@ -164,46 +176,56 @@ def test_an_expanded_object_is_the_real_typed_class(shop: Path) -> None:
             payment.model_dump(mode="json", by_alias=True, exclude_none=True) == body,
             loaded(),
         ]))
-    """)
+    """,
+    )
     assert got == [True, True, True, "123", True, ["address", "customer", "invoice", "payment"]]
 
 
 def test_errors_inside_a_lazily_built_model_keep_their_place(shop: Path) -> None:
-    got = _run(shop, """
+    got = _run(
+        shop,
+        """
         import pydantic
         from shop.models import Payment
         try:
             Payment.model_validate({"id": "p", "amount": 1, "customer": {"id": 7}})
         except pydantic.ValidationError as e:
             print(json.dumps([list(map(str, err["loc"])) for err in e.errors()]))
-    """)
+    """,
+    )
     # the union's branch label names the class (pydantic: "function-plain[Customer()]")
     assert ["customer", "str"] in got
     assert any(len(loc) == 3 and "Customer" in loc[1] and loc[2] == "id" for loc in got), got
 
 
 def test_a_drifted_expanded_object_is_parsed_leniently_down_to_its_fields(shop: Path) -> None:
-    got = _run(shop, """
+    got = _run(
+        shop,
+        """
         body = {"id": "py_1", "amount": 5, "customer": {"id": "cus_1", "email": 42}}
         payment = client(body).payments.retrieve("py_1")
         problems = [p.path for p in shop.response_problems(payment)]
         print(json.dumps([type(payment.customer).__name__, payment.customer.email, problems]))
-    """)
+    """,
+    )
     assert got == ["Customer", 42, ["$.customer.email"]]
 
 
 def test_a_nested_dict_body_takes_wire_names_through_a_stand_in(shop: Path) -> None:
-    got = _run(shop, """
+    got = _run(
+        shop,
+        """
         sent = []
         c = client({"id": "cus_1"}, sent)
         c.customers.create(email="a@b.c", shipping_address={"line1": "x", "postal_code": "9"})
         print(json.dumps(sent))
-    """)
+    """,
+    )
     assert got == [{"email": "a@b.c", "shippingAddress": {"line1": "x", "postalCode": "9"}}]
 
 
 HEADER = "# header\n"
-MODELS = '''from __future__ import annotations
+MODELS = """from __future__ import annotations
 
 from pydantic import BaseModel, Field, RootModel
 
@@ -232,7 +254,7 @@ class Litter(RootModel[list[Kitten]]):
 
 class Shelter(BaseModel):
     litter: Litter | None = None
-'''
+"""
 
 
 def test_only_field_annotations_refer_through_stand_ins() -> None:
@@ -244,7 +266,7 @@ def test_only_field_annotations_refer_through_stand_ins() -> None:
     # Cat and Person refer to each other in plain fields: two modules, no import cycle
     assert split.module_of["Cat"] != split.module_of["Person"]
     assert 'Person = lazy_model(__package__, "person", "Person")' in cat
-    assert 'Cat = lazy_model(' not in person  # the discriminated union needs the real Cat
+    assert "Cat = lazy_model(" not in person  # the discriminated union needs the real Cat
     assert "from .cat import Cat" in person and "from .dog import Dog" in person
     assert "from .cat import Cat" in kitten.split("if TYPE_CHECKING")[0]  # a base class
     assert "from .litter import Litter" in shelter  # a root model: its values are not objects
@@ -253,7 +275,9 @@ def test_only_field_annotations_refer_through_stand_ins() -> None:
 
 
 def test_a_response_type_in_steady_use_stops_going_through_stand_ins(shop: Path) -> None:
-    got = _run(shop, """
+    got = _run(
+        shop,
+        """
         from shop._runtime import responses
         from shop.models import Payment
 
@@ -283,7 +307,8 @@ def test_a_response_type_in_steady_use_stops_going_through_stand_ins(shop: Path)
         after = through_loaded_stand_ins(Customer)
         same = last.model_dump() == first.model_dump()
         print(json.dumps([before, after, same, type(last.customer.address).__name__]))
-    """)
+    """,
+    )
     # Customer now validates its Address in place; Payment still reaches Customer (which
     # holds another model now) through its stand-in: validators never copy whole graphs
     assert got == [["Address"], [], True, "Address"]

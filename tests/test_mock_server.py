@@ -23,8 +23,9 @@ STARTUP = 60  # seconds: a bound on a loaded machine, not a measurement
 class MockProcess:
     def __init__(self, spec: Path) -> None:
         cmd = [sys.executable, "-m", "apigen", "mock", str(spec), "--port", "0"]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, cwd=REPO)
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
+        )
         self.lines: list[str] = []
         ready = threading.Event()
 
@@ -62,7 +63,9 @@ def petstore_mock() -> Iterator[MockProcess]:
 def test_raw_httpx_client_and_log_then_sigint(petstore_mock: MockProcess) -> None:
     with httpx.Client(base_url=petstore_mock.url + "/v2", timeout=30) as anonymous:
         refused = anonymous.get("/pet/1")  # GET /pet/{petId} requires the api_key scheme
-        assert refused.status_code == 401 and "api_key (header 'api_key')" in refused.json()["message"]
+        assert (
+            refused.status_code == 401 and "api_key (header 'api_key')" in refused.json()["message"]
+        )
     creds = {"api_key": "k", "Authorization": "Bearer t"}
     with httpx.Client(base_url=petstore_mock.url + "/v2", timeout=30, headers=creds) as raw:
         pet = raw.get("/pet/1")
@@ -94,8 +97,9 @@ def test_answers_concurrently_and_stops_on_sigterm(petstore_mock: MockProcess) -
     stalled = socket.create_connection(("127.0.0.1", port), timeout=30)
     try:  # a request whose body never comes holds one thread; another is still answered
         stalled.sendall(b"POST /v2/pet HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
-        response = httpx.get(petstore_mock.url + "/v2/store/inventory", timeout=30,
-                             headers={"api_key": "k"})
+        response = httpx.get(
+            petstore_mock.url + "/v2/store/inventory", timeout=30, headers={"api_key": "k"}
+        )
         assert response.status_code == 200
     finally:
         stalled.close()

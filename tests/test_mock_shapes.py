@@ -25,29 +25,70 @@ def _mock(paths: dict[str, Any], **extra: Any) -> MockAPI:
 
 def test_templates_with_a_query_or_fragment_are_sent_and_routed() -> None:
     # Flickr: "/rest?method=flickr.x"; AWS: "/#X-Amz-Target=Service.Action" + that header
-    target = {"name": "X-Amz-Target", "in": "header", "required": True,
-              "schema": {"type": "string"}}
-    mock = _mock({
-        "/rest?method=flickr.photos.get": {"get": {"operationId": "photosGet", "responses": OK}},
-        "/rest?method=flickr.people.get": {"get": {"operationId": "peopleGet", "responses": OK,
-                                                   "parameters": [{"name": "user_id", "in": "query",
-                                                                   "schema": {"type": "string"}}]}},
-        "/#X-Amz-Target=Svc.Accept": {"post": {"operationId": "Accept", "responses": OK,
-                                               "parameters": [target]}},
-        "/#X-Amz-Target=Svc.Claim": {"post": {"operationId": "Claim", "responses": OK,
-                                              "parameters": [target]}},
-        "/alerts#resourceArn": {"get": {"operationId": "ListAlerts", "responses": OK, "parameters": [
-            {"name": "resourceArn", "in": "query", "required": True, "schema": {"type": "string"}}]}},
-    })
-    client = SyncAPIClient(base_url="https://api.test", package="t", version="1",
-                           http_client=httpx.Client(transport=mock), max_retries=0)
-    people = Endpoint("GET", "/rest?method=flickr.people.get", "peopleGet",
-                      responses={"200": ResponseType("json")})
+    target = {
+        "name": "X-Amz-Target",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    mock = _mock(
+        {
+            "/rest?method=flickr.photos.get": {
+                "get": {"operationId": "photosGet", "responses": OK}
+            },
+            "/rest?method=flickr.people.get": {
+                "get": {
+                    "operationId": "peopleGet",
+                    "responses": OK,
+                    "parameters": [
+                        {"name": "user_id", "in": "query", "schema": {"type": "string"}}
+                    ],
+                }
+            },
+            "/#X-Amz-Target=Svc.Accept": {
+                "post": {"operationId": "Accept", "responses": OK, "parameters": [target]}
+            },
+            "/#X-Amz-Target=Svc.Claim": {
+                "post": {"operationId": "Claim", "responses": OK, "parameters": [target]}
+            },
+            "/alerts#resourceArn": {
+                "get": {
+                    "operationId": "ListAlerts",
+                    "responses": OK,
+                    "parameters": [
+                        {
+                            "name": "resourceArn",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                }
+            },
+        }
+    )
+    client = SyncAPIClient(
+        base_url="https://api.test",
+        package="t",
+        version="1",
+        http_client=httpx.Client(transport=mock),
+        max_retries=0,
+    )
+    people = Endpoint(
+        "GET",
+        "/rest?method=flickr.people.get",
+        "peopleGet",
+        responses={"200": ResponseType("json")},
+    )
     assert people.path == "/rest" and people.fixed_query == (("method", "flickr.people.get"),)
     client.request(people, query={"user_id": "u1"})
-    claim = Endpoint("POST", "/#X-Amz-Target=Svc.Claim", "Claim", responses={"200": ResponseType("json")})
+    claim = Endpoint(
+        "POST", "/#X-Amz-Target=Svc.Claim", "Claim", responses={"200": ResponseType("json")}
+    )
     client.request(claim, headers={"X-Amz-Target": "Svc.Claim"})
-    alerts = Endpoint("GET", "/alerts#resourceArn", "ListAlerts", responses={"200": ResponseType("json")})
+    alerts = Endpoint(
+        "GET", "/alerts#resourceArn", "ListAlerts", responses={"200": ResponseType("json")}
+    )
     client.request(alerts, query={"resourceArn": "arn:1"})
     sent = [(c.operation_id, str(c.request.url)) for c in mock.calls]
     assert sent == [
@@ -62,18 +103,52 @@ def test_templates_with_a_query_or_fragment_are_sent_and_routed() -> None:
 
 
 def test_query_names_with_brackets_nested_deep_objects_and_one_valued_form_arrays() -> None:
-    deep = {"type": "object", "properties": {
-        "service": {"type": "object", "properties": {"id": {"type": "integer"}}}}}
-    form = {"type": "object", "properties": {"purposes": {"type": "array", "items": {"type": "string"}}}}
-    mock = _mock({
-        "/apps": {"get": {"operationId": "apps", "responses": OK, "parameters": [
-            {"name": "filter[platform]", "in": "query", "schema": {"type": "string", "enum": ["IOS"]}},
-            {"name": "q", "in": "query", "style": "deepObject", "explode": True, "schema": deep}]}},
-        "/collections": {"post": {"operationId": "create", "responses": OK, "requestBody": {
-            "content": {"application/x-www-form-urlencoded": {"schema": form}}}}},
-    })
+    deep = {
+        "type": "object",
+        "properties": {"service": {"type": "object", "properties": {"id": {"type": "integer"}}}},
+    }
+    form = {
+        "type": "object",
+        "properties": {"purposes": {"type": "array", "items": {"type": "string"}}},
+    }
+    mock = _mock(
+        {
+            "/apps": {
+                "get": {
+                    "operationId": "apps",
+                    "responses": OK,
+                    "parameters": [
+                        {
+                            "name": "filter[platform]",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["IOS"]},
+                        },
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "style": "deepObject",
+                            "explode": True,
+                            "schema": deep,
+                        },
+                    ],
+                }
+            },
+            "/collections": {
+                "post": {
+                    "operationId": "create",
+                    "responses": OK,
+                    "requestBody": {
+                        "content": {"application/x-www-form-urlencoded": {"schema": form}}
+                    },
+                }
+            },
+        }
+    )
     raw = mock.http_client(base_url="https://api.test")
-    assert raw.get("/apps", params={"filter[platform]": "IOS", "q[service][id]": "7"}).status_code == 200
+    assert (
+        raw.get("/apps", params={"filter[platform]": "IOS", "q[service][id]": "7"}).status_code
+        == 200
+    )
     bad = raw.get("/apps", params={"q[service][id]": "x"})
     assert bad.status_code == 400 and "query parameter 'q'.service.id: expected integer" in bad.text
     assert raw.get("/apps", params={"filter[platform]": "MAC"}).status_code == 400
@@ -100,19 +175,41 @@ def test_synthesised_strings_meet_regex_patterns() -> None:
 
 def test_enums_of_numbers_equal_routes_and_percent_encoded_pointers() -> None:
     shared = {"name": "id", "in": "path", "required": True, "schema": {"enum": [1, 2]}}
-    mock = _mock({
-        # Zoom: an enum of numbers with no type; DigitalOcean: refs like ~1%7Bid%7D
-        "/tsp/{id}": {"get": {"operationId": "tsp", "responses": OK, "parameters": [shared]}},
-        "/logs/{id}": {"get": {"operationId": "logs", "responses": OK, "parameters": [
-            {"$ref": "#/paths/~1tsp~1%7Bid%7D/get/parameters/0"},
-            {"name": "follow", "in": "query", "schema": {"type": "boolean"}}]}},
-        # Box: one path twice, told apart by a fragment label only
-        "/links/{id}": {"put": {"operationId": "update", "responses": OK, "parameters": [shared]}},
-        "/links/{id}#add_shared_link": {"put": {"operationId": "share", "responses": OK,
-                                                "parameters": [shared, {"name": "fields", "in": "query",
-                                                                        "required": True,
-                                                                        "schema": {"type": "string"}}]}},
-    })
+    mock = _mock(
+        {
+            # Zoom: an enum of numbers with no type; DigitalOcean: refs like ~1%7Bid%7D
+            "/tsp/{id}": {"get": {"operationId": "tsp", "responses": OK, "parameters": [shared]}},
+            "/logs/{id}": {
+                "get": {
+                    "operationId": "logs",
+                    "responses": OK,
+                    "parameters": [
+                        {"$ref": "#/paths/~1tsp~1%7Bid%7D/get/parameters/0"},
+                        {"name": "follow", "in": "query", "schema": {"type": "boolean"}},
+                    ],
+                }
+            },
+            # Box: one path twice, told apart by a fragment label only
+            "/links/{id}": {
+                "put": {"operationId": "update", "responses": OK, "parameters": [shared]}
+            },
+            "/links/{id}#add_shared_link": {
+                "put": {
+                    "operationId": "share",
+                    "responses": OK,
+                    "parameters": [
+                        shared,
+                        {
+                            "name": "fields",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                }
+            },
+        }
+    )
     raw = mock.http_client(base_url="https://api.test")
     assert raw.get("/tsp/2").status_code == 200
     assert "is not one of 1, 2" in raw.get("/tsp/3").text
@@ -124,65 +221,161 @@ def test_enums_of_numbers_equal_routes_and_percent_encoded_pointers() -> None:
 
 
 def test_examples_their_schema_refuses_are_replaced_and_typed_formats_checked() -> None:
-    dated = {"type": "object", "required": ["start_on", "at"], "properties": {
-        "start_on": {"type": "string", "format": "date"},
-        "at": {"type": "string", "format": "date-time"},
-        "size": {"type": "string"}}}
+    dated = {
+        "type": "object",
+        "required": ["start_on", "at"],
+        "properties": {
+            "start_on": {"type": "string", "format": "date"},
+            "at": {"type": "string", "format": "date-time"},
+            "size": {"type": "string"},
+        },
+    }
     example = {"start_on": "2019-09-15T02:06:58.147Z", "at": "string", "size": 12}
-    mock = _mock({"/p": {"get": {"operationId": "p", "responses": {"200": {
-        "description": "ok", "content": {"application/json": {"schema": dated, "example": example}}}}}}})
+    mock = _mock(
+        {
+            "/p": {
+                "get": {
+                    "operationId": "p",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": dated, "example": example}},
+                        }
+                    },
+                }
+            }
+        }
+    )
     body = mock.http_client(base_url="https://api.test").get("/p").json()
     assert body == {"start_on": "2024-01-02", "at": "2024-01-02T03:04:05Z", "size": body["size"]}
     assert isinstance(body["size"], str)
     schemas = Schemas({})
-    assert schemas.problems(dated, {"start_on": "2024-01-02", "at": "2024-01-02 03:04:05+01:00"}) == []
+    assert (
+        schemas.problems(dated, {"start_on": "2024-01-02", "at": "2024-01-02 03:04:05+01:00"}) == []
+    )
     assert schemas.problems(dated, {"start_on": "tomorrow", "at": "2024-01-02T03:04:05Z"}) == [
-        "start_on: 'tomorrow' is not a date"]
+        "start_on: 'tomorrow' is not a date"
+    ]
 
 
 def test_slack_items_without_a_type_hold_one_of_their_branches() -> None:
     from apigen.loader import Document
     from apigen.normalize import normalize
 
-    user = {"type": "object", "required": ["id", "profile"], "properties": {
-        "id": {"type": "string"}, "profile": {"type": "object", "required": ["phone"],
-                                            "properties": {"phone": {"type": "string"}}}}}
+    user = {
+        "type": "object",
+        "required": ["id", "profile"],
+        "properties": {
+            "id": {"type": "string"},
+            "profile": {
+                "type": "object",
+                "required": ["phone"],
+                "properties": {"phone": {"type": "string"}},
+            },
+        },
+    }
     bot = {"type": "object", "required": ["bot_id"], "properties": {"bot_id": {"type": "string"}}}
-    spec = {"openapi": "3.0.3", "info": {"title": "s", "version": "1"}, "paths": {"/users.info": {"get": {
-        "operationId": "usersInfo", "responses": {"200": {"description": "ok", "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/objs_user"},
-                                 "example": {"id": "W1", "profile": {}}}}}}}}},
-        "components": {"schemas": {
-            "objs_user": {"items": {"anyOf": [user, bot]}},  # Slack's shape: no type, one object
-            "fields": {"items": {"type": "object"}, "oneOf": [{"type": "object"}, {"type": "array"}]},
-        }}}
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "s", "version": "1"},
+        "paths": {
+            "/users.info": {
+                "get": {
+                    "operationId": "usersInfo",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/objs_user"},
+                                    "example": {"id": "W1", "profile": {}},
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "objs_user": {
+                    "items": {"anyOf": [user, bot]}
+                },  # Slack's shape: no type, one object
+                "fields": {
+                    "items": {"type": "object"},
+                    "oneOf": [{"type": "object"}, {"type": "array"}],
+                },
+            }
+        },
+    }
     normalized = normalize(Document(spec, "<test>", json.dumps(spec)))
     named = normalized["components"]["schemas"]
     assert named["objs_user"]["anyOf"][:2] == [user, bot]
     assert named["objs_user"]["anyOf"][2]["type"] == "array"  # a list of them is still allowed
     assert "items" not in named["fields"]  # its oneOf says what it holds
-    body = MockAPI(mock_spec(normalized)).http_client(base_url="https://s.test").get("/users.info").json()
+    body = (
+        MockAPI(mock_spec(normalized))
+        .http_client(base_url="https://s.test")
+        .get("/users.info")
+        .json()
+    )
     assert body["id"] == "W1" and isinstance(body["profile"]["phone"], str)  # completed as a user
 
 
 def test_contradictory_enums_json_array_items_and_examples_of_the_wrong_kind() -> None:
-    tsp = {"name": "tspId", "in": "path", "required": True,
-           "schema": {"type": "string", "enum": [1, 2]}}  # Zoom: no member is a string
-    filters = {"name": "mdfilters", "in": "query", "schema": {
-        "type": "array", "maxItems": 1, "items": {"type": "object"}}}  # Box: JSON items
-    send_at = {"type": "object", "properties": {
-        "send_at": {"type": "string", "format": "date-time", "enum": ["now"]}}}  # Sendgrid
-    usage = {"type": "object", "properties": {"plan_base": {"type": "array", "items": {
-        "type": "object", "properties": {"hosts": {"type": "integer"}}}}}}
-    mock = _mock({
-        "/tsp/{tspId}": {"get": {"operationId": "tsp", "responses": OK, "parameters": [tsp]}},
-        "/search": {"get": {"operationId": "search", "responses": OK, "parameters": [filters]}},
-        "/schedule": {"put": {"operationId": "schedule", "responses": OK, "requestBody": {
-            "content": {"application/json": {"schema": send_at}}}}},
-        "/usage": {"get": {"operationId": "usage", "responses": {"200": {
-            "description": "ok", "content": {"application/json": {
-                "schema": usage, "example": {"plan_base": {"hosts": 3}}}}}}}},
-    })
+    tsp = {
+        "name": "tspId",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "enum": [1, 2]},
+    }  # Zoom: no member is a string
+    filters = {
+        "name": "mdfilters",
+        "in": "query",
+        "schema": {"type": "array", "maxItems": 1, "items": {"type": "object"}},
+    }  # Box: JSON items
+    send_at = {
+        "type": "object",
+        "properties": {"send_at": {"type": "string", "format": "date-time", "enum": ["now"]}},
+    }  # Sendgrid
+    usage = {
+        "type": "object",
+        "properties": {
+            "plan_base": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"hosts": {"type": "integer"}}},
+            }
+        },
+    }
+    mock = _mock(
+        {
+            "/tsp/{tspId}": {"get": {"operationId": "tsp", "responses": OK, "parameters": [tsp]}},
+            "/search": {"get": {"operationId": "search", "responses": OK, "parameters": [filters]}},
+            "/schedule": {
+                "put": {
+                    "operationId": "schedule",
+                    "responses": OK,
+                    "requestBody": {"content": {"application/json": {"schema": send_at}}},
+                }
+            },
+            "/usage": {
+                "get": {
+                    "operationId": "usage",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": usage,
+                                    "example": {"plan_base": {"hosts": 3}},
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+        }
+    )
     raw = mock.http_client(base_url="https://api.test")
     assert raw.get("/tsp/2").status_code == 200
     assert raw.get("/tsp/3").status_code == 400
@@ -195,12 +388,17 @@ def test_contradictory_enums_json_array_items_and_examples_of_the_wrong_kind() -
 
 def test_a_branch_of_required_names_only_is_synthesised_with_the_objects_properties() -> None:
     # GitHub's check runs, DigitalOcean's firewalls: properties, then anyOf [{required: [...]}]
-    schema = {"type": "object", "required": ["name"], "properties": {
-        "name": {"type": "string"},
-        "conclusion": {"type": "string", "enum": ["success", "failure"]},
-        "commit_sha": {"type": "string", "pattern": "^[0-9a-fA-F]+$"},
-        "inbound_rules": {"type": ["array", "null"], "items": {"type": "object"}}},
-        "anyOf": [{"required": ["conclusion", "commit_sha", "inbound_rules"]}, {"required": ["x"]}]}
+    schema = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string"},
+            "conclusion": {"type": "string", "enum": ["success", "failure"]},
+            "commit_sha": {"type": "string", "pattern": "^[0-9a-fA-F]+$"},
+            "inbound_rules": {"type": ["array", "null"], "items": {"type": "object"}},
+        },
+        "anyOf": [{"required": ["conclusion", "commit_sha", "inbound_rules"]}, {"required": ["x"]}],
+    }
     schemas = Schemas({})
     for seed in range(5):
         value = schemas.value(schema, random.Random(seed), request=True)
@@ -209,19 +407,48 @@ def test_a_branch_of_required_names_only_is_synthesised_with_the_objects_propert
 
 
 def test_stripe_anyof_of_an_object_or_empty_string_in_forms_and_deep_objects() -> None:
-    created = {"anyOf": [{"type": "object", "properties": {"gt": {"type": "integer"}}},
-                         {"type": "integer"}]}
-    dob = {"anyOf": [{"type": "object", "properties": {"day": {"type": "integer"}}},
-                     {"type": "string", "enum": [""]}]}
-    rates = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string", "enum": [""]}]}
+    created = {
+        "anyOf": [
+            {"type": "object", "properties": {"gt": {"type": "integer"}}},
+            {"type": "integer"},
+        ]
+    }
+    dob = {
+        "anyOf": [
+            {"type": "object", "properties": {"day": {"type": "integer"}}},
+            {"type": "string", "enum": [""]},
+        ]
+    }
+    rates = {
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string", "enum": [""]}]
+    }
     form = {"type": "object", "properties": {"dob": dob, "tax_rates": rates}}
-    mock = _mock({
-        "/v1/accounts": {"get": {"operationId": "list", "responses": OK, "parameters": [
-            {"name": "created", "in": "query", "style": "deepObject", "explode": True,
-             "schema": created}]},
-                         "post": {"operationId": "create", "responses": OK, "requestBody": {
-                             "content": {"application/x-www-form-urlencoded": {"schema": form}}}}},
-    })
+    mock = _mock(
+        {
+            "/v1/accounts": {
+                "get": {
+                    "operationId": "list",
+                    "responses": OK,
+                    "parameters": [
+                        {
+                            "name": "created",
+                            "in": "query",
+                            "style": "deepObject",
+                            "explode": True,
+                            "schema": created,
+                        }
+                    ],
+                },
+                "post": {
+                    "operationId": "create",
+                    "responses": OK,
+                    "requestBody": {
+                        "content": {"application/x-www-form-urlencoded": {"schema": form}}
+                    },
+                },
+            },
+        }
+    )
     raw = mock.http_client(base_url="https://api.test")
     assert raw.get("/v1/accounts", params={"created[gt]": "905"}).status_code == 200
     assert raw.get("/v1/accounts", params={"created[gt]": "soon"}).status_code == 400

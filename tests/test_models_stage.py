@@ -10,7 +10,7 @@ from apigen.build import build_api
 from apigen.models import apply_edits, name_invented_classes, open_enums, rename_edits
 from apigen.split import split_models
 
-LIBRARY_OUTPUT = '''from __future__ import annotations
+LIBRARY_OUTPUT = """from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
@@ -25,7 +25,7 @@ class Issue(BaseModel):
 
 
 User3.model_rebuild()
-'''
+"""
 
 
 def test_an_invented_class_is_renamed_but_no_string_literal_is() -> None:
@@ -44,11 +44,14 @@ def test_an_invented_class_is_renamed_but_no_string_literal_is() -> None:
 def test_edits_count_columns_in_bytes_of_non_ascii_lines() -> None:
     source = 'x = "été"; y = Old\n'
     node = ast.parse(source).body[1].value  # type: ignore[attr-defined]
-    assert apply_edits(source, [(node.lineno, node.col_offset, node.end_col_offset, "New")]) == 'x = "été"; y = New\n'
+    assert (
+        apply_edits(source, [(node.lineno, node.col_offset, node.end_col_offset, "New")])
+        == 'x = "été"; y = New\n'
+    )
 
 
 def test_an_enum_class_becomes_open_and_fields_take_its_alias() -> None:
-    source = '''from __future__ import annotations
+    source = """from __future__ import annotations
 
 from enum import Enum
 
@@ -63,7 +66,7 @@ class Colour(Enum):
 class Paint(BaseModel):
     colour: Colour | None = Colour.RED
     note: str | None = "Colour"
-'''
+"""
     out, defined = open_enums(source, ast.parse(source), {"Colour": "ColourValue"})
     assert defined == {"ColourValue"}
     assert "class Colour(OpenStrEnum):" in out
@@ -107,15 +110,43 @@ class Invoice(BaseModel):
 
 
 def _spec_with_shared_direction() -> dict:
-    direction = {"name": "direction", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}}
+    direction = {
+        "name": "direction",
+        "in": "query",
+        "schema": {"type": "string", "enum": ["asc", "desc"]},
+    }
     ok = {"200": {"description": "ok"}}
     return {
         "openapi": "3.0.3",
         "info": {"title": "Shared", "version": "1"},
         "paths": {
-            "/caches": {"get": {"operationId": "actionsGetCacheList", "parameters": [{"$ref": "#/components/parameters/direction"}], "responses": ok}},
-            "/issues": {"get": {"operationId": "issuesListForRepo", "parameters": [{"$ref": "#/components/parameters/direction"}], "responses": ok}},
-            "/pulls": {"get": {"operationId": "pullsList", "parameters": [{"name": "state", "in": "query", "schema": {"type": "string", "enum": ["open", "closed"]}}], "responses": ok}},
+            "/caches": {
+                "get": {
+                    "operationId": "actionsGetCacheList",
+                    "parameters": [{"$ref": "#/components/parameters/direction"}],
+                    "responses": ok,
+                }
+            },
+            "/issues": {
+                "get": {
+                    "operationId": "issuesListForRepo",
+                    "parameters": [{"$ref": "#/components/parameters/direction"}],
+                    "responses": ok,
+                }
+            },
+            "/pulls": {
+                "get": {
+                    "operationId": "pullsList",
+                    "parameters": [
+                        {
+                            "name": "state",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["open", "closed"]},
+                        }
+                    ],
+                    "responses": ok,
+                }
+            },
         },
         "components": {"parameters": {"direction": direction}},
     }
@@ -140,29 +171,55 @@ EXTENDED_VARIANT_SPEC = {
         "/messages": {
             "post": {
                 "operationId": "createMessage",
-                "requestBody": {"content": {"application/json": {"schema": {
-                    "$ref": "#/components/schemas/Message"}}}},
-                "responses": {"200": {"description": "ok", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/TunedAssistant"}}}}},
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Message"}}
+                    }
+                },
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/TunedAssistant"}
+                            }
+                        },
+                    }
+                },
             }
         }
     },
-    "components": {"schemas": {
-        "Message": {
-            "oneOf": [{"$ref": "#/components/schemas/Assistant"},
-                      {"$ref": "#/components/schemas/User"}],
-            "discriminator": {"propertyName": "role"},
-        },
-        "Assistant": {"type": "object", "required": ["role"], "properties": {
-            "role": {"type": "string", "enum": ["assistant"]}, "content": {"type": "string"}}},
-        "User": {"type": "object", "required": ["role"], "properties": {
-            "role": {"type": "string", "enum": ["user"]}}},
-        "TunedAssistant": {
-            "allOf": [{"type": "object", "properties": {"weight": {"type": "integer"}}},
-                      {"$ref": "#/components/schemas/Assistant"}],
-            "required": ["role"],
-        },
-    }},
+    "components": {
+        "schemas": {
+            "Message": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Assistant"},
+                    {"$ref": "#/components/schemas/User"},
+                ],
+                "discriminator": {"propertyName": "role"},
+            },
+            "Assistant": {
+                "type": "object",
+                "required": ["role"],
+                "properties": {
+                    "role": {"type": "string", "enum": ["assistant"]},
+                    "content": {"type": "string"},
+                },
+            },
+            "User": {
+                "type": "object",
+                "required": ["role"],
+                "properties": {"role": {"type": "string", "enum": ["user"]}},
+            },
+            "TunedAssistant": {
+                "allOf": [
+                    {"type": "object", "properties": {"weight": {"type": "integer"}}},
+                    {"$ref": "#/components/schemas/Assistant"},
+                ],
+                "required": ["role"],
+            },
+        }
+    },
 }
 
 
@@ -180,9 +237,19 @@ def test_a_subclass_of_a_discriminated_variant_keeps_its_literal_tag(tmp_path) -
     models = tmp_path / "out" / "variants" / "models"
     assert 'role: Literal["assistant"]' in (models / "tuned_assistant.py").read_text()
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null",
-         "variants"],
-        capture_output=True, text=True, cwd=tmp_path / "out", timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir=/dev/null",
+            "variants",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path / "out",
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout
     sys.path.insert(0, str(tmp_path / "out"))
@@ -200,7 +267,7 @@ def test_a_subclass_of_a_discriminated_variant_keeps_its_literal_tag(tmp_path) -
 def test_keep_inherited_literals_leaves_narrower_and_unrelated_fields() -> None:
     from apigen.models import keep_inherited_literals
 
-    source = '''class Base(BaseModel):
+    source = """class Base(BaseModel):
     role: Literal["a", "b"]
     kind: Literal["x"] | None = None
     name: str
@@ -214,7 +281,7 @@ class Child(Base):
 
 class Grandchild(Child):
     kind: KindEnum = Field(..., alias="Kind")
-'''
+"""
     out = keep_inherited_literals(source)
     assert '    role: Literal["a"]\n    kind: Literal["x"] | None = None\n    name: Name\n' in out
     assert 'kind: Literal["x"] = Field(..., alias="Kind")' in out

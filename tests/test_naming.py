@@ -21,10 +21,50 @@ from apigen.naming import (
 )
 
 HOSTILE = [
-    "", " ", "   ", "_", "__", "1st", "123", "ñandú", "日本語", "a b", "a-b", "a.b", "A_B", "$ref", "@type",
-    "__init__", "__class__", "__import__('os').system('x')", "../../escape", "/abs/path", "C:\\evil", "a/b\\c",
-    "x\ny", "nul\x00byte", "import", "class", "None", "True", "False", "match", "case", "type", "print", "eval",
-    "exec", "open", "self", "lambda", "async", "await", "x" * 300, "\u2028", "🙂", "ﬁeld",
+    "",
+    " ",
+    "   ",
+    "_",
+    "__",
+    "1st",
+    "123",
+    "ñandú",
+    "日本語",
+    "a b",
+    "a-b",
+    "a.b",
+    "A_B",
+    "$ref",
+    "@type",
+    "__init__",
+    "__class__",
+    "__import__('os').system('x')",
+    "../../escape",
+    "/abs/path",
+    "C:\\evil",
+    "a/b\\c",
+    "x\ny",
+    "nul\x00byte",
+    "import",
+    "class",
+    "None",
+    "True",
+    "False",
+    "match",
+    "case",
+    "type",
+    "print",
+    "eval",
+    "exec",
+    "open",
+    "self",
+    "lambda",
+    "async",
+    "await",
+    "x" * 300,
+    "\u2028",
+    "🙂",
+    "ﬁeld",
 ]
 
 
@@ -60,7 +100,13 @@ def test_snake(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("get-thing", "GetThing"), ("pet_store", "PetStore"), ("HTTPResponse", "HTTPResponse"), ("ñandú", "Nandu"), ("a b", "AB")],
+    [
+        ("get-thing", "GetThing"),
+        ("pet_store", "PetStore"),
+        ("HTTPResponse", "HTTPResponse"),
+        ("ñandú", "Nandu"),
+        ("a b", "AB"),
+    ],
 )
 def test_pascal(text: str, expected: str) -> None:
     assert pascal(text) == expected
@@ -72,7 +118,9 @@ def test_words_are_ascii_only() -> None:
     assert words("__import__('os').system('x')") == ["import", "os", "system", "x"]
 
 
-@pytest.mark.parametrize("name", ["import", "class", "def", "None", "True", "lambda", "async", "await", "from"])
+@pytest.mark.parametrize(
+    "name", ["import", "class", "def", "None", "True", "lambda", "async", "await", "from"]
+)
 def test_keywords_get_a_suffix(name: str) -> None:
     assert safe_identifier(name) == name + "_"
 
@@ -82,7 +130,9 @@ def test_soft_keywords_get_a_suffix(name: str) -> None:
     assert safe_identifier(name) == name + "_"
 
 
-@pytest.mark.parametrize("name", ["print", "eval", "exec", "open", "id", "list", "dict", "str", "compile", "__import__"])
+@pytest.mark.parametrize(
+    "name", ["print", "eval", "exec", "open", "id", "list", "dict", "str", "compile", "__import__"]
+)
 def test_builtins_get_a_suffix(name: str) -> None:
     assert safe_identifier(name) == name + "_"
 
@@ -135,14 +185,20 @@ def test_every_output_is_a_safe_identifier(text: str) -> None:
     assert re.fullmatch(r"[A-Z0-9]+(_[A-Z0-9]+)*", env), (text, env)  # used after a PACKAGE_ prefix
 
 
-@pytest.mark.parametrize("name", ["None", "True", "BaseModel", "Field", "Optional", "List", "Client", "Exception", "Ellipsis"])
+@pytest.mark.parametrize(
+    "name",
+    ["None", "True", "BaseModel", "Field", "Optional", "List", "Client", "Exception", "Ellipsis"],
+)
 def test_class_names_never_shadow_keywords_builtins_or_imports(name: str) -> None:
     result = class_identifier(name)
     assert result == name + "Model"
     assert result not in RESERVED_CLASS_NAMES and _is_safe(result)
 
 
-@pytest.mark.parametrize("name, expected", [("str", "Str"), ("type", "Type"), ("int", "Int"), ("class", "Class"), ("_", "Model")])
+@pytest.mark.parametrize(
+    "name, expected",
+    [("str", "Str"), ("type", "Type"), ("int", "Int"), ("class", "Class"), ("_", "Model")],
+)
 def test_lowercase_builtins_become_harmless_class_names(name: str, expected: str) -> None:
     assert class_identifier(name) == expected
 
@@ -153,6 +209,7 @@ def test_env_identifier() -> None:
 
 
 # ------------------------------------------------------------------ NameScope
+
 
 def test_scope_first_free_candidate_wins() -> None:
     scope = NameScope()
@@ -192,7 +249,10 @@ def test_scope_reserved_names() -> None:
 
 def test_scope_names_are_unique_for_colliding_inputs() -> None:
     scope = NameScope()
-    names = [scope.claim(snake_identifier(op)) for op in ("get-thing", "get_thing", "GetThing", "getThing", "GET THING")]
+    names = [
+        scope.claim(snake_identifier(op))
+        for op in ("get-thing", "get_thing", "GetThing", "getThing", "GET THING")
+    ]
     assert names[0] == "get_thing"
     assert len({n.lower() for n in names}) == len(names)
     assert all(_is_safe(n) for n in names)

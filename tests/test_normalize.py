@@ -87,7 +87,9 @@ definitions:
 
 
 def _doc(data: Any, source: str = "spec.yaml", base_dir: Path | None = None) -> Document:
-    return Document(data=data, source=source, text=yaml.safe_dump(data, sort_keys=False), base_dir=base_dir)
+    return Document(
+        data=data, source=source, text=yaml.safe_dump(data, sort_keys=False), base_dir=base_dir
+    )
 
 
 def _all_refs(data: Any) -> list[str]:
@@ -115,6 +117,7 @@ def swagger2() -> dict[str, Any]:
 
 # ------------------------------------------------------------ Swagger 2.0
 
+
 def test_swagger2_becomes_openapi3(swagger2: dict[str, Any]) -> None:
     assert swagger2["openapi"].startswith("3.0")
     assert "swagger" not in swagger2 and "definitions" not in swagger2
@@ -124,7 +127,9 @@ def test_swagger2_becomes_openapi3(swagger2: dict[str, Any]) -> None:
 
 def test_swagger2_definitions_move_to_components(swagger2: dict[str, Any]) -> None:
     assert set(swagger2["components"]["schemas"]) == {"Thing", "Error"}
-    ok = swagger2["paths"]["/things"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    ok = swagger2["paths"]["/things"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
     assert ok == {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
 
 
@@ -141,14 +146,18 @@ def test_swagger2_every_ref_is_rewritten(swagger2: dict[str, Any]) -> None:
 def test_swagger2_default_response_keeps_its_schema(swagger2: dict[str, Any]) -> None:
     default = swagger2["paths"]["/things"]["get"]["responses"]["default"]
     assert default["description"] == "error"
-    assert default["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert default["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
 
 
 def test_swagger2_body_parameter_becomes_request_body(swagger2: dict[str, Any]) -> None:
     op = swagger2["paths"]["/things"]["post"]
     assert op["requestBody"]["required"] is True
     assert op["requestBody"]["description"] == "the thing"
-    assert op["requestBody"]["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}
+    assert op["requestBody"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
+    }
     assert all(p.get("in") != "body" for p in op.get("parameters", []))
 
 
@@ -175,9 +184,16 @@ def test_swagger2_form_data_becomes_urlencoded(swagger2: dict[str, Any]) -> None
 
 @pytest.mark.parametrize(
     "name, style, explode",
-    [("tags", "pipeDelimited", False), ("ids", "form", True), ("words", "spaceDelimited", False), ("csv", "form", False)],
+    [
+        ("tags", "pipeDelimited", False),
+        ("ids", "form", True),
+        ("words", "spaceDelimited", False),
+        ("csv", "form", False),
+    ],
 )
-def test_swagger2_collection_format(swagger2: dict[str, Any], name: str, style: str, explode: bool) -> None:
+def test_swagger2_collection_format(
+    swagger2: dict[str, Any], name: str, style: str, explode: bool
+) -> None:
     params = {p["name"]: p for p in swagger2["paths"]["/things"]["get"]["parameters"]}
     param = params[name]
     assert param["style"] == style and param["explode"] is explode
@@ -187,18 +203,32 @@ def test_swagger2_collection_format(swagger2: dict[str, Any], name: str, style: 
 
 def test_swagger2_scalar_parameter_keywords_move_into_schema(swagger2: dict[str, Any]) -> None:
     params = {p["name"]: p for p in swagger2["paths"]["/things"]["get"]["parameters"]}
-    assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+    assert params["limit"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 20,
+    }
     assert params["X-Trace"]["in"] == "header"  # path-level parameter merged into the operation
     assert params["X-Trace"]["schema"] == {"type": "string"}
 
 
 def test_swagger2_security_definitions(swagger2: dict[str, Any]) -> None:
     schemes = swagger2["components"]["securitySchemes"]
-    assert schemes["basic"] == {"type": "http", "scheme": "basic", "description": "user and password"}
+    assert schemes["basic"] == {
+        "type": "http",
+        "scheme": "basic",
+        "description": "user and password",
+    }
     assert schemes["key"] == {"type": "apiKey", "name": "X-Key", "in": "header"}
     assert schemes["app"] == {
         "type": "oauth2",
-        "flows": {"clientCredentials": {"tokenUrl": "https://auth.example.com/token", "scopes": {"read": "read things"}}},
+        "flows": {
+            "clientCredentials": {
+                "tokenUrl": "https://auth.example.com/token",
+                "scopes": {"read": "read things"},
+            }
+        },
     }
     code = schemes["code"]["flows"]["authorizationCode"]
     assert code["authorizationUrl"] == "https://auth.example.com/auth"
@@ -239,6 +269,7 @@ def test_upgrade_does_not_touch_examples_and_defaults() -> None:
 
 # ------------------------------------------------------------ bundling
 
+
 @pytest.fixture(scope="module")
 def bundled() -> dict[str, Any]:
     return normalize(load(str(BUNDLE / "main.yaml")))
@@ -257,7 +288,12 @@ def test_bundle_every_ref_resolves(bundled: dict[str, Any]) -> None:
 
 
 def test_bundle_keeps_the_three_operations(bundled: dict[str, Any]) -> None:
-    ops = sorted(op["operationId"] for item in bundled["paths"].values() for op in item.values() if isinstance(op, dict))
+    ops = sorted(
+        op["operationId"]
+        for item in bundled["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict)
+    )
     assert ops == ["createPet", "getPet", "listPets"]
 
 
@@ -270,12 +306,16 @@ def test_bundle_hoists_pet_schema_into_components(bundled: dict[str, Any]) -> No
     assert pet["type"] == "object"
     assert pet["required"] == ["id", "name"]
     assert pet["properties"]["tag"] == {"type": ["string", "null"]}  # nullable normalised too
-    owner = resolve_pointer(bundled, pet["properties"]["owner"]["$ref"])  # schemas/owner.yaml, relative to pet.yaml
+    owner = resolve_pointer(
+        bundled, pet["properties"]["owner"]["$ref"]
+    )  # schemas/owner.yaml, relative to pet.yaml
     assert owner["required"] == ["name"] and set(owner["properties"]) == {"name", "email"}
 
 
 def test_bundle_uses_of_pet_point_to_one_schema(bundled: dict[str, Any]) -> None:
-    items = bundled["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+    items = bundled["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]["items"]
     body = bundled["paths"]["/pets"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert items == body
     assert items["$ref"].startswith("#/components/schemas/")
@@ -329,7 +369,22 @@ def test_remote_ref_is_refused_without_allow_remote_refs() -> None:
     data = {
         "openapi": "3.0.3",
         "info": {"title": "T", "version": "1"},
-        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "http://127.0.0.1:9/s.yaml"}}}}}}}},
+        "paths": {
+            "/x": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "http://127.0.0.1:9/s.yaml"}
+                                }
+                            },
+                        }
+                    }
+                }
+            }
+        },
     }
     with pytest.raises(ApigenError) as info:
         normalize(_doc(data, base_dir=Path.cwd()))
@@ -338,15 +393,31 @@ def test_remote_ref_is_refused_without_allow_remote_refs() -> None:
 
 # ------------------------------------------------------------ schema dialect
 
+
 def _schema_doc(schemas: dict[str, Any]) -> dict[str, Any]:
-    return normalize(_doc({"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": {}, "components": {"schemas": schemas}}))
+    return normalize(
+        _doc(
+            {
+                "openapi": "3.0.3",
+                "info": {"title": "T", "version": "1"},
+                "paths": {},
+                "components": {"schemas": schemas},
+            }
+        )
+    )
 
 
 def test_nullable_becomes_type_list() -> None:
     out = _schema_doc(
         {
             "A": {"type": "string", "nullable": True},
-            "B": {"type": "object", "properties": {"n": {"type": "integer", "nullable": True}, "m": {"type": "integer", "nullable": False}}},
+            "B": {
+                "type": "object",
+                "properties": {
+                    "n": {"type": "integer", "nullable": True},
+                    "m": {"type": "integer", "nullable": False},
+                },
+            },
             "C": {"type": "string", "enum": ["a", "b"], "nullable": True},
             "D": {"allOf": [{"$ref": "#/components/schemas/A"}], "nullable": True},
             "E": {"type": "array", "items": {"type": "number", "nullable": True}},
@@ -362,12 +433,35 @@ def test_nullable_becomes_type_list() -> None:
 
 
 def test_boolean_exclusive_bounds_become_numbers() -> None:
-    out = _schema_doc({"N": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 10, "exclusiveMaximum": False}})
-    assert out["components"]["schemas"]["N"] == {"type": "number", "exclusiveMinimum": 0, "maximum": 10}
+    out = _schema_doc(
+        {
+            "N": {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMinimum": True,
+                "maximum": 10,
+                "exclusiveMaximum": False,
+            }
+        }
+    )
+    assert out["components"]["schemas"]["N"] == {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": 10,
+    }
 
 
 def test_unresolved_local_ref_is_fatal_with_pointer() -> None:
-    data = {"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": {}, "components": {"schemas": {"A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/Nope"}}}}}}
+    data = {
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/Nope"}}}
+            }
+        },
+    }
     with pytest.raises(ApigenError) as info:
         normalize(_doc(data))
     assert info.value.diagnostics[0].pointer == "/components/schemas/A/properties/b/$ref"
@@ -378,7 +472,9 @@ def test_unresolved_ref_under_default_response_is_fatal() -> None:
     data = {
         "openapi": "3.0.3",
         "info": {"title": "T", "version": "1"},
-        "paths": {"/x": {"get": {"responses": {"default": {"$ref": "#/components/responses/Missing"}}}}},
+        "paths": {
+            "/x": {"get": {"responses": {"default": {"$ref": "#/components/responses/Missing"}}}}
+        },
     }
     with pytest.raises(ApigenError) as info:
         normalize(_doc(data))
@@ -392,7 +488,9 @@ def test_normalize_does_not_mutate_the_loaded_document() -> None:
     assert json.dumps(doc.data, sort_keys=True) == before
 
 
-def test_bundled_spec_builds_three_operations_and_models_pet_owner_error(bundled: dict[str, Any]) -> None:
+def test_bundled_spec_builds_three_operations_and_models_pet_owner_error(
+    bundled: dict[str, Any],
+) -> None:
     """fixtures/README: the bundled result has listPets, createPet, getPet and models Pet, Owner, Error
     (one Pet model, not a Pet alias of a hoisted 'pet' schema)."""
     from apigen.build import build_api
@@ -410,7 +508,11 @@ def test_refs_in_properties_named_like_keywords_are_checked(prop: str) -> None:
         "openapi": "3.0.3",
         "info": {"title": "T", "version": "1"},
         "paths": {},
-        "components": {"schemas": {"A": {"type": "object", "properties": {prop: {"$ref": "#/components/schemas/Nope"}}}}},
+        "components": {
+            "schemas": {
+                "A": {"type": "object", "properties": {prop: {"$ref": "#/components/schemas/Nope"}}}
+            }
+        },
     }
     with pytest.raises(ApigenError) as info:
         normalize(_doc(data))

@@ -14,17 +14,36 @@ SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "Notes", "version": "1"},
     "servers": [{"url": "https://api.notes.example"}],
-    "components": {"securitySchemes": {"oauth": {"type": "oauth2", "flows": {
-        "clientCredentials": {"tokenUrl": "https://auth.notes.example/cc-token",
-                              "scopes": {"admin": "all"}},
-        "authorizationCode": {"authorizationUrl": "https://auth.notes.example/authorize",
-                              "tokenUrl": "https://auth.notes.example/code-token",
-                              "scopes": {"notes:read": "read", "notes:write": "write"}}}}}},
+    "components": {
+        "securitySchemes": {
+            "oauth": {
+                "type": "oauth2",
+                "flows": {
+                    "clientCredentials": {
+                        "tokenUrl": "https://auth.notes.example/cc-token",
+                        "scopes": {"admin": "all"},
+                    },
+                    "authorizationCode": {
+                        "authorizationUrl": "https://auth.notes.example/authorize",
+                        "tokenUrl": "https://auth.notes.example/code-token",
+                        "scopes": {"notes:read": "read", "notes:write": "write"},
+                    },
+                },
+            }
+        }
+    },
     "security": [{"oauth": []}],
-    "paths": {"/notes": {"post": {
-        "operationId": "create_note",
-        "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "ok"}}}}},
+    "paths": {
+        "/notes": {
+            "post": {
+                "operationId": "create_note",
+                "parameters": [
+                    {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "ok"}},
+            }
+        }
+    },
 }
 
 
@@ -40,8 +59,9 @@ def test_generated_client_builds_the_consent_url_from_the_spec(tmp_path):
     spec.write_text(json.dumps(SPEC))
     generate(str(spec), tmp_path / "out", "notes_oauth")
     package = import_generated("notes_oauth", tmp_path / "out")
-    client = package.Client(token=package.OAuth2AuthorizationCode(
-        client_id="app", redirect_uri="http://127.0.0.1:1/cb"))
+    client = package.Client(
+        token=package.OAuth2AuthorizationCode(client_id="app", redirect_uri="http://127.0.0.1:1/cb")
+    )
     request = client.oauth.authorization_url(scopes=["notes:read"])
     url = urlsplit(request.url)
     assert f"{url.scheme}://{url.netloc}{url.path}" == "https://auth.notes.example/authorize"
@@ -49,8 +69,14 @@ def test_generated_client_builds_the_consent_url_from_the_spec(tmp_path):
     session = client._auth.oauth_session()
     assert session.token_url == "https://auth.notes.example/code-token"
     readme = (tmp_path / "out" / "README.md").read_text()
-    for words in ("client.oauth.exchange_code", "FileTokenStore", "Idempotency-Key",
-                  "cache=MemoryCache()", "client.stats()", "opentelemetry-api"):
+    for words in (
+        "client.oauth.exchange_code",
+        "FileTokenStore",
+        "Idempotency-Key",
+        "cache=MemoryCache()",
+        "client.stats()",
+        "opentelemetry-api",
+    ):
         assert words in readme
     client.close()
 
@@ -58,10 +84,12 @@ def test_generated_client_builds_the_consent_url_from_the_spec(tmp_path):
 def test_a_resource_named_oauth_or_stats_keeps_the_flow_and_stats_reachable(tmp_path):
     spec = json.loads(json.dumps(SPEC))
     ok = {"200": {"description": "ok"}}
-    spec["paths"]["/oauth/info"] = {"get": {"operationId": "oauth_info", "tags": ["oauth"],
-                                            "responses": ok}}
-    spec["paths"]["/stats"] = {"get": {"operationId": "stats_get", "tags": ["stats"],
-                                       "responses": ok}}
+    spec["paths"]["/oauth/info"] = {
+        "get": {"operationId": "oauth_info", "tags": ["oauth"], "responses": ok}
+    }
+    spec["paths"]["/stats"] = {
+        "get": {"operationId": "stats_get", "tags": ["stats"], "responses": ok}
+    }
     path = tmp_path / "notes.json"
     path.write_text(json.dumps(spec))
     generate(str(path), tmp_path / "out", "notes_named")

@@ -24,11 +24,17 @@ def _client(answer: dict) -> tuple[petstore.Client, list[httpx.Request]]:
 
     def handler(request: httpx.Request) -> httpx.Response:
         sent.append(request)
-        return httpx.Response(200, json=[answer] if request.url.path.endswith("findByStatus") else answer)
+        return httpx.Response(
+            200, json=[answer] if request.url.path.endswith("findByStatus") else answer
+        )
 
     # the spec's server is plain http: credentials go there only when allowed
-    client = petstore.Client(api_key="k", petstore_auth="t", allow_insecure_http=True,
-                             http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    client = petstore.Client(
+        api_key="k",
+        petstore_auth="t",
+        allow_insecure_http=True,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
     return client, sent
 
 
@@ -48,8 +54,9 @@ def test_an_unknown_enum_value_is_kept_async() -> None:
             return httpx.Response(200, json={"id": 3, "status": "lost_in_transit"})
 
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        async with petstore.AsyncClient(api_key="k", petstore_auth="t", allow_insecure_http=True,
-                                        http_client=http) as client:
+        async with petstore.AsyncClient(
+            api_key="k", petstore_auth="t", allow_insecure_http=True, http_client=http
+        ) as client:
             return await client.store.order.retrieve(order_id=3)
 
     order = asyncio.run(main())
@@ -97,10 +104,25 @@ def test_mypy_checks_plain_strings_against_the_allowed_values(tmp_path) -> None:
     snippet = tmp_path / "use_petstore.py"
     snippet.write_text(textwrap.dedent(MYPY_SNIPPET))
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", str(snippet)],
-        capture_output=True, text=True, cwd=REPO, env={"MYPYPATH": str(GENERATED / "petstore"), "PATH": ""},
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir=/dev/null",
+            str(snippet),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"MYPYPATH": str(GENERATED / "petstore"), "PATH": ""},
     )
-    bad = {i + 1 for i, line in enumerate(textwrap.dedent(MYPY_SNIPPET).splitlines()) if line.endswith("# BAD")}
+    bad = {
+        i + 1
+        for i, line in enumerate(textwrap.dedent(MYPY_SNIPPET).splitlines())
+        if line.endswith("# BAD")
+    }
     flagged = {int(line.split(":")[1]) for line in result.stdout.splitlines() if ": error:" in line}
     assert flagged == bad, result.stdout
 

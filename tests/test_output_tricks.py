@@ -19,41 +19,68 @@ GENERATOR = Path(__file__).resolve().parent.parent / "generator" / "apigen"
 
 
 def _spec(path: Path, title: str = "t", extra_path: str = "/a") -> Path:
-    path.write_text(json.dumps({
-        "openapi": "3.0.0", "info": {"title": title, "version": "1"},
-        "paths": {extra_path: {"get": {"operationId": "getA", "responses": {"204": {"description": "ok"}}}}},
-    }), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.0",
+                "info": {"title": title, "version": "1"},
+                "paths": {
+                    extra_path: {
+                        "get": {"operationId": "getA", "responses": {"204": {"description": "ok"}}}
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 # ------------------------------------------------------------ 4. names and outputs
 
-@pytest.mark.parametrize("name", ["httpx", "json", "logging", "typing_extensions", "pydantic", "asyncio", "enum", "anyio"])
-def test_a_name_that_shadows_a_module_is_refused(name: str, tmp_path: Path, capsys: Any,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+
+@pytest.mark.parametrize(
+    "name",
+    ["httpx", "json", "logging", "typing_extensions", "pydantic", "asyncio", "enum", "anyio"],
+)
+def test_a_name_that_shadows_a_module_is_refused(
+    name: str, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("APIGEN_CACHE_DIR", "off")
     out = tmp_path / "out"
-    assert main(["generate", str(_spec(tmp_path / "s.json")), "-o", str(out), "-n", name, "-q"]) == 1
+    assert (
+        main(["generate", str(_spec(tmp_path / "s.json")), "-o", str(out), "-n", name, "-q"]) == 1
+    )
     assert "would shadow" in capsys.readouterr().err and not out.exists()
 
 
-def test_a_title_that_would_shadow_a_module_gets_a_suffix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_title_that_would_shadow_a_module_gets_a_suffix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("APIGEN_CACHE_DIR", "off")
     out = tmp_path / "out"
-    assert main(["generate", str(_spec(tmp_path / "s.json", title="JSON")), "-o", str(out), "-q"]) == 0
+    assert (
+        main(["generate", str(_spec(tmp_path / "s.json", title="JSON")), "-o", str(out), "-q"]) == 0
+    )
     assert (out / "json_client" / "__init__.py").is_file() and not (out / "json").exists()
 
 
 def _config(tmp_path: Path, outputs: list[str]) -> Path:
     _spec(tmp_path / "s.json")
-    body = "".join(f'[[tool.apigen.clients]]\nname = "c{i}"\nspec = "s.json"\noutput = "{o}"\n\n' for i, o in enumerate(outputs))
+    body = "".join(
+        f'[[tool.apigen.clients]]\nname = "c{i}"\nspec = "s.json"\noutput = "{o}"\n\n'
+        for i, o in enumerate(outputs)
+    )
     path = tmp_path / "pyproject.toml"
     path.write_text(body, encoding="utf-8")
     return path
 
 
-@pytest.mark.parametrize("outputs", [["gen/a", "gen/a"], ["gen/a", "gen/./b/../a"], ["gen/a", "gen/a/inner"],
-                                     ["gen/a", "link/a"]], ids=["same", "respelled", "nested", "symlink"])
+@pytest.mark.parametrize(
+    "outputs",
+    [["gen/a", "gen/a"], ["gen/a", "gen/./b/../a"], ["gen/a", "gen/a/inner"], ["gen/a", "link/a"]],
+    ids=["same", "respelled", "nested", "symlink"],
+)
 def test_two_clients_with_one_output_are_refused(tmp_path: Path, outputs: list[str]) -> None:
     (tmp_path / "gen").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "gen")
@@ -61,8 +88,9 @@ def test_two_clients_with_one_output_are_refused(tmp_path: Path, outputs: list[s
         load_clients(_config(tmp_path, outputs))
 
 
-def test_two_clients_with_one_output_exit_1_and_write_nothing(tmp_path: Path, capsys: Any,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_clients_with_one_output_exit_1_and_write_nothing(
+    tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _config(tmp_path, ["gen/a", "gen/a"])
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("APIGEN_CACHE_DIR", "off")
@@ -82,14 +110,34 @@ EVIL = "\x1b[31m\r\n::error title=pwned::gotcha\u202e\x9b\x07\u2028::add-mask::x
 
 def _evil_specs(tmp_path: Path) -> tuple[Path, Path]:
     new = {
-        "openapi": "3.0.0", "info": {"title": "evil" + EVIL, "version": "1"},
-        "paths": {"/x" + EVIL: {"get": {
-            "operationId": "op" + EVIL, "tags": ["t" + EVIL], "summary": EVIL,
-            "parameters": [{"name": "Accept", "in": "header", "schema": {"type": "string"}},
-                           {"name": "q" + EVIL, "in": "query", "schema": {"type": "string"}}],
-            "responses": {"200": {"description": EVIL, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"a" + EVIL: {"type": ["strin" + EVIL]}}}}}}},
-        }}},
+        "openapi": "3.0.0",
+        "info": {"title": "evil" + EVIL, "version": "1"},
+        "paths": {
+            "/x" + EVIL: {
+                "get": {
+                    "operationId": "op" + EVIL,
+                    "tags": ["t" + EVIL],
+                    "summary": EVIL,
+                    "parameters": [
+                        {"name": "Accept", "in": "header", "schema": {"type": "string"}},
+                        {"name": "q" + EVIL, "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": EVIL,
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {"a" + EVIL: {"type": ["strin" + EVIL]}},
+                                    }
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
     }
     old = json.loads(json.dumps(new))
     del old["paths"]["/x" + EVIL]["get"]["parameters"][1]
@@ -105,7 +153,9 @@ def _assert_inert(text: str) -> None:
         assert not line.lstrip().startswith("::"), line
 
 
-def test_spec_text_printed_by_every_command_is_inert(tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spec_text_printed_by_every_command_is_inert(
+    tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("APIGEN_CACHE_DIR", "off")
     old, new = _evil_specs(tmp_path)
     runs = [
@@ -128,15 +178,41 @@ def test_spec_text_printed_by_every_command_is_inert(tmp_path: Path, capsys: Any
 
 def test_a_bad_ref_with_a_hostile_file_name_is_inert(tmp_path: Path, capsys: Any) -> None:
     spec = tmp_path / "s.json"
-    spec.write_text(json.dumps({"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {
-        "responses": {"200": {"description": "x", "content": {"application/json": {"schema": {
-            "$ref": "sub\n::error::x/\x1b]0;title\x07.yaml"}}}}}}}}}), encoding="utf-8")
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.0",
+                "info": {"title": "t", "version": "1"},
+                "paths": {
+                    "/a": {
+                        "get": {
+                            "responses": {
+                                "200": {
+                                    "description": "x",
+                                    "content": {
+                                        "application/json": {
+                                            "schema": {
+                                                "$ref": "sub\n::error::x/\x1b]0;title\x07.yaml"
+                                            }
+                                        }
+                                    },
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     assert main(["validate", str(spec)]) == 1
     captured = capsys.readouterr()
     _assert_inert(captured.out + captured.err)
 
 
-@pytest.mark.parametrize("line", ["::error::x", "  ::warning::y", "\t::add-mask::z", "a\n::error::b", "\x1bc", "\x9b2J"])
+@pytest.mark.parametrize(
+    "line", ["::error::x", "  ::warning::y", "\t::add-mask::z", "a\n::error::b", "\x1bc", "\x9b2J"]
+)
 def test_escape_line_neutralises_commands_and_controls(line: str) -> None:
     _assert_inert(escape_line(line))
 

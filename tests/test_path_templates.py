@@ -66,9 +66,9 @@ def test_undeclared_placeholders_become_required_string_path_arguments() -> None
         ("GET /b/{id}/c/{file-name}.json", "file-name"),
         ("GET /d/{q}", "q"),
     ]:
-        assert any(
-            w == where and repr(name) in r and "not declared" in r for w, r in reported
-        ), reported
+        assert any(w == where and repr(name) in r and "not declared" in r for w, r in reported), (
+            reported
+        )
     assert not any("'id'" in r for _, r in reported)
 
 
@@ -99,5 +99,7 @@ def test_the_generated_method_sends_the_undeclared_parameter(tmp_path: Path) -> 
             if op.path == "/a/{missing}":
                 getattr(functools.reduce(getattr, resource.attr_path, client), op.py_name)("x/../y")
             if op.path == "/b/{id}/c/{file-name}.json":
-                getattr(functools.reduce(getattr, resource.attr_path, client), op.py_name)(7, "report 1")
+                getattr(functools.reduce(getattr, resource.attr_path, client), op.py_name)(
+                    7, "report 1"
+                )
     assert [r.url.raw_path for r in sent] == [b"/a/x%2F..%2Fy", b"/b/7/c/report%201.json"]

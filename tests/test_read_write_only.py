@@ -19,28 +19,42 @@ def _spec() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Directions", "version": "1"},
-        "paths": {"/pets": {"post": {
-            "operationId": "createPet",
-            "requestBody": {"content": {"application/json": {"schema": pet_ref}}},
-            "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": pet_ref}}}},
-        }}},
-        "components": {"schemas": {
-            "Pet": {
-                "type": "object",
-                "required": ["id", "name", "password", "owner"],
-                "properties": {
-                    "id": {"type": "integer", "readOnly": True},
-                    "name": {"type": "string"},
-                    "password": {"type": "string", "writeOnly": True},
-                    "owner": {"$ref": "#/components/schemas/Owner"},
+        "paths": {
+            "/pets": {
+                "post": {
+                    "operationId": "createPet",
+                    "requestBody": {"content": {"application/json": {"schema": pet_ref}}},
+                    "responses": {
+                        "201": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": pet_ref}},
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Pet": {
+                    "type": "object",
+                    "required": ["id", "name", "password", "owner"],
+                    "properties": {
+                        "id": {"type": "integer", "readOnly": True},
+                        "name": {"type": "string"},
+                        "password": {"type": "string", "writeOnly": True},
+                        "owner": {"$ref": "#/components/schemas/Owner"},
+                    },
                 },
-            },
-            "Owner": {
-                "type": "object",
-                "required": ["uid", "name"],
-                "properties": {"uid": {"type": "string", "readOnly": True}, "name": {"type": "string"}},
-            },
-        }},
+                "Owner": {
+                    "type": "object",
+                    "required": ["uid", "name"],
+                    "properties": {
+                        "uid": {"type": "string", "readOnly": True},
+                        "name": {"type": "string"},
+                    },
+                },
+            }
+        },
     }
 
 
@@ -74,7 +88,9 @@ def test_a_required_read_only_id_is_not_needed_to_build_a_request() -> None:
         answer = {"id": "7d6c1c6e-0a5b-4a34-9f35-6f0e3c1f5b7a", "name": "lamp", "kind": "physical"}
         return httpx.Response(201, json=answer)
 
-    client = schemas_pkg.Client(base_url="http://api.test", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    client = schemas_pkg.Client(
+        base_url="http://api.test", http_client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
     created = client.items.create(body=body)
     assert json.loads(sent[0].content) == {"name": "lamp", "kind": "physical"}
     assert isinstance(created, Item) and str(created.id) == "7d6c1c6e-0a5b-4a34-9f35-6f0e3c1f5b7a"

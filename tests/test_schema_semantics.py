@@ -176,20 +176,36 @@ def test_a_nullable_anyof_of_an_enum_types_keywords_and_parameters_not_any() -> 
     spec = {
         "openapi": "3.1.0",
         "info": {"title": "t", "version": "1"},
-        "paths": {"/runs": {"post": {
-            "operationId": "createRun",
-            "parameters": [
-                {"name": "tier", "in": "query", "schema": {"$ref": "#/components/schemas/Tier"}}
-            ],
-            "requestBody": {"content": {"application/json": {"schema": {
-                "type": "object", "properties": {"tier": {"$ref": "#/components/schemas/Tier"}}}}}},
-            "responses": {"204": {"description": "none"}},
-        }}},
+        "paths": {
+            "/runs": {
+                "post": {
+                    "operationId": "createRun",
+                    "parameters": [
+                        {
+                            "name": "tier",
+                            "in": "query",
+                            "schema": {"$ref": "#/components/schemas/Tier"},
+                        }
+                    ],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"tier": {"$ref": "#/components/schemas/Tier"}},
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"204": {"description": "none"}},
+                }
+            }
+        },
         "components": {"schemas": {"Tier": tier}},
     }
     op = build_api(spec).operations[0]
-    field, = op.body.fields
-    param, = op.parameters
+    (field,) = op.body.fields
+    (param,) = op.parameters
     for annotation in (field.type.expr, param.type.expr):
         members = annotation.split(" | ")
         assert "Any" not in members and "None" in members, annotation

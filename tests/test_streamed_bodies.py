@@ -55,8 +55,13 @@ class Recorder:
 
     def client(self, **options: Any) -> Client:
         http = httpx.Client(transport=httpx.MockTransport(self))
-        return Client(base_url="https://api.example.com", api_key="k", http_client=http,
-                      retry=RetryPolicy(sleep=no_sleep), **options)
+        return Client(
+            base_url="https://api.example.com",
+            api_key="k",
+            http_client=http,
+            retry=RetryPolicy(sleep=no_sleep),
+            **options,
+        )
 
 
 def stored() -> httpx.Response:
@@ -65,11 +70,14 @@ def stored() -> httpx.Response:
 
 def download() -> httpx.Response:
     """The file as a server sends it: in pieces, not in memory before it is read."""
+
     def pieces() -> Iterator[bytes]:
         for start in range(0, len(CONTENT), 4096):
-            yield CONTENT[start:start + 4096]
+            yield CONTENT[start : start + 4096]
 
-    return httpx.Response(200, content=pieces(), headers={"content-type": "application/octet-stream"})
+    return httpx.Response(
+        200, content=pieces(), headers={"content-type": "application/octet-stream"}
+    )
 
 
 def boundary_of(request: httpx.Request) -> str:
@@ -104,7 +112,8 @@ class Unbuffered(io.RawIOBase):
 
 
 def test_uploads_from_a_path_a_file_and_a_tuple_send_what_an_upload_from_memory_sends(
-        data_file: Path) -> None:
+    data_file: Path,
+) -> None:
     recorder = Recorder(stored())
     with recorder.client() as client:
         client.files.upload(file=("data.bin", CONTENT, "application/octet-stream"), purpose="p")
@@ -154,8 +163,9 @@ class UploadServer:
                     body = self.rfile.read(int(self.headers["Content-Length"]))
                 state.bodies.append(body)
                 state.headers.append(dict(self.headers))
-                status, headers, content = (state.answers.pop(0) if len(state.answers) > 1
-                                            else state.answers[0])
+                status, headers, content = (
+                    state.answers.pop(0) if len(state.answers) > 1 else state.answers[0]
+                )
                 self.send_response(status)
                 for name, value in {**headers, "Content-Length": str(len(content))}.items():
                     self.send_header(name, value)
@@ -168,8 +178,9 @@ class UploadServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def close(self) -> None:
@@ -195,11 +206,13 @@ def upload_server() -> Iterator[Any]:
         server.close()
 
 
-def test_a_retry_sends_the_whole_file_again_from_where_it_started(data_file: Path,
-                                                                  upload_server: Any) -> None:
+def test_a_retry_sends_the_whole_file_again_from_where_it_started(
+    data_file: Path, upload_server: Any
+) -> None:
     server = upload_server(BUSY, OK)
-    client = Client(base_url=server.url, api_key="k", max_retries=2,
-                    retry=RetryPolicy(sleep=no_sleep))
+    client = Client(
+        base_url=server.url, api_key="k", max_retries=2, retry=RetryPolicy(sleep=no_sleep)
+    )
     with client, open(data_file, "rb") as handle:
         handle.seek(10)  # a file is sent from where it stands when the call is made
         assert client.files.upload(file=handle, purpose="p") == StoredFile(**STORED)
@@ -219,8 +232,9 @@ def test_an_unseekable_file_is_sent_chunked_once(upload_server: Any) -> None:
             raise OSError("not seekable")
 
     server = upload_server(BUSY, OK)
-    client = Client(base_url=server.url, api_key="k", max_retries=2,
-                    retry=RetryPolicy(sleep=no_sleep))
+    client = Client(
+        base_url=server.url, api_key="k", max_retries=2, retry=RetryPolicy(sleep=no_sleep)
+    )
     with client:
         with pytest.raises(ValueError, match="cannot be sent twice"):
             client.files.upload(file=Pipe(CONTENT), purpose="p")
@@ -276,8 +290,9 @@ def servers() -> Iterator[Any]:
 
 
 def test_a_download_broken_mid_way_raises_a_connection_error(servers: Any) -> None:
-    server = servers([b"first part", b"second part"], content_type="application/octet-stream",
-                     abort=True)
+    server = servers(
+        [b"first part", b"second part"], content_type="application/octet-stream", abort=True
+    )
     got = b""
     with Client(base_url=server.url, api_key="k") as client:
         with client.with_streaming_response.files.download("f1") as response:
@@ -308,8 +323,9 @@ def test_async_uploads_stream_and_downloads_stay_unread(data_file: Path, servers
 
     async def main() -> tuple[StoredFile, bytes, Any]:
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        async with AsyncClient(base_url="https://api.example.com", api_key="k",
-                               http_client=http) as client:
+        async with AsyncClient(
+            base_url="https://api.example.com", api_key="k", http_client=http
+        ) as client:
             with open(data_file, "rb") as handle:
                 done = await client.files.upload(file=handle, purpose="p")
             async with client.with_streaming_response.files.download("f1") as response:

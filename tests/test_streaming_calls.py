@@ -23,19 +23,30 @@ WORDS = ["Hel", "lo, ", "世界", "!"]
 
 def chat_stream() -> bytes:
     events = [
-        json.dumps({"id": "c1", "choices": [{"index": 0, "delta": {"content": word}}]},
-                   ensure_ascii=False).encode()
+        json.dumps(
+            {"id": "c1", "choices": [{"index": 0, "delta": {"content": word}}]}, ensure_ascii=False
+        ).encode()
         for word in WORDS
     ]
     return (
         b": keep-alive\r\n\r\n"
-        + b"data: " + events[0] + b"\r\n\r\n"
-        + b"data: " + events[1] + b"\n\n"
+        + b"data: "
+        + events[0]
+        + b"\r\n\r\n"
+        + b"data: "
+        + events[1]
+        + b"\n\n"
         + b": keep-alive\n\n"
-        + b"data: " + events[2] + b"\r\n\r\n"
-        + b"data: " + events[3] + b"\n\n"
+        + b"data: "
+        + events[2]
+        + b"\r\n\r\n"
+        + b"data: "
+        + events[3]
+        + b"\n\n"
         + b"data: [DONE]\n\n"
-        + b"data: " + events[0] + b"\n\n"  # after [DONE]: never read
+        + b"data: "
+        + events[0]
+        + b"\n\n"  # after [DONE]: never read
     )
 
 
@@ -73,15 +84,20 @@ async def async_no_sleep(seconds: float) -> None:
 def client_for(server: ScriptedServer) -> Client:
     from streaming import RetryPolicy
 
-    return Client(base_url=server.url, api_key="k", max_retries=2,
-                  retry=RetryPolicy(sleep=no_sleep))
+    return Client(
+        base_url=server.url, api_key="k", max_retries=2, retry=RetryPolicy(sleep=no_sleep)
+    )
 
 
 def async_client_for(server: ScriptedServer) -> AsyncClient:
     from streaming import RetryPolicy
 
-    return AsyncClient(base_url=server.url, api_key="k", max_retries=2,
-                       retry=RetryPolicy(async_sleep=async_no_sleep))
+    return AsyncClient(
+        base_url=server.url,
+        api_key="k",
+        max_retries=2,
+        retry=RetryPolicy(async_sleep=async_no_sleep),
+    )
 
 
 def deltas(chunks: list[CompletionChunk]) -> list[str]:
@@ -101,11 +117,17 @@ def test_stream_true_yields_typed_chunks_across_awkward_reads_until_done(servers
 
 
 def test_without_stream_the_same_operation_returns_the_model(servers: Any) -> None:
-    body = json.dumps({"id": "c9", "choices": [{"index": 0, "message": {
-        "role": "assistant", "content": "Hello"}}]}).encode()
+    body = json.dumps(
+        {
+            "id": "c9",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello"}}],
+        }
+    ).encode()
     server = servers(cut(body, [5, 17]), content_type="application/json")
     with client_for(server) as client:
-        done = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        done = client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
     assert isinstance(done, Completion) and done.id == "c9"
     assert "stream" not in json.loads(server.bodies[0])
 
@@ -125,13 +147,16 @@ def test_a_stream_lost_before_its_first_event_is_retried(servers: Any) -> None:
     """A POST is retried where it cannot have taken effect twice: with an idempotency key."""
     server = servers(awkward_writes(), fail_first=1)
     with client_for(server) as client:
-        chunks = list(client.chat.completions.create(model="m", messages=[], stream=True,
-                                                     idempotency_key="key-1"))
+        chunks = list(
+            client.chat.completions.create(
+                model="m", messages=[], stream=True, idempotency_key="key-1"
+            )
+        )
     assert deltas(chunks) == WORDS and server.requests == 2
 
 
 def test_stream_only_operations_yield_their_event_type_or_the_generic_event(servers: Any) -> None:
-    progress = servers([b'data: {"step": 1}\n\n: ping\n\ndata: {"step": 2, "done": tr', b'ue}\n\n'])
+    progress = servers([b'data: {"step": 1}\n\n: ping\n\ndata: {"step": 2, "done": tr', b"ue}\n\n"])
     events = servers([b"event: tick\nid: 7\ndata: one\ndata: two\n\n", b"retry: 10\ndata: x\n\n"])
     with client_for(progress) as client:
         steps = list(client.jobs.watch("job-1"))
@@ -139,7 +164,10 @@ def test_stream_only_operations_yield_their_event_type_or_the_generic_event(serv
         ticks = list(client.events.list())
     assert steps == [Progress(step=1), Progress(step=2, done=True)]
     assert progress.paths == ["/jobs/job-1/progress"]
-    assert ticks == [ServerSentEvent("tick", "one\ntwo", "7"), ServerSentEvent("message", "x", "7", 10)]
+    assert ticks == [
+        ServerSentEvent("tick", "one\ntwo", "7"),
+        ServerSentEvent("message", "x", "7", 10),
+    ]
 
 
 def test_async_stream_true_yields_typed_chunks_and_closes(servers: Any) -> None:
@@ -168,7 +196,8 @@ def test_async_stream_broken_mid_way_raises_and_json_answers_parse(servers: Any)
         async with async_client_for(broken) as client:
             with pytest.raises(APIConnectionError, match="after 2 events"):
                 async for chunk in await client.chat.completions.create(
-                        model="m", messages=[], stream=True):
+                    model="m", messages=[], stream=True
+                ):
                     got += deltas([chunk])
         async with async_client_for(whole) as client:
             done = await client.chat.completions.create(model="m", messages=[], stream=False)

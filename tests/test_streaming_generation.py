@@ -22,8 +22,13 @@ from support import GENERATED, REPO
 from test_typed_scripts import trimmed
 
 OPENAI_STREAMING = [
-    "createSpeech", "createTranscription", "createChatCompletion", "createImageEdit",
-    "createImage", "createResponse", "beta_createResponse",
+    "createSpeech",
+    "createTranscription",
+    "createChatCompletion",
+    "createImageEdit",
+    "createImage",
+    "createResponse",
+    "beta_createResponse",
 ]
 
 
@@ -44,10 +49,12 @@ def spec_with(responses: dict[str, Any], body: dict[str, Any] | None = None) -> 
         "info": {"title": "t", "version": "1"},
         "servers": [{"url": "https://api.example.com"}],
         "paths": {"/watch": {"post": op}},
-        "components": {"schemas": {
-            "Tick": {"type": "object", "properties": {"n": {"type": "integer"}}},
-            "Done": {"type": "object", "properties": {"id": {"type": "string"}}},
-        }},
+        "components": {
+            "schemas": {
+                "Tick": {"type": "object", "properties": {"n": {"type": "integer"}}},
+                "Done": {"type": "object", "properties": {"id": {"type": "string"}}},
+            }
+        },
     }
 
 
@@ -61,16 +68,29 @@ def stream_response(media: dict[str, Any], json_too: bool = False) -> dict[str, 
 TICK = {"$ref": "#/components/schemas/Tick"}
 
 
-@pytest.mark.parametrize("media,expected", [
-    ({"schema": TICK}, "Tick"),  # OpenAI's way: the schema is each event's data
-    ({"schema": {"type": "array", "items": TICK}}, "Tick"),  # the sequence: its items
-    ({"schema": {"type": "string"}, "x-apigen-event-type": TICK}, "Tick"),  # the extension
-    ({"itemSchema": {"type": "object", "properties": {  # OAS 3.2: the event envelope
-        "event": {"type": "string"}, "data": {"type": "string", "contentSchema": TICK}}}}, "Tick"),
-    ({"itemSchema": TICK}, "Tick"),  # OAS 3.2: the event itself
-    ({"schema": {"type": "string"}}, "ServerSentEvent"),  # the text: nothing about the data
-    ({}, "ServerSentEvent"),
-])
+@pytest.mark.parametrize(
+    "media,expected",
+    [
+        ({"schema": TICK}, "Tick"),  # OpenAI's way: the schema is each event's data
+        ({"schema": {"type": "array", "items": TICK}}, "Tick"),  # the sequence: its items
+        ({"schema": {"type": "string"}, "x-apigen-event-type": TICK}, "Tick"),  # the extension
+        (
+            {
+                "itemSchema": {
+                    "type": "object",
+                    "properties": {  # OAS 3.2: the event envelope
+                        "event": {"type": "string"},
+                        "data": {"type": "string", "contentSchema": TICK},
+                    },
+                }
+            },
+            "Tick",
+        ),
+        ({"itemSchema": TICK}, "Tick"),  # OAS 3.2: the event itself
+        ({"schema": {"type": "string"}}, "ServerSentEvent"),  # the text: nothing about the data
+        ({}, "ServerSentEvent"),
+    ],
+)
 def test_each_events_type_comes_from_the_spec(media: dict[str, Any], expected: str) -> None:
     op = operations(build_api(normalize(spec_with(stream_response(media)))))["watch"]
     assert op.events is not None and op.events.expr == expected
@@ -81,8 +101,14 @@ def test_each_events_type_comes_from_the_spec(media: dict[str, Any], expected: s
 
 
 def test_json_beside_a_stream_keeps_the_json_type_and_switches_on_a_stream_field() -> None:
-    body = {"type": "object", "required": ["q"], "properties": {
-        "q": {"type": "string"}, "stream": {"anyOf": [{"type": "boolean"}, {"type": "null"}]}}}
+    body = {
+        "type": "object",
+        "required": ["q"],
+        "properties": {
+            "q": {"type": "string"},
+            "stream": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
+        },
+    }
     op = operations(build_api(normalize(spec_with(stream_response({"schema": TICK}, True), body))))
     watch = op["watch"]
     assert (watch.return_type.expr, watch.events.expr, watch.stream_only) == ("Done", "Tick", False)
@@ -97,7 +123,9 @@ def test_no_overloads_without_a_boolean_stream_field() -> None:
 
 
 def test_a_plain_text_response_is_no_stream() -> None:
-    responses = {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+    responses = {
+        "200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}
+    }
     op = operations(build_api(normalize(spec_with(responses))))["watch"]
     assert op.events is None and op.return_type.expr == "str" and op.responses[0].kind == "text"
 
@@ -112,7 +140,9 @@ def test_openais_seven_streaming_operations_are_typed_streams() -> None:
     assert sorted(ops) == sorted(OPENAI_STREAMING)
     chat = ops["createChatCompletion"]
     assert (chat.return_type.expr, chat.events.expr) == (
-        "CreateChatCompletionResponse", "CreateChatCompletionStreamResponse")
+        "CreateChatCompletionResponse",
+        "CreateChatCompletionStreamResponse",
+    )
     assert chat.stream_switch is not None and chat.stream_switch.py_name == "stream"
     # every event union is typed (no generic events), and stream=True switches all but speech,
     # whose stream_format="sse" is a string choice (its return type stays the union)
@@ -124,7 +154,9 @@ def test_openais_seven_streaming_operations_are_typed_streams() -> None:
 
 def test_the_golden_streaming_client_declares_streams() -> None:
     source = (GENERATED / "streaming/streaming/resources/chat_completions.py").read_text()
-    assert '"200": ResponseType("json", Completion, events=True, event_type=CompletionChunk)' in source
+    assert (
+        '"200": ResponseType("json", Completion, events=True, event_type=CompletionChunk)' in source
+    )
     assert "_CREATE: StreamingEndpoint[Completion, CompletionChunk] = StreamingEndpoint(" in source
     assert source.count("@overload") == 6  # three for the sync method, three for the async one
     jobs = (GENERATED / "streaming/streaming/resources/jobs.py").read_text()
@@ -236,11 +268,24 @@ def mypy(root: Path, scripts: dict[str, str]) -> subprocess.CompletedProcess[str
         (root / name).write_text(textwrap.dedent(source), encoding="utf-8")
     (root / "mypy.ini").write_text("[mypy]\n", encoding="utf-8")
     return subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file",
-         "mypy.ini", *scripts],
-        capture_output=True, text=True, cwd=root, timeout=600,
-        env={"MYPYPATH": f"{root / 'out' / 'openai'}:{GENERATED / 'streaming'}",
-             "PATH": "/usr/bin:/bin"},
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--config-file",
+            "mypy.ini",
+            *scripts,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=600,
+        env={
+            "MYPYPATH": f"{root / 'out' / 'openai'}:{GENERATED / 'streaming'}",
+            "PATH": "/usr/bin:/bin",
+        },
     )
 
 
@@ -248,11 +293,17 @@ def mypy(root: Path, scripts: dict[str, str]) -> subprocess.CompletedProcess[str
 def test_mypy_sees_a_stream_for_stream_true_and_the_model_otherwise(openai_streaming: Path) -> None:
     proc = mypy(openai_streaming, {"use.py": USER_SCRIPT, "wrong.py": WRONG_SCRIPT})
     errors = [line for line in proc.stdout.splitlines() if ": error:" in line]
-    assert not [e for e in errors if not e.startswith("wrong.py")], proc.stdout[-6000:] + proc.stderr
+    assert not [e for e in errors if not e.startswith("wrong.py")], (
+        proc.stdout[-6000:] + proc.stderr
+    )
     assert len(errors) == 4, proc.stdout
-    assert 'expression has type "Stream[CreateChatCompletionStreamResponse]", variable has type' \
+    assert (
+        'expression has type "Stream[CreateChatCompletionStreamResponse]", variable has type'
         ' "CreateChatCompletionResponse"' in errors[0]
-    assert 'expression has type "CreateChatCompletionResponse", variable has type' \
+    )
+    assert (
+        'expression has type "CreateChatCompletionResponse", variable has type'
         ' "Stream[CreateChatCompletionStreamResponse]"' in errors[1]
+    )
     assert "CreateChatCompletionResponse | Stream[CreateChatCompletionStreamResponse]" in errors[2]
     assert 'expression has type "int", variable has type "str"' in errors[3]

@@ -488,30 +488,39 @@ def test_names_table_tag_value_may_nest() -> None:
 def test_a_configured_subset_keeps_the_names_of_the_whole_api() -> None:
     """Left alone, GitHub's issues were one tag (not meaningful) and their paths made
     ``repos.issues.create``; Twilio's messages alone were no account scope of many."""
-    github_like = _spec({
-        "/repos/{owner}/{repo}": {"get": {"operationId": "repos/get", "tags": ["repos"]}},
-        "/orgs/{org}/repos": {"get": {"operationId": "repos/list-for-org", "tags": ["repos"]}},
-        "/repos/{owner}/{repo}/issues": {
-            "get": {"operationId": "issues/list-for-repo", "tags": ["issues"]},
-            "post": {"operationId": "issues/create", "tags": ["issues"]},
-        },
-        "/repos/{owner}/{repo}/actions/runs": {
-            "get": {"operationId": "actions/list-workflow-runs-for-repo", "tags": ["actions"]}
-        },
-    })
+    github_like = _spec(
+        {
+            "/repos/{owner}/{repo}": {"get": {"operationId": "repos/get", "tags": ["repos"]}},
+            "/orgs/{org}/repos": {"get": {"operationId": "repos/list-for-org", "tags": ["repos"]}},
+            "/repos/{owner}/{repo}/issues": {
+                "get": {"operationId": "issues/list-for-repo", "tags": ["issues"]},
+                "post": {"operationId": "issues/create", "tags": ["issues"]},
+            },
+            "/repos/{owner}/{repo}/actions/runs": {
+                "get": {"operationId": "actions/list-workflow-runs-for-repo", "tags": ["actions"]}
+            },
+        }
+    )
     whole = calls(github_like)
-    for options in (Options(include_tags=("issues",)),
-                    Options(include_operations=("issues/create", "issues/list-for-repo"))):
+    for options in (
+        Options(include_tags=("issues",)),
+        Options(include_operations=("issues/create", "issues/list-for-repo")),
+    ):
         subset, excluded = apply_options(github_like, options)
         assert len(excluded) == 3
         assert calls(subset) == {
             "GET /repos/{owner}/{repo}/issues": whole["GET /repos/{owner}/{repo}/issues"],
             "POST /repos/{owner}/{repo}/issues": "issues.create",
         }
-    twilio_like = _spec({
-        f"/2010-04-01/Accounts/{{AccountSid}}/{r}.json": {"get": f"List{r}", "post": f"Create{r}"}
-        for r in ("Messages", "Calls", "Queues", "Recordings", "Applications", "Addresses")
-    })
+    twilio_like = _spec(
+        {
+            f"/2010-04-01/Accounts/{{AccountSid}}/{r}.json": {
+                "get": f"List{r}",
+                "post": f"Create{r}",
+            }
+            for r in ("Messages", "Calls", "Queues", "Recordings", "Applications", "Addresses")
+        }
+    )
     subset, _ = apply_options(twilio_like, Options(include_operations=("CreateMessages",)))
     assert calls(subset) == {
         "POST /2010-04-01/Accounts/{AccountSid}/Messages.json": "messages.create"

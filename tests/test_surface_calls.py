@@ -293,11 +293,14 @@ def test_with_raw_response_reaches_nested_resources() -> None:
     raw = nested.retrieve("w1", 3, datetime.date(2026, 1, 2), True, 0.5)
     assert raw.status_code == 200 and raw.request_id == "req_42"
     assert isinstance(raw.parse(), bodies.models.Widget)
-    assert rec.requests[-1].url.path.endswith("/widgets/w1/versions/3/at/2026-01-02/flag/true/ratio/0.5")
+    assert rec.requests[-1].url.path.endswith(
+        "/widgets/w1/versions/3/at/2026-01-02/flag/true/ratio/0.5"
+    )
     order = {"id": 3, "petId": 1, "quantity": 1, "status": "placed"}
     prec = Recorder(lambda r: httpx.Response(200, json=order, headers={"x-request-id": "o3"}))
-    store = petstore.Client(api_key="k", petstore_auth="t", allow_insecure_http=True,
-                            http_client=prec.sync())
+    store = petstore.Client(
+        api_key="k", petstore_auth="t", allow_insecure_http=True, http_client=prec.sync()
+    )
     raw_order = store.with_raw_response.store.order.retrieve(order_id=3)
     assert raw_order.request_id == "o3" and raw_order.parse().id == 3
     assert store.with_raw_response.store.inventory().status_code == 200  # the parent's own
@@ -307,8 +310,9 @@ def test_with_raw_response_reaches_nested_resources_async() -> None:
     async def main() -> None:
         order = {"id": 3, "petId": 1, "quantity": 1, "status": "placed"}
         rec = Recorder(lambda r: httpx.Response(200, json=order, headers={"x-request-id": "o3"}))
-        async with petstore.AsyncClient(api_key="k", petstore_auth="t", allow_insecure_http=True,
-                                        http_client=rec.async_()) as client:
+        async with petstore.AsyncClient(
+            api_key="k", petstore_auth="t", allow_insecure_http=True, http_client=rec.async_()
+        ) as client:
             raw = await client.with_raw_response.store.order.retrieve(order_id=3)
             assert raw.status_code == 200 and raw.request_id == "o3"
             assert isinstance(raw.parse(), petstore.models.Order) and raw.parse().id == 3
@@ -470,9 +474,9 @@ def test_credentials_never_go_over_plain_http_to_a_remote_host(
     messages.Client()  # no credentials: nothing to protect
     rec = Recorder(lambda r: httpx.Response(201, json={}))
     for base in ("http://127.0.0.1:8080/v1", "http://localhost/v1", "http://[::1]:81/v1"):
-        messages.Client(base_url=base, api_key="k", http_client=rec.sync()).accounts.messages.create(
-            "x", to_body="a", from_="b"
-        )
+        messages.Client(
+            base_url=base, api_key="k", http_client=rec.sync()
+        ).accounts.messages.create("x", to_body="a", from_="b")
         assert rec.requests[-1].headers["authorization"].startswith("Basic ")
     insecure = messages.Client(api_key="k", allow_insecure_http=True, http_client=rec.sync())
     insecure.accounts.messages.create("x", to_body="a", from_="b")
@@ -598,10 +602,17 @@ def test_auth_configuration_renames_a_declared_scheme() -> None:
 def test_with_raw_response_of_an_event_stream_leaves_it_open_for_parse() -> None:
     from apigen.runtime import Endpoint, ResponseType, SyncAPIClient, to_raw_response
 
-    events = Endpoint("GET", "/events", "listEvents",
-                      responses={"200": ResponseType("event-stream", None, events=True)})
-    answer = httpx.Response(200, content=b"event: tick\ndata: 1\n\nevent: tick\ndata: 2\n\n",
-                            headers={"content-type": "text/event-stream", "x-request-id": "r1"})
+    events = Endpoint(
+        "GET",
+        "/events",
+        "listEvents",
+        responses={"200": ResponseType("event-stream", None, events=True)},
+    )
+    answer = httpx.Response(
+        200,
+        content=b"event: tick\ndata: 1\n\nevent: tick\ndata: 2\n\n",
+        headers={"content-type": "text/event-stream", "x-request-id": "r1"},
+    )
     http = httpx.Client(transport=httpx.MockTransport(lambda r: answer))
     client = SyncAPIClient(base_url="https://api.test", package="t", version="1", http_client=http)
     raw = to_raw_response(lambda: client.request(events))()

@@ -27,8 +27,12 @@ CREDENTIALS = {"api_key": "test-key", "Authorization": "Bearer t"}  # for raw re
 
 def client(mock: MockAPI) -> Client:
     # the spec names a plain-http server: credentials go there only when allowed
-    return Client(api_key="test-key", petstore_auth="t", allow_insecure_http=True,
-                  http_client=mock.http_client())
+    return Client(
+        api_key="test-key",
+        petstore_auth="t",
+        allow_insecure_http=True,
+        http_client=mock.http_client(),
+    )
 
 
 def test_importing_the_client_does_not_import_the_mock() -> None:
@@ -54,9 +58,7 @@ def test_answers_from_the_spec_typed_and_deterministic_by_seed() -> None:
     assert pet.status is not None and pet.photo_urls
     again = client(MockAPI()).pet.retrieve(pet_id=3)
     assert again == pet
-    others = {
-        client(MockAPI(seed=s)).pet.retrieve(pet_id=3).model_dump_json() for s in range(1, 6)
-    }
+    others = {client(MockAPI(seed=s)).pet.retrieve(pet_id=3).model_dump_json() for s in range(1, 6)}
     assert len(others) > 1  # another seed, other synthesised values
     pets = client(MockAPI()).pet.find_by_status(status=["available"])
     assert pets and all(isinstance(p, Pet) for p in pets)
@@ -66,8 +68,12 @@ def test_async_client_on_the_mock() -> None:
     async def run() -> tuple[Pet, int]:
         mock = MockAPI()
         mock.override("pet.retrieve", {"id": 9, "name": "Async", "photoUrls": []})
-        async with AsyncClient(api_key="k", petstore_auth="t", allow_insecure_http=True,
-                               http_client=mock.async_http_client()) as api:
+        async with AsyncClient(
+            api_key="k",
+            petstore_auth="t",
+            allow_insecure_http=True,
+            http_client=mock.async_http_client(),
+        ) as api:
             pet = await api.pet.retrieve(pet_id=9)
             with pytest.raises(BadRequestError):
                 await api.pet.find_by_status(status=["lost"])

@@ -201,10 +201,15 @@ def trimmed(spec: dict[str, Any], operation_ids: list[str]) -> dict[str, Any]:
     from apigen.customize import Options, apply_options
 
     spec, _ = apply_options(spec, Options(include_operations=tuple(operation_ids)))
-    paths = {path: item for path, item in spec["paths"].items() if any(
-        isinstance(op, dict) and "operationId" in op for op in item.values())}
+    paths = {
+        path: item
+        for path, item in spec["paths"].items()
+        if any(isinstance(op, dict) and "operationId" in op for op in item.values())
+    }
     assert {
-        op["operationId"] for item in paths.values() for op in item.values()
+        op["operationId"]
+        for item in paths.values()
+        for op in item.values()
         if isinstance(op, dict) and "operationId" in op
     } == set(operation_ids)
     components = spec.get("components") or {}
@@ -256,8 +261,12 @@ def test_typed_user_scripts_run_against_the_packaged_mock(packages: Path, name: 
     against the spec (a keyword body sent wrong is a 400 there, and the script fails)."""
     script = _scripts(packages) / f"use_{name}.py"
     proc = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=120,
-        cwd=packages, env={"PYTHONPATH": str(packages / "out" / name), "PATH": "/usr/bin:/bin"},
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=packages,
+        env={"PYTHONPATH": str(packages / "out" / name), "PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
 

@@ -11,13 +11,38 @@ from apigen.loader import Document
 
 def _spec() -> dict[str, Any]:
     shared = {"type": "object", "properties": {"id": {"type": "integer"}}}
-    schemas: dict[str, Any] = {f"S{i}": {"required": ["missing"], "allOf": [{"$ref": "#/components/schemas/Base"}, {"type": "object", "properties": {"x": {"$ref": "#/components/schemas/Base"}}}]} for i in range(30)}
+    schemas: dict[str, Any] = {
+        f"S{i}": {
+            "required": ["missing"],
+            "allOf": [
+                {"$ref": "#/components/schemas/Base"},
+                {"type": "object", "properties": {"x": {"$ref": "#/components/schemas/Base"}}},
+            ],
+        }
+        for i in range(30)
+    }
     schemas["Base"] = shared
     schemas["Bad"] = {"type": "object", "default": "not an object"}
     return {
         "openapi": "3.0.3",
         "info": {"title": "t", "version": "1"},
-        "paths": {f"/s{i}": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/S{i}"}}}}}}} for i in range(30)},
+        "paths": {
+            f"/s{i}": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": f"#/components/schemas/S{i}"}
+                                }
+                            },
+                        }
+                    }
+                }
+            }
+            for i in range(30)
+        },
         "components": {"schemas": schemas},
     }
 
@@ -166,22 +191,68 @@ def test_the_validation_process_records_the_findings_for_the_next_run(tmp_path: 
     assert again is not None and sorted(map(repr, again)) == sorted(map(repr, found))
 
 
-def test_incremental_validation_keeps_everything_when_a_reference_leaves_the_components(tmp_path: Any) -> None:
+def test_incremental_validation_keeps_everything_when_a_reference_leaves_the_components(
+    tmp_path: Any,
+) -> None:
     from apigen.cache import Cache
 
     memo = validation.ValidationMemo(_doc(), Cache(tmp_path), strict=False)
     schema_ref = {"$ref": "#/components/schemas/S1"}
-    reduced = memo._rest_reachable_from({"/s1": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": schema_ref}}}}}}})
+    reduced = memo._rest_reachable_from(
+        {
+            "/s1": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": schema_ref}},
+                        }
+                    }
+                }
+            }
+        }
+    )
     assert sorted(reduced["components"]["schemas"]) == ["Base", "S1"]  # S1 and what it reaches
     for ref in ("#/paths/~1s2/get", "other.yaml#/Thing", "#/components/schemas/Missing"):
-        item = {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": ref}}}}}}}
+        item = {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": ref}}},
+                    }
+                }
+            }
+        }
         assert memo._rest_reachable_from({"/s1": item}) is memo.rest, ref
-    mapping = {"oneOf": [schema_ref], "discriminator": {"propertyName": "kind", "mapping": {"b": "#/components/schemas/Bad"}}}
-    reduced = memo._rest_reachable_from({"/s1": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": mapping}}}}}}})
-    assert sorted(reduced["components"]["schemas"]) == ["Bad", "Base", "S1"]  # mapping targets count too
+    mapping = {
+        "oneOf": [schema_ref],
+        "discriminator": {"propertyName": "kind", "mapping": {"b": "#/components/schemas/Bad"}},
+    }
+    reduced = memo._rest_reachable_from(
+        {
+            "/s1": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": mapping}},
+                        }
+                    }
+                }
+            }
+        }
+    )
+    assert sorted(reduced["components"]["schemas"]) == [
+        "Bad",
+        "Base",
+        "S1",
+    ]  # mapping targets count too
 
 
-def test_run_validation_takes_one_of_three_paths_with_the_same_findings(tmp_path: Any, monkeypatch: Any) -> None:
+def test_run_validation_takes_one_of_three_paths_with_the_same_findings(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
     """Now, in the background (a big document), or remembered: the same findings each way."""
     from apigen.cache import Cache
 
@@ -199,7 +270,9 @@ def test_run_validation_takes_one_of_three_paths_with_the_same_findings(tmp_path
     assert remembered._background is None and sorted(map(repr, remembered.result())) == expected
 
 
-def test_run_validation_in_strict_mode_raises_when_the_findings_are_known(tmp_path: Any, monkeypatch: Any) -> None:
+def test_run_validation_in_strict_mode_raises_when_the_findings_are_known(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
     import pytest
 
     from apigen.cache import Cache

@@ -74,7 +74,9 @@ def test_a_schema_finding_is_placed_where_the_referenced_schema_is_written(findi
     # findings may name the bad type, and the one at the type must be placed there.
     named = [f for f in findings if "'strin' is not" in f.message]
     placed = [(f.pointer, f.line) for f in named]
-    assert ("/components/schemas/Pet/properties/name/type", _line(SPEC, "type: strin")) in placed, placed
+    assert ("/components/schemas/Pet/properties/name/type", _line(SPEC, "type: strin")) in placed, (
+        placed
+    )
 
 
 def test_a_default_that_does_not_fit_is_placed_at_the_default(findings: list) -> None:

@@ -19,33 +19,95 @@ from .auth_names import ADDED_SCHEME, insecure_http_host, naming_of_schemes
 from .bodyfields import body_fields
 from .context import SpecContext, sequence
 from .ir import (
-    ANY, NONE, Api, Body, BodyField, Operation, Parameter, PyType, Resource, ResourceRef, Response,
-    SecurityScheme, Skipped,
+    ANY,
+    NONE,
+    Api,
+    Body,
+    BodyField,
+    Operation,
+    Parameter,
+    PyType,
+    Resource,
+    ResourceRef,
+    Response,
+    SecurityScheme,
+    Skipped,
 )
 from .events import STREAM_ONLY, event_media, event_type_of, generic_event, stream_switch
 from .naming import (
-    WINDOWS_DEVICE_NAMES, NameScope, class_identifier, env_identifier, file_safe_name, pascal,
-    snake_identifier, unshadowed_package,
+    WINDOWS_DEVICE_NAMES,
+    NameScope,
+    class_identifier,
+    env_identifier,
+    file_safe_name,
+    pascal,
+    snake_identifier,
+    unshadowed_package,
 )
 from .normalize import iter_operations
 
 # Keyword arguments every generated method has; spec parameters must not shadow them.
-CALL_OPTION_ARGS = frozenset({
-    "self", "timeout", "max_retries", "extra_headers", "extra_query", "idempotency_key",
-    "strict_responses",
-})
-CLIENT_ARGS = frozenset({
-    "self", "base_url", "timeout", "max_retries", "retry", "rate_limit", "circuit_breaker",
-    "headers", "http_client", "auth", "hooks", "strict_responses", "limits", "allow_insecure_http",
-    "cache", "telemetry",
-})
-CLIENT_ATTRS = frozenset({
-    "request", "paginate", "close", "aclose", "base_url", "headers", "timeout", "max_retries",
-    "with_options", "copy", "breaker_state", "with_raw_response", "with_streaming_response",
-    "config", "package", "version", "user_agent", "runtime_stats", "oauth_flow",
-})
+CALL_OPTION_ARGS = frozenset(
+    {
+        "self",
+        "timeout",
+        "max_retries",
+        "extra_headers",
+        "extra_query",
+        "idempotency_key",
+        "strict_responses",
+    }
+)
+CLIENT_ARGS = frozenset(
+    {
+        "self",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "retry",
+        "rate_limit",
+        "circuit_breaker",
+        "headers",
+        "http_client",
+        "auth",
+        "hooks",
+        "strict_responses",
+        "limits",
+        "allow_insecure_http",
+        "cache",
+        "telemetry",
+    }
+)
+CLIENT_ATTRS = frozenset(
+    {
+        "request",
+        "paginate",
+        "close",
+        "aclose",
+        "base_url",
+        "headers",
+        "timeout",
+        "max_retries",
+        "with_options",
+        "copy",
+        "breaker_state",
+        "with_raw_response",
+        "with_streaming_response",
+        "config",
+        "package",
+        "version",
+        "user_agent",
+        "runtime_stats",
+        "oauth_flow",
+    }
+)
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
-DEFAULT_STYLES = {"path": ("simple", False), "header": ("simple", False), "query": ("form", True), "cookie": ("form", True)}
+DEFAULT_STYLES = {
+    "path": ("simple", False),
+    "header": ("simple", False),
+    "query": ("form", True),
+    "cookie": ("form", True),
+}
 UNSAFE_METHODS = frozenset({"POST", "PATCH"})
 JSON_TEXT = re.compile(r"\bJSON\b")  # "A JSON-based array of structured blocks"
 PLACEHOLDER = re.compile(r"{([^{}]*)}")
@@ -79,7 +141,13 @@ def _text(value: Any) -> str:
 
 
 class ApiBuilder(SpecContext):
-    def __init__(self, spec: dict[str, Any], package: str | None = None, source: str = "", doc: Document | None = None) -> None:
+    def __init__(
+        self,
+        spec: dict[str, Any],
+        package: str | None = None,
+        source: str = "",
+        doc: Document | None = None,
+    ) -> None:
         default = file_safe_name(surface.default_package_name(spec))  # it names a folder
         self.package = package or unshadowed_package(default)
         super().__init__(spec, env_identifier(self.package))
@@ -96,9 +164,15 @@ class ApiBuilder(SpecContext):
         for index, url in enumerate(self.servers()):
             host = insecure_http_host(url)
             if host is not None:
-                self.notices.append(Skipped(pointer("servers", str(index), "url"), (
-                    f"server {url} is plain http: the client refuses to send credentials to {host} "
-                    f"unless allow_insecure_http=True; pass an https base_url")))
+                self.notices.append(
+                    Skipped(
+                        pointer("servers", str(index), "url"),
+                        (
+                            f"server {url} is plain http: the client refuses to send credentials to {host} "
+                            f"unless allow_insecure_http=True; pass an https base_url"
+                        ),
+                    )
+                )
 
     # -------------------------------------------------------------- servers
 
@@ -128,10 +202,18 @@ class ApiBuilder(SpecContext):
             kind = str(scheme.get("type", ""))
             http_scheme = str(scheme.get("scheme", "")).lower()
             py_name, env = names[name]
-            common: dict[str, Any] = dict(name=name, py_name=py_name, env=env,
-                                          description=_text(scheme.get("description")))
+            common: dict[str, Any] = dict(
+                name=name, py_name=py_name, env=env, description=_text(scheme.get("description"))
+            )
             if kind == "apiKey" and scheme.get("in") in ("header", "query", "cookie"):
-                out.append(SecurityScheme(kind="apiKey", location=str(scheme["in"]), param_name=str(scheme.get("name", name)), **common))
+                out.append(
+                    SecurityScheme(
+                        kind="apiKey",
+                        location=str(scheme["in"]),
+                        param_name=str(scheme.get("name", name)),
+                        **common,
+                    )
+                )
             elif kind == "http" and http_scheme == "bearer" or kind == "openIdConnect":
                 out.append(SecurityScheme(kind="bearer", **common))
             elif kind == "http" and http_scheme == "basic":
@@ -147,25 +229,48 @@ class ApiBuilder(SpecContext):
                         refresh_url = refresh_url or flow.get("refreshUrl")
                         scopes += [s for s in _mapping(flow.get("scopes")) if s not in scopes]
                 code = _mapping(flows.get("authorizationCode"))
-                out.append(SecurityScheme(
-                    kind="oauth2", token_url=token_url, refresh_url=refresh_url,
-                    scopes=tuple(scopes), flows=tuple(f for f in flows if isinstance(flows[f], dict)),
-                    authorization_url=_url_text(code.get("authorizationUrl")),
-                    code_token_url=_url_text(code.get("tokenUrl")), **common))
+                out.append(
+                    SecurityScheme(
+                        kind="oauth2",
+                        token_url=token_url,
+                        refresh_url=refresh_url,
+                        scopes=tuple(scopes),
+                        flows=tuple(f for f in flows if isinstance(flows[f], dict)),
+                        authorization_url=_url_text(code.get("authorizationUrl")),
+                        code_token_url=_url_text(code.get("tokenUrl")),
+                        **common,
+                    )
+                )
             else:
-                self.skip(where, f"security scheme type {kind!r} {http_scheme!r} is not supported; use the client's auth= hook")
+                self.skip(
+                    where,
+                    f"security scheme type {kind!r} {http_scheme!r} is not supported; use the client's auth= hook",
+                )
         if not out:
-            out.append(SecurityScheme(
-                name=ADDED_SCHEME, py_name="api_key", kind="bearer",
-                env=f"{self.env_prefix}_API_KEY",
-                description="added by apigen: the spec declares no security scheme"))
-            self.notices.append(Skipped("/components/securitySchemes", (
-                "the spec declares no usable security scheme: the client takes a bearer token as "
-                f"api_key= (or ${self.env_prefix}_API_KEY), sent when given; declare the real "
-                "schemes in [tool.apigen] auth")))
+            out.append(
+                SecurityScheme(
+                    name=ADDED_SCHEME,
+                    py_name="api_key",
+                    kind="bearer",
+                    env=f"{self.env_prefix}_API_KEY",
+                    description="added by apigen: the spec declares no security scheme",
+                )
+            )
+            self.notices.append(
+                Skipped(
+                    "/components/securitySchemes",
+                    (
+                        "the spec declares no usable security scheme: the client takes a bearer token as "
+                        f"api_key= (or ${self.env_prefix}_API_KEY), sent when given; declare the real "
+                        "schemes in [tool.apigen] auth"
+                    ),
+                )
+            )
         return tuple(out)
 
-    def security(self, requirements: Any, known: set[str], where: str) -> tuple[tuple[str, ...], ...] | None:
+    def security(
+        self, requirements: Any, known: set[str], where: str
+    ) -> tuple[tuple[str, ...], ...] | None:
         if requirements is None:
             return None
         alternatives = []
@@ -176,7 +281,10 @@ class ApiBuilder(SpecContext):
             if all(n in known for n in names):
                 alternatives.append(names)
             elif ADDED_SCHEME not in known:
-                self.skip(where, f"security requirement {list(names)} names an unsupported scheme; that alternative is not applied")
+                self.skip(
+                    where,
+                    f"security requirement {list(names)} names an unsupported scheme; that alternative is not applied",
+                )
         if ADDED_SCHEME in known and (requirements == [] or alternatives != []):
             return tuple(alternatives)  # "security: []" stays public
         if ADDED_SCHEME in known:
@@ -185,7 +293,14 @@ class ApiBuilder(SpecContext):
 
     # -------------------------------------------------------------- operations
 
-    def parameters(self, path_item: dict[str, Any], op: dict[str, Any], context: str, where: str, args: NameScope) -> list[Parameter]:
+    def parameters(
+        self,
+        path_item: dict[str, Any],
+        op: dict[str, Any],
+        context: str,
+        where: str,
+        args: NameScope,
+    ) -> list[Parameter]:
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for raw in sequence(path_item.get("parameters")) + sequence(op.get("parameters")):
             param = self.deref(raw)
@@ -197,26 +312,39 @@ class ApiBuilder(SpecContext):
                 self.skip(where, f"parameter {name!r} has unknown location {location!r}")
                 continue
             if location == "header" and name.lower() in IGNORED_HEADERS:
-                self.skip(where, f"header parameter {name!r} is ignored (OpenAPI: the client sets it)")
+                self.skip(
+                    where, f"header parameter {name!r} is ignored (OpenAPI: the client sets it)"
+                )
                 continue
             schema = param.get("schema")
             if schema is None and isinstance(param.get("content"), dict):
                 picked = pick_media(param["content"])
                 schema = picked[2].get("schema") if picked else None
-            ptype = self.registry.type_of(schema, context + pascal(name), literals=True) if schema is not None else PyType("str")
+            ptype = (
+                self.registry.type_of(schema, context + pascal(name), literals=True)
+                if schema is not None
+                else PyType("str")
+            )
             style, explode = param.get("style"), param.get("explode")
             default_style, default_explode = DEFAULT_STYLES[location]
             style = str(style) if style else default_style
             explode = bool(explode) if explode is not None else style == "form"
             py = snake_identifier(name, "param")
-            params.append(Parameter(
-                name=name, py_name=args.claim(py, f"{py}_{location}", f"{py}_param"), location=location,
-                required=location == "path" or bool(param.get("required")), type=ptype,
-                description=_text(param.get("description")),
-                style=style if style != default_style else None,
-                explode=explode if explode != default_explode or style != default_style else None,
-                deprecated=bool(param.get("deprecated")),
-            ))
+            params.append(
+                Parameter(
+                    name=name,
+                    py_name=args.claim(py, f"{py}_{location}", f"{py}_param"),
+                    location=location,
+                    required=location == "path" or bool(param.get("required")),
+                    type=ptype,
+                    description=_text(param.get("description")),
+                    style=style if style != default_style else None,
+                    explode=explode
+                    if explode != default_explode or style != default_style
+                    else None,
+                    deprecated=bool(param.get("deprecated")),
+                )
+            )
         placeholders = path_placeholders(where.split(" ", 1)[-1])
         for name in placeholders:
             if ("path", name) in merged:
@@ -224,13 +352,24 @@ class ApiBuilder(SpecContext):
             # a method without it could never be called: take it as a plain string
             py = snake_identifier(name, "param")
             py_name = args.claim(py, f"{py}_path", f"{py}_param")
-            params.append(Parameter(name=name, py_name=py_name, location="path", required=True,
-                                    type=PyType("str")))
-            self.skip(where, f"path parameter {name!r} is used in the path but not declared; "
-                      "added as a required str argument")
+            params.append(
+                Parameter(
+                    name=name, py_name=py_name, location="path", required=True, type=PyType("str")
+                )
+            )
+            self.skip(
+                where,
+                f"path parameter {name!r} is used in the path but not declared; "
+                "added as a required str argument",
+            )
         # required path parameters first, in the order they appear in the path
         path_order = {m: i for i, m in enumerate(placeholders)}
-        params.sort(key=lambda p: (p.location != "path", path_order.get(p.name, 0) if p.location == "path" else 0))
+        params.sort(
+            key=lambda p: (
+                p.location != "path",
+                path_order.get(p.name, 0) if p.location == "path" else 0,
+            )
+        )
         return params
 
     def body(self, op: dict[str, Any], context: str, where: str, args: NameScope) -> Body | None:
@@ -261,19 +400,36 @@ class ApiBuilder(SpecContext):
         elif kind == "text":
             btype = PyType("str")
         else:  # bytes, or a binary file or path streamed while it is sent
-            btype = PyType("bytes | IO[bytes] | PathLike[str]",
-                           imports=frozenset({"typing:IO", "os:PathLike"}))
+            btype = PyType(
+                "bytes | IO[bytes] | PathLike[str]", imports=frozenset({"typing:IO", "os:PathLike"})
+            )
         styles = []
-        for field_name, enc in (obj.get("encoding") or {}).items() if kind == "form" and isinstance(obj.get("encoding"), dict) else ():
+        for field_name, enc in (
+            (obj.get("encoding") or {}).items()
+            if kind == "form" and isinstance(obj.get("encoding"), dict)
+            else ()
+        ):
             if isinstance(enc, dict) and isinstance(enc.get("style"), str):
                 style = enc["style"]
-                styles.append((str(field_name), style, bool(enc.get("explode", style == "form" or style == "deepObject"))))
-        return Body(kind=kind, content_type=media, type=btype, required=bool(body.get("required")),
-                    py_name=args.claim("body", "request_body", "whole_body"),
-                    description=_text(body.get("description")), styles=tuple(styles),
-                    model=model,
-                    json_fields=self.json_fields(schema) if kind in ("form", "multipart") else (),
-                    fields=fields)
+                styles.append(
+                    (
+                        str(field_name),
+                        style,
+                        bool(enc.get("explode", style == "form" or style == "deepObject")),
+                    )
+                )
+        return Body(
+            kind=kind,
+            content_type=media,
+            type=btype,
+            required=bool(body.get("required")),
+            py_name=args.claim("body", "request_body", "whole_body"),
+            description=_text(body.get("description")),
+            styles=tuple(styles),
+            model=model,
+            json_fields=self.json_fields(schema) if kind in ("form", "multipart") else (),
+            fields=fields,
+        )
 
     def json_fields(self, schema: Any) -> tuple[str, ...]:
         """Top-level string properties whose description says they hold JSON (Slack's
@@ -289,9 +445,18 @@ class ApiBuilder(SpecContext):
                 found.append(str(name))
         return tuple(found)
 
-    def responses(self, op: dict[str, Any], context: str, where: str) -> tuple[tuple[Response, ...], PyType]:
+    def responses(
+        self, op: dict[str, Any], context: str, where: str
+    ) -> tuple[tuple[Response, ...], PyType]:
         raw = _mapping(op.get("responses"))
-        codes = sorted((str(c) for c in raw), key=lambda c: (c == "default", c.upper().replace("X", "0") if c != "default" else "", c))
+        codes = sorted(
+            (str(c) for c in raw),
+            key=lambda c: (
+                c == "default",
+                c.upper().replace("X", "0") if c != "default" else "",
+                c,
+            ),
+        )
         success_schemas = [c for c in codes if c.startswith("2")]
         out = []
         return_type: PyType | None = None
@@ -323,13 +488,20 @@ class ApiBuilder(SpecContext):
                         ctx = context + "Response" + numbered
                     else:
                         ctx = context + ("Error" if code == "default" else "Error" + _status(code))
-                    ptype = self.registry.type_of(schema, ctx) if isinstance(schema, dict) and schema else None
+                    ptype = (
+                        self.registry.type_of(schema, ctx)
+                        if isinstance(schema, dict) and schema
+                        else None
+                    )
                     resp = Response(_status(code), "json", ptype, description)
                     rtype = ptype or ANY
                 elif kind == "text":
                     resp, rtype = Response(_status(code), "text", None, description), PyType("str")
                 else:
-                    resp, rtype = Response(_status(code), "binary", None, description), PyType("bytes")
+                    resp, rtype = (
+                        Response(_status(code), "binary", None, description),
+                        PyType("bytes"),
+                    )
                 if events is not None:
                     resp = replace(resp, events=True, event_type=event_type)
             out.append(resp)
@@ -350,12 +522,16 @@ class ApiBuilder(SpecContext):
             return_type = ANY
         parts = [t for t in return_type.expr.split(" | ") if t != STREAM_ONLY.expr]
         if parts and len(parts) < len(return_type.expr.split(" | ")):  # a stream beside others
-            return_type = PyType(" | ".join(parts), return_type.models, return_type.imports - STREAM_ONLY.imports)
+            return_type = PyType(
+                " | ".join(parts), return_type.models, return_type.imports - STREAM_ONLY.imports
+            )
         return tuple(out), return_type
 
     def events(self, responses: tuple[Response, ...]) -> PyType | None:
         """The type of each event of the operation's success streams, or None for no stream."""
-        success = [r for r in responses if r.is_success] or [r for r in responses if r.status == "default"]
+        success = [r for r in responses if r.is_success] or [
+            r for r in responses if r.status == "default"
+        ]
         found: PyType | None = None
         for r in success:
             if r.events:
@@ -373,8 +549,11 @@ class ApiBuilder(SpecContext):
             default_security = self.security(self.spec.get("security"), known, "/security") or ()
         self.report_plain_http()
         tags = self.spec.get("tags")
-        tag_info = {str(t.get("name")): _text(t.get("description"))
-                    for t in (tags if isinstance(tags, list) else []) if isinstance(t, dict)}
+        tag_info = {
+            str(t.get("name")): _text(t.get("description"))
+            for t in (tags if isinstance(tags, list) else [])
+            if isinstance(t, dict)
+        }
         entries = []
         seen_ids: dict[str, str] = {}
         problems = []
@@ -386,7 +565,15 @@ class ApiBuilder(SpecContext):
                     first = seen_ids[op_id]
                     line = self.doc.line_of(at) if self.doc else None
                     first_line = self.doc.line_of(first) if self.doc else None
-                    problems.append(Diagnostic("error", f"duplicate operationId {op_id!r} (first used at {first}{f', line {first_line}' if first_line else ''})", at, self.source, line))
+                    problems.append(
+                        Diagnostic(
+                            "error",
+                            f"duplicate operationId {op_id!r} (first used at {first}{f', line {first_line}' if first_line else ''})",
+                            at,
+                            self.source,
+                            line,
+                        )
+                    )
                 else:
                     seen_ids[op_id] = at
             entries.append((path, method, path_item, op))
@@ -394,8 +581,9 @@ class ApiBuilder(SpecContext):
             raise ApigenError(problems)
         renames = self.spec.get("x-apigen-resource-names")
         renames = renames if isinstance(renames, dict) else None
-        nodes = surface.layout(entries, CLIENT_ATTRS, renames, self.deref,
-                               self.spec.get(surface.NAMING_CONTEXT))
+        nodes = surface.layout(
+            entries, CLIENT_ATTRS, renames, self.deref, self.spec.get(surface.NAMING_CONTEXT)
+        )
         module_scope = NameScope(WINDOWS_DEVICE_NAMES | {"__init__"})
         built: dict[tuple[str, ...], Resource] = {}
         for node in nodes:  # parents before their children
@@ -407,13 +595,25 @@ class ApiBuilder(SpecContext):
                 where = f"{method.upper()} {path}"
                 problem = template_problem(path)
                 if problem is not None:
-                    self.skip(where, f"the path template has {problem}; no request can match it, "
-                              "so the operation is left out")
+                    self.skip(
+                        where,
+                        f"the path template has {problem}; no request can match it, "
+                        "so the operation is left out",
+                    )
                     continue
                 try:
-                    ops.append(self.operation(
-                        path, method, path_item, op, method_name, const_scope, known, where,
-                    ))
+                    ops.append(
+                        self.operation(
+                            path,
+                            method,
+                            path_item,
+                            op,
+                            method_name,
+                            const_scope,
+                            known,
+                            where,
+                        )
+                    )
                 except ApigenError:
                     raise
                 except Exception as exc:  # apigen's own bug: never a silent "skipped" entry
@@ -428,17 +628,35 @@ class ApiBuilder(SpecContext):
             async_streaming_name = self.registry.scope.claim(f"{async_name}WithStreamingResponse")
             description = tag_info.get(node.label, "") if node.origin == "tag" else ""
             built[node.attrs] = Resource(
-                node.label, py_name, sync_name, async_name, description, tuple(ops),
-                node.attrs, (), node.origin, raw_name, async_raw_name, streaming_name,
+                node.label,
+                py_name,
+                sync_name,
+                async_name,
+                description,
+                tuple(ops),
+                node.attrs,
+                (),
+                node.origin,
+                raw_name,
+                async_raw_name,
+                streaming_name,
                 async_streaming_name,
             )
         for attrs in sorted(built, key=len, reverse=True):  # children first: drop the empty ones
             resource = built[attrs]
             children = tuple(
-                ResourceRef(child.attr, child.py_name, child.class_name, child.async_class_name,
-                            child.raw_class_name, child.async_raw_class_name,
-                            child.streaming_class_name, child.async_streaming_class_name)
-                for key, child in sorted(built.items()) if key[:-1] == attrs
+                ResourceRef(
+                    child.attr,
+                    child.py_name,
+                    child.class_name,
+                    child.async_class_name,
+                    child.raw_class_name,
+                    child.async_raw_class_name,
+                    child.streaming_class_name,
+                    child.async_streaming_class_name,
+                )
+                for key, child in sorted(built.items())
+                if key[:-1] == attrs
             )
             if not resource.operations and not children:
                 del built[attrs]
@@ -453,40 +671,75 @@ class ApiBuilder(SpecContext):
             helper = top.claim("webhooks", "webhook_events", "webhooks_helper")
         info = _mapping(self.spec.get("info"))
         return Api(
-            title=self.title, version=_text(str(info.get("version", ""))) or "0", description=_text(info.get("description")),
-            package=self.package, env_prefix=self.env_prefix, base_url=servers[0] if servers else "",
-            servers=servers, security_schemes=schemes, default_security=default_security,
-            resources=tuple(resources), models=self.registry.defs,
+            title=self.title,
+            version=_text(str(info.get("version", ""))) or "0",
+            description=_text(info.get("description")),
+            package=self.package,
+            env_prefix=self.env_prefix,
+            base_url=servers[0] if servers else "",
+            servers=servers,
+            security_schemes=schemes,
+            default_security=default_security,
+            resources=tuple(resources),
+            models=self.registry.defs,
             literal_aliases=self.registry.finish(),
             skipped=tuple(self.skipped) + tuple(Skipped(w, r) for w, r in self.registry.dropped),
-            webhooks=webhooks, webhook_signature=signature, webhooks_attr=helper,
+            webhooks=webhooks,
+            webhook_signature=signature,
+            webhooks_attr=helper,
             notices=tuple(self.notices),
         )
 
     def operation(
-        self, path: str, method: str, path_item: dict[str, Any], op: dict[str, Any], py_name: str,
-        const_scope: NameScope, known: set[str], where: str,
+        self,
+        path: str,
+        method: str,
+        path_item: dict[str, Any],
+        op: dict[str, Any],
+        py_name: str,
+        const_scope: NameScope,
+        known: set[str],
+        where: str,
     ) -> Operation:
-        context = pascal(op["operationId"]) if isinstance(op.get("operationId"), str) and pascal(op["operationId"]) else pascal(f"{method} {path}")
+        context = (
+            pascal(op["operationId"])
+            if isinstance(op.get("operationId"), str) and pascal(op["operationId"])
+            else pascal(f"{method} {path}")
+        )
         args = NameScope(CALL_OPTION_ARGS)
         params = self.parameters(path_item, op, context, where, args)
         body = self.body(op, context, where, args)
         responses, return_type = self.responses(op, context, where)
         events = self.events(responses)
-        security = self.security(op.get("security"), known, pointer("paths", path, method, "security"))
+        security = self.security(
+            op.get("security"), known, pointer("paths", path, method, "security")
+        )
         operation = Operation(
-            operation_id=str(op.get("operationId") or py_name), py_name=py_name,
-            const_name=const_scope.claim("_" + py_name.upper().strip("_")), method=method.upper(), path=path,
-            summary=_text(op.get("summary")), description=_text(op.get("description")),
-            deprecated=bool(op.get("deprecated")), parameters=tuple(params), body=body,
-            responses=responses, return_type=return_type, security=security,
+            operation_id=str(op.get("operationId") or py_name),
+            py_name=py_name,
+            const_name=const_scope.claim("_" + py_name.upper().strip("_")),
+            method=method.upper(),
+            path=path,
+            summary=_text(op.get("summary")),
+            description=_text(op.get("description")),
+            deprecated=bool(op.get("deprecated")),
+            parameters=tuple(params),
+            body=body,
+            responses=responses,
+            return_type=return_type,
+            security=security,
             idempotent=method.upper() not in UNSAFE_METHODS,
             idempotency_header=idempotency.operation_header(
-                method, (p.name for p in params if p.location == "header"),
-                self.idempotency_api_header),
+                method,
+                (p.name for p in params if p.location == "header"),
+                self.idempotency_api_header,
+            ),
             envelope=envelope.detect(self, op, responses),
-            events=events, stream_only=return_type == STREAM_ONLY,
-            stream_switch=stream_switch(self, body) if events and return_type != STREAM_ONLY else None,
+            events=events,
+            stream_only=return_type == STREAM_ONLY,
+            stream_switch=stream_switch(self, body)
+            if events and return_type != STREAM_ONLY
+            else None,
         )
         pagination = None if events else paging.detect(self, op, operation)
         if pagination is not None:
@@ -499,5 +752,7 @@ def _url_text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def build_api(spec: dict[str, Any], package: str | None = None, source: str = "", doc: Document | None = None) -> Api:
+def build_api(
+    spec: dict[str, Any], package: str | None = None, source: str = "", doc: Document | None = None
+) -> Api:
     return ApiBuilder(spec, package, source, doc).build()

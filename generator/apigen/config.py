@@ -58,14 +58,22 @@ def load_clients(path: Path) -> list[ClientConfig]:
         raise ApigenError(f"{path}: [tool.apigen] has no clients list")
     out = []
     for i, entry in enumerate(clients):
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not isinstance(entry.get("spec"), str):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("name"), str)
+            or not isinstance(entry.get("spec"), str)
+        ):
             raise ApigenError(f"{path}: clients[{i}] needs string fields 'name' and 'spec'")
         spec = entry["spec"] if is_url(entry["spec"]) else str(path.parent / entry["spec"])
         output = path.parent / str(entry.get("output") or f"generated/{entry['name']}")
         unknown = set(entry) - {"name", "spec", "output"} - OPTION_KEYS
         if unknown:
-            raise ApigenError(f"{path}: clients[{i}] has unknown keys {sorted(unknown)} (known: name, spec, output, {', '.join(sorted(OPTION_KEYS))})")
-        options = Options.from_config({k: v for k, v in entry.items() if k in OPTION_KEYS}, f"{path}: clients[{i}]")
+            raise ApigenError(
+                f"{path}: clients[{i}] has unknown keys {sorted(unknown)} (known: name, spec, output, {', '.join(sorted(OPTION_KEYS))})"
+            )
+        options = Options.from_config(
+            {k: v for k, v in entry.items() if k in OPTION_KEYS}, f"{path}: clients[{i}]"
+        )
         out.append(ClientConfig(entry["name"], spec, output, options))
     _check_outputs(path, out)
     return out
@@ -78,8 +86,14 @@ def _check_outputs(path: Path, clients: list[ClientConfig]) -> None:
     for client in clients:
         real = Path(os.path.realpath(client.output.absolute()))
         for other_real, other in seen:
-            if real == other_real or real.is_relative_to(other_real) or other_real.is_relative_to(real):
+            if (
+                real == other_real
+                or real.is_relative_to(other_real)
+                or other_real.is_relative_to(real)
+            ):
                 how = "the same output" if real == other_real else "nested outputs"
-                raise ApigenError(f"{path}: clients {other.name!r} and {client.name!r} have {how} "
-                                  f"({other.output} and {client.output}); each client needs its own folder")
+                raise ApigenError(
+                    f"{path}: clients {other.name!r} and {client.name!r} have {how} "
+                    f"({other.output} and {client.output}); each client needs its own folder"
+                )
         seen.append((real, client))

@@ -19,7 +19,9 @@ import sys
 import warnings
 from typing import Iterator, TextIO
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -67,8 +69,14 @@ def library_output_escaped() -> Iterator[None]:
     """While apigen runs, Python warnings and unhandled log records of the libraries it
     calls are printed through ``say`` too (they may quote the spec)."""
 
-    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-             file: TextIO | None = None, line: str | None = None) -> None:
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         say(f"apigen: warning: {category.__name__}: {message}", err=True)
 
     saved = warnings.showwarning, logging.lastResort

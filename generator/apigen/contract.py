@@ -95,8 +95,11 @@ class Contract:
         self.learned: dict[str, list[Any]] = {}  # field name -> values seen in answers
         self.by_path: dict[str, Any] = {}  # path template -> the body it answered
         self.http = httpx.Client(
-            base_url=settings.base_url.rstrip("/"), headers=dict(settings.headers),
-            timeout=settings.timeout, follow_redirects=False, transport=transport,
+            base_url=settings.base_url.rstrip("/"),
+            headers=dict(settings.headers),
+            timeout=settings.timeout,
+            follow_redirects=False,
+            transport=transport,
         )
         self._last_request: float | None = None
 
@@ -105,15 +108,19 @@ class Contract:
         """Safe operations and the included ones; lists before the items they lead to."""
         wanted = set(self.settings.include)
         chosen = [
-            op for op in self.operations
+            op
+            for op in self.operations
             if op["method"] in SAFE_METHODS
             or {op["id"], op.get("name", ""), f"{op['method']} {op['path']}"} & wanted
         ]
         return sorted(chosen, key=lambda op: op["path"].count("{"))
 
     def unknown_includes(self) -> list[str]:
-        known = {k for op in self.operations
-                 for k in (op["id"], op.get("name", ""), f"{op['method']} {op['path']}")}
+        known = {
+            k
+            for op in self.operations
+            for k in (op["id"], op.get("name", ""), f"{op['method']} {op['path']}")
+        }
         return [name for name in self.settings.include if name not in known]
 
     # ------------------------------------------------------------ the run
@@ -156,7 +163,9 @@ class Contract:
                     if len(body) > MAX_BODY:
                         break
         except httpx.TransportError as exc:
-            if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol)):
+            if isinstance(
+                exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol)
+            ):
                 raise BadInput(f"cannot reach {self.settings.base_url}: {exc}") from exc
             result.findings.append(f"transport: {type(exc).__name__}: {exc}")
             return
@@ -179,7 +188,9 @@ class Contract:
             value = self._value(op, param)
             if value is _MISSING:
                 if where == "path":
-                    raise LookupError(f"no value for path parameter {name!r}: pass --param {name}=...")
+                    raise LookupError(
+                        f"no value for path parameter {name!r}: pass --param {name}=..."
+                    )
                 if not param.get("required"):
                     continue
                 value = self.schemas.value(param.get("schema") or {}, rng, request=True)
@@ -221,8 +232,11 @@ class Contract:
             collection = template[: template.index(marker)].rstrip("/")
             # the collection's own answer first, then its static siblings' (/pet/findByStatus)
             answered = [p for p in self.by_path if p == collection]
-            answered += [p for p in self.by_path
-                         if p.startswith(collection + "/") and "{" not in p[len(collection):]]
+            answered += [
+                p
+                for p in self.by_path
+                if p.startswith(collection + "/") and "{" not in p[len(collection) :]
+            ]
             for template_answered in answered:
                 item = _first_item(self.by_path[template_answered])
                 if not isinstance(item, dict):
@@ -347,23 +361,33 @@ def text_report(results: Sequence[Result]) -> list[str]:
 
 def json_report(results: Sequence[Result], spec: str, base_url: str) -> str:
     called = [r for r in results if not r.skipped]
-    return json.dumps({
-        "spec": spec,
-        "base_url": base_url,
-        "conforms": all(not r.findings for r in results),
-        "summary": {
-            "called": len(called),
-            "conforming": sum(1 for r in called if not r.findings),
-            "nonconforming": sum(1 for r in called if r.findings),
-            "skipped": len(results) - len(called),
+    return json.dumps(
+        {
+            "spec": spec,
+            "base_url": base_url,
+            "conforms": all(not r.findings for r in results),
+            "summary": {
+                "called": len(called),
+                "conforming": sum(1 for r in called if not r.findings),
+                "nonconforming": sum(1 for r in called if r.findings),
+                "skipped": len(results) - len(called),
+            },
+            "operations": [
+                {
+                    "operation": r.operation,
+                    "method": r.method,
+                    "path": r.path,
+                    "url": r.url,
+                    "status": r.status,
+                    "seconds": r.seconds,
+                    "findings": r.findings,
+                    "skipped": r.skipped or None,
+                }
+                for r in results
+            ],
         },
-        "operations": [
-            {"operation": r.operation, "method": r.method, "path": r.path, "url": r.url,
-             "status": r.status, "seconds": r.seconds, "findings": r.findings,
-             "skipped": r.skipped or None}
-            for r in results
-        ],
-    }, indent=2)
+        indent=2,
+    )
 
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -376,24 +400,37 @@ def junit_report(results: Sequence[Result], spec: str) -> str:
     def clean(text: str) -> str:  # text from the spec and the server: only what XML allows
         return _XML_INVALID.sub("\ufffd", text)
 
-    suite = ET.Element("testsuite", {
-        "name": "apigen contract",
-        "tests": str(len(results)),
-        "failures": str(sum(1 for r in results if r.findings)),
-        "skipped": str(sum(1 for r in results if r.skipped)),
-        "time": f"{sum(r.seconds for r in results):.3f}",
-    })
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": "apigen contract",
+            "tests": str(len(results)),
+            "failures": str(sum(1 for r in results if r.findings)),
+            "skipped": str(sum(1 for r in results if r.skipped)),
+            "time": f"{sum(r.seconds for r in results):.3f}",
+        },
+    )
     for r in results:
-        case = ET.SubElement(suite, "testcase", {
-            "classname": clean(spec), "name": clean(f"{r.method} {r.path} ({r.operation})"),
-            "time": f"{r.seconds:.3f}",
-        })
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {
+                "classname": clean(spec),
+                "name": clean(f"{r.method} {r.path} ({r.operation})"),
+                "time": f"{r.seconds:.3f}",
+            },
+        )
         if r.skipped:
             ET.SubElement(case, "skipped", {"message": clean(r.skipped)})
         elif r.findings:
-            failure = ET.SubElement(case, "failure", {
-                "message": clean(r.findings[0]), "type": "nonconformance",
-            })
+            failure = ET.SubElement(
+                case,
+                "failure",
+                {
+                    "message": clean(r.findings[0]),
+                    "type": "nonconformance",
+                },
+            )
             failure.text = clean(f"{r.url} -> {r.status}\n" + "\n".join(r.findings))
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
@@ -414,7 +451,9 @@ def check_base_url(url: str, headers: Mapping[str, str]) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput(f"--base-url {url!r} is not an http(s) URL")
     if headers and parts.scheme == "http" and parts.hostname not in LOOPBACK:
-        raise BadInput(f"credentials (--header) go over plain http only to loopback, not {parts.hostname}")
+        raise BadInput(
+            f"credentials (--header) go over plain http only to loopback, not {parts.hostname}"
+        )
 
 
 def run(

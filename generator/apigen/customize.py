@@ -46,14 +46,27 @@ from .normalize import first_tag, iter_operations, resolve_pointer
 from .surface import NAMING_CONTEXT, naming_stub
 from .webhooks import EXTENSION as WEBHOOKS_EXTENSION, webhook_config
 
-OPTION_KEYS = frozenset({
-    "include_tags", "exclude_tags", "include_operations", "exclude_operations", "names",
-    "pagination", "base_url", "error_envelope", "webhooks", "auth", "idempotency_key",
-})
+OPTION_KEYS = frozenset(
+    {
+        "include_tags",
+        "exclude_tags",
+        "include_operations",
+        "exclude_operations",
+        "names",
+        "pagination",
+        "base_url",
+        "error_envelope",
+        "webhooks",
+        "auth",
+        "idempotency_key",
+    }
+)
 # keys of one [tool.apigen.clients.auth] entry: OpenAPI's, plus apigen's names and optional
 AUTH_KEYS = frozenset({"type", "scheme", "in", "name", "keyword", "env", "optional", "description"})
 _AUTH_TYPES = {
-    "bearer": ("http", "bearer"), "basic": ("http", "basic"), "apiKey": ("apiKey", None),
+    "bearer": ("http", "bearer"),
+    "basic": ("http", "basic"),
+    "apiKey": ("apiKey", None),
     "http": ("http", None),
 }
 
@@ -90,7 +103,9 @@ class Options:
         pagination = raw.get("pagination", {})
         if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
             raise ApigenError(f"{where}: names must map operationIds (or 'tag:NAME') to strings")
-        if not isinstance(pagination, dict) or not all(isinstance(v, dict) for v in pagination.values()):
+        if not isinstance(pagination, dict) or not all(
+            isinstance(v, dict) for v in pagination.values()
+        ):
             raise ApigenError(f"{where}: pagination must map operationIds to tables")
         base_url = raw.get("base_url")
         if base_url is not None and not isinstance(base_url, str):
@@ -105,12 +120,18 @@ class Options:
         if hooks is not None:
             webhook_config(hooks, where)
         return cls(
-            strings("include_tags"), strings("exclude_tags"), strings("include_operations"),
-            strings("exclude_operations"), dict(names), dict(pagination), base_url,
+            strings("include_tags"),
+            strings("exclude_tags"),
+            strings("include_operations"),
+            strings("exclude_operations"),
+            dict(names),
+            dict(pagination),
+            base_url,
             dict(envelope) if isinstance(envelope, dict) else envelope,
             dict(hooks) if hooks is not None else None,
             _auth_table(raw.get("auth", {}), where),
-            None if raw.get("idempotency_key") is None
+            None
+            if raw.get("idempotency_key") is None
             else idempotency_config(raw["idempotency_key"], where),
         )
 
@@ -124,7 +145,8 @@ class Options:
 
 def _envelope_table(value: Any) -> bool:
     return (
-        isinstance(value, dict) and isinstance(value.get("flag"), str)
+        isinstance(value, dict)
+        and isinstance(value.get("flag"), str)
         and set(value) <= {"flag", "error_value"}
         and isinstance(value.get("error_value", False), (bool, str, int))
     )
@@ -136,16 +158,20 @@ def _auth_table(raw: Any, where: str) -> dict[str, dict[str, Any]]:
     for name, entry in raw.items():
         unknown = set(entry) - AUTH_KEYS
         if unknown:
-            raise ApigenError(f"{where}: auth.{name} has unknown keys {sorted(unknown)} "
-                              f"(known: {', '.join(sorted(AUTH_KEYS))})")
+            raise ApigenError(
+                f"{where}: auth.{name} has unknown keys {sorted(unknown)} "
+                f"(known: {', '.join(sorted(AUTH_KEYS))})"
+            )
         if "type" in entry and entry["type"] not in _AUTH_TYPES:
-            raise ApigenError(f"{where}: auth.{name}.type must be one of "
-                              f"{', '.join(sorted(_AUTH_TYPES))}")
+            raise ApigenError(
+                f"{where}: auth.{name}.type must be one of {', '.join(sorted(_AUTH_TYPES))}"
+            )
         located = entry.get("in") in ("header", "query", "cookie")
         located = located and isinstance(entry.get("name"), str)
         if entry.get("type") == "apiKey" and not located:
             raise ApigenError(
-                f"{where}: auth.{name} (apiKey) needs in = header|query|cookie and name")
+                f"{where}: auth.{name} (apiKey) needs in = header|query|cookie and name"
+            )
         for key in ("keyword", "env", "scheme", "description"):
             if key in entry and not isinstance(entry[key], str):
                 raise ApigenError(f"{where}: auth.{name}.{key} must be a string")
@@ -173,7 +199,8 @@ def _apply_auth(spec: dict[str, Any], auth: dict[str, dict[str, Any]]) -> None:
                 scheme[f"x-apigen-{key}"] = entry[key]
         if "type" not in scheme:
             raise ApigenError(
-                f"auth.{name}: the spec has no security scheme {name!r}; give its type")
+                f"auth.{name}: the spec has no security scheme {name!r}; give its type"
+            )
         schemes[name] = scheme
     if not had_schemes or not spec.get("security"):
         anyone = any(e.get("optional") for e in auth.values())
@@ -213,7 +240,9 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
             keep = False
         if tag in options.exclude_tags:
             keep = False
-        if options.include_operations and not _matches(op, method, path, options.include_operations):
+        if options.include_operations and not _matches(
+            op, method, path, options.include_operations
+        ):
             keep = False
         if _matches(op, method, path, options.exclude_operations):
             keep = False
@@ -241,7 +270,9 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
         seen |= {f"resource:{k}" for k in renames}
     unknown = sorted((set(options.names) | set(options.pagination)) - seen)
     if unknown:
-        raise ApigenError(f"configuration names operations or tags the spec does not have: {', '.join(unknown)}")
+        raise ApigenError(
+            f"configuration names operations or tags the spec does not have: {', '.join(unknown)}"
+        )
     if options.error_envelope is not None:
         spec["x-apigen-error-envelope"] = options.error_envelope
     if options.webhooks is not None:
@@ -251,5 +282,7 @@ def apply_options(spec: dict[str, Any], options: Options) -> tuple[dict[str, Any
     if options.idempotency_key is not None:
         spec[IDEMPOTENCY_EXTENSION] = options.idempotency_key
     if options.base_url:
-        spec["servers"] = [{"url": options.base_url}] + [s for s in spec.get("servers") or [] if isinstance(s, dict)]
+        spec["servers"] = [{"url": options.base_url}] + [
+            s for s in spec.get("servers") or [] if isinstance(s, dict)
+        ]
     return spec, excluded

@@ -27,7 +27,11 @@ class Diagnostic:
             place += f":{self.line}"
         if self.pointer:
             place += f" at {self.pointer}"
-        return f"{place}: {self.severity}: {self.message}" if place else f"apigen: {self.severity}: {self.message}"
+        return (
+            f"{place}: {self.severity}: {self.message}"
+            if place
+            else f"apigen: {self.severity}: {self.message}"
+        )
 
 
 class ApigenError(Exception):

@@ -93,7 +93,9 @@ class _Side:
 
     spec: dict[str, Any]
     api: Api
-    ops: dict[tuple[str, str], tuple[str, Operation]]  # (METHOD, path with {} holes) -> (resource, op)
+    ops: dict[
+        tuple[str, str], tuple[str, Operation]
+    ]  # (METHOD, path with {} holes) -> (resource, op)
 
 
 def _path_key(path: str) -> str:
@@ -103,7 +105,11 @@ def _path_key(path: str) -> str:
 
 def _side(spec: dict[str, Any], source: str = "") -> _Side:
     api = build_api(spec, source=source)
-    ops = {(op.method, _path_key(op.path)): (res.dotted, op) for res in api.resources for op in res.operations}
+    ops = {
+        (op.method, _path_key(op.path)): (res.dotted, op)
+        for res in api.resources
+        for op in res.operations
+    }
     return _Side(spec, api, ops)
 
 
@@ -123,6 +129,7 @@ def diff_sources(old: str, new: str) -> list[Change]:
 
 # --------------------------------------------------------------------------- schemas
 
+
 def _types(schema: dict[str, Any]) -> frozenset[str]:
     """A schema's shape as type tokens ('string:date-time', 'integer:enum', 'null', 'any').
 
@@ -136,7 +143,13 @@ def _types(schema: dict[str, Any]) -> frozenset[str]:
             out |= _types(member)
         return frozenset(out)
     kind = schema.get("type")
-    kinds = [str(k) for k in kind] if isinstance(kind, list) else [str(kind)] if isinstance(kind, str) else []
+    kinds = (
+        [str(k) for k in kind]
+        if isinstance(kind, list)
+        else [str(kind)]
+        if isinstance(kind, str)
+        else []
+    )
     enum = schema.get("enum")
     has_enum = isinstance(enum, list) and any(v is not None for v in enum)
     if not kinds:
@@ -146,7 +159,19 @@ def _types(schema: dict[str, Any]) -> frozenset[str]:
             kinds = ["array"]
         elif has_enum:
             assert isinstance(enum, list)
-            kinds = sorted({"string" if isinstance(v, str) else "boolean" if isinstance(v, bool) else "integer" if isinstance(v, int) else "number" for v in enum if v is not None})
+            kinds = sorted(
+                {
+                    "string"
+                    if isinstance(v, str)
+                    else "boolean"
+                    if isinstance(v, bool)
+                    else "integer"
+                    if isinstance(v, int)
+                    else "number"
+                    for v in enum
+                    if v is not None
+                }
+            )
         elif "$ref" in schema:
             kinds = ["object"]  # an unresolvable or cyclic reference: assume a model
         else:
@@ -192,6 +217,7 @@ def _enum_values(schema: dict[str, Any]) -> list[Any]:
 
 # --------------------------------------------------------------------------- comparing
 
+
 def _alternatives(security: tuple[tuple[str, ...], ...]) -> set[frozenset[str]]:
     return {frozenset(a) for a in security} or {frozenset()}
 
@@ -218,7 +244,9 @@ class _Differ:
                 self.operation(old, new)
             elif old:
                 self.label = f"{old[1].method} {old[1].path}"
-                self.add("operation-removed", "", f"method {old[0]}.{old[1].py_name} was removed", True)
+                self.add(
+                    "operation-removed", "", f"method {old[0]}.{old[1].py_name} was removed", True
+                )
             elif new:
                 self.label = f"{new[1].method} {new[1].path}"
                 self.add("operation-added", "", f"new method {new[0]}.{new[1].py_name}", False)
@@ -230,20 +258,45 @@ class _Differ:
         self.label = ""
         old_api, new_api = self.old.api, self.new.api
         if old_api.base_url != new_api.base_url:
-            self.add("base-url-changed", "/servers/0/url", f"default base URL changed from {old_api.base_url!r} to {new_api.base_url!r}", False)
+            self.add(
+                "base-url-changed",
+                "/servers/0/url",
+                f"default base URL changed from {old_api.base_url!r} to {new_api.base_url!r}",
+                False,
+            )
         old_schemes = {s.name: s for s in old_api.security_schemes}
         new_schemes = {s.name: s for s in new_api.security_schemes}
         for name in sorted(set(old_schemes) | set(new_schemes)):
             where = "/components/securitySchemes/" + escape_pointer_token(name)
             before, after = old_schemes.get(name), new_schemes.get(name)
             if before and not after:
-                self.add("security-scheme-removed", where, f"security scheme {name!r} was removed: Client({before.py_name}=...) is no longer accepted", True)
+                self.add(
+                    "security-scheme-removed",
+                    where,
+                    f"security scheme {name!r} was removed: Client({before.py_name}=...) is no longer accepted",
+                    True,
+                )
             elif after and not before:
-                self.add("security-scheme-added", where, f"security scheme {name!r} ({after.kind}) was added: Client accepts {after.py_name}=...", False)
+                self.add(
+                    "security-scheme-added",
+                    where,
+                    f"security scheme {name!r} ({after.kind}) was added: Client accepts {after.py_name}=...",
+                    False,
+                )
             elif before and after:
-                if (before.py_name, before.kind, before.location, before.param_name) != (after.py_name, after.kind, after.location, after.param_name):
+                if (before.py_name, before.kind, before.location, before.param_name) != (
+                    after.py_name,
+                    after.kind,
+                    after.location,
+                    after.param_name,
+                ):
                     breaking = before.py_name != after.py_name or before.kind != after.kind
-                    self.add("security-scheme-changed", where, f"security scheme {name!r} changed from {before.kind} {before.py_name}= to {after.kind} {after.py_name}=", breaking)
+                    self.add(
+                        "security-scheme-changed",
+                        where,
+                        f"security scheme {name!r} changed from {before.kind} {before.py_name}= to {after.kind} {after.py_name}=",
+                        breaking,
+                    )
 
     # -------------------------------------------------------------- operations
 
@@ -251,19 +304,42 @@ class _Differ:
         (old_res, old_op), (new_res, new_op) = old, new
         self.label = f"{new_op.method} {new_op.path}"
         if old_res != new_res:
-            self.add("operation-moved", "", f"method moved from client.{old_res}.{old_op.py_name} to client.{new_res}.{new_op.py_name}", True)
+            self.add(
+                "operation-moved",
+                "",
+                f"method moved from client.{old_res}.{old_op.py_name} to client.{new_res}.{new_op.py_name}",
+                True,
+            )
         if old_op.py_name != new_op.py_name:
-            why = f" (operationId {old_op.operation_id!r} -> {new_op.operation_id!r})" if old_op.operation_id != new_op.operation_id else ""
-            self.add("operation-renamed", "", f"method {new_res}.{old_op.py_name} is now {new_res}.{new_op.py_name}{why}", True)
+            why = (
+                f" (operationId {old_op.operation_id!r} -> {new_op.operation_id!r})"
+                if old_op.operation_id != new_op.operation_id
+                else ""
+            )
+            self.add(
+                "operation-renamed",
+                "",
+                f"method {new_res}.{old_op.py_name} is now {new_res}.{new_op.py_name}{why}",
+                True,
+            )
         self.parameters(old_op, new_op)
         self.body(old_op, new_op)
         self.responses(old_op, new_op)
-        old_sec = _alternatives(old_op.security if old_op.security is not None else self.old.api.default_security)
-        new_sec = _alternatives(new_op.security if new_op.security is not None else self.new.api.default_security)
+        old_sec = _alternatives(
+            old_op.security if old_op.security is not None else self.old.api.default_security
+        )
+        new_sec = _alternatives(
+            new_op.security if new_op.security is not None else self.new.api.default_security
+        )
         if old_sec != new_sec:
             # breaking unless every old way of authenticating is still enough
             breaking = not all(any(n <= o for n in new_sec) for o in old_sec)
-            self.add("operation-security-changed", "/security", f"security changed from {_show_security(old_sec)} to {_show_security(new_sec)}", breaking)
+            self.add(
+                "operation-security-changed",
+                "/security",
+                f"security changed from {_show_security(old_sec)} to {_show_security(new_sec)}",
+                breaking,
+            )
 
     def _raw_op(self, side: _Side, op: Operation) -> dict[str, Any]:
         item = _deref(side.spec, (side.spec.get("paths") or {}).get(op.path))
@@ -273,7 +349,9 @@ class _Differ:
     def _param_schemas(self, side: _Side, op: Operation) -> dict[tuple[str, str], dict[str, Any]]:
         item = _deref(side.spec, (side.spec.get("paths") or {}).get(op.path)) or {}
         out: dict[tuple[str, str], dict[str, Any]] = {}
-        for raw in list(item.get("parameters") or []) + list(self._raw_op(side, op).get("parameters") or []):
+        for raw in list(item.get("parameters") or []) + list(
+            self._raw_op(side, op).get("parameters") or []
+        ):
             param = _deref(side.spec, raw)
             if not isinstance(param, dict):
                 continue
@@ -281,7 +359,9 @@ class _Differ:
             if schema is None and isinstance(param.get("content"), dict):
                 picked = pick_media(param["content"])
                 schema = picked[2].get("schema") if picked else None
-            out[(str(param.get("in")), str(param.get("name")))] = schema if isinstance(schema, dict) else {"type": "string"}
+            out[(str(param.get("in")), str(param.get("name")))] = (
+                schema if isinstance(schema, dict) else {"type": "string"}
+            )
         return out
 
     def parameters(self, old_op: Operation, new_op: Operation) -> None:
@@ -293,31 +373,80 @@ class _Differ:
         holes_new = re.findall(r"{([^}]+)}", new_op.path)
         for before_name, after_name in zip(holes_old, holes_new):
             if ("path", before_name) in old_left and ("path", after_name) in new_left:
-                pairs.append((old_left.pop(("path", before_name)), new_left.pop(("path", after_name))))
+                pairs.append(
+                    (old_left.pop(("path", before_name)), new_left.pop(("path", after_name)))
+                )
         # the wire name changed but the Python argument did not
         for key, before in list(old_left.items()):
-            match = next((k for k, p in new_left.items() if p.location == before.location and p.py_name == before.py_name), None)
+            match = next(
+                (
+                    k
+                    for k, p in new_left.items()
+                    if p.location == before.location and p.py_name == before.py_name
+                ),
+                None,
+            )
             if match is not None:
                 pairs.append((old_left.pop(key), new_left.pop(match)))
         for p in old_left.values():
-            self.add("parameter-removed", _param_loc(p), f"argument {p.py_name} ({p.location} parameter {p.name!r}) was removed", True)
+            self.add(
+                "parameter-removed",
+                _param_loc(p),
+                f"argument {p.py_name} ({p.location} parameter {p.name!r}) was removed",
+                True,
+            )
         for p in new_left.values():
             if p.required:
-                self.add("parameter-added-required", _param_loc(p), f"new required argument {p.py_name}: {p.type.expr} ({p.location} parameter {p.name!r})", True)
+                self.add(
+                    "parameter-added-required",
+                    _param_loc(p),
+                    f"new required argument {p.py_name}: {p.type.expr} ({p.location} parameter {p.name!r})",
+                    True,
+                )
             else:
-                self.add("parameter-added-optional", _param_loc(p), f"new optional argument {p.py_name}: {p.type.expr} ({p.location} parameter {p.name!r})", False)
-        old_schemas, new_schemas = self._param_schemas(self.old, old_op), self._param_schemas(self.new, new_op)
+                self.add(
+                    "parameter-added-optional",
+                    _param_loc(p),
+                    f"new optional argument {p.py_name}: {p.type.expr} ({p.location} parameter {p.name!r})",
+                    False,
+                )
+        old_schemas, new_schemas = (
+            self._param_schemas(self.old, old_op),
+            self._param_schemas(self.new, new_op),
+        )
         for before, after in pairs:
             where = _param_loc(after)
             if before.py_name != after.py_name:
-                self.add("parameter-renamed", where, f"argument {before.py_name} is now {after.py_name}", True)
+                self.add(
+                    "parameter-renamed",
+                    where,
+                    f"argument {before.py_name} is now {after.py_name}",
+                    True,
+                )
             if not before.required and after.required:
-                self.add("parameter-became-required", where, f"argument {after.py_name} is now required", True)
+                self.add(
+                    "parameter-became-required",
+                    where,
+                    f"argument {after.py_name} is now required",
+                    True,
+                )
             elif before.required and not after.required:
-                self.add("parameter-became-optional", where, f"argument {after.py_name} is now optional", False)
+                self.add(
+                    "parameter-became-optional",
+                    where,
+                    f"argument {after.py_name} is now optional",
+                    False,
+                )
             old_schema = old_schemas.get((before.location, before.name), {})
             new_schema = new_schemas.get((after.location, after.name), {})
-            self.schema(old_schema, new_schema, "request", where, "parameter-retyped", f"argument {after.py_name}")
+            self.schema(
+                old_schema,
+                new_schema,
+                "request",
+                where,
+                "parameter-retyped",
+                f"argument {after.py_name}",
+            )
 
     def body(self, old_op: Operation, new_op: Operation) -> None:
         before, after = old_op.body, new_op.body
@@ -325,20 +454,52 @@ class _Differ:
             return
         if before is None and after is not None:
             kind = "request-body-added"
-            self.add(kind, "/requestBody", f"new {'required' if after.required else 'optional'} argument {after.py_name}: {after.type.expr}", after.required)
+            self.add(
+                kind,
+                "/requestBody",
+                f"new {'required' if after.required else 'optional'} argument {after.py_name}: {after.type.expr}",
+                after.required,
+            )
             return
         if after is None and before is not None:
-            self.add("request-body-removed", "/requestBody", f"argument {before.py_name} was removed", True)
+            self.add(
+                "request-body-removed",
+                "/requestBody",
+                f"argument {before.py_name} was removed",
+                True,
+            )
             return
         assert before is not None and after is not None
         if before.py_name != after.py_name:
-            self.add("parameter-renamed", "/requestBody", f"argument {before.py_name} is now {after.py_name}", True)
+            self.add(
+                "parameter-renamed",
+                "/requestBody",
+                f"argument {before.py_name} is now {after.py_name}",
+                True,
+            )
         if not before.required and after.required:
-            self.add("request-body-became-required", "/requestBody", f"argument {after.py_name} is now required", True)
+            self.add(
+                "request-body-became-required",
+                "/requestBody",
+                f"argument {after.py_name} is now required",
+                True,
+            )
         if before.kind != after.kind and not {before.kind, after.kind} <= {"form", "multipart"}:
-            self.add("request-body-retyped", "/requestBody", f"body changed from {before.kind} ({before.type.expr}) to {after.kind} ({after.type.expr})", True)
+            self.add(
+                "request-body-retyped",
+                "/requestBody",
+                f"body changed from {before.kind} ({before.type.expr}) to {after.kind} ({after.type.expr})",
+                True,
+            )
             return
-        self.schema(self._body_schema(self.old, old_op), self._body_schema(self.new, new_op), "request", "/requestBody", "request-body-retyped", f"argument {after.py_name}")
+        self.schema(
+            self._body_schema(self.old, old_op),
+            self._body_schema(self.new, new_op),
+            "request",
+            "/requestBody",
+            "request-body-retyped",
+            f"argument {after.py_name}",
+        )
 
     def _body_schema(self, side: _Side, op: Operation) -> dict[str, Any]:
         body = _deref(side.spec, self._raw_op(side, op).get("requestBody"))
@@ -359,31 +520,73 @@ class _Differ:
     def responses(self, old_op: Operation, new_op: Operation) -> None:
         old_ok, new_ok = _success(old_op), _success(new_op)
         pairs = [(old_ok.pop(s), new_ok.pop(s)) for s in list(old_ok) if s in new_ok]
-        if len(old_ok) == 1 and len(new_ok) == 1:  # e.g. 200 became 201: still the one success response
+        if (
+            len(old_ok) == 1 and len(new_ok) == 1
+        ):  # e.g. 200 became 201: still the one success response
             pairs.append((old_ok.popitem()[1], new_ok.popitem()[1]))
         if old_ok or new_ok:
             if old_op.return_type.expr != new_op.return_type.expr:
-                self.add("response-retyped", "/responses", f"return type changed from {old_op.return_type.expr} to {new_op.return_type.expr}", True)
+                self.add(
+                    "response-retyped",
+                    "/responses",
+                    f"return type changed from {old_op.return_type.expr} to {new_op.return_type.expr}",
+                    True,
+                )
         for before, after in pairs:
             where = "/responses/" + after.status
             if before.kind != after.kind:
-                self.add("response-retyped", where, f"response changed from {before.kind} to {after.kind} (return type {old_op.return_type.expr} -> {new_op.return_type.expr})", True)
+                self.add(
+                    "response-retyped",
+                    where,
+                    f"response changed from {before.kind} to {after.kind} (return type {old_op.return_type.expr} -> {new_op.return_type.expr})",
+                    True,
+                )
             elif before.kind == "json":
-                self.schema(self._response_schema(self.old, old_op, before.status), self._response_schema(self.new, new_op, after.status), "response", where, "response-retyped", "return value")
+                self.schema(
+                    self._response_schema(self.old, old_op, before.status),
+                    self._response_schema(self.new, new_op, after.status),
+                    "response",
+                    where,
+                    "response-retyped",
+                    "return value",
+                )
 
     # -------------------------------------------------------------- schemas
 
-    def schema(self, old: dict[str, Any], new: dict[str, Any], direction: str, where: str, root_kind: str, what: str) -> None:
+    def schema(
+        self,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        direction: str,
+        where: str,
+        root_kind: str,
+        what: str,
+    ) -> None:
         self._walk(old, new, direction, where, root_kind, what, 0, frozenset())
 
-    def _walk(self, old: Any, new: Any, direction: str, where: str, retype_kind: str, what: str, depth: int, seen: frozenset[tuple[str, str]], optional: bool = False) -> None:
+    def _walk(
+        self,
+        old: Any,
+        new: Any,
+        direction: str,
+        where: str,
+        retype_kind: str,
+        what: str,
+        depth: int,
+        seen: frozenset[tuple[str, str]],
+        optional: bool = False,
+    ) -> None:
         """Compare two schemas; ``optional``: an optional field (its model type admits None)."""
         if depth > MAX_DEPTH:
             return
         old_schema, old_ref = _resolve(self.old.spec, old)
         new_schema, new_ref = _resolve(self.new.spec, new)
-        old_schema, old_ref = _unwrap_nullable(self.old.spec, _merge_all_of(self.old.spec, old_schema), old_ref)
-        new_schema, new_ref = _unwrap_nullable(self.new.spec, _merge_all_of(self.new.spec, new_schema), new_ref)
+        old_schema, old_ref = _unwrap_nullable(
+            self.old.spec, _merge_all_of(self.old.spec, old_schema), old_ref
+        )
+        new_schema, new_ref = _unwrap_nullable(
+            self.new.spec, _merge_all_of(self.new.spec, new_schema), new_ref
+        )
         if old_ref or new_ref:
             pair = (old_ref, new_ref)
             if pair in seen:  # a recursive schema: this pair is already being compared further up
@@ -397,19 +600,52 @@ class _Differ:
                 ok = _within(old_types, new_types)
             else:
                 ok = _within(new_types, _readable(old_types) | ({"null"} if optional else set()))
-            self.add(retype_kind, where, f"{what}: type changed from {_show(old_types)} to {_show(new_types)}", not ok)
+            self.add(
+                retype_kind,
+                where,
+                f"{what}: type changed from {_show(old_types)} to {_show(new_types)}",
+                not ok,
+            )
         self._enums(old_schema, new_schema, direction, where, what)
         shared = {t.split(":")[0] for t in old_types} & {t.split(":")[0] for t in new_types}
         # an element type is part of the type of whatever holds it: same kind of change
         if "array" in shared:
-            self._walk(old_schema.get("items") or {}, new_schema.get("items") or {}, direction, where + "/[]", retype_kind, f"items of {what}", depth + 1, seen)
+            self._walk(
+                old_schema.get("items") or {},
+                new_schema.get("items") or {},
+                direction,
+                where + "/[]",
+                retype_kind,
+                f"items of {what}",
+                depth + 1,
+                seen,
+            )
         if "object" not in shared:
             return
-        if isinstance(old_schema.get("additionalProperties"), dict) and isinstance(new_schema.get("additionalProperties"), dict):
-            self._walk(old_schema["additionalProperties"], new_schema["additionalProperties"], direction, where + "/{}", retype_kind, f"values of {what}", depth + 1, seen)
+        if isinstance(old_schema.get("additionalProperties"), dict) and isinstance(
+            new_schema.get("additionalProperties"), dict
+        ):
+            self._walk(
+                old_schema["additionalProperties"],
+                new_schema["additionalProperties"],
+                direction,
+                where + "/{}",
+                retype_kind,
+                f"values of {what}",
+                depth + 1,
+                seen,
+            )
         self._fields(old_schema, new_schema, direction, where, depth, seen)
 
-    def _fields(self, old: dict[str, Any], new: dict[str, Any], direction: str, where: str, depth: int, seen: frozenset[tuple[str, str]]) -> None:
+    def _fields(
+        self,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        direction: str,
+        where: str,
+        depth: int,
+        seen: frozenset[tuple[str, str]],
+    ) -> None:
         old_props, new_props = _props(old), _props(new)
         old_req, new_req = _required(old), _required(new)
         names = list(old_props) + [n for n in new_props if n not in old_props]
@@ -418,34 +654,76 @@ class _Differ:
             if name not in new_props:
                 if direction == "response" and name not in old_req:
                     # deployed clients read None, as the field's type always allowed
-                    self.add("response-field-removed", at, f"optional field {name!r} was removed: it reads as None", False)
+                    self.add(
+                        "response-field-removed",
+                        at,
+                        f"optional field {name!r} was removed: it reads as None",
+                        False,
+                    )
                 else:
                     self.add(f"{direction}-field-removed", at, f"field {name!r} was removed", True)
             elif name not in old_props:
                 if direction == "response":
                     self.add("response-field-added", at, f"new field {name!r}", False)
                 elif name in new_req:
-                    self.add("request-field-added-required", at, f"new required field {name!r}", True)
+                    self.add(
+                        "request-field-added-required", at, f"new required field {name!r}", True
+                    )
                 else:
-                    self.add("request-field-added-optional", at, f"new optional field {name!r}", False)
+                    self.add(
+                        "request-field-added-optional", at, f"new optional field {name!r}", False
+                    )
             else:
                 if direction == "request" and name in new_req and name not in old_req:
-                    self.add("request-field-became-required", at, f"field {name!r} is now required", True)
+                    self.add(
+                        "request-field-became-required", at, f"field {name!r} is now required", True
+                    )
                 elif direction == "response" and name in old_req and name not in new_req:
-                    self.add("response-field-became-optional", at, f"field {name!r} is no longer required: it may be None", True)
-                self._walk(old_props[name], new_props[name], direction, at, f"{direction}-field-retyped", f"field {name!r}", depth + 1, seen, name not in old_req)
+                    self.add(
+                        "response-field-became-optional",
+                        at,
+                        f"field {name!r} is no longer required: it may be None",
+                        True,
+                    )
+                self._walk(
+                    old_props[name],
+                    new_props[name],
+                    direction,
+                    at,
+                    f"{direction}-field-retyped",
+                    f"field {name!r}",
+                    depth + 1,
+                    seen,
+                    name not in old_req,
+                )
 
-    def _enums(self, old: dict[str, Any], new: dict[str, Any], direction: str, where: str, what: str) -> None:
+    def _enums(
+        self, old: dict[str, Any], new: dict[str, Any], direction: str, where: str, what: str
+    ) -> None:
         before, after = _enum_values(old), _enum_values(new)
         if not before or not after:
             return  # gaining or losing the enum itself shows as a type change
         for value in after:
             if value not in before:
-                note = ": potentially breaking for exhaustive matches on the enum" if direction == "response" else ""
-                self.add(f"{direction}-enum-value-added", where, f"{what}: new enum value {value!r}{note}", False)
+                note = (
+                    ": potentially breaking for exhaustive matches on the enum"
+                    if direction == "response"
+                    else ""
+                )
+                self.add(
+                    f"{direction}-enum-value-added",
+                    where,
+                    f"{what}: new enum value {value!r}{note}",
+                    False,
+                )
         for value in before:
             if value not in after:
-                self.add(f"{direction}-enum-value-removed", where, f"{what}: enum value {value!r} was removed", direction == "request")
+                self.add(
+                    f"{direction}-enum-value-removed",
+                    where,
+                    f"{what}: enum value {value!r} was removed",
+                    direction == "request",
+                )
 
 
 def _success(op: Operation) -> dict[str, Response]:
@@ -499,7 +777,9 @@ def _merge_all_of(spec: dict[str, Any], schema: dict[str, Any], depth: int = 0) 
     return merged
 
 
-def _unwrap_nullable(spec: dict[str, Any], schema: dict[str, Any], ref: str) -> tuple[dict[str, Any], str]:
+def _unwrap_nullable(
+    spec: dict[str, Any], schema: dict[str, Any], ref: str
+) -> tuple[dict[str, Any], str]:
     """``anyOf: [X, {type: null}]`` (3.0's nullable $ref, normalised) compares as X plus null.
 
     Returns the schema and the ref it stands for (X's, when X is a reference), so
@@ -530,6 +810,7 @@ def _required(schema: dict[str, Any]) -> list[str]:
 
 # --------------------------------------------------------------------------- output
 
+
 def counts(changes: Iterable[Change]) -> dict[str, int]:
     changes = list(changes)
     breaking = sum(1 for c in changes if c.breaking)
@@ -554,13 +835,20 @@ def format_text(changes: list[Change]) -> str:
     if not changes:
         return "No changes for users of the generated client.\n"
     n = counts(changes)
-    lines = [f"{n['breaking']} breaking, {n['non_breaking']} other changes for users of the generated client"]
-    for title, group in (("Breaking changes", [c for c in changes if c.breaking]), ("Other changes", [c for c in changes if not c.breaking])):
+    lines = [
+        f"{n['breaking']} breaking, {n['non_breaking']} other changes for users of the generated client"
+    ]
+    for title, group in (
+        ("Breaking changes", [c for c in changes if c.breaking]),
+        ("Other changes", [c for c in changes if not c.breaking]),
+    ):
         if not group:
             continue
         lines += ["", f"{title} ({len(group)}):"]
         for c in group:
-            lines.append(f"  {_clean(c.operation or 'client')}: {_clean(c.message)}  [{c.kind} at {_clean(c.location) or '/'}]")
+            lines.append(
+                f"  {_clean(c.operation or 'client')}: {_clean(c.message)}  [{c.kind} at {_clean(c.location) or '/'}]"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -568,25 +856,43 @@ def format_markdown(changes: list[Change]) -> str:
     n = counts(changes)
     if not changes:
         return "**apigen diff**: no changes for users of the generated client.\n"
-    lines = [f"**apigen diff**: {n['breaking']} breaking change{'s' if n['breaking'] != 1 else ''}, {n['non_breaking']} other change{'s' if n['non_breaking'] != 1 else ''}"]
-    for title, group in (("Breaking changes", [c for c in changes if c.breaking]), ("Other changes", [c for c in changes if not c.breaking])):
+    lines = [
+        f"**apigen diff**: {n['breaking']} breaking change{'s' if n['breaking'] != 1 else ''}, {n['non_breaking']} other change{'s' if n['non_breaking'] != 1 else ''}"
+    ]
+    for title, group in (
+        ("Breaking changes", [c for c in changes if c.breaking]),
+        ("Other changes", [c for c in changes if not c.breaking]),
+    ):
         if not group:
             continue
-        lines += ["", f"### {title}", "", "| Operation | Change | Location | Details |", "| --- | --- | --- | --- |"]
+        lines += [
+            "",
+            f"### {title}",
+            "",
+            "| Operation | Change | Location | Details |",
+            "| --- | --- | --- | --- |",
+        ]
         for c in group:
-            lines.append(f"| {_md(c.operation) or 'client'} | {c.kind} | {_md(c.location) or '/'} | {_md(c.message)} |")
+            lines.append(
+                f"| {_md(c.operation) or 'client'} | {c.kind} | {_md(c.location) or '/'} | {_md(c.message)} |"
+            )
     return "\n".join(lines) + "\n"
 
 
 def format_json(changes: list[Change]) -> str:
-    return json.dumps({"counts": counts(changes), "changes": [c.as_dict() for c in changes]}, indent=2) + "\n"
+    return (
+        json.dumps({"counts": counts(changes), "changes": [c.as_dict() for c in changes]}, indent=2)
+        + "\n"
+    )
 
 
 def render(changes: list[Change], fmt: str = "text") -> str:
     return {"text": format_text, "markdown": format_markdown, "json": format_json}[fmt](changes)
 
 
-def run(old: str, new: str, fmt: str = "text", fail_on_breaking: bool = False, out: TextIO | None = None) -> int:
+def run(
+    old: str, new: str, fmt: str = "text", fail_on_breaking: bool = False, out: TextIO | None = None
+) -> int:
     """The ``apigen diff`` command: print the report; 1 when asked to fail and something breaks."""
     changes = diff_sources(old, new)
     say_lines(render(changes, fmt), stream=out)

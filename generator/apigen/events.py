@@ -104,9 +104,15 @@ def stream_switch(builder: SpecContext, body: Body | None) -> StreamSwitch | Non
 
 def _is_boolean(builder: SpecContext, schema: Any, depth: int = 0) -> bool:
     """A boolean schema, maybe nullable (``[boolean, null]``, ``anyOf`` with ``null``)."""
-    schema = builder.registry.defs.get(schema["$ref"][len("#/$defs/"):]) if (
-        isinstance(schema, dict) and isinstance(schema.get("$ref"), str)
-        and schema["$ref"].startswith("#/$defs/")) else schema
+    schema = (
+        builder.registry.defs.get(schema["$ref"][len("#/$defs/") :])
+        if (
+            isinstance(schema, dict)
+            and isinstance(schema.get("$ref"), str)
+            and schema["$ref"].startswith("#/$defs/")
+        )
+        else schema
+    )
     if not isinstance(schema, dict) or depth > 5:
         return False
     members = schema.get("anyOf") or schema.get("oneOf")

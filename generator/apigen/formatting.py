@@ -35,16 +35,24 @@ def pyrepr(value: Any) -> str:
 
 LINE_LENGTH = 100
 _MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)
-_STUB_MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH, is_pyi=True)
+_STUB_MODE = black.Mode(
+    target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH, is_pyi=True
+)
 
 
 def format_python(source: str, path: str = "<generated>") -> str:
     try:
-        return black.format_file_contents(source, fast=True, mode=_STUB_MODE if path.endswith(".pyi") else _MODE)
+        return black.format_file_contents(
+            source, fast=True, mode=_STUB_MODE if path.endswith(".pyi") else _MODE
+        )
     except black.NothingChanged:
         return source
-    except Exception as exc:  # black's InvalidInput and friends: a generator bug, not a spec problem
-        raise ApigenError(f"internal error: generated {path} is not valid Python ({exc.__class__.__name__}: {str(exc)[:200]})") from None
+    except (
+        Exception
+    ) as exc:  # black's InvalidInput and friends: a generator bug, not a spec problem
+        raise ApigenError(
+            f"internal error: generated {path} is not valid Python ({exc.__class__.__name__}: {str(exc)[:200]})"
+        ) from None
 
 
 _BACKSLASH_NEWLINE = re.compile(r"\\\s*\n")
@@ -76,7 +84,12 @@ def black_docstring(literal: str, indent: int) -> str:
         body = " "
     lines = body.splitlines()
     last = len(lines[-1]) if body and not body.endswith("\n") else 0
-    if len(lines) > 1 and last + 3 > LINE_LENGTH and indent + 3 <= LINE_LENGTH and not trailing_backslash:
+    if (
+        len(lines) > 1
+        and last + 3 > LINE_LENGTH
+        and indent + 3 <= LINE_LENGTH
+        and not trailing_backslash
+    ):
         return '"""' + body + "\n" + pad + '"""'
     return '"""' + body + '"""'
 
@@ -87,7 +100,11 @@ def from_import(module: str, names: list[str], indent: int = 0) -> str:
     line = f"{pad}from {module} import {', '.join(names)}"
     if len(line) <= LINE_LENGTH:
         return line
-    return f"{pad}from {module} import (\n" + "".join(f"{pad}    {name},\n" for name in names) + f"{pad})"
+    return (
+        f"{pad}from {module} import (\n"
+        + "".join(f"{pad}    {name},\n" for name in names)
+        + f"{pad})"
+    )
 
 
 # a string literal: triple-quoted (left alone), or one-line in either quote
@@ -101,7 +118,9 @@ def string_literal(value: str) -> str:
 
 def requote_strings(text: str) -> str:
     """Black's quotes for the one-line strings of datamodel-code-generator's code (it has no comments)."""
-    return _STRING.sub(lambda m: normalize_string_quotes(m.group(0)) if m.group(0)[0] == "'" else m.group(0), text)
+    return _STRING.sub(
+        lambda m: normalize_string_quotes(m.group(0)) if m.group(0)[0] == "'" else m.group(0), text
+    )
 
 
 def black_in(chunk: str, opening: str = "", path: str = "<generated>") -> str:
@@ -115,8 +134,10 @@ def black_in(chunk: str, opening: str = "", path: str = "<generated>") -> str:
     """
     text = format_python(opening + chunk, path)
     if not text.startswith(opening):
-        raise ApigenError(f"internal error: black changed the stand-in around a statement of {path}")
-    return text[len(opening):]
+        raise ApigenError(
+            f"internal error: black changed the stand-in around a statement of {path}"
+        )
+    return text[len(opening) :]
 
 
 def display_width(line: str) -> int:

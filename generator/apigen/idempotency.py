@@ -46,8 +46,9 @@ def api_header(spec: dict[str, Any], servers: Iterable[str]) -> str | bool | Non
     return None
 
 
-def operation_header(method: str, header_params: Iterable[str],
-                     api: str | bool | None) -> str | None:
+def operation_header(
+    method: str, header_params: Iterable[str], api: str | bool | None
+) -> str | None:
     """The idempotency header of one operation, or None (then no key is added)."""
     if method.upper() not in _UNSAFE or api is False:
         return None

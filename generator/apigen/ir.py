@@ -79,7 +79,9 @@ class Body:
     required: bool
     py_name: str = "body"
     description: str = ""
-    styles: tuple[tuple[str, str, bool], ...] = ()  # form fields' (name, style, explode) from `encoding`
+    styles: tuple[
+        tuple[str, str, bool], ...
+    ] = ()  # form fields' (name, style, explode) from `encoding`
     # the schema's own type (no dict alternative): the runtime maps a dict body's Python
     # field names to wire names with it
     model: PyType | None = None
@@ -169,7 +171,11 @@ class Operation:
     @property
     def types(self) -> list[PyType]:
         """Every type the operation's code names: return, parameters, body, responses, items."""
-        found = [self.return_type, *(p.type for p in self.parameters), *(r.type for r in self.responses if r.type)]
+        found = [
+            self.return_type,
+            *(p.type for p in self.parameters),
+            *(r.type for r in self.responses if r.type),
+        ]
         found.extend(r.event_type for r in self.responses if r.event_type)
         if self.events:
             found.append(self.events)
@@ -222,6 +228,7 @@ class Resource:
     def dotted(self) -> str:
         """``customers.sources``: how a user reaches it from the client."""
         return ".".join(self.attr_path) if self.attr_path else self.py_name
+
     raw_class_name: str = ""  # the with_raw_response views of the two classes
     async_raw_class_name: str = ""
     streaming_class_name: str = ""  # the with_streaming_response views of the two classes
@@ -290,7 +297,9 @@ class Api:
     security_schemes: tuple[SecurityScheme, ...]
     default_security: tuple[tuple[str, ...], ...]
     resources: tuple[Resource, ...]
-    models: dict[str, Any] = field(hash=False, compare=False)  # class name -> JSON Schema ($defs refs)
+    models: dict[str, Any] = field(
+        hash=False, compare=False
+    )  # class name -> JSON Schema ($defs refs)
     # open enum class -> its alias that also admits the plain values (``X | Literal[...]``)
     literal_aliases: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     skipped: tuple[Skipped, ...] = ()

@@ -23,7 +23,14 @@ import re
 from dataclasses import dataclass
 
 from .diagnostics import ApigenError
-from .formatting import LINE_LENGTH, requote_strings, black_docstring, black_in, display_width, format_python
+from .formatting import (
+    LINE_LENGTH,
+    requote_strings,
+    black_docstring,
+    black_in,
+    display_width,
+    format_python,
+)
 
 
 # a string element, or a keyword set to a string, alone on its line: black leaves it long
@@ -45,15 +52,23 @@ def _docstring_lines(tree: ast.Module) -> frozenset[int]:
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             owners.append(node)
-            owners += [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            owners += [
+                n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ]
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             owners.append(node)
     numbers: set[int] = set()
     for owner in owners:
         body = getattr(owner, "body", [])
         for statement in body if isinstance(owner, ast.ClassDef) else body[:1]:
-            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str):
-                numbers.update(range(statement.lineno - 1, statement.end_lineno or statement.lineno))
+            if (
+                isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Constant)
+                and isinstance(statement.value.value, str)
+            ):
+                numbers.update(
+                    range(statement.lineno - 1, statement.end_lineno or statement.lineno)
+                )
     return frozenset(numbers)
 
 
@@ -73,7 +88,9 @@ def _splice(lines: list[str], replacements: list[tuple[int, int, str]]) -> str:
     return "".join(out + lines[position:])
 
 
-_STAND_IN_BODY = "        pass\n"  # black never joins ``pass`` to its ``def`` line (it would ``...``)
+_STAND_IN_BODY = (
+    "        pass\n"  # black never joins ``pass`` to its ``def`` line (it would ``...``)
+)
 
 
 _STAND_IN_METHOD = "class _:\n    def _(self):\n"
@@ -114,7 +131,11 @@ def format_stable(source: str, path: str = "<generated>") -> str:
         if not long(start, end):
             return
         body_start = method.body[0].lineno - 1
-        if body_start <= method.lineno - 1 or lines[body_start][:8] != " " * 8 or lines[body_start][8] == " ":
+        if (
+            body_start <= method.lineno - 1
+            or lines[body_start][:8] != " " * 8
+            or lines[body_start][8] == " "
+        ):
             whole.append((start, end))  # not laid out as the template lays out methods
             return
         if long(start, body_start):
@@ -126,8 +147,19 @@ def format_stable(source: str, path: str = "<generated>") -> str:
 
     for node in tree.body:
         start, end = _start(node) - 1, node.end_lineno or node.lineno
-        methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] if isinstance(node, ast.ClassDef) else []
-        if isinstance(node, ast.ClassDef) and methods and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in node.body[node.body.index(methods[0]):]):
+        methods = (
+            [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            if isinstance(node, ast.ClassDef)
+            else []
+        )
+        if (
+            isinstance(node, ast.ClassDef)
+            and methods
+            and all(
+                isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                for n in node.body[node.body.index(methods[0]) :]
+            )
+        ):
             first = node.body.index(methods[0])
             header_end = (node.body[first - 1].end_lineno if first else node.lineno) or node.lineno
             if long(start, header_end):
@@ -140,11 +172,17 @@ def format_stable(source: str, path: str = "<generated>") -> str:
     def black_each(ranges: list[tuple[int, int]], opening: str) -> list[tuple[int, int, str]]:
         return [(a, b, black_in("".join(lines[a:b]), opening, path)) for a, b in ranges]
 
-    replacements = black_each(top, "") + black_each(whole, "class _:\n") + black_each(statements, _STAND_IN_METHOD)
+    replacements = (
+        black_each(top, "")
+        + black_each(whole, "class _:\n")
+        + black_each(statements, _STAND_IN_METHOD)
+    )
     for a, b in signatures:
         formatted = black_in("".join(lines[a:b]) + _STAND_IN_BODY, "class _:\n", path)
         if not formatted.endswith(_STAND_IN_BODY):
-            raise ApigenError(f"internal error: black moved the stand-in body of a method in {path}")
+            raise ApigenError(
+                f"internal error: black moved the stand-in body of a method in {path}"
+            )
         replacements.append((a, b, formatted[: -len(_STAND_IN_BODY)]))
     return _splice(lines, replacements) if replacements else source
 
@@ -157,7 +195,11 @@ def _long_members(text: str, lines: list[str]) -> list[tuple[int, int]] | None:
     tree = ast.parse(text)
     docstrings = _docstring_lines(tree)  # docstrings may run long: black never wraps them
     node = tree.body[0]
-    if len(tree.body) != 1 or not isinstance(node, ast.ClassDef) or not _fits(lines[: node.body[0].lineno - 1]):
+    if (
+        len(tree.body) != 1
+        or not isinstance(node, ast.ClassDef)
+        or not _fits(lines[: node.body[0].lineno - 1])
+    ):
         return None
     ranges = []
     for member in node.body:
@@ -207,18 +249,26 @@ def format_models_for_split(source: str) -> FormattedModels:
         start, end = _start(node) - 1, node.end_lineno or node.lineno
         previous_end, end_before = end, previous_end
         if not isinstance(node, ast.ClassDef):
-            plain.append("".join(lines[end_before if plain else start:end]))  # blank lines between them too
+            plain.append(
+                "".join(lines[end_before if plain else start : end])
+            )  # blank lines between them too
             continue
         flush()
         class_at[len(statements)] = node.name
         segment = lines[start:end]
         first = node.body[0]
-        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
             a, b = first.lineno - 1 - start, (first.end_lineno or first.lineno) - start
             literal = "".join(segment[a:b]).strip()
             if literal.startswith('"""') and literal.endswith('"""') and len(literal) >= 6:
                 fixed = "    " + black_docstring(literal, 4) + "\n"
-                segment[a:b] = [fixed] + (["\n"] if len(node.body) > 1 and segment[b:b + 1] != ["\n"] else [])
+                segment[a:b] = [fixed] + (
+                    ["\n"] if len(node.body) > 1 and segment[b : b + 1] != ["\n"] else []
+                )
         text = requote_strings("".join(segment))
         body_lines = text.splitlines(keepends=True)
         if _fits(body_lines):
@@ -228,7 +278,17 @@ def format_models_for_split(source: str) -> FormattedModels:
         if ranges is None:
             statements.append(format_python(text))
         else:
-            statements.append(_splice(body_lines, [(a, b, black_in("".join(body_lines[a:b]), "class _:\n")) for a, b in ranges]))
+            statements.append(
+                _splice(
+                    body_lines,
+                    [(a, b, black_in("".join(body_lines[a:b]), "class _:\n")) for a, b in ranges],
+                )
+            )
     flush()
     texts = {name: statements[index].rstrip("\n") + "\n" for index, name in class_at.items()}
-    return FormattedModels("\n\n".join(part.rstrip("\n") + "\n" for part in statements if part.strip()), tree, lines, texts)
+    return FormattedModels(
+        "\n\n".join(part.rstrip("\n") + "\n" for part in statements if part.strip()),
+        tree,
+        lines,
+        texts,
+    )

@@ -116,12 +116,16 @@ def duplicate_keys(text: str, source: str) -> list[Diagnostic]:
                 continue
             earlier = first.setdefault((key.tag, key.value), key)
             if earlier is not key:
-                found.append(Diagnostic(
-                    "error",
-                    f"duplicate key {str(key.value)!r}: first at {source}:{_place(earlier, key)}, again here; "
-                    "only one of the two would be kept",
-                    f"{ptr}/{_token(key)}", source, key.start_mark.line + 1,
-                ))
+                found.append(
+                    Diagnostic(
+                        "error",
+                        f"duplicate key {str(key.value)!r}: first at {source}:{_place(earlier, key)}, again here; "
+                        "only one of the two would be kept",
+                        f"{ptr}/{_token(key)}",
+                        source,
+                        key.start_mark.line + 1,
+                    )
+                )
     found.sort(key=lambda d: d.line or 0)
     return found[:MAX_REPORTED]
 
@@ -163,21 +167,31 @@ class _GuardedLoader(_SafeLoader):  # type: ignore[misc]
         if node in self.constructed_objects:
             self.alias_uses += 1
             if self.alias_uses > MAX_YAML_ALIASES:
-                raise _InputLimit(f"more than {MAX_YAML_ALIASES} YAML alias uses (the limit; an alias bomb?)")
+                raise _InputLimit(
+                    f"more than {MAX_YAML_ALIASES} YAML alias uses (the limit; an alias bomb?)"
+                )
         return super().construct_object(node, deep)
 
     def flatten_mapping(self, node: Any) -> None:
         super().flatten_mapping(node)
         self.merged_pairs += len(node.value)
         if self.merged_pairs > MAX_EXPANDED_NODES:
-            raise _InputLimit(f"YAML merge keys expand to more than {MAX_EXPANDED_NODES} entries (the limit)")
+            raise _InputLimit(
+                f"YAML merge keys expand to more than {MAX_EXPANDED_NODES} entries (the limit)"
+            )
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         pairs = node.value
         if len(pairs) > 1 and not self.repeated_key and isinstance(node, yaml.MappingNode):
             scalars = [k.value for k, _ in pairs if isinstance(k, yaml.ScalarNode)]
-            if len(set(scalars)) != len(scalars):  # a repeat, or the same text with two tags: look closer
-                keys = [(k.tag, k.value) for k, _ in pairs if isinstance(k, yaml.ScalarNode) and k.tag != MERGE_TAG]
+            if len(set(scalars)) != len(
+                scalars
+            ):  # a repeat, or the same text with two tags: look closer
+                keys = [
+                    (k.tag, k.value)
+                    for k, _ in pairs
+                    if isinstance(k, yaml.ScalarNode) and k.tag != MERGE_TAG
+                ]
                 self.repeated_key = len(set(keys)) != len(keys)
         return super().construct_mapping(node, deep)
 
@@ -205,12 +219,16 @@ def _check_expansion(data: Any) -> None:
             open_.discard(key)
             size[key] = 1 + sum(size.get(id(c), 1) for c in children)
             if size[key] > MAX_EXPANDED_NODES:
-                raise _InputLimit(f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (the limit; an alias bomb?)")
+                raise _InputLimit(
+                    f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (the limit; an alias bomb?)"
+                )
             continue
         if key in size:
             continue
         if key in open_:
-            raise _InputLimit("a YAML alias refers to a node that contains it (recursive structure)")
+            raise _InputLimit(
+                "a YAML alias refers to a node that contains it (recursive structure)"
+            )
         open_.add(key)
         stack.append((node, True))
         stack.extend((c, False) for c in children if isinstance(c, (dict, list)))
@@ -233,13 +251,24 @@ def parse_text(text: str, source: str) -> Any:
         except json.JSONDecodeError as exc:
             if source.endswith(".json"):
                 raise ApigenError(
-                    Diagnostic("error", f"invalid JSON: {exc.msg} (column {exc.colno})", "", source, exc.lineno)
+                    Diagnostic(
+                        "error",
+                        f"invalid JSON: {exc.msg} (column {exc.colno})",
+                        "",
+                        source,
+                        exc.lineno,
+                    )
                 ) from None
         except RecursionError:
-            raise ApigenError(Diagnostic("error", "JSON nests too deeply to read", "", source)) from None
+            raise ApigenError(
+                Diagnostic("error", "JSON nests too deeply to read", "", source)
+            ) from None
         else:
             if repeated:
-                raise ApigenError(duplicate_keys(text, source) or [Diagnostic("error", "duplicate keys", "", source)])
+                raise ApigenError(
+                    duplicate_keys(text, source)
+                    or [Diagnostic("error", "duplicate keys", "", source)]
+                )
             return data
     loader = _GuardedLoader(text)
     try:
@@ -252,20 +281,32 @@ def parse_text(text: str, source: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(p for p in (exc.context, exc.problem) if p)
-        where = _pointer_at_line(text, line) if isinstance(exc, yaml.constructor.ConstructorError) and line else ""
-        raise ApigenError(Diagnostic("error", f"invalid YAML: {what}", where, source, line)) from None
+        where = (
+            _pointer_at_line(text, line)
+            if isinstance(exc, yaml.constructor.ConstructorError) and line
+            else ""
+        )
+        raise ApigenError(
+            Diagnostic("error", f"invalid YAML: {what}", where, source, line)
+        ) from None
     except yaml.YAMLError as exc:
         raise ApigenError(Diagnostic("error", f"invalid YAML: {exc}", "", source)) from None
     except RecursionError:
-        raise ApigenError(Diagnostic("error", "YAML nests too deeply to read", "", source)) from None
+        raise ApigenError(
+            Diagnostic("error", "YAML nests too deeply to read", "", source)
+        ) from None
     finally:
         loader.dispose()
     if loader.repeated_key:
-        raise ApigenError(duplicate_keys(text, source) or [Diagnostic("error", "duplicate keys", "", source)])
+        raise ApigenError(
+            duplicate_keys(text, source) or [Diagnostic("error", "duplicate keys", "", source)]
+        )
     return data
 
 
-def read_source(source: str, redirect_check: Callable[[str], None] | None = None) -> tuple[str, Path | None]:
+def read_source(
+    source: str, redirect_check: Callable[[str], None] | None = None
+) -> tuple[str, Path | None]:
     """Return the text behind a path or URL, and the folder relative refs resolve against."""
     if is_url(source):
         return fetch_text(source, redirect_check=redirect_check), None
@@ -277,7 +318,9 @@ def read_source(source: str, redirect_check: Callable[[str], None] | None = None
     try:
         return path.read_text(encoding="utf-8-sig"), path.resolve().parent
     except UnicodeDecodeError as exc:
-        raise ApigenError(Diagnostic("error", f"not UTF-8 text: {exc.reason} at byte {exc.start}", "", source)) from None
+        raise ApigenError(
+            Diagnostic("error", f"not UTF-8 text: {exc.reason} at byte {exc.start}", "", source)
+        ) from None
     except OSError as exc:
         raise ApigenError(Diagnostic("error", f"cannot read: {exc.strerror}", "", source)) from None
 
@@ -296,9 +339,13 @@ def fetch_deadline() -> float:
     return value if value > 0 and math.isfinite(value) else DEFAULT_FETCH_DEADLINE
 
 
-def fetch_text(url: str, max_bytes: int | None = None, deadline: float | None = None,
-               clock: Callable[[], float] = time.monotonic,
-               redirect_check: Callable[[str], None] | None = None) -> str:
+def fetch_text(
+    url: str,
+    max_bytes: int | None = None,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    redirect_check: Callable[[str], None] | None = None,
+) -> str:
     """Download ``url`` as text, bounded in size and time while it streams.
 
     The size cap counts decoded bytes (a gzip bomb stops at the cap too); the
@@ -319,14 +366,20 @@ def fetch_text(url: str, max_bytes: int | None = None, deadline: float | None = 
     def remaining() -> float:
         left = budget - (clock() - start)
         if left <= 0:
-            raise fail(f"download took longer than the {budget:g} s deadline (APIGEN_FETCH_DEADLINE)")
+            raise fail(
+                f"download took longer than the {budget:g} s deadline (APIGEN_FETCH_DEADLINE)"
+            )
         return left
 
     def body(response: httpx.Response) -> str:
         if response.status_code != 200:
             raise fail(f"HTTP {response.status_code}")
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
+        if (
+            declared.isdigit()
+            and int(declared) > limit
+            and "content-encoding" not in response.headers
+        ):
             raise fail(f"spec is larger than {_mib(limit)} (Content-Length {declared})")
         chunks: list[bytes] = []
         size = 0
@@ -341,7 +394,9 @@ def fetch_text(url: str, max_bytes: int | None = None, deadline: float | None = 
             window_bytes += len(chunk)
             if now - window_start >= RATE_WINDOW:
                 if window_bytes < MIN_RATE_BYTES:
-                    raise fail(f"server too slow: less than {MIN_RATE_BYTES} bytes in {RATE_WINDOW:g} s")
+                    raise fail(
+                        f"server too slow: less than {MIN_RATE_BYTES} bytes in {RATE_WINDOW:g} s"
+                    )
                 window_start, window_bytes = now, 0
         encoding = response.encoding or "utf-8"
         try:
@@ -351,7 +406,9 @@ def fetch_text(url: str, max_bytes: int | None = None, deadline: float | None = 
 
     try:
         # no byte for RATE_WINDOW is the slowest a server can be: the read timeout
-        with httpx.Client(timeout=httpx.Timeout(min(RATE_WINDOW, remaining())), follow_redirects=False) as client:
+        with httpx.Client(
+            timeout=httpx.Timeout(min(RATE_WINDOW, remaining())), follow_redirects=False
+        ) as client:
             target = url
             for _ in range(MAX_REDIRECTS + 1):
                 with client.stream("GET", target) as response:
@@ -376,12 +433,21 @@ def load(source: str) -> Document:
     doc = Document(data=data, source=source, text=text, base_dir=base_dir)
     if not isinstance(data, dict) or not ("openapi" in data or "swagger" in data):
         raise ApigenError(
-            doc.diagnostic("error", "not an OpenAPI document: expected a mapping with an 'openapi' or 'swagger' field")
+            doc.diagnostic(
+                "error",
+                "not an OpenAPI document: expected a mapping with an 'openapi' or 'swagger' field",
+            )
         )
     version = str(data.get("openapi") or data.get("swagger"))
     if not (version.startswith("2.") or version.startswith("3.0") or version.startswith("3.1")):
         key = "/openapi" if "openapi" in data else "/swagger"
-        raise ApigenError(doc.diagnostic("error", f"unsupported OpenAPI version {version!r} (2.0, 3.0 and 3.1 are supported)", key))
+        raise ApigenError(
+            doc.diagnostic(
+                "error",
+                f"unsupported OpenAPI version {version!r} (2.0, 3.0 and 3.1 are supported)",
+                key,
+            )
+        )
     if not isinstance(data.get("paths", {}), dict):
         raise ApigenError(doc.diagnostic("error", "'paths' must be a mapping", "/paths"))
     return doc

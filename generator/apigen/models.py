@@ -32,15 +32,31 @@ def library_version() -> str:
 
     return str(get_version())
 
+
 # Formats whose pydantic types need extra packages (EmailStr) or reject values real
 # APIs send (AnyUrl for "about:blank" defaults); they stay plain strings.
-KEPT_FORMATS = frozenset({"date-time", "date", "uuid", "binary", "int32", "int64", "float", "double"})
+KEPT_FORMATS = frozenset(
+    {"date-time", "date", "uuid", "binary", "int32", "int64", "float", "double"}
+)
 
 
-CONSTRAINT_KEYS = frozenset({
-    "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "multipleOf", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
-})
+CONSTRAINT_KEYS = frozenset(
+    {
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+    }
+)
 
 
 def field_name(wire: str) -> str | None:
@@ -135,17 +151,27 @@ def colliding_field_names(defs: dict[str, Any]) -> tuple[dict[str, str], list[tu
                 if wire in own[name]:
                     aliases[f"{name}.{wire}"] = python
                     if python != wanted:
-                        notes.append((f"schema {name}", (
-                            f"property {wire!r} is the field {python}: another of its properties "
-                            f"is {wanted!r} in Python (the names differ only in Unicode form "
-                            "or spelling)"
-                        )))
+                        notes.append(
+                            (
+                                f"schema {name}",
+                                (
+                                    f"property {wire!r} is the field {python}: another of its properties "
+                                    f"is {wanted!r} in Python (the names differ only in Unicode form "
+                                    "or spelling)"
+                                ),
+                            )
+                        )
     return aliases, notes
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
-    "array": (list,), "object": (dict,), "null": (type(None),),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
 }
 
 
@@ -215,7 +241,12 @@ def prepare_schema(node: Any, aliases: dict[str, str]) -> Any:
             out[key] = value
     _adapt_tuples_and_mixed_enums(node, out)
     enum = out.get("enum")
-    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum if v is not None) and "x-enum-varnames" not in out:
+    if (
+        isinstance(enum, list)
+        and enum
+        and all(isinstance(v, str) for v in enum if v is not None)
+        and "x-enum-varnames" not in out
+    ):
         values = [v for v in enum if v is not None]
         if values:
             out["x-enum-varnames"] = enum_member_names(values)
@@ -271,8 +302,12 @@ def _strip_placeholder(source: str, tree: ast.Module) -> str:
 _Parts = tuple[dict[str, Any], list[str]]
 
 
-def _object_parts(schema: Any, defs: dict[str, Any], seen: frozenset[str] = frozenset(),
-                  memo: dict[str, _Parts] | None = None) -> _Parts:
+def _object_parts(
+    schema: Any,
+    defs: dict[str, Any],
+    seen: frozenset[str] = frozenset(),
+    memo: dict[str, _Parts] | None = None,
+) -> _Parts:
     """Properties and required names of a schema, through refs and allOf.
 
     With ``memo``, each definition is walked once: an allOf lattice (every class
@@ -282,7 +317,7 @@ def _object_parts(schema: Any, defs: dict[str, Any], seen: frozenset[str] = froz
         return {}, []
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        name = ref[len("#/$defs/"):]
+        name = ref[len("#/$defs/") :]
         if memo is not None and name in memo:
             return memo[name]
         if name in seen or name not in defs:
@@ -326,7 +361,13 @@ def flatten_conflicting_allof(defs: dict[str, Any]) -> dict[str, Any]:
             if isinstance(part, dict) and "$ref" in part:
                 inherited, required = _object_parts(part, defs, frozenset({name}), memo)
                 if own & set(inherited):
-                    new_parts.append({"type": "object", "properties": inherited, **({"required": required} if required else {})})
+                    new_parts.append(
+                        {
+                            "type": "object",
+                            "properties": inherited,
+                            **({"required": required} if required else {}),
+                        }
+                    )
                     changed = True
                     continue
             new_parts.append(part)
@@ -353,7 +394,7 @@ def _allof_parents(schema: Any) -> list[str]:
     for part in parts if isinstance(parts, list) else []:
         ref = part.get("$ref") if isinstance(part, dict) else None
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            names.append(ref[len("#/$defs/"):])
+            names.append(ref[len("#/$defs/") :])
     return names
 
 
@@ -369,8 +410,9 @@ def _own_fields(schema: Any) -> tuple[dict[str, Any], list[str]]:
         todo[:0] = list(node.get("allOf") or []) if isinstance(node.get("allOf"), list) else []
         if isinstance(node.get("properties"), dict):
             props.update(node["properties"])
-        required += [r for r in node.get("required") or []
-                     if isinstance(r, str) and r not in required]
+        required += [
+            r for r in node.get("required") or [] if isinstance(r, str) and r not in required
+        ]
     return props, required
 
 
@@ -440,11 +482,16 @@ def cut_deep_inheritance(defs: dict[str, Any]) -> tuple[dict[str, Any], list[tup
         props, required = _inherited_fields(name, out)
         copied += len(props)
         if copied > MAX_COPIED_FIELDS:
-            raise ApigenError(Diagnostic("error", (
-                f"allOf inheritance is too deep to generate: schema {name} has more than "
-                f"{depth[name]} levels of parents and flattening them would copy over "
-                f"{MAX_COPIED_FIELDS} fields"
-            )))
+            raise ApigenError(
+                Diagnostic(
+                    "error",
+                    (
+                        f"allOf inheritance is too deep to generate: schema {name} has more than "
+                        f"{depth[name]} levels of parents and flattening them would copy over "
+                        f"{MAX_COPIED_FIELDS} fields"
+                    ),
+                )
+            )
         flat = {k: v for k, v in out[name].items() if k not in ("allOf", "properties", "required")}
         flat["type"] = "object"
         flat["properties"] = props
@@ -452,8 +499,13 @@ def cut_deep_inheritance(defs: dict[str, Any]) -> tuple[dict[str, Any], list[tup
             flat["required"] = required
         out[name] = flat
         depth[name] = 0
-        notes.append((f"schema {name}", f"allOf inheritance {MAX_INHERITANCE_DEPTH} levels deep: "
-                      "a flat class with its parents' fields, not a subclass"))
+        notes.append(
+            (
+                f"schema {name}",
+                f"allOf inheritance {MAX_INHERITANCE_DEPTH} levels deep: "
+                "a flat class with its parents' fields, not a subclass",
+            )
+        )
     return out, notes
 
 
@@ -465,7 +517,9 @@ def _merge_conflicting_parts(schema: dict[str, Any]) -> dict[str, Any] | None:
     redeclared parent property; the required lists add up.
     """
     parts = schema.get("allOf")
-    if not isinstance(parts, list) or not all(isinstance(p, dict) and "$ref" not in p and set(p) <= _PLAIN_OBJECT_KEYS for p in parts):
+    if not isinstance(parts, list) or not all(
+        isinstance(p, dict) and "$ref" not in p and set(p) <= _PLAIN_OBJECT_KEYS for p in parts
+    ):
         return None
     seen: dict[str, Any] = {}
     conflict = False
@@ -487,7 +541,9 @@ def _merge_conflicting_parts(schema: dict[str, Any]) -> dict[str, Any] | None:
     return merged
 
 
-_PLAIN_OBJECT_KEYS = frozenset({"type", "properties", "required", "title", "description", "additionalProperties"})
+_PLAIN_OBJECT_KEYS = frozenset(
+    {"type", "properties", "required", "title", "description", "additionalProperties"}
+)
 
 
 def _nullable_classes(defs: dict[str, Any]) -> set[str]:
@@ -523,10 +579,13 @@ def _wrap_refs(node: Any, targets: set[str]) -> Any:
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[len("#/$defs/"):] in targets:
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[len("#/$defs/") :] in targets:
         rest = {k: v for k, v in node.items() if k != "$ref"}
         return {**rest, "anyOf": [{"$ref": ref}, {"type": "null"}]}
-    return {k: v if k in ("default", "enum", "const", "example", "examples") else _wrap_refs(v, targets) for k, v in node.items()}
+    return {
+        k: v if k in ("default", "enum", "const", "example", "examples") else _wrap_refs(v, targets)
+        for k, v in node.items()
+    }
 
 
 def nullable_classes_at_use_sites(defs: dict[str, Any]) -> dict[str, Any]:
@@ -535,10 +594,15 @@ def nullable_classes_at_use_sites(defs: dict[str, Any]) -> dict[str, Any]:
     targets = _nullable_classes(defs)
     if not targets:
         return defs
-    return {name: _wrap_refs(_strip_null(schema) if name in targets else schema, targets) for name, schema in defs.items()}
+    return {
+        name: _wrap_refs(_strip_null(schema) if name in targets else schema, targets)
+        for name, schema in defs.items()
+    }
 
 
-def name_invented_classes(tree: ast.Module, defs: dict[str, Any], reserved: frozenset[str] = frozenset()) -> dict[str, str]:
+def name_invented_classes(
+    tree: ast.Module, defs: dict[str, Any], reserved: frozenset[str] = frozenset()
+) -> dict[str, str]:
     """Context names for the classes datamodel-code-generator makes up on its own.
 
     When allOf members give one property two different object types, the library
@@ -556,7 +620,9 @@ def name_invented_classes(tree: ast.Module, defs: dict[str, Any], reserved: froz
     wanted: dict[str, str] = {}
     for owner in classes:
         for statement in owner.body:
-            if not (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)):
+            if not (
+                isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+            ):
                 continue
             for node in ast.walk(statement.annotation):
                 if isinstance(node, ast.Name) and node.id in invented and node.id not in wanted:
@@ -599,7 +665,9 @@ def apply_edits(source: str, edits: list[Edit]) -> str:
 def _class_name_span(source_lines: list[str], node: ast.ClassDef) -> tuple[int, int, int]:
     """Where a class statement spells its name (the tree gives only the ``class`` keyword)."""
     raw = source_lines[node.lineno - 1].encode("utf-8")
-    match = re.compile(rb"class\s+(" + re.escape(node.name.encode()) + rb")\b").match(raw, node.col_offset)
+    match = re.compile(rb"class\s+(" + re.escape(node.name.encode()) + rb")\b").match(
+        raw, node.col_offset
+    )
     if match is None:
         raise ApigenError(f"internal error: class {node.name} not found where the parser put it")
     return node.lineno, match.start(1), match.end(1)
@@ -628,7 +696,11 @@ ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum"})
 
 def _enum_values(node: ast.ClassDef) -> list[Any] | None:
     """The member values of an enum class the library wrote, or None for another class."""
-    if len(node.bases) != 1 or not isinstance(node.bases[0], ast.Name) or node.bases[0].id not in ENUM_BASES:
+    if (
+        len(node.bases) != 1
+        or not isinstance(node.bases[0], ast.Name)
+        or node.bases[0].id not in ENUM_BASES
+    ):
         return None
     values = []
     for statement in node.body:
@@ -655,7 +727,11 @@ def literal_alias_block(alias: str, enum: str, values: list[Any]) -> str:
     time the enum itself, so pydantic validates into the (open) enum class."""
     literal = ", ".join(string_literal(v) if isinstance(v, str) else repr(v) for v in values)
     block = f"if TYPE_CHECKING:\n    {alias}: TypeAlias = {enum} | Literal[{literal}]\nelse:\n    {alias} = {enum}\n"
-    return block if all(len(line) <= LINE_LENGTH for line in block.splitlines()) else format_python(block)
+    return (
+        block
+        if all(len(line) <= LINE_LENGTH for line in block.splitlines())
+        else format_python(block)
+    )
 
 
 def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> tuple[str, set[str]]:
@@ -697,9 +773,20 @@ def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> tuple[
     blocks: dict[int, str] = {}  # line after which a block goes -> the block
     for node in classes:
         if node.name in used and node.end_lineno:
-            blocks[node.end_lineno] = "\n\n" + literal_alias_block(used[node.name], node.name, opened[node.name])
-    last_import = max((n.end_lineno or n.lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))), default=0)
-    blocks[last_import] = blocks.get(last_import, "") + OPEN_ENUMS_IMPORT + (ALIAS_IMPORTS if used else "")
+            blocks[node.end_lineno] = "\n\n" + literal_alias_block(
+                used[node.name], node.name, opened[node.name]
+            )
+    last_import = max(
+        (
+            n.end_lineno or n.lineno
+            for n in tree.body
+            if isinstance(n, (ast.Import, ast.ImportFrom))
+        ),
+        default=0,
+    )
+    blocks[last_import] = (
+        blocks.get(last_import, "") + OPEN_ENUMS_IMPORT + (ALIAS_IMPORTS if used else "")
+    )
     source = apply_edits(source, edits)
     lines = source.splitlines(keepends=True)
     for number in sorted(blocks, reverse=True):
@@ -726,9 +813,15 @@ def _defaults_to_none(value: ast.expr | None) -> bool | None:
         return False
     if isinstance(value, ast.Constant):
         return True if value.value is None else None
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "Field":
-        default = value.args[0] if value.args else next(
-            (k.value for k in value.keywords if k.arg == "default"), None
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "Field"
+    ):
+        default = (
+            value.args[0]
+            if value.args
+            else next((k.value for k in value.keywords if k.arg == "default"), None)
         )
         if default is None or (isinstance(default, ast.Constant) and default.value is Ellipsis):
             return False
@@ -786,12 +879,20 @@ def keep_inherited_literals(source: str) -> str:
             if annotation.lineno != annotation.end_lineno:
                 continue  # the library writes annotations on one line (no formatter)
             text = ast.get_source_segment(source, literal) or ""
-            edits.append((annotation.lineno, annotation.col_offset, annotation.end_col_offset,
-                          text + (" | None" if optional else "")))
+            edits.append(
+                (
+                    annotation.lineno,
+                    annotation.col_offset,
+                    annotation.end_col_offset,
+                    text + (" | None" if optional else ""),
+                )
+            )
     return apply_edits(source, edits) if edits else source
 
 
-def generate_models(defs: dict[str, Any], header: str = "", literal_aliases: dict[str, str] | None = None) -> ModelsModule:
+def generate_models(
+    defs: dict[str, Any], header: str = "", literal_aliases: dict[str, str] | None = None
+) -> ModelsModule:
     """Run datamodel-code-generator once over all definitions; return one module."""
     if not defs:
         return ModelsModule(f'{header}"""Models: this API declares no schemas."""\n', frozenset())
@@ -838,7 +939,12 @@ def generate_models(defs: dict[str, Any], header: str = "", literal_aliases: dic
                 custom_file_header='"""Models of the API, generated by apigen from its schemas."""',
             )
     except Exception as exc:  # the library's own errors: report, don't crash
-        raise ApigenError(Diagnostic("error", f"model generation failed: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")) from None
+        raise ApigenError(
+            Diagnostic(
+                "error",
+                f"model generation failed: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            )
+        ) from None
     if not isinstance(source, str):
         raise ApigenError("model generation returned several modules; expected one")
     tree = ast.parse(source)
@@ -846,7 +952,11 @@ def generate_models(defs: dict[str, Any], header: str = "", literal_aliases: dic
     source = _strip_placeholder(apply_edits(source, rename_edits(source, tree, renames)), tree)
     source = keep_inherited_literals(source)
     source, defined = open_enums(source, ast.parse(source), dict(literal_aliases or {}))
-    classes = frozenset(renames.get(n.name, n.name) for n in tree.body if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER)
+    classes = frozenset(
+        renames.get(n.name, n.name)
+        for n in tree.body
+        if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER
+    )
     missing = sorted(set(defs) - classes)
     lost: list[str] = []
     if missing:
@@ -858,10 +968,18 @@ def generate_models(defs: dict[str, Any], header: str = "", literal_aliases: dic
     # The library folded these schemas into the fields that use them; the IR still
     # names them, so they become aliases of Any (reported, not dropped). An enum
     # alias the IR named whose class did not come out open is the class itself.
-    plain = {a: e for e, a in (literal_aliases or {}).items() if a not in defined and (e in classes or e in lost)}
+    plain = {
+        a: e
+        for e, a in (literal_aliases or {}).items()
+        if a not in defined and (e in classes or e in lost)
+    }
     if lost or plain:
         source += "\n" + "".join(f"{name}: TypeAlias = Any\n" for name in lost)
         source += "".join(f"{alias}: TypeAlias = {enum}\n" for alias, enum in sorted(plain.items()))
         # split_models gives each module only the imports it uses, so a repeated name is harmless
-        source = source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n", 1)
+        source = source.replace(
+            "from __future__ import annotations\n",
+            "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n",
+            1,
+        )
     return ModelsModule(header + source, classes | frozenset(lost), tuple(lost), tuple(notes))

@@ -21,19 +21,59 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
 # Names generated modules import at top level; a model or resource must not shadow them.
 RESERVED_CLASS_NAMES = frozenset(
     {
-        "Any", "BaseModel", "ConfigDict", "Enum", "Field", "Literal", "Optional", "RootModel",
-        "Union", "List", "Dict", "AwareDatetime", "UUID", "Decimal", "AnyUrl", "EmailStr",
-        "Annotated", "Mapping", "Sequence", "Client", "AsyncClient", "Endpoint", "ResponseType",
-        "Pagination", "ParamStyle", "RequestOptions", "SyncAPIClient", "AsyncAPIClient",
-        "SyncPaginator", "AsyncPaginator", "Page", "TYPE_CHECKING", "IO", "Iterator",
-        "AsyncIterator", "StrictInt", "StrictStr", "StrictFloat", "StrictBool", "Base64Str",
-        "NaiveDatetime", "PastDate", "FutureDate", "RootModelRootType", "Self",
+        "Any",
+        "BaseModel",
+        "ConfigDict",
+        "Enum",
+        "Field",
+        "Literal",
+        "Optional",
+        "RootModel",
+        "Union",
+        "List",
+        "Dict",
+        "AwareDatetime",
+        "UUID",
+        "Decimal",
+        "AnyUrl",
+        "EmailStr",
+        "Annotated",
+        "Mapping",
+        "Sequence",
+        "Client",
+        "AsyncClient",
+        "Endpoint",
+        "ResponseType",
+        "Pagination",
+        "ParamStyle",
+        "RequestOptions",
+        "SyncAPIClient",
+        "AsyncAPIClient",
+        "SyncPaginator",
+        "AsyncPaginator",
+        "Page",
+        "TYPE_CHECKING",
+        "IO",
+        "Iterator",
+        "AsyncIterator",
+        "StrictInt",
+        "StrictStr",
+        "StrictFloat",
+        "StrictBool",
+        "Base64Str",
+        "NaiveDatetime",
+        "PastDate",
+        "FutureDate",
+        "RootModelRootType",
+        "Self",
     }
 )
 
 
 # Module files must be valid on every OS: Windows reserves these names with any extension.
-WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+WINDOWS_DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
 
 
 # A module or package name taken from a spec becomes a file or folder name; file systems
@@ -126,11 +166,34 @@ class NameScope:
 
 # What a generated package imports, or may (optional integrations): a package of that
 # name would be imported in their place and break the client, or everything else.
-DEPENDENCY_MODULES = frozenset({
-    "httpx", "httpcore", "h11", "h2", "anyio", "sniffio", "certifi", "idna", "pydantic", "pydantic_core",
-    "typing_extensions", "annotated_types", "typing_inspection", "exceptiongroup", "redis", "opentelemetry",
-    "apigen", "pip", "setuptools", "pkg_resources", "_distutils_hack", "wheel", "pytest", "_pytest",
-})
+DEPENDENCY_MODULES = frozenset(
+    {
+        "httpx",
+        "httpcore",
+        "h11",
+        "h2",
+        "anyio",
+        "sniffio",
+        "certifi",
+        "idna",
+        "pydantic",
+        "pydantic_core",
+        "typing_extensions",
+        "annotated_types",
+        "typing_inspection",
+        "exceptiongroup",
+        "redis",
+        "opentelemetry",
+        "apigen",
+        "pip",
+        "setuptools",
+        "pkg_resources",
+        "_distutils_hack",
+        "wheel",
+        "pytest",
+        "_pytest",
+    }
+)
 
 
 def shadowed_module(name: str) -> str | None:

@@ -24,7 +24,9 @@ from .swagger2_shape import swagger2_shape
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def iter_operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+def iter_operations(
+    spec: dict[str, Any],
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
     """``(path, method, path_item, operation)`` for every operation, in document order."""
     for path, item in list((spec.get("paths") or {}).items()):
         if isinstance(item, dict) and isinstance(item.get("$ref"), str) and len(item) == 1:
@@ -58,6 +60,7 @@ def normalize(doc: Document, allow_remote_refs: bool = False) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- refs
 
+
 def _exists(path: str) -> bool:
     """Whether a local file is there; a name no file can have is not."""
     try:
@@ -75,7 +78,12 @@ def resolve_pointer(data: Any, ref: str) -> Any:
     for raw in ref[1:].split("/")[1:] if ref not in ("#", "#/") else []:
         token = raw.replace("~1", "/").replace("~0", "~")
         token = _unquote(token)
-        while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str) and hops < 32:
+        while (
+            isinstance(node, dict)
+            and token not in node
+            and isinstance(node.get("$ref"), str)
+            and hops < 32
+        ):
             node = resolve_pointer(data, node["$ref"])  # a pointer that passes through a $ref
             hops += 1
         if isinstance(node, list):
@@ -98,11 +106,31 @@ def _unquote(token: str) -> str:
 # Keys whose values are data (not OpenAPI objects) when they stand in an object;
 # inside a map (properties, responses ...) the same words are just names.
 VALUE_KEYS = frozenset({"example", "x-example", "x-examples", "default", "enum", "const"})
-MAP_KEYS = frozenset({
-    "properties", "patternProperties", "responses", "schemas", "definitions", "$defs", "parameters",
-    "examples", "headers", "content", "links", "callbacks", "requestBodies", "securitySchemes",
-    "paths", "webhooks", "x-webhooks", "variables", "encoding", "pathItems", "dependentSchemas",
-})
+MAP_KEYS = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "responses",
+        "schemas",
+        "definitions",
+        "$defs",
+        "parameters",
+        "examples",
+        "headers",
+        "content",
+        "links",
+        "callbacks",
+        "requestBodies",
+        "securitySchemes",
+        "paths",
+        "webhooks",
+        "x-webhooks",
+        "variables",
+        "encoding",
+        "pathItems",
+        "dependentSchemas",
+    }
+)
 
 
 def skips_value(key: str, in_map: bool) -> bool:
@@ -118,7 +146,12 @@ def iter_refs(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any
             if isinstance(ref, str) and not in_map:
                 yield where, ref
             for key, value in current.items():
-                if skips_value(key, in_map) or key == "examples" and not in_map and isinstance(value, list):
+                if (
+                    skips_value(key, in_map)
+                    or key == "examples"
+                    and not in_map
+                    and isinstance(value, list)
+                ):
                     continue
                 if isinstance(value, (dict, list)):
                     stack.append((value, where + (key,), not in_map and key in MAP_KEYS))
@@ -155,7 +188,9 @@ def check_refs(data: dict[str, Any], doc: Document) -> None:
         raise ApigenError(problems)
 
 
-def _follow_chain(data: dict[str, Any], ref: str, outcome: dict[str, str | None], depth: dict[str, int]) -> None:
+def _follow_chain(
+    data: dict[str, Any], ref: str, outcome: dict[str, str | None], depth: dict[str, int]
+) -> None:
     """Fill ``outcome`` (and ``depth``, the links to the chain's end) for ``ref`` and the
     aliases its chain passes through.
 
@@ -175,7 +210,7 @@ def _follow_chain(data: dict[str, Any], ref: str, outcome: dict[str, str | None]
             rest = depth.get(current, 0) + 1  # the known link and the links after it
             break
         if current in on_chain:
-            verdict = f"circular $ref chain: {_show_chain(chain[on_chain[current]:] + [current])}"
+            verdict = f"circular $ref chain: {_show_chain(chain[on_chain[current] :] + [current])}"
             outcome.update(dict.fromkeys(chain, verdict))
             return
         on_chain[current] = len(chain)
@@ -205,6 +240,7 @@ def _diag(doc: Document, message: str, at: str) -> Diagnostic:
 
 # ------------------------------------------------------------------ bundling
 
+
 class _Bundler:
     def __init__(self, root: dict[str, Any], doc: Document, allow_remote: bool) -> None:
         self.root = root
@@ -232,13 +268,17 @@ class _Bundler:
             try:
                 self.policy.check(url, location)
             except RefRefused as exc:
-                raise ApigenError(_diag(self.doc, f"$ref file {location!r} redirects to {url!r}: {exc}", where)) from None
+                raise ApigenError(
+                    _diag(self.doc, f"$ref file {location!r} redirects to {url!r}: {exc}", where)
+                ) from None
 
         try:
             text, _ = read_source(location, redirect_check)
             data = parse_text(text, location)
         except ApigenError as exc:
-            raise ApigenError([*exc.diagnostics, _diag(self.doc, "while resolving this $ref", where)]) from None
+            raise ApigenError(
+                [*exc.diagnostics, _diag(self.doc, "while resolving this $ref", where)]
+            ) from None
         self.files[location] = data
         return data
 
@@ -250,8 +290,13 @@ class _Bundler:
         try:
             return self.policy.locate(target, current), fragment
         except (OSError, ValueError) as exc:  # NUL, lone surrogates, names too long
-            raise ApigenError(_diag(self.doc, f"$ref {ref!r} names a path that cannot exist "
-                                              f"({type(exc).__name__})", where)) from None
+            raise ApigenError(
+                _diag(
+                    self.doc,
+                    f"$ref {ref!r} names a path that cannot exist ({type(exc).__name__})",
+                    where,
+                )
+            ) from None
 
     def permitted(self, location: str, current: str, ref: str, where: str) -> str:
         """The location to read, or a fatal diagnostic when the ref rules refuse it."""
@@ -270,7 +315,11 @@ class _Bundler:
         if isinstance(ref, str) and not in_map and (current != "" or not ref.startswith("#")):
             return self.external(ref, current, where + "/$ref")
         return {
-            k: v if skips_value(k, in_map) else self.visit(v, current, f"{where}/{escape_pointer_token(k)}", not in_map and k in MAP_KEYS)
+            k: v
+            if skips_value(k, in_map)
+            else self.visit(
+                v, current, f"{where}/{escape_pointer_token(k)}", not in_map and k in MAP_KEYS
+            )
             for k, v in node.items()
         }
 
@@ -283,7 +332,9 @@ class _Bundler:
         try:
             target = resolve_pointer(content, "#" + fragment) if fragment else content
         except (KeyError, IndexError, ValueError, TypeError):
-            raise ApigenError(_diag(self.doc, f"$ref {ref!r} does not resolve in {location}", where)) from None
+            raise ApigenError(
+                _diag(self.doc, f"$ref {ref!r} does not resolve in {location}", where)
+            ) from None
         return location, fragment, target
 
     def resolve_external(self, ref: str, current: str, where: str) -> Any:
@@ -296,12 +347,17 @@ class _Bundler:
         key = (location, fragment)
         if _looks_like_schema(target, fragment) or key in self.hoisted:
             if key not in self.hoisted:
-                name = _free_name(fragment.rsplit("/", 1)[-1] if fragment else Path(location).stem, self.schema_names)
+                name = _free_name(
+                    fragment.rsplit("/", 1)[-1] if fragment else Path(location).stem,
+                    self.schema_names,
+                )
                 self.hoisted[key] = name
                 self.root["components"]["schemas"][name] = self.visit(target, location, where)
             elif self.hoisted[key] not in self.filled:
                 self.filled.add(self.hoisted[key])
-                self.root["components"]["schemas"][self.hoisted[key]] = self.visit(target, location, where)
+                self.root["components"]["schemas"][self.hoisted[key]] = self.visit(
+                    target, location, where
+                )
             return {"$ref": "#/components/schemas/" + escape_pointer_token(self.hoisted[key])}
         if key in self.active:
             raise ApigenError(_diag(self.doc, f"circular external $ref {ref!r}", where))
@@ -357,7 +413,11 @@ def bundle_external_refs(data: dict[str, Any], doc: Document, allow_remote: bool
             for name in list(entries):
                 where = pointer("components", section, name)
                 ref = entries[name].get("$ref") if isinstance(entries[name], dict) else None
-                if section == "schemas" and isinstance(ref, str) and bundler.hoisted.get(bundler.locate(ref, root_file, where)) == name:
+                if (
+                    section == "schemas"
+                    and isinstance(ref, str)
+                    and bundler.hoisted.get(bundler.locate(ref, root_file, where)) == name
+                ):
                     if name not in bundler.filled:
                         bundler.filled.add(name)
                         entries[name] = bundler.resolve_external(ref, root_file, where + "/$ref")
@@ -370,7 +430,17 @@ def bundle_external_refs(data: dict[str, Any], doc: Document, allow_remote: bool
 
 _SCHEMA_LIST_KEYS = ("allOf", "oneOf", "anyOf", "prefixItems")
 _SCHEMA_DICT_KEYS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_KEYS = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else", "unevaluatedProperties")
+_SCHEMA_KEYS = (
+    "items",
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "unevaluatedProperties",
+)
 
 
 def _walk_schema(schema: Any, fn: Any) -> None:
@@ -395,7 +465,9 @@ def iter_schema_roots(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     components = data.get("components") or {}
     for schema in (components.get("schemas") or {}).values():
         yield schema
-    containers: list[Any] = [components.get(k) for k in ("parameters", "requestBodies", "responses", "headers")]
+    containers: list[Any] = [
+        components.get(k) for k in ("parameters", "requestBodies", "responses", "headers")
+    ]
     for path_item in (data.get("paths") or {}).values():
         containers.append(path_item)
     for key in ("webhooks", "x-webhooks"):
@@ -420,11 +492,26 @@ def _walk_schemas(data: dict[str, Any], fn: Any) -> None:
 
 
 VALID_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object", "null"})
-ANNOTATION_KEYS = frozenset({"description", "title", "xml", "example", "examples", "default", "readOnly", "writeOnly", "deprecated", "externalDocs", "nullable"})
+ANNOTATION_KEYS = frozenset(
+    {
+        "description",
+        "title",
+        "xml",
+        "example",
+        "examples",
+        "default",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "externalDocs",
+        "nullable",
+    }
+)
 
 
 _KEYWORD_SHAPES: tuple[tuple[str, type], ...] = (
-    ("required", list), ("enum", list),
+    ("required", list),
+    ("enum", list),
     *((key, list) for key in _SCHEMA_LIST_KEYS),
     *((key, dict) for key in _SCHEMA_DICT_KEYS),
 )
@@ -476,7 +563,12 @@ def _collapse_annotated_ref(schema: dict[str, Any]) -> None:
     parts = schema.get("allOf")
     if not isinstance(parts, list) or len(parts) < 2 or any(not isinstance(p, dict) for p in parts):
         return
-    structural = [p for p in parts if not set(p) <= ANNOTATION_KEYS and not all(k.startswith("x-") or k in ANNOTATION_KEYS for k in p)]
+    structural = [
+        p
+        for p in parts
+        if not set(p) <= ANNOTATION_KEYS
+        and not all(k.startswith("x-") or k in ANNOTATION_KEYS for k in p)
+    ]
     if len(structural) != 1 or "$ref" not in structural[0] or len(structural[0]) != 1:
         return
     if set(schema) - {"allOf"} - ANNOTATION_KEYS:
@@ -484,7 +576,13 @@ def _collapse_annotated_ref(schema: dict[str, Any]) -> None:
     schema.pop("allOf")
     for part in parts:
         for key, value in part.items():
-            if key == "$ref" or key in ("description", "title", "readOnly", "writeOnly", "deprecated"):
+            if key == "$ref" or key in (
+                "description",
+                "title",
+                "readOnly",
+                "writeOnly",
+                "deprecated",
+            ):
                 schema.setdefault(key, value)
 
 
@@ -500,7 +598,9 @@ def _uniform_schema(schema: dict[str, Any]) -> None:
             if "null" not in kind:
                 kind.append("null")
         elif "$ref" in schema or any(k in schema for k in ("allOf", "oneOf", "anyOf")):
-            inner = {k: schema.pop(k) for k in list(schema) if k in ("$ref", "allOf", "oneOf", "anyOf")}
+            inner = {
+                k: schema.pop(k) for k in list(schema) if k in ("$ref", "allOf", "oneOf", "anyOf")
+            }
             if len(inner.get("allOf", ())) == 1 and len(inner) == 1:
                 inner = inner["allOf"][0]
             schema["anyOf"] = [inner, {"type": "null"}]
@@ -520,6 +620,7 @@ def _uniform_schema(schema: dict[str, Any]) -> None:
 
 # --------------------------------------------------------- Swagger 2.0
 
+
 def _ref_2to3(node: Any, in_map: bool = False) -> Any:
     if isinstance(node, list):
         return [_ref_2to3(v) for v in node]
@@ -528,9 +629,13 @@ def _ref_2to3(node: Any, in_map: bool = False) -> Any:
     out = {}
     for key, value in node.items():
         if key == "$ref" and isinstance(value, str) and not in_map:
-            for old, new in (("#/definitions/", "#/components/schemas/"), ("#/parameters/", "#/components/parameters/"), ("#/responses/", "#/components/responses/")):
+            for old, new in (
+                ("#/definitions/", "#/components/schemas/"),
+                ("#/parameters/", "#/components/parameters/"),
+                ("#/responses/", "#/components/responses/"),
+            ):
                 if value.startswith(old):
-                    value = new + value[len(old):]
+                    value = new + value[len(old) :]
             out[key] = value
         elif skips_value(key, in_map):
             out[key] = value
@@ -539,12 +644,40 @@ def _ref_2to3(node: Any, in_map: bool = False) -> Any:
     return out
 
 
-_COLLECTION_FORMATS = {"csv": ("form", False), "ssv": ("spaceDelimited", False), "pipes": ("pipeDelimited", False), "multi": ("form", True), "tsv": ("form", False)}
-_PARAM_SCHEMA_KEYS = ("type", "format", "items", "enum", "default", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "multipleOf", "x-nullable")
+_COLLECTION_FORMATS = {
+    "csv": ("form", False),
+    "ssv": ("spaceDelimited", False),
+    "pipes": ("pipeDelimited", False),
+    "multi": ("form", True),
+    "tsv": ("form", False),
+}
+_PARAM_SCHEMA_KEYS = (
+    "type",
+    "format",
+    "items",
+    "enum",
+    "default",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "multipleOf",
+    "x-nullable",
+)
 
 
 def _param_2to3(param: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in param.items() if k not in _PARAM_SCHEMA_KEYS and k not in ("collectionFormat", "allowEmptyValue")}
+    out = {
+        k: v
+        for k, v in param.items()
+        if k not in _PARAM_SCHEMA_KEYS and k not in ("collectionFormat", "allowEmptyValue")
+    }
     schema = {k: param[k] for k in _PARAM_SCHEMA_KEYS if k in param}
     if schema.get("type") == "file":
         schema = {"type": "string", "format": "binary"}
@@ -570,7 +703,11 @@ def _form_body(params: list[dict[str, Any]], consumes: list[str]) -> dict[str, A
     if required:
         schema["required"] = required
     has_file = any(p.get("type") == "file" for p in params)
-    media = "multipart/form-data" if has_file or "multipart/form-data" in consumes else "application/x-www-form-urlencoded"
+    media = (
+        "multipart/form-data"
+        if has_file or "multipart/form-data" in consumes
+        else "application/x-www-form-urlencoded"
+    )
     return {"content": {media: {"schema": schema}}, "required": bool(required)}
 
 
@@ -579,9 +716,17 @@ def _response_2to3(response: dict[str, Any], produces: list[str]) -> dict[str, A
         return response
     out: dict[str, Any] = {"description": response.get("description", "")}
     if "schema" in response:
-        out["content"] = {media: {"schema": response["schema"]} for media in produces or ["application/json"]}
+        out["content"] = {
+            media: {"schema": response["schema"]} for media in produces or ["application/json"]
+        }
     if "headers" in response:
-        out["headers"] = {name: {"description": h.get("description", ""), "schema": {k: v for k, v in h.items() if k != "description"}} for name, h in response["headers"].items()}
+        out["headers"] = {
+            name: {
+                "description": h.get("description", ""),
+                "schema": {k: v for k, v in h.items() if k != "description"},
+            }
+            for name, h in response["headers"].items()
+        }
     out.update({k: v for k, v in response.items() if k.startswith("x-")})
     return out
 
@@ -589,7 +734,10 @@ def _response_2to3(response: dict[str, Any], produces: list[str]) -> dict[str, A
 def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
     """Convert a Swagger 2.0 document to OpenAPI 3.0.3 (apigen's own converter)."""
     spec = _ref_2to3(swagger2_shape(spec))
-    out: dict[str, Any] = {"openapi": "3.0.3", "info": spec.get("info") or {"title": "API", "version": "0"}}
+    out: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": spec.get("info") or {"title": "API", "version": "0"},
+    }
     host, base_path = spec.get("host"), spec.get("basePath") or ""
     schemes = spec.get("schemes") or ["https"]
     scheme = "https" if "https" in schemes else schemes[0]
@@ -611,18 +759,36 @@ def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
     if params_out:
         components["parameters"] = params_out
     if body_params:
-        components["requestBodies"] = {name: {"content": {m: {"schema": p.get("schema", {})} for m in global_consumes}, "required": bool(p.get("required")), **({"description": p["description"]} if p.get("description") else {})} for name, p in body_params.items()}
+        components["requestBodies"] = {
+            name: {
+                "content": {m: {"schema": p.get("schema", {})} for m in global_consumes},
+                "required": bool(p.get("required")),
+                **({"description": p["description"]} if p.get("description") else {}),
+            }
+            for name, p in body_params.items()
+        }
     if spec.get("responses"):
-        components["responses"] = {n: _response_2to3(r, global_produces) for n, r in spec["responses"].items()}
+        components["responses"] = {
+            n: _response_2to3(r, global_produces) for n, r in spec["responses"].items()
+        }
     schemes_out: dict[str, dict[str, Any]] = {}
     for name, sd in (spec.get("securityDefinitions") or {}).items():
         kind = sd.get("type")
         if kind == "basic":
             schemes_out[name] = {"type": "http", "scheme": "basic"}
         elif kind == "apiKey":
-            schemes_out[name] = {"type": "apiKey", "name": sd.get("name", name), "in": sd.get("in", "header")}
+            schemes_out[name] = {
+                "type": "apiKey",
+                "name": sd.get("name", name),
+                "in": sd.get("in", "header"),
+            }
         elif kind == "oauth2":
-            flow = {"implicit": "implicit", "password": "password", "application": "clientCredentials", "accessCode": "authorizationCode"}.get(sd.get("flow", ""), "clientCredentials")
+            flow = {
+                "implicit": "implicit",
+                "password": "password",
+                "application": "clientCredentials",
+                "accessCode": "authorizationCode",
+            }.get(sd.get("flow", ""), "clientCredentials")
             body: dict[str, Any] = {"scopes": sd.get("scopes") or {}}
             if "authorizationUrl" in sd:
                 body["authorizationUrl"] = sd["authorizationUrl"]
@@ -650,7 +816,9 @@ def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
     for path, item in (spec.get("paths") or {}).items():
         if not isinstance(item, dict):
             continue
-        new_item: dict[str, Any] = {k: v for k, v in item.items() if k.startswith("x-") or k in ("summary", "description")}
+        new_item: dict[str, Any] = {
+            k: v for k, v in item.items() if k.startswith("x-") or k in ("summary", "description")
+        }
         shared = [resolve_param(p) for p in item.get("parameters") or []]
         for method in HTTP_METHODS:
             op = item.get(method)
@@ -658,7 +826,11 @@ def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
                 continue
             consumes = op.get("consumes") or global_consumes
             produces = op.get("produces") or global_produces
-            new_op = {k: v for k, v in op.items() if k not in ("parameters", "responses", "consumes", "produces", "schemes")}
+            new_op = {
+                k: v
+                for k, v in op.items()
+                if k not in ("parameters", "responses", "consumes", "produces", "schemes")
+            }
             own = [resolve_param(p) for p in op.get("parameters") or []]
             names = {(p.get("in"), p.get("name")) for p in own if "$ref" not in p}
             merged = own + [p for p in shared if (p.get("in"), p.get("name")) not in names]
@@ -667,7 +839,10 @@ def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
                 if "$ref" in p:
                     params.append(p)
                 elif p.get("in") == "body":
-                    new_op["requestBody"] = {"content": {m: {"schema": p.get("schema", {})} for m in consumes}, "required": bool(p.get("required"))}
+                    new_op["requestBody"] = {
+                        "content": {m: {"schema": p.get("schema", {})} for m in consumes},
+                        "required": bool(p.get("required")),
+                    }
                     if p.get("description"):
                         new_op["requestBody"]["description"] = p["description"]
                 elif p.get("in") == "formData":
@@ -678,7 +853,10 @@ def upgrade_swagger2(spec: dict[str, Any]) -> dict[str, Any]:
                 new_op["requestBody"] = _form_body(form, consumes)
             if params:
                 new_op["parameters"] = params
-            new_op["responses"] = {str(code): _response_2to3(r, produces) for code, r in (op.get("responses") or {"default": {"description": ""}}).items()}
+            new_op["responses"] = {
+                str(code): _response_2to3(r, produces)
+                for code, r in (op.get("responses") or {"default": {"description": ""}}).items()
+            }
             new_item[method] = new_op
         paths[path] = new_item
     out["paths"] = paths

@@ -25,7 +25,9 @@ def compile_check(source: str, path: str) -> None:
     try:
         compile(source, path, "exec", dont_inherit=True)
     except SyntaxError as exc:
-        raise ApigenError(f"internal error: generated {path} does not compile: {exc.msg} (line {exc.lineno})") from None
+        raise ApigenError(
+            f"internal error: generated {path} does not compile: {exc.msg} (line {exc.lineno})"
+        ) from None
 
 
 def _finish(path: str, source: str, how: str) -> str:
@@ -57,7 +59,9 @@ def _finish_inherited(index: int) -> list[tuple[str, str, str | None]]:
     return _finish_batch(_INHERITED[index])
 
 
-def _in_workers(batches: list[list[tuple[str, str, str]]], workers: int) -> list[list[tuple[str, str, str | None]]]:
+def _in_workers(
+    batches: list[list[tuple[str, str, str]]], workers: int
+) -> list[list[tuple[str, str, str | None]]]:
     """``_finish_batch`` of each batch, in ``workers`` processes (this one among them), in any order.
 
     Forked workers find the batches in their copy of this module, so only the
@@ -70,15 +74,28 @@ def _in_workers(batches: list[list[tuple[str, str, str]]], workers: int) -> list
     _INHERITED = batches
     try:
         # this process does its share too: one worker fewer to fork
-        with gc_frozen(), ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_finish_inherited, i) for i in range(len(batches)) if i % workers]
+        with (
+            gc_frozen(),
+            ProcessPoolExecutor(
+                max_workers=workers - 1, mp_context=multiprocessing.get_context("fork")
+            ) as pool,
+        ):
+            futures = [
+                pool.submit(_finish_inherited, i) for i in range(len(batches)) if i % workers
+            ]
             here = [_finish_batch(batches[i]) for i in range(0, len(batches), workers)]
             return here + [future.result() for future in futures]
     finally:
         _INHERITED = []
 
 
-def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = frozenset(), exact: frozenset[str] = frozenset(), compiled: frozenset[str] = frozenset()) -> dict[str, str]:
+def format_files(
+    files: dict[str, str],
+    cache: Cache,
+    stable: frozenset[str] = frozenset(),
+    exact: frozenset[str] = frozenset(),
+    compiled: frozenset[str] = frozenset(),
+) -> dict[str, str]:
     """Format and compile every ``.py``/``.pyi`` entry of ``files`` (others untouched); returns a new dict.
 
     Paths in ``exact`` are black's output already and stay as they are; paths in
@@ -113,7 +130,9 @@ def format_files(files: dict[str, str], cache: Cache, stable: frozenset[str] = f
     if total >= PARALLEL_THRESHOLD and workers > 1 and len(jobs) > 1 and can_fork():
         ordered = sorted(jobs, key=lambda job: -len(job[1]))
         batches = [ordered[i :: workers * 4] for i in range(workers * 4)]
-        results = [item for batch in _in_workers([b for b in batches if b], workers) for item in batch]
+        results = [
+            item for batch in _in_workers([b for b in batches if b], workers) for item in batch
+        ]
     else:
         results = _finish_batch(jobs)
     errors = sorted(error for _, _, error in results if error is not None)

@@ -19,11 +19,73 @@ from .naming import pascal
 if TYPE_CHECKING:
     from .context import SpecContext
 
-CURSOR_PARAMS = ("cursor", "page_token", "pagetoken", "next_token", "nexttoken", "continuation_token", "continuationtoken", "after", "marker", "next", "page_cursor", "starting_after")
-NEXT_CURSOR_FIELDS = ("next_cursor", "nextcursor", "next_page_token", "nextpagetoken", "next_token", "nexttoken", "continuation_token", "continuationtoken", "next_marker", "nextmarker", "cursor", "next")
-NEXT_URL_FIELDS = ("next_page_uri", "next_page_url", "nextpageuri", "nextpageurl", "next_url", "nexturl", "next_link", "nextlink", "@odata.nextlink", "next_href")
-ITEM_FIELDS = ("data", "items", "results", "entries", "records", "values", "elements", "list", "content", "hits", "objects", "rows")
-LIMIT_PARAMS = ("limit", "per_page", "perpage", "page_size", "pagesize", "max_results", "maxresults", "count", "size", "top", "first")
+CURSOR_PARAMS = (
+    "cursor",
+    "page_token",
+    "pagetoken",
+    "next_token",
+    "nexttoken",
+    "continuation_token",
+    "continuationtoken",
+    "after",
+    "marker",
+    "next",
+    "page_cursor",
+    "starting_after",
+)
+NEXT_CURSOR_FIELDS = (
+    "next_cursor",
+    "nextcursor",
+    "next_page_token",
+    "nextpagetoken",
+    "next_token",
+    "nexttoken",
+    "continuation_token",
+    "continuationtoken",
+    "next_marker",
+    "nextmarker",
+    "cursor",
+    "next",
+)
+NEXT_URL_FIELDS = (
+    "next_page_uri",
+    "next_page_url",
+    "nextpageuri",
+    "nextpageurl",
+    "next_url",
+    "nexturl",
+    "next_link",
+    "nextlink",
+    "@odata.nextlink",
+    "next_href",
+)
+ITEM_FIELDS = (
+    "data",
+    "items",
+    "results",
+    "entries",
+    "records",
+    "values",
+    "elements",
+    "list",
+    "content",
+    "hits",
+    "objects",
+    "rows",
+)
+LIMIT_PARAMS = (
+    "limit",
+    "per_page",
+    "perpage",
+    "page_size",
+    "pagesize",
+    "max_results",
+    "maxresults",
+    "count",
+    "size",
+    "top",
+    "first",
+)
 OFFSET_PARAMS = ("offset", "skip", "start", "start_index", "startindex")
 PAGE_PARAMS = ("page", "page_number", "pagenumber", "page_num", "pagenum", "p")
 
@@ -49,7 +111,11 @@ def _success_schema(builder: SpecContext, op: dict[str, Any]) -> tuple[Any, dict
             continue
         headers = {str(k).lower(): v for k, v in mapping(response.get("headers")).items()}
         for media, obj in mapping(response.get("content")).items():
-            if "json" in str(media) and isinstance(obj, dict) and isinstance(obj.get("schema"), dict):
+            if (
+                "json" in str(media)
+                and isinstance(obj, dict)
+                and isinstance(obj.get("schema"), dict)
+            ):
                 return builder.deref(obj["schema"]), headers
         return None, headers
     return None, {}
@@ -79,7 +145,13 @@ def _is_array(builder: SpecContext, schema: Any) -> bool:
     if not isinstance(schema, dict):
         return False
     kinds = schema.get("type")
-    return kinds == "array" or isinstance(kinds, list) and "array" in kinds or "items" in schema and "properties" not in schema
+    return (
+        kinds == "array"
+        or isinstance(kinds, list)
+        and "array" in kinds
+        or "items" in schema
+        and "properties" not in schema
+    )
 
 
 def _items_path(builder: SpecContext, schema: Any) -> tuple[tuple[str, ...], Any] | None:
@@ -94,7 +166,9 @@ def _items_path(builder: SpecContext, schema: Any) -> tuple[tuple[str, ...], Any
     return (key,), builder.deref(props[key]).get("items")
 
 
-def _field_path(builder: SpecContext, schema: Any, wanted: tuple[str, ...]) -> tuple[str, ...] | None:
+def _field_path(
+    builder: SpecContext, schema: Any, wanted: tuple[str, ...]
+) -> tuple[str, ...] | None:
     """Path to a field named like one of ``wanted``, at the top or one object deeper."""
     props = _properties(builder, schema)
     top = _find({_norm(k): k for k in props}, wanted)
@@ -117,10 +191,15 @@ def _path(value: Any) -> tuple[str, ...] | None:
     return None
 
 
-def _from_extension(builder: SpecContext, ext: dict[str, Any], schema: Any, context: str, where: str) -> Pagination | None:
+def _from_extension(
+    builder: SpecContext, ext: dict[str, Any], schema: Any, context: str, where: str
+) -> Pagination | None:
     style = ext.get("style")
     if style not in ("cursor", "offset", "page", "link", "next_url"):
-        builder.skip(where, f"unknown pagination style {str(style)[:40]!r} (cursor, offset, page, link, next_url); the operation returns its response unpaginated")
+        builder.skip(
+            where,
+            f"unknown pagination style {str(style)[:40]!r} (cursor, offset, page, link, next_url); the operation returns its response unpaginated",
+        )
         return None
     items = _path(ext.get("items"))
     if items is None:
@@ -135,10 +214,16 @@ def _from_extension(builder: SpecContext, ext: dict[str, Any], schema: Any, cont
         return str(ext[key]) if isinstance(ext.get(key), str) else None
 
     return Pagination(
-        style=str(style), item_type=builder.registry.type_of(item_schema, context + "Item"), items=items,
-        cursor_param=text("cursor_param"), next_cursor=_path(ext.get("next_cursor")),
-        cursor_from_last_item=text("cursor_from_last_item"), has_more=_path(ext.get("has_more")),
-        limit_param=text("limit_param"), offset_param=text("offset_param"), page_param=text("page_param"),
+        style=str(style),
+        item_type=builder.registry.type_of(item_schema, context + "Item"),
+        items=items,
+        cursor_param=text("cursor_param"),
+        next_cursor=_path(ext.get("next_cursor")),
+        cursor_from_last_item=text("cursor_from_last_item"),
+        has_more=_path(ext.get("has_more")),
+        limit_param=text("limit_param"),
+        offset_param=text("offset_param"),
+        page_param=text("page_param"),
         next_url=_path(ext.get("next_url")),
     )
 
@@ -147,11 +232,18 @@ def detect(builder: SpecContext, op: dict[str, Any], operation: Operation) -> Pa
     if operation.method != "GET" and not isinstance(op.get("x-apigen-pagination"), dict):
         return None
     schema, headers = _success_schema(builder, op)
-    context = operation.return_type.expr if operation.return_type.models and operation.return_type.expr in operation.return_type.models else operation.py_name
+    context = (
+        operation.return_type.expr
+        if operation.return_type.models
+        and operation.return_type.expr in operation.return_type.models
+        else operation.py_name
+    )
     context = pascal(context)
     ext = op.get("x-apigen-pagination")
     if isinstance(ext, dict):
-        return _from_extension(builder, ext, schema, context, f"{operation.method} {operation.path}")
+        return _from_extension(
+            builder, ext, schema, context, f"{operation.method} {operation.path}"
+        )
     if ext is False or schema is None:
         return None
     found = _items_path(builder, schema)
@@ -168,15 +260,29 @@ def detect(builder: SpecContext, op: dict[str, Any], operation: Operation) -> Pa
     if cursor and _norm(cursor) == "starting_after":
         has_more = _field_path(builder, schema, ("has_more", "hasmore"))
         if has_more:
-            return Pagination(style="cursor", cursor_param=cursor, cursor_from_last_item="id", has_more=has_more, **common)  # type: ignore[arg-type]
+            return Pagination(
+                style="cursor",
+                cursor_param=cursor,
+                cursor_from_last_item="id",
+                has_more=has_more,
+                **common,  # type: ignore[arg-type]
+            )
     next_url = _field_path(builder, schema, NEXT_URL_FIELDS)
-    if next_url and (cursor or _find(query, PAGE_PARAMS) or _norm(next_url[-1]).endswith(("uri", "url"))):
+    if next_url and (
+        cursor or _find(query, PAGE_PARAMS) or _norm(next_url[-1]).endswith(("uri", "url"))
+    ):
         return Pagination(style="next_url", next_url=next_url, **common)  # type: ignore[arg-type]
     if cursor:
         next_cursor = _field_path(builder, schema, NEXT_CURSOR_FIELDS)
         if next_cursor:
             has_more = _field_path(builder, schema, ("has_more", "hasmore", "more"))
-            return Pagination(style="cursor", cursor_param=cursor, next_cursor=next_cursor, has_more=has_more, **common)  # type: ignore[arg-type]
+            return Pagination(
+                style="cursor",
+                cursor_param=cursor,
+                next_cursor=next_cursor,
+                has_more=has_more,
+                **common,  # type: ignore[arg-type]
+            )
     offset = _find(query, OFFSET_PARAMS)
     if offset and limit:
         return Pagination(style="offset", offset_param=offset, **common)  # type: ignore[arg-type]

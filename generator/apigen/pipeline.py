@@ -57,7 +57,9 @@ def spec_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def check(source: str, strict: bool = False, allow_remote_refs: bool = False) -> tuple[list[Diagnostic], Api | None]:
+def check(
+    source: str, strict: bool = False, allow_remote_refs: bool = False
+) -> tuple[list[Diagnostic], Api | None]:
     """Load, validate and build the IR; what ``apigen validate`` reports."""
     doc = load(source)
     diagnostics = raise_if_strict(validate(doc, strict=strict), strict)
@@ -97,7 +99,11 @@ def _inputs_digest_cached(template_dirs: tuple[Path, ...]) -> str:
     # the generator's own code too: a development checkout changes without a version bump
     for folder in [*(template_dirs or []), templates_dir(), Path(__file__).parent]:
         for path in sorted(Path(folder).rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".jinja", ".pyi", "") and "__pycache__" not in path.parts:
+            if (
+                path.is_file()
+                and path.suffix in (".py", ".jinja", ".pyi", "")
+                and "__pycache__" not in path.parts
+            ):
                 parts += [path.name, path.read_text(encoding="utf-8")]
     return digest(*parts)
 
@@ -114,8 +120,15 @@ class RunSettings:
 
     def key(self, source: str, sha: str, inlined: str) -> str:
         return digest(
-            "run", _inputs_digest(list(self.template_dirs)), source, sha, inlined, self.package or "",
-            str(self.strict), str(self.allow_remote_refs), self.options.key(),
+            "run",
+            _inputs_digest(list(self.template_dirs)),
+            source,
+            sha,
+            inlined,
+            self.package or "",
+            str(self.strict),
+            str(self.allow_remote_refs),
+            self.options.key(),
         )
 
 
@@ -129,14 +142,26 @@ class _Models:
     formatted: Any = None  # black's split-ready output, when made in this run
 
     def skipped(self) -> list[Skipped]:
-        untyped = [Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any")
-                   for name in self.untyped]
+        untyped = [
+            Skipped(f"schema {name}", "datamodel-code-generator made no class of it; typed as Any")
+            for name in self.untyped
+        ]
         return untyped + [Skipped(where, what) for where, what in self.notes]
 
 
-def render_package(source: str, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, template_dirs: list[Path] | None = None, cache: Cache | None = None, options: Options | None = None) -> Rendered:
+def render_package(
+    source: str,
+    package: str | None = None,
+    strict: bool = False,
+    allow_remote_refs: bool = False,
+    template_dirs: list[Path] | None = None,
+    cache: Cache | None = None,
+    options: Options | None = None,
+) -> Rendered:
     """Every file of the package for ``source``: from the run cache, or made in named steps."""
-    settings = RunSettings(package, strict, allow_remote_refs, tuple(template_dirs or ()), options or Options())
+    settings = RunSettings(
+        package, strict, allow_remote_refs, tuple(template_dirs or ()), options or Options()
+    )
     cache = cache if cache is not None else Cache.default()
     doc = load(source)
     spec = None
@@ -160,7 +185,11 @@ def render_package(source: str, package: str | None = None, strict: bool = False
         validation.release()
         del doc, spec
         renderer = Renderer(api, sha, template_dirs)
-        models_key = digest("models", _inputs_digest(None), json.dumps([api.models, api.literal_aliases], sort_keys=True))
+        models_key = digest(
+            "models",
+            _inputs_digest(None),
+            json.dumps([api.models, api.literal_aliases], sort_keys=True),
+        )
         models = _generated_models(api, cache, models_key)
         files = _formatted_files(api, renderer, models, cache, models_key)
         diagnostics = validation.result()
@@ -168,37 +197,70 @@ def render_package(source: str, package: str | None = None, strict: bool = False
     files[f"{api.package}/{TESTING_SPEC}"] = testing_spec
     files[MANIFEST] = manifest(files, sha, __version__)
     skipped = excluded + list(api.skipped) + models.skipped()
-    rendered = Rendered(files, api.package, len(api.operations), len(api.resources),
-                        len(api.models), skipped, diagnostics, notices=list(api.notices))
-    cache.put("runs", run_key, {
-        "files": files, "package": api.package, "operations": rendered.operations, "resources": rendered.resources,
-        "models": rendered.models, "skipped": [vars(s) for s in skipped], "diagnostics": [vars(d) for d in diagnostics],
-        "notices": [vars(s) for s in api.notices],
-    })
+    rendered = Rendered(
+        files,
+        api.package,
+        len(api.operations),
+        len(api.resources),
+        len(api.models),
+        skipped,
+        diagnostics,
+        notices=list(api.notices),
+    )
+    cache.put(
+        "runs",
+        run_key,
+        {
+            "files": files,
+            "package": api.package,
+            "operations": rendered.operations,
+            "resources": rendered.resources,
+            "models": rendered.models,
+            "skipped": [vars(s) for s in skipped],
+            "diagnostics": [vars(d) for d in diagnostics],
+            "notices": [vars(s) for s in api.notices],
+        },
+    )
     return rendered
 
 
 def _rendered_from_cache(hit: dict[str, Any], strict: bool) -> Rendered:
     diagnostics = raise_if_strict([Diagnostic(**d) for d in hit["diagnostics"]], strict)
-    return Rendered(hit["files"], hit["package"], hit["operations"], hit["resources"],
-                    hit["models"], [Skipped(**s) for s in hit["skipped"]], diagnostics, True,
-                    [Skipped(**s) for s in hit.get("notices", [])])
+    return Rendered(
+        hit["files"],
+        hit["package"],
+        hit["operations"],
+        hit["resources"],
+        hit["models"],
+        [Skipped(**s) for s in hit["skipped"]],
+        diagnostics,
+        True,
+        [Skipped(**s) for s in hit.get("notices", [])],
+    )
 
 
 def _generated_models(api: Api, cache: Cache, models_key: str) -> _Models:
     """The models' source: datamodel-code-generator's output formatted by black, or cached."""
     cached = cache.get("models", models_key)
     if isinstance(cached, dict):
-        return _Models(cached["source"], list(cached["untyped"]), [list(n) for n in cached.get("notes", [])])
+        return _Models(
+            cached["source"], list(cached["untyped"]), [list(n) for n in cached.get("notes", [])]
+        )
     made = generate_models(api.models, literal_aliases=api.literal_aliases)
     return_free_memory()
     formatted = format_models_for_split(made.source)
     models = _Models(formatted.source, list(made.untyped), [list(n) for n in made.notes], formatted)
-    cache.put("models", models_key, {"source": models.source, "untyped": models.untyped, "notes": models.notes})
+    cache.put(
+        "models",
+        models_key,
+        {"source": models.source, "untyped": models.untyped, "notes": models.notes},
+    )
     return models
 
 
-def _formatted_files(api: Api, renderer: Renderer, models: _Models, cache: Cache, models_key: str) -> dict[str, str]:
+def _formatted_files(
+    api: Api, renderer: Renderer, models: _Models, cache: Cache, models_key: str
+) -> dict[str, str]:
     """Resources, client and model modules, formatted; the split model modules are cached."""
     header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
     # the model modules of the same models, split and compiled by an earlier run:
@@ -206,33 +268,69 @@ def _formatted_files(api: Api, renderer: Renderer, models: _Models, cache: Cache
     split_key = digest("split", models_key, header)
     cached_split = cache.get("split", split_key)
     if isinstance(cached_split, dict):
-        split = SplitModels({m: header + body for m, body in cached_split["modules"].items()}, cached_split["module_of"])
+        split = SplitModels(
+            {m: header + body for m, body in cached_split["modules"].items()},
+            cached_split["module_of"],
+        )
         compiled = frozenset(f"{api.package}/models/{m}.py" for m in split.modules)
     else:
         split = split_models(models.source, header, models.formatted)
         compiled = frozenset()
-    files = format_files(renderer.files(split), cache, renderer.black_stable(), renderer.black_exact(split), compiled)
+    files = format_files(
+        renderer.files(split), cache, renderer.black_stable(), renderer.black_exact(split), compiled
+    )
     if not isinstance(cached_split, dict):  # only now: these modules compiled
-        cache.put("split", split_key, {"modules": {m: text[len(header):] for m, text in split.modules.items()}, "module_of": split.module_of})
+        cache.put(
+            "split",
+            split_key,
+            {
+                "modules": {m: text[len(header) :] for m, text in split.modules.items()},
+                "module_of": split.module_of,
+            },
+        )
     return files
 
 
-def generate(source: str, output: Path | None = None, package: str | None = None, strict: bool = False, allow_remote_refs: bool = False, force: bool = False, template_dirs: list[Path] | None = None, options: Options | None = None) -> Summary:
+def generate(
+    source: str,
+    output: Path | None = None,
+    package: str | None = None,
+    strict: bool = False,
+    allow_remote_refs: bool = False,
+    force: bool = False,
+    template_dirs: list[Path] | None = None,
+    options: Options | None = None,
+) -> Summary:
     if package is not None:
         check_package_name(package)
-    rendered = render_package(source, package, strict, allow_remote_refs, template_dirs, options=options)
+    rendered = render_package(
+        source, package, strict, allow_remote_refs, template_dirs, options=options
+    )
     target = output if output is not None else Path("generated") / rendered.package
     folder = real_output(target)
     notes = recover(folder)
     # the manifest hashes every file: the same manifest and no hand edits means the
     # folder already holds exactly these files (one read of the folder, not two)
     recorded = folder / MANIFEST
-    current = recorded.is_file() and recorded.read_text(encoding="utf-8") == rendered.files[MANIFEST] and not hand_edits(folder)
+    current = (
+        recorded.is_file()
+        and recorded.read_text(encoding="utf-8") == rendered.files[MANIFEST]
+        and not hand_edits(folder)
+    )
     if not current:
         notes += write_atomically(folder, rendered.files, force=force)
-    return Summary(rendered.package, target, rendered.operations, rendered.resources, rendered.models, rendered.skipped,
-                   rendered.diagnostics, written=not current, notes=notes,
-                   notices=rendered.notices)
+    return Summary(
+        rendered.package,
+        target,
+        rendered.operations,
+        rendered.resources,
+        rendered.models,
+        rendered.skipped,
+        rendered.diagnostics,
+        written=not current,
+        notes=notes,
+        notices=rendered.notices,
+    )
 
 
 def check_package_name(package: str) -> None:
@@ -242,8 +340,10 @@ def check_package_name(package: str) -> None:
         raise ApigenError(f"--name {package!r} is not a valid package name (try {cleaned!r})")
     shadows = shadowed_module(package)
     if shadows:
-        raise ApigenError(f"--name {package!r} would shadow {shadows} ({package!r}): importing either would "
-                          f"break; choose another name (e.g. {package + '_client'!r})")
+        raise ApigenError(
+            f"--name {package!r} would shadow {shadows} ({package!r}): importing either would "
+            f"break; choose another name (e.g. {package + '_client'!r})"
+        )
 
 
 @dataclass
@@ -260,7 +360,15 @@ class Drift:
 def drift(files: dict[str, str], output: Path) -> Drift:
     """Compare freshly rendered files with what is on disk (hand edits show up as stale)."""
     result = Drift()
-    on_disk = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file() and "__pycache__" not in p.parts} if output.is_dir() else set()
+    on_disk = (
+        {
+            p.relative_to(output).as_posix()
+            for p in output.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+        if output.is_dir()
+        else set()
+    )
     for rel, text in sorted(files.items()):
         path = output / rel
         if rel not in on_disk:

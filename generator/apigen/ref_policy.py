@@ -75,12 +75,24 @@ class RefPolicy:
         scheme = _scheme(location)
         if self.remote_root or is_url(current):
             if not is_url(location):
-                what = "a file:// URL" if scheme == "file" else f"a {scheme}: URL" if scheme else "a local path"
-                raise RefRefused(f"a document fetched from a URL may not reference {what}: local files are never read for it")
+                what = (
+                    "a file:// URL"
+                    if scheme == "file"
+                    else f"a {scheme}: URL"
+                    if scheme
+                    else "a local path"
+                )
+                raise RefRefused(
+                    f"a document fetched from a URL may not reference {what}: local files are never read for it"
+                )
             if self.remote_root and origin(location) != origin(self.root):
-                raise RefRefused(f"a document fetched from a URL may reference only its own origin ({_show_origin(self.root)})")
+                raise RefRefused(
+                    f"a document fetched from a URL may reference only its own origin ({_show_origin(self.root)})"
+                )
             if not self.allow_remote:
-                raise RefRefused(f"remote $ref not fetched (pass {FLAG} to fetch it from the same origin)")
+                raise RefRefused(
+                    f"remote $ref not fetched (pass {FLAG} to fetch it from the same origin)"
+                )
             return location
         if is_url(location):
             if not self.allow_remote:
@@ -93,7 +105,9 @@ class RefPolicy:
         resolved = Path(location).resolve()
         folder = Path(self.root).parent
         if not self.allow_remote and not resolved.is_relative_to(folder):
-            raise RefRefused(f"points outside the spec's folder {folder} (symlinks resolved; pass {FLAG})")
+            raise RefRefused(
+                f"points outside the spec's folder {folder} (symlinks resolved; pass {FLAG})"
+            )
         return str(resolved)
 
 

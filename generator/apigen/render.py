@@ -93,16 +93,26 @@ def _imports(types: list[PyType]) -> list[str]:
 class Renderer:
     def __init__(self, api: Api, spec_hash: str, template_dirs: list[Path] | None = None) -> None:
         self.api = api
-        self.custom_templates = any((Path(d) / "resource.py.jinja").exists() for d in template_dirs or [])
+        self.custom_templates = any(
+            (Path(d) / "resource.py.jinja").exists() for d in template_dirs or []
+        )
         loaders = [jinja2.FileSystemLoader(str(d)) for d in (template_dirs or [])]
         loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
         self.env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
-            autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+            loader=jinja2.ChoiceLoader(loaders),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
-        self.env.filters.update(pyrepr=pyrepr, docstring=docstring, toml=toml_string, md=md, from_import=from_import)
+        self.env.filters.update(
+            pyrepr=pyrepr, docstring=docstring, toml=toml_string, md=md, from_import=from_import
+        )
         self.common: dict[str, Any] = {
-            "api": api, "apigen_version": __version__, "spec_hash": spec_hash,
+            "api": api,
+            "apigen_version": __version__,
+            "spec_hash": spec_hash,
             "package_version": package_version(api.version),
             # the same line in every file of every run: a spec that changed in one
             # operation changes the files that operation touches, not all of them
@@ -129,11 +139,15 @@ class Renderer:
         # models each operation needs at run time: its response types (loaded by a
         # cached function on first call) and a paginator's item type (imported in the method)
         op_models = {
-            op.const_name: grouped({m for r in op.responses for t in (r.type, r.event_type) if t
-                                    for m in t.models})
+            op.const_name: grouped(
+                {m for r in op.responses for t in (r.type, r.event_type) if t for m in t.models}
+            )
             for op in resource.operations
         }
-        page_models = {op.const_name: grouped(set(op.pagination.item_type.models)) if op.pagination else [] for op in resource.operations}
+        page_models = {
+            op.const_name: grouped(set(op.pagination.item_type.models)) if op.pagination else []
+            for op in resource.operations
+        }
         # a dict body's keys are mapped to wire names with the body's model (loaded on first call)
         body_models = {
             op.const_name: grouped(set(op.body.model.models)) if op.body and op.body.model else []
@@ -160,11 +174,20 @@ class Renderer:
             names.discard("Endpoint")
         if any(op.stream_switch for op in streaming):
             types.append(PyType("", imports=frozenset({"typing:Literal", "typing:overload"})))
-        if any(p.style is not None or p.explode is not None for op in resource.operations for p in op.parameters) or any(op.body and op.body.styles for op in resource.operations):
+        if any(
+            p.style is not None or p.explode is not None
+            for op in resource.operations
+            for p in op.parameters
+        ) or any(op.body and op.body.styles for op in resource.operations):
             names.add("ParamStyle")
         return self.render(
-            "resource.py.jinja", resource=resource, models=models, std_imports=_imports(types),
-            runtime_names=sorted(names), op_models=op_models, page_models=page_models,
+            "resource.py.jinja",
+            resource=resource,
+            models=models,
+            std_imports=_imports(types),
+            runtime_names=sorted(names),
+            op_models=op_models,
+            page_models=page_models,
             body_models=body_models,
         )
 
@@ -181,10 +204,13 @@ class Renderer:
             if hook.type.expr not in hook.type.models:
                 others.setdefault(hook.type.expr, qualified)
         return self.render(
-            "webhooks.py.jinja", sig=sig, scheme_class=webhook_ir.SCHEME_CLASSES[sig.scheme],
+            "webhooks.py.jinja",
+            sig=sig,
+            scheme_class=webhook_ir.SCHEME_CLASSES[sig.scheme],
             scheme_title=webhook_ir.SCHEME_TITLES[sig.scheme],
             scheme_expr=webhook_ir.scheme_expression(sig),
-            union=union, others=others,
+            union=union,
+            others=others,
             std_imports=_imports([h.type for h in self.api.webhooks]),
         )
 
@@ -203,7 +229,9 @@ class Renderer:
         pkg = self.api.package
         if self.custom_templates:
             return frozenset()
-        return frozenset(f"{pkg}/resources/{resource.py_name}.py" for resource in self.api.resources)
+        return frozenset(
+            f"{pkg}/resources/{resource.py_name}.py" for resource in self.api.resources
+        )
 
     def files(self, models: SplitModels) -> dict[str, str]:
         """Every generated file except the runtime copy, by path relative to the output folder."""
@@ -225,5 +253,7 @@ class Renderer:
         for module, source in models.modules.items():
             out[f"{pkg}/models/{module}.py"] = source
         for resource in self.api.resources:
-            out[f"{pkg}/resources/{resource.py_name}.py"] = self.resource(resource, models.module_of)
+            out[f"{pkg}/resources/{resource.py_name}.py"] = self.resource(
+                resource, models.module_of
+            )
         return out

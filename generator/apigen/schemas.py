@@ -26,7 +26,12 @@ _STRING_FORMATS = {
     "uuid": PyType("UUID", imports=frozenset({"uuid:UUID"})),
     "binary": PyType("bytes"),
 }
-_PRIMITIVES = {"integer": PyType("int"), "number": PyType("float"), "boolean": PyType("bool"), "null": NONE}
+_PRIMITIVES = {
+    "integer": PyType("int"),
+    "number": PyType("float"),
+    "boolean": PyType("bool"),
+    "null": NONE,
+}
 
 
 def types_of(schema: dict[str, Any]) -> list[str]:
@@ -38,8 +43,10 @@ def types_of(schema: dict[str, Any]) -> list[str]:
 
 def is_null_only(member: Any) -> bool:
     """``{"type": "null"}``: 3.1's member of an anyOf that makes it nullable (None, not Any)."""
-    return isinstance(member, dict) and types_of(member) == ["null"] and not any(
-        k in member for k in ("$ref", "enum", "const", "oneOf", "anyOf", "allOf")
+    return (
+        isinstance(member, dict)
+        and types_of(member) == ["null"]
+        and not any(k in member for k in ("$ref", "enum", "const", "oneOf", "anyOf", "allOf"))
     )
 
 
@@ -86,7 +93,11 @@ def is_class_like(schema: Any) -> bool:
     if not isinstance(schema, dict) or "$ref" in schema:
         return False
     enum = schema.get("enum")
-    if isinstance(enum, list) and any(v is not None for v in enum) and not ({"object", "array"} & set(types_of(schema))):
+    if (
+        isinstance(enum, list)
+        and any(v is not None for v in enum)
+        and not ({"object", "array"} & set(types_of(schema)))
+    ):
         return not is_mixed_enum(schema)  # a mixed one is a Literal where it is used
     all_of = schema.get("allOf")
     if isinstance(all_of, list) and all_of:
@@ -101,7 +112,11 @@ def is_class_like(schema: Any) -> bool:
     # a free-form object ({type: object}) is a model too: it keeps every field
     # (extra="allow") and gives the operation a named return type
     extra = schema.get("additionalProperties")
-    return types_of(schema) == ["object"] and not isinstance(extra, dict) and not any(k in schema for k in ("oneOf", "anyOf"))
+    return (
+        types_of(schema) == ["object"]
+        and not isinstance(extra, dict)
+        and not any(k in schema for k in ("oneOf", "anyOf"))
+    )
 
 
 def open_enum_kind(schema: Any) -> str | None:
@@ -133,7 +148,7 @@ def _direction_sensitive(schema: Any, reaches: Any) -> bool:
     if not isinstance(schema, dict):
         return False
     ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/") and reaches(ref[len("#/$defs/"):]):
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and reaches(ref[len("#/$defs/") :]):
         return True
     props = schema.get("properties")
     if isinstance(props, dict):
@@ -156,7 +171,9 @@ def _without_required_write_only(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {
-        k: v if k in ("default", "enum", "const", "example", "examples") else _without_required_write_only(v)
+        k: v
+        if k in ("default", "enum", "const", "example", "examples")
+        else _without_required_write_only(v)
         for k, v in node.items()
     }
     props = node.get("properties")
@@ -217,7 +234,9 @@ def _shared_enums(spec: dict[str, Any]) -> dict[str, list[str]]:
             elif child_key not in ("example", "examples", "default", "enum", "const"):
                 walk(child, key, where, seen)
 
-    for path, item in (spec.get("paths") or {}).items() if isinstance(spec.get("paths"), dict) else ():
+    for path, item in (
+        (spec.get("paths") or {}).items() if isinstance(spec.get("paths"), dict) else ()
+    ):
         if isinstance(item, dict):
             for method, op in item.items():
                 walk(op, "", f"{method} {path}" if isinstance(op, dict) else str(path))
@@ -261,7 +280,9 @@ class SchemaRegistry:
         self.defs: dict[str, Any] = {}
         self.component_names: dict[str, str] = {}
         self._ref_cache: dict[str, str] = {}
-        self.dropped: list[tuple[str, str]] = []  # (where, why): parts of schemas left out, for the summary
+        self.dropped: list[
+            tuple[str, str]
+        ] = []  # (where, why): parts of schemas left out, for the summary
         self._annotating: set[str] = set()
         self._hoisted: dict[int, str] = {}  # id(inline schema) -> its class, so it is named once
         # structural key -> class: bundled specs repeat component schemas inline; a
@@ -298,7 +319,9 @@ class SchemaRegistry:
         base = class_identifier(context, "Schema")
         suffix = "Enum" if "enum" in schema else "Object"
         if shape in self._shared:  # after what it stands under or its values, not one operation
-            name = self.scope.claim(*_shared_enum_names(self._shared[shape], list(schema["enum"])), base)
+            name = self.scope.claim(
+                *_shared_enum_names(self._shared[shape], list(schema["enum"])), base
+            )
         else:
             name = self.scope.claim(base, base + suffix)
         self._hoisted[id(schema)] = name
@@ -309,8 +332,8 @@ class SchemaRegistry:
         return name
 
     def _ref(self, ref: str, context: str) -> dict[str, Any]:
-        if ref.startswith(_COMPONENT_PREFIX) and "/" not in ref[len(_COMPONENT_PREFIX):]:
-            key = ref[len(_COMPONENT_PREFIX):].replace("~1", "/").replace("~0", "~")
+        if ref.startswith(_COMPONENT_PREFIX) and "/" not in ref[len(_COMPONENT_PREFIX) :]:
+            key = ref[len(_COMPONENT_PREFIX) :].replace("~1", "/").replace("~0", "~")
             if key in self.component_names:
                 return {"$ref": "#/$defs/" + self.component_names[key]}
         if ref in self._ref_cache:
@@ -341,14 +364,18 @@ class SchemaRegistry:
             return {"$ref": "#/$defs/" + self.hoist(schema, context)}
         out = dict(schema)
         if isinstance(schema.get("properties"), dict):
-            out["properties"] = {k: self.rewrite(v, context + pascal(k)) for k, v in schema["properties"].items()}
+            out["properties"] = {
+                k: self.rewrite(v, context + pascal(k)) for k, v in schema["properties"].items()
+            }
         if isinstance(schema.get("items"), dict):
             out["items"] = self.rewrite(schema["items"], context + "Item")
         if isinstance(schema.get("prefixItems"), list):
             positions = enumerate(schema["prefixItems"])
             out["prefixItems"] = [self.rewrite(m, f"{context}Item{i + 1}") for i, m in positions]
         if isinstance(schema.get("additionalProperties"), dict):
-            out["additionalProperties"] = self.rewrite(schema["additionalProperties"], context + "Value")
+            out["additionalProperties"] = self.rewrite(
+                schema["additionalProperties"], context + "Value"
+            )
         if isinstance(schema.get("allOf"), list):
             # members stay inline (the model merges them); their insides get names
             out["allOf"] = [self.rewrite(m, context, top=True) for m in schema["allOf"]]
@@ -356,13 +383,20 @@ class SchemaRegistry:
             members = schema.get(key)
             if not isinstance(members, list):
                 continue
-            if isinstance(schema.get("properties"), dict) and schema["properties"] and all(isinstance(m, dict) and "$ref" not in m for m in members):
+            if (
+                isinstance(schema.get("properties"), dict)
+                and schema["properties"]
+                and all(isinstance(m, dict) and "$ref" not in m for m in members)
+            ):
                 # an object with its own properties whose oneOf only adds constraints
                 # (which fields are required together): the model is the object; the
                 # server enforces the combination
                 out.pop(key, None)
                 continue
-            out[key] = [self.rewrite(m, self._variant_context(m, context, i, members)) for i, m in enumerate(members)]
+            out[key] = [
+                self.rewrite(m, self._variant_context(m, context, i, members))
+                for i, m in enumerate(members)
+            ]
         disc = schema.get("discriminator")
         if isinstance(disc, dict) and isinstance(disc.get("mapping"), dict):
             mapping = {}
@@ -371,7 +405,9 @@ class SchemaRegistry:
                 if isinstance(target, str) and "#" not in target and "/" not in target:
                     target = _COMPONENT_PREFIX + target  # a bare schema name
                 try:
-                    resolved = self._ref(target, context).get("$ref") if isinstance(target, str) else None
+                    resolved = (
+                        self._ref(target, context).get("$ref") if isinstance(target, str) else None
+                    )
                 except (KeyError, IndexError, ValueError):
                     resolved = None
                 if resolved:
@@ -380,9 +416,20 @@ class SchemaRegistry:
                     unresolved.append(f"{value!r} -> {target!r}")
             if unresolved:
                 # the mapping is a hint for picking the variant; the variants stay
-                shown = ", ".join(unresolved[:3]) + (f" and {len(unresolved) - 3} more" if len(unresolved) > 3 else "")
-                self.dropped.append((f"schema {context}", f"discriminator mapping does not resolve, left out: {shown}"))
-            out["discriminator"] = {**disc, "mapping": mapping} if mapping else {k: v for k, v in disc.items() if k != "mapping"}
+                shown = ", ".join(unresolved[:3]) + (
+                    f" and {len(unresolved) - 3} more" if len(unresolved) > 3 else ""
+                )
+                self.dropped.append(
+                    (
+                        f"schema {context}",
+                        f"discriminator mapping does not resolve, left out: {shown}",
+                    )
+                )
+            out["discriminator"] = (
+                {**disc, "mapping": mapping}
+                if mapping
+                else {k: v for k, v in disc.items() if k != "mapping"}
+            )
         for key in ("not", "if", "then", "else", "patternProperties", "$defs", "definitions"):
             out.pop(key, None)
         return out
@@ -404,7 +451,9 @@ class SchemaRegistry:
         self.defs[item] = items
         self.defs[name] = {**schema, "items": {"$ref": "#/$defs/" + item}}
 
-    def _variant_context(self, member: Any, context: str, index: int, siblings: list[Any] | None = None) -> str:
+    def _variant_context(
+        self, member: Any, context: str, index: int, siblings: list[Any] | None = None
+    ) -> str:
         """A name for one member of a oneOf/anyOf, from what sets it apart from the others."""
         if isinstance(member, dict):
             title = member.get("title")
@@ -420,21 +469,41 @@ class SchemaRegistry:
             props = member.get("properties")
             if isinstance(props, dict):
                 for key in ("type", "kind", "object", "event"):
-                    const = props.get(key, {}).get("enum") if isinstance(props.get(key), dict) else None
+                    const = (
+                        props.get(key, {}).get("enum") if isinstance(props.get(key), dict) else None
+                    )
                     if isinstance(const, list) and len(const) == 1 and pascal(str(const[0])):
                         return context + pascal(str(const[0]))
                 others = [o for o in siblings or [] if o is not member and isinstance(o, dict)]
                 if not any(is_class_like(o) for o in others):
                     return context + "Object"
-                shared = set().union(*[set(o.get("properties") or {}) for o in others]) if others else set()
-                own = [k for k in list(member.get("required") or []) + list(props) if k not in shared and pascal(str(k))]
+                shared = (
+                    set().union(*[set(o.get("properties") or {}) for o in others])
+                    if others
+                    else set()
+                )
+                own = [
+                    k
+                    for k in list(member.get("required") or []) + list(props)
+                    if k not in shared and pascal(str(k))
+                ]
                 if own:
                     return context + "With" + pascal(str(own[0]))
-                others_required = set().union(*[set(o.get("required") or []) for o in others]) if others else set()
-                needs = [k for k in member.get("required") or [] if k not in others_required and pascal(str(k))]
+                others_required = (
+                    set().union(*[set(o.get("required") or []) for o in others])
+                    if others
+                    else set()
+                )
+                needs = [
+                    k
+                    for k in member.get("required") or []
+                    if k not in others_required and pascal(str(k))
+                ]
                 if needs:
                     return context + "Requiring" + pascal(str(needs[0]))
-            distinct = _distinct_trait(member, [o for o in siblings or [] if o is not member and isinstance(o, dict)])
+            distinct = _distinct_trait(
+                member, [o for o in siblings or [] if o is not member and isinstance(o, dict)]
+            )
             if distinct:
                 return context + distinct
         return f"{context}Variant{index + 1}"
@@ -461,7 +530,9 @@ class SchemaRegistry:
         """Whether a class, or one it reaches, has readOnly or required writeOnly properties."""
         if name not in self._needs_view:
             self._needs_view[name] = False  # a cycle adds nothing
-            self._needs_view[name] = _direction_sensitive(self.defs.get(name), self._needs_request_view)
+            self._needs_view[name] = _direction_sensitive(
+                self.defs.get(name), self._needs_request_view
+            )
         return self._needs_view[name]
 
     def request_view(self, name: str) -> str:
@@ -485,13 +556,25 @@ class SchemaRegistry:
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
-                out[key] = "#/$defs/" + self.request_view(value[len("#/$defs/"):])
+                out[key] = "#/$defs/" + self.request_view(value[len("#/$defs/") :])
             elif key == "properties" and isinstance(value, dict):
-                out[key] = {k: self._to_request(v) for k, v in value.items() if not _flag(v, "readOnly")}
+                out[key] = {
+                    k: self._to_request(v) for k, v in value.items() if not _flag(v, "readOnly")
+                }
             elif key in ("default", "enum", "const", "example", "examples", "required"):
                 out[key] = value
-            elif key == "discriminator" and isinstance(value, dict) and isinstance(value.get("mapping"), dict):
-                out[key] = {**value, "mapping": {k: self._to_request({"$ref": v})["$ref"] for k, v in value["mapping"].items()}}
+            elif (
+                key == "discriminator"
+                and isinstance(value, dict)
+                and isinstance(value.get("mapping"), dict)
+            ):
+                out[key] = {
+                    **value,
+                    "mapping": {
+                        k: self._to_request({"$ref": v})["$ref"]
+                        for k, v in value["mapping"].items()
+                    },
+                }
             else:
                 out[key] = self._to_request(value)
         if isinstance(node.get("required"), list):
@@ -507,10 +590,16 @@ class SchemaRegistry:
             return set()
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            name = ref[len("#/$defs/"):]
-            return set() if name in seen else self._read_only_names(self.defs.get(name), seen | {name})
+            name = ref[len("#/$defs/") :]
+            return (
+                set() if name in seen else self._read_only_names(self.defs.get(name), seen | {name})
+            )
         props = node.get("properties")
-        names = {k for k, v in props.items() if _flag(v, "readOnly")} if isinstance(props, dict) else set()
+        names = (
+            {k for k, v in props.items() if _flag(v, "readOnly")}
+            if isinstance(props, dict)
+            else set()
+        )
         for part in node.get("allOf") or []:
             names |= self._read_only_names(part, seen)
         return names
@@ -547,11 +636,13 @@ class SchemaRegistry:
             return ANY
         ref = schema.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            name = ref[len("#/$defs/"):]
+            name = ref[len("#/$defs/") :]
             target = self.defs.get(name)
             if is_class_like(target):
                 alias = self.literal_alias(name) if literals else None
-                return PyType(alias, frozenset({alias})) if alias else PyType(name, frozenset({name}))
+                return (
+                    PyType(alias, frozenset({alias})) if alias else PyType(name, frozenset({name}))
+                )
             if name in self._annotating:  # a recursive alias: give up on precision, not on safety
                 return ANY
             self._annotating.add(name)
@@ -586,7 +677,9 @@ class SchemaRegistry:
     def _annotate_member(self, member: Any, literals: bool = False) -> PyType:
         return self.annotate(member, literals) if isinstance(member, dict) and member else ANY
 
-    def _annotate_kinds(self, schema: dict[str, Any], kinds: list[str], literals: bool = False) -> PyType:
+    def _annotate_kinds(
+        self, schema: dict[str, Any], kinds: list[str], literals: bool = False
+    ) -> PyType:
         if len(kinds) > 1:
             result: PyType | None = None
             for kind in kinds:
@@ -594,7 +687,17 @@ class SchemaRegistry:
                 result = part if result is None else result.union(part)
             assert result is not None
             return result
-        kind = kinds[0] if kinds else ("object" if "properties" in schema or "additionalProperties" in schema else "array" if "items" in schema else "")
+        kind = (
+            kinds[0]
+            if kinds
+            else (
+                "object"
+                if "properties" in schema or "additionalProperties" in schema
+                else "array"
+                if "items" in schema
+                else ""
+            )
+        )
         if kind == "string":
             return _STRING_FORMATS.get(str(schema.get("format")), PyType("str"))
         if kind in _PRIMITIVES:
@@ -608,7 +711,11 @@ class SchemaRegistry:
                     frozenset().union(*(p.models for p in parts)),
                     frozenset().union(*(p.imports for p in parts)),
                 )
-            item = self.annotate(schema.get("items"), literals) if isinstance(schema.get("items"), dict) and schema.get("items") else ANY
+            item = (
+                self.annotate(schema.get("items"), literals)
+                if isinstance(schema.get("items"), dict) and schema.get("items")
+                else ANY
+            )
             if isinstance(prefix, list) and prefix and item is not ANY:
                 for member in prefix:  # an open tuple: a list of any position's type
                     item = item.union(self._annotate_member(member, literals))
@@ -682,7 +789,9 @@ def _distinct_trait(member: dict[str, Any], others: list[dict[str, Any]]) -> str
         title = part.get("title") if isinstance(part, dict) else None
         if isinstance(title, str) and pascal(title):
             return pascal(title)
-    props: dict[str, Any] = member["properties"] if isinstance(member.get("properties"), dict) else {}
+    props: dict[str, Any] = (
+        member["properties"] if isinstance(member.get("properties"), dict) else {}
+    )
     for key in ("type", "kind", "object", "event"):
         prop = props.get(key)
         for attr in ("const", "example", "default"):
@@ -691,20 +800,31 @@ def _distinct_trait(member: dict[str, Any], others: list[dict[str, Any]]) -> str
                 return pascal(value)
 
     def sibling_props(key: str) -> list[Any]:
-        return [(o.get("properties") or {}).get(key) for o in others if isinstance(o.get("properties"), dict) and key in o["properties"]]
+        return [
+            (o.get("properties") or {}).get(key)
+            for o in others
+            if isinstance(o.get("properties"), dict) and key in o["properties"]
+        ]
 
     for key, prop in props.items():
         values = prop.get("enum") if isinstance(prop, dict) else None
         if isinstance(values, list) and values and pascal(str(values[0])):
             theirs = sibling_props(key)
-            if theirs and all(isinstance(t, dict) and isinstance(t.get("enum"), list) and not {str(v) for v in values} & {str(v) for v in t["enum"]} for t in theirs):
+            if theirs and all(
+                isinstance(t, dict)
+                and isinstance(t.get("enum"), list)
+                and not {str(v) for v in values} & {str(v) for v in t["enum"]}
+                for t in theirs
+            ):
                 return pascal(str(values[0]))
     for key, prop in props.items():
         word = _shape_word(prop)
         theirs = sibling_props(key)
         if word and theirs and all(_shape_word(t) != word for t in theirs) and pascal(str(key)):
             return pascal(str(key)) + "As" + word
-    if (member.get("type") == "object" or "properties" in member) and not any(is_class_like(o) for o in others):
+    if (member.get("type") == "object" or "properties" in member) and not any(
+        is_class_like(o) for o in others
+    ):
         return "Object"
     if 0 < len(props) <= 2 and all(pascal(str(k)) for k in props):
         return "Only" + "And".join(pascal(str(k)) for k in props)
@@ -712,14 +832,19 @@ def _distinct_trait(member: dict[str, Any], others: list[dict[str, Any]]) -> str
         mine = set(prop.get("properties") or {}) if isinstance(prop, dict) else set()
         theirs = sibling_props(key)
         if mine and theirs:
-            shared = set().union(*[set(t.get("properties") or {}) for t in theirs if isinstance(t, dict)])
+            shared = set().union(
+                *[set(t.get("properties") or {}) for t in theirs if isinstance(t, dict)]
+            )
             own = [k for k in prop["properties"] if k not in shared and pascal(str(k))]
             if own and pascal(str(key)):
                 return "With" + pascal(str(key)) + pascal(str(own[0]))
     if member.get("enum") == [""]:
         return "Empty"
     quoted = re.search(r"['`\"]([^'`\"]{1,60})['`\"]", str(member.get("description") or ""))
-    if quoted and pascal(quoted.group(1)) and not any(quoted.group(0) in str(o.get("description") or "") for o in others):
+    if (
+        quoted
+        and pascal(quoted.group(1))
+        and not any(quoted.group(0) in str(o.get("description") or "") for o in others)
+    ):
         return pascal(quoted.group(1))
     return None
-

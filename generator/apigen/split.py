@@ -19,7 +19,6 @@ from .layout import FormattedModels
 from .naming import WINDOWS_DEVICE_NAMES, NameScope, file_safe_name, snake_identifier
 
 
-
 @dataclass(frozen=True)
 class SplitModels:
     modules: dict[str, str]  # module name -> source
@@ -120,7 +119,9 @@ def _uses(node: ast.AST, classes: Mapping[str, ast.AST], whole: bool = False) ->
         if isinstance(n, ast.Name):
             used.add(n.id)
         elif (
-            isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in classes
+            isinstance(n, ast.Constant)
+            and isinstance(n.value, str)
+            and n.value in classes
             and (whole or id(n) in annotations)
         ):
             used.add(n.value)
@@ -167,7 +168,9 @@ def _model_classes(classes: Mapping[str, ast.AST]) -> set[str]:
                 continue
             for base in node.bases:
                 head = base.value if isinstance(base, ast.Subscript) else base
-                if isinstance(head, ast.Name) and (head.id in ("BaseModel", "RootModel") or head.id in models):
+                if isinstance(head, ast.Name) and (
+                    head.id in ("BaseModel", "RootModel") or head.id in models
+                ):
                     models.add(name)
                     changed = True
                     break
@@ -219,12 +222,20 @@ def _lazy_block(lazy: dict[str, set[str]]) -> str:
 def _type_checking_alias(node: ast.AST) -> tuple[str, str] | None:
     """``(alias, class)`` for the block ``if TYPE_CHECKING: A: TypeAlias = C | ... else: A = C``
     (the models stage writes one after each open enum)."""
-    if not (isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+    if not (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    ):
         return None
     if len(node.orelse) != 1 or not isinstance(node.orelse[0], ast.Assign):
         return None
     runtime = node.orelse[0]
-    if len(runtime.targets) == 1 and isinstance(runtime.targets[0], ast.Name) and isinstance(runtime.value, ast.Name):
+    if (
+        len(runtime.targets) == 1
+        and isinstance(runtime.targets[0], ast.Name)
+        and isinstance(runtime.value, ast.Name)
+    ):
         return runtime.targets[0].id, runtime.value.id
     return None
 
@@ -252,10 +263,15 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module != "__future__":
             for alias in node.names:
-                imports[alias.asname or alias.name] = f"from {'.' * node.level}{node.module or ''} import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+                imports[alias.asname or alias.name] = (
+                    f"from {'.' * node.level}{node.module or ''} import {alias.name}"
+                    + (f" as {alias.asname}" if alias.asname else "")
+                )
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                imports[alias.asname or alias.name] = f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+                imports[alias.asname or alias.name] = f"import {alias.name}" + (
+                    f" as {alias.asname}" if alias.asname else ""
+                )
         elif isinstance(node, ast.ClassDef):
             classes[node.name] = node
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
@@ -266,7 +282,11 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
             extra_uses.setdefault(pair[1], set()).update(_uses(node, classes))
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             func = node.value.func
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in classes:
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in classes
+            ):
                 rebuilds.setdefault(func.value.id, []).append(segment(node))
     names_used: dict[str, set[str]] = {}
     graph: dict[str, set[str]] = {}  # the imports a module needs at run time
@@ -278,8 +298,12 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
         if isinstance(node, ast.ClassDef):
             used |= set().union(*(_uses(b, classes, whole=True) for b in node.bases))
         names_used[name] = used
-        lazy_of[name] = (_lazy_candidates(node, classes) & objects) - {name} - extra_uses.get(name, set())
-        graph[name] = {alias_of.get(u, u) for u in used - lazy_of[name] if alias_of.get(u, u) in classes} - {name}
+        lazy_of[name] = (
+            (_lazy_candidates(node, classes) & objects) - {name} - extra_uses.get(name, set())
+        )
+        graph[name] = {
+            alias_of.get(u, u) for u in used - lazy_of[name] if alias_of.get(u, u) in classes
+        } - {name}
     order = list(classes)
     position = {name: i for i, name in enumerate(order)}
     components = [sorted(c, key=position.__getitem__) for c in _strongly_connected(graph, order)]
@@ -333,36 +357,42 @@ def models_init(split: SplitModels, header: str) -> dict[str, str]:
     importing the package itself costs almost nothing even with thousands of models.
     """
     names = sorted(split.module_of)
-    init = "".join([
-        header,
-        '"""Models of the API; each is imported from its own module on first access."""\n\n',
-        "from __future__ import annotations\n\n",
-        "import importlib\n",
-        "from typing import Any\n\n\n",
-        "def __getattr__(name: str) -> Any:\n",
-        "    from ._index import MODULE_OF\n\n",
-        "    module = MODULE_OF.get(name)\n",
-        "    if module is None:\n",
-        '        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n',
-        '    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)\n',
-        "    globals()[name] = value\n",
-        "    return value\n\n\n",
-        "def __dir__() -> list[str]:\n",
-        "    from ._index import MODULE_OF\n\n",
-        "    return sorted(MODULE_OF)\n",
-    ])
-    index = "".join([
-        header,
-        '"""Which module defines which model (read by the package\'s lazy ``__getattr__``)."""\n\n',
-        "MODULE_OF: dict[str, str] = {\n",
-        *(f"    {_quoted(n)}: {_quoted(split.module_of[n])},\n" for n in names),
-        "}\n",
-    ])
-    stub = "".join([
-        header,
-        *(from_import(f".{split.module_of[n]}", [f"{n} as {n}"]) + "\n" for n in names),
-        "\n__all__ = [\n",
-        *(f"    {_quoted(n)},\n" for n in names),
-        "]\n",
-    ])
+    init = "".join(
+        [
+            header,
+            '"""Models of the API; each is imported from its own module on first access."""\n\n',
+            "from __future__ import annotations\n\n",
+            "import importlib\n",
+            "from typing import Any\n\n\n",
+            "def __getattr__(name: str) -> Any:\n",
+            "    from ._index import MODULE_OF\n\n",
+            "    module = MODULE_OF.get(name)\n",
+            "    if module is None:\n",
+            '        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n',
+            '    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)\n',
+            "    globals()[name] = value\n",
+            "    return value\n\n\n",
+            "def __dir__() -> list[str]:\n",
+            "    from ._index import MODULE_OF\n\n",
+            "    return sorted(MODULE_OF)\n",
+        ]
+    )
+    index = "".join(
+        [
+            header,
+            '"""Which module defines which model (read by the package\'s lazy ``__getattr__``)."""\n\n',
+            "MODULE_OF: dict[str, str] = {\n",
+            *(f"    {_quoted(n)}: {_quoted(split.module_of[n])},\n" for n in names),
+            "}\n",
+        ]
+    )
+    stub = "".join(
+        [
+            header,
+            *(from_import(f".{split.module_of[n]}", [f"{n} as {n}"]) + "\n" for n in names),
+            "\n__all__ = [\n",
+            *(f"    {_quoted(n)},\n" for n in names),
+            "]\n",
+        ]
+    )
     return {"__init__.py": init, "_index.py": index, "__init__.pyi": stub}

@@ -39,7 +39,8 @@ _FILLER = frozenset(
     {"by", "id", "ids", "for", "all", "and", "with", "of", "in", "a", "the", "uuid", "gid", "sid"}
 )
 # first words of method names that read as verbs (the rest read as nouns)
-VERBS = frozenset("""
+VERBS = frozenset(
+    """
     get list create update delete retrieve fetch read modify patch put post replace remove
     add set unset search find query lookup count check verify validate test send resend
     submit cancel close open archive unarchive restore approve reject decline accept deny
@@ -53,7 +54,8 @@ VERBS = frozenset("""
     execute call hangup refer share unshare report compact edit save clear kick rerequest
     exchange authorize authenticate login logout upsert place duplicate instantiate insert
     append prepend reorder sort filter tag untag bulk batch process destroy
-""".split())
+""".split()
+)
 _EDGE_WORDS = frozenset(
     {"for", "of", "in", "on", "from", "to", "by", "with", "at", "the", "a", "an", "and"}
 )
@@ -63,10 +65,18 @@ _BUILTINS = frozenset(dir(builtins))
 # type"), so these methods go last in their class
 SHADOWING_METHODS = frozenset({"list"})
 # names the resource classes use themselves (httpx: in every signature's annotations)
-RESOURCE_RESERVED = frozenset({
-    "_client", "with_raw_response", "with_streaming_response", "with_options",
-    "httpx", "cache", "cached_property", "cast",  # what the resource modules import
-})
+RESOURCE_RESERVED = frozenset(
+    {
+        "_client",
+        "with_raw_response",
+        "with_streaming_response",
+        "with_options",
+        "httpx",
+        "cache",
+        "cached_property",
+        "cast",  # what the resource modules import
+    }
+)
 _GENERIC_HOST_LABELS = frozenset(
     {
         "api",
@@ -205,7 +215,8 @@ class PathTree:
             return
         (static, param), count = prefixes.most_common(1)[0]
         below = {
-            t[2][1] for t in self.tokens.values()
+            t[2][1]
+            for t in self.tokens.values()
             if len(t) > 2 and t[0][1].lower() == static and t[1] == (True, param) and not t[2][0]
         }
         if count < 0.8 * len(self.tokens) or len(below) < 5:  # a scope of many resources

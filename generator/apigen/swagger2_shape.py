@@ -18,8 +18,18 @@ __all__ = ["swagger2_shape"]
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _STRING_LISTS = ("schemes", "consumes", "produces")
 # read as strings (compared, used as keys) by the upgrade
-_STRING_FIELDS = frozenset({"type", "flow", "in", "name", "collectionFormat", "tokenUrl",
-                            "authorizationUrl", "description"})
+_STRING_FIELDS = frozenset(
+    {
+        "type",
+        "flow",
+        "in",
+        "name",
+        "collectionFormat",
+        "tokenUrl",
+        "authorizationUrl",
+        "description",
+    }
+)
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -82,8 +92,9 @@ def swagger2_shape(spec: dict[str, Any]) -> dict[str, Any]:
     for key in ("info", "definitions"):
         if key in out and not isinstance(out[key], dict):
             del out[key]
-    out["parameters"] = {k: p for k, p in _mappings(spec.get("parameters")).items()
-                         if _parameter(p) is not None}
+    out["parameters"] = {
+        k: p for k, p in _mappings(spec.get("parameters")).items() if _parameter(p) is not None
+    }
     out["responses"] = {k: _response(v) for k, v in _mappings(spec.get("responses")).items()}
     out["securityDefinitions"] = {
         name: {k: v for k, v in sd.items() if k not in _STRING_FIELDS or isinstance(v, str)}

@@ -45,8 +45,9 @@ def _placing(validator_class: Any) -> Any:
     none), so on its own it would be reported at the document's first line.
     """
     known = getattr(validator_class, "keyword_validators", None)
-    if not isinstance(known, dict) or not all(callable(getattr(c, "__call__", None))
-                                              for c in known.values()):
+    if not isinstance(known, dict) or not all(
+        callable(getattr(c, "__call__", None)) for c in known.values()
+    ):
         return validator_class  # not the layout of 0.8 to 0.9: findings as the validator gives them
     keywords = {name: _placing_keyword(cls, name == "default") for name, cls in known.items()}
     return type(validator_class.__name__, (validator_class,), {"keyword_validators": keywords})
@@ -240,8 +241,12 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
             warnings.simplefilter("ignore")
             base_uri = (doc.base_dir / "_").as_uri() if doc.base_dir is not None else ""
             # whatever it follows, the validator reads only what the ref rules allow
-            handlers = validator_handlers(RefPolicy.for_source(doc.source, doc.base_dir, allow_remote=False))
-            guarded = type("GuardedValidator", (_validator_class(doc.data),), {"resolver_handlers": handlers})
+            handlers = validator_handlers(
+                RefPolicy.for_source(doc.source, doc.base_dir, allow_remote=False)
+            )
+            guarded = type(
+                "GuardedValidator", (_validator_class(doc.data),), {"resolver_handlers": handlers}
+            )
             validator = guarded(doc.data, base_uri=base_uri)
             _speed_up(validator)
             for error in validator.iter_errors():
@@ -251,12 +256,21 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
                     message = message[:297] + "..."
                 findings.append(doc.diagnostic(severity, message, where))
                 if len(findings) >= MAX_FINDINGS:
-                    findings.append(Diagnostic(severity, f"more than {MAX_FINDINGS} findings; the rest are not shown", "", doc.source))
+                    findings.append(
+                        Diagnostic(
+                            severity,
+                            f"more than {MAX_FINDINGS} findings; the rest are not shown",
+                            "",
+                            doc.source,
+                        )
+                    )
                     break
     except Exception as exc:  # the validator itself gives up on some broken documents
         detail = str(exc).splitlines()[0] if str(exc) else ""
         detail = detail if len(detail) <= 200 else detail[:197] + "..."
-        findings.append(doc.diagnostic(severity, f"validator stopped: {exc.__class__.__name__}: {detail}"))
+        findings.append(
+            doc.diagnostic(severity, f"validator stopped: {exc.__class__.__name__}: {detail}")
+        )
     return findings
 
 
@@ -280,10 +294,19 @@ class ValidationMemo:
         self.cache = cache
         data = doc.data
         paths = data.get("paths") if isinstance(data, dict) else None
-        self.usable = not strict and cache.root is not None and isinstance(paths, dict) and len(paths) >= self.MIN_PATHS
+        self.usable = (
+            not strict
+            and cache.root is not None
+            and isinstance(paths, dict)
+            and len(paths) >= self.MIN_PATHS
+        )
         self.paths: dict[str, Any] = paths if self.usable else {}  # type: ignore[assignment]
         self.rest = {k: v for k, v in data.items() if k != "paths"} if self.usable else {}
-        self.base = digest("validation", json.dumps(self.rest, sort_keys=True, default=str)) if self.usable else ""
+        self.base = (
+            digest("validation", json.dumps(self.rest, sort_keys=True, default=str))
+            if self.usable
+            else ""
+        )
         self.unattributed_key = digest(self.base, "unattributed")
         self._keys: dict[str, str] | None = None
 
@@ -291,8 +314,13 @@ class ValidationMemo:
     def keys(self) -> dict[str, str]:
         """Each path item's key: the item and everything outside ``paths``."""
         if self._keys is None:
-            assert self.doc is not None, "the keys come from the document: compute them before release()"
-            self._keys = {p: digest(self.base, p, json.dumps(item, sort_keys=True, default=str)) for p, item in self.paths.items()}
+            assert self.doc is not None, (
+                "the keys come from the document: compute them before release()"
+            )
+            self._keys = {
+                p: digest(self.base, p, json.dumps(item, sort_keys=True, default=str))
+                for p, item in self.paths.items()
+            }
         return self._keys
 
     def _here(self, d: dict[str, Any]) -> Diagnostic:
@@ -329,7 +357,10 @@ class ValidationMemo:
                 return False  # another file, or the whole document
             tokens = [t.replace("~1", "/").replace("~0", "~") for t in ref[2:].split("/")]
             depth = 3 if tokens[0] == "components" else 2
-            if tokens[0] not in ("components", "definitions", "parameters", "responses") or len(tokens) < depth:
+            if (
+                tokens[0] not in ("components", "definitions", "parameters", "responses")
+                or len(tokens) < depth
+            ):
                 return False
             key = tuple(tokens[:depth])
             if key not in kept:
@@ -350,15 +381,25 @@ class ValidationMemo:
             if not isinstance(node, dict):
                 continue
             refs = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
-            mapping = node.get("discriminator", {}).get("mapping") if isinstance(node.get("discriminator"), dict) else None
+            mapping = (
+                node.get("discriminator", {}).get("mapping")
+                if isinstance(node.get("discriminator"), dict)
+                else None
+            )
             if isinstance(mapping, dict):
                 refs += [v for v in mapping.values() if isinstance(v, str) and v.startswith("#")]
             if not all(keep(ref) for ref in refs):
                 return self.rest
             todo.extend(v for k, v in node.items() if k != "$ref")
-        reduced = {k: v for k, v in self.rest.items() if k not in ("components", "definitions", "parameters", "responses")}
+        reduced = {
+            k: v
+            for k, v in self.rest.items()
+            if k not in ("components", "definitions", "parameters", "responses")
+        }
         components = self.rest.get("components")
-        if isinstance(components, dict) and "securitySchemes" in components:  # named, not referenced
+        if (
+            isinstance(components, dict) and "securitySchemes" in components
+        ):  # named, not referenced
             reduced["components"] = {"securitySchemes": components["securitySchemes"]}
         for key, part in kept.items():
             parent = reduced
@@ -385,7 +426,12 @@ class ValidationMemo:
         if changed:
             assert self.doc is not None, "incremental() runs before release()"
             items = {p: self.paths[p] for p in self.paths if p in changed}
-            partial = Document({**self._rest_reachable_from(items), "paths": items}, self.doc.source, self.doc.text, self.doc.base_dir)
+            partial = Document(
+                {**self._rest_reachable_from(items), "paths": items},
+                self.doc.source,
+                self.doc.text,
+                self.doc.base_dir,
+            )
             partial._lines = self.doc._lines
             prefixes = {pointer("paths", p): p for p in changed}
             by_path: dict[str, list[dict[str, Any]]] = {p: [] for p in changed}
@@ -439,7 +485,9 @@ class BackgroundValidation:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         with gc_frozen():
-            self._process = context.Process(target=_validate_and_send, args=(doc, strict, send, memo), daemon=True)
+            self._process = context.Process(
+                target=_validate_and_send, args=(doc, strict, send, memo), daemon=True
+            )
             self._process.start()
         send.close()  # the child has its copy of the document; the caller may let it go
 
@@ -448,7 +496,14 @@ class BackgroundValidation:
             findings: list[Diagnostic] = self._receive.recv()
         except EOFError:
             severity: Literal["error", "warning"] = "error" if self.strict else "warning"
-            findings = [Diagnostic(severity, "the validation process ended without a result; the document was not validated", "", self.source)]
+            findings = [
+                Diagnostic(
+                    severity,
+                    "the validation process ended without a result; the document was not validated",
+                    "",
+                    self.source,
+                )
+            ]
         self._process.join()
         return findings
 

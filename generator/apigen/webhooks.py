@@ -175,7 +175,7 @@ def _items(builder: SpecContext) -> list[tuple[str, dict[str, Any], dict[str, An
     out, seen = [], set()
     for key in ("webhooks", "x-webhooks"):
         section = builder.spec.get(key)
-        for name, raw in (section.items() if isinstance(section, dict) else ()):
+        for name, raw in section.items() if isinstance(section, dict) else ():
             path_item = builder.deref(raw)
             if str(name) in seen or not isinstance(path_item, dict):
                 continue

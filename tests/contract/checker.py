@@ -25,6 +25,7 @@ from synth import BASE, SpecSchemas, escape
 
 # ---------------------------------------------------------------- spec access
 
+
 def operation_node(spec: SpecSchemas, op: Any) -> dict[str, Any]:
     return spec.pointer(f"/paths/{escape(op.path)}/{op.method.lower()}")
 
@@ -54,6 +55,7 @@ def _param_schema(spec: SpecSchemas, param: dict[str, Any]) -> Any:
 
 # ---------------------------------------------------------------- coercion
 
+
 class Coercer:
     """Text from the wire -> candidate JSON values for a schema (any that validates wins)."""
 
@@ -82,7 +84,15 @@ class Coercer:
         enum = schema.get("enum")
         if isinstance(enum, list):
             for v in enum:
-                out.add({bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}.get(type(v), "string"))
+                out.add(
+                    {
+                        bool: "boolean",
+                        int: "integer",
+                        float: "number",
+                        str: "string",
+                        type(None): "null",
+                    }.get(type(v), "string")
+                )
         return out
 
     def items_schema(self, schema: Any, depth: int = 0) -> Any:
@@ -135,7 +145,10 @@ class Coercer:
                 return []
         if "array" in kinds and not self.check_list(parts, schema):
             return []
-        return [f"{raw!r} does not parse as its schema: " + "; ".join(self.spec.errors(schema, cands[-1]))]
+        return [
+            f"{raw!r} does not parse as its schema: "
+            + "; ".join(self.spec.errors(schema, cands[-1]))
+        ]
 
     def check_list(self, parts: list[str], schema: Any) -> list[str]:
         items = self.items_schema(schema)
@@ -176,7 +189,10 @@ class Coercer:
         kinds = self.kinds(schema)
         if keys and all(k.isdigit() or k == "" for k in keys) and ("array" in kinds or not kinds):
             items = self.items_schema(schema)
-            return [self._fold(v, items) if isinstance(v, dict) else self._best(v, items) for v in node.values()]
+            return [
+                self._fold(v, items) if isinstance(v, dict) else self._best(v, items)
+                for v in node.values()
+            ]
         out = {}
         for k, v in node.items():
             sub = props.get(k, extra if isinstance(extra, dict) else {})
@@ -222,6 +238,7 @@ def _additional(spec: SpecSchemas, schema: Any, depth: int = 0) -> Any:
 
 # ---------------------------------------------------------------- the check
 
+
 def _template_regex(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^{}]+\})", template)
     rx = ""
@@ -251,7 +268,12 @@ def _media_matches(offered: str, sent: str) -> bool:
 
 
 def check_request(
-    spec: SpecSchemas, api: Any, op: Any, request: httpx.Request, base_path: str, query_auth: set[str]
+    spec: SpecSchemas,
+    api: Any,
+    op: Any,
+    request: httpx.Request,
+    base_path: str,
+    query_auth: set[str],
 ) -> list[str]:
     problems: list[str] = []
     coercer = Coercer(spec)
@@ -262,7 +284,7 @@ def check_request(
     if not raw_path.startswith(base_path):
         problems.append(f"path {raw_path!r} outside the base path {base_path!r}")
         return problems
-    rel = raw_path[len(base_path):] or "/"
+    rel = raw_path[len(base_path) :] or "/"
     params = spec_parameters(spec, op)
 
     # ---- path
@@ -299,7 +321,12 @@ def check_request(
         explode = p.get("explode", style == "form")
         kinds = coercer.kinds(schema)
         present = False
-        if style == "deepObject" or ("object" in kinds and explode and "array" not in kinds and not kinds & {"string", "integer", "number", "boolean"}):
+        if style == "deepObject" or (
+            "object" in kinds
+            and explode
+            and "array" not in kinds
+            and not kinds & {"string", "integer", "number", "boolean"}
+        ):
             if style == "deepObject":
                 # name[key][sub]=v and name[0]=v (arrays as the official SDKs send them,
                 # stripe-python: expand[0]=customer), folded back into one value
@@ -329,7 +356,11 @@ def check_request(
             values = query[name]
             delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
             if "array" in kinds and explode and style not in ("spaceDelimited", "pipeDelimited"):
-                errs = coercer.check_list(values, schema) if len(values) > 1 or not _scalar_ok(coercer, values[0], schema) else []
+                errs = (
+                    coercer.check_list(values, schema)
+                    if len(values) > 1 or not _scalar_ok(coercer, values[0], schema)
+                    else []
+                )
             elif len(values) > 1:
                 errs = [f"sent {len(values)} times: {values!r}"]
             else:
@@ -373,7 +404,9 @@ def _scalar_ok(coercer: Coercer, raw: str, schema: Any) -> bool:
     return any(coercer.spec.is_valid(schema, c) for c in coercer.scalar_candidates(raw, schema))
 
 
-def _check_security(api: Any, op: Any, request: httpx.Request, query: dict[str, list[str]], cookies: dict[str, str]) -> list[str]:
+def _check_security(
+    api: Any, op: Any, request: httpx.Request, query: dict[str, list[str]], cookies: dict[str, str]
+) -> list[str]:
     requirement = op.security if op.security is not None else api.default_security
     if not requirement:
         return []
@@ -401,7 +434,9 @@ def _check_security(api: Any, op: Any, request: httpx.Request, query: dict[str, 
     for alternative in requirement:
         if all(satisfied(n) for n in alternative):
             return []
-    return [f"no security alternative satisfied: {requirement!r} (Authorization={'set' if auth else 'absent'})"]
+    return [
+        f"no security alternative satisfied: {requirement!r} (Authorization={'set' if auth else 'absent'})"
+    ]
 
 
 def _request_media(spec: SpecSchemas, op: Any) -> tuple[dict[str, Any], bool]:
@@ -474,7 +509,9 @@ def _check_body(spec: SpecSchemas, coercer: Coercer, op: Any, request: httpx.Req
     return problems
 
 
-def _check_form_encoding(coercer: Coercer, fields: dict[str, list[str]], schema: Any, encoding: dict[str, Any]) -> list[str]:
+def _check_form_encoding(
+    coercer: Coercer, fields: dict[str, list[str]], schema: Any, encoding: dict[str, Any]
+) -> list[str]:
     """An object property the spec's ``encoding`` declares ``style: deepObject`` must be sent as
     ``name[key]=value`` pairs, not as one field holding JSON text."""
     problems = []
@@ -515,7 +552,11 @@ def _fold_deep_objects(fields: dict[str, list[str]]) -> dict[str, Any]:
 
 
 def query_auth_names(api: Any) -> set[str]:
-    return {s.param_name for s in api.security_schemes if s.kind == "apiKey" and s.location == "query" and s.param_name}
+    return {
+        s.param_name
+        for s in api.security_schemes
+        if s.kind == "apiKey" and s.location == "query" and s.param_name
+    }
 
 
 __all__ = ["check_request", "operation_node", "spec_parameters", "query_auth_names", "BASE"]

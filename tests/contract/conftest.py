@@ -12,8 +12,11 @@ import pytest
 
 from contract_paths import REAL, REAL_SPECS
 
+
 @pytest.fixture(scope="session")
-def real_clients(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+def real_clients(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Path, Path]]:
     """name -> (decompressed spec, project folder of the generated client); all three generated in parallel.
 
     The apigen cache lives in pytest's cache folder, so a rerun with an unchanged
@@ -29,14 +32,29 @@ def real_clients(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         spec = root / gz[: -len(".gz")]
         spec.write_bytes(gzip.decompress((REAL / gz).read_bytes()))
         target = root / name
-        cmd = [sys.executable, "-m", "apigen", "generate", str(spec), "--output", str(target), "--name", name, "-q"]
-        procs[name] = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cmd = [
+            sys.executable,
+            "-m",
+            "apigen",
+            "generate",
+            str(spec),
+            "--output",
+            str(target),
+            "--name",
+            name,
+            "-q",
+        ]
+        procs[name] = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         out[name] = (spec, target)
     errors = []
     for name, proc in procs.items():
         stdout, _ = proc.communicate(timeout=900)
         if proc.returncode != 0:
-            errors.append(f"{name}: apigen generate exited {proc.returncode}\n{stdout.decode(errors='replace')[-3000:]}")
+            errors.append(
+                f"{name}: apigen generate exited {proc.returncode}\n{stdout.decode(errors='replace')[-3000:]}"
+            )
     if errors:
         pytest.fail("\n".join(errors))
     return out

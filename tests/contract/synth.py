@@ -38,10 +38,26 @@ import referencing.jsonschema
 BASE = "urn:spec"
 OPTIONAL_DEPTH = 3  # optional properties are filled in up to this object depth
 HARD_DEPTH = 12  # required properties beyond this depth get a minimal value
-ANNOTATIONS = frozenset({
-    "description", "title", "xml", "example", "examples", "default", "readOnly", "writeOnly", "deprecated",
-    "externalDocs", "discriminator", "nullable", "format", "$comment", "contentMediaType", "contentEncoding",
-})
+ANNOTATIONS = frozenset(
+    {
+        "description",
+        "title",
+        "xml",
+        "example",
+        "examples",
+        "default",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "externalDocs",
+        "discriminator",
+        "nullable",
+        "format",
+        "$comment",
+        "contentMediaType",
+        "contentEncoding",
+    }
+)
 
 
 def _rewrite_refs(node: Any) -> Any:
@@ -68,7 +84,9 @@ class SpecSchemas:
     def __init__(self, normalized: dict[str, Any]) -> None:
         self.doc: dict[str, Any] = _rewrite_refs(normalized)
         resource = referencing.jsonschema.DRAFT202012.create_resource(self.doc)
-        self.registry: referencing.Registry[Any] = referencing.Registry().with_resource(BASE, resource)
+        self.registry: referencing.Registry[Any] = referencing.Registry().with_resource(
+            BASE, resource
+        )
         self._validators: dict[int, tuple[Any, jsonschema.protocols.Validator]] = {}
 
     # ------------------------------------------------------------------ refs
@@ -86,7 +104,7 @@ class SpecSchemas:
             if not ref.startswith(BASE + "#"):
                 break
             # a fragment is percent-decoded into the pointer (RFC 6901, section 6)
-            node = self.pointer(urllib.parse.unquote(ref[len(BASE) + 1:]))
+            node = self.pointer(urllib.parse.unquote(ref[len(BASE) + 1 :]))
             limit -= 1
         return node
 
@@ -96,14 +114,20 @@ class SpecSchemas:
         hit = self._validators.get(key)
         if hit is not None and hit[0] is schema:
             return hit[1]
-        v = jsonschema.Draft202012Validator(schema if isinstance(schema, (dict, bool)) else {}, registry=self.registry)
+        v = jsonschema.Draft202012Validator(
+            schema if isinstance(schema, (dict, bool)) else {}, registry=self.registry
+        )
         self._validators[key] = (schema, v)
         return v
 
     def errors(self, schema: Any, value: Any) -> list[str]:
         try:
             errs = list(self.validator(schema).iter_errors(value))
-        except (jsonschema.exceptions.SchemaError, referencing.exceptions.Unresolvable, RecursionError) as exc:
+        except (
+            jsonschema.exceptions.SchemaError,
+            referencing.exceptions.Unresolvable,
+            RecursionError,
+        ) as exc:
             return [f"schema unusable for validation: {type(exc).__name__}: {str(exc)[:200]}"]
         out = []
         for e in errs[:3]:
@@ -114,7 +138,11 @@ class SpecSchemas:
     def is_valid(self, schema: Any, value: Any) -> bool:
         try:
             return bool(self.validator(schema).is_valid(value))
-        except (jsonschema.exceptions.SchemaError, referencing.exceptions.Unresolvable, RecursionError):
+        except (
+            jsonschema.exceptions.SchemaError,
+            referencing.exceptions.Unresolvable,
+            RecursionError,
+        ):
             return False
 
 
@@ -172,7 +200,11 @@ def _regex_gen(parsed: Iterable[Any], groups: dict[int, str]) -> str:
             out.append("a")
         elif op == sre_constants.IN:
             out.append(_regex_in(av))
-        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None)):
+        elif op in (
+            sre_constants.MAX_REPEAT,
+            sre_constants.MIN_REPEAT,
+            getattr(sre_constants, "POSSESSIVE_REPEAT", None),
+        ):
             lo, hi, sub = av
             n = lo if lo > 0 else (1 if hi != 0 else 0)
             if hi is not sre_constants.MAXREPEAT and n > hi:
@@ -239,18 +271,27 @@ FORMATS: dict[str, Any] = {
 class Synth:
     """``value(schema)`` -> a JSON value valid for ``schema`` (as far as it can)."""
 
-    def __init__(self, spec: SpecSchemas, direction: str = "response", binary_as_bytes: bool = False,
-                 nonempty_objects: bool = False) -> None:
+    def __init__(
+        self,
+        spec: SpecSchemas,
+        direction: str = "response",
+        binary_as_bytes: bool = False,
+        nonempty_objects: bool = False,
+    ) -> None:
         self.spec = spec
         # Form and multipart bodies cannot express an empty object (a[b]=... has no form for {}):
         # give such objects one property so that a required one is not lost on the wire.
         self.nonempty_objects = nonempty_objects
-        self.direction = direction  # "request" skips optional readOnly, "response" optional writeOnly
+        self.direction = (
+            direction  # "request" skips optional readOnly, "response" optional writeOnly
+        )
         self.binary_as_bytes = binary_as_bytes
         self.optional_depth = OPTIONAL_DEPTH
 
     # -------------------------------------------------------------- schemas
-    def _resolve(self, schema: Any, stack: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    def _resolve(
+        self, schema: Any, stack: tuple[str, ...]
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
         """A schema without a leading ``$ref`` (siblings merged), and the refs followed."""
         hops = 0
         while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and hops < 50:
@@ -258,7 +299,11 @@ class Synth:
             target = self.spec.deref({"$ref": ref})
             if not isinstance(target, dict) or target is schema:
                 break
-            siblings = {k: v for k, v in schema.items() if k != "$ref" and k not in ANNOTATIONS and not k.startswith("x-")}
+            siblings = {
+                k: v
+                for k, v in schema.items()
+                if k != "$ref" and k not in ANNOTATIONS and not k.startswith("x-")
+            }
             stack = stack + (ref,)
             schema = self._merge([target, siblings]) if siblings else target
             hops += 1
@@ -268,7 +313,9 @@ class Synth:
             return {"not": {}}, stack
         return schema, stack
 
-    def _flatten_all_of(self, schema: dict[str, Any], stack: tuple[str, ...], depth: int = 0) -> dict[str, Any]:
+    def _flatten_all_of(
+        self, schema: dict[str, Any], stack: tuple[str, ...], depth: int = 0
+    ) -> dict[str, Any]:
         parts = schema.get("allOf")
         if not isinstance(parts, list) or depth > 20:
             return schema
@@ -360,14 +407,30 @@ class Synth:
             return "array"
         if any(k in schema for k in ("minLength", "maxLength", "pattern", "format")):
             return "string"
-        if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")):
+        if any(
+            k in schema
+            for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+        ):
             return "number"
         return None
 
-    def _choice(self, schema: dict[str, Any], key: str, branches: list[Any], depth: int, stack: tuple[str, ...]) -> Any:
+    def _choice(
+        self,
+        schema: dict[str, Any],
+        key: str,
+        branches: list[Any],
+        depth: int,
+        stack: tuple[str, ...],
+    ) -> Any:
         base = {k: v for k, v in schema.items() if k not in (key, "discriminator")}
-        disc = schema.get("discriminator") if isinstance(schema.get("discriminator"), dict) else None
-        ordered = [b for b in branches if not (isinstance(b, dict) and b.get("type") == "null" and len(b) == 1)]
+        disc = (
+            schema.get("discriminator") if isinstance(schema.get("discriminator"), dict) else None
+        )
+        ordered = [
+            b
+            for b in branches
+            if not (isinstance(b, dict) and b.get("type") == "null" and len(b) == 1)
+        ]
         ordered += [b for b in branches if b not in ordered]
         last: Any = None
         saved = self.optional_depth
@@ -385,7 +448,11 @@ class Synth:
                         candidate = self.value(part, depth, stack)
                     except RecursionError:
                         continue
-                    if disc and isinstance(candidate, dict) and isinstance(disc.get("propertyName"), str):
+                    if (
+                        disc
+                        and isinstance(candidate, dict)
+                        and isinstance(disc.get("propertyName"), str)
+                    ):
                         tag = self._discriminator_value(disc, branch)
                         if tag is not None:
                             candidate[disc["propertyName"]] = tag
@@ -402,7 +469,9 @@ class Synth:
             return None
         mapping = disc.get("mapping") if isinstance(disc.get("mapping"), dict) else {}
         for tag, target in mapping.items():
-            target_abs = BASE + target if isinstance(target, str) and target.startswith("#") else target
+            target_abs = (
+                BASE + target if isinstance(target, str) and target.startswith("#") else target
+            )
             if target_abs == ref or (isinstance(target, str) and ref.endswith("/" + target)):
                 return str(tag)
         return ref.rsplit("/", 1)[-1]
@@ -421,7 +490,11 @@ class Synth:
         if isinstance(hi, (int, float)) and not isinstance(hi, bool) and cand > hi:
             cand = hi
         if isinstance(xhi, (int, float)) and not isinstance(xhi, bool) and cand >= xhi:
-            cand = xhi - 1 if integer else (xhi - 0.5 if not isinstance(lo, (int, float)) else (lo + xhi) / 2)
+            cand = (
+                xhi - 1
+                if integer
+                else (xhi - 0.5 if not isinstance(lo, (int, float)) else (lo + xhi) / 2)
+            )
         if isinstance(step, (int, float)) and step and not isinstance(step, bool):
             cand = math.ceil(cand / step) * step
             if integer:
@@ -432,7 +505,9 @@ class Synth:
 
     def _string(self, schema: dict[str, Any]) -> Any:
         fmt = schema.get("format")
-        if self.binary_as_bytes and (fmt == "binary" or schema.get("contentMediaType") == "application/octet-stream"):
+        if self.binary_as_bytes and (
+            fmt == "binary" or schema.get("contentMediaType") == "application/octet-stream"
+        ):
             return b"file-content"
         pattern = schema.get("pattern")
         text: str | None = None
@@ -487,7 +562,9 @@ class Synth:
                 if depth >= self.optional_depth:
                     continue
                 resolved, sub_stack = self._resolve(sub, stack)
-                if resolved.get(skip_flag) is True or (isinstance(sub, dict) and sub.get(skip_flag) is True):
+                if resolved.get(skip_flag) is True or (
+                    isinstance(sub, dict) and sub.get(skip_flag) is True
+                ):
                     continue
                 ref = sub.get("$ref") if isinstance(sub, dict) else None
                 if ref is not None and ref in stack:  # recursion through an optional property: stop
@@ -515,7 +592,9 @@ class Synth:
         if isinstance(lo, int):
             i = 0
             while len(out) < lo:
-                out[f"key{i}"] = self.value(extra if isinstance(extra, dict) else {}, depth + 1, stack)
+                out[f"key{i}"] = self.value(
+                    extra if isinstance(extra, dict) else {}, depth + 1, stack
+                )
                 i += 1
         return out
 

@@ -52,14 +52,23 @@ BASE_PATH = "/base"
 
 # ------------------------------------------------------------------ helpers
 
+
 class _Names(dict):  # type: ignore[type-arg]
     """eval() namespace for a type expression: builtins, typing, then the package's models."""
 
     def __init__(self, models: Any, imports: frozenset[str]) -> None:
         super().__init__(
-            Any=Any, Literal=typing.Literal, Optional=typing.Optional, Union=typing.Union,
-            date=datetime.date, datetime=datetime.datetime, time=datetime.time, timedelta=datetime.timedelta,
-            UUID=uuid.UUID, Decimal=decimal.Decimal, None_=None,
+            Any=Any,
+            Literal=typing.Literal,
+            Optional=typing.Optional,
+            Union=typing.Union,
+            date=datetime.date,
+            datetime=datetime.datetime,
+            time=datetime.time,
+            timedelta=datetime.timedelta,
+            UUID=uuid.UUID,
+            Decimal=decimal.Decimal,
+            None_=None,
         )
         for entry in imports:
             module, _, attr = entry.partition(":")
@@ -85,7 +94,9 @@ class _StreamNames:
 
     def __getattr__(self, key: str) -> Any:
         if key == "ServerSentEvent":
-            return importlib.import_module(self._models.__name__.rsplit(".", 1)[0] + "._runtime").ServerSentEvent
+            return importlib.import_module(
+                self._models.__name__.rsplit(".", 1)[0] + "._runtime"
+            ).ServerSentEvent
         return getattr(self._models, key)
 
 
@@ -113,9 +124,15 @@ def conforms(value: Any, tp: Any) -> bool:
     if origin is typing.Annotated:
         return conforms(value, args[0])
     if origin in (list, typing.List):
-        return isinstance(value, list) and all(conforms(v, args[0]) for v in value[:5]) if args else isinstance(value, list)
+        return (
+            isinstance(value, list) and all(conforms(v, args[0]) for v in value[:5])
+            if args
+            else isinstance(value, list)
+        )
     if origin in (dict, typing.Dict):
-        return isinstance(value, dict) and (not args or all(conforms(v, args[1]) for v in list(value.values())[:5]))
+        return isinstance(value, dict) and (
+            not args or all(conforms(v, args[1]) for v in list(value.values())[:5])
+        )
     if origin is not None:
         return isinstance(value, origin)
     if tp is float:
@@ -131,6 +148,7 @@ def _describe(value: Any) -> str:
 
 
 # ------------------------------------------------------------------ per spec
+
 
 @dataclass
 class Target:
@@ -151,11 +169,15 @@ class Contract:
     def __init__(self, target: Target) -> None:
         self.target = target
         normalized = normalize(load(str(target.spec_path)))
-        self.spec = SpecSchemas(normalized)  # a rewritten copy: build_api may keep or change `normalized`
+        self.spec = SpecSchemas(
+            normalized
+        )  # a rewritten copy: build_api may keep or change `normalized`
         self.api = build_api(normalized)
         self.req_synth = Synth(self.spec, direction="request")
         self.form_synth = Synth(self.spec, direction="request", nonempty_objects=True)
-        self.file_synth = Synth(self.spec, direction="request", binary_as_bytes=True, nonempty_objects=True)
+        self.file_synth = Synth(
+            self.spec, direction="request", binary_as_bytes=True, nonempty_objects=True
+        )
         self.resp_synth = Synth(self.spec, direction="response")
         self.query_auth = query_auth_names(self.api)
         self.pkg = import_generated(target.name, target.project)
@@ -178,7 +200,9 @@ class Contract:
         assert ex is not None
         ex.requests.append(request)
         try:
-            ex.problems += check_request(self.spec, self.api, ex.op, request, BASE_PATH, self.query_auth)
+            ex.problems += check_request(
+                self.spec, self.api, ex.op, request, BASE_PATH, self.query_auth
+            )
         except Exception as exc:  # noqa: BLE001 - a checker bug must show, not hide the operation
             ex.problems.append(f"checker crashed: {type(exc).__name__}: {exc}")
         return ex.response
@@ -191,7 +215,9 @@ class Contract:
             else:
                 creds[s.py_name] = f"test-{s.kind}-credential"
         http = httpx.Client(transport=httpx.MockTransport(self.handler))
-        return self.pkg.Client(base_url=BASE_URL, http_client=http, circuit_breaker=None, max_retries=0, **creds)
+        return self.pkg.Client(
+            base_url=BASE_URL, http_client=http, circuit_breaker=None, max_retries=0, **creds
+        )
 
     # ---- responses
     def _success(self, op: Any) -> tuple[str, Any] | None:
@@ -228,19 +254,32 @@ class Contract:
             return httpx.Response(204), "204 (no response declared)"
         status, rt = found
         code = int(status) if status.isdigit() else 200
-        node = self.spec.deref((operation_node(self.spec, op).get("responses") or {}).get(status) or {})
+        node = self.spec.deref(
+            (operation_node(self.spec, op).get("responses") or {}).get(status) or {}
+        )
         content = node.get("content") or {}
         if rt.kind == "empty" or not content:
             return httpx.Response(code if code != 200 or status.isdigit() else 204), f"{code} empty"
         if rt.kind == "event-stream":  # two events of the declared type, then [DONE]
-            media = next((v for k, v in content.items() if k.startswith("text/event-stream")), {}) or {}
+            media = (
+                next((v for k, v in content.items() if k.startswith("text/event-stream")), {}) or {}
+            )
             schema = self.spec.deref(media.get("x-apigen-event-type") or media.get("schema") or {})
             typed = isinstance(schema, dict) and schema and schema.get("type") != "string"
-            data = [json.dumps(self.resp_synth.value(schema)) if typed else f"event {i}" for i in range(2)]
+            data = [
+                json.dumps(self.resp_synth.value(schema)) if typed else f"event {i}"
+                for i in range(2)
+            ]
             body = "".join(f"data: {d}\n\n" for d in data) + "data: [DONE]\n\n"
-            return httpx.Response(code, content=body.encode(), headers={"content-type": "text/event-stream"}), f"{code} text/event-stream"
+            return httpx.Response(
+                code, content=body.encode(), headers={"content-type": "text/event-stream"}
+            ), f"{code} text/event-stream"
         if rt.kind == "json":
-            keys = [k for k in content if "json" in k.lower()] or [k for k in content if k in ("*/*", "application/*")] or list(content)
+            keys = (
+                [k for k in content if "json" in k.lower()]
+                or [k for k in content if k in ("*/*", "application/*")]
+                or list(content)
+            )
             ctype = keys[0] if "json" in keys[0].lower() else "application/json"
             media = content[keys[0]] or {}
             schema = media.get("schema", {})
@@ -251,15 +290,23 @@ class Contract:
                 source = "synthesised"
             if op.pagination is not None:
                 value = _drop_next(value, op.pagination)
-            return httpx.Response(code, content=json.dumps(value).encode(), headers={"content-type": ctype}), f"{code} {ctype} ({source})"
+            return httpx.Response(
+                code, content=json.dumps(value).encode(), headers={"content-type": ctype}
+            ), f"{code} {ctype} ({source})"
         if rt.kind == "text":
             key = next((k for k in content if k.startswith("text/")), next(iter(content)))
             schema = (content[key] or {}).get("schema", {})
             value = self.resp_synth.value(schema) if schema else "text"
             text = value if isinstance(value, str) else json.dumps(value)
-            return httpx.Response(code, content=text.encode(), headers={"content-type": key}), f"{code} {key}"
+            return httpx.Response(
+                code, content=text.encode(), headers={"content-type": key}
+            ), f"{code} {key}"
         key = next(iter(content))
-        return httpx.Response(code, content=b"\x89PNG\r\n\x1a\nbinary", headers={"content-type": key if "*" not in key else "application/octet-stream"}), f"{code} {key}"
+        return httpx.Response(
+            code,
+            content=b"\x89PNG\r\n\x1a\nbinary",
+            headers={"content-type": key if "*" not in key else "application/octet-stream"},
+        ), f"{code} {key}"
 
     # ---- arguments
     def arguments(self, op: Any) -> dict[str, Any]:
@@ -267,9 +314,16 @@ class Contract:
         kwargs: dict[str, Any] = {}
         for p in op.parameters:  # every one, optional ones too
             node = params.get((p.location, p.name))
-            schema = {} if node is None else node.get("schema") or next(iter((node.get("content") or {"": {}}).values()), {}).get("schema", {})
+            schema = (
+                {}
+                if node is None
+                else node.get("schema")
+                or next(iter((node.get("content") or {"": {}}).values()), {}).get("schema", {})
+            )
             value = self.req_synth.value(schema)
-            if p.location == "path" and (value is None or value == "" or value == [] or value == {}):
+            if p.location == "path" and (
+                value is None or value == "" or value == [] or value == {}
+            ):
                 value = "id"
             kwargs[p.py_name] = value
         if op.body is not None:
@@ -296,7 +350,9 @@ class Contract:
             kwargs = self.arguments(op)
             response, answer = self.response_for(op)
         except Exception as exc:  # noqa: BLE001
-            return [f"{where}: test could not synthesise arguments/response: {type(exc).__name__}: {exc}"]
+            return [
+                f"{where}: test could not synthesise arguments/response: {type(exc).__name__}: {exc}"
+            ]
         ex = Exchange(op, response)
         self.current = ex
         failures: list[str] = []
@@ -306,26 +362,40 @@ class Contract:
         try:
             result = method(**kwargs)
             if op.pagination is not None:
-                page = result.first_page() if hasattr(result, "first_page") else next(iter(result), None)
-                item_tp = resolve_type(op.pagination.item_type.expr, models, op.pagination.item_type.imports)
+                page = (
+                    result.first_page()
+                    if hasattr(result, "first_page")
+                    else next(iter(result), None)
+                )
+                item_tp = resolve_type(
+                    op.pagination.item_type.expr, models, op.pagination.item_type.imports
+                )
                 items = list(page.items) if hasattr(page, "items") else []
                 if not conforms(items, list[item_tp]):  # type: ignore[valid-type]
-                    failures.append(f"page items are not {op.pagination.item_type.expr}: {_describe(items)}")
+                    failures.append(
+                        f"page items are not {op.pagination.item_type.expr}: {_describe(items)}"
+                    )
                 data = page.data
                 tp = resolve_type(op.return_type.expr, models, op.return_type.imports)
                 if not conforms(data, tp):
-                    failures.append(f"page data is {type(data).__name__}, not {op.return_type.expr}: {_describe(data)}")
+                    failures.append(
+                        f"page data is {type(data).__name__}, not {op.return_type.expr}: {_describe(data)}"
+                    )
             elif op.stream_only:
                 events = list(result)
                 tp = resolve_type(op.events.expr, _StreamNames(models), op.events.imports)
                 if type(result).__name__ != "Stream" or len(events) != 2:
-                    failures.append(f"returned {type(result).__name__} of {len(events)} events, not a Stream of 2")
+                    failures.append(
+                        f"returned {type(result).__name__} of {len(events)} events, not a Stream of 2"
+                    )
                 elif not all(conforms(e, tp) for e in events):
                     failures.append(f"events are not {op.events.expr}: {_describe(events)}")
             else:
                 tp = resolve_type(op.return_type.expr, models, op.return_type.imports)
                 if not conforms(result, tp):
-                    failures.append(f"returned {type(result).__name__}, not {op.return_type.expr}: {_describe(result)}")
+                    failures.append(
+                        f"returned {type(result).__name__}, not {op.return_type.expr}: {_describe(result)}"
+                    )
         except Exception as exc:  # noqa: BLE001
             msg = str(exc).replace("\n", " ")
             failures.append(f"raised {type(exc).__name__}: {msg[:400]}")
@@ -341,12 +411,15 @@ class Contract:
             req = ex.requests[0] if ex.requests else None
             detail = f"\n      args: {sent[:600]}\n      answer: {answer}"
             if req is not None:
-                detail += f"\n      sent: {req.method} {req.url} body={_describe(req.content[:300])}"
+                detail += (
+                    f"\n      sent: {req.method} {req.url} body={_describe(req.content[:300])}"
+                )
             return [f"{where}:\n    - " + "\n    - ".join(failures) + detail]
         return []
 
-
-    def _json_body_round_trip(self, op: Any, kwargs: dict[str, Any], request: httpx.Request) -> list[str]:
+    def _json_body_round_trip(
+        self, op: Any, kwargs: dict[str, Any], request: httpx.Request
+    ) -> list[str]:
         """A plain dict/list body goes on the wire unchanged (no field renamed, dropped or added)."""
         passed = kwargs.get(op.body.py_name)
         if not isinstance(passed, (dict, list)) or not request.content:
@@ -356,10 +429,14 @@ class Contract:
         except ValueError:
             return []
         if sent != passed:
-            return [f"JSON body sent differs from the dict passed: sent {_describe(sent)}, passed {_describe(passed)}"]
+            return [
+                f"JSON body sent differs from the dict passed: sent {_describe(sent)}, passed {_describe(passed)}"
+            ]
         return []
 
-    def _call_with_model(self, method: Any, op: Any, kwargs: dict[str, Any], response: httpx.Response) -> list[str]:
+    def _call_with_model(
+        self, method: Any, op: Any, kwargs: dict[str, Any], response: httpx.Response
+    ) -> list[str]:
         """The same call with the body as an instance of the generated request model."""
         first = op.body.type.expr.split(" | ")[0].strip()
         if not first.isidentifier() or first in ("bytes", "str", "int", "float", "bool", "Any"):
@@ -371,8 +448,10 @@ class Contract:
         try:
             model = cls.model_validate(passed)
         except Exception as exc:  # noqa: BLE001
-            return [f"request model {first} rejects a body valid for the spec: {str(exc).splitlines()[0][:300]} "
-                    f"({_describe(passed)})"]
+            return [
+                f"request model {first} rejects a body valid for the spec: {str(exc).splitlines()[0][:300]} "
+                f"({_describe(passed)})"
+            ]
         ex = Exchange(op, response)
         self.current = ex
         out: list[str] = []
@@ -381,7 +460,9 @@ class Contract:
             if op.pagination is not None and hasattr(result, "first_page"):
                 result.first_page()
         except Exception as exc:  # noqa: BLE001
-            out.append(f"with body={first}(...) raised {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+            out.append(
+                f"with body={first}(...) raised {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+            )
         out += [f"request with body={first}(...): {p}" for p in dict.fromkeys(ex.problems)]
         if ex.requests and isinstance(passed, dict):
             try:
@@ -389,7 +470,9 @@ class Contract:
             except ValueError:
                 sent = None
             if isinstance(sent, dict) and set(sent) != set(passed):
-                out.append(f"body={first}(...) sent fields {sorted(sent)}, the dict it was built from has {sorted(passed)}")
+                out.append(
+                    f"body={first}(...) sent fields {sorted(sent)}, the dict it was built from has {sorted(passed)}"
+                )
         return out
 
 
@@ -443,7 +526,9 @@ def _report(name: str, called: int, expected: int, failures: list[str]) -> str:
             if line.startswith("    - "):
                 key = _cause(line[6:])
                 causes[key] = causes.get(key, 0) + 1
-    head = f"{name}: {len(failures)} of {called} operations failed the contract\nfailures by cause:\n"
+    head = (
+        f"{name}: {len(failures)} of {called} operations failed the contract\nfailures by cause:\n"
+    )
     head += "\n".join(f"  {n:4d} x {c}" for c, n in sorted(causes.items(), key=lambda kv: -kv[1]))
     return head + "\n\nper operation:\n" + "\n".join(failures)
 
@@ -484,13 +569,19 @@ def test_contract_golden(name: str, spec: Path, project: Path) -> None:
     _assert_contract(name, spec, project)
 
 
-@pytest.mark.parametrize("name", list(REAL_SPECS), ids=[n.removeprefix("contract_") for n in REAL_SPECS])
+@pytest.mark.parametrize(
+    "name", list(REAL_SPECS), ids=[n.removeprefix("contract_") for n in REAL_SPECS]
+)
 def test_contract_real(name: str, real_clients: dict[str, tuple[Path, Path]]) -> None:
     _assert_contract(name, *real_clients[name])
 
 
-@pytest.mark.parametrize("name", list(REAL_SPECS), ids=[n.removeprefix("contract_") for n in REAL_SPECS])
-def test_real_clients_are_what_black_writes(name: str, real_clients: dict[str, tuple[Path, Path]]) -> None:
+@pytest.mark.parametrize(
+    "name", list(REAL_SPECS), ids=[n.removeprefix("contract_") for n in REAL_SPECS]
+)
+def test_real_clients_are_what_black_writes(
+    name: str, real_clients: dict[str, tuple[Path, Path]]
+) -> None:
     """black only sees part of a client (layout.format_stable); a fixed sample of
     each real client's files (every 4th resource, every 25th model module, the model
     index and stub) must be exactly what black makes of them."""
@@ -498,6 +589,14 @@ def test_real_clients_are_what_black_writes(name: str, real_clients: dict[str, t
     package = project / name
     resources = sorted((package / "resources").glob("*.py"))
     models = sorted((package / "models").glob("*.py"))
-    sample = resources[::4] + models[::25] + [package / "models" / "__init__.pyi", package / "models" / "_index.py", package / "client.py"]
+    sample = (
+        resources[::4]
+        + models[::25]
+        + [
+            package / "models" / "__init__.pyi",
+            package / "models" / "_index.py",
+            package / "client.py",
+        ]
+    )
     changed = changed_by_black(sample, project)
     assert not changed, f"black would change: {changed}"

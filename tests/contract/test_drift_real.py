@@ -25,8 +25,20 @@ from synth import SpecSchemas, Synth
 
 # package -> (operationId, path arguments, the enum field, its new value, a value the spec lists)
 CASES = {
-    "contract_stripe": ("GetPaymentIntentsIntent", ("pi_123",), "status", "requires_new_step_2026", "succeeded"),
-    "contract_twilio": ("FetchMessage", ("AC123", "SM123"), "status", "queued_for_review_2026", "delivered"),
+    "contract_stripe": (
+        "GetPaymentIntentsIntent",
+        ("pi_123",),
+        "status",
+        "requires_new_step_2026",
+        "succeeded",
+    ),
+    "contract_twilio": (
+        "FetchMessage",
+        ("AC123", "SM123"),
+        "status",
+        "queued_for_review_2026",
+        "delivered",
+    ),
 }
 
 
@@ -46,9 +58,16 @@ def _make_case(name: str, real_clients: dict[str, Any]) -> tuple[Any, Any, dict[
     normalized = normalize(load(str(spec_path)))
     schemas = SpecSchemas(copy.deepcopy(normalized))
     op_id = CASES[name][0]
-    resource, op = next((r, o) for r in build_api(normalized).resources for o in r.operations if o.operation_id == op_id)
+    resource, op = next(
+        (r, o)
+        for r in build_api(normalized).resources
+        for o in r.operations
+        if o.operation_id == op_id
+    )
     raw = next(
-        o for item in schemas.doc["paths"].values() for o in item.values()
+        o
+        for item in schemas.doc["paths"].values()
+        for o in item.values()
         if isinstance(o, dict) and o.get("operationId") == op_id
     )
     schema = schemas.deref(raw["responses"]["200"])["content"]["application/json"]["schema"]
@@ -68,24 +87,38 @@ def _drifted(answer: dict[str, Any], field: str, value: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_a_new_enum_value_and_new_fields_keep_the_call_working(name: str, real_clients: dict[str, Any]) -> None:
+def test_a_new_enum_value_and_new_fields_keep_the_call_working(
+    name: str, real_clients: dict[str, Any]
+) -> None:
     pkg, (resource, method), answer = _case(name, real_clients)
     _, args, field, new_value, known = CASES[name]
     models = importlib.import_module(f"{name}.models")
-    for body, expected in ((_drifted(answer, field, new_value), new_value), ({**answer, field: known}, known)):
-        http = httpx.Client(transport=httpx.MockTransport(lambda r, body=body: httpx.Response(200, json=body)))
-        client = pkg.Client(base_url="https://api.test", http_client=http, max_retries=0,
-                            **CREDENTIALS[name])
+    for body, expected in (
+        (_drifted(answer, field, new_value), new_value),
+        ({**answer, field: known}, known),
+    ):
+        http = httpx.Client(
+            transport=httpx.MockTransport(lambda r, body=body: httpx.Response(200, json=body))
+        )
+        client = pkg.Client(
+            base_url="https://api.test", http_client=http, max_retries=0, **CREDENTIALS[name]
+        )
         for strict in (False, True):
-            result = getattr(functools.reduce(getattr, resource, client), method)(*args, strict_responses=strict)
+            result = getattr(functools.reduce(getattr, resource, client), method)(
+                *args, strict_responses=strict
+            )
             status = getattr(result, field)
             assert status == expected and str(status) == expected
             enum_class = type(status)
-            assert enum_class.__module__.startswith(f"{name}.models") and hasattr(models, enum_class.__name__)
+            assert enum_class.__module__.startswith(f"{name}.models") and hasattr(
+                models, enum_class.__name__
+            )
             assert status.is_known is (expected == known)
             if expected == new_value:
                 assert result.model_extra["apigen_new_field"] == {"added": ["later"]}
-                assert result.model_dump(mode="json", by_alias=True)[field] == new_value  # kept as it came
+                assert (
+                    result.model_dump(mode="json", by_alias=True)[field] == new_value
+                )  # kept as it came
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -95,10 +128,15 @@ def test_the_async_client_keeps_the_new_enum_value(name: str, real_clients: dict
     body = _drifted(answer, field, new_value)
 
     async def main() -> Any:
-        http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body)))
-        async with pkg.AsyncClient(base_url="https://api.test", http_client=http, max_retries=0,
-                                   **CREDENTIALS[name]) as client:
-            return await getattr(functools.reduce(getattr, resource, client), method)(*args, strict_responses=True)
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body))
+        )
+        async with pkg.AsyncClient(
+            base_url="https://api.test", http_client=http, max_retries=0, **CREDENTIALS[name]
+        ) as client:
+            return await getattr(functools.reduce(getattr, resource, client), method)(
+                *args, strict_responses=True
+            )
 
     result = asyncio.run(main())
     assert getattr(result, field) == new_value

@@ -118,8 +118,11 @@ def test_stripe_async_typed_model_dict_function_overrides_and_credentials(
     models = importlib.import_module("contract_stripe.models")
     mock = testing.MockAPI(seed=2)
     retrieve = mock.operation("GetCustomersCustomer").name
-    default = mock.http_client(headers={"Authorization": "Bearer sk_test_x"}).get(
-        "https://api.stripe.com/v1/customers/cus_1").json()
+    default = (
+        mock.http_client(headers={"Authorization": "Bearer sk_test_x"})
+        .get("https://api.stripe.com/v1/customers/cus_1")
+        .json()
+    )
     mock.override(retrieve, models.Customer.model_validate({**default, "email": "typed@x.io"}))
     mock.override("PostCustomers", lambda request: {**default, "email": request.json or "form"})
     mock.override("DeleteCustomersCustomer", {"id": "cus_1", "object": "customer", "deleted": True})
@@ -136,8 +139,11 @@ def test_stripe_async_typed_model_dict_function_overrides_and_credentials(
     assert type(got).__name__ == "Customer" and got.email == "typed@x.io"  # the typed model
     assert made.email == "form"  # a form body: the function saw no JSON
     assert gone.id == "cus_1" and getattr(gone.deleted, "value", None) is True  # an enum of True
-    assert [c.operation for c in mock.calls[1:]] == [retrieve, mock.operation("PostCustomers").name,
-                                                     mock.operation("DeleteCustomersCustomer").name]
+    assert [c.operation for c in mock.calls[1:]] == [
+        retrieve,
+        mock.operation("PostCustomers").name,
+        mock.operation("DeleteCustomersCustomer").name,
+    ]
     assert mock.calls_to("PostCustomers")[0].request.content == b"email=a%40b.c"
     anonymous = mock.http_client().get("https://api.stripe.com/v1/customers/cus_1")
     assert anonymous.status_code == 401 and "credentials: missing" in anonymous.text

@@ -79,8 +79,15 @@ class FaultServer:
         with self._lock:
             n = self._counts.get(parts.path, 0) + 1
             self._counts[parts.path] = n
-            req = Req(handler.command, parts.path, parse_qs(parts.query), {k.lower(): v for k, v in handler.headers.items()},
-                      body, n, time.monotonic())
+            req = Req(
+                handler.command,
+                parts.path,
+                parse_qs(parts.query),
+                {k.lower(): v for k, v in handler.headers.items()},
+                body,
+                n,
+                time.monotonic(),
+            )
             self.log.append(req)
             over = len(self.log) > self.max_requests
         fn = self.routes.get(parts.path)
@@ -93,7 +100,9 @@ class FaultServer:
         if reply.delay:
             time.sleep(reply.delay)
         if reply.reset:
-            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            handler.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
             handler.connection.close()
             handler.close_connection = True
             return
@@ -110,7 +119,7 @@ class FaultServer:
         if handler.command != "HEAD":
             if reply.trickle:
                 for i in range(len(payload)):
-                    handler.wfile.write(payload[i:i + 1])
+                    handler.wfile.write(payload[i : i + 1])
                     handler.wfile.flush()
                     time.sleep(reply.trickle)
             else:
@@ -139,7 +148,9 @@ class FaultServer:
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         httpd.daemon_threads = True
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         self._timer = threading.Timer(self.lifetime, httpd.shutdown)
         self._timer.daemon = True

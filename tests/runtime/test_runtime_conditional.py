@@ -23,8 +23,9 @@ class Repo(pydantic.BaseModel):
     name: str
 
 
-GET_REPO = Endpoint("GET", "/repos/{id}", "repos_get",
-                    responses={"200": ResponseType("json", Repo)})
+GET_REPO = Endpoint(
+    "GET", "/repos/{id}", "repos_get", responses={"200": ResponseType("json", Repo)}
+)
 
 
 class Versioned:
@@ -37,8 +38,12 @@ class Versioned:
 
     def __call__(self, req: Req) -> Reply:
         etag = f'"v{self.version}"'
-        headers = {"ETag": etag, "Last-Modified": "Tue, 01 Dec 2026 10:00:00 GMT",
-                   "Cache-Control": self.cache_control, "X-RateLimit-Remaining": "4999"}
+        headers = {
+            "ETag": etag,
+            "Last-Modified": "Tue, 01 Dec 2026 10:00:00 GMT",
+            "Cache-Control": self.cache_control,
+            "X-RateLimit-Remaining": "4999",
+        }
         if req.headers.get("if-none-match") == etag:
             self.not_modified += 1
             return Reply(304, headers={"ETag": etag, "X-RateLimit-Remaining": "4999"})
@@ -84,8 +89,15 @@ def test_no_store_and_other_credentials_are_not_answered_from_the_cache(fault_se
     fault_server.route("/repos/1", route)
     cache = MemoryCache()
     schemes = {"key": APIKeyScheme("header", "X-Key")}
-    alice = SyncAPIClient(**_settings(fault_server, cache=cache, security_schemes=schemes,
-                                      credentials={"key": "alice"}, default_security=(("key",),)))
+    alice = SyncAPIClient(
+        **_settings(
+            fault_server,
+            cache=cache,
+            security_schemes=schemes,
+            credentials={"key": "alice"},
+            default_security=(("key",),),
+        )
+    )
     bob = alice.with_options(credentials={"key": "bob"})
     alice.request(GET_REPO, path={"id": 1})
     bob.request(GET_REPO, path={"id": 1})  # a store shared by two users: separate entries

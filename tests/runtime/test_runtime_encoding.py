@@ -10,7 +10,13 @@ import json
 import pydantic
 import pytest
 
-from apigen.runtime.encoding import encode_body, encode_cookies, encode_header, encode_path, encode_query
+from apigen.runtime.encoding import (
+    encode_body,
+    encode_cookies,
+    encode_header,
+    encode_path,
+    encode_query,
+)
 from apigen.runtime.endpoint import ParamStyle
 from apigen.runtime.uploads import StreamedBody
 
@@ -25,7 +31,9 @@ class Filter(pydantic.BaseModel):
     tag: str | None = None
 
 
-def q(params: dict[str, object], styles: dict[str, ParamStyle] | None = None) -> list[tuple[str, str]]:
+def q(
+    params: dict[str, object], styles: dict[str, ParamStyle] | None = None
+) -> list[tuple[str, str]]:
     out: list[tuple[str, object]] = []
     encode_query(params, styles or {}, out)
     return out  # type: ignore[return-value]
@@ -45,9 +53,17 @@ def test_path_segments_are_percent_encoded_and_cannot_traverse() -> None:
 
 def test_query_scalars_lists_and_omissions() -> None:
     assert q({"a": True, "b": False, "c": None, "d": Color.RED, "e": 1.5}) == [
-        ("a", "true"), ("b", "false"), ("d", "red"), ("e", "1.5")]
-    assert q({"when": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc), "day": dt.date(2024, 1, 2)}) == [
-        ("when", "2024-01-02T03:04:05+00:00"), ("day", "2024-01-02")]
+        ("a", "true"),
+        ("b", "false"),
+        ("d", "red"),
+        ("e", "1.5"),
+    ]
+    assert q(
+        {
+            "when": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+            "day": dt.date(2024, 1, 2),
+        }
+    ) == [("when", "2024-01-02T03:04:05+00:00"), ("day", "2024-01-02")]
     assert q({"tag": ["a", "b"]}) == [("tag", "a"), ("tag", "b")]
     assert q({"tag": ["a", "b"]}, {"tag": ParamStyle(explode=False)}) == [("tag", "a,b")]
     assert q({"tag": ["a", "b"]}, {"tag": ParamStyle("pipeDelimited", False)}) == [("tag", "a|b")]
@@ -55,10 +71,15 @@ def test_query_scalars_lists_and_omissions() -> None:
 
 def test_query_objects_deep_object_and_models() -> None:
     styles = {"filter": ParamStyle("deepObject", True)}
-    assert q({"filter": {"min": 1, "max": None, "on": True}}, styles) == [("filter[min]", "1"), ("filter[on]", "true")]
+    assert q({"filter": {"min": 1, "max": None, "on": True}}, styles) == [
+        ("filter[min]", "1"),
+        ("filter[on]", "true"),
+    ]
     assert q({"filter": Filter(minPrice=3)}, styles) == [("filter[minPrice]", "3")]
     assert q({"filter": {"a": 1, "b": 2}}) == [("a", "1"), ("b", "2")]
-    assert q({"filter": {"a": 1, "b": 2}}, {"filter": ParamStyle("form", False)}) == [("filter", "a,1,b,2")]
+    assert q({"filter": {"a": 1, "b": 2}}, {"filter": ParamStyle("form", False)}) == [
+        ("filter", "a,1,b,2")
+    ]
 
 
 def test_headers_and_cookies() -> None:
@@ -72,8 +93,15 @@ def test_json_body_models_by_alias_and_unset_excluded() -> None:
     data, ctype = encode_body("json", Filter(minPrice=1), None)
     assert json.loads(data) == {"minPrice": 1}
     assert ctype == "application/json"
-    data, _ = encode_body("json", [Filter(minPrice=1, tag="x"), {"d": dt.date(2020, 1, 1), "m": Filter(minPrice=2)}], None)
-    assert json.loads(data) == [{"minPrice": 1, "tag": "x"}, {"d": "2020-01-01", "m": {"minPrice": 2}}]
+    data, _ = encode_body(
+        "json",
+        [Filter(minPrice=1, tag="x"), {"d": dt.date(2020, 1, 1), "m": Filter(minPrice=2)}],
+        None,
+    )
+    assert json.loads(data) == [
+        {"minPrice": 1, "tag": "x"},
+        {"d": "2020-01-01", "m": {"minPrice": 2}},
+    ]
     data, ctype = encode_body("json", {"a": 1}, "application/merge-patch+json")
     assert ctype == "application/merge-patch+json"
 
@@ -103,7 +131,9 @@ def test_multipart_body_files_and_fields() -> None:
     assert 'name="meta"\r\n\r\n{"k":1}\r\n' in text
     assert 'name="name"\r\n\r\nn\r\n' in text
     assert 'name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n' in text
-    assert 'name="blob"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\nraw' in text
+    assert (
+        'name="blob"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\nraw' in text
+    )
     assert 'name="raw"; filename="raw"' in text
 
 

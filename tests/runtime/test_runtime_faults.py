@@ -39,16 +39,30 @@ from rt_faultserver import FaultServer, Reply, Req, closed_port
 
 
 def ep(method: str, path: str, **kw: Any) -> Endpoint:
-    return Endpoint(method, path, path.strip("/"), responses={"200": ResponseType("json")},
-                    body_kind="json" if method in ("POST", "PATCH", "PUT") else None, **kw)
+    return Endpoint(
+        method,
+        path,
+        path.strip("/"),
+        responses={"200": ResponseType("json")},
+        body_kind="json" if method in ("POST", "PATCH", "PUT") else None,
+        **kw,
+    )
 
 
 def install_faults(server: FaultServer) -> None:
     server.route("/ok", lambda r: Reply(json={"ok": True}))
-    server.route("/flaky", lambda r: Reply(503, json={"n": r.n}) if r.n <= 2 else Reply(json={"n": r.n}))
+    server.route(
+        "/flaky", lambda r: Reply(503, json={"n": r.n}) if r.n <= 2 else Reply(json={"n": r.n})
+    )
     server.route("/always500", lambda r: Reply(500, json={"error": "boom"}))
-    server.route("/ra429", lambda r: Reply(429, headers={"Retry-After": "1"}) if r.n == 1 else Reply(json={"n": r.n}))
-    server.route("/ra503", lambda r: Reply(503, headers={"Retry-After": "2"}) if r.n == 1 else Reply(json={"n": r.n}))
+    server.route(
+        "/ra429",
+        lambda r: Reply(429, headers={"Retry-After": "1"}) if r.n == 1 else Reply(json={"n": r.n}),
+    )
+    server.route(
+        "/ra503",
+        lambda r: Reply(503, headers={"Retry-After": "2"}) if r.n == 1 else Reply(json={"n": r.n}),
+    )
     server.route("/reset", lambda r: Reply(reset=True) if r.n == 1 else Reply(json={"n": r.n}))
     server.route("/reset-always", lambda r: Reply(reset=True))
     server.route("/slow", lambda r: Reply(json={"late": True}, delay=0.4))
@@ -62,14 +76,18 @@ def sync_client(server: FaultServer, clock: FakeClock, **kw: Any) -> SyncAPIClie
     kw.setdefault("retry", policy(clock))
     kw.setdefault("timeout", 2.0)
     kw.setdefault("circuit_breaker", None)
-    return SyncAPIClient(base_url=kw.pop("base_url", server.url), package="faults", version="1", **kw)
+    return SyncAPIClient(
+        base_url=kw.pop("base_url", server.url), package="faults", version="1", **kw
+    )
 
 
 def async_client(server: FaultServer, clock: FakeClock, **kw: Any) -> AsyncAPIClient:
     kw.setdefault("retry", policy(clock))
     kw.setdefault("timeout", 2.0)
     kw.setdefault("circuit_breaker", None)
-    return AsyncAPIClient(base_url=kw.pop("base_url", server.url), package="faults", version="1", **kw)
+    return AsyncAPIClient(
+        base_url=kw.pop("base_url", server.url), package="faults", version="1", **kw
+    )
 
 
 # -- retries ----------------------------------------------------------------------------
@@ -108,7 +126,9 @@ def test_sync_retries_against_faults(fault_server: FaultServer, clock: FakeClock
 
         # POST with an idempotency key: retried on 500, same key each time
         with pytest.raises(InternalServerError, match="after 3 attempts"):
-            c.request(ep("POST", "/always500"), body={}, options=RequestOptions(idempotency_key="idem-1"))
+            c.request(
+                ep("POST", "/always500"), body={}, options=RequestOptions(idempotency_key="idem-1")
+            )
         keyed = [r for r in s.requests("/always500") if r.headers.get("idempotency-key")]
         assert [r.headers["idempotency-key"] for r in keyed] == ["idem-1"] * 3
 
@@ -120,10 +140,16 @@ def test_sync_timeouts_and_refused_connections(fault_server: FaultServer, clock:
         with pytest.raises(APITimeoutError, match="after 2 attempts"):
             c.request(ep("GET", "/slow"), options=RequestOptions(max_retries=1))
         assert len(fault_server.requests("/slow")) == 2
-    refused = sync_client(fault_server, clock, base_url=f"http://127.0.0.1:{closed_port()}",
-                          hooks=Hooks(on_retry=[events.append]))
+    refused = sync_client(
+        fault_server,
+        clock,
+        base_url=f"http://127.0.0.1:{closed_port()}",
+        hooks=Hooks(on_retry=[events.append]),
+    )
     with pytest.raises(APIConnectionError, match="after 3 attempts") as info:
-        refused.request(ep("POST", "/ok"), body={})  # refused: nothing can have happened, so POST is retried
+        refused.request(
+            ep("POST", "/ok"), body={}
+        )  # refused: nothing can have happened, so POST is retried
     assert isinstance(info.value.__cause__, httpx.ConnectError)
     assert [e.reason for e in events] == ["ReadTimeout", "ConnectError", "ConnectError"]
 
@@ -160,16 +186,22 @@ def test_async_retries_against_faults(fault_server: FaultServer, clock: FakeCloc
 
 def _breaker_route(server: FaultServer) -> dict[str, bool]:
     state = {"down": True}
-    server.route("/svc", lambda r: Reply(500, json={}) if state["down"] else Reply(json={"up": True}))
+    server.route(
+        "/svc", lambda r: Reply(500, json={}) if state["down"] else Reply(json={"up": True})
+    )
     return state
 
 
 def test_sync_breaker_open_half_open_closed(fault_server: FaultServer, clock: FakeClock) -> None:
     state = _breaker_route(fault_server)
     changes: list[tuple[str, str]] = []
-    c = sync_client(fault_server, clock, max_retries=0,
-                    circuit_breaker=CircuitBreaker(failure_threshold=3, recovery_time=30, clock=clock),
-                    hooks=Hooks(on_breaker=[lambda o, n: changes.append((o, n))]))
+    c = sync_client(
+        fault_server,
+        clock,
+        max_retries=0,
+        circuit_breaker=CircuitBreaker(failure_threshold=3, recovery_time=30, clock=clock),
+        hooks=Hooks(on_breaker=[lambda o, n: changes.append((o, n))]),
+    )
     for _ in range(3):
         with pytest.raises(InternalServerError):
             c.request(ep("GET", "/svc"))
@@ -188,15 +220,28 @@ def test_sync_breaker_open_half_open_closed(fault_server: FaultServer, clock: Fa
     assert c.request(ep("GET", "/svc")) == {"up": True}
     assert c.breaker_state == "closed"
     assert len(fault_server.requests("/svc")) == 5
-    assert changes == [("closed", "open"), ("open", "half_open"), ("half_open", "open"),
-                       ("open", "half_open"), ("half_open", "closed")]
+    assert changes == [
+        ("closed", "open"),
+        ("open", "half_open"),
+        ("half_open", "open"),
+        ("open", "half_open"),
+        ("half_open", "closed"),
+    ]
     c.close()
 
 
-def test_breaker_lets_exactly_one_probe_through_under_concurrency(fault_server: FaultServer, clock: FakeClock) -> None:
-    fault_server.route("/probe", lambda r: Reply(500, json={}) if r.n <= 2 else Reply(json={}, delay=0.3))
-    c = sync_client(fault_server, clock, max_retries=0,
-                    circuit_breaker=CircuitBreaker(failure_threshold=2, recovery_time=10, clock=clock))
+def test_breaker_lets_exactly_one_probe_through_under_concurrency(
+    fault_server: FaultServer, clock: FakeClock
+) -> None:
+    fault_server.route(
+        "/probe", lambda r: Reply(500, json={}) if r.n <= 2 else Reply(json={}, delay=0.3)
+    )
+    c = sync_client(
+        fault_server,
+        clock,
+        max_retries=0,
+        circuit_breaker=CircuitBreaker(failure_threshold=2, recovery_time=10, clock=clock),
+    )
     for _ in range(2):
         with pytest.raises(InternalServerError):
             c.request(ep("GET", "/probe"))
@@ -226,10 +271,16 @@ def test_async_breaker_transitions(fault_server: FaultServer, clock: FakeClock) 
     changes: list[tuple[str, str]] = []
 
     async def main() -> None:
-        async with async_client(fault_server, clock, max_retries=0,
-                                circuit_breaker=CircuitBreaker(failure_threshold=3, recovery_time=5, clock=clock),
-                                hooks=Hooks(on_breaker=[lambda o, n: changes.append((o, n))])) as c:
-            results = await asyncio.gather(*(c.request(ep("GET", "/svc")) for _ in range(3)), return_exceptions=True)
+        async with async_client(
+            fault_server,
+            clock,
+            max_retries=0,
+            circuit_breaker=CircuitBreaker(failure_threshold=3, recovery_time=5, clock=clock),
+            hooks=Hooks(on_breaker=[lambda o, n: changes.append((o, n))]),
+        ) as c:
+            results = await asyncio.gather(
+                *(c.request(ep("GET", "/svc")) for _ in range(3)), return_exceptions=True
+            )
             assert all(isinstance(r, InternalServerError) for r in results)
             with pytest.raises(CircuitOpenError):
                 await c.request(ep("GET", "/svc"))
@@ -242,8 +293,13 @@ def test_async_breaker_transitions(fault_server: FaultServer, clock: FakeClock) 
 
     asyncio.run(main())
     assert len(fault_server.requests("/svc")) == 5
-    assert changes == [("closed", "open"), ("open", "half_open"), ("half_open", "open"),
-                       ("open", "half_open"), ("half_open", "closed")]
+    assert changes == [
+        ("closed", "open"),
+        ("open", "half_open"),
+        ("half_open", "open"),
+        ("open", "half_open"),
+        ("half_open", "closed"),
+    ]
 
 
 # -- rate limiter under concurrency (real time, ~2 s each) ------------------------------
@@ -276,8 +332,14 @@ class Schedule:
         self.sleep(seconds)
 
     def rate_limit(self) -> RateLimit:
-        return RateLimit(requests=RATE, per=1.0, clock=self.clock, wall_clock=self.clock,
-                         sleep=self.sleep, async_sleep=self.async_sleep)
+        return RateLimit(
+            requests=RATE,
+            per=1.0,
+            clock=self.clock,
+            wall_clock=self.clock,
+            sleep=self.sleep,
+            async_sleep=self.async_sleep,
+        )
 
 
 def _assert_evenly_spaced(schedule: Schedule, server: FaultServer) -> None:
@@ -312,6 +374,7 @@ def test_limiter_holds_rate_across_8_tasks(fault_server: FaultServer, clock: Fak
 
     async def main() -> None:
         async with async_client(fault_server, clock, rate_limit=schedule.rate_limit()) as c:
+
             async def worker() -> None:
                 for _ in range(TOTAL // 8):
                     await c.request(ep("GET", "/limited"))
@@ -337,57 +400,89 @@ def install_pages(server: FaultServer) -> None:
     def stripe(r: Req) -> Reply:
         after = r.q("starting_after")
         start = 0 if after is None else int(after)
-        return Reply(json={"data": ITEMS[start:start + size], "has_more": start + size < len(ITEMS)})
+        return Reply(
+            json={"data": ITEMS[start : start + size], "has_more": start + size < len(ITEMS)}
+        )
 
     def offset(r: Req) -> Reply:
         start = int(r.q("offset", "0") or 0)
-        return Reply(json={"items": ITEMS[start:start + size]})
+        return Reply(json={"items": ITEMS[start : start + size]})
 
     def page(r: Req) -> Reply:
         n = int(r.q("page", "1") or 1)
-        return Reply(json=ITEMS[(n - 1) * size:n * size])
+        return Reply(json=ITEMS[(n - 1) * size : n * size])
 
     def link(r: Req) -> Reply:
         n = int(r.q("page", "1") or 1)
-        headers = {"Link": f'<{server.url}/link?page={n + 1}>; rel="next"'} if n * size < len(ITEMS) else {}
-        return Reply(json=ITEMS[(n - 1) * size:n * size], headers=headers)
+        headers = (
+            {"Link": f'<{server.url}/link?page={n + 1}>; rel="next"'}
+            if n * size < len(ITEMS)
+            else {}
+        )
+        return Reply(json=ITEMS[(n - 1) * size : n * size], headers=headers)
 
     def twilio(r: Req) -> Reply:
         n = int(r.q("Page", "0") or 0)
         nxt = f"/twilio?Page={n + 1}" if (n + 1) * size < len(ITEMS) else None
-        return Reply(json={"messages": ITEMS[n * size:(n + 1) * size], "next_page_uri": nxt})
+        return Reply(json={"messages": ITEMS[n * size : (n + 1) * size], "next_page_uri": nxt})
 
     def google(r: Req) -> Reply:
         start = int(r.q("pageToken", "0") or 0)
-        body: dict[str, Any] = {"items": ITEMS[start:start + size]}
+        body: dict[str, Any] = {"items": ITEMS[start : start + size]}
         if start + size < len(ITEMS):
             body["nextPageToken"] = str(start + size)
         return Reply(json=body)
 
-    for name, fn in {"stripe": stripe, "offset": offset, "page": page, "link": link, "twilio": twilio,
-                     "google": google}.items():
+    for name, fn in {
+        "stripe": stripe,
+        "offset": offset,
+        "page": page,
+        "link": link,
+        "twilio": twilio,
+        "google": google,
+    }.items():
         server.route("/" + name, fn)
 
 
 PAGED = {
-    "stripe": (Pagination("cursor", items=("data",), cursor_param="starting_after", cursor_from_last_item="id",
-                          has_more=("has_more",)), 3),
-    "offset": (Pagination("offset", items=("items",), offset_param="offset", limit_param="limit"), 3),
+    "stripe": (
+        Pagination(
+            "cursor",
+            items=("data",),
+            cursor_param="starting_after",
+            cursor_from_last_item="id",
+            has_more=("has_more",),
+        ),
+        3,
+    ),
+    "offset": (
+        Pagination("offset", items=("items",), offset_param="offset", limit_param="limit"),
+        3,
+    ),
     "page": (Pagination("page", page_param="page"), 4),
     "link": (Pagination("link"), 3),
     "twilio": (Pagination("next_url", items=("messages",), next_url=("next_page_uri",)), 3),
-    "google": (Pagination("cursor", items=("items",), cursor_param="pageToken", next_cursor=("nextPageToken",)), 3),
+    "google": (
+        Pagination(
+            "cursor", items=("items",), cursor_param="pageToken", next_cursor=("nextPageToken",)
+        ),
+        3,
+    ),
 }
 
 
 @pytest.mark.parametrize("style", list(PAGED))
-def test_pagination_over_the_wire_sync_and_async(fault_server: FaultServer, clock: FakeClock, style: str) -> None:
+def test_pagination_over_the_wire_sync_and_async(
+    fault_server: FaultServer, clock: FakeClock, style: str
+) -> None:
     install_pages(fault_server)
     spec, pages = PAGED[style]
     endpoint = ep("GET", "/" + style, pagination=spec)
     query = {"limit": 4} if style == "offset" else None
     with sync_client(fault_server, clock) as c:
-        assert [r.id for r in c.paginate(endpoint, item_type=Row, query=query)] == list(range(1, 11))
+        assert [r.id for r in c.paginate(endpoint, item_type=Row, query=query)] == list(
+            range(1, 11)
+        )
     assert len(fault_server.requests("/" + style)) == pages
 
     async def main() -> list[int]:
@@ -424,12 +519,16 @@ def install_oauth(server: FaultServer) -> dict[str, Any]:
 
 
 def oauth_kwargs() -> dict[str, Any]:
-    return dict(security_schemes={"oauth": OAuth2Scheme(token_url="/token", flows=("clientCredentials",))},
-                credentials={"oauth": OAuth2ClientCredentials("cid", "csecret")},
-                default_security=(("oauth",),))
+    return dict(
+        security_schemes={"oauth": OAuth2Scheme(token_url="/token", flows=("clientCredentials",))},
+        credentials={"oauth": OAuth2ClientCredentials("cid", "csecret")},
+        default_security=(("oauth",),),
+    )
 
 
-def test_oauth_single_token_request_across_8_threads(fault_server: FaultServer, clock: FakeClock) -> None:
+def test_oauth_single_token_request_across_8_threads(
+    fault_server: FaultServer, clock: FakeClock
+) -> None:
     state = install_oauth(fault_server)
     c = sync_client(fault_server, clock, **oauth_kwargs())
     barrier = threading.Barrier(8)
@@ -457,7 +556,9 @@ def test_oauth_single_token_request_across_8_threads(fault_server: FaultServer, 
     c.close()
 
 
-def test_oauth_single_token_request_across_8_tasks(fault_server: FaultServer, clock: FakeClock) -> None:
+def test_oauth_single_token_request_across_8_tasks(
+    fault_server: FaultServer, clock: FakeClock
+) -> None:
     state = install_oauth(fault_server)
 
     async def main() -> None:
@@ -474,13 +575,23 @@ def test_oauth_single_token_request_across_8_tasks(fault_server: FaultServer, cl
 
 def test_server_quota_headers_pause_the_client(fault_server: FaultServer, clock: FakeClock) -> None:
     """X-RateLimit-Remaining: 0 with a 0.3 s reset: the next request waits for it."""
-    fault_server.route("/quota", lambda r: Reply(json={}, headers={"X-RateLimit-Remaining": "0",
-                                                                  "X-RateLimit-Reset": "0.3"}) if r.n % 2 else
-                       Reply(json={}, headers={"RateLimit": "limit=5, remaining=0, reset=0.3"}))
+    fault_server.route(
+        "/quota",
+        lambda r: (
+            Reply(json={}, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "0.3"})
+            if r.n % 2
+            else Reply(json={}, headers={"RateLimit": "limit=5, remaining=0, reset=0.3"})
+        ),
+    )
 
     def quota_only() -> RateLimit:  # no bucket: only what the server announces
-        return RateLimit(requests=None, clock=clock, wall_clock=clock, sleep=clock.sleep,
-                         async_sleep=clock.async_sleep)
+        return RateLimit(
+            requests=None,
+            clock=clock,
+            wall_clock=clock,
+            sleep=clock.sleep,
+            async_sleep=clock.async_sleep,
+        )
 
     with sync_client(fault_server, clock, rate_limit=quota_only()) as c:
         c.request(ep("GET", "/quota"))

@@ -64,7 +64,9 @@ class Problem(pydantic.BaseModel):
 
 
 def policy(clock: FakeClock, **kw: Any) -> RetryPolicy:
-    return RetryPolicy(sleep=clock.sleep, async_sleep=clock.async_sleep, random=lambda a, b: b, **kw)
+    return RetryPolicy(
+        sleep=clock.sleep, async_sleep=clock.async_sleep, random=lambda a, b: b, **kw
+    )
 
 
 def make(kind: str, url: str, clock: FakeClock, **kw: Any) -> Any:
@@ -123,16 +125,23 @@ DECLARATIONS = {
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_hostile_body_surfaces_as_an_api_error(fault_server: FaultServer, clock: FakeClock,
-                                                      kind: str) -> None:
+def test_every_hostile_body_surfaces_as_an_api_error(
+    fault_server: FaultServer, clock: FakeClock, kind: str
+) -> None:
     outcomes: dict[tuple[str, str, int], type[BaseException] | None] = {}
     for name, body in HOSTILE_BODIES.items():
         for status in (200, 404):
             path = f"/{abs(hash((name, status)))}"
-            fault_server.route(path, lambda r, b=body, s=status: Reply(
-                s, body=b, headers={"Content-Type": "application/json"}))
+            fault_server.route(
+                path,
+                lambda r, b=body, s=status: Reply(
+                    s, body=b, headers={"Content-Type": "application/json"}
+                ),
+            )
             for decl, responses in DECLARATIONS.items():
-                ep = Endpoint("GET", path, "op", responses={**responses, "404": ResponseType("json", Problem)})
+                ep = Endpoint(
+                    "GET", path, "op", responses={**responses, "404": ResponseType("json", Problem)}
+                )
                 try:
                     call(make(kind, fault_server.url, clock), ep)
                     outcomes[(name, decl, status)] = None
@@ -140,7 +149,9 @@ def test_every_hostile_body_surfaces_as_an_api_error(fault_server: FaultServer, 
                     outcomes[(name, decl, status)] = type(exc)
                     if status == 404:  # the status error keeps the bytes, whatever they are
                         assert isinstance(exc, NotFoundError) and exc.raw == body
-                except BaseException as exc:  # what used to escape: JSONDecodeError, RecursionError ...
+                except (
+                    BaseException
+                ) as exc:  # what used to escape: JSONDecodeError, RecursionError ...
                     outcomes[(name, decl, status)] = type(exc)
     untyped = {k: v for k, v in outcomes.items() if v is not None and not issubclass(v, APIError)}
     assert untyped == {}
@@ -151,16 +162,28 @@ def test_every_hostile_body_surfaces_as_an_api_error(fault_server: FaultServer, 
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_hostile_page_surfaces_as_an_api_error(fault_server: FaultServer, clock: FakeClock,
-                                                 kind: str) -> None:
-    fault_server.route("/page", lambda r: Reply(body=b'{"items": [{"id": 1}], "next": "x"' + b"]" * 3,
-                                                headers={"Content-Type": "application/json"}))
-    fault_server.route("/deep", lambda r: Reply(body=b"[" * 10_000 + b"]" * 10_000,
-                                                headers={"Content-Type": "application/json"}))
+def test_a_hostile_page_surfaces_as_an_api_error(
+    fault_server: FaultServer, clock: FakeClock, kind: str
+) -> None:
+    fault_server.route(
+        "/page",
+        lambda r: Reply(
+            body=b'{"items": [{"id": 1}], "next": "x"' + b"]" * 3,
+            headers={"Content-Type": "application/json"},
+        ),
+    )
+    fault_server.route(
+        "/deep",
+        lambda r: Reply(
+            body=b"[" * 10_000 + b"]" * 10_000, headers={"Content-Type": "application/json"}
+        ),
+    )
     spec = Pagination("cursor", items=("items",), cursor_param="c", next_cursor=("next",))
     for path in ("/page", "/deep"):
         with pytest.raises(APIResponseDecodeError):
-            walk(make(kind, fault_server.url, clock), Endpoint("GET", path, "p", pagination=spec), [])
+            walk(
+                make(kind, fault_server.url, clock), Endpoint("GET", path, "p", pagination=spec), []
+            )
 
 
 # -- 11: redirects ------------------------------------------------------------------------
@@ -169,12 +192,19 @@ def test_a_hostile_page_surfaces_as_an_api_error(fault_server: FaultServer, cloc
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308, 304])
 def test_a_redirect_that_is_not_followed_is_an_error_not_a_value(
-        fault_server: FaultServer, clock: FakeClock, kind: str, status: int) -> None:
-    fault_server.route("/moved", lambda r: Reply(status, json={"message": "moved"},
-                                                 headers={"Location": "/elsewhere"}))
+    fault_server: FaultServer, clock: FakeClock, kind: str, status: int
+) -> None:
+    fault_server.route(
+        "/moved",
+        lambda r: Reply(status, json={"message": "moved"}, headers={"Location": "/elsewhere"}),
+    )
     # "default" declares the error model: it used to come back as the return value
-    ep = Endpoint("GET", "/moved", "m", responses={"200": ResponseType("json", Item),
-                                                   "default": ResponseType("json", Problem)})
+    ep = Endpoint(
+        "GET",
+        "/moved",
+        "m",
+        responses={"200": ResponseType("json", Item), "default": ResponseType("json", Problem)},
+    )
     with pytest.raises(RedirectError) as info:
         call(make(kind, fault_server.url, clock), ep)
     assert info.value.status_code == status and info.value.location == "/elsewhere"
@@ -189,30 +219,45 @@ def credentialed(kind: str, url: str, clock: FakeClock, http: Any) -> Any:
         "bearer": HTTPBearerScheme(),
     }
     creds = {"hdr": "HDR-SECRET", "qry": "QRY-SECRET", "ck": "CK-SECRET", "bearer": "BEARER-SECRET"}
-    return make(kind, url, clock, security_schemes=schemes, credentials=creds,
-                default_security=(("hdr", "qry", "ck", "bearer"),), http_client=http)
+    return make(
+        kind,
+        url,
+        clock,
+        security_schemes=schemes,
+        credentials=creds,
+        default_security=(("hdr", "qry", "ck", "bearer"),),
+        http_client=http,
+    )
 
 
 SECRETS = ("HDR-SECRET", "QRY-SECRET", "CK-SECRET", "BEARER-SECRET", "EXTRA-SECRET")
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_followed_redirect_to_another_origin_carries_no_credentials(clock: FakeClock, kind: str) -> None:
+def test_a_followed_redirect_to_another_origin_carries_no_credentials(
+    clock: FakeClock, kind: str
+) -> None:
     api, other = FaultServer(lifetime=30), FaultServer(lifetime=30)
     api.start()
     other.start()
     try:
         # same origin first (credentials stay), then away with the query key echoed in Location
         api.route("/start", lambda r: Reply(302, headers={"Location": "/hop"}))
-        api.route("/hop", lambda r: Reply(307, headers={
-            "Location": other.url + "/land?appid=QRY-SECRET&keep=1"}))
+        api.route(
+            "/hop",
+            lambda r: Reply(307, headers={"Location": other.url + "/land?appid=QRY-SECRET&keep=1"}),
+        )
         other.route("/land", lambda r: Reply(303, headers={"Location": api.url + "/back"}))
         api.route("/back", lambda r: Reply(json={"id": 7}))
         http: Any = (httpx.Client if kind == "sync" else httpx.AsyncClient)(
-            follow_redirects=True, headers={"X-Extra": "EXTRA-SECRET"}, auth=("user", "EXTRA-SECRET"))
+            follow_redirects=True,
+            headers={"X-Extra": "EXTRA-SECRET"},
+            auth=("user", "EXTRA-SECRET"),
+        )
         ep = Endpoint("GET", "/start", "s", responses={"200": ResponseType("json", Item)})
-        result = call(credentialed(kind, api.url, clock, http), ep,
-                      options=None, headers={"X-Call": "1"})
+        result = call(
+            credentialed(kind, api.url, clock, http), ep, options=None, headers={"X-Call": "1"}
+        )
         assert result == Item(id=7)
         hop = api.requests("/hop")[0]
         assert hop.headers["x-api-key"] == "HDR-SECRET" and hop.query["appid"] == ["QRY-SECRET"]
@@ -230,15 +275,20 @@ def test_a_followed_redirect_to_another_origin_carries_no_credentials(clock: Fak
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_redirect_loops_and_bad_locations_are_typed(fault_server: FaultServer, clock: FakeClock,
-                                                    kind: str) -> None:
+def test_redirect_loops_and_bad_locations_are_typed(
+    fault_server: FaultServer, clock: FakeClock, kind: str
+) -> None:
     fault_server.route("/loop", lambda r: Reply(302, headers={"Location": "/loop"}))
     fault_server.route("/bad", lambda r: Reply(302, headers={"Location": "http://[::1"}))
     fault_server.route("/ftp", lambda r: Reply(302, headers={"Location": "ftp://x/y"}))
-    for path, error in (("/loop", RedirectError), ("/ftp", RedirectError),
-                        ("/bad", APIConnectionError)):  # httpx itself refuses to parse that one
-        http: Any = (httpx.Client if kind == "sync" else httpx.AsyncClient)(follow_redirects=True,
-                                                                            max_redirects=3)
+    for path, error in (
+        ("/loop", RedirectError),
+        ("/ftp", RedirectError),
+        ("/bad", APIConnectionError),
+    ):  # httpx itself refuses to parse that one
+        http: Any = (httpx.Client if kind == "sync" else httpx.AsyncClient)(
+            follow_redirects=True, max_redirects=3
+        )
         with pytest.raises(error):
             call(make(kind, fault_server.url, clock, http_client=http), Endpoint("GET", path, "l"))
     assert len(fault_server.requests("/loop")) == 4  # the first answer and three hops
@@ -249,12 +299,17 @@ def test_redirect_loops_and_bad_locations_are_typed(fault_server: FaultServer, c
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_gzip_bomb_stops_at_the_decoded_size_cap(fault_server: FaultServer, clock: FakeClock,
-                                                   kind: str) -> None:
+def test_a_gzip_bomb_stops_at_the_decoded_size_cap(
+    fault_server: FaultServer, clock: FakeClock, kind: str
+) -> None:
     bomb = gzip.compress(b"[" + b"0," * 4_000_000 + b"0]", compresslevel=9)  # 8 MB from ~10 KB
     assert len(bomb) < 100_000
-    fault_server.route("/bomb", lambda r: Reply(body=bomb, headers={
-        "Content-Type": "application/json", "Content-Encoding": "gzip"}))
+    fault_server.route(
+        "/bomb",
+        lambda r: Reply(
+            body=bomb, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        ),
+    )
     ep = Endpoint("GET", "/bomb", "b", responses={"200": ResponseType("json")})
     with pytest.raises(APIResponseTooLargeError) as info:
         call(make(kind, fault_server.url, clock, limits=ResponseLimits(max_bytes=1_000_000)), ep)
@@ -275,45 +330,85 @@ class TickingClock:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_trickling_server_cannot_outlast_the_attempt_deadline(fault_server: FaultServer,
-                                                               clock: FakeClock, kind: str) -> None:
+def test_a_trickling_server_cannot_outlast_the_attempt_deadline(
+    fault_server: FaultServer, clock: FakeClock, kind: str
+) -> None:
     # each byte comes well within the read timeout, so only a deadline over the whole
     # attempt can stop it; the injected clock makes every chunk read cost one second
     fault_server.route("/drip", lambda r: Reply(json={"id": 1, "pad": "x" * 40}, trickle=0.005))
     events: list[RetryEvent] = []
     limits = ResponseLimits(attempt_deadline=10.0, clock=TickingClock())
-    client = make(kind, fault_server.url, clock, limits=limits, max_retries=1,
-                  hooks=Hooks(on_retry=[events.append]))
+    client = make(
+        kind,
+        fault_server.url,
+        clock,
+        limits=limits,
+        max_retries=1,
+        hooks=Hooks(on_retry=[events.append]),
+    )
     with pytest.raises(APITimeoutError, match="AttemptDeadlineExceeded") as info:
         call(client, Endpoint("GET", "/drip", "d", responses={"200": ResponseType("json", Item)}))
     assert info.value.attempts == 2 and [e.reason for e in events] == ["AttemptDeadlineExceeded"]
 
 
-def test_async_deadline_also_ends_a_wait_for_headers(fault_server: FaultServer, clock: FakeClock) -> None:
+def test_async_deadline_also_ends_a_wait_for_headers(
+    fault_server: FaultServer, clock: FakeClock
+) -> None:
     fault_server.route("/late", lambda r: Reply(json={"id": 1}, delay=3.0))
-    client = make("async", fault_server.url, clock, timeout=30.0, max_retries=0,
-                  limits=ResponseLimits(attempt_deadline=0.2))
+    client = make(
+        "async",
+        fault_server.url,
+        clock,
+        timeout=30.0,
+        max_retries=0,
+        limits=ResponseLimits(attempt_deadline=0.2),
+    )
     with pytest.raises(APITimeoutError, match="AttemptDeadlineExceeded"):
         call(client, Endpoint("GET", "/late", "l"))
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("value", ["-5", "nan", "inf", "-inf", "1e9", "99999999999", "1_0", "5s",
-                                   "Fri, 31 Dec 9999 23:59:59 GMT", "Mon, 99 Foo 2020 99:99:99 GMT"])
-def test_an_invalid_retry_after_falls_back_to_backoff(fault_server: FaultServer, clock: FakeClock,
-                                                      kind: str, value: str) -> None:
-    fault_server.route("/ra", lambda r: Reply(429, headers={"Retry-After": value, "retry-after-ms": value})
-                       if r.n <= 2 else Reply(json={"id": 1}))
-    got = call(make(kind, fault_server.url, clock), Endpoint("GET", "/ra", "r",
-                                                             responses={"200": ResponseType("json", Item)}))
+@pytest.mark.parametrize(
+    "value",
+    [
+        "-5",
+        "nan",
+        "inf",
+        "-inf",
+        "1e9",
+        "99999999999",
+        "1_0",
+        "5s",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Mon, 99 Foo 2020 99:99:99 GMT",
+    ],
+)
+def test_an_invalid_retry_after_falls_back_to_backoff(
+    fault_server: FaultServer, clock: FakeClock, kind: str, value: str
+) -> None:
+    fault_server.route(
+        "/ra",
+        lambda r: (
+            Reply(429, headers={"Retry-After": value, "retry-after-ms": value})
+            if r.n <= 2
+            else Reply(json={"id": 1})
+        ),
+    )
+    got = call(
+        make(kind, fault_server.url, clock),
+        Endpoint("GET", "/ra", "r", responses={"200": ResponseType("json", Item)}),
+    )
     assert got == Item(id=1)
     assert clock.sleeps == [0.5, 1.0]  # the backoff ceilings (random = upper bound), not 0 s
 
 
 def test_a_valid_retry_after_is_still_honoured_and_a_long_one_still_refused(
-        fault_server: FaultServer, clock: FakeClock) -> None:
-    fault_server.route("/ok", lambda r: Reply(429, headers={"Retry-After": "3"}) if r.n == 1
-                       else Reply(json={"id": 1}))
+    fault_server: FaultServer, clock: FakeClock
+) -> None:
+    fault_server.route(
+        "/ok",
+        lambda r: Reply(429, headers={"Retry-After": "3"}) if r.n == 1 else Reply(json={"id": 1}),
+    )
     fault_server.route("/long", lambda r: Reply(429, headers={"Retry-After": "3600"}))
     assert call(make("sync", fault_server.url, clock), Endpoint("GET", "/ok", "o")) == {"id": 1}
     assert clock.sleeps == [3.0]
@@ -325,30 +420,49 @@ def page_routes(server: FaultServer) -> None:
     rows = [{"id": i} for i in range(6)]
     server.route("/offset", lambda r: Reply(json=rows[:2]))  # ignores offset
     server.route("/pageno", lambda r: Reply(json={"data": rows[:2]}))  # ignores page
-    server.route("/cursor", lambda r: Reply(json={"items": rows[int(r.q("c") or 0):][:2],
-                                                  "next": "2"}))  # cursor leads back
-    server.route("/link", lambda r: Reply(json=rows[:2] if r.q("p") is None else rows[2:4],
-                                          headers={"Link": f'<{server.url}/link?p=1>; rel="next"'}))
+    server.route(
+        "/cursor", lambda r: Reply(json={"items": rows[int(r.q("c") or 0) :][:2], "next": "2"})
+    )  # cursor leads back
+    server.route(
+        "/link",
+        lambda r: Reply(
+            json=rows[:2] if r.q("p") is None else rows[2:4],
+            headers={"Link": f'<{server.url}/link?p=1>; rel="next"'},
+        ),
+    )
 
 
 PAGINATIONS = {
     "/offset": (Pagination("offset", offset_param="offset", limit_param="limit"), {"limit": 2}, 2),
-    "/pageno": (Pagination("page", items=("data",), page_param="page", limit_param="per"), {"per": 2}, 2),
-    "/cursor": (Pagination("cursor", items=("items",), cursor_param="c", next_cursor=("next",)), {}, 4),
+    "/pageno": (
+        Pagination("page", items=("data",), page_param="page", limit_param="per"),
+        {"per": 2},
+        2,
+    ),
+    "/cursor": (
+        Pagination("cursor", items=("items",), cursor_param="c", next_cursor=("next",)),
+        {},
+        4,
+    ),
     "/link": (Pagination("link"), {}, 4),
 }
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("path", list(PAGINATIONS))
-def test_a_paginator_never_loops_on_a_server_that_repeats(fault_server: FaultServer, clock: FakeClock,
-                                                          kind: str, path: str) -> None:
+def test_a_paginator_never_loops_on_a_server_that_repeats(
+    fault_server: FaultServer, clock: FakeClock, kind: str, path: str
+) -> None:
     page_routes(fault_server)
     spec, query, items = PAGINATIONS[path]
     got: list[Any] = []
     with pytest.raises(PaginationLoopError):
-        walk(make(kind, fault_server.url, clock), Endpoint("GET", path, "p", pagination=spec), got,
-             query=query)
+        walk(
+            make(kind, fault_server.url, clock),
+            Endpoint("GET", path, "p", pagination=spec),
+            got,
+            query=query,
+        )
     assert len(got) == items  # every distinct item once, no repeated page yielded
     assert len({item.id for item in got}) == items
 
@@ -402,16 +516,33 @@ def test_sync_limiter_gives_back_the_slot_of_an_interrupted_caller(clock: FakeCl
 # -- 14: secrets in logs, short-lived tokens --------------------------------------------------
 
 
-def test_httpx_own_log_line_never_shows_a_query_credential(fault_server: FaultServer, clock: FakeClock,
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+def test_httpx_own_log_line_never_shows_a_query_credential(
+    fault_server: FaultServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
     fault_server.route("/weather", lambda r: Reply(json={"ok": True}))
-    client = make("sync", fault_server.url, clock, security_schemes={"k": APIKeyScheme("query", "appid")},
-                  credentials={"k": "APPID-SECRET"}, default_security=(("k",),))
+    client = make(
+        "sync",
+        fault_server.url,
+        clock,
+        security_schemes={"k": APIKeyScheme("query", "appid")},
+        credentials={"k": "APPID-SECRET"},
+        default_security=(("k",),),
+    )
     with caplog.at_level(logging.DEBUG):
-        call(client, Endpoint("GET", "/weather", "w"), query={"q": "Paris", "token": "TOKEN-SECRET"})
-        call(make("async", fault_server.url, clock, security_schemes={"k": APIKeyScheme("query", "appid")},
-                  credentials={"k": "APPID-SECRET"}, default_security=(("k",),)),
-             Endpoint("GET", "/weather", "w"))
+        call(
+            client, Endpoint("GET", "/weather", "w"), query={"q": "Paris", "token": "TOKEN-SECRET"}
+        )
+        call(
+            make(
+                "async",
+                fault_server.url,
+                clock,
+                security_schemes={"k": APIKeyScheme("query", "appid")},
+                credentials={"k": "APPID-SECRET"},
+                default_security=(("k",),),
+            ),
+            Endpoint("GET", "/weather", "w"),
+        )
     assert fault_server.requests("/weather")[0].query["appid"] == ["APPID-SECRET"]
     lines = [r.getMessage() for r in caplog.records]
     assert sum("HTTP Request:" in line for line in lines) == 2
@@ -427,8 +558,9 @@ class TokenServer:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/token":
             self.fetches += 1
-            return httpx.Response(200, json={"access_token": f"t{self.fetches}",
-                                             "expires_in": self.expires_in})
+            return httpx.Response(
+                200, json={"access_token": f"t{self.fetches}", "expires_in": self.expires_in}
+            )
         return httpx.Response(200, json={"ok": True})
 
 
@@ -436,10 +568,14 @@ class TokenServer:
 def test_a_short_lived_token_is_reused_for_part_of_its_life(expires_in: Any) -> None:
     server = TokenServer(expires_in)
     client = SyncAPIClient(
-        base_url="https://api.test", package="t", version="1",
+        base_url="https://api.test",
+        package="t",
+        version="1",
         security_schemes={"o": OAuth2Scheme(token_url="https://api.test/token")},
-        credentials={"o": OAuth2ClientCredentials("id", "secret")}, default_security=(("o",),),
-        http_client=httpx.Client(transport=httpx.MockTransport(server)))
+        credentials={"o": OAuth2ClientCredentials("id", "secret")},
+        default_security=(("o",),),
+        http_client=httpx.Client(transport=httpx.MockTransport(server)),
+    )
     fake = FakeClock()
     client._auth.oauth_sessions()[0].clock = fake
     for _ in range(5):
@@ -454,10 +590,14 @@ def test_a_short_lived_token_is_reused_for_part_of_its_life(expires_in: Any) -> 
 def test_an_unreadable_lifetime_keeps_the_token_until_rejected(expires_in: Any) -> None:
     server = TokenServer(expires_in)
     client = SyncAPIClient(
-        base_url="https://api.test", package="t", version="1",
+        base_url="https://api.test",
+        package="t",
+        version="1",
         security_schemes={"o": OAuth2Scheme(token_url="https://api.test/token")},
-        credentials={"o": OAuth2ClientCredentials("id", "secret")}, default_security=(("o",),),
-        http_client=httpx.Client(transport=httpx.MockTransport(server)))
+        credentials={"o": OAuth2ClientCredentials("id", "secret")},
+        default_security=(("o",),),
+        http_client=httpx.Client(transport=httpx.MockTransport(server)),
+    )
     for _ in range(3):
         client.request(Endpoint("GET", "/x", "x"))
     assert server.fetches == 1
@@ -467,21 +607,34 @@ def test_an_unreadable_lifetime_keeps_the_token_until_rejected(expires_in: Any) 
 
 
 def test_sync_and_async_make_the_same_decisions(fault_server: FaultServer) -> None:
-    script = {1: Reply(503), 2: Reply(429, headers={"Retry-After": "2"}), 3: Reply(reset=True),
-              4: Reply(500), 5: Reply(json={"id": 1})}
+    script = {
+        1: Reply(503),
+        2: Reply(429, headers={"Retry-After": "2"}),
+        3: Reply(reset=True),
+        4: Reply(500),
+        5: Reply(json={"id": 1}),
+    }
     traces: dict[str, list[tuple[str, float, int]]] = {}
     for kind in KINDS:
         path = f"/script-{kind}"
         fault_server.route(path, lambda r: script[r.n])
         clock = FakeClock()
         events: list[RetryEvent] = []
-        client = make(kind, fault_server.url, clock, max_retries=4, hooks=Hooks(on_retry=[events.append]))
+        client = make(
+            kind, fault_server.url, clock, max_retries=4, hooks=Hooks(on_retry=[events.append])
+        )
         assert call(client, Endpoint("GET", path, "s")) == {"id": 1}
         # a reset surfaces as ReadError or RemoteProtocolError, depending on timing
-        traces[kind] = [(e.reason if e.status_code else "transport", e.delay, e.attempt)
-                        for e in events]
+        traces[kind] = [
+            (e.reason if e.status_code else "transport", e.delay, e.attempt) for e in events
+        ]
     assert traces["sync"] == traces["async"]
-    assert traces["sync"] == [("503", 0.5, 1), ("429", 2.0, 2), ("transport", 2.0, 3), ("500", 4.0, 4)]
+    assert traces["sync"] == [
+        ("503", 0.5, 1),
+        ("429", 2.0, 2),
+        ("transport", 2.0, 3),
+        ("500", 4.0, 4),
+    ]
 
 
 def test_the_type_adapter_cache_is_bounded_and_keeps_what_is_used() -> None:
@@ -531,8 +684,10 @@ class HeaderTrickler:
             try:
                 for _ in range(self.answered):
                     conn.recv(65536)
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                 b"Content-Length: 9\r\n\r\n{\"id\": 1}")
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        b'Content-Length: 9\r\n\r\n{"id": 1}'
+                    )
                 conn.recv(65536)
                 status = b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 10_000
                 for byte in status:
@@ -550,8 +705,14 @@ class HeaderTrickler:
 def test_a_sync_attempt_ends_at_its_deadline_while_headers_trickle(clock: FakeClock) -> None:
     server = HeaderTrickler()
     try:
-        client = make("sync", server.url, clock, timeout=5.0, max_retries=0,
-                      limits=ResponseLimits(attempt_deadline=0.5))
+        client = make(
+            "sync",
+            server.url,
+            clock,
+            timeout=5.0,
+            max_retries=0,
+            limits=ResponseLimits(attempt_deadline=0.5),
+        )
         with pytest.raises(APITimeoutError, match="AttemptDeadlineExceeded"):
             call(client, Endpoint("GET", "/x", "x"))
     finally:
@@ -563,8 +724,14 @@ def test_the_deadline_holds_on_a_kept_alive_connection_too(clock: FakeClock) -> 
     # attempt still ends at its deadline while the status line trickles
     server = HeaderTrickler(answered=1)
     try:
-        client = make("sync", server.url, clock, timeout=5.0, max_retries=0,
-                      limits=ResponseLimits(attempt_deadline=0.5))
+        client = make(
+            "sync",
+            server.url,
+            clock,
+            timeout=5.0,
+            max_retries=0,
+            limits=ResponseLimits(attempt_deadline=0.5),
+        )
         with client:
             assert client.request(Endpoint("GET", "/x", "x")) == {"id": 1}
             started = time.monotonic()
@@ -591,7 +758,9 @@ def test_a_sync_call_runs_no_thread_of_its_own(fault_server: FaultServer, clock:
     assert during == [set()]
 
 
-def test_a_sync_upload_to_a_server_that_stops_reading_ends_at_the_deadline(clock: FakeClock) -> None:
+def test_a_sync_upload_to_a_server_that_stops_reading_ends_at_the_deadline(
+    clock: FakeClock,
+) -> None:
     # the server takes the connection and reads nothing: each write waits for room, up
     # to the write timeout (5 s) each, unless the attempt's end cuts it short
     listener = socket.socket()
@@ -600,12 +769,19 @@ def test_a_sync_upload_to_a_server_that_stops_reading_ends_at_the_deadline(clock
     listener.listen(1)
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     try:
-        client = make("sync", url, clock, timeout=5.0, max_retries=0,
-                      limits=ResponseLimits(attempt_deadline=0.5))
+        client = make(
+            "sync",
+            url,
+            clock,
+            timeout=5.0,
+            max_retries=0,
+            limits=ResponseLimits(attempt_deadline=0.5),
+        )
         started = time.monotonic()
         with pytest.raises(APITimeoutError, match="AttemptDeadlineExceeded"):
-            call(client, Endpoint("POST", "/upload", "u", body_kind="binary"),
-                 body=b"x" * 64_000_000)
+            call(
+                client, Endpoint("POST", "/upload", "u", body_kind="binary"), body=b"x" * 64_000_000
+            )
         assert time.monotonic() - started < 4.0
     finally:
         listener.close()
@@ -613,7 +789,8 @@ def test_a_sync_upload_to_a_server_that_stops_reading_ends_at_the_deadline(clock
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_loading_an_operations_models_does_not_count_against_its_attempt_deadline(
-        fault_server: FaultServer, clock: FakeClock, kind: str) -> None:
+    fault_server: FaultServer, clock: FakeClock, kind: str
+) -> None:
     # the first call of an operation imports its models (the responses table is loaded
     # on first use); that can take long on a big client, and it is not the server's time
     fault_server.route("/ok", lambda r: Reply(json={"id": 1}))
@@ -622,6 +799,11 @@ def test_loading_an_operations_models_does_not_count_against_its_attempt_deadlin
         clock.advance(100.0)  # the import, as the attempt's clock sees it
         return {"200": ResponseType("json", Item)}
 
-    client = make(kind, fault_server.url, clock, max_retries=0,
-                  limits=ResponseLimits(attempt_deadline=10.0, clock=clock))
+    client = make(
+        kind,
+        fault_server.url,
+        clock,
+        max_retries=0,
+        limits=ResponseLimits(attempt_deadline=10.0, clock=clock),
+    )
     assert call(client, Endpoint("GET", "/ok", "o", responses=responses)) == Item(id=1)

@@ -21,10 +21,22 @@ from apigen.runtime import (
 from rt_faultserver import FaultServer, Reply, Req
 
 OK = {"200": ResponseType("json")}
-KEYED = Endpoint("POST", "/charges", "create_charge", responses=OK, body_kind="json",
-                 idempotency_header="Idempotency-Key")
-KEYED_PATCH = Endpoint("PATCH", "/charges", "update_charge", responses=OK, body_kind="json",
-                       idempotency_header="Idempotency-Key")
+KEYED = Endpoint(
+    "POST",
+    "/charges",
+    "create_charge",
+    responses=OK,
+    body_kind="json",
+    idempotency_header="Idempotency-Key",
+)
+KEYED_PATCH = Endpoint(
+    "PATCH",
+    "/charges",
+    "update_charge",
+    responses=OK,
+    body_kind="json",
+    idempotency_header="Idempotency-Key",
+)
 PLAIN = Endpoint("POST", "/plain", "create_plain", responses=OK, body_kind="json")
 
 
@@ -38,16 +50,25 @@ async def _no_async_sleep(seconds: float) -> None:
 
 def _settings(server: FaultServer, **kw: Any) -> dict[str, Any]:
     retry = RetryPolicy(sleep=_no_sleep, async_sleep=_no_async_sleep)
-    return dict(base_url=server.url, package="t", version="1", retry=retry, max_retries=3,
-                circuit_breaker=None, **kw)
+    return dict(
+        base_url=server.url,
+        package="t",
+        version="1",
+        retry=retry,
+        max_retries=3,
+        circuit_breaker=None,
+        **kw,
+    )
 
 
 def _fail_then_succeed(*failures: Reply) -> Any:
     """Answer the n-th request to a path with the n-th failure, then 200."""
+
     def route(req: Req) -> Reply:
         if req.n <= len(failures):
             return failures[req.n - 1]
         return Reply(200, json={"n": req.n})
+
     return route
 
 
@@ -56,8 +77,9 @@ def _keys(server: FaultServer, path: str) -> list[str | None]:
 
 
 def test_keyed_post_is_retried_on_5xx_and_resets_with_one_generated_key(fault_server):
-    fault_server.route("/charges", _fail_then_succeed(Reply(500, json={}), Reply(reset=True),
-                                                      Reply(503, json={})))
+    fault_server.route(
+        "/charges", _fail_then_succeed(Reply(500, json={}), Reply(reset=True), Reply(503, json={}))
+    )
     with SyncAPIClient(**_settings(fault_server)) as client:
         assert client.request(KEYED, body={"amount": 1}) == {"n": 4}
         first = _keys(fault_server, "/charges")

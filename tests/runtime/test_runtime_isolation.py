@@ -22,9 +22,13 @@ OPTIONAL_LAZY = {"redis", "opentelemetry"}
 def _lazy_import_lines(path: Path) -> set[int]:
     """Lines of the imports that sit inside a function body (run only when called)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    return {inner.lineno for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            for inner in ast.walk(node) if isinstance(inner, (ast.Import, ast.ImportFrom))}
+    return {
+        inner.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for inner in ast.walk(node)
+        if isinstance(inner, (ast.Import, ast.ImportFrom))
+    }
 
 
 def _top_level_imports(path: Path) -> list[tuple[int, str, int]]:
@@ -49,7 +53,9 @@ def test_runtime_imports_only_stdlib_httpx_pydantic_and_itself() -> None:
         for line, module, level in _top_level_imports(f):
             if level > 0:
                 if level != 1:
-                    bad.append(f"{f.name}:{line} relative import leaves the runtime (level {level})")
+                    bad.append(
+                        f"{f.name}:{line} relative import leaves the runtime (level {level})"
+                    )
                 continue
             top = module.split(".")[0]
             if top in OPTIONAL_LAZY and line in lazy:
@@ -57,12 +63,14 @@ def test_runtime_imports_only_stdlib_httpx_pydantic_and_itself() -> None:
             if top not in stdlib and top not in ALLOWED_THIRD_PARTY:
                 bad.append(f"{f.name}:{line} imports {module}")
     assert not bad, bad
-    assert not any(RUNTIME.glob("*/")) or all(p.name == "__pycache__" for p in RUNTIME.iterdir() if p.is_dir())
+    assert not any(RUNTIME.glob("*/")) or all(
+        p.name == "__pycache__" for p in RUNTIME.iterdir() if p.is_dir()
+    )
 
 
 # The shape of what the generator emits (client.py + a resource), used to check that
 # the runtime's contract type-checks and works from inside a package.
-SAMPLE_CLIENT = '''
+SAMPLE_CLIENT = """
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -154,7 +162,7 @@ def _handler(request: httpx.Request) -> httpx.Response:
 def demo() -> list[Any]:
     with Client(api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(_handler))) as api:
         return [api.pets.get_pet(1), [p.id for p in api.pets.list_pets(limit=2)]]
-'''
+"""
 
 
 def _make_package(tmp_path: Path) -> Path:
@@ -179,8 +187,14 @@ def test_copied_runtime_imports_without_apigen(tmp_path: Path) -> None:
     )
     env = {"PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1"}
     # -I: isolated mode, so neither PYTHONPATH nor the current directory can leak apigen in.
-    proc = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n" + code],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n" + code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
 
@@ -196,15 +210,26 @@ def test_public_surface_used_by_generated_code() -> None:
     missing = [n for n in names if not hasattr(rt, n)]
     assert not missing
     assert set(names) <= set(rt.__all__)
-    assert issubclass(rt.APITimeoutError, rt.APIConnectionError) and issubclass(rt.APIConnectionError, rt.APIError)
-    assert issubclass(rt.InternalServerError, rt.APIStatusError) and issubclass(rt.CircuitOpenError, rt.APIError)
+    assert issubclass(rt.APITimeoutError, rt.APIConnectionError) and issubclass(
+        rt.APIConnectionError, rt.APIError
+    )
+    assert issubclass(rt.InternalServerError, rt.APIStatusError) and issubclass(
+        rt.CircuitOpenError, rt.APIError
+    )
 
 
 def test_import_stays_light() -> None:
-    code = "import sys, httpx, pydantic; before = set(sys.modules); import apigen.runtime; " \
-           "print(sorted(set(sys.modules) - before))"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=RUNTIME.parents[1])
+    code = (
+        "import sys, httpx, pydantic; before = set(sys.modules); import apigen.runtime; "
+        "print(sorted(set(sys.modules) - before))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=RUNTIME.parents[1],
+    )
     assert proc.returncode == 0, proc.stderr
     added = proc.stdout
     for heavy in ("'email.utils'", "'inspect'", "'multiprocessing'", "'concurrent.futures'"):
@@ -217,7 +242,19 @@ def test_mypy_strict_passes_on_runtime_and_generated_shape(tmp_path: Path) -> No
     _make_package(tmp_path)
     (tmp_path / "mypy.ini").write_text("[mypy]\n")  # keep the repository's config out of it
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file", "mypy.ini", "pkg"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--config-file",
+            "mypy.ini",
+            "pkg",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -55,9 +55,16 @@ def test_reservations_give_concurrent_callers_increasing_waits(clock: FakeClock)
 def test_server_reset_headers() -> None:
     now = 1_700_000_000.0
     H = httpx.Headers
-    assert server_reset_delay(H({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(now + 7)}), now) == 7
+    assert (
+        server_reset_delay(
+            H({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(now + 7)}), now
+        )
+        == 7
+    )
     assert server_reset_delay(H({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "3"}), now) == 3
-    assert server_reset_delay(H({"x-ratelimit-remaining": "5", "x-ratelimit-reset": "3"}), now) is None
+    assert (
+        server_reset_delay(H({"x-ratelimit-remaining": "5", "x-ratelimit-reset": "3"}), now) is None
+    )
     assert server_reset_delay(H({"ratelimit-remaining": "0", "ratelimit-reset": "4"}), now) == 4
     assert server_reset_delay(H({"ratelimit": "limit=10, remaining=0, reset=9"}), now) == 9
     assert server_reset_delay(H({"ratelimit": '"default";r=0;t=11'}), now) == 11
@@ -66,15 +73,30 @@ def test_server_reset_headers() -> None:
 
 
 def test_client_waits_for_announced_reset_bounded(clock: FakeClock) -> None:
-    answers = iter([
-        httpx.Response(200, json={}, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(clock.t + 5)}),
-        httpx.Response(200, json={}, headers={"ratelimit-remaining": "0", "ratelimit-reset": "3600"}),
-        httpx.Response(200, json={}),
-        httpx.Response(200, json={}),
-    ])
-    cfg = RateLimit(requests=None, clock=clock, wall_clock=clock, sleep=clock.sleep, max_server_wait=60)
-    c = SyncAPIClient(base_url="https://a", package="t", version="1", rate_limit=cfg,
-                      http_client=mock_http(lambda r: next(answers)))
+    answers = iter(
+        [
+            httpx.Response(
+                200,
+                json={},
+                headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(clock.t + 5)},
+            ),
+            httpx.Response(
+                200, json={}, headers={"ratelimit-remaining": "0", "ratelimit-reset": "3600"}
+            ),
+            httpx.Response(200, json={}),
+            httpx.Response(200, json={}),
+        ]
+    )
+    cfg = RateLimit(
+        requests=None, clock=clock, wall_clock=clock, sleep=clock.sleep, max_server_wait=60
+    )
+    c = SyncAPIClient(
+        base_url="https://a",
+        package="t",
+        version="1",
+        rate_limit=cfg,
+        http_client=mock_http(lambda r: next(answers)),
+    )
     c.request(GET)
     assert clock.sleeps == []
     c.request(GET)  # waits for the announced reset
@@ -87,8 +109,15 @@ def test_client_waits_for_announced_reset_bounded(clock: FakeClock) -> None:
 
 def test_breaker_transitions(clock: FakeClock) -> None:
     changes: list[tuple[str, str]] = []
-    b = Breaker(CircuitBreaker(failure_threshold=3, recovery_time=10, clock=clock), lambda o, n: changes.append((o, n)))
-    b.failure(); b.failure(); b.success(); b.failure(); b.failure()  # noqa: E702 - success resets the count
+    b = Breaker(
+        CircuitBreaker(failure_threshold=3, recovery_time=10, clock=clock),
+        lambda o, n: changes.append((o, n)),
+    )
+    b.failure()
+    b.failure()
+    b.success()
+    b.failure()
+    b.failure()  # noqa: E702 - success resets the count
     assert b.state == "closed"
     b.failure()
     assert b.state == "open"
@@ -107,8 +136,13 @@ def test_breaker_transitions(clock: FakeClock) -> None:
     b.success()
     assert b.state == "closed"
     b.before()
-    assert changes == [("closed", "open"), ("open", "half_open"), ("half_open", "open"), ("open", "half_open"),
-                       ("half_open", "closed")]
+    assert changes == [
+        ("closed", "open"),
+        ("open", "half_open"),
+        ("half_open", "open"),
+        ("open", "half_open"),
+        ("half_open", "closed"),
+    ]
 
 
 def test_breaker_probe_slot_released_when_attempt_has_no_verdict(clock: FakeClock) -> None:
@@ -132,9 +166,15 @@ def test_client_breaker_counts_5xx_and_connect_errors_not_4xx(clock: FakeClock) 
         return httpx.Response(item, json={})
 
     changes: list[tuple[str, str]] = []
-    c = SyncAPIClient(base_url="https://a", package="t", version="1", max_retries=0,
-                      circuit_breaker=CircuitBreaker(failure_threshold=3, recovery_time=30, clock=clock),
-                      hooks=Hooks(on_breaker=[lambda o, n: changes.append((o, n))]), http_client=mock_http(handler))
+    c = SyncAPIClient(
+        base_url="https://a",
+        package="t",
+        version="1",
+        max_retries=0,
+        circuit_breaker=CircuitBreaker(failure_threshold=3, recovery_time=30, clock=clock),
+        hooks=Hooks(on_breaker=[lambda o, n: changes.append((o, n))]),
+        http_client=mock_http(handler),
+    )
     for _ in range(6):
         with pytest.raises(NotFoundError):
             c.request(GET)
@@ -158,9 +198,15 @@ def test_breaker_open_stops_retries_with_cause(clock: FakeClock) -> None:
         sent.append(1)
         return httpx.Response(503)
 
-    c = SyncAPIClient(base_url="https://a", package="t", version="1", max_retries=5,
-                      retry=None, circuit_breaker=CircuitBreaker(failure_threshold=2, clock=clock),
-                      http_client=mock_http(handler))
+    c = SyncAPIClient(
+        base_url="https://a",
+        package="t",
+        version="1",
+        max_retries=5,
+        retry=None,
+        circuit_breaker=CircuitBreaker(failure_threshold=2, clock=clock),
+        http_client=mock_http(handler),
+    )
     c._sleep = clock.sleep
     with pytest.raises(CircuitOpenError) as info:
         c.request(GET)
@@ -170,10 +216,15 @@ def test_breaker_open_stops_retries_with_cause(clock: FakeClock) -> None:
 def test_async_limiter_and_breaker(clock: FakeClock) -> None:
     async def main() -> None:
         statuses = iter([500, 500, 200, 200, 200, 200])
-        c = AsyncAPIClient(base_url="https://a", package="t", version="1", max_retries=0,
-                           rate_limit=RateLimit(requests=5, clock=clock, async_sleep=clock.async_sleep),
-                           circuit_breaker=CircuitBreaker(failure_threshold=2, recovery_time=5, clock=clock),
-                           http_client=mock_ahttp(lambda r: httpx.Response(next(statuses), json={})))
+        c = AsyncAPIClient(
+            base_url="https://a",
+            package="t",
+            version="1",
+            max_retries=0,
+            rate_limit=RateLimit(requests=5, clock=clock, async_sleep=clock.async_sleep),
+            circuit_breaker=CircuitBreaker(failure_threshold=2, recovery_time=5, clock=clock),
+            http_client=mock_ahttp(lambda r: httpx.Response(next(statuses), json={})),
+        )
         for _ in range(2):
             with pytest.raises(InternalServerError):
                 await c.request(GET)

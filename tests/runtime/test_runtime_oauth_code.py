@@ -59,8 +59,16 @@ class AuthServer:
             access, refresh = f"at-{self.issued}", f"rt-{self.issued}"
             self.valid = {access}  # the previous access token stops working
             self.refresh_tokens = {refresh}
-        return Reply(200, json={"access_token": access, "refresh_token": refresh,
-                                "token_type": "Bearer", "expires_in": 3600, "scope": "read"})
+        return Reply(
+            200,
+            json={
+                "access_token": access,
+                "refresh_token": refresh,
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "scope": "read",
+            },
+        )
 
     def token(self, req: Req) -> Reply:
         form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
@@ -71,10 +79,16 @@ class AuthServer:
         if form.get("grant_type") == "authorization_code":
             asked = self.codes.pop(form.get("code", ""), None)
             verifier = form.get("code_verifier", "")
-            challenge = base64.urlsafe_b64encode(
-                hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-            if (asked is None or asked.get("code_challenge") != challenge
-                    or asked.get("redirect_uri") != form.get("redirect_uri")):
+            challenge = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                .rstrip(b"=")
+                .decode()
+            )
+            if (
+                asked is None
+                or asked.get("code_challenge") != challenge
+                or asked.get("redirect_uri") != form.get("redirect_uri")
+            ):
                 return Reply(400, json={"error": "invalid_grant"})
             return self._issue()
         if form.get("grant_type") == "refresh_token":
@@ -94,13 +108,24 @@ class AuthServer:
 
 
 def _settings(server: FaultServer, store: Any, **grant: Any) -> dict[str, Any]:
-    scheme = OAuth2Scheme(authorization_url="/authorize", code_token_url="/token",
-                          scopes=("read", "write"), flows=("authorizationCode",))
-    credential = OAuth2AuthorizationCode(client_id="app", client_secret=SECRET,
-                                         redirect_uri=REDIRECT, store=store, **grant)
-    return dict(base_url=server.url, package="t", version="1", circuit_breaker=None,
-                security_schemes={"oauth": scheme}, credentials={"oauth": credential},
-                default_security=(("oauth",),))
+    scheme = OAuth2Scheme(
+        authorization_url="/authorize",
+        code_token_url="/token",
+        scopes=("read", "write"),
+        flows=("authorizationCode",),
+    )
+    credential = OAuth2AuthorizationCode(
+        client_id="app", client_secret=SECRET, redirect_uri=REDIRECT, store=store, **grant
+    )
+    return dict(
+        base_url=server.url,
+        package="t",
+        version="1",
+        circuit_breaker=None,
+        security_schemes={"oauth": scheme},
+        credentials={"oauth": credential},
+        default_security=(("oauth",),),
+    )
 
 
 def _consent(url: str) -> tuple[str, str]:
@@ -131,7 +156,8 @@ def test_authorization_url_carries_the_s256_challenge(fault_server, tmp_path):
 
 
 def test_code_exchange_persists_tokens_and_a_restart_refreshes_from_the_store(
-        fault_server, tmp_path):
+    fault_server, tmp_path
+):
     auth = AuthServer(fault_server)
     path = tmp_path / "tokens.json"
     with SyncAPIClient(**_settings(fault_server, FileTokenStore(path))) as client:
@@ -162,7 +188,8 @@ def _exchanged(server: FaultServer, store: Any, client_cls: Any = SyncAPIClient)
 
 
 def test_refresh_is_single_flight_across_threads_and_clients_sharing_a_store(
-        fault_server, tmp_path):
+    fault_server, tmp_path
+):
     auth = AuthServer(fault_server)
     store = FileTokenStore(tmp_path / "tokens.json")
     first = SyncAPIClient(**_settings(fault_server, store))

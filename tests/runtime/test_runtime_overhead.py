@@ -43,9 +43,13 @@ def handler(req: httpx.Request) -> httpx.Response:
 def test_a_repeated_call_builds_no_adapter_and_formats_no_log_record(monkeypatch: Any) -> None:
     ep = Endpoint("GET", "/pets/{id}", "get", responses={"200": ResponseType("json", list[Pet])})
     client = SyncAPIClient(
-        base_url="https://api.test/v1", package="bench", version="1",
-        security_schemes={"k": APIKeyScheme("header", "X-API-Key")}, credentials={"k": "k"},
-        default_security=(("k",),), rate_limit=RateLimit(requests=1e9),
+        base_url="https://api.test/v1",
+        package="bench",
+        version="1",
+        security_schemes={"k": APIKeyScheme("header", "X-API-Key")},
+        credentials={"k": "k"},
+        default_security=(("k",),),
+        rate_limit=RateLimit(requests=1e9),
         circuit_breaker=CircuitBreaker(),
         hooks=Hooks(on_request=[lambda r: None], on_response=[lambda r: None]),
         http_client=httpx.Client(transport=httpx.MockTransport(handler)),
@@ -79,8 +83,12 @@ def test_a_repeated_call_builds_no_adapter_and_formats_no_log_record(monkeypatch
 def test_the_counter_sees_debug_records_when_debug_is_on(monkeypatch: Any) -> None:
     """The guard above can fail: with DEBUG on, the same calls do make records."""
     ep = Endpoint("GET", "/pets/{id}", "get", responses={"200": ResponseType("json", list[Pet])})
-    client = SyncAPIClient(base_url="https://api.test/v1", package="bench2", version="1",
-                           http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    client = SyncAPIClient(
+        base_url="https://api.test/v1",
+        package="bench2",
+        version="1",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
     logger = logging.getLogger("bench2")
     monkeypatch.setattr(logger, "level", logging.DEBUG)
     records: list[logging.LogRecord] = []

@@ -53,7 +53,8 @@ def test_tokens_saved_by_one_process_are_found_by_another(redis_url: str, prefix
 
 def test_refresh_is_single_flight_across_processes(redis_url: str, prefix: str) -> None:
     RedisTokenStore(redis.Redis.from_url(redis_url), prefix=prefix).save(
-        "api:oauth", OAuthToken("stale", "rt-0"))
+        "api:oauth", OAuthToken("stale", "rt-0")
+    )
     refreshes: list[int] = []
     used: list[str] = []
     barrier = threading.Barrier(6)
@@ -81,8 +82,9 @@ def test_refresh_is_single_flight_across_processes(redis_url: str, prefix: str) 
 
 def test_a_dead_holders_lock_expires(redis_url: str, prefix: str) -> None:
     redis.Redis.from_url(redis_url).set(prefix + "k:lock", "someone-who-died", px=100)
-    store = RedisTokenStore(redis.Redis.from_url(redis_url), prefix=prefix, lock_expiry=5.0,
-                            poll=0.01)
+    store = RedisTokenStore(
+        redis.Redis.from_url(redis_url), prefix=prefix, lock_expiry=5.0, poll=0.01
+    )
     with store.lock("k"):
         held_by = redis.Redis.from_url(redis_url).get(prefix + "k:lock")
     assert held_by not in (None, b"someone-who-died")  # this store took it once it expired
@@ -91,8 +93,10 @@ def test_a_dead_holders_lock_expires(redis_url: str, prefix: str) -> None:
 
 def test_async_token_store_locks_across_tasks_and_stores(redis_url: str, prefix: str) -> None:
     async def main() -> list[str]:
-        stores = [RedisTokenStore(redis.asyncio.Redis.from_url(redis_url), prefix=prefix,
-                                  poll=0.01) for _ in range(2)]
+        stores = [
+            RedisTokenStore(redis.asyncio.Redis.from_url(redis_url), prefix=prefix, poll=0.01)
+            for _ in range(2)
+        ]
         await stores[0].asave("k", OAuthToken("stale"))
         order: list[str] = []
 
@@ -113,8 +117,9 @@ def test_async_token_store_locks_across_tasks_and_stores(redis_url: str, prefix:
     assert order in (["in-0", "out-0", "in-1", "out-1"], ["in-1", "out-1", "in-0", "out-0"])
 
 
-def test_token_store_without_redis_keeps_going(prefix: str,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_token_store_without_redis_keeps_going(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
     with RedisServer() as server:
         store = RedisTokenStore(redis.Redis.from_url(server.url), prefix=prefix)
         server.stop()
@@ -127,12 +132,15 @@ def test_token_store_without_redis_keeps_going(prefix: str,
 
 
 def test_cache_entries_are_shared_bounded_and_expire(redis_url: str, prefix: str) -> None:
-    one = RedisCache(redis.Redis.from_url(redis_url), prefix=prefix, ttl=60.0,
-                     max_entry_bytes=1000)
+    one = RedisCache(redis.Redis.from_url(redis_url), prefix=prefix, ttl=60.0, max_entry_bytes=1000)
     other = RedisCache(redis.Redis.from_url(redis_url), prefix=prefix)
     assert isinstance(one, CacheStore)
-    entry = CachedResponse(200, (("ETag", '"v1"'), ("Content-Type", "application/json")),
-                           b'{"id": 1}', (("Accept", "application/json"),))
+    entry = CachedResponse(
+        200,
+        (("ETag", '"v1"'), ("Content-Type", "application/json")),
+        b'{"id": 1}',
+        (("Accept", "application/json"),),
+    )
     one.set("d1", entry)
     assert other.get("d1") == entry and other.get("d1").etag == '"v1"'  # type: ignore[union-attr]
     assert 0 < redis.Redis.from_url(redis_url).pttl(prefix + "d1") <= 60_000

@@ -31,10 +31,14 @@ from rt_helpers import FakeClock, mock_ahttp, mock_http
 
 GET = Endpoint("GET", "/r", "get_r", responses={"200": ResponseType("json")})
 POST = Endpoint("POST", "/r", "post_r", responses={"200": ResponseType("json")}, body_kind="json")
-PATCH = Endpoint("PATCH", "/r", "patch_r", responses={"200": ResponseType("json")}, body_kind="json")
+PATCH = Endpoint(
+    "PATCH", "/r", "patch_r", responses={"200": ResponseType("json")}, body_kind="json"
+)
 
 
-def scripted(*outcomes: Any) -> tuple[Callable[[httpx.Request], httpx.Response], list[httpx.Request]]:
+def scripted(
+    *outcomes: Any,
+) -> tuple[Callable[[httpx.Request], httpx.Response], list[httpx.Request]]:
     """A handler answering each request with the next outcome (a Response or an exception)."""
     seen: list[httpx.Request] = []
     queue = list(outcomes)
@@ -53,10 +57,18 @@ def scripted(*outcomes: Any) -> tuple[Callable[[httpx.Request], httpx.Response],
 
 
 def client(handler: Any, clock: FakeClock, **kw: Any) -> SyncAPIClient:
-    policy = RetryPolicy(sleep=clock.sleep, async_sleep=clock.async_sleep, clock=clock, random=lambda a, b: b)
+    policy = RetryPolicy(
+        sleep=clock.sleep, async_sleep=clock.async_sleep, clock=clock, random=lambda a, b: b
+    )
     kw.setdefault("circuit_breaker", None)
-    return SyncAPIClient(base_url="https://api.test", package="t", version="1", retry=policy,
-                         http_client=mock_http(handler), **kw)
+    return SyncAPIClient(
+        base_url="https://api.test",
+        package="t",
+        version="1",
+        retry=policy,
+        http_client=mock_http(handler),
+        **kw,
+    )
 
 
 def test_backoff_is_full_jitter_capped() -> None:
@@ -71,7 +83,10 @@ def test_backoff_is_full_jitter_capped() -> None:
 def test_retry_after_parsing() -> None:
     now = 1_700_000_000.0
     assert retry_after_seconds(httpx.Headers({"retry-after": "3"}), now) == 3.0
-    assert retry_after_seconds(httpx.Headers({"retry-after-ms": "250", "retry-after": "9"}), now) == 0.25
+    assert (
+        retry_after_seconds(httpx.Headers({"retry-after-ms": "250", "retry-after": "9"}), now)
+        == 0.25
+    )
     date = email.utils.formatdate(now + 12, usegmt=True)
     assert retry_after_seconds(httpx.Headers({"retry-after": date}), now) == pytest.approx(12.0)
     assert retry_after_seconds(httpx.Headers({"retry-after": "garbage"}), now) is None
@@ -104,7 +119,9 @@ def test_non_retryable_status_is_not_retried(clock: FakeClock) -> None:
 
 @pytest.mark.parametrize("ep", [POST, PATCH])
 @pytest.mark.parametrize("status", [500, 502, 504, 408])
-def test_post_patch_not_retried_when_server_may_have_acted(ep: Endpoint, status: int, clock: FakeClock) -> None:
+def test_post_patch_not_retried_when_server_may_have_acted(
+    ep: Endpoint, status: int, clock: FakeClock
+) -> None:
     handler, seen = scripted(status, 200)
     with pytest.raises(APIStatusError) as info:
         client(handler, clock).request(ep, body={"a": 1})
@@ -141,7 +158,9 @@ def test_post_retried_where_it_cannot_have_taken_effect(clock: FakeClock) -> Non
 
 def test_post_with_idempotency_key_is_retried_with_the_same_key(clock: FakeClock) -> None:
     handler, seen = scripted(500, httpx.ReadError("reset"), 200)
-    result = client(handler, clock).request(POST, body={"a": 1}, options=RequestOptions(idempotency_key="abc"))
+    result = client(handler, clock).request(
+        POST, body={"a": 1}, options=RequestOptions(idempotency_key="abc")
+    )
     assert result == {"status": 200}
     assert [r.headers["idempotency-key"] for r in seen] == ["abc"] * 3
     assert all(r.content == b'{"a":1}' for r in seen)
@@ -160,7 +179,9 @@ def test_retry_after_http_date_and_cap(clock: FakeClock) -> None:
 
 
 def test_transport_errors_retried_for_get_and_wrapped(clock: FakeClock) -> None:
-    handler, seen = scripted(httpx.ConnectTimeout("t"), httpx.ReadTimeout("t"), httpx.RemoteProtocolError("x"))
+    handler, seen = scripted(
+        httpx.ConnectTimeout("t"), httpx.ReadTimeout("t"), httpx.RemoteProtocolError("x")
+    )
     with pytest.raises(APIConnectionError) as info:
         client(handler, clock).request(GET)
     assert len(seen) == 3
@@ -177,8 +198,14 @@ def test_per_call_and_policy_max_retries(clock: FakeClock) -> None:
         client(handler, clock).request(GET, options=RequestOptions(max_retries=0))
     assert len(seen) == 1
     handler, seen = scripted(503)
-    c = SyncAPIClient(base_url="https://a", package="t", version="1", http_client=mock_http(handler),
-                      retry=RetryPolicy(max_retries=4, sleep=clock.sleep), max_retries=1)
+    c = SyncAPIClient(
+        base_url="https://a",
+        package="t",
+        version="1",
+        http_client=mock_http(handler),
+        retry=RetryPolicy(max_retries=4, sleep=clock.sleep),
+        max_retries=1,
+    )
     with pytest.raises(InternalServerError):
         c.request(GET)
     assert len(seen) == 5
@@ -189,28 +216,47 @@ def test_on_retry_hook_events(clock: FakeClock) -> None:
     handler, seen = scripted(httpx.ConnectError("refused"), 502, 200)
     client(handler, clock, hooks=Hooks(on_retry=[events.append])).request(GET)
     assert [(e.attempt, e.delay, e.reason, e.status_code) for e in events] == [
-        (1, 0.5, "ConnectError", None), (2, 1.0, "502", 502)]
+        (1, 0.5, "ConnectError", None),
+        (2, 1.0, "502", 502),
+    ]
     assert isinstance(events[0].error, httpx.ConnectError)
 
 
 def test_async_retry_behaviour(clock: FakeClock) -> None:
     async def main() -> None:
         handler, seen = scripted(503, 503, 200)
-        policy = RetryPolicy(sleep=clock.sleep, async_sleep=clock.async_sleep, random=lambda a, b: b)
-        async with AsyncAPIClient(base_url="https://a", package="t", version="1", retry=policy,
-                                  http_client=mock_ahttp(handler)) as c:
+        policy = RetryPolicy(
+            sleep=clock.sleep, async_sleep=clock.async_sleep, random=lambda a, b: b
+        )
+        async with AsyncAPIClient(
+            base_url="https://a",
+            package="t",
+            version="1",
+            retry=policy,
+            http_client=mock_ahttp(handler),
+        ) as c:
             assert await c.request(GET) == {"status": 200}
         assert len(seen) == 3 and clock.sleeps == [0.5, 1.0]
 
         handler, seen = scripted(500)
-        async with AsyncAPIClient(base_url="https://a", package="t", version="1", retry=policy,
-                                  http_client=mock_ahttp(handler)) as c:
+        async with AsyncAPIClient(
+            base_url="https://a",
+            package="t",
+            version="1",
+            retry=policy,
+            http_client=mock_ahttp(handler),
+        ) as c:
             with pytest.raises(InternalServerError) as info:
                 await c.request(POST, body={})
             assert len(seen) == 1 and info.value.attempts == 1
             handler2, seen2 = scripted(httpx.ConnectError("no"))
-            c2 = AsyncAPIClient(base_url="https://a", package="t", version="1", retry=policy,
-                                http_client=mock_ahttp(handler2))
+            c2 = AsyncAPIClient(
+                base_url="https://a",
+                package="t",
+                version="1",
+                retry=policy,
+                http_client=mock_ahttp(handler2),
+            )
             with pytest.raises(APIConnectionError) as info2:
                 await c2.request(POST, body={})
             assert len(seen2) == 3 and "after 3 attempts" in str(info2.value)

@@ -72,16 +72,29 @@ def ep(path: str) -> Endpoint:
     return Endpoint("GET", path, path.strip("/"), responses={"200": ResponseType("json")})
 
 
-def worker(server: FaultServer, clock: FakeClock, url: str, key: str, *, rate: RateLimit | None = None,
-           breaker: CircuitBreaker | None = None, store_clock: FakeClock | None = None,
-           **store_options: Any) -> SyncAPIClient:
+def worker(
+    server: FaultServer,
+    clock: FakeClock,
+    url: str,
+    key: str,
+    *,
+    rate: RateLimit | None = None,
+    breaker: CircuitBreaker | None = None,
+    store_clock: FakeClock | None = None,
+    **store_options: Any,
+) -> SyncAPIClient:
     """One client with a store of its own (its own connection), as a separate process has."""
     store = RedisStore(redis.Redis.from_url(url), key, clock=store_clock, **store_options)
     return SyncAPIClient(
-        base_url=server.url, package="shared", version="1", timeout=5.0, max_retries=1,
+        base_url=server.url,
+        package="shared",
+        version="1",
+        timeout=5.0,
+        max_retries=1,
         retry=RetryPolicy(sleep=clock.sleep, random=lambda a, b: b),
         rate_limit=None if rate is None else replace(rate, store=store),
-        circuit_breaker=None if breaker is None else replace(breaker, store=store))
+        circuit_breaker=None if breaker is None else replace(breaker, store=store),
+    )
 
 
 # -- the token bucket -------------------------------------------------------------------------
@@ -89,17 +102,33 @@ def worker(server: FaultServer, clock: FakeClock, url: str, key: str, *, rate: R
 
 def test_bucket_is_shared_by_every_store_on_the_key(redis_url: str, key: str) -> None:
     waits: list[float] = []
-    limiters = [RateLimiter(RateLimit(requests=1, per=HOUR, burst=3, sleep=waits.append,
-                                      store=RedisStore(redis.Redis.from_url(redis_url), key)))
-                for _ in range(3)]
+    limiters = [
+        RateLimiter(
+            RateLimit(
+                requests=1,
+                per=HOUR,
+                burst=3,
+                sleep=waits.append,
+                store=RedisStore(redis.Redis.from_url(redis_url), key),
+            )
+        )
+        for _ in range(3)
+    ]
     for n in range(7):
         limiters[n % 3].acquire()
     # Three tokens in the bucket for all of them together, then one an hour, in order.
     assert len(waits) == 4
     for n, wait in enumerate(waits, start=1):
         assert (n - 1) * HOUR < wait <= n * HOUR
-    other = RateLimiter(RateLimit(requests=1, per=HOUR, burst=3, sleep=waits.append,
-                                  store=RedisStore(redis.Redis.from_url(redis_url), key + ":b")))
+    other = RateLimiter(
+        RateLimit(
+            requests=1,
+            per=HOUR,
+            burst=3,
+            sleep=waits.append,
+            store=RedisStore(redis.Redis.from_url(redis_url), key + ":b"),
+        )
+    )
     other.acquire()
     assert len(waits) == 4  # another key, another account: its own full bucket
 
@@ -107,19 +136,29 @@ def test_bucket_is_shared_by_every_store_on_the_key(redis_url: str, key: str) ->
 def test_in_process_limiters_do_not_share(key: str) -> None:
     """The default store: today's behaviour, each client its own bucket."""
     waits: list[float] = []
-    limiters = [RateLimiter(RateLimit(requests=1, per=HOUR, burst=3, sleep=waits.append))
-                for _ in range(3)]
+    limiters = [
+        RateLimiter(RateLimit(requests=1, per=HOUR, burst=3, sleep=waits.append)) for _ in range(3)
+    ]
     for n in range(9):
         limiters[n % 3].acquire()
     assert waits == []
 
 
-def test_workers_share_the_rate_through_clients(redis_url: str, key: str,
-                                                fault_server: FaultServer) -> None:
+def test_workers_share_the_rate_through_clients(
+    redis_url: str, key: str, fault_server: FaultServer
+) -> None:
     fault_server.route("/ok", lambda r: Reply(json={"ok": True}))
     clocks = [FakeClock(), FakeClock()]
-    a, b = (worker(fault_server, c, redis_url, key,
-                   rate=RateLimit(requests=1, per=HOUR, burst=2, sleep=c.sleep)) for c in clocks)
+    a, b = (
+        worker(
+            fault_server,
+            c,
+            redis_url,
+            key,
+            rate=RateLimit(requests=1, per=HOUR, burst=2, sleep=c.sleep),
+        )
+        for c in clocks
+    )
     a.request(ep("/ok"))
     a.request(ep("/ok"))
     b.request(ep("/ok"))  # the bucket A emptied is B's too
@@ -143,8 +182,9 @@ def test_a_cancelled_wait_gives_its_shared_token_back(redis_url: str, key: str) 
     assert len(waits) == 1 and waits[0] <= HOUR  # one hour behind the first, not two
 
 
-def test_a_caller_woken_late_queues_again_instead_of_crowding_later_slots(redis_url: str,
-                                                                          key: str) -> None:
+def test_a_caller_woken_late_queues_again_instead_of_crowding_later_slots(
+    redis_url: str, key: str
+) -> None:
     clock = FakeClock()
 
     def woken_late(seconds: float) -> None:  # a starved process: every wake-up 1 s late
@@ -152,8 +192,11 @@ def test_a_caller_woken_late_queues_again_instead_of_crowding_later_slots(redis_
         clock.advance(seconds + 1.0)
 
     def limiter(**kw: Any) -> RateLimiter:
-        return RateLimiter(RateLimit(requests=1, per=HOUR, store=RedisStore(
-            redis.Redis.from_url(redis_url), key), **kw))
+        return RateLimiter(
+            RateLimit(
+                requests=1, per=HOUR, store=RedisStore(redis.Redis.from_url(redis_url), key), **kw
+            )
+        )
 
     limiter().acquire()  # the one token there is
     limiter(clock=clock, sleep=woken_late).acquire()
@@ -166,19 +209,25 @@ def test_a_caller_woken_late_queues_again_instead_of_crowding_later_slots(redis_
 # -- the server's pauses ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers,status", [
-    ({"Retry-After": "30"}, 429),
-    ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "30"}, 200),
-    ({"RateLimit": "limit=100, remaining=0, reset=30"}, 200),
-])
+@pytest.mark.parametrize(
+    "headers,status",
+    [
+        ({"Retry-After": "30"}, 429),
+        ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "30"}, 200),
+        ({"RateLimit": "limit=100, remaining=0, reset=30"}, 200),
+    ],
+)
 def test_a_server_pause_one_worker_sees_holds_every_worker(
-        redis_url: str, key: str, fault_server: FaultServer, headers: dict[str, str],
-        status: int) -> None:
-    fault_server.route("/quota", lambda r: Reply(status, json={}, headers=headers)
-                       if r.n == 1 else Reply(json={}))
+    redis_url: str, key: str, fault_server: FaultServer, headers: dict[str, str], status: int
+) -> None:
+    fault_server.route(
+        "/quota", lambda r: Reply(status, json={}, headers=headers) if r.n == 1 else Reply(json={})
+    )
     clocks = [FakeClock(), FakeClock()]
-    a, b = (worker(fault_server, c, redis_url, key,
-                   rate=RateLimit(requests=None, sleep=c.sleep)) for c in clocks)
+    a, b = (
+        worker(fault_server, c, redis_url, key, rate=RateLimit(requests=None, sleep=c.sleep))
+        for c in clocks
+    )
     a.request(ep("/quota"))
     b.request(ep("/quota"))
     assert len(clocks[1].sleeps) == 1 and 25.0 < clocks[1].sleeps[0] <= 30.0
@@ -189,8 +238,9 @@ def test_a_server_pause_one_worker_sees_holds_every_worker(
 # -- the circuit breaker --------------------------------------------------------------------------
 
 
-def test_a_breaker_one_worker_opens_is_open_for_all(redis_url: str, key: str,
-                                                    fault_server: FaultServer) -> None:
+def test_a_breaker_one_worker_opens_is_open_for_all(
+    redis_url: str, key: str, fault_server: FaultServer
+) -> None:
     fault_server.route("/down", lambda r: Reply(500, json={}))
     breaker = CircuitBreaker(failure_threshold=3, recovery_time=HOUR)
     a, b, c = (worker(fault_server, FakeClock(), redis_url, key, breaker=breaker) for _ in range(3))
@@ -207,12 +257,16 @@ def test_a_breaker_one_worker_opens_is_open_for_all(redis_url: str, key: str,
 
 
 def test_exactly_one_probe_goes_out_in_half_open_across_workers(
-        redis_url: str, key: str, fault_server: FaultServer) -> None:
-    fault_server.route("/probe", lambda r: Reply(500, json={}) if r.n <= 2
-                       else Reply(json={}, delay=0.4 if r.n == 3 else 0.0))
+    redis_url: str, key: str, fault_server: FaultServer
+) -> None:
+    fault_server.route(
+        "/probe",
+        lambda r: (
+            Reply(500, json={}) if r.n <= 2 else Reply(json={}, delay=0.4 if r.n == 3 else 0.0)
+        ),
+    )
     breaker = CircuitBreaker(failure_threshold=2, recovery_time=0.2)
-    workers = [worker(fault_server, FakeClock(), redis_url, key, breaker=breaker)
-               for _ in range(6)]
+    workers = [worker(fault_server, FakeClock(), redis_url, key, breaker=breaker) for _ in range(6)]
     for client in workers[:2]:
         with pytest.raises(InternalServerError):
             client.with_options(max_retries=0).request(ep("/probe"))
@@ -245,20 +299,29 @@ def test_exactly_one_probe_goes_out_in_half_open_across_workers(
 
 
 def _warnings(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.levelno == logging.WARNING and text in r.getMessage()]
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING and text in r.getMessage()
+    ]
 
 
-def test_redis_down_falls_back_then_reattaches(own_redis: RedisServer, key: str,
-                                               fault_server: FaultServer,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_redis_down_falls_back_then_reattaches(
+    own_redis: RedisServer, key: str, fault_server: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
     fault_server.route("/ok", lambda r: Reply(json={}))
     store_clock = FakeClock()
     clock = FakeClock()
-    client = worker(fault_server, clock, own_redis.url, key,
-                    rate=RateLimit(requests=1, per=HOUR, burst=100, sleep=clock.sleep),
-                    breaker=CircuitBreaker(failure_threshold=3, recovery_time=HOUR),
-                    store_clock=store_clock, retry_interval=1.0)
+    client = worker(
+        fault_server,
+        clock,
+        own_redis.url,
+        key,
+        rate=RateLimit(requests=1, per=HOUR, burst=100, sleep=clock.sleep),
+        breaker=CircuitBreaker(failure_threshold=3, recovery_time=HOUR),
+        store_clock=store_clock,
+        retry_interval=1.0,
+    )
     probe = redis.Redis.from_url(own_redis.url)
     client.request(ep("/ok"))
     assert float(probe.hget(f"apigen:{{{key}}}:bucket", "tokens") or 0) == 99.0
@@ -278,12 +341,18 @@ def test_redis_down_falls_back_then_reattaches(own_redis: RedisServer, key: str,
     client.close()
 
 
-def test_a_frozen_redis_times_out_into_the_local_state(own_redis: RedisServer, key: str,
-                                                       fault_server: FaultServer,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_a_frozen_redis_times_out_into_the_local_state(
+    own_redis: RedisServer, key: str, fault_server: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
     fault_server.route("/down", lambda r: Reply(500, json={}))
-    client = worker(fault_server, FakeClock(), own_redis.url, key,
-                    breaker=CircuitBreaker(failure_threshold=2, recovery_time=HOUR), timeout=0.1)
+    client = worker(
+        fault_server,
+        FakeClock(),
+        own_redis.url,
+        key,
+        breaker=CircuitBreaker(failure_threshold=2, recovery_time=HOUR),
+        timeout=0.1,
+    )
     caplog.set_level(logging.WARNING)
     own_redis.pause()  # connections open, nothing answers: only the timeout notices
     try:
@@ -303,8 +372,9 @@ def test_a_frozen_redis_times_out_into_the_local_state(own_redis: RedisServer, k
 
 
 @pytest.mark.parametrize("flavour", ["asyncio", "sync-in-thread"])
-def test_async_workers_share_bucket_and_breaker(redis_url: str, key: str, fault_server: FaultServer,
-                                                flavour: str) -> None:
+def test_async_workers_share_bucket_and_breaker(
+    redis_url: str, key: str, fault_server: FaultServer, flavour: str
+) -> None:
     fault_server.route("/ok", lambda r: Reply(json={}))
     fault_server.route("/down", lambda r: Reply(500, json={}))
 
@@ -312,15 +382,26 @@ def test_async_workers_share_bucket_and_breaker(redis_url: str, key: str, fault_
         clocks = [FakeClock(), FakeClock()]
         clients = []
         for c in clocks:
-            conn = (redis.asyncio.Redis.from_url(redis_url) if flavour == "asyncio"
-                    else redis.Redis.from_url(redis_url))
+            conn = (
+                redis.asyncio.Redis.from_url(redis_url)
+                if flavour == "asyncio"
+                else redis.Redis.from_url(redis_url)
+            )
             store = RedisStore(conn, key)
-            clients.append(AsyncAPIClient(
-                base_url=fault_server.url, package="shared", version="1", max_retries=0,
-                rate_limit=RateLimit(requests=1, per=HOUR, burst=3, async_sleep=c.async_sleep,
-                                     store=store),
-                circuit_breaker=CircuitBreaker(failure_threshold=2, recovery_time=HOUR,
-                                               store=store)))
+            clients.append(
+                AsyncAPIClient(
+                    base_url=fault_server.url,
+                    package="shared",
+                    version="1",
+                    max_retries=0,
+                    rate_limit=RateLimit(
+                        requests=1, per=HOUR, burst=3, async_sleep=c.async_sleep, store=store
+                    ),
+                    circuit_breaker=CircuitBreaker(
+                        failure_threshold=2, recovery_time=HOUR, store=store
+                    ),
+                )
+            )
         a, b = clients
         await a.request(ep("/ok"))
         await a.request(ep("/ok"))
@@ -349,10 +430,17 @@ def test_a_sync_client_refuses_an_asyncio_redis_store(key: str) -> None:
 
 
 def test_the_runtime_imports_redis_only_when_a_store_is_made() -> None:
-    code = ("import sys; import apigen.runtime, apigen.runtime.redis_store; "
-            "assert 'redis' not in sys.modules, 'imported early'; "
-            "from apigen.runtime.redis_store import RedisStore; import redis; "
-            "RedisStore(redis.Redis(), 'k'); print('ok')")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "PYTHONPATH": str(_ROOT / "generator")})
+    code = (
+        "import sys; import apigen.runtime, apigen.runtime.redis_store; "
+        "assert 'redis' not in sys.modules, 'imported early'; "
+        "from apigen.runtime.redis_store import RedisStore; import redis; "
+        "RedisStore(redis.Redis(), 'k'); print('ok')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(_ROOT / "generator")},
+    )
     assert out.stdout.strip() == "ok", out.stderr

@@ -58,8 +58,12 @@ with FileTokenStore(sys.argv[1]).lock("k"):
 def test_file_token_store_lock_excludes_other_processes(tmp_path):
     path = str(tmp_path / "t.json")
     gen = str(Path(apigen.__file__).resolve().parents[1])
-    child = subprocess.Popen([sys.executable, "-c", _HOLDER, path, gen], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, path, gen],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout is not None and child.stdin is not None
         assert child.stdout.readline().strip() == "held"
@@ -114,8 +118,12 @@ def test_memory_cache_is_a_bounded_lru():
 
 
 def test_cached_response_bytes_round_trip_and_reject_garbage():
-    entry = CachedResponse(200, (("ETag", 'W/"x"'), ("Last-Modified", "Tue, 01 Dec 2026")),
-                           b'{"a":\n1}', (("accept", "application/json"),))
+    entry = CachedResponse(
+        200,
+        (("ETag", 'W/"x"'), ("Last-Modified", "Tue, 01 Dec 2026")),
+        b'{"a":\n1}',
+        (("accept", "application/json"),),
+    )
     again = CachedResponse.from_bytes(entry.to_bytes())
     assert again == entry and again.etag == 'W/"x"' and again.last_modified.startswith("Tue")
     for junk in (b"", b"no newline", b'{"status":"200","headers":[]}\n', b"[1]\nbody"):

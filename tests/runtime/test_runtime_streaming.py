@@ -25,7 +25,7 @@ SAMPLE = (
     b"\xef\xbb\xbf: a comment first\r\n"
     b"retry: 3000\r\n"
     b"id: 1\r\n"
-    b"data: {\"n\": 1}\r\n"
+    b'data: {"n": 1}\r\n'
     b"\r\n"
     b": keep-alive\n\n"
     b"event: note\rdata: line one\rdata:line two\r\r"
@@ -54,7 +54,7 @@ def test_decoder_follows_the_event_stream_rules() -> None:
 
 
 def test_decoder_gives_the_same_events_wherever_the_reads_are_cut() -> None:
-    assert decode([SAMPLE[i:i + 1] for i in range(len(SAMPLE))]) == EXPECTED
+    assert decode([SAMPLE[i : i + 1] for i in range(len(SAMPLE))]) == EXPECTED
     for i in range(len(SAMPLE) + 1):
         for j in range(i, len(SAMPLE) + 1, 7):
             assert decode([SAMPLE[:i], SAMPLE[i:j], SAMPLE[j:]]) == EXPECTED, (i, j)
@@ -78,8 +78,14 @@ class SSEServer:
     (a stream still going) until the client closes it; the first ``fail_first`` requests
     get the headers, then a dropped connection before any event. Bounded in time."""
 
-    def __init__(self, writes: list[bytes], abort: bool = False, hold: bool = False,
-                 fail_first: int = 0, content_type: str = "text/event-stream") -> None:
+    def __init__(
+        self,
+        writes: list[bytes],
+        abort: bool = False,
+        hold: bool = False,
+        fail_first: int = 0,
+        content_type: str = "text/event-stream",
+    ) -> None:
         self.writes, self.abort, self.hold = writes, abort, hold
         self.fail_first, self.content_type = fail_first, content_type
         self.sock = socket.create_server(("127.0.0.1", 0))
@@ -119,8 +125,10 @@ class SSEServer:
                         break
                     request += part
                 self.requests += 1
-                head = (f"HTTP/1.1 200 OK\r\ncontent-type: {self.content_type}\r\n"
-                        "transfer-encoding: chunked\r\nconnection: close\r\nx-request-id: req-sse\r\n\r\n")
+                head = (
+                    f"HTTP/1.1 200 OK\r\ncontent-type: {self.content_type}\r\n"
+                    "transfer-encoding: chunked\r\nconnection: close\r\nx-request-id: req-sse\r\n\r\n"
+                )
                 try:
                     conn.sendall(head.encode())
                     if self.requests <= self.fail_first:
@@ -187,11 +195,15 @@ def open_stream(server: SSEServer) -> Stream[Chunk]:
     return Stream(response, parse_chunk)
 
 
-def test_a_stream_yields_typed_chunks_across_awkward_reads_and_stops_at_done(server_factory: Any) -> None:
+def test_a_stream_yields_typed_chunks_across_awkward_reads_and_stops_at_done(
+    server_factory: Any,
+) -> None:
     server = server_factory(chat_writes())
     with open_stream(server) as stream:
         chunks = list(stream)
-    assert [c.delta for c in chunks] == ["Hel", "lo", " world"] and all(type(c) is Chunk for c in chunks)
+    assert [c.delta for c in chunks] == ["Hel", "lo", " world"] and all(
+        type(c) is Chunk for c in chunks
+    )
     assert stream.request_id == "req-sse" and stream.response.is_closed
 
 
@@ -206,7 +218,11 @@ def test_breaking_out_of_the_loop_closes_the_connection(server_factory: Any) -> 
 
 
 def test_a_stream_broken_mid_way_raises_a_typed_connection_error(server_factory: Any) -> None:
-    writes = [b'data: {"id": "c1", "delta": "a"}\n\n', b'data: {"id": "c1", "delta": "b"}\n\n', b"data: {"]
+    writes = [
+        b'data: {"id": "c1", "delta": "a"}\n\n',
+        b'data: {"id": "c1", "delta": "b"}\n\n',
+        b"data: {",
+    ]
     server = server_factory(writes, abort=True)
     got: list[str] = []
     with pytest.raises(APIConnectionError, match="after 2 events") as info:
@@ -216,8 +232,10 @@ def test_a_stream_broken_mid_way_raises_a_typed_connection_error(server_factory:
 
 
 def test_an_error_event_raises_with_the_servers_message(server_factory: Any) -> None:
-    writes = [b'data: {"id": "c1", "delta": "a"}\n\n',
-              b'event: error\ndata: {"error": {"message": "model overloaded", "type": "server"}}\n\n']
+    writes = [
+        b'data: {"id": "c1", "delta": "a"}\n\n',
+        b'event: error\ndata: {"error": {"message": "model overloaded", "type": "server"}}\n\n',
+    ]
     server = server_factory(writes)
     with pytest.raises(APIStreamError, match="model overloaded") as info:
         list(open_stream(server))
@@ -235,7 +253,9 @@ def test_async_stream_yields_typed_chunks_and_closes(server_factory: Any) -> Non
 
     async def main() -> tuple[list[str], bool]:
         async with httpx.AsyncClient(timeout=5) as http:
-            response = await http.send(http.build_request("POST", server.url + "/chat"), stream=True)
+            response = await http.send(
+                http.build_request("POST", server.url + "/chat"), stream=True
+            )
             async with AsyncStream(response, parse_chunk) as stream:
                 deltas = [c.delta async for c in stream]
             return deltas, response.is_closed
@@ -277,23 +297,41 @@ class Completion(pydantic.BaseModel):
     text: str
 
 
-CHAT = Endpoint("POST", "/chat", "createChat", responses={
-    "200": ResponseType("json", Completion, events=True, event_type=Chunk)})
-EVENTS = Endpoint("GET", "/events", "listEvents", responses={
-    "200": ResponseType("event-stream", None, events=True, event_type=None)})
+CHAT = Endpoint(
+    "POST",
+    "/chat",
+    "createChat",
+    responses={"200": ResponseType("json", Completion, events=True, event_type=Chunk)},
+)
+EVENTS = Endpoint(
+    "GET",
+    "/events",
+    "listEvents",
+    responses={"200": ResponseType("event-stream", None, events=True, event_type=None)},
+)
 
 
 def sync_client(server: SSEServer) -> SyncAPIClient:
-    return SyncAPIClient(base_url=server.url, package="ssetest", version="1",
-                         retry=RetryPolicy(sleep=lambda s: None), max_retries=2)
+    return SyncAPIClient(
+        base_url=server.url,
+        package="ssetest",
+        version="1",
+        retry=RetryPolicy(sleep=lambda s: None),
+        max_retries=2,
+    )
 
 
 def async_client(server: SSEServer) -> AsyncAPIClient:
     async def no_sleep(seconds: float) -> None:
         return None
 
-    return AsyncAPIClient(base_url=server.url, package="ssetest", version="1",
-                          retry=RetryPolicy(sleep=no_sleep), max_retries=2)
+    return AsyncAPIClient(
+        base_url=server.url,
+        package="ssetest",
+        version="1",
+        retry=RetryPolicy(sleep=no_sleep),
+        max_retries=2,
+    )
 
 
 def test_client_returns_a_typed_stream_when_the_server_streams(server_factory: Any) -> None:
@@ -306,7 +344,9 @@ def test_client_returns_a_typed_stream_when_the_server_streams(server_factory: A
 
 
 def test_client_parses_json_when_the_same_operation_answers_json(server_factory: Any) -> None:
-    server = server_factory([b'{"id": "c1", "text": "Hello world"}'], content_type="application/json")
+    server = server_factory(
+        [b'{"id": "c1", "text": "Hello world"}'], content_type="application/json"
+    )
     with sync_client(server) as client:
         value = client.request(CHAT, body={"stream": False})
     assert value == Completion(id="c1", text="Hello world")
@@ -339,8 +379,11 @@ def test_a_drifted_event_is_kept_leniently_and_strict_mode_raises(server_factory
         from apigen.runtime import RequestOptions
 
         with pytest.raises(APIStreamError, match="does not match Chunk"):
-            list(client.request(CHAT, body={"stream": True},
-                                options=RequestOptions(strict_responses=True)))
+            list(
+                client.request(
+                    CHAT, body={"stream": True}, options=RequestOptions(strict_responses=True)
+                )
+            )
 
 
 def test_async_client_streams_and_retries_before_the_first_event(server_factory: Any) -> None:

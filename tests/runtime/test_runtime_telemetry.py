@@ -30,8 +30,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 GET_ITEM = Endpoint("GET", "/items/{item_id}", "items_get", responses={"200": ResponseType("json")})
 HEADER_SECRET, QUERY_SECRET = "hdr-SECRET-1234", "qry-SECRET-5678"
-SCHEMES = {"header_key": APIKeyScheme("header", "X-Api-Key"),
-           "query_key": APIKeyScheme("query", "api_key")}
+SCHEMES = {
+    "header_key": APIKeyScheme("header", "X-Api-Key"),
+    "query_key": APIKeyScheme("query", "api_key"),
+}
 
 
 def _no_sleep(seconds: float) -> None:
@@ -43,11 +45,17 @@ async def _no_async_sleep(seconds: float) -> None:
 
 
 def _settings(server: FaultServer, telemetry: Any) -> dict[str, Any]:
-    return dict(base_url=server.url, package="shop", version="1.2", security_schemes=SCHEMES,
-                credentials={"header_key": HEADER_SECRET, "query_key": QUERY_SECRET},
-                default_security=(("header_key", "query_key"),), telemetry=telemetry,
-                retry=RetryPolicy(sleep=_no_sleep, async_sleep=_no_async_sleep),
-                circuit_breaker=CircuitBreaker(failure_threshold=5))
+    return dict(
+        base_url=server.url,
+        package="shop",
+        version="1.2",
+        security_schemes=SCHEMES,
+        credentials={"header_key": HEADER_SECRET, "query_key": QUERY_SECRET},
+        default_security=(("header_key", "query_key"),),
+        telemetry=telemetry,
+        retry=RetryPolicy(sleep=_no_sleep, async_sleep=_no_async_sleep),
+        circuit_breaker=CircuitBreaker(failure_threshold=5),
+    )
 
 
 def _flaky(req: Req) -> Reply:
@@ -63,8 +71,11 @@ def _otel() -> tuple[Telemetry, InMemorySpanExporter, InMemoryMetricReader]:
     tracers = TracerProvider()
     tracers.add_span_processor(SimpleSpanProcessor(exporter))
     reader = InMemoryMetricReader()
-    return (Telemetry(tracer_provider=tracers, meter_provider=MeterProvider(metric_readers=[reader])),
-            exporter, reader)
+    return (
+        Telemetry(tracer_provider=tracers, meter_provider=MeterProvider(metric_readers=[reader])),
+        exporter,
+        reader,
+    )
 
 
 def _metrics(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
@@ -94,17 +105,25 @@ def test_one_span_per_operation_with_attempts_retries_and_breaker(fault_server):
     assert ok.name == missing.name == "items_get"
     assert ok.kind.name == "CLIENT"
     assert dict(ok.attributes) == {
-        "http.request.method": "GET", "url.template": "/items/{item_id}",
-        "server.address": "127.0.0.1", "apigen.operation_id": "items_get",
-        "http.response.status_code": 200, "apigen.attempts": 2,
-        "apigen.retry.reasons": ("503",), "apigen.retry.count": 1,
-        "apigen.breaker.state": "closed"}
+        "http.request.method": "GET",
+        "url.template": "/items/{item_id}",
+        "server.address": "127.0.0.1",
+        "apigen.operation_id": "items_get",
+        "http.response.status_code": 200,
+        "apigen.attempts": 2,
+        "apigen.retry.reasons": ("503",),
+        "apigen.retry.count": 1,
+        "apigen.breaker.state": "closed",
+    }
     assert missing.attributes["http.response.status_code"] == 404
     assert missing.attributes["error.type"] == "NotFoundError"
     assert missing.status.status_code.name == "ERROR"
     metrics = _metrics(reader)
-    (duration,) = [p for p in metrics["apigen.client.request.duration"]
-                   if p.attributes.get("http.response.status_code") == 200]
+    (duration,) = [
+        p
+        for p in metrics["apigen.client.request.duration"]
+        if p.attributes.get("http.response.status_code") == 200
+    ]
     assert duration.count == 1
     assert sum(p.value for p in metrics["apigen.client.retries"]) == 1
     assert metrics["apigen.client.retries"][0].attributes["apigen.retry.reason"] == "503"
@@ -163,8 +182,7 @@ def test_async_spans_one_per_task(fault_server):
 
     async def main() -> dict[str, Any]:
         async with AsyncAPIClient(**_settings(fault_server, telemetry)) as client:
-            await asyncio.gather(*(client.request(GET_ITEM, path={"item_id": 7})
-                                   for _ in range(5)))
+            await asyncio.gather(*(client.request(GET_ITEM, path={"item_id": 7}) for _ in range(5)))
             return client.runtime_stats()
 
     stats = asyncio.run(main())

@@ -156,8 +156,11 @@ class Schemas:
         if value is None and schema.get("nullable") is True:
             return []
         enum = schema.get("enum")
-        if isinstance(enum, list) and enum and value not in enum and not _textual_member(
-            types, enum, value
+        if (
+            isinstance(enum, list)
+            and enum
+            and value not in enum
+            and not _textual_member(types, enum, value)
         ):
             shown = ", ".join(repr(v) for v in enum[:8]) + (", ..." if len(enum) > 8 else "")
             out.append(f"{_where(path)}: {value!r} is not one of {shown}")

@@ -13,8 +13,17 @@ import functools
 import hashlib
 import types
 from typing import (
-    Any, AsyncIterator, Awaitable, Callable, Generator, Generic, Iterator, Mapping, ParamSpec,
-    Protocol, TypeVar,
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Generic,
+    Iterator,
+    Mapping,
+    ParamSpec,
+    Protocol,
+    TypeVar,
 )
 
 import httpx
@@ -37,23 +46,43 @@ _UNSET: Any = object()
 
 
 class _Drift(Protocol):
-    def _drifted_items(self, endpoint: Endpoint[Any], response: httpx.Response, item_type: Any,
-                       raw_items: list[Any], exc: pydantic.ValidationError,
-                       options: RequestOptions | None) -> list[Any]: ...
+    def _drifted_items(
+        self,
+        endpoint: Endpoint[Any],
+        response: httpx.Response,
+        item_type: Any,
+        raw_items: list[Any],
+        exc: pydantic.ValidationError,
+        options: RequestOptions | None,
+    ) -> list[Any]: ...
 
 
 class _SyncFetcher(_Drift, Protocol):
-    def _fetch_page(self, endpoint: Endpoint[Any], path: Mapping[str, Any] | None,
-                    query: Mapping[str, Any] | None, headers: Mapping[str, Any] | None,
-                    cookies: Mapping[str, Any] | None, body: Any,
-                    options: RequestOptions | None, url: str | None) -> httpx.Response: ...
+    def _fetch_page(
+        self,
+        endpoint: Endpoint[Any],
+        path: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        headers: Mapping[str, Any] | None,
+        cookies: Mapping[str, Any] | None,
+        body: Any,
+        options: RequestOptions | None,
+        url: str | None,
+    ) -> httpx.Response: ...
 
 
 class _AsyncFetcher(_Drift, Protocol):
-    def _fetch_page(self, endpoint: Endpoint[Any], path: Mapping[str, Any] | None,
-                    query: Mapping[str, Any] | None, headers: Mapping[str, Any] | None,
-                    cookies: Mapping[str, Any] | None, body: Any,
-                    options: RequestOptions | None, url: str | None) -> Awaitable[httpx.Response]: ...
+    def _fetch_page(
+        self,
+        endpoint: Endpoint[Any],
+        path: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        headers: Mapping[str, Any] | None,
+        cookies: Mapping[str, Any] | None,
+        body: Any,
+        options: RequestOptions | None,
+        url: str | None,
+    ) -> Awaitable[httpx.Response]: ...
 
 
 def _dig(body: Any, path: tuple[str, ...]) -> Any:
@@ -70,8 +99,9 @@ class Page(Generic[T]):
 
     __slots__ = ("items", "raw", "response", "_endpoint", "_data")
 
-    def __init__(self, items: list[T], raw: Any, response: httpx.Response,
-                 endpoint: Endpoint[Any]) -> None:
+    def __init__(
+        self, items: list[T], raw: Any, response: httpx.Response, endpoint: Endpoint[Any]
+    ) -> None:
         self.items = items
         self.raw = raw
         self.response = response
@@ -90,8 +120,11 @@ class Page(Generic[T]):
                 if rt is None:
                     raise APIResponseValidationError(
                         f"page of {self._endpoint.path}: the body does not match the declared type "
-                        f"({exc.error_count()} errors)", response=self.response,
-                        body=decoded_or_text(self.response), error=exc) from exc
+                        f"({exc.error_count()} errors)",
+                        response=self.response,
+                        body=decoded_or_text(self.response),
+                        error=exc,
+                    ) from exc
                 self._data = self._lenient(rt)  # drifted: typed where it fits
             except Exception as exc:
                 raise decode_failure(self.response, exc, "could not be parsed") from exc
@@ -140,7 +173,9 @@ class _Cursor:
         if digest in self._pages_seen:
             raise PaginationLoopError(
                 f"page {self.pages} repeats the items of an earlier page: the server ignores "
-                f"the paging parameters, so the walk would never end", page=self.pages)
+                f"the paging parameters, so the walk would never end",
+                page=self.pages,
+            )
         self._pages_seen.add(digest)
 
     def raise_if_looping(self) -> None:
@@ -184,7 +219,11 @@ class _Cursor:
             key = ("cursor", str(cursor))
         elif style == "offset":
             limit = self._int(spec.limit_param, None)
-            if not raw_items or (limit is not None and len(raw_items) < limit) or spec.offset_param is None:
+            if (
+                not raw_items
+                or (limit is not None and len(raw_items) < limit)
+                or spec.offset_param is None
+            ):
                 self.done = True
                 return
             offset = (self._int(spec.offset_param, 0) or 0) + len(raw_items)
@@ -192,7 +231,11 @@ class _Cursor:
             key = ("offset", offset)
         elif style == "page":
             limit = self._int(spec.limit_param, None)
-            if not raw_items or (limit is not None and len(raw_items) < limit) or spec.page_param is None:
+            if (
+                not raw_items
+                or (limit is not None and len(raw_items) < limit)
+                or spec.page_param is None
+            ):
                 self.done = True
                 return
             page = (self._int(spec.page_param, 1) or 1) + 1
@@ -204,7 +247,9 @@ class _Cursor:
             if not url:
                 self.done = True
                 return
-            url = str(response.request.url.join(url))  # a relative reference resolves against this page
+            url = str(
+                response.request.url.join(url)
+            )  # a relative reference resolves against this page
             self.url = url
             key = ("url", url)
         elif style == "next_url":
@@ -219,8 +264,10 @@ class _Cursor:
             return
         if key in self._seen:  # the server sent us back where we were: never loop
             self.done = True
-            self.loop = (f"page {self.pages} points back to a page already fetched "
-                         f"({key[0]} repeated): the walk would never end")
+            self.loop = (
+                f"page {self.pages} points back to a page already fetched "
+                f"({key[0]} repeated): the walk would never end"
+            )
             return
         self._seen.add(key)
 
@@ -253,16 +300,27 @@ class _Base(Generic[T]):
         self.max_items = max_items
         self.max_pages = max_pages
         self._first_response: httpx.Response | None = None  # already fetched (raw responses)
-        self._list_adapter: pydantic.TypeAdapter[Any] = adapter(types.GenericAlias(list, (item_type,)))
+        self._list_adapter: pydantic.TypeAdapter[Any] = adapter(
+            types.GenericAlias(list, (item_type,))
+        )
 
     def __repr__(self) -> str:
-        return (f"<{type(self).__name__} {self._endpoint.operation_id} max_items={self.max_items} "
-                f"max_pages={self.max_pages}>")
+        return (
+            f"<{type(self).__name__} {self._endpoint.operation_id} max_items={self.max_items} "
+            f"max_pages={self.max_pages}>"
+        )
 
     def _copy(self, items: int | None, pages: int | None) -> Any:
         copy = type(self)(
-            self._client, self._endpoint, self._item_type, path=self._path, query=self._query,
-            headers=self._headers, cookies=self._cookies, body=self._body, options=self._options,
+            self._client,
+            self._endpoint,
+            self._item_type,
+            path=self._path,
+            query=self._query,
+            headers=self._headers,
+            cookies=self._cookies,
+            body=self._body,
+            options=self._options,
             max_items=items if items is not None else self.max_items,
             max_pages=pages if pages is not None else self.max_pages,
         )
@@ -294,16 +352,35 @@ class _Base(Generic[T]):
         try:
             items: list[T] = self._list_adapter.validate_python(raw_items)
         except pydantic.ValidationError as exc:
-            items = self._client._drifted_items(self._endpoint, response, self._item_type,
-                                                raw_items, exc, self._options)
+            items = self._client._drifted_items(
+                self._endpoint, response, self._item_type, raw_items, exc, self._options
+            )
         cursor.advance(response, body, raw_items)
         return Page(items, body, response, self._endpoint)
 
     def _fetch_args(self, cursor: _Cursor) -> tuple[Any, ...]:
         e = self._endpoint
         if cursor.url is not None:
-            return (e, None, None, self._headers, self._cookies, self._body, self._options, cursor.url)
-        return (e, self._path, cursor.query, self._headers, self._cookies, self._body, self._options, None)
+            return (
+                e,
+                None,
+                None,
+                self._headers,
+                self._cookies,
+                self._body,
+                self._options,
+                cursor.url,
+            )
+        return (
+            e,
+            self._path,
+            cursor.query,
+            self._headers,
+            self._cookies,
+            self._body,
+            self._options,
+            None,
+        )
 
 
 class SyncPaginator(_Base[T]):

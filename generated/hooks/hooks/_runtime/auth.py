@@ -194,8 +194,11 @@ class OAuth2Session:
         self._loaded = self.store is None  # the store is read once, on first use
         # who the calls are, for the conditional-request cache key: the token itself is
         # stable for a static token; a refreshed one is this session, in this process
-        self.cache_identity = (hashlib.sha256(static_token.encode()).hexdigest()
-                               if static_token else secrets.token_hex(16))
+        self.cache_identity = (
+            hashlib.sha256(static_token.encode()).hexdigest()
+            if static_token
+            else secrets.token_hex(16)
+        )
         self._lock = threading.Lock()
         self._alock: asyncio.Lock | None = None
         self._alock_loop: asyncio.AbstractEventLoop | None = None
@@ -265,7 +268,8 @@ class OAuth2Session:
     def _missing(self) -> MissingCredentialsError:
         return MissingCredentialsError(
             "OAuth2 authorization code: no token yet; send the user to "
-            "client.oauth.authorization_url(...) and pass the code to client.oauth.exchange_code")
+            "client.oauth.authorization_url(...) and pass the code to client.oauth.exchange_code"
+        )
 
     def _fresh(self) -> str | None:
         tok = self._token
@@ -278,14 +282,16 @@ class OAuth2Session:
 
     # -- token request ---------------------------------------------------------------
 
-    def _token_request(self, fields: dict[str, str] | None = None
-                       ) -> tuple[dict[str, str], httpx.BasicAuth | None]:
+    def _token_request(
+        self, fields: dict[str, str] | None = None
+    ) -> tuple[dict[str, str], httpx.BasicAuth | None]:
         """The form and client authentication of a token request (``fields``: those of
         an authorization-code exchange; else this grant's fetch or refresh)."""
         g = self._grant
         if fields is not None and isinstance(g, OAuth2AuthorizationCode):
-            return self._client_auth(dict(fields), g.client_id, g.client_secret or "",
-                                     g.auth_method)
+            return self._client_auth(
+                dict(fields), g.client_id, g.client_secret or "", g.auth_method
+            )
         form: dict[str, str] = {}
         if isinstance(g, OAuth2ClientCredentials):
             form["grant_type"] = "client_credentials"
@@ -308,8 +314,9 @@ class OAuth2Session:
         return self._client_auth(form, client_id, secret, g.auth_method)
 
     @staticmethod
-    def _client_auth(form: dict[str, str], client_id: str, secret: str,
-                     method: str) -> tuple[dict[str, str], httpx.BasicAuth | None]:
+    def _client_auth(
+        form: dict[str, str], client_id: str, secret: str, method: str
+    ) -> tuple[dict[str, str], httpx.BasicAuth | None]:
         """Client id and secret as HTTP basic (RFC 6749's default) or in the form."""
         if client_id and secret and method == "basic":
             return form, httpx.BasicAuth(client_id, secret)
@@ -330,7 +337,8 @@ class OAuth2Session:
             except APIResponseDecodeError:
                 pass
             raise AuthenticationError(
-                f"OAuth2 token request POST {url} -> {response.status_code}{detail}", response=response
+                f"OAuth2 token request POST {url} -> {response.status_code}{detail}",
+                response=response,
             )
         try:
             data = decode_json(response)
@@ -338,7 +346,9 @@ class OAuth2Session:
             data = dict(httpx.QueryParams(response.text))
         token = data.get("access_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
-            raise AuthenticationError(f"OAuth2 token response from {url} has no access_token", response=response)
+            raise AuthenticationError(
+                f"OAuth2 token response from {url} has no access_token", response=response
+            )
         expires_in = data.get("expires_in")
         self._refresh_at = refresh_at(now, expires_in)
         new_refresh = data.get("refresh_token")
@@ -350,19 +360,24 @@ class OAuth2Session:
         if refresh_at(0.0, expires_in) is not None:  # a usable lifetime
             expires_at = self.wall_clock() + float(expires_in)
         scope = data.get("scope")
-        return OAuthToken(token, self._refresh_token, expires_at,
-                          scope=scope if isinstance(scope, str) else None)
+        return OAuthToken(
+            token, self._refresh_token, expires_at, scope=scope if isinstance(scope, str) else None
+        )
 
     def _transport_error(self, exc: httpx.TransportError) -> APIConnectionError:
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-        return cls(f"OAuth2 token request to {redact_url(self.token_url or '')} failed: {type(exc).__name__}")
+        return cls(
+            f"OAuth2 token request to {redact_url(self.token_url or '')} failed: {type(exc).__name__}"
+        )
 
     def _fetch(self, http: httpx.Client, fields: dict[str, str] | None = None) -> OAuthToken:
         form, basic = self._token_request(fields)
         now = self.clock()
         try:
             response = http.post(
-                self.token_url or "", data=form, auth=basic or httpx.USE_CLIENT_DEFAULT,
+                self.token_url or "",
+                data=form,
+                auth=basic or httpx.USE_CLIENT_DEFAULT,
                 headers={"Accept": "application/json"},
             )
         except httpx.TransportError as exc:
@@ -372,13 +387,16 @@ class OAuth2Session:
             self.store.save(self.store_key, record)
         return record
 
-    async def _afetch(self, http: httpx.AsyncClient,
-                      fields: dict[str, str] | None = None) -> OAuthToken:
+    async def _afetch(
+        self, http: httpx.AsyncClient, fields: dict[str, str] | None = None
+    ) -> OAuthToken:
         form, basic = self._token_request(fields)
         now = self.clock()
         try:
             response = await http.post(
-                self.token_url or "", data=form, auth=basic or httpx.USE_CLIENT_DEFAULT,
+                self.token_url or "",
+                data=form,
+                auth=basic or httpx.USE_CLIENT_DEFAULT,
                 headers={"Accept": "application/json"},
             )
         except httpx.TransportError as exc:
@@ -491,8 +509,12 @@ class AuthPlan:
 
     __slots__ = ("static", "oauth", "missing")
 
-    def __init__(self, static: tuple[Placement, ...] = (), oauth: OAuth2Session | None = None,
-                 missing: str | None = None) -> None:
+    def __init__(
+        self,
+        static: tuple[Placement, ...] = (),
+        oauth: OAuth2Session | None = None,
+        missing: str | None = None,
+    ) -> None:
         self.static = static
         self.oauth = oauth
         self.missing = missing
@@ -539,13 +561,15 @@ def _describe(name: str, scheme: SecurityScheme) -> str:
 def _checked(name: str, scheme: SecurityScheme, value: Any, cookie: bool = False) -> str:
     """A usable text credential, or an error naming the scheme (never the value)."""
     if not isinstance(value, str):
-        raise TypeError(f"credential for security scheme {name!r} must be a string, "
-                        f"not {type(value).__name__}")
+        raise TypeError(
+            f"credential for security scheme {name!r} must be a string, not {type(value).__name__}"
+        )
     if not value:
         raise ValueError(f"credential for security scheme {name!r} is empty")
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or (cookie and ";" in value):
-        raise ValueError(f"credential for security scheme {name!r} contains characters "
-                         "a request cannot carry")
+        raise ValueError(
+            f"credential for security scheme {name!r} contains characters a request cannot carry"
+        )
     return value
 
 
@@ -619,8 +643,9 @@ class AuthState:
         return None
 
     @staticmethod
-    def _resolve(name: str, scheme: SecurityScheme, value: Any,
-                 base_url: str) -> Placement | OAuth2Session | None:
+    def _resolve(
+        name: str, scheme: SecurityScheme, value: Any, base_url: str
+    ) -> Placement | OAuth2Session | None:
         if isinstance(scheme, APIKeyScheme):
             key = value if value is not None else _env(scheme.env)
             if key is None:
@@ -648,21 +673,31 @@ class AuthState:
         if isinstance(value, str):
             user, sep, pw = _checked(name, scheme, value).partition(":")
             value = (user, pw)  # a bare key is the user name, with an empty password
-        if (not isinstance(value, (tuple, list)) or len(value) != 2
-                or not all(isinstance(v, str) for v in value)):
-            raise TypeError(f"credential for security scheme {name!r} (HTTP basic) must be a key, "
-                            f"'user:password' or a (user, password) tuple")
+        if (
+            not isinstance(value, (tuple, list))
+            or len(value) != 2
+            or not all(isinstance(v, str) for v in value)
+        ):
+            raise TypeError(
+                f"credential for security scheme {name!r} (HTTP basic) must be a key, "
+                f"'user:password' or a (user, password) tuple"
+            )
         if not value[0] and not value[1]:
             raise ValueError(f"credential for security scheme {name!r} is empty")
         raw = f"{value[0]}:{value[1]}".encode("utf-8")
         return ("header", "Authorization", "Basic " + base64.b64encode(raw).decode("ascii"))
 
     @staticmethod
-    def _resolve_oauth(name: str, scheme: OAuth2Scheme, value: Any,
-                       base_url: str) -> OAuth2Session | None:
+    def _resolve_oauth(
+        name: str, scheme: OAuth2Scheme, value: Any, base_url: str
+    ) -> OAuth2Session | None:
         if value is None and scheme.env:
             env = scheme.env
-            refresh, cid, secret = _env(env, "_REFRESH_TOKEN"), _env(env, "_CLIENT_ID"), _env(env, "_CLIENT_SECRET")
+            refresh, cid, secret = (
+                _env(env, "_REFRESH_TOKEN"),
+                _env(env, "_CLIENT_ID"),
+                _env(env, "_CLIENT_SECRET"),
+            )
             client_credentials_ok = not scheme.flows or "clientCredentials" in scheme.flows
             if cid and secret and (client_credentials_ok or not refresh):
                 value = OAuth2ClientCredentials(cid, secret)
@@ -687,20 +722,28 @@ class AuthState:
             url = absolute(value.token_url or scheme.code_token_url or scheme.token_url)
             authorize = absolute(value.authorization_url or scheme.authorization_url)
         else:
-            raise TypeError(f"credential for security scheme {name!r} (OAuth2) must be a token, "
-                            "OAuth2ClientCredentials, OAuth2RefreshToken or "
-                            f"OAuth2AuthorizationCode, not {type(value).__name__}")
+            raise TypeError(
+                f"credential for security scheme {name!r} (OAuth2) must be a token, "
+                "OAuth2ClientCredentials, OAuth2RefreshToken or "
+                f"OAuth2AuthorizationCode, not {type(value).__name__}"
+            )
         if url is None:
-            raise ValueError(f"security scheme {name!r} (OAuth2) has no token URL in the spec: "
-                             f"pass token_url= to {type(value).__name__}")
-        return OAuth2Session(token_url=url, grant=value, scopes=scheme.scopes,
-                             authorization_url=authorize)
+            raise ValueError(
+                f"security scheme {name!r} (OAuth2) has no token URL in the spec: "
+                f"pass token_url= to {type(value).__name__}"
+            )
+        return OAuth2Session(
+            token_url=url, grant=value, scopes=scheme.scopes, authorization_url=authorize
+        )
 
     def _missing(self, alternatives: tuple[tuple[str, ...], ...]) -> str:
         options = []
         for alt in alternatives:
-            needed = [_describe(n, self._schemes[n]) for n in alt
-                      if n in self._schemes and n not in self._resolved]
+            needed = [
+                _describe(n, self._schemes[n])
+                for n in alt
+                if n in self._schemes and n not in self._resolved
+            ]
             if needed:
                 options.append(" and ".join(needed))
         named = ", ".join("+".join(a) for a in alternatives)

@@ -27,11 +27,25 @@ __all__ = ["ConditionalCache"]
 
 # Headers of a stored answer that describe the bytes on the wire, not the body kept
 # (which is already decoded), or that a 304 must not replace.
-_NOT_KEPT = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection",
-                       "keep-alive", "set-cookie"})
+_NOT_KEPT = frozenset(
+    {
+        "content-encoding",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "set-cookie",
+    }
+)
 _NOT_UPDATED = _NOT_KEPT | {"content-type"}
-_OWN_VALIDATORS = ("if-none-match", "if-modified-since", "if-match", "if-unmodified-since",
-                   "if-range", "range")
+_OWN_VALIDATORS = (
+    "if-none-match",
+    "if-modified-since",
+    "if-match",
+    "if-unmodified-since",
+    "if-range",
+    "range",
+)
 
 
 class _Lookup:
@@ -87,15 +101,20 @@ class ConditionalCache:
         lowered = {name.lower(): value for name, value in headers.items()}
         return all(lowered.get(name, "") == value for name, value in entry.vary)
 
-    def outcome(self, p: Any, lookup: _Lookup,
-                response: httpx.Response) -> tuple[httpx.Response, CachedResponse | None, bool]:
+    def outcome(
+        self, p: Any, lookup: _Lookup, response: httpx.Response
+    ) -> tuple[httpx.Response, CachedResponse | None, bool]:
         """(the response to parse, the entry to store or None, whether to delete the key)."""
         status = response.status_code
         if status == 304 and lookup.entry is not None:
             merged = _merge(lookup.entry, response.headers)
-            answer = httpx.Response(merged.status_code, headers=list(merged.headers),
-                                    content=merged.content, request=response.request,
-                                    extensions={"apigen_cache": "revalidated"})
+            answer = httpx.Response(
+                merged.status_code,
+                headers=list(merged.headers),
+                content=merged.content,
+                request=response.request,
+                extensions={"apigen_cache": "revalidated"},
+            )
             try:
                 answer.elapsed = response.elapsed
             except RuntimeError:
@@ -111,17 +130,24 @@ class ConditionalCache:
             return response, None, lookup.entry is not None
         lowered = {name.lower(): value for name, value in p.headers.items()}
         entry = CachedResponse(
-            200, tuple((k, v) for k, v in response.headers.multi_items()
-                       if k.lower() not in _NOT_KEPT),
-            response.content, tuple((name, lowered.get(name, "")) for name in vary))
+            200,
+            tuple((k, v) for k, v in response.headers.multi_items() if k.lower() not in _NOT_KEPT),
+            response.content,
+            tuple((name, lowered.get(name, "")) for name in vary),
+        )
         return response, entry, False
 
     # -- the wrapper around a client's _send ------------------------------------------------
 
-    def wrap(self, send: Callable[[Any], Any], is_async: bool,
-             defaults: Callable[[], Iterable[tuple[str, str]]]) -> Callable[[Any], Any]:
+    def wrap(
+        self,
+        send: Callable[[Any], Any],
+        is_async: bool,
+        defaults: Callable[[], Iterable[tuple[str, str]]],
+    ) -> Callable[[Any], Any]:
         store = self.store
         if is_async:
+
             async def revalidated_async(p: Any) -> Any:
                 key = self.key(p, defaults())
                 if key is None:
@@ -133,6 +159,7 @@ class ConditionalCache:
                 elif stale:
                     await store.adelete(key)
                 return response
+
             return revalidated_async
 
         def revalidated(p: Any) -> Any:
@@ -146,6 +173,7 @@ class ConditionalCache:
             elif stale:
                 store.delete(key)
             return response
+
         return revalidated
 
 

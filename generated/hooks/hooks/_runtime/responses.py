@@ -154,8 +154,11 @@ def parse_success(response: httpx.Response, rt: ResponseType | None) -> Any:
         return text
     if kind == "event-stream":  # a declared stream the server did not send as one
         ctype = response.headers.get("content-type", "") or "no content type"
-        raise decode_failure(response, ValueError(f"expected text/event-stream, got {ctype}"),
-                             "is not an event stream")
+        raise decode_failure(
+            response,
+            ValueError(f"expected text/event-stream, got {ctype}"),
+            "is not an event stream",
+        )
     raise ValueError(f"unknown response kind {kind!r}")
 
 
@@ -296,8 +299,9 @@ def status_error(
     if note:
         message += f"; {note}"
     error_cls = cls or status_error_class(status)
-    return error_cls(message, response=response, body=body, attempts=attempts,
-                     retry_after=retry_after)
+    return error_cls(
+        message, response=response, body=body, attempts=attempts, retry_after=retry_after
+    )
 
 
 _FLAG_NAMES: dict[tuple[type, str], str | None] = {}
@@ -326,14 +330,31 @@ def flag_value(body: Any, flag: str) -> Any:
 
 
 # Error codes of envelope APIs (Slack's ``error``) that have an obvious typed class.
-_AUTH_CODES = frozenset({
-    "not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
-    "no_authorization", "not_authenticated", "unauthorized", "invalid_token",
-})
-_PERMISSION_CODES = frozenset({
-    "missing_scope", "no_permission", "not_allowed", "not_allowed_token_type", "access_denied",
-    "restricted_action", "forbidden", "permission_denied",
-})
+_AUTH_CODES = frozenset(
+    {
+        "not_authed",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "no_authorization",
+        "not_authenticated",
+        "unauthorized",
+        "invalid_token",
+    }
+)
+_PERMISSION_CODES = frozenset(
+    {
+        "missing_scope",
+        "no_permission",
+        "not_allowed",
+        "not_allowed_token_type",
+        "access_denied",
+        "restricted_action",
+        "forbidden",
+        "permission_denied",
+    }
+)
 _RATE_CODES = frozenset({"ratelimited", "rate_limited", "rate_limit_exceeded", "too_many_requests"})
 
 
@@ -377,5 +398,11 @@ def validation_error(
         f"{response.request.method} {url} -> {response.status_code}: the response does not match "
         f"the declared type ({_clean(detail)}) {_tail(request_id_of(response.headers), attempts)}"
     )
-    return APIResponseValidationError(message, response=response, body=decoded_or_text(response),
-                                      error=error, attempts=attempts, problems=problems)
+    return APIResponseValidationError(
+        message,
+        response=response,
+        body=decoded_or_text(response),
+        error=error,
+        attempts=attempts,
+        problems=problems,
+    )

@@ -81,8 +81,9 @@ class _RedactURLs(logging.Filter):
         args = record.args
         if isinstance(args, tuple) and any(isinstance(a, httpx.URL) for a in args):
             names = frozenset(self.names)
-            record.args = tuple(redact_url(a, names) if isinstance(a, httpx.URL) else a
-                                for a in args)
+            record.args = tuple(
+                redact_url(a, names) if isinstance(a, httpx.URL) else a for a in args
+            )
         return True
 
 

@@ -30,7 +30,9 @@ local function num(x) return string.format('%.17g', x) end
 """
 
 # KEYS: bucket. ARGV: rate (tokens/s, 0 = no bucket), capacity. Returns the wait in s.
-_RESERVE = _NOW + """
+_RESERVE = (
+    _NOW
+    + """
 local rate, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 local v = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'blocked')
 local wait = 0
@@ -51,9 +53,12 @@ end
 if rate > 0 then redis.call('PEXPIRE', KEYS[1], math.ceil(ttl * 1000)) end
 return num(wait)
 """
+)
 
 # KEYS: bucket. ARGV: rate, capacity. A token back, never above the capacity.
-_GIVE_BACK = _NOW + """
+_GIVE_BACK = (
+    _NOW
+    + """
 local rate, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 if rate <= 0 then return 0 end
 local v = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
@@ -62,9 +67,12 @@ local tokens = math.min(cap, tonumber(v[1]) + math.max(0, now - tonumber(v[2])) 
 redis.call('HSET', KEYS[1], 'tokens', num(tokens), 'ts', num(now))
 return 1
 """
+)
 
 # KEYS: bucket. ARGV: seconds. Everyone waits until now + seconds (the longest pause wins).
-_PAUSE = _NOW + """
+_PAUSE = (
+    _NOW
+    + """
 local until_ = now + tonumber(ARGV[1])
 local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked')) or 0
 if until_ > blocked then
@@ -75,9 +83,12 @@ if until_ > blocked then
 end
 return 1
 """
+)
 
 # KEYS: breaker hash, probe lease. ARGV: recovery s, probe name, lease ms.
-_BEFORE = _NOW + """
+_BEFORE = (
+    _NOW
+    + """
 local v = redis.call('HMGET', KEYS[1], 'state', 'failures', 'opened')
 local state, failures = v[1] or 'closed', tonumber(v[2]) or 0
 if state == 'closed' then return {'closed', '0', failures} end
@@ -93,9 +104,12 @@ if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then
 end
 return {'busy', '0', failures}
 """
+)
 
 # KEYS: breaker hash, probe lease. ARGV: 1 success / 0 failure, threshold. Returns old, new.
-_RESULT = _NOW + """
+_RESULT = (
+    _NOW
+    + """
 local v = redis.call('HMGET', KEYS[1], 'state', 'failures')
 local old = v[1] or 'closed'
 if ARGV[1] == '1' then
@@ -114,6 +128,7 @@ if old == 'half_open' or (old == 'closed' and failures >= tonumber(ARGV[2])) the
 end
 return {old, old}
 """
+)
 
 # KEYS: probe lease. ARGV: probe name. Only the holder frees it.
 _RELEASE = """
@@ -121,8 +136,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-_SCRIPTS = {"reserve": _RESERVE, "give_back": _GIVE_BACK, "pause": _PAUSE,
-            "before": _BEFORE, "result": _RESULT, "release": _RELEASE}
+_SCRIPTS = {
+    "reserve": _RESERVE,
+    "give_back": _GIVE_BACK,
+    "pause": _PAUSE,
+    "before": _BEFORE,
+    "result": _RESULT,
+    "release": _RELEASE,
+}
 
 
 def _text(value: Any) -> str:
@@ -152,17 +173,25 @@ def _with_timeouts(client: Any, timeout: float, connections: int) -> Any:
     kwargs = dict(pool.connection_kwargs)
     # Connecting takes a few round trips (and, for an asyncio client, turns of a loop
     # that may be busy): it gets at least a second, a command only ``timeout``.
-    kwargs.update(socket_timeout=timeout, socket_connect_timeout=max(timeout, 1.0),
-                  retry_on_timeout=False, retry=Retry(NoBackoff(), 0))
+    kwargs.update(
+        socket_timeout=timeout,
+        socket_connect_timeout=max(timeout, 1.0),
+        retry_on_timeout=False,
+        retry=Retry(NoBackoff(), 0),
+    )
     if is_async:  # a few connections: tasks take turns (RedisStore._arun), no connect storm
         from redis.asyncio import BlockingConnectionPool
 
-        own: Any = BlockingConnectionPool(connection_class=pool.connection_class,
-                                          max_connections=connections, timeout=timeout,
-                                          **kwargs)
+        own: Any = BlockingConnectionPool(
+            connection_class=pool.connection_class,
+            max_connections=connections,
+            timeout=timeout,
+            **kwargs,
+        )
     else:
-        own = type(pool)(connection_class=pool.connection_class,
-                         max_connections=pool.max_connections, **kwargs)
+        own = type(pool)(
+            connection_class=pool.connection_class, max_connections=pool.max_connections, **kwargs
+        )
     return type(client)(connection_pool=own)
 
 
@@ -176,9 +205,17 @@ class RedisLink:
     ``async_connections`` connections (the wait for a turn is not Redis being slow).
     """
 
-    def __init__(self, client: Any, name: str, what: str, *, timeout: float = 0.25,
-                 retry_interval: float = 1.0, async_connections: int = 8,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        what: str,
+        *,
+        timeout: float = 0.25,
+        retry_interval: float = 1.0,
+        async_connections: int = 8,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         import redis  # noqa: F401  (a clear ImportError here, not at the first call)
 
         self.name = name
@@ -211,8 +248,13 @@ class RedisLink:
             if self.down:
                 return
             self.down = True
-        _log.warning("redis %s unreachable (%s: %s): %s until it is back",
-                     self.name, type(exc).__name__, exc, self.what)
+        _log.warning(
+            "redis %s unreachable (%s: %s): %s until it is back",
+            self.name,
+            type(exc).__name__,
+            exc,
+            self.what,
+        )
 
     def _answered(self, probing: bool) -> None:
         """Only a call that started while detached re-attaches: one that was in flight
@@ -226,8 +268,10 @@ class RedisLink:
     def run(self, call: Callable[[Any], Any], parse: Callable[[Any], T]) -> T | None:
         """``parse(call(client))``, or None when Redis does not answer."""
         if self.is_async:
-            raise TypeError(f"redis {self.name}: a redis.asyncio client serves async clients "
-                            "only; pass a redis.Redis to use it from a sync client")
+            raise TypeError(
+                f"redis {self.name}: a redis.asyncio client serves async clients "
+                "only; pass a redis.Redis to use it from a sync client"
+            )
         probing = self.down
         if not self._may_try():
             return None
@@ -280,18 +324,32 @@ class RedisStore:
     attempts; tests inject one.
     """
 
-    def __init__(self, client: Any, key: str, *, timeout: float = 0.25,
-                 retry_interval: float = 1.0, prefix: str = "apigen:",
-                 probe_lease: float | None = None, async_connections: int = 8,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        key: str,
+        *,
+        timeout: float = 0.25,
+        retry_interval: float = 1.0,
+        prefix: str = "apigen:",
+        probe_lease: float | None = None,
+        async_connections: int = 8,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.key = key
         self.probe_lease = probe_lease
-        self._link = RedisLink(client, f"store {key!r}",
-                               "using the local rate limiter and circuit breaker",
-                               timeout=timeout, retry_interval=retry_interval,
-                               async_connections=async_connections, clock=clock)
-        self._scripts = {name: self._link.client.register_script(text)
-                         for name, text in _SCRIPTS.items()}
+        self._link = RedisLink(
+            client,
+            f"store {key!r}",
+            "using the local rate limiter and circuit breaker",
+            timeout=timeout,
+            retry_interval=retry_interval,
+            async_connections=async_connections,
+            clock=clock,
+        )
+        self._scripts = {
+            name: self._link.client.register_script(text) for name, text in _SCRIPTS.items()
+        }
         base = f"{prefix}{{{key}}}"
         self._bucket = base + ":bucket"
         self._breaker = [base + ":breaker", base + ":probe"]
@@ -311,12 +369,15 @@ class RedisStore:
         """False while Redis is unreachable and the local limiter and breaker stand in."""
         return not self._link.down
 
-    def _run(self, name: str, keys: list[str], args: list[Any], parse: Callable[[Any], T]) -> T | None:
+    def _run(
+        self, name: str, keys: list[str], args: list[Any], parse: Callable[[Any], T]
+    ) -> T | None:
         script = self._scripts[name]
         return self._link.run(lambda _: script(keys=keys, args=args), parse)
 
-    async def _arun(self, name: str, keys: list[str], args: list[Any],
-                    parse: Callable[[Any], T]) -> T | None:
+    async def _arun(
+        self, name: str, keys: list[str], args: list[Any], parse: Callable[[Any], T]
+    ) -> T | None:
         script = self._scripts[name]
         return await self._link.arun(lambda _: script(keys=keys, args=args), parse)
 
@@ -326,8 +387,9 @@ class RedisStore:
         return self._run("reserve", [self._bucket], [rate, capacity], lambda r: float(_text(r)))
 
     async def areserve(self, rate: float, capacity: float) -> float | None:
-        return await self._arun("reserve", [self._bucket], [rate, capacity],
-                                lambda r: float(_text(r)))
+        return await self._arun(
+            "reserve", [self._bucket], [rate, capacity], lambda r: float(_text(r))
+        )
 
     def give_back(self, rate: float, capacity: float) -> None:
         self._run("give_back", [self._bucket], [rate, capacity], bool)
@@ -348,12 +410,14 @@ class RedisStore:
         return max(1, int(lease * 1000))
 
     def breaker_before(self, recovery: float, probe: str) -> BreakerView | None:
-        return self._run("before", self._breaker, [recovery, probe, self._lease_ms(recovery)],
-                         _view)
+        return self._run(
+            "before", self._breaker, [recovery, probe, self._lease_ms(recovery)], _view
+        )
 
     async def abreaker_before(self, recovery: float, probe: str) -> BreakerView | None:
-        return await self._arun("before", self._breaker,
-                                [recovery, probe, self._lease_ms(recovery)], _view)
+        return await self._arun(
+            "before", self._breaker, [recovery, probe, self._lease_ms(recovery)], _view
+        )
 
     def breaker_result(self, ok: bool, threshold: int) -> tuple[str, str] | None:
         return self._run("result", self._breaker, [1 if ok else 0, threshold], _change)

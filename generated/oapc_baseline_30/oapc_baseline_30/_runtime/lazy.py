@@ -91,7 +91,9 @@ def _validator(stand_in: _LazyModelType) -> Callable[[Any], Any]:
         validate.append(stand_in.resolve().__pydantic_validator__.validate_python)
         return validate[0](value)
 
-    lazy_model.__name__ = lazy_model.__qualname__ = name  # errors read `loc: (..., "Customer", ...)`
+    lazy_model.__name__ = lazy_model.__qualname__ = (
+        name  # errors read `loc: (..., "Customer", ...)`
+    )
     lazy_model._apigen_stand_in = stand_in  # type: ignore[attr-defined]  # found by refresh
     return lazy_model
 
@@ -148,8 +150,11 @@ def lazy_model(package: str, module: str, name: str) -> Any:
             stand_in = _STAND_INS.get(key)
             if stand_in is None:
                 namespace = {
-                    "_apigen_module": key[0], "_apigen_name": name, "_apigen_target": None,
-                    "__module__": key[0], "__qualname__": name,
+                    "_apigen_module": key[0],
+                    "_apigen_name": name,
+                    "_apigen_target": None,
+                    "__module__": key[0],
+                    "__qualname__": name,
                 }
                 stand_in = _STAND_INS[key] = _LazyModelType(name, (LazyModel,), namespace)
     return stand_in

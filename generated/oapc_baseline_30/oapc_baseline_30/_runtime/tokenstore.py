@@ -40,9 +40,13 @@ class OAuthToken:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (what a store writes)."""
-        return {"access_token": self.access_token, "refresh_token": self.refresh_token,
-                "expires_at": self.expires_at, "token_type": self.token_type,
-                "scope": self.scope}
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "expires_at": self.expires_at,
+            "token_type": self.token_type,
+            "scope": self.scope,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> OAuthToken | None:
@@ -61,10 +65,13 @@ class OAuthToken:
             expires = None
         token_type = data.get("token_type")
         scope = data.get("scope")
-        return cls(access, refresh if isinstance(refresh, str) and refresh else None,
-                   None if expires is None else float(expires),
-                   token_type if isinstance(token_type, str) and token_type else "Bearer",
-                   scope if isinstance(scope, str) else None)
+        return cls(
+            access,
+            refresh if isinstance(refresh, str) and refresh else None,
+            None if expires is None else float(expires),
+            token_type if isinstance(token_type, str) and token_type else "Bearer",
+            scope if isinstance(scope, str) else None,
+        )
 
 
 @runtime_checkable
@@ -84,14 +91,11 @@ class TokenStore(Protocol):
         """Held while refreshing the token under ``key``."""
         ...
 
-    async def aload(self, key: str) -> OAuthToken | None:
-        ...
+    async def aload(self, key: str) -> OAuthToken | None: ...
 
-    async def asave(self, key: str, token: OAuthToken) -> None:
-        ...
+    async def asave(self, key: str, token: OAuthToken) -> None: ...
 
-    def alock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
-        ...
+    def alock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]: ...
 
 
 class MemoryTokenStore:
@@ -158,8 +162,9 @@ class FileTokenStore:
     def _write(self, payload: bytes) -> None:
         """Write a sibling temp file created 0600, fsync it, rename it over the target."""
         directory = os.path.dirname(os.path.abspath(self.path))
-        temp = os.path.join(directory, f".{os.path.basename(self.path)}.{os.getpid()}."
-                                       f"{threading.get_ident()}.tmp")
+        temp = os.path.join(
+            directory, f".{os.path.basename(self.path)}.{os.getpid()}.{threading.get_ident()}.tmp"
+        )
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(temp, flags, 0o600)
         try:

@@ -46,7 +46,9 @@ _LOCAL = Ticket(None, True, False)
 class Breaker:
     """Live breaker state for one client; lock-protected, safe for threads and tasks."""
 
-    def __init__(self, config: CircuitBreaker | None, on_change: Callable[[str, str], None] | None = None) -> None:
+    def __init__(
+        self, config: CircuitBreaker | None, on_change: Callable[[str, str], None] | None = None
+    ) -> None:
         self.config = config
         self.enabled = config is not None
         self._threshold = config.failure_threshold if config else 0
@@ -94,7 +96,9 @@ class Breaker:
                 self._probe_in_flight = True
             elif self.state == HALF_OPEN:
                 if self._probe_in_flight:
-                    raise CircuitOpenError("circuit half-open: a probe request is in flight", retry_in=0.0)
+                    raise CircuitOpenError(
+                        "circuit half-open: a probe request is in flight", retry_in=0.0
+                    )
                 self._probe_in_flight = True
         self._notify(change)
 
@@ -115,7 +119,9 @@ class Breaker:
         change = None
         with self._lock:
             self.failures += 1
-            if self.state == HALF_OPEN or (self.state == CLOSED and self.failures >= self._threshold):
+            if self.state == HALF_OPEN or (
+                self.state == CLOSED and self.failures >= self._threshold
+            ):
                 self._opened_at = self._clock()
                 self._probe_in_flight = False
                 change = self._set(OPEN)
@@ -136,8 +142,9 @@ class Breaker:
             self.failures = view.failures
             if verdict == OPEN:  # a local fallback then waits out the same recovery time
                 self._opened_at = self._clock() - max(0.0, self._recovery - view.retry_in)
-            change = self._set(CLOSED if verdict == CLOSED else OPEN if verdict == OPEN
-                               else HALF_OPEN)
+            change = self._set(
+                CLOSED if verdict == CLOSED else OPEN if verdict == OPEN else HALF_OPEN
+            )
         self._notify(change)
         if verdict == OPEN:
             raise CircuitOpenError(
@@ -146,8 +153,9 @@ class Breaker:
                 retry_in=view.retry_in,
             )
         if verdict == "busy":
-            raise CircuitOpenError("circuit half-open: another worker's probe is in flight",
-                                   retry_in=0.0)
+            raise CircuitOpenError(
+                "circuit half-open: another worker's probe is in flight", retry_in=0.0
+            )
         return Ticket(None, view.failures > 0 or verdict != CLOSED, True)
 
     def _decided(self, change: tuple[str, str], ok: bool) -> None:

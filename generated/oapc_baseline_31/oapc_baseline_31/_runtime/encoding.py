@@ -179,7 +179,9 @@ def _path_segment(value: Any) -> str:
     return text
 
 
-def encode_path(template: str, params: Mapping[str, Any] | None, styles: Mapping[str, ParamStyle]) -> str:
+def encode_path(
+    template: str, params: Mapping[str, Any] | None, styles: Mapping[str, ParamStyle]
+) -> str:
     """Substitute ``{name}`` placeholders; each value becomes exactly one encoded segment."""
     if not params:
         if "{" in template:
@@ -299,9 +301,14 @@ def _read(value: Any) -> bytes:
 
 
 def _is_file(value: Any) -> bool:
-    return isinstance(value, (bytes, bytearray, memoryview, os.PathLike)) or hasattr(
-        value, "read") or (
-        isinstance(value, tuple) and 2 <= len(value) <= 3 and (value[0] is None or isinstance(value[0], str))
+    return (
+        isinstance(value, (bytes, bytearray, memoryview, os.PathLike))
+        or hasattr(value, "read")
+        or (
+            isinstance(value, tuple)
+            and 2 <= len(value) <= 3
+            and (value[0] is None or isinstance(value[0], str))
+        )
     )
 
 
@@ -316,7 +323,11 @@ def _encode_multipart(fields: list[tuple[str, Any]]) -> tuple[bytes | StreamedBo
     chunks: list[bytes | FilePart] = []
     for name, value in fields:
         # A list of files is sent as repeated parts; any other non-string is JSON text.
-        values = value if isinstance(value, list) and value and all(_is_file(v) for v in value) else [value]
+        values = (
+            value
+            if isinstance(value, list) and value and all(_is_file(v) for v in value)
+            else [value]
+        )
         for item in values:
             head = f'Content-Disposition: form-data; name="{_disposition_quote(name)}"'
             ctype: str | None = None
@@ -401,9 +412,14 @@ def encode_body(
             style = (styles or {}).get(k)
             if k in json_fields and isinstance(v, (Mapping, list, tuple)):
                 pairs.append((k, _json_text(v)))
-            elif isinstance(v, Mapping) or style is not None and style.style == "deepObject" or (
-                isinstance(v, (list, tuple))
-                and any(isinstance(_as_container(x), Mapping) for x in v)
+            elif (
+                isinstance(v, Mapping)
+                or style is not None
+                and style.style == "deepObject"
+                or (
+                    isinstance(v, (list, tuple))
+                    and any(isinstance(_as_container(x), Mapping) for x in v)
+                )
             ):
                 # nested objects as name[key][sub]=value: what Stripe, Rails and PHP
                 # servers decode, and OpenAPI's deepObject
@@ -417,8 +433,10 @@ def encode_body(
         fields = _form_fields(body)
         if json_fields:
             structured = (Mapping, list, tuple)
-            fields = [(k, _json_text(v) if k in json_fields and isinstance(v, structured) else v)
-                      for k, v in fields]
+            fields = [
+                (k, _json_text(v) if k in json_fields and isinstance(v, structured) else v)
+                for k, v in fields
+            ]
         return _encode_multipart(fields)
     if kind == "binary":
         if is_streamable(body):

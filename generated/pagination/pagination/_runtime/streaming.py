@@ -52,8 +52,13 @@ class APIStreamError(APIError):
     data (or the text when it was not JSON).
     """
 
-    def __init__(self, message: str, *, event: ServerSentEvent | None = None,
-                 request: httpx.Request | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        event: ServerSentEvent | None = None,
+        request: httpx.Request | None = None,
+    ) -> None:
         super().__init__(message, request=request)
         self.event = event
         self.body: Any = None
@@ -73,8 +78,13 @@ class ServerSentEvent:
 
     __slots__ = ("event", "data", "id", "retry")
 
-    def __init__(self, event: str = "message", data: str = "", id: str | None = None,
-                 retry: int | None = None) -> None:
+    def __init__(
+        self,
+        event: str = "message",
+        data: str = "",
+        id: str | None = None,
+        retry: int | None = None,
+    ) -> None:
         self.event = event
         self.data = data
         self.id = id
@@ -88,13 +98,19 @@ class ServerSentEvent:
         if not isinstance(other, ServerSentEvent):
             return NotImplemented
         return (self.event, self.data, self.id, self.retry) == (
-            other.event, other.data, other.id, other.retry)
+            other.event,
+            other.data,
+            other.id,
+            other.retry,
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return (f"ServerSentEvent(event={self.event!r}, data={self.data[:80]!r}, id={self.id!r}, "
-                f"retry={self.retry!r})")
+        return (
+            f"ServerSentEvent(event={self.event!r}, data={self.data[:80]!r}, id={self.id!r}, "
+            f"retry={self.retry!r})"
+        )
 
 
 class SSEDecoder:
@@ -136,8 +152,14 @@ class SSEDecoder:
             if line.startswith(b"data: ") and not self._first_line:  # the common line
                 self._add_data(line[6:].decode("utf-8", errors="replace"))
             elif not line and data_lines and not self._first_line:
-                events.append(ServerSentEvent(self._event or "message", "\n".join(data_lines),
-                                              self.last_event_id, self.retry))
+                events.append(
+                    ServerSentEvent(
+                        self._event or "message",
+                        "\n".join(data_lines),
+                        self.last_event_id,
+                        self.retry,
+                    )
+                )
                 self._event, data_lines, self._size = "", [], 0
                 self._data = data_lines
             else:
@@ -192,8 +214,12 @@ class SSEDecoder:
         if not self._data:
             self._event = ""
             return None
-        event = ServerSentEvent(event=self._event or "message", data="\n".join(self._data),
-                                id=self.last_event_id, retry=self.retry)
+        event = ServerSentEvent(
+            event=self._event or "message",
+            data="\n".join(self._data),
+            id=self.last_event_id,
+            retry=self.retry,
+        )
         self._event, self._data, self._size = "", [], 0
         return event
 
@@ -269,9 +295,14 @@ def is_event_stream(response: httpx.Response) -> bool:
 class _StreamBase(Generic[T]):
     """What the sync and async streams share: turning one event into a value or an end."""
 
-    def __init__(self, response: httpx.Response, parse: Callable[[ServerSentEvent], T], *,
-                 max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
-                 start: StreamStart | None = None) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        parse: Callable[[ServerSentEvent], T],
+        *,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        start: StreamStart | None = None,
+    ) -> None:
         self.response = response
         self._parse = parse
         self._decoder = start.decoder if start is not None else SSEDecoder(max_event_bytes)
@@ -297,17 +328,24 @@ class _StreamBase(Generic[T]):
         except APIError:
             raise
         except (ValueError, TypeError, RecursionError) as exc:  # bad JSON is the server's fault
-            raise APIStreamError(f"an event's data could not be read: {type(exc).__name__}",
-                                 event=event, request=self.response.request) from exc
+            raise APIStreamError(
+                f"an event's data could not be read: {type(exc).__name__}",
+                event=event,
+                request=self.response.request,
+            ) from exc
 
     def _broken(self, exc: Exception) -> APIError:
-        where = "before the first event" if not self._events_seen else (
-            f"after {self._events_seen} event{'s' if self._events_seen != 1 else ''}")
+        where = (
+            "before the first event"
+            if not self._events_seen
+            else (f"after {self._events_seen} event{'s' if self._events_seen != 1 else ''}")
+        )
         request = self.response.request
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(f"the event stream timed out {where}", request=request)
-        return APIConnectionError(f"the event stream broke {where}: {type(exc).__name__}",
-                                  request=request)
+        return APIConnectionError(
+            f"the event stream broke {where}: {type(exc).__name__}", request=request
+        )
 
 
 class Stream(_StreamBase[T]):

@@ -55,8 +55,7 @@ class _Call:
         self.reasons: list[str] = []
 
 
-_CURRENT: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("apigen_call",
-                                                                      default=None)
+_CURRENT: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("apigen_call", default=None)
 
 
 def _remaining(headers: httpx.Headers) -> int | None:
@@ -75,15 +74,28 @@ def _remaining(headers: httpx.Headers) -> int | None:
 
 
 def _new_operation() -> dict[str, Any]:
-    return {"requests": 0, "errors": 0, "attempts": 0, "retries": 0, "not_modified": 0,
-            "duration_seconds": 0.0, "status_codes": {}}
+    return {
+        "requests": 0,
+        "errors": 0,
+        "attempts": 0,
+        "retries": 0,
+        "not_modified": 0,
+        "duration_seconds": 0.0,
+        "status_codes": {},
+    }
 
 
 class TelemetryRecorder:
     """The live counters and OpenTelemetry instruments of one client (and its copies)."""
 
-    def __init__(self, config: Telemetry, package: str, version: str, base_url: str,
-                 breaker_state: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        config: Telemetry,
+        package: str,
+        version: str,
+        base_url: str,
+        breaker_state: Callable[[], str],
+    ) -> None:
         self.config = config
         self._breaker_state = breaker_state
         self._host = httpx.URL(base_url).host  # never the userinfo or the path
@@ -138,6 +150,7 @@ class TelemetryRecorder:
     def wrap(self, send: Callable[[Any], Any], is_async: bool) -> Callable[[Any], Any]:
         """``send`` (a client's ``_send``) observed: one record per call."""
         if is_async:
+
             async def observed_async(p: Any) -> Any:
                 call, span, token, start = self._begin(p)
                 try:
@@ -147,6 +160,7 @@ class TelemetryRecorder:
                     raise
                 self._end(p, call, span, token, start, response, None)
                 return response
+
             return observed_async
 
         def observed(p: Any) -> Any:
@@ -158,6 +172,7 @@ class TelemetryRecorder:
                 raise
             self._end(p, call, span, token, start, response, None)
             return response
+
         return observed
 
     def _begin(self, p: Any) -> tuple[_Call, Any, Any, float]:
@@ -166,14 +181,28 @@ class TelemetryRecorder:
         span = None
         if self._tracer is not None:
             assert self._otel is not None
-            span = self._otel.start(self._tracer, p.endpoint.operation_id, {
-                "http.request.method": p.method, "url.template": p.endpoint.path,
-                "server.address": self._host, "apigen.operation_id": p.endpoint.operation_id,
-            })
+            span = self._otel.start(
+                self._tracer,
+                p.endpoint.operation_id,
+                {
+                    "http.request.method": p.method,
+                    "url.template": p.endpoint.path,
+                    "server.address": self._host,
+                    "apigen.operation_id": p.endpoint.operation_id,
+                },
+            )
         return call, span, token, time.perf_counter()
 
-    def _end(self, p: Any, call: _Call, span: Any, token: Any, start: float,
-             response: httpx.Response | None, exc: BaseException | None) -> None:
+    def _end(
+        self,
+        p: Any,
+        call: _Call,
+        span: Any,
+        token: Any,
+        start: float,
+        response: httpx.Response | None,
+        exc: BaseException | None,
+    ) -> None:
         seconds = time.perf_counter() - start
         _CURRENT.reset(token)
         status = response.status_code if response is not None else getattr(exc, "status_code", None)
@@ -198,8 +227,9 @@ class TelemetryRecorder:
             for reason in call.reasons:
                 self._reasons[reason] = self._reasons.get(reason, 0) + 1
         if self._otel is not None:
-            self._otel.finish(span, p, operation, self._host, status, error, seconds,
-                              call.reasons, breaker)
+            self._otel.finish(
+                span, p, operation, self._host, status, error, seconds, call.reasons, breaker
+            )
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -225,30 +255,58 @@ class _Instruments:
         self._trace = trace
         self._context = context
         self.duration = meter.create_histogram(
-            "apigen.client.request.duration", unit="s",
-            description="Duration of one operation call, every attempt and wait included")
+            "apigen.client.request.duration",
+            unit="s",
+            description="Duration of one operation call, every attempt and wait included",
+        )
         self.retries = meter.create_counter(
-            "apigen.client.retries", unit="{retry}", description="Retries, by reason")
+            "apigen.client.retries", unit="{retry}", description="Retries, by reason"
+        )
         self.calls = meter.create_counter(
-            "apigen.client.requests", unit="{request}", description="Operation calls")
+            "apigen.client.requests", unit="{request}", description="Operation calls"
+        )
         create_gauge = getattr(meter, "create_gauge", None)
-        self._breaker = create_gauge(
-            "apigen.client.breaker.state", unit="1",
-            description="Circuit breaker: 0 closed, 1 half-open, 2 open") if create_gauge else None
-        self._remaining = create_gauge(
-            "apigen.client.rate_limit.remaining", unit="{request}",
-            description="Requests left in the server's quota, as last announced") if create_gauge else None
+        self._breaker = (
+            create_gauge(
+                "apigen.client.breaker.state",
+                unit="1",
+                description="Circuit breaker: 0 closed, 1 half-open, 2 open",
+            )
+            if create_gauge
+            else None
+        )
+        self._remaining = (
+            create_gauge(
+                "apigen.client.rate_limit.remaining",
+                unit="{request}",
+                description="Requests left in the server's quota, as last announced",
+            )
+            if create_gauge
+            else None
+        )
 
     def start(self, tracer: Any, name: str, attributes: dict[str, Any]) -> Any:
         span = tracer.start_span(name, kind=self._trace.SpanKind.CLIENT, attributes=attributes)
         token = self._context.attach(self._trace.set_span_in_context(span))
         return span, token
 
-    def finish(self, started: Any, p: Any, operation: str, host: str | None, status: int | None,
-               error: str | None, seconds: float, reasons: list[str], breaker: str) -> None:
-        attributes: dict[str, Any] = {"apigen.operation_id": operation,
-                                      "http.request.method": p.method,
-                                      "server.address": host or ""}
+    def finish(
+        self,
+        started: Any,
+        p: Any,
+        operation: str,
+        host: str | None,
+        status: int | None,
+        error: str | None,
+        seconds: float,
+        reasons: list[str],
+        breaker: str,
+    ) -> None:
+        attributes: dict[str, Any] = {
+            "apigen.operation_id": operation,
+            "http.request.method": p.method,
+            "server.address": host or "",
+        }
         if status is not None:
             attributes["http.response.status_code"] = status
         if error is not None:
@@ -285,16 +343,23 @@ class _Instruments:
             self._remaining.set(remaining, {"server.address": host or ""})
 
 
-def client_stats(recorder: TelemetryRecorder | None, breaker_state: str,
-                 breaker_failures: int) -> dict[str, Any]:
+def client_stats(
+    recorder: TelemetryRecorder | None, breaker_state: str, breaker_failures: int
+) -> dict[str, Any]:
     """``client.stats()``: the counters as plain data (zeros while telemetry is off)."""
     if recorder is not None:
         out = recorder.stats()
         out["enabled"] = True
     else:
         out = _new_operation()
-        out.update(retry_reasons={}, breaker_transitions={}, operations={},
-                   rate_limit_remaining=None, opentelemetry=False, enabled=False)
+        out.update(
+            retry_reasons={},
+            breaker_transitions={},
+            operations={},
+            rate_limit_remaining=None,
+            opentelemetry=False,
+            enabled=False,
+        )
     out["breaker_state"] = breaker_state
     out["breaker_failures"] = breaker_failures
     return out

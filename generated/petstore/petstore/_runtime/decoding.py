@@ -19,8 +19,12 @@ from .errors import APIResponseDecodeError
 __all__ = ["decode_json", "decoded_or_text", "decode_failure", "is_invalid_json"]
 
 
-def decode_failure(response: httpx.Response, error: Exception, what: str = "could not be decoded",
-                   attempts: int = 1) -> APIResponseDecodeError:
+def decode_failure(
+    response: httpx.Response,
+    error: Exception,
+    what: str = "could not be decoded",
+    attempts: int = 1,
+) -> APIResponseDecodeError:
     """The typed error for a body that could not be turned into a value.
 
     The message names the method and path only: a query may carry credentials.
@@ -30,7 +34,9 @@ def decode_failure(response: httpx.Response, error: Exception, what: str = "coul
     return APIResponseDecodeError(
         f"{request.method} {request.url.path} -> {response.status_code}: the body {what} "
         f"({type(error).__name__}: {reason})",
-        response=response, error=error, attempts=attempts,
+        response=response,
+        error=error,
+        attempts=attempts,
     )
 
 

@@ -34,8 +34,13 @@ def install_layers(client: BaseAPIClient, shared: BaseAPIClient | None) -> None:
         if isinstance(old, TelemetryRecorder) and old.config == settings:
             recorder = old
         else:
-            recorder = TelemetryRecorder(settings, config.package, config.version,
-                                         client.base_url, lambda: client._breaker.state)
+            recorder = TelemetryRecorder(
+                settings,
+                config.package,
+                config.version,
+                client.base_url,
+                lambda: client._breaker.state,
+            )
     client._telemetry = recorder
     if recorder is None and config.cache is None:
         return

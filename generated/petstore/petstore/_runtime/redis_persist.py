@@ -46,16 +46,28 @@ class RedisTokenStore:
     ``poll`` s and gives up waiting after ``lock_expiry`` s (then refreshes itself).
     ``client``, ``timeout`` and ``retry_interval`` as for ``RedisStore``."""
 
-    def __init__(self, client: Any, *, prefix: str = "apigen:token:", lock_expiry: float = 30.0,
-                 poll: float = 0.05, timeout: float = 0.25, retry_interval: float = 1.0,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        prefix: str = "apigen:token:",
+        lock_expiry: float = 30.0,
+        poll: float = 0.05,
+        timeout: float = 0.25,
+        retry_interval: float = 1.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.prefix = prefix
         self.lock_expiry = lock_expiry
         self.poll = poll
         self._clock = clock or time.monotonic
-        self._link = RedisLink(client, f"token store {prefix!r}",
-                               "tokens stay in memory and refreshes are not shared",
-                               timeout=timeout, retry_interval=retry_interval)
+        self._link = RedisLink(
+            client,
+            f"token store {prefix!r}",
+            "tokens stay in memory and refreshes are not shared",
+            timeout=timeout,
+            retry_interval=retry_interval,
+        )
         self._unlock = self._link.client.register_script(_UNLOCK)
 
     def __repr__(self) -> str:
@@ -126,14 +138,28 @@ class RedisCache:
     ``max_entry_bytes`` is not kept, and each expires after ``ttl`` seconds (None: kept
     until Redis evicts it, e.g. under ``maxmemory-policy allkeys-lru``)."""
 
-    def __init__(self, client: Any, *, prefix: str = "apigen:cache:", ttl: float | None = 86400.0,
-                 max_entry_bytes: int = 1024 * 1024, timeout: float = 0.25,
-                 retry_interval: float = 1.0, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        prefix: str = "apigen:cache:",
+        ttl: float | None = 86400.0,
+        max_entry_bytes: int = 1024 * 1024,
+        timeout: float = 0.25,
+        retry_interval: float = 1.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.prefix = prefix
         self.ttl = ttl
         self.max_entry_bytes = max_entry_bytes
-        self._link = RedisLink(client, f"cache {prefix!r}", "requests go out unconditional",
-                               timeout=timeout, retry_interval=retry_interval, clock=clock)
+        self._link = RedisLink(
+            client,
+            f"cache {prefix!r}",
+            "requests go out unconditional",
+            timeout=timeout,
+            retry_interval=retry_interval,
+            clock=clock,
+        )
 
     def __repr__(self) -> str:
         return f"RedisCache(prefix={self.prefix!r})"

@@ -122,8 +122,20 @@ _DEBUG = logging.DEBUG
 
 # What one attempt asks its driver to do (see BaseAPIClient._exchange): the sync and
 # async clients differ only in how they perform these steps, never in the decisions.
-(_ACQUIRE, _TOKEN, _ON_REQUEST, _SEND, _READ, _ON_RESPONSE, _CLOSE, _REFRESH, _SLEEP,
- _FIRST_EVENTS, _BREAKER, _PAUSE) = range(12)
+(
+    _ACQUIRE,
+    _TOKEN,
+    _ON_REQUEST,
+    _SEND,
+    _READ,
+    _ON_RESPONSE,
+    _CLOSE,
+    _REFRESH,
+    _SLEEP,
+    _FIRST_EVENTS,
+    _BREAKER,
+    _PAUSE,
+) = range(12)
 _Step = tuple[int, Any]
 _Exchange = Generator[_Step, Any, httpx.Response]
 _UNPARSED: Any = object()
@@ -132,13 +144,38 @@ _UNPARSED: Any = object()
 class _Prepared:
     """One call, encoded once and re-sent unchanged by every attempt."""
 
-    __slots__ = ("endpoint", "method", "url", "params", "headers", "content", "timeout", "idempotent",
-                 "max_retries", "plan", "attempts", "options", "stream_start", "revalidating",
-                 "stream_body")
+    __slots__ = (
+        "endpoint",
+        "method",
+        "url",
+        "params",
+        "headers",
+        "content",
+        "timeout",
+        "idempotent",
+        "max_retries",
+        "plan",
+        "attempts",
+        "options",
+        "stream_start",
+        "revalidating",
+        "stream_body",
+    )
 
-    def __init__(self, endpoint: Endpoint[Any], method: str, url: str,
-                 params: list[tuple[str, Any]], headers: dict[str, str], content: bytes | StreamedBody | None, timeout: Any, idempotent: bool,
-                 max_retries: int, plan: AuthPlan, options: RequestOptions | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint[Any],
+        method: str,
+        url: str,
+        params: list[tuple[str, Any]],
+        headers: dict[str, str],
+        content: bytes | StreamedBody | None,
+        timeout: Any,
+        idempotent: bool,
+        max_retries: int,
+        plan: AuthPlan,
+        options: RequestOptions | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.options = options
         self.method = method
@@ -182,13 +219,20 @@ class BaseAPIClient:
     _is_async = False
     _telemetry: TelemetryRecorder | None
 
-    def __init__(self, config: ClientConfig | None = None, /, *, user_http_client: bool = False,
-                 **settings: Any) -> None:
+    def __init__(
+        self,
+        config: ClientConfig | None = None,
+        /,
+        *,
+        user_http_client: bool = False,
+        **settings: Any,
+    ) -> None:
         config = config if config is not None else ClientConfig(**settings)
         self._configure(config, user_http_client)
 
-    def _configure(self, config: ClientConfig, user_http_client: bool,
-                   shared: BaseAPIClient | None = None) -> None:
+    def _configure(
+        self, config: ClientConfig, user_http_client: bool, shared: BaseAPIClient | None = None
+    ) -> None:
         self.config = config
         base_url = config.base_url
         self.base_url = base_url.rstrip("/")
@@ -204,13 +248,18 @@ class BaseAPIClient:
         old = shared.config if shared is not None else None
         same_auth = old is not None and (
             (old.credentials, old.base_url, old.allow_insecure_http)
-            == (config.credentials, config.base_url, config.allow_insecure_http))
+            == (config.credentials, config.base_url, config.allow_insecure_http)
+        )
         if shared is not None and same_auth:
             self._auth = shared._auth
         else:
-            self._auth = AuthState(config.security_schemes, config.credentials,
-                                   config.default_security, self.base_url,
-                                   config.allow_insecure_http)
+            self._auth = AuthState(
+                config.security_schemes,
+                config.credentials,
+                config.default_security,
+                self.base_url,
+                config.allow_insecure_http,
+            )
         self._sensitive_query = SENSITIVE_QUERY_NAMES | self._auth.query_names
         install_httpx_redaction(self._sensitive_query)
         self._limits = config.limits or _DEFAULT_LIMITS
@@ -218,7 +267,9 @@ class BaseAPIClient:
         self._deadline_cache: tuple[Any, Any, float | None] = (None, None, None)
         self._retry = config.retry or RetryPolicy()
         max_retries = config.max_retries
-        self._max_retries = self._retry.max_retries if self._retry.max_retries is not None else max_retries
+        self._max_retries = (
+            self._retry.max_retries if self._retry.max_retries is not None else max_retries
+        )
         self._wall = self._retry.clock or time.time
         self._hooks = config.hooks or _NO_HOOKS
         if shared is not None and old is not None and old.rate_limit == config.rate_limit:
@@ -232,8 +283,9 @@ class BaseAPIClient:
         self._log = logging.getLogger(config.package)
         auth = config.auth
         self._custom_auth: httpx.Auth | Any = auth if auth is not None else httpx.USE_CLIENT_DEFAULT
-        self.user_agent = (f"{config.package}/{config.version} apigen-runtime "
-                           f"httpx/{httpx.__version__}")
+        self.user_agent = (
+            f"{config.package}/{config.version} apigen-runtime httpx/{httpx.__version__}"
+        )
         default_headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         if config.headers:
             default_headers.update(config.headers)
@@ -286,10 +338,17 @@ class BaseAPIClient:
         ``headers`` are added to the current ones; ``credentials`` maps scheme names to values.
         """
         given = {
-            "base_url": base_url, "timeout": timeout, "max_retries": max_retries,
-            "headers": headers, "retry": retry, "rate_limit": rate_limit,
-            "circuit_breaker": circuit_breaker, "auth": auth,
-            "hooks": hooks, "strict_responses": strict_responses, "limits": limits,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "headers": headers,
+            "retry": retry,
+            "rate_limit": rate_limit,
+            "circuit_breaker": circuit_breaker,
+            "auth": auth,
+            "hooks": hooks,
+            "strict_responses": strict_responses,
+            "limits": limits,
         }
         changes: dict[str, Any] = {k: v for k, v in given.items() if not isinstance(v, Omit)}
         if not isinstance(credentials, Omit):
@@ -312,16 +371,22 @@ class BaseAPIClient:
     def _redact(self, url: httpx.URL | str) -> str:
         return redact_url(url, self._sensitive_query)
 
-    def _log_attempt(self, request: httpx.Request, outcome: object, start: float, attempt: int) -> None:
+    def _log_attempt(
+        self, request: httpx.Request, outcome: object, start: float, attempt: int
+    ) -> None:
         if self._log.isEnabledFor(_DEBUG):
             self._log.debug(
                 "%s %s -> %s in %.1f ms (attempt %d)",
-                request.method, self._redact(request.url), outcome, (time.perf_counter() - start) * 1000.0, attempt,
+                request.method,
+                self._redact(request.url),
+                outcome,
+                (time.perf_counter() - start) * 1000.0,
+                attempt,
             )
 
     @property
     def breaker_state(self) -> str:
-        """"closed", "open" or "half_open"."""
+        """ "closed", "open" or "half_open"."""
         return self._breaker.state
 
     def runtime_stats(self) -> dict[str, Any]:
@@ -371,8 +436,13 @@ class BaseAPIClient:
         if body is not None:
             if endpoint.body_type is not None and isinstance(body, Mapping):
                 body = self._wire_body(endpoint, body)
-            content, ctype = encode_body(endpoint.body_kind, body, endpoint.body_content_type,
-                                         endpoint.body_styles, endpoint.body_json_fields)
+            content, ctype = encode_body(
+                endpoint.body_kind,
+                body,
+                endpoint.body_content_type,
+                endpoint.body_styles,
+                endpoint.body_json_fields,
+            )
             hdrs["Content-Type"] = ctype
             if isinstance(content, StreamedBody) and content.length is not None:
                 hdrs["Content-Length"] = str(content.length)  # not chunked: servers prefer it
@@ -394,18 +464,34 @@ class BaseAPIClient:
         if not idempotent and endpoint.idempotency_header is not None:
             idempotent = ensure_idempotency_key(hdrs, endpoint.idempotency_header)
         if plan.missing is not None and not self._has_own_auth(hdrs):
-            raise MissingCredentialsError(f"{endpoint.method.upper()} {endpoint.path} needs "
-                                          f"credentials: pass {plan.missing} (to the client)")
-        return _Prepared(endpoint, endpoint.method.upper(), url, params, hdrs, content, timeout,
-                         idempotent, max_retries, plan, options)
+            raise MissingCredentialsError(
+                f"{endpoint.method.upper()} {endpoint.path} needs "
+                f"credentials: pass {plan.missing} (to the client)"
+            )
+        return _Prepared(
+            endpoint,
+            endpoint.method.upper(),
+            url,
+            params,
+            hdrs,
+            content,
+            timeout,
+            idempotent,
+            max_retries,
+            plan,
+            options,
+        )
 
     def _wire_body(self, endpoint: Endpoint[Any], body: Mapping[str, Any]) -> Any:
         unknown: list[str] = []
         assert endpoint.body_type is not None
         wired = wire_names(endpoint.body_type(), body, unknown)
         if unknown and self._log.isEnabledFor(_DEBUG):
-            self._log.debug("%s: body keys the spec does not declare, sent unchanged: %s",
-                            endpoint.operation_id, ", ".join(repr(k) for k in unknown[:20]))
+            self._log.debug(
+                "%s: body keys the spec does not declare, sent unchanged: %s",
+                endpoint.operation_id,
+                ", ".join(repr(k) for k in unknown[:20]),
+            )
         return wired
 
     def _has_own_auth(self, headers: Mapping[str, str]) -> bool:
@@ -422,16 +508,20 @@ class BaseAPIClient:
         try:
             url = httpx.URL(self._origin + "/").join(target)
         except (httpx.InvalidURL, ValueError, TypeError) as exc:
-            raise APIConnectionError(f"refusing to follow an unusable next-page link "
-                                     f"({type(exc).__name__})") from None
+            raise APIConnectionError(
+                f"refusing to follow an unusable next-page link ({type(exc).__name__})"
+            ) from None
         if f"{url.scheme}://{url.netloc.decode('ascii')}" != self._origin:
-            raise APIConnectionError(f"refusing to follow a next-page link to another origin: {self._redact(url)}")
+            raise APIConnectionError(
+                f"refusing to follow a next-page link to another origin: {self._redact(url)}"
+            )
         return str(url)
 
     # -- decisions --------------------------------------------------------------------
 
-    def _transport_failure(self, p: _Prepared, request: httpx.Request, exc: httpx.RequestError,
-                           retries: int) -> float:
+    def _transport_failure(
+        self, p: _Prepared, request: httpx.Request, exc: httpx.RequestError, retries: int
+    ) -> float:
         """Delay before retrying a failed attempt, or raise the final connection error."""
         if retries < p.max_retries and exception_is_retryable(exc, p.method, p.idempotent):
             delay = backoff(self._retry, retries)
@@ -442,7 +532,8 @@ class BaseAPIClient:
         raise cls(
             f"{p.method} {self._redact(request.url)} failed: {type(exc).__name__} "
             f"(after {p.attempts} attempt{plural})",
-            request=request, attempts=p.attempts,
+            request=request,
+            attempts=p.attempts,
         ) from exc
 
     def _status_failure(self, p: _Prepared, response: httpx.Response, retries: int) -> float:
@@ -454,29 +545,58 @@ class BaseAPIClient:
             retry_after = retry_after_seconds(response.headers, self._wall())
             if status_is_retryable(policy, status, p.idempotent, retry_after):
                 if retry_after is not None and retry_after > policy.max_retry_after:
-                    raise self._error(p, response, retry_after,
-                                      f"server asked to wait {retry_after:.0f} s, more than the "
-                                      f"{policy.max_retry_after:.0f} s limit")
+                    raise self._error(
+                        p,
+                        response,
+                        retry_after,
+                        f"server asked to wait {retry_after:.0f} s, more than the "
+                        f"{policy.max_retry_after:.0f} s limit",
+                    )
                 if retries < p.max_retries:
                     delay = retry_after if retry_after is not None else backoff(policy, retries)
                     self._emit_retry(p, response.request, delay, str(status), status, None)
                     return delay
         raise self._error(p, response, retry_after)
 
-    def _error(self, p: _Prepared, response: httpx.Response, retry_after: float | None = None,
-               note: str = "") -> APIStatusError:
-        return status_error(response, p.endpoint.response_types(), url=self._redact(response.request.url),
-                            attempts=p.attempts, retry_after=retry_after, note=note)
+    def _error(
+        self,
+        p: _Prepared,
+        response: httpx.Response,
+        retry_after: float | None = None,
+        note: str = "",
+    ) -> APIStatusError:
+        return status_error(
+            response,
+            p.endpoint.response_types(),
+            url=self._redact(response.request.url),
+            attempts=p.attempts,
+            retry_after=retry_after,
+            note=note,
+        )
 
-    def _emit_retry(self, p: _Prepared, request: httpx.Request, delay: float, reason: str,
-                    status: int | None, exc: BaseException | None) -> None:
+    def _emit_retry(
+        self,
+        p: _Prepared,
+        request: httpx.Request,
+        delay: float,
+        reason: str,
+        status: int | None,
+        exc: BaseException | None,
+    ) -> None:
         hooks = self._hooks.on_retry
         log = self._log.isEnabledFor(logging.INFO)
         if not hooks and not log:
             return
         url = self._redact(request.url)
         if log:
-            self._log.info("retrying %s %s in %.2f s after %s (attempt %d)", p.method, url, delay, reason, p.attempts)
+            self._log.info(
+                "retrying %s %s in %.2f s after %s (attempt %d)",
+                p.method,
+                url,
+                delay,
+                reason,
+                p.attempts,
+            )
         event = RetryEvent(p.method, url, p.attempts, delay, reason, status, exc)
         for hook in hooks:
             hook(event)
@@ -508,8 +628,9 @@ class BaseAPIClient:
             return value
         raise self._error(p, response)
 
-    def _check_envelope(self, p: _Prepared, response: httpx.Response, envelope: ErrorEnvelope,
-                        value: Any) -> None:
+    def _check_envelope(
+        self, p: _Prepared, response: httpx.Response, envelope: ErrorEnvelope, value: Any
+    ) -> None:
         """Raise the typed status error when a success body is the API's error envelope."""
         if value is _UNPARSED or not isinstance(value, (pydantic.BaseModel, dict)):
             try:
@@ -524,8 +645,12 @@ class BaseAPIClient:
         rt = responses.get(envelope.error_response) if envelope.error_response else None
         body = parse_error_body(response, rt)
         raise status_error(
-            response, responses, url=self._redact(response.request.url), attempts=p.attempts,
-            body=body, cls=envelope_error_class(body),
+            response,
+            responses,
+            url=self._redact(response.request.url),
+            attempts=p.attempts,
+            body=body,
+            cls=envelope_error_class(body),
             note=f"the body is the API's error ({envelope.flag}={flag!r})",
         )
 
@@ -534,8 +659,13 @@ class BaseAPIClient:
             return options.strict_responses
         return self._strict_responses
 
-    def _drifted(self, p: _Prepared, response: httpx.Response, rt: ResponseType,
-                 exc: pydantic.ValidationError) -> Any:
+    def _drifted(
+        self,
+        p: _Prepared,
+        response: httpx.Response,
+        rt: ResponseType,
+        exc: pydantic.ValidationError,
+    ) -> Any:
         """A success body that does not match its type: lenient value, or strict error."""
         url = self._redact(response.request.url)
         if self._strict(p.options):
@@ -547,9 +677,15 @@ class BaseAPIClient:
         self._warn_drift(p.endpoint.operation_id, p.method, url, problems, more)
         return value
 
-    def _drifted_items(self, endpoint: Endpoint[Any], response: httpx.Response, item_type: Any,
-                       raw_items: list[Any], exc: pydantic.ValidationError,
-                       options: RequestOptions | None) -> list[Any]:
+    def _drifted_items(
+        self,
+        endpoint: Endpoint[Any],
+        response: httpx.Response,
+        item_type: Any,
+        raw_items: list[Any],
+        exc: pydantic.ValidationError,
+        options: RequestOptions | None,
+    ) -> list[Any]:
         """A page whose items do not match their type: lenient items, or strict error."""
         url = self._redact(response.request.url)
         rt = ResponseType("json", list[item_type])
@@ -563,8 +699,14 @@ class BaseAPIClient:
         self._warn_drift(endpoint.operation_id, endpoint.method.upper(), url, problems, more)
         return list(items)
 
-    def _warn_drift(self, operation: str, method: str, url: str,
-                    problems: tuple[ResponseProblem, ...], more: int) -> None:
+    def _warn_drift(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        problems: tuple[ResponseProblem, ...],
+        more: int,
+    ) -> None:
         """WARNING once per operation and client (then DEBUG), with the JSON paths."""
         first = operation not in self._drift_warned
         level = logging.WARNING if first else logging.DEBUG
@@ -577,7 +719,12 @@ class BaseAPIClient:
             level,
             "%s %s (%s): the response does not match the declared type (%d problem%s: %s); "
             "returned leniently (strict_responses=True raises)",
-            method, url, operation, count, "" if count == 1 else "s", shown,
+            method,
+            url,
+            operation,
+            count,
+            "" if count == 1 else "s",
+            shown,
         )
 
     # -- the attempt loop, shared by both clients ------------------------------------------
@@ -599,8 +746,9 @@ class BaseAPIClient:
         content: Any = p.content
         if isinstance(content, StreamedBody) and isinstance(http, httpx.AsyncClient):
             content = content.for_async()
-        request = http.build_request(p.method, url, params=params, headers=p.headers,
-                                     content=content, timeout=p.timeout)
+        request = http.build_request(
+            p.method, url, params=params, headers=p.headers, content=content, timeout=p.timeout
+        )
         retries = 0
         refreshed = False
         last: BaseException | None = None
@@ -720,7 +868,9 @@ class BaseAPIClient:
                     raise APIStreamError(
                         f"{p.method} {url}: an event does not match {getattr(event_type, '__name__', event_type)}"
                         f" ({len(exc.errors())} problem{'s' if len(exc.errors()) != 1 else ''})",
-                        event=event, request=response.request) from exc
+                        event=event,
+                        request=response.request,
+                    ) from exc
                 value, problems, more = lenient_value(event_type, event.json())
                 self._warn_drift(p.endpoint.operation_id, p.method, url, problems, more)
                 return attach_problems(value, problems)
@@ -740,28 +890,43 @@ class BaseAPIClient:
         deadline = None if seconds is None else clock() + seconds
         return BodyBudget(request, self._limits.max_bytes, deadline, clock)
 
-    def _follow(self, p: _Prepared, request: httpx.Request, response: httpx.Response,
-                budget: BodyBudget, http: Any) -> Generator[_Step, Any, tuple[httpx.Response, httpx.Request]]:
+    def _follow(
+        self,
+        p: _Prepared,
+        request: httpx.Request,
+        response: httpx.Response,
+        budget: BodyBudget,
+        http: Any,
+    ) -> Generator[_Step, Any, tuple[httpx.Response, httpx.Request]]:
         """Follow redirects when the user's http_client asks for it (ours never does);
         credentials go only to the API's origin. Returns the last response and request."""
         hops = 0
         trusted = True
         current = request
-        while (response.status_code in REDIRECT_STATUSES and "location" in response.headers
-               and http.follow_redirects):
+        while (
+            response.status_code in REDIRECT_STATUSES
+            and "location" in response.headers
+            and http.follow_redirects
+        ):
             if hops >= http.max_redirects:
                 yield _READ, (response, budget)
                 raise self._error(p, response, note=f"more than {http.max_redirects} redirects")
             try:
-                nxt, same_origin = redirect_request(current, response, self._origin,
-                                                    self._sensitive_query)
+                nxt, same_origin = redirect_request(
+                    current, response, self._origin, self._sensitive_query
+                )
             except (httpx.InvalidURL, ValueError, KeyError) as exc:
                 yield _READ, (response, budget)
-                raise self._error(p, response, note=f"unusable Location header ({type(exc).__name__})")
+                raise self._error(
+                    p, response, note=f"unusable Location header ({type(exc).__name__})"
+                )
             trusted = trusted and same_origin
             if trusted:  # a query credential lives in the URL the Location replaced
-                missing: list[tuple[str, Any]] = [(n, v) for loc, n, v in p.plan.static
-                           if loc == "query" and n not in nxt.url.params]
+                missing: list[tuple[str, Any]] = [
+                    (n, v)
+                    for loc, n, v in p.plan.static
+                    if loc == "query" and n not in nxt.url.params
+                ]
                 if missing:
                     nxt.url = nxt.url.copy_merge_params(missing)
             yield _CLOSE, response
@@ -770,7 +935,9 @@ class BaseAPIClient:
             response = yield _SEND, (current, trusted, budget)
         return response, current
 
-    def _circuit_open(self, exc: CircuitOpenError, p: _Prepared, last: BaseException | None) -> CircuitOpenError:
+    def _circuit_open(
+        self, exc: CircuitOpenError, p: _Prepared, last: BaseException | None
+    ) -> CircuitOpenError:
         exc.attempts = p.attempts
         exc.__cause__ = last
         return exc
@@ -781,13 +948,23 @@ class SyncAPIClient(BaseAPIClient):
 
     _http: httpx.Client
 
-    def __init__(self, config: ClientConfig | None = None, /, *,
-                 http_client: httpx.Client | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        config: ClientConfig | None = None,
+        /,
+        *,
+        http_client: httpx.Client | None = None,
+        **settings: Any,
+    ) -> None:
         config = config if config is not None else ClientConfig(**settings)
         super().__init__(config, user_http_client=http_client is not None)
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client(
-            timeout=config.timeout, headers=self._default_headers, follow_redirects=False
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.Client(
+                timeout=config.timeout, headers=self._default_headers, follow_redirects=False
+            )
         )
         self._init_sleep()
 
@@ -832,6 +1009,7 @@ class SyncAPIClient(BaseAPIClient):
         if slot is not None:  # with_raw_response: hand back the response, parse on demand
             parse: Any
             if start is not None:  # an event stream stays open; parse() is the stream
+
                 def parse() -> Any:
                     return Stream(response, self._event_parser(p, response), start=start)
             else:
@@ -844,9 +1022,11 @@ class SyncAPIClient(BaseAPIClient):
         result: T = self._parse(p, response)
         return result
 
-    def _streamed(self, p: _Prepared, response: httpx.Response,
-                  sent_at: float) -> StreamedResponse[Any]:
+    def _streamed(
+        self, p: _Prepared, response: httpx.Response, sent_at: float
+    ) -> StreamedResponse[Any]:
         """The response of a with_streaming_response call: read (and parsed) on demand."""
+
         def read() -> None:
             if response.is_stream_consumed:
                 return
@@ -882,8 +1062,16 @@ class SyncAPIClient(BaseAPIClient):
     ) -> T | Stream[E]:
         """``request`` for an operation that may answer with an event stream: the parsed
         value, or a ``Stream`` of events when the server sends ``text/event-stream``."""
-        return self.request(endpoint, path=path, query=query, headers=headers, cookies=cookies,
-                            body=body, fields=fields, options=options)
+        return self.request(
+            endpoint,
+            path=path,
+            query=query,
+            headers=headers,
+            cookies=cookies,
+            body=body,
+            fields=fields,
+            options=options,
+        )
 
     def paginate(
         self,
@@ -903,16 +1091,41 @@ class SyncAPIClient(BaseAPIClient):
         """A lazy iterator over every item of every page (nothing is sent until iterated)."""
         if fields is not None:
             body = merge_fields(endpoint, body, fields)
-        return SyncPaginator(self, endpoint, item_type, path=path, query=query, headers=headers,
-                             cookies=cookies, body=body, options=options, max_items=max_items,
-                             max_pages=max_pages)
+        return SyncPaginator(
+            self,
+            endpoint,
+            item_type,
+            path=path,
+            query=query,
+            headers=headers,
+            cookies=cookies,
+            body=body,
+            options=options,
+            max_items=max_items,
+            max_pages=max_pages,
+        )
 
-    def _fetch_page(self, endpoint: Endpoint[Any], path: Mapping[str, Any] | None,
-                    query: Mapping[str, Any] | None, headers: Mapping[str, Any] | None,
-                    cookies: Mapping[str, Any] | None, body: Any,
-                    options: RequestOptions | None, url: str | None) -> httpx.Response:
-        p = self._prepare(endpoint, path, query, headers, cookies, body, options,
-                          url=None if url is None else self._next_url(url))
+    def _fetch_page(
+        self,
+        endpoint: Endpoint[Any],
+        path: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        headers: Mapping[str, Any] | None,
+        cookies: Mapping[str, Any] | None,
+        body: Any,
+        options: RequestOptions | None,
+        url: str | None,
+    ) -> httpx.Response:
+        p = self._prepare(
+            endpoint,
+            path,
+            query,
+            headers,
+            cookies,
+            body,
+            options,
+            url=None if url is None else self._next_url(url),
+        )
         response = self._send(p)
         if not 200 <= response.status_code < 300:
             raise self._error(p, response)
@@ -953,8 +1166,11 @@ class SyncAPIClient(BaseAPIClient):
     def _settle(request: httpx.Request, budget: BodyBudget, exc: BaseException) -> None:
         """A transport error of an operation cut short by the attempt's end is the deadline's."""
         bounds = budget.bounds
-        if bounds is not None and bounds.fired and isinstance(exc, (httpx.TransportError,
-                                                                     TimeoutError)):
+        if (
+            bounds is not None
+            and bounds.fired
+            and isinstance(exc, (httpx.TransportError, TimeoutError))
+        ):
             raise AttemptDeadlineExceeded("attempt deadline exceeded", request=request) from None
 
     def _perform(self, step: int, arg: Any) -> Any:
@@ -965,8 +1181,12 @@ class SyncAPIClient(BaseAPIClient):
             bounds = None if seconds is None else self._bound(request, budget, seconds)
             previous = enter_bounds(bounds)
             try:
-                return self._http.send(request, stream=True, follow_redirects=False,
-                                       auth=self._custom_auth if trusted else None)
+                return self._http.send(
+                    request,
+                    stream=True,
+                    follow_redirects=False,
+                    auth=self._custom_auth if trusted else None,
+                )
             except BaseException as exc:
                 self._settle(request, budget, exc)
                 raise
@@ -1029,13 +1249,23 @@ class AsyncAPIClient(BaseAPIClient):
     _http: httpx.AsyncClient
     _is_async = True
 
-    def __init__(self, config: ClientConfig | None = None, /, *,
-                 http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        config: ClientConfig | None = None,
+        /,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        **settings: Any,
+    ) -> None:
         config = config if config is not None else ClientConfig(**settings)
         super().__init__(config, user_http_client=http_client is not None)
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient(
-            timeout=config.timeout, headers=self._default_headers, follow_redirects=False
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(
+                timeout=config.timeout, headers=self._default_headers, follow_redirects=False
+            )
         )
         self._init_sleep()
 
@@ -1043,7 +1273,9 @@ class AsyncAPIClient(BaseAPIClient):
         import asyncio  # lazily: sync-only users never import asyncio
 
         self._asyncio = asyncio
-        self._sleep = self._retry.async_sleep if self._retry.async_sleep is not None else asyncio.sleep
+        self._sleep = (
+            self._retry.async_sleep if self._retry.async_sleep is not None else asyncio.sleep
+        )
 
     @functools.cached_property
     def oauth_flow(self) -> AsyncOAuthFlow:
@@ -1083,6 +1315,7 @@ class AsyncAPIClient(BaseAPIClient):
         if slot is not None:  # with_raw_response: hand back the response, parse on demand
             parse: Any
             if start is not None:  # an event stream stays open; parse() is the stream
+
                 def parse() -> Any:
                     return AsyncStream(response, self._event_parser(p, response), start=start)
             else:
@@ -1097,6 +1330,7 @@ class AsyncAPIClient(BaseAPIClient):
 
     def _streamed(self, p: _Prepared, response: httpx.Response) -> AsyncStreamedResponse[Any]:
         """The response of a with_streaming_response call: read (and parsed) on demand."""
+
         async def read() -> None:
             if response.is_stream_consumed:
                 return
@@ -1132,8 +1366,16 @@ class AsyncAPIClient(BaseAPIClient):
     ) -> T | AsyncStream[E]:
         """``request`` for an operation that may answer with an event stream: the parsed
         value, or an ``AsyncStream`` of events when the server sends ``text/event-stream``."""
-        return await self.request(endpoint, path=path, query=query, headers=headers,
-                                  cookies=cookies, body=body, fields=fields, options=options)
+        return await self.request(
+            endpoint,
+            path=path,
+            query=query,
+            headers=headers,
+            cookies=cookies,
+            body=body,
+            fields=fields,
+            options=options,
+        )
 
     def paginate(
         self,
@@ -1153,16 +1395,41 @@ class AsyncAPIClient(BaseAPIClient):
         """A lazy async iterator over every item of every page (``async for``, no await)."""
         if fields is not None:
             body = merge_fields(endpoint, body, fields)
-        return AsyncPaginator(self, endpoint, item_type, path=path, query=query, headers=headers,
-                              cookies=cookies, body=body, options=options, max_items=max_items,
-                              max_pages=max_pages)
+        return AsyncPaginator(
+            self,
+            endpoint,
+            item_type,
+            path=path,
+            query=query,
+            headers=headers,
+            cookies=cookies,
+            body=body,
+            options=options,
+            max_items=max_items,
+            max_pages=max_pages,
+        )
 
-    async def _fetch_page(self, endpoint: Endpoint[Any], path: Mapping[str, Any] | None,
-                          query: Mapping[str, Any] | None, headers: Mapping[str, Any] | None,
-                          cookies: Mapping[str, Any] | None, body: Any, options: RequestOptions | None,
-                          url: str | None) -> httpx.Response:
-        p = self._prepare(endpoint, path, query, headers, cookies, body, options,
-                          url=None if url is None else self._next_url(url))
+    async def _fetch_page(
+        self,
+        endpoint: Endpoint[Any],
+        path: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        headers: Mapping[str, Any] | None,
+        cookies: Mapping[str, Any] | None,
+        body: Any,
+        options: RequestOptions | None,
+        url: str | None,
+    ) -> httpx.Response:
+        p = self._prepare(
+            endpoint,
+            path,
+            query,
+            headers,
+            cookies,
+            body,
+            options,
+            url=None if url is None else self._next_url(url),
+        )
         response = await self._send(p)
         if not 200 <= response.status_code < 300:
             raise self._error(p, response)
@@ -1192,10 +1459,16 @@ class AsyncAPIClient(BaseAPIClient):
             request, trusted, budget = arg
             try:
                 async with self._asyncio.timeout(budget.remaining()):
-                    return await self._http.send(request, stream=True, follow_redirects=False,
-                                                 auth=self._custom_auth if trusted else None)
+                    return await self._http.send(
+                        request,
+                        stream=True,
+                        follow_redirects=False,
+                        auth=self._custom_auth if trusted else None,
+                    )
             except TimeoutError:
-                raise AttemptDeadlineExceeded("attempt deadline exceeded", request=request) from None
+                raise AttemptDeadlineExceeded(
+                    "attempt deadline exceeded", request=request
+                ) from None
         if step == _READ:
             response, budget = arg
             try:
@@ -1203,8 +1476,9 @@ class AsyncAPIClient(BaseAPIClient):
                     async for chunk in response.aiter_bytes():
                         budget.add(chunk)
             except TimeoutError:
-                raise AttemptDeadlineExceeded("attempt deadline exceeded",
-                                              request=response.request) from None
+                raise AttemptDeadlineExceeded(
+                    "attempt deadline exceeded", request=response.request
+                ) from None
             finally:
                 await response.aclose()
             budget.finish(response)
@@ -1222,7 +1496,7 @@ class AsyncAPIClient(BaseAPIClient):
         if step == _SLEEP:
             return await self._sleep(arg)
         if step == _ON_REQUEST or step == _ON_RESPONSE:
-            for hook in (self._hooks.on_request if step == _ON_REQUEST else self._hooks.on_response):
+            for hook in self._hooks.on_request if step == _ON_REQUEST else self._hooks.on_response:
                 result = hook(arg)
                 if hasattr(result, "__await__"):
                     await result

@@ -54,7 +54,9 @@ class APIError(Exception):
     request: httpx.Request | None
     attempts: int
 
-    def __init__(self, message: str, *, request: httpx.Request | None = None, attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, *, request: httpx.Request | None = None, attempts: int = 1
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.request = request
@@ -125,8 +127,16 @@ class APIResponseValidationError(APIStatusError):
     ``error`` and ``problems`` / ``paths``: the JSON paths that failed.
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, body: Any, error: Exception,
-                 attempts: int = 1, problems: tuple[Any, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: Any,
+        error: Exception,
+        attempts: int = 1,
+        problems: tuple[Any, ...] = (),
+    ) -> None:
         super().__init__(message, response=response, body=body, attempts=attempts)
         self.error = error
         self.problems = problems
@@ -139,8 +149,9 @@ class APIResponseDecodeError(APIResponseValidationError):
     value. ``raw`` holds the bytes as received, ``error`` the decoder's own exception.
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, error: Exception,
-                 attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, *, response: httpx.Response, error: Exception, attempts: int = 1
+    ) -> None:
         text = response.content.decode("utf-8", "replace")  # it is not JSON: never decode again
         super().__init__(message, response=response, body=text, error=error, attempts=attempts)
 
@@ -148,8 +159,9 @@ class APIResponseDecodeError(APIResponseValidationError):
 class APIResponseTooLargeError(APIError):
     """The decoded body grew past ``ResponseLimits.max_bytes``; reading stopped there."""
 
-    def __init__(self, message: str, *, request: httpx.Request, limit: int,
-                 attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, *, request: httpx.Request, limit: int, attempts: int = 1
+    ) -> None:
         super().__init__(message, request=request, attempts=attempts)
         self.limit = limit
 
@@ -158,8 +170,9 @@ class PaginationLoopError(APIError):
     """The server sent a page (cursor, link or items) it had already sent: the walk would
     never end, so it stops here. ``page`` is the 1-based number of the repeated page."""
 
-    def __init__(self, message: str, *, request: httpx.Request | None = None,
-                 page: int = 0) -> None:
+    def __init__(
+        self, message: str, *, request: httpx.Request | None = None, page: int = 0
+    ) -> None:
         super().__init__(message, request=request)
         self.page = page
 

@@ -69,8 +69,11 @@ def deadline_seconds(limits: ResponseLimits, timeout: Any) -> float | None:
     seconds = limits.attempt_deadline
     if seconds is None:
         if isinstance(timeout, httpx.Timeout):
-            parts = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool)
-                     if t is not None]
+            parts = [
+                t
+                for t in (timeout.connect, timeout.read, timeout.write, timeout.pool)
+                if t is not None
+            ]
             seconds = max(parts) if parts else None
         elif isinstance(timeout, (int, float)):
             seconds = float(timeout)
@@ -84,8 +87,13 @@ class BodyBudget:
 
     __slots__ = ("request", "limit", "deadline", "clock", "size", "chunks", "bounds")
 
-    def __init__(self, request: httpx.Request, limit: int | None, deadline: float | None,
-                 clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        request: httpx.Request,
+        limit: int | None,
+        deadline: float | None,
+        clock: Callable[[], float],
+    ) -> None:
         self.request = request
         self.limit = limit
         self.deadline = deadline
@@ -109,7 +117,8 @@ class BodyBudget:
             raise APIResponseTooLargeError(
                 f"{self.request.method} {self.request.url.path}: the response body is larger "
                 f"than the {self.limit:,}-byte limit (ResponseLimits.max_bytes); reading stopped",
-                request=self.request, limit=self.limit,
+                request=self.request,
+                limit=self.limit,
             )
         if self.deadline is not None and self.clock() >= self.deadline:  # remaining(), inline
             raise AttemptDeadlineExceeded("attempt deadline exceeded", request=self.request)
@@ -157,8 +166,9 @@ def restore_bounds(previous: AttemptBounds | None) -> None:
     _CURRENT.bounds = previous
 
 
-def _bounded(operation: Callable[[Any, float | None], Any], data: Any,
-             timeout: float | None) -> Any:
+def _bounded(
+    operation: Callable[[Any, float | None], Any], data: Any, timeout: float | None
+) -> Any:
     """Run one socket operation with its timeout cut to what the attempt has left."""
     bounds: AttemptBounds | None = getattr(_CURRENT, "bounds", None)
     if bounds is None:
@@ -199,7 +209,7 @@ def bound_stream(stream: Any) -> None:
             return
         view = memoryview(buffer)  # pieces: the deadline is checked between them
         for start in range(0, len(view), _WRITE_PIECE):
-            _bounded(write, view[start:start + _WRITE_PIECE], timeout)
+            _bounded(write, view[start : start + _WRITE_PIECE], timeout)
 
     try:
         stream.read, stream.write = bounded_read, bounded_write
@@ -233,8 +243,12 @@ def _without(url: httpx.URL, names: Iterable[str]) -> httpx.URL:
     return url.copy_with(params=httpx.QueryParams(kept))
 
 
-def redirect_request(request: httpx.Request, response: httpx.Response, api_origin: str,
-                     credential_query: Iterable[str]) -> tuple[httpx.Request, bool]:
+def redirect_request(
+    request: httpx.Request,
+    response: httpx.Response,
+    api_origin: str,
+    credential_query: Iterable[str],
+) -> tuple[httpx.Request, bool]:
     """The request for the next hop, and whether it may carry credentials.
 
     Raises ``httpx.InvalidURL`` (or ``KeyError`` without Location) for a hop that cannot
@@ -254,12 +268,14 @@ def redirect_request(request: httpx.Request, response: httpx.Response, api_origi
             headers.pop(name, None)
     same_origin = origin_of(url) == api_origin
     if not same_origin:
-        headers = httpx.Headers([(k, v) for k, v in headers.multi_items()
-                                 if k.lower() in _CROSS_ORIGIN_HEADERS])
+        headers = httpx.Headers(
+            [(k, v) for k, v in headers.multi_items() if k.lower() in _CROSS_ORIGIN_HEADERS]
+        )
         url = _without(url, credential_query)
     headers.pop("host", None)
-    next_request = httpx.Request(method, url, headers=headers, content=content,
-                                 extensions=request.extensions)
+    next_request = httpx.Request(
+        method, url, headers=headers, content=content, extensions=request.extensions
+    )
     return next_request, same_origin
 
 

@@ -19,8 +19,9 @@ CHUNK_SIZE = 64 * 1024
 
 def is_streamable(value: Any) -> bool:
     """A path, or a file object that is not already bytes in memory."""
-    return isinstance(value, os.PathLike) or (hasattr(value, "read") and not isinstance(
-        value, (bytes, bytearray, memoryview)))
+    return isinstance(value, os.PathLike) or (
+        hasattr(value, "read") and not isinstance(value, (bytes, bytearray, memoryview))
+    )
 
 
 class FilePart:
@@ -47,8 +48,11 @@ class FilePart:
     @property
     def name(self) -> str | None:
         """The file's own base name, for the part's ``filename``."""
-        raw = self.source if isinstance(self.source, os.PathLike) else getattr(
-            self.source, "name", None)
+        raw = (
+            self.source
+            if isinstance(self.source, os.PathLike)
+            else getattr(self.source, "name", None)
+        )
         if isinstance(raw, (str, os.PathLike)):
             return os.path.basename(os.fspath(raw)) or None
         return None
@@ -61,8 +65,10 @@ class FilePart:
         if self.start is not None:
             self.source.seek(self.start)
         elif self.sent:
-            raise ValueError("a file that cannot seek (a pipe) cannot be sent twice; pass a "
-                             "path or a seekable file to allow retries")
+            raise ValueError(
+                "a file that cannot seek (a pipe) cannot be sent twice; pass a "
+                "path or a seekable file to allow retries"
+            )
         self.sent = True
         yield from _read_all(self.source)
 

@@ -32,6 +32,7 @@ __all__ = [
 # an unreachable host quickly.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 
+
 class Omit:
     """The "not given" default of body fields and ``with_options``: ``None`` stays a value
     (an explicit JSON null, or "no timeout"), so leaving a field out needs its own marker."""

@@ -16,7 +16,15 @@ import httpx
 
 from .options import RetryEvent, RetryPolicy  # RetryEvent lives with the Hooks that get it
 
-__all__ = ["RetryEvent", "IDEMPOTENT_METHODS", "CLIENT_SIDE_ERRORS", "retry_after_seconds", "exception_is_retryable", "status_is_retryable", "backoff"]
+__all__ = [
+    "RetryEvent",
+    "IDEMPOTENT_METHODS",
+    "CLIENT_SIDE_ERRORS",
+    "retry_after_seconds",
+    "exception_is_retryable",
+    "status_is_retryable",
+    "backoff",
+]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
@@ -25,8 +33,12 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # Failures caused on our side (invalid header value, unsupported scheme, undecodable
 # body): repeating cannot help and they say nothing about the server's health.
-CLIENT_SIDE_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.DecodingError,
-                      httpx.TooManyRedirects)
+CLIENT_SIDE_ERRORS = (
+    httpx.LocalProtocolError,
+    httpx.UnsupportedProtocol,
+    httpx.DecodingError,
+    httpx.TooManyRedirects,
+)
 
 
 # A number of seconds as servers write it: digits, maybe a fraction. Anything else

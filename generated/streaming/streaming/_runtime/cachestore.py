@@ -49,8 +49,11 @@ class CachedResponse:
 
     def to_bytes(self) -> bytes:
         """One byte string for stores that keep bytes (Redis): a JSON line, then the body."""
-        meta = {"status": self.status_code, "headers": [list(h) for h in self.headers],
-                "vary": [list(v) for v in self.vary]}
+        meta = {
+            "status": self.status_code,
+            "headers": [list(h) for h in self.headers],
+            "vary": [list(v) for v in self.vary],
+        }
         return json.dumps(meta, separators=(",", ":")).encode("utf-8") + b"\n" + self.content
 
     @classmethod
@@ -76,23 +79,17 @@ class CachedResponse:
 class CacheStore(Protocol):
     """Storage for conditional-request entries, one per key."""
 
-    def get(self, key: str) -> CachedResponse | None:
-        ...
+    def get(self, key: str) -> CachedResponse | None: ...
 
-    def set(self, key: str, entry: CachedResponse) -> None:
-        ...
+    def set(self, key: str, entry: CachedResponse) -> None: ...
 
-    def delete(self, key: str) -> None:
-        ...
+    def delete(self, key: str) -> None: ...
 
-    async def aget(self, key: str) -> CachedResponse | None:
-        ...
+    async def aget(self, key: str) -> CachedResponse | None: ...
 
-    async def aset(self, key: str, entry: CachedResponse) -> None:
-        ...
+    async def aset(self, key: str, entry: CachedResponse) -> None: ...
 
-    async def adelete(self, key: str) -> None:
-        ...
+    async def adelete(self, key: str) -> None: ...
 
 
 class MemoryCache:

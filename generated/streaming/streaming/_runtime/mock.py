@@ -542,8 +542,10 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 continue
             kind = node.get("type")
             if kind is None:
-                kind = "object" if "properties" in node or "additionalProperties" in node else (
-                    "array" if "items" in node else None
+                kind = (
+                    "object"
+                    if "properties" in node or "additionalProperties" in node
+                    else ("array" if "items" in node else None)
                 )
             if kind == wanted:
                 return branch
@@ -616,8 +618,11 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if media == "text/event-stream":  # one event whose data is the value, then the end
             data = value if isinstance(value, str) else json.dumps(value)
             lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
-            return httpx.Response(status, text=f"{lines}\ndata: [DONE]\n\n",
-                                  headers={"Content-Type": media, **headers})
+            return httpx.Response(
+                status,
+                text=f"{lines}\ndata: [DONE]\n\n",
+                headers={"Content-Type": media, **headers},
+            )
         if media.startswith("text/"):
             text = value if isinstance(value, str) else json.dumps(value)
             return httpx.Response(status, text=text, headers={"Content-Type": media, **headers})

@@ -30,8 +30,14 @@ from .tokenstore import OAuthToken
 if TYPE_CHECKING:
     from .auth import AuthState
 
-__all__ = ["AuthorizationRequest", "OAuthFlow", "AsyncOAuthFlow", "code_challenge",
-           "new_code_verifier", "states_match"]
+__all__ = [
+    "AuthorizationRequest",
+    "OAuthFlow",
+    "AsyncOAuthFlow",
+    "code_challenge",
+    "new_code_verifier",
+    "states_match",
+]
 
 
 def new_code_verifier() -> str:
@@ -69,28 +75,36 @@ class AuthorizationRequest:
 class _Flow:
     """What the sync and async flows share: the session and the URL."""
 
-    def __init__(self, auth: AuthState, http: httpx.Client | httpx.AsyncClient,
-                 scheme: str | None = None) -> None:
+    def __init__(
+        self, auth: AuthState, http: httpx.Client | httpx.AsyncClient, scheme: str | None = None
+    ) -> None:
         session = auth.oauth_session(scheme)
         if session is None or not isinstance(session.grant, OAuth2AuthorizationCode):
             raise MissingCredentialsError(
                 "client.oauth needs an OAuth2AuthorizationCode credential: pass "
-                "OAuth2AuthorizationCode(client_id=..., redirect_uri=...) to the client")
+                "OAuth2AuthorizationCode(client_id=..., redirect_uri=...) to the client"
+            )
         self._session: OAuth2Session = session
         self._grant: OAuth2AuthorizationCode = session.grant
         self._http = http
 
-    def authorization_url(self, *, scopes: Sequence[str] | None = None,
-                          state: str | None = None, redirect_uri: str | None = None,
-                          code_verifier: str | None = None,
-                          extra: dict[str, str] | None = None) -> AuthorizationRequest:
+    def authorization_url(
+        self,
+        *,
+        scopes: Sequence[str] | None = None,
+        state: str | None = None,
+        redirect_uri: str | None = None,
+        code_verifier: str | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> AuthorizationRequest:
         """The provider's consent page for these scopes (default: the credential's,
         else every scope the spec lists), with a fresh state and S256 PKCE challenge."""
         base = self._session.authorization_url
         if base is None:
             raise MissingCredentialsError(
                 "the spec names no authorizationUrl for this scheme: pass "
-                "authorization_url= to OAuth2AuthorizationCode")
+                "authorization_url= to OAuth2AuthorizationCode"
+            )
         verifier = code_verifier or new_code_verifier()
         if not 43 <= len(verifier) <= 128:
             raise ValueError("a PKCE code_verifier has 43 to 128 characters (RFC 7636)")
@@ -99,14 +113,19 @@ class _Flow:
         chosen = scopes if scopes is not None else self._grant.scopes
         if chosen is None:
             chosen = self._session.scopes
-        params: list[tuple[str, str | int | float | bool | None]] = [("response_type", "code"),
-                                         ("client_id", self._grant.client_id)]
+        params: list[tuple[str, str | int | float | bool | None]] = [
+            ("response_type", "code"),
+            ("client_id", self._grant.client_id),
+        ]
         if redirect:
             params.append(("redirect_uri", redirect))
         if chosen:
             params.append(("scope", " ".join(chosen)))
-        params += [("state", state), ("code_challenge", code_challenge(verifier)),
-                   ("code_challenge_method", "S256")]
+        params += [
+            ("state", state),
+            ("code_challenge", code_challenge(verifier)),
+            ("code_challenge_method", "S256"),
+        ]
         if extra:
             params += [(k, v) for k, v in extra.items()]
         url = httpx.URL(base).copy_merge_params(params)
@@ -115,8 +134,7 @@ class _Flow:
     def _fields(self, code: str, code_verifier: str, redirect_uri: str | None) -> dict[str, str]:
         if not code or not code_verifier:
             raise ValueError("exchange_code needs the code and the code_verifier")
-        fields = {"grant_type": "authorization_code", "code": code,
-                  "code_verifier": code_verifier}
+        fields = {"grant_type": "authorization_code", "code": code, "code_verifier": code_verifier}
         redirect = redirect_uri or self._grant.redirect_uri
         if redirect:
             fields["redirect_uri"] = redirect
@@ -128,8 +146,9 @@ class OAuthFlow(_Flow):
 
     _http: httpx.Client
 
-    def exchange_code(self, code: str, *, code_verifier: str,
-                      redirect_uri: str | None = None) -> OAuthToken:
+    def exchange_code(
+        self, code: str, *, code_verifier: str, redirect_uri: str | None = None
+    ) -> OAuthToken:
         """Trade the code from the redirect for tokens; the client uses (and stores)
         them from now on. Raises AuthenticationError when the provider refuses."""
         return self._session.exchange(self._http, self._fields(code, code_verifier, redirect_uri))
@@ -140,8 +159,10 @@ class AsyncOAuthFlow(_Flow):
 
     _http: httpx.AsyncClient
 
-    async def exchange_code(self, code: str, *, code_verifier: str,
-                            redirect_uri: str | None = None) -> OAuthToken:
+    async def exchange_code(
+        self, code: str, *, code_verifier: str, redirect_uri: str | None = None
+    ) -> OAuthToken:
         """Trade the code from the redirect for tokens (see ``OAuthFlow``)."""
-        return await self._session.aexchange(self._http,
-                                             self._fields(code, code_verifier, redirect_uri))
+        return await self._session.aexchange(
+            self._http, self._fields(code, code_verifier, redirect_uri)
+        )

@@ -46,10 +46,13 @@ def body_broken(response: httpx.Response, exc: httpx.HTTPError) -> Exception:
     request = response.request
     where = f"{request.method} {request.url.path}"
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{where}: the response body timed out while streaming",
-                               request=request)
-    return APIConnectionError(f"{where}: the response body broke off while streaming "
-                              f"({type(exc).__name__})", request=request)
+        return APITimeoutError(
+            f"{where}: the response body timed out while streaming", request=request
+        )
+    return APIConnectionError(
+        f"{where}: the response body broke off while streaming ({type(exc).__name__})",
+        request=request,
+    )
 
 
 class StreamedResponse(APIResponse[R]):
@@ -58,9 +61,14 @@ class StreamedResponse(APIResponse[R]):
 
     __slots__ = ("_reader",)
 
-    def __init__(self, response: httpx.Response, parse: Callable[[], R],
-                 reader: Callable[[], None], retries_taken: int = 0,
-                 sent_at: float | None = None) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        parse: Callable[[], R],
+        reader: Callable[[], None],
+        retries_taken: int = 0,
+        sent_at: float | None = None,
+    ) -> None:
         super().__init__(response, parse, retries_taken, sent_at)
         self._reader = reader
 
@@ -109,8 +117,13 @@ class AsyncStreamedResponse(Generic[R]):
 
     __slots__ = ("http_response", "retries_taken", "_parse", "_reader", "_value")
 
-    def __init__(self, response: httpx.Response, parse: Callable[[], Awaitable[R]],
-                 reader: Callable[[], Awaitable[None]], retries_taken: int = 0) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        parse: Callable[[], Awaitable[R]],
+        reader: Callable[[], Awaitable[None]],
+        retries_taken: int = 0,
+    ) -> None:
         self.http_response = response
         self.retries_taken = retries_taken
         self._parse = parse
@@ -167,8 +180,7 @@ class AsyncStreamedResponse(Generic[R]):
         except httpx.HTTPError as exc:
             raise body_broken(response, exc) from exc
 
-    async def write_to_file(self, path: str | os.PathLike[str],
-                            chunk_size: int = 64 * 1024) -> int:
+    async def write_to_file(self, path: str | os.PathLike[str], chunk_size: int = 64 * 1024) -> int:
         """Write the body to ``path`` piece by piece; returns the number of bytes written."""
         written = 0
         with open(path, "wb") as handle:
