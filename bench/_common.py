@@ -69,9 +69,8 @@ def default_spec(name: str) -> Path:
         path = root / SPECS[name]
         if path.is_file():
             return path
-    sys.exit(
-        f"{name} spec not found under {' or '.join(map(str, _CORPUS_ROOTS))}: run bench/setup.sh or pass its path"
-    )
+    roots = " or ".join(map(str, _CORPUS_ROOTS))
+    sys.exit(f"{name} spec not found under {roots}: run bench/setup.sh or pass its path")
 
 
 def ignored_dir(path: Path) -> Path:
@@ -390,7 +389,8 @@ def github_example(spec: Path) -> Path:
         _complete(doc, doc["components"]["schemas"][GITHUB_SCHEMA], value, "", filled)
         if filled:
             print(
-                f"example {GITHUB_EXAMPLE}: added required properties it lacks: {', '.join(filled)}",
+                f"example {GITHUB_EXAMPLE}: added required properties it lacks: "
+                f"{', '.join(filled)}",
                 file=sys.stderr,
             )
         path.write_text(json.dumps(value))

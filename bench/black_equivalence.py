@@ -62,12 +62,11 @@ def main() -> int:
         python_files = len(generated)
         checked += python_files
         changed += len(bad)
-        print(
-            f"{spec.name}: {python_files} files, {len(bad)} changed by black{': ' + ', '.join(bad[:5]) if bad else ''}",
-            flush=True,
-        )
+        examples = ": " + ", ".join(bad[:5]) if bad else ""
+        print(f"{spec.name}: {python_files} files, {len(bad)} changed by black{examples}")
     print(
-        f"\n{len(specs)} specs, {checked} files: {changed} changed by black, {failed} specs failed to generate"
+        f"\n{len(specs)} specs, {checked} files: {changed} changed by black, "
+        f"{failed} specs failed to generate"
     )
     return 1 if changed or failed else 0
 

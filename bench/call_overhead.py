@@ -46,7 +46,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (
+from _common import (  # noqa: E402
     REPO,
     default_spec,
     ensure_generated,
@@ -56,7 +56,7 @@ from _common import (
     median,
     ratio,
     table,
-)  # noqa: E402
+)
 
 TOKEN = "bench-credential"
 WARM_UP = 10  # apigen calls before timing: more than the runtime's REFRESH_AFTER
@@ -280,7 +280,8 @@ def main() -> int:
                 wall[side].append(w)
                 cpu[side].append(c)
             print(
-                f"[{case} {rep + 1}/{args.repeat}] wall raw {wall['raw'][-1] * 1e3:.3f} ms apigen {wall['apigen'][-1] * 1e3:.3f} ms"
+                f"[{case} {rep + 1}/{args.repeat}] "
+                f"wall raw {wall['raw'][-1] * 1e3:.3f} ms apigen {wall['apigen'][-1] * 1e3:.3f} ms"
                 f"  CPU raw {cpu['raw'][-1] * 1e3:.3f} ms apigen {cpu['apigen'][-1] * 1e3:.3f} ms",
                 file=sys.stderr,
                 flush=True,
@@ -301,7 +302,8 @@ def main() -> int:
             )
 
     print(
-        f"\n## Per call through httpx.MockTransport ({args.repeat} repetitions, interleaved; medians)\n"
+        f"\n## Per call through httpx.MockTransport "
+        f"({args.repeat} repetitions, interleaved; medians)\n"
     )
     print(
         table(

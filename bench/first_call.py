@@ -45,7 +45,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (
+from _common import (  # noqa: E402
     BENCH,
     OUT,
     REPO,
@@ -58,7 +58,7 @@ from _common import (
     ratio,
     run_measured,
     table,
-)  # noqa: E402
+)
 
 SDK_PYTHON = BENCH / ".venv-sdk" / "bin" / "python"
 TARGETS = {"stripe": 2.0, "github": 1.3, "openai": 1.0}
@@ -179,13 +179,15 @@ assert repo.full_name == "octocat/Hello-World", repo
     "openai-apigen": """
 import sys, openai
 client = openai.Client(sys.argv[1] + "/v1", api_key="sk-test")
-done = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+messages = [{"role": "user", "content": "Hi"}]
+done = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
 assert done.choices[0].message.content == "Hello!", done
 """,
     "openai-sdk": """
 import sys, openai
 client = openai.OpenAI(base_url=sys.argv[1] + "/v1", api_key="sk-test")
-done = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+messages = [{"role": "user", "content": "Hi"}]
+done = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
 assert done.choices[0].message.content == "Hello!", done
 """,
 }
@@ -257,7 +259,11 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(projects[c] / c)], check=True)
     # GitHub's example is cut from the 10 MB spec in a child process: a parent that had
     # parsed it would pass its peak RSS on to every child it forks (Linux ru_maxrss)
-    extract = f"import sys; sys.path.insert(0, {str(BENCH)!r}); from pathlib import Path; import _common; print(_common.github_example(Path({str(specs['github'])!r})))"
+    extract = (
+        f"import sys; sys.path.insert(0, {str(BENCH)!r}); "
+        "from pathlib import Path; import _common; "
+        f"print(_common.github_example(Path({str(specs['github'])!r})))"
+    )
     example = Path(
         subprocess.run(
             [sys.executable, "-c", extract], check=True, capture_output=True, text=True
@@ -318,7 +324,9 @@ def main() -> int:
         "stripe-sdk": "stripe-python: import + StripeClient + v1.payment_intents.retrieve",
         "github-apigen": "apigen GitHub: import + Client + repos.get",
         "github-floor": 'python -c "import httpx, pydantic"',
-        "github-minimum": "the least a typed call costs: httpx.Client().get + a 2-field pydantic model",
+        "github-minimum": (
+            "the least a typed call costs: httpx.Client().get + a 2-field pydantic model"
+        ),
         "openai-apigen": "apigen OpenAI: import + Client + chat.completions.create",
         "openai-sdk": "openai SDK: import + OpenAI + chat.completions.create",
     }

@@ -1047,7 +1047,8 @@ def response_campaign(
             )
             if index % 1000 == 999:
                 print(
-                    f"  responses: {index + 1} cases, {len(tally.untyped)} untyped, {len(tally.hangs)} hangs",
+                    f"  responses: {index + 1} cases, {len(tally.untyped)} untyped, "
+                    f"{len(tally.hangs)} hangs",
                     flush=True,
                 )
     finally:

@@ -23,10 +23,11 @@ than (CPU of D + CPU of E) / cores, nor hold less memory than E's peak. The scri
 prints that bound next to the target.
 
 Measured per run: wall time, CPU time (user + system of the run and every process it
-waited for: what the work costs, apart from how well it spreads over cores), the largest resident set of any one process of the run
-(ru_maxrss from wait4), and the peak of the summed PSS of the whole process tree
-(sampled at 10 Hz; apigen formats with a pool of worker processes, so this is the
-fair memory figure). Printed: medians and the ratios apigen / openapi-python-client.
+waited for: what the work costs, apart from how well it spreads over cores), the largest
+resident set of any one process of the run (ru_maxrss from wait4), and the peak of the
+summed PSS of the whole process tree (sampled at 10 Hz; apigen formats with a pool of
+worker processes, so this is the fair memory figure). Printed: medians and the ratios
+apigen / openapi-python-client.
 
     python bench/generation.py                       # GitHub and Stripe, 3 repetitions
     python bench/generation.py --repeat 5 --only github
@@ -46,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (
+from _common import (  # noqa: E402
     BENCH,
     REPO,
     Run,
@@ -59,7 +60,7 @@ from _common import (
     ratio,
     run_measured,
     table,
-)  # noqa: E402
+)
 
 OPC_VERSION = "0.29.1"
 OPC_VENV = BENCH / ".venv-opc"
@@ -259,7 +260,8 @@ def main() -> int:
                 for side, c, e in sides:
                     if side in "BF" and not runs[name]["A"][-1].ok:
                         print(
-                            f"[{rep + 1}/{args.repeat}] {name} {side}: skipped (A failed, {side} would be a cold run)",
+                            f"[{rep + 1}/{args.repeat}] {name} {side}: "
+                            f"skipped (A failed, {side} would be a cold run)",
                             file=sys.stderr,
                             flush=True,
                         )
@@ -272,16 +274,18 @@ def main() -> int:
                         r = run_measured(c, env=e, tree=True, timeout=args.timeout)
                         if r.returncode >= 0 or r.wall >= args.timeout:
                             break
-                        # a signal this benchmark did not send (e.g. someone's pkill on a shared machine)
+                        # a signal this benchmark did not send (someone's pkill on a shared machine)
                         print(
-                            f"[{rep + 1}/{args.repeat}] {name} {side}: killed by signal {-r.returncode} after {r.wall:.1f} s, not by this benchmark; again",
+                            f"[{rep + 1}/{args.repeat}] {name} {side}: killed by signal "
+                            f"{-r.returncode} after {r.wall:.1f} s, not by this benchmark; again",
                             file=sys.stderr,
                             flush=True,
                         )
                     runs[name][side].append(r)
                     status = "ok" if r.ok else f"FAILED ({r.error_line()})"
                     print(
-                        f"[{rep + 1}/{args.repeat}] {name} {side}: {r.wall:7.2f} s  maxrss {r.maxrss_mb:6.0f} MB  "
+                        f"[{rep + 1}/{args.repeat}] {name} {side}: {r.wall:7.2f} s  "
+                        f"maxrss {r.maxrss_mb:6.0f} MB  "
                         f"tree PSS {fmt(r.tree_mb, '', 0)} MB ({r.procs} procs)  {status}",
                         file=sys.stderr,
                         flush=True,
@@ -304,7 +308,8 @@ def main() -> int:
         return median(ok) if ok else float("nan")
 
     print(
-        f"\n## Generation ({args.repeat} repetitions, interleaved A B F C D E; medians of successful runs)\n"
+        f"\n## Generation ({args.repeat} repetitions, interleaved A B F C D E; "
+        "medians of successful runs)\n"
     )
     rows = []
     for name in names:
@@ -347,7 +352,8 @@ def main() -> int:
 
     if opc:
         print(
-            "\n## Ratios apigen / openapi-python-client (target: cold wall <= 0.5, memory <= 1.0; regeneration wall <= 0.1)\n"
+            "\n## Ratios apigen / openapi-python-client "
+            "(target: cold wall <= 0.5, memory <= 1.0; regeneration wall <= 0.1)\n"
         )
         rows = []
         for name in names:
@@ -391,7 +397,8 @@ def main() -> int:
                         fmt(med(d, "cpu"), " s"),
                         fmt(med(e, "cpu"), " s"),
                         f"{fmt(bound, ' s')} = {fmt(ratio(bound, med(c, 'wall')), 'x')}",
-                        f"{fmt(med(e, 'tree_mb'), ' MB', 0)} = {fmt(ratio(med(e, 'tree_mb'), med(c, 'tree_mb')), 'x')}",
+                        f"{fmt(med(e, 'tree_mb'), ' MB', 0)} = "
+                        f"{fmt(ratio(med(e, 'tree_mb'), med(c, 'tree_mb')), 'x')}",
                     ]
                 )
             print(

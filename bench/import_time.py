@@ -15,11 +15,11 @@ Sides, each in a fresh interpreter, interleaved (floor, apigen, floor, apigen, .
           property it lacks; see _common.github_example)
 
 The generated package is byte-compiled first (python -m compileall), as pip does on
-install; httpx and pydantic have their bytecode from pip. Measured: wall time around subprocess.run (interpreter start included on both sides),
-the child's CPU time (user + system, from wait4: steadier than wall time on a loaded
-machine) and its peak resident set (ru_maxrss from wait4). Printed: medians and the
-ratios to the floor (target <= 1.3 for both). The client is generated into
-bench/.out/github first when missing.
+install; httpx and pydantic have their bytecode from pip. Measured: wall time around
+subprocess.run (interpreter start included on both sides), the child's CPU time (user +
+system, from wait4: steadier than wall time on a loaded machine) and its peak resident
+set (ru_maxrss from wait4). Printed: medians and the ratios to the floor (target <= 1.3
+for both). The client is generated into bench/.out/github first when missing.
 
     python bench/import_time.py                # 10 repetitions
     python bench/import_time.py --repeat 20 --spec PATH/api.github.com.json
@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (
+from _common import (  # noqa: E402
     default_spec,
     ensure_generated,
     fmt,
@@ -44,7 +44,7 @@ from _common import (
     ratio,
     run_measured,
     table,
-)  # noqa: E402
+)
 
 CHILD = r"""
 import sys
@@ -135,11 +135,14 @@ def main() -> int:
 
     label = {
         "floor": 'python -c "import httpx, pydantic"',
-        "models": f"import httpx, pydantic + the model classes {args.model} needs (pydantic's cost)",
+        "models": (
+            f"import httpx, pydantic + the model classes {args.model} needs (pydantic's cost)"
+        ),
         "apigen": f"import github, Client(), client.repos.get() -> {args.model}",
     }
     print(
-        f"\n## Import + one call in a fresh process ({args.repeat} repetitions, interleaved; medians)\n"
+        f"\n## Import + one call in a fresh process "
+        f"({args.repeat} repetitions, interleaved; medians)\n"
     )
     fw, fc, fr = median(wall["floor"]), median(cpu["floor"]), median(rss["floor"])
     rows = [

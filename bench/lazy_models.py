@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (
+from _common import (  # noqa: E402
     BENCH,
     REPO,
     default_spec,
@@ -38,7 +38,7 @@ from _common import (
     median,
     ratio,
     table,
-)  # noqa: E402
+)
 
 
 def _pets() -> tuple[Any, bytes]:
@@ -59,7 +59,11 @@ def _pets() -> tuple[Any, bytes]:
 def _repo() -> tuple[Any, bytes]:
     spec = default_spec("github")
     project = ensure_generated(spec, "github")
-    extract = f"import sys; sys.path.insert(0, {str(BENCH)!r}); from pathlib import Path; import _common; print(_common.github_example(Path({str(spec)!r})))"
+    extract = (
+        f"import sys; sys.path.insert(0, {str(BENCH)!r}); "
+        "from pathlib import Path; import _common; "
+        f"print(_common.github_example(Path({str(spec)!r})))"
+    )
     example = subprocess.run(
         [sys.executable, "-c", extract], check=True, capture_output=True, text=True
     ).stdout.strip()
@@ -107,7 +111,8 @@ def main() -> int:
             [case, fmt(lz * 1000, " ms", 3), fmt(il * 1000, " ms", 3), fmt(ratio(lz, il), "x")]
         )
     print(
-        "\n## validate_json: the first call's validator (stand-ins) vs one built with the classes loaded\n"
+        "\n## validate_json: the first call's validator (stand-ins) "
+        "vs one built with the classes loaded\n"
     )
     print(table(["case", "with stand-ins", "classes inlined", "ratio"], rows))
     print(f"\n{load_note()}")

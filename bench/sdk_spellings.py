@@ -403,7 +403,8 @@ def main() -> None:
         )
     if octokit:
         print(
-            "GitHub's own names (Octokit: operationId `repos/list-for-org` -> `repos.list_for_org`):"
+            "GitHub's own names "
+            "(Octokit: operationId `repos/list-for-org` -> `repos.list_for_org`):"
             f" median {statistics.median(octokit):g} characters."
         )
 

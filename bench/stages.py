@@ -5,9 +5,9 @@ Runs the stages of ``apigen.pipeline.render_package`` one after another in this
 process, without the cache, without overlapping validation with the rest (as the
 pipeline does for big specs), and prints, per stage, its wall time and the
 process's resident set afterwards (letting the document go before model generation
-and giving freed memory back after it, as the pipeline does). ``--serial`` formats the files in this process
-only, so that stage's wall time is its CPU time. For a profile of a stage, run this under
-``python -m cProfile -s cumulative``.
+and giving freed memory back after it, as the pipeline does). ``--serial`` formats the
+files in this process only, so that stage's wall time is its CPU time. For a profile of a
+stage, run this under ``python -m cProfile -s cumulative``.
 
     python bench/stages.py                  # GitHub's description (@octokit/openapi)
     python bench/stages.py --spec PATH
@@ -88,7 +88,8 @@ def main() -> int:
         ),
     )
     print(
-        f"{len(api.operations)} operations, {len(api.models)} schemas, {sum(t.count(chr(10)) for t in files.values()):,} lines"
+        f"{len(api.operations)} operations, {len(api.models)} schemas, "
+        f"{sum(t.count(chr(10)) for t in files.values()):,} lines"
     )
     return 0
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (
+from _common import (  # noqa: E402
     BENCH,
     OUT,
     REPO,
@@ -46,7 +46,7 @@ from _common import (
     ratio,
     run_measured,
     table,
-)  # noqa: E402
+)
 
 SDK_BIN = BENCH / ".venv-sdk" / "bin"
 
@@ -91,7 +91,9 @@ SCRIPTS = {
         from openai import Client
 
         client = Client(api_key="sk-x")
-        done = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+        done = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+        )
         text: str | None = done.choices[0].message.content
         model: str = done.model
         print(text, model)
@@ -100,7 +102,9 @@ SCRIPTS = {
         from openai import OpenAI
 
         client = OpenAI(api_key="sk-x")
-        done = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+        done = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+        )
         text: str | None = done.choices[0].message.content
         model: str = done.model
         print(text, model)
@@ -188,7 +192,8 @@ def main() -> int:
                         assert r is not None
                         if not r.ok:
                             print(
-                                f"{name} {kind} reported errors or failed:\n{r.stdout[-3000:]}\n{r.stderr[-2000:]}",
+                                f"{name} {kind} reported errors or failed:\n"
+                                f"{r.stdout[-3000:]}\n{r.stderr[-2000:]}",
                                 file=sys.stderr,
                             )
                         slot = results.setdefault((name, kind), {"cpu": [], "wall": [], "rss": []})
@@ -241,9 +246,9 @@ def main() -> int:
             )
         )
         sdk_names = {"github": "githubkit", "stripe": "stripe", "openai": "openai"}
-        print(
-            f"\nSDKs: {', '.join(sdk_names[a] for a in apis)}; {subprocess.run([mypy, '--version'], capture_output=True, text=True).stdout.strip()}; {load_note()}"
-        )
+        version = subprocess.run([mypy, "--version"], capture_output=True, text=True).stdout
+        sdks = ", ".join(sdk_names[a] for a in apis)
+        print(f"\nSDKs: {sdks}; {version.strip()}; {load_note()}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -75,10 +75,13 @@ def main() -> int:
             total[fast] += median(times[fast])
         if len(specs) <= 10 or not same:
             print(
-                f"{spec.name}: with {median(times[True]):.2f} s, without {median(times[False]):.2f} s, {len(found[True])} findings, {'same' if same else 'DIFFERENT'}"
+                f"{spec.name}: with {median(times[True]):.2f} s, "
+                f"without {median(times[False]):.2f} s, {len(found[True])} findings, "
+                f"{'same' if same else 'DIFFERENT'}"
             )
     print(
-        f"\n{len(specs)} specs: with the speed-up {total[True]:.1f} s, without {total[False]:.1f} s; findings differ for {differ}"
+        f"\n{len(specs)} specs: with the speed-up {total[True]:.1f} s, "
+        f"without {total[False]:.1f} s; findings differ for {differ}"
     )
     return 1 if differ else 0
 

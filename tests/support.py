@@ -35,7 +35,7 @@ def iter_modules(package_dir: Path, package: str) -> Iterator[str]:
 
 
 def changed_by_black(paths: list[Path], root: Path) -> list[str]:
-    """The files (relative to ``root``) black would change: generated code must be black's output."""
+    """The files (relative to ``root``) black would change: generated code is black's output."""
     from apigen.formatting import format_python
 
     changed = []

@@ -1,4 +1,4 @@
-"""The ``apigen`` command line: version, help, validate, generate's summary and its refusal to clobber."""
+"""The ``apigen`` command line: version, help, validate, the summary, the refusal to clobber."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _tree(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str, Path]:
-    """One fresh generation of petstore, shared: (output, exit code, stdout, stderr, summary json)."""
+    """One fresh generation of petstore, shared: output, exit code, stdout, stderr, summary json."""
     base = tmp_path_factory.mktemp("cli")
     out = base / "fresh" / "petstore-client"
     summary = base / "summary.json"

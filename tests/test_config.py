@@ -176,7 +176,8 @@ def test_incremental_validation_reports_the_same_findings(project, tmp_path):
     spec["paths"]["/extra/3"]["get"]["responses"]["200"] = {
         "content": {}
     }  # invalid: no description
-    # findings outside the paths: one in a schema the changed item uses, one in a schema nothing uses
+    # findings outside the paths: one in a schema the changed item uses, one in a schema
+    # nothing uses
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["Used"] = {
         "type": "object",

@@ -38,8 +38,10 @@ for info in pkgutil.walk_packages(pkg.__path__, name + "."):
                 pairs.add((value.method.lower(), value.path))
 client = import_module(name + ".client").Client()
 def attrs(obj):
-    return [a for a, v in vars(type(obj)).items() if isinstance(v, functools.cached_property) and not a.startswith("_")
-            and a not in ("with_raw_response", "with_streaming_response")]
+    views = ("with_raw_response", "with_streaming_response")
+    return [a for a, v in vars(type(obj)).items()
+            if isinstance(v, functools.cached_property)
+            and not a.startswith("_") and a not in views]
 resources, todo = 0, [getattr(client, a) for a in attrs(client)]
 while todo:  # nested resources hang below their parents (client.customers.sources)
     resource = todo.pop()

@@ -183,7 +183,8 @@ def test_methods_go_through_black_by_signature_and_statement():
         "        self,\n"
         "        name: str,\n"
         "    ) -> str:\n"
-        '        return await self.client.request("GET", path={"owner": name, "repository": name, "identifier": name, "other": name})\n'
+        '        return await self.client.request("GET", path={"owner": name, "repository": name, '
+        '"identifier": name, "other": name})\n'
     )
     out = format_stable(source)
     assert out == format_python(source)

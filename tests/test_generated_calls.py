@@ -1,4 +1,4 @@
-"""Generated clients, called through httpx.MockTransport: the request sent and the value returned."""
+"""Generated clients called through httpx.MockTransport: the request sent, the value returned."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from support import import_generated
 petstore = import_generated("petstore")
 bodies = import_generated("bodies")
 from petstore.models import Pet  # noqa: E402
-from bodies.models import Error, FileInfo, Token, UploadFileRequest, Widget, WidgetCreated  # noqa: E402
+from bodies.models import (  # noqa: E402
+    Error,
+    FileInfo,
+    Token,
+    UploadFileRequest,
+    Widget,
+    WidgetCreated,
+)
 
 
 class Recorder:

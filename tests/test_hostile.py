@@ -121,7 +121,7 @@ ESCAPE_CANDIDATES = [
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Generate every hostile spec once (cwd = a scratch folder) and record what changed around it."""
+    """Generate every hostile spec once (cwd: a scratch folder); record what changed around it."""
     base = tmp_path_factory.mktemp("hostile")
     work = base / "cwd"
     work.mkdir()
@@ -289,7 +289,7 @@ def test_no_dangerous_names_anywhere(gen: Generated) -> None:
 
 
 def test_code_like_text_only_inside_string_literals(gen: Generated) -> None:
-    """'os.system' / '__import__' may appear in string constants and docstrings, never as code or comments."""
+    """'os.system' / '__import__' only in string constants and docstrings, not code or comments."""
     for path in gen.modules():
         source = path.read_text(encoding="utf-8")
         outside_strings: list[str] = []
@@ -346,9 +346,11 @@ IMPORT_PROBE = textwrap.dedent(
     sys.dont_write_bytecode = True
     sys.path.insert(0, sys.argv[2])
     events = []
-    WATCH = {"os.system", "subprocess.Popen", "socket.connect", "socket.bind", "os.exec", "os.posix_spawn",
-             "os.spawn", "os.fork", "os.remove", "os.rename", "os.rmdir", "os.mkdir", "shutil.rmtree",
-             "os.chmod", "os.truncate", "webbrowser.open", "urllib.Request", "ctypes.dlopen"}
+    WATCH = {"os.system", "subprocess.Popen", "socket.connect", "socket.bind", "os.exec",
+             "os.posix_spawn", "os.spawn", "os.fork", "os.remove", "os.rename", "os.rmdir",
+             "os.mkdir", "shutil.rmtree", "os.chmod", "os.truncate", "webbrowser.open",
+             "urllib.Request", "ctypes.dlopen"}
+    WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
     def hook(event, args):
         if event in WATCH:
@@ -356,7 +358,7 @@ IMPORT_PROBE = textwrap.dedent(
         elif event == "open":
             path, mode, flags = (list(args) + [None, None, None])[:3]
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC))
+                isinstance(flags, int) and flags & WRITE_FLAGS)
             if writing:
                 events.append([event, repr(args)[:200]])
 
@@ -387,7 +389,8 @@ IMPORT_PROBE = textwrap.dedent(
         for obj in vars(module).values():
             if isinstance(obj, type) and issubclass(obj, enum.Enum) and obj is not enum.Enum:
                 models[obj.__name__] = {"enum": [m.value for m in obj]}
-            elif isinstance(obj, type) and issubclass(obj, pydantic.BaseModel) and obj.__module__ == module.__name__:
+            elif (isinstance(obj, type) and issubclass(obj, pydantic.BaseModel)
+                  and obj.__module__ == module.__name__):
                 fields = {}
                 for fname, info in obj.model_fields.items():
                     default = info.default
@@ -444,7 +447,7 @@ def test_import_has_no_side_effects(gen: Generated, imported: dict[str, dict[str
 
 
 def test_import_emits_no_warnings(gen: Generated, imported: dict[str, dict[str, Any]]) -> None:
-    """A user importing the client must not see warnings (pydantic: field names in 'model_' namespace ...)."""
+    """A user importing the client sees no warnings (pydantic: field names in 'model_' space)."""
     probe = imported[gen.spec]
     assert probe["code"] == 0, probe["stderr"]
     assert probe["data"]["warnings"] == []
@@ -479,7 +482,7 @@ def _load_spec(spec: str) -> Any:
     "spec", ["injection-strings.json", "injection-strings.yaml", "identifiers.json"]
 )
 def test_string_values_round_trip(spec: str, imported: dict[str, dict[str, Any]]) -> None:
-    """Property names (aliases), string enum values and string defaults of schemas keep their exact value."""
+    """Property names (aliases), string enum values and string defaults keep their exact value."""
     probe = imported[spec]
     assert probe["code"] == 0, probe["stderr"]
     models = probe["data"]["models"]

@@ -22,7 +22,10 @@ from apigen.validate import validate
 from loopback import Loopback, endless, gzip_bomb, serve, trickle
 
 SECRET = "TOPSECRET-LOCAL-CONTENT"
-SECRET_SCHEMA = f"Secret:\n  type: object\n  description: {SECRET}\n  properties:\n    leaked_{SECRET[:3].lower()}: {{type: string}}\n"
+SECRET_SCHEMA = (
+    f"Secret:\n  type: object\n  description: {SECRET}\n  properties:\n"
+    f"    leaked_{SECRET[:3].lower()}: {{type: string}}\n"
+)
 COMMON = "Common:\n  type: object\n  properties:\n    shared_field: {type: string}\n"
 
 
@@ -299,7 +302,8 @@ BOMBS = {
     + "\nx-all: ["
     + ", ".join(["*s"] * 20_000)
     + "]\n",
-    "recursive": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\nx-r: &r [*r, {a: *r}]\n",
+    "recursive": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
+    "x-r: &r [*r, {a: *r}]\n",
 }
 
 
@@ -329,7 +333,10 @@ def test_yaml_alias_bomb_ends_the_run_with_exit_1(tmp_path: Path) -> None:
 
 
 def test_yaml_anchors_within_the_limits_still_load() -> None:
-    text = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\nx-p: &p {in: query, name: q}\nx-u: [*p, *p, *p]\n"
+    text = (
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
+        "x-p: &p {in: query, name: q}\nx-u: [*p, *p, *p]\n"
+    )
     assert parse_text(text, "ok.yaml")["x-u"][2] == {"in": "query", "name": "q"}
 
 
@@ -427,21 +434,24 @@ def test_trickling_spec_url_ends_the_run_with_exit_1(server: Loopback, tmp_path:
 
 DUPLICATES = {
     "paths.yaml": (
-        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /pets:\n    get: {responses: {'200': {description: a}}}\n"
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n"
+        "  /pets:\n    get: {responses: {'200': {description: a}}}\n"
         "  /x: {}\n  /pets:\n    post: {responses: {'200': {description: b}}}\n",
         7,
         "/paths/~1pets",
         "4",
     ),
     "schema.yaml": (
-        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A:\n"
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
+        "components:\n  schemas:\n    A:\n"
         "      properties:\n        id: {type: string}\n        id: {type: integer}\n",
         9,
         "/components/schemas/A/properties/id",
         "8",
     ),
     "pretty.json": (
-        '{\n "openapi": "3.0.0",\n "info": {"title": "t", "version": "1"},\n "paths": {\n  "/a": {},\n'
+        '{\n "openapi": "3.0.0",\n "info": {"title": "t", "version": "1"},\n'
+        ' "paths": {\n  "/a": {},\n'
         '  "/a": {}\n }\n}\n',
         6,
         "/paths/~1a",
@@ -470,6 +480,9 @@ def test_duplicate_keys_are_errors_naming_both_lines(
 
 
 def test_a_key_repeated_through_an_alias_is_not_a_duplicate() -> None:
-    text = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\nx-a: &a {k: 1}\nx-b: {<<: *a, k: 2}\n"
+    text = (
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
+        "x-a: &a {k: 1}\nx-b: {<<: *a, k: 2}\n"
+    )
     assert parse_text(text, "merge.yaml")["x-b"] == {"k": 2}
     assert yaml.safe_load(text) == parse_text(text, "merge.yaml")

@@ -76,7 +76,8 @@ class Paint(BaseModel):
     module = types.ModuleType("apigen_models_under_test")
     sys.modules[module.__name__] = module
     try:
-        exec(out.replace("from .._runtime.enums", "from apigen.runtime.enums"), module.__dict__)  # noqa: S102
+        source = out.replace("from .._runtime.enums", "from apigen.runtime.enums")
+        exec(source, module.__dict__)  # noqa: S102
     finally:
         del sys.modules[module.__name__]
     paint = module.Paint.model_validate({"colour": "blue"})

@@ -42,7 +42,11 @@ paths:
     post:
       operationId: createThing
       parameters:
-        - {name: body, in: body, required: true, description: the thing, schema: {$ref: "#/definitions/Thing"}}
+        - name: body
+          in: body
+          required: true
+          description: the thing
+          schema: {$ref: "#/definitions/Thing"}
       responses:
         "201": {description: created, schema: {$ref: "#/definitions/Thing"}}
   /upload:
@@ -67,8 +71,17 @@ paths:
 securityDefinitions:
   basic: {type: basic, description: user and password}
   key: {type: apiKey, name: X-Key, in: header}
-  app: {type: oauth2, flow: application, tokenUrl: "https://auth.example.com/token", scopes: {read: read things}}
-  code: {type: oauth2, flow: accessCode, authorizationUrl: "https://auth.example.com/auth", tokenUrl: "https://auth.example.com/token", scopes: {}}
+  app:
+    type: oauth2
+    flow: application
+    tokenUrl: "https://auth.example.com/token"
+    scopes: {read: read things}
+  code:
+    type: oauth2
+    flow: accessCode
+    authorizationUrl: "https://auth.example.com/auth"
+    tokenUrl: "https://auth.example.com/token"
+    scopes: {}
 security:
   - key: []
 definitions:
@@ -134,7 +147,7 @@ def test_swagger2_definitions_move_to_components(swagger2: dict[str, Any]) -> No
 
 
 def test_swagger2_every_ref_is_rewritten(swagger2: dict[str, Any]) -> None:
-    """No '#/definitions/' ref survives, not even under a 'default' response or a property named 'default'."""
+    """No '#/definitions/' ref survives, not under a 'default' response or a property 'default'."""
     refs = _all_refs(swagger2)
     assert refs
     stale = [r for r in refs if not r.startswith("#/components/")]
@@ -349,8 +362,9 @@ def test_out_of_tree_ref_is_refused_without_allow_remote_refs(tmp_path: Path) ->
     spec_dir.mkdir()
     spec = spec_dir / "main.yaml"
     spec.write_text(
-        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n"
-        "        '200':\n          description: ok\n          content:\n            application/json:\n"
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n"
+        "  /x:\n    get:\n      responses:\n        '200':\n          description: ok\n"
+        "          content:\n            application/json:\n"
         "              schema:\n                $ref: '../shared.yaml'\n",
         encoding="utf-8",
     )
@@ -468,7 +482,7 @@ def test_unresolved_local_ref_is_fatal_with_pointer() -> None:
 
 
 def test_unresolved_ref_under_default_response_is_fatal() -> None:
-    """A response keyed 'default' is a response, not a schema default: its refs must be checked too."""
+    """A response keyed 'default' is a response, not a schema default: its refs are checked too."""
     data = {
         "openapi": "3.0.3",
         "info": {"title": "T", "version": "1"},
@@ -491,8 +505,8 @@ def test_normalize_does_not_mutate_the_loaded_document() -> None:
 def test_bundled_spec_builds_three_operations_and_models_pet_owner_error(
     bundled: dict[str, Any],
 ) -> None:
-    """fixtures/README: the bundled result has listPets, createPet, getPet and models Pet, Owner, Error
-    (one Pet model, not a Pet alias of a hoisted 'pet' schema)."""
+    """fixtures/README: the bundled result has listPets, createPet, getPet and models Pet, Owner,
+    Error (one Pet model, not a Pet alias of a hoisted 'pet' schema)."""
     from apigen.build import build_api
 
     api = build_api(bundled, source=str(BUNDLE / "main.yaml"))
@@ -503,7 +517,7 @@ def test_bundled_spec_builds_three_operations_and_models_pet_owner_error(
 
 @pytest.mark.parametrize("prop", ["default", "enum", "example"])
 def test_refs_in_properties_named_like_keywords_are_checked(prop: str) -> None:
-    """A *property* called 'default'/'enum'/'example' is a schema; its $ref must be checked like any other."""
+    """A *property* called 'default', 'enum' or 'example' is a schema: its $ref is checked too."""
     data = {
         "openapi": "3.0.3",
         "info": {"title": "T", "version": "1"},

@@ -102,7 +102,8 @@ def test_ref_through_a_ref_and_into_ref_siblings(tmp_path):
                 "properties": {
                     "y": {"$ref": "#/components/schemas/A/properties/x"},
                     "w": {
-                        "$ref": "#/paths/~1a/get/responses/200/content/application~1json/schema/properties/x"
+                        "$ref": "#/paths/~1a/get/responses/200/content/application~1json"
+                        "/schema/properties/x"
                     },
                 },
             },

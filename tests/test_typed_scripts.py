@@ -141,7 +141,8 @@ SCRIPTS = {
             print(nested.status_code, nested.parse().id)
 
         async def amain() -> None:
-            async with AsyncClient(api_key="sk-123", http_client=mock.async_http_client()) as client:
+            http_client = mock.async_http_client()
+            async with AsyncClient(api_key="sk-123", http_client=http_client) as client:
                 done = await client.chat.completions.create(
                     model="gpt-4o", messages=[{"role": "developer", "content": "Be brief"}],
                 )

@@ -168,8 +168,8 @@ class ApiBuilder(SpecContext):
                     Skipped(
                         pointer("servers", str(index), "url"),
                         (
-                            f"server {url} is plain http: the client refuses to send credentials to {host} "
-                            f"unless allow_insecure_http=True; pass an https base_url"
+                            f"server {url} is plain http: the client refuses to send credentials "
+                            f"to {host} unless allow_insecure_http=True; pass an https base_url"
                         ),
                     )
                 )
@@ -244,7 +244,8 @@ class ApiBuilder(SpecContext):
             else:
                 self.skip(
                     where,
-                    f"security scheme type {kind!r} {http_scheme!r} is not supported; use the client's auth= hook",
+                    f"security scheme type {kind!r} {http_scheme!r} is not supported; "
+                    "use the client's auth= hook",
                 )
         if not out:
             out.append(
@@ -260,9 +261,9 @@ class ApiBuilder(SpecContext):
                 Skipped(
                     "/components/securitySchemes",
                     (
-                        "the spec declares no usable security scheme: the client takes a bearer token as "
-                        f"api_key= (or ${self.env_prefix}_API_KEY), sent when given; declare the real "
-                        "schemes in [tool.apigen] auth"
+                        "the spec declares no usable security scheme: the client takes a bearer "
+                        f"token as api_key= (or ${self.env_prefix}_API_KEY), sent when given; "
+                        "declare the real schemes in [tool.apigen] auth"
                     ),
                 )
             )
@@ -283,7 +284,8 @@ class ApiBuilder(SpecContext):
             elif ADDED_SCHEME not in known:
                 self.skip(
                     where,
-                    f"security requirement {list(names)} names an unsupported scheme; that alternative is not applied",
+                    f"security requirement {list(names)} names an unsupported scheme; "
+                    "that alternative is not applied",
                 )
         if ADDED_SCHEME in known and (requirements == [] or alternatives != []):
             return tuple(alternatives)  # "security: []" stays public
@@ -565,10 +567,11 @@ class ApiBuilder(SpecContext):
                     first = seen_ids[op_id]
                     line = self.doc.line_of(at) if self.doc else None
                     first_line = self.doc.line_of(first) if self.doc else None
+                    first_place = f"{first}, line {first_line}" if first_line else first
                     problems.append(
                         Diagnostic(
                             "error",
-                            f"duplicate operationId {op_id!r} (first used at {first}{f', line {first_line}' if first_line else ''})",
+                            f"duplicate operationId {op_id!r} (first used at {first_place})",
                             at,
                             self.source,
                             line,

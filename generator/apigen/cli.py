@@ -36,13 +36,19 @@ def _parser() -> argparse.ArgumentParser:
     gen = sub.add_parser(
         "generate",
         help="generate a client package from a spec",
-        description="Generate an installable, typed client package from an OpenAPI document (2.0, 3.0, 3.1; YAML or JSON; path or URL).",
+        description=(
+            "Generate an installable, typed client package from an OpenAPI document "
+            "(2.0, 3.0, 3.1; YAML or JSON; path or URL)."
+        ),
     )
     gen.add_argument(
         "spec",
         metavar="SPEC",
         nargs="?",
-        help="path or http(s) URL of the OpenAPI document; without it, every client of [tool.apigen] in pyproject.toml",
+        help=(
+            "path or http(s) URL of the OpenAPI document; "
+            "without it, every client of [tool.apigen] in pyproject.toml"
+        ),
     )
     gen.add_argument(
         "--client", metavar="NAME", help="with no SPEC: only this client of the configuration"
@@ -78,14 +84,19 @@ def _parser() -> argparse.ArgumentParser:
     chk = sub.add_parser(
         "check",
         help="exit 1 when generated clients are out of date",
-        description="Regenerate the configured clients in memory and compare with the files on disk: stale, missing and extra files are listed and the exit status is 1.",
+        description=(
+            "Regenerate the configured clients in memory and compare with the files on disk: "
+            "stale, missing and extra files are listed and the exit status is 1."
+        ),
     )
     chk.add_argument("--client", metavar="NAME", help="only this client")
 
     val = sub.add_parser(
         "validate",
         help="report problems in a spec",
-        description="Load, validate and analyse a spec; print diagnostics and what generation would skip.",
+        description=(
+            "Load, validate and analyse a spec; print diagnostics and what generation would skip."
+        ),
     )
     val.add_argument("spec", metavar="SPEC")
     val.add_argument("--strict", action="store_true", help="exit non-zero on any finding")
@@ -94,7 +105,10 @@ def _parser() -> argparse.ArgumentParser:
     dif = sub.add_parser(
         "diff",
         help="what changes for users of the generated client",
-        description="Compare two versions of a spec (paths or URLs) as a user of the generated client sees them; each change is classified breaking or not.",
+        description=(
+            "Compare two versions of a spec (paths or URLs) as a user of the generated client "
+            "sees them; each change is classified breaking or not."
+        ),
     )
     dif.add_argument("spec_old", metavar="OLD")
     dif.add_argument("spec_new", metavar="NEW")
@@ -110,7 +124,11 @@ def _parser() -> argparse.ArgumentParser:
     mck = sub.add_parser(
         "mock",
         help="serve a mock of the API over HTTP",
-        description="Serve the API as <package>.testing.MockAPI does: answers from the spec's examples or synthesised from its schemas, every request checked against the spec and logged with its verdict. Stops on Ctrl-C or SIGTERM.",
+        description=(
+            "Serve the API as <package>.testing.MockAPI does: answers from the spec's examples "
+            "or synthesised from its schemas, every request checked against the spec and logged "
+            "with its verdict. Stops on Ctrl-C or SIGTERM."
+        ),
     )
     mck.add_argument("spec", metavar="SPEC", help="path or http(s) URL of the OpenAPI document")
     mck.add_argument(
@@ -123,7 +141,13 @@ def _parser() -> argparse.ArgumentParser:
     con = sub.add_parser(
         "contract",
         help="check a running server against the spec",
-        description="Call the operations of a running server (GET and HEAD, and those named with --include) and report every response that does not conform to the spec: status not declared, media type not declared, body not matching its schema, required header missing. Arguments come from --param, earlier responses (ids of a list feed a get) and the spec's examples. Exit status 1 on non-conformance, 2 on bad input.",
+        description=(
+            "Call the operations of a running server (GET and HEAD, and those named with "
+            "--include) and report every response that does not conform to the spec: status not "
+            "declared, media type not declared, body not matching its schema, required header "
+            "missing. Arguments come from --param, earlier responses (ids of a list feed a get) "
+            "and the spec's examples. Exit status 1 on non-conformance, 2 on bad input."
+        ),
     )
     con.add_argument("spec", metavar="SPEC", help="path or http(s) URL of the OpenAPI document")
     con.add_argument(
@@ -137,14 +161,19 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a parameter value, for every operation that has a parameter of that name (repeatable)",
+        help=(
+            "a parameter value, for every operation that has a parameter of that name (repeatable)"
+        ),
     )
     con.add_argument(
         "--include",
         action="append",
         default=[],
         metavar="OPERATION",
-        help="also call this operation (operationId, resource.method or 'METHOD /path'); only GET and HEAD otherwise (repeatable)",
+        help=(
+            "also call this operation (operationId, resource.method or 'METHOD /path'); "
+            "only GET and HEAD otherwise (repeatable)"
+        ),
     )
     con.add_argument(
         "--header",
@@ -220,7 +249,8 @@ def _configured(client: str | None) -> list["ClientConfig"]:
     path = find_config(Path.cwd())
     if path is None:
         raise ApigenError(
-            "no SPEC given and no [tool.apigen] clients in pyproject.toml or apigen.toml here or above"
+            "no SPEC given and no [tool.apigen] clients in pyproject.toml or apigen.toml "
+            "here or above"
         )
     clients = load_clients(path)
     if client is not None:
@@ -340,7 +370,8 @@ def _validate(args: argparse.Namespace) -> int:
         for item in (*api.skipped, *api.notices):
             say(f"{args.spec}: note: {item.where}: {item.reason}")
         say(
-            f"{args.spec}: {len(api.operations)} operations, {len(diagnostics)} findings, {len(api.skipped)} parts apigen cannot express"
+            f"{args.spec}: {len(api.operations)} operations, {len(diagnostics)} findings, "
+            f"{len(api.skipped)} parts apigen cannot express"
         )
     return EXIT_PROBLEM if args.strict and diagnostics else EXIT_OK
 
@@ -352,7 +383,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: temporary folders go, the message is honest
+    # SIGTERM unwinds like Ctrl-C: temporary folders go, the message is honest
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,7 +69,8 @@ def load_clients(path: Path) -> list[ClientConfig]:
         unknown = set(entry) - {"name", "spec", "output"} - OPTION_KEYS
         if unknown:
             raise ApigenError(
-                f"{path}: clients[{i}] has unknown keys {sorted(unknown)} (known: name, spec, output, {', '.join(sorted(OPTION_KEYS))})"
+                f"{path}: clients[{i}] has unknown keys {sorted(unknown)} "
+                f"(known: name, spec, output, {', '.join(sorted(OPTION_KEYS))})"
             )
         options = Options.from_config(
             {k: v for k, v in entry.items() if k in OPTION_KEYS}, f"{path}: clients[{i}]"

@@ -55,7 +55,7 @@ def say_lines(text: str, err: bool = False, stream: TextIO | None = None) -> Non
 
 
 class _EscapingHandler(logging.Handler):
-    """The last-resort handler of ``logging``, escaped like the rest (a library may log spec text)."""
+    """The last-resort handler of ``logging``, escaped like the rest (libraries log spec text)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

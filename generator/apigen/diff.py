@@ -114,7 +114,7 @@ def _side(spec: dict[str, Any], source: str = "") -> _Side:
 
 
 def load_spec(source: str) -> dict[str, Any]:
-    """Load and normalise a spec (path or URL); ApigenError on bad input, like the other commands."""
+    """Load and normalise a spec (path or URL); ApigenError on bad input, as elsewhere."""
     return normalize(load(source))
 
 
@@ -273,14 +273,16 @@ class _Differ:
                 self.add(
                     "security-scheme-removed",
                     where,
-                    f"security scheme {name!r} was removed: Client({before.py_name}=...) is no longer accepted",
+                    f"security scheme {name!r} was removed: "
+                    f"Client({before.py_name}=...) is no longer accepted",
                     True,
                 )
             elif after and not before:
                 self.add(
                     "security-scheme-added",
                     where,
-                    f"security scheme {name!r} ({after.kind}) was added: Client accepts {after.py_name}=...",
+                    f"security scheme {name!r} ({after.kind}) was added: "
+                    f"Client accepts {after.py_name}=...",
                     False,
                 )
             elif before and after:
@@ -294,7 +296,8 @@ class _Differ:
                     self.add(
                         "security-scheme-changed",
                         where,
-                        f"security scheme {name!r} changed from {before.kind} {before.py_name}= to {after.kind} {after.py_name}=",
+                        f"security scheme {name!r} changed from {before.kind} {before.py_name}= "
+                        f"to {after.kind} {after.py_name}=",
                         breaking,
                     )
 
@@ -307,7 +310,8 @@ class _Differ:
             self.add(
                 "operation-moved",
                 "",
-                f"method moved from client.{old_res}.{old_op.py_name} to client.{new_res}.{new_op.py_name}",
+                f"method moved from client.{old_res}.{old_op.py_name} "
+                f"to client.{new_res}.{new_op.py_name}",
                 True,
             )
         if old_op.py_name != new_op.py_name:
@@ -400,14 +404,16 @@ class _Differ:
                 self.add(
                     "parameter-added-required",
                     _param_loc(p),
-                    f"new required argument {p.py_name}: {p.type.expr} ({p.location} parameter {p.name!r})",
+                    f"new required argument {p.py_name}: {p.type.expr} "
+                    f"({p.location} parameter {p.name!r})",
                     True,
                 )
             else:
                 self.add(
                     "parameter-added-optional",
                     _param_loc(p),
-                    f"new optional argument {p.py_name}: {p.type.expr} ({p.location} parameter {p.name!r})",
+                    f"new optional argument {p.py_name}: {p.type.expr} "
+                    f"({p.location} parameter {p.name!r})",
                     False,
                 )
         old_schemas, new_schemas = (
@@ -457,7 +463,8 @@ class _Differ:
             self.add(
                 kind,
                 "/requestBody",
-                f"new {'required' if after.required else 'optional'} argument {after.py_name}: {after.type.expr}",
+                f"new {'required' if after.required else 'optional'} argument "
+                f"{after.py_name}: {after.type.expr}",
                 after.required,
             )
             return
@@ -488,7 +495,8 @@ class _Differ:
             self.add(
                 "request-body-retyped",
                 "/requestBody",
-                f"body changed from {before.kind} ({before.type.expr}) to {after.kind} ({after.type.expr})",
+                f"body changed from {before.kind} ({before.type.expr}) "
+                f"to {after.kind} ({after.type.expr})",
                 True,
             )
             return
@@ -529,7 +537,8 @@ class _Differ:
                 self.add(
                     "response-retyped",
                     "/responses",
-                    f"return type changed from {old_op.return_type.expr} to {new_op.return_type.expr}",
+                    f"return type changed from {old_op.return_type.expr} "
+                    f"to {new_op.return_type.expr}",
                     True,
                 )
         for before, after in pairs:
@@ -538,7 +547,8 @@ class _Differ:
                 self.add(
                     "response-retyped",
                     where,
-                    f"response changed from {before.kind} to {after.kind} (return type {old_op.return_type.expr} -> {new_op.return_type.expr})",
+                    f"response changed from {before.kind} to {after.kind} "
+                    f"(return type {old_op.return_type.expr} -> {new_op.return_type.expr})",
                     True,
                 )
             elif before.kind == "json":
@@ -826,7 +836,7 @@ def _clean(text: str) -> str:
 
 
 def _md(text: str) -> str:
-    """Markdown table cell text: specials escaped so a spec cannot inject markup into a PR comment."""
+    """Markdown table cell text, specials escaped: a spec cannot inject markup into a PR comment."""
     text = _clean(text)
     return re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", text)
 
@@ -836,7 +846,8 @@ def format_text(changes: list[Change]) -> str:
         return "No changes for users of the generated client.\n"
     n = counts(changes)
     lines = [
-        f"{n['breaking']} breaking, {n['non_breaking']} other changes for users of the generated client"
+        f"{n['breaking']} breaking, {n['non_breaking']} other changes "
+        "for users of the generated client"
     ]
     for title, group in (
         ("Breaking changes", [c for c in changes if c.breaking]),
@@ -847,7 +858,8 @@ def format_text(changes: list[Change]) -> str:
         lines += ["", f"{title} ({len(group)}):"]
         for c in group:
             lines.append(
-                f"  {_clean(c.operation or 'client')}: {_clean(c.message)}  [{c.kind} at {_clean(c.location) or '/'}]"
+                f"  {_clean(c.operation or 'client')}: {_clean(c.message)}  "
+                f"[{c.kind} at {_clean(c.location) or '/'}]"
             )
     return "\n".join(lines) + "\n"
 
@@ -856,8 +868,10 @@ def format_markdown(changes: list[Change]) -> str:
     n = counts(changes)
     if not changes:
         return "**apigen diff**: no changes for users of the generated client.\n"
+    breaking, other = n["breaking"], n["non_breaking"]
     lines = [
-        f"**apigen diff**: {n['breaking']} breaking change{'s' if n['breaking'] != 1 else ''}, {n['non_breaking']} other change{'s' if n['non_breaking'] != 1 else ''}"
+        f"**apigen diff**: {breaking} breaking change{'s' if breaking != 1 else ''}, "
+        f"{other} other change{'s' if other != 1 else ''}"
     ]
     for title, group in (
         ("Breaking changes", [c for c in changes if c.breaking]),
@@ -874,7 +888,8 @@ def format_markdown(changes: list[Change]) -> str:
         ]
         for c in group:
             lines.append(
-                f"| {_md(c.operation) or 'client'} | {c.kind} | {_md(c.location) or '/'} | {_md(c.message)} |"
+                f"| {_md(c.operation) or 'client'} | {c.kind} | {_md(c.location) or '/'} "
+                f"| {_md(c.message)} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -51,7 +51,8 @@ def format_python(source: str, path: str = "<generated>") -> str:
         Exception
     ) as exc:  # black's InvalidInput and friends: a generator bug, not a spec problem
         raise ApigenError(
-            f"internal error: generated {path} is not valid Python ({exc.__class__.__name__}: {str(exc)[:200]})"
+            f"internal error: generated {path} is not valid Python "
+            f"({exc.__class__.__name__}: {str(exc)[:200]})"
         ) from None
 
 
@@ -117,7 +118,7 @@ def string_literal(value: str) -> str:
 
 
 def requote_strings(text: str) -> str:
-    """Black's quotes for the one-line strings of datamodel-code-generator's code (it has no comments)."""
+    """Black's quotes for the one-line strings of the model library's code (it has no comments)."""
     return _STRING.sub(
         lambda m: normalize_string_quotes(m.group(0)) if m.group(0)[0] == "'" else m.group(0), text
     )

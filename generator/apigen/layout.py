@@ -38,7 +38,7 @@ _UNSPLITTABLE = re.compile(r'^ +(\w+=)?"[^"\\]*"(: "[^"\\]*")?,\n$')
 
 
 def _fits(lines: list[str], first: int = 0, exempt: frozenset[int] = frozenset()) -> bool:
-    """No line over the limit; ``exempt`` line numbers (docstrings: black never wraps them) aside."""
+    """No line over the limit but the ``exempt`` ones (docstrings: black never wraps them)."""
     for number, line in enumerate(lines, first):
         width = display_width(line.rstrip("\n"))
         if width > LINE_LENGTH and number not in exempt and not _UNSPLITTABLE.match(line):
@@ -47,7 +47,7 @@ def _fits(lines: list[str], first: int = 0, exempt: frozenset[int] = frozenset()
 
 
 def _docstring_lines(tree: ast.Module) -> frozenset[int]:
-    """0-based numbers of the lines of string statements: docstrings, and attribute docstrings in classes."""
+    """0-based numbers of the lines of string statements: docstrings, attribute docstrings too."""
     owners: list[ast.AST] = [tree]
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
@@ -78,7 +78,7 @@ def _start(node: ast.stmt) -> int:
 
 
 def _splice(lines: list[str], replacements: list[tuple[int, int, str]]) -> str:
-    """``lines`` joined, each 0-based [start, end) range of ``replacements`` replaced by its text."""
+    """``lines`` joined, each 0-based [start, end) range of ``replacements`` by its text."""
     out: list[str] = []
     position = 0
     for start, end, text in sorted(replacements):

@@ -58,7 +58,8 @@ class Document:
             probe = probe.rsplit("/", 1)[0]
 
     def diagnostic(self, severity: str, message: str, pointer: str = "") -> Diagnostic:
-        return Diagnostic(severity, message, pointer, self.source, self.line_of(pointer))  # type: ignore[arg-type]
+        line = self.line_of(pointer)
+        return Diagnostic(severity, message, pointer, self.source, line)  # type: ignore[arg-type]
 
 
 def _compose(text: str) -> Any:
@@ -119,8 +120,8 @@ def duplicate_keys(text: str, source: str) -> list[Diagnostic]:
                 found.append(
                     Diagnostic(
                         "error",
-                        f"duplicate key {str(key.value)!r}: first at {source}:{_place(earlier, key)}, again here; "
-                        "only one of the two would be kept",
+                        f"duplicate key {str(key.value)!r}: first at {source}:"
+                        f"{_place(earlier, key)}, again here; only one of the two would be kept",
                         f"{ptr}/{_token(key)}",
                         source,
                         key.start_mark.line + 1,
@@ -220,7 +221,8 @@ def _check_expansion(data: Any) -> None:
             size[key] = 1 + sum(size.get(id(c), 1) for c in children)
             if size[key] > MAX_EXPANDED_NODES:
                 raise _InputLimit(
-                    f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (the limit; an alias bomb?)"
+                    f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes "
+                    "(the limit; an alias bomb?)"
                 )
             continue
         if key in size:

@@ -306,7 +306,7 @@ class _Bundler:
             raise ApigenError(_diag(self.doc, f"$ref {ref!r}: {exc}", where)) from None
 
     def visit(self, node: Any, current: str, where: str, in_map: bool = False) -> Any:
-        """Return ``node`` with every external ref (and refs inside external files) made internal."""
+        """``node`` with every external ref (and the refs inside external files) made internal."""
         if isinstance(node, list):
             return [self.visit(v, current, f"{where}/{i}") for i, v in enumerate(node)]
         if not isinstance(node, dict):

@@ -31,7 +31,7 @@ def compile_check(source: str, path: str) -> None:
 
 
 def _finish(path: str, source: str, how: str) -> str:
-    """One file formatted as ``how`` says (``exact``: as it is; ``stable``; ``black``), then compiled."""
+    """One file formatted as ``how`` says (``exact``: as it is; ``stable``; ``black``), compiled."""
     if how == "stable":
         source = format_stable(source, path)
     elif how == "black":
@@ -62,7 +62,7 @@ def _finish_inherited(index: int) -> list[tuple[str, str, str | None]]:
 def _in_workers(
     batches: list[list[tuple[str, str, str]]], workers: int
 ) -> list[list[tuple[str, str, str | None]]]:
-    """``_finish_batch`` of each batch, in ``workers`` processes (this one among them), in any order.
+    """``_finish_batch`` of each batch, in ``workers`` processes (this one among them), any order.
 
     Forked workers find the batches in their copy of this module, so only the
     results are pickled (``parallel.gc_frozen`` around the forks). Only where
@@ -96,7 +96,7 @@ def format_files(
     exact: frozenset[str] = frozenset(),
     compiled: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
-    """Format and compile every ``.py``/``.pyi`` entry of ``files`` (others untouched); returns a new dict.
+    """Format and compile every ``.py``/``.pyi`` entry of ``files`` (others untouched): a new dict.
 
     Paths in ``exact`` are black's output already and stay as they are; paths in
     ``stable`` are in black's style but for long lines and go through ``format_stable``.

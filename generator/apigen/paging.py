@@ -198,7 +198,8 @@ def _from_extension(
     if style not in ("cursor", "offset", "page", "link", "next_url"):
         builder.skip(
             where,
-            f"unknown pagination style {str(style)[:40]!r} (cursor, offset, page, link, next_url); the operation returns its response unpaginated",
+            f"unknown pagination style {str(style)[:40]!r} (cursor, offset, page, link, "
+            "next_url); the operation returns its response unpaginated",
         )
         return None
     items = _path(ext.get("items"))

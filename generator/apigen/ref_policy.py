@@ -83,11 +83,13 @@ class RefPolicy:
                     else "a local path"
                 )
                 raise RefRefused(
-                    f"a document fetched from a URL may not reference {what}: local files are never read for it"
+                    f"a document fetched from a URL may not reference {what}: "
+                    "local files are never read for it"
                 )
             if self.remote_root and origin(location) != origin(self.root):
                 raise RefRefused(
-                    f"a document fetched from a URL may reference only its own origin ({_show_origin(self.root)})"
+                    "a document fetched from a URL may reference only its own origin "
+                    f"({_show_origin(self.root)})"
                 )
             if not self.allow_remote:
                 raise RefRefused(

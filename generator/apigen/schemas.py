@@ -132,7 +132,7 @@ def open_enum_kind(schema: Any) -> str | None:
 
 
 def _flag(schema: Any, key: str) -> bool:
-    """``readOnly`` / ``writeOnly`` on a property, also when set beside its $ref or in an allOf of one."""
+    """``readOnly`` / ``writeOnly`` on a property, also beside its $ref or in an allOf of one."""
     if not isinstance(schema, dict):
         return False
     if schema.get(key) is True:

@@ -380,7 +380,8 @@ def models_init(split: SplitModels, header: str) -> dict[str, str]:
     index = "".join(
         [
             header,
-            '"""Which module defines which model (read by the package\'s lazy ``__getattr__``)."""\n\n',
+            '"""Which module defines which model '
+            '(read by the package\'s lazy ``__getattr__``)."""\n\n',
             "MODULE_OF: dict[str, str] = {\n",
             *(f"    {_quoted(n)}: {_quoted(split.module_of[n])},\n" for n in names),
             "}\n",

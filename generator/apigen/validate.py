@@ -275,7 +275,7 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
 
 
 class ValidationMemo:
-    """Validation findings remembered per path item, so a regeneration re-validates only what changed.
+    """Validation findings remembered per path item: a regeneration re-validates only what changed.
 
     Each path item's findings are keyed together with everything outside
     ``paths`` (components, info, servers ...). Findings the validator gives no

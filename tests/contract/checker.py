@@ -434,9 +434,8 @@ def _check_security(
     for alternative in requirement:
         if all(satisfied(n) for n in alternative):
             return []
-    return [
-        f"no security alternative satisfied: {requirement!r} (Authorization={'set' if auth else 'absent'})"
-    ]
+    authorization = "set" if auth else "absent"
+    return [f"no security alternative satisfied: {requirement!r} (Authorization={authorization})"]
 
 
 def _request_media(spec: SpecSchemas, op: Any) -> tuple[dict[str, Any], bool]:
@@ -524,8 +523,8 @@ def _check_form_encoding(
             continue  # deepObject is undefined for arrays and scalars in OpenAPI
         if name in fields:
             problems.append(
-                f"form field {name!r} sent as {fields[name][0][:80]!r}; the spec's encoding declares "
-                "style=deepObject (name[key]=value pairs)"
+                f"form field {name!r} sent as {fields[name][0][:80]!r}; "
+                "the spec's encoding declares style=deepObject (name[key]=value pairs)"
             )
     return problems
 

@@ -17,7 +17,7 @@ from contract_paths import REAL, REAL_SPECS
 def real_clients(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, tuple[Path, Path]]:
-    """name -> (decompressed spec, project folder of the generated client); all three generated in parallel.
+    """name -> (decompressed spec, project folder of the generated client), generated in parallel.
 
     The apigen cache lives in pytest's cache folder, so a rerun with an unchanged
     generator reuses the rendered files instead of generating again.
@@ -53,7 +53,8 @@ def real_clients(
         stdout, _ = proc.communicate(timeout=900)
         if proc.returncode != 0:
             errors.append(
-                f"{name}: apigen generate exited {proc.returncode}\n{stdout.decode(errors='replace')[-3000:]}"
+                f"{name}: apigen generate exited {proc.returncode}\n"
+                f"{stdout.decode(errors='replace')[-3000:]}"
             )
     if errors:
         pytest.fail("\n".join(errors))

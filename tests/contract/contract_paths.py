@@ -1,4 +1,4 @@
-"""Paths shared by the contract tests (a uniquely named module: `conftest` is ambiguous across folders)."""
+"""Paths shared by the contract tests (a module named uniquely: `conftest` is ambiguous)."""
 
 from __future__ import annotations
 

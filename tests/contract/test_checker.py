@@ -1,4 +1,4 @@
-"""The contract checker itself: it must reject invalid requests, or the contract tests prove nothing."""
+"""The contract checker itself: it must reject invalid requests, or contract tests prove nothing."""
 
 from __future__ import annotations
 

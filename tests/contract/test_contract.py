@@ -101,7 +101,8 @@ class _StreamNames:
 
 
 def resolve_type(expr: str, models: Any, imports: frozenset[str] = frozenset()) -> Any:
-    return eval(expr, {"__builtins__": {}}, _Names(models, imports))  # noqa: S307 - our own generator's IR
+    # the expression is our own generator's IR, not spec text
+    return eval(expr, {"__builtins__": {}}, _Names(models, imports))  # noqa: S307
 
 
 def conforms(value: Any, tp: Any) -> bool:
@@ -351,7 +352,8 @@ class Contract:
             response, answer = self.response_for(op)
         except Exception as exc:  # noqa: BLE001
             return [
-                f"{where}: test could not synthesise arguments/response: {type(exc).__name__}: {exc}"
+                f"{where}: test could not synthesise arguments/response: "
+                f"{type(exc).__name__}: {exc}"
             ]
         ex = Exchange(op, response)
         self.current = ex
@@ -379,14 +381,16 @@ class Contract:
                 tp = resolve_type(op.return_type.expr, models, op.return_type.imports)
                 if not conforms(data, tp):
                     failures.append(
-                        f"page data is {type(data).__name__}, not {op.return_type.expr}: {_describe(data)}"
+                        f"page data is {type(data).__name__}, not {op.return_type.expr}: "
+                        f"{_describe(data)}"
                     )
             elif op.stream_only:
                 events = list(result)
                 tp = resolve_type(op.events.expr, _StreamNames(models), op.events.imports)
                 if type(result).__name__ != "Stream" or len(events) != 2:
                     failures.append(
-                        f"returned {type(result).__name__} of {len(events)} events, not a Stream of 2"
+                        f"returned {type(result).__name__} of {len(events)} events, "
+                        "not a Stream of 2"
                     )
                 elif not all(conforms(e, tp) for e in events):
                     failures.append(f"events are not {op.events.expr}: {_describe(events)}")
@@ -394,7 +398,8 @@ class Contract:
                 tp = resolve_type(op.return_type.expr, models, op.return_type.imports)
                 if not conforms(result, tp):
                     failures.append(
-                        f"returned {type(result).__name__}, not {op.return_type.expr}: {_describe(result)}"
+                        f"returned {type(result).__name__}, not {op.return_type.expr}: "
+                        f"{_describe(result)}"
                     )
         except Exception as exc:  # noqa: BLE001
             msg = str(exc).replace("\n", " ")
@@ -420,7 +425,7 @@ class Contract:
     def _json_body_round_trip(
         self, op: Any, kwargs: dict[str, Any], request: httpx.Request
     ) -> list[str]:
-        """A plain dict/list body goes on the wire unchanged (no field renamed, dropped or added)."""
+        """A plain dict/list body goes on the wire unchanged: no field renamed, dropped or added."""
         passed = kwargs.get(op.body.py_name)
         if not isinstance(passed, (dict, list)) or not request.content:
             return []
@@ -430,7 +435,8 @@ class Contract:
             return []
         if sent != passed:
             return [
-                f"JSON body sent differs from the dict passed: sent {_describe(sent)}, passed {_describe(passed)}"
+                f"JSON body sent differs from the dict passed: sent {_describe(sent)}, "
+                f"passed {_describe(passed)}"
             ]
         return []
 
@@ -449,8 +455,8 @@ class Contract:
             model = cls.model_validate(passed)
         except Exception as exc:  # noqa: BLE001
             return [
-                f"request model {first} rejects a body valid for the spec: {str(exc).splitlines()[0][:300]} "
-                f"({_describe(passed)})"
+                f"request model {first} rejects a body valid for the spec: "
+                f"{str(exc).splitlines()[0][:300]} ({_describe(passed)})"
             ]
         ex = Exchange(op, response)
         self.current = ex
@@ -461,7 +467,8 @@ class Contract:
                 result.first_page()
         except Exception as exc:  # noqa: BLE001
             out.append(
-                f"with body={first}(...) raised {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+                f"with body={first}(...) raised {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:300]}"
             )
         out += [f"request with body={first}(...): {p}" for p in dict.fromkeys(ex.problems)]
         if ex.requests and isinstance(passed, dict):
@@ -471,7 +478,8 @@ class Contract:
                 sent = None
             if isinstance(sent, dict) and set(sent) != set(passed):
                 out.append(
-                    f"body={first}(...) sent fields {sorted(sent)}, the dict it was built from has {sorted(passed)}"
+                    f"body={first}(...) sent fields {sorted(sent)}, "
+                    f"the dict it was built from has {sorted(passed)}"
                 )
         return out
 

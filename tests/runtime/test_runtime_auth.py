@@ -143,9 +143,9 @@ def test_credentials_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_security_selection_and_missing_credentials() -> None:
     s = Server()
-    s_401 = lambda req: (
+    s_401 = lambda req: (  # noqa: E731
         httpx.Response(401, json={"error": "no"}) if "x-api-key" not in req.headers else s(req)
-    )  # noqa: E731
+    )
     c = SyncAPIClient(
         base_url="https://api.test",
         package="t",

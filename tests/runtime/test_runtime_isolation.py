@@ -79,9 +79,9 @@ import httpx
 import pydantic
 
 from ._runtime import (
-    DEFAULT_TIMEOUT, APIKeyScheme, AsyncAPIClient, AsyncPaginator, CircuitBreaker, Endpoint, HTTPBasicScheme,
-    HTTPBearerScheme, Hooks, OAuth2Scheme, Pagination, RateLimit, RequestOptions, ResponseType, RetryPolicy,
-    SecurityScheme, SyncAPIClient, SyncPaginator,
+    DEFAULT_TIMEOUT, APIKeyScheme, AsyncAPIClient, AsyncPaginator, CircuitBreaker, Endpoint,
+    HTTPBasicScheme, HTTPBearerScheme, Hooks, OAuth2Scheme, Pagination, RateLimit, RequestOptions,
+    ResponseType, RetryPolicy, SecurityScheme, SyncAPIClient, SyncPaginator,
 )
 
 
@@ -90,9 +90,13 @@ class Pet(pydantic.BaseModel):
     name: str
 
 
-_GET_PET: Endpoint[Pet] = Endpoint("GET", "/pets/{petId}", "get_pet", responses={"200": ResponseType("json", Pet)})
-_LIST_PETS: Endpoint[list[Pet]] = Endpoint("GET", "/pets", "list_pets", responses={"200": ResponseType("json", list[Pet])},
-                      pagination=Pagination("offset", offset_param="offset", limit_param="limit"))
+_GET_PET: Endpoint[Pet] = Endpoint(
+    "GET", "/pets/{petId}", "get_pet", responses={"200": ResponseType("json", Pet)}
+)
+_LIST_PETS: Endpoint[list[Pet]] = Endpoint(
+    "GET", "/pets", "list_pets", responses={"200": ResponseType("json", list[Pet])},
+    pagination=Pagination("offset", offset_param="offset", limit_param="limit"),
+)
 _SCHEMES: dict[str, SecurityScheme] = {
     "api_key": APIKeyScheme(location="header", name="X-API-Key", env="PKG_API_KEY"),
     "bearer": HTTPBearerScheme(env="PKG_BEARER"),
@@ -109,8 +113,11 @@ class PetsResource:
     def get_pet(self, pet_id: int, *, options: RequestOptions | None = None) -> Pet:
         return self._client.request(_GET_PET, path={"petId": pet_id}, options=options)
 
-    def list_pets(self, *, limit: int | None = None, options: RequestOptions | None = None) -> SyncPaginator[Pet]:
-        return self._client.paginate(_LIST_PETS, item_type=Pet, query={"limit": limit}, options=options)
+    def list_pets(
+        self, *, limit: int | None = None, options: RequestOptions | None = None
+    ) -> SyncPaginator[Pet]:
+        query = {"limit": limit}
+        return self._client.paginate(_LIST_PETS, item_type=Pet, query=query, options=options)
 
 
 class AsyncPetsResource:
@@ -133,9 +140,11 @@ class Client(SyncAPIClient):
                  auth: httpx.Auth | None = None, hooks: Hooks | None = None) -> None:
         super().__init__(
             base_url=base_url or "https://petstore.example/v1", package="pkg", version="1.0.0",
-            security_schemes=_SCHEMES, credentials={"api_key": api_key}, default_security=(("api_key",),),
+            security_schemes=_SCHEMES, credentials={"api_key": api_key},
+            default_security=(("api_key",),),
             timeout=timeout, max_retries=max_retries, retry=retry, rate_limit=rate_limit,
-            circuit_breaker=circuit_breaker, headers=headers, http_client=http_client, auth=auth, hooks=hooks)
+            circuit_breaker=circuit_breaker, headers=headers, http_client=http_client, auth=auth,
+            hooks=hooks)
         self.pets = PetsResource(self)
 
 
@@ -144,9 +153,11 @@ class AsyncClient(AsyncAPIClient):
                  http_client: httpx.AsyncClient | None = None, hooks: Hooks | None = None) -> None:
         super().__init__(
             base_url=base_url or "https://petstore.example/v1", package="pkg", version="1.0.0",
-            security_schemes={"api_key": APIKeyScheme(location="header", name="X-API-Key", env="PKG_API_KEY"),
-                              "oauth": OAuth2Scheme(token_url="/token", refresh_url=None, scopes=(),
-                                                    flows=("clientCredentials",), env="PKG_OAUTH")},
+            security_schemes={
+                "api_key": APIKeyScheme(location="header", name="X-API-Key", env="PKG_API_KEY"),
+                "oauth": OAuth2Scheme(token_url="/token", refresh_url=None, scopes=(),
+                                      flows=("clientCredentials",), env="PKG_OAUTH"),
+            },
             credentials={"api_key": api_key}, default_security=(("api_key",),),
             http_client=http_client, hooks=hooks)
         self.pets = AsyncPetsResource(self)
@@ -155,12 +166,14 @@ class AsyncClient(AsyncAPIClient):
 def _handler(request: httpx.Request) -> httpx.Response:
     if request.url.path == "/v1/pets":
         offset = int(request.url.params.get("offset", "0"))
-        return httpx.Response(200, json=[{"id": i, "name": "p"} for i in range(offset, min(offset + 2, 5))])
+        page = [{"id": i, "name": "p"} for i in range(offset, min(offset + 2, 5))]
+        return httpx.Response(200, json=page)
     return httpx.Response(200, json={"id": 1, "name": request.headers.get("x-api-key", "")})
 
 
 def demo() -> list[Any]:
-    with Client(api_key="k", http_client=httpx.Client(transport=httpx.MockTransport(_handler))) as api:
+    http_client = httpx.Client(transport=httpx.MockTransport(_handler))
+    with Client(api_key="k", http_client=http_client) as api:
         return [api.pets.get_pet(1), [p.id for p in api.pets.list_pets(limit=2)]]
 """
 
@@ -183,7 +196,8 @@ def test_copied_runtime_imports_without_apigen(tmp_path: Path) -> None:
         "from pkg.client import demo\n"
         "pet, ids = demo()\n"
         "assert (pet.id, pet.name, ids) == (1, 'k', [0, 1, 2, 3, 4]), (pet, ids)\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m == 'apigen' or m.startswith('apigen.'))))\n"
+        "loaded = [m for m in sys.modules if m == 'apigen' or m.startswith('apigen.')]\n"
+        "print(json.dumps(sorted(loaded)))\n"
     )
     env = {"PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1"}
     # -I: isolated mode, so neither PYTHONPATH nor the current directory can leak apigen in.
@@ -202,11 +216,12 @@ def test_copied_runtime_imports_without_apigen(tmp_path: Path) -> None:
 def test_public_surface_used_by_generated_code() -> None:
     import apigen.runtime as rt
 
-    names = """SyncAPIClient AsyncAPIClient Endpoint ResponseType ParamStyle Pagination RequestOptions RetryPolicy
-    RateLimit CircuitBreaker Hooks SyncPaginator AsyncPaginator Page APIKeyScheme HTTPBearerScheme HTTPBasicScheme
-    OAuth2Scheme OAuth2ClientCredentials OAuth2RefreshToken DEFAULT_TIMEOUT APIError APIConnectionError
-    APITimeoutError APIStatusError BadRequestError AuthenticationError PermissionDeniedError NotFoundError
-    ConflictError UnprocessableEntityError RateLimitError InternalServerError CircuitOpenError""".split()
+    names = """SyncAPIClient AsyncAPIClient Endpoint ResponseType ParamStyle Pagination
+    RequestOptions RetryPolicy RateLimit CircuitBreaker Hooks SyncPaginator AsyncPaginator Page
+    APIKeyScheme HTTPBearerScheme HTTPBasicScheme OAuth2Scheme OAuth2ClientCredentials
+    OAuth2RefreshToken DEFAULT_TIMEOUT APIError APIConnectionError APITimeoutError APIStatusError
+    BadRequestError AuthenticationError PermissionDeniedError NotFoundError ConflictError
+    UnprocessableEntityError RateLimitError InternalServerError CircuitOpenError""".split()
     missing = [n for n in names if not hasattr(rt, n)]
     assert not missing
     assert set(names) <= set(rt.__all__)

@@ -12,6 +12,7 @@ import httpx
 import pydantic
 import pytest
 
+from apigen.runtime import AsyncAPIClient, Endpoint, ResponseType, RetryPolicy, SyncAPIClient
 from apigen.runtime.errors import APIConnectionError
 from apigen.runtime.streaming import (
     APIStreamError,
@@ -127,7 +128,8 @@ class SSEServer:
                 self.requests += 1
                 head = (
                     f"HTTP/1.1 200 OK\r\ncontent-type: {self.content_type}\r\n"
-                    "transfer-encoding: chunked\r\nconnection: close\r\nx-request-id: req-sse\r\n\r\n"
+                    "transfer-encoding: chunked\r\nconnection: close\r\n"
+                    "x-request-id: req-sse\r\n\r\n"
                 )
                 try:
                     conn.sendall(head.encode())
@@ -288,8 +290,6 @@ def test_without_a_schema_the_events_themselves_are_yielded(server_factory: Any)
 
 
 # -- through the runtime client: an endpoint that may answer JSON or an event stream ---------
-
-from apigen.runtime import AsyncAPIClient, Endpoint, ResponseType, RetryPolicy, SyncAPIClient  # noqa: E402
 
 
 class Completion(pydantic.BaseModel):

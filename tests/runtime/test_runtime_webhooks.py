@@ -47,7 +47,8 @@ SLACK_TS = "1531420618"
 SLACK_BODY = (
     b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
     b"&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
-    b"&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+    b"&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554"
+    b"%2F96rGlfmibIGlgcZRskXaIFfN"
     b"&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
 )
 SLACK_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
@@ -56,7 +57,10 @@ SLACK_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c
 # signature validation snippet (twilio-samples/api-snippets, security/signature_validation).
 TWILIO_TOKEN = "12345"
 TWILIO_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
-TWILIO_BODY = b"CallSid=CA1234567890ABCDE&Caller=%2B14158675310&Digits=1234&From=%2B14158675310&To=%2B18005551212"
+TWILIO_BODY = (
+    b"CallSid=CA1234567890ABCDE&Caller=%2B14158675310&Digits=1234&From=%2B14158675310"
+    b"&To=%2B18005551212"
+)
 TWILIO_SIGNATURE = "GvWf1cFY/Q7PnoempGyD5oXAezc="
 
 
@@ -122,9 +126,8 @@ def test_stripe_construction():
     # keyed with the whsec_ secret as it is (docs.stripe.com/webhooks/signature).
     body, secret, t = b'{"id":"evt_1","type":"charge.succeeded"}', "whsec_test_secret", 1700000000
     v1 = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    header = {
-        "Stripe-Signature": f"t={t},v1={v1},v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39"
-    }
+    v0 = "6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39"
+    header = {"Stripe-Signature": f"t={t},v1={v1},v0={v0}"}
     verify(StripeSignature(), body, header, secret, now=t + 5)
     assert StripeSignature().sign(body, secret.encode(), timestamp=t) == {
         "Stripe-Signature": f"t={t},v1={v1}"

@@ -366,9 +366,8 @@ class OAuth2Session:
 
     def _transport_error(self, exc: httpx.TransportError) -> APIConnectionError:
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-        return cls(
-            f"OAuth2 token request to {redact_url(self.token_url or '')} failed: {type(exc).__name__}"
-        )
+        token_url = redact_url(self.token_url or "")
+        return cls(f"OAuth2 token request to {token_url} failed: {type(exc).__name__}")
 
     def _fetch(self, http: httpx.Client, fields: dict[str, str] | None = None) -> OAuthToken:
         form, basic = self._token_request(fields)

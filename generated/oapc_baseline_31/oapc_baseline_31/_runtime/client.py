@@ -238,9 +238,10 @@ class BaseAPIClient:
         self.base_url = base_url.rstrip("/")
         url = httpx.URL(self.base_url)
         if url.scheme not in ("http", "https") or not url.host:
+            example = "https://api.example.com" + (url.path if url.path != "/" else "")
             raise ValueError(
                 f"base_url {base_url!r} is not an absolute http(s) URL; the spec names no absolute "
-                f"server, so pass one, e.g. Client(base_url='https://api.example.com{url.path if url.path != '/' else ''}')"
+                f"server, so pass one, e.g. Client(base_url={example!r})"
             )
         self._origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
         self.package = config.package
@@ -358,7 +359,8 @@ class BaseAPIClient:
     copy = with_options
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} base_url={redact_url(self.base_url)!r} package={self.package!r}>"
+        base_url = redact_url(self.base_url)
+        return f"<{type(self).__name__} base_url={base_url!r} package={self.package!r}>"
 
     # -- observability ----------------------------------------------------------------
 
@@ -865,9 +867,11 @@ class BaseAPIClient:
                 return fast.validate_json(event.data)
             except pydantic.ValidationError as exc:
                 if strict:
+                    expected = getattr(event_type, "__name__", event_type)
+                    count = len(exc.errors())
                     raise APIStreamError(
-                        f"{p.method} {url}: an event does not match {getattr(event_type, '__name__', event_type)}"
-                        f" ({len(exc.errors())} problem{'s' if len(exc.errors()) != 1 else ''})",
+                        f"{p.method} {url}: an event does not match {expected}"
+                        f" ({count} problem{'s' if count != 1 else ''})",
                         event=event,
                         request=response.request,
                     ) from exc
@@ -1279,7 +1283,7 @@ class AsyncAPIClient(BaseAPIClient):
 
     @functools.cached_property
     def oauth_flow(self) -> AsyncOAuthFlow:
-        """The OAuth2 authorization-code flow (PKCE): ``authorization_url``, ``await exchange_code``."""
+        """The PKCE authorization-code flow: ``authorization_url``, then ``await exchange_code``."""
         return AsyncOAuthFlow(self._auth, self._http)
 
     async def request(

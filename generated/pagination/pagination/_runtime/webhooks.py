@@ -52,8 +52,9 @@ def raw_body(payload: Payload) -> bytes:
     if isinstance(payload, str):
         return payload.encode("utf-8")
     raise TypeError(
-        f"webhook payload must be the raw request body (bytes or str), not {type(payload).__name__}: "
-        "a parsed and re-serialised body no longer matches its signature"
+        "webhook payload must be the raw request body (bytes or str), "
+        f"not {type(payload).__name__}: a parsed and re-serialised body no longer matches its "
+        "signature"
     )
 
 
@@ -127,7 +128,7 @@ def _no_secret() -> WebhookVerificationError:
 
 
 class SignatureScheme:
-    """How one provider signs its webhooks: ``verify`` checks, ``sign`` makes headers (for tests)."""
+    """How one provider signs its webhooks: ``verify`` checks, ``sign`` makes headers for tests."""
 
     name = "scheme"
     tolerance: float = DEFAULT_TOLERANCE

@@ -127,7 +127,7 @@ class WebhookHelper:
         secret: Secret = None,
         url: str | None = None,
     ) -> None:
-        """Check the signature of a raw request body; raise ``WebhookVerificationError`` if it fails.
+        """Check the signature of a raw request body; ``WebhookVerificationError`` if it fails.
 
         ``secret`` may be several secrets (a list, or one comma-separated string) while
         one is being rotated; it defaults to the environment variable ``secret_env``.
