@@ -318,3 +318,33 @@ def test_all_of_fields_and_inline_names_do_not_matter() -> None:
     assert _kinds(old, gone) == [("response-field-removed", False)]  # it was optional
     old["components"]["schemas"]["Base"]["required"] = ["id"]
     assert _kinds(old, gone) == [("response-field-removed", True)]
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def test_the_diff_reads_the_ir_only() -> None:
+    """The comparison needs nothing but what build produced: with both documents emptied
+    after build, the IRs alone give every change, and every schema they carry refers
+    into their own models."""
+    from apigen.build import build_api
+
+    old_spec, new_spec = diff.load_spec(OLD), diff.load_spec(NEW)
+    expected = diff.diff_specs(copy.deepcopy(old_spec), copy.deepcopy(new_spec))
+    old_api, new_api = build_api(old_spec), build_api(new_spec)
+    old_spec.clear()
+    new_spec.clear()
+    assert diff.diff_apis(old_api, new_api) == expected
+    assert {(c.kind, c.operation, c.location) for c in expected} == set(EXPECTED)
+    for api in (old_api, new_api):
+        schemas = [p.schema for op in api.operations for p in op.parameters]
+        schemas += [op.body.schema for op in api.operations if op.body]
+        schemas += [r.schema for op in api.operations for r in op.responses if r.kind == "json"]
+        refs = [r for s in schemas for r in _refs(s)]
+        assert refs and all(r.removeprefix("#/$defs/") in api.models for r in refs)

@@ -322,10 +322,10 @@ class ApiBuilder(SpecContext):
             if schema is None and isinstance(param.get("content"), dict):
                 picked = pick_media(param["content"])
                 schema = picked[2].get("schema") if picked else None
-            ptype = (
-                self.registry.type_of(schema, context + pascal(name), literals=True)
+            typed, ptype = (
+                self.registry.typed_schema(schema, context + pascal(name), literals=True)
                 if schema is not None
-                else PyType("str")
+                else (None, PyType("str"))
             )
             style, explode = param.get("style"), param.get("explode")
             default_style, default_explode = DEFAULT_STYLES[location]
@@ -345,6 +345,7 @@ class ApiBuilder(SpecContext):
                     if explode != default_explode or style != default_style
                     else None,
                     deprecated=bool(param.get("deprecated")),
+                    schema=typed,
                 )
             )
         placeholders = path_placeholders(where.split(" ", 1)[-1])
@@ -389,9 +390,14 @@ class ApiBuilder(SpecContext):
         kind, media, obj = picked
         schema = obj.get("schema")
         model = None
+        typed = None
         fields: tuple[BodyField, ...] = ()
         if kind in ("json", "form", "multipart"):
-            btype = self.registry.request_type_of(schema, context + "Request") if schema else ANY
+            typed, btype = (
+                self.registry.request_typed_schema(schema, context + "Request")
+                if schema
+                else (None, ANY)
+            )
             model = btype if btype.models else None
             fields = body_fields(self.registry, btype, kind, args)
             plain_dict = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
@@ -431,6 +437,7 @@ class ApiBuilder(SpecContext):
             model=model,
             json_fields=self.json_fields(schema) if kind in ("form", "multipart") else (),
             fields=fields,
+            schema=typed,
         )
 
     def json_fields(self, schema: Any) -> tuple[str, ...]:
@@ -490,12 +497,9 @@ class ApiBuilder(SpecContext):
                         ctx = context + "Response" + numbered
                     else:
                         ctx = context + ("Error" if code == "default" else "Error" + _status(code))
-                    ptype = (
-                        self.registry.type_of(schema, ctx)
-                        if isinstance(schema, dict) and schema
-                        else None
-                    )
-                    resp = Response(_status(code), "json", ptype, description)
+                    typed, found = self.registry.typed_schema(schema, ctx)
+                    ptype = found if typed else None
+                    resp = Response(_status(code), "json", ptype, description, schema=typed or None)
                     rtype = ptype or ANY
                 elif kind == "text":
                     resp, rtype = Response(_status(code), "text", None, description), PyType("str")

@@ -1,11 +1,11 @@
 """What changes for users of a generated client between two versions of a spec.
 
-``apigen diff`` compares the IR (the Python surface: resources, method names,
-arguments, client keyword arguments, auth) and the normalised schemas (fields of
-request and response models), so it reports what a caller of the generated
-client notices rather than every edit of the YAML. Each change says whether it
-breaks existing callers, so CI can gate a regeneration on it (oasdiff does the
-same for HTTP clients in general; this is the Python-client view).
+``apigen diff`` compares what build produced, the IR: the Python surface (resources,
+method names, arguments, client keyword arguments, auth) and the schemas the models
+are generated from (fields of request and response models), so it reports what a
+caller of the generated client notices rather than every edit of the YAML. Each change
+says whether it breaks existing callers, so CI can gate a regeneration on it (oasdiff
+does the same for HTTP clients in general; this is the Python-client view).
 
 Rules of thumb: a request may accept more and a response may return less without
 breaking anyone; the reverse breaks. "Less" is what a client generated from the
@@ -24,12 +24,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable, TextIO
 
 from .build import build_api
-from .media import pick_media
+from .console import say_lines
 from .diagnostics import escape_pointer_token
 from .ir import Api, Operation, Parameter, Response
-from .console import say_lines
 from .loader import load
-from .normalize import normalize, resolve_pointer
+from .normalize import normalize
 
 MAX_DEPTH = 32  # schema nesting followed; deeper differences are not reported
 FORMATS = ("text", "markdown", "json")
@@ -87,15 +86,19 @@ class Change:
         return asdict(self)
 
 
+_DEFS = "#/$defs/"  # how the IR's schemas refer to Api.models
+
+
 @dataclass(frozen=True)
 class _Side:
-    """One version: the normalised spec (for schemas) and its IR (for names)."""
+    """One version, as build produced it: its IR, and its operations by endpoint."""
 
-    spec: dict[str, Any]
     api: Api
-    ops: dict[
-        tuple[str, str], tuple[str, Operation]
-    ]  # (METHOD, path with {} holes) -> (resource, op)
+    ops: dict[tuple[str, str], tuple[str, Operation]]  # (METHOD, path, {} holes) -> (res, op)
+
+    @property
+    def models(self) -> dict[str, Any]:
+        return self.api.models
 
 
 def _path_key(path: str) -> str:
@@ -103,14 +106,13 @@ def _path_key(path: str) -> str:
     return re.sub(r"\{[^}]*\}", "{}", path)
 
 
-def _side(spec: dict[str, Any], source: str = "") -> _Side:
-    api = build_api(spec, source=source)
+def _side(api: Api) -> _Side:
     ops = {
         (op.method, _path_key(op.path)): (res.dotted, op)
         for res in api.resources
         for op in res.operations
     }
-    return _Side(spec, api, ops)
+    return _Side(api, ops)
 
 
 def load_spec(source: str) -> dict[str, Any]:
@@ -118,9 +120,14 @@ def load_spec(source: str) -> dict[str, Any]:
     return normalize(load(source))
 
 
+def diff_apis(old: Api, new: Api) -> list[Change]:
+    """Changes between two IRs, API-level first, then by operation."""
+    return _Differ(_side(old), _side(new)).run()
+
+
 def diff_specs(old_spec: dict[str, Any], new_spec: dict[str, Any]) -> list[Change]:
-    """Changes between two normalised specs, API-level first, then by operation."""
-    return _Differ(_side(old_spec), _side(new_spec)).run()
+    """Changes between two normalised specs: each built into its IR, then compared."""
+    return diff_apis(build_api(old_spec), build_api(new_spec))
 
 
 def diff_sources(old: str, new: str) -> list[Change]:
@@ -345,29 +352,6 @@ class _Differ:
                 breaking,
             )
 
-    def _raw_op(self, side: _Side, op: Operation) -> dict[str, Any]:
-        item = _deref(side.spec, (side.spec.get("paths") or {}).get(op.path))
-        raw = item.get(op.method.lower()) if isinstance(item, dict) else None
-        return raw if isinstance(raw, dict) else {}
-
-    def _param_schemas(self, side: _Side, op: Operation) -> dict[tuple[str, str], dict[str, Any]]:
-        item = _deref(side.spec, (side.spec.get("paths") or {}).get(op.path)) or {}
-        out: dict[tuple[str, str], dict[str, Any]] = {}
-        for raw in list(item.get("parameters") or []) + list(
-            self._raw_op(side, op).get("parameters") or []
-        ):
-            param = _deref(side.spec, raw)
-            if not isinstance(param, dict):
-                continue
-            schema = param.get("schema")
-            if schema is None and isinstance(param.get("content"), dict):
-                picked = pick_media(param["content"])
-                schema = picked[2].get("schema") if picked else None
-            out[(str(param.get("in")), str(param.get("name")))] = (
-                schema if isinstance(schema, dict) else {"type": "string"}
-            )
-        return out
-
     def parameters(self, old_op: Operation, new_op: Operation) -> None:
         old_left = {(p.location, p.name): p for p in old_op.parameters}
         new_left = {(p.location, p.name): p for p in new_op.parameters}
@@ -416,10 +400,6 @@ class _Differ:
                     f"({p.location} parameter {p.name!r})",
                     False,
                 )
-        old_schemas, new_schemas = (
-            self._param_schemas(self.old, old_op),
-            self._param_schemas(self.new, new_op),
-        )
         for before, after in pairs:
             where = _param_loc(after)
             if before.py_name != after.py_name:
@@ -443,11 +423,9 @@ class _Differ:
                     f"argument {after.py_name} is now optional",
                     False,
                 )
-            old_schema = old_schemas.get((before.location, before.name), {})
-            new_schema = new_schemas.get((after.location, after.name), {})
             self.schema(
-                old_schema,
-                new_schema,
+                _param_schema(before),
+                _param_schema(after),
                 "request",
                 where,
                 "parameter-retyped",
@@ -501,29 +479,13 @@ class _Differ:
             )
             return
         self.schema(
-            self._body_schema(self.old, old_op),
-            self._body_schema(self.new, new_op),
+            before.schema or {},
+            after.schema or {},
             "request",
             "/requestBody",
             "request-body-retyped",
             f"argument {after.py_name}",
         )
-
-    def _body_schema(self, side: _Side, op: Operation) -> dict[str, Any]:
-        body = _deref(side.spec, self._raw_op(side, op).get("requestBody"))
-        content = body.get("content") if isinstance(body, dict) else None
-        picked = pick_media(content) if isinstance(content, dict) else None
-        schema = picked[2].get("schema") if picked else None
-        return schema if isinstance(schema, dict) else {}
-
-    def _response_schema(self, side: _Side, op: Operation, status: str) -> dict[str, Any]:
-        responses = self._raw_op(side, op).get("responses") or {}
-        raw = next((v for k, v in responses.items() if str(k).upper() == status.upper()), None)
-        response = _deref(side.spec, raw)
-        content = response.get("content") if isinstance(response, dict) else None
-        picked = pick_media(content) if isinstance(content, dict) and content else None
-        schema = picked[2].get("schema") if picked else None
-        return schema if isinstance(schema, dict) else {}
 
     def responses(self, old_op: Operation, new_op: Operation) -> None:
         old_ok, new_ok = _success(old_op), _success(new_op)
@@ -553,8 +515,8 @@ class _Differ:
                 )
             elif before.kind == "json":
                 self.schema(
-                    self._response_schema(self.old, old_op, before.status),
-                    self._response_schema(self.new, new_op, after.status),
+                    before.schema or {},
+                    after.schema or {},
                     "response",
                     where,
                     "response-retyped",
@@ -589,13 +551,14 @@ class _Differ:
         """Compare two schemas; ``optional``: an optional field (its model type admits None)."""
         if depth > MAX_DEPTH:
             return
-        old_schema, old_ref = _resolve(self.old.spec, old)
-        new_schema, new_ref = _resolve(self.new.spec, new)
+        old_models, new_models = self.old.models, self.new.models
+        old_schema, old_ref = _resolve(old_models, old)
+        new_schema, new_ref = _resolve(new_models, new)
         old_schema, old_ref = _unwrap_nullable(
-            self.old.spec, _merge_all_of(self.old.spec, old_schema), old_ref
+            old_models, _merge_all_of(old_models, old_schema), old_ref
         )
         new_schema, new_ref = _unwrap_nullable(
-            self.new.spec, _merge_all_of(self.new.spec, new_schema), new_ref
+            new_models, _merge_all_of(new_models, new_schema), new_ref
         )
         if old_ref or new_ref:
             pair = (old_ref, new_ref)
@@ -745,25 +708,29 @@ def _param_loc(p: Parameter) -> str:
     return f"/parameters/{p.location}/{escape_pointer_token(p.name)}"
 
 
-def _deref(spec: dict[str, Any], node: Any) -> Any:
-    return _resolve(spec, node)[0]
+def _param_schema(p: Parameter) -> dict[str, Any]:
+    """A parameter's schema; one declaring none is a string (its argument is a ``str``)."""
+    return p.schema if p.schema is not None else {"type": "string"}
 
 
-def _resolve(spec: dict[str, Any], node: Any) -> tuple[Any, str]:
-    """Follow a chain of ``$ref``s; returns the target and the last ref followed ('' if none)."""
+def _deref(models: dict[str, Any], node: Any) -> Any:
+    return _resolve(models, node)[0]
+
+
+def _resolve(models: dict[str, Any], node: Any) -> tuple[Any, str]:
+    """Follow a chain of ``$ref``s into the models; the target and the last ref followed."""
     ref = ""
     for _ in range(MAX_DEPTH):
         if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
             break
         ref = node["$ref"]
-        try:
-            node = resolve_pointer(spec, ref)
-        except (KeyError, IndexError, ValueError):
+        node = models.get(ref[len(_DEFS) :]) if ref.startswith(_DEFS) else None
+        if node is None:
             return {}, ref
     return (node if isinstance(node, dict) else {}), ref
 
 
-def _merge_all_of(spec: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+def _merge_all_of(models: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
     """allOf members folded into one object schema: the fields a model ends up with."""
     members = schema.get("allOf")
     if not isinstance(members, list) or depth > MAX_DEPTH:
@@ -772,7 +739,7 @@ def _merge_all_of(spec: dict[str, Any], schema: dict[str, Any], depth: int = 0) 
     props: dict[str, Any] = {}
     required: list[str] = []
     for member in members:
-        part = _merge_all_of(spec, _deref(spec, member), depth + 1)
+        part = _merge_all_of(models, _deref(models, member), depth + 1)
         props.update(_props(part))
         required += _required(part)
         for key, value in part.items():
@@ -788,7 +755,7 @@ def _merge_all_of(spec: dict[str, Any], schema: dict[str, Any], depth: int = 0) 
 
 
 def _unwrap_nullable(
-    spec: dict[str, Any], schema: dict[str, Any], ref: str
+    models: dict[str, Any], schema: dict[str, Any], ref: str
 ) -> tuple[dict[str, Any], str]:
     """``anyOf: [X, {type: null}]`` (3.0's nullable $ref, normalised) compares as X plus null.
 
@@ -801,8 +768,8 @@ def _unwrap_nullable(
             continue
         real = [m for m in members if not (isinstance(m, dict) and m.get("type") == "null")]
         if len(real) == 1 and len(members) == 2:
-            target, target_ref = _resolve(spec, real[0])
-            inner = _merge_all_of(spec, target)
+            target, target_ref = _resolve(models, real[0])
+            inner = _merge_all_of(models, target)
             kinds = sorted({t.split(":")[0] for t in _types(inner)} - {"null", "any"})
             return ({**inner, "type": kinds + ["null"]} if kinds else inner), target_ref or ref
     return schema, ref

@@ -47,6 +47,12 @@ ANY = PyType("Any", imports=frozenset({"typing:Any"}))
 NONE = PyType("None")
 
 
+def _schema_field() -> Any:
+    """The JSON Schema of a parameter, body or response as the models see it (its refs point
+    into ``Api.models``), for ``apigen diff``; not part of equality or hashing."""
+    return field(default=None, hash=False, compare=False, repr=False)
+
+
 @dataclass(frozen=True)
 class Parameter:
     name: str  # wire name
@@ -58,6 +64,7 @@ class Parameter:
     style: str | None = None  # only when not the default for its location
     explode: bool | None = None
     deprecated: bool = False
+    schema: dict[str, Any] | None = _schema_field()  # None: none declared (the type is str)
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,7 @@ class Body:
     model: PyType | None = None
     json_fields: tuple[str, ...] = ()  # form fields typed string whose description says JSON
     fields: tuple[BodyField, ...] = ()  # keyword arguments; () when the body is not an object
+    schema: dict[str, Any] | None = _schema_field()  # json, form and multipart bodies only
 
     @property
     def required_fields(self) -> tuple[tuple[str, str], ...]:
@@ -112,6 +120,7 @@ class Response:
     # parses as event_type, or the event itself (ServerSentEvent) is yielded when None
     events: bool = False
     event_type: PyType | None = None
+    schema: dict[str, Any] | None = _schema_field()  # json responses only
 
     @property
     def is_success(self) -> bool:

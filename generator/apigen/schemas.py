@@ -516,15 +516,33 @@ class SchemaRegistry:
         ``literals``: an open enum is written as its alias that also takes the plain
         strings (``Status | Literal["a", "b"]``), for parameters the caller fills in.
         """
-        if not isinstance(schema, dict) or not schema:
-            return ANY
-        return self.annotate(self.rewrite(schema, context), literals)
+        return self.typed_schema(schema, context, literals)[1]
+
+    def typed_schema(
+        self, schema: Any, context: str, literals: bool = False
+    ) -> tuple[dict[str, Any] | None, PyType]:
+        """``type_of``, with the schema as the models see it (its refs point into ``defs``)."""
+        if not isinstance(schema, dict):
+            return None, ANY
+        if not schema:
+            return {}, ANY
+        rewritten = self.rewrite(schema, context)
+        return rewritten, self.annotate(rewritten, literals)
 
     def request_type_of(self, schema: Any, context: str) -> PyType:
         """Python type of a request body: models with readOnly properties as their request views."""
-        if not isinstance(schema, dict) or not schema:
-            return ANY
-        return self.annotate(self._to_request(self.rewrite(schema, context)))
+        return self.request_typed_schema(schema, context)[1]
+
+    def request_typed_schema(
+        self, schema: Any, context: str
+    ) -> tuple[dict[str, Any] | None, PyType]:
+        """``request_type_of``, with the schema as the models see it (before request views)."""
+        if not isinstance(schema, dict):
+            return None, ANY
+        if not schema:
+            return {}, ANY
+        rewritten = self.rewrite(schema, context)
+        return rewritten, self.annotate(self._to_request(rewritten))
 
     def _needs_request_view(self, name: str) -> bool:
         """Whether a class, or one it reaches, has readOnly or required writeOnly properties."""
