@@ -345,7 +345,7 @@ def _complete(
     doc: dict[str, Any], schema: dict[str, Any], value: object, path: str, filled: list[str]
 ) -> None:
     """Add the required properties an example leaves out (null when nullable, else a zero value)."""
-    from apigen.normalize import resolve_pointer
+    from apigen.spec_walk import resolve_pointer
 
     while "$ref" in schema:
         schema = resolve_pointer(doc, schema["$ref"])

@@ -16,7 +16,7 @@ import yaml
 from apigen.cli import main
 from apigen.diagnostics import ApigenError
 from apigen.loader import Document, fetch_text, load, parse_text
-from apigen.normalize import MAX_ALIAS_CHAIN, check_refs
+from apigen.ref_check import MAX_ALIAS_CHAIN, check_refs
 from apigen.validate import validate
 
 from loopback import Loopback, endless, gzip_bomb, serve, trickle

@@ -11,7 +11,9 @@ import yaml
 
 from apigen.diagnostics import ApigenError
 from apigen.loader import Document, load
-from apigen.normalize import iter_refs, normalize, resolve_pointer, upgrade_swagger2
+from apigen.normalize import normalize
+from apigen.spec_walk import iter_refs, resolve_pointer
+from apigen.swagger2_upgrade import upgrade_swagger2
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "tests" / "fixtures" / "bundle"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from apigen.loader import load
-from apigen.normalize import resolve_pointer
+from apigen.spec_walk import resolve_pointer
 from apigen.validate import validate
 
 SPEC = """\

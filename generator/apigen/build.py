@@ -44,7 +44,7 @@ from .naming import (
     snake_identifier,
     unshadowed_package,
 )
-from .normalize import iter_operations
+from .spec_walk import iter_operations
 
 # Keyword arguments every generated method has; spec parameters must not shadow them.
 CALL_OPTION_ARGS = frozenset(

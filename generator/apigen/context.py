@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .ir import Skipped
-from .normalize import resolve_pointer
+from .spec_walk import resolve_pointer
 from .schemas import SchemaRegistry
 
 

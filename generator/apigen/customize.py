@@ -42,7 +42,7 @@ from typing import Any
 from .diagnostics import ApigenError
 from .ir import Skipped
 from .idempotency import EXTENSION as IDEMPOTENCY_EXTENSION, config_value as idempotency_config
-from .normalize import first_tag, iter_operations, resolve_pointer
+from .spec_walk import first_tag, iter_operations, resolve_pointer
 from .surface import NAMING_CONTEXT, naming_stub
 from .webhooks import EXTENSION as WEBHOOKS_EXTENSION, webhook_config
 

@@ -20,7 +20,8 @@ from .loader import load
 from .mockspec import TESTING_SPEC, mock_spec_json
 from .models import generate_models
 from .naming import shadowed_module, snake_identifier
-from .normalize import has_external_ref, normalize
+from .bundle import has_external_ref
+from .normalize import normalize
 from .parallel import return_free_memory
 from .render import Renderer
 from .split import SplitModels, split_models

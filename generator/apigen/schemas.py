@@ -17,7 +17,7 @@ from typing import Any
 
 from .ir import ANY, NONE, PyType
 from .naming import NameScope, class_identifier, pascal
-from .normalize import resolve_pointer
+from .spec_walk import resolve_pointer
 
 _COMPONENT_PREFIX = "#/components/schemas/"
 _STRING_FORMATS = {

@@ -1,6 +1,6 @@
 """The shape the Swagger 2.0 upgrade can rely on, whatever the document holds.
 
-The upgrade (``normalize.upgrade_swagger2``) runs after validation has reported what is
+The upgrade (``swagger2_upgrade.upgrade_swagger2``) runs after validation has reported what is
 wrong with a document, and reads it as Swagger 2.0 says it is shaped: ``paths`` a
 mapping of mappings, ``parameters`` lists of mappings with string ``name`` and ``in``,
 and so on. A hostile or broken document can put anything in those places. Here every

@@ -74,7 +74,7 @@ def _placing_keyword(cls: Any, checks_default: bool) -> Any:
 
 def _through_refs(data: Any, node: Any, where: list[Any]) -> tuple[Any, list[Any]]:
     """Follow local ``$ref``s from ``node``; the pointer moves to where each one leads."""
-    from .normalize import resolve_pointer
+    from .spec_walk import resolve_pointer
 
     seen: set[str] = set()
     while isinstance(node, dict) and isinstance(node.get("$ref"), str):

@@ -38,7 +38,8 @@ import pytest
 
 from apigen.build import build_api
 from apigen.loader import load
-from apigen.normalize import HTTP_METHODS, normalize
+from apigen.normalize import normalize
+from apigen.spec_walk import HTTP_METHODS
 
 from support import changed_by_black, configured_clients, import_generated
 
