@@ -11,7 +11,12 @@ Cases (issue 17), each side a fresh interpreter, the two sides of a case run bac
           answered with a PaymentIntent as the API sends it (expandable fields as ids)
   github  apigen's GitHub client: client.repos.get("octocat", "Hello-World") answered with
           GitHub's full-repository example (completed, see _common.github_example)
-          vs the floor python -c "import httpx, pydantic"
+          vs the floor python -c "import httpx, pydantic", over plain http (loopback)
+  github-https  the same over TLS: a loopback https server with a self-signed certificate
+          (openssl), trusted through SSL_CERT_FILE = certifi's bundle + that certificate,
+          so each side loads a full CA bundle and makes a TLS handshake, as a real
+          https first call does (apigen's client builds its SSL context at the first https
+          request, not in Client(); a plain-http call builds none)
   openai  apigen's client of OpenAI's official spec (specs/real/openai-openapi.json.gz):
           client.chat.completions.create(model=..., messages=[...])
           vs the openai SDK: OpenAI(...).chat.completions.create(...), same answer
@@ -36,6 +41,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
+import re
+import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -61,7 +70,7 @@ from _common import (  # noqa: E402
 )
 
 SDK_PYTHON = BENCH / ".venv-sdk" / "bin" / "python"
-TARGETS = {"stripe": 2.0, "github": 1.3, "openai": 1.0}
+TARGETS = {"stripe": 2.0, "github": 1.3, "github-https": 1.3, "openai": 1.0}
 
 PAYMENT_INTENT = {
     "id": "pi_1",
@@ -215,12 +224,37 @@ class _Answers(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(routes: dict[str, bytes]) -> tuple[ThreadingHTTPServer, str]:
+def _serve(
+    routes: dict[str, bytes], tls: ssl.SSLContext | None = None
+) -> tuple[ThreadingHTTPServer, str]:
     _Answers.routes = routes
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "https" if tls is not None else "http"
+    return server, f"{scheme}://127.0.0.1:{server.server_address[1]}"
+
+
+def _tls_setup(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A self-signed certificate for 127.0.0.1 (openssl) and a CA file for the clients:
+    certifi's whole bundle (what httpx loads by default) plus that certificate."""
+    import certifi
+
+    key, cert, bundle = folder / "tls.key", folder / "tls.crt", folder / "ca-bundle.pem"
+    if not bundle.exists():
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+            + ["-nodes", "-days", "30", "-subj", "/CN=127.0.0.1"]
+            + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+            check=True,
+            capture_output=True,
+        )
+        bundle.write_bytes(Path(certifi.where()).read_bytes() + b"\n" + cert.read_bytes())
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    return server_side, bundle
 
 
 def _openai_spec() -> Path:
@@ -228,6 +262,40 @@ def _openai_spec() -> Path:
     if not path.exists():
         path.write_bytes(gzip.decompress((REPO / "specs/real/openai-openapi.json.gz").read_bytes()))
     return path
+
+
+def _instructions(cmd: list[str], env: dict[str, str]) -> int:
+    """Instructions one run of ``cmd`` executes, counted by callgrind (start-up included)."""
+    full = {**os.environ, **env, "PYTHONHASHSEED": "0"}
+    grind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd]
+    done = subprocess.run(grind, env=full, capture_output=True, text=True, timeout=900)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode or found is None:
+        sys.exit(f"{cmd[:2]} under valgrind failed:\n{done.stderr[-2000:]}")
+    print(f"  {int(found.group(1)):,} instructions: {cmd[-1][:60]!r}", file=sys.stderr)
+    return int(found.group(1))
+
+
+def _print_instructions(
+    counts: dict[str, int], case_of: dict[str, str], ref_of: dict[str, str], label: dict[str, str]
+) -> None:
+    print("\n## Instructions per process (callgrind; one run each, PYTHONHASHSEED=0)\n")
+    rows = []
+    for name, n in counts.items():
+        c = case_of[name]
+        mine = name == f"{c}-apigen"
+        least = counts.get(f"{c}-minimum")
+        rows.append(
+            [
+                label[name],
+                f"{n / 1e6:,.0f} M",
+                fmt(ratio(n, counts[ref_of[c]]), "x") if mine else "",
+                fmt(ratio(n, least), "x") if mine and least else "",
+            ]
+        )
+    print(
+        table(["process", "instructions", "/ reference", "/ the least"], rows, [False] + [True] * 3)
+    )
 
 
 def main() -> int:
@@ -246,17 +314,33 @@ def main() -> int:
         default=str(SDK_PYTHON),
         help="interpreter with stripe and openai (default bench/.venv-sdk)",
     )
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each side's instructions under valgrind (callgrind; the load does "
+        "not move them; --repeat 0 for only these)",
+    )
     args = ap.parse_args()
-    cases = args.case or ["stripe", "github", "openai"]
+    if args.instructions and shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind")
+    cases = args.case or ["stripe", "github", "github-https", "openai"]
 
     specs = {
         "stripe": default_spec("stripe"),
         "github": default_spec("github"),
         "openai": _openai_spec(),
     }
-    projects = {c: ensure_generated(specs[c], c, again=args.regenerate) for c in cases}
+    package = {c: "github" if c == "github-https" else c for c in cases}
+    projects = {
+        c: ensure_generated(
+            specs[package[c]], package[c], again=args.regenerate and c == package[c]
+        )
+        for c in cases
+    }
     for c in cases:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(projects[c] / c)], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(projects[c] / package[c])], check=True
+        )
     # GitHub's example is cut from the 10 MB spec in a child process: a parent that had
     # parsed it would pass its peak RSS on to every child it forks (Linux ru_maxrss)
     extract = (
@@ -275,18 +359,34 @@ def main() -> int:
         "/v1/chat/completions": json.dumps(CHAT_COMPLETION).encode(),
     }
     server, base = _serve(routes)
+    servers = [server]
+    tls_base, tls_env = base, {}
+    if "github-https" in cases:
+        server_side, bundle = _tls_setup(ignored_dir(OUT))
+        tls_server, tls_base = _serve(routes, server_side)
+        servers.append(tls_server)
+        tls_env = {"SSL_CERT_FILE": str(bundle)}
     sides: dict[str, tuple[list[str], dict[str, str]]] = {}
+    case_of: dict[str, str] = {}  # side -> its case
     for c in cases:
         env = {"PYTHONPATH": str(projects[c])}
-        sides[f"{c}-apigen"] = ([sys.executable, "-c", CHILD[f"{c}-apigen"], base], env)
-        if c == "github":
-            sides["github-floor"] = ([sys.executable, "-c", CHILD["github-floor"]], {})
-            sides["github-minimum"] = ([sys.executable, "-c", CHILD["github-minimum"], base], {})
+        if package[c] == "github":
+            url, extra = (tls_base, tls_env) if c == "github-https" else (base, {})
+            sides[f"{c}-apigen"] = (
+                [sys.executable, "-c", CHILD["github-apigen"], url],
+                {**env, **extra},
+            )
+            sides[f"{c}-floor"] = ([sys.executable, "-c", CHILD["github-floor"]], {})
+            sides[f"{c}-minimum"] = ([sys.executable, "-c", CHILD["github-minimum"], url], extra)
         else:
+            sides[f"{c}-apigen"] = ([sys.executable, "-c", CHILD[f"{c}-apigen"], base], env)
             sides[f"{c}-sdk"] = (
                 [args.sdk_python, "-c", CHILD[f"{c}-sdk"], base],
                 {"PYTHONPATH": ""},
             )
+        for name in sides:
+            case_of.setdefault(name, c)
+    ref_of = {c: f"{c}-floor" if package[c] == "github" else f"{c}-sdk" for c in cases}
     try:
         for name, (cmd, env) in sides.items():  # warm-up, and a check that every side works
             r = run_measured(cmd, env=env, timeout=300)
@@ -299,7 +399,7 @@ def main() -> int:
         pair: dict[str, list[float]] = {c: [] for c in cases}
         for rep in range(args.repeat):
             for c in cases:
-                names = [n for n in sides if n.startswith(c + "-")]
+                names = [n for n in sides if case_of[n] == c]
                 for name in names if rep % 2 == 0 else reversed(names):
                     cmd, env = sides[name]
                     r = run_measured(cmd, env=env, timeout=300)
@@ -309,32 +409,40 @@ def main() -> int:
                     cpu[name].append(r.cpu)
                     wall[name].append(r.wall)
                     rss[name].append(r.maxrss_mb)
-                ref = f"{c}-floor" if c == "github" else f"{c}-sdk"
-                pair[c].append(ratio(cpu[f"{c}-apigen"][-1], cpu[ref][-1]))
+                pair[c].append(ratio(cpu[f"{c}-apigen"][-1], cpu[ref_of[c]][-1]))
             print(
                 f"[{rep + 1}/{args.repeat}] " + "  ".join(f"{c} {pair[c][-1]:.2f}x" for c in cases),
                 file=sys.stderr,
                 flush=True,
             )
+        counts = {n: _instructions(*sides[n]) for n in sides} if args.instructions else {}
     finally:
-        server.shutdown()
+        for each in servers:
+            each.shutdown()
 
     label = {
         "stripe-apigen": "apigen Stripe: import + Client + payment_intents.retrieve",
         "stripe-sdk": "stripe-python: import + StripeClient + v1.payment_intents.retrieve",
-        "github-apigen": "apigen GitHub: import + Client + repos.get",
+        "github-apigen": "apigen GitHub: import + Client + repos.get (http)",
         "github-floor": 'python -c "import httpx, pydantic"',
         "github-minimum": (
-            "the least a typed call costs: httpx.Client().get + a 2-field pydantic model"
+            "the least a typed call costs: httpx.Client().get + a 2-field pydantic model (http)"
         ),
+        "github-https-apigen": "apigen GitHub: import + Client + repos.get over https",
+        "github-https-floor": 'python -c "import httpx, pydantic" (paired with the https case)',
+        "github-https-minimum": "the least a typed call costs, over https",
         "openai-apigen": "apigen OpenAI: import + Client + chat.completions.create",
         "openai-sdk": "openai SDK: import + OpenAI + chat.completions.create",
     }
+    if counts:
+        _print_instructions(counts, case_of, ref_of, label)
+    if not args.repeat:
+        return 0
     print(f"\n## First call in a fresh process ({args.repeat} pairs per case; medians)\n")
     rows = []
     for name in sides:
-        c = name.split("-")[0]
-        ref = f"{c}-floor" if c == "github" else f"{c}-sdk"
+        c = case_of[name]
+        ref = ref_of[c]
         mine = name == f"{c}-apigen"
         rows.append(
             [
@@ -348,20 +456,20 @@ def main() -> int:
                 f"<= {TARGETS[c]:.1f}x" if mine else "",
             ]
         )
-    if "github" in cases:  # apigen against the least any typed httpx + pydantic call costs
-        least = "github-minimum"
-        rows.append(
-            [
-                "apigen GitHub / that least",
-                "",
-                "",
-                "",
-                fmt(median([ratio(a, b) for a, b in zip(cpu["github-apigen"], cpu[least])]), "x"),
-                fmt(ratio(median(wall["github-apigen"]), median(wall[least])), "x"),
-                fmt(ratio(median(rss["github-apigen"]), median(rss[least])), "x"),
-                "",
-            ]
-        )
+        if name == f"{c}-minimum":  # apigen against the least any typed httpx + pydantic call
+            mine_cpu, least_cpu = cpu[f"{c}-apigen"], cpu[name]
+            rows.append(
+                [
+                    f"apigen GitHub / that least ({'https' if c == 'github-https' else 'http'})",
+                    "",
+                    "",
+                    "",
+                    fmt(median([ratio(a, b) for a, b in zip(mine_cpu, least_cpu)]), "x"),
+                    fmt(ratio(median(wall[f"{c}-apigen"]), median(wall[name])), "x"),
+                    fmt(ratio(median(rss[f"{c}-apigen"]), median(rss[name])), "x"),
+                    "",
+                ]
+            )
     print(
         table(
             [

@@ -95,6 +95,7 @@ from .responses import (
 )
 from .raw import RAW_MODE, APIResponse
 from .telemetry import TelemetryRecorder, client_stats
+from .transport import AsyncLazyTransport, LazyTransport
 from .streamed import AsyncStreamedResponse, StreamedResponse, body_broken
 from .uploads import StreamedBody
 from .retry import (
@@ -967,7 +968,10 @@ class SyncAPIClient(BaseAPIClient):
             http_client
             if http_client is not None
             else httpx.Client(
-                timeout=config.timeout, headers=self._default_headers, follow_redirects=False
+                timeout=config.timeout,
+                headers=self._default_headers,
+                follow_redirects=False,
+                transport=LazyTransport(),  # no pool or SSL context before the first request
             )
         )
         self._init_sleep()
@@ -1268,7 +1272,10 @@ class AsyncAPIClient(BaseAPIClient):
             http_client
             if http_client is not None
             else httpx.AsyncClient(
-                timeout=config.timeout, headers=self._default_headers, follow_redirects=False
+                timeout=config.timeout,
+                headers=self._default_headers,
+                follow_redirects=False,
+                transport=AsyncLazyTransport(),
             )
         )
         self._init_sleep()
