@@ -29,7 +29,7 @@ from apigen.build import build_api  # noqa: E402
 from apigen.cache import Cache  # noqa: E402
 from apigen import package_format  # noqa: E402
 from apigen.layout import format_models_for_split  # noqa: E402
-from apigen.package_format import format_files  # noqa: E402
+from apigen.package_format import format_files, formatting_modes  # noqa: E402
 from apigen.loader import load  # noqa: E402
 from apigen.models import generate_models  # noqa: E402
 from apigen.normalize import normalize  # noqa: E402
@@ -80,16 +80,12 @@ def main() -> int:
     formatted = stage("format models", lambda: format_models_for_split(made.source))
     header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
     models = stage("split models", lambda: split_models(formatted.source, header, formatted))
-    files = stage("render", lambda: renderer.files(models))
-    stage(
-        "format files",
-        lambda: format_files(
-            files, Cache(None), renderer.black_stable(), renderer.black_exact(models)
-        ),
-    )
+    rendered = stage("render", lambda: renderer.files(models))
+    exact, stable = formatting_modes(rendered.origins, rendered.overridden)
+    stage("format files", lambda: format_files(rendered.files, Cache(None), stable, exact))
     print(
         f"{len(api.operations)} operations, {len(api.models)} schemas, "
-        f"{sum(t.count(chr(10)) for t in files.values()):,} lines"
+        f"{sum(t.count(chr(10)) for t in rendered.files.values()):,} lines"
     )
     return 0
 

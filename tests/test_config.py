@@ -121,6 +121,54 @@ def test_custom_template_overrides_one_file_only(project):
     )  # the rest built in
 
 
+def test_custom_templates_write_the_models_package_files_and_black_formats_them(project):
+    """models/__init__.py, _index.py and __init__.pyi come from templates too, so --templates
+    replaces them; what a replaced template writes is formatted whole, not trusted as exact."""
+    from apigen.formatting import format_python
+
+    templates = project / "my-templates"
+    templates.mkdir()
+    (templates / "models_index.py.jinja").write_text(
+        "{{ header }}\n# house index\nMODULE_OF :dict[str,str]={\n"
+        "{% for name in model_names %}{{ name|pyrepr }}:{{ module_of[name]|pyrepr }},{% endfor %}"
+        "}\n"
+    )
+    (templates / "models_init.pyi.jinja").write_text(
+        "{{ header }}\n# house stub\n{% for name in model_names %}"
+        "from .{{ module_of[name] }} import {{ name }} as {{ name }}\n{% endfor %}"
+    )
+    args = ["generate", "petstore.json", "--output", "out", "--name", "shop", "-q"]
+    assert main([*args, "--templates", str(templates)]) == 0
+    index = (project / "out/shop/models/_index.py").read_text()
+    stub = (project / "out/shop/models/__init__.pyi").read_text()
+    assert "# house index" in index and '    "Pet": "pet",\n' in index
+    assert format_python(index, "_index.py") == index
+    assert "# house stub" in stub and "from .pet import Pet as Pet\n" in stub
+    assert "__all__" not in stub
+    assert "importlib" in (project / "out/shop/models/__init__.py").read_text()  # built in
+
+
+def test_formatting_modes_follow_where_a_file_came_from():
+    from apigen.package_format import formatting_modes
+    from apigen.split import SPLIT_ORIGIN
+
+    origins = {
+        "p/models/pet.py": SPLIT_ORIGIN,
+        "p/models/_index.py": "models_index.py.jinja",
+        "p/models/__init__.pyi": "models_init.pyi.jinja",
+        "p/models/__init__.py": "models_init.py.jinja",
+        "p/resources/pet.py": "resource.py.jinja",
+        "p/client.py": "client.py.jinja",
+        "p/py.typed": "",
+    }
+    exact, stable = formatting_modes(origins)
+    assert exact == {"p/models/pet.py", "p/models/_index.py", "p/models/__init__.pyi"}
+    assert stable == {"p/resources/pet.py"}
+    overridden = frozenset({"resource.py.jinja", "models_index.py.jinja"})
+    exact, stable = formatting_modes(origins, overridden)
+    assert exact == {"p/models/pet.py", "p/models/__init__.pyi"} and not stable
+
+
 class CountingCache(Cache):
     """A cache that remembers which look-ups found something, by kind."""
 

@@ -123,7 +123,7 @@ def test_only_statements_with_long_code_lines_go_through_black():
 def test_stable_source_without_long_lines_is_returned_as_is():
     source = "x = 'single quotes are not black style, but nothing is long'\n"
     # format_stable trusts its input's style: this is why only apigen's own
-    # templates and splitter are routed through it (Renderer.black_stable)
+    # templates and splitter are routed through it (package_format.formatting_modes)
     assert format_stable(source) == source
 
 

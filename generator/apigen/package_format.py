@@ -16,8 +16,27 @@ from .diagnostics import ApigenError
 from .formatting import format_python, style_key
 from .layout import format_stable
 from .parallel import can_fork, cores, gc_frozen
+from .split import SPLIT_ORIGIN
 
 PARALLEL_THRESHOLD = 400_000  # characters of unformatted code before a process pool pays off
+
+# Which files need which formatting, by where they came from (render.RenderedFiles.origins):
+# black's output already are the model modules split.py put together from classes black
+# formatted, and the models index and stub of the built-in templates; the built-in resource
+# template writes black's layout but for long lines; everything else, and whatever a template
+# from --templates wrote, black formats whole.
+_EXACT_ORIGINS = frozenset({SPLIT_ORIGIN, "models_index.py.jinja", "models_init.pyi.jinja"})
+_STABLE_ORIGINS = frozenset({"resource.py.jinja"})
+
+
+def formatting_modes(
+    origins: dict[str, str], overridden: frozenset[str] = frozenset()
+) -> tuple[frozenset[str], frozenset[str]]:
+    """``(exact, stable)`` for ``format_files``: the paths already in black's layout, and
+    those in it but for long lines. ``overridden``: templates the user replaced."""
+    exact = frozenset(p for p, o in origins.items() if o in _EXACT_ORIGINS - overridden)
+    stable = frozenset(p for p, o in origins.items() if o in _STABLE_ORIGINS - overridden)
+    return exact, stable
 
 
 def compile_check(source: str, path: str) -> None:

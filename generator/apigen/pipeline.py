@@ -14,7 +14,7 @@ from .customize import Options, apply_options
 from .diagnostics import ApigenError, Diagnostic
 from .cache import Cache, digest
 from .layout import format_models_for_split
-from .package_format import format_files
+from .package_format import format_files, formatting_modes
 from .ir import Api, Skipped
 from .loader import load
 from .mockspec import TESTING_SPEC, mock_spec_json
@@ -277,9 +277,9 @@ def _formatted_files(
     else:
         split = split_models(models.source, header, models.formatted)
         compiled = frozenset()
-    files = format_files(
-        renderer.files(split), cache, renderer.black_stable(), renderer.black_exact(split), compiled
-    )
+    rendered = renderer.files(split)
+    exact, stable = formatting_modes(rendered.origins, rendered.overridden)
+    files = format_files(rendered.files, cache, stable, exact, compiled)
     if not isinstance(cached_split, dict):  # only now: these modules compiled
         cache.put(
             "split",

@@ -9,6 +9,7 @@ in the IR are already sanitised. Undefined template variables are errors.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import jinja2
 from . import __version__, webhooks as webhook_ir
 from .ir import Api, PyType, Resource
 from .formatting import black_docstring, from_import, pyrepr
-from .split import SplitModels, models_init
+from .split import SPLIT_ORIGIN, SplitModels
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")
 _PEP440 = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
@@ -78,6 +79,15 @@ def package_version(spec_version: str) -> str:
     return spec_version if _PEP440.match(spec_version) else "0.1.0"
 
 
+@dataclass(frozen=True)
+class RenderedFiles:
+    """Every generated file but the runtime copy, and where each came from."""
+
+    files: dict[str, str]  # path relative to the output folder -> text
+    origins: dict[str, str]  # path -> its template, SPLIT_ORIGIN, or "" (py.typed)
+    overridden: frozenset[str]  # the templates a --templates folder replaced
+
+
 def _imports(types: list[PyType]) -> list[str]:
     """Import lines for standard types (``module:name`` pairs) used by some annotations."""
     by_module: dict[str, set[str]] = {}
@@ -93,8 +103,8 @@ def _imports(types: list[PyType]) -> list[str]:
 class Renderer:
     def __init__(self, api: Api, spec_hash: str, template_dirs: list[Path] | None = None) -> None:
         self.api = api
-        self.custom_templates = any(
-            (Path(d) / "resource.py.jinja").exists() for d in template_dirs or []
+        self.overridden = frozenset(
+            p.name for d in template_dirs or [] for p in Path(d).glob("*.jinja") if p.is_file()
         )
         loaders = [jinja2.FileSystemLoader(str(d)) for d in (template_dirs or [])]
         loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
@@ -214,46 +224,39 @@ class Renderer:
             std_imports=_imports([h.type for h in self.api.webhooks]),
         )
 
-    def black_exact(self, models: SplitModels) -> frozenset[str]:
-        """Files that are black's output as they stand: the models package, put
-        together by split.py from classes black formatted (formatting.format_models)."""
-        pkg = self.api.package
-        paths = {f"{pkg}/models/{name}" for name in ("_index.py", "__init__.pyi")}
-        paths |= {f"{pkg}/models/{module}.py" for module in models.modules}
-        return frozenset(paths)
-
-    def black_stable(self) -> frozenset[str]:
-        """Files in black's style but for long lines (see formatting.format_stable):
-        the resources, when apigen's own template wrote them (templates from
-        --templates are not assumed to write black's style; black formats those whole)."""
-        pkg = self.api.package
-        if self.custom_templates:
-            return frozenset()
-        return frozenset(
-            f"{pkg}/resources/{resource.py_name}.py" for resource in self.api.resources
-        )
-
-    def files(self, models: SplitModels) -> dict[str, str]:
+    def files(self, models: SplitModels) -> RenderedFiles:
         """Every generated file except the runtime copy, by path relative to the output folder."""
         pkg = self.api.package
-        header = self.common["header"] + "\n"
-        out = {
-            "pyproject.toml": self.render("pyproject.toml.jinja"),
-            "README.md": self.render("README.md.jinja"),
-            f"{pkg}/__init__.py": self.render("package_init.py.jinja"),
-            f"{pkg}/client.py": self.render("client.py.jinja"),
+        origins = {
+            "pyproject.toml": "pyproject.toml.jinja",
+            "README.md": "README.md.jinja",
+            f"{pkg}/__init__.py": "package_init.py.jinja",
+            f"{pkg}/client.py": "client.py.jinja",
             f"{pkg}/py.typed": "",
-            f"{pkg}/resources/__init__.py": self.render("resources_init.py.jinja"),
-            f"{pkg}/testing.py": self.render("testing.py.jinja"),
+            f"{pkg}/resources/__init__.py": "resources_init.py.jinja",
+            f"{pkg}/testing.py": "testing.py.jinja",
+        }
+        out = {
+            path: self.render(template) if template else "" for path, template in origins.items()
         }
         if self.api.webhook_signature is not None:
+            origins[f"{pkg}/webhooks.py"] = "webhooks.py.jinja"
             out[f"{pkg}/webhooks.py"] = self.webhooks()
-        for name, source in models_init(models, header).items():
-            out[f"{pkg}/models/{name}"] = source
+        model_names = sorted(models.module_of)
+        for name, template in (
+            ("__init__.py", "models_init.py.jinja"),
+            ("_index.py", "models_index.py.jinja"),
+            ("__init__.pyi", "models_init.pyi.jinja"),
+        ):
+            origins[f"{pkg}/models/{name}"] = template
+            out[f"{pkg}/models/{name}"] = self.render(
+                template, model_names=model_names, module_of=models.module_of
+            )
         for module, source in models.modules.items():
+            origins[f"{pkg}/models/{module}.py"] = SPLIT_ORIGIN
             out[f"{pkg}/models/{module}.py"] = source
         for resource in self.api.resources:
-            out[f"{pkg}/resources/{resource.py_name}.py"] = self.resource(
-                resource, models.module_of
-            )
-        return out
+            path = f"{pkg}/resources/{resource.py_name}.py"
+            origins[path] = "resource.py.jinja"
+            out[path] = self.resource(resource, models.module_of)
+        return RenderedFiles(out, origins, self.overridden)

@@ -19,6 +19,9 @@ from .layout import FormattedModels
 from .naming import WINDOWS_DEVICE_NAMES, NameScope, file_safe_name, snake_identifier
 
 
+SPLIT_ORIGIN = "split.py"  # where a model module comes from (render.RenderedFiles.origins)
+
+
 @dataclass(frozen=True)
 class SplitModels:
     modules: dict[str, str]  # module name -> source
@@ -347,53 +350,3 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
             parts.append("\n\n" + "".join(rebuild_lines))
         modules[module] = "".join(parts)
     return SplitModels(modules, module_of)
-
-
-def models_init(split: SplitModels, header: str) -> dict[str, str]:
-    """The ``models`` package files: a tiny lazy ``__init__``, its index, its type stub.
-
-    ``from pkg.models import Pet`` works at run time (``__getattr__`` imports the
-    one module that defines Pet) and for type checkers (``__init__.pyi``), while
-    importing the package itself costs almost nothing even with thousands of models.
-    """
-    names = sorted(split.module_of)
-    init = "".join(
-        [
-            header,
-            '"""Models of the API; each is imported from its own module on first access."""\n\n',
-            "from __future__ import annotations\n\n",
-            "import importlib\n",
-            "from typing import Any\n\n\n",
-            "def __getattr__(name: str) -> Any:\n",
-            "    from ._index import MODULE_OF\n\n",
-            "    module = MODULE_OF.get(name)\n",
-            "    if module is None:\n",
-            '        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n',
-            '    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)\n',
-            "    globals()[name] = value\n",
-            "    return value\n\n\n",
-            "def __dir__() -> list[str]:\n",
-            "    from ._index import MODULE_OF\n\n",
-            "    return sorted(MODULE_OF)\n",
-        ]
-    )
-    index = "".join(
-        [
-            header,
-            '"""Which module defines which model '
-            '(read by the package\'s lazy ``__getattr__``)."""\n\n',
-            "MODULE_OF: dict[str, str] = {\n",
-            *(f"    {_quoted(n)}: {_quoted(split.module_of[n])},\n" for n in names),
-            "}\n",
-        ]
-    )
-    stub = "".join(
-        [
-            header,
-            *(from_import(f".{split.module_of[n]}", [f"{n} as {n}"]) + "\n" for n in names),
-            "\n__all__ = [\n",
-            *(f"    {_quoted(n)},\n" for n in names),
-            "]\n",
-        ]
-    )
-    return {"__init__.py": init, "_index.py": index, "__init__.pyi": stub}
