@@ -1,9 +1,12 @@
 """Plain measures of apigen's own code: module sizes, the longest functions, long lines,
-the import graph between apigen's modules (and any cycle in it), and tests per module.
+the import graph between apigen's modules (and any cycle in it), tests per stage and per
+module, and whether README's layout section names every module.
 
-    python bench/code_health.py [--top 15]
+    python bench/code_health.py [--top 15] [--no-collect]
 
-Reads the source with ``ast`` only (nothing is imported), so it runs in any checkout.
+Reads the source with ``ast`` only (nothing is imported), so it runs in any checkout;
+the test items (parametrized cases counted) come from ``pytest --collect-only``, which
+``--no-collect`` leaves out.
 Every import is an edge, inside functions and under ``if TYPE_CHECKING:`` too: a module
 typed against another depends on it as much as one that calls it (``--runtime-only``
 leaves the TYPE_CHECKING ones out).
@@ -14,6 +17,8 @@ from __future__ import annotations
 import argparse
 import ast
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -98,9 +103,10 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def tests_per_module() -> dict[str, int]:
-    """Test functions per apigen module, by what each test file imports from apigen."""
-    counts: dict[str, int] = defaultdict(int)
+def test_files() -> dict[str, tuple[int, set[str]]]:
+    """Each test file (relative to the repository): its test functions and the apigen
+    modules it imports (a test file importing a module tests it)."""
+    out: dict[str, tuple[int, set[str]]] = {}
     for path in sorted((REPO / "tests").rglob("test_*.py")):
         tree = ast.parse(path.read_text())
         tests = sum(
@@ -114,9 +120,117 @@ def tests_per_module() -> dict[str, int]:
                 for alias in node.names:
                     candidate = f"{node.module}.{alias.name}"
                     used.add(candidate if candidate in MODULES else node.module)
-        for module in used & MODULES.keys():
+            elif isinstance(node, ast.Import):
+                used.update(a.name for a in node.names if a.name.startswith("apigen"))
+        out[str(path.relative_to(REPO))] = (tests, used & MODULES.keys())
+    return out
+
+
+def tests_per_module(files: dict[str, tuple[int, set[str]]]) -> dict[str, int]:
+    """Test functions per apigen module, by what each test file imports from apigen."""
+    counts: dict[str, int] = defaultdict(int)
+    for tests, used in files.values():
+        for module in used:
             counts[module] += tests
     return counts
+
+
+# The stages of DESIGN.md's data flow (and the commands beside it), by module. Every module
+# is in one; a module not listed here is reported.
+STAGES: dict[str, tuple[str, ...]] = {
+    "load": ("loader", "ref_policy"),
+    "validate": ("validate",),
+    "normalize": (
+        "normalize",
+        "swagger2_shape",
+        "swagger2_upgrade",
+        "bundle",
+        "ref_check",
+        "schema_dialect",
+        "spec_walk",
+    ),
+    "build (IR)": (
+        "build",
+        "ir",
+        "naming",
+        "surface",
+        "schemas",
+        "context",
+        "media",
+        "paging",
+        "envelope",
+        "events",
+        "idempotency",
+        "webhooks",
+        "bodyfields",
+        "auth_names",
+        "customize",
+    ),
+    "models": ("models", "split", "parallel"),
+    "render": ("render",),
+    "format": ("formatting", "layout", "package_format"),
+    "write": ("writer", "cache"),
+    "run and command line": ("pipeline", "cli", "config", "console", "diagnostics", "__main__"),
+    "diff": ("diff",),
+    "mock and contract": ("mockspec", "mockserver", "contract"),
+    "runtime": ("runtime",),
+}
+
+
+def stage_of(module: str) -> str | None:
+    short = module.removeprefix("apigen.")
+    if short == "runtime" or short.startswith("runtime."):
+        return "runtime"
+    return next((stage for stage, members in STAGES.items() if short in members), None)
+
+
+def collected_items() -> dict[str, int] | None:
+    """Test items per test file as pytest collects them (parametrized cases counted)."""
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    counts: dict[str, int] = defaultdict(int)
+    for line in run.stdout.splitlines():
+        if "::" in line:
+            counts[line.split("::", 1)[0]] += 1
+    return dict(counts) if counts else None
+
+
+def tests_per_stage(
+    files: dict[str, tuple[int, set[str]]], items: dict[str, int] | None
+) -> dict[str, tuple[int, int, int | None]]:
+    """stage -> (test files, test functions, collected items) of the files importing one of
+    its modules (a file importing several stages counts for each)."""
+    out: dict[str, tuple[int, int, int | None]] = {}
+    for stage in STAGES:
+        chosen = [f for f, (_, used) in files.items() if any(stage_of(m) == stage for m in used)]
+        functions = sum(files[f][0] for f in chosen)
+        collected = sum(items.get(f, 0) for f in chosen) if items is not None else None
+        out[stage] = (len(chosen), functions, collected)
+    return out
+
+
+def readme_layout_gaps() -> list[str]:
+    """Modules of generator/apigen/ the layout section of README.md does not name."""
+    text = (REPO / "README.md").read_text()
+    match = re.search(r"^## Layout\n(.*?)^## ", text, re.S | re.M)
+    block = match.group(1) if match else ""
+    top, _, runtime = block.partition("\n  runtime/")
+    named_top = set(re.findall(r"[\w]+\.py", top))
+    named_runtime = set(re.findall(r"[\w]+\.py", runtime))
+    gaps = []
+    for name, path in MODULES.items():
+        in_runtime = path.parent.name == "runtime"
+        if path.name not in (named_runtime if in_runtime else named_top):
+            gaps.append(str(path.relative_to(REPO)))
+    return gaps
 
 
 MODULES: dict[str, Path] = {
@@ -127,6 +241,9 @@ MODULES: dict[str, Path] = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument(
+        "--no-collect", action="store_true", help="skip pytest --collect-only (test items)"
+    )
     parser.add_argument(
         "--runtime-only",
         action="store_true",
@@ -169,10 +286,27 @@ def main() -> None:
     print(f"\nimport cycles: {len(found)}")
     for component in found:
         print("  " + " <-> ".join(component))
+    files = test_files()
+    items = None if args.no_collect else collected_items()
+    unstaged = sorted(m for m in MODULES if m != "apigen" and stage_of(m) is None)
+    print("\ntests per stage (test files importing one of its modules; a file counts for each):")
+    print(f"  {'stage':<22} {'files':>5} {'functions':>9} {'items':>6}")
+    for stage, (count, functions, collected) in tests_per_stage(files, items).items():
+        shown = "-" if collected is None else str(collected)
+        print(f"  {stage:<22} {count:5d} {functions:9d} {shown:>6}")
+    total_items = "-" if items is None else str(sum(items.values()))
+    total_functions = sum(n for n, _ in files.values())
+    print(f"  {'all tests':<22} {len(files):5d} {total_functions:9d} {total_items:>6}")
+    if unstaged:
+        print("  modules in no stage: " + ", ".join(unstaged))
     print("\ntests per module (test functions in files importing it):")
-    counts = tests_per_module()
+    counts = tests_per_module(files)
     for name in sorted(MODULES):
         print(f"  {counts.get(name, 0):4d}  {name}")
+    gaps = readme_layout_gaps()
+    print(f"\nREADME layout: {len(MODULES) - len(gaps)} of {len(MODULES)} modules named")
+    for gap in gaps:
+        print(f"  not named: {gap}")
 
 
 if __name__ == "__main__":

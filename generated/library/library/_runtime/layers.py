@@ -8,21 +8,34 @@ telemetry sees the wire's 304, the caller the stored answer it stands for.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 
+from .breaker import Breaker
 from .conditional import ConditionalCache
+from .config import ClientConfig
 from .options import Hooks
 from .telemetry import Telemetry, TelemetryRecorder
-
-if TYPE_CHECKING:
-    from .client import BaseAPIClient
 
 __all__ = ["install_layers"]
 
 
-def install_layers(client: BaseAPIClient, shared: BaseAPIClient | None) -> None:
+class LayeredClient(Protocol):
+    """What the layers read and set on a client (``client.BaseAPIClient``): named here, so
+    this module does not import the one that imports it."""
+
+    config: ClientConfig
+    base_url: str
+    _http: Any
+    _breaker: Breaker
+    _is_async: bool
+    _telemetry: TelemetryRecorder | None
+    _hooks: Hooks
+    _custom_auth: httpx.Auth | Any
+
+
+def install_layers(client: LayeredClient, shared: LayeredClient | None) -> None:
     """Set up telemetry and the cache of ``client`` (sharing ``shared``'s telemetry
     counters when the copy keeps the same settings)."""
     config = client.config
@@ -61,7 +74,7 @@ def install_layers(client: BaseAPIClient, shared: BaseAPIClient | None) -> None:
     setattr(client, "_send", send)
 
 
-def _identity(client: BaseAPIClient, cache: ConditionalCache, p: Any) -> str:
+def _identity(client: LayeredClient, cache: ConditionalCache, p: Any) -> str:
     """Credentials the request headers do not show: an OAuth2 session's, an auth flow's."""
     parts = []
     if p.plan.oauth is not None:
