@@ -286,3 +286,27 @@ class Grandchild(Child):
     out = keep_inherited_literals(source)
     assert '    role: Literal["a"]\n    kind: Literal["x"] | None = None\n    name: Name\n' in out
     assert 'kind: Literal["x"] = Field(..., alias="Kind")' in out
+
+
+def test_every_class_the_ir_names_is_one_the_library_made() -> None:
+    """The IR names a schema by its class where ``schemas.is_class_like`` says so; the
+    library's actual output must hold each such class (else the models stage falls back
+    to an alias of Any and reports it as untyped). A guard for the pinned versions: a
+    datamodel-code-generator that decides otherwise fails here, not in users' types."""
+    from pathlib import Path
+
+    from apigen.loader import load
+    from apigen.models import generate_models
+    from apigen.normalize import normalize
+    from apigen.schemas import is_class_like
+
+    specs = Path(__file__).resolve().parents[1] / "specs"
+    for name in ("polymorphism.yaml", "schemas.yaml", "openapi31.yaml"):
+        doc = load(str(specs / name))
+        api = build_api(normalize(doc), source=name, doc=doc)
+        made = generate_models(api.models, literal_aliases=api.literal_aliases)
+        named = {n for n, schema in api.models.items() if is_class_like(schema)}
+        referenced = {m for op in api.operations for t in op.types for m in t.models}
+        assert named and made.untyped == (), (name, made.untyped)
+        assert named <= made.classes, (name, sorted(named - made.classes))
+        assert referenced <= made.classes | set(api.literal_aliases.values()), name

@@ -89,7 +89,13 @@ def closed_tuple(schema: Any) -> bool:
 
 
 def is_class_like(schema: Any) -> bool:
-    """Whether datamodel-code-generator makes a model or enum class we should name."""
+    """Whether the IR names this schema by a class (model or enum), not by its spelled-out type.
+
+    It mirrors what datamodel-code-generator makes a class of. The models stage checks it
+    against the library's actual output (a class the IR names that the library did not
+    make becomes an alias of Any, reported as untyped), and
+    tests/test_models_stage.py holds the pinned versions to it.
+    """
     if not isinstance(schema, dict) or "$ref" in schema:
         return False
     enum = schema.get("enum")
