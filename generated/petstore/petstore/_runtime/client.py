@@ -53,6 +53,7 @@ from .exchange import (
     redirect_request,
 )
 from .idempotency import ensure_idempotency_key
+from .outgoing import build_request
 from .layers import install_layers
 from .logs import SENSITIVE_QUERY_NAMES, install_httpx_redaction, redact_url
 from .config import ClientConfig
@@ -749,9 +750,7 @@ class BaseAPIClient:
         content: Any = p.content
         if isinstance(content, StreamedBody) and isinstance(http, httpx.AsyncClient):
             content = content.for_async()
-        request = http.build_request(
-            p.method, url, params=params, headers=p.headers, content=content, timeout=p.timeout
-        )
+        request = build_request(http, p.method, url, params, p.headers, content, p.timeout)
         retries = 0
         refreshed = False
         last: BaseException | None = None

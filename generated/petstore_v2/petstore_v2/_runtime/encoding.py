@@ -11,6 +11,7 @@ import datetime as _dt
 import enum
 import json
 import os
+import re
 import types
 import typing
 from typing import Any, Mapping, Union
@@ -166,11 +167,16 @@ def _as_container(value: Any) -> Any:
     return value
 
 
+# what quote(text, safe="") leaves as it is (besides the dot-segments "." and "..")
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
+
+
 def _path_segment(value: Any) -> str:
-    if type(value) is int:
+    tp = type(value)
+    if tp is int:
         return str(value)
-    text = scalar_to_str(value)
-    if text.isascii() and text.isalnum():  # nothing to encode (the common id case)
+    text = value if tp is str else scalar_to_str(value)
+    if _PLAIN_SEGMENT(text) is not None and text.strip("."):  # the common id and name case
         return text
     text = quote(text, safe="")
     # "." and ".." are dot-segments that URL normalisation would resolve: encode them.
@@ -191,6 +197,10 @@ def encode_path(
     for name, value in params.items():
         if value is None:
             raise ValueError(f"path parameter {name!r} is required")
+        tp = type(value)
+        if tp is str or tp is int:
+            path = path.replace("{" + name + "}", _path_segment(value))
+            continue
         value = _as_container(value)
         if isinstance(value, (list, tuple)):
             text = ",".join(_path_segment(v) for v in value)
