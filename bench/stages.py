@@ -75,7 +75,9 @@ def main() -> int:
     renderer = Renderer(api, spec_hash(doc.text), None)
     doc = spec = None  # let both go, as the pipeline does before model generation
     stage("let the document go", gc.collect)
-    made = stage("models (dcg)", lambda: generate_models(api.models))
+    made = stage(
+        "models (dcg)", lambda: generate_models(api.models, literal_aliases=api.literal_aliases)
+    )
     stage("return free memory", return_free_memory)
     formatted = stage("format models", lambda: format_models_for_split(made.source))
     header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'

@@ -16,6 +16,7 @@ import ast
 import re
 import warnings
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from .diagnostics import ApigenError, Diagnostic
@@ -893,26 +894,110 @@ def keep_inherited_literals(source: str) -> str:
     return apply_edits(source, edits) if edits else source
 
 
-def generate_models(
-    defs: dict[str, Any], header: str = "", literal_aliases: dict[str, str] | None = None
-) -> ModelsModule:
-    """Run datamodel-code-generator once over all definitions; return one module."""
-    if not defs:
-        return ModelsModule(f'{header}"""Models: this API declares no schemas."""\n', frozenset())
+MIN_GROUPED = 400  # definitions before the library runs on independent groups of them
+MIN_GROUP = 100  # the smallest group worth a process of its own
+GROUPS = 2  # how many: the output depends on the groups, never on the cores of a machine
+
+
+def _referenced(node: Any, found: set[str]) -> set[str]:
+    """Every definition a schema names: ``$ref`` values and discriminator mappings alike
+    (any string that points into ``$defs``; one too many only joins two groups)."""
+    todo = [node]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+        elif isinstance(item, str) and item.startswith("#/$defs/"):
+            found.add(item[len("#/$defs/") :])
+    return found
+
+
+def _on_cycles(graph: dict[str, set[str]]) -> list[str]:
+    """The nodes of ``graph`` on a cycle, or leading to one (what is left once every node
+    that leads nowhere is taken away, again and again)."""
+    edges = {name: targets & graph.keys() for name, targets in graph.items()}
+    into: dict[str, set[str]] = {name: set() for name in edges}
+    for name, targets in edges.items():
+        for target in targets:
+            into[target].add(name)
+    leaves = [name for name, targets in edges.items() if not targets]
+    while leaves:
+        leaf = leaves.pop()
+        for source in into.pop(leaf):
+            edges[source].discard(leaf)
+            if not edges[source]:
+                leaves.append(source)
+        del edges[leaf]
+    return sorted(edges)
+
+
+def schema_groups(defs: dict[str, Any]) -> list[list[str]]:
+    """The definitions in groups that share no reference, each in the table's order.
+
+    The library's output for a class depends on the definitions it can reach and
+    those that reach it (a discriminated union narrows its variants), and, for the
+    models on or leading into a reference cycle, on all such models (which it orders
+    and quotes together); so those stay in one group, and separate runs over the
+    groups write the same classes as one run over all (``_merged`` checks the rest).
+    The connected components are dealt, biggest first, to the lightest of ``GROUPS``
+    groups; one group (all) when the table is small or a group would be too small.
+    """
+    names = list(defs)
+    if len(names) < MIN_GROUPED:
+        return [names]
+    leader = {name: name for name in names}
+
+    def find(name: str) -> str:
+        while leader[name] != name:
+            leader[name] = leader[leader[name]]
+            name = leader[name]
+        return name
+
+    targets = {name: _referenced(defs[name], set()) & leader.keys() for name in names}
+    for name in names:
+        for target in targets[name]:
+            leader[find(target)] = find(name)
+    # The library orders and spells the models of reference cycles (and those that lead
+    # into one) from all such models of its input at once: they stay in one group.
+    cyclic = _on_cycles(targets)
+    for name in cyclic:
+        leader[find(name)] = find(cyclic[0])
+    components: dict[str, list[str]] = {}
+    for name in names:
+        components.setdefault(find(name), []).append(name)
+    bins: list[list[str]] = [[] for _ in range(GROUPS)]
+    for component in sorted(components.values(), key=len, reverse=True):
+        min(bins, key=len).extend(component)
+    position = {name: i for i, name in enumerate(names)}
+    groups = [sorted(b, key=position.__getitem__) for b in bins if b]
+    if len(groups) < 2 or min(len(g) for g in groups) < MIN_GROUP:
+        return [names]
+    return sorted(groups, key=lambda g: position[g[0]])
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One run of the library over a group, with apigen's edits made."""
+
+    source: str
+    classes: frozenset[str]
+    defined: frozenset[str]  # the literal aliases it defined
+
+
+def _library_part(
+    schema: dict[str, Any],
+    aliases: dict[str, str],
+    defs: dict[str, Any],
+    literal_aliases: dict[str, str],
+) -> _Part:
+    """The library over ``schema`` (a ``$defs`` table), its invented classes renamed,
+    inherited literals kept, its enums opened. ``defs`` are all the IR's definitions."""
     from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
 
     from datamodel_code_generator.format import DatetimeClassType
 
-    aliases: dict[str, str] = {}
-    shallow, notes = cut_deep_inheritance(defs)
-    adapted = nullable_classes_at_use_sites(flatten_conflicting_allof(shallow))
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$defs": prepare_schema(adapted, aliases),
-    }
-    scoped, renamed = colliding_field_names(adapted)
-    aliases.update(scoped)
-    notes += renamed
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -942,25 +1027,138 @@ def generate_models(
                 custom_file_header='"""Models of the API, generated by apigen from its schemas."""',
             )
     except Exception as exc:  # the library's own errors: report, don't crash
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        first = str(exc).splitlines()[0] if str(exc) else ""
         raise ApigenError(
-            Diagnostic(
-                "error",
-                f"model generation failed: {exc.__class__.__name__}: {first_line}",
-            )
+            Diagnostic("error", f"model generation failed: {exc.__class__.__name__}: {first}")
         ) from None
     if not isinstance(source, str):
         raise ApigenError("model generation returned several modules; expected one")
     tree = ast.parse(source)
-    renames = name_invented_classes(tree, defs, frozenset((literal_aliases or {}).values()))
+    renames = name_invented_classes(tree, defs, frozenset(literal_aliases.values()))
     source = _strip_placeholder(apply_edits(source, rename_edits(source, tree, renames)), tree)
     source = keep_inherited_literals(source)
-    source, defined = open_enums(source, ast.parse(source), dict(literal_aliases or {}))
+    source, defined = open_enums(source, ast.parse(source), dict(literal_aliases))
     classes = frozenset(
         renames.get(n.name, n.name)
         for n in tree.body
         if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER
     )
+    return _Part(source, classes, frozenset(defined))
+
+
+def _header_end(lines: list[str]) -> int:
+    """How many lines the module's docstring and imports take (the library writes them
+    first, one line each, and its first class next)."""
+    return next((i for i, line in enumerate(lines) if line.startswith("class ")), len(lines))
+
+
+def _bindings(line: str) -> list[tuple[str, str]]:
+    """``(module.name, bound name)`` of each name a one-line import statement binds."""
+    statement = ast.parse(line).body[0]
+    assert isinstance(statement, (ast.Import, ast.ImportFrom))
+    prefix = f"{'.' * getattr(statement, 'level', 0)}{getattr(statement, 'module', '') or ''}."
+    if isinstance(statement, ast.Import):
+        prefix = ""
+    return [(prefix + a.name, a.asname or a.name) for a in statement.names]
+
+
+def _merged(parts: list[_Part]) -> _Part | None:
+    """One module of the groups' modules: the first one's header, the others' import
+    lines it lacks, then every group's classes in turn. None when two groups define
+    one name (two invented classes the library numbered alike), or two classes of
+    different groups would ask for one module file: one run must decide those."""
+    from .naming import file_safe_name
+
+    owner: dict[str, int] = {}  # class name -> its group
+    file_groups: dict[str, set[int]] = {}  # module file (any case) -> the groups asking for it
+    claims: dict[str, int] = {}
+    for index, part in enumerate(parts):
+        for name in part.classes | part.defined:
+            if owner.setdefault(name, index) != index:
+                return None
+            file = file_safe_name(snake_identifier(name, "model")).lower()
+            file_groups.setdefault(file, set()).add(index)
+            claims[file] = claims.get(file, 0) + 1
+    if any(len(groups) > 1 for groups in file_groups.values()):
+        return None
+    for file, count in claims.items():  # the second claim of a file gets a suffix
+        if count > 1 and any(
+            other.startswith(file + "_model") and groups != file_groups[file]
+            for other, groups in file_groups.items()
+        ):
+            return None
+    header: list[str] = []
+    bodies: list[str] = []
+    bound: dict[str, str] = {}  # module.name imported -> the name it is bound to
+    for part in parts:
+        lines = part.source.splitlines(keepends=True)
+        end = _header_end(lines)
+        if not header:
+            header = lines[:end]
+        for line in lines[:end]:
+            if line.strip() and not line.startswith(('"""', "from ", "import ")):
+                return None  # not the library's one-line imports: leave it to one run
+            if not line.startswith(("from ", "import ")):
+                continue
+            for imported, local in _bindings(line):
+                # the library renames an import the whole module over when one field
+                # shadows it (``datetime as datetime_aliased``): one run must decide
+                if bound.setdefault(imported, local) != local:
+                    return None
+            if line not in header:
+                header.append(line)
+        bodies.append("".join(lines[end:]).strip("\n") + "\n")
+    return _Part(
+        "".join(header) + "\n\n" + "\n\n\n".join(bodies),
+        frozenset().union(*(p.classes for p in parts)),
+        frozenset().union(*(p.defined for p in parts)),
+    )
+
+
+def generate_models(
+    defs: dict[str, Any], header: str = "", literal_aliases: dict[str, str] | None = None
+) -> ModelsModule:
+    """The models of every definition, as one module.
+
+    datamodel-code-generator runs once over all definitions, or on a big table once
+    per group of definitions that share no reference (``schema_groups``), the
+    groups in forked processes where apigen may fork (``parallel.run_tasks``) and
+    one after the other elsewhere: the same groups either way, so the same output.
+    """
+    if not defs:
+        return ModelsModule(f'{header}"""Models: this API declares no schemas."""\n', frozenset())
+    from .parallel import run_tasks
+
+    aliases: dict[str, str] = {}
+    literal_aliases = dict(literal_aliases or {})
+    shallow, notes = cut_deep_inheritance(defs)
+    adapted = nullable_classes_at_use_sites(flatten_conflicting_allof(shallow))
+    prepared = prepare_schema(adapted, aliases)
+    scoped, renamed = colliding_field_names(adapted)
+    aliases.update(scoped)
+    notes += renamed
+
+    def part_of(names: list[str]) -> Callable[[], _Part]:
+        def run() -> _Part:
+            schema = {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$defs": prepared
+                if len(names) == len(prepared)
+                else {n: prepared[n] for n in names},
+            }
+            return _library_part(schema, aliases, defs, literal_aliases)
+
+        return run
+
+    groups = schema_groups(prepared)
+    # the biggest group runs here, the others in children (results back in group order)
+    by_size = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
+    done = run_tasks([part_of(groups[i]) for i in by_size])
+    parts = [done[by_size.index(i)] for i in range(len(groups))]
+    merged = parts[0] if len(parts) == 1 else _merged(parts)
+    if merged is None:
+        merged = part_of(list(prepared))()
+    source, classes, defined = merged.source, merged.classes, merged.defined
     missing = sorted(set(defs) - classes)
     lost: list[str] = []
     if missing:
@@ -973,9 +1171,7 @@ def generate_models(
     # names them, so they become aliases of Any (reported, not dropped). An enum
     # alias the IR named whose class did not come out open is the class itself.
     plain = {
-        a: e
-        for e, a in (literal_aliases or {}).items()
-        if a not in defined and (e in classes or e in lost)
+        a: e for e, a in literal_aliases.items() if a not in defined and (e in classes or e in lost)
     }
     if lost or plain:
         source += "\n" + "".join(f"{name}: TypeAlias = Any\n" for name in lost)

@@ -18,7 +18,10 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
@@ -66,3 +69,61 @@ def return_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # musl and other C libraries have no malloc_trim
         pass
+
+
+def run_tasks(tasks: list[Callable[[], T]]) -> list[T]:
+    """Each task's result, in order: ``tasks[1:]`` in forked children, ``tasks[0]`` here.
+
+    Only where ``can_fork()``; elsewhere every task runs here, one after the other.
+    A child inherits what the tasks read (nothing is pickled on the way in) and
+    sends back its result. An ``ApigenError`` in a child is raised here with its
+    diagnostics; when a child dies or fails otherwise, its task runs again here, so
+    the error (if any) is the one a serial run would raise.
+    """
+    if len(tasks) < 2 or not can_fork():
+        return [task() for task in tasks]
+    context = multiprocessing.get_context("fork")
+    children = []
+    with gc_frozen():
+        for task in tasks[1:]:
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_run_and_send, args=(task, send), daemon=True)
+            process.start()
+            send.close()
+            children.append((receive, process))
+    try:
+        results = [tasks[0]()]
+        for task, (receive, process) in zip(tasks[1:], children):
+            try:
+                kind, value = receive.recv()
+            except EOFError:  # the child died (killed, out of memory)
+                kind, value = "retry", None
+            process.join()
+            if kind == "ok":
+                results.append(value)
+            elif kind == "apigen":
+                from .diagnostics import ApigenError
+
+                raise ApigenError(value)
+            else:
+                results.append(task())
+        return results
+    finally:
+        for receive, process in children:
+            receive.close()
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+
+def _run_and_send(task: Callable[[], Any], send: Any) -> None:
+    from .diagnostics import ApigenError
+
+    try:
+        message: tuple[str, Any] = ("ok", task())
+    except ApigenError as exc:
+        message = ("apigen", exc.diagnostics)
+    except BaseException:  # noqa: BLE001  (the parent runs the task again and sees the error)
+        message = ("retry", None)
+    send.send(message)
+    send.close()
