@@ -286,3 +286,72 @@ def test_run_validation_in_strict_mode_raises_when_the_findings_are_known(
     with validation.RunValidation(_doc(), Cache(None), strict=True) as background:
         with pytest.raises(ApigenError):  # validated in the background: raises on the result
             background.result()
+
+
+def _repeating_spec() -> dict[str, Any]:
+    """Copies of one inline schema, each with a finding of the document schema (a type
+    OpenAPI 3.0 does not have) and one of the schema dialect (a bad ``required``)."""
+
+    def copy_of_part() -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": "id",
+            "properties": {"id": {"type": "integer"}, "tag": {"type": "strin"}},
+        }
+
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            f"/p{i}": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": copy_of_part()}},
+                        }
+                    }
+                }
+            }
+            for i in range(4)
+        },
+        "components": {"schemas": {"A": copy_of_part(), "B": {"items": copy_of_part()}}},
+    }
+
+
+def test_a_repeated_part_is_checked_once_and_its_findings_stay_at_every_copy(
+    monkeypatch: Any,
+) -> None:
+    from jsonschema.validators import Draft4Validator
+
+    checked: list[Any] = []
+    descend = Draft4Validator.descend
+
+    def counting(self: Any, instance: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(instance, dict) and instance.get("required") == "id":
+            checked.append(instance)
+        return descend(self, instance, *args, **kwargs)
+
+    monkeypatch.setattr(Draft4Validator, "descend", counting)
+
+    def run(remember: bool) -> list[Any]:
+        checked.clear()
+        if not remember:
+            for part in ("_remembering", "_remember_meta_checks"):
+                monkeypatch.setattr(validation, part, lambda validator: None)
+        data = _repeating_spec()
+        return validation.validate(Document(data, "spec.json", "", None))
+
+    remembered = run(remember=True)
+    checks_remembered = len(checked)
+    stock = run(remember=False)
+    assert remembered == stock  # the same findings, in the same order
+    pointers = {f.pointer for f in remembered}
+    for i in range(4):  # every copy keeps its own findings, of both checks
+        assert f"/paths/~1p{i}/get/responses/200" in pointers
+        assert (
+            f"/paths/~1p{i}/get/responses/200/content/application~1json/schema/required" in pointers
+        )
+    assert {"/components/schemas/A", "/components/schemas/A/required"} <= pointers
+    assert "/components/schemas/B/items" in pointers
+    assert checks_remembered < len(checked)  # the copies were not all checked again

@@ -8,9 +8,12 @@ and those are raised by the normaliser, which knows the exact place.
 
 from __future__ import annotations
 
+import copy
 import functools
+import hashlib
 import json
 import warnings
+from collections import deque
 from typing import Any, Iterable, Iterator, Literal, Self, SupportsIndex
 
 from .cache import Cache, digest
@@ -209,7 +212,39 @@ def _speed_up(validator: Any) -> bool:
     collect = getattr(walker, "_collect_properties", None)
     if callable(collect):
         walker._collect_properties = _memoized_by_schema(collect)
+    _remember_meta_checks(walker)
     return True
+
+
+def _remember_meta_checks(walker: Any) -> None:
+    """The walker's check of each schema against the OpenAPI 3.0 dialect, with one
+    validator for all of them that checks each distinct part once (and the same error:
+    ``check_schema`` raises the first finding of the dialect's validator)."""
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
+    from openapi_spec_validator.validation.keywords import OpenAPIV30SchemaValidator
+
+    if not isinstance(walker, OpenAPIV30SchemaValidator) or not callable(
+        getattr(walker, "_get_schema_checker", None)
+    ):
+        return
+    dialect = type(walker).schema_validator_cls
+    meta = getattr(dialect, "META_SCHEMA", None)
+    try:
+        checking = validator_for(meta, default=dialect)
+        validator = _remembering_validator(
+            checking(schema=meta, format_checker=checking.FORMAT_CHECKER)
+        )
+    except Exception:  # another layout: the stock check
+        return
+    if validator is None:
+        return
+
+    def check(schema_value: Any) -> None:
+        for error in validator.iter_errors(schema_value):
+            raise SchemaError.create_from(error)
+
+    walker._get_schema_checker = lambda schema, schema_value: check
 
 
 def _memoized_by_schema(collect: Any) -> Any:
@@ -232,6 +267,87 @@ def _memoized_by_schema(collect: Any) -> Any:
     return collect_once
 
 
+def _json_key(value: Any) -> str:
+    return f"{type(value).__name__}:{value!r}"  # YAML can hold dates: a key, not JSON
+
+
+def _fresh(error: Any) -> Any:
+    """A copy of a finding its callers may extend (they prepend their paths) without
+    changing the remembered one."""
+    copied = copy.copy(error)
+    copied.path = copied.relative_path = deque(error.relative_path)
+    copied.schema_path = copied.relative_schema_path = deque(error.relative_schema_path)
+    return copied
+
+
+def _remembering(spec_validator: Any) -> Any | None:
+    """The document-schema validator of ``spec_validator``, checking each distinct part
+    once (``_remembering_validator``); None when it is not one that can."""
+    validator = getattr(spec_validator, "schema_validator", None)
+    return _remembering_validator(getattr(validator, "__wrapped__", validator))
+
+
+def _remembering_validator(validator: Any) -> Any | None:
+    """A jsonschema validator like ``validator`` that checks each distinct part once.
+
+    The OpenAPI schema checks every schema, parameter and response object through a
+    reference to its definition, and the walker checks each schema against the
+    schema dialect, nested schemas through references too; GitHub's description
+    repeats the same inline schemas (43 % of its bytes are copies of a part seen
+    before), and each copy was checked again. A part's findings depend only on its
+    content and the definition, so they are remembered by both, relative to the
+    part, and each copy gets fresh ones. Only for draft 4 (OpenAPI 3.0 and Swagger
+    2.0: no dynamic scope) and the jsonschema layout of 4.18 to 4.x; None otherwise.
+    """
+    import attrs
+
+    cls = type(validator)
+    schema = getattr(validator, "schema", None)
+    if (
+        not isinstance(schema, dict)
+        or "draft-04" not in str(schema.get("$schema"))
+        or not callable(getattr(cls, "descend", None))
+        or not attrs.has(cls)
+    ):
+        return None
+    memo: dict[tuple[int, bytes], tuple[Any, list[Any]]] = {}
+    descend = cls.descend
+
+    def remembered(
+        self: Any,
+        instance: Any,
+        schema: Any,
+        path: Any = None,
+        schema_path: Any = None,
+        resolver: Any = None,
+    ) -> Iterator[Any]:
+        if resolver is None or path is not None or schema_path is not None:
+            yield from descend(self, instance, schema, path, schema_path, resolver)
+            return
+        if not isinstance(instance, dict) or not isinstance(schema, dict):
+            yield from descend(self, instance, schema, path, schema_path, resolver)
+            return
+        # the digest of the part's text, not the text: the memo stays small
+        text = json.dumps(instance, default=_json_key).encode("utf-8", "surrogatepass")
+        key = (id(schema), hashlib.blake2b(text, digest_size=16).digest())
+        hit = memo.get(key)
+        if hit is None:
+            errors = list(descend(self, instance, schema, path, schema_path, resolver))
+            memo[key] = (schema, [_fresh(e) for e in errors])  # schema kept: its id stays its own
+            yield from errors
+        else:
+            yield from (_fresh(e) for e in hit[1])
+
+    try:
+        with warnings.catch_warnings():  # jsonschema frowns on subclasses; this one only remembers
+            warnings.simplefilter("ignore", DeprecationWarning)
+            remembering = type(cls.__name__, (cls,), {"descend": remembered})
+        fields = {f.alias: getattr(validator, f.name) for f in attrs.fields(cls) if f.init}
+        return remembering(**fields)
+    except Exception:  # another jsonschema layout: the stock validator, never fewer findings
+        return None
+
+
 def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
     """Return the document's schema violations as diagnostics (warnings unless strict)."""
     severity: Literal["error", "warning"] = "error" if strict else "warning"
@@ -244,9 +360,12 @@ def validate(doc: Document, strict: bool = False) -> list[Diagnostic]:
             handlers = validator_handlers(
                 RefPolicy.for_source(doc.source, doc.base_dir, allow_remote=False)
             )
-            guarded = type(
-                "GuardedValidator", (_validator_class(doc.data),), {"resolver_handlers": handlers}
-            )
+            base = _validator_class(doc.data)
+            parts: dict[str, Any] = {"resolver_handlers": handlers}
+            remembering = _remembering(base)
+            if remembering is not None:
+                parts["schema_validator"] = remembering
+            guarded = type("GuardedValidator", (base,), parts)
             validator = guarded(doc.data, base_uri=base_uri)
             _speed_up(validator)
             for error in validator.iter_errors():
