@@ -13,7 +13,8 @@ times (medians) and whether the findings are the same (they must be).
 ``--remember`` toggles the other speed-up instead: each distinct part checked once
 (findings remembered by content), in the document-schema check
 (``apigen.validate._remembering``) and the walker's dialect checks
-(``_remember_meta_checks``). Times are CPU seconds of this process (the machine's load moves them less).
+(``_remember_meta_checks``). Times are CPU seconds of this process (the machine's load
+moves them less).
 """
 
 from __future__ import annotations
