@@ -126,3 +126,39 @@ def test_a_child_error_is_raised_here_and_a_dead_child_task_runs_again_here(
     assert parallel.run_tasks([lambda: 1, _dies]) == [1, 7]
     monkeypatch.setenv("APIGEN_FORK", "off")
     assert parallel.run_tasks([lambda: os.getpid(), lambda: os.getpid()]) == [os.getpid()] * 2
+
+
+def test_a_child_waits_for_what_it_is_told_before_its_task(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("APIGEN_FORK", raising=False)
+    marker = tmp_path / "first"
+    results = parallel.run_tasks(
+        [lambda: "here", lambda: marker.read_text()], first=lambda: marker.write_text("waited")
+    )
+    assert results == ["here", "waited"]
+
+
+def test_a_group_beside_the_validation_starts_when_the_validation_has_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from multiprocessing.connection import wait
+
+    from apigen import validate as validation
+    from apigen.loader import load
+
+    monkeypatch.delenv("APIGEN_FORK", raising=False)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    doc = load(str(SPECS / "polymorphism.yaml"))
+    monkeypatch.setattr(validation, "BIG_SPEC", 0)  # validated beside, however small
+    with validation.RunValidation(doc, Cache(None), strict=False) as run:
+        background = run._background
+        assert background is not None
+        sentinel = background._process.sentinel
+        ended = parallel.run_tasks([lambda: True, lambda: bool(wait([sentinel], 0))], run.beside())
+        assert ended == [True, True]
+        assert run.result() == validation.validate(doc)
+    monkeypatch.setattr(parallel, "cores", lambda: 4)
+    with validation.RunValidation(doc, Cache(None), strict=False) as run:
+        assert run.beside() is None  # more cores than work: nothing to wait for
+        run.result()

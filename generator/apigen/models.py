@@ -1116,7 +1116,10 @@ def _merged(parts: list[_Part]) -> _Part | None:
 
 
 def generate_models(
-    defs: dict[str, Any], header: str = "", literal_aliases: dict[str, str] | None = None
+    defs: dict[str, Any],
+    header: str = "",
+    literal_aliases: dict[str, str] | None = None,
+    children_wait: Callable[[], None] | None = None,
 ) -> ModelsModule:
     """The models of every definition, as one module.
 
@@ -1124,6 +1127,7 @@ def generate_models(
     per group of definitions that share no reference (``schema_groups``), the
     groups in forked processes where apigen may fork (``parallel.run_tasks``) and
     one after the other elsewhere: the same groups either way, so the same output.
+    A child calls ``children_wait`` first (``parallel.run_tasks``).
     """
     if not defs:
         return ModelsModule(f'{header}"""Models: this API declares no schemas."""\n', frozenset())
@@ -1153,7 +1157,7 @@ def generate_models(
     groups = schema_groups(prepared)
     # the biggest group runs here, the others in children (results back in group order)
     by_size = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
-    done = run_tasks([part_of(groups[i]) for i in by_size])
+    done = run_tasks([part_of(groups[i]) for i in by_size], children_wait)
     parts = [done[by_size.index(i)] for i in range(len(groups))]
     merged = parts[0] if len(parts) == 1 else _merged(parts)
     if merged is None:

@@ -71,8 +71,11 @@ def return_free_memory() -> None:
         pass
 
 
-def run_tasks(tasks: list[Callable[[], T]]) -> list[T]:
+def run_tasks(tasks: list[Callable[[], T]], first: Callable[[], None] | None = None) -> list[T]:
     """Each task's result, in order: ``tasks[1:]`` in forked children, ``tasks[0]`` here.
+
+    A child calls ``first`` before its task (to wait for another process to end, so
+    that the two do not hold their memory at the same time).
 
     Only where ``can_fork()``; elsewhere every task runs here, one after the other.
     A child inherits what the tasks read (nothing is pickled on the way in) and
@@ -87,7 +90,7 @@ def run_tasks(tasks: list[Callable[[], T]]) -> list[T]:
     with gc_frozen():
         for task in tasks[1:]:
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_run_and_send, args=(task, send), daemon=True)
+            process = context.Process(target=_run_and_send, args=(task, send, first), daemon=True)
             process.start()
             send.close()
             children.append((receive, process))
@@ -116,10 +119,12 @@ def run_tasks(tasks: list[Callable[[], T]]) -> list[T]:
                 process.join()
 
 
-def _run_and_send(task: Callable[[], Any], send: Any) -> None:
+def _run_and_send(task: Callable[[], Any], send: Any, first: Callable[[], None] | None) -> None:
     from .diagnostics import ApigenError
 
     try:
+        if first is not None:
+            first()
         message: tuple[str, Any] = ("ok", task())
     except ApigenError as exc:
         message = ("apigen", exc.diagnostics)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,7 +192,7 @@ def render_package(
             _inputs_digest(None),
             json.dumps([api.models, api.literal_aliases], sort_keys=True),
         )
-        models = _generated_models(api, cache, models_key)
+        models = _generated_models(api, cache, models_key, validation.beside())
         files = _formatted_files(api, renderer, models, cache, models_key)
         diagnostics = validation.result()
     files.update(runtime_files(api.package))
@@ -240,14 +241,18 @@ def _rendered_from_cache(hit: dict[str, Any], strict: bool) -> Rendered:
     )
 
 
-def _generated_models(api: Api, cache: Cache, models_key: str) -> _Models:
+def _generated_models(
+    api: Api, cache: Cache, models_key: str, children_wait: Callable[[], None] | None = None
+) -> _Models:
     """The models' source: datamodel-code-generator's output formatted by black, or cached."""
     cached = cache.get("models", models_key)
     if isinstance(cached, dict):
         return _Models(
             cached["source"], list(cached["untyped"]), [list(n) for n in cached.get("notes", [])]
         )
-    made = generate_models(api.models, literal_aliases=api.literal_aliases)
+    made = generate_models(
+        api.models, literal_aliases=api.literal_aliases, children_wait=children_wait
+    )
     return_free_memory()
     formatted = format_models_for_split(made.source)
     models = _Models(formatted.source, list(made.untyped), [list(n) for n in made.notes], formatted)

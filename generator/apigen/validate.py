@@ -14,6 +14,7 @@ import hashlib
 import json
 import warnings
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Iterable, Iterator, Literal, Self, SupportsIndex
 
 from .cache import Cache, digest
@@ -626,6 +627,13 @@ class BackgroundValidation:
         self._process.join()
         return findings
 
+    def wait(self) -> None:
+        """Until the validation process has ended (callable from a sibling forked later,
+        which inherits the process's sentinel)."""
+        from multiprocessing.connection import wait
+
+        wait([self._process.sentinel])
+
     def close(self) -> None:
         self._receive.close()
         if self._process.is_alive():
@@ -678,6 +686,16 @@ class RunValidation:
     def release(self) -> None:
         """Let go of the document (the background process keeps its own copy)."""
         self.memo.release()
+
+    def beside(self) -> Callable[[], None] | None:
+        """What a process forked to work beside this run's validation should wait for
+        first, on two cores: the validation's end (the cores are busy anyway, and the
+        two processes' memory is not held at the same time). None: nothing to wait for."""
+        from .parallel import cores
+
+        if self._background is None or cores() > 2:
+            return None
+        return self._background.wait
 
     def result(self) -> list[Diagnostic]:
         """Every finding; waits for the background process if there is one."""
