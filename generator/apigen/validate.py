@@ -221,8 +221,8 @@ def _remember_meta_checks(walker: Any) -> None:
     """The walker's check of each schema against the OpenAPI 3.0 dialect, with one
     validator for all of them that checks each distinct part once (and the same error:
     ``check_schema`` raises the first finding of the dialect's validator)."""
-    from jsonschema.exceptions import SchemaError
-    from jsonschema.validators import validator_for
+    from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
+    from jsonschema.validators import validator_for  # type: ignore[import-untyped]
     from openapi_spec_validator.validation.keywords import OpenAPIV30SchemaValidator
 
     if not isinstance(walker, OpenAPIV30SchemaValidator) or not callable(
@@ -245,7 +245,7 @@ def _remember_meta_checks(walker: Any) -> None:
         for error in validator.iter_errors(schema_value):
             raise SchemaError.create_from(error)
 
-    walker._get_schema_checker = lambda schema, schema_value: check
+    setattr(walker, "_get_schema_checker", lambda schema, schema_value: check)
 
 
 def _memoized_by_schema(collect: Any) -> Any:
@@ -302,17 +302,17 @@ def _remembering_validator(validator: Any) -> Any | None:
     """
     import attrs
 
-    cls = type(validator)
+    cls: Any = type(validator)
     schema = getattr(validator, "schema", None)
+    descend = getattr(cls, "descend", None)
     if (
         not isinstance(schema, dict)
         or "draft-04" not in str(schema.get("$schema"))
-        or not callable(getattr(cls, "descend", None))
+        or not callable(descend)
         or not attrs.has(cls)
     ):
         return None
     memo: dict[tuple[int, bytes], tuple[Any, list[Any]]] = {}
-    descend = cls.descend
 
     def remembered(
         self: Any,
