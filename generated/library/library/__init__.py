@@ -4,6 +4,9 @@
 Covers type lists including "null", `examples` arrays, `const`, `exclusiveMinimum` as a number, oneOf of consts, `$ref` with sibling `description`, a webhook, and bearer auth.
 """
 
+from typing import TYPE_CHECKING, Any
+
+from . import _runtime
 from ._runtime import (
     APIConnectionError,
     APIError,
@@ -40,19 +43,32 @@ from ._runtime import (
     RateLimit,
     RateLimitError,
     RedirectError,
-    RedisStore,
     ResponseLimits,
     ResponseProblem,
     RetryPolicy,
     SyncPaginator,
     Telemetry,
     TokenStore,
-    UnknownWebhookEvent,
     UnprocessableEntityError,
-    WebhookVerificationError,
     response_problems,
 )
 from .client import AsyncClient, Client
+
+if TYPE_CHECKING:
+    from ._runtime import RedisStore
+    from ._runtime import UnknownWebhookEvent, WebhookVerificationError
+else:
+
+    def __getattr__(name: str) -> Any:
+        """Names whose modules load on first use (a first call needs none of them)."""
+        if name in _LAZY:
+            value = getattr(_runtime, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_LAZY = frozenset({"RedisStore", "UnknownWebhookEvent", "WebhookVerificationError"})
 
 __version__ = "2.0.0"
 

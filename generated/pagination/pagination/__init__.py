@@ -4,6 +4,9 @@
 Hand-written apigen fixture (MIT). One list operation per pagination style (cursor, Stripe-style, offset/limit, page number with Link header) plus an explicit x-apigen-pagination extension, API-key auth and a create.
 """
 
+from typing import TYPE_CHECKING, Any
+
+from . import _runtime
 from ._runtime import (
     APIConnectionError,
     APIError,
@@ -40,7 +43,6 @@ from ._runtime import (
     RateLimit,
     RateLimitError,
     RedirectError,
-    RedisStore,
     ResponseLimits,
     ResponseProblem,
     RetryPolicy,
@@ -51,6 +53,21 @@ from ._runtime import (
     response_problems,
 )
 from .client import AsyncClient, Client
+
+if TYPE_CHECKING:
+    from ._runtime import RedisStore
+else:
+
+    def __getattr__(name: str) -> Any:
+        """Names whose modules load on first use (a first call needs none of them)."""
+        if name in _LAZY:
+            value = getattr(_runtime, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_LAZY = frozenset({"RedisStore"})
 
 __version__ = "1.0.0"
 

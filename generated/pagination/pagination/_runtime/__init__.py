@@ -6,6 +6,9 @@ on the standard library, httpx and pydantic.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .auth import (
     APIKeyScheme,
     HTTPBasicScheme,
@@ -64,8 +67,6 @@ from .options import (
 )
 from .pagination import async_pages_to_raw_response, AsyncPaginator, Page, SyncPaginator
 from .raw import APIResponse, async_to_raw_response, to_raw_response
-from .redis_persist import RedisCache, RedisTokenStore  # as RedisStore: redis when made
-from .redis_store import RedisStore  # imports redis only when a store is made
 from .retry import RetryEvent
 from .telemetry import Telemetry
 from .tokenstore import FileTokenStore, MemoryTokenStore, OAuthToken, TokenStore
@@ -78,17 +79,50 @@ from .streamed import (
     async_to_streamed_response,
     to_streamed_response,
 )
-from .webhook_events import UnknownWebhookEvent, WebhookEventType, WebhookHelper
-from .webhooks import (
-    GitHubSignature,
-    HMACSignature,
-    SignatureScheme,
-    SlackSignature,
-    StandardWebhooks,
-    StripeSignature,
-    TwilioSignature,
-    WebhookVerificationError,
-)
+
+# Loaded on first use (a first call needs none of them; ``from ._runtime import RedisStore``
+# and attribute access load the one module); type checkers see them as plain imports.
+_LAZY = {
+    "RedisCache": "redis_persist",
+    "RedisTokenStore": "redis_persist",
+    "RedisStore": "redis_store",
+    "UnknownWebhookEvent": "webhook_events",
+    "WebhookEventType": "webhook_events",
+    "WebhookHelper": "webhook_events",
+    "GitHubSignature": "webhooks",
+    "HMACSignature": "webhooks",
+    "SignatureScheme": "webhooks",
+    "SlackSignature": "webhooks",
+    "StandardWebhooks": "webhooks",
+    "StripeSignature": "webhooks",
+    "TwilioSignature": "webhooks",
+    "WebhookVerificationError": "webhooks",
+}
+
+if TYPE_CHECKING:
+    from .redis_persist import RedisCache, RedisTokenStore
+    from .redis_store import RedisStore
+    from .webhook_events import UnknownWebhookEvent, WebhookEventType, WebhookHelper
+    from .webhooks import (
+        GitHubSignature,
+        HMACSignature,
+        SignatureScheme,
+        SlackSignature,
+        StandardWebhooks,
+        StripeSignature,
+        TwilioSignature,
+        WebhookVerificationError,
+    )
+else:
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
 
 __all__ = [
     "SyncAPIClient",
