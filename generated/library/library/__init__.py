@@ -68,7 +68,7 @@ else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_LAZY = frozenset({"RedisStore", "UnknownWebhookEvent", "WebhookVerificationError"})
+_LAZY = {"RedisStore", "UnknownWebhookEvent", "WebhookVerificationError"}
 
 __version__ = "2.0.0"
 

@@ -67,7 +67,7 @@ else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_LAZY = frozenset({"RedisStore"})
+_LAZY = {"RedisStore"}
 
 __version__ = "1.0.0"
 
