@@ -10,7 +10,8 @@ RateLimit(requests=--rate, per=1.0):
   redis       RedisStore on one key: the processes together stay at the rate
   outage      the same, with Redis killed for --outage seconds mid-run: every call
               completes (the clients fall back to their local limiters, one WARNING
-              each, and re-attach when Redis is back)
+              each, and re-attach when Redis is back); from one second after the last
+              re-attach on, every one-second window at the server is at the rate again
   breaker     4 processes, CircuitBreaker(failure_threshold=3, recovery_time=2,
               store=RedisStore): one process's failures open it, the others fail fast
               on their first call, and after the recovery time exactly one probe
@@ -31,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
+import math
 import json
 import logging
 import os
@@ -49,12 +52,14 @@ PET = json.dumps({"id": 1, "name": "doggie", "photoUrls": []}).encode()
 
 
 class CountingServer:
-    """Answers GET /v2/pet/<id>; counts answers per second since start; ``down`` -> 500s,
-    ``delay`` holds each answer (a slow probe)."""
+    """Answers GET /v2/pet/<id>; counts answers per second since start and keeps each
+    answer's time; ``down`` -> 500s, ``delay`` holds each answer (a slow probe)."""
 
     def __init__(self) -> None:
         self.start = time.monotonic()
+        self.start_epoch = time.time()
         self.per_second: dict[int, int] = {}
+        self.times: list[float] = []
         self.total = 0
         self.down = False
         self.delay = 0.0
@@ -66,8 +71,10 @@ class CountingServer:
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's spelling)
                 with owner.lock:
-                    second = int(time.monotonic() - owner.start)
+                    at = time.monotonic() - owner.start
+                    second = int(at)
                     owner.per_second[second] = owner.per_second.get(second, 0) + 1
+                    owner.times.append(at)
                     owner.total += 1
                     down, delay = owner.down, owner.delay
                 if delay:
@@ -94,8 +101,20 @@ class CountingServer:
     def reset(self) -> None:
         with self.lock:
             self.start = time.monotonic()
+            self.start_epoch = time.time()
             self.per_second = {}
+            self.times = []
             self.total = 0
+
+    def busiest_window(self, since: float, until: float, step: float = 0.05) -> int:
+        """The most answers in any one-second window [t, t + 1) with since <= t <= until - 1."""
+        with self.lock:
+            times = sorted(self.times)
+        best, t = 0, since
+        while t + 1.0 <= until:
+            best = max(best, bisect.bisect_left(times, t + 1.0) - bisect.bisect_left(times, t))
+            t += step
+        return best
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -139,14 +158,17 @@ def _ready() -> None:
 def _sync_worker(args: argparse.Namespace) -> dict[str, Any]:
     client = _client(args, False)
     _ready()
-    deadline = time.monotonic() + args.seconds
+    start = time.monotonic()
+    deadline = start + args.seconds
     done = [0] * args.threads
+    sent: list[float] = []
     errors: list[str] = []
 
     def loop(n: int) -> None:
         while time.monotonic() < deadline:
             try:
                 client.pet.retrieve(1)
+                sent.append(time.monotonic() - start)
                 done[n] += 1
             except Exception as exc:  # counted: the point is that there are none
                 errors.append(f"{type(exc).__name__}: {exc}")
@@ -157,27 +179,48 @@ def _sync_worker(args: argparse.Namespace) -> dict[str, Any]:
     for t in threads:
         t.join()
     client.close()
-    return {"calls": sum(done), "errors": len(errors), "first_errors": errors[:3]}
+    return {
+        "calls": sum(done),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "per_second": _per_second(sent, args.seconds),
+    }
 
 
 async def _async_worker(args: argparse.Namespace) -> dict[str, Any]:
     client = _client(args, True)
     _ready()
-    deadline = time.monotonic() + args.seconds
+    start = time.monotonic()
+    deadline = start + args.seconds
     done = [0]
+    sent: list[float] = []
     errors: list[str] = []
 
     async def loop() -> None:
         while time.monotonic() < deadline:
             try:
                 await client.pet.retrieve(1)
+                sent.append(time.monotonic() - start)
                 done[0] += 1
             except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
 
     await asyncio.gather(*(loop() for _ in range(args.tasks)))
     await client.aclose()
-    return {"calls": done[0], "errors": len(errors), "first_errors": errors[:3]}
+    return {
+        "calls": done[0],
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "per_second": _per_second(sent, args.seconds),
+    }
+
+
+def _per_second(times: list[float], seconds: float) -> list[int]:
+    """Calls this worker completed in each second since "go" (which process sent what)."""
+    counts = [0] * (int(seconds) + 1)
+    for at in times:
+        counts[min(int(at), len(counts) - 1)] += 1
+    return counts
 
 
 def _breaker_worker(args: argparse.Namespace) -> None:
@@ -204,7 +247,7 @@ def worker_main(args: argparse.Namespace) -> None:
     logging.basicConfig(
         level=logging.WARNING,
         stream=sys.stderr,
-        format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s",
+        format=f"%(created).3f worker {os.getpid()} %(levelname)s %(message)s",
     )
     if args.breaker:
         _breaker_worker(args)
@@ -311,14 +354,53 @@ def run_limit(
         "max_ratio": round(max(whole) / rate, 3),
         "mean_ratio": round(sum(whole) / len(whole) / rate, 3),
         "seconds": whole,
+        "per_process": [r["per_second"] for r in results],
     }
+    busiest = server.busiest_window(0.0, seconds)
+    report["busiest_window"] = busiest  # any one-second window, not only whole seconds
+    report["busiest_window_ratio"] = round(busiest / rate, 3)
     if outage is not None:
         report["redis_killed_at"] = round(killed - first, 1)
         report["redis_back_at"] = round(back - first, 1)
         report["log"] = logs
         report["fallback_warnings"] = sum("unreachable" in line for line in logs)
         report["reattach_warnings"] = sum("re-attached" in line for line in logs)
+        report.update(_after_reattach(server, logs, back, rate, seconds))
     return report
+
+
+def _after_reattach(
+    server: CountingServer, logs: list[str], back: float, rate: float, seconds: float
+) -> dict[str, Any]:
+    """When each worker re-attached (server seconds, from the log's epoch times), how
+    often one fell back again afterwards, and the busiest one-second window at the server
+    from one second after the last re-attach to the end of the run."""
+    events = []  # (server seconds, worker, "fallback" | "reattach")
+    for line in logs:
+        kind = "reattach" if "re-attached" in line else "fallback" if "unreachable" in line else ""
+        stamp, _, pid, *_ = line.split(" ", 3) + ["", "", ""]
+        if kind and stamp.replace(".", "", 1).isdigit():
+            events.append((float(stamp) - server.start_epoch, pid, kind))
+    reattached = {pid: at for at, pid, kind in sorted(events) if kind == "reattach"}
+    first_reattach: dict[str, float] = {}
+    for at, pid, kind in sorted(events):
+        if kind == "reattach":
+            first_reattach.setdefault(pid, at)
+    again = sum(
+        1 for at, pid, kind in events if kind == "fallback" and at > first_reattach.get(pid, 1e9)
+    )
+    last = max(reattached.values(), default=seconds)
+    busiest = server.busiest_window(last + 1.0, seconds)
+    counts = server.per_second
+    whole = [counts.get(s, 0) for s in range(math.ceil(last + 1.0), int(seconds))]
+    return {
+        "after_reattach_seconds": whole,
+        "reattached_at": sorted(round(at, 2) for at in reattached.values()),
+        "fallbacks_after_reattach": again,
+        "after_reattach_window": [round(last + 1.0, 2), round(seconds, 2)],
+        "after_reattach_max_per_second": busiest,
+        "after_reattach_max_ratio": round(busiest / rate, 3),
+    }
 
 
 def run_breaker(server: CountingServer, redis_url: str) -> dict[str, Any]:
@@ -411,13 +493,22 @@ def main() -> None:
         print(
             f"  {r['case']:<10}  max second {r['max_per_second']:>5} ({r['max_ratio']:.2f}x), "
             f"mean {r['mean_per_second']:>6} ({r['mean_ratio']:.2f}x), {r['calls']} calls, "
-            f"{r['errors']} errors"
+            f"{r['errors']} errors; busiest 1-s window {r['busiest_window']} "
+            f"({r['busiest_window_ratio']:.2f}x)"
         )
     print(
         f"  outage      Redis killed at {outage['redis_killed_at']} s for {args.outage:g} s: "
         f"{outage['calls']} calls, {outage['errors']} errors, {outage['fallback_warnings']} "
         f"fallback and {outage['reattach_warnings']} re-attach warnings; per second "
         f"{outage['seconds']}"
+    )
+    window = outage["after_reattach_window"]
+    print(
+        f"              re-attached at {outage['reattached_at']} s (Redis back at "
+        f"{outage['redis_back_at']} s), {outage['fallbacks_after_reattach']} fallbacks after; "
+        f"busiest 1-s window from {window[0]} s to {window[1]} s: "
+        f"{outage['after_reattach_max_per_second']} ({outage['after_reattach_max_ratio']:.2f}x), "
+        f"whole seconds {outage['after_reattach_seconds']}"
     )
     print(
         f"  breaker     opened by process 0 ({breaker['opening_calls']}), the others' first "
@@ -433,6 +524,8 @@ def main() -> None:
         and outage["errors"] == 0
         and outage["fallback_warnings"] >= 1
         and outage["reattach_warnings"] >= 1
+        and outage["fallbacks_after_reattach"] == 0
+        and outage["after_reattach_max_ratio"] <= 1.05
         and breaker["probes_reaching_server"] == 1
         and breaker["requests_while_open"] == 0
     )

@@ -91,6 +91,15 @@ def test_a_dead_holders_lock_expires(redis_url: str, prefix: str) -> None:
     assert redis.Redis.from_url(redis_url).get(prefix + "k:lock") is None  # and let it go
 
 
+def test_a_lock_request_sent_twice_still_holds_the_lock(redis_url: str, prefix: str) -> None:
+    """SET NX sent again over a fresh connection after the server ran it: still ours."""
+    connection = redis.Redis.from_url(redis_url)
+    tokens = RedisTokenStore(connection, prefix=prefix)
+    take = tokens._take(prefix + "lock", "holder-a")
+    assert take(connection) and take(connection)
+    assert not tokens._take(prefix + "lock", "holder-b")(connection)
+
+
 def test_async_token_store_locks_across_tasks_and_stores(redis_url: str, prefix: str) -> None:
     async def main() -> list[str]:
         stores = [

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -256,6 +257,17 @@ def test_a_breaker_one_worker_opens_is_open_for_all(
         client.close()
 
 
+def test_a_probe_request_sent_twice_still_holds_the_probe(redis_url: str, key: str) -> None:
+    """A store call is sent again on a fresh connection when the old one was reset, and
+    the server may have run it already: the same probe asking again keeps its slot."""
+    store = RedisStore(redis.Redis.from_url(redis_url), key, probe_lease=HOUR)
+    for _ in range(2):
+        store.breaker_result(False, 2)
+    assert store.breaker_before(0.0, "probe-a").verdict == "probe"  # recovery 0: half-open
+    assert store.breaker_before(0.0, "probe-a").verdict == "probe"  # the same request again
+    assert store.breaker_before(0.0, "probe-b").verdict == "busy"
+
+
 def test_exactly_one_probe_goes_out_in_half_open_across_workers(
     redis_url: str, key: str, fault_server: FaultServer
 ) -> None:
@@ -366,6 +378,176 @@ def test_a_frozen_redis_times_out_into_the_local_state(
     assert len(fault_server.requests("/down")) == 2
     assert len(_warnings(caplog, "unreachable (TimeoutError")) == 1
     client.close()
+
+
+# -- a restart: every client back on Redis at its next acquire ----------------------------------
+
+POOLED = 4  # connections each client's pool holds open when Redis restarts
+CLIENTS = 3
+BURST = 1000.0
+
+
+class _Restartable:
+    """CLIENTS limiters on one key, each with its own store, pool and re-attach clock,
+    driven as sync, asyncio or sync-client-in-a-thread callers (all in one event loop)."""
+
+    def __init__(self, url: str, key: str, flavour: str) -> None:
+        self.flavour = flavour
+        self.clock = FakeClock()
+        use_asyncio = flavour == "asyncio"
+        self.stores = [
+            RedisStore(
+                (redis.asyncio.Redis if use_asyncio else redis.Redis).from_url(url),
+                key,
+                clock=self.clock,
+                retry_interval=1.0,
+            )
+            for _ in range(CLIENTS)
+        ]
+        self.limiters = [
+            RateLimiter(
+                RateLimit(
+                    requests=1,
+                    per=HOUR,
+                    burst=BURST,
+                    sleep=self.clock.sleep,
+                    async_sleep=self.clock.async_sleep,
+                    store=store,
+                )
+            )
+            for store in self.stores
+        ]
+        self.pools = [store._link.client.connection_pool for store in self.stores]
+
+    async def fill_pools(self) -> None:
+        """Every pool holds POOLED open connections, as busy workers' pools do."""
+        for pool in self.pools:
+            if self.flavour == "asyncio":
+                held = [await pool.get_connection() for _ in range(POOLED)]
+                for connection in held:
+                    await pool.release(connection)
+            else:
+                held = [pool.get_connection() for _ in range(POOLED)]
+                for connection in held:
+                    pool.release(connection)
+
+    async def acquire(self, n: int, times: int) -> None:
+        """``times`` acquires by client ``n`` at once (each on its own connection)."""
+        limiter = self.limiters[n]
+        if self.flavour == "sync":
+            with ThreadPoolExecutor(times) as threads:
+                list(threads.map(lambda _: limiter.acquire(), range(times)))
+        else:
+            await asyncio.gather(*(limiter.acquire_async() for _ in range(times)))
+
+    async def close(self) -> None:
+        for pool in self.pools:
+            if self.flavour == "asyncio":
+                await pool.disconnect()
+            else:
+                pool.disconnect()
+
+
+def _tokens(url: str, key: str) -> float:
+    return float(redis.Redis.from_url(url).hget(f"apigen:{{{key}}}:bucket", "tokens") or -1)
+
+
+@pytest.mark.parametrize("flavour", ["sync", "asyncio", "sync-in-thread"])
+def test_every_client_reattaches_on_its_next_acquire_after_a_restart(
+    own_redis: RedisServer, key: str, flavour: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restarted Redis leaves every pooled connection dead. None of them may send a
+    client back to its local limiter once Redis answers: each acquire below must take a
+    token of the shared bucket (a fallback would take a local one instead)."""
+    workers = _Restartable(own_redis.url, key, flavour)
+    caplog.set_level(logging.WARNING)
+
+    async def scenario() -> None:
+        await workers.fill_pools()
+        # A restart between two calls: nobody saw Redis go away.
+        own_redis.stop()
+        own_redis.start()  # empty: a new bucket of BURST tokens
+        for n in range(CLIENTS):
+            await workers.acquire(n, POOLED)
+        assert _warnings(caplog, "unreachable") == []
+        assert _tokens(own_redis.url, key) == pytest.approx(BURST - CLIENTS * POOLED, abs=0.01)
+
+        # An outage the clients live through on their local limiters.
+        await workers.fill_pools()
+        own_redis.stop()
+        for n in range(CLIENTS):
+            await workers.acquire(n, 1)
+        assert len(_warnings(caplog, "unreachable")) == CLIENTS
+        assert not any(store.attached for store in workers.stores)
+        own_redis.start()
+        workers.clock.advance(1.0)  # the retry interval: the next acquire probes Redis
+        for n in range(CLIENTS):
+            await workers.acquire(n, 1)  # the probe re-attaches ...
+            await workers.acquire(n, POOLED)  # ... and no stale connection detaches it again
+        assert len(_warnings(caplog, "unreachable")) == CLIENTS
+        assert len(_warnings(caplog, "re-attached")) == CLIENTS
+        assert all(store.attached for store in workers.stores)
+        taken = CLIENTS * (1 + POOLED)
+        assert _tokens(own_redis.url, key) == pytest.approx(BURST - taken, abs=0.01)
+
+    async def run() -> None:
+        try:
+            await scenario()
+        finally:
+            await workers.close()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("flavour", ["sync", "asyncio"])
+def test_a_caller_queued_locally_moves_to_the_shared_bucket_once_redis_answers(
+    own_redis: RedisServer, key: str, flavour: str
+) -> None:
+    """Callers queued on the local bucket during an outage (200 tasks at 100/s: 2 s of
+    slots) must not all still go out after the re-attach, on top of the shared rate."""
+    store_clock, clock = FakeClock(), FakeClock()
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        if not sleeps:  # Redis comes back while the caller waits for its local slot
+            own_redis.start()
+            store_clock.advance(1.0)
+        sleeps.append(seconds)
+        clock.advance(seconds)
+
+    async def async_sleep(seconds: float) -> None:
+        sleep(seconds)
+
+    use_asyncio = flavour == "asyncio"
+    store = RedisStore(
+        (redis.asyncio.Redis if use_asyncio else redis.Redis).from_url(own_redis.url),
+        key,
+        clock=store_clock,
+    )
+    limiter = RateLimiter(
+        RateLimit(
+            requests=1, per=4.0, clock=clock, sleep=sleep, async_sleep=async_sleep, store=store
+        )
+    )
+    own_redis.stop()
+
+    async def acquire() -> None:
+        if use_asyncio:
+            await limiter.acquire_async()
+        else:
+            limiter.acquire()
+
+    async def main() -> None:
+        await acquire()  # Redis away: the local bucket's one token
+        await acquire()  # a local slot 4 s away; after its first step Redis answers
+        if use_asyncio:
+            await store._link.client.connection_pool.disconnect()
+
+    asyncio.run(main())
+    assert sleeps == [0.25]  # not the whole 4 s of the local slot
+    assert store.attached
+    tokens = float(redis.Redis.from_url(own_redis.url).hget(f"apigen:{{{key}}}:bucket", "tokens"))
+    assert tokens == pytest.approx(0.0, abs=0.01)  # its token came from the shared bucket
 
 
 # -- async clients --------------------------------------------------------------------------------

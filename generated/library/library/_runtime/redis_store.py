@@ -5,7 +5,10 @@ so the package itself depends on httpx and pydantic alone. Each operation is one
 script, atomic on the server, and reads time with Redis's TIME so the workers' clocks
 never matter. Redis going away never fails a call: the store answers None, the client
 uses its local limiter and breaker, one WARNING is logged, and the next attempt after
-``retry_interval`` seconds re-attaches when Redis answers again.
+``retry_interval`` seconds re-attaches when Redis answers again. A restarted Redis
+leaves every pooled connection dead (redis-py's asyncio pool hands them out unchecked),
+so the re-attach probe and a call whose connection the server closed both drop the idle
+connections and go out on a fresh one.
 """
 
 from __future__ import annotations
@@ -99,7 +102,9 @@ if state == 'open' then
   redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
   return {'probe', '0', failures}
 end
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then
+-- The holder's own name again: this request, sent twice over a reset connection.
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3])
+    or redis.call('GET', KEYS[2]) == ARGV[2] then
   return {'probe', '0', failures}
 end
 return {'busy', '0', failures}
@@ -157,6 +162,17 @@ def _view(reply: Any) -> BreakerView:
 
 def _change(reply: Any) -> tuple[str, str]:
     return _text(reply[0]), _text(reply[1])
+
+
+def _reconnectable(exc: BaseException) -> bool:
+    """The server closed or reset a pooled connection (a restart): a fresh one may answer
+    at once. Not a timeout: a slow or frozen Redis must not be waited for twice."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    if isinstance(exc, (RedisTimeoutError, TimeoutError)):
+        return False
+    return isinstance(exc, (RedisConnectionError, ConnectionError))
 
 
 def _with_timeouts(client: Any, timeout: float, connections: int) -> Any:
@@ -265,6 +281,46 @@ class RedisLink:
             if was_down:
                 _log.warning("redis %s reachable again: re-attached", self.name)
 
+    def _drop_idle(self) -> None:
+        """Close the idle pooled connections (sync client): after a restart all are dead."""
+        try:
+            self.client.connection_pool.disconnect(inuse_connections=False)
+        except Exception:  # closing a dead socket may complain; it is closed either way
+            pass
+
+    async def _adrop_idle(self) -> None:
+        try:
+            await self.client.connection_pool.disconnect(inuse_connections=False)
+        except Exception:
+            pass
+
+    def _attempt(self, call: Callable[[Any], Any], probing: bool) -> Any:
+        """``call(client)`` on a sync client. A re-attach probe goes out on a fresh
+        connection; any other call whose connection the server closed (a restart between
+        two calls) drops the idle ones and is sent once more on a fresh connection. Every
+        script is safe to run twice should the server have run it before the reset."""
+        if probing:
+            self._drop_idle()
+        try:
+            return call(self.client)
+        except Exception as exc:
+            if probing or not _reconnectable(exc):
+                raise
+        self._drop_idle()
+        return call(self.client)
+
+    async def _aattempt(self, call: Callable[[Any], Any], probing: bool) -> Any:
+        """``_attempt`` for a redis.asyncio client."""
+        if probing:
+            await self._adrop_idle()
+        try:
+            return await call(self.client)
+        except Exception as exc:
+            if probing or not _reconnectable(exc):
+                raise
+        await self._adrop_idle()
+        return await call(self.client)
+
     def run(self, call: Callable[[Any], Any], parse: Callable[[Any], T]) -> T | None:
         """``parse(call(client))``, or None when Redis does not answer."""
         if self.is_async:
@@ -276,7 +332,7 @@ class RedisLink:
         if not self._may_try():
             return None
         try:
-            reply = call(self.client)
+            reply = self._attempt(call, probing)
         except Exception as exc:  # redis errors, OSError ...: Redis is unreachable or broken
             self._failed(exc)
             return None
@@ -299,9 +355,9 @@ class RedisLink:
                 # Bounded by the connection's own timeouts: a wait_for here would also
                 # count a busy event loop's delays as Redis being slow.
                 if self.is_async:
-                    reply = await call(self.client)
+                    reply = await self._aattempt(call, probing)
                 else:
-                    reply = await asyncio.to_thread(call, self.client)
+                    reply = await asyncio.to_thread(self._attempt, call, probing)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -6,11 +6,13 @@ its share. That keeps the rate without busy loops and works the same for threads
 (time.sleep) and tasks (asyncio.sleep). Server announcements that the quota is used
 up (X-RateLimit-Remaining: 0, IETF RateLimit headers) block everyone until the reset.
 With a shared store (``RateLimit(store=...)``) the bucket and those pauses live there,
-for every worker; whenever the store does not answer, this process's bucket stands in.
+for every worker; whenever the store does not answer, this process's bucket stands in,
+and its waiters move to the shared bucket as soon as the store answers again.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -30,6 +32,10 @@ __all__ = ["RateLimiter", "server_reset_delay"]
 # send in a later caller's (a starved process would otherwise burst); at most this often.
 _LATE = 0.02
 _LATE_TRIES = 3
+# A caller waiting for a local slot while the shared store is away asks the store again
+# this often: once it answers, the caller queues there, so a queue built up while
+# detached (200 tasks: 2 s at 100/s) is not sent on top of the shared rate.
+_REATTACH_CHECK = 0.25
 
 _IETF_REMAINING = re.compile(r"(?:^|[;,\s])(?:remaining|r)\s*=\s*(\d+)")
 _IETF_RESET = re.compile(r"(?:^|[;,\s])(?:reset|t)\s*=\s*(\d+(?:\.\d+)?)")
@@ -124,20 +130,40 @@ class RateLimiter:
     def acquire(self) -> None:
         if not self._active:
             return
-        if self._store is not None and self._shared_acquire(self._store):
+        store = self._store
+        if store is not None and self._shared_acquire(store):
             return
         wait = self._reserve()
-        if wait > 0.0:
+        if wait <= 0.0:
+            return
+        if store is None:
             try:
                 self._sleep(wait)
             except BaseException:
                 self._give_back()
                 raise
+            return
+        steps = math.ceil(wait / _REATTACH_CHECK)
+        for step in range(steps):
+            try:
+                self._sleep(wait / steps)
+            except BaseException:
+                self._give_back()
+                raise
+            if step == steps - 1:
+                return
+            shared = store.reserve(self._rate, self._capacity)
+            if shared is not None:  # the store is back: its bucket, not the local queue
+                self._give_back()
+                self._shared_acquire(store, shared)
+                return
 
-    def _shared_acquire(self, store: SharedStateStore) -> bool:
-        """Hold a token of the shared bucket; False when the store did not answer."""
+    def _shared_acquire(self, store: SharedStateStore, reserved: float | None = None) -> bool:
+        """Hold a token of the shared bucket (``reserved``: the wait of one already taken);
+        False when the store did not answer."""
         for _ in range(_LATE_TRIES):
-            wait = store.reserve(self._rate, self._capacity)
+            wait = store.reserve(self._rate, self._capacity) if reserved is None else reserved
+            reserved = None
             if wait is None:
                 return False
             if wait <= 0.0:
@@ -159,21 +185,37 @@ class RateLimiter:
             import asyncio  # lazily: sync-only users never import asyncio
 
             self._async_sleep = asyncio.sleep
-        if self._store is not None and await self._shared_acquire_async(self._store):
+        store = self._store
+        if store is not None and await self._shared_acquire_async(store):
             return
         wait = self._reserve()
-        if wait > 0.0:
+        if wait <= 0.0:
+            return
+        steps = 1 if store is None else math.ceil(wait / _REATTACH_CHECK)
+        for step in range(steps):
             try:
-                await self._async_sleep(wait)
+                await self._async_sleep(wait / steps)
             except BaseException:  # CancelledError included: asyncio.wait_for, TaskGroup ...
                 self._give_back()
                 raise
+            if store is None or step == steps - 1:
+                return
+            shared = await store.areserve(self._rate, self._capacity)
+            if shared is not None:  # the store is back: its bucket, not the local queue
+                self._give_back()
+                await self._shared_acquire_async(store, shared)
+                return
 
-    async def _shared_acquire_async(self, store: SharedStateStore) -> bool:
+    async def _shared_acquire_async(
+        self, store: SharedStateStore, reserved: float | None = None
+    ) -> bool:
         sleep = self._async_sleep
         assert sleep is not None
         for _ in range(_LATE_TRIES):
-            wait = await store.areserve(self._rate, self._capacity)
+            wait = (
+                await store.areserve(self._rate, self._capacity) if reserved is None else reserved
+            )
+            reserved = None
             if wait is None:
                 return False
             if wait <= 0.0:

@@ -31,6 +31,10 @@ return 0
 """
 
 
+def _text(raw: Any) -> str | None:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
 def _token(raw: Any) -> OAuthToken | None:
     if raw is None:
         return None
@@ -88,7 +92,20 @@ class RedisTokenStore:
         await self._link.arun(lambda c: c.set(self.prefix + key, payload), bool)
 
     def _take(self, name: str, holder: str) -> Callable[[Any], Any]:
-        return lambda c: c.set(name, holder, nx=True, px=max(1, int(self.lock_expiry * 1000)))
+        """SET NX; a lock already ours counts as taken (the SET sent again over a reset
+        connection after the server ran it)."""
+        expiry = max(1, int(self.lock_expiry * 1000))
+        if self._link.is_async:
+
+            async def take(c: Any) -> bool:
+                return bool(await c.set(name, holder, nx=True, px=expiry)) or (
+                    _text(await c.get(name)) == holder
+                )
+
+            return take
+        return lambda c: (
+            bool(c.set(name, holder, nx=True, px=expiry)) or (_text(c.get(name)) == holder)
+        )
 
     @contextlib.contextmanager
     def lock(self, key: str) -> Iterator[None]:
