@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +26,7 @@ from streaming import (  # noqa: E402
     APIResponseTooLargeError,
     AsyncClient,
     Client,
+    InternalServerError,
     NotFoundError,
     ResponseLimits,
     RetryPolicy,
@@ -223,7 +225,10 @@ def test_a_retry_sends_the_whole_file_again_from_where_it_started(
     assert server.headers[0]["Content-Length"] == str(len(first))
 
 
-def test_an_unseekable_file_is_sent_chunked_once(upload_server: Any) -> None:
+def test_an_unseekable_file_is_sent_chunked_once_and_never_retried(upload_server: Any) -> None:
+    """The 503 would be retried, but the pipe's bytes are gone: the user gets the typed
+    error of the one attempt (never a ValueError from re-reading the pipe), sync and async."""
+
     class Pipe(Unbuffered):
         def seekable(self) -> bool:
             return False
@@ -231,15 +236,34 @@ def test_an_unseekable_file_is_sent_chunked_once(upload_server: Any) -> None:
         def tell(self) -> int:
             raise OSError("not seekable")
 
+    once = "after 1 attempt); not retried: the body reads a file that cannot seek"
     server = upload_server(BUSY, OK)
     client = Client(
         base_url=server.url, api_key="k", max_retries=2, retry=RetryPolicy(sleep=no_sleep)
     )
     with client:
-        with pytest.raises(ValueError, match="cannot be sent twice"):
+        with pytest.raises(InternalServerError, match=re.escape(once)) as info:
             client.files.upload(file=Pipe(CONTENT), purpose="p")
+    assert info.value.status_code == 503 and info.value.attempts == 1
     (body,) = server.bodies
     assert CONTENT in body and server.headers[0]["Transfer-Encoding"] == "chunked"
+
+    async def no_async_sleep(seconds: float) -> None:
+        return None
+
+    async def upload_async() -> None:
+        async with AsyncClient(
+            base_url=async_server.url,
+            api_key="k",
+            max_retries=2,
+            retry=RetryPolicy(sleep=no_sleep, async_sleep=no_async_sleep),
+        ) as client:
+            await client.files.upload(file=Pipe(CONTENT), purpose="p")
+
+    async_server = upload_server(BUSY, OK)
+    with pytest.raises(InternalServerError, match=re.escape(once)):
+        asyncio.run(upload_async())
+    assert len(async_server.bodies) == 1
 
 
 def test_a_streamed_download_leaves_the_body_unread_until_asked(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import io
 import json
+import os
 
 import pydantic
 import pytest
@@ -18,7 +19,8 @@ from apigen.runtime.encoding import (
     encode_query,
 )
 from apigen.runtime.endpoint import ParamStyle
-from apigen.runtime.uploads import StreamedBody
+from apigen.runtime.errors import APIError
+from apigen.runtime.uploads import FilePart, StreamedBody
 
 
 class Color(enum.Enum):
@@ -149,3 +151,18 @@ def test_binary_and_text_bodies() -> None:
     assert isinstance(streamed, StreamedBody) and ctype == "application/octet-stream"
     assert b"".join(streamed) == b"z" and streamed.length == 1
     assert encode_body("text", "héllo", None) == ("héllo".encode(), "text/plain; charset=utf-8")
+
+
+def test_a_pipe_sent_twice_raises_a_typed_error() -> None:
+    """A pipe is read once; the client never retries such a body (``replayable`` turns
+    False once read), and iterating it again anyway is an ``APIError``, not a ValueError."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"piped bytes")
+    os.close(write_end)
+    with open(read_end, "rb", buffering=0) as pipe:
+        body = StreamedBody([b"head:", FilePart(pipe)])
+        assert body.replayable and body.length is None  # nothing read yet: sendable
+        assert b"".join(body) == b"head:piped bytes"
+        assert not body.replayable
+        with pytest.raises(APIError, match="cannot be sent twice"):
+            b"".join(body)

@@ -8,6 +8,7 @@ uses a small real rate and measures the server-side request timestamps.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from typing import Any
 
@@ -29,6 +30,7 @@ from apigen.runtime import (
     Pagination,
     RateLimit,
     RequestOptions,
+    ResponseLimits,
     ResponseType,
     RetryEvent,
     RetryPolicy,
@@ -134,12 +136,29 @@ def test_sync_retries_against_faults(fault_server: FaultServer, clock: FakeClock
 
 
 def test_sync_timeouts_and_refused_connections(fault_server: FaultServer, clock: FakeClock) -> None:
+    """A server that does not answer while the client waits: each attempt ends in the read
+    timeout, whatever the load (the attempt deadline, which would race the read timeout
+    on a busy machine, is off here; tests/runtime/test_runtime_hostile_server.py has it)."""
     install_faults(fault_server)
+    answer = threading.Event()  # the hanging server answers only after the client gave up
+    fault_server.route(
+        "/hang", lambda r: Reply(json={"late": True}) if answer.wait(10) else Reply()
+    )
     events: list[RetryEvent] = []
-    with sync_client(fault_server, clock, timeout=0.1, hooks=Hooks(on_retry=[events.append])) as c:
-        with pytest.raises(APITimeoutError, match="after 2 attempts"):
-            c.request(ep("GET", "/slow"), options=RequestOptions(max_retries=1))
-        assert len(fault_server.requests("/slow")) == 2
+    try:
+        with sync_client(
+            fault_server,
+            clock,
+            timeout=0.1,
+            limits=ResponseLimits(attempt_deadline=math.inf),
+            hooks=Hooks(on_retry=[events.append]),
+        ) as c:
+            with pytest.raises(APITimeoutError, match="after 2 attempts") as timed_out:
+                c.request(ep("GET", "/hang"), options=RequestOptions(max_retries=1))
+            assert type(timed_out.value.__cause__) is httpx.ReadTimeout
+            assert len(fault_server.requests("/hang")) == 2
+    finally:
+        answer.set()
     refused = sync_client(
         fault_server,
         clock,

@@ -143,6 +143,15 @@ _Exchange = Generator[_Step, Any, httpx.Response]
 _UNPARSED: Any = object()
 
 
+def _sent_once(p: _Prepared) -> str:
+    """Why the call cannot be retried although its failure could be: its body reads a
+    file that cannot seek (a pipe) and was (partly) sent. Empty when it can be sent."""
+    content = p.content
+    if isinstance(content, StreamedBody) and not content.replayable:
+        return "; not retried: the body reads a file that cannot seek (a pipe) and was sent"
+    return ""
+
+
 class _Prepared:
     """One call, encoded once and re-sent unchanged by every attempt."""
 
@@ -527,15 +536,18 @@ class BaseAPIClient:
         self, p: _Prepared, request: httpx.Request, exc: httpx.RequestError, retries: int
     ) -> float:
         """Delay before retrying a failed attempt, or raise the final connection error."""
+        note = ""
         if retries < p.max_retries and exception_is_retryable(exc, p.method, p.idempotent):
-            delay = backoff(self._retry, retries)
-            self._emit_retry(p, request, delay, type(exc).__name__, None, exc)
-            return delay
+            note = _sent_once(p)
+            if not note:
+                delay = backoff(self._retry, retries)
+                self._emit_retry(p, request, delay, type(exc).__name__, None, exc)
+                return delay
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         plural = "s" if p.attempts != 1 else ""
         raise cls(
             f"{p.method} {self._redact(request.url)} failed: {type(exc).__name__} "
-            f"(after {p.attempts} attempt{plural})",
+            f"(after {p.attempts} attempt{plural}{note})",
             request=request,
             attempts=p.attempts,
         ) from exc
@@ -557,6 +569,9 @@ class BaseAPIClient:
                         f"{policy.max_retry_after:.0f} s limit",
                     )
                 if retries < p.max_retries:
+                    once = _sent_once(p)
+                    if once:
+                        raise self._error(p, response, retry_after, once.lstrip("; "))
                     delay = retry_after if retry_after is not None else backoff(policy, retries)
                     self._emit_retry(p, response.request, delay, str(status), status, None)
                     return delay

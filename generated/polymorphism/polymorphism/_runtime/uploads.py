@@ -5,12 +5,16 @@ A multipart part (or a binary body) given as a path or a file object is read in
 be sent again (a retry, a redirect): each pass starts every file where it stood when
 the call was made (seekable files) or opens the path anew. Its length is known when
 every file's size is, so it goes out with ``Content-Length`` rather than chunked.
+A file that cannot seek (a pipe) is read once: such a body is never retried, and
+sending it again anyway raises ``APIError``.
 """
 
 from __future__ import annotations
 
 import os
 from typing import Any, AsyncIterator, Iterator
+
+from .errors import APIError
 
 __all__ = ["FilePart", "StreamedBody", "is_streamable"]
 
@@ -46,6 +50,12 @@ class FilePart:
             self.start = None
 
     @property
+    def replayable(self) -> bool:
+        """It can be sent (again): a path (opened anew), a file that seeks back, or a
+        pipe nothing has been read from yet (a refused connection read nothing)."""
+        return self.start is not None or isinstance(self.source, os.PathLike) or not self.sent
+
+    @property
     def name(self) -> str | None:
         """The file's own base name, for the part's ``filename``."""
         raw = (
@@ -65,7 +75,7 @@ class FilePart:
         if self.start is not None:
             self.source.seek(self.start)
         elif self.sent:
-            raise ValueError(
+            raise APIError(
                 "a file that cannot seek (a pipe) cannot be sent twice; pass a "
                 "path or a seekable file to allow retries"
             )
@@ -97,6 +107,11 @@ class StreamedBody:
                 yield piece
             else:
                 yield from piece.chunks()
+
+    @property
+    def replayable(self) -> bool:
+        """Every file in it can be sent (again): a retry may send the body."""
+        return all(isinstance(p, bytes) or p.replayable for p in self.pieces)
 
     def for_async(self) -> _AsyncBody:
         """The same body for httpx's async client (which takes async iterables only)."""
