@@ -20,11 +20,11 @@ RateLimit(requests=--rate, per=1.0):
 The rate is read from the server's per-second counts over the whole seconds of the run:
 the largest second and the mean; "busiest 1-s window" slides over the answers' times
 (every start, 50 ms apart). Each worker also reports its own calls per second
-("per_process" in --json), which shows a process the machine starves. Redis is a redis-server this script starts
-(tests/runtime/rt_redis.py) on a free port. Where it may (as root), the script raises its
-own priority, so the counting server and Redis, which stand for the API and the shared
-Redis of a deployment, count on time on a busy machine; the workers run at the priority
-the script was started with.
+("per_process" in --json), which shows a process the machine starves. Redis is a
+redis-server this script starts (tests/runtime/rt_redis.py) on a free port. Where it may
+(as root), the script raises its own priority, so the counting server and Redis, which
+stand for the API and the shared Redis of a deployment, count on time on a busy machine;
+the workers run at the priority the script was started with.
 
     python bench/shared_limit.py
     python bench/shared_limit.py --rate 200 --seconds 10 --outage 5
