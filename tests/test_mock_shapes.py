@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 
-from apigen.mockspec import mock_spec
+from apigen import build
+from apigen.mockspec import IGNORED_HEADERS, mock_spec
 from apigen.runtime import Endpoint, ResponseType, SyncAPIClient
 from apigen.runtime.mock import MockAPI
 from apigen.runtime.schema_values import Schemas, _for_pattern
@@ -455,3 +456,149 @@ def test_stripe_anyof_of_an_object_or_empty_string_in_forms_and_deep_objects() -
     ok = raw.post("/v1/accounts", data={"dob[day]": "3", "tax_rates[0]": "txr_1"})
     assert ok.status_code == 200, ok.text
     assert raw.post("/v1/accounts", data={"dob": "", "tax_rates": ""}).status_code == 200
+
+
+def test_directory_shapes_regex_literals_ignored_headers_adjacent_and_slashed_path_values() -> None:
+    literal = {"type": "string", "pattern": "/^\\d{4}-\\d{2}-\\d{2}$/"}  # data2crm
+    auth_header = {"name": "Authorization", "in": "header", "required": True}
+    mock = _mock(
+        {
+            "/users": {
+                "get": {
+                    "operationId": "users",
+                    "responses": OK,
+                    "parameters": [
+                        {"name": "since", "in": "query", "required": True, "schema": literal},
+                        {**auth_header, "schema": {"type": "string"}},  # OpenAPI: ignored
+                        {"name": "Content-Type", "in": "header", "required": True},
+                    ],
+                }
+            },
+            # healthcare.gov: where one parameter ends is told by the other's enum
+            "/blog/{page}{ext}": {
+                "get": {
+                    "operationId": "page",
+                    "responses": OK,
+                    "parameters": [
+                        {"name": "page", "in": "path", "schema": {"type": "string"}},
+                        {"name": "ext", "in": "path", "schema": {"enum": [".json", ".md"]}},
+                    ],
+                }
+            },
+            # Azure: a path value with a "/" in it, sent as %2F
+            "/metrics/{metric}": {
+                "get": {
+                    "operationId": "metric",
+                    "responses": OK,
+                    "parameters": [
+                        {"name": "metric", "in": "path", "schema": {"enum": ["counters/bytes"]}}
+                    ],
+                }
+            },
+            # Azure's registry: Basic and an API key named Authorization in one requirement
+            "/manifests": {
+                "get": {
+                    "operationId": "manifests",
+                    "responses": OK,
+                    "security": [{"basic": [], "key": []}],
+                }
+            },
+        },
+        components={
+            "securitySchemes": {
+                "basic": {"type": "http", "scheme": "basic"},
+                "key": {"type": "apiKey", "in": "header", "name": "Authorization"},
+            }
+        },
+    )
+    schema = mock.schemas
+    since = next(p for p in mock.operation("users").raw["params"] if p["name"] == "since")
+    text = schema.value(since["schema"], random.Random(1), request=True)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.get("/users", params={"since": text}).status_code == 200
+    assert "pattern" in raw.get("/users", params={"since": "yesterday"}).text
+    assert raw.get("/blog/about.json").status_code == 200
+    assert mock.calls[-1].path_params == {"page": "about", "ext": ".json"}
+    assert raw.get("/blog/about.md").status_code == 200
+    assert raw.get("/metrics/counters%2Fbytes").status_code == 200
+    assert mock.calls[-1].path_params == {"metric": "counters/bytes"}
+    assert raw.get("/manifests", headers={"Authorization": "key-1"}).status_code == 200
+    assert raw.get("/manifests").status_code == 401
+    assert IGNORED_HEADERS == build.IGNORED_HEADERS  # the client sends none of them either
+
+
+def test_inherited_closed_objects_form_exploded_query_objects_lookaheads_and_padding() -> None:
+    resource = {"type": "object", "additionalProperties": False, "properties": {"id": {}}}
+    status = {"type": "object", "properties": {"value": {"enum": ["ported"]}, "n": {}}}
+    mock = _mock(
+        {
+            "/gateways": {
+                "put": {
+                    "operationId": "put",
+                    "responses": OK,
+                    "parameters": [  # Telnyx's filter[status]: an object, form-exploded
+                        {"name": "filter[status]", "in": "query", "schema": status}
+                    ],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {  # Azure: a closed Resource, inherited by allOf
+                                    "allOf": [{"$ref": "#/components/schemas/Resource"}],
+                                    "additionalProperties": False,
+                                    "properties": {"properties": {"type": "object"}},
+                                }
+                            }
+                        }
+                    },
+                }
+            }
+        },
+        components={"schemas": {"Resource": resource}},
+    )
+    raw = mock.http_client(base_url="https://api.test")
+    body = {"id": "1", "properties": {}}
+    assert raw.put("/gateways", json=body, params={"value": "ported"}).status_code == 200
+    refused = raw.put("/gateways", json={**body, "other": 1}, params={"value": "ported"})
+    assert "body.other: unknown property" in refused.text
+    refused = raw.put("/gateways", json=body, params={"value": "x"})
+    assert "query parameter 'filter[status]'.value: 'x' is not one of" in refused.text
+    assert "not declared" in raw.put("/gateways", json=body, params={"zzz": "1"}).text
+    schemas = Schemas({})
+    password = r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[!@#$%\^&\*])[a-zA-Z\d!@#$%\^&\*]{12,123}$"
+    sha = {"type": "string", "minLength": 40, "maxLength": 40, "pattern": "^[0-9a-fA-F]+$"}
+    for schema in ({"type": "string", "pattern": password}, sha):
+        text = schemas.value(schema, random.Random(1), request=True)
+        assert not schemas.problems(schema, text), (schema, text)
+    # a request's object is never synthesised empty (a form body would not carry it)
+    phase = {"type": "object", "properties": {"items": {"type": "array", "items": status}}}
+    value = schemas.value(phase, random.Random(1), request=True)
+    assert value["items"] and all(value["items"])
+
+
+def test_routes_no_request_tells_apart_are_answered_as_the_operation_the_client_calls() -> None:
+    # Box: GET /shared_items, /shared_items#folders, /shared_items#web_links: equal requests
+    def answer(kind: str) -> dict[str, Any]:
+        props = {"type": {"enum": [kind]}}
+        schema = {"type": "object", "required": ["type"], "properties": props}
+        return {"200": {"description": "", "content": {"application/json": {"schema": schema}}}}
+
+    paths = {
+        "/shared_items": {"get": {"operationId": "file", "responses": answer("file")}},
+        "/shared_items#folders": {"get": {"operationId": "folder", "responses": answer("folder")}},
+    }
+    mock = _mock(paths)
+    client = SyncAPIClient(
+        base_url="https://api.test",
+        package="t",
+        version="1",
+        http_client=httpx.Client(transport=mock),
+        max_retries=0,
+    )
+    for path, operation, kind in (
+        ("/shared_items", "file", "file"),
+        ("/shared_items#folders", "folder", "folder"),
+    ):
+        endpoint = Endpoint("GET", path, operation, responses={"200": ResponseType("json")})
+        assert client.request(endpoint) == {"type": kind}
+        assert mock.calls[-1].operation_id == operation

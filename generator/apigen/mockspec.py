@@ -12,6 +12,7 @@ client's names (``resource.method``) and the fields that end a pagination.
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import unquote
 
@@ -60,6 +61,11 @@ SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 SUBSCHEMA_ONE = ("items", "additionalProperties")
 SUBSCHEMA_MAPS = ("properties", "patternProperties")
 MAX_INLINE = 16  # hops through non-schema references
+# header parameters OpenAPI says to ignore (the client sends none of them: build.IGNORED_HEADERS)
+IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+# a pattern written as a JavaScript regular-expression literal, "/^\\d{4}$/": no string
+# matches it as written (a "/" before "^" or after "$"), its author meant what is between
+_REGEX_LITERAL = re.compile(r"^/(\^.*|.*\$)/([dgimsuy]*)$", re.DOTALL)
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -127,6 +133,8 @@ class _Builder:
                 out[key] = [self.schema(sub, depth + 1) for sub in value]
             elif key in SUBSCHEMA_ONE and isinstance(value, dict):
                 out[key] = self.schema(value, depth + 1)
+            elif key == "pattern" and isinstance(value, str):
+                out[key] = _pattern(value)
             elif key == "discriminator" and isinstance(value, dict):
                 out[key] = {k: v for k, v in value.items() if k in ("propertyName", "mapping")}
             else:
@@ -138,6 +146,14 @@ class _Builder:
             name = self.pending.pop()
             self.reached[name] = self.schema(self.named[name])
         return {name: self.reached[name] for name in sorted(self.reached)}
+
+
+def _pattern(pattern: str) -> str:
+    """The regular expression a pattern means (the body of a JavaScript literal)."""
+    literal = _REGEX_LITERAL.match(pattern)
+    if literal is None:
+        return pattern
+    return ("(?i)" if "i" in literal.group(2) else "") + literal.group(1)
 
 
 def _media(builder: _Builder, content: Any, examples: bool) -> dict[str, Any]:
@@ -183,6 +199,8 @@ def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
             for raw in source:
                 param = builder.deref(raw)
                 if not isinstance(param, dict) or not isinstance(param.get("name"), str):
+                    continue
+                if param.get("in") == "header" and param["name"].lower() in IGNORED_HEADERS:
                     continue
                 schema = param.get("schema")
                 if schema is None and isinstance(param.get("content"), dict) and param["content"]:

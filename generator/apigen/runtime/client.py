@@ -28,7 +28,13 @@ from .encoding import (
     encode_query,
     wire_names,
 )
-from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType, StreamingEndpoint
+from .endpoint import (
+    Endpoint,
+    ErrorEnvelope,
+    ParamStyle,
+    ResponseType,
+    StreamingEndpoint,
+)
 from .decoding import decode_failure, decode_json
 from .errors import (
     APIConnectionError,
@@ -765,7 +771,11 @@ class BaseAPIClient:
         content: Any = p.content
         if isinstance(content, StreamedBody) and isinstance(http, httpx.AsyncClient):
             content = content.for_async()
-        request = build_request(http, p.method, url, params, p.headers, content, p.timeout)
+        # the operation's id goes in a request extension (never sent): an in-process
+        # transport (testing.MockAPI) tells apart routes no request does (Box's #folders)
+        request = build_request(
+            http, p.method, url, params, p.headers, content, p.timeout, p.endpoint.operation_id
+        )
         retries = 0
         refreshed = False
         last: BaseException | None = None

@@ -135,9 +135,20 @@ class Schemas:
 
     # ------------------------------------------------------------------ checks
     def problems(
-        self, schema: Any, value: Any, path: str = "", request: bool = True, depth: int = 0
+        self,
+        schema: Any,
+        value: Any,
+        path: str = "",
+        request: bool = True,
+        depth: int = 0,
+        known: frozenset[str] = frozenset(),
     ) -> list[str]:
-        """Why ``value`` does not satisfy ``schema``; each problem names where (``a.b[0]``)."""
+        """Why ``value`` does not satisfy ``schema``; each problem names where (``a.b[0]``).
+
+        ``known``: property names an ``allOf`` around this schema declares. allOf reads as
+        the models read it, as inheritance: ``additionalProperties: false`` in a part
+        (Azure's Resource) or around the parts refuses only names none of them declares.
+        """
         schema = self.resolve(schema)
         if schema is False:
             return [f"{_where(path)}: not allowed"]
@@ -166,8 +177,11 @@ class Schemas:
             out.append(f"{_where(path)}: {value!r} is not one of {shown}")
         if "const" in schema and value != schema["const"]:
             out.append(f"{_where(path)}: must be {schema['const']!r}")
-        for part in schema.get("allOf") or []:
-            out += self.problems(part, value, path, request, depth + 1)
+        parts = schema.get("allOf") or []
+        if parts and kind == "object":
+            known = known | frozenset(_dict(self._merged(schema), "properties"))
+        for part in parts:
+            out += self.problems(part, value, path, request, depth + 1, known)
         for key in ("anyOf", "oneOf"):
             branches = schema.get(key)
             if isinstance(branches, list) and branches:
@@ -182,7 +196,7 @@ class Schemas:
         elif kind == "array":
             out += self._array(schema, value, path, request, depth)
         elif kind == "object":
-            out += self._object(schema, value, path, request, depth)
+            out += self._object(schema, value, path, request, depth, known)
         return out
 
     def _string(self, schema: Mapping[str, Any], value: str, path: str) -> list[str]:
@@ -240,7 +254,13 @@ class Schemas:
         return out
 
     def _object(
-        self, schema: Mapping[str, Any], value: dict[str, Any], path: str, request: bool, depth: int
+        self,
+        schema: Mapping[str, Any],
+        value: dict[str, Any],
+        path: str,
+        request: bool,
+        depth: int,
+        known: frozenset[str] = frozenset(),
     ) -> list[str]:
         out = []
         props = _dict(schema, "properties")
@@ -257,6 +277,8 @@ class Schemas:
         for name, item in value.items():
             if name in props:
                 out += self.problems(props[name], item, f"{dot}{name}", request, depth + 1)
+            elif name in known:
+                continue  # declared by another part of the allOf around: checked there
             elif extra is False and not schema.get("patternProperties"):
                 out.append(f"{dot}{name}: unknown property (additionalProperties is false)")
             elif isinstance(extra, dict):
@@ -420,7 +442,12 @@ class Schemas:
             text = _for_pattern(pattern) or text
         low, high = schema.get("minLength"), schema.get("maxLength")
         if isinstance(low, int) and len(text) < low:
-            text += "x" * (low - len(text))
+            # GitHub's 40-character sha of pattern ^[0-9a-fA-F]+$: padded with a character
+            # the pattern takes (its last one again, as a repeat at its end would)
+            fills = ["x", text[-1:], "0", "a"] if isinstance(pattern, str) else ["x"]
+            padded = [text + c * (low - len(text)) for c in fills if c]
+            fitting = [t for t in padded if not isinstance(pattern, str) or _matches(pattern, t)]
+            text = (fitting or padded)[0]
         if isinstance(high, int) and len(text) > high:
             text = text[:high]
         return text
@@ -446,6 +473,14 @@ class Schemas:
             if isinstance(resolved, dict) and resolved.get(skip) is True and name not in required:
                 continue
             out[name] = self.value(sub, rng, request, depth + 1, seen)
+        if request and not out and not required:
+            # an empty object in a form body is not sent at all (Stripe's phases[0].items
+            # [{}] arrives as no items): a request's object gets its first property
+            for name, sub in props.items():
+                resolved = self.resolve(sub)
+                if sub is not False and not (isinstance(resolved, dict) and resolved.get(skip)):
+                    out[name] = self.value(sub, rng, request, depth + 1, seen)
+                    break
         extra = schema.get("additionalProperties")
         for name in required:
             if name not in out:
@@ -520,12 +555,14 @@ def _for_pattern(pattern: str) -> str | None:
         return None
     for extra in (1, 0, 2):  # repeats at their minimum (+ extra when the minimum is 0)
         groups: dict[int, str] = {}
+        ahead: list[str] = []  # what the lookaheads at the start want: put first
         try:
-            text = _emit(parsed, extra, groups, 0)
+            text = _emit(parsed, extra, groups, 0, ahead)
         except (ValueError, TypeError, IndexError, RecursionError):
             continue
-        if _matches(pattern, text):
-            return text
+        for candidate in (text, "".join(ahead) + text):
+            if _matches(pattern, candidate):
+                return candidate
     return None
 
 
@@ -569,7 +606,9 @@ def _char_in(items: Any) -> str:
     return "a"
 
 
-def _emit(parsed: Any, extra: int, groups: dict[int, str], depth: int) -> str:
+def _emit(
+    parsed: Any, extra: int, groups: dict[int, str], depth: int, ahead: list[str] | None = None
+) -> str:
     if depth > 40:
         raise ValueError("pattern too deep")
     out: list[str] = []
@@ -603,6 +642,10 @@ def _emit(parsed: Any, extra: int, groups: dict[int, str], depth: int) -> str:
             out.append(_emit(av[1][0], extra, groups, depth + 1))
         elif name == "GROUPREF":
             out.append(groups.get(av, ""))
+        elif name == "ASSERT" and ahead is not None and av[0] == 1 and not out:
+            # Azure's passwords: ^(?=.*[a-z])(?=.*[A-Z])...: a lookahead before anything
+            # else is met by what it looks for, put at the start
+            ahead.append(_emit(av[1], 0, groups, depth + 1))
         elif name in ("AT", "ASSERT", "ASSERT_NOT"):
             continue
         else:

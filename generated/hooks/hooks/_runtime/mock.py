@@ -24,10 +24,11 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import httpx
 
+from .endpoint import OPERATION_EXTENSION
 from .schema_values import Schemas
 
 ERROR_FIELDS = ("message", "detail", "error_description", "error", "msg", "title")
@@ -92,10 +93,15 @@ class _Operation:
         self.fixed_query = parse_qsl(query, keep_blank_values=True)
         self.marks = parse_qsl(tail, keep_blank_values=True)
         pattern, names, statics = "", [], 0
-        for piece in re.split(r"(\{[^{}/]+\})", route or "/"):
+        pieces = re.split(r"(\{[^{}/]+\})", route or "/")
+        for at, piece in enumerate(pieces):
             if piece.startswith("{") and piece.endswith("}"):
                 names.append(piece[1:-1])
-                pattern += "([^/]+)"
+                # "{name}{extension}": where one ends is told by the other's enum
+                adjacent = (at > 1 and pieces[at - 1] == "") or (
+                    at + 2 < len(pieces) and pieces[at + 1] == ""
+                )
+                pattern += _segment(self._path_enum(piece[1:-1]) if adjacent else [])
             else:
                 pattern += re.escape(piece)
                 statics += len(piece)
@@ -103,14 +109,33 @@ class _Operation:
         self.param_names = names
         self.statics = statics  # the most literal template wins: /users/me over /users/{id}
 
+    @functools.cached_property
+    def carried(self) -> frozenset[str]:
+        """Lower-cased names of the header and query parameters (a mark's key is one)."""
+        return frozenset(
+            str(p.get("name", "")).lower()
+            for p in self.raw.get("params") or []
+            if p.get("in") in ("header", "query")
+        )
+
+    def _path_enum(self, name: str) -> list[str]:
+        for param in self.raw.get("params") or []:
+            if param.get("in") == "path" and param.get("name") == name:
+                values = (param.get("schema") or {}).get("enum")
+                if isinstance(values, list) and all(isinstance(v, str) for v in values):
+                    return values
+        return []
+
     def fits(self, request: httpx.Request, query: Mapping[str, list[str]]) -> bool:
         """The request carries what tells this operation apart from others on its path."""
         for key, value in self.fixed_query:
             if value not in query.get(key, ()):
                 return False
         for key, value in self.marks:
-            if value == "":
-                continue  # a label ("#add_shared_link", "#resourceArn"): not on the wire
+            if value == "" or key.lower() not in self.carried:
+                # a label ("#add_shared_link", "#resourceArn", Azure's "#overload=stream"):
+                # no parameter carries it, so it is not on the wire
+                continue
             if value not in [*request.headers.get_list(key), *query.get(key, ())]:
                 return False
         return True
@@ -213,7 +238,7 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def call(self, request: httpx.Request) -> Call:
         """Check and answer one request; the record of it (kept in ``calls`` when recording)."""
         query = _query(request.url.query.decode("ascii", "replace"))
-        matched = self._match(request.method.upper(), request.url.path, request, query)
+        matched = self._match(request.method.upper(), request.url, request, query)
         if isinstance(matched, httpx.Response):
             matched.request = request
             return self._record(Call(None, None, request, matched, [matched.json()["message"]]))
@@ -255,12 +280,16 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     # -------------------------------------------------------------- routing
     def _match(
-        self, method: str, path: str, request: httpx.Request, query: Mapping[str, list[str]]
+        self, method: str, url: httpx.URL, request: httpx.Request, query: Mapping[str, list[str]]
     ) -> list[tuple[_Operation, dict[str, str]]] | httpx.Response:
-        candidates = [path]
+        path = url.path
+        # the path as sent first: a parameter's "/" arrives as %2F, inside its segment
+        sent = url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
+        candidates = [sent, path] if sent != path else [path]
         for base in self._base_paths:
-            if base and (path == base or path.startswith(base + "/")):
-                candidates.insert(0, path[len(base) :] or "/")
+            for spelling in [path, sent] if sent != path else [path]:
+                if base and (spelling == base or spelling.startswith(base + "/")):
+                    candidates.insert(0, spelling[len(base) :] or "/")
         allowed: set[str] = set()
         for candidate in candidates:
             hits = []
@@ -272,11 +301,13 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     else:
                         allowed.add(op.method)
             if hits:
+                named = request.extensions.get(OPERATION_EXTENSION)
 
                 def rank(hit: tuple[_Operation, re.Match[str]]) -> tuple[int, ...]:
                     op = hit[0]
                     marks = len(op.fixed_query) + len(op.marks)
-                    return (op.fits(request, query), op.statics, marks)
+                    # the operation the client named comes first among routes it fits
+                    return (op.fits(request, query), op.statics, op.id == named, marks)
 
                 hits.sort(key=rank, reverse=True)
                 best = rank(hits[0])[:2]
@@ -307,6 +338,11 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         wanted: list[str] = []
         for names in requirements:
             unmet = [n for n in names if not self._presents(n, request, query)]
+            if len(unmet) < len(names):
+                # Azure's registry: Basic and an API key named Authorization together; a
+                # request has one Authorization header, one of them met is all it can meet
+                met_header = [n for n in names if n not in unmet and self._in_authorization(n)]
+                unmet = [n for n in unmet if not (met_header and self._in_authorization(n))]
             if not unmet:
                 return ""
             wanted.append(" and ".join(self._describe_scheme(n) for n in unmet))
@@ -332,6 +368,15 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if kind in ("oauth2", "openIdConnect"):
             return bool(authorization)
         return True  # mutualTLS and the like: not visible in a request
+
+    def _in_authorization(self, name: str) -> bool:
+        """The scheme's credential travels in the Authorization header."""
+        scheme = self._schemes.get(name) or {}
+        if scheme.get("type") == "apiKey":
+            return (
+                scheme.get("in") == "header" and scheme.get("name", "").lower() == "authorization"
+            )
+        return scheme.get("type") in ("http", "oauth2", "openIdConnect")
 
     def _describe_scheme(self, name: str) -> str:
         scheme = self._schemes.get(name) or {}
@@ -361,6 +406,11 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 declared_query.add(name)
                 if param.get("style") == "deepObject":
                     problems += self._check_deep_object(label, name, schema, query)
+                    continue
+                fields = self._exploded_fields(param)
+                if fields:  # an object, form-exploded: its properties are the query's names
+                    declared_query.update(fields)
+                    problems += self._check_exploded(label, param, fields, query)
                     continue
                 values = query.get(name)
                 if values is None and name + "[]" in query:
@@ -410,6 +460,36 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         else:
             value = self._coerce(values[-1], schema)
         return [f"{label}: {p.split(': ', 1)[-1]}" for p in self.schemas.problems(schema, value)]
+
+    def _exploded_fields(self, param: Mapping[str, Any]) -> dict[str, Any]:
+        """The properties of a query object sent form-exploded (``?a=1&b=2``), else {}."""
+        if param.get("style", "form") != "form" or param.get("explode", True) is not True:
+            return {}
+        resolved = self.schemas._merged(self.schemas.resolve(param.get("schema") or {}))
+        if not isinstance(resolved, dict) or resolved.get("type", "object") != "object":
+            return {}
+        props = resolved.get("properties")
+        return dict(props) if isinstance(props, dict) else {}
+
+    def _check_exploded(
+        self,
+        label: str,
+        param: Mapping[str, Any],
+        fields: Mapping[str, Any],
+        query: Mapping[str, list[str]],
+    ) -> list[str]:
+        value = {
+            key: _json_or_text(query[key][-1])
+            if isinstance(self.schemas.resolve(sub), dict)
+            and self.schemas.resolve(sub).get("type") in ("object", "array")
+            else self._coerce(query[key][-1], sub)
+            for key, sub in fields.items()
+            if query.get(key)
+        }
+        if not value:
+            return [f"{label}: required, missing"] if param.get("required") else []
+        schema = param.get("schema") or {}
+        return [f"{label}.{p}" for p in self.schemas.problems(schema, value)]
 
     def _check_deep_object(
         self, label: str, name: str, schema: Any, query: Mapping[str, list[str]]
@@ -802,6 +882,14 @@ def _json_response(
     content = json.dumps(body, ensure_ascii=False).encode("utf-8")
     merged = {"Content-Type": "application/json", **(headers or {})}
     return httpx.Response(status, content=content, headers=merged)
+
+
+def _segment(values: Sequence[str]) -> str:
+    """The regular expression of a path parameter: one of ``values`` when given, else any."""
+    if not values:
+        return "([^/]+)"
+    spelled = {spelling for v in values for spelling in (v, quote(v, safe=""))}
+    return "(" + "|".join(re.escape(v) for v in sorted(spelled, key=len, reverse=True)) + ")"
 
 
 def split_target(target: str) -> tuple[str, str]:

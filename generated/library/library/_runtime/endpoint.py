@@ -21,6 +21,8 @@ PaginationStyle = Literal["cursor", "offset", "page", "link", "next_url"]
 # and ``request`` returns that type, so no generated method needs a cast.
 R = TypeVar("R")
 E = TypeVar("E")
+# the request extension naming the operation a request is for (never on the wire)
+OPERATION_EXTENSION = "apigen.operation_id"
 
 
 @dataclass(frozen=True, slots=True)

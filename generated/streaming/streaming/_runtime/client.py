@@ -28,7 +28,14 @@ from .encoding import (
     encode_query,
     wire_names,
 )
-from .endpoint import Endpoint, ErrorEnvelope, ParamStyle, ResponseType, StreamingEndpoint
+from .endpoint import (
+    OPERATION_EXTENSION,
+    Endpoint,
+    ErrorEnvelope,
+    ParamStyle,
+    ResponseType,
+    StreamingEndpoint,
+)
 from .decoding import decode_failure, decode_json
 from .errors import (
     APIConnectionError,
@@ -53,7 +60,6 @@ from .exchange import (
     redirect_request,
 )
 from .idempotency import ensure_idempotency_key
-from .outgoing import build_request
 from .layers import install_layers
 from .logs import SENSITIVE_QUERY_NAMES, install_httpx_redaction, redact_url
 from .config import ClientConfig
@@ -765,7 +771,17 @@ class BaseAPIClient:
         content: Any = p.content
         if isinstance(content, StreamedBody) and isinstance(http, httpx.AsyncClient):
             content = content.for_async()
-        request = build_request(http, p.method, url, params, p.headers, content, p.timeout)
+        request = http.build_request(
+            p.method,
+            url,
+            params=params,
+            headers=p.headers,
+            content=content,
+            timeout=p.timeout,
+            # never sent: tells an in-process transport (testing.MockAPI) which operation
+            # this is, where the spec has routes no request tells apart (Box's #folders)
+            extensions={OPERATION_EXTENSION: p.endpoint.operation_id},
+        )
         retries = 0
         refreshed = False
         last: BaseException | None = None
