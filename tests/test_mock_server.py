@@ -21,10 +21,18 @@ STARTUP = 60  # seconds: a bound on a loaded machine, not a measurement
 
 
 class MockProcess:
-    def __init__(self, spec: Path) -> None:
+    def __init__(self, spec: Path, sigint_ignored: bool = False) -> None:
         cmd = [sys.executable, "-m", "apigen", "mock", str(spec), "--port", "0"]
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=REPO,
+            # as a shell's background job starts (a test suite run with `&`)
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+            if sigint_ignored
+            else None,
         )
         self.lines: list[str] = []
         ready = threading.Event()
@@ -113,3 +121,15 @@ def test_specs_that_need_the_loader_yaml_and_swagger2() -> None:
     assert any(op["path"] == "/pet/{petId}" for op in swagger2["operations"])
     library = read_mock_spec(str(REPO / "specs" / "openapi31.yaml"))
     assert library["operations"] and library["schemas"]
+
+
+def test_sigint_stops_it_when_started_with_sigint_ignored() -> None:
+    # Python installs no KeyboardInterrupt handler then: the mock used to run on
+    server = MockProcess(REPO / "specs" / "petstore.json", sigint_ignored=True)
+    try:
+        assert server.stop(signal.SIGINT) == 0
+        assert "apigen mock: stopped after 0 requests" in server.lines
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait(timeout=10)

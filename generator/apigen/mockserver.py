@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import signal
 import sys
 import threading
 import time
@@ -152,15 +153,22 @@ def serve(source: str, host: str = "127.0.0.1", port: int = 8000, seed: int = 0)
         bound_host = bound_host.decode("ascii", "replace")
     if host not in LOOPBACK:
         say(f"apigen mock: warning: listening on {host}, not loopback", err=True)
-    log(
-        f"apigen mock: {len(mock.operation_names)} operations on http://{bound_host}:{bound_port} "
-        f"(ready in {time.perf_counter() - started:.2f} s; Ctrl-C stops)"
-    )
-    try:
+    # Ctrl-C stops it even when started with SIGINT ignored (a shell's background job, a
+    # test runner started that way: Python then installs no handler), from the ready line on
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler) if on_main else None
+    try:  # a signal as soon as the ready line is out stops it as cleanly as a later one
+        log(
+            f"apigen mock: {len(mock.operation_names)} operations on "
+            f"http://{bound_host}:{bound_port} "
+            f"(ready in {time.perf_counter() - started:.2f} s; Ctrl-C stops)"
+        )
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     log(f"apigen mock: stopped after {mock.count} requests")
     return 0
