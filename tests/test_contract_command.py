@@ -338,3 +338,25 @@ def test_requests_are_spaced_by_the_rate_and_stop_at_the_budget() -> None:
     called = [r.operation for r in results if not r.skipped]
     assert called == ["listItems", "status"]  # the third would start after 2 s
     assert [r.skipped for r in results if r.skipped] == ["time budget of 1.5 s used up"] * 2
+
+
+def test_included_operations_send_their_request_body() -> None:
+    from apigen.runtime.mock import MockAPI
+
+    spec = mock_spec(PETSTORE)
+    mock = MockAPI(spec)
+    checked = Contract(
+        spec,
+        Settings(
+            "https://petstore.test/v2",
+            include=["addPet", "placeOrder"],
+            headers={"api_key": "k", "Authorization": "Bearer t"},
+            rate=0,
+        ),
+        transport=mock,
+    )
+    results = {r.operation: r for r in checked.run()}
+    assert results["addPet"].status == 200 and results["placeOrder"].status == 200
+    posts = [c for c in mock.calls if c.request.method == "POST"]
+    assert [c.operation_id for c in posts] == ["addPet", "placeOrder"]
+    assert all(c.valid and isinstance(c.json, dict) for c in posts), [c.problems for c in posts]

@@ -23,7 +23,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Sequence
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -153,10 +153,13 @@ class Contract:
         except LookupError as exc:
             result.skipped = str(exc)
             return
+        body_arguments = self._body(op, headers)
         self._pace()
         begun = self.clock()
         try:
-            with self.http.stream(op["method"], path, params=query, headers=headers) as response:
+            with self.http.stream(
+                op["method"], path, params=query, headers=headers, **body_arguments
+            ) as response:
                 body = b""
                 for chunk in response.iter_bytes():
                     body += chunk
@@ -205,6 +208,36 @@ class Contract:
                     p for p in (headers.get("Cookie", ""), f"{name}={_text(value)}") if p
                 )
         return path, query, headers
+
+    def _body(self, op: Mapping[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        """httpx's arguments for the operation's request body: its example, else a value
+        synthesised from its schema, in the first JSON media type it takes (else its first).
+        Sets the Content-Type in ``headers``; {} for an operation without a body."""
+        content = (op.get("body") or {}).get("content") or {}
+        if not content:
+            return {}
+        media = next(
+            (m for m in content if self._json_media.match(m.split(";")[0].strip().lower())),
+            next(iter(content)),
+        )
+        entry = content[media] if isinstance(content[media], dict) else {}
+        if "example" in entry:
+            value = entry["example"]
+        else:
+            rng = random.Random(zlib.crc32(f"{self.settings.seed}:body:{op['id']}".encode()))
+            value = self.schemas.value(entry.get("schema") or {}, rng, request=True)
+        kind = media.split(";")[0].strip().lower()
+        if kind.startswith("multipart/") and isinstance(value, dict):
+            return {"files": {k: (None, _text(v)) for k, v in value.items()}}  # its own type
+        if kind == "*/*":
+            media = "application/json"
+        headers["Content-Type"] = media
+        if self._json_media.match(kind):
+            return {"content": json.dumps(value).encode("utf-8")}
+        if kind == "application/x-www-form-urlencoded" and isinstance(value, dict):
+            pairs = [(k, _text(item)) for k, v in value.items() for item in _listed(v)]
+            return {"content": urlencode(pairs).encode("ascii")}
+        return {"content": value if isinstance(value, bytes) else _text(value).encode("utf-8")}
 
     def _value(self, op: Mapping[str, Any], param: Mapping[str, Any]) -> Any:
         name = param["name"]
@@ -303,6 +336,11 @@ def _text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
+
+
+def _listed(value: Any) -> list[Any]:
+    """A form field's values: a list's items, one value otherwise (a form repeats names)."""
+    return value if isinstance(value, list) else [value]
 
 
 def _snake(name: str) -> str:

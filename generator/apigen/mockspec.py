@@ -233,10 +233,8 @@ def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
         if isinstance(body, dict) and isinstance(body.get("content"), dict):
             out["body"] = {
                 "required": bool(body.get("required")),
-                "content": {
-                    k: {"schema": v["schema"]}
-                    for k, v in _media(builder, body["content"], False).items()
-                },
+                # examples too: apigen contract sends them
+                "content": _media(builder, body["content"], True),
             }
         responses: dict[str, Any] = {}
         listed = op.get("responses")
