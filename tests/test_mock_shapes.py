@@ -602,3 +602,22 @@ def test_routes_no_request_tells_apart_are_answered_as_the_operation_the_client_
         endpoint = Endpoint("GET", path, operation, responses={"200": ResponseType("json")})
         assert client.request(endpoint) == {"type": kind}
         assert mock.calls[-1].operation_id == operation
+
+
+def test_enums_at_the_wrong_level_or_of_the_wrong_type_and_list_examples_of_objects() -> None:
+    schemas = Schemas({})
+    # id4i: an array's enum of strings (its items' enum again); Visual Studio: an integer
+    # whose enum lists strings; AWS: a pattern found inside "string-N", cut to maxLength
+    listed = {"type": "array", "enum": ["A", "B"], "items": {"type": "string", "enum": ["A", "B"]}}
+    owner = {"type": "integer", "format": "int32", "enum": ["0 (User)", "1 (Organization)"]}
+    days = {"type": "string", "pattern": "[0-9]+", "minLength": 1, "maxLength": 3}
+    for schema in (listed, owner, days):
+        value = schemas.value(schema, random.Random(1), request=True)
+        assert not schemas.problems(schema, value), (schema, value)
+    assert schemas.problems(listed, ["C"]) and schemas.problems(owner, "2 (Other)")
+    # Azure: an example that is a list where the schema (properties, no type) is an object
+    operation = {"properties": {"name": {"type": "string"}}}
+    filled = schemas.complete(
+        {"properties": {"value": operation}}, {"value": [{}]}, random.Random(1)
+    )
+    assert isinstance(filled["value"], dict)

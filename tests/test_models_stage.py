@@ -310,3 +310,17 @@ def test_every_class_the_ir_names_is_one_the_library_made() -> None:
         assert named and made.untyped == (), (name, made.untyped)
         assert named <= made.classes, (name, sorted(named - made.classes))
         assert referenced <= made.classes | set(api.literal_aliases.values()), name
+
+
+def test_a_shared_enum_of_digits_under_several_names_gets_a_class_name() -> None:
+    # isendpro: enum ["1"] under rapportCampagne and under other names: "1" is no class
+    def op(name: str) -> dict[str, object]:
+        schema = {"type": "string", "enum": ["1"]}
+        param = {"name": name, "in": "query", "required": True, "schema": schema}
+        return {"get": {"operationId": name, "parameters": [param], "responses": {"200": {}}}}
+
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}}
+    spec["paths"] = {"/a": op("rapportCampagne"), "/b": op("listeNoire"), "/c": op("version")}
+    api = build_api(spec)
+    assert api.models and all(name.isidentifier() for name in api.models)
+    assert all(alias.isidentifier() for alias in api.literal_aliases.values())

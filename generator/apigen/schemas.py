@@ -274,7 +274,8 @@ def _shared_enum_names(keys: list[str], values: list[Any]) -> list[str]:
             return [named[0] + words]
         return [named[0], named[0] + words] if words else [named[0]]
     common = sorted(set(named), key=lambda n: (-named.count(n), n))[:1]
-    return [w for w in (words, *common, *(c + words for c in common if words)) if w]
+    # isendpro's enum ["1"] under two names: "1" alone names no class
+    return [w for w in (words, *common, *(c + words for c in common if words)) if w.isidentifier()]
 
 
 class SchemaRegistry:

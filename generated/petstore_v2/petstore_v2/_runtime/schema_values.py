@@ -157,10 +157,14 @@ class Schemas:
         out: list[str] = []
         types = _types(schema)
         kind = _kind(value)
+        listed = _list(schema, "enum")
         if (
             types is not None
             and kind not in types
             and not (kind == "integer" and "number" in types)
+            # Visual Studio's type: integer, enum: ["0 (User)", ...]: no member has the
+            # type, so a member is what the API takes
+            and not (value in listed and _textual_member(types, listed, value))
         ):
             if not (value is None and schema.get("nullable") is True):
                 return [f"{_where(path)}: expected {' or '.join(types)}, got {kind}"]
@@ -172,6 +176,7 @@ class Schemas:
             and enum
             and value not in enum
             and not _textual_member(types, enum, value)
+            and not _items_enum(types, enum)
         ):
             shown = ", ".join(repr(v) for v in enum[:8]) + (", ..." if len(enum) > 8 else "")
             out.append(f"{_where(path)}: {value!r} is not one of {shown}")
@@ -312,7 +317,7 @@ class Schemas:
         if "const" in schema:
             return schema["const"]
         enum = [v for v in schema.get("enum") or [] if v is not None]
-        if enum:
+        if enum and not _items_enum(_types(schema), enum):
             return enum[rng.randrange(len(enum))]
         for key in ("oneOf", "anyOf"):
             branches = schema.get(key)
@@ -363,6 +368,8 @@ class Schemas:
             best = min(branches, key=fit)
             return self.complete(best, value, rng, depth + 1)
         types, kind = _types(schema), _kind(value)
+        if types is None and value is not None and _guess(schema) in ("object", "array"):
+            types = [_guess(schema)]  # Azure's Operation: properties, no type; a list example
         widened = kind == "integer" and types is not None and "number" in types
         if types is not None and kind not in types and not widened:  # Zoom: an object, not a list
             return self.value(schema, rng, False, depth + 1)
@@ -438,19 +445,18 @@ class Schemas:
         if text is None:
             text = f"string-{rng.randrange(1000)}"
         pattern = schema.get("pattern")
-        if isinstance(pattern, str) and not _matches(pattern, text):
+        if not isinstance(pattern, str):
+            return _sized(text, schema, ["x"])
+        first = text
+        if not _matches(pattern, text):
             text = _for_pattern(pattern) or text
-        low, high = schema.get("minLength"), schema.get("maxLength")
-        if isinstance(low, int) and len(text) < low:
-            # GitHub's 40-character sha of pattern ^[0-9a-fA-F]+$: padded with a character
-            # the pattern takes (its last one again, as a repeat at its end would)
-            fills = ["x", text[-1:], "0", "a"] if isinstance(pattern, str) else ["x"]
-            padded = [text + c * (low - len(text)) for c in fills if c]
-            fitting = [t for t in padded if not isinstance(pattern, str) or _matches(pattern, t)]
-            text = (fitting or padded)[0]
-        if isinstance(high, int) and len(text) > high:
-            text = text[:high]
-        return text
+        # GitHub's 40-character sha of pattern ^[0-9a-fA-F]+$: padded with a character
+        # the pattern takes (its last one again, as a repeat at its end would); AWS's
+        # [0-9]+ of at most 3: the part of "string-123" the pattern found
+        found = re.search(pattern, first) if _matches(pattern, first) else None
+        bases = [text] + ([found.group(0)] if found and found.group(0) else [])
+        sized = [_sized(b, schema, ["x", b[-1:], "0", "a"]) for b in bases]
+        return next((t for t in sized if _matches(pattern, t)), sized[0])
 
     def _object_value(
         self,
@@ -498,6 +504,26 @@ class Schemas:
             return None
         kind = types[0]
         return {"array": [], "object": {}, "string": "", "boolean": False}.get(kind, 0)
+
+
+def _sized(text: str, schema: Mapping[str, Any], fills: list[str]) -> str:
+    """``text`` within minLength and maxLength: padded with the first of ``fills`` that keeps
+    the pattern (the first one when none does), or cut."""
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if isinstance(low, int) and len(text) < low:
+        pattern = schema.get("pattern")
+        padded = [text + c * (low - len(text)) for c in fills if c]
+        fitting = [t for t in padded if not isinstance(pattern, str) or _matches(pattern, t)]
+        text = (fitting or padded)[0]
+    if isinstance(high, int) and len(text) > high:
+        text = text[:high]
+    return text
+
+
+def _items_enum(types: list[str] | None, enum: list[Any]) -> bool:
+    """An array's enum of scalars (id4i's ``type``): its items' enum, said once more at
+    the wrong level; no array equals a scalar, so it is not read there."""
+    return types == ["array"] and not any(isinstance(v, list) for v in enum)
 
 
 def _list(schema: Mapping[str, Any], key: str) -> list[Any]:
