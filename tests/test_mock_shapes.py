@@ -621,3 +621,63 @@ def test_enums_at_the_wrong_level_or_of_the_wrong_type_and_list_examples_of_obje
         {"properties": {"value": operation}}, {"value": [{}]}, random.Random(1)
     )
     assert isinstance(filled["value"], dict)
+
+
+def test_ref_siblings_text_examples_of_objects_unicode_classes_and_free_form_queries() -> None:
+    contact = {"type": "object", "properties": {"Name": {"type": "string"}}}
+    ref = {"type": "object", "properties": {"Name": {"type": "string"}}, "required": ["Name"]}
+    secret = {**ref, "example": '{"Name": "x"}'}  # microcks: an object's example as JSON text
+    mock = _mock(
+        {
+            "/quotes": {
+                "post": {
+                    "operationId": "quotes",
+                    "responses": {
+                        "200": {
+                            "description": "",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {"s": {"$ref": "#/components/schemas/S"}},
+                                        "required": ["s"],
+                                    }
+                                }
+                            },
+                        }
+                    },
+                    "parameters": [  # microcks' queryMap: its keys are the query's names
+                        {
+                            "name": "queryMap",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "object", "additionalProperties": {}},
+                        }
+                    ],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {  # Xero: what stands beside a $ref is ignored
+                                    "type": "object",
+                                    "properties": {
+                                        "Contact": {
+                                            "$ref": "#/components/schemas/Contact",
+                                            "type": "string",
+                                        }
+                                    },
+                                }
+                            }
+                        }
+                    },
+                }
+            }
+        },
+        components={"schemas": {"Contact": contact, "S": secret}},
+    )
+    raw = mock.http_client(base_url="https://api.test")
+    answer = raw.post("/quotes", json={"Contact": {"Name": "n"}}, params={"any": "1"})
+    assert answer.status_code == 200 and isinstance(answer.json()["s"], dict)
+    assert "'queryMap': required, missing" in raw.post("/quotes", json={}).text
+    # AWS: \p{L} (no Python pattern) is not met by construction, and raises nothing
+    unicode = {"type": "string", "pattern": r"^[\p{L}\p{Z}]+$", "maxLength": 5}
+    assert len(Schemas({}).value(unicode, random.Random(1), request=True)) <= 5

@@ -57,6 +57,8 @@ SCHEMA_KEYS = frozenset(
         "$ref",
     }
 )
+# what is read beside a $ref: annotations that only widen what is accepted or say what to send
+REF_SIBLINGS_KEPT = frozenset({"nullable", "readOnly", "writeOnly", "example"})
 SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 SUBSCHEMA_ONE = ("items", "additionalProperties")
 SUBSCHEMA_MAPS = ("properties", "patternProperties")
@@ -126,6 +128,10 @@ class _Builder:
             out = {}
         for key, value in node.items():
             if key not in SCHEMA_KEYS or key == "$ref":
+                continue
+            if isinstance(ref, str) and key not in REF_SIBLINGS_KEPT:
+                # beside a $ref the rest is ignored (OpenAPI 3.0), as the models ignore it:
+                # Xero's {"$ref": Contact, "type": "string"} is a Contact
                 continue
             if key in SUBSCHEMA_MAPS and isinstance(value, dict):
                 out[key] = {name: self.schema(sub, depth + 1) for name, sub in value.items()}

@@ -396,6 +396,7 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
     ) -> list[str]:
         problems: list[str] = []
         declared_query = set()
+        free_form: Mapping[str, Any] | None = None
         for param in op.raw.get("params") or []:
             name, where, schema = param["name"], param["in"], param.get("schema") or {}
             label = f"{where} parameter {name!r}"
@@ -411,6 +412,9 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 if fields:  # an object, form-exploded: its properties are the query's names
                     declared_query.update(fields)
                     problems += self._check_exploded(label, param, fields, query)
+                    continue
+                if fields is None:  # a free-form object, form-exploded: names not declared
+                    free_form = param
                     continue
                 values = query.get(name)
                 if values is None and name + "[]" in query:
@@ -429,11 +433,18 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 continue
             problems += self._check_text(label, values, schema, param)
         declared_query.update(key for key, _ in (*op.fixed_query, *op.marks))
+        undeclared = []
         for key in query:
             base = key.split("[", 1)[0]
             known = key in declared_query or base in declared_query or key in self._query_auth
             if not known:
-                problems.append(f"query parameter {key!r}: not declared by the operation")
+                undeclared.append(key)
+        if free_form is not None:  # microcks' queryMap: every other name is one of its keys
+            if not undeclared and free_form.get("required"):
+                problems.append(f"query parameter {free_form['name']!r}: required, missing")
+            undeclared = []
+        for key in undeclared:
+            problems.append(f"query parameter {key!r}: not declared by the operation")
         return problems
 
     def _check_text(
@@ -461,14 +472,18 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             value = self._coerce(values[-1], schema)
         return [f"{label}: {p.split(': ', 1)[-1]}" for p in self.schemas.problems(schema, value)]
 
-    def _exploded_fields(self, param: Mapping[str, Any]) -> dict[str, Any]:
-        """The properties of a query object sent form-exploded (``?a=1&b=2``), else {}."""
+    def _exploded_fields(self, param: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The properties of a query object sent form-exploded (``?a=1&b=2``); None for
+        such an object of additionalProperties only; {} for anything else."""
         if param.get("style", "form") != "form" or param.get("explode", True) is not True:
             return {}
         resolved = self.schemas._merged(self.schemas.resolve(param.get("schema") or {}))
         if not isinstance(resolved, dict) or resolved.get("type", "object") != "object":
             return {}
         props = resolved.get("properties")
+        open_ended = resolved.get("additionalProperties", False) is not False
+        if not props and resolved.get("type") == "object" and open_ended:
+            return None
         return dict(props) if isinstance(props, dict) else {}
 
     def _check_exploded(

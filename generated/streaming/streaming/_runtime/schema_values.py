@@ -312,6 +312,7 @@ class Schemas:
             "example" in schema
             and depth > 0
             and not self.problems(schema, schema["example"], "", request)
+            and _of_its_kind(schema, schema["example"])
         ):
             return schema["example"]
         if "const" in schema:
@@ -453,8 +454,8 @@ class Schemas:
         # GitHub's 40-character sha of pattern ^[0-9a-fA-F]+$: padded with a character
         # the pattern takes (its last one again, as a repeat at its end would); AWS's
         # [0-9]+ of at most 3: the part of "string-123" the pattern found
-        found = re.search(pattern, first) if _matches(pattern, first) else None
-        bases = [text] + ([found.group(0)] if found and found.group(0) else [])
+        found = _found(pattern, first)
+        bases = [text] + ([found] if found else [])
         sized = [_sized(b, schema, ["x", b[-1:], "0", "a"]) for b in bases]
         return next((t for t in sized if _matches(pattern, t)), sized[0])
 
@@ -571,6 +572,24 @@ def _matches(pattern: str, text: str) -> bool:
         return re.search(pattern, text) is not None
     except re.error:
         return True
+
+
+def _of_its_kind(schema: Mapping[str, Any], value: Any) -> bool:
+    """False for an object's or array's example of another kind (microcks: an object's
+    example written as JSON text, where the schema has properties and no type)."""
+    if _types(schema) is not None or value is None:
+        return True
+    guessed = _guess(schema)
+    return guessed not in ("object", "array") or _kind(value) == guessed
+
+
+def _found(pattern: str, text: str) -> str:
+    """The part of ``text`` the pattern finds ("" when none, or not a Python pattern)."""
+    try:
+        hit = re.search(pattern, text)
+    except re.error:
+        return ""
+    return hit.group(0) if hit else ""
 
 
 def _for_pattern(pattern: str) -> str | None:
