@@ -681,3 +681,29 @@ def test_ref_siblings_text_examples_of_objects_unicode_classes_and_free_form_que
     # AWS: \p{L} (no Python pattern) is not met by construction, and raises nothing
     unicode = {"type": "string", "pattern": r"^[\p{L}\p{Z}]+$", "maxLength": 5}
     assert len(Schemas({}).value(unicode, random.Random(1), request=True)) <= 5
+
+
+def test_a_path_parameter_in_the_templates_query_and_patterns_of_alternatives() -> None:
+    # Clicksend: "/email/history/export?filename={filename}", filename declared in: path
+    param = {"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}
+    path = "/export?filename={filename}"
+    mock = _mock({path: {"get": {"operationId": "export", "responses": OK, "parameters": [param]}}})
+    client = SyncAPIClient(
+        base_url="https://api.test",
+        package="t",
+        version="1",
+        http_client=httpx.Client(transport=mock),
+        max_retries=0,
+    )
+    client.request(Endpoint("GET", path, "export"), path={"filename": "a b.csv"})
+    assert str(mock.calls[-1].request.url) == "https://api.test/export?filename=a+b.csv"
+    assert mock.calls[-1].valid, mock.calls[-1].problems
+    # AWS: "(^$)|(^arn:...)" of minLength 1: the empty branch is too short, the next one fits
+    schemas = Schemas({})
+    for pattern in (
+        r"(^$)|(^arn:aws:sns:.*:\w{12}:.+$)",
+        r"^(|(https?|ftp):\/\/[^\s/$.?#].[^\s]*)$",
+    ):
+        schema = {"type": "string", "pattern": pattern, "minLength": 1}
+        value = schemas.value(schema, random.Random(1), request=True)
+        assert not schemas.problems(schema, value), (pattern, value)

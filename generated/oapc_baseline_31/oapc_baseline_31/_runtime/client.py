@@ -26,6 +26,7 @@ from .encoding import (
     encode_header,
     encode_path,
     encode_query,
+    fill_query,
     wire_names,
 )
 from .endpoint import (
@@ -428,9 +429,9 @@ class BaseAPIClient:
         styles = endpoint.param_styles
         params: list[tuple[str, Any]] = []
         if url is None:
-            url = self.base_url + encode_path(endpoint.path, path, styles)
             if endpoint.fixed_query:
-                params.extend(endpoint.fixed_query)
+                params.extend(fill_query(endpoint.fixed_query, path))
+            url = self.base_url + encode_path(endpoint.path, path, styles)
             encode_query(query, styles, params)
         hdrs = dict(self._call_headers)
         if headers:

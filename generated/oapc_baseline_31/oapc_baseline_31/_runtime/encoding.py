@@ -185,6 +185,21 @@ def _path_segment(value: Any) -> str:
     return text
 
 
+def fill_query(
+    pairs: tuple[tuple[str, str], ...], params: Mapping[str, Any] | None
+) -> list[tuple[str, Any]]:
+    """The path template's own query with its ``{name}`` placeholders filled from the path
+    parameters (Clicksend's ``/export?filename={filename}``); the query encodes them."""
+    out: list[tuple[str, Any]] = []
+    for key, value in pairs:
+        name = value[1:-1] if value.startswith("{") and value.endswith("}") else None
+        if name is not None and params and params.get(name) is not None:
+            encode_query({key: params[name]}, {}, out)
+        else:
+            out.append((key, value))
+    return out
+
+
 def encode_path(
     template: str, params: Mapping[str, Any] | None, styles: Mapping[str, ParamStyle]
 ) -> str:

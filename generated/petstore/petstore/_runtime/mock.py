@@ -90,7 +90,12 @@ class _Operation:
         # tells apart operations on one path (the query, or a header, carries it)
         route, _, tail = self.path.partition("#")
         route, _, query = route.partition("?")
-        self.fixed_query = parse_qsl(query, keep_blank_values=True)
+        fixed = parse_qsl(query, keep_blank_values=True)
+        # Clicksend's "/export?filename={filename}": a path parameter sent in the query
+        self.query_placeholders = {
+            v[1:-1]: k for k, v in fixed if v.startswith("{") and v.endswith("}")
+        }
+        self.fixed_query = [(k, v) for k, v in fixed if v[1:-1] not in self.query_placeholders]
         self.marks = parse_qsl(tail, keep_blank_values=True)
         pattern, names, statics = "", [], 0
         pieces = re.split(r"(\{[^{}/]+\})", route or "/")
@@ -402,6 +407,9 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             label = f"{where} parameter {name!r}"
             if where == "path":
                 raw = path_params.get(name)
+                if raw is None and name in op.query_placeholders:
+                    raw = (query.get(op.query_placeholders[name]) or [None])[-1]
+                    declared_query.add(op.query_placeholders[name])
                 values: list[str] | None = [raw] if raw is not None else None
             elif where == "query":
                 declared_query.add(name)

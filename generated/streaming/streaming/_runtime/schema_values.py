@@ -448,16 +448,17 @@ class Schemas:
         pattern = schema.get("pattern")
         if not isinstance(pattern, str):
             return _sized(text, schema, ["x"])
-        first = text
-        if not _matches(pattern, text):
-            text = _for_pattern(pattern) or text
         # GitHub's 40-character sha of pattern ^[0-9a-fA-F]+$: padded with a character
         # the pattern takes (its last one again, as a repeat at its end would); AWS's
-        # [0-9]+ of at most 3: the part of "string-123" the pattern found
-        found = _found(pattern, first)
-        bases = [text] + ([found] if found else [])
-        sized = [_sized(b, schema, ["x", b[-1:], "0", "a"]) for b in bases]
-        return next((t for t in sized if _matches(pattern, t)), sized[0])
+        # [0-9]+ of at most 3: the part of "string-123" the pattern found; AWS's
+        # (^$)|(^arn:...) of minLength 1: its second alternative
+        if _matches(pattern, text):
+            sized = _sized(text, schema, ["x", text[-1:], "0", "a"])
+            if _matches(pattern, sized):
+                return sized
+        bases = _pattern_texts(pattern) + [_found(pattern, text), text]
+        sized_all = [_sized(b, schema, ["x", b[-1:], "0", "a"]) for b in bases]
+        return next((t for t in sized_all if _matches(pattern, t)), sized_all[0])
 
     def _object_value(
         self,
@@ -594,21 +595,33 @@ def _found(pattern: str, text: str) -> str:
 
 def _for_pattern(pattern: str) -> str | None:
     """A string matching ``pattern``, built from the stdlib's parse of it; None if none found."""
+    found = _pattern_texts(pattern, 1)
+    return found[0] if found else None
+
+
+def _pattern_texts(pattern: str, most: int = 4) -> list[str]:
+    """Up to ``most`` distinct strings matching ``pattern``: repeats at their minimum (+ an
+    extra one where the minimum is 0), each alternative of ``a|b`` in turn."""
     try:
         parsed = _regex_parser.parse(pattern)
     except Exception:  # noqa: BLE001 - not a Python pattern (or a parser of another version)
-        return None
-    for extra in (1, 0, 2):  # repeats at their minimum (+ extra when the minimum is 0)
-        groups: dict[int, str] = {}
-        ahead: list[str] = []  # what the lookaheads at the start want: put first
-        try:
-            text = _emit(parsed, extra, groups, 0, ahead)
-        except (ValueError, TypeError, IndexError, RecursionError):
-            continue
-        for candidate in (text, "".join(ahead) + text):
-            if _matches(pattern, candidate):
-                return candidate
-    return None
+        return []
+    out: list[str] = []
+    for choice in range(4):
+        for extra in (1, 0, 2):
+            groups: dict[int, str] = {}
+            ahead: list[str] = []  # what the lookaheads at the start want: put first
+            try:
+                text = _emit(parsed, extra, groups, 0, ahead, choice)
+            except (ValueError, TypeError, IndexError, RecursionError):
+                continue
+            for candidate in (text, "".join(ahead) + text):
+                if candidate not in out and _matches(pattern, candidate):
+                    out.append(candidate)
+                    break
+            if len(out) >= most:
+                return out
+    return out
 
 
 try:  # the regular expression parser of the standard library (moved in 3.11)
@@ -652,7 +665,12 @@ def _char_in(items: Any) -> str:
 
 
 def _emit(
-    parsed: Any, extra: int, groups: dict[int, str], depth: int, ahead: list[str] | None = None
+    parsed: Any,
+    extra: int,
+    groups: dict[int, str],
+    depth: int,
+    ahead: list[str] | None = None,
+    choice: int = 0,
 ) -> str:
     if depth > 40:
         raise ValueError("pattern too deep")
@@ -674,17 +692,19 @@ def _emit(
             count = low if low > 0 else min(extra, high)
             if count > MAX_REPEAT_EMITTED:
                 raise ValueError("repeat too long")
-            out.extend(_emit(item, extra, groups, depth + 1) for _ in range(count))
+            out.extend(_emit(item, extra, groups, depth + 1, None, choice) for _ in range(count))
         elif name == "SUBPATTERN":
             group, item = av[0], av[-1]
-            text = _emit(item, extra, groups, depth + 1)
+            text = _emit(item, extra, groups, depth + 1, None, choice)
             if group is not None:
                 groups[group] = text
             out.append(text)
         elif name == "ATOMIC_GROUP":
-            out.append(_emit(av, extra, groups, depth + 1))
+            out.append(_emit(av, extra, groups, depth + 1, None, choice))
         elif name == "BRANCH":
-            out.append(_emit(av[1][0], extra, groups, depth + 1))
+            branches = av[1]
+            picked = branches[min(choice, len(branches) - 1)]
+            out.append(_emit(picked, extra, groups, depth + 1, None, choice))
         elif name == "GROUPREF":
             out.append(groups.get(av, ""))
         elif name == "ASSERT" and ahead is not None and av[0] == 1 and not out:
