@@ -422,7 +422,12 @@ def _wait(pid: int, timeout: float) -> int | None:
 
 
 def serve() -> None:
+    import gc
+
     _preload()
+    # what the parent holds stays out of the children's collections: their collector
+    # would otherwise walk (and so copy, page by page) every inherited object
+    gc.freeze()
     for line in sys.stdin:
         spec, out_dir, package, timeout = line.rstrip("\n").split("\t")
         fd, name = tempfile.mkstemp(prefix="apigen-contract-result-", dir="/tmp")
