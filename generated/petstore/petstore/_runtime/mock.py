@@ -408,7 +408,8 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
             if where == "path":
                 raw = path_params.get(name)
                 if raw is None and name in op.query_placeholders:
-                    raw = (query.get(op.query_placeholders[name]) or [None])[-1]
+                    sent = query.get(op.query_placeholders[name])
+                    raw = sent[-1] if sent else None
                     declared_query.add(op.query_placeholders[name])
                 values: list[str] | None = [raw] if raw is not None else None
             elif where == "query":
