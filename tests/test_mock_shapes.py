@@ -707,3 +707,25 @@ def test_a_path_parameter_in_the_templates_query_and_patterns_of_alternatives() 
         schema = {"type": "string", "pattern": pattern, "minLength": 1}
         value = schemas.value(schema, random.Random(1), request=True)
         assert not schemas.problems(schema, value), (pattern, value)
+
+
+def test_a_recursive_schema_is_cut_where_its_required_properties_are_still_met() -> None:
+    # Dracoon's nodes: {id, name required; children: [Node]}; deep enough, the cut value
+    # used to be {} (no id), which the client's model refuses
+    node = {
+        "type": "object",
+        "required": ["id", "kind", "created"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["file", "folder"]},
+            "created": {"type": "string", "format": "date-time"},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+        },
+    }
+    schemas = Schemas({"Node": node})
+    value = schemas.value({"$ref": "#/components/schemas/Node"}, random.Random(1))
+    assert not schemas.problems({"$ref": "#/components/schemas/Node"}, value, request=False)
+    deepest = value
+    while deepest.get("children"):
+        deepest = deepest["children"][0]
+    assert deepest["kind"] == "file" and deepest["created"].startswith("20")

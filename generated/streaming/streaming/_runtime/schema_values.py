@@ -22,6 +22,7 @@ from typing import Any, Mapping
 SCHEMA_REF = "#/components/schemas/"
 MAX_DEPTH = 40  # deeper than this, a value is accepted as it is
 OPTIONAL_DEPTH = 3  # optional properties are synthesised down to this object depth
+MINIMAL_DEPTH = 4  # a recursive schema's minimal value fills required properties this deep
 
 FORMATS: dict[str, str] = {
     "date-time": "2024-01-02T03:04:05Z",
@@ -497,14 +498,26 @@ class Schemas:
                 )
         return out
 
-    def _minimal(self, schema: Any) -> Any:
-        """The smallest value of a schema met again while recursing."""
+    def _minimal(self, schema: Any, depth: int = 0) -> Any:
+        """The smallest value of a schema met again while recursing: an object with its
+        required properties only (Dracoon's nodes: children [{id, ...}]), a few levels."""
+        schema = self._merged(self.resolve(schema))
         if not isinstance(schema, dict):
             return None
         types = _types(schema) or [_guess(schema)]
         if "null" in types:
             return None
+        enum = [v for v in _list(schema, "enum") if v is not None]
+        if enum:
+            return enum[0]
         kind = types[0]
+        if kind == "object" and depth < MINIMAL_DEPTH:
+            props = _dict(schema, "properties")
+            required = [n for n in _list(schema, "required") if isinstance(n, str)]
+            return {n: self._minimal(props.get(n, {}), depth + 1) for n in required}
+        fmt = schema.get("format")
+        if kind == "string" and isinstance(fmt, str) and fmt in FORMATS:
+            return FORMATS[fmt]
         return {"array": [], "object": {}, "string": "", "boolean": False}.get(kind, 0)
 
 
