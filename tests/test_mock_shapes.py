@@ -729,3 +729,14 @@ def test_a_recursive_schema_is_cut_where_its_required_properties_are_still_met()
     while deepest.get("children"):
         deepest = deepest["children"][0]
     assert deepest["kind"] == "file" and deepest["created"].startswith("20")
+
+
+def test_object_parameters_in_headers_are_read_as_the_client_sends_them() -> None:
+    # Visual Studio: a header parameter of type object (simple style: k,v or k=v pairs)
+    header = {"type": "object", "properties": {"n": {"type": "integer"}, "s": {"type": "string"}}}
+    param = {"name": "X-Meta", "in": "header", "required": True, "schema": header}
+    mock = _mock({"/m": {"get": {"operationId": "m", "responses": OK, "parameters": [param]}}})
+    raw = mock.http_client(base_url="https://api.test")
+    for sent in ("n,1,s,a", "n=1,s=a", '{"n": 1, "s": "a"}'):
+        assert raw.get("/m", headers={"X-Meta": sent}).status_code == 200, sent
+    assert "X-Meta" in raw.get("/m", headers={"X-Meta": "n,x,s,a"}).text

@@ -561,7 +561,24 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 return raw.lower() == "true"
             if kind == "null" and raw in ("", "null"):
                 return None
+            if kind == "object" and raw:
+                return self._object_text(raw, resolved if isinstance(resolved, dict) else {})
         return raw
+
+    def _object_text(self, raw: str, schema: Mapping[str, Any]) -> Any:
+        """An object parameter as sent (simple or form style: ``k,v,k2,v2`` or
+        ``k=v,k2=v2``; JSON text too): Visual Studio's object-typed headers."""
+        if raw.startswith("{"):
+            return _json_or_text(raw)
+        parts = raw.split(",")
+        if all("=" in part for part in parts):
+            pairs = [part.split("=", 1) for part in parts]
+        elif len(parts) % 2 == 0:
+            pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
+        else:
+            return raw
+        props = schema.get("properties") or {}
+        return {k: self._coerce(v, props.get(k, {})) for k, v in pairs}
 
     def _decode_body(self, op: _Operation, request: httpx.Request) -> tuple[Any, list[str]]:
         content = request.content
