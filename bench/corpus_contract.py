@@ -343,8 +343,15 @@ def run(spec: str, out_dir: Path, package: str) -> dict[str, Any]:
 
 
 def normalise_cause(cause: str) -> str:
-    """A cause with names, values and numbers blanked, so equal causes group."""
-    text = re.sub(r"https?://\S+", "URL", cause)
+    """A cause with names, values and numbers blanked, so equal causes group.
+
+    A response the client could not parse groups by its first problem's message
+    (``required field is missing``), not by where in the body it was."""
+    parsed = re.match(r"(client could not parse the mock's response): .*?problems?: ([^;]*)", cause)
+    if parsed:
+        cause = f"{parsed.group(1)}: {parsed.group(2).split(': ', 1)[-1]}"
+        cause = re.sub(r"\s*\(after \d+ attempts?\)|; kept as decoded JSON\)?", "", cause)
+    text = re.sub(r"https?://\S+", "URL", cause.replace("the mock's ", "the mock’s "))
     text = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)
     text = re.sub(r"input_value=.*", "", text)
     text = re.sub(r"\b\d+(\.\d+)?\b", "N", text)

@@ -461,8 +461,8 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
     ) -> list[str]:
         resolved = self.schemas.resolve(schema)
         is_array = isinstance(resolved, dict) and (
-            resolved.get("type") == "array" or "items" in resolved
-        )
+            resolved.get("type") == "array" or ("items" in resolved and "type" not in resolved)
+        )  # sinao's {type: string, items: ...}: a string
         if is_array:
             explode = param.get("explode", param["in"] in ("query", "cookie"))
             parts = (
