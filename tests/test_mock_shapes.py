@@ -749,3 +749,9 @@ def test_a_string_parameter_with_stray_items_is_a_string() -> None:
     mock = _mock({"/d": {"get": {"operationId": "d", "responses": OK, "parameters": [param]}}})
     raw = mock.http_client(base_url="https://api.test")
     assert raw.get("/d", params={"ids": "a,b"}).status_code == 200
+    listed = {"type": ["array", "null"], "items": {"type": "integer"}}  # and a 3.1 array
+    param = {"name": "n", "in": "query", "schema": listed}
+    mock = _mock({"/l": {"get": {"operationId": "l", "responses": OK, "parameters": [param]}}})
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.get("/l", params={"n": "1"}).status_code == 200
+    assert "n" in raw.get("/l", params={"n": "x"}).text

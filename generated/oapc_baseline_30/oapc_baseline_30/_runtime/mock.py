@@ -460,8 +460,11 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self, label: str, values: list[str], schema: Any, param: Mapping[str, Any]
     ) -> list[str]:
         resolved = self.schemas.resolve(schema)
+        declared = resolved.get("type") if isinstance(resolved, dict) else None
         is_array = isinstance(resolved, dict) and (
-            resolved.get("type") == "array" or ("items" in resolved and "type" not in resolved)
+            declared == "array"
+            or (isinstance(declared, list) and "array" in declared)
+            or ("items" in resolved and declared is None)
         )  # sinao's {type: string, items: ...}: a string
         if is_array:
             explode = param.get("explode", param["in"] in ("query", "cookie"))
