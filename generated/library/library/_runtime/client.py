@@ -30,7 +30,6 @@ from .encoding import (
     wire_names,
 )
 from .endpoint import (
-    OPERATION_EXTENSION,
     Endpoint,
     ErrorEnvelope,
     ParamStyle,
@@ -61,6 +60,7 @@ from .exchange import (
     redirect_request,
 )
 from .idempotency import ensure_idempotency_key
+from .outgoing import build_request
 from .layers import install_layers
 from .logs import SENSITIVE_QUERY_NAMES, install_httpx_redaction, redact_url
 from .config import ClientConfig
@@ -772,16 +772,10 @@ class BaseAPIClient:
         content: Any = p.content
         if isinstance(content, StreamedBody) and isinstance(http, httpx.AsyncClient):
             content = content.for_async()
-        request = http.build_request(
-            p.method,
-            url,
-            params=params,
-            headers=p.headers,
-            content=content,
-            timeout=p.timeout,
-            # never sent: tells an in-process transport (testing.MockAPI) which operation
-            # this is, where the spec has routes no request tells apart (Box's #folders)
-            extensions={OPERATION_EXTENSION: p.endpoint.operation_id},
+        # the operation's id goes in a request extension (never sent): an in-process
+        # transport (testing.MockAPI) tells apart routes no request does (Box's #folders)
+        request = build_request(
+            http, p.method, url, params, p.headers, content, p.timeout, p.endpoint.operation_id
         )
         retries = 0
         refreshed = False

@@ -15,6 +15,8 @@ from typing import Any, Mapping
 
 import httpx
 
+from .endpoint import OPERATION_EXTENSION
+
 __all__ = ["build_request"]
 
 _HTTPX_BUILD = httpx.Client.build_request  # BaseClient's: AsyncClient has the same
@@ -29,8 +31,10 @@ def build_request(
     headers: Mapping[str, Any],
     content: Any,
     timeout: Any,
+    operation_id: str | None = None,
 ) -> httpx.Request:
-    """``http.build_request(method, url, params=..., headers=..., content=..., timeout=...)``."""
+    """``http.build_request(method, url, params=..., headers=..., content=..., timeout=...)``,
+    the operation's id in the request's extensions (``endpoint.OPERATION_EXTENSION``)."""
     if (
         params is None
         and type(http).build_request is _HTTPX_BUILD
@@ -51,8 +55,14 @@ def build_request(
                 target,
                 headers=merged,
                 content=content,
-                extensions={"timeout": limits.as_dict()},
+                extensions={"timeout": limits.as_dict(), OPERATION_EXTENSION: operation_id},
             )
     return http.build_request(  # type: ignore[no-any-return]
-        method, url, params=params, headers=headers, content=content, timeout=timeout
+        method,
+        url,
+        params=params,
+        headers=headers,
+        content=content,
+        timeout=timeout,
+        extensions={OPERATION_EXTENSION: operation_id},
     )
