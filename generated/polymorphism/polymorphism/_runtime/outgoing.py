@@ -55,14 +55,13 @@ def build_request(
                 target,
                 headers=merged,
                 content=content,
-                extensions={"timeout": limits.as_dict(), OPERATION_EXTENSION: operation_id},
+                extensions=(
+                    {"timeout": limits.as_dict()}
+                    if operation_id is None
+                    else {"timeout": limits.as_dict(), OPERATION_EXTENSION: operation_id}
+                ),
             )
+    named = {} if operation_id is None else {"extensions": {OPERATION_EXTENSION: operation_id}}
     return http.build_request(  # type: ignore[no-any-return]
-        method,
-        url,
-        params=params,
-        headers=headers,
-        content=content,
-        timeout=timeout,
-        extensions={OPERATION_EXTENSION: operation_id},
+        method, url, params=params, headers=headers, content=content, timeout=timeout, **named
     )
