@@ -324,3 +324,24 @@ def test_a_shared_enum_of_digits_under_several_names_gets_a_class_name() -> None
     api = build_api(spec)
     assert api.models and all(name.isidentifier() for name in api.models)
     assert all(alias.isidentifier() for alias in api.literal_aliases.values())
+
+
+def test_a_shared_enum_whose_value_is_a_keyword_gets_a_class_name() -> None:
+    # Azure IMDS: enum ["true"] under the header Metadata and the query bypass_cache;
+    # its value names `True`, which no class (nor `True: TypeAlias = Any`) may be
+    from keyword import iskeyword
+
+    from apigen.models import generate_models
+
+    def op(name: str, where: str) -> dict[str, object]:
+        schema = {"type": "string", "enum": ["true"]}
+        param = {"name": name, "in": where, "required": True, "schema": schema}
+        return {"get": {"operationId": name, "parameters": [param], "responses": {"200": {}}}}
+
+    spec = {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}}
+    spec["paths"] = {"/a": op("Metadata", "header"), "/b": op("bypass_cache", "query")}
+    api = build_api(spec)
+    assert api.models and all(n.isidentifier() and not iskeyword(n) for n in api.models)
+    made = generate_models(api.models, literal_aliases=api.literal_aliases)
+    ast.parse(made.source)  # the module the split reads
+    assert set(api.models) <= made.classes and made.untyped == ()

@@ -119,6 +119,12 @@ def safe_identifier(name: str, fallback: str = "value") -> str:
     return name
 
 
+def is_class_name(name: str) -> bool:
+    """Whether ``name`` may stand as a generated class as it is: an identifier that is no
+    keyword (``True``, ``None``), builtin or name the modules import (``Any``)."""
+    return bool(name) and safe_identifier(name) == name and name not in RESERVED_CLASS_NAMES
+
+
 def snake_identifier(text: str, fallback: str = "value") -> str:
     return safe_identifier(snake(text), fallback)
 

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from .ir import ANY, NONE, PyType
-from .naming import NameScope, class_identifier, pascal
+from .naming import NameScope, class_identifier, is_class_name, pascal
 from .spec_walk import resolve_pointer
 
 _COMPONENT_PREFIX = "#/components/schemas/"
@@ -274,8 +274,9 @@ def _shared_enum_names(keys: list[str], values: list[Any]) -> list[str]:
             return [named[0] + words]
         return [named[0], named[0] + words] if words else [named[0]]
     common = sorted(set(named), key=lambda n: (-named.count(n), n))[:1]
-    # isendpro's enum ["1"] under two names: "1" alone names no class
-    return [w for w in (words, *common, *(c + words for c in common if words)) if w.isidentifier()]
+    # isendpro's enum ["1"] under two names: "1" alone names no class; nor does Azure
+    # IMDS's ["true"] under Metadata and bypass_cache (`True` is a keyword)
+    return [w for w in (words, *common, *(c + words for c in common if words)) if is_class_name(w)]
 
 
 class SchemaRegistry:
