@@ -123,9 +123,9 @@ def loaded():
 """
 
 
-def _run(project: Path, code: str) -> Any:
-    """Run ``code`` after PRELUDE in a fresh interpreter; it prints one JSON value."""
-    script = PRELUDE + textwrap.dedent(code)
+def _run(project: Path, code: str, prelude: str = PRELUDE) -> Any:
+    """Run ``code`` after ``prelude`` in a fresh interpreter; it prints one JSON value."""
+    script = prelude + textwrap.dedent(code)
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=project,
@@ -312,3 +312,129 @@ def test_a_response_type_in_steady_use_stops_going_through_stand_ins(shop: Path)
     # Customer now validates its Address in place; Payment still reaches Customer (which
     # holds another model now) through its stand-in: validators never copy whole graphs
     assert got == [["Address"], [], True, "Address"]
+
+
+def _entities_spec() -> dict[str, Any]:
+    """vmware.local/vrni.json's shape: an enum with a member named like a model (``VPC``),
+    a base holding the enum, and subclasses (allOf) of the base in other modules."""
+    entity_type = {"type": "string", "enum": ["Cluster", "VPC"]}
+    base = {"type": "object", "properties": {"id": {"type": "string"}, "kind": _ref("EntityType")}}
+
+    def derived(field: str) -> dict[str, Any]:
+        extra = {"type": "object", "properties": {field: {"type": "integer"}}}
+        return {"allOf": [_ref("BaseEntity"), extra]}
+
+    ok = {"description": "ok", "content": {"application/json": {"schema": _ref("Cluster")}}}
+    param = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "entities", "version": "1"},
+        "servers": [{"url": "https://api.entities.example"}],
+        "paths": {
+            "/clusters/{id}": {
+                "get": {
+                    "operationId": "getCluster",
+                    "parameters": [param],
+                    "responses": {"200": ok},
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "EntityType": entity_type,
+                "BaseEntity": base,
+                "Cluster": derived("hosts"),
+                "VPC": derived("subnets"),
+            }
+        },
+    }
+
+
+def test_a_subclass_of_a_base_holding_an_enum_parses_sync_and_async(tmp_path: Path) -> None:
+    spec = tmp_path / "entities.json"
+    spec.write_text(json.dumps(_entities_spec()), encoding="utf-8")
+    generate(str(spec), tmp_path / "out", "entities")
+    got = _run(
+        tmp_path / "out",
+        """
+        import asyncio
+        import entities
+        from entities.testing import MockAPI
+
+        url = "https://api.entities.example"
+        sync = entities.Client(api_key="k", base_url=url, http_client=MockAPI().http_client())
+        first = sync.clusters.retrieve("c1")
+
+        async def call():
+            http = MockAPI().async_http_client()
+            client = entities.AsyncClient(api_key="k", base_url=url, http_client=http)
+            return await client.clusters.retrieve("c1")
+
+        second = asyncio.run(call())
+        print(json.dumps([type(first).__name__, type(second).__name__,
+                          type(first.kind).__name__, isinstance(first.hosts, int)]))
+    """,
+        prelude="import json\n",
+    )
+    assert got == ["Cluster", "Cluster", "EntityType", True]
+
+
+ENUM_MODELS = """
+from __future__ import annotations
+
+from enum import Enum
+from pydantic import BaseModel
+
+
+class EntityType(Enum):
+    Cluster = "Cluster"
+    VPC = "VPC"
+
+
+class BaseEntity(BaseModel):
+    kind: EntityType | None = None
+
+
+class VPC(BaseEntity):
+    subnets: int | None = None
+"""
+
+
+def test_an_enum_member_named_like_a_model_is_no_dependency() -> None:
+    split = split_models(ENUM_MODELS, HEADER)
+    # the member ``VPC = "VPC"`` once read as a use of class VPC: enum, base and
+    # subclass became one cycle, one module, the enum's alias written below the base
+    assert split.module_of["EntityType"] != split.module_of["BaseEntity"]
+    assert split.module_of["VPC"] != split.module_of["BaseEntity"]
+
+
+def test_a_model_whose_base_module_defines_a_name_late_is_built_before_use(
+    tmp_path: Path,
+) -> None:
+    got = _run(
+        tmp_path,
+        """
+        import sys, types
+        from apigen.runtime import responses
+
+        def module(name, source):
+            m = types.ModuleType(name)
+            sys.modules[name] = m
+            exec(source, m.__dict__)
+            return m
+
+        module("late_base", "from __future__ import annotations\\n"
+               "from pydantic import BaseModel\\n"
+               "class Base(BaseModel):\\n    kind: Kind | None = None\\n"
+               "Kind = int\\n")
+        child = module("late_child", "from __future__ import annotations\\n"
+                       "from late_base import Base\\n"
+                       "class Child(Base):\\n    size: int = 0\\n").Child
+        before = child.__pydantic_complete__
+        value = responses.adapter(child).validate_python({"kind": "3", "size": 2})
+        print(json.dumps([before, value.kind, value.size]))
+    """,
+        prelude="import json\n",
+    )
+    # pydantic resolves the inherited ``Kind`` in late_child only: incomplete until rebuilt
+    assert got == [False, 3, 2]

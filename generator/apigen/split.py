@@ -112,23 +112,40 @@ def _annotation_nodes(node: ast.AST) -> set[int]:
 
 
 def _uses(node: ast.AST, classes: Mapping[str, ast.AST], whole: bool = False) -> set[str]:
-    """The names a class uses: identifiers of its code, and class names quoted in its
+    """The names a class uses: identifiers its code reads, and class names quoted in its
     annotations (forward references). A string anywhere else (a default, a
-    description, an alias) is data, never a dependency. ``whole``: ``node`` is itself
+    description, an alias, a ``Literal`` value) is data, never a dependency. ``whole``: ``node`` is itself
     a type expression (an annotation, or a base such as ``RootModel["A"]``)."""
     used: set[str] = set()
     annotations = _annotation_nodes(node)
+    literals = _literal_values(node)
     for n in ast.walk(node):
-        if isinstance(n, ast.Name):
-            used.add(n.id)
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store):
+            used.add(n.id)  # not a name it defines (an enum's member ``VPC = "VPC"``)
         elif (
             isinstance(n, ast.Constant)
             and isinstance(n.value, str)
             and n.value in classes
             and (whole or id(n) in annotations)
+            and id(n) not in literals
         ):
             used.add(n.value)
     return used
+
+
+def _literal_values(node: ast.AST) -> set[int]:
+    """The ids of the nodes inside ``Literal[...]``: a value such as ``Literal["VPC"]`` is
+    data even where it reads like a class name (an enum's alias, a tag value); taking it
+    for a use made an enum depend on the models that use the enum (a cycle)."""
+    inside: set[int] = set()
+    for n in ast.walk(node):
+        if (
+            isinstance(n, ast.Subscript)
+            and isinstance(n.value, ast.Name)
+            and n.value.id == "Literal"
+        ):
+            inside.update(id(sub) for sub in ast.walk(n.slice))
+    return inside
 
 
 def _has_discriminator(node: ast.AST) -> bool:
@@ -251,8 +268,9 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
     else:
         tree, lines, texts = ast.parse(source), source.splitlines(keepends=True), {}
     classes: dict[str, ast.ClassDef] = {}
-    rebuilds: dict[str, list[str]] = {}  # class -> statements that follow it (rebuilds, its alias)
+    rebuilds: dict[str, list[str]] = {}  # class -> the rebuilds that follow the module's classes
     alias_of: dict[str, str] = {}  # alias -> the class it stands for
+    alias_text: dict[str, str] = {}  # alias -> its block (written right after its class)
     imports: dict[str, str] = {}  # imported name -> "from x import" prefix
     extra_uses: dict[str, set[str]] = {}  # class -> names the statements that follow it use
 
@@ -281,7 +299,7 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
             classes[node.target.id] = node  # type: ignore[assignment]  # `Name: TypeAlias = Any`
         elif (pair := _type_checking_alias(node)) is not None and pair[1] in classes:
             alias_of[pair[0]] = pair[1]
-            rebuilds.setdefault(pair[1], []).append(segment(node))
+            alias_text[pair[0]] = segment(node)
             extra_uses.setdefault(pair[1], set()).update(_uses(node, classes))
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             func = node.value.func
@@ -344,7 +362,16 @@ def split_models(source: str, header: str, formatted: FormattedModels | None = N
             parts.append(_lazy_block(lazy))
         # black's layout: two blank lines around classes, one newline at the end
         parts.append("\n" + _all_list(names) + "\n\n\n")
-        parts.append("\n\n".join(segment(classes[name]) for name in names if name in classes))
+        # an alias right after its enum: a class below it that uses the alias is complete
+        # when created, and so are its subclasses in other modules (pydantic resolves
+        # inherited annotations in the subclass's module, where the alias is not)
+        parts.append(
+            "\n\n".join(
+                segment(classes[name]) if name in classes else alias_text[name]
+                for name in names
+                if name in classes or name in alias_text
+            )
+        )
         rebuild_lines = [r for name in names for r in rebuilds.get(name, [])]
         if rebuild_lines:
             parts.append("\n\n" + "".join(rebuild_lines))
