@@ -114,8 +114,9 @@ def _annotation_nodes(node: ast.AST) -> set[int]:
 def _uses(node: ast.AST, classes: Mapping[str, ast.AST], whole: bool = False) -> set[str]:
     """The names a class uses: identifiers its code reads, and class names quoted in its
     annotations (forward references). A string anywhere else (a default, a
-    description, an alias, a ``Literal`` value) is data, never a dependency. ``whole``: ``node`` is itself
-    a type expression (an annotation, or a base such as ``RootModel["A"]``)."""
+    description, an alias, a ``Literal`` value) is data, never a dependency. ``whole``:
+    ``node`` is itself a type expression (an annotation, or a base such as
+    ``RootModel["A"]``)."""
     used: set[str] = set()
     annotations = _annotation_nodes(node)
     literals = _literal_values(node)

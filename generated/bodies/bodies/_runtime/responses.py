@@ -27,7 +27,7 @@ from .errors import (
     request_id_of,
     status_error_class,
 )
-from .lazy import generation, refresh
+from .lazy import complete_models, generation, refresh
 from .lenient import ResponseProblem, attach_problems, lenient_value
 
 __all__ = [
@@ -59,6 +59,7 @@ def adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
     try:
         entry = _ADAPTERS.pop(tp)
     except KeyError:
+        complete_models(tp)
         entry = [pydantic.TypeAdapter(tp), generation(), 0]
         while len(_ADAPTERS) >= ADAPTER_CACHE_SIZE:
             try:
@@ -66,6 +67,7 @@ def adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
             except (KeyError, RuntimeError, StopIteration):  # another thread got there first
                 break
     except TypeError:  # unhashable type expression: build each time
+        complete_models(tp)
         return pydantic.TypeAdapter(tp)
     else:
         if entry[1] != generation():

@@ -17,7 +17,7 @@ from typing import Any, Union
 
 import pydantic
 
-from .lazy import real_type
+from .lazy import complete_models, real_type
 
 __all__ = [
     "ResponseProblem",
@@ -98,10 +98,12 @@ def _adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
     except KeyError:
         if len(_ADAPTERS) > 4096:
             _ADAPTERS.clear()
+        complete_models(tp)
         ta: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
         _ADAPTERS[tp] = ta
         return ta
     except TypeError:  # unhashable type expression
+        complete_models(tp)
         return pydantic.TypeAdapter(tp)
 
 

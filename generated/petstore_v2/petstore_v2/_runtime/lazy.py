@@ -19,6 +19,7 @@ pays the stand-in's indirection only for nested objects that hold objects themse
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import types
 import typing
@@ -27,7 +28,15 @@ from typing import Any, Callable, Union
 import pydantic
 from pydantic_core import PydanticCustomError, core_schema
 
-__all__ = ["lazy_model", "real_type", "LazyModel", "generation", "refresh"]
+__all__ = [
+    "lazy_model",
+    "real_type",
+    "LazyModel",
+    "generation",
+    "refresh",
+    "complete",
+    "complete_models",
+]
 
 
 class _LazyModelType(type):
@@ -48,6 +57,7 @@ class _LazyModelType(type):
         target = cls._apigen_target
         if target is None:
             target = getattr(importlib.import_module(cls._apigen_module), cls._apigen_name)
+            complete(target)
             cls._apigen_target = target
             _GENERATION[0] += 1
         return target
@@ -200,6 +210,30 @@ def _replace(tp: Any) -> Any:
         return tp.copy_with(new)  # typing's own generic aliases
     except AttributeError:
         return tp
+
+
+def complete(cls: Any) -> None:
+    """Build a model left incomplete when its module ran, with the names of every module
+    its bases come from. Pydantic resolves inherited annotations in the subclass's module
+    only: a base's field typed with a name of the base's own module (defined below the
+    base) leaves the subclass "not fully defined", and a TypeAdapter of it fails."""
+    if not isinstance(cls, type) or not issubclass(cls, pydantic.BaseModel):
+        return
+    if cls.__dict__.get("__pydantic_complete__", False):
+        return
+    namespace: dict[str, Any] = {}
+    for base in reversed(cls.__mro__):
+        if issubclass(base, pydantic.BaseModel) and base is not pydantic.BaseModel:
+            module = sys.modules.get(base.__module__)
+            if module is not None:
+                namespace.update(vars(module))
+    cls.model_rebuild(raise_errors=False, _types_namespace=namespace)
+
+
+def complete_models(tp: Any) -> None:
+    """``complete`` for each model of type expression ``tp`` (before a TypeAdapter of it)."""
+    for cls in _models_in(real_type(tp)):
+        complete(cls)
 
 
 def generation() -> int:
