@@ -144,6 +144,9 @@ class _NoValidation:
     def result(self) -> list[Any]:
         return []
 
+    def beside(self) -> None:
+        return None  # no background validation for a forked models group to wait for
+
     def __enter__(self) -> _NoValidation:
         return self
 
