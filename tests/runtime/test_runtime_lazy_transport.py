@@ -26,15 +26,19 @@ OK = Endpoint("GET", "/ok", "ok", responses={"200": ResponseType("json")})
 
 @pytest.fixture
 def contexts(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every SSL context httpx asks the ssl module for (httpx calls it by attribute)."""
+    """Every CA bundle an SSL context loads: httpx 0.28 makes its context with
+    ``ssl.create_default_context(cafile=...)``, 0.27 with ``SSLContext`` and then
+    ``load_verify_locations(cafile=...)``; both go through ``load_verify_locations``."""
     made: list[dict[str, Any]] = []
-    real = ssl.create_default_context
+    real = ssl.SSLContext.load_verify_locations
 
-    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
-        made.append(kwargs)
-        return real(*args, **kwargs)
+    def counting(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        named = dict(zip(("cafile", "capath", "cadata"), args))
+        named.update(kwargs)
+        made.append(named)
+        real(self, *args, **kwargs)
 
-    monkeypatch.setattr(ssl, "create_default_context", counting)
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
     for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
