@@ -223,8 +223,11 @@ def _remember_meta_checks(walker: Any) -> None:
     ``check_schema`` raises the first finding of the dialect's validator)."""
     from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
     from jsonschema.validators import validator_for  # type: ignore[import-untyped]
-    from openapi_spec_validator.validation.keywords import OpenAPIV30SchemaValidator
 
+    try:  # 0.9 has the dialect's own walker class; 0.8.1 does not: the stock check
+        from openapi_spec_validator.validation.keywords import OpenAPIV30SchemaValidator
+    except ImportError:
+        return
     if not isinstance(walker, OpenAPIV30SchemaValidator) or not callable(
         getattr(walker, "_get_schema_checker", None)
     ):
