@@ -224,12 +224,14 @@ def _remember_meta_checks(walker: Any) -> None:
     from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
     from jsonschema.validators import validator_for  # type: ignore[import-untyped]
 
-    try:  # 0.9 has the dialect's own walker class; 0.8.1 does not: the stock check
-        from openapi_spec_validator.validation.keywords import OpenAPIV30SchemaValidator
-    except ImportError:
-        return
-    if not isinstance(walker, OpenAPIV30SchemaValidator) or not callable(
-        getattr(walker, "_get_schema_checker", None)
+    from openapi_spec_validator.validation import keywords
+
+    # 0.9 has the dialect's own walker class; 0.8.1 does not: the stock check runs there
+    dialect_walker = getattr(keywords, "OpenAPIV30SchemaValidator", None)
+    if (
+        dialect_walker is None
+        or not isinstance(walker, dialect_walker)
+        or not callable(getattr(walker, "_get_schema_checker", None))
     ):
         return
     dialect = type(walker).schema_validator_cls
