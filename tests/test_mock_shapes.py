@@ -755,3 +755,31 @@ def test_a_string_parameter_with_stray_items_is_a_string() -> None:
     raw = mock.http_client(base_url="https://api.test")
     assert raw.get("/l", params={"n": "1"}).status_code == 200
     assert "n" in raw.get("/l", params={"n": "x"}).text
+
+
+def test_typed_formats_keep_parsing_under_their_schemas_patterns_and_lengths() -> None:
+    """loket.nl: UUIDs of pattern [0-9A-F] got "{11111111-...)" (the pattern's own text,
+    no UUID); unicourt: date-times of minLength 25 were padded with "x". Both broke every
+    call of their operations: the mock refused the client's requests, the client its answers.
+    """
+    import datetime
+    import uuid
+
+    import pydantic
+
+    upper_uuid = {
+        "type": "string",
+        "format": "uuid",
+        "pattern": "^[{(]?[0-9A-F]{8}[-]?([0-9A-F]{4}[-]?){3}[0-9A-F]{12}[)}]?$",
+    }
+    sized_datetime = {"type": "string", "format": "date-time", "minLength": 25, "maxLength": 25}
+    schemas = Schemas({})
+    for schema, kind in ((upper_uuid, uuid.UUID), (sized_datetime, datetime.datetime)):
+        text = schemas.value(schema, random.Random(1))
+        assert schemas.problems(schema, text) == [], (schema, text)
+        pydantic.TypeAdapter(kind).validate_python(text)  # the generated model's type
+    assert schemas.value(upper_uuid, random.Random(1)) == "3FA85F64-5717-4562-B3FC-2C963F66AFA6"
+    assert schemas.value(sized_datetime, random.Random(1)) == "2024-01-02T03:04:05+00:00"
+    # a schema the first spelling fits keeps it
+    plain = {"type": "string", "format": "date-time"}
+    assert schemas.value(plain, random.Random(1)) == "2024-01-02T03:04:05Z"
