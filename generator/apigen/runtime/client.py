@@ -64,6 +64,7 @@ from .outgoing import build_request
 from .layers import install_layers
 from .logs import SENSITIVE_QUERY_NAMES, install_httpx_redaction, redact_url
 from .config import ClientConfig
+from .cookies import skip_cookieless_responses
 from .options import (
     DEFAULT_TIMEOUT,
     OMIT,
@@ -999,6 +1000,7 @@ class SyncAPIClient(BaseAPIClient):
                 transport=LazyTransport(),  # no pool or SSL context before the first request
             )
         )
+        skip_cookieless_responses(self._http)
         self._init_sleep()
 
     def _init_sleep(self) -> None:
@@ -1303,6 +1305,7 @@ class AsyncAPIClient(BaseAPIClient):
                 transport=AsyncLazyTransport(),
             )
         )
+        skip_cookieless_responses(self._http)
         self._init_sleep()
 
     def _init_sleep(self) -> None:

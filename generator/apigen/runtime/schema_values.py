@@ -465,7 +465,7 @@ class Schemas:
             text = f"string-{rng.randrange(1000)}"
         pattern = schema.get("pattern")
         valid = TYPED_FORMATS.get(fmt) if isinstance(fmt, str) else None
-        if valid is not None:
+        if valid is not None and isinstance(fmt, str):
             for spelling in FORMAT_SPELLINGS.get(fmt, (text,)):
                 if _within(spelling, schema) and valid(spelling):
                     return spelling

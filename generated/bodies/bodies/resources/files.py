@@ -133,7 +133,7 @@ class FilesResource:
             _UPLOAD,
             body=body,
             fields={"file": file, "description": description, "labels": labels, "meta": meta},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -166,7 +166,7 @@ class FilesResource:
             _TEXT,
             path={"fileId": file_id},
             query={"encoding": encoding},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -229,7 +229,7 @@ class AsyncFilesResource:
             _UPLOAD,
             body=body,
             fields={"file": file, "description": description, "labels": labels, "meta": meta},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -262,7 +262,7 @@ class AsyncFilesResource:
             _TEXT,
             path={"fileId": file_id},
             query={"encoding": encoding},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -92,7 +92,7 @@ class FilesContentResource:
         return self._client.request(
             _RETRIEVE,
             path={"fileId": file_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -124,7 +124,7 @@ class FilesContentResource:
             _UPDATE,
             path={"fileId": file_id},
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -170,7 +170,7 @@ class AsyncFilesContentResource:
         return await self._client.request(
             _RETRIEVE,
             path={"fileId": file_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -202,7 +202,7 @@ class AsyncFilesContentResource:
             _UPDATE,
             path={"fileId": file_id},
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

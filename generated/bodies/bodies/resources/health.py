@@ -75,7 +75,7 @@ class HealthResource:
         """
         return self._client.request(
             _RETRIEVE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -116,7 +116,7 @@ class AsyncHealthResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -113,7 +113,7 @@ class LoginResource:
                 "remember_me": remember_me,
                 "scopes": scopes,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -175,7 +175,7 @@ class AsyncLoginResource:
                 "remember_me": remember_me,
                 "scopes": scopes,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -211,7 +211,7 @@ class WidgetsResource:
             _UPSERT,
             body=body,
             fields={"name": name, "color": color},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -238,7 +238,7 @@ class WidgetsResource:
         self._client.request(
             _DELETE,
             path={"widgetId": widget_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -276,7 +276,7 @@ class WidgetsResource:
             path={"widgetId": widget_id},
             body=body,
             fields={"name": name, "color": color},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -307,7 +307,7 @@ class WidgetsResource:
         return self._client.request(
             _ARCHIVE,
             path={"widgetId": widget_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -349,7 +349,7 @@ class WidgetsResource:
             query={"ids": ids, "colors": colors, "sort-by": sort_by},
             headers={"X-Request-ID": x_request_id, "X-Tenant": x_tenant},
             cookies={"session_id": session_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -407,7 +407,7 @@ class AsyncWidgetsResource:
             _UPSERT,
             body=body,
             fields={"name": name, "color": color},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -434,7 +434,7 @@ class AsyncWidgetsResource:
         await self._client.request(
             _DELETE,
             path={"widgetId": widget_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -472,7 +472,7 @@ class AsyncWidgetsResource:
             path={"widgetId": widget_id},
             body=body,
             fields={"name": name, "color": color},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -503,7 +503,7 @@ class AsyncWidgetsResource:
         return await self._client.request(
             _ARCHIVE,
             path={"widgetId": widget_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -545,7 +545,7 @@ class AsyncWidgetsResource:
             query={"ids": ids, "colors": colors, "sort-by": sort_by},
             headers={"X-Request-ID": x_request_id, "X-Tenant": x_tenant},
             cookies={"session_id": session_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

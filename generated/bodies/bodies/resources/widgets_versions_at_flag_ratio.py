@@ -97,7 +97,7 @@ class WidgetsVersionsAtFlagRatioResource:
                 "flag": flag,
                 "ratio": ratio,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -159,7 +159,7 @@ class AsyncWidgetsVersionsAtFlagRatioResource:
                 "flag": flag,
                 "ratio": ratio,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

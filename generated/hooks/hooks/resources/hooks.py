@@ -71,7 +71,7 @@ class HooksResource:
         """GET /hooks"""
         return self._client.request(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -109,7 +109,7 @@ class AsyncHooksResource:
         """GET /hooks"""
         return await self._client.request(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -69,6 +69,23 @@ def _is_uuid(text: str) -> bool:
 # formats the generated models parse into a type (date, datetime, UUID): others are text
 TYPED_FORMATS = {"date": _is_date, "date-time": _is_datetime, "uuid": _is_uuid}
 
+# other spellings of a typed format's value, tried when a schema's pattern or lengths
+# refuse the first: loket's UUIDs of pattern [0-9A-F] (upper case), unicourt's date-times
+# of exactly 25 characters ("+00:00"); padding or a pattern's own text would not parse
+FORMAT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "uuid": (
+        FORMATS["uuid"],
+        FORMATS["uuid"].upper(),
+        FORMATS["uuid"].replace("-", ""),
+        FORMATS["uuid"].replace("-", "").upper(),
+    ),
+    "date-time": tuple(
+        f"2024-01-02T03:04:05{fraction}{zone}"
+        for zone in ("Z", "+00:00", "")
+        for fraction in ("", ".000", ".000000")
+    ),
+}
+
 
 def _textual_member(types: list[str] | None, enum: list[Any], value: Any) -> bool:
     """Zoom's ``type: string, enum: [1, 2]``: no member has the declared type, so the text
@@ -447,6 +464,11 @@ class Schemas:
         if text is None:
             text = f"string-{rng.randrange(1000)}"
         pattern = schema.get("pattern")
+        valid = TYPED_FORMATS.get(fmt) if isinstance(fmt, str) else None
+        if valid is not None and isinstance(fmt, str):
+            for spelling in FORMAT_SPELLINGS.get(fmt, (text,)):
+                if _within(spelling, schema) and valid(spelling):
+                    return spelling
         if not isinstance(pattern, str):
             return _sized(text, schema, ["x"])
         # GitHub's 40-character sha of pattern ^[0-9a-fA-F]+$: padded with a character
@@ -519,6 +541,15 @@ class Schemas:
         if kind == "string" and isinstance(fmt, str) and fmt in FORMATS:
             return FORMATS[fmt]
         return {"array": [], "object": {}, "string": "", "boolean": False}.get(kind, 0)
+
+
+def _within(text: str, schema: Mapping[str, Any]) -> bool:
+    """``text`` is of the schema's lengths and matches its pattern, as it is."""
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if isinstance(low, int) and len(text) < low or isinstance(high, int) and len(text) > high:
+        return False
+    pattern = schema.get("pattern")
+    return not isinstance(pattern, str) or _matches(pattern, text)
 
 
 def _sized(text: str, schema: Mapping[str, Any], fills: list[str]) -> str:

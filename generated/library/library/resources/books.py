@@ -165,7 +165,7 @@ class BooksResource:
             _CREATE,
             body=body,
             fields={"isbn": isbn, "title": title, "subtitle": subtitle, "authors": authors},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -193,7 +193,7 @@ class BooksResource:
         return self._client.request(
             _RETRIEVE,
             path={"isbn": isbn},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -220,7 +220,7 @@ class BooksResource:
         self._client.request(
             _DELETE,
             path={"isbn": isbn},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -250,7 +250,7 @@ class BooksResource:
             _UPLOAD_COVER,
             path={"isbn": isbn},
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -281,7 +281,7 @@ class BooksResource:
         return self._client.request(
             _LIST,
             query={"genre": genre, "published_after": published_after, "min_rating": min_rating},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -335,7 +335,7 @@ class AsyncBooksResource:
             _CREATE,
             body=body,
             fields={"isbn": isbn, "title": title, "subtitle": subtitle, "authors": authors},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -363,7 +363,7 @@ class AsyncBooksResource:
         return await self._client.request(
             _RETRIEVE,
             path={"isbn": isbn},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -390,7 +390,7 @@ class AsyncBooksResource:
         await self._client.request(
             _DELETE,
             path={"isbn": isbn},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -420,7 +420,7 @@ class AsyncBooksResource:
             _UPLOAD_COVER,
             path={"isbn": isbn},
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -451,7 +451,7 @@ class AsyncBooksResource:
         return await self._client.request(
             _LIST,
             query={"genre": genre, "published_after": published_after, "min_rating": min_rating},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

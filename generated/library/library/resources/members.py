@@ -77,7 +77,7 @@ class MembersResource:
         return self._client.request(
             _RETRIEVE,
             path={"memberId": member_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -121,7 +121,7 @@ class AsyncMembersResource:
         return await self._client.request(
             _RETRIEVE,
             path={"memberId": member_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -73,7 +73,7 @@ class ConfigResourceResource:
         return self._client.request(
             _CONTENT_TYPE_OVERRIDE,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -121,7 +121,7 @@ class AsyncConfigResourceResource:
         return await self._client.request(
             _CONTENT_TYPE_OVERRIDE,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

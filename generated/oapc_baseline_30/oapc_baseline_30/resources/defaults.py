@@ -122,7 +122,7 @@ class DefaultsResource:
                 "model_prop": model_prop,
                 "required_model_prop": required_model_prop,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -208,7 +208,7 @@ class AsyncDefaultsResource:
                 "model_prop": model_prop,
                 "required_model_prop": required_model_prop,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

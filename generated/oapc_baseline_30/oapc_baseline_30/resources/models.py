@@ -106,7 +106,7 @@ class ModelsResource:
         """GET /models/allof"""
         return self._client.request(
             _ALLOF,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -130,7 +130,7 @@ class ModelsResource:
         """GET /models/oneof-with-required-const"""
         return self._client.request(
             _ONEOF_WITH_REQUIRED_CONST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -168,7 +168,7 @@ class AsyncModelsResource:
         """GET /models/allof"""
         return await self._client.request(
             _ALLOF,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -192,7 +192,7 @@ class AsyncModelsResource:
         """GET /models/oneof-with-required-const"""
         return await self._client.request(
             _ONEOF_WITH_REQUIRED_CONST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -79,7 +79,7 @@ class ParameterReferencesResource:
             query={"string param": string_param, "integer param": integer_param},
             headers={"header param": header_param},
             cookies={"cookie param": cookie_param},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -136,7 +136,7 @@ class AsyncParameterReferencesResource:
             query={"string param": string_param, "integer param": integer_param},
             headers={"header param": header_param},
             cookies={"cookie param": cookie_param},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -435,7 +435,7 @@ class TestsResource:
                 "an_enum_value_with_only_null": an_enum_value_with_only_null,
                 "some_date": some_date,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -461,7 +461,7 @@ class TestsResource:
         """
         return self._client.request(
             _LIST_STRINGS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -487,7 +487,7 @@ class TestsResource:
         """
         return self._client.request(
             _LIST_INTEGERS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -513,7 +513,7 @@ class TestsResource:
         """
         return self._client.request(
             _LIST_FLOATS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -539,7 +539,7 @@ class TestsResource:
         """
         return self._client.request(
             _LIST_BOOLEANS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -574,7 +574,7 @@ class TestsResource:
             _POST_FORM_DATA,
             body=body,
             fields={"an_optional_field": an_optional_field, "an_required_field": an_required_field},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -610,7 +610,7 @@ class TestsResource:
             _POST_FORM_DATA_INLINE,
             body=body,
             fields={"an_optional_field": an_optional_field, "a_required_field": a_required_field},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -691,7 +691,7 @@ class TestsResource:
                 "some_nullable_object": some_nullable_object,
                 "some_enum": some_enum,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -810,7 +810,7 @@ class TestsResource:
                 "not_required_model": not_required_model,
                 "not_required_nullable_model": not_required_nullable_model,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -841,7 +841,7 @@ class TestsResource:
         return self._client.request(
             _STRING_JSON_BODY,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -866,7 +866,7 @@ class TestsResource:
         """
         return self._client.request(
             _OCTET_STREAM_OCTET_STREAM_GET,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -896,7 +896,7 @@ class TestsResource:
         return self._client.request(
             _OCTET_STREAM_OCTET_STREAM_POST,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -921,7 +921,7 @@ class TestsResource:
         """
         return self._client.request(
             _NO_RESPONSE_NO_RESPONSE_GET,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -945,7 +945,7 @@ class TestsResource:
         """
         return self._client.request(
             _UNSUPPORTED_CONTENT_UNSUPPORTED_CONTENT_GET,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -978,7 +978,7 @@ class TestsResource:
             _INLINE_OBJECTS,
             body=body,
             fields={"a_property": a_property},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1010,7 +1010,7 @@ class TestsResource:
         return self._client.request(
             _TOKEN_WITH_COOKIE_AUTH_TOKEN_WITH_COOKIE_GET,
             cookies={"MyToken": my_token},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1128,7 +1128,7 @@ class TestsResource:
                 "not_required_model": not_required_model,
                 "not_required_nullable_model": not_required_nullable_model,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1153,7 +1153,7 @@ class TestsResource:
         """
         self._client.request(
             _DESCRIPTION_WITH_BACKSLASH,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1212,7 +1212,7 @@ class AsyncTestsResource:
                 "an_enum_value_with_only_null": an_enum_value_with_only_null,
                 "some_date": some_date,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1238,7 +1238,7 @@ class AsyncTestsResource:
         """
         return await self._client.request(
             _LIST_STRINGS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1264,7 +1264,7 @@ class AsyncTestsResource:
         """
         return await self._client.request(
             _LIST_INTEGERS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1290,7 +1290,7 @@ class AsyncTestsResource:
         """
         return await self._client.request(
             _LIST_FLOATS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1316,7 +1316,7 @@ class AsyncTestsResource:
         """
         return await self._client.request(
             _LIST_BOOLEANS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1351,7 +1351,7 @@ class AsyncTestsResource:
             _POST_FORM_DATA,
             body=body,
             fields={"an_optional_field": an_optional_field, "an_required_field": an_required_field},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1387,7 +1387,7 @@ class AsyncTestsResource:
             _POST_FORM_DATA_INLINE,
             body=body,
             fields={"an_optional_field": an_optional_field, "a_required_field": a_required_field},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1468,7 +1468,7 @@ class AsyncTestsResource:
                 "some_nullable_object": some_nullable_object,
                 "some_enum": some_enum,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1587,7 +1587,7 @@ class AsyncTestsResource:
                 "not_required_model": not_required_model,
                 "not_required_nullable_model": not_required_nullable_model,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1618,7 +1618,7 @@ class AsyncTestsResource:
         return await self._client.request(
             _STRING_JSON_BODY,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1643,7 +1643,7 @@ class AsyncTestsResource:
         """
         return await self._client.request(
             _OCTET_STREAM_OCTET_STREAM_GET,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1673,7 +1673,7 @@ class AsyncTestsResource:
         return await self._client.request(
             _OCTET_STREAM_OCTET_STREAM_POST,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1698,7 +1698,7 @@ class AsyncTestsResource:
         """
         return await self._client.request(
             _NO_RESPONSE_NO_RESPONSE_GET,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1722,7 +1722,7 @@ class AsyncTestsResource:
         """
         return await self._client.request(
             _UNSUPPORTED_CONTENT_UNSUPPORTED_CONTENT_GET,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1755,7 +1755,7 @@ class AsyncTestsResource:
             _INLINE_OBJECTS,
             body=body,
             fields={"a_property": a_property},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1787,7 +1787,7 @@ class AsyncTestsResource:
         return await self._client.request(
             _TOKEN_WITH_COOKIE_AUTH_TOKEN_WITH_COOKIE_GET,
             cookies={"MyToken": my_token},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1905,7 +1905,7 @@ class AsyncTestsResource:
                 "not_required_model": not_required_model,
                 "not_required_nullable_model": not_required_nullable_model,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -1930,7 +1930,7 @@ class AsyncTestsResource:
         """
         await self._client.request(
             _DESCRIPTION_WITH_BACKSLASH,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

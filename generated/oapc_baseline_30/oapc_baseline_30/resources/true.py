@@ -66,7 +66,7 @@ class TrueModelResource:
         self._client.request(
             _FALSE,
             query={"import": import_},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -110,7 +110,7 @@ class AsyncTrueModelResource:
         await self._client.request(
             _FALSE,
             query={"import": import_},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -198,7 +198,7 @@ class TypesUnionsDuplicateTypesResource:
                 "not_required_model": not_required_model,
                 "not_required_nullable_model": not_required_nullable_model,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -332,7 +332,7 @@ class AsyncTypesUnionsDuplicateTypesResource:
                 "not_required_model": not_required_model,
                 "not_required_nullable_model": not_required_nullable_model,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -172,7 +172,7 @@ class BodiesResource:
             _MULTIPLE,
             body=body,
             fields={"a": a},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -206,7 +206,7 @@ class BodiesResource:
             _JSON_LIKE,
             body=body,
             fields={"a": a},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -323,7 +323,7 @@ class BodiesResource:
                 "not_required_model": not_required_model,
                 "not_required_nullable_model": not_required_nullable_model,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -354,7 +354,7 @@ class BodiesResource:
         self._client.request(
             _OPTIONAL,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -405,7 +405,7 @@ class AsyncBodiesResource:
             _MULTIPLE,
             body=body,
             fields={"a": a},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -439,7 +439,7 @@ class AsyncBodiesResource:
             _JSON_LIKE,
             body=body,
             fields={"a": a},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -556,7 +556,7 @@ class AsyncBodiesResource:
                 "not_required_model": not_required_model,
                 "not_required_nullable_model": not_required_nullable_model,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -587,7 +587,7 @@ class AsyncBodiesResource:
         await self._client.request(
             _OPTIONAL,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

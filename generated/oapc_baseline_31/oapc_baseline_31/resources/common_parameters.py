@@ -75,7 +75,7 @@ class CommonParametersResource:
         self._client.request(
             _CREATE,
             query={"common": common},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -103,7 +103,7 @@ class CommonParametersResource:
         self._client.request(
             _LIST,
             query={"common": common},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -148,7 +148,7 @@ class AsyncCommonParametersResource:
         await self._client.request(
             _CREATE,
             query={"common": common},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -176,7 +176,7 @@ class AsyncCommonParametersResource:
         await self._client.request(
             _LIST,
             query={"common": common},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

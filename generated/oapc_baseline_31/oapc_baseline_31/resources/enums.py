@@ -81,7 +81,7 @@ class EnumsResource:
         return self._client.request(
             _INT_TESTS_INT_POST,
             query={"int_enum": int_enum},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -112,7 +112,7 @@ class EnumsResource:
         return self._client.request(
             _BOOL_TESTS_BOOL_POST,
             query={"bool_enum": bool_enum},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -160,7 +160,7 @@ class AsyncEnumsResource:
         return await self._client.request(
             _INT_TESTS_INT_POST,
             query={"int_enum": int_enum},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -191,7 +191,7 @@ class AsyncEnumsResource:
         return await self._client.request(
             _BOOL_TESTS_BOOL_POST,
             query={"bool_enum": bool_enum},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -94,7 +94,7 @@ class LocationResource:
                 "null_not_required": null_not_required,
                 "not_null_not_required": not_null_not_required,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -138,7 +138,7 @@ class LocationResource:
                 "Int-Enum-Header": int_enum_header,
                 "String-Enum-Header": string_enum_header,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -193,7 +193,7 @@ class AsyncLocationResource:
                 "null_not_required": null_not_required,
                 "not_null_not_required": not_null_not_required,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -237,7 +237,7 @@ class AsyncLocationResource:
                 "Int-Enum-Header": int_enum_header,
                 "String-Enum-Header": string_enum_header,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

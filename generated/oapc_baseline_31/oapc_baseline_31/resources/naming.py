@@ -142,7 +142,7 @@ class NamingResource:
             _PROPERTY_CONFLICT_WITH_IMPORT,
             body=body,
             fields={"Field": field, "Define": define},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -172,7 +172,7 @@ class NamingResource:
         return self._client.request(
             _MIXED_CASE,
             query={"mixed_case": mixed_case, "mixedCase": mixed_case_query},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -199,7 +199,7 @@ class NamingResource:
         self._client.request(
             _RETRIEVE,
             path={"hyphen-in-path": hyphen_in_path},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -256,7 +256,7 @@ class AsyncNamingResource:
             _PROPERTY_CONFLICT_WITH_IMPORT,
             body=body,
             fields={"Field": field, "Define": define},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -286,7 +286,7 @@ class AsyncNamingResource:
         return await self._client.request(
             _MIXED_CASE,
             query={"mixed_case": mixed_case, "mixedCase": mixed_case_query},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -313,7 +313,7 @@ class AsyncNamingResource:
         await self._client.request(
             _RETRIEVE,
             path={"hyphen-in-path": hyphen_in_path},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -68,7 +68,7 @@ class NamingReservedParametersResource:
         self._client.request(
             _LIST,
             query={"client": client, "url": url},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -114,7 +114,7 @@ class AsyncNamingReservedParametersResource:
         await self._client.request(
             _LIST,
             query={"client": client, "url": url},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

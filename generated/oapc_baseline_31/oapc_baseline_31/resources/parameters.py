@@ -95,7 +95,7 @@ class ParametersResource:
             _RETRIEVE_COMMON_PARAMETERS_OVERRIDING,
             path={"param": param_path},
             query={"param": param},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -125,7 +125,7 @@ class ParametersResource:
             _DELETE_COMMON_PARAMETERS_OVERRIDING,
             path={"param": param_path},
             query={"param": param},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -161,7 +161,7 @@ class ParametersResource:
             query={"param": param},
             headers={"param": param_header},
             cookies={"param": param_cookie},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -194,7 +194,7 @@ class ParametersResource:
         self._client.request(
             _MULTIPLE_PATH,
             path={"param4": param4, "param2": param2, "param1": param1, "param3": param3},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -243,7 +243,7 @@ class AsyncParametersResource:
             _RETRIEVE_COMMON_PARAMETERS_OVERRIDING,
             path={"param": param_path},
             query={"param": param},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -273,7 +273,7 @@ class AsyncParametersResource:
             _DELETE_COMMON_PARAMETERS_OVERRIDING,
             path={"param": param_path},
             query={"param": param},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -309,7 +309,7 @@ class AsyncParametersResource:
             query={"param": param},
             headers={"param": param_header},
             cookies={"param": param_cookie},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -342,7 +342,7 @@ class AsyncParametersResource:
         await self._client.request(
             _MULTIPLE_PATH,
             path={"param4": param4, "param2": param2, "param1": param1, "param3": param3},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

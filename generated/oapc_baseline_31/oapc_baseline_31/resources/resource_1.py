@@ -60,7 +60,7 @@ class Resource1Resource:
         """GET /tag_with_number"""
         self._client.request(
             _RETRIEVE_TAG_WITH_NUMBER,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -98,7 +98,7 @@ class AsyncResource1Resource:
         """GET /tag_with_number"""
         await self._client.request(
             _RETRIEVE_TAG_WITH_NUMBER,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -145,7 +145,7 @@ class ResponsesResource:
         """
         return self._client.request(
             _SIMPLE_BEFORE_COMPLEX_UNIONS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -171,7 +171,7 @@ class ResponsesResource:
         """
         return self._client.request(
             _TEXT,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -196,7 +196,7 @@ class ResponsesResource:
         """
         return self._client.request(
             _REFERENCE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -220,7 +220,7 @@ class ResponsesResource:
         """
         return self._client.request(
             _DEFAULT_STATUS_CODE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -244,7 +244,7 @@ class ResponsesResource:
         """
         return self._client.request(
             _STATUS_CODE_PATTERNS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -270,7 +270,7 @@ class ResponsesResource:
         """
         return self._client.request(
             _STATUS_CODE_PRECEDENCE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -312,7 +312,7 @@ class AsyncResponsesResource:
         """
         return await self._client.request(
             _SIMPLE_BEFORE_COMPLEX_UNIONS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -338,7 +338,7 @@ class AsyncResponsesResource:
         """
         return await self._client.request(
             _TEXT,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -363,7 +363,7 @@ class AsyncResponsesResource:
         """
         return await self._client.request(
             _REFERENCE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -387,7 +387,7 @@ class AsyncResponsesResource:
         """
         return await self._client.request(
             _DEFAULT_STATUS_CODE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -411,7 +411,7 @@ class AsyncResponsesResource:
         """
         return await self._client.request(
             _STATUS_CODE_PATTERNS,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -437,7 +437,7 @@ class AsyncResponsesResource:
         """
         return await self._client.request(
             _STATUS_CODE_PRECEDENCE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

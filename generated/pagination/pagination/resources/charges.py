@@ -102,7 +102,7 @@ class ChargesResource:
                 "ending_before": ending_before,
                 "limit": limit,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -161,7 +161,7 @@ class AsyncChargesResource:
                 "ending_before": ending_before,
                 "limit": limit,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

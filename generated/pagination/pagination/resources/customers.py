@@ -149,7 +149,7 @@ class CustomersResource:
             _CREATE,
             body=body,
             fields={"email": email, "name": name},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -177,7 +177,7 @@ class CustomersResource:
         return self._client.request(
             _RETRIEVE,
             path={"customerId": customer_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -215,7 +215,7 @@ class CustomersResource:
             _LIST,
             item_type=Customer,
             query={"cursor": cursor, "limit": limit, "email": email},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -265,7 +265,7 @@ class AsyncCustomersResource:
             _CREATE,
             body=body,
             fields={"email": email, "name": name},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -293,7 +293,7 @@ class AsyncCustomersResource:
         return await self._client.request(
             _RETRIEVE,
             path={"customerId": customer_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -331,7 +331,7 @@ class AsyncCustomersResource:
             _LIST,
             item_type=Customer,
             query={"cursor": cursor, "limit": limit, "email": email},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -92,7 +92,7 @@ class InvoicesResource:
             _LIST,
             item_type=Invoice,
             query={"page": page, "per_page": per_page},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -145,7 +145,7 @@ class AsyncInvoicesResource:
             _LIST,
             item_type=Invoice,
             query={"page": page, "per_page": per_page},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -95,7 +95,7 @@ class LogsResource:
             _LIST,
             item_type=LogEntry,
             query={"pageToken": page_token, "maxResults": max_results},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -148,7 +148,7 @@ class AsyncLogsResource:
             _LIST,
             item_type=LogEntry,
             query={"pageToken": page_token, "maxResults": max_results},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

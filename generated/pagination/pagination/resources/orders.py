@@ -119,7 +119,7 @@ class OrdersResource:
             _SEARCH,
             item_type=Order,
             query={"q": q, "offset": offset, "limit": limit},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -155,7 +155,7 @@ class OrdersResource:
             _LIST,
             item_type=Order,
             query={"offset": offset, "limit": limit},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -210,7 +210,7 @@ class AsyncOrdersResource:
             _SEARCH,
             item_type=Order,
             query={"q": q, "offset": offset, "limit": limit},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -246,7 +246,7 @@ class AsyncOrdersResource:
             _LIST,
             item_type=Order,
             query={"offset": offset, "limit": limit},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

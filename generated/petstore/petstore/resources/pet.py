@@ -257,7 +257,7 @@ class PetResource:
                 "tags": tags,
                 "status": status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -304,7 +304,7 @@ class PetResource:
                 "tags": tags,
                 "status": status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -336,7 +336,7 @@ class PetResource:
         return self._client.request(
             _FIND_BY_STATUS,
             query={"status": status},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -367,7 +367,7 @@ class PetResource:
         return self._client.request(
             _FIND_BY_TAGS,
             query={"tags": tags},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -398,7 +398,7 @@ class PetResource:
         return self._client.request(
             _RETRIEVE,
             path={"petId": pet_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -436,7 +436,7 @@ class PetResource:
             path={"petId": pet_id},
             body=body,
             fields={"name": name, "status": status},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -469,7 +469,7 @@ class PetResource:
             _DELETE,
             path={"petId": pet_id},
             headers={"api_key": api_key},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -507,7 +507,7 @@ class PetResource:
             path={"petId": pet_id},
             body=body,
             fields={"additionalMetadata": additional_metadata, "file": file},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -571,7 +571,7 @@ class AsyncPetResource:
                 "tags": tags,
                 "status": status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -618,7 +618,7 @@ class AsyncPetResource:
                 "tags": tags,
                 "status": status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -650,7 +650,7 @@ class AsyncPetResource:
         return await self._client.request(
             _FIND_BY_STATUS,
             query={"status": status},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -681,7 +681,7 @@ class AsyncPetResource:
         return await self._client.request(
             _FIND_BY_TAGS,
             query={"tags": tags},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -712,7 +712,7 @@ class AsyncPetResource:
         return await self._client.request(
             _RETRIEVE,
             path={"petId": pet_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -750,7 +750,7 @@ class AsyncPetResource:
             path={"petId": pet_id},
             body=body,
             fields={"name": name, "status": status},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -783,7 +783,7 @@ class AsyncPetResource:
             _DELETE,
             path={"petId": pet_id},
             headers={"api_key": api_key},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -821,7 +821,7 @@ class AsyncPetResource:
             path={"petId": pet_id},
             body=body,
             fields={"additionalMetadata": additional_metadata, "file": file},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -83,7 +83,7 @@ class StoreResource:
         """
         return self._client.request(
             _INVENTORY,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -133,7 +133,7 @@ class AsyncStoreResource:
         """
         return await self._client.request(
             _INVENTORY,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

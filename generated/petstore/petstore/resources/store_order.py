@@ -144,7 +144,7 @@ class StoreOrderResource:
                 "status": status,
                 "complete": complete,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -176,7 +176,7 @@ class StoreOrderResource:
         return self._client.request(
             _RETRIEVE,
             path={"orderId": order_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -207,7 +207,7 @@ class StoreOrderResource:
         self._client.request(
             _DELETE,
             path={"orderId": order_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -274,7 +274,7 @@ class AsyncStoreOrderResource:
                 "status": status,
                 "complete": complete,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -306,7 +306,7 @@ class AsyncStoreOrderResource:
         return await self._client.request(
             _RETRIEVE,
             path={"orderId": order_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -337,7 +337,7 @@ class AsyncStoreOrderResource:
         await self._client.request(
             _DELETE,
             path={"orderId": order_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

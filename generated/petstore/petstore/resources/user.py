@@ -221,7 +221,7 @@ class UserResource:
                 "phone": phone,
                 "userStatus": user_status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -252,7 +252,7 @@ class UserResource:
         self._client.request(
             _CREATE_WITH_ARRAY_INPUT,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -283,7 +283,7 @@ class UserResource:
         self._client.request(
             _CREATE_WITH_LIST_INPUT,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -315,7 +315,7 @@ class UserResource:
         return self._client.request(
             _LOGIN,
             query={"username": username, "password": password},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -339,7 +339,7 @@ class UserResource:
         """
         self._client.request(
             _LOGOUT,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -368,7 +368,7 @@ class UserResource:
         return self._client.request(
             _RETRIEVE,
             path={"username": username},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -428,7 +428,7 @@ class UserResource:
                 "phone": phone,
                 "userStatus": user_status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -459,7 +459,7 @@ class UserResource:
         self._client.request(
             _DELETE,
             path={"username": username},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -534,7 +534,7 @@ class AsyncUserResource:
                 "phone": phone,
                 "userStatus": user_status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -565,7 +565,7 @@ class AsyncUserResource:
         await self._client.request(
             _CREATE_WITH_ARRAY_INPUT,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -596,7 +596,7 @@ class AsyncUserResource:
         await self._client.request(
             _CREATE_WITH_LIST_INPUT,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -628,7 +628,7 @@ class AsyncUserResource:
         return await self._client.request(
             _LOGIN,
             query={"username": username, "password": password},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -652,7 +652,7 @@ class AsyncUserResource:
         """
         await self._client.request(
             _LOGOUT,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -681,7 +681,7 @@ class AsyncUserResource:
         return await self._client.request(
             _RETRIEVE,
             path={"username": username},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -741,7 +741,7 @@ class AsyncUserResource:
                 "phone": phone,
                 "userStatus": user_status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -772,7 +772,7 @@ class AsyncUserResource:
         await self._client.request(
             _DELETE,
             path={"username": username},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

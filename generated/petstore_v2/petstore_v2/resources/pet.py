@@ -258,7 +258,7 @@ class PetResource:
                 "tags": tags,
                 "status": status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -308,7 +308,7 @@ class PetResource:
                 "tags": tags,
                 "status": status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -340,7 +340,7 @@ class PetResource:
         return self._client.request(
             _FIND_BY_STATUS,
             query={"status": status},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -371,7 +371,7 @@ class PetResource:
         return self._client.request(
             _FIND_BY_TAGS,
             query={"tags": tags},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -402,7 +402,7 @@ class PetResource:
         return self._client.request(
             _RETRIEVE,
             path={"petId": pet_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -440,7 +440,7 @@ class PetResource:
             path={"petId": pet_id},
             body=body,
             fields={"name": name, "status": status},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -473,7 +473,7 @@ class PetResource:
             _DELETE,
             path={"petId": pet_id},
             headers={"api_key": api_key},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -511,7 +511,7 @@ class PetResource:
             path={"petId": pet_id},
             body=body,
             fields={"additionalMetadata": additional_metadata, "file": file},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -578,7 +578,7 @@ class AsyncPetResource:
                 "tags": tags,
                 "status": status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -628,7 +628,7 @@ class AsyncPetResource:
                 "tags": tags,
                 "status": status,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -660,7 +660,7 @@ class AsyncPetResource:
         return await self._client.request(
             _FIND_BY_STATUS,
             query={"status": status},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -691,7 +691,7 @@ class AsyncPetResource:
         return await self._client.request(
             _FIND_BY_TAGS,
             query={"tags": tags},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -722,7 +722,7 @@ class AsyncPetResource:
         return await self._client.request(
             _RETRIEVE,
             path={"petId": pet_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -760,7 +760,7 @@ class AsyncPetResource:
             path={"petId": pet_id},
             body=body,
             fields={"name": name, "status": status},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -793,7 +793,7 @@ class AsyncPetResource:
             _DELETE,
             path={"petId": pet_id},
             headers={"api_key": api_key},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -831,7 +831,7 @@ class AsyncPetResource:
             path={"petId": pet_id},
             body=body,
             fields={"additionalMetadata": additional_metadata, "file": file},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

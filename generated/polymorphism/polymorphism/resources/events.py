@@ -119,7 +119,7 @@ class EventsResource:
         return self._client.request(
             _RETRIEVE,
             path={"eventId": event_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -143,7 +143,7 @@ class EventsResource:
         """
         return self._client.request(
             _LIST_EMPLOYEES,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -167,7 +167,7 @@ class EventsResource:
         """
         return self._client.request(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -213,7 +213,7 @@ class AsyncEventsResource:
         return await self._client.request(
             _RETRIEVE,
             path={"eventId": event_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -237,7 +237,7 @@ class AsyncEventsResource:
         """
         return await self._client.request(
             _LIST_EMPLOYEES,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -261,7 +261,7 @@ class AsyncEventsResource:
         """
         return await self._client.request(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -134,7 +134,7 @@ class PetsResource:
         return self._client.request(
             _CREATE,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -162,7 +162,7 @@ class PetsResource:
         return self._client.request(
             _RETRIEVE,
             path={"petId": pet_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -186,7 +186,7 @@ class PetsResource:
         """
         return self._client.request(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -233,7 +233,7 @@ class AsyncPetsResource:
         return await self._client.request(
             _CREATE,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -261,7 +261,7 @@ class AsyncPetsResource:
         return await self._client.request(
             _RETRIEVE,
             path={"petId": pet_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -285,7 +285,7 @@ class AsyncPetsResource:
         """
         return await self._client.request(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

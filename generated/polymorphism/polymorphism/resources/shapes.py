@@ -111,7 +111,7 @@ class ShapesResource:
         return self._client.request(
             _COMPUTE_AREA,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -136,7 +136,7 @@ class ShapesResource:
         """
         return self._client.request(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -183,7 +183,7 @@ class AsyncShapesResource:
         return await self._client.request(
             _COMPUTE_AREA,
             body=body,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -208,7 +208,7 @@ class AsyncShapesResource:
         """
         return await self._client.request(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -74,7 +74,7 @@ class GraphResource:
         """
         return self._client.request(
             _RETRIEVE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -115,7 +115,7 @@ class AsyncGraphResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

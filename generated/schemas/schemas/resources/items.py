@@ -188,7 +188,7 @@ class ItemsResource:
                 "counts": counts,
                 "owner": owner,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -216,7 +216,7 @@ class ItemsResource:
         return self._client.request(
             _RETRIEVE,
             path={"itemId": item_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -247,7 +247,7 @@ class ItemsResource:
         return self._client.request(
             _LIST,
             query={"kind": kind, "level": level, "since": since},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -345,7 +345,7 @@ class AsyncItemsResource:
                 "counts": counts,
                 "owner": owner,
             },
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -373,7 +373,7 @@ class AsyncItemsResource:
         return await self._client.request(
             _RETRIEVE,
             path={"itemId": item_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -404,7 +404,7 @@ class AsyncItemsResource:
         return await self._client.request(
             _LIST,
             query={"kind": kind, "level": level, "since": since},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -63,7 +63,7 @@ class LabelsResource:
         """
         return self._client.request(
             _RETRIEVE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -104,7 +104,7 @@ class AsyncLabelsResource:
         """
         return await self._client.request(
             _RETRIEVE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

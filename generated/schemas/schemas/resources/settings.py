@@ -102,7 +102,7 @@ class SettingsResource:
         """GET /settings"""
         return self._client.request(
             _RETRIEVE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -134,7 +134,7 @@ class SettingsResource:
             _UPDATE,
             body=body,
             fields={"theme": theme, "retries": retries},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -172,7 +172,7 @@ class AsyncSettingsResource:
         """GET /settings"""
         return await self._client.request(
             _RETRIEVE,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -204,7 +204,7 @@ class AsyncSettingsResource:
             _UPDATE,
             body=body,
             fields={"theme": theme, "retries": retries},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -161,7 +161,7 @@ class ChatCompletionsResource:
             _CREATE,
             body=body,
             fields={"model": model, "messages": messages, "stream": stream},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -266,7 +266,7 @@ class AsyncChatCompletionsResource:
             _CREATE,
             body=body,
             fields={"model": model, "messages": messages, "stream": stream},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -69,7 +69,7 @@ class EventsResource:
         """
         return self._client.request_stream(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -112,7 +112,7 @@ class AsyncEventsResource:
         """
         return await self._client.request_stream(
             _LIST,
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -105,7 +105,7 @@ class FilesResource:
         return self._client.request(
             _DOWNLOAD,
             path={"file_id": file_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -140,7 +140,7 @@ class FilesResource:
             _UPLOAD,
             body=body,
             fields={"file": file, "purpose": purpose},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -187,7 +187,7 @@ class AsyncFilesResource:
         return await self._client.request(
             _DOWNLOAD,
             path={"file_id": file_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -222,7 +222,7 @@ class AsyncFilesResource:
             _UPLOAD,
             body=body,
             fields={"file": file, "purpose": purpose},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,

@@ -84,7 +84,7 @@ class JobsResource:
         return self._client.request_stream(
             _WATCH,
             path={"job_id": job_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
@@ -132,7 +132,7 @@ class AsyncJobsResource:
         return await self._client.request_stream(
             _WATCH,
             path={"job_id": job_id},
-            options=RequestOptions(
+            options=RequestOptions.given(
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
