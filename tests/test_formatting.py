@@ -13,7 +13,15 @@ import os
 
 import pytest
 
-from apigen.formatting import LINE_LENGTH, format_python, from_import
+from apigen.formatting import (
+    LINE_LENGTH,
+    black_in,
+    call_layout,
+    dict_argument,
+    format_python,
+    from_import,
+    parameter,
+)
 from apigen.layout import format_stable
 from apigen.render import docstring, pyrepr
 
@@ -97,6 +105,88 @@ def test_from_import_is_laid_out_as_black_lays_it_out(names, indent):
     line = from_import("..models.some_module_with_a_long_name", names, indent)
     source = line + "\n" if indent == 0 else "if True:\n" + line + "\n"
     assert format_python(source) == source
+
+
+_IN_METHOD = "class _:\n    def _(self):\n"
+_LONG_NAME = "abcdefghij" * 13
+
+
+@pytest.mark.parametrize(
+    "function", ["to_raw_response", "async_pages_to_raw_response", "async_to_streamed_response"]
+)
+def test_call_layout_is_black_s_layout_wherever_it_splits(function):
+    split = 0
+    for width in range(1, len(_LONG_NAME)):
+        name = _LONG_NAME[:width]
+        one_line = f"        self.{name} = {function}(resource.{name})\n"
+        laid_out = call_layout(8, f"self.{name} = {function}", f"resource.{name}") + "\n"
+        if laid_out == one_line:  # it fits, or black must decide (nothing fits)
+            assert width < 30 or max(map(len, laid_out.splitlines())) > LINE_LENGTH
+            continue
+        split += 1
+        assert laid_out == black_in(one_line, _IN_METHOD), width
+    assert split > 10  # the range covers the split layout, not only the two ends
+
+
+def _request(argument: str) -> str:
+    return (
+        "        return self._client.request(\n            _OPERATION,\n"
+        + argument
+        + "\n            body=body,\n            options=RequestOptions(\n"
+        "                timeout=timeout,\n            ),\n        )\n"
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dict_argument_is_black_s_layout_of_the_argument(seed):
+    import random
+
+    rnd = random.Random(seed)
+    exploded = 0
+    for _ in range(150):
+        keys, values = [], []
+        for _ in range(rnd.randint(1, 7)):
+            width = rnd.choice([2, 8, 20, 40, 70, 90])
+            wire = rnd.choice(["k", "\u65e5", "'"]) * rnd.randint(1, width)  # wide, quoted
+            keys.append(pyrepr(wire))
+            values.append("v" * rnd.randint(1, width))
+        laid_out = dict_argument(12, "fields", keys, values)
+        one_line = "            fields={" + ", ".join(f"{k}: {v}" for k, v in zip(keys, values))
+        expected = black_in(_request(one_line + "},"), _IN_METHOD)
+        if "\n" in laid_out:
+            exploded += 1
+            assert _request(laid_out) == expected
+        else:
+            assert laid_out == one_line + "},"
+    assert exploded > 10
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_parameter_is_black_s_layout_of_a_long_union_parameter(seed):
+    import random
+
+    rnd = random.Random(seed)
+
+    def member() -> str:
+        name = "Model" + "x" * rnd.choice([1, 20, 50, 80, 95])
+        return rnd.choice(
+            [name, "dict[str, Any]", f"list[{name}]", 'Literal["a", "b"]', "None", "Omit"]
+        )
+
+    parenthesized = 0
+    for _ in range(150):
+        annotation = " | ".join(member() for _ in range(rnd.randint(1, 4)))
+        name, default = "p" * rnd.randint(1, 30), rnd.choice([None, "None", "OMIT"])
+        tail = f" = {default}," if default else ","
+        signature = "    def f(\n        self,\n        *,\n{}\n    ) -> None:\n        pass\n"
+        laid_out = parameter(8, name, annotation, default)
+        expected = black_in(signature.format(f"        {name}: {annotation}{tail}"), "class _:\n")
+        if "\n" in laid_out:
+            parenthesized += 1
+            assert signature.format(laid_out) == expected
+        else:
+            assert laid_out == f"        {name}: {annotation}{tail}"
+    assert parenthesized > 10
 
 
 def test_only_statements_with_long_code_lines_go_through_black():

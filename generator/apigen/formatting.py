@@ -108,6 +108,82 @@ def from_import(module: str, names: list[str], indent: int = 0) -> str:
     )
 
 
+def _fit(line: str) -> bool:
+    return display_width(line) <= LINE_LENGTH
+
+
+def call_layout(indent: int, head: str, argument: str) -> str:
+    """``head(argument)`` at column ``indent`` as black lays it out, for a ``head`` such as
+    ``self.name = function`` and a dotted-name ``argument``: one line, or the argument on its
+    own line. When neither fits, the one line, for black to lay out (``layout.format_stable``).
+    """
+    pad = " " * indent
+    line = f"{pad}{head}({argument})"
+    if _fit(line) or not (_fit(f"{pad}{head}(") and _fit(f"{pad}    {argument}")):
+        return line
+    return f"{pad}{head}(\n{pad}    {argument}\n{pad})"
+
+
+def dict_argument(indent: int, keyword: str, keys: list[str], values: list[str]) -> str:
+    """``keyword={key: value, ...},``, an argument of a call black keeps one argument a line
+    (magic trailing comma), at column ``indent``: keys are literals, values names. Black writes
+    it on one line or, when that is too long, one item a line; with one item, or an item
+    that does not fit either, the one line is left for black (``layout.format_stable``).
+    """
+    pad = " " * indent
+    items = list(zip(keys, values, strict=True))
+    line = f"{pad}{keyword}={{{', '.join(f'{k}: {v}' for k, v in items)}}},"
+    exploded = [f"{pad}    {k}: {v}," for k, v in items]
+    if _fit(line) or len(items) < 2 or not all(_fit(item) for item in exploded):
+        return line
+    return "\n".join([f"{pad}{keyword}={{", *exploded, f"{pad}}},"])
+
+
+def _top_level_union(annotation: str) -> list[str] | None:
+    """The members of ``a | b | ...`` split at its top-level bars (None: no bar, or not a
+    plain type expression: a string, or a comma outside brackets)."""
+    members: list[str] = []
+    depth = start = 0
+    for index, char in enumerate(annotation):
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif char in "\"'" or (char == "," and depth == 0) or depth < 0:
+            return None
+        elif char == "|" and depth == 0:
+            members.append(annotation[start:index].strip())
+            start = index + 1
+    members.append(annotation[start:].strip())
+    return members if len(members) > 1 and depth == 0 else None
+
+
+def parameter(indent: int, name: str, annotation: str, default: str | None = None) -> str:
+    """``name: annotation = default,``, a parameter of a signature black keeps one parameter a
+    line, at column ``indent``, as black lays it out when it is too long: a union annotation
+    in parentheses, on one line or one member a line. Only for a union whose last member is a
+    plain name; otherwise, or when that does not fit either, the one line is left for black.
+    """
+    pad = " " * indent
+    tail = f" = {default}," if default is not None else ","
+    line = f"{pad}{name}: {annotation}{tail}"
+    members = _top_level_union(annotation)
+    if (
+        _fit(line)
+        or members is None
+        or not all(m and (m[0].isalpha() or m[0] == "_") for m in members)
+        or not members[-1].replace("_", "a").isalnum()
+        or not (_fit(f"{pad}{name}: (") and _fit(f"{pad}){tail}"))
+    ):
+        return line
+    inner = [f"{pad}    {' | '.join(members)}"]
+    if not _fit(inner[0]):
+        inner = [f"{pad}    {members[0]}", *(f"{pad}    | {m}" for m in members[1:])]
+        if not all(_fit(member) for member in inner):
+            return line
+    return "\n".join([f"{pad}{name}: (", *inner, f"{pad}){tail}"])
+
+
 # a string literal: triple-quoted (left alone), or one-line in either quote
 _STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 

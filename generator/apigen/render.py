@@ -17,7 +17,14 @@ import jinja2
 
 from . import __version__, webhooks as webhook_ir
 from .ir import Api, PyType, Resource
-from .formatting import black_docstring, from_import, pyrepr
+from .formatting import (
+    black_docstring,
+    call_layout,
+    dict_argument,
+    from_import,
+    parameter,
+    pyrepr,
+)
 from .split import SPLIT_ORIGIN, SplitModels
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")
@@ -118,6 +125,10 @@ class Renderer:
         )
         self.env.filters.update(
             pyrepr=pyrepr, docstring=docstring, toml=toml_string, md=md, from_import=from_import
+        )
+        # black's layout of the long statements the resource template writes most
+        self.env.globals.update(
+            call_layout=call_layout, dict_argument=dict_argument, parameter=parameter
         )
         self.common: dict[str, Any] = {
             "api": api,
