@@ -3,11 +3,12 @@
 
 Runs the stages of ``apigen.pipeline.render_package`` one after another in this
 process, without the cache, without overlapping validation with the rest (as the
-pipeline does for big specs), and prints, per stage, its wall time and the
-process's resident set afterwards (letting the document go before model generation
-and giving freed memory back after it, as the pipeline does). ``--serial`` formats the
-files in this process only, so that stage's wall time is its CPU time. For a profile of a
-stage, run this under ``python -m cProfile -s cumulative``.
+pipeline does for big specs), and prints, per stage, its wall time, its CPU time
+(this process and the children it waited for: on a loaded machine the figure to
+compare) and the process's resident set afterwards (letting the document go before
+model generation and giving freed memory back after it, as the pipeline does).
+``--serial`` formats the files in this process only, so that stage's wall time is its
+CPU time. For a profile of a stage, run this under ``python -m cProfile -s cumulative``.
 
     python bench/stages.py                  # GitHub's description (@octokit/openapi)
     python bench/stages.py --spec PATH
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import resource
 import sys
 import time
 from pathlib import Path
@@ -40,6 +42,15 @@ from apigen.split import split_models  # noqa: E402
 from apigen.validate import validate  # noqa: E402
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that ended (forked workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def resident_mb() -> int:
     with open("/proc/self/status", encoding="ascii") as fh:
         return int(fh.read().split("VmRSS:")[1].split()[0]) // 1024
@@ -59,15 +70,16 @@ def main() -> int:
     if args.serial:
         package_format.PARALLEL_THRESHOLD = float("inf")  # type: ignore[assignment]
     source = str(args.spec or default_spec("github"))
-    print(f"{'stage':<22} {'wall':>8} {'resident':>9}")
+    print(f"{'stage':<22} {'wall':>8} {'CPU':>8} {'resident':>9}")
 
     def stage(name, work):  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         result = work()
-        print(f"{name:<22} {time.perf_counter() - start:7.2f}s {resident_mb():7d} MB", flush=True)
+        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+        print(f"{name:<22} {wall:7.2f}s {cpu:7.2f}s {resident_mb():7d} MB", flush=True)
         return result
 
-    print(f"{'imports':<22} {'':>8} {resident_mb():7d} MB")
+    print(f"{'imports':<22} {'':>8} {'':>8} {resident_mb():7d} MB")
     doc = stage("load", lambda: load(source))
     stage("validate", lambda: validate(doc))
     spec = stage("normalize", lambda: normalize(doc))
@@ -79,7 +91,9 @@ def main() -> int:
         "models (dcg)", lambda: generate_models(api.models, literal_aliases=api.literal_aliases)
     )
     stage("return free memory", return_free_memory)
-    formatted = stage("format models", lambda: format_models_for_split(made.source))
+    formatted = stage(
+        "format models", lambda: format_models_for_split(made.source, made.black_made)
+    )
     header = renderer.common["header"] + '\n"""Models of the API (generated)."""\n\n'
     models = stage("split models", lambda: split_models(formatted.source, header, formatted))
     rendered = stage("render", lambda: renderer.files(models))

@@ -247,6 +247,74 @@ def test_models_module_is_what_black_writes_with_long_members_apart():
     assert "    id: int\n    html_url: str = Field(\n" in out
 
 
+def _enum_models(count: int) -> object:
+    """The models module of ``count`` string enums (aliases of them: the IR's literal
+    aliases) and models with a long field each."""
+    from apigen.models import generate_models
+
+    defs: dict[str, object] = {}
+    aliases: dict[str, str] = {}
+    for i in range(count):
+        values = [f"value_number_{j}_of_enum_{i}" for j in range(2 + i % 6)]
+        defs[f"Colour{i}"] = {"type": "string", "enum": values}
+        aliases[f"Colour{i}"] = f"Colour{i}Value"
+        defs[f"Thing{i}"] = {
+            "type": "object",
+            "properties": {
+                "colour": {"$ref": f"#/components/schemas/Colour{i}"},
+                "described_" + "x" * (80 + i): {"type": "integer", "maximum": 10**12},
+            },
+        }
+    return generate_models(defs, literal_aliases=aliases)
+
+
+def test_alias_blocks_made_in_black_s_layout_skip_black_and_change_nothing(monkeypatch):
+    from apigen import layout
+
+    made = _enum_models(6)
+    assert len(made.black_made) == 6  # every enum's alias block
+    assert any("(\n" in block for block in made.black_made)  # long ones too (black made them)
+    calls: list[str] = []
+    real = layout.format_python
+
+    def counting(source: str, path: str = "<generated>") -> str:
+        calls.append(source)
+        return real(source, path)
+
+    monkeypatch.setattr(layout, "format_python", counting)
+    plain = layout.format_models_for_split(made.source)
+    with_blocks = len(calls)
+    calls.clear()
+    skipping = layout.format_models_for_split(made.source, made.black_made)
+    assert skipping.source == plain.source and skipping.class_texts == plain.class_texts
+    assert with_blocks - len(calls) == 6
+    assert not any(block in calls for block in made.black_made)
+
+
+@pytest.mark.parametrize("fork", ["on", "off"])
+def test_models_formatted_on_two_cores_are_what_one_process_formats(monkeypatch, fork):
+    from apigen import layout
+
+    made = _enum_models(8)
+    one = layout.format_models_for_split(made.source, made.black_made)
+    from apigen import parallel
+
+    shared: list[int] = []
+    real = parallel.run_tasks
+
+    def spy(tasks, first=None):  # type: ignore[no-untyped-def]
+        shared.append(len(tasks))
+        return real(tasks, first)
+
+    monkeypatch.setattr(parallel, "run_tasks", spy)
+    monkeypatch.setattr(layout, "PARALLEL_MODEL_CLASSES", 2)
+    monkeypatch.setenv("APIGEN_FORK", fork)
+    two = layout.format_models_for_split(made.source, made.black_made)
+    assert shared == [2]  # half of the classes to a forked worker (with fork on)
+    assert two.source == one.source and two.class_texts == one.class_texts
+    assert two.source == layout.format_models(made.source)
+
+
 def test_methods_go_through_black_by_signature_and_statement():
     """format_stable gives black a method's signature and body statements apart; the
     result must be what black makes of the whole file."""

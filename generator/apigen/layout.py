@@ -219,28 +219,68 @@ class FormattedModels:
     class_texts: dict[str, str]  # each class in black's layout, as it stands in ``source``
 
 
-def format_models(source: str) -> str:
+def format_models(source: str, black_made: frozenset[str] = frozenset()) -> str:
     """Black's output for datamodel-code-generator's module (see ``format_models_for_split``)."""
-    return format_models_for_split(source).source
+    return format_models_for_split(source, black_made).source
 
 
-def format_models_for_split(source: str) -> FormattedModels:
+# classes black has a part of before the models' formatting is shared with a forked worker
+PARALLEL_MODEL_CLASSES = 200
+
+
+def _black_class(job: tuple[str, list[tuple[int, int]] | None]) -> str:
+    """One class in black's layout: its members with a long line each through black
+    (``ranges``), or the whole class when ``ranges`` is None."""
+    text, ranges = job
+    if ranges is None:
+        return format_python(text)
+    lines = text.splitlines(keepends=True)
+    return _splice(lines, [(a, b, black_in("".join(lines[a:b]), "class _:\n")) for a, b in ranges])
+
+
+def _black_classes(jobs: list[tuple[str, list[tuple[int, int]] | None]]) -> list[str]:
+    """``_black_class`` of every job, in order; half of them in a forked worker when there
+    are many (``parallel.run_tasks``: the same results, here alone where apigen may not fork).
+    The classes are dealt alternately, so both halves hold long and short ones alike."""
+    if len(jobs) < PARALLEL_MODEL_CLASSES:
+        return [_black_class(job) for job in jobs]
+    from .parallel import run_tasks
+
+    halves = run_tasks(
+        [lambda: [_black_class(job) for job in jobs[0::2]]]
+        + [lambda: [_black_class(job) for job in jobs[1::2]]]
+    )
+    out: list[str] = [""] * len(jobs)
+    out[0::2], out[1::2] = halves
+    return out
+
+
+def format_models_for_split(
+    source: str, black_made: frozenset[str] = frozenset()
+) -> FormattedModels:
     """Black's output for datamodel-code-generator's module, black seeing only what it must.
 
     dcg writes black's layout but for three things, which are mended here: its quotes,
     its class docstrings (black strips and re-indents them, then puts a blank line
     after), and lines over the limit (the class members with one go through black,
-    each alone: ``black_in``). Statements
-    other than classes are few (imports, rebuild calls) and go through black.
+    each alone: ``black_in``; on two cores when there are many, ``_black_classes``).
+    Statements other than classes (imports, the enums' alias blocks) go through black,
+    a run of them together, but for one alone that is in ``black_made``: black's output
+    already (``models.ModelsModule.black_made``), which black would give back unchanged.
     """
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     statements: list[str] = []
     plain: list[str] = []  # consecutive statements other than classes, formatted together
+    jobs: list[tuple[str, list[tuple[int, int]] | None]] = []  # classes black has a part of
+    job_at: list[int] = []  # index in statements of each job's class
 
     def flush() -> None:
         if plain:
-            statements.append(format_python("".join(plain)))
+            text = "".join(plain)
+            statements.append(
+                text if len(plain) == 1 and text in black_made else format_python(text)
+            )
             plain.clear()
 
     previous_end = 0
@@ -271,20 +311,13 @@ def format_models_for_split(source: str) -> FormattedModels:
                 )
         text = requote_strings("".join(segment))
         body_lines = text.splitlines(keepends=True)
-        if _fits(body_lines):
-            statements.append(text)
-            continue
-        ranges = _long_members(text, body_lines)
-        if ranges is None:
-            statements.append(format_python(text))
-        else:
-            statements.append(
-                _splice(
-                    body_lines,
-                    [(a, b, black_in("".join(body_lines[a:b]), "class _:\n")) for a, b in ranges],
-                )
-            )
+        if not _fits(body_lines):
+            job_at.append(len(statements))
+            jobs.append((text, _long_members(text, body_lines)))
+        statements.append(text)
     flush()
+    for index, formatted in zip(job_at, _black_classes(jobs), strict=True):
+        statements[index] = formatted
     texts = {name: statements[index].rstrip("\n") + "\n" for index, name in class_at.items()}
     return FormattedModels(
         "\n\n".join(part.rstrip("\n") + "\n" for part in statements if part.strip()),

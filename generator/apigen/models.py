@@ -287,6 +287,9 @@ class ModelsModule:
     classes: frozenset[str]
     untyped: tuple[str, ...] = ()  # IR names the library made no class for (aliases of Any)
     notes: tuple[tuple[str, str], ...] = ()  # (where, what): schemas adapted, for the summary
+    # statements of ``source`` that are black's output already (the enums' alias blocks):
+    # formatting the module need not send them through black again
+    black_made: frozenset[str] = frozenset()
 
 
 def _strip_placeholder(source: str, tree: ast.Module) -> str:
@@ -738,7 +741,9 @@ def literal_alias_block(alias: str, enum: str, values: list[Any]) -> str:
     )
 
 
-def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> tuple[str, set[str]]:
+def open_enums(
+    source: str, tree: ast.Module, aliases: dict[str, str], made: set[str] | None = None
+) -> tuple[str, set[str]]:
     """Make the library's enums open, and let model fields take their plain values.
 
     Each ``class X(Enum)`` of string or integer values gets the runtime's open base
@@ -746,7 +751,7 @@ def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> tuple[
     a class to the name of its alias (``X | Literal[...]`` for type checkers); the
     alias follows the class, and model fields annotated with the class use it.
     All edits are made at positions the syntax tree gives. Returns the source and
-    the aliases it defined.
+    the aliases it defined; ``made`` receives the alias blocks (black's layout already).
     """
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     opened: dict[str, list[Any]] = {}
@@ -777,9 +782,10 @@ def open_enums(source: str, tree: ast.Module, aliases: dict[str, str]) -> tuple[
     blocks: dict[int, str] = {}  # line after which a block goes -> the block
     for node in classes:
         if node.name in used and node.end_lineno:
-            blocks[node.end_lineno] = "\n\n" + literal_alias_block(
-                used[node.name], node.name, opened[node.name]
-            )
+            block = literal_alias_block(used[node.name], node.name, opened[node.name])
+            blocks[node.end_lineno] = "\n\n" + block
+            if made is not None:
+                made.add(block)
     last_import = max(
         (
             n.end_lineno or n.lineno
@@ -984,6 +990,7 @@ class _Part:
     source: str
     classes: frozenset[str]
     defined: frozenset[str]  # the literal aliases it defined
+    black_made: frozenset[str] = frozenset()  # its statements in black's layout already
 
 
 def _library_part(
@@ -1037,13 +1044,14 @@ def _library_part(
     renames = name_invented_classes(tree, defs, frozenset(literal_aliases.values()))
     source = _strip_placeholder(apply_edits(source, rename_edits(source, tree, renames)), tree)
     source = keep_inherited_literals(source)
-    source, defined = open_enums(source, ast.parse(source), dict(literal_aliases))
+    made: set[str] = set()
+    source, defined = open_enums(source, ast.parse(source), dict(literal_aliases), made)
     classes = frozenset(
         renames.get(n.name, n.name)
         for n in tree.body
         if isinstance(n, ast.ClassDef) and n.name != ROOT_PLACEHOLDER
     )
-    return _Part(source, classes, frozenset(defined))
+    return _Part(source, classes, frozenset(defined), frozenset(made))
 
 
 def _header_end(lines: list[str]) -> int:
@@ -1112,6 +1120,7 @@ def _merged(parts: list[_Part]) -> _Part | None:
         "".join(header) + "\n\n" + "\n\n\n".join(bodies),
         frozenset().union(*(p.classes for p in parts)),
         frozenset().union(*(p.defined for p in parts)),
+        frozenset().union(*(p.black_made for p in parts)),
     )
 
 
@@ -1186,4 +1195,6 @@ def generate_models(
             "from __future__ import annotations\n\nfrom typing import Any, TypeAlias\n",
             1,
         )
-    return ModelsModule(header + source, classes | frozenset(lost), tuple(lost), tuple(notes))
+    return ModelsModule(
+        header + source, classes | frozenset(lost), tuple(lost), tuple(notes), merged.black_made
+    )

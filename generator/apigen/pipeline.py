@@ -254,7 +254,7 @@ def _generated_models(
         api.models, literal_aliases=api.literal_aliases, children_wait=children_wait
     )
     return_free_memory()
-    formatted = format_models_for_split(made.source)
+    formatted = format_models_for_split(made.source, made.black_made)
     models = _Models(formatted.source, list(made.untyped), [list(n) for n in made.notes], formatted)
     cache.put(
         "models",
