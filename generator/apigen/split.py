@@ -101,52 +101,52 @@ def _all_list(names: list[str]) -> str:
     return "__all__ = [\n" + "".join(f"    {_quoted(n)},\n" for n in names) + "]"
 
 
-def _annotation_nodes(node: ast.AST) -> set[int]:
-    """The ids of every node inside an annotation of ``node`` (where a string can be a type)."""
-    inside: set[int] = set()
-    for n in ast.walk(node):
-        annotation = n.annotation if isinstance(n, (ast.AnnAssign, ast.arg)) else None
-        if annotation is not None:
-            inside.update(id(sub) for sub in ast.walk(annotation))
-    return inside
-
-
 def _uses(node: ast.AST, classes: Mapping[str, ast.AST], whole: bool = False) -> set[str]:
     """The names a class uses: identifiers its code reads, and class names quoted in its
     annotations (forward references). A string anywhere else (a default, a
     description, an alias, a ``Literal`` value) is data, never a dependency. ``whole``:
     ``node`` is itself a type expression (an annotation, or a base such as
-    ``RootModel["A"]``)."""
+    ``RootModel["A"]``).
+
+    A value inside ``Literal[...]`` is data even where it reads like a class name (an
+    enum's alias, a tag value); taking it for a use made an enum depend on the models
+    that use the enum (a cycle). One walk over the tree, each node with whether it is
+    inside an annotation and inside a ``Literal`` (the splitter's most frequent step).
+    """
     used: set[str] = set()
-    annotations = _annotation_nodes(node)
-    literals = _literal_values(node)
-    for n in ast.walk(node):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store):
-            used.add(n.id)  # not a name it defines (an enum's member ``VPC = "VPC"``)
-        elif (
-            isinstance(n, ast.Constant)
-            and isinstance(n.value, str)
-            and n.value in classes
-            and (whole or id(n) in annotations)
-            and id(n) not in literals
-        ):
-            used.add(n.value)
-    return used
-
-
-def _literal_values(node: ast.AST) -> set[int]:
-    """The ids of the nodes inside ``Literal[...]``: a value such as ``Literal["VPC"]`` is
-    data even where it reads like a class name (an enum's alias, a tag value); taking it
-    for a use made an enum depend on the models that use the enum (a cycle)."""
-    inside: set[int] = set()
-    for n in ast.walk(node):
-        if (
-            isinstance(n, ast.Subscript)
-            and isinstance(n.value, ast.Name)
+    AST, Name, Constant, Store = ast.AST, ast.Name, ast.Constant, ast.Store
+    stack: list[tuple[ast.AST, bool, bool]] = [(node, whole, False)]
+    while stack:
+        n, in_annotation, in_literal = stack.pop()
+        if isinstance(n, Name):
+            if not isinstance(n.ctx, Store):
+                used.add(n.id)  # not a name it defines (an enum's member ``VPC = "VPC"``)
+            continue
+        if isinstance(n, Constant):
+            value = n.value
+            if in_annotation and not in_literal and isinstance(value, str) and value in classes:
+                used.add(value)
+            continue
+        annotation = n.annotation if isinstance(n, (ast.AnnAssign, ast.arg)) else None
+        literal = (
+            n.slice
+            if isinstance(n, ast.Subscript)
+            and isinstance(n.value, Name)
             and n.value.id == "Literal"
-        ):
-            inside.update(id(sub) for sub in ast.walk(n.slice))
-    return inside
+            else None
+        )
+        for field in n._fields:
+            value = getattr(n, field, None)
+            for child in value if isinstance(value, list) else (value,):
+                if isinstance(child, AST):
+                    stack.append(
+                        (
+                            child,
+                            in_annotation or child is annotation,
+                            in_literal or child is literal,
+                        )
+                    )
+    return used
 
 
 def _has_discriminator(node: ast.AST) -> bool:
