@@ -97,6 +97,26 @@ def test_string_literals_are_quoted_as_black_quotes_them(value):
     assert eval(pyrepr(value)) == value  # noqa: S307 - our own literal
 
 
+def test_string_literals_skip_black_s_quote_rule_only_where_it_changes_nothing(monkeypatch):
+    from black.strings import normalize_string_quotes
+
+    from apigen import formatting
+
+    texts = [chr(c) for c in range(0x3100) if not 0xD800 <= c <= 0xDFFF]
+    texts += ["", "plain words", "caf\u00e9 \U0001f600", "it's", 'a "b"', "a\\b", "\u2028x"]
+    expected = [str(normalize_string_quotes(repr(t))) for t in texts]
+    calls: list[str] = []
+
+    def counting(literal: str) -> str:
+        calls.append(literal)
+        return str(normalize_string_quotes(literal))
+
+    monkeypatch.setattr(formatting, "normalize_string_quotes", counting)
+    assert [formatting.string_literal(t) for t in texts] == expected
+    assert not any(c in ("''", "'plain words'") for c in calls)  # quoted directly
+    assert "\"it's\"" in expected and len(calls) < len(texts) // 10
+
+
 @pytest.mark.parametrize(
     "names", [["A"], ["Short", "Names"], ["VeryLongModelName" * 4], ["Alpha" * 12, "Beta" * 12]]
 )

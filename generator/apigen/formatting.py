@@ -188,8 +188,17 @@ def parameter(indent: int, name: str, annotation: str, default: str | None = Non
 _STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 
 
+_NEEDS_ESCAPES = re.compile(r"[\\'\"]")
+
+
 def string_literal(value: str) -> str:
-    """A Python literal of ``value`` (any text: it comes from a spec), in black's quotes."""
+    """A Python literal of ``value`` (any text: it comes from a spec), in black's quotes.
+
+    Text that repr leaves as it is (printable, no quote, no backslash) is quoted
+    directly: black's quote rule would turn repr's single quotes into double ones.
+    """
+    if value.isprintable() and not _NEEDS_ESCAPES.search(value):
+        return f'"{value}"'
     return str(normalize_string_quotes(repr(value)))
 
 
