@@ -184,6 +184,34 @@ def parameter(indent: int, name: str, annotation: str, default: str | None = Non
     return "\n".join([f"{pad}{name}: (", *inner, f"{pad}){tail}"])
 
 
+def alias_block(alias: str, enum: str, literals: list[str]) -> str | None:
+    """``if TYPE_CHECKING: alias: TypeAlias = enum | Literal[...] else: alias = enum`` as black
+    lays it out (``literals``: the values' literals), or None where black must decide (an
+    alias too long for ``alias: TypeAlias = (``, a line that fits nowhere)."""
+    member = f"Literal[{', '.join(literals)}]"
+    first = f"    {alias}: TypeAlias = {enum} | {member}"
+    if not _fit(first):
+        if not _fit(f"    {alias}: TypeAlias = ("):
+            return None
+        inner = [f"        {enum} | {member}"]
+        if not _fit(inner[0]):
+            inner = [f"        {enum}", f"        | {member}"]
+            if not _fit(inner[1]):  # the values on a line of their own, or one a line
+                values = [f"            {', '.join(literals)}"]
+                if not _fit(values[0]):
+                    values = [f"            {value}," for value in literals]
+                inner[1:] = ["        | Literal[", *values, "        ]"]
+            if not all(_fit(line) for line in inner):
+                return None
+        first = "\n".join([f"    {alias}: TypeAlias = (", *inner, "    )"])
+    second = f"    {alias} = {enum}"
+    if not _fit(second):
+        second = f"    {alias} = (\n        {enum}\n    )"
+        if not (_fit(f"    {alias} = (") and _fit(f"        {enum}")):
+            return None
+    return f"if TYPE_CHECKING:\n{first}\nelse:\n{second}\n"
+
+
 # a string literal: triple-quoted (left alone), or one-line in either quote
 _STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 

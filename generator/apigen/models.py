@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .diagnostics import ApigenError, Diagnostic
-from .formatting import LINE_LENGTH, format_python, string_literal
+from .formatting import alias_block, format_python, string_literal
 from .naming import NameScope, env_identifier, pascal, snake_identifier
 from .render import clean_text
 
@@ -729,15 +729,13 @@ def _value_kind(values: list[Any]) -> str | None:
 def literal_alias_block(alias: str, enum: str, values: list[Any]) -> str:
     """``alias``: for type checkers the enum or one of its values as a literal; at run
     time the enum itself, so pydantic validates into the (open) enum class."""
-    literal = ", ".join(string_literal(v) if isinstance(v, str) else repr(v) for v in values)
-    block = (
-        f"if TYPE_CHECKING:\n    {alias}: TypeAlias = {enum} | Literal[{literal}]\n"
+    literals = [string_literal(v) if isinstance(v, str) else repr(v) for v in values]
+    laid_out = alias_block(alias, enum, literals)  # black's layout, written directly
+    if laid_out is not None:
+        return laid_out
+    return format_python(
+        f"if TYPE_CHECKING:\n    {alias}: TypeAlias = {enum} | Literal[{', '.join(literals)}]\n"
         f"else:\n    {alias} = {enum}\n"
-    )
-    return (
-        block
-        if all(len(line) <= LINE_LENGTH for line in block.splitlines())
-        else format_python(block)
     )
 
 
