@@ -783,3 +783,59 @@ def test_typed_formats_keep_parsing_under_their_schemas_patterns_and_lengths() -
     # a schema the first spelling fits keeps it
     plain = {"type": "string", "format": "date-time"}
     assert schemas.value(plain, random.Random(1)) == "2024-01-02T03:04:05Z"
+
+
+BEEZUP_URL_PATTERN = r"^(https?:\/\/)?([\da-z\.-]+)\.([a-z\.]{2,6})([\/\w \.-]*)*\/?$"
+
+
+def test_a_spec_pattern_that_backtracks_without_end_never_reaches_pythons_engine(
+    monkeypatch: Any,
+) -> None:
+    """BeezUP's profilePictureUrl pattern (a repeat inside a repeat) against its own
+    example URL: Python's ``re`` backtracked on it for more than half an hour in the
+    directory contract run. The check is answered by the linear engine, with ``re``
+    (which would backtrack) never handed the pattern."""
+    from apigen.runtime import patterns
+
+    handed: list[str] = []
+    real_compile, real_search = re.compile, re.search
+
+    def watch_compile(pattern: Any, *args: Any) -> Any:
+        handed.append(pattern)
+        return real_compile(pattern, *args)
+
+    def watch_search(pattern: Any, *args: Any) -> Any:
+        handed.append(pattern)
+        return real_search(pattern, *args)
+
+    monkeypatch.setattr(re, "compile", watch_compile)
+    monkeypatch.setattr(re, "search", watch_search)
+    url = (
+        "https://upload.wikimedia.org/wikipedia/commons/thumb/e/e5/"
+        "Marlon_Brando_%28cropped%29.jpg/220px-Marlon_Brando_%28cropped%29.jpg"
+    )
+    schema = {"type": "string", "pattern": BEEZUP_URL_PATTERN}
+    schemas = Schemas({})
+    assert schemas.problems(schema, "https://example.com/a/b.jpg") == []  # quick either way
+    assert BEEZUP_URL_PATTERN not in handed  # so the URL below cannot hang the test
+    assert schemas.problems(schema, url) == [
+        f"value: does not match the pattern {BEEZUP_URL_PATTERN!r}"
+    ]
+    synthesised = schemas.value(schema, random.Random(1))
+    assert patterns.pattern_search(BEEZUP_URL_PATTERN, synthesised) is True
+    assert BEEZUP_URL_PATTERN not in handed
+
+
+def test_patterns_the_linear_engine_cannot_read_go_to_re_only_when_safe() -> None:
+    from apigen.runtime.patterns import pattern_search
+
+    lookahead = r"^(?=.*\d)[a-z\d]{6,}$"  # a password rule: no nested repeat, so re runs it
+    assert pattern_search(lookahead, "abc123") is True
+    assert pattern_search(lookahead, "abcdef") is False
+    assert pattern_search(r"(a)\1", "xaay") is True  # a back-reference
+    nested = r"^(?=x)(a+)+$"  # a lookahead and a repeat in a repeat: cannot be told safely
+    assert pattern_search(nested, "x" + "a" * 40 + "!") is None
+    schemas = Schemas({})
+    assert schemas.problems({"type": "string", "pattern": nested}, "a" * 40 + "!") == []
+    assert pattern_search(r"\p{L}+", "élan") is True  # read by the linear engine, not by re
+    assert pattern_search("(", "x") is None  # no pattern at all

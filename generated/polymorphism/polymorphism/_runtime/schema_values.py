@@ -15,9 +15,13 @@ from __future__ import annotations
 import datetime
 import math
 import random
-import re
 import uuid
 from typing import Any, Mapping
+
+from .patterns import CATEGORY_DIGIT as _DIGIT
+from .patterns import CATEGORY_SPACE as _SPACE
+from .patterns import CATEGORY_WORD as _WORD
+from .patterns import pattern_found, pattern_search, regex_parser as _regex_parser
 
 SCHEMA_REF = "#/components/schemas/"
 MAX_DEPTH = 40  # deeper than this, a value is accepted as it is
@@ -235,12 +239,9 @@ class Schemas:
         if checked and not TYPED_FORMATS[str(fmt)](value):
             out.append(f"{_where(path)}: {value[:40]!r} is not a {fmt}")
         pattern = schema.get("pattern")
-        if isinstance(pattern, str) and len(value) <= 10_000:
-            try:
-                if re.search(pattern, value) is None:
-                    out.append(f"{_where(path)}: does not match the pattern {pattern!r}")
-            except re.error:
-                pass  # a pattern Python cannot read: not the caller's fault
+        # a pattern no engine can run safely is not the caller's fault: not reported
+        if isinstance(pattern, str) and pattern_search(pattern, value) is False:
+            out.append(f"{_where(path)}: does not match the pattern {pattern!r}")
         return out
 
     def _number(self, schema: Mapping[str, Any], value: float, path: str) -> list[str]:
@@ -613,10 +614,7 @@ def _guess(schema: Mapping[str, Any]) -> str:
 
 
 def _matches(pattern: str, text: str) -> bool:
-    try:
-        return re.search(pattern, text) is not None
-    except re.error:
-        return True
+    return pattern_search(pattern, text) is not False
 
 
 def _of_its_kind(schema: Mapping[str, Any], value: Any) -> bool:
@@ -629,12 +627,8 @@ def _of_its_kind(schema: Mapping[str, Any], value: Any) -> bool:
 
 
 def _found(pattern: str, text: str) -> str:
-    """The part of ``text`` the pattern finds ("" when none, or not a Python pattern)."""
-    try:
-        hit = re.search(pattern, text)
-    except re.error:
-        return ""
-    return hit.group(0) if hit else ""
+    """The part of ``text`` the pattern finds ("" when none, or not one to run safely)."""
+    return pattern_found(pattern, text)
 
 
 def _for_pattern(pattern: str) -> str | None:
@@ -667,21 +661,6 @@ def _pattern_texts(pattern: str, most: int = 4) -> list[str]:
                 return out
     return out
 
-
-try:  # the regular expression parser of the standard library (moved in 3.11)
-    import re._parser as _regex_parser  # type: ignore[import-not-found,unused-ignore]
-    from re._constants import (  # type: ignore[import-not-found,unused-ignore]
-        CATEGORY_DIGIT as _DIGIT,
-        CATEGORY_SPACE as _SPACE,
-        CATEGORY_WORD as _WORD,
-    )
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _regex_parser  # type: ignore[no-redef,unused-ignore]
-    from sre_constants import (  # type: ignore[no-redef,unused-ignore]
-        CATEGORY_DIGIT as _DIGIT,
-        CATEGORY_SPACE as _SPACE,
-        CATEGORY_WORD as _WORD,
-    )
 
 _CATEGORY_CHAR = {str(_DIGIT): "1", str(_WORD): "a", str(_SPACE): " "}
 MAX_REPEAT_EMITTED = 64  # a pattern's minimum count beyond this is not synthesised
