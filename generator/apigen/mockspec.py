@@ -84,7 +84,7 @@ class _Builder:
         self.spec = spec
         self.named: dict[str, Any] = _mapping(_mapping(spec.get("components")).get("schemas"))
         self.reached: dict[str, Any] = {}
-        self.pending: list[str] = []
+        self.pending: list[tuple[str, Any]] = []  # (entry, its schema) still to build
 
     def deref(self, node: Any) -> Any:
         """An OpenAPI object behind its references (parameters, bodies, responses)."""
@@ -116,12 +116,22 @@ class _Builder:
             return {}
         ref = node.get("$ref")
         if isinstance(ref, str):
-            if ref.startswith(SCHEMA_REF) and "/" not in ref[len(SCHEMA_REF) :]:
-                name = ref[len(SCHEMA_REF) :].replace("~1", "/").replace("~0", "~")
+            tail = ref[len(SCHEMA_REF) :] if ref.startswith(SCHEMA_REF) else None
+            part = "/" + tail if tail is not None and "/" in tail else None
+            if tail is not None and part is None:
+                name = tail.replace("~1", "/").replace("~0", "~")
                 if name in self.named and name not in self.reached:
                     self.reached[name] = None
-                    self.pending.append(name)
+                    self.pending.append((name, self.named[name]))
                 out: dict[str, Any] = {"$ref": SCHEMA_REF + name}
+            elif part is not None and part not in self.named:
+                # a part of a named schema (Azure's bundled files point into the first
+                # copy): an entry of its own, built once; inlined at every use, parts that
+                # hold such references again grew exponentially (network-applicationGateway)
+                if part not in self.reached:
+                    self.reached[part] = None
+                    self.pending.append((part, self._pointer(ref)))
+                out = {"$ref": SCHEMA_REF + part}
             else:
                 return self.schema(self.deref(node), depth + 1)
         else:
@@ -149,8 +159,8 @@ class _Builder:
 
     def finish(self) -> dict[str, Any]:
         while self.pending:
-            name = self.pending.pop()
-            self.reached[name] = self.schema(self.named[name])
+            name, schema = self.pending.pop()
+            self.reached[name] = self.schema(schema)
         return {name: self.reached[name] for name in sorted(self.reached)}
 
 
