@@ -4,9 +4,11 @@ Black is the slowest stage on big APIs if it formats everything (GitHub's client
 is about 230,000 lines), and its time grows with the lines it sees, so:
 
 * apigen's resource template writes black's layout itself (black's quote and
-  docstring rules are called from the template filters). For those files
-  (``stable``) only the statements with a code line over the limit go through
-  black, each alone inside a stand-in (``format_stable``, ``formatting.black_in``).
+  docstring rules are called from the template filters; the long statements it writes
+  most are laid out as black would: ``formatting.call_layout``, ``dict_argument``,
+  ``parameter``). For those files (``stable``) only the statements with a code line
+  over the limit go through black, each alone inside a stand-in (``format_stable``,
+  ``formatting.black_in``).
 * datamodel-code-generator's module is mended where it differs from black (quotes,
   class docstrings) and only class members with a long line go through black
   (``format_models_for_split``); the models splitter then assembles the model

@@ -838,7 +838,15 @@ def _defaults_to_none(value: ast.expr | None) -> bool | None:
 
 
 def keep_inherited_literals(source: str) -> str:
-    """A subclass field that redeclares a parent's ``Literal`` field keeps the literal.
+    """A subclass field that redeclares a parent's ``Literal`` field keeps the literal
+    (``inherited_literal_edits``)."""
+    edits = inherited_literal_edits(source, ast.parse(source))
+    return apply_edits(source, edits) if edits else source
+
+
+def inherited_literal_edits(source: str, tree: ast.Module) -> list[Edit]:
+    """The edits by which a subclass field that redeclares a parent's ``Literal`` field
+    keeps the literal (``tree``: the parse of ``source``).
 
     The library narrows the tag field of each variant of a discriminated union to a
     ``Literal`` (OpenAI's ``role: Literal["assistant"]``), but an allOf that extends such
@@ -846,7 +854,6 @@ def keep_inherited_literals(source: str) -> str:
     property's enum, a wider type: mypy rejects that as an incompatible override, and
     the subclass is still that variant. Edits are at the tree's positions.
     """
-    tree = ast.parse(source)
     classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
 
     def fields(node: ast.ClassDef) -> dict[str, ast.AnnAssign]:
@@ -895,7 +902,7 @@ def keep_inherited_literals(source: str) -> str:
                     text + (" | None" if optional else ""),
                 )
             )
-    return apply_edits(source, edits) if edits else source
+    return edits
 
 
 MIN_GROUPED = 400  # definitions before the library runs on independent groups of them
@@ -1041,9 +1048,13 @@ def _library_part(
     tree = ast.parse(source)
     renames = name_invented_classes(tree, defs, frozenset(literal_aliases.values()))
     source = _strip_placeholder(apply_edits(source, rename_edits(source, tree, renames)), tree)
-    source = keep_inherited_literals(source)
+    renamed = ast.parse(source)
+    edits = inherited_literal_edits(source, renamed)
+    if edits:  # otherwise the parse holds for the enums' step too (a parse is 0.3 s on GitHub)
+        source = apply_edits(source, edits)
+        renamed = ast.parse(source)
     made: set[str] = set()
-    source, defined = open_enums(source, ast.parse(source), dict(literal_aliases), made)
+    source, defined = open_enums(source, renamed, dict(literal_aliases), made)
     classes = frozenset(
         renames.get(n.name, n.name)
         for n in tree.body
