@@ -58,6 +58,10 @@ def _param_schema(entry: dict[str, Any], location: str, name: str) -> Any:
 def _binary_parts(schemas: Any, schema: Any, value: Any) -> Any:
     """Multipart fields whose schema is binary sent as bytes, as a user sends a file."""
     resolved = schemas._merged(schemas.resolve(schema))
+    if isinstance(resolved, dict) and (
+        resolved.get("format") == "binary" or not (set(resolved) - {"description", "title"})
+    ):
+        return b"\x00binary"  # the whole body is a file (Jira's attachments), or anything
     if not isinstance(value, dict) or not isinstance(resolved, dict):
         return value
     props = resolved.get("properties") or {}

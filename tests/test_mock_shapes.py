@@ -914,3 +914,158 @@ def test_a_request_tries_only_the_routes_its_first_segment_allows_in_spec_order(
     assert mock.calls[-1].operation_id == "anyTenant"
     tried = [op.id for op in mock._operations if "regex" in vars(op)]
     assert tried == ["get7", "anyTenant", "special"]  # 3 of 202 routes compiled
+
+
+def _body_op(op_id: str, media: str, schema: Any) -> dict[str, Any]:
+    return {
+        "post": {
+            "operationId": op_id,
+            "responses": OK,
+            "requestBody": {"required": True, "content": {media: {"schema": schema}}},
+        }
+    }
+
+
+def test_form_and_multipart_bodies_the_spec_types_as_no_object_are_sent() -> None:
+    # spoonacular's and LibreTranslate's forms typed as a string (an encoded form), Jira's
+    # and Noosh's attachments as a binary string, Jira's columns as an array, codat's as {}
+    form = "application/x-www-form-urlencoded"
+    multipart = "multipart/form-data"
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/detect": _body_op("detect", form, {"type": "string"}),
+            "/attachments": _body_op("attach", multipart, {"type": "string", "format": "binary"}),
+            "/columns": _body_op(
+                "columns", multipart, {"type": "array", "items": {"type": "string"}}
+            ),
+            "/anything": _body_op("anything", multipart, {}),
+        },
+    }
+    types = {op.operation_id: op.body.type.expr for op in build.build_api(spec).operations}
+    file_part = "bytes | IO[bytes] | PathLike[str] | tuple[Any, ...] | dict[str, Any]"
+    assert types == {
+        "detect": "str | dict[str, Any]",
+        "attach": file_part,
+        "columns": "list[str] | dict[str, Any]",
+        "anything": file_part,
+    }
+    mock = MockAPI(mock_spec(spec))
+    client = SyncAPIClient(
+        base_url="https://api.test",
+        package="t",
+        version="1",
+        http_client=httpx.Client(transport=mock),
+        max_retries=0,
+    )
+
+    def send(path: str, media: str, body: Any) -> httpx.Request:
+        kind = "form" if media == form else "multipart"
+        endpoint = Endpoint(
+            "POST",
+            path,
+            path.strip("/"),
+            responses={"200": ResponseType("json")},
+            body_kind=kind,
+            body_content_type=media,
+        )
+        client.request(endpoint, body=body)
+        call = mock.calls[-1]
+        assert call.problems == [], call.problems
+        return call.request
+
+    text = "text=I%20like%20tacos&lang=en"
+    assert send("/detect", form, text).content == text.encode()
+    assert b"lang=en" in send("/detect", form, {"text": "tacos", "lang": "en"}).content
+
+    def parts(request: httpx.Request) -> list[tuple[str, str]]:
+        found = re.findall(rb'name="([^"]*)"(?:; filename="([^"]*)")?', request.content)
+        return [(n.decode(), f.decode()) for n, f in found]
+
+    attached = send("/attachments", multipart, ("scan.pdf", b"%PDF-1", "application/pdf"))
+    assert parts(attached) == [("file", "scan.pdf")] and b"%PDF-1" in attached.content
+    assert parts(send("/attachments", multipart, b"\x00raw")) == [("file", "file")]
+    assert parts(send("/anything", multipart, "plain text")) == [("file", "")]
+    assert parts(send("/columns", multipart, ["summary", "status"])) == [("file", ""), ("file", "")]
+    named = send("/columns", multipart, [("columns", "summary"), ("columns", "status")])
+    assert parts(named) == [("columns", ""), ("columns", "")]
+    assert parts(send("/attachments", multipart, {"file": b"x", "note": "n"})) == [
+        ("file", "file"),
+        ("note", ""),
+    ]
+
+
+def test_form_properties_spelled_with_brackets_are_one_field() -> None:
+    # cambase: a Rails form written out flat, properties "vendor[name]", "vendor[url]"
+    flat = {
+        "type": "object",
+        "required": ["vendor[name]"],
+        "properties": {"vendor[name]": {"type": "string"}, "vendor[url]": {"type": "string"}},
+    }
+    nested = {
+        "type": "object",
+        "required": ["vendor"],
+        "properties": {
+            "vendor": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": {"type": "string"}},
+            }
+        },
+    }
+    form = "application/x-www-form-urlencoded"
+    mock = _mock(
+        {"/vendors": _body_op("create", form, flat), "/nested": _body_op("n", form, nested)}
+    )
+    raw = mock.http_client(base_url="https://api.test")
+    ok = raw.post("/vendors", data={"vendor[name]": "Axis", "vendor[url]": "https://axis.test"})
+    assert ok.status_code == 200, ok.text
+    missing = raw.post("/vendors", data={"vendor[url]": "https://axis.test"})
+    assert missing.status_code == 400
+    assert "body.vendor[name]: required property is missing" in missing.text
+    assert raw.post("/nested", data={"vendor[name]": "Axis"}).status_code == 200
+    assert raw.post("/nested", data={"vendor[url]": "x"}).status_code == 400
+
+
+def test_nullable_exploded_query_objects_and_json_items_of_an_allof_are_read() -> None:
+    # sinao: `contact_infos` a nullable object sent form-exploded (?address=..&id=..), and
+    # `data` an array of Invoice, an allOf with no `type`, each item sent as JSON text
+    contact = {
+        "type": ["object", "null"],
+        "properties": {"address": {"type": "string"}, "id": {"type": "integer"}},
+    }
+    invoice = {"allOf": [{"properties": {"id": {"type": "integer"}}}]}
+    spec = {
+        "openapi": "3.1.0",
+        "info": {},
+        "components": {"schemas": {"Invoice": invoice}},
+        "paths": {
+            "/invoices": {
+                "post": {
+                    "operationId": "create",
+                    "responses": OK,
+                    "parameters": [
+                        {"name": "contact_infos", "in": "query", "schema": contact},
+                        {
+                            "name": "data",
+                            "in": "query",
+                            "schema": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Invoice"},
+                            },
+                        },
+                    ],
+                }
+            }
+        },
+    }
+    raw = MockAPI(mock_spec(spec)).http_client(base_url="https://api.test")
+    ok = raw.post("/invoices", params={"address": "1 Main St", "id": "7"})
+    assert ok.status_code == 200, ok.text
+    bad = raw.post("/invoices", params={"address": "1 Main St", "id": "seven"})
+    assert "query parameter 'contact_infos'.id: expected integer" in bad.text
+    items = [("data", json.dumps({"id": 1})), ("data", json.dumps({"id": 2}))]
+    assert raw.post("/invoices", params=items).status_code == 200
+    wrong = raw.post("/invoices", params=[("data", json.dumps({"id": "x"}))])
+    assert wrong.status_code == 400 and "expected integer" in wrong.text

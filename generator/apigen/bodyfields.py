@@ -22,7 +22,7 @@ _DEFS = "#/$defs/"
 _PLAIN_DICT = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
 # a file part: bytes, a binary file or a path (both streamed while sent), or a
 # (filename, content[, content type]) tuple
-_FILE = PyType(
+FILE_PART = PyType(
     "bytes | IO[bytes] | PathLike[str] | tuple[Any, ...]",
     imports=frozenset({"typing:IO", "typing:Any", "os:PathLike"}),
 )
@@ -131,7 +131,7 @@ class _InputTypes:
                 return result
         plain = self.registry.annotate(schema)
         if self.multipart and plain.expr == "bytes":
-            return _FILE
+            return FILE_PART
         return plain
 
 

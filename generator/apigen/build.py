@@ -16,7 +16,7 @@ from .diagnostics import ApigenError, Diagnostic, pointer
 from .loader import Document
 from .media import pick_media
 from .auth_names import ADDED_SCHEME, insecure_http_host, naming_of_schemes
-from .bodyfields import body_fields
+from .bodyfields import FILE_PART, body_fields
 from .context import SpecContext, sequence
 from .ir import (
     ANY,
@@ -403,8 +403,14 @@ class ApiBuilder(SpecContext):
             plain_dict = PyType("dict[str, Any]", imports=frozenset({"typing:Any"}))
             if btype.models and (kind != "json" or btype.expr in btype.models):
                 btype = btype.union(plain_dict)  # the model, or the same fields as a dict
+            elif kind == "multipart" and btype.expr in ("bytes", ANY.expr):
+                # no object (Jira's attachments: a binary string): the body is sent as one
+                # file part named ``file``; a dict names the parts instead
+                btype = FILE_PART.union(plain_dict)
             elif btype is ANY and kind != "json":
                 btype = plain_dict
+            elif kind != "json":  # a string or a list: the runtime sends it; or named fields
+                btype = btype.union(plain_dict)
         elif kind == "text":
             btype = PyType("str")
         else:  # bytes, or a binary file or path streamed while it is sent

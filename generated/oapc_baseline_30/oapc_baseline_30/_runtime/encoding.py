@@ -314,6 +314,29 @@ def _form_fields(body: Any) -> list[tuple[str, Any]]:
     raise TypeError(f"form body must be a mapping or a model, not {type(body).__name__}")
 
 
+# The part a multipart body is sent as when the spec's schema for it is no object (Jira's
+# and Noosh's attachments: a binary string): the name those APIs document for it.
+WHOLE_BODY_PART = "file"
+
+
+def _is_pairs(body: Any) -> bool:
+    return isinstance(body, (list, tuple)) and all(
+        isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str)
+        for item in body
+    )
+
+
+def _multipart_fields(body: Any) -> list[tuple[str, Any]]:
+    """The parts of a multipart body: a mapping's fields, (name, value) pairs, or else
+    the body itself as the part ``file`` (a list: one such part per item)."""
+    body = _as_container(body)
+    if isinstance(body, Mapping) or (_is_pairs(body) and not _is_file(body)):
+        return _form_fields(body)
+    if isinstance(body, list):
+        return [(WHOLE_BODY_PART, item) for item in body if item is not None]
+    return [(WHOLE_BODY_PART, body)]
+
+
 def _read(value: Any) -> bytes:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
@@ -431,6 +454,9 @@ def encode_body(
             data = pydantic_core.to_json(jsonable(body))
         return data, content_type or "application/json"
     if kind == "form":
+        if isinstance(body, (str, bytes, bytearray, memoryview)):
+            # a form the spec types as a string: fields the caller encoded, sent as they are
+            return _read(body), content_type or "application/x-www-form-urlencoded"
         pairs: list[tuple[str, str]] = []
         for k, v in _form_fields(body):
             v = _as_container(v)
@@ -455,7 +481,7 @@ def encode_body(
                 pairs.append((k, scalar_to_str(v)))
         return urlencode(pairs).encode("ascii"), content_type or "application/x-www-form-urlencoded"
     if kind == "multipart":
-        fields = _form_fields(body)
+        fields = _multipart_fields(body)
         if json_fields:
             structured = (Mapping, list, tuple)
             fields = [

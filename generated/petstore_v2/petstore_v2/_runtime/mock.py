@@ -23,7 +23,7 @@ import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import httpx
@@ -492,8 +492,8 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 else [p for v in values for p in (v.split(",") if v != "" else [])]
             )
             items = resolved.get("items", {})
-            node = self.schemas.resolve(items)
-            if isinstance(node, dict) and node.get("type") in ("object", "array"):
+            node = self.schemas._merged(self.schemas.resolve(items))
+            if isinstance(node, dict) and _kind(node) in ("object", "array"):
                 parts = values  # JSON items (Box's mdfilters): their commas are not separators
                 value: Any = [_json_or_text(p) for p in parts]
             else:
@@ -508,11 +508,11 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if param.get("style", "form") != "form" or param.get("explode", True) is not True:
             return {}
         resolved = self.schemas._merged(self.schemas.resolve(param.get("schema") or {}))
-        if not isinstance(resolved, dict) or resolved.get("type", "object") != "object":
+        if not isinstance(resolved, dict) or _kind(resolved, "object") != "object":
             return {}
         props = resolved.get("properties")
         open_ended = resolved.get("additionalProperties", False) is not False
-        if not props and resolved.get("type") == "object" and open_ended:
+        if not props and _kind(resolved) == "object" and open_ended:
             return None
         return dict(props) if isinstance(props, dict) else {}
 
@@ -630,8 +630,13 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if JSON_MEDIA.match(media) and media != "*/*":
             return self.schemas.problems(schema, decoded, "body")
         if media == "application/x-www-form-urlencoded":
-            fields = _form_fields(request.content.decode("utf-8", "replace"))
-            value = self._coerce_fields(fields, schema)
+            text = request.content.decode("utf-8", "replace")
+            resolved = self.schemas._merged(self.schemas.resolve(schema))
+            if isinstance(resolved, dict) and resolved.get("type") == "string":
+                return self.schemas.problems(schema, text, "body")  # fields encoded by the caller
+            props = resolved.get("properties") if isinstance(resolved, dict) else None
+            flat = {k for k in props or () if isinstance(k, str) and "[" in k}
+            value = self._coerce_fields(_form_fields(text, flat), schema)
             return self.schemas.problems(schema, value, "body")
         if media.startswith("multipart/"):
             names = set(re.findall(rb'name="([^"]*)"', request.content))
@@ -820,6 +825,22 @@ class _WithStatus:
 _DEFAULT: Any = object()  # no override: the spec's answer
 
 
+def _kind(schema: Mapping[str, Any], default: str | None = None) -> str | None:
+    """The JSON type a schema declares, null aside (sinao's nullable objects are
+    ``[object, null]``), or the one its keywords imply (an allOf of properties)."""
+    declared = schema.get("type")
+    if isinstance(declared, list):
+        kinds = [k for k in declared if k != "null"]
+        declared = kinds[0] if len(kinds) == 1 else None if kinds else "null"
+    if isinstance(declared, str):
+        return declared
+    if "properties" in schema or "additionalProperties" in schema:
+        return "object"
+    if "items" in schema:
+        return "array"
+    return default
+
+
 def _json_or_text(text: str) -> Any:
     try:
         return json.loads(text)
@@ -843,15 +864,21 @@ def _cookies(header: str) -> dict[str, str]:
     return out
 
 
-def _form_fields(text: str) -> dict[str, Any]:
-    """``a[b][0]=x`` style fields folded into nested dicts (lists of repeated values)."""
-    return _fold(parse_qsl(text, keep_blank_values=True))
+def _form_fields(text: str, flat: Collection[str] = ()) -> dict[str, Any]:
+    """``a[b][0]=x`` style fields folded into nested dicts (lists of repeated values).
+
+    Names in ``flat`` are properties the schema itself spells with brackets (cambase's
+    ``model[name]``, a Rails form written out flat): they stay one key."""
+    return _fold(parse_qsl(text, keep_blank_values=True), flat)
 
 
-def _fold(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+def _fold(pairs: Sequence[tuple[str, str]], flat: Collection[str] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
-        parts = [key.split("[", 1)[0], *re.findall(r"\[([^\]]*)\]", key)]
+        if key in flat:
+            parts = [key]
+        else:
+            parts = [key.split("[", 1)[0], *re.findall(r"\[([^\]]*)\]", key)]
         node = out
         for part in parts[:-1]:
             child = node.get(part)
