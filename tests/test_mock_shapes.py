@@ -13,7 +13,7 @@ import httpx
 
 from apigen import build
 from apigen.mockspec import IGNORED_HEADERS, mock_spec
-from apigen.runtime import Endpoint, ResponseType, SyncAPIClient
+from apigen.runtime import Endpoint, ParamStyle, ResponseType, SyncAPIClient
 from apigen.runtime.mock import MockAPI
 from apigen.runtime.schema_values import Schemas, _for_pattern
 
@@ -1069,3 +1069,88 @@ def test_nullable_exploded_query_objects_and_json_items_of_an_allof_are_read() -
     assert raw.post("/invoices", params=items).status_code == 200
     wrong = raw.post("/invoices", params=[("data", json.dumps({"id": "x"}))])
     assert wrong.status_code == 400 and "expected integer" in wrong.text
+
+
+def test_query_parameters_with_json_content_go_as_one_json_text() -> None:
+    # rudder: `query` is {content: {application/json: {schema: object}}}, whose `where`
+    # property is also a parameter of its own: the object must not be form-exploded
+    criteria = {
+        "type": "array",
+        "items": {"type": "object", "properties": {"attribute": {"type": "string"}}},
+    }
+    query = {
+        "type": "object",
+        "properties": {"composition": {"type": "string"}, "where": criteria},
+    }
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/nodes": {
+                "get": {
+                    "operationId": "nodes",
+                    "responses": OK,
+                    "parameters": [
+                        {
+                            "name": "query",
+                            "in": "query",
+                            "content": {"application/json": {"schema": query}},
+                        },
+                        {
+                            "name": "where",
+                            "in": "query",
+                            "content": {"application/json": {"schema": criteria}},
+                        },
+                    ],
+                }
+            }
+        },
+    }
+    (op,) = build.build_api(spec).operations
+    assert [(p.name, p.style) for p in op.parameters] == [("query", "json"), ("where", "json")]
+    mock = MockAPI(mock_spec(spec))
+    client = SyncAPIClient(
+        base_url="https://api.test",
+        package="t",
+        version="1",
+        http_client=httpx.Client(transport=mock),
+        max_retries=0,
+    )
+    json_style = ParamStyle("json", False)
+    nodes = Endpoint(
+        "GET",
+        "/nodes",
+        "nodes",
+        responses={"200": ResponseType("json")},
+        param_styles={"query": json_style, "where": json_style},
+    )
+    where = [{"attribute": "OS"}]
+    client.request(nodes, query={"query": {"composition": "and", "where": where}, "where": where})
+    call = mock.calls[-1]
+    assert call.problems == [] and call.query == {
+        "query": ['{"composition":"and","where":[{"attribute":"OS"}]}'],
+        "where": ['[{"attribute":"OS"}]'],
+    }
+    raw = mock.http_client(base_url="https://api.test")
+    bad = raw.get("/nodes", params={"query": json.dumps({"where": {"attribute": "OS"}})})
+    assert bad.status_code == 400
+    assert "query parameter 'query'.where: expected array, got object" in bad.text
+
+
+def test_an_undeclared_placeholder_in_the_templates_query_is_declared_by_the_template() -> None:
+    # icons8: "/latest?term={term}&amount={amount}" declares amount only; the generator
+    # takes `term` as a required str argument and the client fills it in
+    amount = {"name": "amount", "in": "path", "required": True, "schema": {"type": "number"}}
+    mock = _mock(
+        {
+            "/latest?term={term}&amount={amount}": {
+                "get": {"operationId": "latest", "responses": OK, "parameters": [amount]}
+            }
+        }
+    )
+    raw = mock.http_client(base_url="https://api.test")
+    ok = raw.get("/latest", params={"term": "home", "amount": "25"})
+    assert ok.status_code == 200, ok.text
+    assert raw.get("/latest", params={"term": "home", "amount": "many"}).status_code == 400
+    stray = raw.get("/latest", params={"term": "home", "amount": "25", "other": "1"})
+    assert "query parameter 'other': not declared by the operation" in stray.text

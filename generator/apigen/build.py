@@ -319,9 +319,11 @@ class ApiBuilder(SpecContext):
                 )
                 continue
             schema = param.get("schema")
+            as_json = False  # `content: {application/json: ...}`: the value goes as JSON text
             if schema is None and isinstance(param.get("content"), dict):
                 picked = pick_media(param["content"])
                 schema = picked[2].get("schema") if picked else None
+                as_json = picked is not None and picked[0] == "json" and location == "query"
             typed, ptype = (
                 self.registry.typed_schema(schema, context + pascal(name), literals=True)
                 if schema is not None
@@ -329,7 +331,7 @@ class ApiBuilder(SpecContext):
             )
             style, explode = param.get("style"), param.get("explode")
             default_style, default_explode = DEFAULT_STYLES[location]
-            style = str(style) if style else default_style
+            style = "json" if as_json else str(style) if style else default_style
             explode = bool(explode) if explode is not None else style == "form"
             py = snake_identifier(name, "param")
             params.append(

@@ -199,6 +199,8 @@ class Contract:
                 value = self.schemas.value(param.get("schema") or {}, rng, request=True)
             if where == "path":
                 path = path.replace("{" + name + "}", quote(_text(value), safe=""))
+            elif where == "query" and param.get("style") == "json":  # `content`: JSON text
+                query[name] = json.dumps(value, separators=(",", ":"))
             elif where == "query":
                 query[name] = [_text(v) for v in value] if isinstance(value, list) else _text(value)
             elif where == "header":

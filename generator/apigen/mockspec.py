@@ -16,6 +16,8 @@ import re
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import unquote
 
+from .media import media_kind
+
 if TYPE_CHECKING:  # apigen mock builds without the IR: it starts without importing the generator
     from .ir import Api
 
@@ -219,14 +221,19 @@ def _operations(builder: _Builder) -> Iterator[dict[str, Any]]:
                 if param.get("in") == "header" and param["name"].lower() in IGNORED_HEADERS:
                     continue
                 schema = param.get("schema")
+                as_json = False
                 if schema is None and isinstance(param.get("content"), dict) and param["content"]:
-                    schema = _mapping(next(iter(param["content"].values()))).get("schema")
+                    media, content = next(iter(param["content"].items()))
+                    schema = _mapping(content).get("schema")
+                    as_json = param.get("in") == "query" and media_kind(str(media)) == "json"
                 entry = {
                     "name": param["name"],
                     "in": str(param.get("in", "")),
                     "required": bool(param.get("required")) or param.get("in") == "path",
                     "schema": builder.schema(schema or {}),
                 }
+                if as_json:  # sent as JSON text (OpenAPI's `content`), as the client sends it
+                    entry["style"] = "json"
                 for key in ("style", "explode"):
                     if key in param:
                         entry[key] = param[key]

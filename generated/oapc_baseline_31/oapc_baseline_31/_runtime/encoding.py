@@ -252,7 +252,9 @@ def encode_query(
             continue
         value = _as_container(value)
         style = styles.get(name, _DEFAULT_STYLE) if styles else _DEFAULT_STYLE
-        if isinstance(value, (list, tuple)):
+        if style.style == "json":  # the parameter's `content` is JSON (a str: JSON text given)
+            out.append((name, _json_text(value)))
+        elif isinstance(value, (list, tuple)):
             if style.style == "deepObject":
                 # OpenAPI leaves deepObject arrays undefined; Stripe's SDK (and qs, Rails)
                 # send name[0]=a&name[1]=b, nested objects as name[0][key]=v
