@@ -1154,3 +1154,72 @@ def test_an_undeclared_placeholder_in_the_templates_query_is_declared_by_the_tem
     assert raw.get("/latest", params={"term": "home", "amount": "many"}).status_code == 400
     stray = raw.get("/latest", params={"term": "home", "amount": "25", "other": "1"})
     assert "query parameter 'other': not declared by the operation" in stray.text
+
+
+def test_a_synthesised_request_map_has_an_entry_so_a_required_query_map_is_sent() -> None:
+    # AWS SNS: `Attributes`, a required map (additionalProperties only) sent form-exploded;
+    # an empty map puts nothing on the wire, which the mock rightly calls missing
+    attributes = {"type": "object", "additionalProperties": {"type": "string"}}
+    param = {"name": "Attributes", "in": "query", "required": True, "schema": attributes}
+    mock = _mock({"/set": {"get": {"operationId": "set", "responses": OK, "parameters": [param]}}})
+    value = mock.schemas.value(attributes, random.Random(0), request=True)
+    assert isinstance(value, dict) and len(value) == 1
+    assert all(isinstance(v, str) for v in value.values())
+    assert mock.schemas.value(attributes, random.Random(0)) == {}  # answers stay minimal
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.get("/set", params=value).status_code == 200
+    assert "'Attributes': required, missing" in raw.get("/set").text
+
+
+def test_an_allof_wrapped_path_integer_and_a_form_body_that_is_an_array() -> None:
+    # PeerTube: videoId is {allOf: [{$ref: id}]} (an integer); the studio's edit form is an
+    # array of task objects, which went out as "name=options" (a dict read as a pair)
+    task = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "options": {"type": "object", "properties": {"start": {"type": "integer"}}},
+        },
+    }
+    video = {"name": "videoId", "in": "path", "required": True}
+    video["schema"] = {"allOf": [{"$ref": "#/components/schemas/id"}]}
+    form = "application/x-www-form-urlencoded"
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"id": {"type": "integer", "minimum": 1}}},
+        "paths": {
+            "/videos/{videoId}/edit": {
+                "parameters": [video],
+                **_body_op("edit", form, {"type": "array", "items": task}),
+            }
+        },
+    }
+    mock = MockAPI(mock_spec(spec))
+    client = SyncAPIClient(
+        base_url="https://api.test",
+        package="t",
+        version="1",
+        http_client=httpx.Client(transport=mock),
+        max_retries=0,
+    )
+    edit = Endpoint(
+        "POST",
+        "/videos/{videoId}/edit",
+        "edit",
+        responses={"200": ResponseType("json")},
+        body_kind="form",
+        body_content_type=form,
+    )
+    tasks = [{"name": "cut", "options": {"start": 3}}, {"name": "add-intro"}]
+    client.request(edit, path={"videoId": 42}, body=tasks)
+    call = mock.calls[-1]
+    assert call.problems == []
+    assert call.request.content == (
+        b"0%5Bname%5D=cut&0%5Boptions%5D%5Bstart%5D=3&1%5Bname%5D=add-intro"
+    )
+    raw = mock.http_client(base_url="https://api.test")
+    wrong = raw.post("/videos/forty-two/edit", data={"0[name]": "cut"})
+    assert "path parameter 'videoId': expected integer, got string" in wrong.text
+    client.request(edit, path={"videoId": 7}, body=[("0[name]", "cut")])  # pairs stay pairs
+    assert mock.calls[-1].problems == [] and mock.calls[-1].request.content == b"0%5Bname%5D=cut"

@@ -514,6 +514,10 @@ class Schemas:
                     out[name] = self.value(sub, rng, request, depth + 1, seen)
                     break
         extra = schema.get("additionalProperties")
+        if request and not out and not props and isinstance(extra, dict) and depth < 8:
+            # a map sent empty is not sent at all (a form-exploded query map: AWS's required
+            # Attributes): a request's map gets one entry
+            out["key"] = self.value(extra, rng, request, depth + 1, seen)
         for name in required:
             if name not in out:
                 out[name] = self.value(

@@ -311,8 +311,11 @@ def _form_fields(body: Any) -> list[tuple[str, Any]]:
     body = _as_container(body)
     if isinstance(body, Mapping):
         return [(str(k), v) for k, v in body.items() if v is not None]
-    if isinstance(body, (list, tuple)):
+    if _is_pairs(body):
         return [(str(k), v) for k, v in body]
+    if isinstance(body, (list, tuple)):  # a form the spec types as an array (PeerTube's
+        # studio tasks): the items by index, objects in brackets (0[name]=cut)
+        return [(str(i), v) for i, v in enumerate(body) if v is not None]
     raise TypeError(f"form body must be a mapping or a model, not {type(body).__name__}")
 
 
@@ -323,8 +326,7 @@ WHOLE_BODY_PART = "file"
 
 def _is_pairs(body: Any) -> bool:
     return isinstance(body, (list, tuple)) and all(
-        isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str)
-        for item in body
+        isinstance(item, (list, tuple)) and len(item) == 2 for item in body
     )
 
 

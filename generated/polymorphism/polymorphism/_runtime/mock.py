@@ -489,7 +489,7 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _check_text(
         self, label: str, values: list[str], schema: Any, param: Mapping[str, Any]
     ) -> list[str]:
-        resolved = self.schemas.resolve(schema)
+        resolved = self.schemas._merged(self.schemas.resolve(schema))
         declared = resolved.get("type") if isinstance(resolved, dict) else None
         is_array = isinstance(resolved, dict) and (
             declared == "array"
@@ -565,7 +565,7 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def _coerce(self, raw: str, schema: Any) -> Any:
         """Text from the wire as the first JSON value of a type the schema allows."""
-        resolved = self.schemas.resolve(schema)
+        resolved = self.schemas._merged(self.schemas.resolve(schema))
         enum = resolved.get("enum") if isinstance(resolved, dict) else None
         declared = resolved.get("type") if isinstance(resolved, dict) else None
         if isinstance(enum, list) and declared in (None, "integer", "number", "boolean"):
