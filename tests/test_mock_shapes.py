@@ -1223,3 +1223,34 @@ def test_an_allof_wrapped_path_integer_and_a_form_body_that_is_an_array() -> Non
     assert "path parameter 'videoId': expected integer, got string" in wrong.text
     client.request(edit, path={"videoId": 7}, body=[("0[name]", "cut")])  # pairs stay pairs
     assert mock.calls[-1].problems == [] and mock.calls[-1].request.content == b"0%5Bname%5D=cut"
+
+
+def test_exploded_objects_sharing_a_property_name_take_any_value_that_fits() -> None:
+    # AWS RDS: ScalingConfiguration.MinCapacity (integer, allOf-wrapped) and
+    # ServerlessV2ScalingConfiguration.MinCapacity (number) both go out as MinCapacity=;
+    # sinao: a `type` parameter and an exploded object's `type` property
+    integer = {"allOf": [{"$ref": "#/components/schemas/IntegerOptional"}]}
+    scaling = {"type": "object", "properties": {"MinCapacity": integer}}
+    serverless = {"type": "object", "properties": {"MinCapacity": {"type": "number"}}}
+    kind = {"type": "string", "enum": ["transaction", "sales"]}
+    movement = {"type": "object", "properties": {"type": {"type": "string", "enum": ["account"]}}}
+    params = [
+        {"name": "ScalingConfiguration", "in": "query", "schema": scaling},
+        {"name": "ServerlessV2ScalingConfiguration", "in": "query", "schema": serverless},
+        {"name": "type", "in": "query", "schema": kind},
+        {"name": "movement", "in": "query", "schema": movement},
+    ]
+    spec = {
+        "openapi": "3.0.3",
+        "info": {},
+        "components": {"schemas": {"IntegerOptional": {"type": "integer"}}},
+        "paths": {"/cluster": {"get": {"operationId": "c", "responses": OK, "parameters": params}}},
+    }
+    raw = MockAPI(mock_spec(spec)).http_client(base_url="https://api.test")
+    both = [("MinCapacity", "2"), ("MinCapacity", "0.5"), ("type", "sales"), ("type", "account")]
+    assert raw.get("/cluster", params=both).status_code == 200, raw.get(
+        "/cluster", params=both
+    ).text
+    neither = raw.get("/cluster", params=[("MinCapacity", "many")])
+    assert "'ScalingConfiguration'.MinCapacity: expected integer, got string" in neither.text
+    assert raw.get("/cluster", params=[("type", "refund")]).status_code == 400

@@ -510,8 +510,12 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 value: Any = [_json_or_text(p) for p in parts]
             else:
                 value = [self._coerce(p, items) for p in parts]
-        else:
-            value = self._coerce(values[-1], schema)
+        else:  # sent more than once: an exploded object's property of its name (sinao's
+            # `type`) may have put one there too; any value that fits is this one's
+            read = [self._coerce(v, schema) for v in values]
+            value = next(
+                (v for v in reversed(read) if not self.schemas.problems(schema, v)), read[-1]
+            )
         return [f"{label}: {p.split(': ', 1)[-1]}" for p in self.schemas.problems(schema, value)]
 
     def _exploded_fields(self, param: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -535,14 +539,20 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         fields: Mapping[str, Any],
         query: Mapping[str, list[str]],
     ) -> list[str]:
-        value = {
-            key: _json_or_text(query[key][-1])
-            if isinstance(self.schemas.resolve(sub), dict)
-            and self.schemas.resolve(sub).get("type") in ("object", "array")
-            else self._coerce(query[key][-1], sub)
-            for key, sub in fields.items()
-            if query.get(key)
-        }
+        value = {}
+        for key, sub in fields.items():
+            sent = query.get(key)
+            if not sent:
+                continue
+            node = self.schemas._merged(self.schemas.resolve(sub))
+            structured = isinstance(node, dict) and _kind(node) in ("object", "array")
+            read = [_json_or_text(t) if structured else self._coerce(t, sub) for t in sent]
+            # two exploded objects with a property of one name (AWS RDS's MinCapacity, an
+            # integer in one, a number in the other) put both values under it: whose is
+            # whose does not show on the wire, so any value that fits is this one's
+            value[key] = next(
+                (v for v in reversed(read) if not self.schemas.problems(sub, v)), read[-1]
+            )
         if not value:
             return [f"{label}: required, missing"] if param.get("required") else []
         schema = param.get("schema") or {}
