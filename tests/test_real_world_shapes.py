@@ -359,3 +359,58 @@ def test_discriminator_mapping_into_other_files_is_left_out_and_reported(tmp_pat
     assert any(
         "discriminator mapping does not resolve" in r and "models/actions.yml" in r for r in reasons
     ), reasons
+
+
+def test_a_discriminator_without_mapping_its_members_contradict_is_left_out(tmp_path):
+    """exavault, Linode: ``discriminator: {propertyName: type}`` with no mapping names each
+    member by its schema name, but User's ``type`` says "user" and Linode's Volume has no
+    ``type`` at all. The models required ``type: Literal["User"]`` (and a made-up required
+    ``type`` on Volume) in every use of those classes; the discriminator goes, reported."""
+    document = spec(
+        {
+            "User": {
+                "type": "object",
+                "properties": {"type": {"type": "string", "example": "user"}},
+            },
+            "Volume": {"type": "object", "properties": {"size": {"type": "integer"}}},
+            "Cat": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["Cat"]}}},
+            "Dog": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["Dog"]}}},
+            "Pet": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Cat"},
+                    {"$ref": "#/components/schemas/Dog"},
+                ],
+                "discriminator": {"propertyName": "kind"},
+            },
+            "A": {
+                "type": "object",
+                "properties": {
+                    "data": {"$ref": "#/components/schemas/User"},
+                    "pet": {"$ref": "#/components/schemas/Pet"},
+                    "included": {
+                        "type": "array",
+                        "items": {
+                            "anyOf": [
+                                {"$ref": "#/components/schemas/User"},
+                                {"$ref": "#/components/schemas/Volume"},
+                            ],
+                            "discriminator": {"propertyName": "type"},
+                        },
+                    },
+                },
+            },
+        }
+    )
+    summary = generate_and_import(tmp_path, document, "unnamed")
+    reasons = [s.reason for s in summary.skipped]
+    assert any("discriminator without mapping left out: User, Volume" in r for r in reasons)
+    assert not any("Cat" in r for r in reasons), reasons  # members named right: kept
+    check = IMPORT_ALL.format(root=str(tmp_path / "out" / "unnamed"), name="unnamed") + (
+        "from unnamed.models import A, Cat\n"
+        "a = A.model_validate({'data': {'type': 'user'}, 'included': [{'type': 'user'},"
+        " {'size': 3}], 'pet': {'kind': 'Cat'}})\n"
+        "assert a.data.type == 'user' and a.included[1].size == 3, a\n"
+        "assert isinstance(a.pet.root if hasattr(a.pet, 'root') else a.pet, Cat), a.pet\n"
+    )
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -279,6 +279,10 @@ def _shared_enum_names(keys: list[str], values: list[Any]) -> list[str]:
     return [w for w in (words, *common, *(c + words for c in common if words)) if is_class_name(w)]
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 class SchemaRegistry:
     """Owns the model namespace of one API: component names, hoisted inline schemas."""
 
@@ -438,9 +442,75 @@ class SchemaRegistry:
                 if mapping
                 else {k: v for k, v in disc.items() if k != "mapping"}
             )
+        elif isinstance(disc, dict):
+            unnamed = self._unnamed_members(schema, disc.get("propertyName"))
+            if unnamed:
+                # OpenAPI names each member by its schema name when there is no mapping; the
+                # models would then require that name (Literal["User"]) in every use of the
+                # member. A member without the property (Linode's Volume) or declaring other
+                # values (exavault's User: "user") shows the spec means no such thing.
+                out.pop("discriminator", None)
+                self.dropped.append(
+                    (
+                        f"schema {context}",
+                        "discriminator without mapping left out: "
+                        f"{', '.join(unnamed[:3])} do not carry their schema name",
+                    )
+                )
         for key in ("not", "if", "then", "else", "patternProperties", "$defs", "definitions"):
             out.pop(key, None)
         return out
+
+    def _unnamed_members(self, schema: dict[str, Any], prop: Any) -> list[str]:
+        """The members (by schema name) of a union whose ``prop`` cannot hold that name."""
+        if not isinstance(prop, str):
+            return []
+        found = []
+        for member in [*_listed(schema.get("oneOf")), *_listed(schema.get("anyOf"))]:
+            ref = member.get("$ref") if isinstance(member, dict) else None
+            if not isinstance(ref, str) or not ref.startswith(_COMPONENT_PREFIX):
+                continue
+            name = ref.rsplit("/", 1)[-1]
+            node = self._property(ref, prop, 0)
+            if node is None:
+                found.append(name)
+                continue
+            values = [node.get("const"), node.get("example"), *_listed(node.get("enum"))]
+            named = [v for v in values if isinstance(v, str)]
+            if named and name not in named:
+                found.append(name)
+        return found
+
+    def _property(self, ref: str, prop: str, depth: int) -> dict[str, Any] | None:
+        """The schema of property ``prop`` of the component ``ref`` (through allOf), if any."""
+        try:
+            target = resolve_pointer(self.spec, ref)
+        except (KeyError, IndexError, ValueError, TypeError):
+            return {}  # unknown: taken as fitting
+        if not isinstance(target, dict) or depth > 8:
+            return {}
+        props = target.get("properties")
+        if isinstance(props, dict) and prop in props:
+            node = props[prop]
+            if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+                try:
+                    node = resolve_pointer(self.spec, node["$ref"])
+                except (KeyError, IndexError, ValueError, TypeError):
+                    return {}
+            return node if isinstance(node, dict) else {}
+        for part in _listed(target.get("allOf")):
+            if isinstance(part, dict) and isinstance(part.get("$ref"), str):
+                found = self._property(part["$ref"], prop, depth + 1)
+            elif isinstance(part, dict) and isinstance(part.get("properties"), dict):
+                found = part["properties"].get(prop)
+                found = found if isinstance(found, dict) or found is None else {}
+            else:
+                found = None
+            if found is not None:
+                return found
+        if any(k in target for k in ("oneOf", "anyOf", "additionalProperties")):
+            return {}  # the property may come from where this cannot look
+        return None
 
     def _split_recursive_items(self, name: str) -> None:
         """Give the items of an array that contains itself a class of their own.
