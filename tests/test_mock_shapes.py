@@ -1254,3 +1254,42 @@ def test_exploded_objects_sharing_a_property_name_take_any_value_that_fits() -> 
     neither = raw.get("/cluster", params=[("MinCapacity", "many")])
     assert "'ScalingConfiguration'.MinCapacity: expected integer, got string" in neither.text
     assert raw.get("/cluster", params=[("type", "refund")]).status_code == 400
+
+
+def test_a_route_whose_path_values_fit_its_parameters_wins_and_map_examples_are_completed() -> None:
+    # Mist: GET /sites/{site_id}/rssizones/count is {zone_type}/count (zone_type
+    # "rssizones"), not rssizones/{rssizone_id} whose id is a uuid; its routing_policies
+    # example (a map) held integers where the map's values say strings
+    zone = {"name": "zone_type", "in": "path", "required": True, "schema": {"type": "string"}}
+    rssi = {"name": "rssizone_id", "in": "path", "required": True}
+    rssi["schema"] = {"type": "string", "format": "uuid"}
+    policies = {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {"community": {"type": "array", "items": {"type": "string"}}},
+        },
+    }
+    answer = {
+        "description": "ok",
+        "content": {
+            "application/json": {"schema": policies, "example": {"p1": {"community": [3900190]}}}
+        },
+    }
+    mock = _mock(
+        {
+            "/sites/{zone_type}/count": {
+                "get": {"operationId": "count", "responses": {"200": answer}, "parameters": [zone]}
+            },
+            "/sites/rssizones/{rssizone_id}": {
+                "get": {"operationId": "zone", "responses": OK, "parameters": [rssi]}
+            },
+        }
+    )
+    raw = mock.http_client(base_url="https://api.test")
+    counted = raw.get("/sites/rssizones/count")
+    assert counted.status_code == 200 and mock.calls[-1].operation_id == "count"
+    assert mock.schemas.problems(policies, counted.json()) == [], counted.json()
+    uuid = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    assert raw.get(f"/sites/rssizones/{uuid}").status_code == 200
+    assert mock.calls[-1].operation_id == "zone"

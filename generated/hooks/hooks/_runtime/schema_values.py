@@ -399,9 +399,12 @@ class Schemas:
             for name in _list(schema, "required"):
                 if isinstance(name, str) and name not in out:
                     out[name] = self.value(props.get(name, {}), rng, False, depth + 1)
+            extra = schema.get("additionalProperties")
             for name, sub in value.items():
                 if name in props:
                     out[name] = self.complete(props[name], sub, rng, depth + 1)
+                elif isinstance(extra, dict):  # a map's entries too (Mist's routing_policies)
+                    out[name] = self.complete(extra, sub, rng, depth + 1)
             return out
         if isinstance(value, list) and isinstance(schema.get("items"), dict):
             return [self.complete(schema["items"], item, rng, depth + 1) for item in value]

@@ -329,8 +329,11 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 def rank(hit: tuple[_Operation, re.Match[str]]) -> tuple[int, ...]:
                     op = hit[0]
                     marks = len(op.fixed_query) + len(op.marks)
-                    # the operation the client named comes first among routes it fits
-                    return (op.fits(request, query), op.statics, op.id == named, marks)
+                    # a route whose path values its parameters take (Mist's
+                    # {zone_type}/count, not rssizones/{rssizone_id} of a uuid) before the
+                    # most literal; the operation the client named first among routes it fits
+                    typed = len(hits) == 1 or self._path_fits(op, hit[1])
+                    return (op.fits(request, query), typed, op.statics, op.id == named, marks)
 
                 hits.sort(key=rank, reverse=True)
                 best = rank(hits[0])[:2]
@@ -349,6 +352,15 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 {"Allow": ", ".join(sorted(allowed))},
             )
         return _json_response(404, {"message": f"no operation of the spec matches {method} {path}"})
+
+    def _path_fits(self, op: _Operation, match: re.Match[str]) -> bool:
+        values = {n: unquote(v) for n, v in zip(op.param_names, match.groups())}
+        for param in op.raw.get("params") or []:
+            if param.get("in") == "path" and param.get("name") in values:
+                schema = param.get("schema") or {}
+                if self.schemas.problems(schema, self._coerce(values[param["name"]], schema)):
+                    return False
+        return True
 
     # ----------------------------------------------------------- validation
     def _missing_credentials(
