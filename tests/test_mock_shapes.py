@@ -1293,3 +1293,20 @@ def test_a_route_whose_path_values_fit_its_parameters_wins_and_map_examples_are_
     uuid = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
     assert raw.get(f"/sites/rssizones/{uuid}").status_code == 200
     assert mock.calls[-1].operation_id == "zone"
+
+
+def test_a_body_of_no_usable_media_type_is_not_asked_for() -> None:
+    # spoonacular: requestBody {required: true, content: {"": {...}}}; the generator leaves
+    # the body out (reported), so the mock must not refuse every call for lacking it
+    body = {"type": "object", "required": ["hash"], "properties": {"hash": {"type": "string"}}}
+    unusable = {"required": True, "content": {"": {"schema": body}}}
+    usable = {"required": True, "content": {"application/json": {"schema": body}}}
+    mock = _mock(
+        {
+            "/plan": {"delete": {"operationId": "clear", "responses": OK, "requestBody": unusable}},
+            "/other": {"post": {"operationId": "other", "responses": OK, "requestBody": usable}},
+        }
+    )
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.delete("/plan").status_code == 200
+    assert "body: required, missing" in raw.post("/other").text
