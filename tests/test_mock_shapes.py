@@ -1310,3 +1310,33 @@ def test_a_body_of_no_usable_media_type_is_not_asked_for() -> None:
     raw = mock.http_client(base_url="https://api.test")
     assert raw.delete("/plan").status_code == 200
     assert "body: required, missing" in raw.post("/other").text
+
+
+def test_closed_objects_around_a_oneof_and_a_json_answer_before_any_media() -> None:
+    # Jira: CustomFieldContextDefaultValue is {additionalProperties: false, oneOf: [...]}
+    # (the branches' names are its own); the avatar's 200 declares */* of no schema before
+    # application/json of an object, which the client parses
+    cascading = {
+        "type": "object",
+        "required": ["optionId"],
+        "properties": {"optionId": {"type": "string"}, "cascadingOptionId": {"type": "string"}},
+    }
+    single = {"type": "object", "properties": {"optionId": {"type": "string"}}}
+    closed = {"type": "object", "additionalProperties": False, "oneOf": [cascading, single]}
+    schemas = Schemas({})
+    assert schemas.problems(closed, {"optionId": "1", "cascadingOptionId": "2"}) == []
+    assert schemas.problems(closed, {"optionId": "1", "other": "3"}) == [
+        "other: unknown property (additionalProperties is false)"
+    ]
+    avatar = {
+        "description": "ok",
+        "content": {
+            "*/*": {},
+            "application/json": {"schema": {"type": "object", "required": ["id"]}},
+            "image/png": {},
+        },
+    }
+    mock = _mock({"/avatar": {"get": {"operationId": "avatar", "responses": {"200": avatar}}}})
+    answer = mock.http_client(base_url="https://api.test").get("/avatar")
+    assert answer.headers["content-type"].startswith("application/json")
+    assert isinstance(answer.json(), dict) and "id" in answer.json()

@@ -223,6 +223,14 @@ class Schemas:
         elif kind == "array":
             out += self._array(schema, value, path, request, depth)
         elif kind == "object":
+            if schema.get("additionalProperties") is False:
+                # closed around a oneOf (Jira's CustomFieldContextDefaultValue): the names its
+                # branches declare are its own, as the models read it
+                for key in ("anyOf", "oneOf"):
+                    for branch in _list(schema, key):
+                        node = self._merged(self.resolve(branch))
+                        if isinstance(node, dict):
+                            known = known | frozenset(_dict(node, "properties"))
             out += self._object(schema, value, path, request, depth, known)
         return out
 

@@ -942,9 +942,13 @@ def _media_entry(declared: Mapping[str, Any], media: str) -> Any:
 
 
 def _pick_media(content: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    for media, entry in content.items():
-        if JSON_MEDIA.match(media.split(";")[0].strip().lower()):
-            return media.split(";")[0].strip().lower(), entry or {}
+    """The JSON media type a response declares, a named one before ``*/*`` (Jira's avatars:
+    ``*/*`` of no schema, then ``application/json`` of an object, the type the client
+    reads), else the first."""
+    listed = [(media.split(";")[0].strip().lower(), entry) for media, entry in content.items()]
+    for media, entry in sorted(listed, key=lambda pair: pair[0] == "*/*"):
+        if JSON_MEDIA.match(media):
+            return media, entry or {}
     media, entry = next(iter(content.items()))
     return media.split(";")[0].strip().lower(), entry or {}
 
