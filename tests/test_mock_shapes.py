@@ -1340,3 +1340,22 @@ def test_closed_objects_around_a_oneof_and_a_json_answer_before_any_media() -> N
     answer = mock.http_client(base_url="https://api.test").get("/avatar")
     assert answer.headers["content-type"].startswith("application/json")
     assert isinstance(answer.json(), dict) and "id" in answer.json()
+
+
+def test_a_uuid_example_the_client_cannot_read_is_not_answered() -> None:
+    # Linode: euuid {format: uuid, example: "E1AF5EEC-526F-487D-B317EBEB34C87D71"}, four
+    # groups: the standard library reads it, pydantic (the generated model) does not
+    import uuid
+
+    import pydantic
+
+    euuid = {"type": "string", "format": "uuid", "example": "E1AF5EEC-526F-487D-B317EBEB34C87D71"}
+    account = {"type": "object", "required": ["euuid"], "properties": {"euuid": euuid}}
+    schemas = Schemas({})
+    assert schemas.problems(euuid, euuid["example"]) == [
+        "value: 'E1AF5EEC-526F-487D-B317EBEB34C87D71' is not a uuid"
+    ]
+    answered = schemas.value(account, random.Random(0))["euuid"]
+    pydantic.TypeAdapter(uuid.UUID).validate_python(answered)
+    for spelling in ("3FA85F64-5717-4562-B3FC-2C963F66AFA6", "3fa85f6457174562b3fc2c963f66afa6"):
+        assert schemas.problems(euuid, spelling) == []

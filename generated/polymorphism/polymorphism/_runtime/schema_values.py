@@ -63,11 +63,14 @@ def _is_datetime(text: str) -> bool:
 
 
 def _is_uuid(text: str) -> bool:
+    """What the client's models read as a UUID: the standard library also takes hyphens
+    anywhere (Linode's example "E1AF5EEC-526F-487D-B317EBEB34C87D71"), pydantic does not."""
     try:
         uuid.UUID(text)
     except ValueError:
         return False
-    return True
+    core = text.strip().removeprefix("urn:").removeprefix("uuid:").strip("{}")
+    return "-" not in core or [len(g) for g in core.split("-")] == [8, 4, 4, 4, 12]
 
 
 # formats the generated models parse into a type (date, datetime, UUID): others are text
