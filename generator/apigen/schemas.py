@@ -462,7 +462,9 @@ class SchemaRegistry:
         return out
 
     def _unnamed_members(self, schema: dict[str, Any], prop: Any) -> list[str]:
-        """The members (by schema name) of a union whose ``prop`` cannot hold that name."""
+        """The members (by schema name) of a union whose ``prop`` cannot hold that name: it
+        is missing, or has no enum or const (whose values the models would take) and an
+        example that is another value."""
         if not isinstance(prop, str):
             return []
         found = []
@@ -475,9 +477,10 @@ class SchemaRegistry:
             if node is None:
                 found.append(name)
                 continue
-            values = [node.get("const"), node.get("example"), *_listed(node.get("enum"))]
-            named = [v for v in values if isinstance(v, str)]
-            if named and name not in named:
+            if "enum" in node or "const" in node:
+                continue  # the models take the property's own values as the tag
+            example = node.get("example")
+            if isinstance(example, str) and example != name:
                 found.append(name)
         return found
 
