@@ -1359,3 +1359,18 @@ def test_a_uuid_example_the_client_cannot_read_is_not_answered() -> None:
     pydantic.TypeAdapter(uuid.UUID).validate_python(answered)
     for spelling in ("3FA85F64-5717-4562-B3FC-2C963F66AFA6", "3fa85f6457174562b3fc2c963f66afa6"):
         assert schemas.problems(euuid, spelling) == []
+
+
+def test_a_synthesised_tag_is_the_members_own_enum_value_without_a_mapping() -> None:
+    # exavault: included items anyOf [Account, Resource], discriminator type, no mapping;
+    # Account.type is enum ["account"], which the models take as the tag (not "Account")
+    account = {"type": "object", "properties": {"type": {"type": "string", "enum": ["account"]}}}
+    plain = {"type": "object", "properties": {"type": {"type": "string"}}}
+    ref = "#/components/schemas/"
+    schemas = Schemas({"Account": account, "Plain": plain})
+    for first, tag in (("Account", "account"), ("Plain", "Plain")):
+        union = {
+            "anyOf": [{"$ref": ref + first}, {"$ref": ref + "Account"}],
+            "discriminator": {"propertyName": "type"},
+        }
+        assert schemas.value(union, random.Random(0))["type"] == tag

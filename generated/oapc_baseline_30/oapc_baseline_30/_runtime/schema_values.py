@@ -450,12 +450,14 @@ class Schemas:
         ref = branch.get("$ref") if isinstance(branch, dict) else None
         if not isinstance(prop, str) or not isinstance(ref, str):
             return value
-        tag = ref.rsplit("/", 1)[-1]
         for key, target in (disc.get("mapping") or {}).items():
             if target == ref or (isinstance(target, str) and ref.endswith("/" + target)):
-                tag = key
-                break
-        return {**value, prop: tag}
+                return {**value, prop: key}
+        node = self._merged(self.resolve(branch))
+        sub = self.resolve(_dict(node, "properties").get(prop)) if isinstance(node, dict) else None
+        if isinstance(sub, dict) and ("enum" in sub or "const" in sub) and prop in value:
+            return value  # its own value is the tag, as the models read it (exavault's "account")
+        return {**value, prop: ref.rsplit("/", 1)[-1]}
 
     def _number_value(self, schema: Mapping[str, Any], rng: random.Random, integer: bool) -> Any:
         low, high, xlow, xhigh = _bounds(schema)
