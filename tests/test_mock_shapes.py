@@ -1374,3 +1374,34 @@ def test_a_synthesised_tag_is_the_members_own_enum_value_without_a_mapping() -> 
             "discriminator": {"propertyName": "type"},
         }
         assert schemas.value(union, random.Random(0))["type"] == tag
+
+
+def test_an_inline_discriminated_branch_gets_its_tag_though_optional() -> None:
+    # Mailchimp: conditions items oneOf inline objects, discriminator condition_type, which
+    # each branch declares (enum ["Aim"]) but does not require: an answer without it is no
+    # member of the models' discriminated union ("Field required")
+    aim = {
+        "type": "object",
+        "properties": {
+            "condition_type": {"type": "string", "enum": ["Aim"]},
+            "op": {"type": "string", "enum": ["open"]},
+        },
+    }
+    other = {"type": "object", "properties": {"condition_type": {"type": "string", "const": "X"}}}
+    items = {"oneOf": [aim, other], "discriminator": {"propertyName": "condition_type"}}
+    deep = {
+        "type": "object",
+        "properties": {
+            "a": {
+                "type": "object",
+                "properties": {
+                    "b": {
+                        "type": "object",
+                        "properties": {"conditions": {"type": "array", "items": items}},
+                    }
+                },
+            }
+        },
+    }
+    value = Schemas({}).value(deep, random.Random(0))
+    assert value["a"]["b"]["conditions"][0]["condition_type"] == "Aim", value

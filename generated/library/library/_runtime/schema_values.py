@@ -448,16 +448,19 @@ class Schemas:
             return value
         prop = disc.get("propertyName")
         ref = branch.get("$ref") if isinstance(branch, dict) else None
-        if not isinstance(prop, str) or not isinstance(ref, str):
+        if not isinstance(prop, str):
             return value
-        for key, target in (disc.get("mapping") or {}).items():
+        for key, target in (disc.get("mapping") or {}).items() if isinstance(ref, str) else ():
             if target == ref or (isinstance(target, str) and ref.endswith("/" + target)):
                 return {**value, prop: key}
         node = self._merged(self.resolve(branch))
         sub = self.resolve(_dict(node, "properties").get(prop)) if isinstance(node, dict) else None
-        if isinstance(sub, dict) and ("enum" in sub or "const" in sub) and prop in value:
-            return value  # its own value is the tag, as the models read it (exavault's "account")
-        return {**value, prop: ref.rsplit("/", 1)[-1]}
+        if isinstance(sub, dict) and ("enum" in sub or "const" in sub):
+            # its own value is the tag, as the models read it (exavault's "account"), also
+            # where a branch inline leaves it optional (Mailchimp's condition_type "Aim")
+            own = sub["const"] if "const" in sub else next(iter(_list(sub, "enum")), None)
+            return value if prop in value or own is None else {**value, prop: own}
+        return {**value, prop: ref.rsplit("/", 1)[-1]} if isinstance(ref, str) else value
 
     def _number_value(self, schema: Mapping[str, Any], rng: random.Random, integer: bool) -> Any:
         low, high, xlow, xhigh = _bounds(schema)
