@@ -1405,3 +1405,13 @@ def test_an_inline_discriminated_branch_gets_its_tag_though_optional() -> None:
     }
     value = Schemas({}).value(deep, random.Random(0))
     assert value["a"]["b"]["conditions"][0]["condition_type"] == "Aim", value
+
+
+def test_an_enum_none_of_whose_members_has_the_declared_type_takes_its_members() -> None:
+    # apptigent: lower {type: string, enum: [true, false]}: the model is Literal[True, False]
+    # and the client sends true, which the mock refused as "expected string, got boolean"
+    lower = {"type": "string", "enum": [True, False]}
+    schemas = Schemas({})
+    assert schemas.problems(lower, True) == [] and schemas.problems(lower, False) == []
+    assert schemas.problems(lower, 1) != []  # 1 == True in Python, but not the member
+    assert schemas.problems({"type": "string", "enum": ["a", True]}, True) != []

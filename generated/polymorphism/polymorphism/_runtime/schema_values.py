@@ -104,6 +104,17 @@ def _textual_member(types: list[str] | None, enum: list[Any], value: Any) -> boo
     return str(value) in {str(m) for m in enum}
 
 
+def _own_member(types: list[str] | None, enum: list[Any], value: Any) -> bool:
+    """apptigent's ``type: string, enum: [true, false]``: no member has the declared type,
+    and the models take the members as they are, so a member as it is passes too."""
+    if not types or any(
+        _kind(m) in types or (_kind(m) == "integer" and "number" in types) for m in enum
+    ):
+        return False
+    kind = _kind(value)
+    return any(_kind(m) == kind and m == value for m in enum)
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
@@ -190,6 +201,7 @@ class Schemas:
             # Visual Studio's type: integer, enum: ["0 (User)", ...]: no member has the
             # type, so a member is what the API takes
             and not (value in listed and _textual_member(types, listed, value))
+            and not _own_member(types, listed, value)
         ):
             if not (value is None and schema.get("nullable") is True):
                 return [f"{_where(path)}: expected {' or '.join(types)}, got {kind}"]
