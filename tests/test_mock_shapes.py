@@ -1415,3 +1415,9 @@ def test_an_enum_none_of_whose_members_has_the_declared_type_takes_its_members()
     assert schemas.problems(lower, True) == [] and schemas.problems(lower, False) == []
     assert schemas.problems(lower, 1) != []  # 1 == True in Python, but not the member
     assert schemas.problems({"type": "string", "enum": ["a", True]}, True) != []
+    # stackexchange: the same enum on a query parameter, sent as text
+    param = {"name": "accepted", "in": "query", "schema": lower}
+    mock = _mock({"/search": {"get": {"operationId": "s", "responses": OK, "parameters": [param]}}})
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.get("/search", params={"accepted": "false"}).status_code == 200
+    assert raw.get("/search", params={"accepted": "maybe"}).status_code == 400

@@ -590,7 +590,10 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
         resolved = self.schemas._merged(self.schemas.resolve(schema))
         enum = resolved.get("enum") if isinstance(resolved, dict) else None
         declared = resolved.get("type") if isinstance(resolved, dict) else None
-        if isinstance(enum, list) and declared in (None, "integer", "number", "boolean"):
+        textless = isinstance(enum, list) and not any(isinstance(m, str) for m in enum)
+        if isinstance(enum, list) and (
+            declared in (None, "integer", "number", "boolean") or textless
+        ):  # stackexchange's type: string, enum: [true, false]: "false" is the member False
             for member in enum:  # "2" for an enum of 1, 2 that declares no type
                 if member is not None and not isinstance(member, (dict, list)):
                     if raw == (json.dumps(member) if isinstance(member, bool) else str(member)):
