@@ -462,9 +462,10 @@ class Schemas:
         ref = branch.get("$ref") if isinstance(branch, dict) else None
         if not isinstance(prop, str):
             return value
-        for key, target in (disc.get("mapping") or {}).items() if isinstance(ref, str) else ():
-            if target == ref or (isinstance(target, str) and ref.endswith("/" + target)):
-                return {**value, prop: key}
+        if isinstance(ref, str):
+            for key, target in (disc.get("mapping") or {}).items():
+                if target == ref or (isinstance(target, str) and ref.endswith("/" + target)):
+                    return {**value, prop: key}
         node = self._merged(self.resolve(branch))
         sub = self.resolve(_dict(node, "properties").get(prop)) if isinstance(node, dict) else None
         if isinstance(sub, dict) and ("enum" in sub or "const" in sub):
