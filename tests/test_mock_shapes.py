@@ -1421,3 +1421,19 @@ def test_an_enum_none_of_whose_members_has_the_declared_type_takes_its_members()
     raw = mock.http_client(base_url="https://api.test")
     assert raw.get("/search", params={"accepted": "false"}).status_code == 200
     assert raw.get("/search", params={"accepted": "maybe"}).status_code == 400
+
+
+def test_a_more_literal_route_is_not_passed_over_for_a_looser_one_that_accepts() -> None:
+    # /users/me wins over /users/{id} (both typed): a request /users/me lacking me's required
+    # query is refused as `me`, not answered as `user` with id "me"
+    need = {"name": "fields", "in": "query", "required": True, "schema": {"type": "string"}}
+    ident = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+    mock = _mock(
+        {
+            "/users/me": {"get": {"operationId": "me", "responses": OK, "parameters": [need]}},
+            "/users/{id}": {"get": {"operationId": "user", "responses": OK, "parameters": [ident]}},
+        }
+    )
+    raw = mock.http_client(base_url="https://api.test")
+    assert raw.get("/users/me").status_code == 400 and mock.calls[-1].operation_id == "me"
+    assert raw.get("/users/42").status_code == 200 and mock.calls[-1].operation_id == "user"

@@ -336,11 +336,11 @@ class MockAPI(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     return (op.fits(request, query), typed, op.statics, op.id == named, marks)
 
                 hits.sort(key=rank, reverse=True)
-                best = rank(hits[0])[:2]
+                best = rank(hits[0])[:3]  # equally fitting, typed and literal: all of them
                 return [
                     (op, {n: unquote(v) for n, v in zip(op.param_names, m.groups())})
                     for op, m in hits
-                    if rank((op, m))[:2] == best
+                    if rank((op, m))[:3] == best
                 ]
         if allowed:
             return _json_response(
