@@ -260,12 +260,17 @@ def test_paginated_items_are_lenient_with_paths_from_the_body_root(
         isinstance(page.data["data"][0], Repo) and page.data["data"][0].id == "one"
     )  # .data is lenient too
     assert "$.data[1].id" in caplog.records[0].getMessage()
-    with pytest.raises(APIResponseValidationError):
+    with pytest.raises(APIResponseValidationError) as strict:
         list(
             client(answer({"data": [DRIFTED]}), strict_responses=True).paginate(
                 paged, item_type=Repo
             )
         )
+    # the items' own problems, from the body's root (it said "$: Input should be a valid
+    # list", the page body checked as the item list: Spotify's 19 paged operations)
+    paths = [p.path for p in strict.value.problems]
+    assert "$.data[0].id" in paths and "$" not in paths
+    assert "$.data[0].id" in str(strict.value)
 
 
 # ---------------------------------------------------------------- status errors

@@ -380,15 +380,25 @@ def envelope_error_class(body: Any) -> type[APIStatusError]:
 
 
 def validation_error(
-    response: httpx.Response, rt: ResponseType, error: Exception, *, url: str, attempts: int
+    response: httpx.Response,
+    rt: ResponseType,
+    error: Exception,
+    *,
+    url: str,
+    attempts: int,
+    found: tuple[tuple[ResponseProblem, ...], int] | None = None,
 ) -> APIResponseValidationError:
-    """Strict mode's error: the response, its status and the JSON paths that failed."""
+    """Strict mode's error: the response, its status and the JSON paths that failed
+    (``found``: those already known, e.g. of a page's items, which are not the body)."""
     problems: tuple[ResponseProblem, ...] = ()
     more = 0
-    try:
-        _, problems, more = parse_lenient(response, rt)
-    except (ValueError, RecursionError):
-        pass
+    if found is not None:
+        problems, more = found
+    else:
+        try:
+            _, problems, more = parse_lenient(response, rt)
+        except (ValueError, RecursionError):
+            pass
     count = len(problems) + more
     if problems:
         shown = "; ".join(str(p) for p in problems[:3])

@@ -716,13 +716,15 @@ class BaseAPIClient:
         """A page whose items do not match their type: lenient items, or strict error."""
         url = self._redact(response.request.url)
         rt = ResponseType("json", list[item_type])
-        if self._strict(options):
-            raise validation_error(response, rt, exc, url=url, attempts=1) from exc
         items, problems, more = lenient_value(rt.type, raw_items)
         if endpoint.pagination is not None and endpoint.pagination.items:
             # paths from the body's root, not the list's
             root = json_path(endpoint.pagination.items)
             problems = tuple(ResponseProblem(root + x.path[1:], x.message) for x in problems)
+        if self._strict(options):  # the items' own problems (the body is not the list)
+            raise validation_error(
+                response, rt, exc, url=url, attempts=1, found=(problems, more)
+            ) from exc
         self._warn_drift(endpoint.operation_id, endpoint.method.upper(), url, problems, more)
         return list(items)
 
