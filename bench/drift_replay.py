@@ -193,7 +193,10 @@ def _call(
         status, content=json.dumps(body).encode(), headers={"content-type": "application/json"}
     )
     contract.current = Exchange(op, response)
-    method = getattr(getattr(client, resource.py_name), op.py_name)
+    target = client
+    for part in resource.dotted.split("."):  # nested resources: client.accounts.bank_accounts
+        target = getattr(target, part)
+    method = getattr(target, op.py_name)
     try:
         result = method(**kwargs, **({"strict_responses": True} if strict else {}))
         if op.pagination is not None:
