@@ -14,6 +14,15 @@ from __future__ import annotations
 
 import functools
 import re
+import re._parser as regex_parser  # type: ignore[import-not-found,unused-ignore]
+from re._constants import (  # type: ignore[import-not-found,unused-ignore]
+    BRANCH,
+    CATEGORY_DIGIT,
+    CATEGORY_SPACE,
+    CATEGORY_WORD,
+    MAX_REPEAT,
+    MIN_REPEAT,
+)
 from typing import Any
 
 from pydantic_core import SchemaError, SchemaValidator, ValidationError, core_schema
@@ -28,27 +37,6 @@ __all__ = [
 ]
 
 MAX_BACKTRACKING_TEXT = 1_000  # longer texts are not given to ``re``'s backtracking engine
-
-try:  # the regular expression parser of the standard library (moved in 3.11)
-    import re._parser as regex_parser  # type: ignore[import-not-found,unused-ignore]
-    from re._constants import (  # type: ignore[import-not-found,unused-ignore]
-        BRANCH,
-        CATEGORY_DIGIT,
-        CATEGORY_SPACE,
-        CATEGORY_WORD,
-        MAX_REPEAT,
-        MIN_REPEAT,
-    )
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as regex_parser  # type: ignore[no-redef,unused-ignore]
-    from sre_constants import (  # type: ignore[no-redef,unused-ignore]
-        BRANCH,
-        CATEGORY_DIGIT,
-        CATEGORY_SPACE,
-        CATEGORY_WORD,
-        MAX_REPEAT,
-        MIN_REPEAT,
-    )
 
 
 @functools.lru_cache(maxsize=2048)
