@@ -65,3 +65,35 @@ def test_the_generated_readme_documents_every_production_feature(tmp_path: Path)
     assert 'client.oauth.authorization_url(scopes=["orders:read", "orders:write"])' in pkce
     assert "client.oauth.exchange_code(code, code_verifier=request.code_verifier)" in pkce
     assert "FileTokenStore" in pkce
+
+
+def test_the_petstore_readme_examples_build_their_clients_as_written() -> None:
+    """Petstore's server is plain http: the README's ``Client(...)`` lines (usage and
+    testing) raised "refusing to send credentials ... over plain http" when copied."""
+    import re
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "generated" / "petstore" / "README.md").read_text()
+    usage = re.search(r"^with (Client\(.*\)) as client:$", readme, re.M)
+    testing = re.search(r"^client = (Client\(.*http_client=mock\.http_client\(\)\))$", readme, re.M)
+    assert usage and testing
+    script = (
+        "from petstore import Client\nfrom petstore.testing import MockAPI\n"
+        "mock = MockAPI(seed=1)\n"
+        f"with {usage.group(1)} as client: pass\n"
+        f"client = {testing.group(1)}\n"
+        "pets = client.pet.find_by_status(status=['available'])\n"
+        "assert mock.calls[-1].valid, mock.calls[-1].problems\n"
+        "print(type(pets).__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=repo / "generated" / "petstore",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "list"
